@@ -1,0 +1,130 @@
+"""The ``netcover`` command line: argument parsing only; the work is done by library functions.
+
+Errors end the command with a one-line message and a non-zero exit code; ``--debug`` shows the
+full traceback instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .config import load_scenario
+from .errors import NetcoverError, ScenarioError, ValidationError, format_problems
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _echo_err(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def _handle_errors(func: F) -> F:
+    """Turn exceptions into a one-line message and exit code 1 (2 for bugs), unless --debug."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        debug = bool(ctx.find_root().params.get("debug"))
+        try:
+            return func(*args, **kwargs)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            if debug:
+                raise
+            problems = getattr(exc, "problems", None)
+            if isinstance(exc, ValidationError | ScenarioError) and problems:
+                _echo_err(format_problems(problems))
+                _echo_err(f"error: {len(problems)} problem(s) found; fix them and run again")
+            else:
+                kind = "" if isinstance(exc, NetcoverError) else f"unexpected {type(exc).__name__}: "
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                hint = "" if isinstance(exc, NetcoverError) else " (run with --debug for details)"
+                _echo_err(f"error: {kind}{first}{hint}")
+            ctx.exit(1 if isinstance(exc, NetcoverError | OSError) else 2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="netcover")
+@click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
+def cli(debug: bool) -> None:
+    """Plan and monitor mobile coverage and network links for rural, mountainous districts.
+
+    Without arguments, `netcover run` runs the bundled Quản Bạ sample.
+    """
+
+
+def _scenario_path(scenario: Path | None) -> Path:
+    if scenario is not None:
+        return scenario
+    from .sample import sample_scenario
+
+    return sample_scenario()
+
+
+@cli.command()
+@click.argument("scenario", required=False, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Output folder (default: reports/<scenario slug> in the current directory).")
+@_handle_errors
+def run(scenario: Path | None, out_dir: Path | None) -> None:
+    """Run the whole job on SCENARIO (default: the bundled Quản Bạ sample)."""
+    from .pipeline import run as run_pipeline
+
+    sc = load_scenario(_scenario_path(scenario))
+    result = run_pipeline(sc, out_dir, report=_echo_err)
+    click.echo(f"Results in {result.out_dir}")
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@_handle_errors
+def validate(scenario: Path) -> None:
+    """Check every input of SCENARIO and print a summary (exit 1 on problems)."""
+    from .errors import Problem
+    from .inputs import check_inputs
+    from .summary import format_summary, summarize
+
+    sc = load_scenario(scenario)
+    inputs, problems = check_inputs(sc)
+    errors: list[Problem] = [p for p in problems if p.severity == "error"]
+    if problems:
+        _echo_err(format_problems(problems))
+    if inputs is not None:
+        click.echo(format_summary(summarize(inputs)))
+    if errors or inputs is None:
+        _echo_err(f"error: {len(errors)} input problem(s) found; fix them and run again")
+        sys.exit(1)
+    click.echo("OK: the inputs are valid")
+
+
+@cli.command("sample-data")
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--regenerate", is_flag=True,
+              help="Run the seeded generator instead of copying the bundled files.")
+@click.option("--seed", type=int, default=None, help="Generator seed (with --regenerate).")
+@_handle_errors
+def sample_data(dest: Path, regenerate: bool, seed: int | None) -> None:
+    """Write the Quản Bạ sample data set into DEST."""
+    from .sample import copy_sample, regenerate_sample
+
+    files = regenerate_sample(dest, seed=seed) if regenerate else copy_sample(dest)
+    click.echo(f"Wrote {len(files)} files to {dest}")
+
+
+def main() -> None:
+    """Entry point of the ``netcover`` script."""
+    cli(prog_name="netcover")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

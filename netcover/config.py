@@ -1,0 +1,294 @@
+"""Scenario files: TOML loaded into frozen dataclasses, validated on load.
+
+A scenario names the input files (paths relative to the scenario file) and the settings of every
+step. Unknown keys are errors with the closest valid key suggested; every problem of a file is
+reported at once. The bundled sample's ``scenario.toml`` documents every section.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+from .errors import DataFileError, Problem, ScenarioError
+
+Model = Literal["p1812", "hata", "fspl"]
+Polarization = Literal["vertical", "horizontal"]
+Environment = Literal["urban", "suburban", "rural"]
+Technology = Literal["4G", "3G"]
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """``[scenario]``: what the scenario is and where its results go."""
+
+    name: str = "netcover scenario"
+    slug: str = "scenario"
+    crs: str = "auto"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class InputFiles:
+    """``[inputs]``: the data files, relative to the scenario file."""
+
+    dem: Path | None = None
+    sites: Path | None = None
+    population: Path | None = None
+    population_field: str = "population"
+    settlements: Path | None = None
+    units: Path | None = None
+    units_layer: str = ""
+    unit_name_field: str = "name"
+    unit_code_field: str = "code"
+    roads: Path | None = None
+    network: Path | None = None
+
+
+@dataclass(frozen=True)
+class ValidationSettings:
+    """``[validation]``: how strict input checks are."""
+
+    max_nodata_share: float = 0.02
+    max_site_height_m: float = 300.0
+
+
+@dataclass(frozen=True)
+class CoverageSettings:
+    """``[coverage]``: the propagation model and the area it is computed over."""
+
+    model: Model = "p1812"
+    radius_km: float = 15.0
+    rx_height_m: float = 1.5
+    delta_n: float = 45.0
+    n0: float = 325.0
+    polarization: Polarization = "vertical"
+    hata_environment: Environment = "rural"
+    cache_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class ReceiverSettings:
+    """``[receiver]``: the handset side of the link budget."""
+
+    gain_dbi: float = 0.0
+    body_loss_db: float = 3.0
+    noise_figure_db: float = 7.0
+    tx_feeder_loss_db: float = 0.5
+    pilot_fraction_db: float = -10.0
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Coverage class limits in dBm (RSRP for 4G, RSCP for 3G)."""
+
+    good: float
+    fair: float
+    weak: float
+
+
+def _default_thresholds() -> dict[str, Thresholds]:
+    return {
+        "4G": Thresholds(good=-95.0, fair=-105.0, weak=-115.0),
+        "3G": Thresholds(good=-85.0, fair=-95.0, weak=-105.0),
+    }
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole scenario file, resolved: paths are absolute."""
+
+    path: Path | None = None
+    scenario: ScenarioInfo = field(default_factory=ScenarioInfo)
+    inputs: InputFiles = field(default_factory=InputFiles)
+    validation: ValidationSettings = field(default_factory=ValidationSettings)
+    coverage: CoverageSettings = field(default_factory=CoverageSettings)
+    receiver: ReceiverSettings = field(default_factory=ReceiverSettings)
+    thresholds: dict[str, Thresholds] = field(default_factory=_default_thresholds)
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that relative paths in the file are relative to."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
+
+_SKIP_FIELDS = {"path"}
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario TOML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario file.
+
+    Returns
+    -------
+    Scenario
+        Frozen, with paths resolved against the scenario file's folder.
+
+    Raises
+    ------
+    DataFileError
+        The file is missing or unreadable.
+    ScenarioError
+        The TOML is malformed, or keys are unknown or of the wrong type (all listed at once; its
+        ``problems`` attribute holds them).
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: scenario file not found; give the path of a .toml scenario file"
+        raise DataFileError(msg)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        msg = f"{path}: not valid TOML ({exc}); fix the syntax at the place named"
+        raise ScenarioError(msg) from exc
+    return scenario_from_dict(raw, source=path)
+
+
+def scenario_from_dict(raw: Mapping[str, Any], *, source: Path | None = None) -> Scenario:
+    """Build a :class:`Scenario` from a parsed TOML mapping (see :func:`load_scenario`)."""
+    label = str(source) if source is not None else "<scenario>"
+    base = source.resolve().parent if source is not None else Path.cwd()
+    problems: list[Problem] = []
+    values = _build(Scenario, raw, "", label, base, problems)
+    if not problems:
+        problems.extend(_value_problems(Scenario(**values), label))
+    if problems:
+        err = ScenarioError(_summarise(problems))
+        err.problems = problems  # type: ignore[attr-defined]
+        raise err
+    values["path"] = source.resolve() if source is not None else None
+    return Scenario(**values)
+
+
+def _summarise(problems: list[Problem]) -> str:
+    lines = [str(p) for p in problems]
+    return f"{len(problems)} problem(s) in the scenario:\n" + "\n".join(lines)
+
+
+def _build(
+    cls: type, raw: Mapping[str, Any], where: str, label: str, base: Path, problems: list[Problem]
+) -> dict[str, Any]:
+    hints = get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in _SKIP_FIELDS]
+    for key in raw:
+        if key not in names:
+            problems.append(_unknown_key(label, where, key, names))
+    values: dict[str, Any] = {}
+    for name in names:
+        if name in raw:
+            key = f"{where}.{name}" if where else name
+            values[name] = _convert(hints[name], raw[name], key, label, base, problems)
+    return values
+
+
+def _unknown_key(label: str, where: str, key: str, names: list[str]) -> Problem:
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(names)}"
+    section = f"[{where}]" if where else "the top level"
+    return Problem(label, f"unknown key {key!r} in {section}; {hint}", field=key)
+
+
+def _convert(
+    hint: Any, value: Any, key: str, label: str, base: Path, problems: list[Problem]
+) -> Any:
+    origin = get_origin(hint)
+    args = get_args(hint)
+
+    def bad(expected: str) -> None:
+        problems.append(Problem(label, f"expected {expected}, got {value!r}", field=key))
+
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], value, key, label, base, problems)
+    if origin is Literal:
+        if value not in args:
+            choices = ", ".join(repr(a) for a in args)
+            close = difflib.get_close_matches(str(value), [str(a) for a in args], n=1)
+            hint_txt = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(
+                Problem(label, f"{value!r} is not one of {choices}{hint_txt}", field=key)
+            )
+        return value
+    if origin is dict:
+        if not isinstance(value, Mapping):
+            bad("a table")
+            return {}
+        value_type = args[1]
+        out = {}
+        for sub_key, sub in value.items():
+            out[sub_key] = _convert(value_type, sub, f"{key}.{sub_key}", label, base, problems)
+        return out
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, Mapping):
+            bad(f"a table [{key}]")
+            return hint()  # type: ignore[operator]
+        sub_problems = len(problems)
+        values = _build(hint, value, key, label, base, problems)  # type: ignore[arg-type]
+        try:
+            return hint(**values)  # type: ignore[operator]
+        except TypeError as exc:
+            if len(problems) == sub_problems:
+                problems.append(Problem(label, f"incomplete table: {exc}", field=key))
+            return None
+    if hint is Path:
+        if not isinstance(value, str) or not value:
+            bad("a file path (string)")
+            return None
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (base / p).resolve()
+    if hint is bool:
+        if not isinstance(value, bool):
+            bad("true or false")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            bad("a number")
+            return value
+        return float(value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            bad("a whole number")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            bad("a string")
+        return value
+    return value  # pragma: no cover - every field type is handled above
+
+
+_TECHNOLOGIES = get_args(Technology)
+
+
+def _value_problems(s: Scenario, label: str) -> list[Problem]:
+    """Range checks that need the whole value, not just its type."""
+    checks: list[tuple[bool, str, str]] = [
+        (0 < s.coverage.radius_km <= 100, "coverage.radius_km", "must be in (0, 100] km"),
+        (0 < s.coverage.rx_height_m <= 30, "coverage.rx_height_m", "must be in (0, 30] m"),
+        (0 <= s.coverage.delta_n < 150, "coverage.delta_n", "must be in [0, 150) N-units/km"),
+        (200 <= s.coverage.n0 <= 500, "coverage.n0", "must be in [200, 500] N-units"),
+        (0 <= s.validation.max_nodata_share <= 1, "validation.max_nodata_share",
+         "is a share: give a value in [0, 1]"),
+        (0 < s.validation.max_site_height_m, "validation.max_site_height_m", "must be > 0"),
+        (s.receiver.noise_figure_db >= 0, "receiver.noise_figure_db", "must be >= 0 dB"),
+    ]
+    problems = [Problem(label, msg, field=key) for ok, key, msg in checks if not ok]
+    for tech, t in s.thresholds.items():
+        key = f"thresholds.{tech}"
+        if tech not in _TECHNOLOGIES:
+            msg = f"unknown technology {tech!r}; use one of {', '.join(_TECHNOLOGIES)}"
+            problems.append(Problem(label, msg, field=key))
+        if not t.good > t.fair > t.weak:
+            msg = f"needs good > fair > weak, got {t.good}, {t.fair}, {t.weak} dBm"
+            problems.append(Problem(label, msg, field=key))
+    return problems

@@ -1,0 +1,194 @@
+"""Reading and writing geodata safely.
+
+Writers never leave a half-written file under the final name: they write to a temporary name in
+the same folder and rename it into place. :func:`staged_output` extends that to a whole run: files
+are written to a staging folder and moved into the output folder only when the run succeeds, so a
+failed run leaves earlier results intact. Every raster and vector written carries its CRS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import CRSError, DataFileError, OutputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+    from affine import Affine
+    from pyproj import CRS
+
+
+@contextlib.contextmanager
+def atomic_path(final: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``final``; rename it to ``final`` if the block succeeds.
+
+    The temporary name keeps the suffix (drivers pick formats by it). On an exception the
+    temporary file is removed and ``final`` is untouched.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=f".tmp{final.suffix}",
+                                    dir=final.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # drivers such as GPKG refuse to open an existing empty file
+    try:
+        yield tmp
+        if not tmp.exists():
+            msg = f"{final}: nothing was written"
+            raise OutputError(msg)
+        os.replace(tmp, final)
+    finally:
+        if tmp.exists():
+            if tmp.is_dir():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.unlink()
+
+
+@contextlib.contextmanager
+def staged_output(out_dir: str | Path) -> Iterator[Path]:
+    """Yield a staging folder; on success move everything in it into ``out_dir``.
+
+    Entries of ``out_dir`` that the run did not produce are kept; entries it produced replace the
+    old ones. On an exception the staging folder is removed and ``out_dir`` is as it was.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"{out}: cannot create the output folder ({exc.strerror}); choose another with --out"
+        raise OutputError(msg) from exc
+    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    try:
+        yield stage
+        for entry in sorted(stage.iterdir()):
+            target = out / entry.name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            os.replace(entry, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def require_file(path: str | Path, what: str) -> Path:
+    """Return ``path`` as a Path if it is a non-empty file, else raise :class:`DataFileError`."""
+    p = Path(path)
+    if not p.exists():
+        msg = f"{p}: {what} file not found; check the path (relative paths are relative to the scenario)"
+        raise DataFileError(msg)
+    if p.is_dir() and p.suffix.lower() != ".gdb":
+        msg = f"{p}: is a folder, expected a {what} file"
+        raise DataFileError(msg)
+    if p.is_file() and p.stat().st_size == 0:
+        msg = f"{p}: the {what} file is empty; export it again"
+        raise DataFileError(msg)
+    return p
+
+
+def read_vector(path: str | Path, what: str, *, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a vector layer GDAL understands, with errors that name the file.
+
+    Raises
+    ------
+    DataFileError
+        Missing, empty or unreadable file, or a layer that does not exist.
+    CRSError
+        The layer has no coordinate reference system.
+    """
+    import geopandas as gpd
+    import pyogrio
+
+    p = require_file(path, what)
+    kwargs: dict[str, Any] = {"layer": layer} if layer else {}
+    try:
+        gdf = gpd.read_file(p, engine="pyogrio", **kwargs)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
+        layers = _layers_of(p)
+        extra = f" (layers in the file: {', '.join(layers)})" if layers else ""
+        msg = f"{p}: cannot read the {what} layer{extra}: {exc}"
+        raise DataFileError(msg) from exc
+    if gdf.crs is None:
+        msg = (f"{p}: the {what} layer has no CRS; assign one in QGIS "
+               "(Layer > Set CRS) or with ogr2ogr -a_srs, then save it again")
+        raise CRSError(msg)
+    return gdf
+
+
+def _layers_of(path: Path) -> list[str]:
+    import pyogrio
+
+    try:
+        return [str(row[0]) for row in pyogrio.list_layers(path)]
+    except Exception:
+        return []
+
+
+def write_raster(
+    path: str | Path,
+    array: np.ndarray,
+    transform: Affine,
+    crs: CRS | str,
+    *,
+    nodata: float | int | None = None,
+    descriptions: tuple[str, ...] = (),
+) -> Path:
+    """Write a 2-D (or band-first 3-D) array as a tiled, compressed GeoTIFF with its CRS.
+
+    Written atomically; float rasters use DEFLATE with the floating-point predictor.
+    """
+    import rasterio
+
+    if crs is None:
+        msg = f"{path}: refusing to write a raster without a CRS"
+        raise CRSError(msg)
+    data = array[np.newaxis] if array.ndim == 2 else array
+    count, height, width = data.shape
+    predictor = 3 if np.issubdtype(data.dtype, np.floating) else 2
+    profile = {
+        "driver": "GTiff", "height": height, "width": width, "count": count,
+        "dtype": data.dtype, "crs": crs, "transform": transform, "nodata": nodata,
+        "compress": "deflate", "predictor": predictor, "zlevel": 6,
+    }
+    if height >= 256 and width >= 256:
+        profile.update(tiled=True, blockxsize=256, blockysize=256)
+    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(data)
+        for i, text in enumerate(descriptions, start=1):
+            dst.set_band_description(i, text)
+    return Path(path)
+
+
+def write_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]) -> Path:
+    """Write several layers into one GeoPackage, atomically (all or nothing)."""
+    for name, gdf in layers.items():
+        if gdf.crs is None:
+            msg = f"{path}: layer {name!r} has no CRS; set it before writing"
+            raise CRSError(msg)
+    with atomic_path(path) as tmp:
+        for name, gdf in layers.items():
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+    return Path(path)
+
+
+def write_table(path: str | Path, df: pd.DataFrame) -> Path:
+    """Write a DataFrame as UTF-8 CSV (with BOM, so spreadsheets show Vietnamese text), atomically."""
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, encoding="utf-8-sig")
+    return Path(path)
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 text atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)

@@ -1,0 +1,148 @@
+"""Vector inputs other than sites: units (communes), settlements, roads, the data network.
+
+Each kind of layer has a :class:`LayerSpec` (required fields, geometry type); :func:`read_layer`
+reads any format GDAL knows, in any CRS, checks it against the spec and projects it to the working
+CRS. Problems are collected, each naming the file, the feature and the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import NetcoverError, Problem
+from .io import read_vector
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from pyproj import CRS
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """What a layer must contain."""
+
+    what: str
+    fields: tuple[str, ...]
+    geometry: tuple[str, ...]
+    numeric: tuple[str, ...] = ()
+    layer: str | None = None
+
+
+UNITS = LayerSpec("units", ("name",), ("Polygon", "MultiPolygon"))
+SETTLEMENTS = LayerSpec(
+    "settlements", ("name", "population", "households", "fibre_households"), ("Point",),
+    numeric=("population", "households", "fibre_households"))
+ROADS = LayerSpec("roads", ("class",), ("LineString", "MultiLineString"), layer="roads")
+NETWORK_POINTS = LayerSpec("network points", ("name", "type", "connection"), ("Point",),
+                           layer="points")
+FIBRE_ROUTES = LayerSpec("fibre routes", (), ("LineString", "MultiLineString"),
+                         layer="fibre_routes")
+POPULATION_POINTS = LayerSpec("population points", ("population",), ("Point",),
+                              numeric=("population",))
+
+
+def read_layer(
+    path: str | Path,
+    spec: LayerSpec,
+    crs: CRS,
+    *,
+    layer: str | None = None,
+    extra_fields: tuple[str, ...] = (),
+) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """Read one layer, check it against ``spec`` and project it to ``crs``.
+
+    Returns
+    -------
+    (GeoDataFrame or None, list of Problem)
+        None when the layer cannot be used (missing fields, no features, unreadable).
+    """
+    label = str(path)
+    try:
+        gdf = read_vector(path, spec.what, layer=layer or _pick_layer(Path(path), spec))
+    except NetcoverError as exc:
+        return None, [Problem(label, str(exc).removeprefix(f"{path}: "))]
+    fields = spec.fields + extra_fields
+    missing = [f for f in fields if f not in gdf.columns]
+    if missing:
+        found = ", ".join(c for c in gdf.columns if c != "geometry") or "none"
+        msg = (f"required field(s) missing: {', '.join(missing)} (fields found: {found}); "
+               "rename the field in QGIS or name the field to use in the scenario")
+        return None, [Problem(label, msg, field=",".join(missing))]
+    if len(gdf) == 0:
+        return None, [Problem(label, f"the {spec.what} layer has no features")]
+    problems = _check_geometry(gdf, spec, label) + _check_numeric(gdf, spec, label)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    for col in spec.numeric:
+        gdf[col] = gdf[col].astype(float)
+    return gdf.to_crs(crs), problems
+
+
+def _pick_layer(path: Path, spec: LayerSpec) -> str | None:
+    """The spec's layer name when the file has it, else the file's only/first layer."""
+    import pyogrio
+
+    if spec.layer is None or not path.is_file():
+        return None
+    try:
+        names = [str(r[0]) for r in pyogrio.list_layers(path)]
+    except Exception:
+        return None
+    return spec.layer if spec.layer in names else None
+
+
+def _check_geometry(gdf: gpd.GeoDataFrame, spec: LayerSpec, label: str) -> list[Problem]:
+    problems = []
+    empty = gdf.geometry.isna() | gdf.geometry.is_empty
+    for i in np.flatnonzero(empty.to_numpy()):
+        problems.append(Problem(label, "has no geometry; draw it or delete the feature",
+                                f"feature {i + 1}", "geometry"))
+    types = gdf.geometry.geom_type
+    bad_type = ~empty & ~types.isin(spec.geometry)
+    for i in np.flatnonzero(bad_type.to_numpy()):
+        msg = f"is a {types.iloc[i]}, expected {' or '.join(spec.geometry)}"
+        problems.append(Problem(label, msg, f"feature {i + 1}", "geometry"))
+    invalid = ~empty & ~bad_type & ~gdf.geometry.is_valid
+    if invalid.any():
+        from shapely.validation import explain_validity
+
+        for i in np.flatnonzero(invalid.to_numpy()):
+            why = explain_validity(gdf.geometry.iloc[i])
+            msg = (f"invalid geometry ({why}); repair it with QGIS 'Fix geometries' "
+                   "or shapely.make_valid")
+            problems.append(Problem(label, msg, f"feature {i + 1}", "geometry"))
+    return problems
+
+
+def _check_numeric(gdf: gpd.GeoDataFrame, spec: LayerSpec, label: str) -> list[Problem]:
+    import pandas as pd
+
+    problems = []
+    for col in spec.numeric:
+        values = pd.to_numeric(gdf[col], errors="coerce")
+        for i in np.flatnonzero((values.isna() | (values < 0)).to_numpy()):
+            msg = f"{gdf[col].iloc[i]!r} is not a count >= 0; fill in a whole number"
+            problems.append(Problem(label, msg, f"feature {i + 1}", col))
+    return problems
+
+
+def check_units_tiling(units: gpd.GeoDataFrame, label: str) -> list[Problem]:
+    """Warn when unit polygons overlap (people would be counted twice)."""
+    from shapely import area, intersection
+
+    problems = []
+    sindex = units.sindex
+    geoms = units.geometry.to_numpy()
+    left, right = sindex.query(geoms, predicate="intersects")
+    keep = left < right
+    for a, b in zip(left[keep], right[keep], strict=True):
+        shared = float(area(intersection(geoms[a], geoms[b])))
+        if shared > 1.0:
+            msg = (f"units {units.iloc[a]['name']!r} and {units.iloc[b]['name']!r} overlap by "
+                   f"{shared / 1e6:.3f} km2; people there are counted in both")
+            problems.append(Problem(label, msg, severity="warning"))
+    return problems

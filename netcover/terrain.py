@@ -1,0 +1,223 @@
+"""The terrain model: a DEM read from GeoTIFF or SRTM ``.hgt``, in a metric UTM grid, hole-free.
+
+netcover works in metres. A DEM in geographic coordinates (SRTM tiles) or in another projected CRS
+is warped to the working UTM zone at about its own resolution; nodata holes are filled from their
+neighbours (a warning says how many), or rejected above a share the scenario sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from affine import Affine
+from pyproj import CRS, Transformer
+
+from .errors import CRSError, DataFileError, Problem, ValidationError
+from .io import require_file
+
+_EARTH_M_PER_DEG = 111_320.0
+
+
+@dataclass(frozen=True)
+class Terrain:
+    """Ground heights on a north-up grid of square cells in a metric CRS.
+
+    Attributes
+    ----------
+    heights : numpy.ndarray
+        float32 (rows, cols), metres above sea level, no NaN.
+    transform : affine.Affine
+        Maps (col, row) to the cell's upper-left corner in ``crs``.
+    crs : pyproj.CRS
+        A projected CRS in metres (the working UTM zone).
+    source : Path or None
+        File the DEM was read from.
+    filled_cells : int
+        How many nodata cells of the source were filled.
+    """
+
+    heights: np.ndarray
+    transform: Affine
+    crs: CRS
+    source: Path | None = None
+    filled_cells: int = 0
+
+    @property
+    def cell_size(self) -> float:
+        """Cell size in metres."""
+        return float(self.transform.a)
+
+    @property
+    def origin_xy(self) -> tuple[float, float]:
+        """(x of the left edge, y of the top edge)."""
+        return float(self.transform.c), float(self.transform.f)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, cols)."""
+        rows, cols = self.heights.shape
+        return int(rows), int(cols)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) in metres."""
+        left, top = self.origin_xy
+        rows, cols = self.shape
+        return left, top - rows * self.cell_size, left + cols * self.cell_size, top
+
+    def contains(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Whether points (metres, in ``crs``) fall inside the grid."""
+        left, bottom, right, top = self.bounds
+        x, y = np.asarray(x), np.asarray(y)
+        return (x >= left) & (x < right) & (y > bottom) & (y <= top)
+
+    def sample(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Bilinearly interpolated ground height at points inside the grid (NaN outside)."""
+        from scipy.ndimage import map_coordinates
+
+        x, y = np.atleast_1d(np.asarray(x, float)), np.atleast_1d(np.asarray(y, float))
+        left, top = self.origin_xy
+        col = (x - left) / self.cell_size - 0.5
+        row = (top - y) / self.cell_size - 0.5
+        out = map_coordinates(self.heights, [row, col], order=1, mode="nearest")
+        return np.where(self.contains(x, y), out, np.nan)
+
+
+def utm_crs_for(lon: float, lat: float) -> CRS:
+    """The WGS84 UTM zone CRS (EPSG:326xx north, 327xx south) containing a point."""
+    if not (-180 <= lon <= 180 and -80 <= lat <= 84):
+        msg = f"({lon}, {lat}) is not a lon/lat inside the UTM range; check the data's CRS"
+        raise CRSError(msg)
+    zone = min(int((lon + 180) // 6) + 1, 60)
+    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def working_crs(setting: str, src_crs: CRS, bounds: tuple[float, float, float, float]) -> CRS:
+    """Resolve the scenario's ``crs`` setting ("auto" or a CRS string) against a DEM's extent."""
+    if setting != "auto":
+        try:
+            crs = CRS.from_user_input(setting)
+        except Exception as exc:
+            msg = f"scenario.crs={setting!r} is not a CRS pyproj knows; use 'auto' or e.g. 'EPSG:32648'"
+            raise CRSError(msg) from exc
+        if not crs.is_projected or crs.axis_info[0].unit_name not in ("metre", "meter"):
+            msg = f"scenario.crs={setting!r} is not a projected CRS in metres; use 'auto' or a UTM zone"
+            raise CRSError(msg)
+        return crs
+    to_ll = Transformer.from_crs(src_crs, "EPSG:4326", always_xy=True)
+    lon, lat = to_ll.transform((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
+    return utm_crs_for(lon, lat)
+
+
+def read_dem(
+    path: str | Path, *, crs_setting: str = "auto", max_nodata_share: float = 0.02
+) -> tuple[Terrain, list[Problem]]:
+    """Read a DEM (GeoTIFF, SRTM ``.hgt`` or any raster GDAL reads) into the working UTM grid.
+
+    Parameters
+    ----------
+    path : str or Path
+        The DEM file.
+    crs_setting : str
+        "auto" (UTM zone of the DEM's centre) or a projected CRS string.
+    max_nodata_share : float
+        Nodata holes up to this share of the cells are filled (with a warning); above it, an error.
+
+    Returns
+    -------
+    (Terrain, list of Problem)
+        The terrain and the warnings raised while reading it.
+
+    Raises
+    ------
+    DataFileError, CRSError, ValidationError
+        Unreadable file, missing CRS, or too many holes.
+    """
+    import rasterio
+
+    p = require_file(path, "DEM")
+    try:
+        with rasterio.open(p) as src:
+            if src.crs is None:
+                msg = (f"{p}: the DEM has no CRS; assign one (gdal_edit.py -a_srs EPSG:xxxx, or "
+                       "QGIS: Raster > Projections > Assign Projection)")
+                raise CRSError(msg)
+            data = src.read(1, masked=True).astype("float32")
+            src_crs = CRS.from_user_input(src.crs)
+            src_transform = src.transform
+            b = src.bounds
+            src_bounds = (b.left, b.bottom, b.right, b.top)
+    except rasterio.errors.RasterioIOError as exc:
+        msg = f"{p}: cannot read the DEM ({exc}); is it a GeoTIFF or an SRTM .hgt file?"
+        raise DataFileError(msg) from exc
+    holes = np.ma.getmaskarray(data) | ~np.isfinite(data.filled(np.nan))
+    warnings: list[Problem] = []
+    share = float(holes.mean())
+    if holes.all():
+        raise ValidationError([Problem(str(p), "the DEM has no valid height; export it again")])
+    if share > max_nodata_share:
+        msg = (f"{share:.1%} of the DEM is nodata, above validation.max_nodata_share="
+               f"{max_nodata_share:g}; use a complete DEM or raise the share in the scenario")
+        raise ValidationError([Problem(str(p), msg)])
+    heights = data.filled(np.nan)
+    if holes.any():
+        heights = fill_holes(heights)
+        warnings.append(Problem(str(p), f"filled {int(holes.sum())} nodata cells ({share:.2%}) "
+                                "from their neighbours", severity="warning"))
+    target = working_crs(crs_setting, src_crs, src_bounds)
+    if target != src_crs or not _is_square_north_up(src_transform):
+        heights, transform = _warp(heights, src_transform, src_crs, target)
+    else:
+        transform = src_transform
+    return Terrain(heights, transform, target, p, int(holes.sum())), warnings
+
+
+def fill_holes(heights: np.ndarray) -> np.ndarray:
+    """Fill NaN cells: inverse-distance from the edges of each hole, nearest value as fallback."""
+    from rasterio.fill import fillnodata
+    from scipy.ndimage import distance_transform_edt
+
+    valid = np.isfinite(heights)
+    out = fillnodata(np.where(valid, heights, 0).astype("float32"), mask=valid.astype("uint8"),
+                     max_search_distance=100)
+    still = ~valid & (out == 0)
+    if still.any():
+        idx = distance_transform_edt(~valid, return_distances=False, return_indices=True)
+        out = np.where(still, heights[tuple(idx)], out)
+    return out.astype("float32")
+
+
+def _is_square_north_up(t: Affine) -> bool:
+    return bool(t.b == 0 and t.d == 0 and t.a > 0 and np.isclose(t.a, -t.e))
+
+
+def _warp(
+    heights: np.ndarray, transform: Affine, src_crs: CRS, dst_crs: CRS
+) -> tuple[np.ndarray, Affine]:
+    """Warp to ``dst_crs`` at about the source resolution (bilinear), edges filled."""
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    rows, cols = heights.shape
+    left, top = transform.c, transform.f
+    right, bottom = left + transform.a * cols, top + transform.e * rows
+    res = _resolution_m(transform, src_crs, (left + right) / 2, (top + bottom) / 2)
+    dst_transform, width, height = calculate_default_transform(
+        src_crs, dst_crs, cols, rows, left, bottom, right, top, resolution=res)
+    out = np.full((height, width), np.nan, dtype="float32")
+    reproject(heights, out, src_transform=transform, src_crs=src_crs, dst_transform=dst_transform,
+              dst_crs=dst_crs, resampling=Resampling.bilinear, src_nodata=np.nan,
+              dst_nodata=np.nan)
+    if not np.isfinite(out).all():
+        out = fill_holes(out)
+    return out, dst_transform
+
+
+def _resolution_m(transform: Affine, crs: CRS, x: float, y: float) -> float:
+    """Cell size in metres, rounded to 1 m: degrees converted at the DEM's centre latitude."""
+    if crs.is_geographic:
+        size = abs(transform.a) * _EARTH_M_PER_DEG * np.cos(np.radians(y))
+    else:
+        size = abs(transform.a)
+    return float(max(1.0, round(size)))

@@ -1,0 +1,81 @@
+"""The command line: exit codes and one-line messages (click's CliRunner)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from netcover.cli import cli
+
+from .conftest import site_rows, snapshot, write_sites
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_help_everywhere() -> None:
+    for args in ([], ["run"], ["validate"], ["sample-data"]):
+        result = invoke(*args, "--help")
+        assert result.exit_code == 0
+        assert "Usage" in result.output
+
+
+def test_validate_ok(mini_scenario: Path) -> None:
+    result = invoke("validate", str(mini_scenario))
+    assert result.exit_code == 0, result.output
+    assert "Working CRS: EPSG:32648" in result.output
+    assert "Sites: 2 sites, 4 cells (Viettel 2 sites/4 cells)" in result.output
+    assert "OK: the inputs are valid" in result.output
+
+
+def test_validate_reports_every_problem_and_exits_1(mini_scenario: Path) -> None:
+    rows = site_rows()
+    rows[0]["height_m"], rows[2]["azimuth_deg"] = 0, 361
+    write_sites(mini_scenario.parent / "sites.csv", rows)
+    before = snapshot(mini_scenario.parent)
+    result = invoke("validate", str(mini_scenario))
+    assert result.exit_code == 1
+    assert "row 2, field 'height_m'" in result.output
+    assert "row 4, field 'azimuth_deg'" in result.output
+    assert "error: 2 input problem(s) found" in result.output
+    assert snapshot(mini_scenario.parent) == before
+
+
+def test_scenario_typo_is_one_clear_error(mini_scenario: Path) -> None:
+    mini_scenario.write_text(mini_scenario.read_text().replace("radius_km", "raduis_km"))
+    result = invoke("run", str(mini_scenario))
+    assert result.exit_code == 1
+    assert "did you mean 'radius_km'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_scenario_file(tmp_path: Path) -> None:
+    result = invoke("validate", str(tmp_path / "nope.toml"))
+    assert result.exit_code == 1
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert lines == [f"error: {tmp_path / 'nope.toml'}: scenario file not found; "
+                     "give the path of a .toml scenario file"]
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--debug", "validate", str(tmp_path / "nope.toml")])
+    assert result.exit_code != 0
+    assert result.exc_info is not None and "scenario file not found" in str(result.exception)
+
+
+def test_run_writes_summary_and_a_failed_run_keeps_it(mini_scenario: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = invoke("run", str(mini_scenario), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "input_summary.json").read_text(encoding="utf-8"))
+    assert summary["sites"]["cells"] == 4
+    assert summary["settlements"]["population"] == 500
+    before = snapshot(out)
+    (mini_scenario.parent / "dem.tif").write_bytes(b"")
+    result = invoke("run", str(mini_scenario), "--out", str(out))
+    assert result.exit_code == 1
+    assert "dem.tif: the DEM file is empty" in result.output
+    assert snapshot(out) == before
