@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ from .config import load_scenario
 from .errors import NetcoverError, ScenarioError, ValidationError, format_problems
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def _echo_err(text: str) -> None:
@@ -81,8 +82,44 @@ def run(scenario: Path | None, out_dir: Path | None) -> None:
     from .pipeline import run as run_pipeline
 
     sc = load_scenario(_scenario_path(scenario))
-    result = run_pipeline(sc, out_dir, report=_echo_err)
+    result = run_pipeline(sc, out_dir, report=_echo_err, progress=_progress)
     click.echo(f"Results in {result.out_dir}")
+
+
+def _progress(items: Sequence[T], label: str) -> Iterator[T]:
+    """A progress bar on stderr over ``items``."""
+    with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
+        yield from bar
+
+
+@cli.command()
+@click.argument("scenario", required=False, type=click.Path(path_type=Path))
+@click.option("--dem", type=click.Path(path_type=Path), help="DEM file (without a scenario).")
+@click.option("--sites", type=click.Path(path_type=Path), help="Sites file (without a scenario).")
+@click.option("--radius-km", type=float, help="Computation radius around each site (km).")
+@click.option("--model", type=click.Choice(["p1812", "hata", "fspl"]), help="Propagation model.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder.")
+@_handle_errors
+def coverage(scenario: Path | None, dem: Path | None, sites: Path | None, radius_km: float | None,
+             model: str | None, out_dir: Path | None) -> None:
+    """Radio coverage of SCENARIO, or of --dem and --sites alone."""
+    from .pipeline import quick_scenario, run_coverage_only
+
+    if scenario is not None and (dem or sites):
+        raise click.UsageError("give either SCENARIO or --dem and --sites, not both")
+    if scenario is None:
+        if not (dem and sites):
+            raise click.UsageError("give a SCENARIO, or both --dem and --sites")
+        if out_dir is None:
+            raise click.BadParameter("is required with --dem/--sites", param_hint="--out")
+        sc = quick_scenario(dem, sites, radius_km=radius_km, model=model)
+    else:
+        sc = load_scenario(scenario)
+        if radius_km is not None or model is not None:
+            raise click.UsageError("--radius-km and --model go with --dem/--sites; "
+                                   "set them in the scenario's [coverage] section")
+    result = run_coverage_only(sc, out_dir, report=_echo_err, progress=_progress)
+    click.echo(f"Results in {result.out_dir / 'coverage'}")
 
 
 @cli.command()

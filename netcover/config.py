@@ -12,17 +12,18 @@ import difflib
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from .errors import DataFileError, Problem, ScenarioError
+from .radio import RSCP_THRESHOLDS, RSRP_THRESHOLDS, TECHNOLOGIES, ClassThresholds
 
 Model = Literal["p1812", "hata", "fspl"]
 Polarization = Literal["vertical", "horizontal"]
 Environment = Literal["urban", "suburban", "rural"]
-Technology = Literal["4G", "3G"]
+UsableClass = Literal["weak", "fair", "good"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class CoverageSettings:
     n0: float = 325.0
     polarization: Polarization = "vertical"
     hata_environment: Environment = "rural"
+    usable_class: UsableClass = "fair"
     cache_dir: Path | None = None
 
 
@@ -85,20 +87,8 @@ class ReceiverSettings:
     pilot_fraction_db: float = -10.0
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    """Coverage class limits in dBm (RSRP for 4G, RSCP for 3G)."""
-
-    good: float
-    fair: float
-    weak: float
-
-
-def _default_thresholds() -> dict[str, Thresholds]:
-    return {
-        "4G": Thresholds(good=-95.0, fair=-105.0, weak=-115.0),
-        "3G": Thresholds(good=-85.0, fair=-95.0, weak=-105.0),
-    }
+def _default_thresholds() -> dict[str, ClassThresholds]:
+    return {"4G": RSRP_THRESHOLDS, "3G": RSCP_THRESHOLDS}
 
 
 @dataclass(frozen=True)
@@ -111,7 +101,7 @@ class Scenario:
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     coverage: CoverageSettings = field(default_factory=CoverageSettings)
     receiver: ReceiverSettings = field(default_factory=ReceiverSettings)
-    thresholds: dict[str, Thresholds] = field(default_factory=_default_thresholds)
+    thresholds: dict[str, ClassThresholds] = field(default_factory=_default_thresholds)
 
     @property
     def base_dir(self) -> Path:
@@ -161,8 +151,8 @@ def scenario_from_dict(raw: Mapping[str, Any], *, source: Path | None = None) ->
     base = source.resolve().parent if source is not None else Path.cwd()
     problems: list[Problem] = []
     values = _build(Scenario, raw, "", label, base, problems)
-    if not problems:
-        problems.extend(_value_problems(Scenario(**values), label))
+    checkable = Scenario(**{k: v for k, v in values.items() if v is not None})
+    problems.extend(_value_problems(checkable, label))
     if problems:
         err = ScenarioError(_summarise(problems))
         err.problems = problems  # type: ignore[attr-defined]
@@ -237,9 +227,10 @@ def _convert(
         values = _build(hint, value, key, label, base, problems)  # type: ignore[arg-type]
         try:
             return hint(**values)  # type: ignore[operator]
-        except TypeError as exc:
+        except (TypeError, ValueError) as exc:
             if len(problems) == sub_problems:
-                problems.append(Problem(label, f"incomplete table: {exc}", field=key))
+                why = str(exc).split(": ", 1)[-1] if isinstance(exc, ValueError) else str(exc)
+                problems.append(Problem(label, why, field=key))
             return None
     if hint is Path:
         if not isinstance(value, str) or not value:
@@ -267,28 +258,28 @@ def _convert(
     return value  # pragma: no cover - every field type is handled above
 
 
-_TECHNOLOGIES = get_args(Technology)
-
-
 def _value_problems(s: Scenario, label: str) -> list[Problem]:
     """Range checks that need the whole value, not just its type."""
-    checks: list[tuple[bool, str, str]] = [
-        (0 < s.coverage.radius_km <= 100, "coverage.radius_km", "must be in (0, 100] km"),
-        (0 < s.coverage.rx_height_m <= 30, "coverage.rx_height_m", "must be in (0, 30] m"),
-        (0 <= s.coverage.delta_n < 150, "coverage.delta_n", "must be in [0, 150) N-units/km"),
-        (200 <= s.coverage.n0 <= 500, "coverage.n0", "must be in [200, 500] N-units"),
-        (0 <= s.validation.max_nodata_share <= 1, "validation.max_nodata_share",
+    checks: list[tuple[Callable[[], bool], str, str]] = [
+        (lambda: 0 < s.coverage.radius_km <= 100, "coverage.radius_km", "must be in (0, 100] km"),
+        (lambda: 0 < s.coverage.rx_height_m <= 30, "coverage.rx_height_m", "must be in (0, 30] m"),
+        (lambda: 0 <= s.coverage.delta_n < 150, "coverage.delta_n",
+         "must be in [0, 150) N-units/km"),
+        (lambda: 200 <= s.coverage.n0 <= 500, "coverage.n0", "must be in [200, 500] N-units"),
+        (lambda: 0 <= s.validation.max_nodata_share <= 1, "validation.max_nodata_share",
          "is a share: give a value in [0, 1]"),
-        (0 < s.validation.max_site_height_m, "validation.max_site_height_m", "must be > 0"),
-        (s.receiver.noise_figure_db >= 0, "receiver.noise_figure_db", "must be >= 0 dB"),
+        (lambda: 0 < s.validation.max_site_height_m, "validation.max_site_height_m", "must be > 0"),
+        (lambda: s.receiver.noise_figure_db >= 0, "receiver.noise_figure_db", "must be >= 0 dB"),
     ]
-    problems = [Problem(label, msg, field=key) for ok, key, msg in checks if not ok]
-    for tech, t in s.thresholds.items():
-        key = f"thresholds.{tech}"
-        if tech not in _TECHNOLOGIES:
-            msg = f"unknown technology {tech!r}; use one of {', '.join(_TECHNOLOGIES)}"
-            problems.append(Problem(label, msg, field=key))
-        if not t.good > t.fair > t.weak:
-            msg = f"needs good > fair > weak, got {t.good}, {t.fair}, {t.weak} dBm"
-            problems.append(Problem(label, msg, field=key))
+    problems = []
+    for ok, key, msg in checks:
+        try:
+            if not ok():
+                problems.append(Problem(label, msg, field=key))
+        except TypeError:  # a value of the wrong type, already reported
+            continue
+    for tech in s.thresholds:
+        if tech not in TECHNOLOGIES:
+            msg = f"unknown technology {tech!r}; use one of {', '.join(TECHNOLOGIES)}"
+            problems.append(Problem(label, msg, field=f"thresholds.{tech}"))
     return problems

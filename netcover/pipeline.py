@@ -11,10 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import Scenario
+from .config import Scenario, scenario_from_dict
+from .coverage import Progress, compute_coverage
+from .coverage_output import coverage_tables, unit_summary_table, write_coverage
 from .inputs import Inputs, load_inputs
-from .io import staged_output
+from .io import staged_output, write_text
+from .losscache import LossCache, default_cache_dir
 from .summary import summarize, write_summary
+from .textformat import markdown_table
 
 #: Receives one line of progress text.
 Reporter = Callable[[str], None]
@@ -35,7 +39,7 @@ def default_out_dir(scenario: Scenario) -> Path:
 
 
 def run(scenario: Scenario, out_dir: str | Path | None = None, *,
-        report: Reporter | None = None) -> RunResult:
+        report: Reporter | None = None, progress: Progress | None = None) -> RunResult:
     """Run the scenario and write its results.
 
     Parameters
@@ -46,6 +50,8 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
         Where results go (default :func:`default_out_dir`).
     report : callable, optional
         Receives progress lines.
+    progress : callable, optional
+        ``progress(items, label)`` wrapping long loops (e.g. a progress bar).
 
     Returns
     -------
@@ -61,12 +67,67 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
     result = RunResult(out_dir=out, summary=summarize(inputs))
     with staged_output(out) as stage:
         staged = write_summary(result.summary, stage)
-        staged += _run_steps(inputs, stage, say)
+        staged += _run_steps(inputs, stage, say, progress)
     result.files = [out / p.relative_to(stage) for p in staged]
     say(f"Wrote {len(result.files)} files to {out}")
     return result
 
 
-def _run_steps(inputs: Inputs, stage: Path, say: Reporter) -> list[Path]:
+def run_coverage_only(scenario: Scenario, out_dir: str | Path | None = None, *,
+                      report: Reporter | None = None,
+                      progress: Progress | None = None) -> RunResult:
+    """Only the coverage step (inputs checked first), into ``out_dir/coverage``."""
+    say = report or (lambda _line: None)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(scenario)
+    inputs = load_inputs(scenario)
+    for w in inputs.warnings:
+        say(str(w))
+    with staged_output(out) as stage:
+        staged = run_coverage(inputs, stage / "coverage", say, progress)
+    return RunResult(out_dir=out, files=[out / p.relative_to(stage) for p in staged])
+
+
+def quick_scenario(dem: Path, sites: Path, *, radius_km: float | None = None,
+                   model: str | None = None) -> Scenario:
+    """A scenario made of a DEM and a site list only, for quick coverage checks."""
+    coverage: dict[str, object] = {}
+    if radius_km is not None:
+        coverage["radius_km"] = radius_km
+    if model is not None:
+        coverage["model"] = model
+    raw = {"scenario": {"name": f"Coverage of {sites.name}", "slug": "coverage"},
+           "inputs": {"dem": str(dem.resolve()), "sites": str(sites.resolve())},
+           "coverage": coverage}
+    return scenario_from_dict(raw)
+
+
+def _run_steps(inputs: Inputs, stage: Path, say: Reporter,
+               progress: Progress | None = None) -> list[Path]:
     """The modelling steps after input checks; each returns the files it wrote under ``stage``."""
-    return []
+    files: list[Path] = []
+    if inputs.cells is not None:
+        files += run_coverage(inputs, stage / "coverage", say, progress)
+    return files
+
+
+def run_coverage(inputs: Inputs, folder: Path, say: Reporter,
+                 progress: Progress | None = None) -> list[Path]:
+    """Coverage step: compute, tabulate, write; prints the per-unit table."""
+    cov = inputs.scenario.coverage
+    cache = LossCache(cov.cache_dir or default_cache_dir())
+    say(f"Coverage: model {cov.model}, radius {cov.radius_km:g} km, loss cache {cache.folder}")
+    result = compute_coverage(inputs, cache=cache, progress=progress)
+    say(f"Coverage: {result.jobs} loss rasters ({result.cache_hits} from the cache)")
+    for note in result.notes:
+        say(f"warning: {note}")
+    tables = coverage_tables(result, inputs, usable=cov.usable_class)
+    files = write_coverage(result, inputs, tables, folder)
+    if tables.units is not None:
+        text = markdown_table(unit_summary_table(tables))
+        files.append(write_text(folder / "coverage_by_unit.md", text + "\n"))
+        say(text)
+    d = tables.district
+    if "share_people_covered" in d:
+        say(f"People covered ({cov.usable_class} or better): {d['share_people_covered']:.1%} "
+            f"of {d['people']:,.0f}")
+    return files

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .errors import DataFileError, Problem
 from .io import read_vector, require_file
+from .radio import LTE_RESOURCE_BLOCKS
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -153,9 +154,21 @@ def _check_values(df: pd.DataFrame, label: str, max_height_m: float, base: Path)
             problems.append(Problem(label, f"{v[i]:g} is out of range; give the {advice}",
                                     _row(i), col))
         df[col] = values
+    problems += _check_lte_bandwidth(df, label)
     problems += _check_ids(df, label)
     problems += _check_patterns(df, label, base)
     return problems
+
+
+def _check_lte_bandwidth(df: pd.DataFrame, label: str) -> list[Problem]:
+    allowed = sorted(LTE_RESOURCE_BLOCKS)
+    tech = df["technology"].astype(str).str.strip().str.lower().map(_TECH_ALIASES)
+    bw = df["bandwidth_mhz"].to_numpy(dtype=float)
+    ok = np.isclose(bw[:, None], np.array(allowed)[None, :]).any(axis=1)
+    bad = (tech == "4G").to_numpy() & np.isfinite(bw) & ~ok
+    text = ", ".join(f"{b:g}" for b in allowed)
+    return [Problem(label, f"{bw[i]:g} MHz is not an LTE channel bandwidth; use one of {text}",
+                    _row(i), "bandwidth_mhz") for i in np.flatnonzero(bad)]
 
 
 def _check_ids(df: pd.DataFrame, label: str) -> list[Problem]:

@@ -112,6 +112,13 @@ def write_mini_district(folder: Path) -> Path:
     return scenario
 
 
+@pytest.fixture(autouse=True)
+def _private_loss_cache(tmp_path_factory: pytest.TempPathFactory,
+                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never write to the user's loss cache."""
+    monkeypatch.setenv("NETCOVER_CACHE_DIR", str(tmp_path_factory.mktemp("loss-cache")))
+
+
 @pytest.fixture
 def mini_scenario(tmp_path: Path) -> Path:
     """Path of the miniature district's scenario.toml (all inputs valid)."""

@@ -60,6 +60,7 @@ def test_missing_column_lists_found_columns(tmp_path: Path) -> None:
         ("lat", 95, "field 'lat': 95 is out of range"),
         ("tx_power_dbm", "", "field 'tx_power_dbm': is empty"),
         ("pattern_file", "missing.msi", "field 'pattern_file': pattern file"),
+        ("bandwidth_mhz", 7, "field 'bandwidth_mhz': 7 MHz is not an LTE channel bandwidth"),
     ],
 )
 def test_bad_value_is_reported_with_row_and_field(

@@ -1,0 +1,194 @@
+"""Who is covered: people, households and villages by coverage class, per unit and per settlement.
+
+The coverage class raster lives on the DEM grid (30 m on the sample); people live on the population
+grid (100 m). :func:`class_shares` counts, for every population cell, the share of its area in each
+class (DEM cells are assigned to the population cell holding their centre), so a population cell
+half in a shadow counts half its people as uncovered. Households and fibre households come from the
+settlements, each taking the class at its own position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from affine import Affine
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from .population import PopulationGrid
+
+#: Coverage class codes of the class rasters (255: outside the DEM / not computed).
+CLASS_NAMES: tuple[str, ...] = ("none", "weak", "fair", "good")
+NODATA_CLASS = 255
+
+
+def class_shares(
+    classes: np.ndarray, class_transform: Affine, pop_transform: Affine, pop_shape: tuple[int, int]
+) -> np.ndarray:
+    """Share of each population cell's area in each coverage class.
+
+    Parameters
+    ----------
+    classes : numpy.ndarray
+        uint8 class raster (codes 0-3, 255 nodata) on a north-up grid.
+    class_transform, pop_transform : Affine
+        Grids of the class raster and the population raster (same CRS).
+    pop_shape : (rows, cols)
+        Shape of the population raster.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 (rows, cols, 4): shares summing to 1 where any class cell falls in the population
+        cell; population cells without any class cell count as class 0 (none).
+    """
+    rows, cols = classes.shape
+    xs = class_transform.c + (np.arange(cols) + 0.5) * class_transform.a
+    ys = class_transform.f + (np.arange(rows) + 0.5) * class_transform.e
+    pc = np.floor((xs - pop_transform.c) / pop_transform.a).astype(np.int64)
+    pr = np.floor((ys - pop_transform.f) / pop_transform.e).astype(np.int64)
+    pr2, pc2 = np.meshgrid(pr, pc, indexing="ij")
+    valid = ((pr2 >= 0) & (pr2 < pop_shape[0]) & (pc2 >= 0) & (pc2 < pop_shape[1])
+             & (classes != NODATA_CLASS))
+    flat = (pr2[valid] * pop_shape[1] + pc2[valid]) * len(CLASS_NAMES) + classes[valid]
+    n = pop_shape[0] * pop_shape[1]
+    counts = np.bincount(flat, minlength=n * len(CLASS_NAMES)).reshape(n, len(CLASS_NAMES))
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
+    shares[totals[:, 0] == 0, 0] = 1.0
+    return shares.reshape(pop_shape[0], pop_shape[1], len(CLASS_NAMES))
+
+
+def people_by_zone_and_class(
+    people: np.ndarray, shares: np.ndarray, zones: np.ndarray, n_zones: int
+) -> np.ndarray:
+    """Sum people per zone and class.
+
+    Parameters
+    ----------
+    people : (rows, cols) float array
+        People per population cell.
+    shares : (rows, cols, k) float array
+        Class shares from :func:`class_shares`.
+    zones : (rows, cols) int array
+        Zone index per population cell (0..n_zones-1), -1 outside every zone.
+    n_zones : int
+        Number of zones.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_zones, k) people.
+    """
+    k = shares.shape[-1]
+    inside = zones >= 0
+    weighted = people[inside][:, None] * shares[inside]
+    out = np.zeros((n_zones, k))
+    np.add.at(out, zones[inside], weighted)
+    return out
+
+
+def zone_raster(units: gpd.GeoDataFrame, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
+    """Index of the unit covering each cell centre (-1 outside all units)."""
+    from rasterio.features import rasterize
+
+    shapes = ((geom, i) for i, geom in enumerate(units.geometry))
+    return rasterize(shapes, out_shape=shape, transform=transform, fill=-1, dtype="int32")
+
+
+def class_at_points(classes: np.ndarray, transform: Affine, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Class code of the raster cell under each point (255 outside the raster)."""
+    col = np.floor((np.asarray(x) - transform.c) / transform.a).astype(np.int64)
+    row = np.floor((np.asarray(y) - transform.f) / transform.e).astype(np.int64)
+    inside = (row >= 0) & (row < classes.shape[0]) & (col >= 0) & (col < classes.shape[1])
+    out = np.full(len(col), NODATA_CLASS, dtype=np.uint8)
+    out[inside] = classes[row[inside], col[inside]]
+    return out
+
+
+def unit_table(
+    units: gpd.GeoDataFrame,
+    population: PopulationGrid | None,
+    settlements: gpd.GeoDataFrame | None,
+    layers: Mapping[str, np.ndarray],
+    class_transform: Affine,
+    *,
+    usable: int,
+) -> pd.DataFrame:
+    """Per-unit people, households and fibre households by class, for each layer of classes.
+
+    ``layers`` maps a label ("all", or an operator name) to its class raster; columns are
+    ``<label>_people_<class>``, ``<label>_share_covered`` (people at ``usable`` class or better)
+    and the same for households, plus totals.
+    """
+    table = pd.DataFrame({"code": units["code"].to_numpy(), "name": units["name"].to_numpy()})
+    if population is not None:
+        zones = zone_raster(units, population.transform, population.counts.shape)
+        table["people"] = people_by_zone_and_class(
+            population.counts, np.ones((*zones.shape, 1)), zones, len(units))[:, 0]
+    for label, classes in layers.items():
+        if population is not None:
+            shares = class_shares(classes, class_transform, population.transform,
+                                  population.counts.shape)
+            by = people_by_zone_and_class(population.counts, shares, zones, len(units))
+            for k, name in enumerate(CLASS_NAMES):
+                table[f"{label}_people_{name}"] = by[:, k]
+            covered = by[:, usable:].sum(axis=1)
+            table[f"{label}_share_covered"] = np.divide(
+                covered, table["people"], out=np.zeros(len(units)), where=table["people"] > 0)
+        if settlements is not None:
+            _household_columns(table, units, settlements, classes, class_transform, label, usable)
+    return table
+
+
+def _household_columns(table: pd.DataFrame, units: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame,
+                       classes: np.ndarray, transform: Affine, label: str, usable: int) -> None:
+    import geopandas as gpd
+
+    cls = class_at_points(classes, transform, settlements.geometry.x, settlements.geometry.y)
+    joined = gpd.sjoin(settlements[["households", "fibre_households", "geometry"]],
+                       units[["geometry"]], how="left", predicate="within")
+    unit_idx = joined.groupby(level=0)["index_right"].first().reindex(settlements.index)
+    ok = (cls >= usable) & (cls != NODATA_CLASS)
+    frame = pd.DataFrame({"unit": unit_idx.to_numpy(), "ok": ok,
+                          "hh": settlements["households"].to_numpy(),
+                          "fibre": settlements["fibre_households"].to_numpy()})
+    frame = frame.dropna(subset=["unit"])
+    grouped = frame.groupby("unit")
+    n = len(units)
+    hh = grouped["hh"].sum().reindex(range(n), fill_value=0).to_numpy()
+    hh_ok = frame[frame["ok"]].groupby("unit")["hh"].sum().reindex(range(n), fill_value=0).to_numpy()
+    fib_ok = (frame[frame["ok"]].groupby("unit")["fibre"].sum()
+              .reindex(range(n), fill_value=0).to_numpy())
+    villages_none = (frame[~frame["ok"]].groupby("unit").size()
+                     .reindex(range(n), fill_value=0).to_numpy())
+    if "households" not in table:
+        table["households"] = hh
+        table["fibre_households"] = grouped["fibre"].sum().reindex(range(n), fill_value=0).to_numpy()
+        table["villages"] = grouped.size().reindex(range(n), fill_value=0).to_numpy()
+    table[f"{label}_households_covered"] = hh_ok
+    table[f"{label}_fibre_households_covered"] = fib_ok
+    table[f"{label}_share_households_covered"] = np.divide(
+        hh_ok, hh, out=np.zeros(n), where=hh > 0)
+    table[f"{label}_villages_without_service"] = villages_none
+
+
+def settlement_table(
+    settlements: gpd.GeoDataFrame, layers: Mapping[str, np.ndarray], class_transform: Affine,
+    *, usable: int, labels: Sequence[str] = CLASS_NAMES, overall: str = "all",
+) -> pd.DataFrame:
+    """Per-settlement class for each layer and whether it has usable service at all."""
+    keep = [c for c in ("settlement_id", "name", "commune_code", "commune", "population",
+                        "households", "fibre_households") if c in settlements.columns]
+    table = pd.DataFrame(settlements[keep]).reset_index(drop=True)
+    x, y = settlements.geometry.x.to_numpy(), settlements.geometry.y.to_numpy()
+    for label, classes in layers.items():
+        cls = class_at_points(classes, class_transform, x, y)
+        table[f"{label}_class"] = [labels[c] if c < len(labels) else "outside" for c in cls]
+    all_cls = class_at_points(layers[overall], class_transform, x, y)
+    table["usable_service"] = (all_cls >= usable) & (all_cls != NODATA_CLASS)
+    return table

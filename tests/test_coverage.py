@@ -1,0 +1,117 @@
+"""The coverage engine end to end on the miniature district: determinism, cache, physics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from click.testing import CliRunner
+
+from netcover.cli import cli
+from netcover.config import load_scenario
+from netcover.coverage import compute_coverage, loss_jobs
+from netcover.inputs import load_inputs
+from netcover.losscache import LossCache
+
+from .conftest import CELL, N, site_rows, write_sites
+
+
+def test_jobs_group_cells_by_mast_and_band(mini_scenario: Path) -> None:
+    inputs = load_inputs(load_scenario(mini_scenario))
+    assert inputs.cells is not None
+    jobs = loss_jobs(inputs.cells)
+    assert [(j.site_id, j.cells) for j in jobs] == [("S1", (0, 1, 2)), ("S2", (3,))]
+
+
+def test_cached_and_fresh_runs_are_identical(mini_scenario: Path, tmp_path: Path) -> None:
+    inputs = load_inputs(load_scenario(mini_scenario))
+    cache = LossCache(tmp_path / "cache")
+    cold = compute_coverage(inputs, cache=cache)
+    assert (cold.cache_hits, cold.cache_misses) == (0, 2)
+    warm = compute_coverage(inputs, cache=LossCache(tmp_path / "cache"))
+    assert warm.cache_hits == 2
+    uncached = compute_coverage(inputs)
+    for a, b in ((cold, warm), (cold, uncached)):
+        np.testing.assert_array_equal(a.technologies["4G"].level_dbm, b.technologies["4G"].level_dbm)
+        np.testing.assert_array_equal(a.technologies["4G"].best_cell, b.technologies["4G"].best_cell)
+        np.testing.assert_array_equal(a.classes, b.classes)
+
+
+def test_changing_a_tilt_reuses_the_loss(mini_scenario: Path, tmp_path: Path) -> None:
+    inputs = load_inputs(load_scenario(mini_scenario))
+    before = compute_coverage(inputs, cache=LossCache(tmp_path / "c"))
+    rows = site_rows()
+    rows[3]["mech_tilt_deg"] = 10
+    write_sites(mini_scenario.parent / "sites.csv", rows)
+    after = compute_coverage(load_inputs(load_scenario(mini_scenario)),
+                             cache=LossCache(tmp_path / "c"))
+    assert after.cache_hits == after.jobs == 2
+    east = np.s_[:, 50:]
+    assert not np.array_equal(before.technologies["4G"].level_dbm[east],
+                              after.technologies["4G"].level_dbm[east])
+    np.testing.assert_array_equal(before.min_loss_db, after.min_loss_db)
+
+
+def test_the_ridge_casts_a_shadow(mini_scenario: Path) -> None:
+    """S2 looks east from x = 60 cells; the ridge at x = 40 hides the west from it."""
+    rows = [r for r in site_rows() if r["site_id"] == "S2"]
+    rows[0]["h_beamwidth_deg"] = 360  # omni, so only terrain matters
+    write_sites(mini_scenario.parent / "sites.csv", rows)
+    result = compute_coverage(load_inputs(load_scenario(mini_scenario)))
+    loss = result.min_loss_db
+    row = 40  # the site's row
+    site_col = 60
+    for k in (25, 30):  # same distance west (behind the ridge) and east (open)
+        assert loss[row, site_col - k] > loss[row, site_col + min(k, N - 1 - site_col)] + 10
+
+
+def test_every_cell_in_the_disc_has_a_value(mini_scenario: Path) -> None:
+    result = compute_coverage(load_inputs(load_scenario(mini_scenario)))
+    level = result.technologies["4G"].level_dbm
+    assert np.isfinite(level).all()  # 2 km radius covers the 2.4 km square from both sites
+    assert set(np.unique(result.technologies["4G"].best_cell)) == {0, 1, 2, 3}
+    count = result.technologies["4G"].server_count
+    assert count.min() >= 1
+    sinr = result.technologies["4G"].sinr_db
+    assert np.nanmax(sinr) < 70 and np.nanmin(sinr) > -20
+
+
+def test_run_writes_georeferenced_layers(mini_scenario: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", str(mini_scenario), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "| code | unit" in result.output
+    for name in ("signal_4G", "best_server_4G", "sinr_4G", "class_4G", "class", "loss_min",
+                 "servers_within_6db_4G", "class_viettel"):
+        with rasterio.open(out / "coverage" / f"{name}.tif") as src:
+            assert src.crs.to_epsg() == 32648
+            assert src.res == (CELL, CELL)
+    table = (out / "coverage" / "coverage_by_unit.csv").read_text(encoding="utf-8-sig")
+    assert table.splitlines()[0].startswith("code,name,people,all_people_none")
+    import geopandas as gpd
+
+    units = gpd.read_file(out / "coverage" / "coverage.gpkg", layer="units")
+    assert units.crs.to_epsg() == 32648 and "all_share_covered" in units.columns
+
+
+def test_quick_coverage_cli(mini_scenario: Path, tmp_path: Path) -> None:
+    folder = mini_scenario.parent
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["coverage", "--dem", str(folder / "dem.tif"), "--sites",
+                             str(folder / "sites.csv"), "--radius-km", "1", "--model", "fspl",
+                             "--out", str(tmp_path / "q")])
+    assert ok.exit_code == 0, ok.output
+    assert (tmp_path / "q" / "coverage" / "signal_4G.tif").is_file()
+    bad = runner.invoke(cli, ["coverage", "--dem", str(folder / "dem.tif")])
+    assert bad.exit_code == 2 and "give a SCENARIO, or both --dem and --sites" in bad.output
+
+
+@pytest.mark.parametrize("model", ["fspl", "hata"])
+def test_terrain_free_models_fall_with_distance(mini_scenario: Path, model: str) -> None:
+    text = mini_scenario.read_text().replace("radius_km = 2.0", f'radius_km = 2.0\nmodel = "{model}"')
+    mini_scenario.write_text(text)
+    result = compute_coverage(load_inputs(load_scenario(mini_scenario)))
+    loss = result.min_loss_db[40, 61:]  # east of S2 along its row
+    assert np.all(np.diff(loss) > 0)
