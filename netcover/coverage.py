@@ -77,6 +77,7 @@ class CoverageResult:
     operator_classes: dict[str, np.ndarray]
     classes: np.ndarray
     min_loss_db: np.ndarray
+    operator_levels: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     cache_hits: int = 0
     cache_misses: int = 0
     jobs: int = 0
@@ -121,23 +122,14 @@ def compute_coverage(
     digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
     accumulators = _accumulators(cells, terrain.shape)
     min_loss = np.full(terrain.shape, np.nan, dtype=np.float32)
-    patterns: dict[tuple[float, float, str], AntennaPattern] = {}
     notes: list[str] = []
-    geometry: tuple[tuple[str, float], tuple[np.ndarray, np.ndarray]] | None = None
+    apply = SectorLevels(terrain, sc.coverage, sc.receiver)
     for job in wrap(jobs, "Coverage (sites x bands)"):
         loss = _job_loss(terrain, job, sc.coverage, digest, cache, notes)
         fmin_into(min_loss, loss.row_off, loss.col_off, loss.loss_db)
-        if geometry is None or geometry[0] != (job.site_id, job.height_m):
-            geometry = ((job.site_id, job.height_m), _directions(terrain, job, loss, sc.coverage))
-        bearing, elev_idx = geometry[1]
-        for i in job.cells:
-            row = cells.iloc[i]
-            key = (float(row["h_beamwidth_deg"]), float(row["v_beamwidth_deg"]),
-                   str(row["pattern_file"]))
-            if key not in patterns:
-                patterns[key] = pattern_for_sector(*key[:2], key[2] or None)
-            level = sector_level(loss.loss_db, bearing, elev_idx, _gain_table(patterns[key], row),
-                                 _fixed_budget_db(row, sc.receiver))
+        rows = [cells.iloc[i] for i in job.cells]
+        for i, row, level in zip(job.cells, rows, apply.levels(job.x, job.y, job.height_m, loss, rows),
+                                 strict=True):
             accumulators[(str(row["operator"]), str(row["technology"]))].add(
                 i, job.frequency_mhz, loss.row_off, loss.col_off, level)
     result = _combine(accumulators, sc, terrain, cells)
@@ -182,19 +174,51 @@ def _job_loss(terrain: Terrain, job: LossJob, cov: CoverageSettings, digest: str
     return loss
 
 
-def _directions(terrain: Terrain, job: LossJob, loss: CachedLoss,
-                cov: CoverageSettings) -> tuple[np.ndarray, np.ndarray]:
-    rows, cols = loss.loss_db.shape
-    r0, c0 = loss.row_off, loss.col_off
-    ground = np.ascontiguousarray(terrain.heights[r0:r0 + rows, c0:c0 + cols])
-    left, top = terrain.origin_xy
-    site_row = (top - job.y) / terrain.cell_size - 0.5 - r0
-    site_col = (job.x - left) / terrain.cell_size - 0.5 - c0
-    site_amsl = float(terrain.sample(np.array([job.x]), np.array([job.y]))[0]) + job.height_m
-    ae_m = effective_earth_radius_km(cov.delta_n) * 1000.0
-    bearing, elevation, _distance = site_directions(
-        ground, site_row, site_col, site_amsl, cov.rx_height_m, terrain.cell_size, ae_m)
-    return bearing, elevation_index(elevation)
+class SectorLevels:
+    """Applies sectors (rows of a sites table) to a mast's loss window: received level per sector.
+
+    Keeps the antenna patterns it has read and the geometry of the last mast, so sectors of one
+    mast share the bearing/elevation computation. Works on any :class:`~netcover.terrain.Terrain`,
+    e.g. a coarsened one for screening candidate sites.
+    """
+
+    def __init__(self, terrain: Terrain, cov: CoverageSettings, rx: ReceiverSettings):
+        self.terrain, self.cov, self.rx = terrain, cov, rx
+        self._patterns: dict[tuple[float, float, str], AntennaPattern] = {}
+        self._geometry: tuple[tuple[float, ...], tuple[np.ndarray, np.ndarray]] | None = None
+
+    def levels(self, x: float, y: float, height_m: float, loss: CachedLoss,
+               sectors: Sequence[pd.Series]) -> list[np.ndarray]:
+        """Level (dBm, float32, NaN where the loss is NaN) of each sector on the loss window."""
+        key = (x, y, height_m, loss.row_off, loss.col_off, *loss.loss_db.shape)
+        if self._geometry is None or self._geometry[0] != key:
+            self._geometry = (key, self._directions(x, y, height_m, loss))
+        bearing, elev_idx = self._geometry[1]
+        out = []
+        for row in sectors:
+            pkey = (float(row["h_beamwidth_deg"]), float(row["v_beamwidth_deg"]),
+                    str(row.get("pattern_file", "") or ""))
+            if pkey not in self._patterns:
+                self._patterns[pkey] = pattern_for_sector(*pkey[:2], pkey[2] or None)
+            out.append(sector_level(loss.loss_db, bearing, elev_idx,
+                                    _gain_table(self._patterns[pkey], row),
+                                    _fixed_budget_db(row, self.rx)))
+        return out
+
+    def _directions(self, x: float, y: float, height_m: float,
+                    loss: CachedLoss) -> tuple[np.ndarray, np.ndarray]:
+        t = self.terrain
+        rows, cols = loss.loss_db.shape
+        r0, c0 = loss.row_off, loss.col_off
+        ground = np.ascontiguousarray(t.heights[r0:r0 + rows, c0:c0 + cols])
+        left, top = t.origin_xy
+        site_row = (top - y) / t.cell_size - 0.5 - r0
+        site_col = (x - left) / t.cell_size - 0.5 - c0
+        site_amsl = float(t.sample(np.array([x]), np.array([y]))[0]) + height_m
+        ae_m = effective_earth_radius_km(self.cov.delta_n) * 1000.0
+        bearing, elevation, _distance = site_directions(
+            ground, site_row, site_col, site_amsl, self.cov.rx_height_m, t.cell_size, ae_m)
+        return bearing, elevation_index(elevation)
 
 
 def _gain_table(pattern: AntennaPattern, row: pd.Series) -> np.ndarray:
@@ -228,6 +252,7 @@ def _combine(accumulators: dict[tuple[str, str], radio.ServerAccumulator], sc: S
     shape = terrain.shape
     technologies: dict[str, TechnologyLayers] = {}
     operator_classes: dict[str, np.ndarray] = {}
+    operator_levels: dict[tuple[str, str], np.ndarray] = {}
     for tech in sorted({t for _, t in accumulators}):
         members = [(op, acc) for (op, t), acc in accumulators.items() if t == tech]
         levels = np.stack([acc.best_level_dbm() for _, acc in members])
@@ -248,6 +273,7 @@ def _combine(accumulators: dict[tuple[str, str], radio.ServerAccumulator], sc: S
             classes=_classes(level, sc, tech),
         )
         for k, (op, _acc) in enumerate(members):
+            operator_levels[(op, tech)] = levels[k]
             cls = _classes(levels[k], sc, tech)
             prev = operator_classes.get(op)
             operator_classes[op] = cls if prev is None else np.maximum(prev, cls)
@@ -257,4 +283,4 @@ def _combine(accumulators: dict[tuple[str, str], radio.ServerAccumulator], sc: S
     table = pd.DataFrame(cells[[c for c in CELL_COLUMNS if c in cells.columns]]).reset_index(drop=True)
     table.insert(0, "index", np.arange(len(table)))
     return CoverageResult(terrain.transform, terrain.crs, table, technologies, operator_classes,
-                          overall, np.full(shape, np.nan, dtype=np.float32))
+                          overall, np.full(shape, np.nan, dtype=np.float32), operator_levels)
