@@ -103,7 +103,7 @@ def _progress(items: Sequence[T], label: str) -> Iterator[T]:
 def coverage(scenario: Path | None, dem: Path | None, sites: Path | None, radius_km: float | None,
              model: str | None, out_dir: Path | None) -> None:
     """Radio coverage of SCENARIO, or of --dem and --sites alone."""
-    from .pipeline import quick_scenario, run_coverage_only
+    from .pipeline import quick_scenario, run_step
 
     if scenario is not None and (dem or sites):
         raise click.UsageError("give either SCENARIO or --dem and --sites, not both")
@@ -118,8 +118,20 @@ def coverage(scenario: Path | None, dem: Path | None, sites: Path | None, radius
         if radius_km is not None or model is not None:
             raise click.UsageError("--radius-km and --model go with --dem/--sites; "
                                    "set them in the scenario's [coverage] section")
-    result = run_coverage_only(sc, out_dir, report=_echo_err, progress=_progress)
+    result = run_step("coverage", sc, out_dir, report=_echo_err, progress=_progress)
     click.echo(f"Results in {result.out_dir / 'coverage'}")
+
+
+@cli.command("plan-links")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder.")
+@_handle_errors
+def plan_links(scenario: Path, out_dir: Path | None) -> None:
+    """Rank the fibre and microwave links that connect SCENARIO's offices, sites and villages."""
+    from .pipeline import run_step
+
+    result = run_step("links", load_scenario(scenario), out_dir, report=_echo_err)
+    click.echo(f"Results in {result.out_dir / 'links'}")
 
 
 @cli.command()

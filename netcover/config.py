@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from .errors import DataFileError, Problem, ScenarioError
+from .links.settings import LinkSettings
 from .radio import RSCP_THRESHOLDS, RSRP_THRESHOLDS, TECHNOLOGIES, ClassThresholds
 
 Model = Literal["p1812", "hata", "fspl"]
@@ -102,6 +103,7 @@ class Scenario:
     coverage: CoverageSettings = field(default_factory=CoverageSettings)
     receiver: ReceiverSettings = field(default_factory=ReceiverSettings)
     thresholds: dict[str, ClassThresholds] = field(default_factory=_default_thresholds)
+    links: LinkSettings = field(default_factory=LinkSettings)
 
     @property
     def base_dir(self) -> Path:
@@ -210,6 +212,12 @@ def _convert(
                 Problem(label, f"{value!r} is not one of {choices}{hint_txt}", field=key)
             )
         return value
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            bad("a list, e.g. [\"a\", \"b\"]")
+            return ()
+        return tuple(_convert(args[0], v, f"{key}[{i}]", label, base, problems)
+                     for i, v in enumerate(value))
     if origin is dict:
         if not isinstance(value, Mapping):
             bad("a table")

@@ -16,6 +16,7 @@ from .coverage import Progress, compute_coverage
 from .coverage_output import coverage_tables, unit_summary_table, write_coverage
 from .inputs import Inputs, load_inputs
 from .io import staged_output, write_text
+from .links.step import run_links
 from .losscache import LossCache, default_cache_dir
 from .summary import summarize, write_summary
 from .textformat import markdown_table
@@ -73,17 +74,19 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
     return result
 
 
-def run_coverage_only(scenario: Scenario, out_dir: str | Path | None = None, *,
-                      report: Reporter | None = None,
-                      progress: Progress | None = None) -> RunResult:
-    """Only the coverage step (inputs checked first), into ``out_dir/coverage``."""
+def run_step(step: str, scenario: Scenario, out_dir: str | Path | None = None, *,
+             report: Reporter | None = None, progress: Progress | None = None) -> RunResult:
+    """One step ("coverage" or "links") with its input checks, into ``out_dir/<step>``."""
     say = report or (lambda _line: None)
     out = Path(out_dir) if out_dir is not None else default_out_dir(scenario)
     inputs = load_inputs(scenario)
     for w in inputs.warnings:
         say(str(w))
     with staged_output(out) as stage:
-        staged = run_coverage(inputs, stage / "coverage", say, progress)
+        if step == "coverage":
+            staged = run_coverage(inputs, stage / "coverage", say, progress)
+        else:
+            staged = run_links(inputs, stage / "links", say)
     return RunResult(out_dir=out, files=[out / p.relative_to(stage) for p in staged])
 
 
@@ -107,6 +110,7 @@ def _run_steps(inputs: Inputs, stage: Path, say: Reporter,
     files: list[Path] = []
     if inputs.cells is not None:
         files += run_coverage(inputs, stage / "coverage", say, progress)
+    files += run_links(inputs, stage / "links", say)
     return files
 
 

@@ -1,0 +1,51 @@
+"""Ranked fibre and microwave links connecting offices, sites and villages to the network.
+
+Public API
+----------
+- :class:`LinkSettings`: costs (USD), radio parameters, what must be connected.
+- :func:`plan_links`: GeoDataFrames + DEM -> :class:`LinkPlan` (links layer, ranked table,
+  unreachable terminals with reasons, total / naive cost and saving, :meth:`LinkPlan.summary`).
+- :func:`write_link_plan`: ``links.gpkg``, ``links_ranked.csv``, ``hop_profiles/*.png``.
+- Numeric cores for reuse and tests: :func:`min_clearance`, :func:`link_budget`,
+  :func:`steiner_plan`, :func:`contract_root`, :func:`rank_links`, :func:`assign_phases`.
+"""
+
+from __future__ import annotations
+
+from netcover.links.microwave import (
+    LinkBudget,
+    earth_bulge_m,
+    free_space_loss_db,
+    fresnel_radius_m,
+    gaseous_specific_db_per_km,
+    link_budget,
+    min_clearance,
+)
+from netcover.links.output import write_link_plan
+from netcover.links.plan import HopProfile, LinkPlan, Unreachable, plan_links
+from netcover.links.ranking import assign_phases, rank_links
+from netcover.links.settings import LinkSettings
+from netcover.links.steiner import ROOT, SteinerResult, contract_root, split_links, steiner_plan
+
+__all__ = [
+    "ROOT",
+    "HopProfile",
+    "LinkBudget",
+    "LinkPlan",
+    "LinkSettings",
+    "SteinerResult",
+    "Unreachable",
+    "assign_phases",
+    "contract_root",
+    "earth_bulge_m",
+    "free_space_loss_db",
+    "fresnel_radius_m",
+    "gaseous_specific_db_per_km",
+    "link_budget",
+    "min_clearance",
+    "plan_links",
+    "rank_links",
+    "split_links",
+    "steiner_plan",
+    "write_link_plan",
+]

@@ -1,0 +1,72 @@
+"""Write a link plan: GeoPackage of planned links, ranked CSV, one profile PNG per hop.
+
+Every file is written under a temporary name in its final directory and then renamed, so a reader
+never sees half a file and a failed run leaves the previous outputs intact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from netcover.errors import OutputError
+from netcover.io import atomic_path
+from netcover.links.plan import LinkPlan
+from netcover.links.profile_plot import plot_hop_profile
+
+LINKS_GPKG = "links.gpkg"
+LINKS_LAYER = "planned_links"
+RANKED_CSV = "links_ranked.csv"
+PROFILE_DIR = "hop_profiles"
+
+
+def _atomic(path: Path, write: Callable[[Path], object]) -> Path:
+    """Write through :func:`netcover.io.atomic_path`; OS failures become :class:`OutputError`."""
+    try:
+        with atomic_path(path) as tmp:
+            write(tmp)
+    except OSError as exc:
+        if isinstance(exc, OutputError):
+            raise
+        msg = f"could not write {path}: {exc}; check that the folder is writable and has space"
+        raise OutputError(msg) from exc
+    return path
+
+
+def hop_file_name(link_id: str, from_name: str, to_name: str) -> str:
+    """File name of a hop's profile plot: the link id and both ends, filesystem-safe."""
+    raw = f"{link_id}_{from_name}_{to_name}"
+    return re.sub(r"[^\w.-]+", "_", raw, flags=re.UNICODE).strip("_")[:120] + ".png"
+
+
+def write_link_plan(result: LinkPlan, out_dir: str | Path) -> list[Path]:
+    """Write ``links.gpkg`` (layer ``planned_links``), ``links_ranked.csv`` and ``hop_profiles/``.
+
+    Returns
+    -------
+    list of Path
+        The files written, GeoPackage first.
+
+    Raises
+    ------
+    OutputError
+        A file could not be written.
+    """
+    out = Path(out_dir)
+    try:
+        (out / PROFILE_DIR).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"could not create the output folder {out / PROFILE_DIR}: {exc}"
+        raise OutputError(msg) from exc
+    written = [
+        _atomic(out / LINKS_GPKG, lambda p: result.links.to_file(p, layer=LINKS_LAYER,
+                                                                 driver="GPKG")),
+        _atomic(out / RANKED_CSV, lambda p: result.ranked.to_csv(p, index=False,
+                                                                 float_format="%.6g")),
+    ]
+    for hop in result.hop_profiles.values():
+        name = hop_file_name(hop.link_id, hop.from_name, hop.to_name)
+        written.append(_atomic(out / PROFILE_DIR / name,
+                               lambda p, h=hop: plot_hop_profile(h, p)))  # type: ignore[misc]
+    return written

@@ -1,0 +1,283 @@
+"""The link plan from GeoDataFrames and a DEM: graph, hops, Steiner tree, ranking, result tables.
+
+:func:`plan_links` is the geo adapter around the numeric cores in :mod:`~netcover.links.graph`,
+:mod:`~netcover.links.hops`, :mod:`~netcover.links.steiner` and :mod:`~netcover.links.ranking`;
+:func:`netcover.links.output.write_link_plan` writes what it returns.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from netcover.errors import InputError
+from netcover.links.entities import build_entities, check_layers, hilltop_entities
+from netcover.links.graph import NetworkGraph, build_graph, snap_entities
+from netcover.links.hops import HopSet, add_hop_edges, check_hops, hop_reason
+from netcover.links.ranking import assign_phases, rank_links
+from netcover.links.settings import LinkSettings
+from netcover.links.steiner import ROOT, TreeLink, contract_root, split_links, steiner_plan
+
+CURRENCY = "USD"
+_COUNTS = ("people", "households", "institutions", "sites")
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """A terminal the plan cannot connect, and why."""
+
+    key: str
+    name: str
+    category: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class HopProfile:
+    """What the profile plot of one planned hop needs."""
+
+    link_id: str
+    from_name: str
+    to_name: str
+    d_km: np.ndarray
+    h_m: np.ndarray
+    mast_a_m: float
+    mast_b_m: float
+    freq_ghz: float
+    k_factor: float
+    clearance_fraction: float
+    clearance_ratio: float
+    fade_margin_db: float
+
+
+@dataclass
+class LinkPlan:
+    """Result of :func:`plan_links`.
+
+    Attributes
+    ----------
+    links : GeoDataFrame
+        One row per planned link, in build order (columns as :attr:`ranked` plus geometry).
+    ranked : DataFrame
+        The ranked table: rank, link_id, phase, type, from/to, parent_link, cost and cumulative
+        cost (USD), lengths, what the link serves directly (``serves``, ``*_direct``) and everything
+        downstream of it (``people``, ``households``, ``institutions``, ``sites``), benefit per
+        1,000 USD (households-equivalent; NaN for a free link), and clearance (fraction of F1) and
+        fade margin (dB) for hops.
+    unreachable : list of Unreachable
+        Terminals that cannot be connected, with the reason.
+    total_cost, naive_cost, saving : float
+        Cost of the plan, of connecting every connected terminal by its own shortest path, and the
+        difference (USD).
+    """
+
+    links: gpd.GeoDataFrame
+    ranked: pd.DataFrame
+    unreachable: list[Unreachable]
+    total_cost: float
+    naive_cost: float
+    saving: float
+    n_terminals: int
+    hop_profiles: dict[str, HopProfile] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    currency: str = CURRENCY
+
+    def summary(self) -> str:
+        """A few lines for the console: what is connected, the cost, the saving, the phases."""
+        n_conn = self.n_terminals - len(self.unreachable)
+        r = self.ranked
+        hops = int((r["type"] == "microwave").sum()) if len(r) else 0
+        new_km = float(r["new_km"].sum()) if len(r) else 0.0
+        reused_km = float(r["reused_km"].sum()) if len(r) else 0.0
+        reused = f", {reused_km:.1f} km of unconnected fibre reused" if reused_km > 0 else ""
+        lines = [f"Link plan: {n_conn} of {self.n_terminals} terminals connected, "
+                 f"{len(self.unreachable)} unreachable.",
+                 f"Plan cost {self.total_cost:,.0f} {self.currency}: {len(r)} links, "
+                 f"{new_km:.1f} km new fibre{reused}, {hops} microwave hop(s)."]
+        pct = 100.0 * self.saving / self.naive_cost if self.naive_cost > 0 else 0.0
+        lines.append(f"Naive plan (each terminal on its own path): {self.naive_cost:,.0f} "
+                     f"{self.currency}; saving {self.saving:,.0f} {self.currency} ({pct:.0f}%).")
+        if len(r):
+            for phase, grp in r.groupby("phase"):
+                lines.append(f"  phase {phase}: {len(grp)} links, {grp['cost'].sum():,.0f} "
+                             f"{self.currency}, connects {int(grp['n_served'].sum())} terminal(s)")
+        lines += [f"  unreachable: {u.name} ({u.category}): {u.reason}" for u in self.unreachable]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
+               points: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
+               settlements: gpd.GeoDataFrame, dem: np.ndarray, origin_xy: tuple[float, float],
+               cell_size_m: float, settings: LinkSettings, *,
+               candidates: gpd.GeoDataFrame | None = None) -> LinkPlan:
+    """Plan fibre and microwave links connecting every terminal to the existing network.
+
+    Parameters
+    ----------
+    roads, fibre_routes, points, sites, settlements : GeoDataFrame
+        Inputs in one projected (metric) CRS; fields as in the project's data description.
+        ``sites`` has one row per mast (``netcover.sites.site_table`` turns a cell list into
+        that); ``height_m`` is the tower's antenna height used for hops, ``backhaul`` is optional.
+    dem : ndarray
+        Float north-up heights (m), no NaN.
+    origin_xy : (float, float)
+        x of the DEM's left edge and y of its top edge.
+    cell_size_m : float
+        Square cell size (m).
+    settings : LinkSettings
+        Costs, radio parameters and what must be connected.
+    candidates : GeoDataFrame, optional
+        New sites of a site plan (shaped like ``sites``); they all need backhaul.
+
+    Returns
+    -------
+    LinkPlan
+    """
+    layers = {"roads": roads, "fibre_routes": fibre_routes, "points": points, "sites": sites,
+              "settlements": settlements}
+    if candidates is not None:
+        layers["candidates"] = candidates
+    check_layers(layers)
+    entities = build_entities(points, sites, settlements, settings, candidates)
+    entities = pd.concat([entities, hilltop_entities(dem, origin_xy, cell_size_m, settings)],
+                         ignore_index=True)
+    net = build_graph(roads, fibre_routes, dem, origin_xy, cell_size_m, settings)
+    snap_entities(net, entities, settings)
+    if not net.root_nodes:
+        msg = ("links: there is no existing network to connect to: no point has connection in "
+               f"{list(settings.root_point_connections)}, no site has backhaul in "
+               f"{list(settings.root_site_backhaul)} and fibre_routes is empty")
+        raise InputError(msg)
+    hops = check_hops(entities, dem, origin_xy, cell_size_m, settings)
+    add_hop_edges(net, entities, hops, settings)
+    term_idx = [int(i) for i in np.nonzero(entities["role"].to_numpy() == "terminal")[0]]
+    terminals = [net.entity_node[i] for i in term_idx]
+    result = steiner_plan(contract_root(net.graph, net.root_nodes), terminals)
+    links = split_links(result.tree, terminals)
+    node_entity = {node: i for i, node in net.entity_node.items()}
+    unreached = set(result.unreached)
+    unreachable = [_unreachable(i, entities, net, hops, settings)
+                   for i in term_idx if net.entity_node[i] in unreached]
+    ranked, geoms, profiles = _tables(links, result.tree, entities, net, node_entity, hops,
+                                      settings)
+    warnings = net.warnings + _hub_warnings(profiles, settings)
+    crs = next((g.crs for g in layers.values() if len(g) and g.crs is not None), None)
+    gdf = gpd.GeoDataFrame(ranked.copy(), geometry=geoms, crs=crs)
+    return LinkPlan(gdf, ranked, unreachable, result.cost, result.naive_cost,
+                    result.naive_cost - result.cost, len(term_idx), profiles, warnings)
+
+
+def _hub_warnings(profiles: dict[str, HopProfile], settings: LinkSettings) -> list[str]:
+    """A warning for every place that ends more planned hops than ``max_hops_per_end``."""
+    count = Counter(name for p in profiles.values() for name in (p.from_name, p.to_name))
+    return [f"{name} ends {n} microwave hops (more than max_hops_per_end = "
+            f"{settings.max_hops_per_end}); check mast space and backhaul capacity there"
+            for name, n in sorted(count.items()) if n > settings.max_hops_per_end]
+
+
+def _unreachable(i: int, entities: pd.DataFrame, net: NetworkGraph, hops: HopSet,
+                 settings: LinkSettings) -> Unreachable:
+    row = entities.iloc[i]
+    snap = float(net.snap_m[i])
+    if not np.isfinite(snap):
+        road = "no road or fibre route at all"
+    elif snap > settings.max_snap_m:
+        road = (f"no road within {settings.max_snap_m:g} m (nearest road or fibre "
+                f"{snap:,.0f} m away)")
+    else:
+        road = f"the road it joins ({snap:,.0f} m away) does not lead to the existing network"
+    radio = hop_reason(i, hops, settings) if row["hop_end"] else (
+        "villages are connected by fibre only")
+    return Unreachable(str(row["key"]), str(row["name"]), str(row["category"]),
+                       f"{road}; {radio}")
+
+
+def _end_name(node: int, node_entity: dict[int, int], entities: pd.DataFrame,
+              via: int | None = None) -> str:
+    if node == ROOT:
+        i = node_entity.get(via) if via is not None else None
+        return "existing network" + (f" ({entities['name'].iat[i]!s})" if i is not None else "")
+    i = node_entity.get(node)
+    return str(entities.at[i, "name"]) if i is not None else "road junction"
+
+
+def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: NetworkGraph,
+            node_entity: dict[int, int], hops: HopSet, settings: LinkSettings,
+            ) -> tuple[pd.DataFrame, list[shapely.LineString], dict[str, HopProfile]]:
+    n = len(links)
+    ent_benefit = entities["benefit"].to_numpy(float)
+    direct = np.zeros((n, len(_COUNTS)))
+    benefit = np.zeros(n)
+    served = [""] * n
+    n_served = np.zeros(n, dtype=np.int64)
+    for k, link in enumerate(links):
+        i = node_entity.get(link.nodes[-1])
+        if i is not None and entities.at[i, "role"] == "terminal":
+            direct[k] = entities.loc[i, list(_COUNTS)].to_numpy(float)
+            benefit[k] = ent_benefit[i]
+            served[k] = str(entities.at[i, "name"])
+            n_served[k] = 1
+    down = direct.copy()
+    for link in reversed(links):  # children have higher ids than parents
+        for c in link.children:
+            down[link.link_id] += down[c]
+    order = rank_links([lk.parent for lk in links], [lk.cost for lk in links], benefit.tolist())
+    phases = assign_phases([links[k].cost for k in order], n_phases=settings.n_phases,
+                           phase_budget=settings.phase_budget)
+    ids = {k: f"L{r + 1:03d}" for r, k in enumerate(order)}
+    rows, geoms = [], []
+    profiles: dict[str, HopProfile] = {}
+    cum = 0.0
+    for r, k in enumerate(order):
+        link = links[k]
+        cum += link.cost
+        xy = [_node_xy(nd, nxt, tree, net) for nd, nxt in zip(link.nodes, [*link.nodes[1:], 0],
+                                                              strict=True)]
+        geoms.append(shapely.LineString(xy))
+        row = {"rank": r + 1, "link_id": ids[k], "phase": int(phases[r]), "type": link.kind,
+               "from_name": _end_name(link.nodes[0], node_entity, entities,
+                                      tree.edges[link.nodes[0], link.nodes[1]].get("via")),
+               "to_name": _end_name(link.nodes[-1], node_entity, entities),
+               "parent_link": ids[link.parent] if link.parent is not None else "",
+               "cost": link.cost, "cum_cost": cum, "length_km": link.new_km + link.reused_km,
+               "new_km": link.new_km, "reused_km": link.reused_km, "serves": served[k],
+               "n_served": int(n_served[k]),
+               **{f"{c}_direct": direct[k, j] for j, c in enumerate(_COUNTS)},
+               **{c: down[k, j] for j, c in enumerate(_COUNTS)},
+               "benefit_per_kusd": benefit[k] / link.cost * 1e3 if link.cost > 0 else np.nan,
+               "clearance_f1": np.nan, "fade_margin_db": np.nan, "freq_ghz": np.nan}
+        if link.kind == "microwave":
+            prof = _hop_profile(ids[k], link, tree, entities, hops, settings)
+            profiles[ids[k]] = prof
+            row.update(clearance_f1=prof.clearance_ratio, fade_margin_db=prof.fade_margin_db,
+                       freq_ghz=settings.freq_ghz, length_km=float(prof.d_km[-1]))
+        rows.append(row)
+    columns = None if rows else ["rank", "link_id", "phase", "type", "from_name", "to_name",
+                                 "parent_link", "cost", "cum_cost", "length_km", "new_km",
+                                 "reused_km", "serves", "n_served", *_COUNTS]
+    return pd.DataFrame(rows, columns=columns), geoms, profiles
+
+
+def _node_xy(node: int, nxt: int, tree: nx.Graph, net: NetworkGraph) -> tuple[float, float]:
+    if node == ROOT:  # the root end sits on the network node the edge came from
+        node = tree.edges[ROOT, nxt]["via"]
+    return float(net.xy[node, 0]), float(net.xy[node, 1])
+
+
+def _hop_profile(link_id: str, link: TreeLink, tree: nx.Graph, entities: pd.DataFrame,
+                 hops: HopSet, settings: LinkSettings) -> HopProfile:
+    a, b = tree.edges[link.nodes[0], link.nodes[1]]["hop"]
+    d_km, h_m = hops.profiles[(a, b)]
+    check = next(c for c in hops.checks if (c.a, c.b) == (a, b))
+    mast = entities["mast_m"].to_numpy(float)
+    return HopProfile(link_id, str(entities.at[a, "name"]), str(entities.at[b, "name"]), d_km, h_m,
+                      float(mast[a]), float(mast[b]),
+                      settings.freq_ghz, settings.k_factor, settings.clearance_fraction,
+                      check.clearance_ratio, check.fade_margin_db)

@@ -1,0 +1,158 @@
+"""Least-cost connection of the terminals: Steiner tree, naive plan, and the tree cut into links.
+
+The existing network (every root node) is contracted into one node :data:`ROOT`; the Steiner tree
+spans ROOT and every terminal it can reach, by networkx's Mehlhorn approximation (within a factor
+``2 - 2/l`` of the optimum, ``l`` the number of leaves; Kou's method is far slower on road graphs).
+The naive plan connects each terminal by its own shortest path to the network, sharing nothing.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import networkx as nx
+from networkx.algorithms.approximation import steiner_tree
+
+ROOT = -1
+"""Node id of the contracted existing network."""
+
+
+def contract_root(graph: nx.Graph, root_nodes: Collection[int], weight: str = "cost") -> nx.Graph:
+    """A copy of ``graph`` with ``root_nodes`` merged into :data:`ROOT`.
+
+    Of parallel edges from the root to a node the cheapest is kept; its ``via`` attribute names the
+    root node it came from.
+    """
+    roots = set(root_nodes) & set(graph)
+    best: dict[int, tuple[int, dict]] = {}
+    for r in roots:
+        for nb, data in graph[r].items():
+            if nb not in roots and (nb not in best or data[weight] < best[nb][1][weight]):
+                best[nb] = (r, data)
+    contracted = graph.copy()
+    contracted.remove_nodes_from(roots)
+    contracted.add_node(ROOT)
+    contracted.add_edges_from((ROOT, nb, {**data, "via": r}) for nb, (r, data) in best.items())
+    return contracted
+
+
+@dataclass
+class SteinerResult:
+    """The Steiner tree on the contracted graph and what it reached.
+
+    Attributes
+    ----------
+    tree : networkx.Graph
+        Edges of the plan with their data (ROOT = -1 stands for the existing network).
+    cost : float
+        Total cost of the tree.
+    naive_cost : float
+        Sum over reached terminals of their own shortest-path cost to the network.
+    reached, unreached : list of int
+        Terminal nodes connected, and those in no component with the network.
+    """
+
+    tree: nx.Graph
+    cost: float
+    naive_cost: float
+    reached: list[int] = field(default_factory=list)
+    unreached: list[int] = field(default_factory=list)
+
+
+def steiner_plan(contracted: nx.Graph, terminals: Iterable[int],
+                 weight: str = "cost") -> SteinerResult:
+    """Connect every terminal reachable from :data:`ROOT` at (approximately) least cost.
+
+    Parameters
+    ----------
+    contracted : networkx.Graph
+        Output of :func:`contract_root`; edge attribute ``weight`` is the cost (>= 0).
+    terminals : iterable of int
+        Nodes that must be connected.
+
+    Returns
+    -------
+    SteinerResult
+    """
+    terms = list(dict.fromkeys(t for t in terminals if t != ROOT))
+    component = nx.node_connected_component(contracted, ROOT)
+    reached = [t for t in terms if t in component]
+    unreached = [t for t in terms if t not in component]
+    tree = nx.Graph()
+    tree.add_node(ROOT)
+    if not reached:
+        return SteinerResult(tree, 0.0, 0.0, reached, unreached)
+    sub = contracted if len(component) == len(contracted) else contracted.subgraph(component)
+    if len(reached) == 1:
+        path = nx.shortest_path(sub, ROOT, reached[0], weight=weight)
+        tree = sub.edge_subgraph(pairwise(path)).copy()
+    else:
+        tree = nx.Graph(steiner_tree(sub, [ROOT, *reached], weight=weight, method="mehlhorn"))
+    dist = nx.single_source_dijkstra_path_length(sub, ROOT, weight=weight)
+    naive = float(sum(dist[t] for t in reached))
+    cost = float(tree.size(weight=weight))
+    return SteinerResult(tree, cost, naive, reached, unreached)
+
+
+@dataclass
+class TreeLink:
+    """One link of the plan: a maximal run of fibre between key nodes, or one microwave hop.
+
+    ``nodes`` run from the end nearer the network (``nodes[0]``, possibly ROOT) outwards.
+    """
+
+    link_id: int
+    kind: str
+    nodes: list[int]
+    parent: int | None
+    cost: float
+    new_km: float
+    reused_km: float
+    children: list[int] = field(default_factory=list)
+
+
+def split_links(tree: nx.Graph, terminals: Collection[int]) -> list[TreeLink]:
+    """Cut a tree rooted at ROOT into links; each link knows its parent (the link it hangs on).
+
+    Key nodes are ROOT, terminals, branch points (degree other than 2) and hop ends. A fibre link
+    runs between consecutive key nodes; a microwave link is a single hop. Links are numbered in
+    breadth-first order from the network outwards, so a parent's id is below its children's.
+    """
+    if ROOT not in tree or tree.number_of_edges() == 0:
+        return []
+    term = set(terminals)
+    hop_ends = {n for u, v, k in tree.edges(data="kind") if k == "microwave" for n in (u, v)}
+    key = {n for n in tree if n == ROOT or n in term or n in hop_ends or tree.degree(n) != 2}
+    parent_of = dict(nx.bfs_predecessors(tree, ROOT))
+    children: dict[int, list[int]] = {}
+    for child, par in parent_of.items():
+        children.setdefault(par, []).append(child)
+    links: list[TreeLink] = []
+    end_link: dict[int, int] = {}
+    queue = deque([ROOT])
+    while queue:
+        start = queue.popleft()
+        for first in children.get(start, []):
+            nodes = [start, first]
+            hop = tree.edges[start, first].get("kind") == "microwave"
+            while not hop and nodes[-1] not in key:
+                nxt = children[nodes[-1]][0]
+                if tree.edges[nodes[-1], nxt].get("kind") == "microwave":
+                    break
+                nodes.append(nxt)
+            edges = [tree.edges[a, b] for a, b in pairwise(nodes)]
+            new_km = sum(e["length_km"] for e in edges if e["kind"] in ("road", "last_mile"))
+            reused = sum(e["length_km"] for e in edges if e["kind"] == "fibre")
+            lid = len(links)
+            parent = end_link.get(start)
+            links.append(TreeLink(lid, "microwave" if hop else "fibre", nodes, parent,
+                                  float(sum(e["cost"] for e in edges)), float(new_km),
+                                  float(reused)))
+            if parent is not None:
+                links[parent].children.append(lid)
+            end_link[nodes[-1]] = lid
+            queue.append(nodes[-1])
+    return links

@@ -1,0 +1,72 @@
+"""The link-planning step of a run: scenario inputs in, link plan files out.
+
+Adapts :class:`~netcover.inputs.Inputs` to :func:`~netcover.links.plan.plan_links`: one row per mast
+from the cell list, whose backhaul is taken as fibre when the mast stands within
+:data:`SITE_ON_FIBRE_M` of an existing fibre route (the inventory has no backhaul column) and
+unknown otherwise, so the planner connects it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from netcover.links.output import write_link_plan
+from netcover.links.plan import LinkPlan, plan_links
+from netcover.links.settings import LinkSettings
+from netcover.sites import site_table
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from netcover.inputs import Inputs
+
+#: A mast this close to an existing fibre route is taken to be on fibre (m).
+SITE_ON_FIBRE_M = 200.0
+
+
+def masts_with_backhaul(cells: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame | None
+                        ) -> gpd.GeoDataFrame:
+    """One row per mast with a ``backhaul`` column ("fibre" near existing fibre, else "unknown")."""
+    masts = site_table(cells)
+    masts["backhaul"] = "unknown"
+    if fibre_routes is not None and len(fibre_routes):
+        near = masts.geometry.distance(fibre_routes.geometry.union_all()) <= SITE_ON_FIBRE_M
+        masts.loc[near, "backhaul"] = "fibre"
+    return masts
+
+
+def missing_link_inputs(inputs: Inputs) -> list[str]:
+    """Names of the inputs the link planner needs but the scenario lacks."""
+    needed = {"roads": inputs.roads, "network": inputs.network_points,
+              "settlements": inputs.settlements, "sites": inputs.cells}
+    return [name for name, value in needed.items() if value is None]
+
+
+def plan_scenario_links(inputs: Inputs, settings: LinkSettings, *,
+                        candidates: gpd.GeoDataFrame | None = None) -> LinkPlan:
+    """Plan links for a scenario's inputs (all of :func:`missing_link_inputs` present)."""
+    import geopandas as gpd
+
+    assert inputs.cells is not None and inputs.roads is not None
+    assert inputs.network_points is not None and inputs.settlements is not None
+    fibre = inputs.fibre_routes
+    if fibre is None:
+        fibre = gpd.GeoDataFrame({"route_id": []}, geometry=[], crs=inputs.crs)
+    t = inputs.terrain
+    return plan_links(inputs.roads, fibre, inputs.network_points,
+                      masts_with_backhaul(inputs.cells, inputs.fibre_routes), inputs.settlements,
+                      t.heights, t.origin_xy, t.cell_size, settings, candidates=candidates)
+
+
+def run_links(inputs: Inputs, folder: Path, say: Callable[[str], None], *,
+              candidates: gpd.GeoDataFrame | None = None) -> list[Path]:
+    """Plan links and write ``links.gpkg``, ``links_ranked.csv`` and hop profiles to ``folder``."""
+    missing = missing_link_inputs(inputs)
+    if missing:
+        say(f"Links: skipped (the scenario has no {', '.join(missing)})")
+        return []
+    plan = plan_scenario_links(inputs, inputs.scenario.links, candidates=candidates)
+    say(plan.summary())
+    return write_link_plan(plan, folder)

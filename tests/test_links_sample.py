@@ -1,0 +1,36 @@
+"""End-to-end link plan on the bundled Quản Bạ sample (marked slow; skipped if the sample is absent)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from netcover.links import LinkSettings, plan_links, write_link_plan
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "gis_data" / "quan_ba"
+NEEDED = ("dem.tif", "roads.gpkg", "network.gpkg", "settlements.gpkg", "sites.csv")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not all((SAMPLE / f).exists() for f in NEEDED),
+                       reason="the bundled sample is not there"),
+]
+
+
+def test_sample_plan_connects_every_reachable_terminal(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from bench_links import load_sample
+    finally:
+        sys.path.pop(0)
+    plan = plan_links(**load_sample(SAMPLE), settings=LinkSettings())  # type: ignore[arg-type]
+    served = int(plan.ranked["n_served"].sum())
+    assert served + len(plan.unreachable) == plan.n_terminals > 0
+    assert all(u.reason for u in plan.unreachable)
+    assert plan.saving > 0 and "saving" in plan.summary()
+    files = write_link_plan(plan, tmp_path)
+    n_hops = int((plan.ranked["type"] == "microwave").sum())
+    assert len(files) == 2 + n_hops
