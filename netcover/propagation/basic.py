@@ -44,6 +44,18 @@ def free_space_loss(d_km: ArrayLike, f_mhz: ArrayLike) -> NDArray[np.float64]:
     return np.asarray(32.45 + 20.0 * np.log10(f) + 20.0 * np.log10(d), dtype=np.float64)
 
 
+def p1812_free_space_loss(d_km: ArrayLike, f_ghz: ArrayLike) -> NDArray[np.float64]:
+    """Free-space loss as ITU-R P.1812 Eq 8 writes it: 92.4 + 20 log10 f[GHz] + 20 log10 d[km].
+
+    0.05 dB below P.525's rounding (:func:`free_space_loss`); the P.1812 model and its area engine
+    both use this form so that they agree to the hundredth of a dB.
+    """
+    d = np.asarray(d_km, dtype=np.float64)
+    f = np.asarray(f_ghz, dtype=np.float64)
+    _require_positive("p1812_free_space_loss", d_km=d, f_ghz=f)
+    return np.asarray(92.4 + 20.0 * np.log10(f) + 20.0 * np.log10(d), dtype=np.float64)
+
+
 def effective_earth_radius_km(delta_n: float = 45.0) -> float:
     """Median effective earth radius (km) of ITU-R P.1812 (Eqs 6, 7a).
 

@@ -29,7 +29,7 @@ from netcover.propagation._diffraction import (
     max_nu_index,
     spherical_earth_loss,
 )
-from netcover.propagation.basic import effective_earth_radius_km
+from netcover.propagation.basic import effective_earth_radius_km, p1812_free_space_loss
 
 Polarisation = Literal["vertical", "horizontal"]
 
@@ -362,7 +362,7 @@ def p1812_profile_loss(d_km: ArrayLike, h_m: ArrayLike, htg_m: float, hrg_m: flo
     theta = 1000.0 * dtot / ae + theta_t + theta_r
 
     # Line of sight with multipath / focusing corrections (Eqs 8-11).
-    lbfs = 92.4 + 20.0 * math.log10(f) + 10.0 * math.log10(dtot**2 + ((hts - hrs) / 1000.0) ** 2)
+    lbfs = float(p1812_free_space_loss(math.hypot(dtot, (hts - hrs) / 1000.0), f))
     es = 2.6 * (1.0 - math.exp(-0.1 * (dlt + dlr)))
     lb0p = lbfs + es * math.log10(p / 50.0)
     lb0b = lbfs + es * math.log10(b0 / 50.0)
