@@ -10,50 +10,11 @@ import math
 import numpy as np
 from numba import njit, prange
 
-
-@njit(cache=True, parallel=True)
-def site_directions(
-    ground: np.ndarray, site_row: float, site_col: float, site_amsl: float, rx_height_m: float,
-    cell_m: float, earth_radius_m: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Bearing, elevation (degrees) and horizontal distance (m) from a site to every cell.
-
-    Parameters
-    ----------
-    ground : (rows, cols) float32
-        Ground heights of the window (m a.m.s.l.).
-    site_row, site_col : float
-        The site's fractional position in the window, cell centres at integers.
-    site_amsl : float
-        Antenna height a.m.s.l. (m).
-    rx_height_m : float
-        Receiver height above ground (m).
-    cell_m : float
-        Cell size (m).
-    earth_radius_m : float
-        Effective earth radius for the drop of the receiver below the horizontal (m).
-
-    Returns
-    -------
-    bearing, elevation, distance : float32 arrays
-        Bearing clockwise from grid north; elevation of the receiver as seen from the antenna,
-        negative below the horizontal; horizontal distance.
-    """
-    rows, cols = ground.shape
-    bearing = np.empty((rows, cols), dtype=np.float32)
-    elevation = np.empty((rows, cols), dtype=np.float32)
-    distance = np.empty((rows, cols), dtype=np.float32)
-    for i in prange(rows):
-        dy = (site_row - i) * cell_m
-        for j in range(cols):
-            dx = (j - site_col) * cell_m
-            d = math.sqrt(dx * dx + dy * dy)
-            drop = d * d / (2.0 * earth_radius_m)
-            dz = ground[i, j] + rx_height_m - drop - site_amsl
-            bearing[i, j] = math.degrees(math.atan2(dx, dy)) % 360.0
-            elevation[i, j] = math.degrees(math.atan2(dz, max(d, 1.0)))
-            distance[i, j] = d
-    return bearing, elevation, distance
+#: Elevations are tabulated on t = asinh(elevation / ELEVATION_SCALE_DEG): fine near the horizon
+#: (0.1 degree per step), coarse towards the zenith and nadir where only side lobes matter.
+ELEVATION_SCALE_DEG = 5.0
+ELEVATION_STEP_T = 0.02
+BEARING_STEP_DEG = 2.0
 
 
 @njit(cache=True, parallel=True)
@@ -68,23 +29,51 @@ def fmin_into(target: np.ndarray, row_off: int, col_off: int, window: np.ndarray
                 target[row_off + i, col_off + j] = v
 
 
-#: Elevations are tabulated on t = asinh(elevation / ELEVATION_SCALE_DEG): fine near the horizon
-#: (0.1 degree per step), coarse towards the zenith and nadir where only side lobes matter.
-ELEVATION_SCALE_DEG = 5.0
-ELEVATION_STEP_T = 0.02
-BEARING_STEP_DEG = 1.0
-
-
 @njit(cache=True, parallel=True)
-def elevation_index(elevation: np.ndarray) -> np.ndarray:
-    """Fractional row of each elevation in a gain table (see :data:`ELEVATION_SCALE_DEG`)."""
-    rows, cols = elevation.shape
+def mast_geometry(
+    ground: np.ndarray, site_row: float, site_col: float, site_amsl: float, rx_height_m: float,
+    cell_m: float, earth_radius_m: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bearing and gain-table elevation row from a mast to every cell of a window.
+
+    Parameters
+    ----------
+    ground : (rows, cols) float32
+        Ground heights of the window (m a.m.s.l.).
+    site_row, site_col : float
+        The mast's fractional position in the window, cell centres at integers.
+    site_amsl : float
+        Antenna height a.m.s.l. (m).
+    rx_height_m : float
+        Receiver height above ground (m).
+    cell_m : float
+        Cell size (m).
+    earth_radius_m : float
+        Effective earth radius, for the drop of distant receivers below the horizontal (m).
+
+    Returns
+    -------
+    bearing, elevation_row : float32 arrays
+        Bearing in degrees clockwise from grid north, [0, 360); the receiver's elevation seen from
+        the antenna as a fractional row of the gain table (see :func:`table_axes`).
+    """
+    rows, cols = ground.shape
+    bearing = np.empty((rows, cols), dtype=np.float32)
+    elevation_row = np.empty((rows, cols), dtype=np.float32)
+    to_deg = 180.0 / math.pi
     t_min = math.asinh(-90.0 / ELEVATION_SCALE_DEG)
-    out = np.empty((rows, cols), dtype=np.float32)
     for i in prange(rows):
+        dy = (site_row - i) * cell_m
         for j in range(cols):
-            out[i, j] = (math.asinh(elevation[i, j] / ELEVATION_SCALE_DEG) - t_min) / ELEVATION_STEP_T
-    return out
+            dx = (j - site_col) * cell_m
+            d2 = dx * dx + dy * dy
+            d = max(math.sqrt(d2), 1.0)
+            dz = ground[i, j] + rx_height_m - d2 / (2.0 * earth_radius_m) - site_amsl
+            b = math.atan2(dx, dy) * to_deg
+            bearing[i, j] = b + 360.0 if b < 0.0 else b
+            e = math.atan2(dz, d) * to_deg
+            elevation_row[i, j] = (math.asinh(e / ELEVATION_SCALE_DEG) - t_min) / ELEVATION_STEP_T
+    return bearing, elevation_row
 
 
 def table_axes() -> tuple[np.ndarray, np.ndarray]:

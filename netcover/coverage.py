@@ -22,7 +22,7 @@ from affine import Affine
 from pyproj import CRS
 
 from . import radio
-from ._geometry_kernels import elevation_index, fmin_into, sector_level, site_directions, table_axes
+from ._geometry_kernels import fmin_into, mast_geometry, sector_level, table_axes
 from .antenna import AntennaPattern, pattern_for_sector, relative_gain_db
 from .config import CoverageSettings, ReceiverSettings, Scenario
 from .losscache import CachedLoss, LossCache, dem_fingerprint, quantize
@@ -123,7 +123,8 @@ def compute_coverage(
     accumulators = _accumulators(cells, terrain.shape)
     min_loss = np.full(terrain.shape, np.nan, dtype=np.float32)
     notes: list[str] = []
-    apply = SectorLevels(terrain, sc.coverage, sc.receiver)
+    apply = SectorLevels(terrain, sc.coverage, sc.receiver, cache=LossCache(cache.folder),
+                         dem_digest=digest)  # its own counters: hits and misses are of losses
     for job in wrap(jobs, "Coverage (sites x bands)"):
         loss = _job_loss(terrain, job, sc.coverage, digest, cache, notes)
         fmin_into(min_loss, loss.row_off, loss.col_off, loss.loss_db)
@@ -182,8 +183,10 @@ class SectorLevels:
     e.g. a coarsened one for screening candidate sites.
     """
 
-    def __init__(self, terrain: Terrain, cov: CoverageSettings, rx: ReceiverSettings):
+    def __init__(self, terrain: Terrain, cov: CoverageSettings, rx: ReceiverSettings, *,
+                 cache: LossCache | None = None, dem_digest: str = ""):
         self.terrain, self.cov, self.rx = terrain, cov, rx
+        self.cache, self.dem_digest = cache or LossCache(None), dem_digest
         self._patterns: dict[tuple[float, float, str], AntennaPattern] = {}
         self._geometry: tuple[tuple[float, ...], tuple[np.ndarray, np.ndarray]] | None = None
 
@@ -207,18 +210,28 @@ class SectorLevels:
 
     def _directions(self, x: float, y: float, height_m: float,
                     loss: CachedLoss) -> tuple[np.ndarray, np.ndarray]:
+        """Bearing and gain-table row of every cell of the window (cached like losses)."""
         t = self.terrain
         rows, cols = loss.loss_db.shape
         r0, c0 = loss.row_off, loss.col_off
+        key = LossCache.key(self.dem_digest, kind="geometry", x=round(x, 3), y=round(y, 3),
+                            height_m=height_m, rx_height_m=self.cov.rx_height_m,
+                            delta_n=self.cov.delta_n, window=[r0, c0, rows, cols])
+        found = self.cache.get_layers(key, 2) if self.dem_digest else None
+        if found is not None:
+            return found[0][0], found[0][1]
         ground = np.ascontiguousarray(t.heights[r0:r0 + rows, c0:c0 + cols])
         left, top = t.origin_xy
         site_row = (top - y) / t.cell_size - 0.5 - r0
         site_col = (x - left) / t.cell_size - 0.5 - c0
         site_amsl = float(t.sample(np.array([x]), np.array([y]))[0]) + height_m
         ae_m = effective_earth_radius_km(self.cov.delta_n) * 1000.0
-        bearing, elevation, _distance = site_directions(
-            ground, site_row, site_col, site_amsl, self.cov.rx_height_m, t.cell_size, ae_m)
-        return bearing, elevation_index(elevation)
+        bearing, elev_row = mast_geometry(ground, site_row, site_col, site_amsl,
+                                          self.cov.rx_height_m, t.cell_size, ae_m)
+        bearing, elev_row = quantize(bearing), quantize(elev_row)
+        if self.dem_digest:
+            self.cache.put_layers(key, [bearing, elev_row], r0, c0)
+        return bearing, elev_row
 
 
 def _gain_table(pattern: AntennaPattern, row: pd.Series) -> np.ndarray:

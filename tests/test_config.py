@@ -42,7 +42,8 @@ def test_defaults_when_empty(tmp_path: Path) -> None:
 
 
 def test_unknown_key_suggests_closest(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match=r"unknown key 'radius_kms' in \[coverage\]; did you mean 'radius_km'"):
+    expected = r"unknown key 'radius_kms' in \[coverage\]; did you mean 'radius_km'"
+    with pytest.raises(ScenarioError, match=expected):
         load_scenario(write(tmp_path, "[coverage]\nradius_kms = 10\n"))
 
 

@@ -67,7 +67,7 @@ def test_srtm_hgt_tile(tmp_path: Path) -> None:
 
 def test_missing_crs_is_an_error(tmp_path: Path) -> None:
     path = write_dem(tmp_path / "nocrs.tif", ridge_heights(), crs=None)
-    with pytest.raises(CRSError, match="nocrs.tif: the DEM has no CRS; assign one"):
+    with pytest.raises(CRSError, match=r"nocrs\.tif: the DEM has no CRS; assign one"):
         read_dem(path)
 
 
@@ -84,7 +84,7 @@ def test_holes_are_filled_with_a_warning(tmp_path: Path) -> None:
 def test_too_many_holes_is_an_error(tmp_path: Path) -> None:
     heights = ridge_heights()
     heights[:20, :] = -9999.0
-    with pytest.raises(ValidationError, match="25.0% of the DEM is nodata"):
+    with pytest.raises(ValidationError, match=r"25\.0% of the DEM is nodata"):
         read_dem(write_dem(tmp_path / "dem.tif", heights), max_nodata_share=0.05)
 
 

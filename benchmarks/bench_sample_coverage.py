@@ -1,0 +1,110 @@
+"""Coverage of the whole bundled sample: cold and warm loss cache, JIT compile time, peak memory.
+
+Usage::
+
+    python benchmarks/bench_sample_coverage.py
+
+Each phase runs in its own Python process so that its peak memory and its numba state are its own:
+
+1. ``compile``: a fresh numba cache (``NUMBA_CACHE_DIR`` in a temporary folder) and a coverage run
+   on a tiny scenario: the time is mostly JIT compilation, as on a fresh install;
+2. ``cold``: the whole sample (every sector, best server, SINR, statistics) with an empty loss cache;
+3. ``warm``: the same after changing one sector's mechanical tilt, with the loss cache from phase 2.
+
+Limits from the coverage issue: cold at most 30 s on 2 cores; warm under 3 s; compile under 30 s;
+peak memory under 2 GB.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "gis_data" / "quan_ba" / "scenario.toml"
+
+
+def _phase(name: str, cache_dir: str) -> dict[str, float]:
+    """Run one phase in this process; return its figures."""
+    from netcover.config import load_scenario
+    from netcover.coverage import compute_coverage
+    from netcover.coverage_output import coverage_tables
+    from netcover.inputs import load_inputs
+    from netcover.losscache import LossCache
+
+    if name == "compile":
+        sys.path.insert(0, str(ROOT))
+        from tests.conftest import write_mini_district
+
+        scenario = write_mini_district(Path(cache_dir) / "mini")
+    else:
+        scenario = SCENARIO
+    t0 = time.perf_counter()
+    inputs = load_inputs(load_scenario(scenario))
+    t_load = time.perf_counter() - t0
+    if name == "warm":
+        cells = inputs.cells.copy()
+        cells.loc[cells.index[0], "mech_tilt_deg"] = float(cells["mech_tilt_deg"].iloc[0]) + 2.0
+        inputs = dataclasses.replace(inputs, cells=cells)
+    cpu0 = time.process_time()
+    t1 = time.perf_counter()
+    result = compute_coverage(inputs, cache=LossCache(Path(cache_dir) / "loss"))
+    tables = coverage_tables(result, inputs, usable="fair")
+    wall = time.perf_counter() - t1
+    return {
+        "load_s": t_load, "coverage_and_statistics_s": wall, "cpu_s": time.process_time() - cpu0,
+        "loss_rasters": result.jobs, "cache_hits": result.cache_hits,
+        "sectors": len(result.cells),
+        "share_people_covered": tables.district.get("share_people_covered", float("nan")),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+    }
+
+
+def _run(name: str, cache_dir: str, env: dict[str, str]) -> dict[str, float]:
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, __file__, "--phase", name, cache_dir], env=env,
+                         check=True, capture_output=True, text=True)
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    figures["process_s"] = time.perf_counter() - start
+    return figures
+
+
+def main() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _machine import machine_description
+
+    print(machine_description())
+    print(f"Sample: {SCENARIO}")
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(Path(tmp) / "numba")}
+        first = _run("compile", tmp, env)
+        again = _run("compile", tmp, env)
+        print(f"JIT compile (fresh numba cache, tiny scenario): {first['process_s']:.1f} s per "
+              f"process; with the numba cache warm: {again['process_s']:.1f} s "
+              f"-> compile time about {first['process_s'] - again['process_s']:.1f} s (limit 30 s)")
+        cold = _run("cold", tmp, env)
+        print(f"Whole sample, empty loss cache: {cold['coverage_and_statistics_s']:.1f} s wall "
+              f"({cold['cpu_s']:.1f} s CPU) for {cold['sectors']} sectors / "
+              f"{cold['loss_rasters']} loss rasters, plus {cold['load_s']:.1f} s reading inputs "
+              f"(limit 30 s on 2 cores)")
+        warm = _run("warm", tmp, env)
+        print(f"One sector re-tilted, warm loss cache: {warm['coverage_and_statistics_s']:.2f} s "
+              f"wall ({warm['cache_hits']} of {warm['loss_rasters']} loss rasters from the cache) "
+              "(limit 3 s)")
+        peak = max(cold["peak_rss_mb"], warm["peak_rss_mb"])
+        print(f"Peak memory (max RSS of a phase): {peak:.0f} MB (limit 2048 MB)")
+        print(f"People covered (fair or better): {100 * cold['share_people_covered']:.1f}%")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--phase":
+        print(json.dumps(_phase(sys.argv[2], sys.argv[3])))
+    else:
+        main()
