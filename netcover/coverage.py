@@ -11,9 +11,12 @@ are then combined: the overall best server, the class per operator, and the clas
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
@@ -22,12 +25,11 @@ from affine import Affine
 from pyproj import CRS
 
 from . import radio
-from ._geometry_kernels import fmin_into, mast_geometry, sector_level, table_axes
-from .antenna import AntennaPattern, pattern_for_sector, relative_gain_db
-from .config import CoverageSettings, ReceiverSettings, Scenario
+from ._geometry_kernels import fmin_into
+from .config import CoverageSettings, Scenario
 from .losscache import CachedLoss, LossCache, dem_fingerprint, quantize
 from .propagation.area import site_loss_grid
-from .propagation.basic import effective_earth_radius_km
+from .sectors import SECTOR_COLUMNS, SectorLevels
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -81,6 +83,8 @@ class CoverageResult:
     cache_hits: int = 0
     cache_misses: int = 0
     jobs: int = 0
+    groups_reused: int = 0
+    groups: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -99,12 +103,16 @@ def compute_coverage(
 ) -> CoverageResult:
     """Run the coverage engine on a scenario's inputs.
 
+    With a cache, the best-server results of each operator and technology are cached too, keyed by
+    every loss and sector parameter of its cells: when one sector changes, only its operator's
+    layers of that technology are recomputed.
+
     Parameters
     ----------
     inputs : Inputs
         Loaded, validated inputs (cells required).
     cache : LossCache, optional
-        Per-site loss cache; None computes every loss.
+        Per-site loss cache; None computes everything.
     progress : callable, optional
         ``progress(items, label)`` returning an iterable over ``items`` (e.g. a progress bar).
 
@@ -117,48 +125,111 @@ def compute_coverage(
     sc: Scenario = inputs.scenario
     terrain = inputs.terrain
     cache = cache or LossCache(None)
+    side = LossCache(cache.folder)  # geometry and group results: hits and misses are of losses
     wrap = progress or (lambda items, _label: items)
     jobs = loss_jobs(cells)
     digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
-    accumulators = _accumulators(cells, terrain.shape)
-    min_loss = np.full(terrain.shape, np.nan, dtype=np.float32)
+    loss_keys = {job: _loss_key(job, sc.coverage, digest) for job in jobs}
+    group_keys = _group_keys(cells, jobs, loss_keys, sc)
+    groups: dict[tuple[str, str], GroupResult] = {}
+    for g, key in group_keys.items():
+        stored = side.get_arrays(key)
+        if stored is not None:
+            groups[g] = GroupResult(**stored)
+    min_key = LossCache.key(digest, kind="min_loss", losses=sorted(loss_keys.values()))
+    stored_min = side.get_arrays(min_key)
+    min_loss = (stored_min["min_loss"] if stored_min is not None
+                else np.full(terrain.shape, np.nan, dtype=np.float32))
+    todo = _accumulators(cells, terrain.shape, skip=set(groups))
     notes: list[str] = []
-    apply = SectorLevels(terrain, sc.coverage, sc.receiver, cache=LossCache(cache.folder),
-                         dem_digest=digest)  # its own counters: hits and misses are of losses
+    apply = SectorLevels(terrain, sc.coverage, sc.receiver, cache=side, dem_digest=digest)
     for job in wrap(jobs, "Coverage (sites x bands)"):
-        loss = _job_loss(terrain, job, sc.coverage, digest, cache, notes)
-        fmin_into(min_loss, loss.row_off, loss.col_off, loss.loss_db)
         rows = [cells.iloc[i] for i in job.cells]
-        for i, row, level in zip(job.cells, rows, apply.levels(job.x, job.y, job.height_m, loss, rows),
-                                 strict=True):
-            accumulators[(str(row["operator"]), str(row["technology"]))].add(
-                i, job.frequency_mhz, loss.row_off, loss.col_off, level)
-    result = _combine(accumulators, sc, terrain, cells)
+        wanted = [(i, r) for i, r in zip(job.cells, rows, strict=True) if _group(r) in todo]
+        if not wanted and stored_min is not None:
+            continue
+        loss = _job_loss(terrain, job, loss_keys[job], sc.coverage, cache, notes)
+        if stored_min is None:
+            fmin_into(min_loss, loss.row_off, loss.col_off, loss.loss_db)
+        levels = apply.levels(job.x, job.y, job.height_m, loss, [r for _, r in wanted])
+        for (i, row), level in zip(wanted, levels, strict=True):
+            todo[_group(row)].add(i, job.frequency_mhz, loss.row_off, loss.col_off, level)
+    for g, acc in todo.items():
+        groups[g] = GroupResult.from_accumulator(acc, _noise(sc, g[1]))
+        side.put_arrays(group_keys[g], dataclasses.asdict(groups[g]))
+    if stored_min is None:
+        side.put_arrays(min_key, {"min_loss": min_loss})
+    result = _combine(groups, sc, terrain, cells)
     result.min_loss_db = min_loss
     result.cache_hits, result.cache_misses, result.jobs = cache.hits, cache.misses, len(jobs)
+    result.groups, result.groups_reused = len(groups), len(groups) - len(todo)
     result.notes = notes
     return result
 
 
+@dataclass
+class GroupResult:
+    """Best-server layers of one operator and technology."""
+
+    level: np.ndarray
+    best_cell: np.ndarray
+    count: np.ndarray
+    sinr: np.ndarray
+
+    @classmethod
+    def from_accumulator(cls, acc: radio.ServerAccumulator, noise_dbm: float) -> GroupResult:
+        """Read the layers off a filled accumulator."""
+        return cls(acc.best_level_dbm(), acc.best_cell(), acc.server_count(), acc.sinr_db(noise_dbm))
+
+
+def _group(row: pd.Series) -> tuple[str, str]:
+    return str(row["operator"]), str(row["technology"])
+
+
+def _noise(sc: Scenario, tech: str) -> float:
+    return radio.reference_noise_dbm(tech, sc.receiver.noise_figure_db,
+                                     pilot_fraction_db=sc.receiver.pilot_fraction_db)
+
+
+def _group_keys(cells: gpd.GeoDataFrame, jobs: list[LossJob], loss_keys: dict[LossJob, str],
+                sc: Scenario) -> dict[tuple[str, str], str]:
+    """Cache key of each operator/technology group: its cells' losses, sectors and the receiver."""
+    loss_of = {i: loss_keys[job] for job in jobs for i in job.cells}
+    parts: dict[tuple[str, str], list[object]] = {}
+    for i in range(len(cells)):
+        row = cells.iloc[i]
+        sector = [str(row[c]) for c in SECTOR_COLUMNS if c in row.index]
+        pattern = str(row.get("pattern_file", "") or "")
+        if pattern:
+            sector.append(hashlib.sha256(Path(pattern).read_bytes()).hexdigest())
+        parts.setdefault(_group(row), []).append([i, loss_of[i], sector])
+    receiver = dataclasses.asdict(sc.receiver)
+    return {g: LossCache.key("", kind="group", cells=v, receiver=receiver) for g, v in parts.items()}
+
+
 def _accumulators(
-    cells: gpd.GeoDataFrame, shape: tuple[int, int]
+    cells: gpd.GeoDataFrame, shape: tuple[int, int], *, skip: set[tuple[str, str]]
 ) -> dict[tuple[str, str], radio.ServerAccumulator]:
     out = {}
     for (op, tech), g in cells.groupby(["operator", "technology"], sort=True):
-        freqs = sorted({float(f) for f in g["frequency_mhz"]})
-        out[(str(op), str(tech))] = radio.ServerAccumulator(shape, freqs)
+        if (str(op), str(tech)) not in skip:
+            freqs = sorted({float(f) for f in g["frequency_mhz"]})
+            out[(str(op), str(tech))] = radio.ServerAccumulator(shape, freqs)
     return out
 
 
-def _job_loss(terrain: Terrain, job: LossJob, cov: CoverageSettings, digest: str,
+def _loss_key(job: LossJob, cov: CoverageSettings, digest: str) -> str:
+    """Cache key of a job's loss: the DEM and everything the propagation model uses."""
+    return LossCache.key(
+        digest, x=round(job.x, 3), y=round(job.y, 3), height_m=job.height_m,
+        frequency_mhz=job.frequency_mhz, model=cov.model, radius_m=cov.radius_km * 1000.0,
+        rx_height_m=cov.rx_height_m, delta_n=cov.delta_n, polarization=cov.polarization,
+        hata_environment=cov.hata_environment if cov.model == "hata" else "")
+
+
+def _job_loss(terrain: Terrain, job: LossJob, key: str, cov: CoverageSettings,
               cache: LossCache, notes: list[str]) -> CachedLoss:
     """The job's loss from the cache, or computed (model validity warnings go to ``notes``)."""
-    params = {"x": round(job.x, 3), "y": round(job.y, 3), "height_m": job.height_m,
-              "frequency_mhz": job.frequency_mhz, "model": cov.model,
-              "radius_m": cov.radius_km * 1000.0, "rx_height_m": cov.rx_height_m,
-              "delta_n": cov.delta_n, "polarization": cov.polarization,
-              "hata_environment": cov.hata_environment if cov.model == "hata" else ""}
-    key = LossCache.key(digest, **params)
     hit = cache.get(key)
     if hit is not None:
         return hit
@@ -175,109 +246,28 @@ def _job_loss(terrain: Terrain, job: LossJob, cov: CoverageSettings, digest: str
     return loss
 
 
-class SectorLevels:
-    """Applies sectors (rows of a sites table) to a mast's loss window: received level per sector.
-
-    Keeps the antenna patterns it has read and the geometry of the last mast, so sectors of one
-    mast share the bearing/elevation computation. Works on any :class:`~netcover.terrain.Terrain`,
-    e.g. a coarsened one for screening candidate sites.
-    """
-
-    def __init__(self, terrain: Terrain, cov: CoverageSettings, rx: ReceiverSettings, *,
-                 cache: LossCache | None = None, dem_digest: str = ""):
-        self.terrain, self.cov, self.rx = terrain, cov, rx
-        self.cache, self.dem_digest = cache or LossCache(None), dem_digest
-        self._patterns: dict[tuple[float, float, str], AntennaPattern] = {}
-        self._geometry: tuple[tuple[float, ...], tuple[np.ndarray, np.ndarray]] | None = None
-
-    def levels(self, x: float, y: float, height_m: float, loss: CachedLoss,
-               sectors: Sequence[pd.Series]) -> list[np.ndarray]:
-        """Level (dBm, float32, NaN where the loss is NaN) of each sector on the loss window."""
-        key = (x, y, height_m, loss.row_off, loss.col_off, *loss.loss_db.shape)
-        if self._geometry is None or self._geometry[0] != key:
-            self._geometry = (key, self._directions(x, y, height_m, loss))
-        bearing, elev_idx = self._geometry[1]
-        out = []
-        for row in sectors:
-            pkey = (float(row["h_beamwidth_deg"]), float(row["v_beamwidth_deg"]),
-                    str(row.get("pattern_file", "") or ""))
-            if pkey not in self._patterns:
-                self._patterns[pkey] = pattern_for_sector(*pkey[:2], pkey[2] or None)
-            out.append(sector_level(loss.loss_db, bearing, elev_idx,
-                                    _gain_table(self._patterns[pkey], row),
-                                    _fixed_budget_db(row, self.rx)))
-        return out
-
-    def _directions(self, x: float, y: float, height_m: float,
-                    loss: CachedLoss) -> tuple[np.ndarray, np.ndarray]:
-        """Bearing and gain-table row of every cell of the window (cached like losses)."""
-        t = self.terrain
-        rows, cols = loss.loss_db.shape
-        r0, c0 = loss.row_off, loss.col_off
-        key = LossCache.key(self.dem_digest, kind="geometry", x=round(x, 3), y=round(y, 3),
-                            height_m=height_m, rx_height_m=self.cov.rx_height_m,
-                            delta_n=self.cov.delta_n, window=[r0, c0, rows, cols])
-        found = self.cache.get_layers(key, 2) if self.dem_digest else None
-        if found is not None:
-            return found[0][0], found[0][1]
-        ground = np.ascontiguousarray(t.heights[r0:r0 + rows, c0:c0 + cols])
-        left, top = t.origin_xy
-        site_row = (top - y) / t.cell_size - 0.5 - r0
-        site_col = (x - left) / t.cell_size - 0.5 - c0
-        site_amsl = float(t.sample(np.array([x]), np.array([y]))[0]) + height_m
-        ae_m = effective_earth_radius_km(self.cov.delta_n) * 1000.0
-        bearing, elev_row = mast_geometry(ground, site_row, site_col, site_amsl,
-                                          self.cov.rx_height_m, t.cell_size, ae_m)
-        bearing, elev_row = quantize(bearing), quantize(elev_row)
-        if self.dem_digest:
-            self.cache.put_layers(key, [bearing, elev_row], r0, c0)
-        return bearing, elev_row
-
-
-def _gain_table(pattern: AntennaPattern, row: pd.Series) -> np.ndarray:
-    """The sector's relative gain (dB) on the nodes of :func:`table_axes` (elevation x bearing)."""
-    bearings, elevations = table_axes()
-    return relative_gain_db(pattern, bearings[None, :], elevations[:, None],
-                            azimuth_deg=float(row["azimuth_deg"]),
-                            mech_tilt_deg=float(row["mech_tilt_deg"]),
-                            elec_tilt_deg=float(row["elec_tilt_deg"])).astype(np.float32)
-
-
-def _fixed_budget_db(row: pd.Series, rx: ReceiverSettings) -> float:
-    """Reference power + antenna gain + receiver gain - feeder and body losses (dBm)."""
-    ref = radio.cell_reference_power_dbm(str(row["technology"]), float(row["tx_power_dbm"]),
-                                         float(row["bandwidth_mhz"]),
-                                         pilot_fraction_db=rx.pilot_fraction_db)
-    return float(radio.received_level_dbm(ref, float(row["antenna_gain_dbi"]), 0.0, 0.0,
-                                          rx_gain_dbi=rx.gain_dbi,
-                                          feeder_loss_db=rx.tx_feeder_loss_db,
-                                          body_loss_db=rx.body_loss_db))
-
-
 def _classes(level: np.ndarray, sc: Scenario, tech: str) -> np.ndarray:
     thresholds = sc.thresholds.get(tech) or radio.default_thresholds(tech)
     cls = radio.classify(level, thresholds)
     return np.where(cls == radio.CoverageClass.NODATA, np.uint8(0), cls).astype(np.uint8)
 
 
-def _combine(accumulators: dict[tuple[str, str], radio.ServerAccumulator], sc: Scenario,
+def _combine(groups: dict[tuple[str, str], GroupResult], sc: Scenario,
              terrain: Terrain, cells: gpd.GeoDataFrame) -> CoverageResult:
     shape = terrain.shape
     technologies: dict[str, TechnologyLayers] = {}
     operator_classes: dict[str, np.ndarray] = {}
     operator_levels: dict[tuple[str, str], np.ndarray] = {}
-    for tech in sorted({t for _, t in accumulators}):
-        members = [(op, acc) for (op, t), acc in accumulators.items() if t == tech]
-        levels = np.stack([acc.best_level_dbm() for _, acc in members])
+    for tech in sorted({t for _, t in groups}):
+        members = [(op, res) for (op, t), res in sorted(groups.items()) if t == tech]
+        levels = np.stack([res.level for _, res in members])
         filled = np.where(np.isnan(levels), -np.inf, levels)
         winner = np.argmax(filled, axis=0)
         pick = winner[None]
         level = np.take_along_axis(levels, pick, 0)[0]
-        noise = radio.reference_noise_dbm(tech, sc.receiver.noise_figure_db,
-                                          pilot_fraction_db=sc.receiver.pilot_fraction_db)
-        stack_cell = np.stack([acc.best_cell() for _, acc in members])
-        stack_count = np.stack([acc.server_count() for _, acc in members])
-        stack_sinr = np.stack([acc.sinr_db(noise) for _, acc in members])
+        stack_cell = np.stack([res.best_cell for _, res in members])
+        stack_count = np.stack([res.count for _, res in members])
+        stack_sinr = np.stack([res.sinr for _, res in members])
         technologies[tech] = TechnologyLayers(
             level_dbm=level,
             best_cell=np.take_along_axis(stack_cell, pick, 0)[0],
@@ -285,7 +275,7 @@ def _combine(accumulators: dict[tuple[str, str], radio.ServerAccumulator], sc: S
             sinr_db=np.take_along_axis(stack_sinr, pick, 0)[0],
             classes=_classes(level, sc, tech),
         )
-        for k, (op, _acc) in enumerate(members):
+        for k, (op, _res) in enumerate(members):
             operator_levels[(op, tech)] = levels[k]
             cls = _classes(levels[k], sc, tech)
             prev = operator_classes.get(op)

@@ -136,3 +136,24 @@ class LossCache:
         with atomic_path(self._path(key)) as tmp, open(tmp, "wb") as fh:
             np.save(fh, np.concatenate([header, *(_pack(x, scale) for x in layers)]),
                     allow_pickle=False)
+
+    def get_arrays(self, key: str) -> dict[str, np.ndarray] | None:
+        """Named arrays stored exactly (any dtype) under ``key``, or None."""
+        if self.folder is None or not (path := self._path(key).with_suffix(".npz")).is_file():
+            self.misses += 1
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {name: z[name] for name in z.files}
+        except (OSError, ValueError, KeyError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return arrays
+
+    def put_arrays(self, key: str, arrays: dict[str, np.ndarray]) -> None:
+        """Store named arrays exactly under ``key`` (uncompressed, atomically)."""
+        if self.folder is None:
+            return
+        with atomic_path(self._path(key).with_suffix(".npz")) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)  # type: ignore[arg-type]

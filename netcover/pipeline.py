@@ -121,7 +121,8 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter,
     cache = LossCache(cov.cache_dir or default_cache_dir())
     say(f"Coverage: model {cov.model}, radius {cov.radius_km:g} km, loss cache {cache.folder}")
     result = compute_coverage(inputs, cache=cache, progress=progress)
-    say(f"Coverage: {result.jobs} loss rasters ({result.cache_hits} from the cache)")
+    say(f"Coverage: {result.jobs} loss rasters ({result.cache_misses} computed), "
+        f"{result.groups} operator/technology layers ({result.groups_reused} unchanged, from the cache)")
     for note in result.notes:
         say(f"warning: {note}")
     tables = coverage_tables(result, inputs, usable=cov.usable_class)

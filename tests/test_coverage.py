@@ -29,9 +29,9 @@ def test_cached_and_fresh_runs_are_identical(mini_scenario: Path, tmp_path: Path
     inputs = load_inputs(load_scenario(mini_scenario))
     cache = LossCache(tmp_path / "cache")
     cold = compute_coverage(inputs, cache=cache)
-    assert (cold.cache_hits, cold.cache_misses) == (0, 2)
+    assert (cold.cache_hits, cold.cache_misses, cold.groups_reused) == (0, 2, 0)
     warm = compute_coverage(inputs, cache=LossCache(tmp_path / "cache"))
-    assert warm.cache_hits == 2
+    assert (warm.cache_misses, warm.groups_reused, warm.groups) == (0, 1, 1)
     uncached = compute_coverage(inputs)
     for a, b in ((cold, warm), (cold, uncached)):
         np.testing.assert_array_equal(a.technologies["4G"].level_dbm, b.technologies["4G"].level_dbm)
@@ -47,7 +47,7 @@ def test_changing_a_tilt_reuses_the_loss(mini_scenario: Path, tmp_path: Path) ->
     write_sites(mini_scenario.parent / "sites.csv", rows)
     after = compute_coverage(load_inputs(load_scenario(mini_scenario)),
                              cache=LossCache(tmp_path / "c"))
-    assert after.cache_hits == after.jobs == 2
+    assert (after.cache_hits, after.cache_misses, after.groups_reused) == (2, 0, 0)
     east = np.s_[:, 50:]
     assert not np.array_equal(before.technologies["4G"].level_dbm[east],
                               after.technologies["4G"].level_dbm[east])
@@ -140,7 +140,7 @@ def test_tabulated_antenna_gain_matches_the_pattern() -> None:
 
     from netcover._geometry_kernels import mast_geometry, sector_level
     from netcover.antenna import ParametricPattern, relative_gain_db
-    from netcover.coverage import _gain_table
+    from netcover.sectors import _gain_table
 
     rng = np.random.default_rng(11)
     ground = (1000 + rng.normal(0, 80, (121, 121))).astype(np.float32)

@@ -1,0 +1,109 @@
+"""Applying sectors to a mast's loss: antenna pattern, tilt and link budget on every cell.
+
+Each sector's gain is tabulated over bearing and (asinh-spaced) elevation from the exact pattern
+(:func:`netcover.antenna.relative_gain_db`), then looked up for every cell of the window together
+with the link budget in one numba pass (:func:`netcover._geometry_kernels.sector_level`): much
+faster than evaluating the rotated 3-D pattern per cell, within 0.3 dB of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from . import radio
+from ._geometry_kernels import mast_geometry, sector_level, table_axes
+from .antenna import AntennaPattern, pattern_for_sector, relative_gain_db
+from .config import CoverageSettings, ReceiverSettings
+from .losscache import CachedLoss, LossCache, quantize
+from .propagation.basic import effective_earth_radius_km
+
+if TYPE_CHECKING:
+    from .terrain import Terrain
+
+#: Sector columns that change a sector's levels (besides the mast and the loss).
+SECTOR_COLUMNS = ("operator", "technology", "frequency_mhz", "bandwidth_mhz", "tx_power_dbm",
+                  "antenna_gain_dbi", "azimuth_deg", "mech_tilt_deg", "elec_tilt_deg",
+                  "h_beamwidth_deg", "v_beamwidth_deg", "pattern_file")
+
+
+class SectorLevels:
+    """Applies sectors (rows of a sites table) to a mast's loss window: received level per sector.
+
+    Keeps the antenna patterns it has read and the geometry of the last mast, so sectors of one
+    mast share the bearing/elevation computation. Works on any :class:`~netcover.terrain.Terrain`,
+    e.g. a coarsened one for screening candidate sites.
+    """
+
+    def __init__(self, terrain: Terrain, cov: CoverageSettings, rx: ReceiverSettings, *,
+                 cache: LossCache | None = None, dem_digest: str = ""):
+        self.terrain, self.cov, self.rx = terrain, cov, rx
+        self.cache, self.dem_digest = cache or LossCache(None), dem_digest
+        self._patterns: dict[tuple[float, float, str], AntennaPattern] = {}
+        self._geometry: tuple[tuple[float, ...], tuple[np.ndarray, np.ndarray]] | None = None
+
+    def levels(self, x: float, y: float, height_m: float, loss: CachedLoss,
+               sectors: Sequence[pd.Series]) -> list[np.ndarray]:
+        """Level (dBm, float32, NaN where the loss is NaN) of each sector on the loss window."""
+        key = (x, y, height_m, loss.row_off, loss.col_off, *loss.loss_db.shape)
+        if self._geometry is None or self._geometry[0] != key:
+            self._geometry = (key, self._directions(x, y, height_m, loss))
+        bearing, elev_idx = self._geometry[1]
+        out = []
+        for row in sectors:
+            pkey = (float(row["h_beamwidth_deg"]), float(row["v_beamwidth_deg"]),
+                    str(row.get("pattern_file", "") or ""))
+            if pkey not in self._patterns:
+                self._patterns[pkey] = pattern_for_sector(*pkey[:2], pkey[2] or None)
+            out.append(sector_level(loss.loss_db, bearing, elev_idx,
+                                    _gain_table(self._patterns[pkey], row),
+                                    _fixed_budget_db(row, self.rx)))
+        return out
+
+    def _directions(self, x: float, y: float, height_m: float,
+                    loss: CachedLoss) -> tuple[np.ndarray, np.ndarray]:
+        """Bearing and gain-table row of every cell of the window (cached like losses)."""
+        t = self.terrain
+        rows, cols = loss.loss_db.shape
+        r0, c0 = loss.row_off, loss.col_off
+        key = LossCache.key(self.dem_digest, kind="geometry", x=round(x, 3), y=round(y, 3),
+                            height_m=height_m, rx_height_m=self.cov.rx_height_m,
+                            delta_n=self.cov.delta_n, window=[r0, c0, rows, cols])
+        found = self.cache.get_layers(key, 2) if self.dem_digest else None
+        if found is not None:
+            return found[0][0], found[0][1]
+        ground = np.ascontiguousarray(t.heights[r0:r0 + rows, c0:c0 + cols])
+        left, top = t.origin_xy
+        site_row = (top - y) / t.cell_size - 0.5 - r0
+        site_col = (x - left) / t.cell_size - 0.5 - c0
+        site_amsl = float(t.sample(np.array([x]), np.array([y]))[0]) + height_m
+        ae_m = effective_earth_radius_km(self.cov.delta_n) * 1000.0
+        bearing, elev_row = mast_geometry(ground, site_row, site_col, site_amsl,
+                                          self.cov.rx_height_m, t.cell_size, ae_m)
+        bearing, elev_row = quantize(bearing), quantize(elev_row)
+        if self.dem_digest:
+            self.cache.put_layers(key, [bearing, elev_row], r0, c0)
+        return bearing, elev_row
+
+
+def _gain_table(pattern: AntennaPattern, row: pd.Series) -> np.ndarray:
+    """The sector's relative gain (dB) on the nodes of :func:`table_axes` (elevation x bearing)."""
+    bearings, elevations = table_axes()
+    return relative_gain_db(pattern, bearings[None, :], elevations[:, None],
+                            azimuth_deg=float(row["azimuth_deg"]),
+                            mech_tilt_deg=float(row["mech_tilt_deg"]),
+                            elec_tilt_deg=float(row["elec_tilt_deg"])).astype(np.float32)
+
+
+def _fixed_budget_db(row: pd.Series, rx: ReceiverSettings) -> float:
+    """Reference power + antenna gain + receiver gain - feeder and body losses (dBm)."""
+    ref = radio.cell_reference_power_dbm(str(row["technology"]), float(row["tx_power_dbm"]),
+                                         float(row["bandwidth_mhz"]),
+                                         pilot_fraction_db=rx.pilot_fraction_db)
+    return float(radio.received_level_dbm(ref, float(row["antenna_gain_dbi"]), 0.0, 0.0,
+                                          rx_gain_dbi=rx.gain_dbi,
+                                          feeder_loss_db=rx.tx_feeder_loss_db,
+                                          body_loss_db=rx.body_loss_db))
