@@ -147,34 +147,40 @@ def unit_table(
 
 def _household_columns(table: pd.DataFrame, units: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame,
                        classes: np.ndarray, transform: Affine, label: str, usable: int) -> None:
+    """Households and fibre households by class, per unit; villages without usable service."""
     import geopandas as gpd
 
     cls = class_at_points(classes, transform, settlements.geometry.x, settlements.geometry.y)
     joined = gpd.sjoin(settlements[["households", "fibre_households", "geometry"]],
                        units[["geometry"]], how="left", predicate="within")
     unit_idx = joined.groupby(level=0)["index_right"].first().reindex(settlements.index)
-    ok = (cls >= usable) & (cls != NODATA_CLASS)
-    frame = pd.DataFrame({"unit": unit_idx.to_numpy(), "ok": ok,
-                          "hh": settlements["households"].to_numpy(),
-                          "fibre": settlements["fibre_households"].to_numpy()})
-    frame = frame.dropna(subset=["unit"])
-    grouped = frame.groupby("unit")
+    frame = pd.DataFrame({"unit": unit_idx.to_numpy(),
+                          "cls": np.where(cls == NODATA_CLASS, 0, cls),
+                          "hh": settlements["households"].to_numpy(dtype=float),
+                          "fibre": settlements["fibre_households"].to_numpy(dtype=float),
+                          "one": 1.0}).dropna(subset=["unit"])
     n = len(units)
-    hh = grouped["hh"].sum().reindex(range(n), fill_value=0).to_numpy()
-    hh_ok = frame[frame["ok"]].groupby("unit")["hh"].sum().reindex(range(n), fill_value=0).to_numpy()
-    fib_ok = (frame[frame["ok"]].groupby("unit")["fibre"].sum()
-              .reindex(range(n), fill_value=0).to_numpy())
-    villages_none = (frame[~frame["ok"]].groupby("unit").size()
-                     .reindex(range(n), fill_value=0).to_numpy())
+
+    def per_unit(column: str, mask: np.ndarray | None = None) -> np.ndarray:
+        rows = frame if mask is None else frame[mask]
+        return rows.groupby("unit")[column].sum().reindex(range(n), fill_value=0).to_numpy()
+
     if "households" not in table:
-        table["households"] = hh
-        table["fibre_households"] = grouped["fibre"].sum().reindex(range(n), fill_value=0).to_numpy()
-        table["villages"] = grouped.size().reindex(range(n), fill_value=0).to_numpy()
-    table[f"{label}_households_covered"] = hh_ok
-    table[f"{label}_fibre_households_covered"] = fib_ok
+        table["households"] = per_unit("hh")
+        table["fibre_households"] = per_unit("fibre")
+        table["villages"] = per_unit("one").astype(int)
+    for k, name in enumerate(CLASS_NAMES):
+        at_k = (frame["cls"] == k).to_numpy()
+        table[f"{label}_households_{name}"] = per_unit("hh", at_k)
+        table[f"{label}_fibre_households_{name}"] = per_unit("fibre", at_k)
+    ok = (frame["cls"] >= usable).to_numpy()
+    table[f"{label}_households_covered"] = per_unit("hh", ok)
+    table[f"{label}_fibre_households_covered"] = per_unit("fibre", ok)
+    hh = table["households"].to_numpy(dtype=float)
     table[f"{label}_share_households_covered"] = np.divide(
-        hh_ok, hh, out=np.zeros(n), where=hh > 0)
-    table[f"{label}_villages_without_service"] = villages_none
+        table[f"{label}_households_covered"].to_numpy(dtype=float), hh, out=np.zeros(n),
+        where=hh > 0)
+    table[f"{label}_villages_without_service"] = per_unit("one", ~ok).astype(int)
 
 
 def settlement_table(

@@ -135,4 +135,11 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter,
     if "share_people_covered" in d:
         say(f"People covered ({cov.usable_class} or better): {d['share_people_covered']:.1%} "
             f"of {d['people']:,.0f}")
+    if tables.settlements is not None:
+        without = tables.settlements[~tables.settlements["usable_service"]]
+        names = ", ".join(f"{r['name']} ({r.get('commune', '')})".replace(" ()", "")
+                          for _, r in without.head(12).iterrows())
+        more = f" and {len(without) - 12} more" if len(without) > 12 else ""
+        say(f"Villages without usable service: {len(without)}"
+            + (f": {names}{more}" if len(without) else ""))
     return files

@@ -72,6 +72,10 @@ def test_unit_and_settlement_tables() -> None:
     assert list(table["all_households_covered"]) == [10, 0]
     assert list(table["all_fibre_households_covered"]) == [5, 0]
     assert list(table["all_villages_without_service"]) == [0, 1]
+    assert list(table["all_households_good"]) == [10, 0]
+    assert list(table["all_households_none"]) == [0, 12]
+    assert list(table["all_fibre_households_good"]) == [5, 0]
+    assert list(table["villages"]) == [1, 1]
     st_table = settlement_table(villages, {"all": classes}, CLS_T, usable=2)
     assert list(st_table["all_class"]) == ["good", "none"]
     assert list(st_table["usable_service"]) == [True, False]
