@@ -6,52 +6,20 @@ full traceback instead.
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from . import __version__
+from .clitools import echo_err, handle_errors, progress_bar
 from .config import load_scenario
-from .errors import NetcoverError, ScenarioError, ValidationError, format_problems
+from .errors import format_problems
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
-
-
-def _echo_err(text: str) -> None:
-    click.echo(text, err=True)
-
-
-def _handle_errors(func: F) -> F:
-    """Turn exceptions into a one-line message and exit code 1 (2 for bugs), unless --debug."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        ctx = click.get_current_context()
-        debug = bool(ctx.find_root().params.get("debug"))
-        try:
-            return func(*args, **kwargs)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise
-        except Exception as exc:
-            if debug:
-                raise
-            problems = getattr(exc, "problems", None)
-            if isinstance(exc, ValidationError | ScenarioError) and problems:
-                _echo_err(format_problems(problems))
-                _echo_err(f"error: {len(problems)} problem(s) found; fix them and run again")
-            else:
-                kind = "" if isinstance(exc, NetcoverError) else f"unexpected {type(exc).__name__}: "
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                hint = "" if isinstance(exc, NetcoverError) else " (run with --debug for details)"
-                _echo_err(f"error: {kind}{first}{hint}")
-            ctx.exit(1 if isinstance(exc, NetcoverError | OSError) else 2)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,20 +44,14 @@ def _scenario_path(scenario: Path | None) -> Path:
 @click.argument("scenario", required=False, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path),
               help="Output folder (default: reports/<scenario slug> in the current directory).")
-@_handle_errors
+@handle_errors
 def run(scenario: Path | None, out_dir: Path | None) -> None:
     """Run the whole job on SCENARIO (default: the bundled Quản Bạ sample)."""
     from .pipeline import run as run_pipeline
 
     sc = load_scenario(_scenario_path(scenario))
-    result = run_pipeline(sc, out_dir, report=_echo_err, progress=_progress)
+    result = run_pipeline(sc, out_dir, report=echo_err, progress=progress_bar)
     click.echo(f"Results in {result.out_dir}")
-
-
-def _progress(items: Sequence[T], label: str) -> Iterator[T]:
-    """A progress bar on stderr over ``items``."""
-    with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
-        yield from bar
 
 
 @cli.command()
@@ -99,7 +61,7 @@ def _progress(items: Sequence[T], label: str) -> Iterator[T]:
 @click.option("--radius-km", type=float, help="Computation radius around each site (km).")
 @click.option("--model", type=click.Choice(["p1812", "hata", "fspl"]), help="Propagation model.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder.")
-@_handle_errors
+@handle_errors
 def coverage(scenario: Path | None, dem: Path | None, sites: Path | None, radius_km: float | None,
              model: str | None, out_dir: Path | None) -> None:
     """Radio coverage of SCENARIO, or of --dem and --sites alone."""
@@ -118,25 +80,25 @@ def coverage(scenario: Path | None, dem: Path | None, sites: Path | None, radius
         if radius_km is not None or model is not None:
             raise click.UsageError("--radius-km and --model go with --dem/--sites; "
                                    "set them in the scenario's [coverage] section")
-    result = run_step("coverage", sc, out_dir, report=_echo_err, progress=_progress)
+    result = run_step("coverage", sc, out_dir, report=echo_err, progress=progress_bar)
     click.echo(f"Results in {result.out_dir / 'coverage'}")
 
 
 @cli.command("plan-links")
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder.")
-@_handle_errors
+@handle_errors
 def plan_links(scenario: Path, out_dir: Path | None) -> None:
     """Rank the fibre and microwave links that connect SCENARIO's offices, sites and villages."""
     from .pipeline import run_step
 
-    result = run_step("links", load_scenario(scenario), out_dir, report=_echo_err)
+    result = run_step("links", load_scenario(scenario), out_dir, report=echo_err)
     click.echo(f"Results in {result.out_dir / 'links'}")
 
 
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-@_handle_errors
+@handle_errors
 def validate(scenario: Path) -> None:
     """Check every input of SCENARIO and print a summary (exit 1 on problems)."""
     from .errors import Problem
@@ -147,11 +109,11 @@ def validate(scenario: Path) -> None:
     inputs, problems = check_inputs(sc)
     errors: list[Problem] = [p for p in problems if p.severity == "error"]
     if problems:
-        _echo_err(format_problems(problems))
+        echo_err(format_problems(problems))
     if inputs is not None:
         click.echo(format_summary(summarize(inputs)))
     if errors or inputs is None:
-        _echo_err(f"error: {len(errors)} input problem(s) found; fix them and run again")
+        echo_err(f"error: {len(errors)} input problem(s) found; fix them and run again")
         sys.exit(1)
     click.echo("OK: the inputs are valid")
 
@@ -161,13 +123,22 @@ def validate(scenario: Path) -> None:
 @click.option("--regenerate", is_flag=True,
               help="Run the seeded generator instead of copying the bundled files.")
 @click.option("--seed", type=int, default=None, help="Generator seed (with --regenerate).")
-@_handle_errors
+@handle_errors
 def sample_data(dest: Path, regenerate: bool, seed: int | None) -> None:
     """Write the Quản Bạ sample data set into DEST."""
     from .sample import copy_sample, regenerate_sample
 
     files = regenerate_sample(dest, seed=seed) if regenerate else copy_sample(dest)
     click.echo(f"Wrote {len(files)} files to {dest}")
+
+
+def _register_groups() -> None:
+    from .monitor.commands import monitor
+
+    cli.add_command(monitor)
+
+
+_register_groups()
 
 
 def main() -> None:

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
+from .calibration import Calibration
 from .errors import DataFileError, Problem, ScenarioError
 from .links.settings import LinkSettings
+from .monitor.settings import MonitorSettings, Targets
 from .radio import RSCP_THRESHOLDS, RSRP_THRESHOLDS, TECHNOLOGIES, ClassThresholds
 
 Model = Literal["p1812", "hata", "fspl"]
@@ -104,6 +106,9 @@ class Scenario:
     receiver: ReceiverSettings = field(default_factory=ReceiverSettings)
     thresholds: dict[str, ClassThresholds] = field(default_factory=_default_thresholds)
     links: LinkSettings = field(default_factory=LinkSettings)
+    calibration: dict[str, Calibration] = field(default_factory=dict)
+    monitor: MonitorSettings = field(default_factory=MonitorSettings)
+    targets: Targets = field(default_factory=Targets)
 
     @property
     def base_dir(self) -> Path:
@@ -286,8 +291,9 @@ def _value_problems(s: Scenario, label: str) -> list[Problem]:
                 problems.append(Problem(label, msg, field=key))
         except TypeError:  # a value of the wrong type, already reported
             continue
-    for tech in s.thresholds:
-        if tech not in TECHNOLOGIES:
-            msg = f"unknown technology {tech!r}; use one of {', '.join(TECHNOLOGIES)}"
-            problems.append(Problem(label, msg, field=f"thresholds.{tech}"))
+    for section, techs in (("thresholds", s.thresholds), ("calibration", s.calibration)):
+        for tech in techs:
+            if tech not in TECHNOLOGIES:
+                msg = f"unknown technology {tech!r}; use one of {', '.join(TECHNOLOGIES)}"
+                problems.append(Problem(label, msg, field=f"{section}.{tech}"))
     return problems

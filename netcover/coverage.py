@@ -129,7 +129,7 @@ def compute_coverage(
     wrap = progress or (lambda items, _label: items)
     jobs = loss_jobs(cells)
     digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
-    loss_keys = {job: _loss_key(job, sc.coverage, digest) for job in jobs}
+    loss_keys = {job: loss_key(job, sc.coverage, digest) for job in jobs}
     group_keys = _group_keys(cells, jobs, loss_keys, sc)
     groups: dict[tuple[str, str], GroupResult] = {}
     for g, key in group_keys.items():
@@ -142,13 +142,14 @@ def compute_coverage(
                 else np.full(terrain.shape, np.nan, dtype=np.float32))
     todo = _accumulators(cells, terrain.shape, skip=set(groups))
     notes: list[str] = []
-    apply = SectorLevels(terrain, sc.coverage, sc.receiver, cache=side, dem_digest=digest)
+    apply = SectorLevels(terrain, sc.coverage, sc.receiver, cache=side, dem_digest=digest,
+                         calibration=sc.calibration)
     for job in wrap(jobs, "Coverage (sites x bands)"):
         rows = [cells.iloc[i] for i in job.cells]
         wanted = [(i, r) for i, r in zip(job.cells, rows, strict=True) if _group(r) in todo]
         if not wanted and stored_min is not None:
             continue
-        loss = _job_loss(terrain, job, loss_keys[job], sc.coverage, cache, notes)
+        loss = job_loss(terrain, job, loss_keys[job], sc.coverage, cache, notes)
         if stored_min is None:
             fmin_into(min_loss, loss.row_off, loss.col_off, loss.loss_db)
         levels = apply.levels(job.x, job.y, job.height_m, loss, [r for _, r in wanted])
@@ -204,7 +205,9 @@ def _group_keys(cells: gpd.GeoDataFrame, jobs: list[LossJob], loss_keys: dict[Lo
             sector.append(hashlib.sha256(Path(pattern).read_bytes()).hexdigest())
         parts.setdefault(_group(row), []).append([i, loss_of[i], sector])
     receiver = dataclasses.asdict(sc.receiver)
-    return {g: LossCache.key("", kind="group", cells=v, receiver=receiver) for g, v in parts.items()}
+    calibration = {t: dataclasses.asdict(c) for t, c in sorted(sc.calibration.items())}
+    return {g: LossCache.key("", kind="group", cells=v, receiver=receiver,
+                             calibration=calibration.get(g[1])) for g, v in parts.items()}
 
 
 def _accumulators(
@@ -218,7 +221,7 @@ def _accumulators(
     return out
 
 
-def _loss_key(job: LossJob, cov: CoverageSettings, digest: str) -> str:
+def loss_key(job: LossJob, cov: CoverageSettings, digest: str) -> str:
     """Cache key of a job's loss: the DEM and everything the propagation model uses."""
     return LossCache.key(
         digest, x=round(job.x, 3), y=round(job.y, 3), height_m=job.height_m,
@@ -227,7 +230,7 @@ def _loss_key(job: LossJob, cov: CoverageSettings, digest: str) -> str:
         hata_environment=cov.hata_environment if cov.model == "hata" else "")
 
 
-def _job_loss(terrain: Terrain, job: LossJob, key: str, cov: CoverageSettings,
+def job_loss(terrain: Terrain, job: LossJob, key: str, cov: CoverageSettings,
               cache: LossCache, notes: list[str]) -> CachedLoss:
     """The job's loss from the cache, or computed (model validity warnings go to ``notes``)."""
     hit = cache.get(key)

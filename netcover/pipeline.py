@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from .config import Scenario, scenario_from_dict
-from .coverage import Progress, compute_coverage
+from .coverage import CoverageResult, Progress, compute_coverage
 from .coverage_output import coverage_tables, unit_summary_table, write_coverage
 from .inputs import Inputs, load_inputs
 from .io import staged_output, write_text
 from .links.step import run_links
 from .losscache import LossCache, default_cache_dir
+from .monitor.step import run_monitoring
 from .summary import summarize, write_summary
 from .textformat import markdown_table
 
@@ -68,7 +69,7 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
     result = RunResult(out_dir=out, summary=summarize(inputs))
     with staged_output(out) as stage:
         staged = write_summary(result.summary, stage)
-        staged += _run_steps(inputs, stage, say, progress)
+        staged += _run_steps(inputs, stage, out, say, progress)
     result.files = [out / p.relative_to(stage) for p in staged]
     say(f"Wrote {len(result.files)} files to {out}")
     return result
@@ -84,7 +85,7 @@ def run_step(step: str, scenario: Scenario, out_dir: str | Path | None = None, *
         say(str(w))
     with staged_output(out) as stage:
         if step == "coverage":
-            staged = run_coverage(inputs, stage / "coverage", say, progress)
+            staged, _result = run_coverage(inputs, stage / "coverage", say, progress)
         else:
             staged = run_links(inputs, stage / "links", say)
     return RunResult(out_dir=out, files=[out / p.relative_to(stage) for p in staged])
@@ -104,18 +105,22 @@ def quick_scenario(dem: Path, sites: Path, *, radius_km: float | None = None,
     return scenario_from_dict(raw)
 
 
-def _run_steps(inputs: Inputs, stage: Path, say: Reporter,
+def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
                progress: Progress | None = None) -> list[Path]:
     """The modelling steps after input checks; each returns the files it wrote under ``stage``."""
     files: list[Path] = []
+    coverage = None
     if inputs.cells is not None:
-        files += run_coverage(inputs, stage / "coverage", say, progress)
+        written, coverage = run_coverage(inputs, stage / "coverage", say, progress)
+        files += written
     files += run_links(inputs, stage / "links", say)
+    if coverage is not None:
+        files += run_monitoring(inputs, coverage, out_dir, stage / "monitoring", say)
     return files
 
 
 def run_coverage(inputs: Inputs, folder: Path, say: Reporter,
-                 progress: Progress | None = None) -> list[Path]:
+                 progress: Progress | None = None) -> tuple[list[Path], CoverageResult]:
     """Coverage step: compute, tabulate, write; prints the per-unit table."""
     cov = inputs.scenario.coverage
     cache = LossCache(cov.cache_dir or default_cache_dir())
@@ -142,4 +147,4 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter,
         more = f" and {len(without) - 12} more" if len(without) > 12 else ""
         say(f"Villages without usable service: {len(without)}"
             + (f": {names}{more}" if len(without) else ""))
-    return files
+    return files, result

@@ -37,19 +37,20 @@ def sample_scenario() -> Path:
 
 
 def copy_sample(dest: str | Path) -> list[Path]:
-    """Copy the bundled sample's files into ``dest`` (created; existing files are not overwritten)."""
+    """Copy the bundled sample (its files and sub-folders) into ``dest``; nothing is overwritten."""
     src = sample_dir()
     dest = Path(dest)
-    clashes = [p.name for p in src.iterdir() if p.is_file() and (dest / p.name).exists()]
+    files = sorted(p.relative_to(src) for p in src.rglob("*") if p.is_file())
+    clashes = [str(rel) for rel in files if (dest / rel).exists()]
     if clashes:
-        msg = (f"{dest}: already has {', '.join(sorted(clashes))}; choose an empty folder "
-               "so nothing is overwritten")
+        msg = (f"{dest}: already has {', '.join(clashes[:5])}"
+               f"{' ...' if len(clashes) > 5 else ''}; choose an empty folder so nothing is "
+               "overwritten")
         raise OutputError(msg)
-    dest.mkdir(parents=True, exist_ok=True)
     written = []
-    for p in sorted(src.iterdir()):
-        if p.is_file():
-            written.append(Path(shutil.copy2(p, dest / p.name)))
+    for rel in files:
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        written.append(Path(shutil.copy2(src / rel, dest / rel)))
     return written
 
 

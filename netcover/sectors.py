@@ -8,7 +8,7 @@ faster than evaluating the rotated 3-D pattern per cell, within 0.3 dB of it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,6 +17,7 @@ import pandas as pd
 from . import radio
 from ._geometry_kernels import mast_geometry, sector_level, table_axes
 from .antenna import AntennaPattern, pattern_for_sector, relative_gain_db
+from .calibration import Calibration
 from .config import CoverageSettings, ReceiverSettings
 from .losscache import CachedLoss, LossCache, quantize
 from .propagation.basic import effective_earth_radius_km
@@ -39,9 +40,11 @@ class SectorLevels:
     """
 
     def __init__(self, terrain: Terrain, cov: CoverageSettings, rx: ReceiverSettings, *,
-                 cache: LossCache | None = None, dem_digest: str = ""):
+                 cache: LossCache | None = None, dem_digest: str = "",
+                 calibration: Mapping[str, Calibration] | None = None):
         self.terrain, self.cov, self.rx = terrain, cov, rx
         self.cache, self.dem_digest = cache or LossCache(None), dem_digest
+        self.calibration = dict(calibration or {})
         self._patterns: dict[tuple[float, float, str], AntennaPattern] = {}
         self._geometry: tuple[tuple[float, ...], tuple[np.ndarray, np.ndarray]] | None = None
 
@@ -58,10 +61,23 @@ class SectorLevels:
                     str(row.get("pattern_file", "") or ""))
             if pkey not in self._patterns:
                 self._patterns[pkey] = pattern_for_sector(*pkey[:2], pkey[2] or None)
-            out.append(sector_level(loss.loss_db, bearing, elev_idx,
-                                    _gain_table(self._patterns[pkey], row),
-                                    _fixed_budget_db(row, self.rx)))
+            level = sector_level(loss.loss_db, bearing, elev_idx,
+                                 _gain_table(self._patterns[pkey], row),
+                                 _fixed_budget_db(row, self.rx))
+            cal = self.calibration.get(str(row["technology"]))
+            if cal is not None:
+                level = (level + cal.correction(self._distance_km(x, y, loss))).astype(np.float32)
+            out.append(level)
         return out
+
+    def _distance_km(self, x: float, y: float, loss: CachedLoss) -> np.ndarray:
+        """Horizontal distance from the mast to every cell of the window (km)."""
+        t = self.terrain
+        rows, cols = loss.loss_db.shape
+        left, top = t.origin_xy
+        cx = left + (loss.col_off + np.arange(cols) + 0.5) * t.cell_size - x
+        cy = top - (loss.row_off + np.arange(rows) + 0.5) * t.cell_size - y
+        return np.hypot(cx[None, :], cy[:, None]) / 1000.0
 
     def _directions(self, x: float, y: float, height_m: float,
                     loss: CachedLoss) -> tuple[np.ndarray, np.ndarray]:

@@ -79,3 +79,18 @@ def test_run_writes_summary_and_a_failed_run_keeps_it(mini_scenario: Path, tmp_p
     assert result.exit_code == 1
     assert "dem.tif: the DEM file is empty" in result.output
     assert snapshot(out) == before
+
+
+def test_sample_data_copies_the_whole_sample(tmp_path: Path) -> None:
+    from netcover.sample import sample_dir
+
+    dest = tmp_path / "my-district"
+    result = invoke("sample-data", str(dest))
+    assert result.exit_code == 0, result.output
+    expected = sorted(str(p.relative_to(sample_dir())) for p in sample_dir().rglob("*") if p.is_file())
+    assert sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()) == expected
+    assert "scenario.toml" in expected
+    again = invoke("sample-data", str(dest))
+    assert again.exit_code == 1 and "choose an empty folder" in again.output
+    check = invoke("validate", str(dest / "scenario.toml"))
+    assert check.exit_code == 0, check.output

@@ -164,3 +164,15 @@ def test_tabulated_antenna_gain_matches_the_pattern() -> None:
     assert err.max() < 0.3  # at the kinks of the 3GPP pattern (the front-to-back cap)
     assert np.percentile(err, 99) < 0.1
     assert np.median(err) < 0.02
+
+
+def test_calibration_shifts_levels_by_its_correction(mini_scenario: Path) -> None:
+    base = compute_coverage(load_inputs(load_scenario(mini_scenario)))
+    text = mini_scenario.read_text() + "\n[calibration.4G]\noffset_db = -4.0\nslope_db_per_decade = 2.0\n"
+    mini_scenario.write_text(text)
+    calibrated = compute_coverage(load_inputs(load_scenario(mini_scenario)))
+    # S2 alone serves the east edge: there the correction at its distance applies exactly
+    row, col = 40, 79
+    d_km = ((col + 0.5) * CELL - 1800.0) / 1000.0  # S2 stands 1,800 m east of the west edge
+    expected = base.technologies["4G"].level_dbm[row, col] - 4.0 + 2.0 * np.log10(d_km)
+    assert calibrated.technologies["4G"].level_dbm[row, col] == pytest.approx(expected, abs=0.01)

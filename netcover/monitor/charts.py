@@ -1,0 +1,99 @@
+"""Charts of indicators over periods (matplotlib PNG).
+
+Shares: the district bold, each commune thin grey, the target dashed. Counts: the district only
+(communes' counts are on another scale).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .indicators import DISTRICT
+from .settings import Targets, parse_period
+from .trends import target_table
+
+#: Indicators charted by :func:`write_charts` when they are in the history.
+CHARTED: tuple[str, ...] = ("share_people_covered", "share_people_4g", "share_fibre_households",
+                            "share_electrified_villages_served",
+                            "share_commune_offices_connected", "sites", "fibre_households",
+                            "share_adults_with_smartphone", "share_internet_users")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower()
+
+
+def plot_indicator(history: pd.DataFrame, indicator: str, path: str | Path, *,
+                   target: float | None = None, target_year: int = 0) -> Path:
+    """Write a PNG of one indicator over periods; return its path.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Long table with ``period``, ``unit_code``, ``unit_name``, ``indicator``, ``value``.
+    indicator : str
+        The indicator to draw (shares are drawn in percent).
+    target, target_year : float, int
+        A target drawn as a dashed line (year 0: no deadline).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    h = history[history["indicator"] == indicator].copy()
+    h["t"] = h["period"].map(parse_period)
+    share = indicator.startswith("share_")
+    scale = 100.0 if share else 1.0
+    periods = h.drop_duplicates("period").sort_values("t")
+    fig, ax = plt.subplots(figsize=(7.5, 4.2), dpi=110)
+    try:
+        d = h[h["unit_code"] == DISTRICT].sort_values("t")
+        if share or d.empty:  # counts of communes and district are not on one scale
+            for k, (_code, g) in enumerate(h[h["unit_code"] != DISTRICT].groupby("unit_code")):
+                g = g.sort_values("t")
+                ax.plot(g["t"], g["value"] * scale, color="0.65", lw=0.8, marker=".", ms=3,
+                        label="communes" if k == 0 else None)
+        if not d.empty:
+            ax.plot(d["t"], d["value"] * scale, color="C0", lw=2.2, marker="o", label="district")
+        if target is not None:
+            label = f"target {target * scale:g}{'%' if share else ''}"
+            label += f" by {target_year}" if target_year else ""
+            ax.axhline(target * scale, color="C3", ls="--", lw=1.2, label=label)
+        ax.set_xticks(periods["t"].to_numpy(), periods["period"].tolist())
+        ax.set_ylabel(("% " if share else "") + indicator.removeprefix("share_").replace("_", " "))
+        ax.set_title(indicator.replace("_", " "))
+        if share:
+            top = max(100.0, float(np.nanmax(h["value"] * scale)) if len(h) else 100.0)
+            ax.set_ylim(0, top * 1.02)
+        else:
+            ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="lower right", fontsize=8)
+        fig.tight_layout()
+        from ..io import atomic_path
+
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png")
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
+def write_charts(history: pd.DataFrame, targets: Targets, folder: str | Path) -> list[Path]:
+    """A PNG per charted indicator (:data:`CHARTED`) present in ``history``; return the paths."""
+    folder = Path(folder)
+    goals = target_table(targets)
+    files = []
+    present = set(history["indicator"])
+    for ind in CHARTED:
+        if ind not in present:
+            continue
+        target, year = goals.get(ind, (None, 0))
+        files.append(plot_indicator(history, ind, folder / f"{_slug(ind)}.png", target=target,
+                                    target_year=year))
+    return files

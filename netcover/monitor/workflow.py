@@ -1,0 +1,186 @@
+"""The monitoring jobs behind ``netcover monitor``: each reads a scenario and writes its results.
+
+The command line only parses options and calls these; each returns what it wrote so a caller can
+print or test it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..io import staged_output, write_table, write_text
+from ..textformat import markdown_table
+from .calibrate import CalibrationResult, calibrate, write_calibrated_scenario
+from .charts import write_charts
+from .compare import comparison_tables, predict, write_discrepancy
+from .measurements import MeasurementSet, read_measurements
+from .reported import read_reported
+from .settings import Targets, settings_from_scenario, store_path
+from .snapshot import record_snapshot, with_fibre_history
+from .store import Snapshot, indicator_history, list_snapshots, write_reported
+from .trends import Changes, changes, summary_table
+
+if TYPE_CHECKING:
+    from ..config import Scenario
+    from ..coverage import CoverageResult, Progress
+    from ..inputs import Inputs
+
+
+@dataclass
+class JobResult:
+    """Text to show and files written by a monitoring job."""
+
+    text: str
+    files: list[Path] = field(default_factory=list)
+
+
+def load_with_coverage(scenario: Scenario, *,
+                       progress: Progress | None = None) -> tuple[Inputs, CoverageResult]:
+    """The scenario's inputs and coverage (loss rasters from and into the loss cache)."""
+    from ..coverage import compute_coverage
+    from ..inputs import load_inputs
+    from ..losscache import LossCache, default_cache_dir
+
+    inputs = load_inputs(scenario)
+    cache = LossCache(scenario.coverage.cache_dir or default_cache_dir())
+    return inputs, compute_coverage(inputs, cache=cache, progress=progress)
+
+
+def resolve_store(scenario: Scenario, store: Path | None) -> Path:
+    """``store`` if given, else the scenario's (see :func:`~netcover.monitor.settings.store_path`)."""
+    return store or store_path(settings_from_scenario(scenario)[0], scenario)
+
+
+def take_snapshot(scenario: Scenario, period: str, *, replace: bool = False,
+                  store: Path | None = None, fibre_history: Path | None = None,
+                  reported: Path | None = None, progress: Progress | None = None) -> Snapshot:
+    """Compute the coverage and record a snapshot of ``period`` (``monitor snapshot``)."""
+    settings, _ = settings_from_scenario(scenario)
+    settings = dataclasses.replace(settings, store=resolve_store(scenario, store),
+                                   reported=reported or settings.reported)
+    inputs, coverage = load_with_coverage(scenario, progress=progress)
+    if fibre_history is not None:
+        inputs = with_fibre_history(inputs, fibre_history, period)
+    return record_snapshot(inputs, coverage, settings, period, replace=replace)
+
+
+def import_reported(scenario: Scenario, csv: Path, *, store: Path | None = None) -> int:
+    """Import a reported-indicators CSV into the store; return the number of values."""
+    frame = read_reported(csv)
+    return write_reported(resolve_store(scenario, store), frame, source=str(csv))
+
+
+def report(scenario: Scenario, out_dir: Path, *, store: Path | None = None,
+           before: str | None = None, after: str | None = None,
+           targets: Targets | None = None) -> JobResult:
+    """Summary against targets, charts, and changes between two periods (``monitor report``)."""
+    path = resolve_store(scenario, store)
+    targets = targets or settings_from_scenario(scenario)[1]
+    history = indicator_history(path)
+    summary = summary_table(history, targets)
+    shown = readable_summary(summary[summary["unit_code"] == "district"])
+    snaps = list_snapshots(path)
+    lines = [f"History: {len(snaps)} period(s): {', '.join(snaps['period'])}", "",
+             markdown_table(shown)]
+    with staged_output(out_dir) as stage:
+        files = [write_table(stage / "summary.csv", summary),
+                 write_table(stage / "history.csv", history)]
+        files += write_charts(history, targets, stage / "charts")
+        if before and after:
+            ch = changes(path, before, after)
+            lines += ["", *_change_lines(ch, before, after)]
+            files += [write_table(stage / f"changes_sites_{before}_{after}.csv", ch.sites),
+                      write_table(stage / f"changes_coverage_{before}_{after}.csv", ch.coverage),
+                      write_table(stage / f"changes_fibre_{before}_{after}.csv", ch.fibre)]
+        text = "\n".join(lines)
+        files.append(write_text(stage / "monitoring.md", text + "\n"))
+    return JobResult(text, [out_dir / p.relative_to(stage) for p in files])
+
+
+def _value_text(indicator: str, value: float) -> str:
+    if value != value:  # NaN
+        return ""
+    return f"{value:.1%}" if indicator.startswith("share_") else f"{value:,.0f}"
+
+
+def readable_summary(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary for people: shares in percent, counts whole, years without decimals."""
+    out = pd.DataFrame({"indicator": summary["indicator"], "unit": summary["unit"],
+                        "period": summary["latest_period"]})
+    out["latest"] = [_value_text(i, v) for i, v in zip(summary["indicator"], summary["latest"],
+                                                       strict=True)]
+    out["target"] = [_value_text(i, float(v)) if v is not None else ""
+                     for i, v in zip(summary["indicator"], summary["target"], strict=True)]
+    out["by"] = [str(int(y)) if y == y and y else "" for y in summary["target_year"]]
+    out["status"], out["trend"] = summary["status"], summary["trend"]
+    return out.reset_index(drop=True)
+
+
+def _change_lines(ch: Changes, before: str, after: str) -> list[str]:
+    counts = ch.sites["change"].value_counts()
+    what = ", ".join(f"{n} {c}" for c, n in counts.items()) or "no change"
+    cov = ch.coverage.set_index("unit_code")
+    lines = [f"Changes {before} -> {after}: sites and cells: {what}."]
+    if "district" in cov.index and "share_people_covered_change" in cov:
+        d = cov.loc["district"]
+        lines.append(f"People covered: {d['share_people_covered_before']:.1%} -> "
+                     f"{d['share_people_covered_after']:.1%} "
+                     f"({d['people_covered_change']:+,.0f} people).")
+    lines.append(f"Households newly on fibre: {ch.fibre['newly_on_fibre'].clip(lower=0).sum():,.0f}"
+                 f" in {int((ch.fibre['newly_on_fibre'] > 0).sum())} settlements.")
+    if "share_people_covered_change" in cov:
+        c = ch.coverage
+        shown = pd.DataFrame({"code": c["unit_code"], "unit": c["unit_name"],
+                              f"covered_% {before}": (100 * c["share_people_covered_before"]),
+                              f"covered_% {after}": (100 * c["share_people_covered_after"]),
+                              "people_covered_change": c["people_covered_change"].round()})
+        lines += ["", markdown_table(shown)]
+    return lines
+
+
+def compare_measurements(scenario: Scenario, csv: Path, *,
+                         progress: Progress | None = None) -> tuple[Inputs, MeasurementSet,
+                                                                     pd.DataFrame]:
+    """Read measurements and add the predictions at each point and serving cell."""
+    inputs, _ = load_with_coverage(scenario, progress=progress)
+    ms = read_measurements(csv, inputs)
+    return inputs, ms, predict(inputs, ms)
+
+
+def measurements(scenario: Scenario, csv: Path, out_dir: Path, *,
+                 progress: Progress | None = None) -> JobResult:
+    """Compare measurements with predictions; write tables and the discrepancy layer."""
+    settings, _ = settings_from_scenario(scenario)
+    inputs, ms, compared = compare_measurements(scenario, csv, progress=progress)
+    tables = comparison_tables(compared)
+    with staged_output(out_dir) as stage:
+        files = [write_table(stage / "measurements_rows.csv", ms.counts()),
+                 write_table(stage / "measurements_dropped.csv", ms.dropped),
+                 write_table(stage / "measurements_compared.csv", compared)]
+        files += [write_table(stage / f"errors_{k}.csv", t) for k, t in tables.items()]
+        files.append(write_discrepancy(compared, inputs.crs, stage / "discrepancy.gpkg",
+                                       cell_m=settings.discrepancy_cell_m))
+    text = "\n".join(["Rows:", markdown_table(ms.counts()), "",
+                      "Measured minus predicted (dB), overall and per technology:",
+                      markdown_table(pd.concat([tables["overall"].assign(technology="all"),
+                                                tables["by_technology"]], ignore_index=True))])
+    return JobResult(text, [out_dir / p.relative_to(stage) for p in files])
+
+
+def calibration(scenario: Scenario, csv: Path, out_dir: Path, *,
+                progress: Progress | None = None) -> tuple[JobResult, CalibrationResult]:
+    """Fit and cross-validate the correction; write it and a calibrated scenario."""
+    settings, _ = settings_from_scenario(scenario)
+    _inputs, _ms, compared = compare_measurements(scenario, csv, progress=progress)
+    result = calibrate(compared, folds=settings.folds, seed=settings.seed)
+    with staged_output(out_dir) as stage:
+        files = [write_table(stage / "calibration.csv", result.table),
+                 write_calibrated_scenario(scenario, result, stage / "calibrated_scenario.toml")]
+    text = "\n".join(["Calibration per technology (dB; cv = cross-validated):",
+                      markdown_table(result.table.round(2))])
+    return JobResult(text, [out_dir / p.relative_to(stage) for p in files]), result
