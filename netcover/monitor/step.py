@@ -40,7 +40,7 @@ def run_monitoring(inputs: Inputs, coverage: CoverageResult, out_dir: Path, fold
     snap = record_snapshot(inputs, coverage, settings, period, replace=True, gaps=gaps)
     summary = readable_summary(monitoring_summary(settings, targets, scenario=inputs.scenario))
     say(f"Monitoring: snapshot {period} recorded in {settings.store} (id {snap.meta.id})")
-    district = summary[summary["unit"] == DISTRICT]
+    district = summary[summary["unit"].str.lower() == DISTRICT]
     if len(district):
         say(markdown_table(district))
     return [write_table(folder / "monitoring_summary.csv", summary)]
