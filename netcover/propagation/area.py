@@ -197,6 +197,72 @@ def profile_between(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m
     return t * (length / 1000.0), h
 
 
+@dataclass(frozen=True)
+class Disc:
+    """The cells within a radius of a site, and the radials through them (shared set-up of the
+    area engine and the line-of-sight grid).
+
+    Attributes
+    ----------
+    row_off, col_off, shape : int, int, (int, int)
+        The window of the DEM holding the disc.
+    grid : numpy.ndarray
+        float64 heights around the disc (radials are sampled from it); ``row0``, ``col0`` are the
+        site's fractional position in ``grid``.
+    flat : numpy.ndarray
+        Indices (into the flattened window) of the cells in the disc; ``bearing`` (radians, from
+        north, clockwise), ``dist_cells`` (cell sizes) and ``ground`` (m) are theirs.
+    n_bearings, n_samples : int
+        Radials and samples per radial.
+    """
+
+    row_off: int
+    col_off: int
+    shape: tuple[int, int]
+    grid: NDArray[np.float64]
+    row0: float
+    col0: float
+    flat: NDArray[np.int64]
+    bearing: NDArray[np.float64]
+    dist_cells: NDArray[np.float64]
+    ground: NDArray[np.float64]
+    n_bearings: int
+    n_samples: int
+
+    @classmethod
+    def around(cls, dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
+               site_xy: tuple[float, float], radius_m: float) -> Disc:
+        """Check the DEM and the site (:class:`ModelError` otherwise) and set up the disc."""
+        _validate_dem(dem, cell_size_m)
+        _require_inside(dem, origin_xy, cell_size_m, site_xy, "site")
+        nr, nc = dem.shape
+        row0, col0 = _fractional_index(origin_xy, cell_size_m, site_xy)
+        radius_cells = radius_m / cell_size_m
+        r_start = max(math.ceil(row0 - radius_cells), 0)
+        r_stop = min(math.floor(row0 + radius_cells), nr - 1) + 1
+        c_start = max(math.ceil(col0 - radius_cells), 0)
+        c_stop = min(math.floor(col0 + radius_cells), nc - 1) + 1
+        shape = (r_stop - r_start, c_stop - c_start)
+        grid, g_row, g_col = _height_window(dem, (row0 - radius_cells, row0 + radius_cells),
+                                            (col0 - radius_cells, col0 + radius_cells))
+        row0, col0 = row0 - g_row, col0 - g_col
+        flat, bearing, dist_cells = disc_cells(shape[0], shape[1], row0 - (r_start - g_row),
+                                               col0 - (c_start - g_col), radius_cells)
+        ground = grid[r_start - g_row:r_stop - g_row, c_start - g_col:c_stop - g_col].ravel()[flat]
+        n_bearings = max(math.ceil(BEARINGS_PER_RIM_CELL * 2.0 * math.pi * radius_cells), 8)
+        return cls(int(r_start), int(c_start), shape, grid, row0, col0, flat, bearing, dist_cells,
+                   ground, n_bearings, math.ceil(radius_cells) + 2)
+
+    def radial_heights(self) -> NDArray[np.float64]:
+        """Heights along every radial, one sample per cell size (n_bearings x n_samples)."""
+        return radial_heights(self.grid, self.row0, self.col0, self.n_bearings, self.n_samples,
+                              1.0)
+
+    def bearing_units(self) -> NDArray[np.float64]:
+        """The disc cells' bearings in units of the radial spacing."""
+        return self.bearing * (self.n_bearings / (2.0 * math.pi))
+
+
 def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
                    site_xy: tuple[float, float], tx_height_m: float, rx_height_m: float,
                    f_mhz: float, radius_m: float = 15_000.0, *, model: Model = "p1812",
@@ -242,44 +308,26 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         outside the DEM (the message gives the coordinates and the DEM bounds).
     """
     _validate_options(model, pol, hata_environment, f_mhz, tx_height_m, rx_height_m, radius_m)
-    _validate_dem(dem, cell_size_m)
-    _require_inside(dem, origin_xy, cell_size_m, site_xy, "site")
+    disc = Disc.around(dem, origin_xy, cell_size_m, site_xy, radius_m)
     ae_km = effective_earth_radius_km(delta_n)
-    nr, nc = dem.shape
-    row0, col0 = _fractional_index(origin_xy, cell_size_m, site_xy)
-    radius_cells = radius_m / cell_size_m
-    r_start = max(math.ceil(row0 - radius_cells), 0)
-    r_stop = min(math.floor(row0 + radius_cells), nr - 1) + 1
-    c_start = max(math.ceil(col0 - radius_cells), 0)
-    c_stop = min(math.floor(col0 + radius_cells), nc - 1) + 1
-    shape = (r_stop - r_start, c_stop - c_start)
-    # heights of the disc's cells and of every radial sample (site-relative indices from here on)
-    grid, g_row, g_col = _height_window(dem, (row0 - radius_cells, row0 + radius_cells),
-                                        (col0 - radius_cells, col0 + radius_cells))
-    row0, col0 = row0 - g_row, col0 - g_col
-    site_amsl = bilinear_height(grid, row0, col0) + tx_height_m
-    flat, bearing, dist_cells = disc_cells(shape[0], shape[1], row0 - (r_start - g_row),
-                                           col0 - (c_start - g_col), radius_cells)
-    ground = grid[r_start - g_row:r_stop - g_row, c_start - g_col:c_stop - g_col].ravel()[flat]
-    horiz_m = np.maximum(dist_cells * cell_size_m, MIN_DISTANCE_M)
+    site_amsl = bilinear_height(disc.grid, disc.row0, disc.col0) + tx_height_m
+    ground, flat, shape = disc.ground, disc.flat, disc.shape
+    horiz_m = np.maximum(disc.dist_cells * cell_size_m, MIN_DISTANCE_M)
     slant_km = np.hypot(horiz_m, site_amsl - (ground + rx_height_m)) / 1000.0
-
-    n_bearings = max(math.ceil(BEARINGS_PER_RIM_CELL * 2.0 * math.pi * radius_cells), 8)
-    n_samples = math.ceil(radius_cells) + 2
-    step_km = cell_size_m / 1000.0
-    bearing *= n_bearings / (2.0 * math.pi)  # in units of the radial spacing
+    n_bearings, step_km = disc.n_bearings, cell_size_m / 1000.0
+    bearing = disc.bearing_units()
     values: NDArray[np.float64]
     if model == "fspl":
         values = free_space_loss(slant_km, f_mhz)
     elif model == "p1812":
-        heights = radial_heights(grid, row0, col0, n_bearings, n_samples, 1.0)
+        heights = disc.radial_heights()
         pol_code = POL_VERTICAL if pol == "vertical" else POL_HORIZONTAL
         ld = cell_diffraction_loss(heights, step_km, float(tx_height_m), float(rx_height_m),
                                    f_mhz / 1000.0, pol_code, ae_km, HULL_WINDOW, bearing,
                                    horiz_m / 1000.0, ground)
         values = p1812_free_space_loss(slant_km, f_mhz / 1000.0) + ld
     else:
-        heights = radial_heights(grid, row0, col0, n_bearings, n_samples, 1.0)
+        heights = disc.radial_heights()
         hb_radial = _okumura_base_height(heights, site_amsl, step_km, radius_m / 1000.0)
         j0 = np.floor(bearing).astype(np.int64)
         tb = bearing - j0
@@ -290,7 +338,7 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         values = hata_loss(d_km, f_mhz, hb, rx_height_m, environment=hata_environment)
     loss = np.full(shape[0] * shape[1], np.nan, dtype=np.float32)
     loss[flat] = values
-    return SiteLoss(loss_db=loss.reshape(shape), row_off=int(r_start), col_off=int(c_start))
+    return SiteLoss(loss_db=loss.reshape(shape), row_off=disc.row_off, col_off=disc.col_off)
 
 
 def _okumura_base_height(heights: NDArray[np.float64], site_amsl: float, step_km: float,

@@ -25,14 +25,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from netcover.errors import ModelError
-from netcover.propagation._radial import disc_cells, radial_heights
-from netcover.propagation.area import (
-    BEARINGS_PER_RIM_CELL,
-    _fractional_index,
-    _height_window,
-    _require_inside,
-    _validate_dem,
-)
+from netcover.propagation.area import Disc
 
 #: Mean earth radius (km), that of ITU-R P.1812.
 EARTH_RADIUS_KM = 6371.0
@@ -145,28 +138,10 @@ def line_of_sight_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_siz
         if not value > 0.0:
             msg = f"{name} = {value} must be > 0"
             raise ModelError(msg)
-    _validate_dem(dem, cell_size_m)
-    _require_inside(dem, origin_xy, cell_size_m, site_xy, "site")
-    nr, nc = dem.shape
-    row0, col0 = _fractional_index(origin_xy, cell_size_m, site_xy)
-    radius_cells = radius_m / cell_size_m
-    r_start = max(math.ceil(row0 - radius_cells), 0)
-    r_stop = min(math.floor(row0 + radius_cells), nr - 1) + 1
-    c_start = max(math.ceil(col0 - radius_cells), 0)
-    c_stop = min(math.floor(col0 + radius_cells), nc - 1) + 1
-    shape = (r_stop - r_start, c_stop - c_start)
-    grid, g_row, g_col = _height_window(dem, (row0 - radius_cells, row0 + radius_cells),
-                                        (col0 - radius_cells, col0 + radius_cells))
-    row0, col0 = row0 - g_row, col0 - g_col
-    flat, bearing, dist_cells = disc_cells(shape[0], shape[1], row0 - (r_start - g_row),
-                                           col0 - (c_start - g_col), radius_cells)
-    ground = grid[r_start - g_row:r_stop - g_row, c_start - g_col:c_stop - g_col].ravel()[flat]
-    n_bearings = max(math.ceil(BEARINGS_PER_RIM_CELL * 2.0 * math.pi * radius_cells), 8)
-    n_samples = math.ceil(radius_cells) + 2
-    heights = radial_heights(grid, row0, col0, n_bearings, n_samples, 1.0)
-    seen = radial_visibility(heights, float(cell_size_m), float(tx_height_m), float(rx_height_m),
-                             k_factor * EARTH_RADIUS_KM * 1000.0, bearing * (n_bearings / (2.0 * math.pi)),
-                             dist_cells * cell_size_m, ground)
-    visible = np.zeros(shape[0] * shape[1], dtype=np.bool_)
-    visible[flat] = seen
-    return Visibility(visible.reshape(shape), int(r_start), int(c_start))
+    disc = Disc.around(dem, origin_xy, cell_size_m, site_xy, radius_m)
+    seen = radial_visibility(disc.radial_heights(), float(cell_size_m), float(tx_height_m),
+                             float(rx_height_m), k_factor * EARTH_RADIUS_KM * 1000.0,
+                             disc.bearing_units(), disc.dist_cells * cell_size_m, disc.ground)
+    visible = np.zeros(disc.shape[0] * disc.shape[1], dtype=np.bool_)
+    visible[disc.flat] = seen
+    return Visibility(visible.reshape(disc.shape), disc.row_off, disc.col_off)
