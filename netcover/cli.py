@@ -134,8 +134,10 @@ def sample_data(dest: Path, regenerate: bool, seed: int | None) -> None:
 
 def _register_groups() -> None:
     from .monitor.commands import monitor
+    from .siting.commands import evaluate, plan_sites
 
-    cli.add_command(monitor)
+    for command in (plan_sites, evaluate, monitor):
+        cli.add_command(command)
 
 
 _register_groups()

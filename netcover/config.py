@@ -22,6 +22,7 @@ from .errors import DataFileError, Problem, ScenarioError
 from .links.settings import LinkSettings
 from .monitor.settings import MonitorSettings, Targets
 from .radio import RSCP_THRESHOLDS, RSRP_THRESHOLDS, TECHNOLOGIES, ClassThresholds
+from .siting.settings import SitingSettings
 
 Model = Literal["p1812", "hata", "fspl"]
 Polarization = Literal["vertical", "horizontal"]
@@ -54,6 +55,7 @@ class InputFiles:
     unit_code_field: str = "code"
     roads: Path | None = None
     network: Path | None = None
+    proposals: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class Scenario:
     receiver: ReceiverSettings = field(default_factory=ReceiverSettings)
     thresholds: dict[str, ClassThresholds] = field(default_factory=_default_thresholds)
     links: LinkSettings = field(default_factory=LinkSettings)
+    siting: SitingSettings = field(default_factory=SitingSettings)
     calibration: dict[str, Calibration] = field(default_factory=dict)
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
     targets: Targets = field(default_factory=Targets)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .config import Scenario, scenario_from_dict
 from .coverage import CoverageResult, Progress, compute_coverage
 from .coverage_output import coverage_tables, unit_summary_table, write_coverage
@@ -19,6 +21,8 @@ from .io import staged_output, write_text
 from .links.step import run_links
 from .losscache import LossCache, default_cache_dir
 from .monitor.step import run_monitoring
+from .siting import evaluate_proposals, run_siting
+from .siting.matrix import usable_cores
 from .summary import summarize, write_summary
 from .textformat import markdown_table
 
@@ -109,13 +113,24 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
                progress: Progress | None = None) -> list[Path]:
     """The modelling steps after input checks; each returns the files it wrote under ``stage``."""
     files: list[Path] = []
-    coverage = None
-    if inputs.cells is not None:
-        written, coverage = run_coverage(inputs, stage / "coverage", say, progress)
-        files += written
+    if inputs.cells is None:
+        return run_links(inputs, stage / "links", say)
+    written, coverage = run_coverage(inputs, stage / "coverage", say, progress)
+    files += written
+    gaps = None
+    if inputs.population is not None:
+        siting = inputs.scenario.siting
+        files += run_siting(inputs, coverage, siting, stage / "siting", say, progress,
+                            workers=usable_cores())
+        gaps = pd.read_csv(stage / "siting" / "gaps.csv", encoding="utf-8-sig",
+                           dtype={"commune_code": str})
+        if inputs.scenario.inputs.proposals is not None:
+            files += evaluate_proposals(inputs, coverage, siting, inputs.scenario.inputs.proposals,
+                                        stage / "proposals", say, workers=usable_cores())
+    else:
+        say("Gaps and site plan: skipped (the scenario has no population)")
     files += run_links(inputs, stage / "links", say)
-    if coverage is not None:
-        files += run_monitoring(inputs, coverage, out_dir, stage / "monitoring", say)
+    files += run_monitoring(inputs, coverage, out_dir, stage / "monitoring", say, gaps=gaps)
     return files
 
 

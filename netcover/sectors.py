@@ -25,6 +25,10 @@ from .propagation.basic import effective_earth_radius_km
 if TYPE_CHECKING:
     from .terrain import Terrain
 
+#: Sector columns that decide a sector's gain table and fixed link budget.
+_TABLE_COLUMNS = ("h_beamwidth_deg", "v_beamwidth_deg", "pattern_file", "azimuth_deg",
+                  "mech_tilt_deg", "elec_tilt_deg", "technology", "tx_power_dbm", "bandwidth_mhz",
+                  "antenna_gain_dbi")
 #: Sector columns that change a sector's levels (besides the mast and the loss).
 SECTOR_COLUMNS = ("operator", "technology", "frequency_mhz", "bandwidth_mhz", "tx_power_dbm",
                   "antenna_gain_dbi", "azimuth_deg", "mech_tilt_deg", "elec_tilt_deg",
@@ -46,6 +50,7 @@ class SectorLevels:
         self.cache, self.dem_digest = cache or LossCache(None), dem_digest
         self.calibration = dict(calibration or {})
         self._patterns: dict[tuple[float, float, str], AntennaPattern] = {}
+        self._sectors: dict[tuple[str, ...], tuple[np.ndarray, float]] = {}
         self._geometry: tuple[tuple[float, ...], tuple[np.ndarray, np.ndarray]] | None = None
 
     def levels(self, x: float, y: float, height_m: float, loss: CachedLoss,
@@ -57,18 +62,24 @@ class SectorLevels:
         bearing, elev_idx = self._geometry[1]
         out = []
         for row in sectors:
-            pkey = (float(row["h_beamwidth_deg"]), float(row["v_beamwidth_deg"]),
-                    str(row.get("pattern_file", "") or ""))
-            if pkey not in self._patterns:
-                self._patterns[pkey] = pattern_for_sector(*pkey[:2], pkey[2] or None)
-            level = sector_level(loss.loss_db, bearing, elev_idx,
-                                 _gain_table(self._patterns[pkey], row),
-                                 _fixed_budget_db(row, self.rx))
+            level = sector_level(loss.loss_db, bearing, elev_idx, *self._sector(row))
             cal = self.calibration.get(str(row["technology"]))
             if cal is not None:
                 level = (level + cal.correction(self._distance_km(x, y, loss))).astype(np.float32)
             out.append(level)
         return out
+
+    def _sector(self, row: pd.Series) -> tuple[np.ndarray, float]:
+        """Gain table and fixed link budget of a sector, computed once per configuration."""
+        key = tuple(str(row.get(c, "")) for c in _TABLE_COLUMNS)
+        if key not in self._sectors:
+            pkey = (float(row["h_beamwidth_deg"]), float(row["v_beamwidth_deg"]),
+                    str(row.get("pattern_file", "") or ""))
+            if pkey not in self._patterns:
+                self._patterns[pkey] = pattern_for_sector(*pkey[:2], pkey[2] or None)
+            self._sectors[key] = (gain_table(self._patterns[pkey], row),
+                                  fixed_budget_db(row, self.rx))
+        return self._sectors[key]
 
     def _distance_km(self, x: float, y: float, loss: CachedLoss) -> np.ndarray:
         """Horizontal distance from the mast to every cell of the window (km)."""
@@ -105,7 +116,7 @@ class SectorLevels:
         return bearing, elev_row
 
 
-def _gain_table(pattern: AntennaPattern, row: pd.Series) -> np.ndarray:
+def gain_table(pattern: AntennaPattern, row: pd.Series) -> np.ndarray:
     """The sector's relative gain (dB) on the nodes of :func:`table_axes` (elevation x bearing)."""
     bearings, elevations = table_axes()
     return relative_gain_db(pattern, bearings[None, :], elevations[:, None],
@@ -114,7 +125,7 @@ def _gain_table(pattern: AntennaPattern, row: pd.Series) -> np.ndarray:
                             elec_tilt_deg=float(row["elec_tilt_deg"])).astype(np.float32)
 
 
-def _fixed_budget_db(row: pd.Series, rx: ReceiverSettings) -> float:
+def fixed_budget_db(row: pd.Series, rx: ReceiverSettings) -> float:
     """Reference power + antenna gain + receiver gain - feeder and body losses (dBm)."""
     ref = radio.cell_reference_power_dbm(str(row["technology"]), float(row["tx_power_dbm"]),
                                          float(row["bandwidth_mhz"]),

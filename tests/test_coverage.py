@@ -140,7 +140,7 @@ def test_tabulated_antenna_gain_matches_the_pattern() -> None:
 
     from netcover._geometry_kernels import mast_geometry, sector_level
     from netcover.antenna import ParametricPattern, relative_gain_db
-    from netcover.sectors import _gain_table
+    from netcover.sectors import gain_table
 
     rng = np.random.default_rng(11)
     ground = (1000 + rng.normal(0, 80, (121, 121))).astype(np.float32)
@@ -157,7 +157,7 @@ def test_tabulated_antenna_gain_matches_the_pattern() -> None:
     pattern = ParametricPattern(65.0, 8.0)
     row = pd.Series({"azimuth_deg": 130.0, "mech_tilt_deg": 4.0, "elec_tilt_deg": 3.0})
     zero_loss = np.zeros_like(ground)
-    table_gain = sector_level(zero_loss, bearing, elev_row, _gain_table(pattern, row), 0.0)
+    table_gain = sector_level(zero_loss, bearing, elev_row, gain_table(pattern, row), 0.0)
     exact_gain = relative_gain_db(pattern, exact_b, exact_e, azimuth_deg=130.0, mech_tilt_deg=4.0,
                                   elec_tilt_deg=3.0)
     err = np.abs(table_gain - exact_gain)[d > 45.0]  # not the mast's own cell (straight down)

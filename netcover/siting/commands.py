@@ -1,0 +1,103 @@
+"""The ``plan-sites`` and ``evaluate`` commands: parse options, call the library, print.
+
+The lead registers them on the CLI group (``cli.add_command(plan_sites)``,
+``cli.add_command(evaluate)``). Errors are reported by :func:`netcover.clitools.handle_errors`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from netcover.clitools import echo_err, handle_errors, progress_bar
+
+from .settings import OBJECTIVES, SOLVERS, SitingSettings
+
+if TYPE_CHECKING:
+    from netcover.config import Scenario
+    from netcover.coverage import CoverageResult
+    from netcover.inputs import Inputs
+
+def scenario_settings(scenario: Scenario) -> SitingSettings:
+    """The scenario's ``[siting]`` settings, or the defaults while the scenario has none."""
+    found = getattr(scenario, "siting", None)
+    return found if isinstance(found, SitingSettings) else SitingSettings()
+
+
+def _coverage(scenario: Scenario) -> tuple[Inputs, CoverageResult]:
+    """Inputs and existing coverage (through the loss cache), warnings printed."""
+    from netcover.coverage import compute_coverage
+    from netcover.inputs import load_inputs
+    from netcover.losscache import LossCache, default_cache_dir
+
+    inputs = load_inputs(scenario)
+    for w in inputs.warnings:
+        echo_err(str(w))
+    cache = LossCache(scenario.coverage.cache_dir or default_cache_dir())
+    return inputs, compute_coverage(inputs, cache=cache, progress=progress_bar)
+
+
+@click.command("plan-sites")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Output folder (default: reports/<scenario slug>); results go to its siting/.")
+@click.option("--objective", type=click.Choice(OBJECTIVES),
+              help="count: N sites; budget: most people for the money; target: fewest sites.")
+@click.option("--n-sites", type=click.IntRange(min=1), help="Sites to choose (objective count).")
+@click.option("--budget", type=click.FloatRange(min=0), help="USD available (objective budget).")
+@click.option("--target-share", type=click.FloatRange(0, 1, min_open=True),
+              help="Share of people to reach (objective target), e.g. 0.99.")
+@click.option("--solver", type=click.Choice(SOLVERS), help="greedy (+1-swap) or exact (MILP).")
+@click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0, min_open=True),
+              help="Seconds the exact solver may use.")
+@handle_errors
+def plan_sites(scenario: Path, out_dir: Path | None, **overrides: Any) -> None:
+    """Uncovered people, gap areas and a ranked plan of new sites for SCENARIO."""
+    from netcover.config import load_scenario
+    from netcover.io import staged_output
+    from netcover.pipeline import default_out_dir
+
+    from . import run_siting
+    from .matrix import usable_cores
+
+    sc = load_scenario(scenario)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    settings = dataclasses.replace(scenario_settings(sc), **given)
+    inputs, coverage = _coverage(sc)
+    out = out_dir or default_out_dir(sc)
+    with staged_output(out) as stage:
+        run_siting(inputs, coverage, settings, stage / "siting", echo_err, progress_bar,
+                   workers=usable_cores())
+    click.echo(f"Results in {out / 'siting'}")
+
+
+@click.command("evaluate")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("proposals", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Output folder (default: reports/<scenario slug>); results go to its proposals/.")
+@click.option("--radius", "radius_m", type=click.FloatRange(min=0, min_open=True),
+              help="Search radius (m) for a better place around each proposal.")
+@handle_errors
+def evaluate(scenario: Path, proposals: Path, out_dir: Path | None, radius_m: float | None) -> None:
+    """Score the site PROPOSALS (CSV or point layer) against SCENARIO's network."""
+    from netcover.config import load_scenario
+    from netcover.io import staged_output
+    from netcover.pipeline import default_out_dir
+
+    from . import evaluate_proposals
+    from .matrix import usable_cores
+
+    sc = load_scenario(scenario)
+    settings = scenario_settings(sc)
+    if radius_m is not None:
+        settings = dataclasses.replace(settings, proposal_search_radius_m=radius_m)
+    inputs, coverage = _coverage(sc)
+    out = out_dir or default_out_dir(sc)
+    with staged_output(out) as stage:
+        evaluate_proposals(inputs, coverage, settings, proposals, stage / "proposals", echo_err,
+                           workers=usable_cores())
+    click.echo(f"Results in {out / 'proposals'}")

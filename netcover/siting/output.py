@@ -1,0 +1,135 @@
+"""Writing gaps, the site plan and proposal scores: GeoPackage layers, CSV tables, a Markdown summary.
+
+Layout of the siting folder (``siting/`` of a run):
+
+- ``siting.gpkg`` layers ``gaps`` (polygons), ``candidates`` and ``new_sites`` (points, ranked);
+- ``gaps.csv``, ``candidates.csv``, ``site_plan.csv`` (ranked), ``coverage_after_plan.csv`` (per
+  unit), ``site_plan.md`` (what the solver did and the ranked sites).
+
+and of an evaluation folder: ``proposals.gpkg`` (layers ``proposals``, ``better_places``,
+``moves``), ``proposals_scored.csv``, ``proposals.md``. Every write is atomic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from netcover.io import write_layers, write_table, write_text
+from netcover.textformat import markdown_table
+
+from .candidates import candidate_table
+
+if TYPE_CHECKING:
+    from .plan import SitePlan, SitingProblem
+    from .proposals import ProposalScores
+
+#: Columns of the ranked table shown in the Markdown summary and on the console.
+SHORT_COLUMNS = ("rank", "candidate_id", "commune", "lon", "lat", "new_people",
+                 "cumulative_share_covered", "cost", "cost_per_new_person", "gaps_closed")
+
+
+def gap_table(problem: SitingProblem) -> pd.DataFrame:
+    """The gaps as a plain table (no geometry)."""
+    return pd.DataFrame(problem.gaps.drop(columns="geometry"))
+
+
+def plan_lines(plan: SitePlan, limit: int = 10) -> list[str]:
+    """Readable lines: "site 1 (C0042, Quyết Tiến) adds 2,340 people, ...", at most ``limit``."""
+    lines = []
+    for rec in plan.ranked.head(limit).to_dict("records"):
+        more = "" if rec["rank"] == 1 else " more"
+        lines.append(f"site {rec['rank']} ({rec['candidate_id']}, "
+                     f"{rec['commune'] or 'outside the units'}) adds {rec['new_people']:,.0f}{more} "
+                     f"people for {rec['cost']:,.0f} USD; {rec['cumulative_share_covered']:.1%} "
+                     "covered")
+    return lines
+
+
+def summary_text(plan: SitePlan) -> str:
+    """The Markdown summary of a plan."""
+    s = plan.summary
+    head = [
+        "# Site plan", "",
+        f"- objective: {s['objective']}; solver: {s['message']}",
+        f"- demand: {s['people_uncovered_before']:,} uncovered people in {s['demand_cells']:,} "
+        f"cells, {s['gaps']:,} gap areas; {s['candidates']:,} candidates",
+        f"- covered before: {s['share_covered_before']:.2%}; after: {s['share_covered_after']:.2%} "
+        f"with {s['new_sites']} new sites costing {s['total_cost']:,} USD",
+    ]
+    if not s["feasible"]:
+        head.append("- the target was NOT reached with the candidates available")
+    return "\n".join([*head, "", markdown_table(readable_ranking(plan.ranked)), ""])
+
+
+def readable_ranking(ranked: pd.DataFrame) -> pd.DataFrame:
+    """The ranked table's main columns with coordinates to 5 decimals and shares in percent."""
+    table = ranked[[c for c in SHORT_COLUMNS if c in ranked.columns]].copy()
+    for c in ("lon", "lat"):
+        table[c] = [f"{v:.5f}" for v in table[c]]
+    table["cumulative_share_covered"] = [f"{v:.1%}" for v in table["cumulative_share_covered"]]
+    return table.rename(columns={"cumulative_share_covered": "covered_after"})
+
+
+def write_plan(plan: SitePlan, folder: Path) -> list[Path]:
+    """Write a plan's layers and tables into ``folder``; return the paths written."""
+    problem = plan.problem
+    new_sites = problem.candidates.iloc[plan.result.chosen][["geometry"]].reset_index(drop=True)
+    new_sites = new_sites.join(plan.ranked)
+    cands = problem.candidates.drop(columns=["x", "y"])
+    files = [write_layers(folder / "siting.gpkg", {"gaps": problem.gaps, "candidates": cands,
+                                                   "new_sites": new_sites}),
+             write_table(folder / "gaps.csv", gap_table(problem)),
+             write_table(folder / "candidates.csv", candidate_table(problem.candidates)),
+             write_table(folder / "site_plan.csv", plan.ranked)]
+    if plan.by_unit is not None:
+        files.append(write_table(folder / "coverage_after_plan.csv", plan.by_unit))
+    files.append(write_text(folder / "site_plan.md", summary_text(plan)))
+    return files
+
+
+def proposals_text(scores: ProposalScores) -> str:
+    """The Markdown summary of proposal scores."""
+    cols = ["proposal_id", "operator", "new_people", "new_households", "overlap_share",
+            "nearest_site", "nearest_site_m", "gaps_closed", "advice"]
+    table = scores.table[cols].copy()
+    table["overlap_share"] = [f"{v:.0%}" for v in table["overlap_share"]]
+    c = scores.combined
+    return "\n".join([
+        "# Site proposals", "", markdown_table(table), "",
+        f"All {c['proposals']} proposals together newly cover {c['new_people']:,.0f} people "
+        f"({c['new_households']:,.0f} households); {c['overlap_between_proposals_people']:,.0f} of "
+        "the people they reach one by one are reached by more than one proposal. Share covered: "
+        f"{c['share_covered_before']:.2%} before, {c['share_covered_after']:.2%} after.", ""])
+
+
+def write_proposals(problem: SitingProblem, scores: ProposalScores, folder: Path) -> list[Path]:
+    """Write proposal scores into ``folder``; return the paths written."""
+    import geopandas as gpd
+    from shapely import LineString
+
+    crs = problem.inputs.crs
+    t = scores.table
+    points = gpd.GeoDataFrame(t, geometry=gpd.points_from_xy(t["lon"], t["lat"]),
+                              crs="EPSG:4326").to_crs(crs)
+    b = scores.better
+    moved = b[b["proposal_id"].isin(t.loc[t["extra_people"] > 0, "proposal_id"])]
+    better = gpd.GeoDataFrame(moved, geometry=gpd.points_from_xy(moved["x"], moved["y"]), crs=crs)
+    starts = points.set_index("proposal_id").geometry
+    lines = [LineString([starts[pid], (x, y)])
+             for pid, x, y in zip(moved["proposal_id"], moved["x"], moved["y"], strict=True)]
+    moves = gpd.GeoDataFrame(moved[["proposal_id", "advice"]].reset_index(drop=True),
+                             geometry=lines, crs=crs)
+    combined = pd.DataFrame([_flat(scores.combined)])
+    return [write_layers(folder / "proposals.gpkg", {"proposals": points, "better_places": better,
+                                                     "moves": moves}),
+            write_table(folder / "proposals_scored.csv", t),
+            write_table(folder / "proposals_combined.csv", combined),
+            write_text(folder / "proposals.md", proposals_text(scores))]
+
+
+def _flat(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in values.items()}

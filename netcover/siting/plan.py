@@ -1,0 +1,205 @@
+"""The site plan: demand and gaps, candidates and their coverage, the solver, and the tables.
+
+:func:`prepare` builds everything the choice needs (:class:`SitingProblem`); :func:`plan_sites`
+solves it and tabulates the ranked sites and the coverage after the plan per commune. Proposal
+scoring (:mod:`.proposals`) reuses the same :class:`SitingProblem`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from netcover import covered
+
+from . import gaps as gapmod
+from .candidates import PlaceContext, candidate_table, generate_candidates
+from .matrix import DemandLookup, Screening, coverage_matrix, plan_sectors, screening
+from .settings import SitingSettings
+from .solvers import SolveResult, solve
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from netcover.coverage import CoverageResult, Progress
+    from netcover.inputs import Inputs
+
+
+@dataclass
+class SitingProblem:
+    """Demand, gaps, candidates and the candidates' coverage matrix of one scenario."""
+
+    inputs: Inputs
+    coverage: CoverageResult
+    settings: SitingSettings
+    demand: gapmod.Demand
+    gap_labels: np.ndarray
+    gaps: gpd.GeoDataFrame
+    context: PlaceContext
+    candidates: gpd.GeoDataFrame
+    screen: Screening
+    lookup: DemandLookup
+    matrix: sp.csc_array
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class SitePlan:
+    """A solved plan: the solver's answer and the tables planners read."""
+
+    problem: SitingProblem
+    result: SolveResult
+    ranked: pd.DataFrame
+    by_unit: pd.DataFrame | None
+    summary: dict[str, Any]
+
+
+def prepare(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings, *,
+            progress: Progress | None = None, with_matrix: bool = True,
+            workers: int = 1) -> SitingProblem:
+    """Demand, gaps, candidates and the coverage matrix (see the package docstring).
+
+    ``with_matrix=False`` skips the candidates and their coverage (none are kept): proposal scoring
+    needs only the demand, the gaps and the screening grid. ``workers``: processes computing the
+    matrix (see :func:`~netcover.siting.matrix.coverage_matrix`).
+    """
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    demand = gapmod.uncovered_demand(inputs, coverage, settings)
+    labels = gapmod.cluster_labels(demand.x, demand.y, demand.people, settings.cluster_distance_m)
+    gap_layer = gapmod.gap_layer(demand, labels, inputs, coverage, settings)
+    seconds["gaps"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ctx = PlaceContext(inputs, settings)
+    cands = generate_candidates(inputs, demand, settings, ctx)
+    seconds["candidates"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pop = inputs.population
+    assert pop is not None  # uncovered_demand checked it
+    screen = screening(inputs.scenario, inputs.terrain, pop.transform, pop.counts.shape, settings)
+    lookup = DemandLookup(screen, demand.x, demand.y)
+    sectors = plan_sectors(settings)
+    chosen = cands if with_matrix else cands.iloc[:0]
+    a = coverage_matrix(screen, lookup, chosen["x"].to_numpy(), chosen["y"].to_numpy(),
+                        chosen["height_m"].to_numpy(), [sectors] * len(chosen), progress,
+                        workers=workers)
+    seconds["matrix"] = time.perf_counter() - t0
+    return SitingProblem(inputs, coverage, settings, demand, labels, gap_layer, ctx, chosen,
+                         screen, lookup, a, seconds)
+
+
+def target_weight(demand: gapmod.Demand, settings: SitingSettings) -> float:
+    """Uncovered people the plan must add to reach ``target_share`` of all people."""
+    return max(settings.target_share * demand.total_people - demand.covered_people, 0.0)
+
+
+def plan_sites(problem: SitingProblem, settings: SitingSettings | None = None) -> SitePlan:
+    """Solve the problem with ``settings`` (default: the problem's) and tabulate the plan."""
+    s = settings or problem.settings
+    d = problem.demand
+    result = solve(problem.matrix, d.people, objective=s.objective, n_sites=s.n_sites,
+                   costs=problem.candidates["cost"].to_numpy(), budget=s.budget,
+                   target_weight=target_weight(d, s), required=d.required, solver=s.solver,
+                   time_limit_s=s.time_limit_s, mip_gap=s.mip_gap)
+    ranked = ranked_table(problem, result)
+    by_unit = unit_table_after(problem, result)
+    covered_after = d.covered_people + result.covered_weight
+    summary = {
+        "objective": s.objective, "solver": result.solver, "message": result.message,
+        "optimal": result.optimal, "gap": result.gap, "time_limited": result.time_limited,
+        "feasible": result.feasible, "solve_seconds": round(result.seconds, 3),
+        "demand_cells": len(d), "candidates": len(problem.candidates), "gaps": len(problem.gaps),
+        "matrix_nonzeros": int(problem.matrix.nnz), "people": round(d.total_people),
+        "people_uncovered_before": round(float(d.people.sum())),
+        "share_covered_before": d.covered_people / d.total_people if d.total_people else 0.0,
+        "share_covered_after": covered_after / d.total_people if d.total_people else 0.0,
+        "new_sites": len(result.chosen), "new_people": round(result.covered_weight),
+        "total_cost": round(result.total_cost),
+        **{f"{k}_seconds": round(v, 2) for k, v in problem.seconds.items()},
+    }
+    return SitePlan(problem, result, ranked, by_unit, summary)
+
+
+def gaps_closed_by_steps(problem: SitingProblem, columns: list[np.ndarray]) -> list[list[str]]:
+    """Gap ids each step closes, when the demand rows of ``columns`` are added in order."""
+    labels, people = problem.gap_labels, problem.demand.people
+    n = len(problem.gaps)
+    gap_people = np.bincount(labels, weights=people, minlength=n)
+    done = np.zeros(len(people), bool)
+    closed = np.zeros(n, bool)
+    out = []
+    for rows in columns:
+        done[rows] = True
+        reached = np.bincount(labels[done], weights=people[done], minlength=n)
+        now = (reached >= problem.settings.gap_close_share * gap_people - 1e-9) & (gap_people > 0)
+        out.append([str(problem.gaps["gap_id"].iloc[g]) for g in np.flatnonzero(now & ~closed)])
+        closed |= now
+    return out
+
+
+def ranked_table(problem: SitingProblem, result: SolveResult) -> pd.DataFrame:
+    """One row per chosen site in rank order (see the issue's list of columns)."""
+    d, a = problem.demand, problem.matrix
+    cands = problem.candidates.iloc[result.chosen]
+    table = candidate_table(cands).reset_index(drop=True)
+    cols = [a.indices[a.indptr[j]:a.indptr[j + 1]] for j in result.chosen]
+    cum_people = np.cumsum(result.gains)
+    cost = cands["cost"].to_numpy()
+    out = pd.DataFrame({"rank": np.arange(1, len(cands) + 1), "candidate_id": table["candidate_id"],
+                        "source": table["source"], "name": table["name"],
+                        "lon": table["lon"], "lat": table["lat"],
+                        "commune": _communes(problem, cands)})
+    out["new_people"] = result.gains.round(1)
+    out["new_households"] = (result.gains / d.people_per_household).round(1)
+    out["cumulative_people"] = cum_people.round(1)
+    total = d.total_people or 1.0
+    out["cumulative_share_covered"] = ((d.covered_people + cum_people) / total).round(4)
+    out["cost"] = cost.round(0)
+    out["cumulative_cost"] = np.cumsum(cost).round(0)
+    out["cost_per_new_person"] = np.divide(cost, result.gains, out=np.full(len(cost), np.nan),
+                                           where=result.gains > 0).round(0)
+    out["gaps_closed"] = ["; ".join(g) for g in gaps_closed_by_steps(problem, cols)]
+    for c in ("ground_m", "rise_m", "road_distance_m", "backhaul_distance_m", "height_m"):
+        out[c] = table[c].to_numpy()
+    return out
+
+
+def _communes(problem: SitingProblem, cands: gpd.GeoDataFrame) -> list[str]:
+    units = problem.inputs.units
+    if units is None or len(cands) == 0:
+        return [""] * len(cands)
+    hit = cands[["geometry"]].sjoin(units[["name", "geometry"]], predicate="within", how="left")
+    first = hit.groupby(level=0)["name"].first().reindex(cands.index)
+    return [str(v) if isinstance(v, str) else "" for v in first]
+
+
+def unit_table_after(problem: SitingProblem, result: SolveResult) -> pd.DataFrame | None:
+    """People covered per unit before and after the plan, and the new sites in each unit."""
+    inputs, d = problem.inputs, problem.demand
+    pop = inputs.population
+    if inputs.units is None or pop is None:
+        return None
+    n = len(inputs.units)
+    zones = covered.zone_raster(inputs.units, pop.transform, pop.counts.shape)
+    share = gapmod.uncovered_share(inputs, problem.coverage, problem.settings)
+    counts = pop.counts.astype(np.float64)
+    inside = zones >= 0
+    people = np.bincount(zones[inside], weights=counts[inside], minlength=n)
+    before = people - np.bincount(zones[inside], weights=(counts * share)[inside], minlength=n)
+    rows = np.flatnonzero(np.asarray(problem.matrix[:, result.chosen].sum(axis=1)).ravel() > 0)
+    rows = rows[d.unit[rows] >= 0]
+    new = np.bincount(d.unit[rows], weights=d.people[rows], minlength=n)
+    sites = pd.Series(_communes(problem, problem.candidates.iloc[result.chosen])).value_counts()
+    names = inputs.units["name"].astype(str).to_numpy()
+    share_of = np.divide(1.0, people, out=np.zeros(n), where=people > 0)
+    return pd.DataFrame({
+        "code": inputs.units["code"].to_numpy(), "name": names, "people": people.round(0),
+        "covered_before": before.round(0), "share_before": (before * share_of).round(4),
+        "new_people": new.round(0), "covered_after": (before + new).round(0),
+        "share_after": ((before + new) * share_of).round(4),
+        "new_sites": [int(sites.get(nm, 0)) for nm in names]})

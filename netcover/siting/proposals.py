@@ -1,0 +1,247 @@
+"""Scoring operators' site proposals against the existing network and the places around them.
+
+A proposals file (CSV with ``lon``/``lat`` in WGS84, or any point layer GDAL reads) has one row per
+proposed site, or one row per sector (then rows sharing ``proposal_id`` are one mast). Columns:
+
+- required: ``proposal_id`` (or ``site_id``), and ``lon``/``lat`` for a CSV;
+- optional, defaults from :class:`SitingSettings`: ``operator``, ``height_m``, ``azimuths_deg``
+  (``"0;120;240"``) or ``azimuth_deg`` (one per row), ``technology``, ``frequency_mhz``,
+  ``bandwidth_mhz``, ``tx_power_dbm``, ``antenna_gain_dbi``, ``h_beamwidth_deg``,
+  ``v_beamwidth_deg``, ``mech_tilt_deg``, ``elec_tilt_deg``, ``note``.
+
+For each proposal: the people and households it newly covers, the share of its footprint's people
+already covered (overlap with existing sites), the nearest existing site, the gaps it closes, and
+the best place within ``proposal_search_radius_m`` where the same mast would add more people. Then
+the combined effect of all proposals together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from netcover.errors import InputError
+from netcover.io import read_vector, require_file
+
+from .candidates import places_around
+from .matrix import DemandLookup, Footprint, coverage_matrix, footprint, plan_sectors
+from .plan import SitingProblem, gaps_closed_by_steps
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from pyproj import CRS
+
+    from .settings import SitingSettings
+
+#: Optional per-sector fields of a proposal, overriding the plan's antenna.
+SECTOR_FIELDS = ("technology", "frequency_mhz", "bandwidth_mhz", "tx_power_dbm", "antenna_gain_dbi",
+                 "h_beamwidth_deg", "v_beamwidth_deg", "mech_tilt_deg", "elec_tilt_deg")
+_COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One proposed mast and its sectors."""
+
+    proposal_id: str
+    operator: str
+    x: float
+    y: float
+    height_m: float
+    sectors: list[pd.Series]
+    note: str = ""
+
+
+@dataclass
+class ProposalScores:
+    """Per-proposal scores, better places found, and the combined effect."""
+
+    table: pd.DataFrame
+    better: pd.DataFrame
+    combined: dict[str, Any]
+
+
+def read_proposals(path: str | Path, settings: SitingSettings, crs: CRS) -> list[Proposal]:
+    """Read a proposals file (see the module docstring) into the working CRS."""
+    import geopandas as gpd
+
+    p = require_file(path, "proposals")
+    if p.suffix.lower() == ".csv":
+        df = pd.read_csv(p, dtype={"proposal_id": str, "site_id": str}, encoding="utf-8-sig")
+        missing = [c for c in ("lon", "lat") if c not in df.columns]
+        if missing:
+            msg = f"{p}: column(s) {', '.join(missing)} missing; give WGS84 lon/lat per proposal"
+            raise InputError(msg)
+        gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]),
+                               crs="EPSG:4326")
+    else:
+        gdf = read_vector(p, "proposals")
+    if "proposal_id" not in gdf.columns:
+        if "site_id" not in gdf.columns:
+            msg = f"{p}: no proposal_id (or site_id) column; name each proposed site"
+            raise InputError(msg)
+        gdf = gdf.rename(columns={"site_id": "proposal_id"})
+    gdf = gdf.to_crs(crs)
+    return [_proposal(str(pid), group, settings, p) for pid, group in
+            gdf.groupby("proposal_id", sort=False)]
+
+
+def _proposal(pid: str, rows: gpd.GeoDataFrame, settings: SitingSettings, path: Path) -> Proposal:
+    first = rows.iloc[0]
+    override = {k: first[k] for k in SECTOR_FIELDS if k in rows.columns and pd.notna(first[k])}
+    if "azimuth_deg" in rows.columns:
+        azimuths = [float(v) for v in rows["azimuth_deg"]]
+    elif "azimuths_deg" in rows.columns and pd.notna(first["azimuths_deg"]):
+        try:
+            azimuths = [float(v) for v in str(first["azimuths_deg"]).split(";") if v.strip()]
+        except ValueError as exc:
+            msg = (f"{path}: proposal {pid!r}: azimuths_deg={first['azimuths_deg']!r} is not a list "
+                   "of numbers separated by ';' (e.g. 0;120;240)")
+            raise InputError(msg) from exc
+    else:
+        azimuths = list(settings.azimuths_deg)
+    height = float(first["height_m"]) if "height_m" in rows.columns and pd.notna(
+        first["height_m"]) else settings.mast_height_m
+    if not 1.0 <= height <= 300.0:
+        msg = f"{path}: proposal {pid!r}: height_m={height} must be in 1-300 m"
+        raise InputError(msg)
+    return Proposal(pid, str(first.get("operator", "") or ""), float(first.geometry.x),
+                    float(first.geometry.y), height,
+                    plan_sectors(settings, azimuths=azimuths, **override),
+                    str(first.get("note", "") or ""))
+
+
+class _People:
+    """Every populated cell: its people and its people below the usable class."""
+
+    def __init__(self, problem: SitingProblem):
+        from .gaps import uncovered_share
+
+        pop = problem.inputs.population
+        assert pop is not None
+        counts = pop.counts.astype(np.float64)
+        share = uncovered_share(problem.inputs, problem.coverage, problem.settings)
+        rows, cols = np.nonzero(counts > 0)
+        xs, ys = pop.cell_centres()
+        self.people = counts[rows, cols]
+        self.open = (counts * share)[rows, cols]
+        self.lookup = DemandLookup(problem.screen, xs[rows, cols], ys[rows, cols])
+
+
+def score_proposals(problem: SitingProblem, proposals: list[Proposal], *,
+                    workers: int = 1) -> ProposalScores:
+    """Score proposals (see the module docstring).
+
+    ``workers``: processes computing the places tried around the proposals (see
+    :func:`~netcover.siting.matrix.coverage_matrix`).
+    """
+    d = problem.demand
+    everyone = _People(problem)
+    nearby = _gains_nearby(problem, proposals, workers)
+    rows_per, records, better = [], [], []
+    for prop, (xs, ys, rise, gains) in zip(proposals, nearby, strict=True):
+        fp = _footprint(problem, prop, prop.x, prop.y)
+        demand_rows = problem.lookup.rows_of(fp)
+        rows_per.append(demand_rows)
+        all_rows = everyone.lookup.rows_of(fp)
+        reach = float(everyone.people[all_rows].sum())
+        new = float(d.people[demand_rows].sum())
+        alt = _best_nearby(problem, prop, new, xs, ys, rise, gains)
+        records.append({
+            "proposal_id": prop.proposal_id, "operator": prop.operator,
+            **_lonlat(problem, prop.x, prop.y), "height_m": prop.height_m,
+            "people_in_footprint": round(reach, 1), "new_people": round(new, 1),
+            "new_households": round(new / d.people_per_household, 1),
+            "overlap_share": round(1.0 - float(everyone.open[all_rows].sum()) / reach, 4)
+            if reach > 0 else 0.0,
+            **_nearest_site(problem, prop.x, prop.y),
+            "gaps_closed": "; ".join(gaps_closed_by_steps(problem, [demand_rows])[0]),
+            **{k: alt[k] for k in ("better_lon", "better_lat", "better_distance_m",
+                                   "better_direction", "better_new_people", "extra_people")},
+            "advice": alt["advice"], "note": prop.note})
+        better.append({"proposal_id": prop.proposal_id, "x": alt["x"], "y": alt["y"],
+                       "new_people": alt["better_new_people"], "advice": alt["advice"]})
+    table = pd.DataFrame(records)
+    union = np.unique(np.concatenate(rows_per)) if rows_per else np.zeros(0, dtype=np.int64)
+    together = float(d.people[union].sum())
+    alone = float(table["new_people"].sum()) if len(table) else 0.0
+    combined = {"proposals": len(proposals), "new_people": round(together, 1),
+                "new_households": round(together / d.people_per_household, 1),
+                "sum_of_individual_new_people": round(alone, 1),
+                "overlap_between_proposals_people": round(alone - together, 1),
+                "share_covered_before": round(d.covered_people / d.total_people, 4),
+                "share_covered_after": round((d.covered_people + together) / d.total_people, 4),
+                "gaps_closed": "; ".join(gaps_closed_by_steps(problem, [union])[0])}
+    return ProposalScores(table, pd.DataFrame(better), combined)
+
+
+def _footprint(problem: SitingProblem, prop: Proposal, x: float, y: float) -> Footprint:
+    return footprint(problem.screen, x, y, prop.height_m, prop.sectors)
+
+
+def _gains_nearby(problem: SitingProblem, proposals: list[Proposal],
+                  workers: int) -> list[tuple[np.ndarray, ...]]:
+    """Places around each proposal and the new people the proposal's mast would reach there."""
+    s = problem.settings
+    places = [places_around(problem.context, p.x, p.y, s.proposal_search_radius_m,
+                            s.proposal_search_spacing_m) for p in proposals]
+    sizes = [len(xs) for xs, _, _ in places]
+    x = np.concatenate([xs for xs, _, _ in places]) if places else np.zeros(0)
+    y = np.concatenate([ys for _, ys, _ in places]) if places else np.zeros(0)
+    height = np.repeat([p.height_m for p in proposals], sizes)
+    sectors = [p.sectors for p, n in zip(proposals, sizes, strict=True) for _ in range(n)]
+    a = coverage_matrix(problem.screen, problem.lookup, x, y, height, sectors, workers=workers)
+    gains = a.T @ problem.demand.people if a.shape[1] else np.zeros(0)
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    return [(xs, ys, rise, gains[bounds[i]:bounds[i + 1]])
+            for i, (xs, ys, rise) in enumerate(places)]
+
+
+def _best_nearby(problem: SitingProblem, prop: Proposal, new: float, xs: np.ndarray,
+                 ys: np.ndarray, rise: np.ndarray, gains: np.ndarray) -> dict[str, Any]:
+    """The place among ``xs``/``ys`` where the same mast adds the most new people."""
+    s = problem.settings
+    out: dict[str, Any] = {"x": prop.x, "y": prop.y, "better_lon": np.nan, "better_lat": np.nan,
+                           "better_distance_m": np.nan, "better_direction": "",
+                           "better_new_people": round(new, 1), "extra_people": 0.0,
+                           "advice": "no place within "
+                                     f"{s.proposal_search_radius_m:,.0f} m adds more people"}
+    if len(gains) == 0:
+        return out
+    k = int(np.argmax(gains))
+    extra = float(gains[k]) - new
+    if extra < max(1.0, 0.05 * new):
+        return out
+    dx, dy = float(xs[k]) - prop.x, float(ys[k]) - prop.y
+    dist = float(np.hypot(dx, dy))
+    direction = _COMPASS[int(((np.degrees(np.arctan2(dx, dy)) % 360) + 22.5) // 45) % 8]
+    where = " onto a hilltop or ridge" if rise[k] >= s.min_rise_m else ""
+    ll = _lonlat(problem, float(xs[k]), float(ys[k]))
+    out.update({"x": float(xs[k]), "y": float(ys[k]), "better_lon": ll["lon"],
+                "better_lat": ll["lat"], "better_distance_m": round(dist),
+                "better_direction": direction, "better_new_people": round(float(gains[k]), 1),
+                "extra_people": round(extra, 1),
+                "advice": f"move it {dist:,.0f} m {direction}{where} ({ll['lon']:.5f}, "
+                          f"{ll['lat']:.5f}) and it reaches {extra:,.0f} more people"})
+    return out
+
+
+def _lonlat(problem: SitingProblem, x: float, y: float) -> dict[str, float]:
+    from pyproj import Transformer
+
+    to_ll = Transformer.from_crs(problem.inputs.crs, "EPSG:4326", always_xy=True)
+    lon, lat = to_ll.transform(x, y)
+    return {"lon": round(float(lon), 6), "lat": round(float(lat), 6)}
+
+
+def _nearest_site(problem: SitingProblem, x: float, y: float) -> dict[str, Any]:
+    cells = problem.inputs.cells
+    if cells is None or len(cells) == 0:
+        return {"nearest_site": "", "nearest_site_m": np.nan}
+    dist = np.hypot(cells["x"].to_numpy() - x, cells["y"].to_numpy() - y)
+    k = int(np.argmin(dist))
+    return {"nearest_site": str(cells["site_id"].iloc[k]), "nearest_site_m": round(float(dist[k]))}

@@ -1,0 +1,415 @@
+"""Choosing sites on a demand-by-candidate coverage matrix: greedy with 1-swap, and an exact MILP.
+
+The greedy solver adds the candidate adding the most weight (per cost under a budget), then
+improves the choice by 1-swaps (replace one chosen site by an unchosen one while that adds weight)
+and "kicks" (drop one site, refill greedily without it, swap again; keep any improvement). The
+exact solver is ``scipy.optimize.milp`` (HiGHS) on the matrix with identical demand rows merged;
+when its time limit stops it, the better of its incumbent and the greedy answer is returned, with
+the gap to HiGHS's bound.
+
+Both solvers take the same problem and return a :class:`SolveResult` in the same format:
+
+- ``objective="count"``: the ``n_sites`` candidates covering the most demand weight (maximal
+  covering location problem);
+- ``objective="budget"``: the most weight for a total cost within ``budget``;
+- ``objective="target"``: the fewest candidates covering at least ``target_weight`` and every
+  ``required`` demand row that any candidate can cover (set cover).
+
+``fixed`` candidates are already decided (built or imposed): their rows count as covered, they are
+not part of the choice, and neither the count nor the budget includes them. Existing sites are
+handled the same way by the caller (their covered people are not demand at all).
+
+The chosen sites are always returned in greedy order within the chosen set (each adds the most
+weight given the ones before it): that order is the ranking planners read.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from netcover.errors import ModelError
+
+from .settings import OBJECTIVES, SOLVERS, Objective, SolverName
+
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """The sites a solver chose.
+
+    Attributes
+    ----------
+    chosen : numpy.ndarray
+        Candidate indices (columns) in rank order, fixed candidates excluded.
+    gains : numpy.ndarray
+        Weight each chosen candidate adds to the ones ranked before it (and the fixed ones).
+    covered_weight : float
+        Weight covered by the fixed and the chosen candidates together.
+    total_cost : float
+        Cost of the chosen candidates.
+    solver : str
+        "greedy" or "exact".
+    optimal : bool
+        The exact solver proved optimality (within ``mip_gap``); always False for greedy.
+    gap : float
+        Relative optimality gap the exact solver reported (NaN for greedy or when unknown).
+    time_limited : bool
+        The time limit stopped the exact solver.
+    feasible : bool
+        For ``target``: the target and the required rows were reached (always True otherwise).
+    seconds : float
+        Wall time of the solve.
+    message : str
+        What happened, in one sentence.
+    """
+
+    chosen: np.ndarray
+    gains: np.ndarray
+    covered_weight: float
+    total_cost: float
+    solver: str
+    optimal: bool
+    gap: float
+    time_limited: bool
+    feasible: bool
+    seconds: float
+    message: str
+
+
+def solve(matrix: sp.spmatrix | sp.sparray, weights: np.ndarray, *, objective: Objective = "count",
+          n_sites: int = 10, costs: np.ndarray | None = None, budget: float = np.inf,
+          target_weight: float = 0.0, required: np.ndarray | None = None,
+          fixed: Sequence[int] = (), solver: SolverName = "greedy", time_limit_s: float = 60.0,
+          mip_gap: float = 0.005) -> SolveResult:
+    """Choose candidates (columns of ``matrix``) covering demand rows.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse matrix, (n_demand, n_candidates)
+        Non-zero where a candidate covers a demand row.
+    weights : numpy.ndarray
+        Demand weight per row (people), >= 0.
+    objective : {"count", "budget", "target"}
+        See the module docstring.
+    n_sites : int
+        Candidates to choose with ``count``.
+    costs : numpy.ndarray, optional
+        Cost per candidate (default 1 each).
+    budget : float
+        Cost limit with ``budget``.
+    target_weight : float
+        Weight to reach with ``target`` (fixed candidates' weight included).
+    required : numpy.ndarray of bool, optional
+        Rows that must be covered with ``target`` (rows no candidate covers are reported, not required).
+    fixed : sequence of int
+        Candidates already decided.
+    solver : {"greedy", "exact"}
+        Greedy + 1-swap or ``scipy.optimize.milp``.
+    time_limit_s, mip_gap : float
+        Limits of the exact solver.
+
+    Returns
+    -------
+    SolveResult
+    """
+    if objective not in OBJECTIVES or solver not in SOLVERS:
+        msg = f"objective={objective!r} / solver={solver!r}: use one of {OBJECTIVES} / {SOLVERS}"
+        raise ModelError(msg)
+    a = sp.csc_array(matrix, dtype=np.float64)
+    a.data[:] = 1.0
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (a.shape[0],) or np.any(w < 0):
+        msg = f"weights must be {a.shape[0]} values >= 0 (one per demand row), got shape {w.shape}"
+        raise ModelError(msg)
+    c = np.ones(a.shape[1]) if costs is None else np.asarray(costs, dtype=np.float64)
+    fixed_idx = np.unique(np.asarray(fixed, dtype=np.int64))
+    base = _counts(a, fixed_idx)
+    req = np.zeros(a.shape[0], bool) if required is None else np.asarray(required, bool)
+    start = time.perf_counter()
+    if solver == "greedy":
+        chosen, feasible = _greedy(a, w, c, base, objective, n_sites, budget, target_weight, req,
+                                   fixed_idx)
+        optimal, gap, limited, note = (False, float("nan"), False,
+                                       "greedy with 1-swap and kick improvement")
+    else:
+        chosen, feasible, optimal, gap, limited, note = _exact(
+            a, w, c, base, objective, n_sites, budget, target_weight, req, fixed_idx,
+            time_limit_s, mip_gap)
+    order, gains = rank_order(a, w, chosen, base)
+    covered = float(w[(base + _counts(a, order)) > 0].sum())
+    return SolveResult(order, gains, covered, float(c[order].sum()), solver, optimal, gap, limited,
+                       feasible, time.perf_counter() - start, note)
+
+
+def _counts(a: sp.csc_array, cols: np.ndarray) -> np.ndarray:
+    """How many of ``cols`` cover each row."""
+    pick = np.zeros(a.shape[1])
+    pick[np.asarray(cols, dtype=np.int64)] = 1.0
+    return np.asarray(a @ pick).ravel()
+
+
+def rank_order(matrix: sp.spmatrix | sp.sparray, weights: np.ndarray, chosen: np.ndarray,
+               base_counts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Order ``chosen`` greedily (most added weight first); return (order, added weight of each)."""
+    a = sp.csc_array(matrix)
+    uncovered = np.ones(a.shape[0], bool) if base_counts is None else base_counts <= 0
+    left = [int(j) for j in chosen]
+    order, gains = [], []
+    while left:
+        g = [float(weights[_col(a, j)][uncovered[_col(a, j)]].sum()) for j in left]
+        k = int(np.argmax(g))
+        j = left.pop(k)
+        order.append(j)
+        gains.append(g[k])
+        uncovered[_col(a, j)] = False
+    return np.array(order, dtype=np.int64), np.array(gains, dtype=np.float64)
+
+
+def _col(a: sp.csc_array, j: int) -> np.ndarray:
+    return a.indices[a.indptr[j]:a.indptr[j + 1]]
+
+
+def _greedy(a: sp.csc_array, w: np.ndarray, c: np.ndarray, base: np.ndarray, objective: str,
+            n_sites: int, budget: float, target: float, req: np.ndarray,
+            fixed: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Greedy; then, for count and budget, 1-swap and "kicks" (drop a site, refill, swap again)."""
+    at = a.T.tocsr()
+    need = req & (np.diff(a.tocsr().indptr) > 0)
+    fill = _Filler(a, at, w, c, base, objective, n_sites, budget, target, need, fixed)
+    chosen = fill([], np.zeros(a.shape[1], bool))
+    if objective == "budget":
+        chosen = _best_single_check(a, w, c, base, chosen, budget, fixed)
+    if objective != "target":
+        chosen = _one_swap(a, at, w, c, base, chosen, objective, budget, fixed)
+        chosen = _kicks(fill, chosen)
+    else:
+        chosen = _drop_redundant(fill, chosen)
+    count = base + _counts(a, np.array(chosen, dtype=np.int64))
+    feasible = objective != "target" or (float(w[count > 0].sum()) >= target - _EPS
+                                         and not np.any(need & (count <= 0)))
+    return np.array(chosen, dtype=np.int64), feasible
+
+
+@dataclass(frozen=True)
+class _Filler:
+    """Greedy completion of a partial choice (best added weight, per cost with ``budget``)."""
+
+    a: sp.csc_array
+    at: sp.csr_array
+    w: np.ndarray
+    c: np.ndarray
+    base: np.ndarray
+    objective: str
+    n_sites: int
+    budget: float
+    target: float
+    need: np.ndarray
+    fixed: np.ndarray
+
+    def __call__(self, start: list[int], ban: np.ndarray) -> list[int]:
+        a, w, c = self.a, self.w, self.c
+        chosen = list(start)
+        count = self.base + _counts(a, np.array(chosen, dtype=np.int64))
+        banned = ban.copy()
+        banned[self.fixed] = True
+        banned[chosen] = True
+        while True:
+            g = self.at @ (w * (count <= 0))
+            if self.objective == "count":
+                if len(chosen) >= self.n_sites:
+                    break
+                score = g
+            elif self.objective == "budget":
+                banned |= c > self.budget - c[chosen].sum() + _EPS
+                score = g / np.maximum(c, _EPS)
+            else:
+                if (float(w[count > 0].sum()) >= self.target - _EPS
+                        and not np.any(self.need & (count <= 0))):
+                    break
+                score = g + (w.sum() + 1.0) * (self.at @ (self.need & (count <= 0)).astype(float))
+            score = np.where(banned, -np.inf, score)
+            j = int(np.argmax(score)) if len(score) else -1
+            if j < 0 or not score[j] > _EPS:
+                break
+            chosen.append(j)
+            banned[j] = True
+            count[_col(a, j)] += 1
+        return chosen
+
+    def value(self, chosen: list[int]) -> float:
+        """Weight covered by the fixed and ``chosen`` candidates."""
+        return float(self.w[(self.base + _counts(self.a, np.array(chosen, dtype=np.int64))) > 0].sum())
+
+
+def _drop_redundant(fill: _Filler, chosen: list[int]) -> list[int]:
+    """Remove sites (smallest added weight first) while the target is still reached without them."""
+    def reached(sites: list[int]) -> bool:
+        count = fill.base + _counts(fill.a, np.array(sites, dtype=np.int64))
+        return (float(fill.w[count > 0].sum()) >= fill.target - _EPS
+                and not np.any(fill.need & (count <= 0)))
+
+    if not reached(chosen):
+        return chosen
+    for k in reversed(list(chosen)):  # greedy order: the last added added least
+        rest = [j for j in chosen if j != k]
+        if reached(rest):
+            chosen = rest
+    return chosen
+
+
+def _kicks(fill: _Filler, chosen: list[int], rounds: int = 3) -> list[int]:
+    """Drop each site in turn, refill greedily without it, 1-swap; keep the first improvement."""
+    best = fill.value(chosen)
+    for _ in range(rounds):
+        improved = False
+        for k in list(chosen):
+            ban = np.zeros(fill.a.shape[1], bool)
+            ban[k] = True
+            trial = fill([j for j in chosen if j != k], ban)
+            trial = _one_swap(fill.a, fill.at, fill.w, fill.c, fill.base, trial, fill.objective,
+                              fill.budget, fill.fixed)
+            value = fill.value(trial)
+            if value > best + _EPS * max(1.0, best):
+                chosen, best, improved = trial, value, True
+                break
+        if not improved:
+            break
+    return chosen
+
+
+def _best_single_check(a: sp.csc_array, w: np.ndarray, c: np.ndarray, base: np.ndarray,
+                       chosen: list[int], budget: float, fixed: np.ndarray) -> list[int]:
+    """The ratio greedy's classic safeguard: the best affordable single site, if it beats the set."""
+    g = a.T @ (w * (base <= 0))
+    g[fixed] = -1.0
+    g[c > budget + _EPS] = -1.0
+    j = int(np.argmax(g))
+    value = float(w[(base + _counts(a, np.array(chosen, dtype=np.int64))) > 0].sum()
+                  - w[base > 0].sum())
+    return [j] if g[j] > value + _EPS else chosen
+
+
+def _one_swap(a: sp.csc_array, at: sp.csr_array, w: np.ndarray, c: np.ndarray, base: np.ndarray,
+              chosen: list[int], objective: str, budget: float, fixed: np.ndarray) -> list[int]:
+    """Replace one chosen site by an unchosen one while that adds weight (and fits the budget)."""
+    chosen = list(chosen)
+    for _ in range(10 * max(len(chosen), 1)):
+        count = base + _counts(a, np.array(chosen, dtype=np.int64))
+        g = at @ (w * (count <= 0))
+        out = np.zeros(a.shape[1], bool)
+        out[chosen] = True
+        out[fixed] = True
+        spent = float(c[chosen].sum())
+        best = (_EPS * max(1.0, float(w.sum())), -1, -1)
+        for pos, k in enumerate(chosen):
+            rows = _col(a, k)
+            only = rows[count[rows] == 1]
+            loss = float(w[only].sum())
+            u = np.zeros(a.shape[0])
+            u[only] = w[only]
+            delta = g + at @ u - loss
+            delta[out] = -np.inf
+            if objective == "budget":
+                delta[c > budget - spent + c[k] + _EPS] = -np.inf
+            j = int(np.argmax(delta))
+            if delta[j] > best[0]:
+                best = (float(delta[j]), pos, j)
+        if best[1] < 0:
+            break
+        chosen[best[1]] = best[2]
+    return chosen
+
+
+def _collapse(a: sp.csc_array, w: np.ndarray, base: np.ndarray,
+              req: np.ndarray) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
+    """Rows still open and coverable, identical rows merged (weights summed, required if any is)."""
+    keep = np.flatnonzero((base <= 0) & (np.diff(a.tocsr().indptr) > 0))
+    r = a.tocsr()[keep]
+    r.sort_indices()
+    groups: dict[bytes, int] = {}
+    label = np.empty(len(keep), np.int64)
+    for i in range(len(keep)):
+        key = r.indices[r.indptr[i]:r.indptr[i + 1]].tobytes()
+        label[i] = groups.setdefault(key, len(groups))
+    first = np.unique(label, return_index=True)[1]
+    merged_w = np.bincount(label, weights=w[keep], minlength=len(groups))
+    merged_req = np.bincount(label, weights=req[keep].astype(float), minlength=len(groups)) > 0
+    return sp.csr_array(r[first]), merged_w, merged_req
+
+
+def _exact(a: sp.csc_array, w: np.ndarray, c: np.ndarray, base: np.ndarray, objective: str,
+           n_sites: int, budget: float, target: float, req: np.ndarray, fixed: np.ndarray,
+           time_limit_s: float, mip_gap: float) -> tuple[np.ndarray, bool, bool, float, bool, str]:
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    start = time.perf_counter()
+    greedy, greedy_ok = _greedy(a, w, c, base, objective, n_sites, budget, target, req, fixed)
+    r, rw, rreq = _collapse(a, w, base, req)
+    m, n = r.shape
+    r = sp.csr_array(r, dtype=np.float64)
+    r.data[:] = 1.0
+    ub_x = np.ones(n)
+    ub_x[fixed] = 0.0  # fixed candidates' rows are already closed
+    # variables: x (n, binary) then y (m, continuous in [0, 1])
+    link = sp.hstack([-r, sp.eye_array(m)], format="csr")  # y_i - sum_j a_ij x_j <= 0
+    cons = [LinearConstraint(link, -np.inf, 0.0)]
+    ones_x = sp.hstack([sp.csr_array(np.ones((1, n))), sp.csr_array((1, m))], format="csr")
+    if objective == "count":
+        cons.append(LinearConstraint(ones_x, 0, n_sites))
+        obj = np.concatenate([np.zeros(n), -rw])
+    elif objective == "budget":
+        cost_row = sp.hstack([sp.csr_array(c[None, :]), sp.csr_array((1, m))], format="csr")
+        cons.append(LinearConstraint(cost_row, 0, budget))
+        obj = np.concatenate([np.zeros(n), -rw])
+    else:
+        open_weight = target - float(w[base > 0].sum())
+        reach = sp.hstack([sp.csr_array((1, n)), sp.csr_array(rw[None, :])], format="csr")
+        cons.append(LinearConstraint(reach, min(open_weight, float(rw.sum())), np.inf))
+        if rreq.any():
+            cons.append(LinearConstraint(sp.hstack([r[rreq], sp.csr_array((int(rreq.sum()), m))],
+                                                   format="csr"), 1.0, np.inf))
+        obj = np.concatenate([np.ones(n), np.zeros(m)])
+    res = milp(obj, integrality=np.concatenate([np.ones(n), np.zeros(m)]),
+               bounds=Bounds(np.zeros(n + m), np.concatenate([ub_x, np.ones(m)])),
+               constraints=cons,
+               options={"time_limit": max(0.01, time_limit_s - (time.perf_counter() - start)),
+                        "mip_rel_gap": float(mip_gap)})
+    limited = res.status == 1
+    if res.x is None:
+        note = f"exact solver found no solution ({res.message.strip()}); greedy answer returned"
+        return greedy, greedy_ok, False, float("nan"), limited, note
+    chosen = np.flatnonzero(res.x[:n] > 0.5)
+    optimal = res.status == 0
+    open_weight = target - float(w[base > 0].sum())
+    if objective == "target":
+        feasible = open_weight <= float(rw.sum()) + 1e-6
+        better = greedy_ok and len(greedy) < len(chosen)
+        value, bound = float(len(chosen)), float(getattr(res, "mip_dual_bound", np.nan))
+        if better:
+            chosen, value = greedy, float(len(greedy))
+        gap = (value - bound) / value if value > 0 else 0.0
+    else:
+        feasible = True
+        value = _covered(a, w, base, chosen)
+        bound = -float(getattr(res, "mip_dual_bound", np.nan))  # milp minimised -weight
+        better = _covered(a, w, base, greedy) > value + 1e-9
+        if better:
+            chosen, value = greedy, _covered(a, w, base, greedy)
+        gap = (bound - value) / bound if bound > 0 else 0.0
+    gap = max(float(gap), 0.0) if np.isfinite(gap) else float("nan")
+    state = "optimal" if optimal else ("stopped by the time limit" if limited else "stopped")
+    kept = "; the greedy answer was better and is returned" if better else ""
+    note = (f"exact (HiGHS MILP, {n} candidates x {m} distinct demand rows): {state}, "
+            f"gap {gap:.3%}{kept}")
+    return chosen, feasible, bool(optimal), gap, bool(limited), note
+
+
+def _covered(a: sp.csc_array, w: np.ndarray, base: np.ndarray, cols: np.ndarray) -> float:
+    """Weight of the rows still open before ``cols`` that ``cols`` cover."""
+    return float(w[(base <= 0) & (_counts(a, cols) > 0)].sum())

@@ -1,0 +1,67 @@
+"""The siting steps of a run: gaps, candidates and the plan; scoring of proposals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .output import plan_lines, write_plan, write_proposals
+from .plan import plan_sites, prepare
+from .proposals import read_proposals, score_proposals
+from .settings import SitingSettings
+
+if TYPE_CHECKING:
+    from netcover.coverage import CoverageResult, Progress
+    from netcover.inputs import Inputs
+
+
+def run_siting(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings, folder: Path,
+               say: Callable[[str], None], progress: Progress | None = None, *,
+               workers: int = 1) -> list[Path]:
+    """Gaps, candidates and the site plan of a scenario, written into ``folder``.
+
+    ``workers`` > 1 computes the candidates' coverage in that many spawned processes (the calling
+    script needs the ``if __name__ == "__main__":`` guard; the ``netcover`` command has it).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    problem = prepare(inputs, coverage, settings, progress=progress, workers=workers)
+    d = problem.demand
+    say(f"Gaps: {d.people.sum():,.0f} people below the {settings.usable_class} class "
+        f"in {len(problem.gaps):,} gap areas")
+    say(f"Candidates: {len(problem.candidates):,}; coverage matrix {len(d):,} demand cells x "
+        f"{problem.matrix.shape[1]:,} candidates in {problem.seconds['matrix']:.1f} s")
+    plan = plan_sites(problem)
+    say(f"Site plan ({settings.objective}): {plan.result.message}")
+    for line in plan_lines(plan):
+        say(line)
+    return write_plan(plan, folder)
+
+
+def evaluate_proposals(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings,
+                       proposals_path: Path, folder: Path, say: Callable[[str], None], *,
+                       workers: int = 1) -> list[Path]:
+    """Score the proposals in ``proposals_path`` and write the scores into ``folder``.
+
+    ``workers`` > 1 evaluates the places tried around the proposals in that many spawned
+    processes (see :func:`run_siting`).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    proposals = read_proposals(proposals_path, settings, inputs.crs)
+    problem = prepare(inputs, coverage, settings, with_matrix=False)
+    scores = score_proposals(problem, proposals, workers=workers)
+    for rec in scores.table.itertuples(index=False):
+        say(f"{rec.proposal_id} ({rec.operator}): {rec.new_people:,.0f} new people, "
+            f"{rec.overlap_share:.0%} of its footprint already covered; {rec.advice}")
+    c = scores.combined
+    say(f"All {c['proposals']} proposals together: {c['new_people']:,.0f} new people, "
+        f"{c['share_covered_before']:.2%} -> {c['share_covered_after']:.2%} covered")
+    return write_proposals(problem, scores, folder)
