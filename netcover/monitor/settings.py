@@ -71,6 +71,9 @@ class MonitorSettings:
         quarter.
     reported : Path or None
         CSV of reported indicators (see :mod:`netcover.monitor.reported`), imported at each snapshot.
+    fibre_history : Path or None
+        CSV ``settlement_id, period, fibre_households``: the settlements' fibre households of each
+        period, used instead of the settlements layer's for a snapshot of that period.
     measurements : Path or None
         Drive-test or crowdsourced CSV (see :mod:`netcover.monitor.measurements`).
     folds : int
@@ -84,6 +87,7 @@ class MonitorSettings:
     store: Path | None = None
     period: str = ""
     reported: Path | None = None
+    fibre_history: Path | None = None
     measurements: Path | None = None
     folds: int = 5
     discrepancy_cell_m: float = 500.0

@@ -16,7 +16,7 @@ from ..io import write_table
 from ..textformat import markdown_table
 from .indicators import DISTRICT
 from .settings import DEFAULT_STORE_NAME, current_period, settings_from_scenario
-from .snapshot import record_snapshot
+from .snapshot import record_snapshot, with_fibre_history
 from .trends import monitoring_summary
 from .workflow import readable_summary
 
@@ -37,6 +37,8 @@ def run_monitoring(inputs: Inputs, coverage: CoverageResult, out_dir: Path, fold
     if settings.store is None:
         settings = dataclasses.replace(settings, store=out_dir / DEFAULT_STORE_NAME)
     period = settings.period or current_period()
+    if settings.fibre_history is not None:
+        inputs = with_fibre_history(inputs, settings.fibre_history, period)
     snap = record_snapshot(inputs, coverage, settings, period, replace=True, gaps=gaps)
     summary = readable_summary(monitoring_summary(settings, targets, scenario=inputs.scenario))
     say(f"Monitoring: snapshot {period} recorded in {settings.store} (id {snap.meta.id})")

@@ -64,6 +64,7 @@ def take_snapshot(scenario: Scenario, period: str, *, replace: bool = False,
     settings = dataclasses.replace(settings, store=resolve_store(scenario, store),
                                    reported=reported or settings.reported)
     inputs, coverage = load_with_coverage(scenario, progress=progress)
+    fibre_history = fibre_history or settings_from_scenario(scenario)[0].fibre_history
     if fibre_history is not None:
         inputs = with_fibre_history(inputs, fibre_history, period)
     return record_snapshot(inputs, coverage, settings, period, replace=replace)
