@@ -97,6 +97,22 @@ def plan_links(scenario: Path, out_dir: Path | None) -> None:
 
 
 @cli.command()
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--lang", type=click.Choice(["en", "vi"]), help="Only this language (default: both).")
+@handle_errors
+def report(results: Path, lang: str | None) -> None:
+    """Make the maps, report and exports again from a RESULTS folder of `netcover run`."""
+    from .pipeline import interactive_maps
+    from .report import LANGS, build_outputs
+    from .results import RunFolder
+
+    run = RunFolder.open(results)
+    files = build_outputs(run, results, langs=(lang,) if lang else LANGS,
+                          map_builder=interactive_maps)
+    click.echo(f"Wrote {len(files)} files to {results}")
+
+
+@cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @handle_errors
 def validate(scenario: Path) -> None:

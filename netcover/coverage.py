@@ -28,6 +28,7 @@ from . import radio
 from ._geometry_kernels import fmin_into
 from .config import CoverageSettings, Scenario
 from .losscache import CachedLoss, LossCache, dem_fingerprint, quantize
+from .parallel import map_in_processes, worker_state
 from .propagation.area import site_loss_grid
 from .sectors import SECTOR_COLUMNS, SectorLevels
 
@@ -99,7 +100,8 @@ def loss_jobs(cells: gpd.GeoDataFrame) -> list[LossJob]:
 
 
 def compute_coverage(
-    inputs: Inputs, *, cache: LossCache | None = None, progress: Progress | None = None
+    inputs: Inputs, *, cache: LossCache | None = None, progress: Progress | None = None,
+    workers: int = 1,
 ) -> CoverageResult:
     """Run the coverage engine on a scenario's inputs.
 
@@ -115,6 +117,10 @@ def compute_coverage(
         Per-site loss cache; None computes everything.
     progress : callable, optional
         ``progress(items, label)`` returning an iterable over ``items`` (e.g. a progress bar).
+    workers : int
+        With a cache and more than one worker, the missing losses are computed first in that many
+        spawned processes (a script calling this needs the ``if __name__ == "__main__":`` guard;
+        the ``netcover`` command has it).
 
     Returns
     -------
@@ -142,6 +148,10 @@ def compute_coverage(
                 else np.full(terrain.shape, np.nan, dtype=np.float32))
     todo = _accumulators(cells, terrain.shape, skip=set(groups))
     notes: list[str] = []
+    needed = [job for job in jobs if stored_min is None
+              or any(_group(cells.iloc[i]) in todo for i in job.cells)]
+    if workers > 1 and cache.folder is not None:
+        notes += _fill_cache(terrain, needed, loss_keys, sc.coverage, cache.folder, workers, wrap)
     apply = SectorLevels(terrain, sc.coverage, sc.receiver, cache=side, dem_digest=digest,
                          calibration=sc.calibration)
     for job in wrap(jobs, "Coverage (sites x bands)"):
@@ -181,6 +191,29 @@ class GroupResult:
     def from_accumulator(cls, acc: radio.ServerAccumulator, noise_dbm: float) -> GroupResult:
         """Read the layers off a filled accumulator."""
         return cls(acc.best_level_dbm(), acc.best_cell(), acc.server_count(), acc.sinr_db(noise_dbm))
+
+
+def _fill_cache(terrain: Terrain, jobs: list[LossJob], keys: dict[LossJob, str],
+                cov: CoverageSettings, folder: Path, workers: int, wrap: Progress) -> list[str]:
+    """Compute the jobs' losses missing from the cache in worker processes; return their notes."""
+    missing = [(job, keys[job]) for job in jobs if not LossCache.has(folder, keys[job])]
+    if len(missing) < 2:
+        return []
+    per_job = map_in_processes(_worker_loss, missing, workers=workers, initializer=_loss_state,
+                               initargs=(terrain, cov, folder), progress=wrap,
+                               label="Loss rasters")
+    return [note for notes in per_job for note in notes]
+
+
+def _loss_state(terrain: Terrain, cov: CoverageSettings, folder: Path) -> dict[str, object]:
+    return {"terrain": terrain, "cov": cov, "cache": LossCache(folder)}
+
+
+def _worker_loss(item: tuple[LossJob, str]) -> list[str]:
+    state = worker_state()
+    notes: list[str] = []
+    job_loss(state["terrain"], item[0], item[1], state["cov"], state["cache"], notes)
+    return notes
 
 
 def _group(row: pd.Series) -> tuple[str, str]:

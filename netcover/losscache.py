@@ -93,6 +93,11 @@ class LossCache:
                              sort_keys=True, default=float)
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
+    @staticmethod
+    def has(folder: Path, key: str) -> bool:
+        """Whether ``folder`` holds an entry for ``key`` (without reading it)."""
+        return (folder / key[:2] / f"{key}.npy").is_file()
+
     def _path(self, key: str) -> Path:
         assert self.folder is not None
         return self.folder / key[:2] / f"{key}.npy"

@@ -21,8 +21,10 @@ from .io import staged_output, write_text
 from .links.step import run_links
 from .losscache import LossCache, default_cache_dir
 from .monitor.step import run_monitoring
+from .parallel import usable_cores
+from .report import build_outputs
+from .results import RunFolder
 from .siting import evaluate_proposals, run_siting
-from .siting.matrix import usable_cores
 from .summary import summarize, write_summary
 from .textformat import markdown_table
 
@@ -74,6 +76,8 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
     with staged_output(out) as stage:
         staged = write_summary(result.summary, stage)
         staged += _run_steps(inputs, stage, out, say, progress)
+        say("Maps, report and exports")
+        staged += build_outputs(RunFolder.open(stage), stage, map_builder=interactive_maps)
     result.files = [out / p.relative_to(stage) for p in staged]
     say(f"Wrote {len(result.files)} files to {out}")
     return result
@@ -109,6 +113,15 @@ def quick_scenario(dem: Path, sites: Path, *, radius_km: float | None = None,
     return scenario_from_dict(raw)
 
 
+def interactive_maps(run: RunFolder, out_dir: Path) -> list[Path]:
+    """The offline map in every language and the KMZ for Google Earth."""
+    from .maps import build_map, write_kmz
+    from .report.i18n import LANGS
+
+    files = [build_map(run, out_dir / f"map_{lang}.html", lang=lang) for lang in LANGS]
+    return [*files, write_kmz(run, out_dir / "exports" / f"netcover_{run.slug}.kmz")]
+
+
 def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
                progress: Progress | None = None) -> list[Path]:
     """The modelling steps after input checks; each returns the files it wrote under ``stage``."""
@@ -140,7 +153,7 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter,
     cov = inputs.scenario.coverage
     cache = LossCache(cov.cache_dir or default_cache_dir())
     say(f"Coverage: model {cov.model}, radius {cov.radius_km:g} km, loss cache {cache.folder}")
-    result = compute_coverage(inputs, cache=cache, progress=progress)
+    result = compute_coverage(inputs, cache=cache, progress=progress, workers=usable_cores())
     say(f"Coverage: {result.jobs} loss rasters ({result.cache_misses} computed), "
         f"{result.groups} operator/technology layers ({result.groups_reused} unchanged, from the cache)")
     for note in result.notes:

@@ -59,6 +59,11 @@ class RunFolder:
             raise DataFileError(msg)
         return cls(folder)
 
+    @property
+    def slug(self) -> str:
+        """The scenario's slug (the folder's name for results of older runs)."""
+        return str(self.summary().get("slug") or self.path.resolve().name)
+
     def file(self, relative: str) -> Path | None:
         """Path of a result file if the run wrote it."""
         p = self.path / relative

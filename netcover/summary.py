@@ -26,6 +26,7 @@ def summarize(inputs: Inputs) -> dict[str, Any]:
     lon1, lat1 = to_ll.transform(right, top)
     out: dict[str, Any] = {
         "scenario": inputs.scenario.scenario.name,
+        "slug": inputs.scenario.scenario.slug,
         "scenario_file": str(inputs.scenario.path) if inputs.scenario.path else None,
         "crs": t.crs.to_string(),
         "crs_name": t.crs.name,
@@ -42,6 +43,7 @@ def summarize(inputs: Inputs) -> dict[str, Any]:
             "filled_cells": t.filled_cells,
         },
         "warnings": len(inputs.warnings),
+        "usable_class": inputs.scenario.coverage.usable_class,
     }
     if inputs.cells is not None:
         out["sites"] = _sites_summary(inputs)

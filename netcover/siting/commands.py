@@ -58,10 +58,10 @@ def plan_sites(scenario: Path, out_dir: Path | None, **overrides: Any) -> None:
     """Uncovered people, gap areas and a ranked plan of new sites for SCENARIO."""
     from netcover.config import load_scenario
     from netcover.io import staged_output
+    from netcover.parallel import usable_cores
     from netcover.pipeline import default_out_dir
 
     from . import run_siting
-    from .matrix import usable_cores
 
     sc = load_scenario(scenario)
     given = {k: v for k, v in overrides.items() if v is not None}
@@ -86,10 +86,10 @@ def evaluate(scenario: Path, proposals: Path, out_dir: Path | None, radius_m: fl
     """Score the site PROPOSALS (CSV or point layer) against SCENARIO's network."""
     from netcover.config import load_scenario
     from netcover.io import staged_output
+    from netcover.parallel import usable_cores
     from netcover.pipeline import default_out_dir
 
     from . import evaluate_proposals
-    from .matrix import usable_cores
 
     sc = load_scenario(scenario)
     settings = scenario_settings(sc)

@@ -25,6 +25,7 @@ from netcover.config import CoverageSettings, Scenario
 from netcover.coverage import Progress
 from netcover.errors import InputError
 from netcover.losscache import CachedLoss
+from netcover.parallel import map_in_processes, worker_state
 from netcover.propagation.area import site_loss_grid
 from netcover.sectors import SectorLevels
 from netcover.terrain import Terrain
@@ -195,44 +196,22 @@ def coverage_matrix(screen: Screening, lookup: DemandLookup, x: np.ndarray, y: n
 
 #: Fewest candidates for which :func:`coverage_matrix` starts worker processes by default.
 PARALLEL_MIN = 200
-_WORKER_STATE: dict[str, object] = {}
 
 
-def usable_cores() -> int:
-    """Cores this process may run on."""
-    import os
-
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+def _init_worker(screen: Screening, lookup: DemandLookup) -> dict[str, object]:
+    return {"screen": screen, "lookup": lookup}
 
 
-def _init_worker(screen: Screening, lookup: DemandLookup) -> None:
-    import numba
-
-    numba.set_num_threads(1)  # one process per core already
-    _WORKER_STATE["screen"], _WORKER_STATE["lookup"] = screen, lookup
-
-
-def _worker_columns(chunk: list[tuple[float, float, float, list[pd.Series]]]) -> list[np.ndarray]:
-    screen = _WORKER_STATE["screen"]
-    lookup = _WORKER_STATE["lookup"]
+def _worker_columns(job: tuple[float, float, float, list[pd.Series]]) -> np.ndarray:
+    state = worker_state()
+    screen, lookup = state["screen"], state["lookup"]
     assert isinstance(screen, Screening) and isinstance(lookup, DemandLookup)
-    return [lookup.rows_of(footprint(screen, *job)) for job in chunk]
+    return lookup.rows_of(footprint(screen, *job))
 
 
 def _parallel_columns(screen: Screening, lookup: DemandLookup,
                       jobs: list[tuple[float, float, float, list[pd.Series]]], workers: int,
                       wrap: Progress) -> list[np.ndarray]:
-    """Columns computed by ``workers`` spawned processes (spawn: safe with numba's threads)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    size = max(1, -(-len(jobs) // (8 * workers)))
-    chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(screen, lookup)) as pool:
-        futures = [pool.submit(_worker_columns, chunk) for chunk in chunks]
-        return [col for fut in wrap(futures, "Candidate coverage") for col in fut.result()]
+    """Columns computed by ``workers`` spawned processes."""
+    return map_in_processes(_worker_columns, jobs, workers=workers, initializer=_init_worker,
+                            initargs=(screen, lookup), progress=wrap, label="Candidate coverage")

@@ -1,0 +1,385 @@
+"""Static print maps (PNG and PDF) of a run: coverage, gaps, site plan and link plan.
+
+Figures are plain :class:`matplotlib.figure.Figure` objects (no pyplot state, so nothing changes
+the backend of a notebook or leaks memory). Each map has a hillshade of the DEM underneath, a
+title, legend, scale bar, north arrow and the data date, in English or Vietnamese (matplotlib's
+bundled DejaVu fonts have the Vietnamese diacritics, so nothing is fetched). :func:`save_figure`
+writes files atomically and without creation dates, so the same results give identical files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, get_args
+
+import numpy as np
+
+from netcover.io import atomic_path
+from netcover.report.i18n import Lang, tr
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    from netcover.results import Raster, RunFolder
+
+#: The print maps, in the order they appear in the report.
+MapKind = Literal["coverage", "gaps", "site_plan", "links"]
+MAP_KINDS: tuple[MapKind, ...] = get_args(MapKind)
+#: Figure file formats.
+Format = Literal["png", "pdf"]
+FORMATS: tuple[Format, ...] = get_args(Format)
+
+#: Coverage classes 0-3 (none, weak, fair, good): colours and i18n keys.
+CLASS_COLOURS = ("#d7301f", "#fdae61", "#a6d96a", "#1a9641")
+CLASS_KEYS = ("class_none", "class_weak", "class_fair", "class_good")
+#: Classes shown on the gap and site-plan maps (no service, weak).
+POOR_CLASSES = (0, 1)
+PHASE_STYLES: tuple[Literal["-", "--", ":", "-."], ...] = ("-", "--", ":", "-.")
+PNG_DPI = 100
+#: Rasters are decimated to at most this many cells a side for display.
+DISPLAY_CELLS = 800
+MAP_SIZE_IN = (9.0, 8.0)
+
+
+@dataclass(frozen=True)
+class Backdrop:
+    """A hillshade (values in [0, 1]) and its extent (left, right, bottom, top) in the run's CRS."""
+
+    shade: np.ndarray
+    extent: tuple[float, float, float, float]
+
+
+def hillshade(heights: np.ndarray, cell_size: float, *, azimuth_deg: float = 315.0,
+              altitude_deg: float = 45.0) -> np.ndarray:
+    """Lambertian hillshade in [0, 1] of a north-up height grid (rows run north to south).
+
+    NaN heights give NaN.
+    """
+    z = np.asarray(heights, dtype="float64")
+    dzdy, dzdx = np.gradient(z, cell_size)
+    dzdy = -dzdy  # rows run southwards: flip to a northward gradient
+    slope = np.arctan(np.hypot(dzdx, dzdy))
+    aspect = np.arctan2(-dzdx, -dzdy)  # downslope direction, clockwise from north
+    az, alt = np.radians(azimuth_deg), np.radians(altitude_deg)
+    shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
+    return np.clip(shade, 0.0, 1.0)
+
+
+def read_backdrop(run: RunFolder, *, max_cells: int = DISPLAY_CELLS) -> Backdrop | None:
+    """The hillshade of the run's DEM (``input_summary.json``'s ``dem.file``), decimated to at most
+    ``max_cells`` a side; None if the DEM file is gone."""
+    import rasterio
+
+    dem = run.summary().get("dem", {}).get("file")
+    if not dem or not Path(dem).is_file():
+        return None
+    with rasterio.open(dem) as src:
+        step = max(1, int(np.ceil(max(src.height, src.width) / max_cells)))
+        z = src.read(1, masked=True).astype("float64").filled(np.nan)[::step, ::step]
+        b = src.bounds
+        cell = abs(src.transform.a) * step
+    return Backdrop(hillshade(z, cell), (b.left, b.right, b.bottom, b.top))
+
+
+def save_figure(fig: Figure, stem: Path, formats: Sequence[Format] = FORMATS) -> list[Path]:
+    """Save ``fig`` as ``stem.png`` / ``stem.pdf`` atomically, without dates (reproducible files)."""
+    written = []
+    for fmt in formats:
+        final = stem.with_suffix(f".{fmt}")
+        with atomic_path(final) as tmp:
+            if fmt == "png":
+                tmp.write_bytes(png_bytes(fig))
+            else:
+                fig.savefig(tmp, format="pdf", metadata={"CreationDate": None})
+        written.append(final)
+    return written
+
+
+def png_bytes(fig: Figure, *, colours: int = 256) -> bytes:
+    """``fig`` as a PNG with a palette of ``colours`` (a third of the RGBA size), no metadata."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    image = Image.open(buf).convert("RGB").quantize(colors=colours, method=Image.Quantize.FASTOCTREE)
+    out = io.BytesIO()
+    image.save(out, format="png", optimize=True)
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------------------------ map furniture
+def _frame(run: RunFolder, title: str, lang: Lang, data_date: str,
+           backdrop: Backdrop | None) -> tuple[Figure, Axes]:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=MAP_SIZE_IN, layout="constrained")
+    ax = fig.subplots()
+    s = run.summary()
+    left, bottom, right, top = map_extent(run)
+    if backdrop is not None:
+        ax.imshow(backdrop.shade, extent=backdrop.extent, cmap="gray", vmin=0, vmax=1,
+                  interpolation="bilinear", zorder=0)
+    ax.set_xlim(left, right)
+    ax.set_ylim(bottom, top)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(f"{title}\n{s.get('scenario', '')}", fontsize=12)
+    foot = f"{tr('data_date', lang, date=data_date)} · {tr('made_with', lang, crs=s.get('crs', ''))}"
+    ax.text(0.995, 0.005, foot, transform=ax.transAxes, ha="right", va="bottom", fontsize=7, zorder=9,
+            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
+    _scale_bar(ax)
+    _north_arrow(ax, tr("north", lang))
+    return fig, ax
+
+
+def map_extent(run: RunFolder, *, margin: float = 0.04) -> tuple[float, float, float, float]:
+    """(left, bottom, right, top) of the maps: the communes with a margin, within the DEM's extent
+    (the DEM's extent when the run has no communes)."""
+    left, bottom, right, top = (float(v) for v in run.summary()["extent_m"])
+    units = run.units()
+    if units is None or units.empty:
+        return left, bottom, right, top
+    x0, y0, x1, y1 = (float(v) for v in units.total_bounds)
+    pad = margin * max(x1 - x0, y1 - y0)
+    return max(left, x0 - pad), max(bottom, y0 - pad), min(right, x1 + pad), min(top, y1 + pad)
+
+
+def nice_length(span_m: float) -> float:
+    """A round scale-bar length (1, 2 or 5 x 10^k metres) near a fifth of ``span_m``."""
+    target = max(span_m / 5.0, 1e-9)
+    base = 10.0 ** np.floor(np.log10(target))
+    return float(max(m * base for m in (1.0, 2.0, 5.0) if m * base <= target))
+
+
+def _scale_bar(ax: Axes) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = nice_length(x1 - x0)
+    bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
+    h = 0.012 * (y1 - y0)
+    for k, colour in enumerate(("black", "white")):
+        ax.add_patch(_rect(bx + k * length / 2, by, length / 2, h, colour))
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    ax.text(bx + length / 2, by + 1.6 * h, label, ha="center", va="bottom", fontsize=8,
+            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
+
+
+def _rect(x: float, y: float, w: float, h: float, colour: str) -> Patch:
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x, y), w, h, facecolor=colour, edgecolor="black", linewidth=0.8, zorder=6)
+
+
+def _north_arrow(ax: Axes, letter: str) -> None:
+    ax.annotate(letter, xy=(0.95, 0.95), xytext=(0.95, 0.86), xycoords="axes fraction",
+                ha="center", va="center", fontsize=12, fontweight="bold", zorder=7,
+                arrowprops={"facecolor": "black", "width": 4, "headwidth": 11, "headlength": 10})
+
+
+def _raster_extent(r: Raster) -> tuple[float, float, float, float]:
+    t = r.transform
+    h, w = r.values.shape
+    return (t.c, t.c + w * t.a, t.f + h * t.e, t.f)
+
+
+def _classes(ax: Axes, r: Raster, alpha: float, only: Sequence[int] | None = None) -> None:
+    from matplotlib.colors import ListedColormap
+
+    step = max(1, int(np.ceil(max(r.values.shape) / DISPLAY_CELLS)))
+    v = r.values[::step, ::step].astype("float64")
+    if r.nodata is not None:
+        v[r.values[::step, ::step] == r.nodata] = np.nan
+    if only is not None:
+        v[~np.isin(v, only)] = np.nan
+    ax.imshow(v, extent=_raster_extent(r), cmap=ListedColormap(CLASS_COLOURS), vmin=-0.5, vmax=3.5,
+              alpha=alpha, interpolation="nearest", zorder=1)
+
+
+def _communes(ax: Axes, run: RunFolder, lang: Lang, handles: list[object]) -> None:
+    from matplotlib.lines import Line2D
+
+    units = run.units()
+    if units is None:
+        return
+    units.boundary.plot(ax=ax, color="0.15", linewidth=0.8, zorder=3)
+    for geom, name in zip(units.geometry, units["name"], strict=True):
+        p = geom.representative_point()
+        ax.text(p.x, p.y, str(name), fontsize=7, ha="center", va="center", zorder=8,
+                bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 0.5})
+    handles.append(Line2D([], [], color="0.15", linewidth=0.8, label=tr("communes", lang)))
+
+
+def _sites(ax: Axes, run: RunFolder, lang: Lang, handles: list[object]) -> None:
+    from matplotlib.lines import Line2D
+
+    sites = run.sites()
+    if sites is None or sites.empty:
+        return
+    one = sites.drop_duplicates("site_id")
+    ax.scatter(one.geometry.x, one.geometry.y, s=22, marker="^", c="#2b3a8c", edgecolors="white",
+               linewidths=0.5, zorder=5)
+    handles.append(Line2D([], [], marker="^", linestyle="", color="#2b3a8c",
+                          label=f"{tr('existing_sites', lang)} ({len(one)})"))
+
+
+def _class_handles(lang: Lang, classes: Sequence[int] = (0, 1, 2, 3)) -> list[object]:
+    from matplotlib.patches import Patch
+
+    return [Patch(facecolor=CLASS_COLOURS[k], label=tr(CLASS_KEYS[k], lang)) for k in classes]
+
+
+def _legend(ax: Axes, handles: list[object]) -> None:
+    """The legend under the map, so it hides nothing."""
+    fig = ax.get_figure()
+    assert fig is not None
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
+
+
+# ------------------------------------------------------------------------------------ the maps
+def _coverage_map(ax: Axes, run: RunFolder, lang: Lang) -> bool:
+    r = run.coverage_class()
+    if r is None:
+        return False
+    _classes(ax, r, alpha=0.55)
+    handles = _class_handles(lang)
+    _communes(ax, run, lang, handles)
+    _sites(ax, run, lang, handles)
+    _legend(ax, handles)
+    return True
+
+
+def _gap_areas(ax: Axes, run: RunFolder, lang: Lang, handles: list[object]) -> None:
+    from matplotlib.patches import Patch
+
+    gaps = run.gap_areas()
+    if gaps is None or gaps.empty:
+        return
+    gaps.plot(ax=ax, facecolor="none", edgecolor="#7a0177", linewidth=1.2, zorder=4)
+    handles.append(Patch(facecolor="none", edgecolor="#7a0177", label=f"{tr('gap_areas', lang)} "
+                         f"({len(gaps)})"))
+
+
+def _gap_map(ax: Axes, run: RunFolder, lang: Lang) -> bool:
+    from matplotlib.lines import Line2D
+
+    r = run.coverage_class()
+    if r is None:
+        return False
+    _classes(ax, r, alpha=0.6, only=POOR_CLASSES)
+    handles = _class_handles(lang, POOR_CLASSES)
+    _gap_areas(ax, run, lang, handles)
+    villages = run.settlements()
+    if villages is not None and "usable_service" in villages.columns:
+        bad = villages[~villages["usable_service"].astype(bool)]
+        ax.scatter(bad.geometry.x, bad.geometry.y, s=28, marker="o", c="#ffd92f",
+                   edgecolors="black", linewidths=0.7, zorder=6)
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#ffd92f",
+                              markeredgecolor="black", label=f"{tr('unserved_villages', lang)} "
+                              f"({len(bad)})"))
+    _communes(ax, run, lang, handles)
+    _sites(ax, run, lang, handles)
+    _legend(ax, handles)
+    return True
+
+
+def _site_plan_map(ax: Axes, run: RunFolder, lang: Lang) -> bool:
+    from matplotlib.lines import Line2D
+
+    new = run.new_sites()
+    if new is None or new.empty:
+        return False
+    handles: list[object] = []
+    r = run.coverage_class()
+    if r is not None:
+        _classes(ax, r, alpha=0.45, only=POOR_CLASSES)
+        handles += _class_handles(lang, POOR_CLASSES)
+    cands = run.candidate_sites()
+    if cands is not None and not cands.empty:
+        ax.scatter(cands.geometry.x, cands.geometry.y, s=4, c="0.35", zorder=4)
+        handles.append(Line2D([], [], marker="o", markersize=3, linestyle="", color="0.35",
+                              label=f"{tr('candidates', lang)} ({len(cands)})"))
+    _gap_areas(ax, run, lang, handles)
+    _communes(ax, run, lang, handles)
+    _sites(ax, run, lang, handles)
+    ax.scatter(new.geometry.x, new.geometry.y, s=90, marker="*", c="#e7298a", edgecolors="black",
+               linewidths=0.6, zorder=7)
+    ranks = new["rank"] if "rank" in new.columns else range(1, len(new) + 1)
+    for x, y, k in zip(new.geometry.x, new.geometry.y, ranks, strict=True):
+        ax.annotate(str(k), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=8,
+                    fontweight="bold", zorder=8)
+    handles.append(Line2D([], [], marker="*", markersize=11, linestyle="", markerfacecolor="#e7298a",
+                          markeredgecolor="black", label=f"{tr('new_sites', lang)} ({len(new)})"))
+    _legend(ax, handles)
+    return True
+
+
+def _links_map(ax: Axes, run: RunFolder, lang: Lang) -> bool:
+    from matplotlib.lines import Line2D
+
+    links = run.links()
+    if links is None or links.empty:
+        return False
+    handles: list[object] = []
+    _communes(ax, run, lang, handles)
+    _sites(ax, run, lang, handles)
+    colours = {"fibre": "#ff7f00", "microwave": "#1f78b4"}
+    for kind, colour in colours.items():
+        part = links[links["type"] == kind]
+        for phase in sorted(part["phase"].unique()):
+            style = PHASE_STYLES[(int(phase) - 1) % len(PHASE_STYLES)]
+            part[part["phase"] == phase].plot(ax=ax, color=colour, linewidth=2.0, linestyle=style,
+                                              zorder=4)
+        if len(part):
+            handles.append(Line2D([], [], color=colour, linewidth=2.0,
+                                  label=f"{tr(kind, lang)} ({len(part)})"))
+    for phase in sorted(links["phase"].unique()):
+        style = PHASE_STYLES[(int(phase) - 1) % len(PHASE_STYLES)]
+        handles.append(Line2D([], [], color="0.2", linewidth=1.5, linestyle=style,
+                              label=tr("phase", lang, n=int(phase))))
+    _legend(ax, handles)
+    return True
+
+
+_DRAW: dict[MapKind, tuple[str, Callable[[Axes, RunFolder, Lang], bool]]] = {
+    "coverage": ("map_coverage", _coverage_map),
+    "gaps": ("map_gaps", _gap_map),
+    "site_plan": ("map_site_plan", _site_plan_map),
+    "links": ("map_links", _links_map),
+}
+
+
+def draw_map(run: RunFolder, kind: MapKind, lang: Lang, data_date: str,
+             backdrop: Backdrop | None = None) -> Figure | None:
+    """One print map as a matplotlib figure, or None when the run has no data for it."""
+    key, draw = _DRAW[kind]
+    fig, ax = _frame(run, tr(key, lang), lang, data_date, backdrop)
+    if not draw(ax, run, lang):
+        return None
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    return fig
+
+
+def print_maps(run: RunFolder, folder: Path, lang: Lang, data_date: str, *,
+               formats: Sequence[Format] = FORMATS,
+               backdrop: Backdrop | None = None) -> dict[MapKind, list[Path]]:
+    """Write every print map the run has data for as ``folder/<kind>_<lang>.<fmt>``.
+
+    Returns
+    -------
+    dict
+        Map kind -> files written (kinds without data are left out).
+    """
+    written: dict[MapKind, list[Path]] = {}
+    for kind in MAP_KINDS:
+        fig = draw_map(run, kind, lang, data_date, backdrop)
+        if fig is not None:
+            written[kind] = save_figure(fig, folder / f"{kind}_{lang}", formats)
+    return written
