@@ -195,7 +195,7 @@ def test_chart_target_comes_from_the_run_unless_given(results: RunFolder) -> Non
 def test_export_holds_every_vector_result_with_its_crs(results: RunFolder,
                                                        built: tuple[Path, list[Path]]) -> None:
     out, _ = built
-    gpkg = out / "exports" / f"netcover_{results.path.name}.gpkg"
+    gpkg = out / "exports" / f"netcover_{results.slug}.gpkg"
     layers = {str(r[0]) for r in pyogrio.list_layers(gpkg)}
     assert {"units", "settlements", "sites"} <= layers
     for layer in layers:
