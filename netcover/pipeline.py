@@ -153,7 +153,7 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter,
     cov = inputs.scenario.coverage
     cache = LossCache(cov.cache_dir or default_cache_dir())
     say(f"Coverage: model {cov.model}, radius {cov.radius_km:g} km, loss cache {cache.folder}")
-    result = compute_coverage(inputs, cache=cache, progress=progress, workers=usable_cores())
+    result = compute_coverage(inputs, cache=cache, progress=progress)
     say(f"Coverage: {result.jobs} loss rasters ({result.cache_misses} computed), "
         f"{result.groups} operator/technology layers ({result.groups_reused} unchanged, from the cache)")
     for note in result.notes:

@@ -176,3 +176,13 @@ def test_calibration_shifts_levels_by_its_correction(mini_scenario: Path) -> Non
     d_km = ((col + 0.5) * CELL - 1800.0) / 1000.0  # S2 stands 1,800 m east of the west edge
     expected = base.technologies["4G"].level_dbm[row, col] - 4.0 + 2.0 * np.log10(d_km)
     assert calibrated.technologies["4G"].level_dbm[row, col] == pytest.approx(expected, abs=0.01)
+
+
+def test_losses_in_worker_processes_give_the_same_result(mini_scenario: Path, tmp_path: Path) -> None:
+    inputs = load_inputs(load_scenario(mini_scenario))
+    alone = compute_coverage(inputs, cache=LossCache(tmp_path / "a"))
+    pooled = compute_coverage(inputs, cache=LossCache(tmp_path / "b"), workers=2)
+    assert pooled.cache_misses == 0  # the workers filled the cache before the main pass
+    np.testing.assert_array_equal(alone.technologies["4G"].level_dbm,
+                                  pooled.technologies["4G"].level_dbm)
+    np.testing.assert_array_equal(alone.min_loss_db, pooled.min_loss_db)
