@@ -122,7 +122,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0,
                         help="worker processes for the matrix (default: usable cores)")
     args = parser.parse_args()
-    from netcover.siting.matrix import usable_cores
+    from netcover.parallel import usable_cores
 
     print(machine_description())
     print(_load())
