@@ -221,3 +221,27 @@ def _resolution_m(transform: Affine, crs: CRS, x: float, y: float) -> float:
     else:
         size = abs(transform.a)
     return float(max(1.0, round(size)))
+
+
+def hillshade(heights: np.ndarray, cell_size: float, *, azimuth_deg: float = 315.0,
+              altitude_deg: float = 45.0, z_factor: float = 1.0) -> np.ndarray:
+    """Lambertian hillshade of a north-up height grid, in [0, 1] (1 = facing the sun).
+
+    Parameters
+    ----------
+    heights : numpy.ndarray
+        (rows, cols) heights in metres; row 0 is the north edge. Not modified.
+    cell_size : float
+        Cell size in metres.
+    azimuth_deg, altitude_deg : float
+        Direction of the light (clockwise from north) and its height above the horizon.
+    z_factor : float
+        Vertical exaggeration.
+    """
+    z = np.asarray(heights, dtype="float64") * z_factor
+    dz_dy, dz_dx = np.gradient(z, cell_size)  # rows run south, so -dz_dy is the northward slope
+    slope = np.arctan(np.hypot(dz_dx, dz_dy))
+    aspect = np.arctan2(-dz_dx, dz_dy)  # direction the slope faces, clockwise from north
+    az, alt = np.radians(azimuth_deg), np.radians(altitude_deg)
+    shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
+    return np.clip(shade, 0.0, 1.0)

@@ -25,9 +25,10 @@ from netcover.maps import build_map, write_kmz
 from netcover.maps._offline import external_references, leaflet_css, leaflet_js
 from netcover.maps.kmz import KML_NS, OVERLAY_NAME, kml_colour
 from netcover.maps.labels import LABELS, label
-from netcover.maps.overlays import CLASS_COLOURS, class_overlay, hillshade, palette_png, warp
+from netcover.maps.overlays import CLASS_COLOURS, class_overlay, palette_png, warp
 from netcover.maps.vectors import wedge_ring
 from netcover.results import Raster, RunFolder
+from netcover.terrain import hillshade
 
 from .conftest import write_mini_district
 

@@ -24,9 +24,10 @@ from netcover.pipeline import run
 from netcover.report import LANGS, build_outputs, check_lang, tr
 from netcover.report.charts import share_by_unit, signal_histogram, target_share
 from netcover.report.i18n import COLUMNS, INDICATORS, STATUSES, STRINGS, column, fmt_number, fmt_share
-from netcover.report.printmaps import hillshade, nice_length
+from netcover.report.printmaps import nice_length
 from netcover.results import RunFolder
 from netcover.siting import SitingSettings, run_siting
+from netcover.terrain import hillshade
 
 from .conftest import X0, Y0, write_mini_district
 

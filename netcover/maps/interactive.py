@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from netcover.io import atomic_path
+from netcover.terrain import hillshade
 
 from ._offline import add_popup
 from .labels import class_label, label
 from .legend import legend_html
-from .overlays import Overlay, category_overlay, class_overlay, hillshade, shade_overlay, signal_overlay
+from .overlays import Overlay, category_overlay, class_overlay, shade_overlay, signal_overlay
 from .vectors import (
     LINK_COLOURS,
     operator_colours,

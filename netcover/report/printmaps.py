@@ -18,6 +18,7 @@ import numpy as np
 
 from netcover.io import atomic_path
 from netcover.report.i18n import Lang, tr
+from netcover.terrain import hillshade
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -51,22 +52,6 @@ class Backdrop:
 
     shade: np.ndarray
     extent: tuple[float, float, float, float]
-
-
-def hillshade(heights: np.ndarray, cell_size: float, *, azimuth_deg: float = 315.0,
-              altitude_deg: float = 45.0) -> np.ndarray:
-    """Lambertian hillshade in [0, 1] of a north-up height grid (rows run north to south).
-
-    NaN heights give NaN.
-    """
-    z = np.asarray(heights, dtype="float64")
-    dzdy, dzdx = np.gradient(z, cell_size)
-    dzdy = -dzdy  # rows run southwards: flip to a northward gradient
-    slope = np.arctan(np.hypot(dzdx, dzdy))
-    aspect = np.arctan2(-dzdx, -dzdy)  # downslope direction, clockwise from north
-    az, alt = np.radians(azimuth_deg), np.radians(altitude_deg)
-    shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
-    return np.clip(shade, 0.0, 1.0)
 
 
 def read_backdrop(run: RunFolder, *, max_cells: int = DISPLAY_CELLS) -> Backdrop | None:
