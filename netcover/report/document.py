@@ -107,10 +107,11 @@ def summary_figures(run: RunFolder, lang: Lang) -> pd.DataFrame:
     n = lambda v, d=0: fmt_number(float(v), lang, d)  # noqa: E731
     rows: list[tuple[str, str]] = []
     dem = s.get("dem", {})
-    if dem:
-        rows += [(tr("fig_area", lang), n(dem["area_km2"], 1)),
-                 (tr("fig_elevation", lang), f"{n(dem['min_m'])} - {n(dem['max_m'])}")]
     units, villages, sites = s.get("units", {}), s.get("settlements", {}), s.get("sites", {})
+    if units:  # the units' area; the DEM extends beyond the district by its margin
+        rows.append((tr("fig_area", lang), n(units["area_km2"], 1)))
+    if dem:
+        rows.append((tr("fig_elevation", lang), f"{n(dem['min_m'])} - {n(dem['max_m'])}"))
     if units:
         rows += [(tr("fig_communes", lang), n(units["count"])),
                  (tr("fig_people", lang), n(units["population"]))]

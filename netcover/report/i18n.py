@@ -83,7 +83,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "item": ("Item", "Nội dung"),
     "value": ("Value", "Giá trị"),
     # summary figures
-    "fig_area": ("District area (km²)", "Diện tích huyện (km²)"),
+    "fig_area": ("Area of the units (km²)", "Diện tích các xã, thị trấn (km²)"),
     "fig_elevation": ("Elevation (m)", "Độ cao (m)"),
     "fig_communes": ("Communes", "Số xã, thị trấn"),
     "fig_people": ("People", "Dân số"),
