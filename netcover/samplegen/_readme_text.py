@@ -73,8 +73,16 @@ All layers are in EPSG:32648 (WGS 84 / UTM zone 48N) except `sites.csv`
 |---|---:|
 {sizes}
 
-Total: {total_kb} KiB. Other files in this folder, if any (e.g. a `history/` folder), are
-written by other parts of netcover, not by this generator.
+Total: {total_kb} KiB. Other files in this folder are written by other parts of netcover, not by
+this generator, and are synthetic too:
+
+- `proposals.csv`: six operators' site proposals of different quality, for `netcover evaluate`
+  (`proposal_id, operator, lon, lat, height_m, azimuths_deg` ("0;120;240"), `technology,
+  frequency_mhz, tx_power_dbm, antenna_gain_dbi, note`; one row per proposed site).
+- `history/` and `drive_test.csv`: two earlier site inventories, fibre households per period,
+  reported indicators and a drive test made from the model plus a known bias and noise, for
+  `netcover monitor`; `history/README.md` describes them (`python -m netcover.monitor.sample_history`
+  makes them).
 
 ### `dem.tif`
 Elevation above sea level, int16 metres, {dem_cell_m:g} m cells, nodata -32768 (none
