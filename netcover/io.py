@@ -168,15 +168,26 @@ def write_raster(
     return Path(path)
 
 
+#: Timestamp GDAL writes into GeoPackage metadata: fixed, so the same layers give the same bytes.
+GPKG_TIMESTAMP = "2024-10-01T00:00:00.000Z"
+
+
 def write_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]) -> Path:
-    """Write several layers into one GeoPackage, atomically (all or nothing)."""
+    """Write several layers into one GeoPackage, atomically (all or nothing), reproducibly."""
+    import pyogrio
+
     for name, gdf in layers.items():
         if gdf.crs is None:
             msg = f"{path}: layer {name!r} has no CRS; set it before writing"
             raise CRSError(msg)
-    with atomic_path(path) as tmp:
-        for name, gdf in layers.items():
-            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_TIMESTAMP})
+    try:
+        with atomic_path(path) as tmp:
+            for i, (name, gdf) in enumerate(layers.items()):
+                pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", append=i > 0,
+                                        SPATIAL_INDEX="YES")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
     return Path(path)
 
 

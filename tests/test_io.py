@@ -59,3 +59,17 @@ def test_raster_has_crs_tiles_and_compression(tmp_path: Path) -> None:
         np.testing.assert_array_equal(src.read(1), data)
     with pytest.raises(CRSError):
         write_raster(tmp_path / "x.tif", data, Affine.identity(), None)  # type: ignore[arg-type]
+
+
+def test_geopackages_are_reproducible(tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from netcover.io import write_layers
+
+    gdf = gpd.GeoDataFrame({"name": ["Tam Sơn"]}, geometry=[Point(500_000, 2_550_000)],
+                           crs="EPSG:32648")
+    a = write_layers(tmp_path / "a.gpkg", {"places": gdf, "more": gdf})
+    b = write_layers(tmp_path / "b.gpkg", {"places": gdf, "more": gdf})
+    assert a.read_bytes() == b.read_bytes()
+    assert gpd.read_file(a, layer="more").crs.to_epsg() == 32648

@@ -1,7 +1,8 @@
 """Deterministic writers for the sample files (GeoTIFF, GeoPackage, CSV).
 
-Same data in, same bytes out: GeoTIFFs carry no timestamp, GeoPackages get a fixed
-``OGR_CURRENT_DATE``, CSVs use ``\\n`` line ends and fixed float formats.
+Same data in, same bytes out: GeoTIFFs carry no timestamp, GeoPackages are written by
+:func:`netcover.io.write_layers` (a fixed ``OGR_CURRENT_DATE``), CSVs use ``\\n`` line ends
+and fixed float formats.
 """
 
 from __future__ import annotations
@@ -17,11 +18,9 @@ import rasterio
 from numpy.typing import NDArray
 
 from ..errors import OutputError
+from ..io import write_layers
 from .facts import CRS_UTM
 from .grid import Grid
-
-#: Timestamp GDAL writes into GeoPackage metadata (fixed, so files are reproducible).
-FIXED_DATE = "2024-10-01T00:00:00.000Z"
 
 
 def _replace(tmp: Path, dest: Path) -> Path:
@@ -53,20 +52,11 @@ def write_raster(path: Path, grid: Grid, values: NDArray[np.generic], nodata: fl
 
 def write_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
     """Write GeoDataFrames as named layers of one GeoPackage (replacing the file)."""
-    tmp = path.with_name(path.name + ".tmp.gpkg")
-    if tmp.exists():
-        tmp.unlink()
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_DATE})
     try:
-        for i, (name, gdf) in enumerate(layers.items()):
-            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG",
-                                    append=i > 0, SPATIAL_INDEX="YES")
-    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        return write_layers(path, layers)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         msg = f"cannot write {path}: {exc}; check that the folder exists and is writable"
         raise OutputError(msg) from exc
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
-    return _replace(tmp, path)
 
 
 def write_csv(path: Path, table: pd.DataFrame) -> Path:
