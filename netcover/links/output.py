@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from netcover.errors import OutputError
-from netcover.io import atomic_path
+from netcover.io import atomic_path, write_layers
 from netcover.links.plan import LinkPlan
 from netcover.links.profile_plot import plot_hop_profile
 
@@ -60,8 +60,7 @@ def write_link_plan(result: LinkPlan, out_dir: str | Path) -> list[Path]:
         msg = f"could not create the output folder {out / PROFILE_DIR}: {exc}"
         raise OutputError(msg) from exc
     written = [
-        _atomic(out / LINKS_GPKG, lambda p: result.links.to_file(p, layer=LINKS_LAYER,
-                                                                 driver="GPKG")),
+        write_layers(out / LINKS_GPKG, {LINKS_LAYER: result.links}),
         _atomic(out / RANKED_CSV, lambda p: result.ranked.to_csv(p, index=False,
                                                                  float_format="%.6g")),
     ]
