@@ -262,3 +262,10 @@ def test_wedge_ring_is_closed_and_on_its_radius(az: float, bw: float, r: float) 
     mid = ring[len(ring) // 2]
     bearing = np.degrees(np.arctan2(mid[0] - 1000.0, mid[1] - 2000.0)) % 360
     assert min(abs(bearing - az % 360), 360 - abs(bearing - az % 360)) < 1e-6
+
+
+def test_same_results_give_the_same_files(mini_run: RunFolder, tmp_path: Path) -> None:
+    first = [build_map(mini_run, tmp_path / "a.html"), write_kmz(mini_run, tmp_path / "a.kmz")]
+    again = [build_map(mini_run, tmp_path / "b.html"), write_kmz(mini_run, tmp_path / "b.kmz")]
+    for a, b in zip(first, again, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name

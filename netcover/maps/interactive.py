@@ -14,6 +14,7 @@ did not produce are left out.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -117,7 +118,7 @@ def build_map(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
         language, operators=colours, signal_tech=signal_tech, links=links is not None,
         gaps=gaps is not None and not gaps.empty,
         new_sites=new_sites is not None and not new_sites.empty)))
-    page = m.get_root().render()
+    page = _stable_ids(m.get_root().render())
     out = Path(out_path)
     with atomic_path(out) as tmp:
         tmp.write_text(page, encoding="utf-8")
@@ -339,3 +340,13 @@ def _add_villages(m: folium.Map, villages: gpd.GeoDataFrame | None, lang: Lang) 
             [row["geometry"].y, row["geometry"].x], radius=3.5, color="#222222", weight=1, fill=True,
             fill_color=CLASS_COLOURS[k], fill_opacity=1.0, tooltip=str(row.get("name", ""))).add_to(group)
         add_popup(marker, popup, max_width=300)
+
+
+_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
+
+
+def _stable_ids(page: str) -> str:
+    """Folium names every element with a random hex id; number them in order of appearance
+    instead, so the same results give the same page."""
+    ids: dict[str, str] = {}
+    return _FOLIUM_ID.sub(lambda m: ids.setdefault(m.group(0), f"{len(ids):032x}"), page)

@@ -131,10 +131,17 @@ def write_kmz(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
     kml = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
     out = Path(out_path)
     with atomic_path(out) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("doc.kml", kml)  # Google Earth reads the first .kml entry
+        zf.writestr(_entry("doc.kml"), kml)  # Google Earth reads the first .kml entry
         for name, data in files.items():
-            zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)
+            zf.writestr(_entry(name), data, compress_type=zipfile.ZIP_STORED)
     return out
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    """A zip entry with a fixed date, so the same results give the same KMZ."""
+    info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
 
 
 def _slug(name: str) -> str:
