@@ -55,9 +55,17 @@ def copy_sample(dest: str | Path) -> list[Path]:
 
 
 def regenerate_sample(dest: str | Path, *, seed: int | None = None) -> list[Path]:
-    """Run the seeded generator into ``dest`` (the same seed gives the same files)."""
-    from . import samplegen
+    """Make the sample again in ``dest`` with the seeded generators (same seed, same files).
 
-    if seed is None:
-        return samplegen.generate(Path(dest))
-    return samplegen.generate(Path(dest), seed=seed)
+    The district's layers come from :mod:`netcover.samplegen`; the operators' proposals are copied
+    from the bundled sample; the history and the synthetic drive test are made by
+    :mod:`netcover.monitor.sample_history` from the new layers (this runs the coverage model once).
+    """
+    from . import samplegen
+    from .monitor.sample_history import generate_history
+
+    dest = Path(dest)
+    written = samplegen.generate(dest) if seed is None else samplegen.generate(dest, seed=seed)
+    written.append(Path(shutil.copy2(sample_dir() / "proposals.csv", dest / "proposals.csv")))
+    history = generate_history(dest) if seed is None else generate_history(dest, seed=seed)
+    return written + history
