@@ -71,13 +71,10 @@ LABELS: dict[str, tuple[str, str]] = {
 
 
 def label(key: str, lang: Lang, **fields: object) -> str:
-    """The text of ``key`` in ``lang`` with ``{fields}`` filled in."""
-    try:
-        pair = LABELS[key]
-    except KeyError:
-        msg = f"no map text for key {key!r}; add it to netcover.maps.labels.LABELS"
-        raise KeyError(msg) from None
-    return (pair[1] if lang == "vi" else pair[0]).format(**fields)
+    """The map's text of ``key`` in ``lang`` with ``{fields}`` filled in."""
+    from netcover.report.i18n import lookup
+
+    return lookup(LABELS, "netcover.maps.labels.LABELS", key, lang, **fields)
 
 
 def class_label(value: int, lang: Lang) -> str:

@@ -215,14 +215,21 @@ def _pick(pair: tuple[str, str], lang: Lang) -> str:
     return pair[LANGS.index(lang)]
 
 
-def tr(key: str, lang: Lang, **fields: object) -> str:
-    """The text of ``key`` in ``lang``, with ``{fields}`` filled in."""
+def lookup(table: dict[str, tuple[str, str]], where: str, key: str, lang: Lang,
+           **fields: object) -> str:
+    """The text of ``key`` in ``lang`` from an (English, Vietnamese) ``table``, fields filled in;
+    ``where`` names the table in the error for a missing key."""
     try:
-        pair = STRINGS[key]
+        pair = table[key]
     except KeyError:
-        msg = f"no report text for key {key!r}; add it to netcover.report.i18n.STRINGS"
+        msg = f"no text for key {key!r}; add it to {where}"
         raise KeyError(msg) from None
     return _pick(pair, lang).format(**fields)
+
+
+def tr(key: str, lang: Lang, **fields: object) -> str:
+    """The report's text of ``key`` in ``lang``, with ``{fields}`` filled in."""
+    return lookup(STRINGS, "netcover.report.i18n.STRINGS", key, lang, **fields)
 
 
 def column(name: str, lang: Lang) -> str:
