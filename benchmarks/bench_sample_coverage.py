@@ -40,6 +40,7 @@ def _phase(name: str, cache_dir: str) -> dict[str, float]:
     from netcover.coverage_output import coverage_tables
     from netcover.inputs import load_inputs
     from netcover.losscache import LossCache
+    from netcover.parallel import make_executor
 
     if name == "compile":
         sys.path.insert(0, str(ROOT))
@@ -59,7 +60,8 @@ def _phase(name: str, cache_dir: str) -> dict[str, float]:
     t1 = time.perf_counter()
     workers = 2 if name == "cold2" else 1
     loss_dir = Path(cache_dir) / ("loss2" if name == "cold2" else "loss")
-    result = compute_coverage(inputs, cache=LossCache(loss_dir), workers=workers)
+    with make_executor("", workers) as executor:
+        result = compute_coverage(inputs, cache=LossCache(loss_dir), executor=executor)
     tables = coverage_tables(result, inputs, usable="fair")
     wall = time.perf_counter() - t1
     return {

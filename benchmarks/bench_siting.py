@@ -49,6 +49,7 @@ def bench_sample(workers: int) -> None:
     from netcover.coverage import compute_coverage
     from netcover.inputs import load_inputs
     from netcover.losscache import LossCache, default_cache_dir
+    from netcover.parallel import make_executor
     from netcover.siting import SitingSettings, generate_candidates, plan_sites, prepare
     from netcover.siting.matrix import coverage_matrix, plan_sectors
 
@@ -70,9 +71,10 @@ def bench_sample(workers: int) -> None:
           f"{time.perf_counter() - t0:.2f} s")
     print(f"  {_load()} before the matrix")
     t0 = time.perf_counter()
-    a = coverage_matrix(problem.screen, problem.lookup, cands["x"].to_numpy(),
-                        cands["y"].to_numpy(), cands["height_m"].to_numpy(),
-                        [plan_sectors(settings)] * len(cands), workers=workers)
+    with make_executor("", workers) as executor:
+        a = coverage_matrix(problem.screen, problem.lookup, cands["x"].to_numpy(),
+                            cands["y"].to_numpy(), cands["height_m"].to_numpy(),
+                            [plan_sectors(settings)] * len(cands), executor=executor)
     print(f"  coverage matrix {a.shape[0]:,} x {a.shape[1]:,} ({a.nnz:,} non-zeros): "
           f"{time.perf_counter() - t0:.1f} s with {workers} worker process(es) [limit 60 s]")
     problem = dataclasses.replace(problem, candidates=cands, matrix=a, settings=settings)

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .clitools import echo_err, handle_errors, progress_bar
+from .clitools import echo_err, execution_options, handle_errors, named_executor, progress_bar
 from .config import load_scenario
 from .errors import format_problems
 
@@ -44,13 +44,17 @@ def _scenario_path(scenario: Path | None) -> Path:
 @click.argument("scenario", required=False, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path),
               help="Output folder (default: reports/<scenario slug> in the current directory).")
+@execution_options
 @handle_errors
-def run(scenario: Path | None, out_dir: Path | None) -> None:
+def run(scenario: Path | None, out_dir: Path | None, scheduler: str | None,
+        workers: int | None) -> None:
     """Run the whole job on SCENARIO (default: the bundled Quản Bạ sample)."""
     from .pipeline import run as run_pipeline
 
     sc = load_scenario(_scenario_path(scenario))
-    result = run_pipeline(sc, out_dir, report=echo_err, progress=progress_bar)
+    with named_executor(sc.execution, scheduler, workers) as executor:
+        result = run_pipeline(sc, out_dir, report=echo_err, progress=progress_bar,
+                              executor=executor)
     click.echo(f"Results in {result.out_dir}")
 
 
@@ -61,9 +65,11 @@ def run(scenario: Path | None, out_dir: Path | None) -> None:
 @click.option("--radius-km", type=float, help="Computation radius around each site (km).")
 @click.option("--model", type=click.Choice(["p1812", "hata", "fspl"]), help="Propagation model.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder.")
+@execution_options
 @handle_errors
 def coverage(scenario: Path | None, dem: Path | None, sites: Path | None, radius_km: float | None,
-             model: str | None, out_dir: Path | None) -> None:
+             model: str | None, out_dir: Path | None, scheduler: str | None,
+             workers: int | None) -> None:
     """Radio coverage of SCENARIO, or of --dem and --sites alone."""
     from .pipeline import quick_scenario, run_step
 
@@ -80,7 +86,9 @@ def coverage(scenario: Path | None, dem: Path | None, sites: Path | None, radius
         if radius_km is not None or model is not None:
             raise click.UsageError("--radius-km and --model go with --dem/--sites; "
                                    "set them in the scenario's [coverage] section")
-    result = run_step("coverage", sc, out_dir, report=echo_err, progress=progress_bar)
+    with named_executor(sc.execution, scheduler, workers) as executor:
+        result = run_step("coverage", sc, out_dir, report=echo_err, progress=progress_bar,
+                          executor=executor)
     click.echo(f"Results in {result.out_dir / 'coverage'}")
 
 
@@ -151,8 +159,9 @@ def sample_data(dest: Path, regenerate: bool, seed: int | None) -> None:
 def _register_groups() -> None:
     from .monitor.commands import monitor
     from .siting.commands import evaluate, plan_sites
+    from .tiling.command import large_area
 
-    for command in (plan_sites, evaluate, monitor):
+    for command in (plan_sites, evaluate, monitor, large_area):
         cli.add_command(command)
 
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from .errors import NetcoverError, ScenarioError, ValidationError, format_problems
+
+if TYPE_CHECKING:
+    from .config import ExecutionSettings
+    from .parallel import Executor
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -51,3 +56,32 @@ def progress_bar(items: Sequence[T], label: str) -> Iterator[T]:
     """A progress bar on stderr over ``items``."""
     with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
         yield from bar
+
+
+def execution_options(func: F) -> F:
+    """Add ``--scheduler`` and ``--workers`` to a command (see :func:`named_executor`)."""
+    func = click.option(
+        "--workers", type=click.IntRange(min=1), metavar="N",
+        help="Jobs at the same time: processes, or workers of a local Dask cluster "
+             "(default: the scenario's [execution] workers).")(func)
+    return click.option(
+        "--scheduler", metavar="TEXT",
+        help="Where per-site and candidate jobs run: inprocess, processes, local (a Dask "
+             "LocalCluster), or a Dask scheduler address such as tcp://10.0.0.5:8786 "
+             "(default: the scenario's [execution] scheduler).")(func)
+
+
+@contextmanager
+def named_executor(settings: ExecutionSettings, scheduler: str | None,
+                   workers: int | None) -> Iterator[Executor | None]:
+    """The executor ``--scheduler``/``--workers`` or ``[execution]`` name, closed at the end.
+
+    Yields None when neither names one (the command's own default applies).
+    """
+    from .parallel import executor_for, executor_named
+
+    if not executor_named(settings, scheduler, workers):
+        yield None
+        return
+    with executor_for(settings, scheduler, workers) as executor:
+        yield executor

@@ -21,6 +21,7 @@ from .calibration import Calibration
 from .errors import DataFileError, Problem, ScenarioError
 from .links.settings import LinkSettings
 from .monitor.settings import MonitorSettings, Targets
+from .parallel import check_scheduler
 from .radio import RSCP_THRESHOLDS, RSRP_THRESHOLDS, TECHNOLOGIES, ClassThresholds
 from .siting.settings import SitingSettings
 
@@ -92,6 +93,40 @@ class ReceiverSettings:
     pilot_fraction_db: float = -10.0
 
 
+#: ``[execution] tile_size`` is a multiple of this many cells (GeoTIFF blocks).
+TILE_STEP = 256
+
+
+@dataclass(frozen=True)
+class ExecutionSettings:
+    """``[execution]``: where independent jobs run (per-site losses, candidate coverage, tiles).
+
+    ``scheduler``: ``""`` (the command's default), ``"inprocess"``, ``"processes"`` (a local process
+    pool of ``workers``), ``"local"`` (a Dask ``LocalCluster`` of ``workers``) or a Dask scheduler
+    address (``tcp://10.0.0.5:8786``). ``tile_size``: cells per side of a large-area tile.
+    """
+
+    scheduler: str = ""
+    workers: int = 1
+    tile_size: int = 1024
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.scheduler, str) and type(self.workers) is int
+                and type(self.tile_size) is int):
+            return  # wrong types are reported by the loader
+        if self.workers < 1:
+            msg = f"[execution] workers = {self.workers!r} must be >= 1"
+            raise ScenarioError(msg)
+        if self.tile_size < TILE_STEP or self.tile_size % TILE_STEP:
+            msg = (f"[execution] tile_size = {self.tile_size!r} must be a multiple of {TILE_STEP} "
+                   f"and >= {TILE_STEP}, e.g. 1024")
+            raise ScenarioError(msg)
+        try:
+            check_scheduler(self.scheduler, "[execution] scheduler")
+        except ValueError as exc:
+            raise ScenarioError(str(exc)) from None
+
+
 def _default_thresholds() -> dict[str, ClassThresholds]:
     return {"4G": RSRP_THRESHOLDS, "3G": RSCP_THRESHOLDS}
 
@@ -112,6 +147,7 @@ class Scenario:
     calibration: dict[str, Calibration] = field(default_factory=dict)
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
     targets: Targets = field(default_factory=Targets)
+    execution: ExecutionSettings = field(default_factory=ExecutionSettings)
 
     @property
     def base_dir(self) -> Path:

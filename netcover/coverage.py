@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,7 @@ from . import radio
 from ._geometry_kernels import fmin_into
 from .config import CoverageSettings, Scenario
 from .losscache import CachedLoss, LossCache, dem_fingerprint, quantize
-from .parallel import map_in_processes, worker_state
+from .parallel import Executor, InProcess
 from .propagation.area import site_loss_grid
 from .sectors import SECTOR_COLUMNS, SectorLevels
 
@@ -101,7 +101,7 @@ def loss_jobs(cells: gpd.GeoDataFrame) -> list[LossJob]:
 
 def compute_coverage(
     inputs: Inputs, *, cache: LossCache | None = None, progress: Progress | None = None,
-    workers: int = 1,
+    executor: Executor | None = None,
 ) -> CoverageResult:
     """Run the coverage engine on a scenario's inputs.
 
@@ -117,10 +117,14 @@ def compute_coverage(
         Per-site loss cache; None computes everything.
     progress : callable, optional
         ``progress(items, label)`` returning an iterable over ``items`` (e.g. a progress bar).
-    workers : int
-        With a cache and more than one worker, the missing losses are computed first in that many
-        spawned processes (a script calling this needs the ``if __name__ == "__main__":`` guard;
-        the ``netcover`` command has it).
+    executor : Executor, optional
+        Where the per-site losses are computed; None (or any single-worker executor) computes
+        them here, one after the other (numba's threads use every core). With a cache and an
+        executor of more than one worker, the missing losses are first computed by the workers
+        and written into the cache folder, which must therefore be one folder that every worker
+        reads and writes (on a cluster: a shared file system mounted at the same path). A script
+        using a process pool or a local Dask cluster needs the ``if __name__ == "__main__":``
+        guard (the ``netcover`` command has it).
 
     Returns
     -------
@@ -146,17 +150,18 @@ def compute_coverage(
     stored_min = side.get_arrays(min_key)
     min_loss = (stored_min["min_loss"] if stored_min is not None
                 else np.full(terrain.shape, np.nan, dtype=np.float32))
-    todo = _accumulators(cells, terrain.shape, skip=set(groups))
+    todo = accumulators(cells, terrain.shape, skip=set(groups))
     notes: list[str] = []
     needed = [job for job in jobs if stored_min is None
-              or any(_group(cells.iloc[i]) in todo for i in job.cells)]
-    if workers > 1 and cache.folder is not None:
-        notes += _fill_cache(terrain, needed, loss_keys, sc.coverage, cache.folder, workers, wrap)
+              or any(cell_group(cells.iloc[i]) in todo for i in job.cells)]
+    executor = executor or InProcess()
+    if executor.workers > 1 and cache.folder is not None:
+        notes += _fill_cache(terrain, needed, loss_keys, sc.coverage, cache.folder, executor, wrap)
     apply = SectorLevels(terrain, sc.coverage, sc.receiver, cache=side, dem_digest=digest,
                          calibration=sc.calibration)
     for job in wrap(jobs, "Coverage (sites x bands)"):
         rows = [cells.iloc[i] for i in job.cells]
-        wanted = [(i, r) for i, r in zip(job.cells, rows, strict=True) if _group(r) in todo]
+        wanted = [(i, r) for i, r in zip(job.cells, rows, strict=True) if cell_group(r) in todo]
         if not wanted and stored_min is not None:
             continue
         loss = job_loss(terrain, job, loss_keys[job], sc.coverage, cache, notes)
@@ -164,13 +169,13 @@ def compute_coverage(
             fmin_into(min_loss, loss.row_off, loss.col_off, loss.loss_db)
         levels = apply.levels(job.x, job.y, job.height_m, loss, [r for _, r in wanted])
         for (i, row), level in zip(wanted, levels, strict=True):
-            todo[_group(row)].add(i, job.frequency_mhz, loss.row_off, loss.col_off, level)
+            todo[cell_group(row)].add(i, job.frequency_mhz, loss.row_off, loss.col_off, level)
     for g, acc in todo.items():
-        groups[g] = GroupResult.from_accumulator(acc, _noise(sc, g[1]))
+        groups[g] = GroupResult.from_accumulator(acc, group_noise_dbm(sc, g[1]))
         side.put_arrays(group_keys[g], dataclasses.asdict(groups[g]))
     if stored_min is None:
         side.put_arrays(min_key, {"min_loss": min_loss})
-    result = _combine(groups, sc, terrain, cells)
+    result = combine_groups(groups, sc, terrain, cells)
     result.min_loss_db = min_loss
     result.cache_hits, result.cache_misses, result.jobs = cache.hits, cache.misses, len(jobs)
     result.groups, result.groups_reused = len(groups), len(groups) - len(todo)
@@ -194,14 +199,14 @@ class GroupResult:
 
 
 def _fill_cache(terrain: Terrain, jobs: list[LossJob], keys: dict[LossJob, str],
-                cov: CoverageSettings, folder: Path, workers: int, wrap: Progress) -> list[str]:
-    """Compute the jobs' losses missing from the cache in worker processes; return their notes."""
+                cov: CoverageSettings, folder: Path, executor: Executor,
+                wrap: Progress) -> list[str]:
+    """Compute the jobs' losses missing from the (shared) cache on the executor; return notes."""
     missing = [(job, keys[job]) for job in jobs if not LossCache.has(folder, keys[job])]
     if len(missing) < 2:
         return []
-    per_job = map_in_processes(_worker_loss, missing, workers=workers, initializer=_loss_state,
-                               initargs=(terrain, cov, folder), progress=wrap,
-                               label="Loss rasters")
+    per_job = executor.map(_worker_loss, missing, setup=_loss_state,
+                           setup_args=(terrain, cov, folder), progress=wrap, label="Loss rasters")
     return [note for notes in per_job for note in notes]
 
 
@@ -209,18 +214,17 @@ def _loss_state(terrain: Terrain, cov: CoverageSettings, folder: Path) -> dict[s
     return {"terrain": terrain, "cov": cov, "cache": LossCache(folder)}
 
 
-def _worker_loss(item: tuple[LossJob, str]) -> list[str]:
-    state = worker_state()
+def _worker_loss(state: dict[str, Any], item: tuple[LossJob, str]) -> list[str]:
     notes: list[str] = []
     job_loss(state["terrain"], item[0], item[1], state["cov"], state["cache"], notes)
     return notes
 
 
-def _group(row: pd.Series) -> tuple[str, str]:
+def cell_group(row: pd.Series) -> tuple[str, str]:
     return str(row["operator"]), str(row["technology"])
 
 
-def _noise(sc: Scenario, tech: str) -> float:
+def group_noise_dbm(sc: Scenario, tech: str) -> float:
     return radio.reference_noise_dbm(tech, sc.receiver.noise_figure_db,
                                      pilot_fraction_db=sc.receiver.pilot_fraction_db)
 
@@ -236,14 +240,14 @@ def _group_keys(cells: gpd.GeoDataFrame, jobs: list[LossJob], loss_keys: dict[Lo
         pattern = str(row.get("pattern_file", "") or "")
         if pattern:
             sector.append(hashlib.sha256(Path(pattern).read_bytes()).hexdigest())
-        parts.setdefault(_group(row), []).append([i, loss_of[i], sector])
+        parts.setdefault(cell_group(row), []).append([i, loss_of[i], sector])
     receiver = dataclasses.asdict(sc.receiver)
     calibration = {t: dataclasses.asdict(c) for t, c in sorted(sc.calibration.items())}
     return {g: LossCache.key("", kind="group", cells=v, receiver=receiver,
                              calibration=calibration.get(g[1])) for g, v in parts.items()}
 
 
-def _accumulators(
+def accumulators(
     cells: gpd.GeoDataFrame, shape: tuple[int, int], *, skip: set[tuple[str, str]]
 ) -> dict[tuple[str, str], radio.ServerAccumulator]:
     out = {}
@@ -271,10 +275,11 @@ def job_loss(terrain: Terrain, job: LossJob, key: str, cov: CoverageSettings,
         return hit
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        sl = site_loss_grid(terrain.heights, terrain.origin_xy, terrain.cell_size, (job.x, job.y),
-                            job.height_m, cov.rx_height_m, job.frequency_mhz,
+        sl = site_loss_grid(terrain.heights, terrain.index_origin, terrain.cell_size,
+                            (job.x, job.y), job.height_m, cov.rx_height_m, job.frequency_mhz,
                             cov.radius_km * 1000.0, model=cov.model, delta_n=cov.delta_n,
-                            pol=cov.polarization, hata_environment=cov.hata_environment)
+                            pol=cov.polarization, hata_environment=cov.hata_environment,
+                            grid_offset=terrain.offset)
     for w in caught:
         notes.append(f"site {job.site_id} ({job.frequency_mhz:g} MHz): {w.message}")
     loss = CachedLoss(quantize(sl.loss_db), sl.row_off, sl.col_off)
@@ -288,7 +293,7 @@ def _classes(level: np.ndarray, sc: Scenario, tech: str) -> np.ndarray:
     return np.where(cls == radio.CoverageClass.NODATA, np.uint8(0), cls).astype(np.uint8)
 
 
-def _combine(groups: dict[tuple[str, str], GroupResult], sc: Scenario,
+def combine_groups(groups: dict[tuple[str, str], GroupResult], sc: Scenario,
              terrain: Terrain, cells: gpd.GeoDataFrame) -> CoverageResult:
     shape = terrain.shape
     technologies: dict[str, TechnologyLayers] = {}

@@ -42,7 +42,8 @@ class CoverageTables:
     district: dict[str, float]
 
 
-def _slug(text: str) -> str:
+def layer_slug(text: str) -> str:
+    """A name made safe for file names: lower case, runs of other characters as one underscore."""
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower() or "x"
 
 
@@ -110,7 +111,7 @@ def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTable
                          descriptions=("0 none, 1 weak, 2 fair, 3 good",)),
         ]
     for label, classes in class_layers(result).items():
-        name = "class.tif" if label == "all" else f"class_{_slug(label)}.tif"
+        name = "class.tif" if label == "all" else f"class_{layer_slug(label)}.tif"
         files.append(write_raster(folder / name, classes, t, crs, nodata=255,
                                   descriptions=("0 none, 1 weak, 2 fair, 3 good",)))
     files.append(write_raster(folder / "loss_min.tif", result.min_loss_db, t, crs, nodata=np.nan,

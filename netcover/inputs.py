@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from pyproj import CRS
 
+    from .tiling.grid import DemSource
+
 POINTS_GRID_M = 100.0
 T = TypeVar("T")
 
@@ -86,7 +88,7 @@ def check_inputs(scenario: Scenario) -> tuple[Inputs | None, list[Problem]]:
         problems.append(Problem(label, "no sites given; set inputs.sites to the site inventory "
                                 "(CSV with lon/lat, one row per cell)", field="inputs.sites"))
     else:
-        found["cells"] = _guard(files.sites, problems, lambda: _read_cells(scenario, terrain))
+        found["cells"] = _guard(files.sites, problems, lambda: read_cells(scenario, terrain))
 
     if files.units is not None:
         found["units"] = _guard(files.units, problems, lambda: _read_units(scenario, crs))
@@ -126,7 +128,9 @@ def _layer_reader(
     return lambda: layers.read_layer(path, spec, crs)
 
 
-def _read_cells(scenario: Scenario, terrain: Terrain) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+def read_cells(scenario: Scenario, terrain: Terrain | DemSource
+               ) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """The scenario's cells in the working CRS (``x``/``y`` columns), each site inside the grid."""
     path = scenario.inputs.sites
     assert path is not None
     cells, problems = read_sites(path, max_height_m=scenario.validation.max_site_height_m)

@@ -21,7 +21,7 @@ from .io import staged_output, write_text
 from .links.step import run_links
 from .losscache import LossCache, default_cache_dir
 from .monitor.step import run_monitoring
-from .parallel import usable_cores
+from .parallel import DaskExecutor, Executor, InProcess, local_pool
 from .report import build_outputs
 from .results import RunFolder
 from .siting import evaluate_proposals, run_siting
@@ -47,7 +47,8 @@ def default_out_dir(scenario: Scenario) -> Path:
 
 
 def run(scenario: Scenario, out_dir: str | Path | None = None, *,
-        report: Reporter | None = None, progress: Progress | None = None) -> RunResult:
+        report: Reporter | None = None, progress: Progress | None = None,
+        executor: Executor | None = None) -> RunResult:
     """Run the scenario and write its results.
 
     Parameters
@@ -60,6 +61,10 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
         Receives progress lines.
     progress : callable, optional
         ``progress(items, label)`` wrapping long loops (e.g. a progress bar).
+    executor : Executor, optional
+        Where per-site losses and candidate coverage are computed (see
+        :func:`~netcover.coverage.compute_coverage`). None: losses in this process, candidate
+        coverage on a process pool of the usable cores (:func:`~netcover.parallel.local_pool`).
 
     Returns
     -------
@@ -75,7 +80,7 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
     result = RunResult(out_dir=out, summary=summarize(inputs))
     with staged_output(out) as stage:
         staged = write_summary(result.summary, stage)
-        staged += _run_steps(inputs, stage, out, say, progress)
+        staged += _run_steps(inputs, stage, out, say, progress, executor)
         say("Maps, report and exports")
         staged += build_outputs(RunFolder.open(stage), stage, map_builder=interactive_maps)
     result.files = [out / p.relative_to(stage) for p in staged]
@@ -84,8 +89,12 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
 
 
 def run_step(step: str, scenario: Scenario, out_dir: str | Path | None = None, *,
-             report: Reporter | None = None, progress: Progress | None = None) -> RunResult:
-    """One step ("coverage" or "links") with its input checks, into ``out_dir/<step>``."""
+             report: Reporter | None = None, progress: Progress | None = None,
+             executor: Executor | None = None) -> RunResult:
+    """One step ("coverage" or "links") with its input checks, into ``out_dir/<step>``.
+
+    ``executor``: where the coverage step's per-site losses are computed (None: here).
+    """
     say = report or (lambda _line: None)
     out = Path(out_dir) if out_dir is not None else default_out_dir(scenario)
     inputs = load_inputs(scenario)
@@ -93,7 +102,8 @@ def run_step(step: str, scenario: Scenario, out_dir: str | Path | None = None, *
         say(str(w))
     with staged_output(out) as stage:
         if step == "coverage":
-            staged, _result = run_coverage(inputs, stage / "coverage", say, progress)
+            staged, _result = run_coverage(inputs, stage / "coverage", say, progress,
+                                           executor=executor)
         else:
             staged = run_links(inputs, stage / "links", say)
     return RunResult(out_dir=out, files=[out / p.relative_to(stage) for p in staged])
@@ -123,23 +133,25 @@ def interactive_maps(run: RunFolder, out_dir: Path) -> list[Path]:
 
 
 def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
-               progress: Progress | None = None) -> list[Path]:
+               progress: Progress | None = None, executor: Executor | None = None) -> list[Path]:
     """The modelling steps after input checks; each returns the files it wrote under ``stage``."""
     files: list[Path] = []
     if inputs.cells is None:
         return run_links(inputs, stage / "links", say)
-    written, coverage = run_coverage(inputs, stage / "coverage", say, progress)
+    written, coverage = run_coverage(inputs, stage / "coverage", say, progress,
+                                     executor=executor)
     files += written
     gaps = None
     if inputs.population is not None:
         siting = inputs.scenario.siting
+        pool = executor or local_pool()
         files += run_siting(inputs, coverage, siting, stage / "siting", say, progress,
-                            workers=usable_cores())
+                            executor=pool)
         gaps = pd.read_csv(stage / "siting" / "gaps.csv", encoding="utf-8-sig",
                            dtype={"commune_code": str})
         if inputs.scenario.inputs.proposals is not None:
             files += evaluate_proposals(inputs, coverage, siting, inputs.scenario.inputs.proposals,
-                                        stage / "proposals", say, workers=usable_cores())
+                                        stage / "proposals", say, executor=pool)
     else:
         say("Gaps and site plan: skipped (the scenario has no population)")
     files += run_links(inputs, stage / "links", say)
@@ -147,13 +159,19 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
     return files
 
 
-def run_coverage(inputs: Inputs, folder: Path, say: Reporter,
-                 progress: Progress | None = None) -> tuple[list[Path], CoverageResult]:
+def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress | None = None,
+                 *, executor: Executor | None = None) -> tuple[list[Path], CoverageResult]:
     """Coverage step: compute, tabulate, write; prints the per-unit table."""
     cov = inputs.scenario.coverage
     cache = LossCache(cov.cache_dir or default_cache_dir())
-    say(f"Coverage: model {cov.model}, radius {cov.radius_km:g} km, loss cache {cache.folder}")
-    result = compute_coverage(inputs, cache=cache, progress=progress)
+    executor = executor or InProcess()
+    where = f", losses on {executor.describe()}" if executor.workers > 1 else ""
+    say(f"Coverage: model {cov.model}, radius {cov.radius_km:g} km, loss cache {cache.folder}{where}")
+    if isinstance(executor, DaskExecutor) and executor.address is not None and cov.cache_dir is None:
+        say(f"warning: the loss cache {cache.folder} is the default folder: workers on other "
+            "machines write their losses to their own disks and this machine computes them again; "
+            "set [coverage] cache_dir to a folder they all mount at the same path")
+    result = compute_coverage(inputs, cache=cache, progress=progress, executor=executor)
     say(f"Coverage: {result.jobs} loss rasters ({result.cache_misses} computed), "
         f"{result.groups} operator/technology layers ({result.groups_reused} unchanged, from the cache)")
     for note in result.notes:

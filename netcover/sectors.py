@@ -53,12 +53,22 @@ class SectorLevels:
         self._sectors: dict[tuple[str, ...], tuple[np.ndarray, float]] = {}
         self._geometry: tuple[tuple[float, ...], tuple[np.ndarray, np.ndarray]] | None = None
 
+    def on(self, terrain: Terrain) -> SectorLevels:
+        """The same settings, patterns and gain tables on another terrain (the next tile)."""
+        other = SectorLevels(terrain, self.cov, self.rx, calibration=self.calibration)
+        other._patterns, other._sectors = self._patterns, self._sectors
+        return other
+
     def levels(self, x: float, y: float, height_m: float, loss: CachedLoss,
-               sectors: Sequence[pd.Series]) -> list[np.ndarray]:
-        """Level (dBm, float32, NaN where the loss is NaN) of each sector on the loss window."""
+               sectors: Sequence[pd.Series], *, ground_m: float | None = None) -> list[np.ndarray]:
+        """Level (dBm, float32, NaN where the loss is NaN) of each sector on the loss window.
+
+        ``ground_m`` is the ground height at the mast; None samples it from the terrain (give it
+        when the terrain is a tile that need not hold the mast).
+        """
         key = (x, y, height_m, loss.row_off, loss.col_off, *loss.loss_db.shape)
         if self._geometry is None or self._geometry[0] != key:
-            self._geometry = (key, self._directions(x, y, height_m, loss))
+            self._geometry = (key, self._directions(x, y, height_m, loss, ground_m))
         bearing, elev_idx = self._geometry[1]
         out = []
         for row in sectors:
@@ -85,13 +95,14 @@ class SectorLevels:
         """Horizontal distance from the mast to every cell of the window (km)."""
         t = self.terrain
         rows, cols = loss.loss_db.shape
-        left, top = t.origin_xy
-        cx = left + (loss.col_off + np.arange(cols) + 0.5) * t.cell_size - x
-        cy = top - (loss.row_off + np.arange(rows) + 0.5) * t.cell_size - y
+        left, top = t.index_origin
+        r0, c0 = t.offset[0] + loss.row_off, t.offset[1] + loss.col_off
+        cx = left + (c0 + np.arange(cols) + 0.5) * t.cell_size - x
+        cy = top - (r0 + np.arange(rows) + 0.5) * t.cell_size - y
         return np.hypot(cx[None, :], cy[:, None]) / 1000.0
 
-    def _directions(self, x: float, y: float, height_m: float,
-                    loss: CachedLoss) -> tuple[np.ndarray, np.ndarray]:
+    def _directions(self, x: float, y: float, height_m: float, loss: CachedLoss,
+                    ground_m: float | None) -> tuple[np.ndarray, np.ndarray]:
         """Bearing and gain-table row of every cell of the window (cached like losses)."""
         t = self.terrain
         rows, cols = loss.loss_db.shape
@@ -103,10 +114,12 @@ class SectorLevels:
         if found is not None:
             return found[0][0], found[0][1]
         ground = np.ascontiguousarray(t.heights[r0:r0 + rows, c0:c0 + cols])
-        left, top = t.origin_xy
-        site_row = (top - y) / t.cell_size - 0.5 - r0
-        site_col = (x - left) / t.cell_size - 0.5 - c0
-        site_amsl = float(t.sample(np.array([x]), np.array([y]))[0]) + height_m
+        grid_row, grid_col = t.grid_position(np.array([x]), np.array([y]))
+        site_row = float(grid_row[0]) - (t.offset[0] + r0)
+        site_col = float(grid_col[0]) - (t.offset[1] + c0)
+        if ground_m is None:
+            ground_m = float(t.sample(np.array([x]), np.array([y]))[0])
+        site_amsl = ground_m + height_m
         ae_m = effective_earth_radius_km(self.cov.delta_n) * 1000.0
         bearing, elev_row = mast_geometry(ground, site_row, site_col, site_amsl,
                                           self.cov.rx_height_m, t.cell_size, ae_m)

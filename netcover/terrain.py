@@ -36,6 +36,10 @@ class Terrain:
         File the DEM was read from.
     filled_cells : int
         How many nodata cells of the source were filled.
+    grid_origin, offset : (float, float) or None, (int, int)
+        For a window of a larger grid (a tile of a large area): that grid's origin and the window's
+        (row, col) in it. Fractional positions (:meth:`fractional_index`) are measured in that grid
+        and then shifted, so a window gives the same positions, bit for bit, as the whole grid.
     """
 
     heights: np.ndarray
@@ -43,6 +47,8 @@ class Terrain:
     crs: CRS
     source: Path | None = None
     filled_cells: int = 0
+    grid_origin: tuple[float, float] | None = None
+    offset: tuple[int, int] = (0, 0)
 
     @property
     def cell_size(self) -> float:
@@ -53,6 +59,27 @@ class Terrain:
     def origin_xy(self) -> tuple[float, float]:
         """(x of the left edge, y of the top edge)."""
         return float(self.transform.c), float(self.transform.f)
+
+    @property
+    def index_origin(self) -> tuple[float, float]:
+        """Origin of the grid that fractional positions are measured in (see ``grid_origin``)."""
+        return self.grid_origin if self.grid_origin is not None else self.origin_xy
+
+    def grid_position(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, col) of points in the grid of ``index_origin``, cell centres at integers.
+
+        Subtract a whole offset from these in one step (as :meth:`fractional_index` does) to get
+        positions that do not depend on which window of the grid is in memory.
+        """
+        left, top = self.index_origin
+        row = (top - np.asarray(y, float)) / self.cell_size - 0.5
+        col = (np.asarray(x, float) - left) / self.cell_size - 0.5
+        return row, col
+
+    def fractional_index(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, col) of points in this array, cell centres at integers."""
+        row, col = self.grid_position(x, y)
+        return row - self.offset[0], col - self.offset[1]
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -78,9 +105,7 @@ class Terrain:
         from scipy.ndimage import map_coordinates
 
         x, y = np.atleast_1d(np.asarray(x, float)), np.atleast_1d(np.asarray(y, float))
-        left, top = self.origin_xy
-        col = (x - left) / self.cell_size - 0.5
-        row = (top - y) / self.cell_size - 0.5
+        row, col = self.fractional_index(x, y)
         out = map_coordinates(self.heights, [row, col], order=1, mode="nearest")
         return np.where(self.contains(x, y), out, np.nan)
 
@@ -193,18 +218,33 @@ def _is_square_north_up(t: Affine) -> bool:
     return bool(t.b == 0 and t.d == 0 and t.a > 0 and np.isclose(t.a, -t.e))
 
 
+def working_grid(src_transform: Affine, src_crs: CRS, width: int, height: int,
+                 target: CRS) -> tuple[Affine, tuple[int, int], bool]:
+    """The working grid of a DEM: (transform, (rows, cols), whether it must be warped).
+
+    The DEM's own grid when it is already in ``target`` with square north-up cells; otherwise the
+    grid GDAL suggests in ``target`` at about the source resolution (in metres, rounded to 1 m).
+    """
+    from rasterio.warp import calculate_default_transform
+
+    if target == src_crs and _is_square_north_up(src_transform):
+        return src_transform, (height, width), False
+    left, top = src_transform.c, src_transform.f
+    right, bottom = left + src_transform.a * width, top + src_transform.e * height
+    res = _resolution_m(src_transform, src_crs, (left + right) / 2, (top + bottom) / 2)
+    dst_transform, w, h = calculate_default_transform(
+        src_crs, target, width, height, left, bottom, right, top, resolution=res)
+    return dst_transform, (int(h), int(w)), True
+
+
 def _warp(
     heights: np.ndarray, transform: Affine, src_crs: CRS, dst_crs: CRS
 ) -> tuple[np.ndarray, Affine]:
-    """Warp to ``dst_crs`` at about the source resolution (bilinear), edges filled."""
-    from rasterio.warp import Resampling, calculate_default_transform, reproject
+    """Warp to ``dst_crs`` on :func:`working_grid` (bilinear), edges filled."""
+    from rasterio.warp import Resampling, reproject
 
     rows, cols = heights.shape
-    left, top = transform.c, transform.f
-    right, bottom = left + transform.a * cols, top + transform.e * rows
-    res = _resolution_m(transform, src_crs, (left + right) / 2, (top + bottom) / 2)
-    dst_transform, width, height = calculate_default_transform(
-        src_crs, dst_crs, cols, rows, left, bottom, right, top, resolution=res)
+    dst_transform, (height, width), _ = working_grid(transform, src_crs, cols, rows, dst_crs)
     out = np.full((height, width), np.nan, dtype="float32")
     reproject(heights, out, src_transform=transform, src_crs=src_crs, dst_transform=dst_transform,
               dst_crs=dst_crs, resampling=Resampling.bilinear, src_nodata=np.nan,

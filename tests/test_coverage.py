@@ -14,6 +14,7 @@ from netcover.config import load_scenario
 from netcover.coverage import compute_coverage, loss_jobs
 from netcover.inputs import load_inputs
 from netcover.losscache import LossCache
+from netcover.parallel import ProcessPool
 
 from .conftest import CELL, N, site_rows, write_sites
 
@@ -181,7 +182,7 @@ def test_calibration_shifts_levels_by_its_correction(mini_scenario: Path) -> Non
 def test_losses_in_worker_processes_give_the_same_result(mini_scenario: Path, tmp_path: Path) -> None:
     inputs = load_inputs(load_scenario(mini_scenario))
     alone = compute_coverage(inputs, cache=LossCache(tmp_path / "a"))
-    pooled = compute_coverage(inputs, cache=LossCache(tmp_path / "b"), workers=2)
+    pooled = compute_coverage(inputs, cache=LossCache(tmp_path / "b"), executor=ProcessPool(2))
     assert pooled.cache_misses == 0  # the workers filled the cache before the main pass
     np.testing.assert_array_equal(alone.technologies["4G"].level_dbm,
                                   pooled.technologies["4G"].level_dbm)

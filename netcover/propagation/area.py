@@ -84,11 +84,17 @@ class SiteLoss:
 
 
 def _fractional_index(origin_xy: tuple[float, float], cell_size_m: float,
-                      xy: tuple[float, float]) -> tuple[float, float]:
-    """(row, col) of a point as fractional cell index, cell centres at integers."""
+                      xy: tuple[float, float], offset: tuple[int, int] = (0, 0)
+                      ) -> tuple[float, float]:
+    """(row, col) of a point as fractional cell index, cell centres at integers.
+
+    ``origin_xy`` is the origin of the grid the indices are measured in; ``offset`` the (row, col)
+    of the array's first cell in that grid. Subtracting the whole offset last is exact, so a window
+    of a grid gives its points the very positions the whole grid gives them.
+    """
     col = (xy[0] - origin_xy[0]) / cell_size_m - 0.5
     row = (origin_xy[1] - xy[1]) / cell_size_m - 0.5
-    return row, col
+    return row - offset[0], col - offset[1]
 
 
 def _require_inside(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
@@ -231,12 +237,19 @@ class Disc:
 
     @classmethod
     def around(cls, dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
-               site_xy: tuple[float, float], radius_m: float) -> Disc:
-        """Check the DEM and the site (:class:`ModelError` otherwise) and set up the disc."""
+               site_xy: tuple[float, float], radius_m: float, *,
+               grid_offset: tuple[int, int] = (0, 0)) -> Disc:
+        """Check the DEM and the site (:class:`ModelError` otherwise) and set up the disc.
+
+        With ``grid_offset``, ``dem`` is the window at that (row, col) of a grid whose origin is
+        ``origin_xy`` (offsets of the disc are then relative to the window).
+        """
         _validate_dem(dem, cell_size_m)
-        _require_inside(dem, origin_xy, cell_size_m, site_xy, "site")
+        window_origin = (origin_xy[0] + grid_offset[1] * cell_size_m,
+                         origin_xy[1] - grid_offset[0] * cell_size_m)
+        _require_inside(dem, window_origin, cell_size_m, site_xy, "site")
         nr, nc = dem.shape
-        row0, col0 = _fractional_index(origin_xy, cell_size_m, site_xy)
+        row0, col0 = _fractional_index(origin_xy, cell_size_m, site_xy, grid_offset)
         radius_cells = radius_m / cell_size_m
         r_start = max(math.ceil(row0 - radius_cells), 0)
         r_stop = min(math.floor(row0 + radius_cells), nr - 1) + 1
@@ -267,7 +280,8 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
                    site_xy: tuple[float, float], tx_height_m: float, rx_height_m: float,
                    f_mhz: float, radius_m: float = 15_000.0, *, model: Model = "p1812",
                    delta_n: float = 45.0, pol: Polarisation = "vertical",
-                   hata_environment: HataEnvironment = "rural") -> SiteLoss:
+                   hata_environment: HataEnvironment = "rural",
+                   grid_offset: tuple[int, int] = (0, 0)) -> SiteLoss:
     """Basic transmission loss (dB) from one site to every DEM cell within ``radius_m``.
 
     Parameters
@@ -295,6 +309,9 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         Polarisation (P.1812 spherical-earth diffraction).
     hata_environment : {"urban", "suburban", "rural"}
         Environment class of the Hata model.
+    grid_offset : (int, int)
+        (row, col) of ``dem`` in the grid whose origin is ``origin_xy``, when ``dem`` is a window
+        of a larger grid (a tile): positions are then the same, bit for bit, as on the whole grid.
 
     Returns
     -------
@@ -308,7 +325,7 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         outside the DEM (the message gives the coordinates and the DEM bounds).
     """
     _validate_options(model, pol, hata_environment, f_mhz, tx_height_m, rx_height_m, radius_m)
-    disc = Disc.around(dem, origin_xy, cell_size_m, site_xy, radius_m)
+    disc = Disc.around(dem, origin_xy, cell_size_m, site_xy, radius_m, grid_offset=grid_offset)
     ae_km = effective_earth_radius_km(delta_n)
     site_amsl = bilinear_height(disc.grid, disc.row0, disc.col0) + tx_height_m
     ground, flat, shape = disc.ground, disc.flat, disc.shape

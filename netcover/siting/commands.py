@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from netcover.clitools import echo_err, handle_errors, progress_bar
+from netcover.clitools import echo_err, execution_options, handle_errors, named_executor, progress_bar
 
 from .settings import OBJECTIVES, SOLVERS, SitingSettings
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from netcover.config import Scenario
     from netcover.coverage import CoverageResult
     from netcover.inputs import Inputs
+    from netcover.parallel import Executor
 
 def scenario_settings(scenario: Scenario) -> SitingSettings:
     """The scenario's ``[siting]`` settings, or the defaults while the scenario has none."""
@@ -27,7 +28,7 @@ def scenario_settings(scenario: Scenario) -> SitingSettings:
     return found if isinstance(found, SitingSettings) else SitingSettings()
 
 
-def _coverage(scenario: Scenario) -> tuple[Inputs, CoverageResult]:
+def _coverage(scenario: Scenario, executor: Executor | None) -> tuple[Inputs, CoverageResult]:
     """Inputs and existing coverage (through the loss cache), warnings printed."""
     from netcover.coverage import compute_coverage
     from netcover.inputs import load_inputs
@@ -37,7 +38,7 @@ def _coverage(scenario: Scenario) -> tuple[Inputs, CoverageResult]:
     for w in inputs.warnings:
         echo_err(str(w))
     cache = LossCache(scenario.coverage.cache_dir or default_cache_dir())
-    return inputs, compute_coverage(inputs, cache=cache, progress=progress_bar)
+    return inputs, compute_coverage(inputs, cache=cache, progress=progress_bar, executor=executor)
 
 
 @click.command("plan-sites")
@@ -53,12 +54,14 @@ def _coverage(scenario: Scenario) -> tuple[Inputs, CoverageResult]:
 @click.option("--solver", type=click.Choice(SOLVERS), help="greedy (+1-swap) or exact (MILP).")
 @click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0, min_open=True),
               help="Seconds the exact solver may use.")
+@execution_options
 @handle_errors
-def plan_sites(scenario: Path, out_dir: Path | None, **overrides: Any) -> None:
+def plan_sites(scenario: Path, out_dir: Path | None, scheduler: str | None, workers: int | None,
+               **overrides: Any) -> None:
     """Uncovered people, gap areas and a ranked plan of new sites for SCENARIO."""
     from netcover.config import load_scenario
     from netcover.io import staged_output
-    from netcover.parallel import usable_cores
+    from netcover.parallel import local_pool
     from netcover.pipeline import default_out_dir
 
     from . import run_siting
@@ -66,11 +69,12 @@ def plan_sites(scenario: Path, out_dir: Path | None, **overrides: Any) -> None:
     sc = load_scenario(scenario)
     given = {k: v for k, v in overrides.items() if v is not None}
     settings = dataclasses.replace(scenario_settings(sc), **given)
-    inputs, coverage = _coverage(sc)
     out = out_dir or default_out_dir(sc)
-    with staged_output(out) as stage:
-        run_siting(inputs, coverage, settings, stage / "siting", echo_err, progress_bar,
-                   workers=usable_cores())
+    with named_executor(sc.execution, scheduler, workers) as named:
+        inputs, coverage = _coverage(sc, named)
+        with staged_output(out) as stage:
+            run_siting(inputs, coverage, settings, stage / "siting", echo_err, progress_bar,
+                       executor=named or local_pool())
     click.echo(f"Results in {out / 'siting'}")
 
 
@@ -81,12 +85,14 @@ def plan_sites(scenario: Path, out_dir: Path | None, **overrides: Any) -> None:
               help="Output folder (default: reports/<scenario slug>); results go to its proposals/.")
 @click.option("--radius", "radius_m", type=click.FloatRange(min=0, min_open=True),
               help="Search radius (m) for a better place around each proposal.")
+@execution_options
 @handle_errors
-def evaluate(scenario: Path, proposals: Path, out_dir: Path | None, radius_m: float | None) -> None:
+def evaluate(scenario: Path, proposals: Path, out_dir: Path | None, radius_m: float | None,
+             scheduler: str | None, workers: int | None) -> None:
     """Score the site PROPOSALS (CSV or point layer) against SCENARIO's network."""
     from netcover.config import load_scenario
     from netcover.io import staged_output
-    from netcover.parallel import usable_cores
+    from netcover.parallel import local_pool
     from netcover.pipeline import default_out_dir
 
     from . import evaluate_proposals
@@ -95,9 +101,10 @@ def evaluate(scenario: Path, proposals: Path, out_dir: Path | None, radius_m: fl
     settings = scenario_settings(sc)
     if radius_m is not None:
         settings = dataclasses.replace(settings, proposal_search_radius_m=radius_m)
-    inputs, coverage = _coverage(sc)
     out = out_dir or default_out_dir(sc)
-    with staged_output(out) as stage:
-        evaluate_proposals(inputs, coverage, settings, proposals, stage / "proposals", echo_err,
-                           workers=usable_cores())
+    with named_executor(sc.execution, scheduler, workers) as named:
+        inputs, coverage = _coverage(sc, named)
+        with staged_output(out) as stage:
+            evaluate_proposals(inputs, coverage, settings, proposals, stage / "proposals",
+                               echo_err, executor=named or local_pool())
     click.echo(f"Results in {out / 'proposals'}")

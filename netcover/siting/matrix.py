@@ -14,6 +14,7 @@ import dataclasses
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ from netcover.config import CoverageSettings, Scenario
 from netcover.coverage import Progress
 from netcover.errors import InputError
 from netcover.losscache import CachedLoss
-from netcover.parallel import map_in_processes, worker_state
+from netcover.parallel import Executor
 from netcover.propagation.area import site_loss_grid
 from netcover.sectors import SectorLevels
 from netcover.terrain import Terrain
@@ -171,22 +172,24 @@ class DemandLookup:
 
 def coverage_matrix(screen: Screening, lookup: DemandLookup, x: np.ndarray, y: np.ndarray,
                     height_m: np.ndarray, sectors: Sequence[Sequence[pd.Series]],
-                    progress: Progress | None = None, *, workers: int = 1) -> sp.csc_array:
+                    progress: Progress | None = None, *,
+                    executor: Executor | None = None) -> sp.csc_array:
     """Boolean (n_demand, n_candidates) matrix: candidate j covers demand row i.
 
     ``sectors[j]`` are candidate j's sector rows (e.g. ``[plan_sectors(settings)] * n``).
-    With ``workers`` > 1 and at least :data:`PARALLEL_MIN` candidates, that many *spawned* worker
-    processes share the candidates (the engine's kernels are mostly single-threaded; fork is unsafe
-    once numba's OpenMP threads run). Spawning re-imports the ``__main__`` module, so a script
-    calling this with ``workers`` > 1 needs the ``if __name__ == "__main__":`` guard.
+    With an ``executor`` of more than one worker and at least :data:`PARALLEL_MIN` candidates,
+    its workers share the candidates (the screening grid and the demand lookup travel once per
+    worker); otherwise, or with None, they are computed here. A script using a process pool or a
+    local Dask cluster needs the ``if __name__ == "__main__":`` guard (spawned workers re-import
+    ``__main__``).
     """
     wrap = progress or (lambda items, _label: items)
     n = len(x)
     jobs = [(float(x[j]), float(y[j]), float(height_m[j]), list(sectors[j])) for j in range(n)]
-    if workers <= 1 or n < PARALLEL_MIN:
+    if executor is None or executor.workers <= 1 or n < PARALLEL_MIN:
         cols = [lookup.rows_of(footprint(screen, *job)) for job in wrap(jobs, "Candidate coverage")]
     else:
-        cols = _parallel_columns(screen, lookup, jobs, workers, wrap)
+        cols = _parallel_columns(screen, lookup, jobs, executor, wrap)
     lengths = np.array([len(c) for c in cols], dtype=np.int64)
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     indices = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
@@ -194,24 +197,24 @@ def coverage_matrix(screen: Screening, lookup: DemandLookup, x: np.ndarray, y: n
     return sp.csc_array((data, indices, indptr), shape=(lookup.n_demand, n))
 
 
-#: Fewest candidates for which :func:`coverage_matrix` starts worker processes by default.
+#: Fewest candidates for which :func:`coverage_matrix` farms the columns out to the executor.
 PARALLEL_MIN = 200
 
+#: One candidate: x, y, mast height and its sector rows.
+CandidateJob = tuple[float, float, float, list[pd.Series]]
 
-def _init_worker(screen: Screening, lookup: DemandLookup) -> dict[str, object]:
+
+def _init_worker(screen: Screening, lookup: DemandLookup) -> dict[str, Any]:
     return {"screen": screen, "lookup": lookup}
 
 
-def _worker_columns(job: tuple[float, float, float, list[pd.Series]]) -> np.ndarray:
-    state = worker_state()
+def _worker_columns(state: dict[str, Any], job: CandidateJob) -> np.ndarray:
     screen, lookup = state["screen"], state["lookup"]
-    assert isinstance(screen, Screening) and isinstance(lookup, DemandLookup)
     return lookup.rows_of(footprint(screen, *job))
 
 
-def _parallel_columns(screen: Screening, lookup: DemandLookup,
-                      jobs: list[tuple[float, float, float, list[pd.Series]]], workers: int,
-                      wrap: Progress) -> list[np.ndarray]:
-    """Columns computed by ``workers`` spawned processes."""
-    return map_in_processes(_worker_columns, jobs, workers=workers, initializer=_init_worker,
-                            initargs=(screen, lookup), progress=wrap, label="Candidate coverage")
+def _parallel_columns(screen: Screening, lookup: DemandLookup, jobs: list[CandidateJob],
+                      executor: Executor, wrap: Progress) -> list[np.ndarray]:
+    """Columns computed by the executor's workers."""
+    return executor.map(_worker_columns, jobs, setup=_init_worker, setup_args=(screen, lookup),
+                        progress=wrap, label="Candidate coverage")

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from netcover.coverage import CoverageResult, Progress
     from netcover.inputs import Inputs
+    from netcover.parallel import Executor
 
 
 @dataclass
@@ -61,12 +62,12 @@ class SitePlan:
 
 def prepare(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings, *,
             progress: Progress | None = None, with_matrix: bool = True,
-            workers: int = 1) -> SitingProblem:
+            executor: Executor | None = None) -> SitingProblem:
     """Demand, gaps, candidates and the coverage matrix (see the package docstring).
 
     ``with_matrix=False`` skips the candidates and their coverage (none are kept): proposal scoring
-    needs only the demand, the gaps and the screening grid. ``workers``: processes computing the
-    matrix (see :func:`~netcover.siting.matrix.coverage_matrix`).
+    needs only the demand, the gaps and the screening grid. ``executor``: where the matrix's
+    columns are computed (None: here; see :func:`~netcover.siting.matrix.coverage_matrix`).
     """
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -87,7 +88,7 @@ def prepare(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings, 
     chosen = cands if with_matrix else cands.iloc[:0]
     a = coverage_matrix(screen, lookup, chosen["x"].to_numpy(), chosen["y"].to_numpy(),
                         chosen["height_m"].to_numpy(), [sectors] * len(chosen), progress,
-                        workers=workers)
+                        executor=executor)
     seconds["matrix"] = time.perf_counter() - t0
     return SitingProblem(inputs, coverage, settings, demand, labels, gap_layer, ctx, chosen,
                          screen, lookup, a, seconds)

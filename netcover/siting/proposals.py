@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from pyproj import CRS
 
+    from netcover.parallel import Executor
+
     from .settings import SitingSettings
 
 #: Optional per-sector fields of a proposal, overriding the plan's antenna.
@@ -133,15 +135,15 @@ class _People:
 
 
 def score_proposals(problem: SitingProblem, proposals: list[Proposal], *,
-                    workers: int = 1) -> ProposalScores:
+                    executor: Executor | None = None) -> ProposalScores:
     """Score proposals (see the module docstring).
 
-    ``workers``: processes computing the places tried around the proposals (see
+    ``executor``: where the places tried around the proposals are evaluated (None: here; see
     :func:`~netcover.siting.matrix.coverage_matrix`).
     """
     d = problem.demand
     everyone = _People(problem)
-    nearby = _gains_nearby(problem, proposals, workers)
+    nearby = _gains_nearby(problem, proposals, executor)
     rows_per, records, better = [], [], []
     for prop, (xs, ys, rise, gains) in zip(proposals, nearby, strict=True):
         fp = _footprint(problem, prop, prop.x, prop.y)
@@ -184,7 +186,7 @@ def _footprint(problem: SitingProblem, prop: Proposal, x: float, y: float) -> Fo
 
 
 def _gains_nearby(problem: SitingProblem, proposals: list[Proposal],
-                  workers: int) -> list[tuple[np.ndarray, ...]]:
+                  executor: Executor | None) -> list[tuple[np.ndarray, ...]]:
     """Places around each proposal and the new people the proposal's mast would reach there."""
     s = problem.settings
     places = [places_around(problem.context, p.x, p.y, s.proposal_search_radius_m,
@@ -194,7 +196,8 @@ def _gains_nearby(problem: SitingProblem, proposals: list[Proposal],
     y = np.concatenate([ys for _, ys, _ in places]) if places else np.zeros(0)
     height = np.repeat([p.height_m for p in proposals], sizes)
     sectors = [p.sectors for p, n in zip(proposals, sizes, strict=True) for _ in range(n)]
-    a = coverage_matrix(problem.screen, problem.lookup, x, y, height, sectors, workers=workers)
+    a = coverage_matrix(problem.screen, problem.lookup, x, y, height, sectors,
+                        executor=executor)
     gains = a.T @ problem.demand.people if a.shape[1] else np.zeros(0)
     bounds = np.concatenate([[0], np.cumsum(sizes)])
     return [(xs, ys, rise, gains[bounds[i]:bounds[i + 1]])

@@ -14,22 +14,24 @@ from .settings import SitingSettings
 if TYPE_CHECKING:
     from netcover.coverage import CoverageResult, Progress
     from netcover.inputs import Inputs
+    from netcover.parallel import Executor
 
 
 def run_siting(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings, folder: Path,
                say: Callable[[str], None], progress: Progress | None = None, *,
-               workers: int = 1) -> list[Path]:
+               executor: Executor | None = None) -> list[Path]:
     """Gaps, candidates and the site plan of a scenario, written into ``folder``.
 
-    ``workers`` > 1 computes the candidates' coverage in that many spawned processes (the calling
-    script needs the ``if __name__ == "__main__":`` guard; the ``netcover`` command has it).
+    ``executor``: where the candidates' coverage is computed (None: here; a process pool or a
+    local Dask cluster needs the ``if __name__ == "__main__":`` guard in the calling script; the
+    ``netcover`` command has it).
 
     Returns
     -------
     list of Path
         The files written.
     """
-    problem = prepare(inputs, coverage, settings, progress=progress, workers=workers)
+    problem = prepare(inputs, coverage, settings, progress=progress, executor=executor)
     d = problem.demand
     say(f"Gaps: {d.people.sum():,.0f} people below the {settings.usable_class} class "
         f"in {len(problem.gaps):,} gap areas")
@@ -44,11 +46,11 @@ def run_siting(inputs: Inputs, coverage: CoverageResult, settings: SitingSetting
 
 def evaluate_proposals(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings,
                        proposals_path: Path, folder: Path, say: Callable[[str], None], *,
-                       workers: int = 1) -> list[Path]:
+                       executor: Executor | None = None) -> list[Path]:
     """Score the proposals in ``proposals_path`` and write the scores into ``folder``.
 
-    ``workers`` > 1 evaluates the places tried around the proposals in that many spawned
-    processes (see :func:`run_siting`).
+    ``executor``: where the places tried around the proposals are evaluated (see
+    :func:`run_siting`).
 
     Returns
     -------
@@ -57,7 +59,7 @@ def evaluate_proposals(inputs: Inputs, coverage: CoverageResult, settings: Sitin
     """
     proposals = read_proposals(proposals_path, settings, inputs.crs)
     problem = prepare(inputs, coverage, settings, with_matrix=False)
-    scores = score_proposals(problem, proposals, workers=workers)
+    scores = score_proposals(problem, proposals, executor=executor)
     for rec in scores.table.itertuples(index=False):
         say(f"{rec.proposal_id} ({rec.operator}): {rec.new_people:,.0f} new people, "
             f"{rec.overlap_share:.0%} of its footprint already covered; {rec.advice}")
