@@ -95,6 +95,40 @@ def require_file(path: str | Path, what: str) -> Path:
     return p
 
 
+#: How to give a raster a CRS, by what it is (the end of a missing-CRS message).
+_CRS_FIX = {
+    "DEM": "gdal_edit.py -a_srs EPSG:xxxx, or QGIS: Raster > Projections > Assign Projection",
+    "population raster": "WorldPop is EPSG:4326",
+}
+#: What an unreadable raster probably should have been.
+_READ_HINT = {"DEM": "; is it a GeoTIFF or an SRTM .hgt file?"}
+
+
+@contextlib.contextmanager
+def open_raster(path: str | Path, what: str) -> Iterator[Any]:
+    """Open a raster input that must have a CRS (``what``: "DEM", "population raster").
+
+    Raises
+    ------
+    DataFileError
+        The file is missing or GDAL cannot read it (also while the caller reads it).
+    CRSError
+        The raster has no CRS (the message says how to assign one).
+    """
+    import rasterio
+
+    p = require_file(path, what.removesuffix(" raster"))
+    try:
+        with rasterio.open(p) as src:
+            if src.crs is None:
+                msg = f"{p}: the {what} has no CRS; assign one ({_CRS_FIX.get(what, 'in QGIS')})"
+                raise CRSError(msg)
+            yield src
+    except rasterio.errors.RasterioIOError as exc:
+        msg = f"{p}: cannot read the {what} ({exc}){_READ_HINT.get(what, '')}"
+        raise DataFileError(msg) from exc
+
+
 def read_vector(path: str | Path, what: str, *, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a vector layer GDAL understands, with errors that name the file.
 

@@ -15,8 +15,8 @@ import numpy as np
 from affine import Affine
 from pyproj import CRS
 
-from .errors import CRSError, DataFileError, Problem
-from .io import require_file
+from .errors import Problem
+from .io import open_raster
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -60,20 +60,12 @@ def read_population_raster(path: str | Path, crs: CRS) -> tuple[PopulationGrid, 
 
     Negative and nodata cells count as 0 (WorldPop uses a large negative nodata).
     """
-    import rasterio
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-    p = require_file(path, "population")
-    try:
-        with rasterio.open(p) as src:
-            if src.crs is None:
-                msg = f"{p}: the population raster has no CRS; assign one (WorldPop is EPSG:4326)"
-                raise CRSError(msg)
-            data = src.read(1, masked=True).astype("float64").filled(0.0)
-            src_crs, transform, bounds = CRS.from_user_input(src.crs), src.transform, src.bounds
-    except rasterio.errors.RasterioIOError as exc:
-        msg = f"{p}: cannot read the population raster ({exc})"
-        raise DataFileError(msg) from exc
+    with open_raster(path, "population raster") as src:
+        p = Path(src.name)
+        data = src.read(1, masked=True).astype("float64").filled(0.0)
+        src_crs, transform, bounds = CRS.from_user_input(src.crs), src.transform, src.bounds
     problems = []
     negative = int((data < 0).sum())
     data = np.where(np.isfinite(data) & (data > 0), data, 0.0)

@@ -14,8 +14,8 @@ import numpy as np
 from affine import Affine
 from pyproj import CRS, Transformer
 
-from .errors import CRSError, DataFileError, Problem, ValidationError
-from .io import require_file
+from .errors import CRSError, Problem, ValidationError
+from .io import open_raster
 
 _EARTH_M_PER_DEG = 111_320.0
 
@@ -90,15 +90,11 @@ class Terrain:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(left, bottom, right, top) in metres."""
-        left, top = self.origin_xy
-        rows, cols = self.shape
-        return left, top - rows * self.cell_size, left + cols * self.cell_size, top
+        return grid_bounds(self.transform, self.shape)
 
     def contains(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Whether points (metres, in ``crs``) fall inside the grid."""
-        left, bottom, right, top = self.bounds
-        x, y = np.asarray(x), np.asarray(y)
-        return (x >= left) & (x < right) & (y > bottom) & (y <= top)
+        return within(self.bounds, x, y)
 
     def sample(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Bilinearly interpolated ground height at points inside the grid (NaN outside)."""
@@ -108,6 +104,20 @@ class Terrain:
         row, col = self.fractional_index(x, y)
         out = map_coordinates(self.heights, [row, col], order=1, mode="nearest")
         return np.where(self.contains(x, y), out, np.nan)
+
+
+def grid_bounds(transform: Affine, shape: tuple[int, int]) -> tuple[float, float, float, float]:
+    """(left, bottom, right, top) of a north-up grid of square cells."""
+    left, top, size = float(transform.c), float(transform.f), float(transform.a)
+    rows, cols = shape
+    return left, top - rows * size, left + cols * size, top
+
+
+def within(bounds: tuple[float, float, float, float], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Whether points fall inside ``bounds`` (left and top edges included, as cells own them)."""
+    left, bottom, right, top = bounds
+    x, y = np.asarray(x), np.asarray(y)
+    return (x >= left) & (x < right) & (y > bottom) & (y <= top)
 
 
 def utm_crs_for(lon: float, lat: float) -> CRS:
@@ -160,23 +170,13 @@ def read_dem(
     DataFileError, CRSError, ValidationError
         Unreadable file, missing CRS, or too many holes.
     """
-    import rasterio
-
-    p = require_file(path, "DEM")
-    try:
-        with rasterio.open(p) as src:
-            if src.crs is None:
-                msg = (f"{p}: the DEM has no CRS; assign one (gdal_edit.py -a_srs EPSG:xxxx, or "
-                       "QGIS: Raster > Projections > Assign Projection)")
-                raise CRSError(msg)
-            data = src.read(1, masked=True).astype("float32")
-            src_crs = CRS.from_user_input(src.crs)
-            src_transform = src.transform
-            b = src.bounds
-            src_bounds = (b.left, b.bottom, b.right, b.top)
-    except rasterio.errors.RasterioIOError as exc:
-        msg = f"{p}: cannot read the DEM ({exc}); is it a GeoTIFF or an SRTM .hgt file?"
-        raise DataFileError(msg) from exc
+    with open_raster(path, "DEM") as src:
+        p = Path(src.name)
+        data = src.read(1, masked=True).astype("float32")
+        src_crs = CRS.from_user_input(src.crs)
+        src_transform = src.transform
+        b = src.bounds
+        src_bounds = (b.left, b.bottom, b.right, b.top)
     holes = np.ma.getmaskarray(data) | ~np.isfinite(data.filled(np.nan))
     warnings: list[Problem] = []
     share = float(holes.mean())

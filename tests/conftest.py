@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -13,6 +15,9 @@ from affine import Affine
 from shapely.geometry import LineString, Point, box
 
 from netcover.sites import SITE_COLUMNS
+
+if TYPE_CHECKING:
+    from netcover.parallel import DaskExecutor
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "gis_data" / "quan_ba"
@@ -117,6 +122,16 @@ def _private_loss_cache(tmp_path_factory: pytest.TempPathFactory,
                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never write to the user's loss cache."""
     monkeypatch.setenv("NETCOVER_CACHE_DIR", str(tmp_path_factory.mktemp("loss-cache")))
+
+
+@pytest.fixture(scope="session")
+def dask_local() -> Iterator[DaskExecutor]:
+    """One Dask LocalCluster of two single-threaded workers for the whole session."""
+    pytest.importorskip("distributed")
+    from netcover.parallel import DaskExecutor
+
+    with DaskExecutor(None, 2) as executor:
+        yield executor
 
 
 @pytest.fixture

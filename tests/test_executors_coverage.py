@@ -9,7 +9,6 @@ siting step likewise. The command line is checked with ``--scheduler``/``--worke
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -76,14 +75,6 @@ def hills_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return scenario
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[DaskExecutor]:
-    """One LocalCluster of two single-threaded workers for the whole module."""
-    pytest.importorskip("distributed")
-    with DaskExecutor(None, 2) as executor:
-        yield executor
-
-
 def _layers(result: CoverageResult) -> dict[str, np.ndarray]:
     out = {"classes": result.classes, "min_loss_db": result.min_loss_db}
     for tech, layers in result.technologies.items():
@@ -95,11 +86,11 @@ def _layers(result: CoverageResult) -> dict[str, np.ndarray]:
 
 
 def test_coverage_is_the_same_in_process_and_on_a_local_cluster(
-        hills_scenario: Path, cluster: DaskExecutor, tmp_path: Path) -> None:
+        hills_scenario: Path, dask_local: DaskExecutor, tmp_path: Path) -> None:
     inputs = load_inputs(load_scenario(hills_scenario))
     here = compute_coverage(inputs, cache=LossCache(tmp_path / "here"), executor=InProcess())
     shared = tmp_path / "shared"  # one folder every worker reads and writes
-    there = compute_coverage(inputs, cache=LossCache(shared), executor=cluster)
+    there = compute_coverage(inputs, cache=LossCache(shared), executor=dask_local)
     assert here.jobs == there.jobs == 5  # four masts, one of them with two bands
     assert (here.cache_misses, there.cache_misses) == (5, 0)  # the workers filled the cache
     assert len(list(shared.rglob("*"))) > 5
@@ -111,7 +102,7 @@ def test_coverage_is_the_same_in_process_and_on_a_local_cluster(
 
 
 def test_candidate_matrix_is_the_same_in_process_and_on_a_local_cluster(
-        hills_scenario: Path, cluster: DaskExecutor, monkeypatch: pytest.MonkeyPatch) -> None:
+        hills_scenario: Path, dask_local: DaskExecutor, monkeypatch: pytest.MonkeyPatch) -> None:
     sc = load_scenario(hills_scenario)
     dem = Terrain(_hills(), Affine(CELL, 0, X0, 0, -CELL, Y0), CRS)
     settings = SitingSettings(screening_radius_km=1.5)
@@ -125,7 +116,7 @@ def test_candidate_matrix_is_the_same_in_process_and_on_a_local_cluster(
     sectors = [plan_sectors(settings)] * n
     monkeypatch.setattr(matrix_mod, "PARALLEL_MIN", 2)  # farm out even a few candidates
     here = coverage_matrix(screen, lookup, x, y, height, sectors, executor=InProcess())
-    there = coverage_matrix(screen, lookup, x, y, height, sectors, executor=cluster)
+    there = coverage_matrix(screen, lookup, x, y, height, sectors, executor=dask_local)
     assert here.shape == there.shape == (300, n)
     assert 0 < here.nnz < 300 * n
     for part in ("indptr", "indices", "data"):
@@ -133,8 +124,8 @@ def test_candidate_matrix_is_the_same_in_process_and_on_a_local_cluster(
 
 
 def test_a_scheduler_by_address_and_the_shared_cache_warning(
-        hills_scenario: Path, cluster: DaskExecutor, tmp_path: Path) -> None:
-    address = cluster.client.scheduler_info()["address"]
+        hills_scenario: Path, dask_local: DaskExecutor, tmp_path: Path) -> None:
+    address = dask_local.client.scheduler_info()["address"]
     sc = load_scenario(hills_scenario)
     with DaskExecutor(address) as remote:
         assert remote.address == address and remote.workers == 2
@@ -147,7 +138,7 @@ def test_a_scheduler_by_address_and_the_shared_cache_warning(
                  report=said.append, executor=remote)
         assert not any("cache_dir" in line for line in said)
         assert any(f"losses on Dask on {address}" in line for line in said)
-    assert cluster.map(_double, [1, 2, 3]) == [2, 4, 6]  # closing the client left the cluster up
+    assert dask_local.map(_double, [1, 2, 3]) == [2, 4, 6]  # closing the client left the cluster up
     rasters = sorted(p.name for p in (tmp_path / "a" / "coverage").glob("*.tif"))
     assert rasters
     for name in rasters:

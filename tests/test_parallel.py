@@ -7,7 +7,6 @@ import os
 import socket
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,13 +53,6 @@ def _who(state: dict[str, Any], item: int) -> tuple[int, int, str, int]:
 def _marked(state: dict[str, Any], item: int) -> int:
     (Path(state["folder"]) / f"ran-{item}").touch()
     return item
-
-
-@pytest.fixture(scope="module")
-def dask_local() -> Iterator[DaskExecutor]:
-    pytest.importorskip("distributed")
-    with DaskExecutor(None, 2) as executor:
-        yield executor
 
 
 def _executors(dask_local: DaskExecutor) -> list[Executor]:

@@ -19,7 +19,7 @@ from netcover.coverage import compute_coverage
 from netcover.errors import ValidationError
 from netcover.inputs import load_inputs
 from netcover.losscache import LossCache
-from netcover.parallel import InProcess, ProcessPool
+from netcover.parallel import DaskExecutor, InProcess, ProcessPool
 from netcover.terrain import read_dem
 from netcover.tiling import DemSource, Window, reaching_jobs, run_tiled
 from netcover.tiling.output import file_name
@@ -239,18 +239,15 @@ def test_process_pool_gives_identical_files(province: Path, tiled: Path, tmp_pat
 
 
 def test_local_cluster_of_two_workers_gives_identical_files(province: Path, tiled: Path,
-                                                            tmp_path: Path) -> None:
+                                                            tmp_path: Path,
+                                                            dask_local: DaskExecutor) -> None:
     """The issue's acceptance test: a Dask LocalCluster of 2 workers, cold cache, same bytes."""
-    pytest.importorskip("distributed")
-    from netcover.parallel import DaskExecutor
-
     sc = load_scenario(province)
     sc = dataclasses.replace(sc, coverage=dataclasses.replace(sc.coverage,
                                                               cache_dir=tmp_path / "cache"))
-    with DaskExecutor(None, 2) as dask:
-        assert dask.workers == 2
-        run = run_tiled(sc, tmp_path / "out", tile_size=TILE, executor=dask)
-        assert len(dask.peak_memory_mb()) == 2
+    assert dask_local.workers == 2
+    run = run_tiled(sc, tmp_path / "out", tile_size=TILE, executor=dask_local)
+    assert len(dask_local.peak_memory_mb()) == 2
     assert run.losses_computed == run.jobs and "Dask" in run.executor
     for name, data in snapshot(tiled / "coverage").items():
         assert (tmp_path / "out" / "coverage" / name).read_bytes() == data, name

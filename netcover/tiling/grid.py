@@ -17,9 +17,9 @@ import numpy as np
 from affine import Affine
 from pyproj import CRS
 
-from ..errors import CRSError, DataFileError, Problem, ValidationError
-from ..io import require_file
-from ..terrain import Terrain, fill_holes, working_crs, working_grid
+from ..errors import Problem, ValidationError
+from ..io import open_raster
+from ..terrain import Terrain, fill_holes, grid_bounds, within, working_crs, working_grid
 
 #: Cells read around a site's disc on top of the radius (bilinear sampling needs a margin).
 _MARGIN_CELLS = 4
@@ -69,20 +69,10 @@ class DemSource:
         DataFileError, CRSError
             Unreadable file, or a DEM without CRS.
         """
-        import rasterio
-
-        p = require_file(path, "DEM")
-        try:
-            with rasterio.open(p) as src:
-                if src.crs is None:
-                    msg = (f"{p}: the DEM has no CRS; assign one (gdal_edit.py -a_srs EPSG:xxxx, or "
-                           "QGIS: Raster > Projections > Assign Projection)")
-                    raise CRSError(msg)
-                src_crs, t, b = CRS.from_user_input(src.crs), src.transform, src.bounds
-                width, height = src.width, src.height
-        except rasterio.errors.RasterioIOError as exc:
-            msg = f"{p}: cannot read the DEM ({exc}); is it a GeoTIFF or an SRTM .hgt file?"
-            raise DataFileError(msg) from exc
+        with open_raster(path, "DEM") as src:
+            p = Path(src.name)
+            src_crs, t, b = CRS.from_user_input(src.crs), src.transform, src.bounds
+            width, height = src.width, src.height
         target = working_crs(crs_setting, src_crs, (b.left, b.bottom, b.right, b.top))
         transform, shape, warp = working_grid(t, src_crs, width, height, target)
         return cls(p, transform, shape, target, warp)
@@ -95,15 +85,11 @@ class DemSource:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(left, bottom, right, top) in metres."""
-        left, top = self.transform.c, self.transform.f
-        rows, cols = self.shape
-        return left, top - rows * self.cell_size, left + cols * self.cell_size, top
+        return grid_bounds(self.transform, self.shape)
 
     def contains(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Whether points (metres, in ``crs``) fall inside the grid."""
-        left, bottom, right, top = self.bounds
-        x, y = np.asarray(x), np.asarray(y)
-        return (x >= left) & (x < right) & (y > bottom) & (y <= top)
+        return within(self.bounds, x, y)
 
     def tiles(self, size: int) -> list[Window]:
         """The grid cut into ``size`` x ``size`` windows (smaller at the right and bottom edges),

@@ -21,8 +21,8 @@ from pyproj import CRS, Transformer
 
 from .. import layers
 from ..config import Scenario
-from ..errors import CRSError, DataFileError, ValidationError
-from ..io import require_file
+from ..errors import ValidationError
+from ..io import open_raster
 from ..population import is_vector
 from .grid import DemSource, Window
 
@@ -49,19 +49,8 @@ class PeopleSource:
         if path is None:
             return None
         if not is_vector(path):
-            import rasterio
-
-            p = require_file(path, "population")
-            try:
-                with rasterio.open(p) as src:
-                    if src.crs is None:
-                        msg = (f"{p}: the population raster has no CRS; assign one (WorldPop is "
-                               "EPSG:4326)")
-                        raise CRSError(msg)
-                    return cls(path=p, crs=CRS.from_user_input(src.crs))
-            except rasterio.errors.RasterioIOError as exc:
-                msg = f"{p}: cannot read the population raster ({exc})"
-                raise DataFileError(msg) from exc
+            with open_raster(path, "population raster") as src:
+                return cls(path=Path(src.name), crs=CRS.from_user_input(src.crs))
         field = scenario.inputs.population_field
         spec = dataclasses.replace(layers.POPULATION_POINTS, fields=(field,), numeric=(field,))
         points, problems = layers.read_layer(path, spec, crs)
