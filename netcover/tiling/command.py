@@ -23,8 +23,9 @@ def large_area(scenario: Path, out_dir: Path | None, tile_size: int | None,
 
     Reads only the DEM and the sites of SCENARIO. The DEM is read by window and every tile is
     written as it is done, so memory depends on the tile size and the radius, not on the area.
-    With --scheduler the site and tile jobs run on Dask; the loss cache ([coverage] cache_dir),
-    the DEM and the sites must then be on a disk every worker sees.
+    Site and tile jobs run where --scheduler says; on a Dask cluster the loss cache
+    ([coverage] cache_dir), the DEM, the sites and the population must be on a disk every worker
+    sees, at the same path.
     """
     from ..config import load_scenario
     from ..parallel import InProcess
