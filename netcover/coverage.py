@@ -167,9 +167,7 @@ def compute_coverage(
         loss = job_loss(terrain, job, loss_keys[job], sc.coverage, cache, notes)
         if stored_min is None:
             fmin_into(min_loss, loss.row_off, loss.col_off, loss.loss_db)
-        levels = apply.levels(job.x, job.y, job.height_m, loss, [r for _, r in wanted])
-        for (i, row), level in zip(wanted, levels, strict=True):
-            todo[cell_group(row)].add(i, job.frequency_mhz, loss.row_off, loss.col_off, level)
+        fold_levels(apply, todo, job, loss, wanted)
     for g, acc in todo.items():
         groups[g] = GroupResult.from_accumulator(acc, group_noise_dbm(sc, g[1]))
         side.put_arrays(group_keys[g], dataclasses.asdict(groups[g]))
@@ -196,6 +194,17 @@ class GroupResult:
     def from_accumulator(cls, acc: radio.ServerAccumulator, noise_dbm: float) -> GroupResult:
         """Read the layers off a filled accumulator."""
         return cls(acc.best_level_dbm(), acc.best_cell(), acc.server_count(), acc.sinr_db(noise_dbm))
+
+
+def fold_levels(apply: SectorLevels, todo: dict[tuple[str, str], radio.ServerAccumulator],
+                job: LossJob, loss: CachedLoss, wanted: list[tuple[int, pd.Series]], *,
+                ground_m: float | None = None) -> None:
+    """Apply the sectors ``wanted`` (cell index, row) of a job to its loss window and add their
+    levels to their operator/technology accumulators."""
+    levels = apply.levels(job.x, job.y, job.height_m, loss, [r for _, r in wanted],
+                          ground_m=ground_m)
+    for (i, row), level in zip(wanted, levels, strict=True):
+        todo[cell_group(row)].add(i, job.frequency_mhz, loss.row_off, loss.col_off, level)
 
 
 def _fill_cache(terrain: Terrain, jobs: list[LossJob], keys: dict[LossJob, str],
@@ -256,6 +265,14 @@ def accumulators(
             freqs = sorted({float(f) for f in g["frequency_mhz"]})
             out[(str(op), str(tech))] = radio.ServerAccumulator(shape, freqs)
     return out
+
+
+def cells_table(cells: pd.DataFrame) -> pd.DataFrame:
+    """The ``cells.csv`` table: ``index`` (the value of the best-server rasters) and the cells'
+    radio columns."""
+    table = pd.DataFrame(cells[[c for c in CELL_COLUMNS if c in cells.columns]]).reset_index(drop=True)
+    table.insert(0, "index", np.arange(len(table)))
+    return table
 
 
 def loss_key(job: LossJob, cov: CoverageSettings, digest: str) -> str:
@@ -324,7 +341,6 @@ def combine_groups(groups: dict[tuple[str, str], GroupResult], sc: Scenario,
     overall = np.zeros(shape, dtype=np.uint8)
     for cls in operator_classes.values():
         overall = np.maximum(overall, cls)
-    table = pd.DataFrame(cells[[c for c in CELL_COLUMNS if c in cells.columns]]).reset_index(drop=True)
-    table.insert(0, "index", np.arange(len(table)))
-    return CoverageResult(terrain.transform, terrain.crs, table, technologies, operator_classes,
+    return CoverageResult(terrain.transform, terrain.crs, cells_table(cells), technologies,
+                          operator_classes,
                           overall, np.full(shape, np.nan, dtype=np.float32), operator_levels)

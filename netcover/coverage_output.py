@@ -92,30 +92,52 @@ def _district(result: CoverageResult, inputs: Inputs, level: int,
     return out
 
 
+#: Nodata and band description of each raster, by the file name's first part.
+_RASTER_SPECS: dict[str, tuple[float | int | None, str]] = {
+    "signal": (np.nan, "best-server level {tech} (dBm)"),
+    "best_server": (-1, "row of cells.csv"),
+    "servers_within_6db": (None, "cells within 6 dB of the best"),
+    "sinr": (np.nan, "SINR of the best {tech} server (dB)"),
+    "class": (255, "0 none, 1 weak, 2 fair, 3 good"),
+    "loss_min": (np.nan, "smallest basic transmission loss (dB)"),
+}
+
+
+def raster_layers(result: CoverageResult) -> dict[str, np.ndarray]:
+    """Every raster of a result by file stem (``signal_4G``, ``class_viettel``, ``loss_min``...),
+    in the dtype it is written in."""
+    out: dict[str, np.ndarray] = {}
+    for tech, lay in result.technologies.items():
+        out[f"signal_{tech}"] = lay.level_dbm.astype("float32")
+        out[f"best_server_{tech}"] = lay.best_cell.astype("int32")
+        out[f"servers_within_6db_{tech}"] = lay.server_count
+        out[f"sinr_{tech}"] = lay.sinr_db.astype("float32")
+        out[f"class_{tech}"] = lay.classes
+    for label, classes in class_layers(result).items():
+        out["class" if label == "all" else f"class_{layer_slug(label)}"] = classes
+    out["loss_min"] = result.min_loss_db
+    return out
+
+
+def raster_spec(stem: str) -> tuple[float | int | None, str]:
+    """(nodata, band description) of a raster of :func:`raster_layers`."""
+    if stem.startswith("class"):
+        return _RASTER_SPECS["class"]
+    if stem in _RASTER_SPECS:
+        return _RASTER_SPECS[stem]
+    prefix, _, tech = stem.rpartition("_")
+    nodata, text = _RASTER_SPECS[prefix]
+    return nodata, text.format(tech=tech)
+
+
 def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTables,
                    folder: Path) -> list[Path]:
     """Write every coverage output into ``folder``; return the paths written."""
-    t, crs = result.transform, result.crs
     files = []
-    for tech, lay in result.technologies.items():
-        files += [
-            write_raster(folder / f"signal_{tech}.tif", lay.level_dbm.astype("float32"), t, crs,
-                         nodata=np.nan, descriptions=(f"best-server level {tech} (dBm)",)),
-            write_raster(folder / f"best_server_{tech}.tif", lay.best_cell.astype("int32"), t, crs,
-                         nodata=-1, descriptions=("row of cells.csv",)),
-            write_raster(folder / f"servers_within_6db_{tech}.tif", lay.server_count, t, crs,
-                         nodata=None, descriptions=("cells within 6 dB of the best",)),
-            write_raster(folder / f"sinr_{tech}.tif", lay.sinr_db.astype("float32"), t, crs,
-                         nodata=np.nan, descriptions=(f"SINR of the best {tech} server (dB)",)),
-            write_raster(folder / f"class_{tech}.tif", lay.classes, t, crs, nodata=255,
-                         descriptions=("0 none, 1 weak, 2 fair, 3 good",)),
-        ]
-    for label, classes in class_layers(result).items():
-        name = "class.tif" if label == "all" else f"class_{layer_slug(label)}.tif"
-        files.append(write_raster(folder / name, classes, t, crs, nodata=255,
-                                  descriptions=("0 none, 1 weak, 2 fair, 3 good",)))
-    files.append(write_raster(folder / "loss_min.tif", result.min_loss_db, t, crs, nodata=np.nan,
-                              descriptions=("smallest basic transmission loss (dB)",)))
+    for stem, array in raster_layers(result).items():
+        nodata, description = raster_spec(stem)
+        files.append(write_raster(folder / f"{stem}.tif", array, result.transform, result.crs,
+                                  nodata=nodata, descriptions=(description,)))
     files.append(write_table(folder / "cells.csv", result.cells))
     layers = {}
     if tables.units is not None and inputs.units is not None:

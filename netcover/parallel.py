@@ -224,7 +224,7 @@ class DaskExecutor(Executor):
 
     def peak_memory_mb(self) -> dict[str, float]:
         """Peak resident memory of each worker process so far (MB), by worker address."""
-        return {str(k): float(v) for k, v in self.client.run(_peak_rss_mb).items()}
+        return {str(k): float(v) for k, v in self.client.run(peak_rss_mb).items()}
 
 
 def make_executor(scheduler: str = "", workers: int = 1) -> Executor:
@@ -359,7 +359,8 @@ def _forget_state(token: str) -> None:
         _STATES.pop(token, None)
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (MB; Linux reports kB)."""
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

@@ -16,13 +16,13 @@ from pyproj import Transformer
 from netcover.cli import cli
 from netcover.config import Scenario, load_scenario
 from netcover.coverage import compute_coverage
+from netcover.coverage_output import layer_slug, raster_spec
 from netcover.errors import ValidationError
 from netcover.inputs import load_inputs
 from netcover.losscache import LossCache
 from netcover.parallel import DaskExecutor, InProcess, ProcessPool
 from netcover.terrain import read_dem
 from netcover.tiling import DemSource, Window, reaching_jobs, run_tiled
-from netcover.tiling.output import file_name
 
 from .conftest import CELL, CRS, X0, Y0, snapshot, write_dem, write_sites
 
@@ -324,5 +324,6 @@ def test_people_from_points(province: Path, tiled: Path, tmp_path: Path) -> None
 
 
 def test_file_names_follow_the_one_piece_outputs() -> None:
-    assert file_name("class_op_Mobi Fone") == "class_mobi_fone.tif"
-    assert file_name("signal_4G") == "signal_4G.tif"
+    assert f"class_{layer_slug('Mobi Fone')}.tif" == "class_mobi_fone.tif"
+    assert raster_spec("class_mobi_fone") == (255, "0 none, 1 weak, 2 fair, 3 good")
+    assert raster_spec("signal_4G")[1] == "best-server level 4G (dBm)"

@@ -1,6 +1,6 @@
 """Large areas: the coverage engine run tile by tile, on any executor (see :func:`run_tiled`)."""
 
 from .grid import DemSource, Window
-from .run import DEFAULT_TILE_SIZE, TiledRun, reaching_jobs, run_tiled
+from .run import TiledRun, reaching_jobs, run_tiled
 
-__all__ = ["DEFAULT_TILE_SIZE", "DemSource", "TiledRun", "Window", "reaching_jobs", "run_tiled"]
+__all__ = ["DemSource", "TiledRun", "Window", "reaching_jobs", "run_tiled"]

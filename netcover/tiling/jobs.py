@@ -29,12 +29,13 @@ from ..coverage import (
     GroupResult,
     LossJob,
     accumulators,
-    cell_group,
     combine_groups,
+    fold_levels,
     group_noise_dbm,
     job_loss,
     loss_key,
 )
+from ..coverage_output import raster_layers
 from ..errors import DataFileError
 from ..losscache import CachedLoss, LossCache, dem_fingerprint
 from ..sectors import SectorLevels
@@ -56,8 +57,8 @@ class SiteLossInfo:
 
 @dataclass
 class TileLayers:
-    """The layers of one tile (named like the files of :mod:`netcover.coverage_output`), and the
-    people in each class of every class layer (empty without a population input)."""
+    """The rasters of one tile by file stem (:func:`netcover.coverage_output.raster_layers`), and
+    the people in each class of every class layer (empty without a population input)."""
 
     window: Window
     arrays: dict[str, np.ndarray]
@@ -114,24 +115,13 @@ def tile_job(state: dict[str, Any], item: tuple[Window, list[int]]) -> TileLayer
         if part is None:
             continue
         fmin_into(min_loss, part.row_off, part.col_off, part.loss_db)
-        rows = [cells.iloc[i] for i in job.cells]
-        levels = apply.levels(job.x, job.y, job.height_m, part, rows, ground_m=info.ground_m)
-        for i, row, level in zip(job.cells, rows, levels, strict=True):
-            todo[cell_group(row)].add(i, job.frequency_mhz, part.row_off, part.col_off, level)
+        fold_levels(apply, todo, job, part, [(i, cells.iloc[i]) for i in job.cells],
+                    ground_m=info.ground_m)
     groups = {g: GroupResult.from_accumulator(acc, group_noise_dbm(sc, g[1]))
               for g, acc in todo.items()}
     result = combine_groups(groups, sc, terrain, cells)
-    arrays: dict[str, np.ndarray] = {}
-    for tech, lay in result.technologies.items():
-        arrays[f"signal_{tech}"] = lay.level_dbm.astype("float32")
-        arrays[f"best_server_{tech}"] = lay.best_cell.astype("int32")
-        arrays[f"servers_within_6db_{tech}"] = lay.server_count
-        arrays[f"sinr_{tech}"] = lay.sinr_db.astype("float32")
-        arrays[f"class_{tech}"] = lay.classes
-    for op, classes in result.operator_classes.items():
-        arrays[f"class_op_{op}"] = classes
-    arrays["class"] = result.classes
-    arrays["loss_min"] = min_loss
+    result.min_loss_db = min_loss
+    arrays = raster_layers(result)
     found: dict[str, np.ndarray] = {}
     if state["people"] is not None:
         rows_, cols_, people = state["people"].in_tile(dem, tile)

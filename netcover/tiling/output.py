@@ -1,6 +1,6 @@
 """Writing a tiled run: GeoTIFFs written window by window, and class areas summed tile by tile.
 
-The files and their meaning are those of :mod:`netcover.coverage_output` (``signal_<tech>.tif``,
+The files, nodata and descriptions are those of :mod:`netcover.coverage_output` (``signal_<tech>.tif``,
 ``best_server_<tech>.tif``, ``servers_within_6db_<tech>.tif``, ``sinr_<tech>.tif``,
 ``class_<tech>.tif``, ``class.tif``, ``class_<operator>.tif``, ``loss_min.tif``), so a province
 opens in QGIS like a district. Each file is created at the full grid size (BigTIFF when needed,
@@ -15,36 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..coverage_output import layer_slug
+from ..coverage_output import raster_spec
+from ..covered import CLASS_NAMES
 from ..errors import CRSError
 from .grid import DemSource
 from .jobs import TileLayers
-
-#: Meaning, nodata and band description of each layer, by name prefix.
-_SPECS: dict[str, tuple[float | int | None, str]] = {
-    "signal": (np.nan, "best-server level {tech} (dBm)"),
-    "best_server": (-1, "row of cells.csv"),
-    "servers_within_6db": (None, "cells within 6 dB of the best"),
-    "sinr": (np.nan, "SINR of the best {tech} server (dB)"),
-    "class": (255, "0 none, 1 weak, 2 fair, 3 good"),
-    "loss_min": (np.nan, "smallest basic transmission loss (dB)"),
-}
-CLASS_NAMES = ("none", "weak", "fair", "good")
-
-
-def file_name(layer: str) -> str:
-    """The file a tile layer goes to (operators' class layers by the operator's slug)."""
-    if layer.startswith("class_op_"):
-        return f"class_{layer_slug(layer.removeprefix('class_op_'))}.tif"
-    return f"{layer}.tif"
-
-
-def _spec(layer: str) -> tuple[float | int | None, str]:
-    if layer.startswith("class"):
-        return _SPECS["class"]
-    prefix, _, tech = layer.rpartition("_")
-    nodata, text = _SPECS.get(prefix, _SPECS.get(layer, (None, layer)))
-    return nodata, text.format(tech=tech)
 
 
 class TileWriter:
@@ -74,10 +49,10 @@ class TileWriter:
         import rasterio
 
         rows, cols = self.dem.shape
-        nodata, description = _spec(layer)
+        nodata, description = raster_spec(layer)
         predictor = 3 if np.issubdtype(dtype, np.floating) else 2
         dst = rasterio.open(
-            self.folder / file_name(layer), "w", driver="GTiff", height=rows, width=cols, count=1,
+            self.folder / f"{layer}.tif", "w", driver="GTiff", height=rows, width=cols, count=1,
             dtype=dtype, crs=self.dem.crs, transform=self.dem.transform, nodata=nodata,
             compress="deflate", predictor=predictor, zlevel=6, tiled=True, blockxsize=256,
             blockysize=256, BIGTIFF="IF_SAFER")
@@ -86,7 +61,7 @@ class TileWriter:
 
     def paths(self) -> list[Path]:
         """The files written so far."""
-        return [self.folder / file_name(name) for name in sorted(self._files)]
+        return [self.folder / f"{name}.tif" for name in sorted(self._files)]
 
     def close(self) -> None:
         """Flush and close every file."""
@@ -123,7 +98,7 @@ class ClassAreas:
         for name in sorted(self.counts):
             counts = self.counts[name]
             km2 = counts * cell_size_m**2 / 1e6
-            row: dict[str, object] = {"layer": file_name(name).removesuffix(".tif")}
+            row: dict[str, object] = {"layer": name}
             row.update({f"{c}_km2": round(float(v), 3) for c, v in zip(CLASS_NAMES, km2,
                                                                         strict=True)})
             row["covered_pct"] = round(100.0 * float(counts[usable:].sum() / counts.sum()), 2)

@@ -21,12 +21,11 @@ from pyproj import CRS, Transformer
 
 from .. import layers
 from ..config import Scenario
+from ..covered import CLASS_NAMES
 from ..errors import ValidationError
 from ..io import open_raster
 from ..population import is_vector
 from .grid import DemSource, Window
-
-CLASS_COUNT = 4
 
 
 @dataclass(frozen=True)
@@ -112,4 +111,4 @@ def _place(dem: DemSource, tile: Window, x: np.ndarray, y: np.ndarray,
 def people_per_class(classes: np.ndarray, rows: np.ndarray, cols: np.ndarray,
                      people: np.ndarray) -> np.ndarray:
     """People in each class (0-3) of a class tile, each person at the class of their cell."""
-    return np.bincount(classes[rows, cols], weights=people, minlength=CLASS_COUNT)[:CLASS_COUNT]
+    return np.bincount(classes[rows, cols], weights=people, minlength=len(CLASS_NAMES))[:len(CLASS_NAMES)]

@@ -9,7 +9,6 @@ worker must see: on a cluster, a shared disk.
 
 from __future__ import annotations
 
-import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,21 +18,18 @@ import pandas as pd
 from pyproj import CRS
 
 from ..config import Scenario
-from ..coverage import CELL_COLUMNS, loss_jobs
+from ..coverage import cells_table, loss_jobs
 from ..coverage_output import CLASS_LEVELS
 from ..errors import ScenarioError, ValidationError
 from ..inputs import read_cells
 from ..io import staged_output, write_table, write_text
 from ..losscache import default_cache_dir
-from ..parallel import Executor, InProcess, ProgressFn
+from ..parallel import Executor, InProcess, ProgressFn, peak_rss_mb
 from ..textformat import markdown_table
 from .grid import DemSource, Window
 from .jobs import SiteLossInfo, loss_state, site_loss_job, tile_job, tile_state
 from .output import ClassAreas, TileWriter
 from .people import PeopleSource
-
-#: Tile side (cells) when the scenario does not set ``[execution] tile_size``.
-DEFAULT_TILE_SIZE = 1024
 
 
 @dataclass
@@ -83,7 +79,7 @@ def run_tiled(scenario: Scenario, out_dir: str | Path, *, executor: Executor | N
     if scenario.inputs.dem is None or scenario.inputs.sites is None:
         msg = f"{scenario.path or '<scenario>'}: a tiled run needs inputs.dem and inputs.sites"
         raise ScenarioError(msg)
-    size = tile_size or _scenario_tile_size(scenario)
+    size = tile_size or scenario.execution.tile_size
     executor = executor or InProcess()
     started = time.perf_counter()
     dem = DemSource.open(scenario.inputs.dem, crs_setting=scenario.scenario.crs)
@@ -101,8 +97,7 @@ def run_tiled(scenario: Scenario, out_dir: str | Path, *, executor: Executor | N
     tiles = dem.tiles(size)
     items = list(zip(tiles, reaching_jobs(tiles, [i.window for i in infos]), strict=True))
     people = PeopleSource.from_scenario(scenario, dem.crs)
-    table = pd.DataFrame(cells[[c for c in CELL_COLUMNS if c in cells.columns]])
-    table.insert(0, "index", np.arange(len(table)))
+    table = cells_table(cells)
     areas = ClassAreas()
     usable = CLASS_LEVELS[cov.usable_class]
     with staged_output(out_dir) as stage:
@@ -122,7 +117,7 @@ def run_tiled(scenario: Scenario, out_dir: str | Path, *, executor: Executor | N
                        len(cells), sum(i.computed for i in infos), executor.describe(),
                        {"losses": losses_done - started,
                         "tiles": time.perf_counter() - losses_done}, area_table,
-                       _peak_rss_mb(), [], notes)
+                       peak_rss_mb(), [], notes)
         files.append(write_text(stage / "coverage" / "run.md", run_summary(run)))
     run.seconds["total"] = time.perf_counter() - started
     run.files = [Path(out_dir) / p.relative_to(stage) for p in files]
@@ -160,11 +155,3 @@ def run_summary(run: TiledRun) -> str:
         lines += ["## Model notes", "", *[f"- {n}" for n in run.notes], ""]
     return "\n".join(lines)
 
-
-def _scenario_tile_size(scenario: Scenario) -> int:
-    execution = getattr(scenario, "execution", None)
-    return int(getattr(execution, "tile_size", DEFAULT_TILE_SIZE))
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
