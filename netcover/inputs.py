@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 from . import layers
 from .config import Scenario
 from .errors import NetcoverError, Problem, ValidationError
+from .notes import Note
 from .population import (
     PopulationGrid,
     grid_over,
@@ -50,6 +51,8 @@ class Inputs:
     network_points: gpd.GeoDataFrame | None = None
     fibre_routes: gpd.GeoDataFrame | None = None
     warnings: list[Problem] = field(default_factory=list)
+    #: What the figures assume because of the data given (see :mod:`netcover.notes`).
+    notes: list[Note] = field(default_factory=list)
 
     @property
     def crs(self) -> CRS:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import DataFileError
+from .notes import Note
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -73,6 +74,10 @@ class RunFolder:
     def summary(self) -> dict[str, Any]:
         """The input summary (extent, CRS, counts, people, sites per operator)."""
         return dict(json.loads((self.path / "input_summary.json").read_text(encoding="utf-8")))
+
+    def notes(self) -> list[Note]:
+        """What the run's figures assume or skipped (``notes`` of the input summary)."""
+        return [Note.from_dict(n) for n in self.summary().get("notes", [])]
 
     def table(self, relative: str) -> pd.DataFrame | None:
         """A CSV result as a DataFrame (None if absent)."""

@@ -15,6 +15,7 @@ from pyproj import Transformer
 
 from .inputs import Inputs
 from .io import write_text
+from .notes import notes_as_dicts
 
 
 def summarize(inputs: Inputs) -> dict[str, Any]:
@@ -44,6 +45,7 @@ def summarize(inputs: Inputs) -> dict[str, Any]:
         },
         "warnings": len(inputs.warnings),
         "usable_class": inputs.scenario.coverage.usable_class,
+        "notes": notes_as_dicts(inputs.notes),
     }
     if inputs.cells is not None:
         out["sites"] = _sites_summary(inputs)
