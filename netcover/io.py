@@ -225,10 +225,17 @@ def write_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]) -> Pa
     return Path(path)
 
 
-def write_table(path: str | Path, df: pd.DataFrame) -> Path:
-    """Write a DataFrame as UTF-8 CSV (with BOM, so spreadsheets show Vietnamese text), atomically."""
+def write_table(path: str | Path, df: pd.DataFrame, *, float_format: str | None = None) -> Path:
+    """Write a DataFrame as UTF-8 CSV (with BOM, so spreadsheets show Vietnamese text), atomically.
+
+    Every CSV netcover writes goes through here: text cells that a spreadsheet would run as a
+    formula are neutralised (:func:`netcover.textsafe.csv_safe_frame`); numbers are written as
+    numbers (``float_format``: as pandas' ``to_csv``).
+    """
+    from .textsafe import csv_safe_frame
+
     with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, encoding="utf-8-sig")
+        csv_safe_frame(df).to_csv(tmp, index=False, encoding="utf-8-sig", float_format=float_format)
     return Path(path)
 
 

@@ -27,6 +27,7 @@ from .results import RunFolder
 from .siting import evaluate_proposals, run_siting
 from .summary import summarize, write_summary
 from .textformat import markdown_table
+from .textsafe import safe_name
 
 #: Receives one line of progress text.
 Reporter = Callable[[str], None]
@@ -42,8 +43,8 @@ class RunResult:
 
 
 def default_out_dir(scenario: Scenario) -> Path:
-    """``reports/<slug>`` under the current directory."""
-    return Path("reports") / scenario.scenario.slug
+    """``reports/<slug>`` under the current directory (the slug made a safe folder name)."""
+    return Path("reports") / safe_name(scenario.scenario.slug, fallback="scenario")
 
 
 def run(scenario: Scenario, out_dir: str | Path | None = None, *,
@@ -129,7 +130,8 @@ def interactive_maps(run: RunFolder, out_dir: Path) -> list[Path]:
     from .report.i18n import LANGS
 
     files = [build_map(run, out_dir / f"map_{lang}.html", lang=lang) for lang in LANGS]
-    return [*files, write_kmz(run, out_dir / "exports" / f"netcover_{run.slug}.kmz")]
+    kmz = out_dir / "exports" / f"netcover_{safe_name(run.slug, fallback='scenario')}.kmz"
+    return [*files, write_kmz(run, kmz)]
 
 
 def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,

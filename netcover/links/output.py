@@ -6,14 +6,14 @@ never sees half a file and a failed run leaves the previous outputs intact.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 from netcover.errors import OutputError
-from netcover.io import atomic_path, write_layers
+from netcover.io import atomic_path, write_layers, write_table
 from netcover.links.plan import LinkPlan
 from netcover.links.profile_plot import plot_hop_profile
+from netcover.textsafe import safe_name
 
 LINKS_GPKG = "links.gpkg"
 LINKS_LAYER = "planned_links"
@@ -36,8 +36,7 @@ def _atomic(path: Path, write: Callable[[Path], object]) -> Path:
 
 def hop_file_name(link_id: str, from_name: str, to_name: str) -> str:
     """File name of a hop's profile plot: the link id and both ends, filesystem-safe."""
-    raw = f"{link_id}_{from_name}_{to_name}"
-    return re.sub(r"[^\w.-]+", "_", raw, flags=re.UNICODE).strip("_")[:120] + ".png"
+    return safe_name(f"{link_id}_{from_name}_{to_name}", fallback="hop", max_length=120) + ".png"
 
 
 def write_link_plan(result: LinkPlan, out_dir: str | Path) -> list[Path]:
@@ -61,8 +60,7 @@ def write_link_plan(result: LinkPlan, out_dir: str | Path) -> list[Path]:
         raise OutputError(msg) from exc
     written = [
         write_layers(out / LINKS_GPKG, {LINKS_LAYER: result.links}),
-        _atomic(out / RANKED_CSV, lambda p: result.ranked.to_csv(p, index=False,
-                                                                 float_format="%.6g")),
+        write_table(out / RANKED_CSV, result.ranked, float_format="%.6g"),
     ]
     for hop in result.hop_profiles.values():
         name = hop_file_name(hop.link_id, hop.from_name, hop.to_name)

@@ -16,6 +16,8 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from netcover.textsafe import script_json
+
 if TYPE_CHECKING:
     import folium
 
@@ -72,7 +74,7 @@ def _popup_class() -> type:
     class _Popup(MacroElement):
         _template = Template(
             "{% macro script(this, kwargs) %}"
-            "{{ this._parent.get_name() }}.bindPopup({{ this.content|tojson }}, "
+            "{{ this._parent.get_name() }}.bindPopup({{ this.content_js }}, "
             "{maxWidth: {{ this.max_width }}});"
             "{% endmacro %}")
 
@@ -80,6 +82,7 @@ def _popup_class() -> type:
             super().__init__()
             self._name = "Popup"
             self.content = content
+            self.content_js = script_json(content)
             self.max_width = max_width
 
     return _Popup

@@ -22,6 +22,7 @@ import numpy as np
 
 from netcover.io import atomic_path
 from netcover.terrain import hillshade
+from netcover.textsafe import html_text
 
 from ._offline import add_popup
 from .labels import class_label, label
@@ -89,11 +90,11 @@ def build_map(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
     west, south, east, north = summary["extent_lonlat"]
     m = offline_map(location=[(south + north) / 2, (west + east) / 2], zoom_start=11, tiles=None,
                     control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
-    m.get_root().title = label("title", language, scenario=summary.get("scenario", ""))  # type: ignore[attr-defined]
+    m.get_root().title = html_text(label("title", language, scenario=summary.get("scenario", "")))  # type: ignore[attr-defined]
     if online_tiles:
         import folium
 
-        folium.TileLayer("OpenStreetMap", name=label("online_tiles", language)).add_to(m)
+        folium.TileLayer("OpenStreetMap", name=html_text(label("online_tiles", language))).add_to(m)
     shade = _terrain_raster(results, dem)
     if shade is not None:
         _image(m, shade_overlay(shade, max_px=MAX_OVERLAY_PX), label("hillshade", language),
@@ -148,7 +149,8 @@ def _image(m: folium.Map, overlay: Overlay, name: str, key: str, *, opacity: flo
     import folium
 
     folium.raster_layers.ImageOverlay(
-        image=overlay.data_uri(), bounds=overlay.leaflet_bounds(), opacity=opacity, name=name,
+        image=overlay.data_uri(), bounds=overlay.leaflet_bounds(), opacity=opacity,
+        name=html_text(name),
         show=key in _SHOWN, interactive=False, cross_origin=False, zindex=1).add_to(m)
 
 
@@ -176,16 +178,17 @@ def _add_rasters(m: folium.Map, results: RunFolder, lang: Lang) -> None:
 def _group(m: folium.Map, name: str, key: str) -> folium.FeatureGroup:
     import folium
 
-    group = folium.FeatureGroup(name=name, show=key in _SHOWN)
+    group = folium.FeatureGroup(name=html_text(name), show=key in _SHOWN)
     group.add_to(m)
     return group
 
 
-def _feature(geometry: Any, style: dict[str, Any], popup: str | None, tooltip: str | None) -> Any:
+def _feature(geometry: Any, style: dict[str, Any], popup: str | None, tooltip: object) -> Any:
+    """A GeoJSON shape with its popup (HTML) and tooltip (plain text, escaped here)."""
     import folium
 
     feature = folium.GeoJson(geometry.__geo_interface__, style_function=lambda _, s=style: s,
-                             tooltip=tooltip, control=False)
+                             tooltip=html_text(tooltip), control=False)
     if popup is not None:
         add_popup(feature, popup)
     return feature
@@ -220,7 +223,7 @@ def _add_communes(m: folium.Map, units: gpd.GeoDataFrame | None, lang: Lang) -> 
         style = {"color": "#444444", "weight": 1.5, "fillColor": share_colour(np.nan if share is None
                                                                                 else share),
                  "fillOpacity": 0.55}
-        _feature(row["geometry"], style, popup, str(row.get("name", ""))).add_to(group)
+        _feature(row["geometry"], style, popup, row.get("name", "")).add_to(group)
 
 
 def _add_gaps(m: folium.Map, gaps: gpd.GeoDataFrame | None, lang: Lang) -> None:
@@ -238,7 +241,7 @@ def _add_gaps(m: folium.Map, gaps: gpd.GeoDataFrame | None, lang: Lang) -> None:
             (label("villages_in_gap", lang), row.get("villages")),
             (label("area_km2", lang), _num(row, "area_km2")),
         ])
-        _feature(row["geometry"], style, popup, f"{row.get('gap_id', '')}").add_to(group)
+        _feature(row["geometry"], style, popup, row.get("gap_id", "")).add_to(group)
 
 
 def _add_links(m: folium.Map, links: gpd.GeoDataFrame | None, lang: Lang) -> None:
@@ -262,7 +265,7 @@ def _add_links(m: folium.Map, links: gpd.GeoDataFrame | None, lang: Lang) -> Non
                 (label("cost_usd", lang), _num(row, "cost")),
                 (label("people", lang), _num(row, "people")),
             ])
-            _feature(row["geometry"], style, popup, str(row.get("link_id", ""))).add_to(group)
+            _feature(row["geometry"], style, popup, row.get("link_id", "")).add_to(group)
 
 
 def _add_sites(m: folium.Map, results: RunFolder, colours: dict[str, str], lang: Lang) -> None:
@@ -291,7 +294,7 @@ def _add_sites(m: folium.Map, results: RunFolder, colours: dict[str, str], lang:
         marker = folium.CircleMarker(
             [row["geometry"].y, row["geometry"].x], radius=5, color="#222222", weight=1.5,
             fill=True, fill_color=colours.get(row["operator"], "#333333"), fill_opacity=1.0,
-            tooltip=row["site_id"]).add_to(group)
+            tooltip=html_text(row["site_id"])).add_to(group)
         add_popup(marker, popup)
 
 
@@ -313,8 +316,9 @@ def _add_new_sites(m: folium.Map, sites: gpd.GeoDataFrame | None, lang: Lang) ->
             (label("cost_usd", lang), _num(row, "cost")),
         ])
         marker = folium.Marker([row["geometry"].y, row["geometry"].x],
-                               icon=folium.DivIcon(html=badge.format(rank=rank), icon_size=(0, 0)),
-                               tooltip=f"{label('rank', lang)} {rank}").add_to(group)
+                               icon=folium.DivIcon(html=badge.format(rank=html_text(rank)),
+                                                   icon_size=(0, 0)),
+                               tooltip=html_text(f"{label('rank', lang)} {rank}")).add_to(group)
         add_popup(marker, popup)
 
 
@@ -338,7 +342,8 @@ def _add_villages(m: folium.Map, villages: gpd.GeoDataFrame | None, lang: Lang) 
         ])
         marker = folium.CircleMarker(
             [row["geometry"].y, row["geometry"].x], radius=3.5, color="#222222", weight=1, fill=True,
-            fill_color=CLASS_COLOURS[k], fill_opacity=1.0, tooltip=str(row.get("name", ""))).add_to(group)
+            fill_color=CLASS_COLOURS[k], fill_opacity=1.0,
+            tooltip=html_text(row.get("name", ""))).add_to(group)
         add_popup(marker, popup, max_width=300)
 
 

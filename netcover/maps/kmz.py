@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 from netcover.io import atomic_path
+from netcover.textsafe import xml_text
 
 from .labels import class_label, label
 from .overlays import CLASS_COLOURS, class_overlay
@@ -56,9 +57,11 @@ def kml_colour(hex_colour: str, alpha: int = 255) -> str:
 
 
 def _sub(parent: ET.Element, tag: str, text: object | None = None, **attrs: str) -> ET.Element:
-    el = ET.SubElement(parent, tag, attrs)
+    """A child element; text and attributes lose the characters XML forbids (ElementTree escapes
+    the rest)."""
+    el = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attrs.items()})
     if text is not None:
-        el.text = str(text)
+        el.text = xml_text(text)
     return el
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
+
+from netcover.textsafe import html_text
 
 from .labels import class_label, label
 from .overlays import CLASS_COLOURS, SIGNAL_RANGE_DBM, signal_colours
@@ -23,7 +24,7 @@ def _swatch(colour: str, text: str, *, line: str | None = None) -> str:
              "vertical-align:middle;margin-right:5px") if line else (
         f"display:inline-block;width:14px;height:11px;background:{colour};"
         "vertical-align:middle;margin-right:5px;border:1px solid #777")
-    return f"<div><span style='{style}'></span>{html.escape(text)}</div>"
+    return f"<div><span style='{style}'></span>{html_text(text)}</div>"
 
 
 def _ramp(colours: Sequence[str], low: str, high: str) -> str:
@@ -31,12 +32,12 @@ def _ramp(colours: Sequence[str], low: str, high: str) -> str:
     cells = "".join(f"<span style='display:inline-block;width:{140 // len(colours)}px;height:10px;"
                     f"background:{c}'></span>" for c in colours)
     return (f"<div style='white-space:nowrap'>{cells}</div><div style='display:flex;"
-            f"justify-content:space-between;width:140px'><span>{html.escape(low)}</span>"
-            f"<span>{html.escape(high)}</span></div>")
+            f"justify-content:space-between;width:140px'><span>{html_text(low)}</span>"
+            f"<span>{html_text(high)}</span></div>")
 
 
 def _section(title: str, rows: Sequence[str]) -> str:
-    return f"<div style='margin-top:4px'><b>{html.escape(title)}</b>{''.join(rows)}</div>"
+    return f"<div style='margin-top:4px'><b>{html_text(title)}</b>{''.join(rows)}</div>"
 
 
 def legend_html(lang: Lang, *, operators: Mapping[str, str], signal_tech: str | None,
@@ -59,7 +60,7 @@ def legend_html(lang: Lang, *, operators: Mapping[str, str], signal_tech: str | 
         badge = ("display:inline-block;width:16px;height:16px;border-radius:8px;background:#111;"
                  "color:#fff;font:bold 10px/16px sans-serif;text-align:center;margin-right:5px")
         parts.append(_section(label("new_sites", lang),
-                              [f"<div><span style='{badge}'>1</span>{html.escape(label('rank', lang))}"
+                              [f"<div><span style='{badge}'>1</span>{html_text(label('rank', lang))}"
                                "</div>"]))
     if links:
         parts.append(_section(label("links_phase", lang, phase="1, 2, …"),
@@ -68,5 +69,5 @@ def legend_html(lang: Lang, *, operators: Mapping[str, str], signal_tech: str | 
                                        line="dashed")]))
     parts.append(_section(label("communes", lang),
                           [_ramp([share_colour(k / 10) for k in range(11)], "0 %", "100 %")]))
-    return (f"<div class='netcover-legend' style='{_BOX}'><b>{html.escape(label('legend', lang))}"
+    return (f"<div class='netcover-legend' style='{_BOX}'><b>{html_text(label('legend', lang))}"
             f"</b>{''.join(parts)}</div>")

@@ -6,11 +6,12 @@ Geometry is built in the working (metric) CRS and returned in EPSG:4326, as web 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from netcover.textsafe import html_text
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -119,8 +120,8 @@ def popup_table(pairs: Iterable[tuple[str, object]]) -> str:
             continue
         text = f"{value:,.0f}" if isinstance(value, float) and abs(value) >= 100 else (
             f"{value:,.2f}" if isinstance(value, float) else str(value))
-        body.append(f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(name)}</th>"
-                    f"<td>{html.escape(text)}</td></tr>")
+        body.append(f"<tr><th style='text-align:left;padding-right:6px'>{html_text(name)}</th>"
+                    f"<td>{html_text(text)}</td></tr>")
     return "<table>" + "".join(body) + "</table>"
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ..clitools import handle_errors, progress_bar
+from ..textsafe import safe_name
 
 _SCENARIO = click.argument("scenario", type=click.Path(path_type=Path))
 _STORE = click.option("--store", type=click.Path(path_type=Path),
@@ -16,7 +17,7 @@ _STORE = click.option("--store", type=click.Path(path_type=Path),
 
 
 def _out(scenario: Any, out_dir: Path | None, name: str) -> Path:
-    return out_dir or Path("reports") / scenario.scenario.slug / name
+    return out_dir or Path("reports") / safe_name(scenario.scenario.slug, fallback="scenario") / name
 
 
 def _load(path: Path) -> Any:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
+from ..textsafe import safe_name
 
 if TYPE_CHECKING:
     from ..config import Scenario
@@ -135,7 +136,7 @@ def store_path(settings: MonitorSettings, scenario: Scenario | None = None) -> P
     """The history store's path: the one the settings name, else ``reports/<slug>/history.sqlite``."""
     if settings.store is not None:
         return settings.store
-    slug = scenario.scenario.slug if scenario is not None else "scenario"
+    slug = safe_name(scenario.scenario.slug, fallback="scenario") if scenario else "scenario"
     return Path("reports") / slug / DEFAULT_STORE_NAME
 
 

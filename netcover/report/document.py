@@ -9,7 +9,6 @@ data files. Every number is read from the results folder.
 from __future__ import annotations
 
 import base64
-import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from netcover.io import write_table, write_text
 from netcover.report.i18n import INDICATORS, Lang, column, fmt_number, fmt_share, place, tr, word
 from netcover.textformat import markdown_table
+from netcover.textsafe import html_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -215,8 +215,8 @@ margin:.5em 0}h1{font-size:1.5em}h2{border-bottom:2px solid #1a9641;padding-bott
 
 
 def _html_table(df: pd.DataFrame) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in rec) + "</tr>"
+    head = "".join(f"<th>{html_text(c)}</th>" for c in df.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html_text(v)}</td>" for v in rec) + "</tr>"
                    for rec in df.itertuples(index=False, name=None))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -228,7 +228,7 @@ def data_uri(path: Path) -> str:
 
 def render_html(sections: Sequence[Section], title: str, lang: Lang, data_date: str) -> str:
     """The report as one self-contained HTML page (images embedded, no outside reference)."""
-    e = html.escape
+    e = html_text
     parts = [f"<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">",
              f"<title>{e(title)}</title><style>{_CSS}</style></head><body>",
              f"<h1>{e(title)}</h1><p>{e(tr('report_intro', lang))}</p>",

@@ -29,10 +29,11 @@ def large_area(scenario: Path, out_dir: Path | None, tile_size: int | None,
     """
     from ..config import load_scenario
     from ..parallel import InProcess
+    from ..textsafe import safe_name
     from .run import run_tiled
 
     sc = load_scenario(scenario)
-    out = out_dir or Path("reports") / f"{sc.scenario.slug}-large"
+    out = out_dir or Path("reports") / f"{safe_name(sc.scenario.slug, fallback='scenario')}-large"
     with named_executor(sc.execution, scheduler, workers) as named:
         executor = named or InProcess()
         click.echo(f"Running on {executor.describe()}", err=True)
