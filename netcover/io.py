@@ -16,7 +16,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +72,10 @@ _OUTPUT_FIX = {
 }
 
 
+#: Actions waiting for the results of a staging folder to be in place (see :func:`after_results`).
+_AFTER_RESULTS: dict[Path, list[Callable[[], object]]] = {}
+
+
 @contextlib.contextmanager
 def staged_output(out_dir: str | Path) -> Iterator[Path]:
     """Yield a staging folder; on success make it the output folder ``out_dir``, all at once.
@@ -97,6 +101,7 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
             shutil.copymode(out, stage)
     except OSError as exc:
         raise _output_error(exc, out) from exc
+    actions = _AFTER_RESULTS.setdefault(stage, [])
     try:
         yield stage
         _carry_over(out, stage)
@@ -107,6 +112,24 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
         raise _output_error(exc, out) from exc
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        _AFTER_RESULTS.pop(stage, None)
+    for action in actions:
+        action()
+
+
+def after_results(path: str | Path, action: Callable[[], object]) -> None:
+    """Run ``action`` once the results that ``path`` is part of are in place.
+
+    Inside :func:`staged_output` (``path`` in its staging folder) the action runs after the
+    staging folder has replaced the output folder, and not at all if the run fails; elsewhere it
+    runs now. ``netcover run`` commits its monitoring snapshot this way.
+    """
+    p = Path(path).resolve()
+    for stage in (p, *p.parents):
+        if stage in _AFTER_RESULTS:
+            _AFTER_RESULTS[stage].append(action)
+            return
+    action()
 
 
 def recover_output(out_dir: str | Path) -> list[Path]:

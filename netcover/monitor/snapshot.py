@@ -16,10 +16,10 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import DataFileError, InputError
-from .indicators import compute_snapshot_data
+from .indicators import SnapshotData, compute_snapshot_data
 from .reported import read_reported
 from .settings import MonitorSettings, parse_period, store_path
-from .store import Snapshot, SnapshotMeta, write_reported, write_snapshot
+from .store import Snapshot, SnapshotMeta, write_snapshot
 
 if TYPE_CHECKING:
     from ..config import Scenario
@@ -86,6 +86,40 @@ def with_fibre_history(inputs: Inputs, fibre_csv: str | Path, period: str) -> In
     return dataclasses.replace(inputs, settlements=s)
 
 
+@dataclasses.dataclass
+class PendingSnapshot:
+    """A computed snapshot not yet in the store: :meth:`commit` writes it in one transaction."""
+
+    store: Path
+    meta: SnapshotMeta
+    data: SnapshotData
+    reported: pd.DataFrame | None = None
+    source: str = ""
+
+    def commit(self, store: Path | None = None, *, replace: bool = False) -> Snapshot:
+        """Write the snapshot (and the reported indicators) into ``store`` (default: its own)."""
+        meta = dataclasses.replace(self.meta)
+        return write_snapshot(store or self.store, meta, self.data, replace=replace,
+                              reported=self.reported, source=self.source)
+
+
+def prepare_snapshot(inputs: Inputs, coverage: CoverageResult, settings: MonitorSettings,
+                     period: str, *, gaps: pd.DataFrame | None = None) -> PendingSnapshot:
+    """Compute a period's indicators and read the reported ones, without writing anything.
+
+    Arguments as :func:`record_snapshot`.
+    """
+    meta = snapshot_meta(inputs.scenario, period)
+    data = compute_snapshot_data(inputs, coverage, usable=inputs.scenario.coverage.usable_class,
+                                 gaps=gaps)
+    pending = PendingSnapshot(store_path(settings, inputs.scenario), meta, data)
+    if settings.reported is not None:
+        codes = set(data.indicators["unit_code"])
+        pending.reported = read_reported(settings.reported, unit_codes=codes)
+        pending.source = str(settings.reported)
+    return pending
+
+
 def record_snapshot(inputs: Inputs, coverage: CoverageResult, settings: MonitorSettings,
                     period: str, *, replace: bool = False,
                     gaps: pd.DataFrame | None = None) -> Snapshot:
@@ -111,15 +145,4 @@ def record_snapshot(inputs: Inputs, coverage: CoverageResult, settings: MonitorS
     Snapshot
         With its id and time.
     """
-    meta = snapshot_meta(inputs.scenario, period)
-    data = compute_snapshot_data(inputs, coverage, usable=inputs.scenario.coverage.usable_class,
-                                 gaps=gaps)
-    path = store_path(settings, inputs.scenario)
-    reported = None
-    if settings.reported is not None:
-        codes = set(data.indicators["unit_code"])
-        reported = read_reported(settings.reported, unit_codes=codes)
-    snap = write_snapshot(path, meta, data, replace=replace)
-    if reported is not None:
-        write_reported(path, reported, source=str(settings.reported))
-    return snap
+    return prepare_snapshot(inputs, coverage, settings, period, gaps=gaps).commit(replace=replace)

@@ -1,5 +1,9 @@
 """The monitoring step of ``netcover run``: record the period's snapshot, summarise the history.
 
+The snapshot is committed only when the run's results are in place (after the output folder has
+been replaced, see :func:`netcover.io.after_results`): a failed or killed run leaves the history
+as it was.
+
 The history store lives beside the run's results (``<out>/history.sqlite``) unless the scenario's
 ``[monitor] store`` names another; re-running a period replaces its snapshot and keeps the old one
 in the store's audit table.
@@ -7,16 +11,17 @@ in the store's audit table.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..io import write_table
+from ..io import after_results, write_table
 from ..textformat import markdown_table
 from .indicators import DISTRICT
 from .settings import DEFAULT_STORE_NAME, current_period, settings_from_scenario
-from .snapshot import record_snapshot, with_fibre_history
+from .snapshot import PendingSnapshot, prepare_snapshot, with_fibre_history
 from .trends import monitoring_summary
 from .workflow import readable_summary
 
@@ -25,6 +30,7 @@ if TYPE_CHECKING:
 
     from ..coverage import CoverageResult
     from ..inputs import Inputs
+    from .settings import MonitorSettings, Targets
 
 
 def run_monitoring(inputs: Inputs, coverage: CoverageResult, out_dir: Path, folder: Path,
@@ -39,10 +45,37 @@ def run_monitoring(inputs: Inputs, coverage: CoverageResult, out_dir: Path, fold
     period = settings.period or current_period()
     if settings.fibre_history is not None:
         inputs = with_fibre_history(inputs, settings.fibre_history, period)
-    snap = record_snapshot(inputs, coverage, settings, period, replace=True, gaps=gaps)
-    summary = readable_summary(monitoring_summary(settings, targets, scenario=inputs.scenario))
-    say(f"Monitoring: snapshot {period} recorded in {settings.store} (id {snap.meta.id})")
+    pending = prepare_snapshot(inputs, coverage, settings, period, gaps=gaps)
+    summary = readable_summary(_summary_with(pending, settings, targets, folder))
     district = summary[summary["unit"].str.lower() == DISTRICT]
     if len(district):
         say(markdown_table(district))
+
+    def commit() -> None:
+        snap = pending.commit(replace=True)
+        say(f"Monitoring: snapshot {period} recorded in {pending.store} (id {snap.meta.id})")
+
+    after_results(folder, commit)
     return [write_table(folder / "monitoring_summary.csv", summary)]
+
+
+def _summary_with(pending: PendingSnapshot, settings: MonitorSettings, targets: Targets,
+                  folder: Path) -> pd.DataFrame:
+    """The history's summary table as it will be once ``pending`` is committed.
+
+    The snapshot is committed into a copy of the store under ``folder`` (deleted afterwards), so
+    the real store changes only when the results are in place (:func:`netcover.io.after_results`).
+    """
+    import sqlite3
+
+    folder.mkdir(parents=True, exist_ok=True)
+    preview = folder / ".history_preview.sqlite"
+    try:
+        if pending.store.is_file():
+            with contextlib.closing(sqlite3.connect(pending.store)) as src, \
+                    contextlib.closing(sqlite3.connect(preview)) as dst:
+                src.backup(dst)
+        pending.commit(preview, replace=True)
+        return monitoring_summary(settings, targets, store=preview)
+    finally:
+        preview.unlink(missing_ok=True)

@@ -136,8 +136,12 @@ def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def write_snapshot(path: str | Path, meta: SnapshotMeta, data: SnapshotData, *,
-                   replace: bool = False) -> Snapshot:
+                   replace: bool = False, reported: pd.DataFrame | None = None,
+                   source: str = "") -> Snapshot:
     """Store a snapshot in one transaction; return it with its id and time.
+
+    ``reported`` indicators (as :func:`write_reported` takes them, from ``source``) are stored in
+    the same transaction.
 
     Raises
     ------
@@ -170,6 +174,8 @@ def write_snapshot(path: str | Path, meta: SnapshotMeta, data: SnapshotData, *,
             con.execute("INSERT INTO audit (at, action, period, old_snapshot_id, new_snapshot_id,"
                         " netcover_version) VALUES (?, 'replace', ?, ?, ?, ?)",
                         (taken, meta.period, old[0], new_id, meta.netcover_version))
+        if reported is not None:
+            _insert_reported(con, reported, source, taken)
     meta.id, meta.taken_at = new_id, taken
     meta.notes = meta.notes or list(data.missing)
     return Snapshot(meta, data)
@@ -259,15 +265,18 @@ def indicator_history(path: str | Path) -> pd.DataFrame:
 def write_reported(path: str | Path, frame: pd.DataFrame, *, source: str = "") -> int:
     """Insert or update reported indicators (``unit_code``, ``period``, ``indicator``,
     ``value``) in one transaction; return the number of rows written."""
-    now = _now()
     with connect(path, create=True) as con, transaction(con):
-        con.executemany(
-            "INSERT OR REPLACE INTO reported VALUES (?, ?, ?, ?, ?, ?)",
-            ((str(code), str(period), str(ind), float(value), source, now)
-             for code, period, ind, value in zip(
-                 frame["unit_code"], frame["period"], frame["indicator"],
-                 frame["value"].to_numpy(dtype=float), strict=True)))
+        _insert_reported(con, frame, source, _now())
     return len(frame)
+
+
+def _insert_reported(con: sqlite3.Connection, frame: pd.DataFrame, source: str, now: str) -> None:
+    con.executemany(
+        "INSERT OR REPLACE INTO reported VALUES (?, ?, ?, ?, ?, ?)",
+        ((str(code), str(period), str(ind), float(value), source, now)
+         for code, period, ind, value in zip(
+             frame["unit_code"], frame["period"], frame["indicator"],
+             frame["value"].to_numpy(dtype=float), strict=True)))
 
 
 def audit_log(path: str | Path) -> pd.DataFrame:
