@@ -156,6 +156,38 @@ def sample_data(dest: Path, regenerate: bool, seed: int | None) -> None:
     click.echo(f"Wrote {len(files)} files to {dest}")
 
 
+@cli.group("cache")
+def cache() -> None:
+    """The loss cache: what it holds, and clearing it."""
+
+
+_CACHE_DIR = click.option("--cache-dir", type=click.Path(path_type=Path),
+                          help="Cache folder (default: $NETCOVER_CACHE_DIR, else ~/.cache/netcover/loss).")
+
+
+@cache.command("info")
+@_CACHE_DIR
+@handle_errors
+def cache_info(cache_dir: Path | None) -> None:
+    """Show the cache folder, its number of entries and its size."""
+    from .losscache import cache_info as info
+    from .losscache import default_cache_dir
+
+    click.echo(info(cache_dir or default_cache_dir()).describe())
+
+
+@cache.command("clear")
+@_CACHE_DIR
+@handle_errors
+def cache_clear(cache_dir: Path | None) -> None:
+    """Delete every entry of the loss cache (the next run computes the losses again)."""
+    from .losscache import clear_cache, default_cache_dir
+
+    removed = clear_cache(cache_dir or default_cache_dir())
+    click.echo(f"Removed {removed.entries + removed.old_entries} entries "
+               f"({(removed.bytes + removed.old_bytes) / 1e6:.1f} MB) from {removed.folder}")
+
+
 def _register_groups() -> None:
     from .monitor.commands import monitor
     from .siting.commands import evaluate, plan_sites

@@ -80,6 +80,7 @@ class CoverageSettings:
     hata_environment: Environment = "rural"
     usable_class: UsableClass = "fair"
     cache_dir: Path | None = None
+    cache_max_mb: float | None = None
 
 
 @dataclass(frozen=True)

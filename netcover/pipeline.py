@@ -6,6 +6,7 @@ only when the whole run has succeeded, so a failed run leaves earlier results in
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,14 @@ from .coverage_output import coverage_tables, unit_summary_table, write_coverage
 from .inputs import Inputs, load_inputs
 from .io import staged_output, write_text
 from .links.step import run_links
-from .losscache import LossCache, default_cache_dir
+from .losscache import (
+    CacheWarning,
+    LossCache,
+    cache_info,
+    cache_limit_mb,
+    default_cache_dir,
+    trim_cache,
+)
 from .monitor.step import run_monitoring
 from .parallel import DaskExecutor, Executor, InProcess, local_pool
 from .report import build_outputs
@@ -173,9 +181,17 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
         say(f"warning: the loss cache {cache.folder} is the default folder: workers on other "
             "machines write their losses to their own disks and this machine computes them again; "
             "set [coverage] cache_dir to a folder they all mount at the same path")
-    result = compute_coverage(inputs, cache=cache, progress=progress, executor=executor)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CacheWarning)
+        result = compute_coverage(inputs, cache=cache, progress=progress, executor=executor)
+    for w in caught:  # damaged cache entries, an unwritable cache: said; other warnings: again
+        if issubclass(w.category, CacheWarning):
+            say(f"warning: {w.message}")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     say(f"Coverage: {result.jobs} loss rasters ({result.cache_misses} computed), "
         f"{result.groups} operator/technology layers ({result.groups_reused} unchanged, from the cache)")
+    say(_cache_line(cache.folder, cov.cache_max_mb))
     for note in result.notes:
         say(f"warning: {note}")
     tables = coverage_tables(result, inputs, usable=cov.usable_class)
@@ -196,3 +212,17 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
         say(f"Villages without usable service: {len(without)}"
             + (f": {names}{more}" if len(without) else ""))
     return files, result
+
+
+def _cache_line(folder: Path | None, setting_mb: float | None) -> str:
+    """The loss cache's size after trimming it to its cap (``cache_max_mb`` or the environment)."""
+    if folder is None:
+        return "Loss cache: off"
+    limit = cache_limit_mb(setting_mb)
+    trimmed = ""
+    if limit is not None:
+        removed, freed = trim_cache(folder, int(limit * 1e6))
+        if removed:
+            trimmed = f"; {removed} least recently used entries ({freed / 1e6:.1f} MB) removed"
+        trimmed = f", cap {limit:g} MB{trimmed}"
+    return f"Loss cache {cache_info(folder).describe()}{trimmed}"
