@@ -18,6 +18,7 @@ A target year of 0 means "now": the target has no deadline, so it is either met 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,9 +127,30 @@ def parse_period(period: str) -> float:
     return year + 0.5
 
 
+def run_date() -> dt.date:
+    """Today's date (UTC), or the date of ``$SOURCE_DATE_EPOCH`` (seconds since 1970) when set.
+
+    The one clock of outputs: the data date printed on maps and reports and the monitoring period
+    a run records when the scenario names none. Setting ``SOURCE_DATE_EPOCH`` (the
+    reproducible-builds convention) makes runs on different days give the same bytes.
+
+    Raises
+    ------
+    InputError
+        ``SOURCE_DATE_EPOCH`` is not a whole number of seconds.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return dt.datetime.now(dt.UTC).date()
+    if not epoch.isdigit():
+        msg = f"SOURCE_DATE_EPOCH={epoch!r}: expected whole seconds since 1970-01-01 (e.g. 1727654400)"
+        raise InputError(msg)
+    return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+
+
 def current_period(today: dt.date | None = None) -> str:
-    """The quarter of ``today`` (default: the current UTC date), e.g. ``2026-Q4``."""
-    today = today or dt.datetime.now(dt.UTC).date()
+    """The quarter of ``today`` (default: :func:`run_date`), e.g. ``2026-Q4``."""
+    today = today or run_date()
     return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 

@@ -7,6 +7,7 @@ again from the files alone; the same results give the same files.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +26,12 @@ PRINT_DIR = "print"
 
 
 def data_date(run: RunFolder) -> str:
-    """The run's date (UTC, ISO) from the time ``input_summary.json`` was written."""
+    """The run's date (UTC, ISO): that of ``$SOURCE_DATE_EPOCH`` when set
+    (:func:`netcover.monitor.settings.run_date`), else when ``input_summary.json`` was written."""
+    from netcover.monitor.settings import run_date
+
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        return run_date().isoformat()
     stamp = (run.path / "input_summary.json").stat().st_mtime
     return datetime.fromtimestamp(stamp, tz=UTC).date().isoformat()
 
