@@ -343,9 +343,13 @@ def cache_limit_mb(setting: float | None = None) -> float | None:
     Raises
     ------
     InputError
-        ``$NETCOVER_CACHE_MAX_MB`` is not a positive number.
+        The setting or ``$NETCOVER_CACHE_MAX_MB`` is not a positive number.
     """
     if setting is not None:
+        if not setting > 0:
+            msg = (f"[coverage] cache_max_mb = {setting}: expected a positive number of megabytes; "
+                   "leave it out for no cap")
+            raise InputError(msg)
         return float(setting)
     env = os.environ.get("NETCOVER_CACHE_MAX_MB", "").strip()
     if not env:

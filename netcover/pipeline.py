@@ -181,6 +181,7 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
         say(f"warning: the loss cache {cache.folder} is the default folder: workers on other "
             "machines write their losses to their own disks and this machine computes them again; "
             "set [coverage] cache_dir to a folder they all mount at the same path")
+    limit = cache_limit_mb(cov.cache_max_mb)  # a bad cap is refused before the model runs
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CacheWarning)
         result = compute_coverage(inputs, cache=cache, progress=progress, executor=executor)
@@ -191,7 +192,7 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     say(f"Coverage: {result.jobs} loss rasters ({result.cache_misses} computed), "
         f"{result.groups} operator/technology layers ({result.groups_reused} unchanged, from the cache)")
-    say(_cache_line(cache.folder, cov.cache_max_mb))
+    say(_cache_line(cache.folder, limit))
     for note in result.notes:
         say(f"warning: {note}")
     tables = coverage_tables(result, inputs, usable=cov.usable_class)
@@ -214,11 +215,10 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
     return files, result
 
 
-def _cache_line(folder: Path | None, setting_mb: float | None) -> str:
-    """The loss cache's size after trimming it to its cap (``cache_max_mb`` or the environment)."""
+def _cache_line(folder: Path | None, limit: float | None) -> str:
+    """The loss cache's size after trimming it to ``limit`` MB (None: no cap)."""
     if folder is None:
         return "Loss cache: off"
-    limit = cache_limit_mb(setting_mb)
     trimmed = ""
     if limit is not None:
         removed, freed = trim_cache(folder, int(limit * 1e6))

@@ -29,6 +29,7 @@ from netcover.losscache import (
     clear_cache,
     trim_cache,
 )
+from netcover.pipeline import run_step
 
 from .conftest import write_mini_district
 
@@ -164,6 +165,25 @@ def test_cache_limit_from_scenario_or_environment(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("NETCOVER_CACHE_MAX_MB", "lots")
     with pytest.raises(InputError, match="NETCOVER_CACHE_MAX_MB"):
         cache_limit_mb(None)
+    with pytest.raises(InputError, match="cache_max_mb"):
+        cache_limit_mb(-5.0)
+
+
+def test_a_run_prints_the_cache_size_and_keeps_it_under_the_cap(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("NETCOVER_CACHE_DIR", str(folder))
+    scenario = load_scenario(write_mini_district(tmp_path / "mini"))
+    lines: list[str] = []
+    run_step("coverage", scenario, tmp_path / "out", report=lines.append)
+    full = cache_info(folder)
+    assert full.entries > 2
+    assert any(line.startswith(f"Loss cache {folder}: {full.entries} entries") for line in lines)
+    monkeypatch.setenv("NETCOVER_CACHE_MAX_MB", str(full.bytes / 2 / 1e6))
+    lines.clear()
+    run_step("coverage", scenario, tmp_path / "out", report=lines.append)
+    assert 0 < cache_info(folder).bytes <= full.bytes / 2
+    assert any("least recently used entries" in line for line in lines), lines
 
 
 def test_cache_commands(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ CHARTED: tuple[str, ...] = ("share_people_covered", "share_people_4g", "share_fi
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower()
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower() or "indicator"
 
 
 def plot_indicator(history: pd.DataFrame, indicator: str, path: str | Path, *,
