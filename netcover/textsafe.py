@@ -39,6 +39,9 @@ _SCRIPT_JSON = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
 #: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
+#: Text a spreadsheet reads as a negative number (or the placeholder "-"), never as a formula.
+_PLAIN_NEGATIVE = re.compile(r"-|-(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?")
+
 #: Longest file-name component :func:`safe_name` returns (characters).
 MAX_NAME_LENGTH = 80
 
@@ -79,10 +82,12 @@ def csv_cell(value: object) -> object:
     """A CSV cell that a spreadsheet will not run as a formula.
 
     Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading ``'``
-    (OWASP). Anything that is not text (numbers, dates, missing values) is returned unchanged, so
-    negative numbers stay numbers.
+    (OWASP). Anything that is not text (numbers, dates, missing values) is returned unchanged, and
+    so is text that is only a negative number (``-3.5``, ``-12%``) or the placeholder ``-``, which
+    a spreadsheet cannot run: negative numbers stay numbers.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if (isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+            and not _PLAIN_NEGATIVE.fullmatch(value)):
         return "'" + value
     return value
 

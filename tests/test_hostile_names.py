@@ -110,8 +110,8 @@ def test_csv_cells_are_neutralised_and_numbers_intact(hostile_run: Path) -> None
         for value in values:
             text = str(value)
             assert not text.startswith(("=", "+", "@", "\t", "\r")), (name, text)
-            if text.startswith("-"):
-                float(text)  # only real negative numbers start with "-"
+            if text.startswith("-") and text != "-":
+                float(text.rstrip("%"))  # only real negative numbers start with "-"
             seen |= {h for h in hostile if text in (csv_cell(h), csv_cell(xml_text(h)))}
     assert seen == set(hostile)  # the names did reach the CSVs, neutralised
     units = pd.read_csv(out / "coverage" / "coverage_by_unit.csv", encoding="utf-8-sig")
@@ -123,7 +123,9 @@ def test_textsafe_building_blocks() -> None:
     assert html_text('`${x}`<a href="q">&') == "&#96;&#36;{x}&#96;&lt;a href=&quot;q&quot;&gt;&amp;"
     assert "</" not in script_json("</script>") and "\u2028" not in script_json("\u2028")
     assert json.loads(script_json("</script>\u2028`")) == "</script>\u2028`"
-    assert csv_cell("=1") == "'=1" and csv_cell(-3.5) == -3.5 and csv_cell("-") == "'-"
+    assert csv_cell("=1") == "'=1" and csv_cell(-3.5) == -3.5 and csv_cell("+1") == "'+1"
+    assert csv_cell("-3.5") == "-3.5" and csv_cell("-") == "-" and csv_cell("-2+3") == "'-2+3"
+    assert csv_cell("-1e5%") == "-1e5%" and csv_cell("-A1") == "'-A1"
     assert csv_cell("ok") == "ok" and csv_cell(None) is None
     assert safe_name(SLUG) == "x_ESCAPED" and safe_name("..") == "unnamed"
     assert safe_name("a" * 300) == "a" * 80 and "/" not in safe_name("/etc/passwd\x00")
