@@ -10,6 +10,7 @@ sanitises them here, in one place:
 - :func:`script_json`: a value as JSON inside a ``<script>`` element (no ``</script>``, no line
   separators that end a JavaScript string);
 - :func:`xml_text`: text without the control characters XML 1.0 forbids (KML/KMZ);
+- :func:`plot_text`: text in a matplotlib figure (print maps, charts), never read as mathtext;
 - :func:`csv_cell` and :func:`csv_safe_frame`: spreadsheet formula injection neutralised, as OWASP
   recommends, for text cells only (numbers stay numbers);
 - :func:`safe_name`: a file-name component from user text (no folders, no ``..``, never empty).
@@ -76,6 +77,13 @@ def script_json(value: Any) -> str:
     first.
     """
     return json.dumps(value, ensure_ascii=False).translate(_SCRIPT_JSON)
+
+
+def plot_text(value: object) -> str:
+    """``str(value)`` for a matplotlib text (title, label, tick): ``$`` escaped so that a name is
+    never parsed as mathtext (``$\\frac{$`` would stop the drawing), control characters removed.
+    """
+    return xml_text(value).replace("$", r"\$")
 
 
 def csv_cell(value: object) -> object:

@@ -1,7 +1,9 @@
 """Hostile names in every field of a run: nothing injected into the map, CSVs, KMZ or file names.
 
 The miniature district gets site ids, operator, commune and village names, a scenario name and a
-slug made of script payloads, back-ticks, control characters and spreadsheet formulas. After a
+slug made of script payloads, back-ticks, control characters, spreadsheet formulas and
+mathtext (an even number of ``$`` around ``\\frac{``, which stops matplotlib drawing a print
+map or chart). After a
 whole ``run``:
 
 - in headless Chromium (network blocked), with every tooltip and popup opened, no injected script
@@ -24,7 +26,7 @@ import pytest
 
 from netcover.config import load_scenario
 from netcover.pipeline import run
-from netcover.textsafe import csv_cell, html_text, safe_name, script_json, xml_text
+from netcover.textsafe import csv_cell, html_text, plot_text, safe_name, script_json, xml_text
 
 from .conftest import site_rows, write_mini_district, write_sites
 from .test_map_browser import CHROMIUM, FLAGS, DevTools, RecordingProxy
@@ -32,9 +34,11 @@ from .test_map_browser import CHROMIUM, FLAGS, DevTools, RecordingProxy
 SITE_1 = '=HYPERLINK("http://x","y")</script><script>window.__pwned=1</script>'
 SITE_2 = '`${window.__pwned=3}`"><img src=x onerror="window.__pwned=2">\x07'
 OPERATOR = "@SUM(1)<img src=x onerror=window.__pwned=4>`"
-COMMUNES = ("+1</script><script>window.__pwned=5</script>", "-2`${window.__pwned=6}`\x0b")
+COMMUNES = ("+1</script><script>window.__pwned=5</script>", "-2`${window.__pwned=6}`\x0b $\\frac{$ $")
 VILLAGES = ("=1+1<img src=x onerror=window.__pwned=7>", "Bản\x01 `x` \u2028 ${1}")
-SCENARIO = "</title><script>window.__pwned=8</script>`${window.__pwned=9}`"
+SCENARIO = "</title><script>window.__pwned=8</script>`${window.__pwned=9}` $\\frac{$ $"
+#: Network points (the ends of planned links, in hop profile titles).
+POINTS = ("=cmd|' /C calc'!A0 $\\frac{$", "@x\x1f`${window.__pwned=10}`")
 SLUG = "x/../../ESCAPED"
 
 
@@ -53,6 +57,9 @@ def write_hostile_district(folder: Path) -> Path:
     villages = gpd.read_file(folder / "settlements.gpkg")
     villages["name"] = list(VILLAGES)
     villages.to_file(folder / "settlements.gpkg")
+    points = gpd.read_file(folder / "network.gpkg", layer="points")
+    points["name"] = list(POINTS)
+    points.to_file(folder / "network.gpkg", layer="points")
     text = scenario.read_text(encoding="utf-8")
     text = text.replace('name = "Mini district"', f"name = {json.dumps(SCENARIO)}")
     scenario.write_text(text.replace('slug = "mini"', f"slug = {json.dumps(SLUG)}"),
@@ -130,6 +137,7 @@ def test_textsafe_building_blocks() -> None:
     assert safe_name(SLUG) == "x_ESCAPED" and safe_name("..") == "unnamed"
     assert safe_name("a" * 300) == "a" * 80 and "/" not in safe_name("/etc/passwd\x00")
     assert xml_text("a\x00b\x1fc\td") == "abc\td"
+    assert plot_text("$\\frac{$\x07") == r"\$\frac{\$"
 
 
 #: Opens every tooltip and popup of the map (one after the other), so that hover-only HTML is

@@ -13,6 +13,7 @@ import numpy as np
 
 from netcover.links.microwave import earth_bulge_m, fresnel_radius_m
 from netcover.links.plan import HopProfile
+from netcover.textsafe import plot_text
 
 
 def plot_hop_profile(hop: HopProfile, path: str | Path) -> Path:
@@ -55,7 +56,7 @@ def plot_hop_profile(hop: HopProfile, path: str | Path) -> Path:
     ax.set_xlim(d[0], d[-1])
     ax.set_xlabel("distance (km)")
     ax.set_ylabel("height (m)")
-    ax.set_title(f"{hop.link_id}: {hop.from_name} - {hop.to_name}\n"
+    ax.set_title(plot_text(f"{hop.link_id}: {hop.from_name} - {hop.to_name}") + "\n"
                  f"{total:.2f} km, {hop.freq_ghz:g} GHz, clearance {hop.clearance_ratio:.2f} F1, "
                  f"fade margin {hop.fade_margin_db:.1f} dB", fontsize=9)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=7, ncol=6,

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..textsafe import plot_text
 from .indicators import DISTRICT
 from .settings import Targets, parse_period
 from .trends import target_table
@@ -66,7 +67,7 @@ def plot_indicator(history: pd.DataFrame, indicator: str, path: str | Path, *,
             ax.axhline(target * scale, color="C3", ls="--", lw=1.2, label=label)
         ax.set_xticks(periods["t"].to_numpy(), periods["period"].tolist())
         ax.set_ylabel(("% " if share else "") + indicator.removeprefix("share_").replace("_", " "))
-        ax.set_title(indicator.replace("_", " "))
+        ax.set_title(plot_text(indicator.replace("_", " ")))
         if share:
             top = max(100.0, float(np.nanmax(h["value"] * scale)) if len(h) else 100.0)
             ax.set_ylim(0, top * 1.02)

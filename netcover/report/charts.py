@@ -16,6 +16,7 @@ import numpy as np
 
 from netcover.report.i18n import Lang, fmt_share, tr
 from netcover.report.printmaps import FORMATS, Format, save_figure
+from netcover.textsafe import plot_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -96,7 +97,7 @@ def share_chart(units: pd.DataFrame, target: float, lang: Lang, data_date: str) 
     fig = Figure(figsize=(8.0, 0.35 * len(table) + 1.8), layout="constrained")
     ax = fig.subplots()
     colours = ["#1a9641" if m else "#d7301f" for m in table["met"]]
-    ax.barh(table["name"], 100.0 * table["share"], color=colours)
+    ax.barh(table["name"].map(plot_text), 100.0 * table["share"], color=colours)
     for y, share in enumerate(table["share"]):
         ax.text(100.0 * share + 0.3, y, fmt_share(share, lang), va="center", fontsize=7)
     line = ax.axvline(100.0 * target, color="black", linestyle="--", linewidth=1.2)

@@ -19,6 +19,7 @@ import numpy as np
 from netcover.io import atomic_path
 from netcover.report.i18n import Lang, tr
 from netcover.terrain import hillshade
+from netcover.textsafe import plot_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -115,7 +116,7 @@ def _frame(run: RunFolder, title: str, lang: Lang, data_date: str,
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(f"{title}\n{s.get('scenario', '')}", fontsize=12)
+    ax.set_title(f"{title}\n{plot_text(s.get('scenario', ''))}", fontsize=12)
     foot = f"{tr('data_date', lang, date=data_date)} · {tr('made_with', lang, crs=s.get('crs', ''))}"
     ax.text(0.995, 0.005, foot, transform=ax.transAxes, ha="right", va="bottom", fontsize=7, zorder=9,
             bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
@@ -196,7 +197,7 @@ def _communes(ax: Axes, run: RunFolder, lang: Lang, handles: list[object]) -> No
     units.boundary.plot(ax=ax, color="0.15", linewidth=0.8, zorder=3)
     for geom, name in zip(units.geometry, units["name"], strict=True):
         p = geom.representative_point()
-        ax.text(p.x, p.y, str(name), fontsize=7, ha="center", va="center", zorder=8,
+        ax.text(p.x, p.y, plot_text(name), fontsize=7, ha="center", va="center", zorder=8,
                 bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 0.5})
     handles.append(Line2D([], [], color="0.15", linewidth=0.8, label=tr("communes", lang)))
 
