@@ -107,7 +107,7 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
         _carry_over(out, stage)
         _replace(out, stage)
     except OSError as exc:
-        if isinstance(exc, OutputError) or not _is_under(exc.filename, out.parent):
+        if isinstance(exc, OutputError) or not _writing_results(exc, out):
             raise
         raise _output_error(exc, out) from exc
     finally:
@@ -229,14 +229,18 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _is_under(filename: object, folder: Path) -> bool:
-    if not isinstance(filename, str | os.PathLike):
-        return True  # an error without a file name from writing the results: ours
-    try:
-        Path(os.path.abspath(filename)).relative_to(folder)
-    except ValueError:
+def _writing_results(exc: OSError, out: Path) -> bool:
+    """Whether ``exc`` is a failure to write the results (into ``out``, its staging or backup
+    folders), as opposed to e.g. an unreadable input."""
+    if exc.errno not in _OUTPUT_FIX:
         return False
-    return True
+    if not isinstance(exc.filename, str | os.PathLike):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+    try:
+        first = Path(os.path.abspath(exc.filename)).relative_to(out.parent).parts[0]
+    except (ValueError, IndexError):
+        return False
+    return first == out.name or first.startswith(f".{out.name}.")
 
 
 def _output_error(exc: OSError, out: Path) -> OutputError:

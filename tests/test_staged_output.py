@@ -193,10 +193,9 @@ def test_disk_full_while_writing_is_one_clear_error(tmp_path: Path) -> None:
 
 
 def test_an_input_error_is_not_reported_as_an_output_problem(tmp_path: Path) -> None:
-    elsewhere = tmp_path / "inputs" / "dem.tif"
-    with (pytest.raises(PermissionError) as err,
-          staged_output(tmp_path / "runs" / "reports")):
-        raise PermissionError(errno.EACCES, "Permission denied", str(elsewhere))
+    beside = tmp_path / "dem.tif"  # an input in the output folder's parent
+    with (pytest.raises(PermissionError) as err, staged_output(tmp_path / "reports")):
+        raise PermissionError(errno.EACCES, "Permission denied", str(beside))
     assert not isinstance(err.value, OutputError)
 
 
