@@ -206,11 +206,20 @@ def _link_or_copy(src: str | Path, dst: str | Path) -> None:
 
 
 def _replace(out: Path, stage: Path) -> None:
-    """``out`` -> backup, ``stage`` -> ``out``, backup deleted (each step a rename or a delete)."""
+    """``out`` -> backup, ``stage`` -> ``out``, backup deleted (each step a rename or a delete).
+
+    A process working in ``out`` (``--out .``) keeps working in the new ``out``.
+    """
     backup = _sibling(out, _BACKUP) if out.exists() or out.is_symlink() else None
+    try:
+        inside = Path.cwd().relative_to(out)
+    except (ValueError, OSError):
+        inside = None
     if backup is not None:
         _move(out, backup)
     _move(stage, out)
+    if inside is not None:
+        os.chdir(out / inside if (out / inside).is_dir() else out)
     if backup is not None:
         _remove(backup)
 

@@ -206,3 +206,15 @@ def test_recover_restores_a_backup_when_the_output_folder_is_missing(tmp_path: P
     assert recover_output(out) == [out]
     assert (out / "report_en.html").read_text() == "old"
     assert not backup.exists()
+
+
+def test_an_output_folder_that_is_the_current_folder(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "reports"
+    _earlier_results(out)
+    monkeypatch.chdir(out)
+    with staged_output(".") as stage:
+        write_text(stage / "report_en.html", "new")
+    assert Path("report_en.html").read_text() == "new"  # the process works in the new folder
+    assert Path("notes_by_hand.txt").read_text() == "mine"
+    assert Path.cwd() == out.resolve() and _siblings(out) == []
