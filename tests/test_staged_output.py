@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import netcover.io as nio
+import netcover._staging as nio
 from netcover.errors import OutputError
 from netcover.io import recover_output, staged_output, write_text
 
@@ -47,7 +47,7 @@ def _siblings(out: Path) -> list[str]:
 _KILL_AT = """
 import os, signal, sys
 sys.path.insert(0, {repo!r})
-import netcover.io as nio
+import netcover._staging as nio
 from netcover.io import staged_output, write_text
 step, calls = int(sys.argv[2]), []
 real_move, real_remove = nio._move, nio._remove
