@@ -1,10 +1,17 @@
 """Who is covered: people, households and villages by coverage class, per unit and per settlement.
 
 The coverage class raster lives on the DEM grid (30 m on the sample); people live on the population
-grid (100 m). :func:`class_shares` counts, for every population cell, the share of its area in each
-class (DEM cells are assigned to the population cell holding their centre), so a population cell
-half in a shadow counts half its people as uncovered. Households and fibre households come from the
-settlements, each taking the class at its own position.
+grid (100 m). :func:`class_shares` gives, for every population cell, the share of its area in each
+class from the exact overlap of the two grids' cells, whichever grid is finer (a 100 m population
+cell inside one 2.4 km DEM cell takes that cell's class; a 100 m cell over 30 m cells is split by
+the area of each piece), so a population cell half in a shadow counts half its people as uncovered.
+Households and fibre households come from the settlements, each taking the class at its own
+position.
+
+Each cell and each point belongs to one unit at most (:func:`zone_raster`, :func:`unit_of_points`):
+where unit polygons overlap (slivers of low-resolution boundaries), the unit with the lowest code
+(as text) takes it; a point carrying a unit code (``unit_code`` or ``commune_code``) that names a
+unit belongs to that unit, wherever it lies.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from affine import Affine
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from scipy import sparse
 
     from .population import PopulationGrid
 
@@ -43,24 +51,45 @@ def class_shares(
     Returns
     -------
     numpy.ndarray
-        float64 (rows, cols, 4): shares summing to 1 where any class cell falls in the population
-        cell; population cells without any class cell count as class 0 (none).
+        float64 (rows, cols, 4): each class's share of the population cell's area that has a class
+        (exact overlap of the cells, in either direction of fineness); population cells without
+        any class (outside the raster or nodata) count as class 0 (none).
     """
-    rows, cols = classes.shape
-    xs = class_transform.c + (np.arange(cols) + 0.5) * class_transform.a
-    ys = class_transform.f + (np.arange(rows) + 0.5) * class_transform.e
-    pc = np.floor((xs - pop_transform.c) / pop_transform.a).astype(np.int64)
-    pr = np.floor((ys - pop_transform.f) / pop_transform.e).astype(np.int64)
-    pr2, pc2 = np.meshgrid(pr, pc, indexing="ij")
-    valid = ((pr2 >= 0) & (pr2 < pop_shape[0]) & (pc2 >= 0) & (pc2 < pop_shape[1])
-             & (classes != NODATA_CLASS))
-    flat = (pr2[valid] * pop_shape[1] + pc2[valid]) * len(CLASS_NAMES) + classes[valid]
-    n = pop_shape[0] * pop_shape[1]
-    counts = np.bincount(flat, minlength=n * len(CLASS_NAMES)).reshape(n, len(CLASS_NAMES))
-    totals = counts.sum(axis=1, keepdims=True)
-    shares = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
-    shares[totals[:, 0] == 0, 0] = 1.0
-    return shares.reshape(pop_shape[0], pop_shape[1], len(CLASS_NAMES))
+    oy = _overlap_1d(-class_transform.f, -class_transform.e, classes.shape[0],
+                     -pop_transform.f, -pop_transform.e, pop_shape[0])
+    ox = _overlap_1d(class_transform.c, class_transform.a, classes.shape[1],
+                     pop_transform.c, pop_transform.a, pop_shape[1])
+    k = len(CLASS_NAMES)
+    area = np.zeros((*pop_shape, k))
+    for code in range(k):
+        hit = (classes == code).astype(np.float64)
+        if hit.any():
+            area[..., code] = (ox @ (oy @ hit).T).T
+    totals = area.sum(axis=-1, keepdims=True)
+    shares = np.divide(area, totals, out=np.zeros(area.shape), where=totals > 0)
+    shares[totals[..., 0] <= 0, 0] = 1.0
+    return shares
+
+
+def _overlap_1d(src_start: float, src_step: float, n_src: int, dst_start: float, dst_step: float,
+                n_dst: int) -> sparse.csr_array:
+    """(n_dst, n_src) sparse matrix of the lengths shared by the cells of two 1-D grids.
+
+    Cell ``i`` of a grid spans ``start + i * step`` to ``start + (i + 1) * step`` (``step`` > 0).
+    """
+    from scipy import sparse
+
+    if n_src == 0 or n_dst == 0:
+        return sparse.csr_array((n_dst, n_src))
+    d0 = dst_start + np.arange(n_dst) * dst_step
+    first = np.floor((d0 - src_start) / src_step).astype(np.int64)
+    reach = int(np.ceil(dst_step / src_step)) + 2
+    i = first[:, None] + np.arange(reach)[None, :]
+    s0 = src_start + i * src_step
+    length = np.minimum(d0[:, None] + dst_step, s0 + src_step) - np.maximum(d0[:, None], s0)
+    ok = (i >= 0) & (i < n_src) & (length > 1e-9 * min(src_step, dst_step))
+    rows = np.broadcast_to(np.arange(n_dst)[:, None], i.shape)[ok]
+    return sparse.csr_array((length[ok], (rows, i[ok])), shape=(n_dst, n_src))
 
 
 def people_by_zone_and_class(
