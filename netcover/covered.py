@@ -122,11 +122,69 @@ def people_by_zone_and_class(
 
 
 def zone_raster(units: gpd.GeoDataFrame, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
-    """Index of the unit covering each cell centre (-1 outside all units)."""
+    """Index of the unit covering each cell centre (-1 outside all units).
+
+    Where units overlap, the cell goes to the unit with the lowest code (as text; row order without
+    a ``code`` column), as :func:`unit_of_points` does for points.
+    """
     from rasterio.features import rasterize
 
-    shapes = ((geom, i) for i, geom in enumerate(units.geometry))
+    order = _priority(units)[::-1]  # painted last wins: the lowest code is painted last
+    geoms = units.geometry.to_numpy()
+    shapes = ((geoms[i], int(i)) for i in order)
     return rasterize(shapes, out_shape=shape, transform=transform, fill=-1, dtype="int32")
+
+
+def _priority(units: gpd.GeoDataFrame) -> np.ndarray:
+    """Row indices of ``units``, the unit that wins an overlap first."""
+    if "code" not in units.columns:
+        return np.arange(len(units))
+    return np.argsort(units["code"].astype(str).to_numpy(), kind="stable")
+
+
+#: Columns of a point layer that name the unit (by its code) a point belongs to.
+UNIT_CODE_COLUMNS = ("unit_code", "commune_code")
+
+
+def unit_of_points(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> np.ndarray:
+    """Index (row of ``units``) of the unit each point belongs to, -1 for none.
+
+    A point whose ``unit_code``/``commune_code`` names a unit's code (leading zeros and a ".0" of a
+    spreadsheet ignored) belongs to that unit, wherever it lies (boundaries are approximate); any
+    other point belongs to the unit it lies in or on, the lowest code where units overlap.
+    """
+    import geopandas as gpd
+
+    out = np.full(len(points), -1, dtype=np.int64)
+    column = next((c for c in UNIT_CODE_COLUMNS if c in points.columns), None)
+    if column is not None and "code" in units.columns:
+        index: dict[str, int] = {}
+        for i in _priority(units)[::-1]:
+            index[_code_key(units["code"].iloc[i])] = int(i)
+        out[:] = [index.get(_code_key(v), -1) for v in points[column]]
+    todo = np.flatnonzero(out < 0)
+    if len(todo) == 0 or len(units) == 0:
+        return out
+    pts = gpd.GeoDataFrame(geometry=points.geometry.to_numpy()[todo], crs=points.crs)
+    rank = np.empty(len(units), dtype=np.int64)
+    rank[_priority(units)] = np.arange(len(units))
+    polys = gpd.GeoDataFrame({"rank": rank}, geometry=units.geometry.to_numpy(), crs=units.crs)
+    if polys.crs is not None and pts.crs is not None and polys.crs != pts.crs:
+        polys = polys.to_crs(pts.crs)
+    hit = gpd.sjoin(pts, polys, how="inner", predicate="intersects")
+    best = hit.groupby(level=0)["rank"].min()
+    out[todo[best.index.to_numpy()]] = _priority(units)[best.to_numpy()]
+    return out
+
+
+def _code_key(value: object) -> str:
+    """A unit code as text for matching: no spaces, no ".0" of a spreadsheet, no leading zeros."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "\0none"
+    text = str(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    return text.lstrip("0") or text
 
 
 def class_at_points(classes: np.ndarray, transform: Affine, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -177,13 +235,10 @@ def unit_table(
 def _household_columns(table: pd.DataFrame, units: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame,
                        classes: np.ndarray, transform: Affine, label: str, usable: int) -> None:
     """Households and fibre households by class, per unit; villages without usable service."""
-    import geopandas as gpd
-
     cls = class_at_points(classes, transform, settlements.geometry.x, settlements.geometry.y)
-    joined = gpd.sjoin(settlements[["households", "fibre_households", "geometry"]],
-                       units[["geometry"]], how="left", predicate="within")
-    unit_idx = joined.groupby(level=0)["index_right"].first().reindex(settlements.index)
-    frame = pd.DataFrame({"unit": unit_idx.to_numpy(),
+    unit_idx = unit_of_points(settlements, units).astype(float)
+    unit_idx[unit_idx < 0] = np.nan
+    frame = pd.DataFrame({"unit": unit_idx,
                           "cls": np.where(cls == NODATA_CLASS, 0, cls),
                           "hh": settlements["households"].to_numpy(dtype=float),
                           "fibre": settlements["fibre_households"].to_numpy(dtype=float),

@@ -1,8 +1,10 @@
-"""Population as a count raster in the working CRS, from a WorldPop-style raster or from points.
+"""Population as a count raster in the working CRS: from a WorldPop-style raster, points or census.
 
 A raster is warped with the ``sum`` resampling so the district's total is kept; points (villages
-with a population field) are summed into cells of the chosen size. Either way the result is a
-:class:`PopulationGrid` of people per cell.
+with a population field) are summed into cells of the chosen size; census totals of the units are
+spread over each unit's settlements or its area (:func:`population_from_census`). Either way the
+result is a :class:`PopulationGrid` of people per cell. :func:`check_population` refuses a grid
+without people or with more people per km2 than any place has.
 """
 
 from __future__ import annotations
@@ -17,11 +19,18 @@ from pyproj import CRS
 
 from .errors import Problem
 from .io import open_raster
+from .notes import Note
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from .terrain import Terrain
+
 _VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".csv"}
+#: More people per km2 than any place holds (the densest city blocks hold about 100,000).
+MAX_PEOPLE_PER_KM2 = 200_000.0
+#: Census totals spread over a unit's area leave out slopes steeper than this (degrees) by default.
+CENSUS_MAX_SLOPE_DEG = 30.0
 
 
 @dataclass(frozen=True)
@@ -70,8 +79,10 @@ def read_population_raster(path: str | Path, crs: CRS) -> tuple[PopulationGrid, 
     negative = int((data < 0).sum())
     data = np.where(np.isfinite(data) & (data > 0), data, 0.0)
     if negative:
-        problems.append(Problem(str(p), f"{negative} negative cells counted as 0 people",
-                                severity="warning"))
+        problems.append(Problem(str(p), f"{negative} negative cells counted as 0 people (if they "
+                                "are nodata, set the file's nodata tag, e.g. gdal_edit.py "
+                                f"-a_nodata -99999 {p.name})", severity="warning"))
+    problems += _dense_cells(data, transform, src_crs, bounds, p)
     total = data.sum()
     if src_crs == crs:
         return PopulationGrid(data.astype("float32"), transform, crs), problems
@@ -100,13 +111,9 @@ def population_from_points(
     like, shape : Affine, (rows, cols)
         The grid to fill.
     """
-    xs, ys = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
-    cols = np.floor((xs - like.c) / like.a).astype(int)
-    rows = np.floor((ys - like.f) / like.e).astype(int)
-    inside = (rows >= 0) & (rows < shape[0]) & (cols >= 0) & (cols < shape[1])
     counts = np.zeros(shape, dtype="float64")
-    np.add.at(counts, (rows[inside], cols[inside]),
-              points[field].to_numpy(dtype=float)[inside])
+    _add_points(counts, like, points.geometry.x.to_numpy(), points.geometry.y.to_numpy(),
+                points[field].to_numpy(dtype=float))
     return PopulationGrid(counts.astype("float32"), like, crs)
 
 
@@ -116,3 +123,128 @@ def grid_over(bounds: tuple[float, float, float, float], cell_m: float) -> tuple
     cols = max(1, int(np.ceil((right - left) / cell_m)))
     rows = max(1, int(np.ceil((top - bottom) / cell_m)))
     return Affine(cell_m, 0, left, 0, -cell_m, top), (rows, cols)
+
+
+def check_population(grid: PopulationGrid, label: str) -> list[Problem]:
+    """An error when a population grid holds nobody (all cells 0, negative, NaN or nodata)."""
+    if grid.total > 0:
+        return []
+    msg = ("the population holds nobody (every cell is 0, negative, NaN or nodata); use a "
+           "population count raster (people per cell, e.g. WorldPop), or remove inputs.population "
+           "to use the units' census totals")
+    return [Problem(label, msg)]
+
+
+def _dense_cells(data: np.ndarray, transform: Affine, crs: CRS, bounds: object,
+                 path: Path) -> list[Problem]:
+    """An error naming the densest cell when a raster has more people per km2 than any place."""
+    size_x, size_y = abs(transform.a), abs(transform.e)
+    if crs.is_geographic:
+        lat = np.radians(abs((bounds.top + bounds.bottom) / 2))  # type: ignore[attr-defined]
+        size_x, size_y = size_x * 111_320.0 * np.cos(lat), size_y * 111_320.0
+    km2 = max(size_x * size_y / 1e6, 1e-12)
+    worst = np.unravel_index(int(np.argmax(data)), data.shape) if data.size else (0, 0)
+    if not data.size or data[worst] / km2 <= MAX_PEOPLE_PER_KM2:
+        return []
+    msg = (f"{int((data / km2 > MAX_PEOPLE_PER_KM2).sum())} cells hold more than "
+           f"{MAX_PEOPLE_PER_KM2:,.0f} people per km2 (up to {data[worst]:.3g} people in a cell of "
+           f"{km2:.4g} km2, row {worst[0] + 1}, column {worst[1] + 1}); the raster must hold people "
+           "per cell: check its nodata value and that it is not a density or a scaled product")
+    return [Problem(str(path), msg)]
+
+
+def population_from_census(
+    units: gpd.GeoDataFrame, field: str, terrain: Terrain, settlements: gpd.GeoDataFrame | None,
+    *, max_slope_deg: float = CENSUS_MAX_SLOPE_DEG, cell_m: float = 100.0,
+) -> tuple[PopulationGrid, Note, list[Problem]]:
+    """Spread the units' census totals over a grid of ``cell_m`` cells over the DEM.
+
+    A unit whose settlements (attributed by their unit code, else by position) have people gets
+    its total spread over them, in proportion to their populations (scaled to the census total).
+    Any other unit's total is spread evenly over its cells (cell centres inside the unit, each cell
+    in one unit), leaving out cells steeper than ``max_slope_deg`` (slope of the DEM under the
+    cell centre; 0 keeps every cell), unless that leaves the unit no cell.
+
+    Returns
+    -------
+    (PopulationGrid, Note, list of Problem)
+        The grid, the ``population_census`` note saying what was done, and warnings (people that
+        fell outside the DEM).
+    """
+    from .covered import unit_of_points, zone_raster
+
+    transform, shape = grid_over(terrain.bounds, cell_m)
+    totals = units[field].to_numpy(dtype=float)
+    counts = np.zeros(shape, dtype="float64")
+    by_points = np.zeros(len(units), bool)
+    if settlements is not None and "population" in settlements.columns and len(settlements):
+        unit = unit_of_points(settlements, units)
+        people = settlements["population"].to_numpy(dtype=float)
+        listed = np.bincount(unit[unit >= 0], weights=people[unit >= 0], minlength=len(units))
+        by_points = listed > 0
+        take = (unit >= 0) & by_points[np.maximum(unit, 0)]
+        scaled = people[take] * totals[unit[take]] / listed[unit[take]]
+        pts = settlements[take]
+        _add_points(counts, transform, pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy(), scaled)
+    zones = zone_raster(units, transform, shape)
+    steep = _steep_cells(terrain, transform, shape, max_slope_deg)
+    flat_ok = np.bincount(zones[(zones >= 0) & ~steep], minlength=len(units)) > 0
+    eligible = (zones >= 0) & ~(steep & flat_ok[np.maximum(zones, 0)])
+    eligible &= ~by_points[np.maximum(zones, 0)]
+    n_cells = np.bincount(zones[eligible], minlength=len(units))
+    counts[eligible] += (totals / np.maximum(n_cells, 1))[zones[eligible]]
+    tiny = ~by_points & (n_cells == 0)  # smaller than a cell, or outside the grid
+    if tiny.any():
+        rep = units.geometry[tiny].representative_point()
+        _add_points(counts, transform, rep.x.to_numpy(), rep.y.to_numpy(), totals[tiny])
+    problems = []
+    km2 = np.maximum(units.geometry.area.to_numpy() / 1e6, 1e-6)
+    for i in np.flatnonzero(totals / km2 > MAX_PEOPLE_PER_KM2):
+        problems.append(Problem(field, f"{totals[i]:.3g} people in {km2[i]:.3g} km2 is more than "
+                                f"{MAX_PEOPLE_PER_KM2:,.0f} people per km2; check the census "
+                                "value", f"feature {i + 1}", field))
+    lost = float(totals.sum() - counts.sum())
+    if lost > 0.5:
+        problems.append(Problem(field, f"{lost:,.0f} census people lie outside the DEM and are "
+                                "not counted", severity="warning"))
+    method = ("settlements" if by_points.any() else "area_slope" if max_slope_deg > 0 else "area")
+    return (PopulationGrid(counts.astype("float32"), transform, terrain.crs),
+            _census_note(method, field, max_slope_deg, int(by_points.sum()), len(units)), problems)
+
+
+def _census_note(method: str, field: str, max_slope_deg: float, n_points: int, n: int) -> Note:
+    area = "evenly over their area" + (f", leaving out slopes above {max_slope_deg:g} degrees"
+                                       if max_slope_deg > 0 else "")
+    if method == "settlements":
+        how = (f"spread over their settlements in proportion to their populations ({n_points} of "
+               f"{n} units)" + (f"; the other units' {area}" if n_points < n else ""))
+    else:
+        how = f"spread {area}"
+    params: dict[str, object] = {"method": method, "field": field}
+    if method != "area":
+        params["max_slope_deg"] = max_slope_deg
+    return Note("population_census", f"People come from the units' census totals (field "
+                f"{field!r}), {how}; people per cell are an estimate.", params)
+
+
+def _add_points(counts: np.ndarray, transform: Affine, x: np.ndarray, y: np.ndarray,
+                people: np.ndarray) -> None:
+    cols = np.floor((x - transform.c) / transform.a).astype(int)
+    rows = np.floor((y - transform.f) / transform.e).astype(int)
+    inside = (rows >= 0) & (rows < counts.shape[0]) & (cols >= 0) & (cols < counts.shape[1])
+    np.add.at(counts, (rows[inside], cols[inside]), people[inside])
+
+
+def _steep_cells(terrain: Terrain, transform: Affine, shape: tuple[int, int],
+                 max_slope_deg: float) -> np.ndarray:
+    """Cells of a grid whose centre lies on DEM slopes steeper than ``max_slope_deg``."""
+    if max_slope_deg <= 0:
+        return np.zeros(shape, bool)
+    dz_dy, dz_dx = np.gradient(terrain.heights.astype("float64"), terrain.cell_size)
+    slope = np.degrees(np.arctan(np.hypot(dz_dx, dz_dy)))
+    xs = transform.c + (np.arange(shape[1]) + 0.5) * transform.a
+    ys = transform.f + (np.arange(shape[0]) + 0.5) * transform.e
+    left, top = terrain.origin_xy
+    c = np.clip(((xs - left) // terrain.cell_size).astype(int), 0, terrain.shape[1] - 1)
+    r = np.clip(((top - ys) // terrain.cell_size).astype(int), 0, terrain.shape[0] - 1)
+    return np.asarray(slope[np.ix_(r, c)] > max_slope_deg)
