@@ -22,6 +22,7 @@ from .notes import Note
 from .population import (
     PopulationGrid,
     check_population,
+    dense_units,
     grid_over,
     is_vector,
     population_from_census,
@@ -251,6 +252,7 @@ def _census_population(scenario: Scenario, terrain: Terrain, found: dict[str, ob
         return None
     assert units is not None
     bad = layers.check_counts(units, field, str(files.units))
+    bad += dense_units(units, field, str(files.units))
     problems += bad
     if bad:
         return None

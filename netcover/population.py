@@ -135,6 +135,18 @@ def check_population(grid: PopulationGrid, label: str) -> list[Problem]:
     return [Problem(label, msg)]
 
 
+def dense_units(units: gpd.GeoDataFrame, field: str, label: str) -> list[Problem]:
+    """Errors for census totals of more people per km2 than any place has (units in metres)."""
+    import pandas as pd
+
+    totals = pd.to_numeric(units[field], errors="coerce").to_numpy(dtype=float)
+    km2 = np.maximum(units.geometry.area.to_numpy() / 1e6, 1e-6)
+    return [Problem(label, f"{totals[i]:.3g} people in {km2[i]:.3g} km2 is more than "
+                    f"{MAX_PEOPLE_PER_KM2:,.0f} people per km2; check the census value",
+                    f"feature {i + 1}", field)
+            for i in np.flatnonzero(np.nan_to_num(totals / km2) > MAX_PEOPLE_PER_KM2)]
+
+
 def _dense_cells(data: np.ndarray, transform: Affine, crs: CRS, bounds: object,
                  path: Path) -> list[Problem]:
     """An error naming the densest cell when a raster has more people per km2 than any place."""
@@ -198,11 +210,6 @@ def population_from_census(
         rep = units.geometry[tiny].representative_point()
         _add_points(counts, transform, rep.x.to_numpy(), rep.y.to_numpy(), totals[tiny])
     problems = []
-    km2 = np.maximum(units.geometry.area.to_numpy() / 1e6, 1e-6)
-    for i in np.flatnonzero(totals / km2 > MAX_PEOPLE_PER_KM2):
-        problems.append(Problem(field, f"{totals[i]:.3g} people in {km2[i]:.3g} km2 is more than "
-                                f"{MAX_PEOPLE_PER_KM2:,.0f} people per km2; check the census "
-                                "value", f"feature {i + 1}", field))
     lost = float(totals.sum() - counts.sum())
     if lost > 0.5:
         problems.append(Problem(field, f"{lost:,.0f} census people lie outside the DEM and are "
