@@ -186,3 +186,45 @@ def test_overlaps_are_noted_and_units_outside_the_dem_refused(mini_scenario: Pat
     assert inputs is not None
     note = next(n for n in inputs.notes if n.code == "units_overlap")
     assert note.params == {"pairs": 1, "km2": 0.36}
+
+
+def test_messy_real_shaped_district_people_add_up_to_the_census(tmp_path: Path) -> None:
+    """A coarse DEM in EPSG:3857, communes in lon/lat with census totals and overlapping slivers,
+    no population raster: every figure rests on notes, and per-commune people are the census."""
+    from pyproj import Transformer
+
+    from netcover.coverage import compute_coverage
+    from netcover.coverage_output import coverage_tables
+
+    from .conftest import site_rows, write_sites
+
+    to_merc = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
+    left, top = to_merc.transform(104.85, 23.20)
+    rng = np.random.default_rng(2025)
+    hills = 900 + 500 * rng.random((14, 14))
+    rasterio_profile = {"driver": "GTiff", "height": 14, "width": 14, "count": 1,
+                        "dtype": "float32", "crs": "EPSG:3857",
+                        "transform": Affine(2400, 0, left, 0, -2400, top)}
+    with rasterio.open(tmp_path / "dem.tif", "w", **rasterio_profile) as dst:
+        dst.write(hills.astype("float32"), 1)
+    edges = [104.90, 104.965, 105.03, 105.10]  # each commune 0.004 degrees into the next
+    census = [8_410, 3_514, 2_805]
+    gpd.GeoDataFrame({"code": ["00904", "00877", "00910"],
+                      "name": ["Quyết Tiến", "Bát Đại Sơn", "Thái An"], "population": census},
+                     geometry=[box(edges[i] - 0.002 * (i > 0), 23.0, edges[i + 1] + 0.002, 23.12)
+                               for i in range(3)], crs="EPSG:4326").to_file(
+        tmp_path / "communes.gpkg")
+    rows = [dict(r, lon=105.0, lat=23.06) for r in site_rows() if r["site_id"] == "S1"]
+    write_sites(tmp_path / "sites.csv", rows)
+    (tmp_path / "scenario.toml").write_text(
+        '[inputs]\ndem = "dem.tif"\nsites = "sites.csv"\nunits = "communes.gpkg"\n\n'
+        '[coverage]\nradius_km = 8.0\n', encoding="utf-8")
+    inputs, problems = check_inputs(load_scenario(tmp_path / "scenario.toml"))
+    assert inputs is not None and _errors(problems) == ""
+    assert {n.code for n in inputs.notes} == {"coarse_dem", "population_census", "units_overlap"}
+    result = compute_coverage(inputs)
+    table = coverage_tables(result, inputs, usable="fair").units
+    assert table is not None
+    np.testing.assert_allclose(table["people"], census, rtol=1e-5)
+    people = table[[f"all_people_{c}" for c in ("none", "weak", "fair", "good")]].sum(axis=1)
+    np.testing.assert_allclose(people, census, rtol=1e-5)
