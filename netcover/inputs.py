@@ -261,7 +261,8 @@ def _census_population(scenario: Scenario, terrain: Terrain, found: dict[str, ob
         max_slope_deg=files.census_max_slope_deg, cell_m=POINTS_GRID_M)
     problems += [dataclasses.replace(p, source=str(files.units)) for p in found_problems]
     problems += check_population(grid, str(files.units))
-    problems.append(Problem(str(files.units), f"no population input: {note.text}",
+    problems.append(Problem(str(files.units), f"no inputs.population; {note.text[0].lower()}"
+                            f"{note.text[1:]}",
                             field=field, severity="warning"))
     notes.append(note)
     return grid
