@@ -177,6 +177,16 @@ def unit_of_points(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> np.ndar
     return out
 
 
+def unknown_unit_codes(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> list[tuple[int, str]]:
+    """(row, code) of points whose unit code names no unit (they are placed by position)."""
+    column = next((c for c in UNIT_CODE_COLUMNS if c in points.columns), None)
+    if column is None or "code" not in units.columns:
+        return []
+    known = {_code_key(c) for c in units["code"]}
+    return [(i, str(v)) for i, v in enumerate(points[column])
+            if _code_key(v) not in known and _code_key(v) != _code_key(None)]
+
+
 def _code_key(value: object) -> str:
     """A unit code as text for matching: no spaces, no ".0" of a spreadsheet, no leading zeros."""
     if value is None or (isinstance(value, float) and np.isnan(value)):

@@ -115,7 +115,7 @@ def check_inputs(scenario: Scenario) -> tuple[Inputs | None, list[Problem]]:
                                      lambda: _read_population(scenario, terrain))
     else:
         found["population"] = _census_population(scenario, terrain, found, problems, notes)
-    notes += _unit_notes(found.get("units"), terrain, str(files.units), problems)
+    notes += _unit_notes(found, terrain, scenario, problems)
     inputs = Inputs(scenario=scenario, terrain=terrain,
                     warnings=[p for p in problems if p.severity == "warning"], notes=notes,
                     **found)  # type: ignore[arg-type]
@@ -268,11 +268,22 @@ def _census_population(scenario: Scenario, terrain: Terrain, found: dict[str, ob
     return grid
 
 
-def _unit_notes(units: object, terrain: Terrain, label: str, problems: list[Problem]) -> list[Note]:
-    """Units outside the DEM (problems) and overlapping units (a note)."""
+def _unit_notes(found: dict[str, object], terrain: Terrain, scenario: Scenario,
+                problems: list[Problem]) -> list[Note]:
+    """Units outside the DEM, points naming unknown units (problems); overlapping units (a note)."""
+    from .covered import unknown_unit_codes
+
+    units = cast("gpd.GeoDataFrame | None", found.get("units"))
     if units is None:
         return []
-    gdf = cast("gpd.GeoDataFrame", units)
-    problems += layers.check_units_on_dem(gdf, terrain.bounds, label)
-    return layers.units_overlap_notes(gdf)
+    problems += layers.check_units_on_dem(units, terrain.bounds, str(scenario.inputs.units))
+    for key, path in (("settlements", scenario.inputs.settlements),
+                      ("network_points", scenario.inputs.network)):
+        points = cast("gpd.GeoDataFrame | None", found.get(key))
+        for row, code in unknown_unit_codes(points, units) if points is not None else []:
+            problems.append(Problem(str(path), f"unit code {code!r} is not a code of the units "
+                                    "layer; the point is counted in the unit it lies in (fix the "
+                                    "code to attribute it by code)", f"feature {row + 1}",
+                                    severity="warning"))
+    return layers.units_overlap_notes(units)
 

@@ -228,3 +228,12 @@ def test_messy_real_shaped_district_people_add_up_to_the_census(tmp_path: Path) 
     np.testing.assert_allclose(table["people"], census, rtol=1e-5)
     people = table[[f"all_people_{c}" for c in ("none", "weak", "fair", "good")]].sum(axis=1)
     np.testing.assert_allclose(people, census, rtol=1e-5)
+
+
+def test_a_point_naming_an_unknown_unit_is_warned_about(mini_scenario: Path) -> None:
+    villages = gpd.read_file(mini_scenario.parent / "settlements.gpkg")
+    villages.loc[1, "commune_code"] = "099"
+    villages.to_file(mini_scenario.parent / "settlements.gpkg")
+    _inputs, problems = check_inputs(load_scenario(mini_scenario))
+    found = [p for p in problems if "'099' is not a code of the units layer" in p.message]
+    assert len(found) == 1 and found[0].where == "feature 2" and found[0].severity == "warning"
