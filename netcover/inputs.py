@@ -193,7 +193,7 @@ def _read_population(
     path = scenario.inputs.population
     assert path is not None
     if not is_vector(path):
-        grid, problems = read_population_raster(path, terrain.crs)
+        grid, problems = read_population_raster(path, terrain.crs, over=terrain.bounds)
         return grid, problems + check_population(grid, str(path))
     spec = dataclasses.replace(layers.POPULATION_POINTS, fields=(scenario.inputs.population_field,),
                                numeric=(scenario.inputs.population_field,))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from affine import Affine
@@ -64,25 +64,40 @@ def is_vector(path: str | Path) -> bool:
     return Path(path).suffix.lower() in _VECTOR_SUFFIXES
 
 
-def read_population_raster(path: str | Path, crs: CRS) -> tuple[PopulationGrid, list[Problem]]:
+def read_population_raster(
+    path: str | Path, crs: CRS, *, over: tuple[float, float, float, float] | None = None
+) -> tuple[PopulationGrid, list[Problem]]:
     """Read a population-count raster and warp it to ``crs``, keeping the total.
 
-    Negative and nodata cells count as 0 (WorldPop uses a large negative nodata).
+    Negative and nodata cells count as 0 (WorldPop uses a large negative nodata). ``over``
+    (left, bottom, right, top in ``crs``, e.g. the DEM's extent): when the raster reaches beyond
+    it (a country's WorldPop for a district), only the cells over it are read, with a warning;
+    people outside are not counted.
     """
+    from rasterio.transform import array_bounds
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
+    problems = []
     with open_raster(path, "population raster") as src:
         p = Path(src.name)
-        data = src.read(1, masked=True).astype("float64").filled(0.0)
-        src_crs, transform, bounds = CRS.from_user_input(src.crs), src.transform, src.bounds
-    problems = []
+        src_crs = CRS.from_user_input(src.crs)
+        window = _window_over(src, src_crs, crs, over) if over is not None else None
+        data = src.read(1, masked=True, window=window).astype("float64").filled(0.0)
+        transform = src.transform if window is None else src.window_transform(window)
+        if window is not None:
+            problems.append(Problem(str(p), f"the population raster reaches beyond the DEM: only "
+                                    f"its {window.width} x {window.height} cells over the DEM are "
+                                    f"read (of {src.width} x {src.height}); people outside the "
+                                    "DEM are not counted", severity="warning"))
+    west, south, east, north = array_bounds(*data.shape, transform)
+    bounds = (west, south, east, north)
     negative = int((data < 0).sum())
     data = np.where(np.isfinite(data) & (data > 0), data, 0.0)
     if negative:
         problems.append(Problem(str(p), f"{negative} negative cells counted as 0 people (if they "
                                 "are nodata, set the file's nodata tag, e.g. gdal_edit.py "
                                 f"-a_nodata -99999 {p.name})", severity="warning"))
-    problems += _dense_cells(data, transform, src_crs, bounds, p)
+    problems += _dense_cells(data, transform, src_crs, (south + north) / 2, p)
     total = data.sum()
     if src_crs == crs:
         return PopulationGrid(data.astype("float32"), transform, crs), problems
@@ -147,12 +162,27 @@ def dense_units(units: gpd.GeoDataFrame, field: str, label: str) -> list[Problem
             for i in np.flatnonzero(np.nan_to_num(totals / km2) > MAX_PEOPLE_PER_KM2)]
 
 
-def _dense_cells(data: np.ndarray, transform: Affine, crs: CRS, bounds: object,
+def _window_over(src: Any, src_crs: CRS, crs: CRS, over: tuple[float, float, float, float]) -> Any:
+    """The window of ``src`` cells touching ``over`` (in ``crs``); None when that is all of it."""
+    from rasterio.warp import transform_bounds
+    from rasterio.windows import Window, from_bounds
+
+    west, south, east, north = transform_bounds(crs, src_crs, *over, densify_pts=21)
+    win = from_bounds(west, south, east, north, transform=src.transform)
+    c0, r0 = max(int(np.floor(win.col_off + 1e-6)), 0), max(int(np.floor(win.row_off + 1e-6)), 0)
+    c1 = min(int(np.ceil(win.col_off + win.width - 1e-6)), src.width)
+    r1 = min(int(np.ceil(win.row_off + win.height - 1e-6)), src.height)
+    if c1 <= c0 or r1 <= r0 or (c0, r0, c1, r1) == (0, 0, src.width, src.height):
+        return None
+    return Window(c0, r0, c1 - c0, r1 - r0)
+
+
+def _dense_cells(data: np.ndarray, transform: Affine, crs: CRS, mid_lat: float,
                  path: Path) -> list[Problem]:
     """An error naming the densest cell when a raster has more people per km2 than any place."""
     size_x, size_y = abs(transform.a), abs(transform.e)
     if crs.is_geographic:
-        lat = np.radians(abs((bounds.top + bounds.bottom) / 2))  # type: ignore[attr-defined]
+        lat = np.radians(abs(mid_lat))
         size_x, size_y = size_x * 111_320.0 * np.cos(lat), size_y * 111_320.0
     km2 = max(size_x * size_y / 1e6, 1e-12)
     worst = np.unravel_index(int(np.argmax(data)), data.shape) if data.size else (0, 0)

@@ -237,3 +237,19 @@ def test_a_point_naming_an_unknown_unit_is_warned_about(mini_scenario: Path) -> 
     _inputs, problems = check_inputs(load_scenario(mini_scenario))
     found = [p for p in problems if "'099' is not a code of the units layer" in p.message]
     assert len(found) == 1 and found[0].where == "feature 2" and found[0].severity == "warning"
+
+
+def test_a_population_raster_larger_than_the_dem_is_read_over_the_dem(mini_scenario: Path) -> None:
+    """A country's WorldPop for a district: only the part over the DEM is read and counted."""
+    big = np.ones((24 + 40, 24 + 40))  # 2 km beyond the DEM on every side, 1 person per cell
+    big[20:44, 20:44] = 0.0
+    big[20 + 7, 20 + 5], big[20 + 18, 20 + 20] = 300, 200
+    with rasterio.open(mini_scenario.parent / "population.tif", "w", driver="GTiff", height=64,
+                       width=64, count=1, dtype="float32", crs=CRS, nodata=-1,
+                       transform=Affine(100, 0, X0 - 2000, 0, -100, Y0 + 2000)) as dst:
+        dst.write(big.astype("float32"), 1)
+    inputs, problems = check_inputs(load_scenario(mini_scenario))
+    assert inputs is not None and inputs.population is not None
+    assert inputs.population.total == pytest.approx(500)
+    assert inputs.population.counts.shape == (24, 24)
+    assert any("only its 24 x 24 cells over the DEM are read" in p.message for p in problems)
