@@ -1,10 +1,11 @@
 """Is a raster plausibly ground heights? Checks :func:`netcover.terrain.read_dem` runs on a DEM.
 
 Refused, with the reason and the fix: a rendered image (three or more bands, an image format such as
-PNG or JPEG, an 8-bit band with a colour table or reaching 255) and heights outside
-:data:`HEIGHT_RANGE_M`. Read as nodata, with a warning: SRTM voids (-32768 in 16-bit files without a
-nodata tag) and the float maximum (about 3.4e38) used as nodata. An 8-bit DEM that passes (a genuine
-low, flat area) gets a warning, since it cannot hold heights above 255 m.
+PNG or JPEG, an 8-bit band with a colour table or reaching 255, whole numbers spanning exactly 0-255
+in a wider type) and heights outside :data:`HEIGHT_RANGE_M`. Read as nodata, with a warning: SRTM
+voids (-32768 in 16-bit files without a nodata tag) and the float maximum (about 3.4e38) used as
+nodata. An 8-bit DEM that passes (a genuine low, flat area) gets a warning, since it cannot hold
+heights above 255 m.
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ def _has_colour_table(src: Any) -> bool:
     return True
 
 
+def _whole(values: np.ndarray) -> bool:
+    return bool(np.all(values == np.round(values)))
+
+
 def plausible_heights(data: np.ma.MaskedArray, *, dtype: str, nodata: float | None, bands: int,
                       path: Path) -> tuple[np.ma.MaskedArray, list[Problem]]:
     """Mask nodata written as values, refuse implausible heights; return the data and warnings.
@@ -104,6 +109,10 @@ def plausible_heights(data: np.ma.MaskedArray, *, dtype: str, nodata: float | No
                f"{valid.min():g}, highest {valid.max():g}), which are not ground heights; if they "
                f"are nodata, set the file's nodata value (gdal_edit.py -a_nodata VALUE "
                f"{path.name}); if the DEM is in feet or centimetres, convert it to metres")
+        raise ValidationError([Problem(label, msg)])
+    if dtype != "uint8" and valid.min() == 0 and valid.max() == 255 and _whole(valid):
+        msg = (f"not a DEM: whole numbers spanning exactly 0-255 are an 8-bit image stored as "
+               f"{dtype}, not heights; {_EXPORT_FIX}")
         raise ValidationError([Problem(label, msg)])
     if dtype == "uint8":
         if valid.max() >= 255:

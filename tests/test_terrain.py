@@ -157,6 +157,7 @@ def _picture(n: int = 80) -> np.ndarray:
     ("map.png", 3, "uint8", "PNG", "3 bands"),
     ("grey.png", 1, "uint8", "PNG", "PNG image"),
     ("grey.tif", 1, "uint8", "GTiff", "8-bit values reaching 255"),
+    ("grey16.tif", 1, "int16", "GTiff", "8-bit image stored as int16"),
 ])
 def test_an_image_is_not_a_dem(tmp_path: Path, name: str, bands: int, dtype: str, driver: str,
                                why: str) -> None:
