@@ -268,7 +268,8 @@ def _distance_to(gdf: gpd.GeoDataFrame, other: gpd.GeoDataFrame | None) -> np.nd
 def _population(inputs: Inputs) -> PopulationGrid:
     if inputs.population is None:
         msg = ("gaps and site plans need people: name a population raster or point layer in the "
-               "scenario's [inputs] population")
+               "scenario's [inputs] population, or give the units a census field "
+               "([inputs] unit_population_field)")
         raise InputError(msg)
     return inputs.population
 
