@@ -228,7 +228,7 @@ def _needed_area(scenario: Scenario) -> tuple[float, float, float, float] | None
             to_ll = Transformer.from_crs(info["crs"], "EPSG:4326", always_xy=True)
             west, south, east, north = (float(v) for v in info["total_bounds"])
             boxes.append(to_ll.transform_bounds(west, south, east, north, densify_pts=21))
-    except Exception:  # unreadable here: the checks that follow report it; read the whole DEM
+    except (NetcoverError, OSError, ValueError, RuntimeError):  # reported by the checks below
         return None
     b = np.array(boxes, dtype=float)
     if not np.isfinite(b).all():

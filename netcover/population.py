@@ -145,8 +145,8 @@ def check_population(grid: PopulationGrid, label: str) -> list[Problem]:
     if grid.total > 0:
         return []
     msg = ("the population holds nobody (every cell is 0, negative, NaN or nodata); use a "
-           "population count raster (people per cell, e.g. WorldPop), or remove inputs.population "
-           "to use the units' census totals")
+           "population count raster (people per cell, e.g. WorldPop) or points with people, or "
+           "census totals above 0 in the units layer (without inputs.population)")
     return [Problem(label, msg)]
 
 
