@@ -219,6 +219,7 @@ def population_from_census(
     totals = units[field].to_numpy(dtype=float)
     counts = np.zeros(shape, dtype="float64")
     by_points = np.zeros(len(units), bool)
+    zones = zone_raster(units, transform, shape)
     if settlements is not None and "population" in settlements.columns and len(settlements):
         unit = unit_of_points(settlements, units)
         people = settlements["population"].to_numpy(dtype=float)
@@ -227,8 +228,9 @@ def population_from_census(
         take = (unit >= 0) & by_points[np.maximum(unit, 0)]
         scaled = people[take] * totals[unit[take]] / listed[unit[take]]
         pts = settlements[take]
-        _add_points(counts, transform, pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy(), scaled)
-    zones = zone_raster(units, transform, shape)
+        x, y = _into_own_unit(zones, transform, pts.geometry.x.to_numpy(),
+                              pts.geometry.y.to_numpy(), unit[take])
+        _add_points(counts, transform, x, y, scaled)
     steep = _steep_cells(terrain, transform, shape, max_slope_deg)
     flat_ok = np.bincount(zones[(zones >= 0) & ~steep], minlength=len(units)) > 0
     eligible = (zones >= 0) & ~(steep & flat_ok[np.maximum(zones, 0)])
@@ -262,6 +264,27 @@ def _census_note(method: str, field: str, max_slope_deg: float, n_points: int, n
         params["max_slope_deg"] = max_slope_deg
     return Note("population_census", f"People come from the units' census totals (field "
                 f"{field!r}), {how}; people per cell are an estimate.", params)
+
+
+def _into_own_unit(zones: np.ndarray, transform: Affine, x: np.ndarray, y: np.ndarray,
+                   unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points moved to the nearest cell centre of their own unit when their cell belongs to
+    another (a seat attributed by code just across a coarse boundary), so each unit's cells hold
+    its census total."""
+    x, y = x.copy(), y.copy()
+    cols = np.floor((x - transform.c) / transform.a).astype(int)
+    rows = np.floor((y - transform.f) / transform.e).astype(int)
+    inside = (rows >= 0) & (rows < zones.shape[0]) & (cols >= 0) & (cols < zones.shape[1])
+    cell_zone = np.full(len(x), -1)
+    cell_zone[inside] = zones[rows[inside], cols[inside]]
+    for i in np.flatnonzero(cell_zone != unit):
+        r, c = np.nonzero(zones == unit[i])
+        if len(r) == 0:
+            continue
+        cx, cy = transform.c + (c + 0.5) * transform.a, transform.f + (r + 0.5) * transform.e
+        k = int(np.argmin(np.hypot(cx - x[i], cy - y[i])))
+        x[i], y[i] = cx[k], cy[k]
+    return x, y
 
 
 def _add_points(counts: np.ndarray, transform: Affine, x: np.ndarray, y: np.ndarray,

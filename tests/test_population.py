@@ -6,6 +6,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 from affine import Affine
@@ -253,3 +254,20 @@ def test_a_population_raster_larger_than_the_dem_is_read_over_the_dem(mini_scena
     assert inputs.population.total == pytest.approx(500)
     assert inputs.population.counts.shape == (24, 24)
     assert any("only its 24 x 24 cells over the DEM are read" in p.message for p in problems)
+
+
+def test_census_people_of_a_seat_across_a_boundary_stay_in_its_commune(mini_scenario: Path) -> None:
+    """A seat attributed by code but lying 50 m inside the neighbour: its commune keeps its people."""
+    folder = _without_population_raster(mini_scenario).parent
+    _census_communes(folder, [1_234, 2_345, 456])
+    villages = gpd.read_file(folder / "settlements.gpkg")
+    seat = villages.iloc[[1]].assign(settlement_id="002-2", name="UBND Đông", population=50,
+                                     geometry=[Point(X0 + SIDE / 2 - 50, Y0 - 1100)])
+    gpd.GeoDataFrame(pd.concat([villages, seat], ignore_index=True), crs=villages.crs).to_file(
+        folder / "settlements.gpkg")
+    inputs, problems = check_inputs(load_scenario(mini_scenario))
+    assert inputs is not None and _errors(problems) == ""
+    table = unit_table(inputs.units, inputs.population, inputs.settlements,
+                       {"all": np.zeros((N, N), "uint8")}, inputs.terrain.transform, usable=2)
+    np.testing.assert_allclose(table["people"], [1_234, 2_345, 456], rtol=1e-5)
+    assert table["households"].tolist() == [60, 80, 0]  # the seat's households count in Đông too
