@@ -165,7 +165,7 @@ def read_dem(
     path : str or Path
         The DEM file.
     crs_setting : str
-        "auto" (UTM zone of the DEM's centre) or a projected CRS string.
+        "auto" (UTM zone of the centre of the DEM, or of the window read) or a projected CRS.
     max_nodata_share : float
         Nodata holes up to this share of the cells are filled (with a warning); above it, an error.
     area : (west, south, east, north) or None
