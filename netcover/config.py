@@ -22,6 +22,7 @@ from .errors import DataFileError, Problem, ScenarioError
 from .links.settings import LinkSettings
 from .monitor.settings import MonitorSettings, Targets
 from .parallel import check_scheduler
+from .population import CENSUS_MAX_SLOPE_DEG
 from .radio import RSCP_THRESHOLDS, RSRP_THRESHOLDS, TECHNOLOGIES, ClassThresholds
 from .siting.settings import SitingSettings
 
@@ -54,6 +55,8 @@ class InputFiles:
     units_layer: str = ""
     unit_name_field: str = "name"
     unit_code_field: str = "code"
+    unit_population_field: str = "population"
+    census_max_slope_deg: float = CENSUS_MAX_SLOPE_DEG
     roads: Path | None = None
     network: Path | None = None
     proposals: Path | None = None
@@ -322,6 +325,10 @@ def _value_problems(s: Scenario, label: str) -> list[Problem]:
         (lambda: 0 <= s.validation.max_nodata_share <= 1, "validation.max_nodata_share",
          "is a share: give a value in [0, 1]"),
         (lambda: 0 < s.validation.max_site_height_m, "validation.max_site_height_m", "must be > 0"),
+        (lambda: 0 <= s.inputs.census_max_slope_deg < 90, "inputs.census_max_slope_deg",
+         "must be in [0, 90) degrees (0: spread census people over every cell of a unit)"),
+        (lambda: bool(s.inputs.unit_population_field.strip()), "inputs.unit_population_field",
+         "must name a field of the units layer (default \"population\")"),
         (lambda: s.receiver.noise_figure_db >= 0, "receiver.noise_figure_db", "must be >= 0 dB"),
     ]
     problems = []

@@ -1,10 +1,17 @@
 """Who is covered: people, households and villages by coverage class, per unit and per settlement.
 
 The coverage class raster lives on the DEM grid (30 m on the sample); people live on the population
-grid (100 m). :func:`class_shares` counts, for every population cell, the share of its area in each
-class (DEM cells are assigned to the population cell holding their centre), so a population cell
-half in a shadow counts half its people as uncovered. Households and fibre households come from the
-settlements, each taking the class at its own position.
+grid (100 m). :func:`class_shares` gives, for every population cell, the share of its area in each
+class from the exact overlap of the two grids' cells, whichever grid is finer (a 100 m population
+cell inside one 2.4 km DEM cell takes that cell's class; a 100 m cell over 30 m cells is split by
+the area of each piece), so a population cell half in a shadow counts half its people as uncovered.
+Households and fibre households come from the settlements, each taking the class at its own
+position.
+
+Each cell and each point belongs to one unit at most (:func:`zone_raster`, :func:`unit_of_points`):
+where unit polygons overlap (slivers of low-resolution boundaries), the unit with the lowest code
+(as text) takes it; a point carrying a unit code (``unit_code`` or ``commune_code``) that names a
+unit belongs to that unit, wherever it lies.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from affine import Affine
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from scipy import sparse
 
     from .population import PopulationGrid
 
@@ -43,24 +51,45 @@ def class_shares(
     Returns
     -------
     numpy.ndarray
-        float64 (rows, cols, 4): shares summing to 1 where any class cell falls in the population
-        cell; population cells without any class cell count as class 0 (none).
+        float64 (rows, cols, 4): each class's share of the population cell's area that has a class
+        (exact overlap of the cells, in either direction of fineness); population cells without
+        any class (outside the raster or nodata) count as class 0 (none).
     """
-    rows, cols = classes.shape
-    xs = class_transform.c + (np.arange(cols) + 0.5) * class_transform.a
-    ys = class_transform.f + (np.arange(rows) + 0.5) * class_transform.e
-    pc = np.floor((xs - pop_transform.c) / pop_transform.a).astype(np.int64)
-    pr = np.floor((ys - pop_transform.f) / pop_transform.e).astype(np.int64)
-    pr2, pc2 = np.meshgrid(pr, pc, indexing="ij")
-    valid = ((pr2 >= 0) & (pr2 < pop_shape[0]) & (pc2 >= 0) & (pc2 < pop_shape[1])
-             & (classes != NODATA_CLASS))
-    flat = (pr2[valid] * pop_shape[1] + pc2[valid]) * len(CLASS_NAMES) + classes[valid]
-    n = pop_shape[0] * pop_shape[1]
-    counts = np.bincount(flat, minlength=n * len(CLASS_NAMES)).reshape(n, len(CLASS_NAMES))
-    totals = counts.sum(axis=1, keepdims=True)
-    shares = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
-    shares[totals[:, 0] == 0, 0] = 1.0
-    return shares.reshape(pop_shape[0], pop_shape[1], len(CLASS_NAMES))
+    oy = _overlap_1d(-class_transform.f, -class_transform.e, classes.shape[0],
+                     -pop_transform.f, -pop_transform.e, pop_shape[0])
+    ox = _overlap_1d(class_transform.c, class_transform.a, classes.shape[1],
+                     pop_transform.c, pop_transform.a, pop_shape[1])
+    k = len(CLASS_NAMES)
+    area = np.zeros((*pop_shape, k))
+    for code in range(k):
+        hit = (classes == code).astype(np.float64)
+        if hit.any():
+            area[..., code] = (ox @ (oy @ hit).T).T
+    totals = area.sum(axis=-1, keepdims=True)
+    shares = np.divide(area, totals, out=np.zeros(area.shape), where=totals > 0)
+    shares[totals[..., 0] <= 0, 0] = 1.0
+    return shares
+
+
+def _overlap_1d(src_start: float, src_step: float, n_src: int, dst_start: float, dst_step: float,
+                n_dst: int) -> sparse.csr_array:
+    """(n_dst, n_src) sparse matrix of the lengths shared by the cells of two 1-D grids.
+
+    Cell ``i`` of a grid spans ``start + i * step`` to ``start + (i + 1) * step`` (``step`` > 0).
+    """
+    from scipy import sparse
+
+    if n_src == 0 or n_dst == 0:
+        return sparse.csr_array((n_dst, n_src))
+    d0 = dst_start + np.arange(n_dst) * dst_step
+    first = np.floor((d0 - src_start) / src_step).astype(np.int64)
+    reach = int(np.ceil(dst_step / src_step)) + 2
+    i = first[:, None] + np.arange(reach)[None, :]
+    s0 = src_start + i * src_step
+    length = np.minimum(d0[:, None] + dst_step, s0 + src_step) - np.maximum(d0[:, None], s0)
+    ok = (i >= 0) & (i < n_src) & (length > 1e-9 * min(src_step, dst_step))
+    rows = np.broadcast_to(np.arange(n_dst)[:, None], i.shape)[ok]
+    return sparse.csr_array((length[ok], (rows, i[ok])), shape=(n_dst, n_src))
 
 
 def people_by_zone_and_class(
@@ -93,11 +122,79 @@ def people_by_zone_and_class(
 
 
 def zone_raster(units: gpd.GeoDataFrame, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
-    """Index of the unit covering each cell centre (-1 outside all units)."""
+    """Index of the unit covering each cell centre (-1 outside all units).
+
+    Where units overlap, the cell goes to the unit with the lowest code (as text; row order without
+    a ``code`` column), as :func:`unit_of_points` does for points.
+    """
     from rasterio.features import rasterize
 
-    shapes = ((geom, i) for i, geom in enumerate(units.geometry))
+    order = _priority(units)[::-1]  # painted last wins: the lowest code is painted last
+    geoms = units.geometry.to_numpy()
+    shapes = ((geoms[i], int(i)) for i in order)
     return rasterize(shapes, out_shape=shape, transform=transform, fill=-1, dtype="int32")
+
+
+def _priority(units: gpd.GeoDataFrame) -> np.ndarray:
+    """Row indices of ``units``, the unit that wins an overlap first."""
+    if "code" not in units.columns:
+        return np.arange(len(units))
+    return np.argsort(units["code"].astype(str).to_numpy(), kind="stable")
+
+
+#: Columns of a point layer that name the unit (by its code) a point belongs to.
+UNIT_CODE_COLUMNS = ("unit_code", "commune_code")
+
+
+def unit_of_points(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> np.ndarray:
+    """Index (row of ``units``) of the unit each point belongs to, -1 for none.
+
+    A point whose ``unit_code``/``commune_code`` names a unit's code (leading zeros and a ".0" of a
+    spreadsheet ignored) belongs to that unit, wherever it lies (boundaries are approximate); any
+    other point belongs to the unit it lies in or on, the lowest code where units overlap.
+    """
+    import geopandas as gpd
+
+    out = np.full(len(points), -1, dtype=np.int64)
+    column = next((c for c in UNIT_CODE_COLUMNS if c in points.columns), None)
+    if column is not None and "code" in units.columns:
+        index: dict[str, int] = {}
+        for i in _priority(units)[::-1]:
+            index[_code_key(units["code"].iloc[i])] = int(i)
+        out[:] = [index.get(_code_key(v), -1) for v in points[column]]
+    todo = np.flatnonzero(out < 0)
+    if len(todo) == 0 or len(units) == 0:
+        return out
+    pts = gpd.GeoDataFrame(geometry=points.geometry.to_numpy()[todo], crs=points.crs)
+    rank = np.empty(len(units), dtype=np.int64)
+    rank[_priority(units)] = np.arange(len(units))
+    polys = gpd.GeoDataFrame({"rank": rank}, geometry=units.geometry.to_numpy(), crs=units.crs)
+    if polys.crs is not None and pts.crs is not None and polys.crs != pts.crs:
+        polys = polys.to_crs(pts.crs)
+    hit = gpd.sjoin(pts, polys, how="inner", predicate="intersects")
+    best = hit.groupby(level=0)["rank"].min()
+    out[todo[best.index.to_numpy()]] = _priority(units)[best.to_numpy()]
+    return out
+
+
+def unknown_unit_codes(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> list[tuple[int, str]]:
+    """(row, code) of points whose unit code names no unit (they are placed by position)."""
+    column = next((c for c in UNIT_CODE_COLUMNS if c in points.columns), None)
+    if column is None or "code" not in units.columns:
+        return []
+    known = {_code_key(c) for c in units["code"]}
+    return [(i, str(v)) for i, v in enumerate(points[column])
+            if _code_key(v) not in known and _code_key(v) != _code_key(None)]
+
+
+def _code_key(value: object) -> str:
+    """A unit code as text for matching: no spaces, no ".0" of a spreadsheet, no leading zeros."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "\0none"
+    text = str(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    return text.lstrip("0") or text
 
 
 def class_at_points(classes: np.ndarray, transform: Affine, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -148,13 +245,10 @@ def unit_table(
 def _household_columns(table: pd.DataFrame, units: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame,
                        classes: np.ndarray, transform: Affine, label: str, usable: int) -> None:
     """Households and fibre households by class, per unit; villages without usable service."""
-    import geopandas as gpd
-
     cls = class_at_points(classes, transform, settlements.geometry.x, settlements.geometry.y)
-    joined = gpd.sjoin(settlements[["households", "fibre_households", "geometry"]],
-                       units[["geometry"]], how="left", predicate="within")
-    unit_idx = joined.groupby(level=0)["index_right"].first().reindex(settlements.index)
-    frame = pd.DataFrame({"unit": unit_idx.to_numpy(),
+    unit_idx = unit_of_points(settlements, units).astype(float)
+    unit_idx[unit_idx < 0] = np.nan
+    frame = pd.DataFrame({"unit": unit_idx,
                           "cls": np.where(cls == NODATA_CLASS, 0, cls),
                           "hh": settlements["households"].to_numpy(dtype=float),
                           "fibre": settlements["fibre_households"].to_numpy(dtype=float),

@@ -11,7 +11,9 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
+
+import numpy as np
 
 from . import layers
 from .config import Scenario
@@ -19,13 +21,16 @@ from .errors import NetcoverError, Problem, ValidationError
 from .notes import Note
 from .population import (
     PopulationGrid,
+    check_population,
+    dense_units,
     grid_over,
     is_vector,
+    population_from_census,
     population_from_points,
     read_population_raster,
 )
 from .sites import read_sites, to_working_crs
-from .terrain import Terrain, read_dem
+from .terrain import Terrain, dem_notes, read_dem
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -78,7 +83,9 @@ def check_inputs(scenario: Scenario) -> tuple[Inputs | None, list[Problem]]:
     problems: list[Problem] = []
     try:
         terrain, warnings = read_dem(files.dem, crs_setting=scenario.scenario.crs,
-                                     max_nodata_share=scenario.validation.max_nodata_share)
+                                     max_nodata_share=scenario.validation.max_nodata_share,
+                                     area=_needed_area(scenario),
+                                     radius_m=scenario.coverage.radius_km * 1000.0)
     except ValidationError as exc:
         return None, exc.problems
     except NetcoverError as exc:
@@ -86,6 +93,7 @@ def check_inputs(scenario: Scenario) -> tuple[Inputs | None, list[Problem]]:
     problems += warnings
     crs = terrain.crs
     found: dict[str, object] = {}
+    notes = dem_notes(terrain)
 
     if files.sites is None:
         problems.append(Problem(label, "no sites given; set inputs.sites to the site inventory "
@@ -105,8 +113,11 @@ def check_inputs(scenario: Scenario) -> tuple[Inputs | None, list[Problem]]:
     if files.population is not None:
         found["population"] = _guard(files.population, problems,
                                      lambda: _read_population(scenario, terrain))
+    else:
+        found["population"] = _census_population(scenario, terrain, found, problems, notes)
+    notes += _unit_notes(found, terrain, scenario, problems)
     inputs = Inputs(scenario=scenario, terrain=terrain,
-                    warnings=[p for p in problems if p.severity == "warning"],
+                    warnings=[p for p in problems if p.severity == "warning"], notes=notes,
                     **found)  # type: ignore[arg-type]
     return inputs, problems
 
@@ -182,7 +193,8 @@ def _read_population(
     path = scenario.inputs.population
     assert path is not None
     if not is_vector(path):
-        return read_population_raster(path, terrain.crs)
+        grid, problems = read_population_raster(path, terrain.crs, over=terrain.bounds)
+        return grid, problems + check_population(grid, str(path))
     spec = dataclasses.replace(layers.POPULATION_POINTS, fields=(scenario.inputs.population_field,),
                                numeric=(scenario.inputs.population_field,))
     points, problems = layers.read_layer(path, spec, terrain.crs)
@@ -195,5 +207,83 @@ def _read_population(
     if lost > 0.5:
         problems.append(Problem(str(path), f"{lost:.0f} people lie outside the DEM and are not "
                                 "counted", severity="warning"))
-    return grid, problems
+    return grid, problems + check_population(grid, str(path))
+
+
+def _needed_area(scenario: Scenario) -> tuple[float, float, float, float] | None:
+    """Lon/lat bounds of the sites and the units: the part of the DEM a run reads (with the
+    radius); None (read the whole DEM) when the sites cannot be read."""
+    import pyogrio
+    from pyproj import Transformer
+
+    files = scenario.inputs
+    try:
+        cells = read_sites(files.sites, max_height_m=scenario.validation.max_site_height_m)[0] \
+            if files.sites is not None else None
+        if cells is None or cells.crs is None:
+            return None
+        boxes = [cells.to_crs("EPSG:4326").total_bounds]
+        if files.units is not None:
+            info = pyogrio.read_info(files.units, layer=files.units_layer or None)
+            to_ll = Transformer.from_crs(info["crs"], "EPSG:4326", always_xy=True)
+            west, south, east, north = (float(v) for v in info["total_bounds"])
+            boxes.append(to_ll.transform_bounds(west, south, east, north, densify_pts=21))
+    except (NetcoverError, OSError, ValueError, RuntimeError):  # reported by the checks below
+        return None
+    b = np.array(boxes, dtype=float)
+    if not np.isfinite(b).all():
+        return None
+    return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
+
+
+def _census_population(scenario: Scenario, terrain: Terrain, found: dict[str, object],
+                       problems: list[Problem], notes: list[Note]) -> PopulationGrid | None:
+    """People from the units' census field when no population input is named (notes say how)."""
+    files, units = scenario.inputs, cast("gpd.GeoDataFrame | None", found.get("units"))
+    field = files.unit_population_field
+    has_field = units is not None and field in units.columns
+    if not has_field:
+        if units is not None and field != "population":
+            problems.append(Problem(str(files.units), f"no field {field!r} (inputs."
+                                    "unit_population_field) in the units layer; name the census "
+                                    "field or remove the key", field=field))
+        notes.append(Note("population_none", "No population raster, points or census field: "
+                          "tables carry no people; gaps and site plans are skipped."))
+        return None
+    assert units is not None
+    bad = layers.check_counts(units, field, str(files.units))
+    bad += dense_units(units, field, str(files.units))
+    problems += bad
+    if bad:
+        return None
+    grid, note, found_problems = population_from_census(
+        units, field, terrain, cast("gpd.GeoDataFrame | None", found.get("settlements")),
+        max_slope_deg=files.census_max_slope_deg, cell_m=POINTS_GRID_M)
+    problems += [dataclasses.replace(p, source=str(files.units)) for p in found_problems]
+    problems += check_population(grid, str(files.units))
+    problems.append(Problem(str(files.units), f"no inputs.population; {note.text[0].lower()}"
+                            f"{note.text[1:]}",
+                            field=field, severity="warning"))
+    notes.append(note)
+    return grid
+
+
+def _unit_notes(found: dict[str, object], terrain: Terrain, scenario: Scenario,
+                problems: list[Problem]) -> list[Note]:
+    """Units outside the DEM, points naming unknown units (problems); overlapping units (a note)."""
+    from .covered import unknown_unit_codes
+
+    units = cast("gpd.GeoDataFrame | None", found.get("units"))
+    if units is None:
+        return []
+    problems += layers.check_units_on_dem(units, terrain.bounds, str(scenario.inputs.units))
+    for key, path in (("settlements", scenario.inputs.settlements),
+                      ("network_points", scenario.inputs.network)):
+        points = cast("gpd.GeoDataFrame | None", found.get(key))
+        for row, code in unknown_unit_codes(points, units) if points is not None else []:
+            problems.append(Problem(str(path), f"unit code {code!r} is not a code of the units "
+                                    "layer; the point is counted in the unit it lies in (fix the "
+                                    "code to attribute it by code)", f"feature {row + 1}",
+                                    severity="warning"))
+    return layers.units_overlap_notes(units)
 

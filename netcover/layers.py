@@ -15,6 +15,7 @@ import numpy as np
 
 from .errors import NetcoverError, Problem
 from .io import read_vector
+from .notes import Note
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -130,19 +131,79 @@ def _check_numeric(gdf: gpd.GeoDataFrame, spec: LayerSpec, label: str) -> list[P
     return problems
 
 
-def check_units_tiling(units: gpd.GeoDataFrame, label: str) -> list[Problem]:
-    """Warn when unit polygons overlap (people would be counted twice)."""
+def unit_overlaps(units: gpd.GeoDataFrame) -> list[tuple[int, int, float]]:
+    """(row, row, m2) of every pair of unit polygons that overlap by more than 1 m2."""
     from shapely import area, intersection
 
-    problems = []
-    sindex = units.sindex
     geoms = units.geometry.to_numpy()
-    left, right = sindex.query(geoms, predicate="intersects")
+    left, right = units.sindex.query(geoms, predicate="intersects")
     keep = left < right
-    for a, b in zip(left[keep], right[keep], strict=True):
-        shared = float(area(intersection(geoms[a], geoms[b])))
-        if shared > 1.0:
-            msg = (f"units {units.iloc[a]['name']!r} and {units.iloc[b]['name']!r} overlap by "
-                   f"{shared / 1e6:.3f} km2; people there are counted in both")
-            problems.append(Problem(label, msg, severity="warning"))
+    pairs = [(int(a), int(b), float(area(intersection(geoms[a], geoms[b]))))
+             for a, b in zip(left[keep], right[keep], strict=True)]
+    return [p for p in pairs if p[2] > 1.0]
+
+
+def _winner(units: gpd.GeoDataFrame, a: int, b: int) -> int:
+    """The unit that keeps the cells and points two units share: the lower code (as text)."""
+    code_a, code_b = str(units.iloc[a]["code"]), str(units.iloc[b]["code"])
+    return b if code_b < code_a else a
+
+
+def check_units_tiling(units: gpd.GeoDataFrame, label: str) -> list[Problem]:
+    """Warn when unit polygons overlap, saying which unit the shared cells and points go to."""
+    problems = []
+    for a, b, shared in unit_overlaps(units):
+        win = units.iloc[_winner(units, a, b)]
+        msg = (f"units {units.iloc[a]['name']!r} and {units.iloc[b]['name']!r} overlap by "
+               f"{shared / 1e6:.3f} km2; people, cells and points there are counted once, in "
+               f"{win['name']!r} (code {win['code']}, the lower code) unless a point's unit code "
+               "says otherwise; fix the boundaries (QGIS Topology Checker, rule 'must not "
+               "overlap') for exact per-unit figures")
+        problems.append(Problem(label, msg, severity="warning"))
+    return problems
+
+
+def units_overlap_notes(units: gpd.GeoDataFrame) -> list[Note]:
+    """A ``units_overlap`` note when unit polygons overlap (none otherwise)."""
+    pairs = unit_overlaps(units)
+    if not pairs:
+        return []
+    km2 = round(sum(p[2] for p in pairs) / 1e6, 3)
+    text = (f"{len(pairs)} pair(s) of unit polygons overlap ({km2:g} km2 in all); each cell and "
+            "point there is counted once, in the unit with the lower code.")
+    return [Note("units_overlap", text, {"pairs": len(pairs), "km2": km2})]
+
+
+def check_units_on_dem(units: gpd.GeoDataFrame, bounds: tuple[float, float, float, float],
+                       label: str) -> list[Problem]:
+    """An error naming the units wholly outside the DEM; a warning for units partly outside."""
+    from shapely import box
+
+    dem = box(*bounds)
+    area = units.geometry.area.to_numpy()
+    inside = units.geometry.intersection(dem).area.to_numpy()
+    problems = []
+    outside = [f"{n!r} ({c})" for n, c, a in zip(units["name"], units["code"], inside, strict=True)
+               if a <= 0]
+    if outside:
+        msg = (f"{len(outside)} unit(s) lie wholly outside the DEM: {', '.join(outside)}; use a DEM "
+               "that covers every unit, or remove these units from the layer")
+        problems.append(Problem(label, msg, field="geometry"))
+    for i in np.flatnonzero((inside > 0) & (inside < 0.99 * area)):
+        row = units.iloc[i]
+        msg = (f"unit {row['name']!r} ({row['code']}): {1 - inside[i] / area[i]:.0%} of its area "
+               "lies outside the DEM; people there count as not covered")
+        problems.append(Problem(label, msg, f"feature {i + 1}", "geometry", severity="warning"))
+    return problems
+
+
+def check_counts(gdf: gpd.GeoDataFrame, field: str, label: str) -> list[Problem]:
+    """Errors for values of a count field that are not finite numbers >= 0 (census totals)."""
+    import pandas as pd
+
+    problems = _check_numeric(gdf, LayerSpec("units", (field,), (), numeric=(field,)), label)
+    values = pd.to_numeric(gdf[field], errors="coerce").to_numpy(dtype=float)
+    for i in np.flatnonzero(np.isposinf(values)):
+        problems.append(Problem(label, f"{gdf[field].iloc[i]!r} is not a count; fill in a whole "
+                                "number", f"feature {i + 1}", field))
     return problems

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from affine import Affine
@@ -16,6 +17,7 @@ from pyproj import CRS, Transformer
 
 from .errors import CRSError, Problem, ValidationError
 from .io import open_raster
+from .notes import Note
 
 _EARTH_M_PER_DEG = 111_320.0
 
@@ -146,8 +148,15 @@ def working_crs(setting: str, src_crs: CRS, bounds: tuple[float, float, float, f
     return utm_crs_for(lon, lat)
 
 
+#: A DEM with cells coarser than this (m) smooths away the valleys that shadow villages.
+COARSE_DEM_M = 100.0
+#: Read around the sites and units: the coverage radius plus this margin (m).
+WINDOW_MARGIN_M = 2_000.0
+
+
 def read_dem(
-    path: str | Path, *, crs_setting: str = "auto", max_nodata_share: float = 0.02
+    path: str | Path, *, crs_setting: str = "auto", max_nodata_share: float = 0.02,
+    area: tuple[float, float, float, float] | None = None, radius_m: float = 0.0,
 ) -> tuple[Terrain, list[Problem]]:
     """Read a DEM (GeoTIFF, SRTM ``.hgt`` or any raster GDAL reads) into the working UTM grid.
 
@@ -156,29 +165,51 @@ def read_dem(
     path : str or Path
         The DEM file.
     crs_setting : str
-        "auto" (UTM zone of the DEM's centre) or a projected CRS string.
+        "auto" (UTM zone of the centre of the DEM, or of the window read) or a projected CRS.
     max_nodata_share : float
         Nodata holes up to this share of the cells are filled (with a warning); above it, an error.
+    area : (west, south, east, north) or None
+        Lon/lat (WGS84) bounds of what the run needs (sites and units). When the DEM holds more
+        than twice the cells of this area plus ``radius_m`` plus :data:`WINDOW_MARGIN_M` (a whole
+        SRTM tile for a district), only that window is read (with a warning); otherwise the whole
+        DEM, as without ``area``.
+    radius_m : float
+        The coverage radius (m) added around ``area``.
 
     Returns
     -------
     (Terrain, list of Problem)
-        The terrain and the warnings raised while reading it.
+        The terrain and the warnings raised while reading it (holes filled, nodata values without
+        a tag, a window read, cells coarser than :data:`COARSE_DEM_M`).
 
     Raises
     ------
     DataFileError, CRSError, ValidationError
-        Unreadable file, missing CRS, or too many holes.
+        Unreadable file, missing CRS, too many holes, or a raster that is not heights (an image,
+        values outside -500..9000 m).
     """
+    from rasterio.transform import array_bounds
+
+    from ._dem_checks import check_not_an_image, plausible_heights
+
+    warnings: list[Problem] = []
     with open_raster(path, "DEM") as src:
         p = Path(src.name)
-        data = src.read(1, masked=True).astype("float32")
+        check_not_an_image(src, p)
         src_crs = CRS.from_user_input(src.crs)
-        src_transform = src.transform
-        b = src.bounds
-        src_bounds = (b.left, b.bottom, b.right, b.top)
+        window = _needed_window(src, src_crs, area, radius_m + WINDOW_MARGIN_M) if area else None
+        data = src.read(1, masked=True, window=window).astype("float32")
+        src_transform = src.transform if window is None else src.window_transform(window)
+        dtype, nodata, bands = str(src.dtypes[0]), src.nodata, int(src.count)
+        if window is not None:
+            warnings.append(Problem(str(p), f"read {window.width} x {window.height} of the DEM's "
+                                    f"{src.width} x {src.height} cells: the sites and units plus "
+                                    f"the coverage radius and {WINDOW_MARGIN_M / 1000:g} km",
+                                    severity="warning"))
+    src_bounds = array_bounds(*data.shape, src_transform)
+    data, found = plausible_heights(data, dtype=dtype, nodata=nodata, bands=bands, path=p)
+    warnings += found
     holes = np.ma.getmaskarray(data) | ~np.isfinite(data.filled(np.nan))
-    warnings: list[Problem] = []
     share = float(holes.mean())
     if holes.all():
         raise ValidationError([Problem(str(p), "the DEM has no valid height; export it again")])
@@ -196,7 +227,44 @@ def read_dem(
         heights, transform = _warp(heights, src_transform, src_crs, target)
     else:
         transform = src_transform
-    return Terrain(heights, transform, target, p, int(holes.sum())), warnings
+    terrain = Terrain(heights, transform, target, p, int(holes.sum()))
+    if terrain.cell_size > COARSE_DEM_M:
+        warnings.append(Problem(str(p), f"the DEM's cells are {terrain.cell_size:.0f} m, coarser "
+                                f"than {COARSE_DEM_M:.0f} m: valleys and ridges smaller than a cell "
+                                "are smoothed away, so coverage is optimistic; use a 30 m DEM "
+                                "(SRTM 1\" or Copernicus GLO-30) for planning", severity="warning"))
+    return terrain, warnings
+
+
+def dem_notes(terrain: Terrain) -> list[Note]:
+    """Notes on what figures computed on ``terrain`` assume (a ``coarse_dem`` note or none)."""
+    if terrain.cell_size <= COARSE_DEM_M:
+        return []
+    cell = round(terrain.cell_size)
+    return [Note("coarse_dem", f"The DEM's cells are {cell} m (coarser than {COARSE_DEM_M:.0f} m): "
+                 "terrain shadows smaller than a cell are missed, so coverage is optimistic.",
+                 {"cell_m": cell})]
+
+
+def _needed_window(src: Any, src_crs: CRS, area: tuple[float, float, float, float],
+                   margin_m: float) -> Any:
+    """The source window holding ``area`` (lon/lat) plus ``margin_m``, or None to read it all."""
+    from rasterio.warp import transform_bounds
+    from rasterio.windows import Window, from_bounds
+
+    west, south, east, north = transform_bounds("EPSG:4326", src_crs, *area, densify_pts=21)
+    if src_crs.is_geographic:
+        lat = np.radians(np.clip(max(abs(south), abs(north)), 0.0, 89.0))
+        mx, my = margin_m / (_EARTH_M_PER_DEG * np.cos(lat)), margin_m / _EARTH_M_PER_DEG
+    else:
+        mx = my = margin_m
+    win = from_bounds(west - mx, south - my, east + mx, north + my, transform=src.transform)
+    c0, r0 = max(int(np.floor(win.col_off)), 0), max(int(np.floor(win.row_off)), 0)
+    c1 = min(int(np.ceil(win.col_off + win.width)), src.width)
+    r1 = min(int(np.ceil(win.row_off + win.height)), src.height)
+    if c1 <= c0 or r1 <= r0 or 2 * (c1 - c0) * (r1 - r0) > src.width * src.height:
+        return None  # outside (the checks that follow say so) or not much smaller: read it all
+    return Window(c0, r0, c1 - c0, r1 - r0)
 
 
 def fill_holes(heights: np.ndarray) -> np.ndarray:

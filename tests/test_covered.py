@@ -79,3 +79,42 @@ def test_unit_and_settlement_tables() -> None:
     st_table = settlement_table(villages, {"all": classes}, CLS_T, usable=2)
     assert list(st_table["all_class"]) == ["good", "none"]
     assert list(st_table["usable_service"]) == [True, False]
+
+
+def _recount(classes: np.ndarray, cls_t: Affine, people: np.ndarray, pop_t: Affine,
+             fine: float) -> np.ndarray:
+    """People per class counted on a common grid of ``fine`` m squares (both grids' edges on it)."""
+    rep = round(pop_t.a / fine)
+    fine_people = np.repeat(np.repeat(people, rep, axis=0), rep, axis=1) / rep**2
+    rows, cols = fine_people.shape
+    x = pop_t.c + (np.arange(cols) + 0.5) * fine
+    y = pop_t.f - (np.arange(rows) + 0.5) * fine
+    c = np.floor((x - cls_t.c) / cls_t.a).astype(int)
+    r = np.floor((cls_t.f - y) / -cls_t.e).astype(int)
+    fine_class = classes[np.ix_(r, c)]
+    return np.bincount(fine_class.ravel(), weights=fine_people.ravel(), minlength=4)
+
+
+@pytest.mark.parametrize("cell_m", [30.0, 100.0, 250.0, 1000.0, 2400.0])
+def test_people_per_class_do_not_depend_on_which_grid_is_finer(cell_m: float) -> None:
+    """A DEM averaged to 30 m-2.4 km under a 100 m population grid on another origin: the people
+    per class equal a cell-by-cell recount on a common 10 m grid (issue 12)."""
+    crs = "EPSG:32648"
+    rng = np.random.default_rng(12)
+    pop_t = Affine(100, 0, 474_320, 0, -100, 2_570_670)  # 20 m east, 30 m south of the DEM corner
+    people = rng.gamma(0.4, 6.0, (96, 110))
+    cls_t = Affine(cell_m, 0, 474_300, 0, -cell_m, 2_570_700)
+    n_rows = int(np.ceil((30 + 96 * 100) / cell_m))
+    n_cols = int(np.ceil((20 + 110 * 100) / cell_m))
+    yy, xx = np.mgrid[0:n_rows, 0:n_cols] * cell_m  # distance from two sites, in classes 0-3
+    d = np.minimum(np.hypot(xx - 3_000, yy - 4_000), np.hypot(xx - 9_000, yy - 7_000))
+    classes = np.clip(3 - (d // 2_000), 0, 3).astype(np.uint8)
+    expected = _recount(classes, cls_t, people, pop_t, 10.0)
+    pop = PopulationGrid(people.astype("float32"), pop_t, crs)
+    units = gpd.GeoDataFrame({"code": ["A"], "name": ["all"]},
+                             geometry=[box(474_320, 2_561_070, 485_320, 2_570_670)], crs=crs)
+    table = unit_table(units, pop, None, {"all": classes}, cls_t, usable=2)
+    got = table[[f"all_people_{c}" for c in ("none", "weak", "fair", "good")]].to_numpy()[0]
+    np.testing.assert_allclose(got, expected, rtol=1e-4)
+    assert got[2:].sum() / got.sum() == pytest.approx(expected[2:].sum() / expected.sum(),
+                                                      abs=1e-6)

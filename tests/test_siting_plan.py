@@ -271,3 +271,26 @@ def test_exclusion_areas_and_listed_places(walled, tmp_path) -> None:
     assert "school" not in set(cands["source"])  # the school stands in the excluded east
     listed = prepare(inputs, coverage, SETTINGS, with_matrix=False)
     assert listed.matrix.shape == (len(listed.demand), 0)
+
+
+def test_gap_people_add_up_to_the_coverage_tables_uncovered_people(walled) -> None:
+    """Scattered hamlets (cells under min_people behind the wall) are in the "scattered" row, so
+    gaps.csv's people add up to the coverage table's people below the usable class (issue 12)."""
+    import dataclasses
+
+    from netcover.coverage_output import coverage_tables
+    from netcover.siting.output import gap_table
+
+    _, inputs, coverage = walled
+    pop = inputs.population
+    counts = pop.counts.copy()
+    counts[:, 17:] += 0.3  # a few people in every cell east of the wall, below min_people = 0.5
+    scattered = dataclasses.replace(inputs, population=dataclasses.replace(pop, counts=counts))
+    table = gap_table(prepare(scattered, coverage, SETTINGS, with_matrix=False))
+    district = coverage_tables(coverage, scattered, usable="fair").district
+    uncovered = district["people"] - district["people_fair"] - district["people_good"]
+    assert uncovered > 360 + 50
+    assert table["people"].sum() == pytest.approx(uncovered, abs=0.1)
+    last = table.iloc[-1]
+    assert last["gap_id"] == "scattered" and pd.isna(last["rank"]) and last["people"] > 50
+    assert table["rank"].iloc[:-1].tolist() == list(range(1, len(table)))

@@ -120,14 +120,10 @@ def compute_snapshot_data(inputs: Inputs, coverage: CoverageResult, *, usable: s
 
 
 def unit_of_points(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> np.ndarray:
-    """Code of the unit each point lies in ("" outside every unit)."""
-    import geopandas as gpd
-
-    pts = gpd.GeoDataFrame(geometry=points.geometry.to_numpy(), crs=points.crs)
-    joined = gpd.sjoin(pts, units[["code", "geometry"]].to_crs(points.crs), how="left",
-                       predicate="within")
-    first = joined.groupby(level=0)["code"].first().reindex(range(len(pts)))
-    return first.fillna("").astype(str).to_numpy()
+    """Code of the unit each point belongs to ("" for none; see :func:`covered.unit_of_points`)."""
+    index = covered.unit_of_points(points, units)
+    codes = np.append(units["code"].astype(str).to_numpy(), "")
+    return codes[index].astype(str)
 
 
 def _people_counts(counts: pd.DataFrame, inputs: Inputs, coverage: CoverageResult, level: int,

@@ -6,6 +6,10 @@ coverage result), and a cell is demand when it has at least ``min_people`` uncov
 a village without usable service. Uncovered cells are grouped into gaps by single linkage: cells
 closer than ``cluster_distance_m`` (centre to centre) share a gap (connected components of a KD-tree
 radius graph). Gaps are ranked by people affected.
+
+Every uncovered person is reported: cells below ``min_people`` (scattered hamlets, edges of shadows)
+form no gap, and :func:`scattered_row` gives the rest, so that the gap table's people add up to the
+coverage table's people below the usable class.
 """
 
 from __future__ import annotations
@@ -198,6 +202,19 @@ def gap_layer(demand: Demand, labels: np.ndarray, inputs: Inputs, coverage: Cove
     return gdf
 
 
+def scattered_row(demand: Demand, gaps: pd.DataFrame) -> dict[str, object]:
+    """The gap table's last row: uncovered people in no gap area (``gap_id`` "scattered").
+
+    Its ``people`` are all people below the usable class (the coverage table's figure) minus the
+    gaps' people as the table shows them (rounded to 0.1), so the column adds up to that figure.
+    """
+    uncovered = demand.total_people - demand.covered_people
+    shown = float(gaps["people"].sum()) if len(gaps) else 0.0
+    people = round(max(uncovered - shown, 0.0), 1)
+    return {"gap_id": "scattered", "people": people,
+            "households": round(people / demand.people_per_household, 1)}
+
+
 def _main_unit(demand: Demand, labels: np.ndarray, n: int,
                inputs: Inputs) -> tuple[list[str], list[str]]:
     """Code and name of the unit holding most of each gap's people."""
@@ -251,7 +268,8 @@ def _distance_to(gdf: gpd.GeoDataFrame, other: gpd.GeoDataFrame | None) -> np.nd
 def _population(inputs: Inputs) -> PopulationGrid:
     if inputs.population is None:
         msg = ("gaps and site plans need people: name a population raster or point layer in the "
-               "scenario's [inputs] population")
+               "scenario's [inputs] population, or give the units a census field "
+               "([inputs] unit_population_field)")
         raise InputError(msg)
     return inputs.population
 

@@ -33,8 +33,17 @@ SHORT_COLUMNS = ("rank", "candidate_id", "commune", "lon", "lat", "new_people",
 
 
 def gap_table(problem: SitingProblem) -> pd.DataFrame:
-    """The gaps as a plain table (no geometry)."""
-    return pd.DataFrame(problem.gaps.drop(columns="geometry"))
+    """The gaps as a plain table (no geometry), ranked, then the "scattered" row: people below
+    the usable class in no gap area (:func:`~netcover.siting.gaps.scattered_row`)."""
+    from .gaps import scattered_row
+
+    table = pd.DataFrame(problem.gaps.drop(columns="geometry"))
+    counts = [c for c in table.columns if c in ("rank", "cells", "villages")
+              or (c.endswith("s") and str(table[c].dtype).startswith("int"))]
+    rest = pd.DataFrame([scattered_row(problem.demand, table)])
+    out = pd.concat([table, rest], ignore_index=True) if len(table) else rest.reindex(
+        columns=[*table.columns, *[c for c in rest.columns if c not in table.columns]])
+    return out.astype({c: "Int64" for c in counts})
 
 
 def plan_lines(plan: SitePlan, limit: int = 10) -> list[str]:

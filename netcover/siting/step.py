@@ -34,7 +34,8 @@ def run_siting(inputs: Inputs, coverage: CoverageResult, settings: SitingSetting
     problem = prepare(inputs, coverage, settings, progress=progress, executor=executor)
     d = problem.demand
     say(f"Gaps: {d.people.sum():,.0f} people below the {settings.usable_class} class "
-        f"in {len(problem.gaps):,} gap areas")
+        f"in {len(problem.gaps):,} gap areas, "
+        f"{d.total_people - d.covered_people - d.people.sum():,.0f} more scattered outside them")
     say(f"Candidates: {len(problem.candidates):,}; coverage matrix {len(d):,} demand cells x "
         f"{problem.matrix.shape[1]:,} candidates in {problem.seconds['matrix']:.1f} s")
     plan = plan_sites(problem)
