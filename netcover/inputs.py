@@ -24,7 +24,7 @@ from .population import (
     population_from_points,
     read_population_raster,
 )
-from .sites import read_sites, to_working_crs
+from .sites import outside_problems, read_sites, to_working_crs
 from .terrain import Terrain, read_dem
 
 if TYPE_CHECKING:
@@ -139,16 +139,8 @@ def read_cells(scenario: Scenario, terrain: Terrain | DemSource
     cells, problems = read_sites(path, max_height_m=scenario.validation.max_site_height_m)
     if cells is None:
         return None, problems
-    cells = to_working_crs(cells, terrain.crs)
-    inside = terrain.contains(cells["x"].to_numpy(), cells["y"].to_numpy())
-    left, bottom, right, top = terrain.bounds
-    for sid, group in cells[~inside].groupby("site_id"):
-        rows = ", ".join(f"row {int(i) + 2}" for i in group.index)
-        msg = (f"site {sid!r} ({group['lon'].iloc[0]:.5f}, {group['lat'].iloc[0]:.5f}) lies outside "
-               f"the DEM (x {left:.0f}-{right:.0f}, y {bottom:.0f}-{top:.0f} in {terrain.crs.name}); "
-               "use a DEM that covers every site plus the coverage radius, or fix lon/lat")
-        problems.append(Problem(str(path), msg, rows, "lon,lat"))
-    return cells, problems
+    problems += outside_problems(cells, "site_id", str(path), terrain)
+    return to_working_crs(cells, terrain.crs), problems
 
 
 def _read_units(scenario: Scenario, crs: CRS) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
