@@ -23,19 +23,25 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """What a layer must contain."""
+    """What a layer must contain.
+
+    ``numeric`` fields are counts >= 0; ``optional`` fields may be absent, and are then added as
+    missing values (NaN), never 0, so later steps can tell "no data" from "none".
+    """
 
     what: str
     fields: tuple[str, ...]
     geometry: tuple[str, ...]
     numeric: tuple[str, ...] = ()
     layer: str | None = None
+    optional: tuple[str, ...] = ()
 
 
 UNITS = LayerSpec("units", ("name",), ("Polygon", "MultiPolygon"))
 SETTLEMENTS = LayerSpec(
-    "settlements", ("name", "population", "households", "fibre_households"), ("Point",),
-    numeric=("population", "households", "fibre_households"))
+    "settlements", ("name", "population"), ("Point",),
+    numeric=("population", "households", "fibre_households"),
+    optional=("households", "fibre_households"))
 ROADS = LayerSpec("roads", ("class",), ("LineString", "MultiLineString"), layer="roads")
 NETWORK_POINTS = LayerSpec("network points", ("name", "type", "connection"), ("Point",),
                            layer="points")
@@ -74,6 +80,9 @@ def read_layer(
         return None, [Problem(label, msg, field=",".join(missing))]
     if len(gdf) == 0:
         return None, [Problem(label, f"the {spec.what} layer has no features")]
+    for col in spec.optional:
+        if col not in gdf.columns:
+            gdf[col] = np.nan
     problems = _check_geometry(gdf, spec, label) + _check_numeric(gdf, spec, label)
     if any(p.severity == "error" for p in problems):
         return None, problems
@@ -123,10 +132,32 @@ def _check_numeric(gdf: gpd.GeoDataFrame, spec: LayerSpec, label: str) -> list[P
 
     problems = []
     for col in spec.numeric:
-        values = pd.to_numeric(gdf[col], errors="coerce")
-        for i in np.flatnonzero((values.isna() | (values < 0)).to_numpy()):
+        if col in spec.optional and gdf[col].isna().all():
+            continue  # absent: no data
+        values = pd.to_numeric(gdf[col], errors="coerce").to_numpy(dtype=float)
+        for i in np.flatnonzero(~np.isfinite(values) | (values < 0)):
             msg = f"{gdf[col].iloc[i]!r} is not a count >= 0; fill in a whole number"
             problems.append(Problem(label, msg, f"feature {i + 1}", col))
+    return problems
+
+
+def check_choices(gdf: gpd.GeoDataFrame, label: str, column: str, allowed: tuple[str, ...], *,
+                  severity: str = "error", effect: str = "") -> list[Problem]:
+    """A problem per distinct unknown value of a coded field, naming its features and the values.
+
+    ``effect`` says what happens to the features (for a warning), e.g. "they are left out".
+    """
+    if column not in gdf.columns:
+        return []
+    values = gdf[column].astype(object).where(gdf[column].notna(), "").astype(str).str.strip()
+    problems = []
+    for value in dict.fromkeys(values[~values.isin(allowed)]):
+        idx = np.flatnonzero((values == value).to_numpy())
+        where = ", ".join(f"feature {i + 1}" for i in idx[:10]) + (
+            f" and {len(idx) - 10} more" if len(idx) > 10 else "")
+        what = "is empty" if not value else f"{value!r} is not a known value"
+        msg = f"{what}; use one of {', '.join(allowed)}" + (f" ({effect})" if effect else "")
+        problems.append(Problem(label, msg, where, column, severity))
     return problems
 
 
