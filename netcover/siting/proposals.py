@@ -19,6 +19,7 @@ the combined effect of all proposals together.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from pyproj import CRS
 
+    from netcover.config import Scenario
     from netcover.parallel import Executor
     from netcover.sites import Grid
 
@@ -146,6 +148,16 @@ def check_proposals(path: str | Path, settings: SitingSettings, crs: CRS, *,
                            crs="EPSG:4326").to_crs(crs)
     return [_proposal(str(pid), group, settings, azimuths) for pid, group in
             gdf.groupby("proposal_id", sort=False)], problems
+
+
+def with_proposals(scenario: Scenario, path: str | Path) -> Scenario:
+    """The scenario with ``inputs.proposals`` set to ``path``, so that loading its inputs checks them.
+
+    ``netcover evaluate`` uses it: the proposals are checked with every other input, before any
+    model runs.
+    """
+    files = dataclasses.replace(scenario.inputs, proposals=Path(path).resolve())
+    return dataclasses.replace(scenario, inputs=files)
 
 
 def _column_problems(df: pd.DataFrame, label: str) -> list[Problem]:
