@@ -324,14 +324,15 @@ def _value_problems(s: Scenario, label: str) -> list[Problem]:
         (lambda: 0 < s.validation.max_site_height_m, "validation.max_site_height_m", "must be > 0"),
         (lambda: s.receiver.noise_figure_db >= 0, "receiver.noise_figure_db", "must be >= 0 dB"),
     ]
-    problems = []
+    problems = _number_problems(s, label)
     for ok, key, msg in checks:
+        if key in {p.field for p in problems}:
+            continue
         try:
             if not ok():
                 problems.append(Problem(label, msg, field=key))
         except TypeError:  # a value of the wrong type, already reported
             continue
-    problems += [p for p in _number_problems(s, label) if p.field not in {q.field for q in problems}]
     for section, techs in (("thresholds", s.thresholds), ("calibration", s.calibration)):
         for tech in techs:
             if tech not in TECHNOLOGIES:

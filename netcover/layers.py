@@ -47,6 +47,9 @@ NETWORK_POINTS = LayerSpec("network points", ("name", "type", "connection"), ("P
                            layer="points")
 FIBRE_ROUTES = LayerSpec("fibre routes", (), ("LineString", "MultiLineString"),
                          layer="fibre_routes")
+#: Field names longer than a Shapefile keeps (10 characters) that netcover reads somewhere.
+LONG_FIELDS = ("settlement_id", "commune_code", "fibre_households", "population", "households",
+               "connection")
 POPULATION_POINTS = LayerSpec("population points", ("population",), ("Point",),
                               numeric=("population",))
 
@@ -72,6 +75,8 @@ def read_layer(
     except NetcoverError as exc:
         return None, [Problem(label, str(exc).removeprefix(f"{path}: "))]
     fields = spec.fields + extra_fields
+    if Path(path).suffix.lower() == ".shp":
+        gdf = _untruncate(gdf, fields + spec.optional + spec.numeric + LONG_FIELDS)
     missing = [f for f in fields if f not in gdf.columns]
     if missing:
         found = ", ".join(c for c in gdf.columns if c != "geometry") or "none"
@@ -89,6 +94,13 @@ def read_layer(
     for col in spec.numeric:
         gdf[col] = gdf[col].astype(float)
     return gdf.to_crs(crs), problems
+
+
+def _untruncate(gdf: gpd.GeoDataFrame, names: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """Give back the names a Shapefile cut to 10 characters (``fibre_hous`` -> ``fibre_households``)."""
+    renames = {name[:10]: name for name in names
+               if len(name) > 10 and name not in gdf.columns and name[:10] in gdf.columns}
+    return gdf.rename(columns=renames)
 
 
 def _pick_layer(path: Path, spec: LayerSpec) -> str | None:

@@ -284,22 +284,24 @@ def outside_problems(df: pd.DataFrame, id_column: str, label: str, terrain: Grid
                      what: str = "site") -> list[Problem]:
     """A problem per id whose WGS84 ``lon``/``lat`` lies outside ``terrain`` (say when swapped).
 
-    Rows without a finite position are skipped (their values are reported elsewhere).
+    Rows whose position is not valid WGS84 are skipped (their values are reported elsewhere) unless
+    lon and lat exchanged fall on the terrain: then the problem says they look swapped.
     """
     from pyproj import Transformer
 
     lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy(dtype=float)
     lat = pd.to_numeric(df["lat"], errors="coerce").to_numpy(dtype=float)
-    usable = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
     to_crs = Transformer.from_crs("EPSG:4326", terrain.crs, always_xy=True)
 
-    def inside(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ok = usable & (np.abs(b) <= 90)
+    def inside(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(valid WGS84 position, valid and on the terrain) of lon ``a``, lat ``b``."""
+        ok = np.isfinite(a) & np.isfinite(b) & (np.abs(a) <= 180) & (np.abs(b) <= 90)
         x, y = to_crs.transform(np.where(ok, a, 0.0), np.where(ok, b, 0.0))
-        return ok & terrain.contains(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        return ok, ok & terrain.contains(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
 
-    out = usable & ~inside(lon, lat)
-    swapped = inside(lat, lon)
+    usable, on = inside(lon, lat)
+    swapped = inside(lat, lon)[1]
+    out = (usable & ~on) | (~usable & swapped)
     left, bottom, right, top = terrain.bounds
     problems = []
     ids = df[id_column].astype(str).str.strip()
