@@ -100,15 +100,11 @@ def test_receiver_and_other_settings_finite_and_plausible(section: str, key: str
 
 def test_scenario_file_with_nan_receiver_names_the_key(mini_scenario: Path) -> None:
     add_to_scenario(mini_scenario, "[receiver]\nbody_loss_db = nan\n")
-    result = CliRunner().invoke(_cli(), ["validate", str(mini_scenario)])
-    assert result.exit_code == 1
-    assert "receiver.body_loss_db" in result.output and "not a finite number" in result.output
-
-
-def _cli():  # noqa: ANN202 - click group
     from netcover.cli import cli
 
-    return cli
+    result = CliRunner().invoke(cli, ["validate", str(mini_scenario)])
+    assert result.exit_code == 1
+    assert "receiver.body_loss_db" in result.output and "not a finite number" in result.output
 
 
 # --------------------------------------------------------------------------- layers
