@@ -241,3 +241,33 @@ def test_bad_exclusion_layer(mini_scenario: Path) -> None:
     add_to_scenario(mini_scenario, '[siting]\nexclusion_file = "karst.gpkg"\n')
     p = find(problems_of(mini_scenario), "karst.gpkg", "geometry")
     assert p.where == "feature 1" and "expected Polygon" in p.message
+
+
+# --------------------------------------------------------------------------- before the model
+
+
+@pytest.mark.parametrize("command", [
+    ["monitor", "measurements", "{scenario}", "{folder}/drive.csv", "--out", "{folder}/out"],
+    ["monitor", "snapshot", "{scenario}", "--period", "2024-Q3", "--store", "{folder}/h.sqlite",
+     "--fibre-history", "{folder}/fibre.csv"],
+])
+def test_monitor_files_refused_before_any_model_runs(mini_scenario: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     command: list[str]) -> None:
+    from netcover import coverage
+    from netcover.cli import cli
+
+    def no_model(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a model ran before the files were checked")
+
+    monkeypatch.setattr(coverage, "compute_coverage", no_model)
+    folder = mini_scenario.parent
+    (folder / "drive.csv").write_text("lon,lat,level\n105,23,-80\n", encoding="utf-8")
+    (folder / "fibre.csv").write_text("settlement_id,period,fibre_households\n001-1,2024-Q3,-4\n",
+                                      encoding="utf-8")
+    args = [a.format(scenario=mini_scenario, folder=folder) for a in command]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert "AssertionError" not in result.output
+    assert ("drive.csv" in result.output and "missing" in result.output) or (
+        "fibre.csv, row 2, field 'fibre_households'" in result.output)
