@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import DataFileError, InputError
+from .errors import DataFileError
 from .io import require_file
 
 #: Suffixes read as delimited text.
@@ -198,15 +198,5 @@ def not_a_number(raw: str) -> str:
 
 
 def numbers(values: pd.Series) -> pd.Series:
-    """Cells as floats: NaN where empty or not a number; ``inf`` stays (see :func:`finite_problems`)."""
+    """Cells as floats: NaN where empty or not a number; ``inf`` and ``1e400`` stay infinite."""
     return pd.to_numeric(values.replace("", np.nan), errors="coerce").astype(float)
-
-
-def check_columns(df: pd.DataFrame, path: str | Path, required: tuple[str, ...], header: str) -> None:
-    """Raise :class:`InputError` naming the missing columns, those found and the header to use."""
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        found = ", ".join(map(str, df.columns)) or "none"
-        msg = (f"{path}: column(s) missing: {', '.join(missing)} (found: {found}); the header "
-               f"needs {header}")
-        raise InputError(msg)

@@ -125,3 +125,10 @@ def test_good_proposals_are_read(mini_scenario: Path, tmp_path: Path) -> None:
     assert [(p.proposal_id, len(p.sectors), p.height_m) for p in proposals] == [
         ("P1", 3, 30.0), ("P2", 1, SitingSettings().mast_height_m)]
     assert proposals[0].x == pytest.approx(X0 + 1200, abs=CELL)
+
+
+def test_one_row_per_sector_needs_every_azimuth(mini_scenario: Path, tmp_path: Path) -> None:
+    rows = [{k: v for k, v in proposal().items() if k != "azimuths_deg"} for _ in range(2)]
+    rows[0]["azimuth_deg"], rows[1]["azimuth_deg"] = 0, ""
+    p = one(problems_of(mini_scenario, write(tmp_path / "p.csv", rows)), "azimuth_deg")
+    assert p.where == "row 3" and "is empty" in p.message

@@ -192,8 +192,17 @@ def _text_problems(df: pd.DataFrame, label: str) -> list[Problem]:
 
 def _azimuth_lists(df: pd.DataFrame, label: str, settings: SitingSettings,
                    problems: list[Problem]) -> dict[int, list[float]]:
-    """Each row's azimuths from ``azimuths_deg`` ("0;120;240"), checked like ``azimuth_deg``."""
-    if "azimuth_deg" in df.columns or "azimuths_deg" not in df.columns:
+    """Each row's azimuths from ``azimuths_deg`` ("0;120;240"), checked like ``azimuth_deg``.
+
+    With one row per sector (``azimuth_deg``) every row needs its azimuth.
+    """
+    if "azimuth_deg" in df.columns:
+        for k in np.flatnonzero(df["azimuth_deg"].isna().to_numpy()):
+            problems.append(Problem(label, "is empty; with one row per sector every row needs its "
+                                    "azimuth, degrees clockwise from north, [0, 360)",
+                                    row_label(k), "azimuth_deg"))
+        return {}
+    if "azimuths_deg" not in df.columns:
         return {}
     out: dict[int, list[float]] = {}
     advice = "a list of azimuths in [0, 360) separated by ';', e.g. 0;120;240"
