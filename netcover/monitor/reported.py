@@ -85,20 +85,26 @@ def _row(i: int) -> str:
 
 def _key_problems(df: pd.DataFrame, label: str, unit_codes: set[str] | None) -> list[Problem]:
     problems = []
-    for i, (code, period) in enumerate(zip(df["unit_code"], df["period"], strict=True)):
+    codes = df["unit_code"].str.strip()
+    for i, period in enumerate(df["period"]):
         try:
             parse_period(period)
         except InputError as exc:
             problems.append(Problem(label, str(exc), _row(i), "period"))
-        known = unit_codes is None or code.strip() in unit_codes or code.strip() == "district"
-        if not code.strip() or not known:
-            codes = sorted(unit_codes or ())
-            listed = ", ".join(codes[:15]) + (", ..." if len(codes) > 15 else "")
-            msg = (f"unit code {code!r} is not a unit of the scenario's units layer"
-                   + (f" (its codes: {listed})" if codes else "")
-                   + "; use one of its codes or 'district', or remove the row")
-            problems.append(Problem(label, msg, _row(i), "unit_code"))
-    keys = df["unit_code"].str.strip() + "|" + df["period"].str.strip()
+    for k in np.flatnonzero((codes == "").to_numpy()):
+        problems.append(Problem(label, "is empty; give a unit code or 'district'", _row(int(k)),
+                                "unit_code"))
+    known = sorted(unit_codes or ())
+    listed = ", ".join(known[:15]) + (", ..." if len(known) > 15 else "")
+    unknown = ~codes.isin([*known, "district", ""]) if unit_codes is not None else codes != codes
+    for code in dict.fromkeys(codes[unknown]):
+        found = np.flatnonzero((codes == code).to_numpy())
+        where = ", ".join(_row(int(i)) for i in found[:5]) + (
+            f" and {len(found) - 5} more" if len(found) > 5 else "")
+        msg = (f"unit code {code!r} is not a unit of the scenario's units layer (its codes: "
+               f"{listed}); use one of its codes or 'district', or remove the rows")
+        problems.append(Problem(label, msg, where, "unit_code"))
+    keys = codes + "|" + df["period"].str.strip()
     for key in sorted(set(keys[keys.duplicated()])):
         rows = ", ".join(_row(int(i)) for i in np.flatnonzero((keys == key).to_numpy()))
         problems.append(Problem(label, f"unit and period {key.replace('|', ' ')} appear more "
