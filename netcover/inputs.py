@@ -171,11 +171,7 @@ def _coded_value_problems(inputs: Inputs) -> list[Problem]:
 
 
 def _other_file_problems(inputs: Inputs) -> list[Problem]:
-    """Proposals, exclusion areas and the monitoring files a run reads, checked now."""
-    from .monitor.measurements import read_measurements
-    from .monitor.reported import read_reported
-    from .monitor.settings import current_period, settings_from_scenario
-    from .monitor.snapshot import read_fibre_history
+    """Proposals and exclusion areas, checked now, not when siting reads them."""
     from .siting.proposals import check_proposals
 
     sc = inputs.scenario
@@ -190,20 +186,31 @@ def _other_file_problems(inputs: Inputs) -> list[Problem]:
         excl = excl if excl.is_absolute() else sc.base_dir / excl
         _guard(excl, problems, _layer_reader(excl, EXCLUSIONS, inputs.crs),
                key="siting.exclusion_file")
-    monitor, _ = settings_from_scenario(sc)
+    return problems + _monitor_problems(inputs)
+
+
+def _monitor_problems(inputs: Inputs) -> list[Problem]:
+    """The ``[monitor]`` files, against the units and settlements a run records them with."""
+    from .monitor.measurements import read_measurements
+    from .monitor.reported import read_reported
+    from .monitor.settings import current_period, settings_from_scenario
+    from .monitor.snapshot import read_fibre_history
+
+    monitor, _ = settings_from_scenario(inputs.scenario)
+    problems: list[Problem] = []
     units = set(inputs.units["code"]) if inputs.units is not None else None
     if monitor.reported is not None:
         reported = monitor.reported
         _guard(reported, problems, lambda: (read_reported(reported, unit_codes=units), []),
                key="monitor.reported")
     if monitor.fibre_history is not None:
-        history = monitor.fibre_history
-        s = inputs.settlements
-        if s is not None and "settlement_id" not in s:
-            problems.append(Problem(str(sc.inputs.settlements), "the settlements have no "
-                                    "settlement_id field, which [monitor] fibre_history needs",
-                                    field="settlement_id"))
+        history, s = monitor.fibre_history, inputs.settlements
         ids = set(s["settlement_id"].astype(str)) if s is not None and "settlement_id" in s else None
+        if units is not None and ids is None:  # the run's snapshot applies the history to them
+            where = str(inputs.scenario.inputs.settlements or "inputs.settlements")
+            problems.append(Problem(where, "[monitor] fibre_history needs settlements with a "
+                                    "settlement_id field; add it, or leave out the history",
+                                    field="settlement_id"))
         period = (monitor.period or current_period()) if units is not None else None
         _guard(history, problems, lambda: read_fibre_history(history, settlement_ids=ids,
                                                              period=period),

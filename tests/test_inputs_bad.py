@@ -271,3 +271,15 @@ def test_monitor_files_refused_before_any_model_runs(mini_scenario: Path,
     assert "AssertionError" not in result.output
     assert ("drive.csv" in result.output and "missing" in result.output) or (
         "fibre.csv, row 2, field 'fibre_households'" in result.output)
+
+
+def test_fibre_history_needs_settlement_ids(mini_scenario: Path) -> None:
+    folder = mini_scenario.parent
+    gpd.read_file(folder / "settlements.gpkg").drop(columns="settlement_id").to_file(
+        folder / "settlements.gpkg")
+    (folder / "fibre.csv").write_text("settlement_id,period,fibre_households\n001-1,2024-Q3,30\n",
+                                      encoding="utf-8")
+    add_to_scenario(mini_scenario, '[monitor]\nperiod = "2024-Q3"\nfibre_history = "fibre.csv"\n')
+    found = [p for p in problems_of(mini_scenario)
+             if p.field == "settlement_id" and "fibre_history" in p.message]
+    assert found and found[0].source.endswith("settlements.gpkg")
