@@ -27,6 +27,7 @@ from .population import (
     read_population_raster,
 )
 from .sites import outside_problems, read_sites, to_working_crs
+from .tables import is_table, read_table
 from .terrain import Terrain, read_dem
 
 if TYPE_CHECKING:
@@ -241,6 +242,12 @@ def read_cells(scenario: Scenario, terrain: Terrain | DemSource
     assert path is not None
     cells, problems = read_sites(path, max_height_m=scenario.validation.max_site_height_m)
     if cells is None:
+        if is_table(path):
+            # the positions are still checked, so that every problem is reported at once and
+            # lon/lat that look swapped (lat 105 in Vietnam) are said to be
+            table = read_table(path, "sites")
+            if {"site_id", "lon", "lat"} <= set(table.columns):
+                problems += outside_problems(table, "site_id", str(path), terrain)
         return None, problems
     problems += outside_problems(cells, "site_id", str(path), terrain)
     return to_working_crs(cells, terrain.crs), problems

@@ -283,3 +283,15 @@ def test_fibre_history_needs_settlement_ids(mini_scenario: Path) -> None:
     found = [p for p in problems_of(mini_scenario)
              if p.field == "settlement_id" and "fibre_history" in p.message]
     assert found and found[0].source.endswith("settlements.gpkg")
+
+
+def test_swapped_site_positions_are_named_with_the_other_problems(mini_scenario: Path) -> None:
+    rows = site_rows()
+    rows[0]["height_m"] = -5
+    for r in rows[3:]:
+        r["lon"], r["lat"] = r["lat"], r["lon"]
+    write_sites(mini_scenario.parent / "sites.csv", rows)
+    problems = problems_of(mini_scenario)
+    assert find(problems, "sites.csv", "height_m").where == "row 2"
+    p = find(problems, "sites.csv", "lon,lat")
+    assert p.where == "row 5" and "site 'S2'" in p.message and "look swapped" in p.message
