@@ -141,7 +141,7 @@ def _check_values(df: pd.DataFrame, label: str, max_height_m: float, base: Path)
     ranges = [(c, lo, max_height_m if c == "height_m" else hi, lo_in, hi_in, advice)
               for c, lo, hi, lo_in, hi_in, advice in SITE_RANGES]
     problems += check_numbers(df, label, ranges)
-    problems += _check_lte_bandwidth(df, label)
+    problems += check_lte_bandwidth(df, label)
     problems += _check_ids(df, label)
     problems += _check_patterns(df, label, base)
     return problems
@@ -190,9 +190,17 @@ def check_numbers(df: pd.DataFrame, label: str, ranges: Sequence[Range], *,
     return problems
 
 
-def _check_lte_bandwidth(df: pd.DataFrame, label: str) -> list[Problem]:
+def check_lte_bandwidth(df: pd.DataFrame, label: str, *, technology: str = "") -> list[Problem]:
+    """Rows of 4G cells whose ``bandwidth_mhz`` is not an LTE channel bandwidth.
+
+    ``technology``: the technology of rows that leave it empty (or have no such column).
+    """
+    if "bandwidth_mhz" not in df.columns:
+        return []
     allowed = sorted(LTE_RESOURCE_BLOCKS)
-    tech = df["technology"].astype(str).str.strip().str.lower().map(TECH_ALIASES)
+    given = df["technology"] if "technology" in df.columns else pd.Series("", index=df.index)
+    given = given.astype(object).where(given.notna(), "").astype(str).str.strip()
+    tech = given.where(given != "", technology).str.lower().map(TECH_ALIASES)
     bw = df["bandwidth_mhz"].to_numpy(dtype=float)
     ok = np.isclose(bw[:, None], np.array(allowed)[None, :]).any(axis=1)
     bad = (tech == "4G").to_numpy() & np.isfinite(bw) & ~ok

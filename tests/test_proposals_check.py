@@ -132,3 +132,9 @@ def test_one_row_per_sector_needs_every_azimuth(mini_scenario: Path, tmp_path: P
     rows[0]["azimuth_deg"], rows[1]["azimuth_deg"] = 0, ""
     p = one(problems_of(mini_scenario, write(tmp_path / "p.csv", rows)), "azimuth_deg")
     assert p.where == "row 3" and "is empty" in p.message
+
+
+def test_lte_bandwidth_checked_like_sites(mini_scenario: Path, tmp_path: Path) -> None:
+    path = write(tmp_path / "p.csv", [proposal(bandwidth_mhz=7)])
+    p = one(problems_of(mini_scenario, path), "bandwidth_mhz")
+    assert p.where == "row 2" and "not an LTE channel bandwidth" in p.message

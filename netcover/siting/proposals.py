@@ -32,6 +32,7 @@ from netcover.io import read_vector, require_file
 from netcover.sites import (
     SITE_RANGES,
     TECH_ALIASES,
+    check_lte_bandwidth,
     check_numbers,
     outside_problems,
     same_place_problems,
@@ -138,6 +139,7 @@ def check_proposals(path: str | Path, settings: SitingSettings, crs: CRS, *,
     problems += check_numbers(df, label, [r for r in SITE_RANGES if r[0] in ("lon", "lat")])
     problems += check_numbers(df, label, PROPOSAL_RANGES, required=False)
     problems += _text_problems(df, label)
+    problems += check_lte_bandwidth(df, label, technology=settings.technology)
     azimuths = _azimuth_lists(df, label, settings, problems)
     problems += _id_problems(df, label)
     if terrain is not None:
