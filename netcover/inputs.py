@@ -195,7 +195,7 @@ def _monitor_problems(inputs: Inputs) -> list[Problem]:
     from .monitor.measurements import read_measurements
     from .monitor.reported import read_reported
     from .monitor.settings import current_period, settings_from_scenario
-    from .monitor.snapshot import read_fibre_history
+    from .monitor.snapshot import check_fibre_history
 
     monitor, _ = settings_from_scenario(inputs.scenario)
     problems: list[Problem] = []
@@ -213,7 +213,7 @@ def _monitor_problems(inputs: Inputs) -> list[Problem]:
                                     "settlement_id field; add it, or leave out the history",
                                     field="settlement_id"))
         period = (monitor.period or current_period()) if units is not None else None
-        _guard(history, problems, lambda: read_fibre_history(history, settlement_ids=ids,
+        _guard(history, problems, lambda: check_fibre_history(history, settlement_ids=ids,
                                                              period=period),
                key="monitor.fibre_history")
     if monitor.measurements is not None and inputs.cells is not None:

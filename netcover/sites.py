@@ -134,16 +134,29 @@ def _check_values(df: pd.DataFrame, label: str, max_height_m: float, base: Path)
     for col in ("site_id", "cell_id", "operator", "technology"):
         for i in np.flatnonzero(df[col].isna().to_numpy() | (df[col].astype(str).str.strip() == "")):
             problems.append(Problem(label, "is empty; every cell needs it", row_label(i), col))
-    for j, tech in enumerate(df["technology"]):
-        if isinstance(tech, str) and tech.strip() and tech.strip().lower() not in TECH_ALIASES:
-            msg = f"unknown technology {tech!r}; use 4G (LTE) or 3G (UMTS/WCDMA)"
-            problems.append(Problem(label, msg, row_label(j), "technology"))
+    problems += check_technology(df, label)
     ranges = [(c, lo, max_height_m if c == "height_m" else hi, lo_in, hi_in, advice)
               for c, lo, hi, lo_in, hi_in, advice in SITE_RANGES]
     problems += check_numbers(df, label, ranges)
     problems += check_lte_bandwidth(df, label)
     problems += _check_ids(df, label)
     problems += _check_patterns(df, label, base)
+    return problems
+
+
+def check_technology(df: pd.DataFrame, label: str) -> list[Problem]:
+    """Unknown ``technology`` values; known ones (LTE, WCDMA...) become "4G"/"3G" in place.
+
+    Empty cells are left as they are (required or defaulted by the caller).
+    """
+    problems = []
+    for k, tech in enumerate(df["technology"]):
+        text = "" if pd.isna(tech) else str(tech).strip()
+        if text and text.lower() not in TECH_ALIASES:
+            msg = f"unknown technology {text!r}; use 4G (LTE) or 3G (UMTS/WCDMA)"
+            problems.append(Problem(label, msg, row_label(k), "technology"))
+        elif text:
+            df.loc[df.index[k], "technology"] = TECH_ALIASES[text.lower()]
     return problems
 
 

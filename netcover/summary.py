@@ -63,8 +63,8 @@ def summarize(inputs: Inputs) -> dict[str, Any]:
         out["settlements"] = {
             "count": len(s),
             "population": int(s["population"].sum()),
-            "households": _total_or_none(s, "households"),
-            "fibre_households": _total_or_none(s, "fibre_households"),
+            "households": int(s["households"].sum()),
+            "fibre_households": int(s["fibre_households"].sum()),
         }
     if inputs.population is not None:
         out["population_grid"] = {"people": round(inputs.population.total),
@@ -101,17 +101,6 @@ def _sites_summary(inputs: Inputs) -> dict[str, Any]:
     }
 
 
-def _total_or_none(frame: Any, column: str) -> int | None:
-    """The column's total; None (no data) when the column is absent or all missing, never 0."""
-    if column not in frame.columns or frame[column].isna().all():
-        return None
-    return int(frame[column].sum())
-
-
-def _count_text(value: int | None, what: str) -> str:
-    return f"{what}: no data" if value is None else f"{value:,} {what}"
-
-
 def _counts(series: Any) -> dict[str, int]:
     return {str(k): int(v) for k, v in series.value_counts().sort_index().items()}
 
@@ -135,8 +124,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     if "settlements" in summary:
         s = summary["settlements"]
         lines.append(f"Settlements: {s['count']} with {s['population']:,} people, "
-                     f"{_count_text(s['households'], 'households')}, "
-                     f"{_count_text(s['fibre_households'], 'on fibre')}")
+                     f"{s['households']:,} households, {s['fibre_households']:,} on fibre")
     if "population_grid" in summary:
         g = summary["population_grid"]
         lines.append(f"Population grid: {g['people']:,} people in {g['cell_size_m']:g} m cells")

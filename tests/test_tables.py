@@ -14,7 +14,6 @@ from netcover.errors import DataFileError
 from netcover.inputs import check_inputs
 from netcover.monitor.reported import read_reported
 from netcover.sites import SITE_COLUMNS, read_sites
-from netcover.summary import format_summary, summarize
 
 from .conftest import site_rows, write_sites
 
@@ -175,6 +174,3 @@ def test_households_are_optional_and_missing_not_zero(mini_scenario: Path) -> No
     assert inputs is not None and inputs.settlements is not None
     assert inputs.settlements["households"].isna().all()
     assert inputs.settlements["fibre_households"].isna().all()
-    summary = summarize(inputs)
-    assert summary["settlements"]["households"] is None
-    assert "households: no data" in format_summary(summary)

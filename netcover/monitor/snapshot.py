@@ -67,7 +67,7 @@ def snapshot_meta(scenario: Scenario, period: str) -> SnapshotMeta:
 FIBRE_HISTORY_COLUMNS = ("settlement_id", "period", "fibre_households")
 
 
-def read_fibre_history(path: str | Path, *, settlement_ids: set[str] | None = None,
+def check_fibre_history(path: str | Path, *, settlement_ids: set[str] | None = None,
                        period: str | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """Read and check a settlement fibre history (``settlement_id, period, fibre_households``).
 
@@ -124,12 +124,12 @@ def with_fibre_history(inputs: Inputs, fibre_csv: str | Path, period: str) -> In
     Raises
     ------
     ValidationError
-        The table or the settlements do not fit (see :func:`read_fibre_history`).
+        The table or the settlements do not fit (see :func:`check_fibre_history`).
     """
     if inputs.settlements is None or "settlement_id" not in inputs.settlements:
         msg = "settlement fibre history needs settlements with a settlement_id field"
         raise InputError(msg)
-    table, problems = read_fibre_history(fibre_csv, period=period)
+    table, problems = check_fibre_history(fibre_csv, period=period)
     if any(p.severity == "error" for p in problems):
         raise ValidationError(problems)
     rows = table[table["period"] == period]
