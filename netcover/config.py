@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import tomllib
 import types
 import typing
@@ -331,8 +332,10 @@ def _value_problems(s: Scenario, label: str) -> list[Problem]:
          "must name a field of the units layer (default \"population\")"),
         (lambda: s.receiver.noise_figure_db >= 0, "receiver.noise_figure_db", "must be >= 0 dB"),
     ]
-    problems = []
+    problems = _number_problems(s, label)
     for ok, key, msg in checks:
+        if key in {p.field for p in problems}:
+            continue
         try:
             if not ok():
                 problems.append(Problem(label, msg, field=key))
@@ -343,4 +346,56 @@ def _value_problems(s: Scenario, label: str) -> list[Problem]:
             if tech not in TECHNOLOGIES:
                 msg = f"unknown technology {tech!r}; use one of {', '.join(TECHNOLOGIES)}"
                 problems.append(Problem(label, msg, field=f"{section}.{tech}"))
+    return problems
+
+
+#: Plausible ranges of settings whose type allows absurd values: key -> (low, high, what it is).
+PLAUSIBLE: dict[str, tuple[float, float, str]] = {
+    "receiver.gain_dbi": (-10.0, 10.0, "handset antenna gain in dBi"),
+    "receiver.body_loss_db": (0.0, 30.0, "body loss at the handset in dB"),
+    "receiver.noise_figure_db": (0.0, 20.0, "handset noise figure in dB"),
+    "receiver.tx_feeder_loss_db": (0.0, 20.0, "feeder and jumper loss at the BTS in dB"),
+    "receiver.pilot_fraction_db": (-20.0, 0.0, "3G pilot (CPICH) power relative to the cell's, dB"),
+    "thresholds.*": (-150.0, -30.0, "class bound in dBm"),
+    "calibration.*.offset_db": (-40.0, 40.0, "calibration offset in dB"),
+    "calibration.*.slope_db_per_decade": (-40.0, 40.0, "calibration slope in dB per decade"),
+}
+
+
+def _numbers(value: object, key: str) -> list[tuple[str, float]]:
+    """Every float setting below ``value`` with its dotted key (sections, tables of sections)."""
+    if isinstance(value, float):
+        return [(key, value)]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [n for f in dataclasses.fields(value)
+                for n in _numbers(getattr(value, f.name), f"{key}.{f.name}".lstrip("."))]
+    if isinstance(value, Mapping):
+        return [n for k, v in value.items() for n in _numbers(v, f"{key}.{k}")]
+    return []
+
+
+def _plausible(key: str) -> tuple[float, float, str] | None:
+    parts = key.split(".")
+    for pattern, found in PLAUSIBLE.items():
+        want = pattern.split(".")
+        if want[-1] == "*" and parts[:len(want) - 1] == want[:-1]:
+            return found
+        if len(want) == len(parts) and all(w in ("*", p) for w, p in zip(want, parts, strict=True)):
+            return found
+    return None
+
+
+def _number_problems(s: Scenario, label: str) -> list[Problem]:
+    """Every numeric setting finite, and those of :data:`PLAUSIBLE` within their range."""
+    problems = []
+    for key, value in _numbers(s, ""):
+        if not math.isfinite(value):
+            problems.append(Problem(label, f"{value!r} is not a finite number; give a number "
+                                    "(or delete the key to use the default)", field=key))
+            continue
+        found = _plausible(key)
+        if found is not None and not found[0] <= value <= found[1]:
+            low, high, what = found
+            problems.append(Problem(label, f"{value:g} is implausible; give the {what}, in "
+                                    f"[{low:g}, {high:g}]", field=key))
     return problems

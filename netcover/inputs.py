@@ -29,7 +29,8 @@ from .population import (
     population_from_points,
     read_population_raster,
 )
-from .sites import read_sites, to_working_crs
+from .sites import outside_problems, read_sites, to_working_crs
+from .tables import is_table, read_table
 from .terrain import Terrain, dem_notes, read_dem
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 
 POINTS_GRID_M = 100.0
 T = TypeVar("T")
+#: ``[siting] exclusion_file``: polygons where no mast may stand.
+EXCLUSIONS = layers.LayerSpec("exclusion areas", (), ("Polygon", "MultiPolygon"))
 
 
 @dataclass(frozen=True)
@@ -116,24 +119,123 @@ def check_inputs(scenario: Scenario) -> tuple[Inputs | None, list[Problem]]:
     else:
         found["population"] = _census_population(scenario, terrain, found, problems, notes)
     notes += _unit_notes(found, terrain, scenario, problems)
-    inputs = Inputs(scenario=scenario, terrain=terrain,
-                    warnings=[p for p in problems if p.severity == "warning"], notes=notes,
-                    **found)  # type: ignore[arg-type]
-    return inputs, problems
+    inputs = Inputs(scenario=scenario, terrain=terrain, notes=notes, **found)  # type: ignore[arg-type]
+    problems += _coded_value_problems(inputs)
+    problems += _other_file_problems(inputs)
+    warnings = [p for p in problems if p.severity == "warning"]
+    return dataclasses.replace(inputs, warnings=warnings), problems
 
 
-def _guard(path: Path, problems: list[Problem], read: Callable[[], tuple[T, list[Problem]]]) -> T | None:
-    """Run a reader returning (value, problems); turn a raised NetcoverError into a problem."""
+def _guard(path: Path, problems: list[Problem], read: Callable[[], tuple[T, list[Problem]]], *,
+           key: str = "") -> T | None:
+    """Run a reader returning (value, problems); turn a raised NetcoverError into a problem.
+
+    ``key``: the scenario key naming the file, given to the problems that name no field.
+    """
+    found: list[Problem] = []
+    value = None
     try:
         value, found = read()
     except ValidationError as exc:
-        problems.extend(exc.problems)
-        return None
+        found = exc.problems
     except NetcoverError as exc:
-        problems.append(Problem(str(path), str(exc).removeprefix(f"{path}: ")))
-        return None
-    problems.extend(found)
+        found = [Problem(str(path), str(exc).removeprefix(f"{path}: "))]
+    problems.extend(dataclasses.replace(p, field=p.field or key) for p in found)
     return value
+
+
+def _coded_value_problems(inputs: Inputs) -> list[Problem]:
+    """Unknown road classes, point types and connections; fields the link planner needs.
+
+    Errors when the link planner runs (it refuses them), warnings otherwise.
+    """
+    from .links.entities import REQUIRED_COLUMNS
+    from .links.settings import CONNECTIONS, POINT_TYPES, ROAD_CLASSES
+    from .links.step import missing_link_inputs
+
+    links = not missing_link_inputs(inputs)
+    files = inputs.scenario.inputs
+    severity = "error" if links else "warning"
+    effect = "" if links else "the link planner does not run in this scenario"
+    problems = []
+    checks = (("roads", "class", ROAD_CLASSES, files.roads),
+              ("network_points", "type", POINT_TYPES, files.network),
+              ("network_points", "connection", CONNECTIONS, files.network))
+    for name, column, allowed, path in checks:
+        layer = getattr(inputs, name)
+        if layer is not None:
+            problems += layers.check_choices(layer, str(path), column, allowed, severity=severity,
+                                             effect=effect)
+    if not links:
+        return problems
+    for name, kind, path in (("roads", "roads", files.roads), ("fibre_routes", "fibre_routes",
+                             files.network), ("network_points", "points", files.network),
+                             ("settlements", "settlements", files.settlements)):
+        layer = getattr(inputs, name)
+        missing = [c for c in REQUIRED_COLUMNS[kind] if layer is not None and c not in layer]
+        if missing:
+            msg = (f"field(s) {', '.join(missing)} missing in the {kind} layer; the link planner "
+                   "needs them (add them in QGIS)")
+            problems.append(Problem(str(path), msg, field=",".join(missing)))
+    return problems
+
+
+def _other_file_problems(inputs: Inputs) -> list[Problem]:
+    """Proposals and exclusion areas, checked now, not when siting reads them."""
+    from .siting.proposals import check_proposals
+
+    sc = inputs.scenario
+    problems: list[Problem] = []
+    if sc.inputs.proposals is not None:
+        path = sc.inputs.proposals
+        _guard(path, problems, lambda: check_proposals(path, sc.siting, inputs.crs,
+                                                        terrain=inputs.terrain),
+               key="inputs.proposals")
+    if sc.siting.exclusion_file:
+        excl = Path(sc.siting.exclusion_file)
+        excl = excl if excl.is_absolute() else sc.base_dir / excl
+        _guard(excl, problems, _layer_reader(excl, EXCLUSIONS, inputs.crs),
+               key="siting.exclusion_file")
+    return problems + _monitor_problems(inputs)
+
+
+def _monitor_problems(inputs: Inputs) -> list[Problem]:
+    """The ``[monitor]`` files, against the units and settlements a run records them with."""
+    from .monitor.measurements import read_measurements
+    from .monitor.reported import read_reported
+    from .monitor.settings import current_period, settings_from_scenario
+    from .monitor.snapshot import check_fibre_history
+
+    monitor, _ = settings_from_scenario(inputs.scenario)
+    problems: list[Problem] = []
+    units = set(inputs.units["code"]) if inputs.units is not None else None
+    if monitor.reported is not None:
+        reported = monitor.reported
+        _guard(reported, problems, lambda: (read_reported(reported, unit_codes=units), []),
+               key="monitor.reported")
+    if monitor.fibre_history is not None:
+        history, s = monitor.fibre_history, inputs.settlements
+        ids = set(s["settlement_id"].astype(str)) if s is not None and "settlement_id" in s else None
+        if units is not None and ids is None:  # the run's snapshot applies the history to them
+            where = str(inputs.scenario.inputs.settlements or "inputs.settlements")
+            problems.append(Problem(where, "[monitor] fibre_history needs settlements with a "
+                                    "settlement_id field; add it, or leave out the history",
+                                    field="settlement_id"))
+        period = (monitor.period or current_period()) if units is not None else None
+        _guard(history, problems, lambda: check_fibre_history(history, settlement_ids=ids,
+                                                             period=period),
+               key="monitor.fibre_history")
+    if monitor.measurements is not None and inputs.cells is not None:
+        drive = monitor.measurements
+        ms = _guard(drive, problems, lambda: (read_measurements(drive, inputs), []),
+                    key="monitor.measurements")
+        if ms is not None and len(ms.dropped):
+            why = ", ".join(f"{n} {r}" for r, n in ms.dropped["reason"].value_counts().items())
+            problems.append(Problem(str(drive), f"{len(ms.dropped)} of "
+                                    f"{len(ms.dropped) + len(ms.points)} rows are left out of "
+                                    f"comparisons ({why})", field="monitor.measurements",
+                                    severity="warning"))
+    return problems
 
 
 def _layer_reader(
@@ -149,17 +251,15 @@ def read_cells(scenario: Scenario, terrain: Terrain | DemSource
     assert path is not None
     cells, problems = read_sites(path, max_height_m=scenario.validation.max_site_height_m)
     if cells is None:
+        if is_table(path):
+            # the positions are still checked, so that every problem is reported at once and
+            # lon/lat that look swapped (lat 105 in Vietnam) are said to be
+            table = read_table(path, "sites")
+            if {"site_id", "lon", "lat"} <= set(table.columns):
+                problems += outside_problems(table, "site_id", str(path), terrain)
         return None, problems
-    cells = to_working_crs(cells, terrain.crs)
-    inside = terrain.contains(cells["x"].to_numpy(), cells["y"].to_numpy())
-    left, bottom, right, top = terrain.bounds
-    for sid, group in cells[~inside].groupby("site_id"):
-        rows = ", ".join(f"row {int(i) + 2}" for i in group.index)
-        msg = (f"site {sid!r} ({group['lon'].iloc[0]:.5f}, {group['lat'].iloc[0]:.5f}) lies outside "
-               f"the DEM (x {left:.0f}-{right:.0f}, y {bottom:.0f}-{top:.0f} in {terrain.crs.name}); "
-               "use a DEM that covers every site plus the coverage radius, or fix lon/lat")
-        problems.append(Problem(str(path), msg, rows, "lon,lat"))
-    return cells, problems
+    problems += outside_problems(cells, "site_id", str(path), terrain)
+    return to_working_crs(cells, terrain.crs), problems
 
 
 def _read_units(scenario: Scenario, crs: CRS) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
@@ -174,9 +274,27 @@ def _read_units(scenario: Scenario, crs: CRS) -> tuple[gpd.GeoDataFrame | None, 
         units = units.rename(columns={files.unit_code_field: "code"})
     else:
         units["code"] = [f"{i + 1:03d}" for i in range(len(units))]
-    units["code"] = units["code"].astype(str)
+    units["code"] = units["code"].astype(object).where(units["code"].notna(), "")
+    units["code"] = units["code"].astype(str).str.strip()
+    problems += _code_problems(units, str(files.units), files.unit_code_field)
     problems += layers.check_units_tiling(units, str(files.units))
     return units, problems
+
+
+def _code_problems(units: gpd.GeoDataFrame, label: str, field: str) -> list[Problem]:
+    """Every unit needs its own code: tables, history and attribution are keyed by it."""
+    problems = []
+    codes = units["code"]
+    for i in np.flatnonzero((codes == "").to_numpy()):
+        problems.append(Problem(label, "the unit has no code; give every unit its own code",
+                                f"feature {i + 1}", field))
+    for code in sorted(set(codes[codes.duplicated() & (codes != "")])):
+        idx = np.flatnonzero((codes == code).to_numpy())
+        which = ", ".join(f"feature {i + 1} ({units['name'].iloc[i]})" for i in idx)
+        msg = (f"code {code!r} is used by more than one unit ({which}); give every unit its own "
+               "code, or dissolve the parts into one feature")
+        problems.append(Problem(label, msg, field=field))
+    return problems
 
 
 def _fibre_routes(path: Path, crs: CRS, problems: list[Problem]) -> gpd.GeoDataFrame | None:

@@ -114,6 +114,8 @@ def open_raster(path: str | Path, what: str) -> Iterator[Any]:
 def read_vector(path: str | Path, what: str, *, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a vector layer GDAL understands, with errors that name the file.
 
+    In KML (GDAL's KML or LIBKML driver) a placemark's ``<name>`` is the ``name`` field.
+
     Raises
     ------
     DataFileError
@@ -125,6 +127,11 @@ def read_vector(path: str | Path, what: str, *, layer: str | None = None) -> gpd
     import pyogrio
 
     p = require_file(path, what)
+    kml = p.suffix.lower() in (".kml", ".kmz")
+    if kml and not {"KML", "LIBKML"} & set(pyogrio.list_drivers()):
+        msg = (f"{p}: this GDAL has no KML driver; export the {what} layer as GeoPackage "
+               "(QGIS: Export > Save Features As... > GeoPackage)")
+        raise DataFileError(msg)
     kwargs: dict[str, Any] = {"layer": layer} if layer else {}
     try:
         gdf = gpd.read_file(p, engine="pyogrio", **kwargs)
@@ -137,6 +144,8 @@ def read_vector(path: str | Path, what: str, *, layer: str | None = None) -> gpd
         msg = (f"{p}: the {what} layer has no CRS; assign one in QGIS "
                "(Layer > Set CRS) or with ogr2ogr -a_srs, then save it again")
         raise CRSError(msg)
+    if kml and "name" not in gdf.columns and "Name" in gdf.columns:
+        gdf = gdf.rename(columns={"Name": "name"})  # a placemark's <name>
     return gdf
 
 

@@ -24,24 +24,33 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """What a layer must contain."""
+    """What a layer must contain.
+
+    ``numeric`` fields are counts >= 0; ``optional`` fields may be absent, and are then added as
+    missing values (NaN), never 0, so later steps can tell "no data" from "none".
+    """
 
     what: str
     fields: tuple[str, ...]
     geometry: tuple[str, ...]
     numeric: tuple[str, ...] = ()
     layer: str | None = None
+    optional: tuple[str, ...] = ()
 
 
 UNITS = LayerSpec("units", ("name",), ("Polygon", "MultiPolygon"))
 SETTLEMENTS = LayerSpec(
-    "settlements", ("name", "population", "households", "fibre_households"), ("Point",),
-    numeric=("population", "households", "fibre_households"))
+    "settlements", ("name", "population"), ("Point",),
+    numeric=("population", "households", "fibre_households"),
+    optional=("households", "fibre_households"))
 ROADS = LayerSpec("roads", ("class",), ("LineString", "MultiLineString"), layer="roads")
 NETWORK_POINTS = LayerSpec("network points", ("name", "type", "connection"), ("Point",),
                            layer="points")
 FIBRE_ROUTES = LayerSpec("fibre routes", (), ("LineString", "MultiLineString"),
                          layer="fibre_routes")
+#: Field names longer than a Shapefile keeps (10 characters) that netcover reads somewhere.
+LONG_FIELDS = ("settlement_id", "commune_code", "fibre_households", "population", "households",
+               "connection")
 POPULATION_POINTS = LayerSpec("population points", ("population",), ("Point",),
                               numeric=("population",))
 
@@ -67,6 +76,8 @@ def read_layer(
     except NetcoverError as exc:
         return None, [Problem(label, str(exc).removeprefix(f"{path}: "))]
     fields = spec.fields + extra_fields
+    if Path(path).suffix.lower() == ".shp":
+        gdf = _untruncate(gdf, fields + spec.optional + spec.numeric + LONG_FIELDS)
     missing = [f for f in fields if f not in gdf.columns]
     if missing:
         found = ", ".join(c for c in gdf.columns if c != "geometry") or "none"
@@ -75,12 +86,22 @@ def read_layer(
         return None, [Problem(label, msg, field=",".join(missing))]
     if len(gdf) == 0:
         return None, [Problem(label, f"the {spec.what} layer has no features")]
+    for col in spec.optional:
+        if col not in gdf.columns:
+            gdf[col] = np.nan
     problems = _check_geometry(gdf, spec, label) + _check_numeric(gdf, spec, label)
     if any(p.severity == "error" for p in problems):
         return None, problems
     for col in spec.numeric:
         gdf[col] = gdf[col].astype(float)
     return gdf.to_crs(crs), problems
+
+
+def _untruncate(gdf: gpd.GeoDataFrame, names: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """Give back the names a Shapefile cut to 10 characters (``fibre_hous`` -> ``fibre_households``)."""
+    renames = {name[:10]: name for name in names
+               if len(name) > 10 and name not in gdf.columns and name[:10] in gdf.columns}
+    return gdf.rename(columns=renames)
 
 
 def _pick_layer(path: Path, spec: LayerSpec) -> str | None:
@@ -124,10 +145,32 @@ def _check_numeric(gdf: gpd.GeoDataFrame, spec: LayerSpec, label: str) -> list[P
 
     problems = []
     for col in spec.numeric:
-        values = pd.to_numeric(gdf[col], errors="coerce")
-        for i in np.flatnonzero((values.isna() | (values < 0)).to_numpy()):
+        if col in spec.optional and gdf[col].isna().all():
+            continue  # absent: no data
+        values = pd.to_numeric(gdf[col], errors="coerce").to_numpy(dtype=float)
+        for i in np.flatnonzero(~np.isfinite(values) | (values < 0)):
             msg = f"{gdf[col].iloc[i]!r} is not a count >= 0; fill in a whole number"
             problems.append(Problem(label, msg, f"feature {i + 1}", col))
+    return problems
+
+
+def check_choices(gdf: gpd.GeoDataFrame, label: str, column: str, allowed: tuple[str, ...], *,
+                  severity: str = "error", effect: str = "") -> list[Problem]:
+    """A problem per distinct unknown value of a coded field, naming its features and the values.
+
+    ``effect`` says what happens to the features (for a warning), e.g. "they are left out".
+    """
+    if column not in gdf.columns:
+        return []
+    values = gdf[column].astype(object).where(gdf[column].notna(), "").astype(str).str.strip()
+    problems = []
+    for value in dict.fromkeys(values[~values.isin(allowed)]):
+        idx = np.flatnonzero((values == value).to_numpy())
+        where = ", ".join(f"feature {i + 1}" for i in idx[:10]) + (
+            f" and {len(idx) - 10} more" if len(idx) > 10 else "")
+        what = "is empty" if not value else f"{value!r} is not a known value"
+        msg = f"{what}; use one of {', '.join(allowed)}" + (f" ({effect})" if effect else "")
+        problems.append(Problem(label, msg, where, column, severity))
     return problems
 
 

@@ -1,26 +1,36 @@
 """BTS sites and their cells (sectors): reading and checking the operators' inventories.
 
-One row per cell, with the columns of :data:`SITE_COLUMNS`. A CSV gives positions as WGS84
-``lon``/``lat``; any vector format GDAL reads gives them as point geometries in its own CRS (the
-``lon``/``lat`` columns may then be absent). Every problem of the file is collected, each naming
+One row per cell, with the columns of :data:`SITE_COLUMNS`. A table (CSV in any usual export, or an
+Excel ``.xlsx``: see :mod:`netcover.tables`) gives positions as WGS84 ``lon``/``lat``; any vector
+format GDAL reads gives them as point geometries in its own CRS (the ``lon``/``lat`` columns may then
+be absent). An empty ``pattern_file`` means "no file"; a named pattern file is parsed when the sites
+are read. Every problem of the file is collected, each naming
 the row, the field and the fix.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .errors import DataFileError, Problem
+from .antenna import read_msi
+from .errors import NetcoverError, Problem
 from .io import read_vector, require_file
 from .radio import LTE_RESOURCE_BLOCKS
+from .tables import is_table, not_a_number, numbers, read_table, row_label
 
 if TYPE_CHECKING:
     import geopandas as gpd
     from pyproj import CRS
+
+    from .terrain import Terrain
+    from .tiling.grid import DemSource
+
+    Grid = Terrain | DemSource
 
 SITE_COLUMNS: tuple[str, ...] = (
     "site_id", "cell_id", "operator", "technology", "lon", "lat", "height_m", "azimuth_deg",
@@ -29,12 +39,15 @@ SITE_COLUMNS: tuple[str, ...] = (
 )
 OPTIONAL_COLUMNS = frozenset({"pattern_file"})
 
-_TECH_ALIASES = {
+#: Technology names accepted in a site table, and what they mean.
+TECH_ALIASES = {
     "4g": "4G", "lte": "4G", "eutra": "4G", "3g": "3G", "umts": "3G", "wcdma": "3G", "hspa": "3G",
 }
 
-# (column, low, high, low inclusive, high inclusive, advice)
-_RANGES: tuple[tuple[str, float, float, bool, bool, str], ...] = (
+#: A numeric column's check: (column, low, high, low inclusive, high inclusive, advice).
+Range = tuple[str, float, float, bool, bool, str]
+#: The numeric columns of a site inventory and their ranges.
+SITE_RANGES: tuple[Range, ...] = (
     ("lon", -180, 180, True, True, "longitude in decimal degrees (WGS84)"),
     ("lat", -90, 90, True, True, "latitude in decimal degrees (WGS84)"),
     ("height_m", 0, 300, False, True, "antenna height above ground in metres, (0, 300]"),
@@ -58,7 +71,8 @@ def read_sites(
     Parameters
     ----------
     path : str or Path
-        CSV with lon/lat columns, or a point layer (GeoPackage, Shapefile, GeoJSON...).
+        CSV or Excel table with lon/lat columns, or a point layer (GeoPackage, Shapefile,
+        GeoJSON, KML...).
     max_height_m : float
         Largest antenna height accepted.
 
@@ -72,8 +86,8 @@ def read_sites(
 
     p = require_file(path, "sites")
     label = str(p)
-    if p.suffix.lower() in (".csv", ".txt"):
-        df = _read_csv(p)
+    if is_table(p):
+        df = read_table(p, "sites").replace("", np.nan)
         geometry = None
     else:
         gdf = read_vector(p, "sites")
@@ -91,27 +105,15 @@ def read_sites(
     problems += _check_values(df, label, max_height_m, p.parent)
     if any(pr.severity == "error" for pr in problems):
         return None, problems
-    df["technology"] = [_TECH_ALIASES[str(t).strip().lower()] for t in df["technology"]]
+    df["technology"] = [TECH_ALIASES[str(t).strip().lower()] for t in df["technology"]]
     for col in ("site_id", "cell_id", "operator"):
         df[col] = df[col].astype(str).str.strip()
-    df["pattern_file"] = df["pattern_file"].fillna("").astype(str)
     if geometry is not None:
         out = gpd.GeoDataFrame(df, geometry=geometry.geometry.values, crs=geometry.crs)
     else:
         out = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]),
                                crs="EPSG:4326")
     return out, problems
-
-
-def _read_csv(p: Path) -> pd.DataFrame:
-    try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                         skipinitialspace=True)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        msg = f"{p}: cannot read the sites CSV ({exc}); save it as UTF-8 CSV with a header row"
-        raise DataFileError(msg) from exc
-    df.columns = [c.strip() for c in df.columns]
-    return df.replace("", np.nan)
 
 
 def _check_columns(df: pd.DataFrame, label: str, *, has_geometry: bool) -> list[Problem]:
@@ -127,78 +129,155 @@ def _check_columns(df: pd.DataFrame, label: str, *, has_geometry: bool) -> list[
     return [Problem(label, msg, field=",".join(missing))]
 
 
-def _row(i: int | np.integer) -> str:
-    return f"row {int(i) + 2}"  # header is line 1 of the file
-
-
 def _check_values(df: pd.DataFrame, label: str, max_height_m: float, base: Path) -> list[Problem]:
     problems: list[Problem] = []
     for col in ("site_id", "cell_id", "operator", "technology"):
         for i in np.flatnonzero(df[col].isna().to_numpy() | (df[col].astype(str).str.strip() == "")):
-            problems.append(Problem(label, "is empty; every cell needs it", _row(i), col))
-    for j, tech in enumerate(df["technology"]):
-        if isinstance(tech, str) and tech.strip() and tech.strip().lower() not in _TECH_ALIASES:
-            msg = f"unknown technology {tech!r}; use 4G (LTE) or 3G (UMTS/WCDMA)"
-            problems.append(Problem(label, msg, _row(j), "technology"))
-    for col, lo, hi, lo_in, hi_in, advice in _RANGES:
-        if col == "height_m":
-            hi = max_height_m
-        values = pd.to_numeric(df[col], errors="coerce")
-        for i in np.flatnonzero(values.isna().to_numpy()):
-            raw = df[col].iloc[i]
-            what = "is empty" if pd.isna(raw) else f"{raw!r} is not a number"
-            problems.append(Problem(label, f"{what}; give the {advice}", _row(i), col))
-        v = values.to_numpy(dtype=float)
-        ok = ((v >= lo) if lo_in else (v > lo)) & ((v <= hi) if hi_in else (v < hi))
-        for i in np.flatnonzero(~ok & np.isfinite(v)):
-            problems.append(Problem(label, f"{v[i]:g} is out of range; give the {advice}",
-                                    _row(i), col))
-        df[col] = values
-    problems += _check_lte_bandwidth(df, label)
+            problems.append(Problem(label, "is empty; every cell needs it", row_label(i), col))
+    problems += check_technology(df, label)
+    ranges = [(c, lo, max_height_m if c == "height_m" else hi, lo_in, hi_in, advice)
+              for c, lo, hi, lo_in, hi_in, advice in SITE_RANGES]
+    problems += check_numbers(df, label, ranges)
+    problems += check_lte_bandwidth(df, label)
     problems += _check_ids(df, label)
     problems += _check_patterns(df, label, base)
     return problems
 
 
-def _check_lte_bandwidth(df: pd.DataFrame, label: str) -> list[Problem]:
+def check_technology(df: pd.DataFrame, label: str) -> list[Problem]:
+    """Unknown ``technology`` values; known ones (LTE, WCDMA...) become "4G"/"3G" in place.
+
+    Empty cells are left as they are (required or defaulted by the caller).
+    """
+    problems = []
+    for k, tech in enumerate(df["technology"]):
+        text = "" if pd.isna(tech) else str(tech).strip()
+        if text and text.lower() not in TECH_ALIASES:
+            msg = f"unknown technology {text!r}; use 4G (LTE) or 3G (UMTS/WCDMA)"
+            problems.append(Problem(label, msg, row_label(k), "technology"))
+        elif text:
+            df.loc[df.index[k], "technology"] = TECH_ALIASES[text.lower()]
+    return problems
+
+
+def check_numbers(df: pd.DataFrame, label: str, ranges: Sequence[Range], *,
+                  required: bool = True) -> list[Problem]:
+    """Check numeric columns in place: each cell a finite number within its range.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows of a table (index 0.. in file order; row labels via :func:`~netcover.tables.row_label`);
+        the checked columns are replaced by floats (NaN where empty or not a number).
+    label : str
+        The file, for the problems.
+    ranges : sequence of (column, low, high, low inclusive, high inclusive, advice)
+        As :data:`SITE_RANGES`; columns absent from ``df`` are skipped.
+    required : bool
+        Whether an empty cell is a problem (False: empty means "use the default").
+
+    Returns
+    -------
+    list of Problem
+        One per bad cell, naming the row, the field, the value and the fix.
+    """
+    problems: list[Problem] = []
+    for col, lo, hi, lo_in, hi_in, advice in ranges:
+        if col not in df.columns:
+            continue
+        raw = df[col].astype(object).where(df[col].notna(), "").astype(str).str.strip()
+        values = numbers(raw)
+        v = values.to_numpy(dtype=float)
+        bad_text = np.isnan(v) & ((raw != "").to_numpy() | required)
+        for i in np.flatnonzero(bad_text):
+            problems.append(Problem(label, f"{not_a_number(raw.iloc[i])}; give the {advice}",
+                                    row_label(i), col))
+        for i in np.flatnonzero(np.isinf(v)):
+            problems.append(Problem(label, f"{raw.iloc[i]!r} is not a finite number; give the "
+                                    f"{advice}", row_label(i), col))
+        ok = ((v >= lo) if lo_in else (v > lo)) & ((v <= hi) if hi_in else (v < hi))
+        for i in np.flatnonzero(~ok & np.isfinite(v)):
+            problems.append(Problem(label, f"{v[i]:g} is out of range; give the {advice}",
+                                    row_label(i), col))
+        df[col] = values
+    return problems
+
+
+def check_lte_bandwidth(df: pd.DataFrame, label: str, *, technology: str = "") -> list[Problem]:
+    """Rows of 4G cells whose ``bandwidth_mhz`` is not an LTE channel bandwidth.
+
+    ``technology``: the technology of rows that leave it empty (or have no such column).
+    """
+    if "bandwidth_mhz" not in df.columns:
+        return []
     allowed = sorted(LTE_RESOURCE_BLOCKS)
-    tech = df["technology"].astype(str).str.strip().str.lower().map(_TECH_ALIASES)
+    given = df["technology"] if "technology" in df.columns else pd.Series("", index=df.index)
+    given = given.astype(object).where(given.notna(), "").astype(str).str.strip()
+    tech = given.where(given != "", technology).str.lower().map(TECH_ALIASES)
     bw = df["bandwidth_mhz"].to_numpy(dtype=float)
     ok = np.isclose(bw[:, None], np.array(allowed)[None, :]).any(axis=1)
     bad = (tech == "4G").to_numpy() & np.isfinite(bw) & ~ok
     text = ", ".join(f"{b:g}" for b in allowed)
     return [Problem(label, f"{bw[i]:g} MHz is not an LTE channel bandwidth; use one of {text}",
-                    _row(i), "bandwidth_mhz") for i in np.flatnonzero(bad)]
+                    row_label(i), "bandwidth_mhz") for i in np.flatnonzero(bad)]
 
 
 def _check_ids(df: pd.DataFrame, label: str) -> list[Problem]:
     problems = []
     cells = df["cell_id"].astype(str).str.strip()
     for cid, rows in cells[cells.duplicated(keep=False)].groupby(cells).groups.items():
-        where = ", ".join(_row(int(i)) for i in rows)
+        where = ", ".join(row_label(int(i)) for i in rows)
         problems.append(Problem(label, f"cell_id {cid!r} is used more than once ({where}); "
                                 "give every cell its own id", field="cell_id"))
+    return problems + same_place_problems(df, "site_id", label)
+
+
+def same_place_problems(df: pd.DataFrame, id_column: str, label: str) -> list[Problem]:
+    """Rows sharing an id (one mast) must share a place: ids used for places > 50 m apart."""
+    problems = []
     pos = df[["lon", "lat"]].apply(pd.to_numeric, errors="coerce")
-    for sid, group in pos.groupby(df["site_id"].astype(str).str.strip()):
+    ids = df[id_column].astype(str).str.strip()
+    for sid, group in pos.groupby(ids):
         spread_m = float(np.hypot(np.ptp(group["lon"]) * 102_000, np.ptp(group["lat"]) * 111_000))
         if len(group) > 1 and spread_m > 50:
-            problems.append(Problem(label, f"site_id {sid!r} is used for places {spread_m:.0f} m "
-                                    "apart; one site id per mast position", field="site_id"))
+            rows = ", ".join(row_label(i) for i in np.flatnonzero((ids == sid).to_numpy()))
+            problems.append(Problem(label, f"{id_column} {sid!r} is used for places "
+                                    f"{spread_m:.0f} m apart ({rows}); one id per mast position",
+                                    field=id_column))
     return problems
 
 
 def _check_patterns(df: pd.DataFrame, label: str, base: Path) -> list[Problem]:
+    """Resolve ``pattern_file`` paths (empty: no file) and parse each file once, now."""
     problems = []
+    names = df["pattern_file"].astype(object).where(df["pattern_file"].notna(), "")
+    names = names.astype(str).str.strip()
+    df["pattern_file"] = names.where(names.str.lower() != "nan", "")
+    parsed: dict[Path, str] = {}
     for i, name in enumerate(df["pattern_file"]):
-        if isinstance(name, str) and name.strip():
-            p = Path(name.strip())
-            p = p if p.is_absolute() else base / p
-            if not p.is_file():
-                msg = f"pattern file {str(p)!r} not found; paths are relative to the sites file"
-                problems.append(Problem(label, msg, _row(i), "pattern_file"))
-            else:
-                df.loc[df.index[i], "pattern_file"] = str(p)
+        if not name:
+            continue
+        p = Path(name)
+        p = p if p.is_absolute() else base / p
+        if p not in parsed:
+            parsed[p] = _pattern_problem(p)
+        if parsed[p]:
+            problems.append(Problem(label, parsed[p], row_label(i), "pattern_file"))
+        else:
+            df.loc[df.index[i], "pattern_file"] = str(p)
     return problems
+
+
+def _pattern_problem(p: Path) -> str:
+    """What is wrong with a pattern file ("" when it parses)."""
+    if not p.is_file():
+        return f"pattern file {str(p)!r} not found; paths are relative to the sites file"
+    try:
+        read_msi(p)
+    except NetcoverError as exc:
+        return (f"pattern file {str(p)!r} cannot be used: {str(exc).removeprefix(f'{p}: ')}; "
+                "fix the file or leave pattern_file empty to use the beamwidths")
+    return ""
 
 
 def site_table(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -220,3 +299,44 @@ def to_working_crs(cells: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     out["x"] = out.geometry.x
     out["y"] = out.geometry.y
     return out
+
+
+def outside_problems(df: pd.DataFrame, id_column: str, label: str, terrain: Grid,
+                     what: str = "site") -> list[Problem]:
+    """A problem per id whose WGS84 ``lon``/``lat`` lies outside ``terrain`` (say when swapped).
+
+    Rows whose position is not valid WGS84 are skipped (their values are reported elsewhere) unless
+    lon and lat exchanged fall on the terrain: then the problem says they look swapped.
+    """
+    from pyproj import Transformer
+
+    lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(df["lat"], errors="coerce").to_numpy(dtype=float)
+    to_crs = Transformer.from_crs("EPSG:4326", terrain.crs, always_xy=True)
+
+    def inside(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(valid WGS84 position, valid and on the terrain) of lon ``a``, lat ``b``."""
+        ok = np.isfinite(a) & np.isfinite(b) & (np.abs(a) <= 180) & (np.abs(b) <= 90)
+        x, y = to_crs.transform(np.where(ok, a, 0.0), np.where(ok, b, 0.0))
+        return ok, ok & terrain.contains(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+
+    usable, on = inside(lon, lat)
+    swapped = inside(lat, lon)[1]
+    out = (usable & ~on) | (~usable & swapped)
+    left, bottom, right, top = terrain.bounds
+    problems = []
+    ids = df[id_column].astype(str).str.strip()
+    for pid in dict.fromkeys(ids[out]):
+        rows = np.flatnonzero(out & (ids == pid).to_numpy())
+        i = int(rows[0])
+        where = ", ".join(row_label(k) for k in rows)
+        if swapped[i]:
+            msg = (f"{what} {pid!r} ({lon[i]:.5f}, {lat[i]:.5f}) lies outside the DEM, but with lon "
+                   "and lat exchanged it lies inside: lon and lat look swapped; put the longitude "
+                   f"({lat[i]:.5f}) in lon and the latitude ({lon[i]:.5f}) in lat")
+        else:
+            msg = (f"{what} {pid!r} ({lon[i]:.5f}, {lat[i]:.5f}) lies outside the DEM (x "
+                   f"{left:.0f}-{right:.0f}, y {bottom:.0f}-{top:.0f} in {terrain.crs.name}); use a "
+                   f"DEM that covers every {what} plus the coverage radius, or fix lon/lat")
+        problems.append(Problem(label, msg, where, "lon,lat"))
+    return problems

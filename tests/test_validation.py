@@ -147,10 +147,10 @@ def test_invalid_geometry_names_the_feature(mini_scenario: Path) -> None:
 
 def test_missing_field_lists_fields(mini_scenario: Path) -> None:
     villages = gpd.read_file(mini_scenario.parent / "settlements.gpkg")
-    villages.drop(columns="households").to_file(mini_scenario.parent / "settlements.gpkg")
+    villages.drop(columns="population").to_file(mini_scenario.parent / "settlements.gpkg")
     _inputs, problems = check_inputs(load_scenario(mini_scenario))
     text = messages(problems)
-    assert "settlements.gpkg, field 'households': required field(s) missing: households" in text
+    assert "settlements.gpkg, field 'population': required field(s) missing: population" in text
     assert "fields found: settlement_id, name" in text
 
 
@@ -167,7 +167,8 @@ def test_missing_crs_on_a_vector(mini_scenario: Path) -> None:
     folder = mini_scenario.parent
     (folder / "roads.geojson").write_text(
         '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
-        '{"class": "track"}, "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}}]}')
+        '{"road_id": "R9", "class": "track"}, "geometry": {"type": "LineString", '
+        '"coordinates": [[0, 0], [1, 1]]}}]}')
     text = mini_scenario.read_text().replace('roads = "roads.gpkg"', 'roads = "roads.geojson"')
     mini_scenario.write_text(text)
     _inputs, problems = check_inputs(load_scenario(mini_scenario))

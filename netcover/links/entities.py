@@ -25,7 +25,8 @@ Role = Literal["root", "terminal", "relay"]
 ENTITY_COLUMNS = ("key", "name", "category", "role", "x", "y", "mast_m", "hop_end", "extra_cost",
                   "people", "households", "institutions", "sites", "benefit")
 
-_REQUIRED: dict[str, tuple[str, ...]] = {
+#: Columns the link planner needs in each layer.
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "roads": ("road_id", "class"),
     "fibre_routes": ("route_id",),
     "points": ("point_id", "name", "type", "connection"),
@@ -73,7 +74,7 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame]) -> None:
             raise CRSError(msg)
     problems: list[Problem] = []
     for name, gdf in layers.items():
-        for col in _REQUIRED[name]:
+        for col in REQUIRED_COLUMNS[name]:
             if col not in gdf.columns:
                 problems.append(Problem(name, "required column is missing", field=col))
         if len(gdf):

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from ..errors import DataFileError, InputError
+from ..errors import InputError
 from ..io import require_file
+from ..tables import read_table
 
 if TYPE_CHECKING:
     from ..inputs import Inputs
@@ -82,12 +83,8 @@ def read_measurements(path: str | Path, inputs: Inputs) -> MeasurementSet:
         Required columns are missing (bad rows are dropped or flagged, never errors).
     """
     p = require_file(path, "measurements")
-    try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        msg = f"{p}: cannot read the measurements ({exc}); save them as UTF-8 CSV"
-        raise DataFileError(msg) from exc
-    df.columns = [c.strip().lower() for c in df.columns]
+    df = read_table(p, "measurements")
+    df.columns = [c.lower() for c in df.columns]
     _check_columns(df, p)
     return check_measurements(df, inputs, source=str(p))
 

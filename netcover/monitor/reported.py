@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataFileError, InputError, Problem, ValidationError
+from ..errors import InputError, Problem, ValidationError
 from ..io import require_file
+from ..tables import read_table
 from .settings import parse_period
 
 #: Reported indicator -> (label, is a share in [0, 1]).
@@ -35,7 +36,7 @@ def read_reported(path: str | Path, *, unit_codes: set[str] | None = None) -> pd
     Parameters
     ----------
     path : str or Path
-        The CSV (UTF-8, header row).
+        The CSV or Excel table (see :mod:`netcover.tables`), header row.
     unit_codes : set of str, optional
         Known unit codes; others (except ``district``) are errors.
 
@@ -51,12 +52,7 @@ def read_reported(path: str | Path, *, unit_codes: set[str] | None = None) -> pd
     """
     p = require_file(path, "reported indicators")
     label = str(p)
-    try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        msg = f"{p}: cannot read the reported indicators ({exc}); save it as UTF-8 CSV"
-        raise DataFileError(msg) from exc
-    df.columns = [c.strip() for c in df.columns]
+    df = read_table(p, "reported indicators")
     problems = _column_problems(df, label)
     if problems:
         raise ValidationError(problems)
@@ -89,17 +85,26 @@ def _row(i: int) -> str:
 
 def _key_problems(df: pd.DataFrame, label: str, unit_codes: set[str] | None) -> list[Problem]:
     problems = []
-    for i, (code, period) in enumerate(zip(df["unit_code"], df["period"], strict=True)):
+    codes = df["unit_code"].str.strip()
+    for i, period in enumerate(df["period"]):
         try:
             parse_period(period)
         except InputError as exc:
             problems.append(Problem(label, str(exc), _row(i), "period"))
-        known = unit_codes is None or code.strip() in unit_codes or code.strip() == "district"
-        if not code.strip() or not known:
-            msg = (f"unit code {code!r} is not a unit of the scenario; use a commune code or "
-                   "'district'")
-            problems.append(Problem(label, msg, _row(i), "unit_code"))
-    keys = df["unit_code"].str.strip() + "|" + df["period"].str.strip()
+    for k in np.flatnonzero((codes == "").to_numpy()):
+        problems.append(Problem(label, "is empty; give a unit code or 'district'", _row(int(k)),
+                                "unit_code"))
+    known = sorted(unit_codes or ())
+    listed = ", ".join(known[:15]) + (", ..." if len(known) > 15 else "")
+    unknown = ~codes.isin([*known, "district", ""]) if unit_codes is not None else codes != codes
+    for code in dict.fromkeys(codes[unknown]):
+        found = np.flatnonzero((codes == code).to_numpy())
+        where = ", ".join(_row(int(i)) for i in found[:5]) + (
+            f" and {len(found) - 5} more" if len(found) > 5 else "")
+        msg = (f"unit code {code!r} is not a unit of the scenario's units layer (its codes: "
+               f"{listed}); use one of its codes or 'district', or remove the rows")
+        problems.append(Problem(label, msg, where, "unit_code"))
+    keys = codes + "|" + df["period"].str.strip()
     for key in sorted(set(keys[keys.duplicated()])):
         rows = ", ".join(_row(int(i)) for i in np.flatnonzero((keys == key).to_numpy()))
         problems.append(Problem(label, f"unit and period {key.replace('|', ' ')} appear more "

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .. import __version__
-from ..errors import DataFileError, InputError
+from ..errors import InputError, Problem, ValidationError
+from ..io import require_file
+from ..sites import check_numbers
+from ..tables import read_table, row_label
 from .indicators import SnapshotData, compute_snapshot_data
 from .reported import read_reported
 from .settings import MonitorSettings, parse_period, store_path
@@ -60,25 +64,75 @@ def snapshot_meta(scenario: Scenario, period: str) -> SnapshotMeta:
                         checksums=input_checksums(scenario))
 
 
+FIBRE_HISTORY_COLUMNS = ("settlement_id", "period", "fibre_households")
+
+
+def check_fibre_history(path: str | Path, *, settlement_ids: set[str] | None = None,
+                       period: str | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read and check a settlement fibre history (``settlement_id, period, fibre_households``).
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV or Excel table (see :mod:`netcover.tables`).
+    settlement_ids : set of str, optional
+        The settlements layer's ids; rows of other ids are a warning (they change nothing).
+    period : str, optional
+        The period a run records: it must have rows.
+
+    Returns
+    -------
+    (pandas.DataFrame, list of Problem)
+        Rows with ``fibre_households`` as float; the problems (errors make the table unusable).
+    """
+    p = require_file(path, "fibre history")
+    label = str(p)
+    table = read_table(p, "fibre history")
+    missing = [c for c in FIBRE_HISTORY_COLUMNS if c not in table.columns]
+    if missing:
+        found = ", ".join(table.columns) or "none"
+        return table, [Problem(label, f"column(s) missing: {', '.join(missing)} (found: {found}); "
+                               "the header must be settlement_id,period,fibre_households",
+                               field=",".join(missing))]
+    problems: list[Problem] = []
+    for i, value in enumerate(table["period"]):
+        try:
+            parse_period(value)
+        except InputError as exc:
+            problems.append(Problem(label, str(exc), row_label(i), "period"))
+    problems += check_numbers(table, label, [("fibre_households", 0.0, math.inf, True, False,
+                                              "households on fibre, a count >= 0")])
+    if settlement_ids is not None:
+        unknown = sorted(set(table["settlement_id"]) - settlement_ids)
+        if unknown:
+            msg = (f"settlement_id(s) {', '.join(map(repr, unknown[:10]))} are not in the "
+                   "settlements layer; their rows are not used")
+            problems.append(Problem(label, msg, field="settlement_id", severity="warning"))
+    if period is not None and not (table["period"] == period).any():
+        msg = (f"no rows for period {period}, the period the run records; add them or leave out "
+               "[monitor] fibre_history")
+        problems.append(Problem(label, msg, field="period"))
+    return table, problems
+
+
 def with_fibre_history(inputs: Inputs, fibre_csv: str | Path, period: str) -> Inputs:
     """The inputs with each settlement's fibre households as ``fibre_csv`` gives them for ``period``.
 
-    The CSV has ``settlement_id``, ``period``, ``fibre_households``; settlements it does not list
+    The table has ``settlement_id``, ``period``, ``fibre_households``; settlements it does not list
     for the period keep their value.
+
+    Raises
+    ------
+    ValidationError
+        The table or the settlements do not fit (see :func:`check_fibre_history`).
     """
     if inputs.settlements is None or "settlement_id" not in inputs.settlements:
         msg = "settlement fibre history needs settlements with a settlement_id field"
         raise InputError(msg)
-    table = pd.read_csv(fibre_csv, dtype={"settlement_id": str, "period": str})
-    missing = {"settlement_id", "period", "fibre_households"} - set(table.columns)
-    if missing:
-        msg = (f"{fibre_csv}: column(s) {', '.join(sorted(missing))} missing; the header must be "
-               "settlement_id,period,fibre_households")
-        raise DataFileError(msg)
-    rows = table[table["period"].str.strip() == period]
-    if rows.empty:
-        msg = f"{fibre_csv}: no rows for period {period}; add them or leave out the fibre history"
-        raise InputError(msg)
+    table, problems = check_fibre_history(fibre_csv, period=period)
+    if any(p.severity == "error" for p in problems):
+        raise ValidationError(problems)
+    rows = table[table["period"] == period]
     by_id = rows.set_index("settlement_id")["fibre_households"].astype(float)
     s = inputs.settlements.copy()
     ids = s["settlement_id"].astype(str)

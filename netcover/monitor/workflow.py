@@ -61,10 +61,13 @@ def take_snapshot(scenario: Scenario, period: str, *, replace: bool = False,
                   reported: Path | None = None, progress: Progress | None = None) -> Snapshot:
     """Compute the coverage and record a snapshot of ``period`` (``monitor snapshot``)."""
     settings, _ = settings_from_scenario(scenario)
+    fibre_history = fibre_history or settings.fibre_history
     settings = dataclasses.replace(settings, store=resolve_store(scenario, store),
-                                   reported=reported or settings.reported)
+                                   reported=reported or settings.reported, period=period,
+                                   fibre_history=fibre_history)
+    # the files given here are checked with the other inputs, before any model runs
+    scenario = dataclasses.replace(scenario, monitor=settings)
     inputs, coverage = load_with_coverage(scenario, progress=progress)
-    fibre_history = fibre_history or settings_from_scenario(scenario)[0].fibre_history
     if fibre_history is not None:
         inputs = with_fibre_history(inputs, fibre_history, period)
     return record_snapshot(inputs, coverage, settings, period, replace=replace)
@@ -147,7 +150,12 @@ def _change_lines(ch: Changes, before: str, after: str) -> list[str]:
 def compare_measurements(scenario: Scenario, csv: Path, *,
                          progress: Progress | None = None) -> tuple[Inputs, MeasurementSet,
                                                                      pd.DataFrame]:
-    """Read measurements and add the predictions at each point and serving cell."""
+    """Read measurements and add the predictions at each point and serving cell.
+
+    The measurements are checked with the other inputs, before any model runs.
+    """
+    settings, _ = settings_from_scenario(scenario)
+    scenario = dataclasses.replace(scenario, monitor=dataclasses.replace(settings, measurements=csv))
     inputs, _ = load_with_coverage(scenario, progress=progress)
     ms = read_measurements(csv, inputs)
     return inputs, ms, predict(inputs, ms)

@@ -7,7 +7,8 @@ Public API
   ``netcover plan-sites``).
 - :func:`evaluate_proposals`: scores of an operator's proposals file (``netcover evaluate``).
 - Steps for reuse: :func:`prepare` (-> :class:`SitingProblem`), :func:`plan_sites`
-  (-> :class:`SitePlan`), :func:`read_proposals`, :func:`score_proposals`.
+  (-> :class:`SitePlan`), :func:`read_proposals`, :func:`check_proposals`, :func:`with_proposals`,
+  :func:`score_proposals`.
 - Numeric cores: :func:`solve` (greedy + 1-swap or exact MILP on a sparse matrix, -> :class:`SolveResult`),
   :func:`rank_order`, :func:`cluster_labels`, :func:`thin`.
 """
@@ -35,6 +36,8 @@ _EXPORTS = {
     "Proposal": "proposals",
     "ProposalScores": "proposals",
     "read_proposals": "proposals",
+    "check_proposals": "proposals",
+    "with_proposals": "proposals",
     "score_proposals": "proposals",
     "SitingSettings": "settings",
     "SolveResult": "solvers",

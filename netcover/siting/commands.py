@@ -95,9 +95,9 @@ def evaluate(scenario: Path, proposals: Path, out_dir: Path | None, radius_m: fl
     from netcover.parallel import local_pool
     from netcover.pipeline import default_out_dir
 
-    from . import evaluate_proposals
+    from . import evaluate_proposals, with_proposals
 
-    sc = load_scenario(scenario)
+    sc = with_proposals(load_scenario(scenario), proposals)  # checked with the inputs
     settings = scenario_settings(sc)
     if radius_m is not None:
         settings = dataclasses.replace(settings, proposal_search_radius_m=radius_m)

@@ -1,13 +1,8 @@
 """Scoring operators' site proposals against the existing network and the places around them.
 
-A proposals file (CSV with ``lon``/``lat`` in WGS84, or any point layer GDAL reads) has one row per
-proposed site, or one row per sector (then rows sharing ``proposal_id`` are one mast). Columns:
-
-- required: ``proposal_id`` (or ``site_id``), and ``lon``/``lat`` for a CSV;
-- optional, defaults from :class:`SitingSettings`: ``operator``, ``height_m``, ``azimuths_deg``
-  (``"0;120;240"``) or ``azimuth_deg`` (one per row), ``technology``, ``frequency_mhz``,
-  ``bandwidth_mhz``, ``tx_power_dbm``, ``antenna_gain_dbi``, ``h_beamwidth_deg``,
-  ``v_beamwidth_deg``, ``mech_tilt_deg``, ``elec_tilt_deg``, ``note``.
+The proposals file and its checks are in :mod:`netcover.siting._proposal_file` (its names are
+re-exported here: :class:`Proposal`, :func:`read_proposals`, :func:`check_proposals`,
+:func:`with_proposals`, :data:`SECTOR_FIELDS`, :data:`PROPOSAL_RANGES`).
 
 For each proposal: the people and households it newly covers, the share of its footprint's people
 already covered (overlap with existing sites), the nearest existing site, the gaps it closes, and
@@ -18,44 +13,25 @@ the combined effect of all proposals together.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from netcover.errors import InputError
-from netcover.io import read_vector, require_file
-
+from ._proposal_file import PROPOSAL_RANGES as PROPOSAL_RANGES
+from ._proposal_file import SECTOR_FIELDS as SECTOR_FIELDS
+from ._proposal_file import Proposal as Proposal
+from ._proposal_file import check_proposals as check_proposals
+from ._proposal_file import read_proposals as read_proposals
+from ._proposal_file import with_proposals as with_proposals
 from .candidates import places_around
-from .matrix import DemandLookup, Footprint, coverage_matrix, footprint, plan_sectors
+from .matrix import DemandLookup, Footprint, coverage_matrix, footprint
 from .plan import SitingProblem, gaps_closed_by_steps
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-    from pyproj import CRS
-
     from netcover.parallel import Executor
 
-    from .settings import SitingSettings
-
-#: Optional per-sector fields of a proposal, overriding the plan's antenna.
-SECTOR_FIELDS = ("technology", "frequency_mhz", "bandwidth_mhz", "tx_power_dbm", "antenna_gain_dbi",
-                 "h_beamwidth_deg", "v_beamwidth_deg", "mech_tilt_deg", "elec_tilt_deg")
 _COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """One proposed mast and its sectors."""
-
-    proposal_id: str
-    operator: str
-    x: float
-    y: float
-    height_m: float
-    sectors: list[pd.Series]
-    note: str = ""
 
 
 @dataclass
@@ -65,56 +41,6 @@ class ProposalScores:
     table: pd.DataFrame
     better: pd.DataFrame
     combined: dict[str, Any]
-
-
-def read_proposals(path: str | Path, settings: SitingSettings, crs: CRS) -> list[Proposal]:
-    """Read a proposals file (see the module docstring) into the working CRS."""
-    import geopandas as gpd
-
-    p = require_file(path, "proposals")
-    if p.suffix.lower() == ".csv":
-        df = pd.read_csv(p, dtype={"proposal_id": str, "site_id": str}, encoding="utf-8-sig")
-        missing = [c for c in ("lon", "lat") if c not in df.columns]
-        if missing:
-            msg = f"{p}: column(s) {', '.join(missing)} missing; give WGS84 lon/lat per proposal"
-            raise InputError(msg)
-        gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]),
-                               crs="EPSG:4326")
-    else:
-        gdf = read_vector(p, "proposals")
-    if "proposal_id" not in gdf.columns:
-        if "site_id" not in gdf.columns:
-            msg = f"{p}: no proposal_id (or site_id) column; name each proposed site"
-            raise InputError(msg)
-        gdf = gdf.rename(columns={"site_id": "proposal_id"})
-    gdf = gdf.to_crs(crs)
-    return [_proposal(str(pid), group, settings, p) for pid, group in
-            gdf.groupby("proposal_id", sort=False)]
-
-
-def _proposal(pid: str, rows: gpd.GeoDataFrame, settings: SitingSettings, path: Path) -> Proposal:
-    first = rows.iloc[0]
-    override = {k: first[k] for k in SECTOR_FIELDS if k in rows.columns and pd.notna(first[k])}
-    if "azimuth_deg" in rows.columns:
-        azimuths = [float(v) for v in rows["azimuth_deg"]]
-    elif "azimuths_deg" in rows.columns and pd.notna(first["azimuths_deg"]):
-        try:
-            azimuths = [float(v) for v in str(first["azimuths_deg"]).split(";") if v.strip()]
-        except ValueError as exc:
-            msg = (f"{path}: proposal {pid!r}: azimuths_deg={first['azimuths_deg']!r} is not a list "
-                   "of numbers separated by ';' (e.g. 0;120;240)")
-            raise InputError(msg) from exc
-    else:
-        azimuths = list(settings.azimuths_deg)
-    height = float(first["height_m"]) if "height_m" in rows.columns and pd.notna(
-        first["height_m"]) else settings.mast_height_m
-    if not 1.0 <= height <= 300.0:
-        msg = f"{path}: proposal {pid!r}: height_m={height} must be in 1-300 m"
-        raise InputError(msg)
-    return Proposal(pid, str(first.get("operator", "") or ""), float(first.geometry.x),
-                    float(first.geometry.y), height,
-                    plan_sectors(settings, azimuths=azimuths, **override),
-                    str(first.get("note", "") or ""))
 
 
 class _People:

@@ -58,7 +58,7 @@ def evaluate_proposals(inputs: Inputs, coverage: CoverageResult, settings: Sitin
     list of Path
         The files written.
     """
-    proposals = read_proposals(proposals_path, settings, inputs.crs)
+    proposals = read_proposals(proposals_path, settings, inputs.crs, terrain=inputs.terrain)
     problem = prepare(inputs, coverage, settings, with_matrix=False)
     scores = score_proposals(problem, proposals, executor=executor)
     for rec in scores.table.itertuples(index=False):
