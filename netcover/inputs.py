@@ -105,6 +105,11 @@ def check_inputs(scenario: Scenario) -> tuple[Inputs | None, list[Problem]]:
     if files.population is not None:
         found["population"] = _guard(files.population, problems,
                                      lambda: _read_population(scenario, terrain))
+    changes = scenario.monitor.unit_changes
+    if changes is not None:  # read again by monitoring; checked here so that validate says it
+        from .monitor.unitmap import read_unit_changes
+
+        _guard(changes, problems, lambda: (read_unit_changes(changes), []))
     inputs = Inputs(scenario=scenario, terrain=terrain,
                     warnings=[p for p in problems if p.severity == "warning"],
                     **found)  # type: ignore[arg-type]

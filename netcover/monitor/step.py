@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 from ..io import write_table
 from ..textformat import markdown_table
 from .indicators import DISTRICT
-from .settings import DEFAULT_STORE_NAME, current_period, settings_from_scenario
+from .settings import DEFAULT_STORE_NAME, current_period, parse_period, settings_from_scenario
 from .snapshot import record_snapshot, with_fibre_history
 from .trends import monitoring_summary
+from .unitmap import reaggregated_line
 from .workflow import readable_summary
 
 if TYPE_CHECKING:
@@ -42,6 +43,10 @@ def run_monitoring(inputs: Inputs, coverage: CoverageResult, out_dir: Path, fold
     snap = record_snapshot(inputs, coverage, settings, period, replace=True, gaps=gaps)
     summary = readable_summary(monitoring_summary(settings, targets, scenario=inputs.scenario))
     say(f"Monitoring: snapshot {period} recorded in {settings.store} (id {snap.meta.id})")
+    if settings.unit_changes is not None:
+        periods = sorted({p for cell in summary["reaggregated"] for p in cell.split("; ") if p},
+                         key=parse_period)
+        say(f"Monitoring: {reaggregated_line(periods, settings.unit_changes)}")
     district = summary[summary["unit"].str.lower() == DISTRICT]
     if len(district):
         say(markdown_table(district))
