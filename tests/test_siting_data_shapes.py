@@ -67,3 +67,18 @@ def test_no_gaps_is_nothing_to_plan(walled, tmp_path, solver, objective) -> None
     assert {p.name for p in files} >= {"siting.gpkg", "site_plan.csv", "site_plan.md"}
     assert any("nothing to plan: no gaps" in line for line in lines)
     assert "nothing to plan: no gaps" in (tmp_path / "siting" / "site_plan.md").read_text("utf-8")
+
+
+@pytest.mark.parametrize("settlements", ["households_nan", "none"])
+def test_gap_and_plan_households_are_no_data_without_household_figures(walled, settlements) -> None:  # noqa: F811
+    """No households figures (NaN column, or no settlements): gap and plan households are empty
+    (NaN), not a count from an assumed people-per-household ratio."""
+    _, inputs, coverage = walled
+    s = None
+    if settlements == "households_nan":
+        s = inputs.settlements.copy()
+        s["households"] = np.nan
+    problem = prepare(dataclasses.replace(inputs, settlements=s), coverage, SETTINGS)
+    assert problem.gaps["people"].iloc[0] == pytest.approx(360.0)
+    assert problem.gaps["households"].isna().all()
+    assert plan_sites(problem).ranked["new_households"].isna().all()

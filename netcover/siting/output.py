@@ -111,9 +111,13 @@ def proposals_text(scores: ProposalScores) -> str:
     return "\n".join([
         "# Site proposals", "", markdown_table(table), "",
         f"All {c['proposals']} proposals together newly cover {c['new_people']:,.0f} people "
-        f"({c['new_households']:,.0f} households); {c['overlap_between_proposals_people']:,.0f} of "
+        f"({_households(c['new_households'])}); {c['overlap_between_proposals_people']:,.0f} of "
         "the people they reach one by one are reached by more than one proposal. Share covered: "
         f"{c['share_covered_before']:.2%} before, {c['share_covered_after']:.2%} after.", ""])
+
+
+def _households(value: float) -> str:
+    return "households: no data" if value != value else f"{value:,.0f} households"
 
 
 def write_proposals(problem: SitingProblem, scores: ProposalScores, folder: Path) -> list[Path]:
