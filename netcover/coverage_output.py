@@ -88,7 +88,8 @@ def _district(result: CoverageResult, inputs: Inputs, level: int,
         hh = settlements["households"].to_numpy(dtype=float)
         out["villages"] = float(len(settlements))
         out["villages_without_service"] = float((~ok).sum())
-        out["share_households_covered"] = float(hh[ok].sum() / hh.sum()) if hh.sum() else 0.0
+        known = not np.isnan(hh).any() and hh.sum() > 0  # households are optional: NaN = no data
+        out["share_households_covered"] = float(hh[ok].sum() / hh.sum()) if known else np.nan
     return out
 
 
@@ -156,7 +157,10 @@ def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTable
 
 
 def unit_summary_table(tables: CoverageTables) -> pd.DataFrame:
-    """The compact per-unit table for reports: people, share covered, villages without service."""
+    """The compact per-unit table for reports: people, share covered, villages without service.
+
+    Households figures the settlements lack are empty cells (no data), never 0.
+    """
     assert tables.units is not None
     u = tables.units
     out = pd.DataFrame({"code": u["code"], "unit": u["name"]})
@@ -166,7 +170,12 @@ def unit_summary_table(tables: CoverageTables) -> pd.DataFrame:
         for name in ("good", "fair", "weak", "none"):
             out[f"{name}_%"] = (100 * u[f"all_people_{name}"] / u["people"].where(u["people"] > 0)).round(1)
     if "households" in u:
-        out["households"] = u["households"].astype(int)
+        out["households"] = _whole(u["households"])
         out["households_covered_%"] = (100 * u["all_share_households_covered"]).round(1)
         out["villages_without_service"] = u["all_villages_without_service"].astype(int)
     return out
+
+
+def _whole(values: pd.Series) -> list[int | None]:
+    """Whole numbers, None (an empty cell: no data) where a value is missing."""
+    return [None if pd.isna(v) else round(float(v)) for v in values]

@@ -244,7 +244,12 @@ def unit_table(
 
 def _household_columns(table: pd.DataFrame, units: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame,
                        classes: np.ndarray, transform: Affine, label: str, usable: int) -> None:
-    """Households and fibre households by class, per unit; villages without usable service."""
+    """Households and fibre households by class, per unit; villages without usable service.
+
+    A unit's household figures are NaN (no data) when any of its settlements lacks them (the
+    settlements' ``households``/``fibre_households`` are optional); its share of households
+    covered is NaN too when it has no households.
+    """
     cls = class_at_points(classes, transform, settlements.geometry.x, settlements.geometry.y)
     unit_idx = unit_of_points(settlements, units).astype(float)
     unit_idx[unit_idx < 0] = np.nan
@@ -256,8 +261,13 @@ def _household_columns(table: pd.DataFrame, units: gpd.GeoDataFrame, settlements
     n = len(units)
 
     def per_unit(column: str, mask: np.ndarray | None = None) -> np.ndarray:
+        """Sum per unit; NaN (no data) for a unit where any of its settlements' value is missing."""
+        unknown = frame[frame[column].isna()]["unit"].unique()
         rows = frame if mask is None else frame[mask]
-        return rows.groupby("unit")[column].sum().reindex(range(n), fill_value=0).to_numpy()
+        sums = rows.groupby("unit")[column].sum().reindex(range(n), fill_value=0).to_numpy(float,
+                                                                                         copy=True)
+        sums[unknown.astype(np.int64)] = np.nan
+        return sums
 
     if "households" not in table:
         table["households"] = per_unit("hh")
@@ -271,8 +281,8 @@ def _household_columns(table: pd.DataFrame, units: gpd.GeoDataFrame, settlements
     table[f"{label}_households_covered"] = per_unit("hh", ok)
     table[f"{label}_fibre_households_covered"] = per_unit("fibre", ok)
     hh = table["households"].to_numpy(dtype=float)
-    table[f"{label}_share_households_covered"] = np.divide(
-        table[f"{label}_households_covered"].to_numpy(dtype=float), hh, out=np.zeros(n),
+    table[f"{label}_share_households_covered"] = np.divide(  # NaN: no households, or no data
+        table[f"{label}_households_covered"].to_numpy(dtype=float), hh, out=np.full(n, np.nan),
         where=hh > 0)
     table[f"{label}_villages_without_service"] = per_unit("one", ~ok).astype(int)
 

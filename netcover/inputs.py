@@ -119,6 +119,11 @@ def check_inputs(scenario: Scenario) -> tuple[Inputs | None, list[Problem]]:
     else:
         found["population"] = _census_population(scenario, terrain, found, problems, notes)
     notes += _unit_notes(found, terrain, scenario, problems)
+    changes = scenario.monitor.unit_changes
+    if changes is not None:  # read again by monitoring; checked here so that validate says it
+        from .monitor.unitmap import read_unit_changes
+
+        _guard(changes, problems, lambda: (read_unit_changes(changes), []))
     inputs = Inputs(scenario=scenario, terrain=terrain, notes=notes, **found)  # type: ignore[arg-type]
     problems += _coded_value_problems(inputs)
     problems += _other_file_problems(inputs)

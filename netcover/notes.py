@@ -24,7 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .inputs import Inputs
 
 
 @dataclass(frozen=True)
@@ -64,3 +67,73 @@ def notes_as_dicts(notes: Iterable[Note]) -> list[dict[str, Any]]:
             seen.add((n.code, n.text))
             out.append(n.as_dict())
     return out
+
+
+#: English sentence of each (section, reason) of a ``skipped`` note.
+_SKIPPED_TEXT = {
+    "siting": "Gaps and site plan: skipped, {why}",
+    "proposals": "Scoring of proposals: skipped, {why}",
+    "links": "Link plan: skipped, {why}",
+    "monitoring": "Monitoring: skipped, {why}",
+    "settlements": "Villages (coverage per settlement, households, villages without service): "
+                   "skipped, {why}",
+    "households": "Households covered: no data, {why}",
+}
+_REASON_TEXT = {
+    "no_population": "the scenario has no population ([inputs] population)",
+    "no_settlements": "the scenario has no settlements ([inputs] settlements)",
+    "no_units": "the scenario has no units layer to report per unit ([inputs] units)",
+    "no_roads": "the scenario has no roads ([inputs] roads)",
+    "no_network": "the scenario has no data network ([inputs] network)",
+    "no_proposals": "the scenario names no proposals ([inputs] proposals)",
+    "no_history": "there is no earlier snapshot in the history",
+    "no_households": "the settlements have no households figures",
+    "no_sites": "the scenario has no sites ([inputs] sites)",
+}
+
+
+def skipped(section: str, reason: str) -> Note:
+    """The ``skipped`` note of ``section`` (see the module's list of sections and reasons)."""
+    text = _SKIPPED_TEXT[section].format(why=_REASON_TEXT[reason])
+    return Note("skipped", text, {"section": section, "reason": reason})
+
+
+def section_notes(inputs: Inputs) -> list[Note]:
+    """What ``netcover run`` will skip, or do differently, because of the layers ``inputs`` has.
+
+    ``skipped`` notes for each section it cannot produce, and ``siting_no_roads`` when sites are
+    planned without a roads layer. Only ``dem`` and ``sites`` are required; everything else only
+    adds sections.
+    """
+    from .links.step import missing_link_inputs
+    from .siting.candidates import access_geometries
+    from .siting.output import access_text
+
+    out: list[Note] = []
+    if inputs.population is None:
+        out.append(skipped("siting", "no_population"))
+    elif inputs.roads is None:
+        text = access_text(access_geometries(inputs)[1])
+        out.append(Note("siting_no_roads", text[0].upper() + text[1:]))
+    if inputs.scenario.inputs.proposals is None:
+        out.append(skipped("proposals", "no_proposals"))
+    elif inputs.population is None:
+        out.append(skipped("proposals", "no_population"))
+    reasons = {"roads": "no_roads", "network": "no_network", "settlements": "no_settlements",
+               "sites": "no_sites"}
+    out += [skipped("links", reasons[name]) for name in missing_link_inputs(inputs)]
+    if inputs.units is None:
+        out.append(skipped("monitoring", "no_units"))
+    if inputs.settlements is None:
+        out.append(skipped("settlements", "no_settlements"))
+    elif not has_households(inputs.settlements):
+        out.append(skipped("households", "no_households"))
+    return out
+
+
+def has_households(settlements: Any) -> bool:
+    """Whether a settlements layer has any households figure (the column may be absent or NaN)."""
+    import pandas as pd
+
+    return "households" in settlements and bool(
+        pd.to_numeric(settlements["households"], errors="coerce").notna().any())

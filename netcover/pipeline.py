@@ -29,6 +29,7 @@ from .losscache import (
     trim_cache,
 )
 from .monitor.step import run_monitoring
+from .notes import section_notes
 from .parallel import DaskExecutor, Executor, InProcess, local_pool
 from .report import build_outputs
 from .results import RunFolder
@@ -144,28 +145,36 @@ def interactive_maps(run: RunFolder, out_dir: Path) -> list[Path]:
 
 def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
                progress: Progress | None = None, executor: Executor | None = None) -> list[Path]:
-    """The modelling steps after input checks; each returns the files it wrote under ``stage``."""
+    """The modelling steps after input checks; each returns the files it wrote under ``stage``.
+
+    Sections the inputs cannot feed are skipped, each with the line of its note (see
+    :func:`~netcover.notes.section_notes`; the same notes are in ``input_summary.json``).
+    """
+    notes = section_notes(inputs)
+    for note in notes:
+        say(note.text)
+    skip = {str(n.params["section"]) for n in notes if n.code == "skipped"}
     files: list[Path] = []
     if inputs.cells is None:
-        return run_links(inputs, stage / "links", say)
+        return [] if "links" in skip else run_links(inputs, stage / "links", say)
     written, coverage = run_coverage(inputs, stage / "coverage", say, progress,
                                      executor=executor)
     files += written
     gaps = None
-    if inputs.population is not None:
+    if "siting" not in skip:
         siting = inputs.scenario.siting
         pool = executor or local_pool()
         files += run_siting(inputs, coverage, siting, stage / "siting", say, progress,
                             executor=pool)
         gaps = pd.read_csv(stage / "siting" / "gaps.csv", encoding="utf-8-sig",
                            dtype={"commune_code": str})
-        if inputs.scenario.inputs.proposals is not None:
+        if "proposals" not in skip and inputs.scenario.inputs.proposals is not None:
             files += evaluate_proposals(inputs, coverage, siting, inputs.scenario.inputs.proposals,
                                         stage / "proposals", say, executor=pool)
-    else:
-        say("Gaps and site plan: skipped (the scenario has no population)")
-    files += run_links(inputs, stage / "links", say)
-    files += run_monitoring(inputs, coverage, out_dir, stage / "monitoring", say, gaps=gaps)
+    if "links" not in skip:
+        files += run_links(inputs, stage / "links", say)
+    if "monitoring" not in skip:
+        files += run_monitoring(inputs, coverage, out_dir, stage / "monitoring", say, gaps=gaps)
     return files
 
 

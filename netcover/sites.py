@@ -24,13 +24,15 @@ from .radio import LTE_RESOURCE_BLOCKS
 from .tables import is_table, not_a_number, numbers, read_table, row_label
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     import geopandas as gpd
     from pyproj import CRS
 
     from .terrain import Terrain
     from .tiling.grid import DemSource
 
-    Grid = Terrain | DemSource
+    Grid: TypeAlias = Terrain | DemSource
 
 SITE_COLUMNS: tuple[str, ...] = (
     "site_id", "cell_id", "operator", "technology", "lon", "lat", "height_m", "azimuth_deg",

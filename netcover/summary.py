@@ -15,7 +15,10 @@ from pyproj import Transformer
 
 from .inputs import Inputs
 from .io import write_text
-from .notes import notes_as_dicts
+from .notes import notes_as_dicts, section_notes
+
+#: What a figure shows when its data is missing (never 0).
+NO_DATA = "no data"
 
 
 def summarize(inputs: Inputs) -> dict[str, Any]:
@@ -45,7 +48,7 @@ def summarize(inputs: Inputs) -> dict[str, Any]:
         },
         "warnings": len(inputs.warnings),
         "usable_class": inputs.scenario.coverage.usable_class,
-        "notes": notes_as_dicts(inputs.notes),
+        "notes": notes_as_dicts([*inputs.notes, *section_notes(inputs)]),
     }
     if inputs.cells is not None:
         out["sites"] = _sites_summary(inputs)
@@ -63,8 +66,8 @@ def summarize(inputs: Inputs) -> dict[str, Any]:
         out["settlements"] = {
             "count": len(s),
             "population": int(s["population"].sum()),
-            "households": int(s["households"].sum()),
-            "fibre_households": int(s["fibre_households"].sum()),
+            "households": _known_sum(s, "households"),
+            "fibre_households": _known_sum(s, "fibre_households"),
         }
     if inputs.population is not None:
         out["population_grid"] = {"people": round(inputs.population.total),
@@ -101,6 +104,13 @@ def _sites_summary(inputs: Inputs) -> dict[str, Any]:
     }
 
 
+def _known_sum(frame: Any, column: str) -> int | None:
+    """Sum of a column; None (no data) when the column is absent or any value is missing (NaN)."""
+    if column not in frame or frame[column].isna().any():
+        return None
+    return int(frame[column].sum())
+
+
 def _counts(series: Any) -> dict[str, int]:
     return {str(k): int(v) for k, v in series.value_counts().sort_index().items()}
 
@@ -123,8 +133,10 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(f"Units: {u['count']} ({u['area_km2']} km2{pop})")
     if "settlements" in summary:
         s = summary["settlements"]
+        hh, fibre = (NO_DATA if v is None else f"{v:,}"
+                     for v in (s["households"], s["fibre_households"]))
         lines.append(f"Settlements: {s['count']} with {s['population']:,} people, "
-                     f"{s['households']:,} households, {s['fibre_households']:,} on fibre")
+                     f"{hh} households, {fibre} on fibre")
     if "population_grid" in summary:
         g = summary["population_grid"]
         lines.append(f"Population grid: {g['people']:,} people in {g['cell_size_m']:g} m cells")
@@ -144,6 +156,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     if "roads_km" in summary:
         roads = ", ".join(f"{k} {v} km" for k, v in summary["roads_km"].items())
         lines.append(f"Roads: {roads}")
+    lines += [f"Note: {n['text']}" for n in summary.get("notes", [])]
     if summary["warnings"]:
         lines.append(f"Warnings: {summary['warnings']} (see above)")
     return "\n".join(lines)

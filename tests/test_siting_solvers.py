@@ -181,3 +181,29 @@ def test_greedy_set_cover_drops_a_site_made_redundant() -> None:
     r = solve(sp.csc_array(a), np.ones(6), objective="target", target_weight=6.0)
     assert sorted(r.chosen.tolist()) == [1, 2]
     assert r.feasible and r.covered_weight == 6.0
+
+
+@pytest.mark.parametrize("solver", ["greedy", "exact"])
+@pytest.mark.parametrize("objective", ["count", "budget", "target"])
+@pytest.mark.parametrize("shape", [(0, 0), (6, 0), (0, 4)])
+def test_nothing_to_plan_is_a_clear_empty_result(solver, objective, shape) -> None:
+    """No demand rows (no gaps) or no candidates: an empty plan that says why, not a ValueError."""
+    rows, cols = shape
+    r = solve(sp.csc_array((rows, cols)), np.ones(rows), objective=objective, solver=solver,
+              costs=np.ones(cols), budget=10.0, target_weight=0.0)
+    assert len(r.chosen) == 0 and len(r.gains) == 0 and r.total_cost == 0.0
+    assert r.message.startswith("nothing to plan: no ")
+    assert ("no gaps" in r.message) == (rows == 0)
+
+
+@pytest.mark.parametrize("solver", ["greedy", "exact"])
+@pytest.mark.parametrize("objective", ["count", "budget"])
+def test_no_solver_returns_sites_that_add_nobody(solver, objective) -> None:
+    """More sites allowed than useful: every site returned adds people (k=1000 used to return
+    hundreds of sites adding 0)."""
+    a, w, c = _instance(7, rows=20, cols=30, density=0.05)
+    r = solve(a, w, objective=objective, solver=solver, n_sites=1000, costs=c, budget=1e6)
+    assert len(r.chosen) > 0
+    assert np.all(r.gains > 0)
+    assert r.covered_weight == pytest.approx(_value(a, w, range(a.shape[1])))
+    assert r.total_cost == pytest.approx(float(c[r.chosen].sum()))

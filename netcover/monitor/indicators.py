@@ -114,7 +114,7 @@ def compute_snapshot_data(inputs: Inputs, coverage: CoverageResult, *, usable: s
     _site_counts(counts, cells)
     _network_counts(counts, inputs, units, missing)
     _gap_counts(counts, gaps, missing)
-    counts.loc[DISTRICT] = counts.sum(axis=0)
+    counts.loc[DISTRICT] = counts.sum(axis=0, skipna=False)  # a unit without data: none for all
     names = dict(zip(codes, units["name"].astype(str), strict=True)) | {DISTRICT: "District"}
     return SnapshotData(_long_table(counts, names), cells, settlements, missing)
 
@@ -205,6 +205,24 @@ def _settlement_counts(counts: pd.DataFrame, s: pd.DataFrame, level: int,
     elec = frame[frame["electrified"]]
     put("electrified_villages", elec.groupby("unit_code").size())
     put("electrified_villages_served", elec[elec["ok"]].groupby("unit_code").size())
+    _unknown_as_missing(counts, frame, missing)
+
+
+def _unknown_as_missing(counts: pd.DataFrame, frame: pd.DataFrame, missing: list[str]) -> None:
+    """NaN (no data, never 0) for the household counts of units where a settlement lacks them.
+
+    Households and fibre households are optional fields of the settlements: a unit's counts
+    derived from them are unknown as soon as one of its settlements has no figure.
+    """
+    for field_name, prefixes in (("households", ("households",)),
+                                 ("fibre_households", ("fibre_households", "communes_with_fibre"))):
+        unknown = frame[frame[field_name].isna()]["unit_code"].unique()
+        if len(unknown) == 0:
+            continue
+        cols = [c for c in counts.columns if c.split(":", 1)[0].startswith(prefixes)]
+        counts.loc[counts.index.isin(unknown), cols] = np.nan
+        missing.append(f"{field_name.replace('_', ' ')}: no data for {len(unknown)} unit(s) "
+                       "(their settlements have no figure)")
 
 
 def _cell_frame(inputs: Inputs, units: gpd.GeoDataFrame) -> pd.DataFrame:

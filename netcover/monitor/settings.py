@@ -84,6 +84,10 @@ class MonitorSettings:
         Cell size (m) of the gridded discrepancy layer.
     seed : int
         Seed of the fold assignment.
+    unit_changes : Path or None
+        CSV ``old_code, new_code[, share][, new_name]`` of units merged or split (see
+        :mod:`netcover.monitor.unitmap`): ``monitor report`` and the run's monitoring summary show
+        earlier periods re-aggregated to the new units.
     """
 
     store: Path | None = None
@@ -94,6 +98,7 @@ class MonitorSettings:
     folds: int = 5
     discrepancy_cell_m: float = 500.0
     seed: int = 7
+    unit_changes: Path | None = None
 
     def __post_init__(self) -> None:
         if self.period:

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 from ..io import after_results, write_table
 from ..textformat import markdown_table
 from .indicators import DISTRICT
-from .settings import DEFAULT_STORE_NAME, current_period, settings_from_scenario
+from .settings import DEFAULT_STORE_NAME, current_period, parse_period, settings_from_scenario
 from .snapshot import PendingSnapshot, prepare_snapshot, with_fibre_history
 from .trends import monitoring_summary
+from .unitmap import reaggregated_line
 from .workflow import readable_summary
 
 if TYPE_CHECKING:
@@ -47,6 +48,10 @@ def run_monitoring(inputs: Inputs, coverage: CoverageResult, out_dir: Path, fold
         inputs = with_fibre_history(inputs, settings.fibre_history, period)
     pending = prepare_snapshot(inputs, coverage, settings, period, gaps=gaps)
     summary = readable_summary(_summary_with(pending, settings, targets, folder))
+    if settings.unit_changes is not None:
+        periods = sorted({p for cell in summary["reaggregated"] for p in cell.split("; ") if p},
+                         key=parse_period)
+        say(f"Monitoring: {reaggregated_line(periods, settings.unit_changes)}")
     district = summary[summary["unit"].str.lower() == DISTRICT]
     if len(district):
         say(markdown_table(district))

@@ -87,7 +87,9 @@ def summary_table(history: pd.DataFrame, targets: Targets, *,
     Parameters
     ----------
     history : pandas.DataFrame
-        :func:`~netcover.monitor.store.indicator_history`.
+        :func:`~netcover.monitor.store.indicator_history`; with a ``reaggregated`` column
+        (:func:`~netcover.monitor.unitmap.reaggregate`) the table gets one too: the periods of
+        each row re-aggregated from old units.
     targets : Targets
         Targets of the targeted indicators.
     indicators : tuple of str, optional
@@ -96,6 +98,7 @@ def summary_table(history: pd.DataFrame, targets: Targets, *,
     goals = target_table(targets)
     chosen = indicators or (*goals, *HEADLINE, *REPORTED)
     h = history[history["indicator"].isin(chosen)].copy()
+    regrouped = "reaggregated" in h  # see netcover.monitor.unitmap
     h["t"] = h["period"].map(parse_period)
     rows = []
     for (ind, code), g in h.groupby(["indicator", "unit_code"], sort=False):
@@ -107,9 +110,12 @@ def summary_table(history: pd.DataFrame, targets: Targets, *,
                      "periods": len(g), "latest_period": g["period"].iloc[-1], "latest": latest,
                      "target": target, "target_year": year or None, "status": st,
                      "trend_per_year": slope, "trend": trend_word(slope, latest)})
+        if regrouped:
+            rows[-1]["reaggregated"] = "; ".join(g.loc[g["reaggregated"].astype(bool), "period"])
     out = pd.DataFrame(rows, columns=["indicator", "unit_code", "unit", "periods", "latest_period",
                                       "latest", "target", "target_year", "status",
-                                      "trend_per_year", "trend"])
+                                      "trend_per_year", "trend",
+                                      *(["reaggregated"] if regrouped else [])])
     rank = {name: i for i, name in enumerate(chosen)}
     out["_i"] = out["indicator"].map(rank)
     out["_d"] = out["unit_code"] != DISTRICT
@@ -123,9 +129,21 @@ def monitoring_summary(settings: MonitorSettings, targets: Targets | None = None
 
     The store is ``store``, else the one ``settings`` name, else that of ``scenario``'s slug
     (:func:`~netcover.monitor.settings.store_path`); ``targets`` default to :class:`Targets`.
+    With ``settings.unit_changes`` the history is first re-aggregated (:func:`history_of`).
     """
     path = store or store_path(settings, scenario)
-    return summary_table(indicator_history(path), targets or Targets())
+    return summary_table(history_of(path, settings)[0], targets or Targets())
+
+
+def history_of(store: Path, settings: MonitorSettings) -> tuple[pd.DataFrame, list[str]]:
+    """The store's indicator history, re-aggregated to the new units when ``settings`` name
+    ``unit_changes``; and the periods re-aggregated."""
+    history = indicator_history(store)
+    if settings.unit_changes is None:
+        return history, []
+    from .unitmap import read_unit_changes, reaggregate
+
+    return reaggregate(history, read_unit_changes(settings.unit_changes))
 
 
 @dataclass

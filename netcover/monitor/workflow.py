@@ -22,8 +22,9 @@ from .measurements import MeasurementSet, read_measurements
 from .reported import read_reported
 from .settings import Targets, settings_from_scenario, store_path
 from .snapshot import record_snapshot, with_fibre_history
-from .store import Snapshot, indicator_history, list_snapshots, write_reported
-from .trends import Changes, changes, summary_table
+from .store import Snapshot, list_snapshots, write_reported
+from .trends import HEADLINE, Changes, changes, history_of, summary_table
+from .unitmap import reaggregated_line
 
 if TYPE_CHECKING:
     from ..config import Scenario
@@ -84,13 +85,18 @@ def report(scenario: Scenario, out_dir: Path, *, store: Path | None = None,
            targets: Targets | None = None) -> JobResult:
     """Summary against targets, charts, and changes between two periods (``monitor report``)."""
     path = resolve_store(scenario, store)
-    targets = targets or settings_from_scenario(scenario)[1]
-    history = indicator_history(path)
+    settings, default_targets = settings_from_scenario(scenario)
+    targets = targets or default_targets
+    history, regrouped = history_of(path, settings)
     summary = summary_table(history, targets)
     shown = readable_summary(summary[summary["unit_code"] == "district"])
     snaps = list_snapshots(path)
-    lines = [f"History: {len(snaps)} period(s): {', '.join(snaps['period'])}", "",
-             markdown_table(shown)]
+    lines = [f"History: {len(snaps)} period(s): {', '.join(snaps['period'])}"]
+    if settings.unit_changes is not None:
+        lines.append(reaggregated_line(regrouped, settings.unit_changes))
+        per_unit = (summary["unit_code"] == "district") | (summary["indicator"] == HEADLINE[0])
+        shown = readable_summary(summary[per_unit])
+    lines += ["", markdown_table(shown)]
     with staged_output(out_dir) as stage:
         files = [write_table(stage / "summary.csv", summary),
                  write_table(stage / "history.csv", history)]
@@ -122,6 +128,8 @@ def readable_summary(summary: pd.DataFrame) -> pd.DataFrame:
                      for i, v in zip(summary["indicator"], summary["target"], strict=True)]
     out["by"] = [str(int(y)) if y == y and y else "" for y in summary["target_year"]]
     out["status"], out["trend"] = summary["status"], summary["trend"]
+    if "reaggregated" in summary:
+        out["reaggregated"] = summary["reaggregated"]
     return out.reset_index(drop=True)
 
 

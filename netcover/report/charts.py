@@ -157,7 +157,7 @@ def write_charts(run: RunFolder, folder: Path, lang: Lang, data_date: str, *,
     """
     written: dict[str, list[Path]] = {}
     units = run.unit_coverage()
-    if units is not None and len(units):
+    if units is not None and len(units) and "all_share_covered" in units:  # needs people
         fig = share_chart(units, target_share(run, target), lang, data_date)
         written["share_by_commune"] = save_figure(fig, folder / f"share_by_commune_{lang}", formats)
     signals = {t: _within_units(run, r) for t in run.technologies() if (r := run.signal(t)) is not None}

@@ -113,22 +113,27 @@ def summary_figures(run: RunFolder, lang: Lang) -> pd.DataFrame:
     if dem:
         rows.append((tr("fig_elevation", lang), f"{n(dem['min_m'])} - {n(dem['max_m'])}"))
     if units:
-        rows += [(tr("fig_communes", lang), n(units["count"])),
-                 (tr("fig_people", lang), n(units["population"]))]
+        rows.append((tr("fig_communes", lang), n(units["count"])))
+        if "population" in units:
+            rows.append((tr("fig_people", lang), n(units["population"])))
     if villages:
-        rows += [(tr("fig_households", lang), n(villages["households"])),
-                 (tr("fig_settlements", lang), n(villages["count"]))]
+        if villages.get("households") is not None:
+            rows.append((tr("fig_households", lang), n(villages["households"])))
+        rows.append((tr("fig_settlements", lang), n(villages["count"])))
     if sites:
         rows.append((tr("fig_sites", lang), f"{n(sites['sites'])} ({n(sites['cells'])})"))
     cov = run.unit_coverage()
-    if cov is not None and len(cov):
+    if cov is not None and len(cov) and "all_share_covered" in cov:  # people known
         people = float(cov["people"].sum())
         covered = float((cov["all_share_covered"] * cov["people"]).sum())
         rows += [(tr("fig_people_covered", lang), n(covered)),
-                 (tr("fig_share_covered", lang), fmt_share(covered / people if people else 0.0, lang)),
-                 (tr("fig_households_covered", lang),
-                  fmt_share(float(cov["all_households_covered"].sum() / cov["households"].sum()), lang)),
-                 (tr("fig_villages_unserved", lang), n(cov["all_villages_without_service"].sum()))]
+                 (tr("fig_share_covered", lang), fmt_share(covered / people if people else 0.0, lang))]
+    if cov is not None and len(cov) and "all_households_covered" in cov:  # settlements known
+        hh = cov["households"].sum(min_count=len(cov))  # NaN when any unit's households are unknown
+        if hh > 0:
+            rows.append((tr("fig_households_covered", lang),
+                         fmt_share(float(cov["all_households_covered"].sum() / hh), lang)))
+        rows.append((tr("fig_villages_unserved", lang), n(cov["all_villages_without_service"].sum())))
     plan = run.site_plan()
     if plan is not None:
         rows.append((tr("fig_new_sites", lang), f"{n(len(plan))} ({n(plan['cost'].sum())})"))

@@ -8,6 +8,11 @@ surroundings, lie within ``max_road_m`` of a road (access and power), within
 (commune offices, schools from the data network layer) are added, then everything is thinned so that
 no two candidates are closer than ``candidate_spacing_m`` (listed places win, then the higher rise).
 Each candidate carries its cost: base + mast + access road + backhaul.
+
+Without a roads layer the road filter is not applied and the access road is costed from the
+straight-line distance to the nearest settlement (else data-network point, else existing site): the
+places people already reach. :attr:`PlaceContext.access` then says so (``straight_line``) and the
+plan's summary and ``site_plan.md`` repeat it.
 """
 
 from __future__ import annotations
@@ -97,13 +102,35 @@ def site_cost(road_m: np.ndarray, backhaul_m: np.ndarray, height_m: np.ndarray,
             + settings.cost_per_backhaul_km * back / 1000.0)
 
 
+def access_geometries(inputs: Inputs) -> tuple[list[object], str]:
+    """Where an access road starts, and what that is: ``roads`` or, without a roads layer, the
+    settlements (else data-network points, else existing sites) reached in a straight line."""
+    if inputs.roads is not None and len(inputs.roads):
+        return list(inputs.roads.geometry), "roads"
+    for what, layer in (("settlements", inputs.settlements), ("network points", inputs.network_points),
+                        ("existing sites", inputs.cells)):
+        if layer is not None and len(layer):
+            return list(layer.geometry), what
+    return [], "nothing"
+
+
 class PlaceContext:
-    """The rasters every candidate needs: distance to a road and to backhaul, exclusion areas."""
+    """The rasters every candidate needs: distance to a road and to backhaul, exclusion areas.
+
+    Attributes
+    ----------
+    access : str
+        ``"roads"``, or ``"straight_line"`` when the scenario has no roads (see the module docstring).
+    access_from : str
+        What the access distance is measured to (``roads``, ``settlements``, ``network points``,
+        ``existing sites``).
+    """
 
     def __init__(self, inputs: Inputs, settings: SitingSettings):
         self.inputs, self.settings, self.terrain = inputs, settings, inputs.terrain
-        roads = inputs.roads.geometry if inputs.roads is not None else []
-        self.road_m = distance_raster(roads, self.terrain)
+        geoms, self.access_from = access_geometries(inputs)
+        self.access = "roads" if self.access_from == "roads" else "straight_line"
+        self.road_m = distance_raster(geoms, self.terrain)
         self.backhaul_m = distance_raster(backhaul_geometries(inputs), self.terrain)
         self.exclusion = _exclusion(inputs, settings)
 
@@ -115,10 +142,12 @@ class PlaceContext:
         return self.road_m[r, c], self.backhaul_m[r, c]
 
     def allowed(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """On the DEM, near a road, outside exclusion areas."""
+        """On the DEM, near a road (when there are roads), outside exclusion areas."""
         import shapely
 
-        ok = self.terrain.contains(x, y) & (self.at(x, y)[0] <= self.settings.max_road_m)
+        ok = self.terrain.contains(x, y)
+        if self.access == "roads":
+            ok &= self.at(x, y)[0] <= self.settings.max_road_m
         if self.exclusion is not None:
             ok &= ~shapely.contains_xy(self.exclusion, x, y)
         return ok

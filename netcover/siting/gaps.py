@@ -34,9 +34,6 @@ if TYPE_CHECKING:
     from netcover.inputs import Inputs
     from netcover.population import PopulationGrid
 
-#: People per household where the scenario has no settlements to take the ratio from (Hà Giang's
-#: rural average is about 4.5).
-DEFAULT_PEOPLE_PER_HOUSEHOLD = 4.5
 #: Data-network point types counted as institutions of a gap.
 INSTITUTION_TYPES = ("school", "health_station", "commune_office")
 
@@ -58,7 +55,7 @@ class Demand:
     total_people, covered_people : float
         People on the whole grid, and those at the usable class before the plan.
     people_per_household : float
-        Converts people to households.
+        Converts people to households (NaN when the settlements give no households).
     cell_size : float
         Side of a demand cell (m).
     """
@@ -143,11 +140,15 @@ def _required_villages(villages: gpd.GeoDataFrame, settings: SitingSettings) -> 
 
 
 def people_per_household(inputs: Inputs) -> float:
-    """People per household from the settlements (their totals), else the default."""
+    """People per household from the settlements that have both figures (their totals); NaN (no
+    data: households of gaps and plans are then empty, never a guess) without any."""
     s = inputs.settlements
-    if s is not None and float(s["households"].sum()) > 0:
-        return float(s["population"].sum()) / float(s["households"].sum())
-    return DEFAULT_PEOPLE_PER_HOUSEHOLD
+    if s is None or "households" not in s:
+        return float("nan")
+    known = s[s["households"].notna() & s["population"].notna()]
+    if float(known["households"].sum()) > 0:
+        return float(known["population"].sum()) / float(known["households"].sum())
+    return float("nan")
 
 
 def cluster_labels(x: np.ndarray, y: np.ndarray, weights: np.ndarray,

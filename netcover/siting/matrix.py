@@ -78,7 +78,12 @@ class Footprint:
 
 def screening(scenario: Scenario, dem: Terrain, like: Affine, shape: tuple[int, int],
               settings: SitingSettings) -> Screening:
-    """Block-average ``dem`` onto the grid ``like``/``shape`` (or a ``screening_cell_m`` grid)."""
+    """Block-average ``dem`` onto the cells of the grid ``like`` (or of a ``screening_cell_m`` grid).
+
+    The screening grid covers the whole DEM whatever the extent of ``like``/``shape`` (the
+    population grid): candidates anywhere on the DEM are evaluated, and a population raster
+    smaller than the DEM only limits where demand is.
+    """
     from rasterio.warp import Resampling, reproject
     from scipy.ndimage import distance_transform_edt
 
@@ -87,6 +92,8 @@ def screening(scenario: Scenario, dem: Terrain, like: Affine, shape: tuple[int, 
         left, bottom, right, top = dem.bounds
         shape = (int(np.ceil((top - bottom) / size)), int(np.ceil((right - left) / size)))
         like = Affine(size, 0, left, 0, -size, top)
+    else:
+        like, shape = _aligned_over(dem.bounds, like)
     out = np.full(shape, np.nan, dtype=np.float32)
     reproject(dem.heights, out, src_transform=dem.transform, src_crs=dem.crs, dst_transform=like,
               dst_crs=dem.crs, resampling=Resampling.average, src_nodata=np.nan, dst_nodata=np.nan)
@@ -105,6 +112,19 @@ def screening(scenario: Scenario, dem: Terrain, like: Affine, shape: tuple[int, 
         settings.technology)
     return Screening(terrain, inside, cov, float(getattr(thresholds, settings.usable_class)),
                      SectorLevels(terrain, cov, scenario.receiver))
+
+
+def _aligned_over(bounds: tuple[float, float, float, float],
+                  like: Affine) -> tuple[Affine, tuple[int, int]]:
+    """The grid of ``like``'s cells (same size and alignment) that covers ``bounds``."""
+    left, bottom, right, top = bounds
+    w, h = like.a, -like.e
+    tol = 1e-6
+    x0 = like.c + np.floor((left - like.c) / w + tol) * w
+    y0 = like.f - np.floor((like.f - top) / h + tol) * h
+    cols = int(np.ceil((right - x0) / w - tol))
+    rows = int(np.ceil((y0 - bottom) / h - tol))
+    return Affine(w, 0, x0, 0, -h, y0), (rows, cols)
 
 
 def plan_sectors(settings: SitingSettings, *, azimuths: Sequence[float] | None = None,

@@ -58,6 +58,14 @@ def plan_lines(plan: SitePlan, limit: int = 10) -> list[str]:
     return lines
 
 
+def access_text(access_from: str) -> str:
+    """The sentence saying that candidates were placed and costed without a roads layer."""
+    head = "no roads layer: candidates are not limited to places near a road, and their access road"
+    if access_from == "nothing":
+        return f"{head} is not costed (nothing to measure it from)"
+    return f"{head} is costed from the straight-line distance to the nearest of the {access_from}"
+
+
 def summary_text(plan: SitePlan) -> str:
     """The Markdown summary of a plan."""
     s = plan.summary
@@ -69,6 +77,8 @@ def summary_text(plan: SitePlan) -> str:
         f"- covered before: {s['share_covered_before']:.2%}; after: {s['share_covered_after']:.2%} "
         f"with {s['new_sites']} new sites costing {s['total_cost']:,} USD",
     ]
+    if s.get("access") == "straight_line":
+        head.append(f"- {access_text(s['access_from'])}")
     if not s["feasible"]:
         head.append("- the target was NOT reached with the candidates available")
     return "\n".join([*head, "", markdown_table(readable_ranking(plan.ranked)), ""])
@@ -110,9 +120,13 @@ def proposals_text(scores: ProposalScores) -> str:
     return "\n".join([
         "# Site proposals", "", markdown_table(table), "",
         f"All {c['proposals']} proposals together newly cover {c['new_people']:,.0f} people "
-        f"({c['new_households']:,.0f} households); {c['overlap_between_proposals_people']:,.0f} of "
+        f"({_households(c['new_households'])}); {c['overlap_between_proposals_people']:,.0f} of "
         "the people they reach one by one are reached by more than one proposal. Share covered: "
         f"{c['share_covered_before']:.2%} before, {c['share_covered_after']:.2%} after.", ""])
+
+
+def _households(value: float) -> str:
+    return "households: no data" if value != value else f"{value:,.0f} households"
 
 
 def write_proposals(problem: SitingProblem, scores: ProposalScores, folder: Path) -> list[Path]:

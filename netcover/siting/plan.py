@@ -121,6 +121,7 @@ def plan_sites(problem: SitingProblem, settings: SitingSettings | None = None) -
         "share_covered_after": covered_after / d.total_people if d.total_people else 0.0,
         "new_sites": len(result.chosen), "new_people": round(result.covered_weight),
         "total_cost": round(result.total_cost),
+        "access": problem.context.access, "access_from": problem.context.access_from,
         **{f"{k}_seconds": round(v, 2) for k, v in problem.seconds.items()},
     }
     return SitePlan(problem, result, ranked, by_unit, summary)

@@ -132,6 +132,15 @@ def solve(matrix: sp.spmatrix | sp.sparray, weights: np.ndarray, *, objective: O
     base = _counts(a, fixed_idx)
     req = np.zeros(a.shape[0], bool) if required is None else np.asarray(required, bool)
     start = time.perf_counter()
+    nothing = _nothing_to_plan(a, w, base)
+    if nothing:
+        covered = float(w[base > 0].sum())
+        feasible = objective != "target" or (covered >= target_weight - _EPS
+                                             and not np.any(req & (base <= 0)
+                                                            & (np.diff(a.tocsr().indptr) > 0)))
+        empty = np.zeros(0, dtype=np.int64)
+        return SolveResult(empty, np.zeros(0), covered, 0.0, solver, solver == "exact", 0.0, False,
+                           feasible, time.perf_counter() - start, nothing)
     if solver == "greedy":
         chosen, feasible = _greedy(a, w, c, base, objective, n_sites, budget, target_weight, req,
                                    fixed_idx)
@@ -142,9 +151,34 @@ def solve(matrix: sp.spmatrix | sp.sparray, weights: np.ndarray, *, objective: O
             a, w, c, base, objective, n_sites, budget, target_weight, req, fixed_idx,
             time_limit_s, mip_gap)
     order, gains = rank_order(a, w, chosen, base)
+    order, gains = _drop_idle(a, order, gains, base, req if objective == "target" else None)
     covered = float(w[(base + _counts(a, order)) > 0].sum())
     return SolveResult(order, gains, covered, float(c[order].sum()), solver, optimal, gap, limited,
                        feasible, time.perf_counter() - start, note)
+
+
+def _nothing_to_plan(a: sp.csc_array, w: np.ndarray, base: np.ndarray) -> str:
+    """Why there is nothing to choose ("" when there is): no open demand, or no candidate."""
+    if float(w[base <= 0].sum()) <= _EPS:
+        return "nothing to plan: no gaps (everyone is covered at the usable class)"
+    if a.shape[1] == 0:
+        return "nothing to plan: no candidate sites near the gaps"
+    return ""
+
+
+def _drop_idle(a: sp.csc_array, order: np.ndarray, gains: np.ndarray, base: np.ndarray,
+               req: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """``order``/``gains`` without the sites that add no weight (kept only where, under
+    ``target``, a site is the first to cover a required row)."""
+    keep = gains > _EPS
+    if req is not None and req.any():
+        done = base > 0
+        for k, j in enumerate(order):
+            rows = _col(a, int(j))
+            keep[k] |= bool(np.any(req[rows] & ~done[rows]))
+            if keep[k]:
+                done[rows] = True
+    return order[keep], gains[keep]
 
 
 def _counts(a: sp.csc_array, cols: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .output import plan_lines, write_plan, write_proposals
+from .output import access_text, plan_lines, write_plan, write_proposals
 from .plan import plan_sites, prepare
 from .proposals import read_proposals, score_proposals
 from .settings import SitingSettings
@@ -38,6 +38,8 @@ def run_siting(inputs: Inputs, coverage: CoverageResult, settings: SitingSetting
         f"{d.total_people - d.covered_people - d.people.sum():,.0f} more scattered outside them")
     say(f"Candidates: {len(problem.candidates):,}; coverage matrix {len(d):,} demand cells x "
         f"{problem.matrix.shape[1]:,} candidates in {problem.seconds['matrix']:.1f} s")
+    if problem.context.access == "straight_line":
+        say(f"Candidates: {access_text(problem.context.access_from)}")
     plan = plan_sites(problem)
     say(f"Site plan ({settings.objective}): {plan.result.message}")
     for line in plan_lines(plan):
