@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataFileError, InputError, Problem, ValidationError
+from ..errors import DataFileError, Problem, ValidationError
 from ..io import require_file
-from .settings import parse_period
+from .settings import period_problems
 
 #: Reported indicator -> (label, is a share in [0, 1]).
 REPORTED: dict[str, tuple[str, bool]] = {
@@ -88,12 +88,8 @@ def _row(i: int) -> str:
 
 
 def _key_problems(df: pd.DataFrame, label: str, unit_codes: set[str] | None) -> list[Problem]:
-    problems = []
-    for i, (code, period) in enumerate(zip(df["unit_code"], df["period"], strict=True)):
-        try:
-            parse_period(period)
-        except InputError as exc:
-            problems.append(Problem(label, str(exc), _row(i), "period"))
+    problems = period_problems(df["period"], label)
+    for i, code in enumerate(df["unit_code"]):
         known = unit_codes is None or code.strip() in unit_codes or code.strip() == "district"
         if not code.strip() or not known:
             msg = (f"unit code {code!r} is not a unit of the scenario; use a commune code or "

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .. import __version__
-from ..errors import DataFileError, InputError
+from ..errors import DataFileError, InputError, ValidationError
 from .indicators import compute_snapshot_data
 from .reported import read_reported
-from .settings import MonitorSettings, parse_period, store_path
+from .settings import MonitorSettings, parse_period, period_problems, store_path
 from .store import Snapshot, SnapshotMeta, write_reported, write_snapshot
 
 if TYPE_CHECKING:
@@ -66,20 +66,40 @@ def with_fibre_history(inputs: Inputs, fibre_csv: str | Path, period: str) -> In
     The CSV has ``settlement_id``, ``period``, ``fibre_households``; settlements it does not list
     for the period keep their value.
     """
-    if inputs.settlements is None or "settlement_id" not in inputs.settlements:
-        msg = "settlement fibre history needs settlements with a settlement_id field"
-        raise InputError(msg)
+    return apply_fibre_history(inputs, read_fibre_history(fibre_csv, period))
+
+
+def read_fibre_history(fibre_csv: str | Path, period: str) -> pd.Series:
+    """Fibre households by ``settlement_id`` for ``period`` from a fibre history CSV.
+
+    Raises
+    ------
+    InputError, DataFileError, ValidationError
+        ``period`` not understood, missing columns, periods of the file not understood (every row
+        listed), or no rows for ``period``.
+    """
+    parse_period(period)
     table = pd.read_csv(fibre_csv, dtype={"settlement_id": str, "period": str})
     missing = {"settlement_id", "period", "fibre_households"} - set(table.columns)
     if missing:
         msg = (f"{fibre_csv}: column(s) {', '.join(sorted(missing))} missing; the header must be "
                "settlement_id,period,fibre_households")
         raise DataFileError(msg)
+    if problems := period_problems(table["period"].fillna(""), str(fibre_csv)):
+        raise ValidationError(problems)
     rows = table[table["period"].str.strip() == period]
     if rows.empty:
         msg = f"{fibre_csv}: no rows for period {period}; add them or leave out the fibre history"
         raise InputError(msg)
-    by_id = rows.set_index("settlement_id")["fibre_households"].astype(float)
+    return rows.set_index("settlement_id")["fibre_households"].astype(float)
+
+
+def apply_fibre_history(inputs: Inputs, by_id: pd.Series) -> Inputs:
+    """The inputs with the fibre households of the settlements ``by_id`` (see
+    :func:`read_fibre_history`) lists; the others keep theirs."""
+    if inputs.settlements is None or "settlement_id" not in inputs.settlements:
+        msg = "settlement fibre history needs settlements with a settlement_id field"
+        raise InputError(msg)
     s = inputs.settlements.copy()
     ids = s["settlement_id"].astype(str)
     s["fibre_households"] = ids.map(by_id).fillna(s["fibre_households"]).to_numpy()

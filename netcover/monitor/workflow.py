@@ -20,8 +20,8 @@ from .charts import write_charts
 from .compare import comparison_tables, predict, write_discrepancy
 from .measurements import MeasurementSet, read_measurements
 from .reported import read_reported
-from .settings import Targets, settings_from_scenario, store_path
-from .snapshot import record_snapshot, with_fibre_history
+from .settings import Targets, parse_period, settings_from_scenario, store_path
+from .snapshot import apply_fibre_history, read_fibre_history, record_snapshot
 from .store import Snapshot, indicator_history, list_snapshots, write_reported
 from .trends import Changes, changes, summary_table
 
@@ -59,14 +59,19 @@ def resolve_store(scenario: Scenario, store: Path | None) -> Path:
 def take_snapshot(scenario: Scenario, period: str, *, replace: bool = False,
                   store: Path | None = None, fibre_history: Path | None = None,
                   reported: Path | None = None, progress: Progress | None = None) -> Snapshot:
-    """Compute the coverage and record a snapshot of ``period`` (``monitor snapshot``)."""
+    """Compute the coverage and record a snapshot of ``period`` (``monitor snapshot``).
+
+    The period and the fibre history are checked before the coverage is computed.
+    """
+    parse_period(period)
     settings, _ = settings_from_scenario(scenario)
     settings = dataclasses.replace(settings, store=resolve_store(scenario, store),
                                    reported=reported or settings.reported)
-    inputs, coverage = load_with_coverage(scenario, progress=progress)
     fibre_history = fibre_history or settings_from_scenario(scenario)[0].fibre_history
-    if fibre_history is not None:
-        inputs = with_fibre_history(inputs, fibre_history, period)
+    by_id = read_fibre_history(fibre_history, period) if fibre_history is not None else None
+    inputs, coverage = load_with_coverage(scenario, progress=progress)
+    if by_id is not None:
+        inputs = apply_fibre_history(inputs, by_id)
     return record_snapshot(inputs, coverage, settings, period, replace=replace)
 
 
@@ -80,6 +85,9 @@ def report(scenario: Scenario, out_dir: Path, *, store: Path | None = None,
            before: str | None = None, after: str | None = None,
            targets: Targets | None = None) -> JobResult:
     """Summary against targets, charts, and changes between two periods (``monitor report``)."""
+    for period in (before, after):
+        if period is not None:
+            parse_period(period)
     path = resolve_store(scenario, store)
     targets = targets or settings_from_scenario(scenario)[1]
     history = indicator_history(path)
