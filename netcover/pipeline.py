@@ -172,7 +172,8 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
             "machines write their losses to their own disks and this machine computes them again; "
             "set [coverage] cache_dir to a folder they all mount at the same path")
     result = compute_coverage(inputs, cache=cache, progress=progress, executor=executor)
-    say(f"Coverage: {result.jobs} loss rasters ({result.cache_misses} computed), "
+    say(f"Coverage: {result.jobs} loss rasters ({result.losses_computed} computed, "
+        f"{result.losses_cached} from the cache), "
         f"{result.groups} operator/technology layers ({result.groups_reused} unchanged, from the cache)")
     for note in result.notes:
         say(f"warning: {note}")
