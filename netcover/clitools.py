@@ -20,8 +20,28 @@ F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 
+#: Warnings said since the last other line, printed folded by :func:`flush_warnings`.
+_PENDING: list[str] = []
+
+
 def echo_err(text: str) -> None:
+    """Say ``text`` on stderr. One-line warnings and notes wait for the next other line (or the
+    command's end) and are then printed with repeats folded (:func:`~netcover.textformat.fold_warnings`)."""
+    if text.startswith(("warning: ", "note: ")) and "\n" not in text:
+        _PENDING.append(text)
+        return
+    flush_warnings()
     click.echo(text, err=True)
+
+
+def flush_warnings() -> None:
+    """Print the warnings :func:`echo_err` holds back, repeats of one kind as one line."""
+    from .textformat import fold_warnings
+
+    lines = fold_warnings(_PENDING)
+    _PENDING.clear()
+    for line in lines:
+        click.echo(line, err=True)
 
 
 def handle_errors(func: F) -> F:
@@ -36,6 +56,7 @@ def handle_errors(func: F) -> F:
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except Exception as exc:
+            flush_warnings()
             if debug:
                 raise
             problems = getattr(exc, "problems", None)
@@ -48,6 +69,8 @@ def handle_errors(func: F) -> F:
                 hint = "" if isinstance(exc, NetcoverError) else " (run with --debug for details)"
                 echo_err(f"error: {kind}{first}{hint}")
             ctx.exit(1 if isinstance(exc, NetcoverError | OSError) else 2)
+        finally:
+            flush_warnings()
 
     return wrapper  # type: ignore[return-value]
 

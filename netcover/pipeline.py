@@ -26,7 +26,7 @@ from .report import build_outputs
 from .results import RunFolder
 from .siting import evaluate_proposals, run_siting
 from .summary import summarize, write_summary
-from .textformat import markdown_table
+from .textformat import fold_warnings, markdown_table
 
 #: Receives one line of progress text.
 Reporter = Callable[[str], None]
@@ -175,7 +175,7 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
     say(f"Coverage: {result.jobs} loss rasters ({result.losses_computed} computed, "
         f"{result.losses_cached} from the cache), "
         f"{result.groups} operator/technology layers ({result.groups_reused} unchanged, from the cache)")
-    for note in result.notes:
+    for note in fold_warnings(result.notes):
         say(f"warning: {note}")
     tables = coverage_tables(result, inputs, usable=cov.usable_class)
     files = write_coverage(result, inputs, tables, folder)
