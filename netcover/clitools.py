@@ -75,10 +75,29 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: Percent steps of the plain progress lines written when stderr is not a terminal.
+PROGRESS_STEP_PCT = 10
+
+
 def progress_bar(items: Sequence[T], label: str) -> Iterator[T]:
-    """A progress bar on stderr over ``items``."""
-    with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
-        yield from bar
+    """A progress bar on stderr over ``items``; plain lines when stderr is not a terminal.
+
+    A log file gets one line as the stage starts and one per :data:`PROGRESS_STEP_PCT` percent
+    done (``Tiles: 40% (4/10)``), instead of a bar redrawn with carriage returns.
+    """
+    if sys.stderr.isatty():
+        with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
+            yield from bar
+        return
+    total = len(items)
+    click.echo(f"{label}: 0% (0/{total:,})", err=True)
+    shown = 0
+    for done, item in enumerate(items, start=1):
+        yield item
+        pct = 100 * done // total
+        if pct >= shown + PROGRESS_STEP_PCT or done == total:
+            shown = pct - pct % PROGRESS_STEP_PCT
+            click.echo(f"{label}: {pct}% ({done:,}/{total:,})", err=True)
 
 
 def execution_options(func: F) -> F:

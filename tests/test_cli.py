@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from netcover.cli import cli
@@ -142,3 +143,24 @@ def test_every_command_folds_repeated_warnings() -> None:
         "note: the DEM is coarse",
         "warning: unit 001: no people [and 1 more like it: unit 002]",
         "error: unexpected ValueError: boom (run with --debug for details)"]
+
+
+def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(mini_scenario: Path,
+                                                               tmp_path: Path) -> None:
+    """Issue 19: a log file got nothing of the progress bars; now a line per stage and step."""
+    result = invoke("coverage", str(mini_scenario), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Coverage (sites")]
+    assert lines[0] == "Coverage (sites x bands): 0% (0/2)"
+    assert lines[-1] == "Coverage (sites x bands): 100% (2/2)"
+    assert "\r" not in result.stderr
+
+
+def test_progress_lines_step_by_ten_percent(capsys: pytest.CaptureFixture[str]) -> None:
+    from netcover.clitools import progress_bar
+
+    assert list(progress_bar(list(range(25)), "Tiles")) == list(range(25))
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "Tiles: 0% (0/25)" and lines[-1] == "Tiles: 100% (25/25)"
+    assert lines[1:4] == ["Tiles: 12% (3/25)", "Tiles: 20% (5/25)", "Tiles: 32% (8/25)"]
+    assert len(lines) == 11
