@@ -100,6 +100,19 @@ def progress_bar(items: Sequence[T], label: str) -> Iterator[T]:
             click.echo(f"{label}: {pct}% ({done:,}/{total:,})", err=True)
 
 
+def stop_on_sigterm() -> None:
+    """On SIGTERM, say so in one line and exit (code 143) through every ``finally``, so worker
+    pools are shut down and staged outputs removed, instead of dying with workers left behind."""
+    import signal
+
+    def _stop(signum: int, _frame: object) -> None:
+        flush_warnings()
+        echo_err(f"error: stopped by {signal.Signals(signum).name}")
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _stop)
+
+
 def execution_options(func: F) -> F:
     """Add ``--scheduler`` and ``--workers`` to a command (see :func:`named_executor`)."""
     func = click.option(
