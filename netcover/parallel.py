@@ -24,14 +24,13 @@ import difflib
 import logging
 import os
 import re
-import sys
 import threading
-import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._worker_life import end_with_parent, submit_held
 from .errors import InputError, NetcoverError
 
 if TYPE_CHECKING:
@@ -135,7 +134,8 @@ class ProcessPool(Executor):
 
     The workers end with their parent: if the call ends by an exception (``KeyboardInterrupt``, the
     ``SystemExit`` of the ``netcover`` command's SIGTERM handler) they are terminated at once, and
-    each worker also ends by itself when its parent process dies (:func:`end_with_parent`).
+    each worker also ends by itself when its parent process dies
+    (:func:`netcover._worker_life.end_with_parent`).
     """
 
     def __init__(self, workers: int):
@@ -155,7 +155,7 @@ class ProcessPool(Executor):
                                    initargs=(setup, setup_args, token, os.getpid()))
         finished = False
         try:
-            yield from _bounded(lambda chunk: _submit_held(pool, _run_chunk, func, chunk, token),
+            yield from _bounded(lambda chunk: submit_held(pool, _run_chunk, func, chunk, token),
                                 chunks, 2 * self.workers, lambda fut: fut.result())
             finished = True
         finally:
@@ -353,69 +353,10 @@ def _single_threaded_numba() -> None:
     numba.set_num_threads(1)  # one worker per core already
 
 
-def _submit_held(pool: Any, *args: Any) -> Any:
-    """``pool.submit(*args)`` with SIGTERM held back until it returns.
-
-    ``submit`` may start a worker process; a SIGTERM handler that raises in the middle of that
-    would leave a half-started worker that the pool does not know of (and that prints a traceback).
-    """
-    import signal
-
-    previous = signal.getsignal(signal.SIGTERM)
-    if threading.current_thread() is not threading.main_thread() or previous is None:
-        return pool.submit(*args)  # only the main thread handles signals
-    held: list[int] = []
-    signal.signal(signal.SIGTERM, lambda signum, _frame: held.append(signum))
-    try:
-        return pool.submit(*args)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        if held:
-            signal.raise_signal(held[0])
-
-
 def _pool_init(setup: Setup | None, args: tuple[Any, ...], token: str, parent: int) -> None:
-    end_with_parent(parent)
+    end_with_parent(parent)  # no worker outlives the run
     _single_threaded_numba()
     _state(token, setup, args)
-
-
-#: Seconds between two looks at the parent process where the kernel cannot watch it (not Linux).
-PARENT_POLL_S = 1.0
-
-
-def end_with_parent(parent: int) -> None:
-    """Make this (worker) process end when its parent process ``parent`` dies.
-
-    On Linux the kernel sends SIGTERM on the parent's death (``prctl(PR_SET_PDEATHSIG)``);
-    elsewhere a daemon thread looks at the parent every :data:`PARENT_POLL_S` seconds. A worker
-    whose parent died before this was set ends at once.
-    """
-    import signal
-
-    watched = False
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            watched = libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0
-        except (OSError, AttributeError):
-            watched = False
-    if os.getppid() != parent:
-        os._exit(1)
-    if not watched:
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
-                         name="netcover-parent-watch").start()
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(PARENT_POLL_S)
-    os._exit(1)
 
 
 def _run_chunk(func: Job[T, R], chunk: Sequence[T], token: str) -> list[R]:
