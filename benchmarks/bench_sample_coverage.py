@@ -66,7 +66,7 @@ def _phase(name: str, cache_dir: str) -> dict[str, float]:
     wall = time.perf_counter() - t1
     return {
         "load_s": t_load, "coverage_and_statistics_s": wall, "cpu_s": time.process_time() - cpu0,
-        "loss_rasters": result.jobs, "losses_computed": result.cache_misses,
+        "loss_rasters": result.jobs, "losses_computed": result.losses_computed,
         "groups": result.groups, "groups_reused": result.groups_reused,
         "sectors": len(result.cells),
         "share_people_covered": tables.district.get("share_people_covered", float("nan")),

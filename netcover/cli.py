@@ -201,7 +201,10 @@ _register_groups()
 
 
 def main() -> None:
-    """Entry point of the ``netcover`` script."""
+    """Entry point of the ``netcover`` script (SIGTERM ends it as Ctrl-C does, workers included)."""
+    from .clitools import stop_on_sigterm
+
+    stop_on_sigterm()
     cli(prog_name="netcover")
 
 

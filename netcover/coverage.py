@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -83,6 +84,8 @@ class CoverageResult:
     operator_levels: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     cache_hits: int = 0
     cache_misses: int = 0
+    losses_computed: int = 0  # loss rasters computed by this run (here or by workers)
+    losses_cached: int = 0  # loss rasters found in the cache
     jobs: int = 0
     groups_reused: int = 0
     groups: int = 0
@@ -139,7 +142,8 @@ def compute_coverage(
     wrap = progress or (lambda items, _label: items)
     jobs = loss_jobs(cells)
     digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
-    loss_keys = {job: loss_key(job, sc.coverage, digest) for job in jobs}
+    loss_keys = {job: site_loss_key(site_terrain(terrain, job, sc.coverage), job, sc.coverage)
+                 for job in jobs}
     group_keys = _group_keys(cells, jobs, loss_keys, sc)
     groups: dict[tuple[str, str], GroupResult] = {}
     for g, key in group_keys.items():
@@ -155,8 +159,10 @@ def compute_coverage(
     needed = [job for job in jobs if stored_min is None
               or any(cell_group(cells.iloc[i]) in todo for i in job.cells)]
     executor = executor or InProcess()
+    filled = 0
     if executor.workers > 1 and cache.folder is not None:
-        notes += _fill_cache(terrain, needed, loss_keys, sc.coverage, cache.folder, executor, wrap)
+        filled = _fill_cache(terrain, needed, loss_keys, sc.coverage, cache.folder, executor, wrap,
+                             notes)
     apply = SectorLevels(terrain, sc.coverage, sc.receiver, cache=side, dem_digest=digest,
                          calibration=sc.calibration)
     for job in wrap(jobs, "Coverage (sites x bands)"):
@@ -164,7 +170,7 @@ def compute_coverage(
         wanted = [(i, r) for i, r in zip(job.cells, rows, strict=True) if cell_group(r) in todo]
         if not wanted and stored_min is not None:
             continue
-        loss = job_loss(terrain, job, loss_keys[job], sc.coverage, cache, notes)
+        loss = grid_loss(terrain, job, sc.coverage, cache, notes, loss_keys[job])
         if stored_min is None:
             fmin_into(min_loss, loss.row_off, loss.col_off, loss.loss_db)
         fold_levels(apply, todo, job, loss, wanted)
@@ -176,6 +182,8 @@ def compute_coverage(
     result = combine_groups(groups, sc, terrain, cells)
     result.min_loss_db = min_loss
     result.cache_hits, result.cache_misses, result.jobs = cache.hits, cache.misses, len(jobs)
+    result.losses_computed = cache.misses + filled  # here, or by the workers into the cache
+    result.losses_cached = cache.hits - filled
     result.groups, result.groups_reused = len(groups), len(groups) - len(todo)
     result.notes = notes
     return result
@@ -208,15 +216,16 @@ def fold_levels(apply: SectorLevels, todo: dict[tuple[str, str], radio.ServerAcc
 
 
 def _fill_cache(terrain: Terrain, jobs: list[LossJob], keys: dict[LossJob, str],
-                cov: CoverageSettings, folder: Path, executor: Executor,
-                wrap: Progress) -> list[str]:
-    """Compute the jobs' losses missing from the (shared) cache on the executor; return notes."""
+                cov: CoverageSettings, folder: Path, executor: Executor, wrap: Progress,
+                notes: list[str]) -> int:
+    """Compute the jobs' losses missing from the shared cache on the executor; return how many."""
     missing = [(job, keys[job]) for job in jobs if not LossCache.has(folder, keys[job])]
     if len(missing) < 2:
-        return []
+        return 0
     per_job = executor.map(_worker_loss, missing, setup=_loss_state,
                            setup_args=(terrain, cov, folder), progress=wrap, label="Loss rasters")
-    return [note for notes in per_job for note in notes]
+    notes += [note for job_notes in per_job for note in job_notes]
+    return len(missing)
 
 
 def _loss_state(terrain: Terrain, cov: CoverageSettings, folder: Path) -> dict[str, object]:
@@ -225,7 +234,7 @@ def _loss_state(terrain: Terrain, cov: CoverageSettings, folder: Path) -> dict[s
 
 def _worker_loss(state: dict[str, Any], item: tuple[LossJob, str]) -> list[str]:
     notes: list[str] = []
-    job_loss(state["terrain"], item[0], item[1], state["cov"], state["cache"], notes)
+    grid_loss(state["terrain"], item[0], state["cov"], state["cache"], notes, item[1])
     return notes
 
 
@@ -275,28 +284,73 @@ def cells_table(cells: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def loss_key(job: LossJob, cov: CoverageSettings, digest: str) -> str:
-    """Cache key of a job's loss: the DEM and everything the propagation model uses."""
+#: Cells around a site's disc on top of the radius (bilinear sampling needs a margin).
+DISC_MARGIN_CELLS = 4
+
+
+def disc_window(origin: tuple[float, float], cell_size: float, offset: tuple[int, int],
+                shape: tuple[int, int], x: float, y: float,
+                radius_m: float) -> tuple[int, int, int, int]:
+    """``(row_off, col_off, rows, cols)`` of the cells within ``radius_m`` of (x, y), plus a margin,
+    in an array of ``shape`` at ``offset`` in the grid whose top-left is ``origin`` (positions
+    measured in that grid: a district's DEM and a large area's window give the same cells)."""
+    left, top = origin
+    col, row = (x - left) / cell_size - offset[1], (top - y) / cell_size - offset[0]
+    reach = radius_m / cell_size + DISC_MARGIN_CELLS
+    r0, c0 = max(math.floor(row - reach), 0), max(math.floor(col - reach), 0)
+    r1, c1 = min(math.ceil(row + reach), shape[0]), min(math.ceil(col + reach), shape[1])
+    return r0, c0, r1 - r0, c1 - c0
+
+
+def site_terrain(terrain: Terrain, job: LossJob, cov: CoverageSettings) -> Terrain:
+    """The window of ``terrain`` a job's loss is computed on (a view, see :func:`disc_window`)."""
+    r0, c0, rows, cols = disc_window(terrain.index_origin, terrain.cell_size, terrain.offset,
+                                     terrain.shape, job.x, job.y, cov.radius_km * 1000.0)
+    return dataclasses.replace(
+        terrain, heights=terrain.heights[r0:r0 + rows, c0:c0 + cols],
+        transform=terrain.transform @ Affine.translation(c0, r0), grid_origin=terrain.index_origin,
+        offset=(terrain.offset[0] + r0, terrain.offset[1] + c0))
+
+
+def site_loss_key(site: Terrain, job: LossJob, cov: CoverageSettings) -> str:
+    """Cache key of a job's loss on ``site``, its DEM window (:func:`site_terrain`): the window's
+    heights and place in the whole grid, and everything the propagation model uses.
+
+    Not the whole DEM: the district engine and the tiled engine (:mod:`netcover.tiling`) find each
+    other's losses, and a change of the DEM elsewhere does not invalidate the site.
+    """
+    place = (*site.index_origin, site.cell_size, *site.offset)
     return LossCache.key(
-        digest, x=round(job.x, 3), y=round(job.y, 3), height_m=job.height_m,
-        frequency_mhz=job.frequency_mhz, model=cov.model, radius_m=cov.radius_km * 1000.0,
-        rx_height_m=cov.rx_height_m, delta_n=cov.delta_n, polarization=cov.polarization,
+        dem_fingerprint(site.heights, place, site.crs.to_wkt()), x=round(job.x, 3),
+        y=round(job.y, 3), height_m=job.height_m, frequency_mhz=job.frequency_mhz, model=cov.model,
+        radius_m=cov.radius_km * 1000.0, rx_height_m=cov.rx_height_m, delta_n=cov.delta_n,
+        polarization=cov.polarization,
         hata_environment=cov.hata_environment if cov.model == "hata" else "")
 
 
-def job_loss(terrain: Terrain, job: LossJob, key: str, cov: CoverageSettings,
-              cache: LossCache, notes: list[str]) -> CachedLoss:
-    """The job's loss from the cache, or computed (model validity warnings go to ``notes``)."""
+def grid_loss(terrain: Terrain, job: LossJob, cov: CoverageSettings, cache: LossCache,
+              notes: list[str], key: str | None = None) -> CachedLoss:
+    """The job's loss on ``terrain``'s array: :func:`job_loss` on its window, offsets shifted."""
+    site = site_terrain(terrain, job, cov)
+    loss = job_loss(site, job, key or site_loss_key(site, job, cov), cov, cache, notes)
+    return CachedLoss(loss.loss_db, loss.row_off + site.offset[0] - terrain.offset[0],
+                      loss.col_off + site.offset[1] - terrain.offset[1])
+
+
+def job_loss(site: Terrain, job: LossJob, key: str, cov: CoverageSettings,
+             cache: LossCache, notes: list[str]) -> CachedLoss:
+    """The job's loss on ``site`` (its DEM window), from the cache or computed (model validity
+    warnings go to ``notes``); offsets relative to ``site``."""
     hit = cache.get(key)
     if hit is not None:
         return hit
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        sl = site_loss_grid(terrain.heights, terrain.index_origin, terrain.cell_size,
+        sl = site_loss_grid(site.heights, site.index_origin, site.cell_size,
                             (job.x, job.y), job.height_m, cov.rx_height_m, job.frequency_mhz,
                             cov.radius_km * 1000.0, model=cov.model, delta_n=cov.delta_n,
                             pol=cov.polarization, hata_environment=cov.hata_environment,
-                            grid_offset=terrain.offset)
+                            grid_offset=site.offset)
     for w in caught:
         notes.append(f"site {job.site_id} ({job.frequency_mhz:g} MHz): {w.message}")
     loss = CachedLoss(quantize(sl.loss_db), sl.row_off, sl.col_off)

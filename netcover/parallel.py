@@ -30,6 +30,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._worker_life import end_with_parent, submit_held
 from .errors import InputError, NetcoverError
 
 if TYPE_CHECKING:
@@ -129,7 +130,13 @@ class InProcess(Executor):
 
 
 class ProcessPool(Executor):
-    """Runs the jobs in ``workers`` spawned local processes (a new pool for every call)."""
+    """Runs the jobs in ``workers`` spawned local processes (a new pool for every call).
+
+    The workers end with their parent: if the call ends by an exception (``KeyboardInterrupt``, the
+    ``SystemExit`` of the ``netcover`` command's SIGTERM handler) they are terminated at once, and
+    each worker also ends by itself when its parent process dies
+    (:func:`netcover._worker_life.end_with_parent`).
+    """
 
     def __init__(self, workers: int):
         if workers < 1:
@@ -144,10 +151,18 @@ class ProcessPool(Executor):
 
         token = uuid.uuid4().hex
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_pool_init,
-                                 initargs=(setup, setup_args, token)) as pool:
-            yield from _bounded(lambda chunk: pool.submit(_run_chunk, func, chunk, token),
+        pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_pool_init,
+                                   initargs=(setup, setup_args, token, os.getpid()))
+        finished = False
+        try:
+            yield from _bounded(lambda chunk: submit_held(pool, _run_chunk, func, chunk, token),
                                 chunks, 2 * self.workers, lambda fut: fut.result())
+            finished = True
+        finally:
+            if not finished:  # stopped (an error, a signal, the caller gone): no work to wait for
+                for process in list((getattr(pool, "_processes", None) or {}).values()):
+                    process.terminate()
+            pool.shutdown(wait=finished, cancel_futures=not finished)
 
 
 class DaskExecutor(Executor):
@@ -338,7 +353,8 @@ def _single_threaded_numba() -> None:
     numba.set_num_threads(1)  # one worker per core already
 
 
-def _pool_init(setup: Setup | None, args: tuple[Any, ...], token: str) -> None:
+def _pool_init(setup: Setup | None, args: tuple[Any, ...], token: str, parent: int) -> None:
+    end_with_parent(parent)  # no worker outlives the run
     _single_threaded_numba()
     _state(token, setup, args)
 

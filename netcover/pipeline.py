@@ -35,7 +35,7 @@ from .report import build_outputs
 from .results import RunFolder
 from .siting import evaluate_proposals, run_siting
 from .summary import summarize, write_summary
-from .textformat import markdown_table
+from .textformat import fold_warnings, markdown_table
 from .textsafe import safe_name
 
 #: Receives one line of progress text.
@@ -199,10 +199,11 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
             say(f"warning: {w.message}")
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    say(f"Coverage: {result.jobs} loss rasters ({result.cache_misses} computed), "
+    say(f"Coverage: {result.jobs} loss rasters ({result.losses_computed} computed, "
+        f"{result.losses_cached} from the cache), "
         f"{result.groups} operator/technology layers ({result.groups_reused} unchanged, from the cache)")
     say(_cache_line(cache.folder, limit))
-    for note in result.notes:
+    for note in fold_warnings(result.notes):
         say(f"warning: {note}")
     tables = coverage_tables(result, inputs, usable=cov.usable_class)
     files = write_coverage(result, inputs, tables, folder)

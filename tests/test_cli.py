@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from netcover.cli import cli
 
-from .conftest import site_rows, snapshot, write_sites
+from .conftest import ridge_heights, site_rows, snapshot, write_dem, write_sites
 
 
 def invoke(*args: str):  # type: ignore[no-untyped-def]
@@ -94,3 +95,72 @@ def test_sample_data_copies_the_whole_sample(tmp_path: Path) -> None:
     assert again.exit_code == 1 and "choose an empty folder" in again.output
     check = invoke("validate", str(dest / "scenario.toml"))
     assert check.exit_code == 0, check.output
+
+
+def _many_sites(copies: int) -> list[dict[str, object]]:
+    """The mini sites, ``copies`` times, each copy ~110 m further south."""
+    return [dict(r, site_id=f"{r['site_id']}-{k}", cell_id=f"{r['cell_id']}-{k}",
+                 lat=float(r["lat"]) - 0.001 * k)  # type: ignore[arg-type]
+            for k in range(copies) for r in site_rows()]
+
+
+def test_repeated_model_warnings_are_folded_into_one_line_per_kind(tmp_path: Path) -> None:
+    """Issue 19: --model hata printed 3 lines per site and band; now one line per kind, counted."""
+    write_dem(tmp_path / "dem.tif", ridge_heights())
+    write_sites(tmp_path / "sites.csv", _many_sites(6))
+    result = invoke("coverage", "--dem", str(tmp_path / "dem.tif"), "--sites",
+                    str(tmp_path / "sites.csv"), "--model", "hata", "--radius-km", "1",
+                    "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert 1 <= len(warnings) <= 2, warnings
+    assert "Hata: " in warnings[0] and "use P.1812 instead [and 11 more like it: site S" in warnings[0]
+    assert "others]" in warnings[0]
+
+
+def test_every_command_folds_repeated_warnings() -> None:
+    import click
+
+    from netcover.clitools import echo_err, handle_errors
+
+    @click.command()
+    @handle_errors
+    def noisy() -> None:
+        for k in range(40):
+            echo_err(f"warning: row {k + 2}: height 3{k}.5 m is below the ground")
+        echo_err("Step done")
+        echo_err("note: the DEM is coarse")
+        echo_err("warning: unit 001: no people")
+        echo_err("warning: unit 002: no people")
+        raise ValueError("boom")
+
+    result = CliRunner().invoke(noisy, [])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "warning: row 2: height 30.5 m is below the ground [and 39 more like it: row 3, row 4, "
+        "row 5 and 36 others]",
+        "Step done",
+        "note: the DEM is coarse",
+        "warning: unit 001: no people [and 1 more like it: unit 002]",
+        "error: unexpected ValueError: boom (run with --debug for details)"]
+
+
+def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(mini_scenario: Path,
+                                                               tmp_path: Path) -> None:
+    """Issue 19: a log file got nothing of the progress bars; now a line per stage and step."""
+    result = invoke("coverage", str(mini_scenario), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Coverage (sites")]
+    assert lines[0] == "Coverage (sites x bands): 0% (0/2)"
+    assert lines[-1] == "Coverage (sites x bands): 100% (2/2)"
+    assert "\r" not in result.stderr
+
+
+def test_progress_lines_step_by_ten_percent(capsys: pytest.CaptureFixture[str]) -> None:
+    from netcover.clitools import progress_bar
+
+    assert list(progress_bar(list(range(25)), "Tiles")) == list(range(25))
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "Tiles: 0% (0/25)" and lines[-1] == "Tiles: 100% (25/25)"
+    assert lines[1:4] == ["Tiles: 12% (3/25)", "Tiles: 20% (5/25)", "Tiles: 32% (8/25)"]
+    assert len(lines) == 11

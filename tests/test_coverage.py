@@ -184,6 +184,7 @@ def test_losses_in_worker_processes_give_the_same_result(mini_scenario: Path, tm
     alone = compute_coverage(inputs, cache=LossCache(tmp_path / "a"))
     pooled = compute_coverage(inputs, cache=LossCache(tmp_path / "b"), executor=ProcessPool(2))
     assert pooled.cache_misses == 0  # the workers filled the cache before the main pass
+    assert (pooled.losses_computed, pooled.losses_cached) == (2, 0)  # what the run reports
     np.testing.assert_array_equal(alone.technologies["4G"].level_dbm,
                                   pooled.technologies["4G"].level_dbm)
     np.testing.assert_array_equal(alone.min_loss_db, pooled.min_loss_db)

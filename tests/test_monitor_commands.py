@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner, Result
 
 from netcover.config import load_scenario
+from netcover.errors import ScenarioError
 from netcover.inputs import load_inputs
 from netcover.monitor.commands import monitor
 from netcover.monitor.sample_history import drive_test
@@ -79,3 +81,44 @@ def test_measurements_and_calibrate(mini_scenario: Path, tmp_path: Path) -> None
     table = pd.read_csv(cal / "calibration.csv")
     assert table["rmse_cv_db"].iloc[0] < table["rmse_before_db"].iloc[0]
     assert load_scenario(cal / "calibrated_scenario.toml").inputs.dem == inputs.scenario.inputs.dem
+
+
+def test_a_misspelt_period_is_refused_before_any_coverage(mini_scenario: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--period 2024Q3`` (issue 19): one line with the fix, checked before the model runs."""
+    from netcover.monitor import workflow
+
+    def no_model(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the coverage ran before the period was checked")
+
+    monkeypatch.setattr(workflow, "load_with_coverage", no_model)
+    fibre = tmp_path / "fibre.csv"
+    fibre.write_text("settlement_id,period,fibre_households\n001-1,2024-Q3,10\n", encoding="utf-8")
+    store = str(tmp_path / "h.sqlite")
+    result = invoke("snapshot", str(mini_scenario), "--period", "2024Q3", "--store", store,
+                    "--fibre-history", str(fibre))
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: period '2024Q3' is not understood: use 2024-Q3 (a period is a quarter 2024-Q3, "
+        "a month 2024-09 or a year 2024)"]
+    fibre.write_text("settlement_id,period,fibre_households\n001-1,2024-Q3,10\n001-1,Q2 2024,8\n",
+                     encoding="utf-8")
+    result = invoke("snapshot", str(mini_scenario), "--period", "2024-Q3", "--store", store,
+                    "--fibre-history", str(fibre))
+    assert result.exit_code == 1
+    assert "row 3" in result.stderr and "use 2024-Q2" in result.stderr
+    report = invoke("report", str(mini_scenario), "--store", store, "--from", "2024-9",
+                    "--to", "2024-Q4", "--out", str(tmp_path / "r"))
+    assert report.exit_code == 1 and "use 2024-09" in report.stderr
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(("written", "fix"), [("2024Q3", "2024-Q3"), ("Q1 2025", "2025-Q1"),
+                                               ("2024/7", "2024-07"), ("202411", "2024-11")])
+def test_a_misspelt_scenario_period_names_the_fix(mini_scenario: Path, written: str,
+                                                  fix: str) -> None:
+    text = mini_scenario.read_text(encoding="utf-8")
+    assert "[monitor]" not in text
+    mini_scenario.write_text(text + f'\n[monitor]\nperiod = "{written}"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match=f"use {fix}"):
+        load_scenario(mini_scenario)

@@ -327,3 +327,29 @@ def test_file_names_follow_the_one_piece_outputs() -> None:
     assert f"class_{layer_slug('Mobi Fone')}.tif" == "class_mobi_fone.tif"
     assert raster_spec("class_mobi_fone") == (255, "0 none, 1 weak, 2 fair, 3 good")
     assert raster_spec("signal_4G")[1] == "best-server level 4G (dBm)"
+
+
+def test_district_and_large_area_runs_share_the_loss_cache(tmp_path: Path) -> None:
+    """Issue 19: the district run's losses are found by large-area on the same DEM and settings
+    (and the other way round), the message counts what was computed, the rasters are the same."""
+    folder = tmp_path / "shared"
+    _province(folder, cache=str(tmp_path / "cache"))
+    scenario = str(folder / "scenario.toml")
+    district = CliRunner().invoke(cli, ["coverage", scenario, "--out", str(tmp_path / "district")])
+    assert district.exit_code == 0, district.output
+    assert "6 loss rasters (6 computed, 0 from the cache)" in district.output
+    large = CliRunner().invoke(cli, ["large-area", scenario, "--out", str(tmp_path / "large"),
+                                     "--tile-size", str(TILE)])
+    assert large.exit_code == 0, large.output
+    assert "6 loss jobs (0 computed, 6 from the cache)" in large.output
+    one_piece, tiles = _rasters(tmp_path / "district"), _rasters(tmp_path / "large")
+    assert tiles.keys() <= one_piece.keys() and "class.tif" in tiles
+    for name, data in tiles.items():
+        np.testing.assert_array_equal(data, one_piece[name], err_msg=name)
+
+    sc = load_scenario(folder / "scenario.toml")
+    sc = dataclasses.replace(sc, coverage=dataclasses.replace(sc.coverage,
+                                                              cache_dir=tmp_path / "cache2"))
+    assert run_tiled(sc, tmp_path / "large2", tile_size=TILE).losses_computed == 6
+    result = compute_coverage(load_inputs(sc), cache=LossCache(tmp_path / "cache2"))
+    assert (result.jobs, result.losses_computed, result.losses_cached) == (6, 0, 6)

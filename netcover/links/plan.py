@@ -23,6 +23,7 @@ from netcover.links.hops import HopSet, add_hop_edges, check_hops, hop_reason
 from netcover.links.ranking import assign_phases, rank_links
 from netcover.links.settings import LinkSettings
 from netcover.links.steiner import ROOT, TreeLink, contract_root, split_links, steiner_plan
+from netcover.textformat import fold_warnings
 
 CURRENCY = "USD"
 _COUNTS = ("people", "households", "institutions", "sites")
@@ -108,7 +109,7 @@ class LinkPlan:
                 lines.append(f"  phase {phase}: {len(grp)} links, {grp['cost'].sum():,.0f} "
                              f"{self.currency}, connects {int(grp['n_served'].sum())} terminal(s)")
         lines += [f"  unreachable: {u.name} ({u.category}): {u.reason}" for u in self.unreachable]
-        lines += [f"  warning: {w}" for w in self.warnings]
+        lines += [f"  warning: {w}" for w in fold_warnings(self.warnings)]
         return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..clitools import handle_errors, progress_bar
+from ..clitools import echo_err, handle_errors, progress_bar
 from ..textsafe import safe_name
 
 _SCENARIO = click.argument("scenario", type=click.Path(path_type=Path))
@@ -51,7 +51,7 @@ def snapshot(scenario: Path, period: str, replace: bool, store: Path | None,
     snap = take_snapshot(sc, period, replace=replace, store=store, fibre_history=fibre_history,
                          reported=reported, progress=progress_bar)
     for note in snap.meta.notes:
-        click.echo(f"note: {note}", err=True)
+        echo_err(f"note: {note}")
     click.echo(f"Snapshot {snap.meta.id} of {period} recorded in {resolve_store(sc, store)}")
 
 

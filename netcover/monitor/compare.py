@@ -38,7 +38,7 @@ def cell_levels_at_points(inputs: Inputs, cell_rows: np.ndarray, x: np.ndarray,
     numpy.ndarray
         (len(cell_rows), len(x)); NaN where a cell's computation radius does not reach a point.
     """
-    from ..coverage import job_loss, loss_jobs, loss_key
+    from ..coverage import grid_loss, loss_jobs
     from ..losscache import LossCache, default_cache_dir, dem_fingerprint
     from ..sectors import SectorLevels
 
@@ -59,8 +59,7 @@ def cell_levels_at_points(inputs: Inputs, cell_rows: np.ndarray, x: np.ndarray,
         mine = [i for i in job.cells if i in wanted]
         if not mine:
             continue
-        loss = job_loss(terrain, job, loss_key(job, sc.coverage, digest), sc.coverage, cache,
-                        notes)
+        loss = grid_loss(terrain, job, sc.coverage, cache, notes)
         rows = [cells.iloc[i] for i in mine]
         r, c = row - loss.row_off, col - loss.col_off
         h, w = loss.loss_db.shape

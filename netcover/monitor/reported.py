@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem, ValidationError
+from ..errors import Problem, ValidationError
 from ..io import require_file
 from ..tables import read_table
-from .settings import parse_period
+from .settings import period_problems
 
 #: Reported indicator -> (label, is a share in [0, 1]).
 REPORTED: dict[str, tuple[str, bool]] = {
@@ -84,13 +84,8 @@ def _row(i: int) -> str:
 
 
 def _key_problems(df: pd.DataFrame, label: str, unit_codes: set[str] | None) -> list[Problem]:
-    problems = []
+    problems = period_problems(df["period"], label)
     codes = df["unit_code"].str.strip()
-    for i, period in enumerate(df["period"]):
-        try:
-            parse_period(period)
-        except InputError as exc:
-            problems.append(Problem(label, str(exc), _row(i), "period"))
     for k in np.flatnonzero((codes == "").to_numpy()):
         problems.append(Problem(label, "is empty; give a unit code or 'district'", _row(int(k)),
                                 "unit_code"))

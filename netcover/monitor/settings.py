@@ -20,11 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InputError
+from ..errors import InputError, Problem
 from ..textsafe import safe_name
 
 if TYPE_CHECKING:
@@ -33,6 +34,14 @@ if TYPE_CHECKING:
 #: Name of the history store when the scenario does not name one (under ``reports/<slug>/``).
 DEFAULT_STORE_NAME = "history.sqlite"
 _PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$")
+#: Other ways people write a quarter or a month (matched upper-cased), for the error's fix.
+_PERIOD_SPELLINGS = tuple(re.compile(p) for p in (
+    r"^(?P<y>\d{4})\s*[-/_. ]?\s*(?P<p>Q\d)$",          # 2024Q3, 2024 Q3, 2024/q3
+    r"^(?P<p>Q\d)\s*[-/_. ]?\s*(?P<y>\d{4})$",          # Q3 2024, Q3-2024
+    r"^(?P<y>\d{4})\s*[-/_.]\s*(?P<p>\d{1,2})$",         # 2024-9, 2024/09, 2024.09
+    r"^(?P<y>\d{4})(?P<p>\d{2})$",                        # 202409
+    r"^(?P<p>\d{1,2})\s*[-/_.]\s*(?P<y>\d{4})$",         # 09/2024
+))
 
 
 @dataclass(frozen=True)
@@ -121,8 +130,11 @@ def parse_period(period: str) -> float:
     """
     m = _PERIOD.match(str(period).strip())
     if m is None:
-        msg = (f"period {period!r} is not understood; write a quarter (2024-Q3), a month "
-               "(2024-09) or a year (2024)")
+        fix = _suggested_period(str(period))
+        use = f"use {fix}" if fix else "write it as a quarter (2024-Q3), a month (2024-09) or a year (2024)"
+        msg = f"period {period!r} is not understood: {use}"
+        if fix:
+            msg += " (a period is a quarter 2024-Q3, a month 2024-09 or a year 2024)"
         raise InputError(msg)
     year = int(m.group(1))
     if m.group(2):
@@ -151,6 +163,35 @@ def run_date() -> dt.date:
         msg = f"SOURCE_DATE_EPOCH={epoch!r}: expected whole seconds since 1970-01-01 (e.g. 1727654400)"
         raise InputError(msg)
     return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+
+
+def period_problems(periods: Iterable[object], label: str, field: str = "period",
+                    first_row: int = 2) -> list[Problem]:
+    """One :class:`~netcover.errors.Problem` per period of a table column that is not understood.
+
+    ``label`` names the file; rows are counted from ``first_row`` (2: the row after a CSV header).
+    """
+    problems = []
+    for i, period in enumerate(periods):
+        try:
+            parse_period(str(period))
+        except InputError as exc:
+            problems.append(Problem(label, str(exc), f"row {i + first_row}", field))
+    return problems
+
+
+def _suggested_period(text: str) -> str | None:
+    """The documented spelling of a period written another common way (``2024Q3`` -> ``2024-Q3``)."""
+    t = text.strip().upper()
+    for pattern in _PERIOD_SPELLINGS:
+        m = pattern.match(t)
+        if m is None:
+            continue
+        year, part = m.group("y"), m.group("p")
+        if part.startswith("Q"):
+            return f"{year}-{part}" if part[1:] in "1234" and len(part) == 2 else None
+        return f"{year}-{int(part):02d}" if 1 <= int(part) <= 12 else None
+    return None
 
 
 def current_period(today: dt.date | None = None) -> str:

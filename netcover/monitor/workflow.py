@@ -20,7 +20,7 @@ from .charts import write_charts
 from .compare import comparison_tables, predict, write_discrepancy
 from .measurements import MeasurementSet, read_measurements
 from .reported import read_reported
-from .settings import Targets, settings_from_scenario, store_path
+from .settings import Targets, parse_period, settings_from_scenario, store_path
 from .snapshot import record_snapshot, with_fibre_history
 from .store import Snapshot, list_snapshots, write_reported
 from .trends import HEADLINE, Changes, changes, history_of, summary_table
@@ -60,7 +60,11 @@ def resolve_store(scenario: Scenario, store: Path | None) -> Path:
 def take_snapshot(scenario: Scenario, period: str, *, replace: bool = False,
                   store: Path | None = None, fibre_history: Path | None = None,
                   reported: Path | None = None, progress: Progress | None = None) -> Snapshot:
-    """Compute the coverage and record a snapshot of ``period`` (``monitor snapshot``)."""
+    """Compute the coverage and record a snapshot of ``period`` (``monitor snapshot``).
+
+    The period and the fibre history are checked before the coverage is computed.
+    """
+    parse_period(period)
     settings, _ = settings_from_scenario(scenario)
     fibre_history = fibre_history or settings.fibre_history
     settings = dataclasses.replace(settings, store=resolve_store(scenario, store),
@@ -84,6 +88,9 @@ def report(scenario: Scenario, out_dir: Path, *, store: Path | None = None,
            before: str | None = None, after: str | None = None,
            targets: Targets | None = None) -> JobResult:
     """Summary against targets, charts, and changes between two periods (``monitor report``)."""
+    for period in (before, after):
+        if period is not None:
+            parse_period(period)
     path = resolve_store(scenario, store)
     settings, default_targets = settings_from_scenario(scenario)
     targets = targets or default_targets

@@ -15,7 +15,7 @@
   horizontal distance, with the base height taken as Okumura's effective height: the site antenna
   a.m.s.l. minus the mean ground height 3-15 km from the site along each radial (the whole radial
   when the radius is under 3 km), interpolated in bearing, at least 1 m. Validity warnings of the
-  Hata model are issued as :class:`UserWarning`.
+  Hata model are issued as one :class:`UserWarning` per site and band.
 
 Coordinates are metres in a projected CRS (UTM); the DEM is north-up, ``origin_xy`` is the (x, y) of its
 top-left corner, cells are square, and heights are ground heights a.m.s.l. without holes.
@@ -44,7 +44,7 @@ from netcover.propagation.basic import (
     effective_earth_radius_km,
     free_space_loss,
     hata_loss,
-    hata_validity,
+    hata_validity_warning,
     p1812_free_space_loss,
 )
 from netcover.propagation.p1812 import H_MAX_M, H_MIN_M, Polarisation
@@ -350,7 +350,7 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         tb = bearing - j0
         hb = (1.0 - tb) * hb_radial[j0 % n_bearings] + tb * hb_radial[(j0 + 1) % n_bearings]
         d_km = horiz_m / 1000.0
-        for message in hata_validity(d_km, f_mhz, hb, rx_height_m):
+        if message := hata_validity_warning(d_km, f_mhz, hb, rx_height_m):
             warnings.warn(message, UserWarning, stacklevel=2)
         values = hata_loss(d_km, f_mhz, hb, rx_height_m, environment=hata_environment)
     loss = np.full(shape[0] * shape[1], np.nan, dtype=np.float32)

@@ -120,25 +120,44 @@ def hata_validity(d_km: ArrayLike, f_mhz: ArrayLike, h_base_m: ArrayLike,
     """Warnings, one per parameter, for values outside the validity range of the Hata models.
 
     Ranges: f 150-2000 MHz, base height 30-200 m, mobile height 1-10 m, distance 1-20 km. An empty
-    list means every value is inside.
+    list means every value is inside. :func:`hata_validity_warning` gives them as one warning.
     """
+    return [f"Hata: {part}{_HATA_ADVICE}" for part in _hata_outside(d_km, f_mhz, h_base_m,
+                                                                      h_mobile_m)]
+
+
+def hata_validity_warning(d_km: ArrayLike, f_mhz: ArrayLike, h_base_m: ArrayLike,
+                          h_mobile_m: ArrayLike) -> str | None:
+    """One warning naming every parameter outside the Hata models' validity range, or None.
+
+    One per computation (a site and band) rather than one per parameter, so a run does not repeat
+    three lines for every site and band.
+    """
+    parts = _hata_outside(d_km, f_mhz, h_base_m, h_mobile_m)
+    return f"Hata: {'; '.join(parts)}{_HATA_ADVICE}" if parts else None
+
+
+_HATA_ADVICE = "; the loss is extrapolated, use P.1812 instead"
+
+
+def _hata_outside(d_km: ArrayLike, f_mhz: ArrayLike, h_base_m: ArrayLike,
+                  h_mobile_m: ArrayLike) -> list[str]:
+    """What is outside the validity range, one phrase per parameter."""
     checks = (
         ("frequency", "f_mhz", f_mhz, HATA_F_MHZ, "MHz"),
         ("base-station antenna height", "h_base_m", h_base_m, HATA_HB_M, "m"),
         ("mobile antenna height", "h_mobile_m", h_mobile_m, HATA_HM_M, "m"),
         ("distance", "d_km", d_km, HATA_D_KM, "km"),
     )
-    warnings = []
+    parts = []
     for label, name, values, (lo, hi), unit in checks:
         arr = np.asarray(values, dtype=np.float64)
         outside = (arr < lo) | (arr > hi)
         if np.any(outside):
             bad = arr[outside]
-            warnings.append(
-                f"Hata: {label} {name} outside the validity range {lo:g}-{hi:g} {unit} "
-                f"({bad.size} value(s), from {bad.min():g} to {bad.max():g} {unit}); "
-                "the loss is extrapolated, use P.1812 instead")
-    return warnings
+            parts.append(f"{label} {name} outside the validity range {lo:g}-{hi:g} {unit} "
+                         f"({bad.size} value(s), from {bad.min():g} to {bad.max():g} {unit})")
+    return parts
 
 
 def _require_positive(func: str, **arrays: NDArray[np.float64]) -> None:

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from ..clitools import execution_options, handle_errors, named_executor, progress_bar
+from ..clitools import (
+    echo_err,
+    execution_options,
+    handle_errors,
+    named_executor,
+    progress_bar,
+)
 
 
 @click.command("large-area")
@@ -38,9 +44,12 @@ def large_area(scenario: Path, out_dir: Path | None, tile_size: int | None,
         executor = named or InProcess()
         click.echo(f"Running on {executor.describe()}", err=True)
         run = run_tiled(sc, out, executor=executor, tile_size=tile_size, progress=progress_bar)
+    for note in run.notes:
+        echo_err(f"warning: {note}")
     rows, cols = run.shape
     click.echo(f"{rows:,} x {cols:,} cells, {run.tiles:,} tiles, {run.jobs:,} loss jobs "
-               f"({run.losses_computed:,} computed, the rest from the cache) in "
+               f"({run.losses_computed:,} computed, {run.jobs - run.losses_computed:,} from the "
+               f"cache) in "
                f"{run.seconds['total']:.1f} s")
     overall = run.areas.loc[run.areas["layer"] == "class", "covered_pct"].iloc[0]
     click.echo(f"Area at the usable class or better: {overall:.1f}%")

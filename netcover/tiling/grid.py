@@ -9,7 +9,6 @@ reads the windows it needs from the (shared) file itself.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +19,6 @@ from pyproj import CRS
 from ..errors import Problem, ValidationError
 from ..io import open_raster
 from ..terrain import Terrain, fill_holes, grid_bounds, within, working_crs, working_grid
-
-#: Cells read around a site's disc on top of the radius (bilinear sampling needs a margin).
-_MARGIN_CELLS = 4
 
 
 @dataclass(frozen=True)
@@ -100,13 +96,10 @@ class DemSource:
 
     def around(self, x: float, y: float, radius_m: float) -> Window:
         """The window holding every cell within ``radius_m`` of (x, y), plus a margin, clipped."""
-        left, top = self.transform.c, self.transform.f
-        col, row = (x - left) / self.cell_size, (top - y) / self.cell_size
-        reach = radius_m / self.cell_size + _MARGIN_CELLS
-        r0, c0 = max(math.floor(row - reach), 0), max(math.floor(col - reach), 0)
-        r1 = min(math.ceil(row + reach), self.shape[0])
-        c1 = min(math.ceil(col + reach), self.shape[1])
-        return Window(r0, c0, r1 - r0, c1 - c0)
+        from ..coverage import disc_window  # the district engine's window: one cache key
+
+        origin = (float(self.transform.c), float(self.transform.f))
+        return Window(*disc_window(origin, self.cell_size, (0, 0), self.shape, x, y, radius_m))
 
     def window_transform(self, window: Window) -> Affine:
         """The transform of a window's top-left cell."""

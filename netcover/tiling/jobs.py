@@ -2,8 +2,10 @@
 
 1. :func:`site_loss_job`: one mast position, height and band. Reads the DEM window around the site,
    computes the basic transmission loss over the disc into the shared :class:`LossCache` (unless it
-   is there already) and returns a small :class:`SiteLossInfo`. The cache key holds a digest of
-   that window, so a change of the DEM elsewhere does not invalidate the site.
+   is there already) and returns a small :class:`SiteLossInfo`. The cache key is the district
+   engine's (:func:`netcover.coverage.site_loss_key`): a digest of that window and its place in
+   the grid, so a change of the DEM elsewhere does not invalidate the site, and losses a district
+   run cached on the same DEM and settings are found here (and the other way round).
 2. :func:`tile_job`: one tile. Reads the tile's heights, applies every sector whose disc reaches the
    tile to its cached loss cropped to the tile, folds the levels into per-operator/technology
    :class:`~netcover.radio.ServerAccumulator` objects of the tile's shape and combines them exactly as
@@ -33,11 +35,11 @@ from ..coverage import (
     fold_levels,
     group_noise_dbm,
     job_loss,
-    loss_key,
+    site_loss_key,
 )
 from ..coverage_output import raster_layers
 from ..errors import DataFileError
-from ..losscache import CachedLoss, LossCache, dem_fingerprint
+from ..losscache import CachedLoss, LossCache
 from ..sectors import SectorLevels
 from .grid import DemSource, Window
 from .people import PeopleSource, people_per_class
@@ -77,8 +79,7 @@ def site_loss_job(state: dict[str, Any], job: LossJob) -> SiteLossInfo:
     cache: LossCache = state["cache"]
     window = dem.around(job.x, job.y, cov.radius_km * 1000.0)
     terrain = dem.terrain(window)
-    digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], dem.crs.to_wkt())
-    key = loss_key(job, cov, digest)
+    key = site_loss_key(terrain, job, cov)  # the district engine's key of the same window
     ground = float(terrain.sample(np.array([job.x]), np.array([job.y]))[0])
     notes: list[str] = []
     computed = cache.folder is None or not LossCache.has(cache.folder, key)

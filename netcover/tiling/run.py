@@ -25,7 +25,7 @@ from ..inputs import read_cells
 from ..io import staged_output, write_table, write_text
 from ..losscache import default_cache_dir
 from ..parallel import Executor, InProcess, ProgressFn, peak_rss_mb
-from ..textformat import markdown_table
+from ..textformat import fold_warnings, markdown_table
 from .grid import DemSource, Window
 from .jobs import SiteLossInfo, loss_state, site_loss_job, tile_job, tile_state
 from .output import ClassAreas, TileWriter
@@ -152,6 +152,6 @@ def run_summary(run: TiledRun) -> str:
         markdown_table(run.areas), "",
     ]
     if run.notes:
-        lines += ["## Model notes", "", *[f"- {n}" for n in run.notes], ""]
+        lines += ["## Model notes", "", *[f"- {n}" for n in fold_warnings(run.notes)], ""]
     return "\n".join(lines)
 
