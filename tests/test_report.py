@@ -183,7 +183,10 @@ def test_report_numbers_come_from_the_results(results: RunFolder,
     for share in units["all_share_covered"]:
         assert fmt_share(share, "en") in md["en"] and fmt_share(share, "vi") in md["vi"]
     csv = pd.read_csv(out / "tables" / "coverage_by_commune_vi.csv", encoding="utf-8-sig")
-    np.testing.assert_allclose(csv[column("all_share_covered", "vi")], units["all_share_covered"])
+    # shares in % (the header says so), rounded as people read them
+    np.testing.assert_allclose(csv[column("all_share_covered", "vi")],
+                               100 * units["all_share_covered"], atol=0.005)
+    assert pd.api.types.is_integer_dtype(csv[column("people", "vi")])
 
 
 def test_chart_target_comes_from_the_run_unless_given(results: RunFolder) -> None:
