@@ -274,9 +274,26 @@ def _html_table(df: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def data_uri(path: Path) -> str:
-    """A PNG file as a ``data:`` URI."""
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+#: Widest image (pixels) embedded in the HTML report; the print PNGs beside it keep their 300 dpi.
+EMBED_MAX_PX = 1400
+
+
+def data_uri(path: Path, max_px: int = EMBED_MAX_PX) -> str:
+    """A PNG file as a ``data:`` URI, scaled down to at most ``max_px`` wide for the screen."""
+    import io
+
+    from PIL import Image
+
+    data = path.read_bytes()
+    with Image.open(io.BytesIO(data)) as img:
+        if img.width > max_px:
+            small = img.convert("RGB").resize((max_px, round(img.height * max_px / img.width)),
+                                              Image.Resampling.LANCZOS)
+            buf = io.BytesIO()
+            small.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(buf, format="png",
+                                                                             optimize=True)
+            data = buf.getvalue()
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
 def render_html(sections: Sequence[Section], title: str, lang: Lang, data_date: str) -> str:

@@ -46,13 +46,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     # charts
     "chart_share": ("Share of people covered by commune", "Tỷ lệ dân số được phủ sóng theo xã"),
     "share_axis": ("Share of people covered (%)", "Tỷ lệ dân số được phủ sóng (%)"),
+    "chart_share_4g": ("Share of people with 4G by commune, against the 4G target",
+                       "Tỷ lệ dân số được phủ sóng 4G theo xã, so với mục tiêu 4G"),
+    "share_axis_4g": ("Share of people with 4G service (%)", "Tỷ lệ dân số có sóng 4G (%)"),
     "target_line": ("Target {share}", "Mục tiêu {share}"),
     "met": ("Target met", "Đạt mục tiêu"),
     "not_met": ("Below target", "Chưa đạt mục tiêu"),
     "chart_signal": ("Best-server signal level within the communes",
                      "Mức tín hiệu của trạm phục vụ tốt nhất trong các xã, thị trấn"),
-    "signal_axis": ("Signal level (dBm)", "Mức tín hiệu (dBm)"),
-    "area_axis": ("Area (km²)", "Diện tích (km²)"),
+    "signal_axis": ("Signal level (dBm), bins {bin} dB wide", "Mức tín hiệu (dBm), mỗi khoảng {bin} dB"),
+    "area_axis": ("Area per bin (km²)", "Diện tích mỗi khoảng (km²)"),
+    # monitoring charts
+    "mon_communes": ("communes", "các xã, thị trấn"),
+    "mon_district": ("district", "toàn huyện"),
+    "mon_target": ("target {value}", "mục tiêu {value}"),
+    "mon_by": (" by {year}", " đến năm {year}"),
     # report
     "report_title": ("Mobile coverage and network links: {scenario}",
                      "Vùng phủ sóng di động và tuyến truyền dẫn: {scenario}"),
