@@ -22,9 +22,9 @@ from netcover.inputs import load_inputs
 from netcover.io import write_layers, write_table
 from netcover.pipeline import run
 from netcover.report import LANGS, build_outputs, check_lang, tr
+from netcover.report._furniture import nice_length
 from netcover.report.charts import share_by_unit, signal_histogram, target_share
 from netcover.report.i18n import COLUMNS, INDICATORS, STATUSES, STRINGS, column, fmt_number, fmt_share
-from netcover.report.printmaps import nice_length
 from netcover.results import RunFolder
 from netcover.siting import SitingSettings, run_siting
 from netcover.terrain import hillshade

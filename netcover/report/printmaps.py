@@ -26,13 +26,20 @@ from netcover.palette import (
     SITE_COLOUR,
     UNSERVED_COLOUR,
 )
+from netcover.report._furniture import (
+    Z_DECOR,
+    Z_LINES,
+    Z_MARKERS,
+    Z_RASTER,
+    decorations,
+    label_point,
+)
 from netcover.report.i18n import Lang, tr
 from netcover.terrain import hillshade
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
 
     from netcover.results import Raster, RunFolder
 
@@ -50,9 +57,6 @@ POOR_CLASSES = (0, 1)
 PHASE_STYLES: tuple[Literal["-", "--", ":", "-."], ...] = ("-", "--", ":", "-.")
 #: Print resolution of the PNGs (the PDFs are vector).
 PNG_DPI = 300
-#: Drawing order: rasters, then lines, then decorations (labels, scale bar, north arrow), then the
-#: data markers on top of everything, so nothing hides a site.
-Z_RASTER, Z_LINES, Z_DECOR, Z_MARKERS = 1, 3, 5, 8
 #: Commune labels: font size, and the room (points) kept between a label and a marker's centre.
 LABEL_PT, LABEL_MARGIN_PT = 7, 9
 #: Marker size (points²) of the new sites.
@@ -140,23 +144,6 @@ def _frame(run: RunFolder, title: str, lang: Lang, data_date: str,
     return fig, ax
 
 
-def _decorations(ax: Axes, lang: Lang, markers: np.ndarray) -> None:
-    """Scale bar and north arrow, each in the corner with the fewest ``markers`` (x, y) under it."""
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    fx = (markers[:, 0] - x0) / (x1 - x0) if len(markers) else np.zeros(0)
-    fy = (markers[:, 1] - y0) / (y1 - y0) if len(markers) else np.zeros(0)
-
-    def crowd(left: float, bottom: float, right: float, top: float) -> int:
-        return int(((fx >= left) & (fx <= right) & (fy >= bottom) & (fy <= top)).sum())
-
-    # scale bar: bottom-left or bottom-right; north arrow: top-right or top-left
-    bar = min((0.04, 0.64), key=lambda a: crowd(a - 0.02, 0.0, a + 0.32, 0.12))
-    _scale_bar(ax, bar)
-    arrow = min((0.95, 0.05), key=lambda a: crowd(a - 0.06, 0.80, a + 0.06, 1.0))
-    _north_arrow(ax, tr("north", lang), arrow)
-
-
 def map_extent(run: RunFolder, *, margin: float = 0.04) -> tuple[float, float, float, float]:
     """(left, bottom, right, top) of the maps: the communes with a margin, within the DEM's extent
     (the DEM's extent when the run has no communes)."""
@@ -167,39 +154,6 @@ def map_extent(run: RunFolder, *, margin: float = 0.04) -> tuple[float, float, f
     x0, y0, x1, y1 = (float(v) for v in units.total_bounds)
     pad = margin * max(x1 - x0, y1 - y0)
     return max(left, x0 - pad), max(bottom, y0 - pad), min(right, x1 + pad), min(top, y1 + pad)
-
-
-def nice_length(span_m: float) -> float:
-    """A round scale-bar length (1, 2 or 5 x 10^k metres) near a fifth of ``span_m``."""
-    target = max(span_m / 5.0, 1e-9)
-    base = 10.0 ** np.floor(np.log10(target))
-    return float(max(m * base for m in (1.0, 2.0, 5.0) if m * base <= target))
-
-
-def _scale_bar(ax: Axes, at: float = 0.04) -> None:
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    length = nice_length(x1 - x0)
-    bx, by = x0 + at * (x1 - x0), y0 + 0.04 * (y1 - y0)
-    h = 0.012 * (y1 - y0)
-    for k, colour in enumerate(("black", "white")):
-        ax.add_patch(_rect(bx + k * length / 2, by, length / 2, h, colour))
-    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.text(bx + length / 2, by + 1.6 * h, label, ha="center", va="bottom", fontsize=8, zorder=Z_DECOR,
-            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
-
-
-def _rect(x: float, y: float, w: float, h: float, colour: str) -> Patch:
-    from matplotlib.patches import Rectangle
-
-    return Rectangle((x, y), w, h, facecolor=colour, edgecolor="black", linewidth=0.8,
-                     zorder=Z_DECOR)
-
-
-def _north_arrow(ax: Axes, letter: str, at: float = 0.95) -> None:
-    ax.annotate(letter, xy=(at, 0.95), xytext=(at, 0.86), xycoords="axes fraction",
-                ha="center", va="center", fontsize=12, fontweight="bold", zorder=Z_DECOR,
-                arrowprops={"facecolor": "black", "width": 4, "headwidth": 11, "headlength": 10})
 
 
 def _raster_extent(r: Raster) -> tuple[float, float, float, float]:
@@ -242,29 +196,6 @@ def _communes(ax: Axes, run: RunFolder, lang: Lang, handles: list[object],
     handles.append(Line2D([], [], color="0.15", linewidth=0.8, label=tr("communes", lang)))
 
 
-def label_point(geom: object, markers: np.ndarray, half: tuple[float, float],
-                grid: int = 11) -> tuple[float, float]:
-    """Where a polygon's label goes: the point inside it nearest its representative point whose
-    label box (``half`` width and height, map units) holds none of the ``markers`` (n, 2); the
-    point with the fewest markers in the box when no point is clear."""
-    import shapely
-
-    p = geom.representative_point()  # type: ignore[attr-defined]
-    x0, y0, x1, y1 = geom.bounds  # type: ignore[attr-defined]
-    gx, gy = np.meshgrid(np.linspace(x0, x1, grid + 2)[1:-1], np.linspace(y0, y1, grid + 2)[1:-1])
-    xy = np.column_stack([gx.ravel(), gy.ravel()])
-    xy = np.vstack([[p.x, p.y], xy[shapely.contains_xy(geom, xy[:, 0], xy[:, 1])]])
-    if len(markers):
-        dx = np.abs(xy[:, None, 0] - markers[None, :, 0])
-        dy = np.abs(xy[:, None, 1] - markers[None, :, 1])
-        hits = ((dx < half[0]) & (dy < half[1])).sum(axis=1)
-    else:
-        hits = np.zeros(len(xy), dtype=int)
-    far = np.hypot(xy[:, 0] - p.x, xy[:, 1] - p.y)
-    best = xy[np.lexsort((far, hits))[0]]
-    return float(best[0]), float(best[1])
-
-
 def _xy(gdf: object) -> np.ndarray:
     """(n, 2) coordinates of a point layer (empty when there is none)."""
     if gdf is None or len(gdf) == 0:  # type: ignore[arg-type]
@@ -278,7 +209,7 @@ def _markers(ax: Axes, run: RunFolder, lang: Lang, *points: np.ndarray) -> np.nd
     sites = run.sites()
     all_xy = np.vstack([_xy(sites.drop_duplicates("site_id") if sites is not None else None),
                         *points])
-    _decorations(ax, lang, all_xy)
+    decorations(ax, lang, all_xy)
     return all_xy
 
 
