@@ -243,3 +243,17 @@ def test_monitoring_chart_titles_in_vietnamese(tmp_path: Path, monkeypatch: pyte
     plot_indicator(history, "share_fibre_households", tmp_path / "a.png", target=0.8,
                    target_year=2025, lang="vi")
     assert titles == ["Tỷ lệ hộ có cáp quang"]
+
+
+def test_coverage_tables_are_rounded_as_people_read_them() -> None:
+    from netcover.textformat import rounded
+
+    df = pd.DataFrame({"name": ["A", "B"], "people": [3513.999996, 6470.99999240227],
+                       "households": [1658.0, 716.0], "all_people_weak": [383.4401923, 13.4177],
+                       "all_share_covered": [0.8344809636102857, 0.997875923339495]})
+    out = rounded(df)
+    assert out["people"].tolist() == [3514, 6471] and str(out["people"].dtype) == "Int64"
+    assert str(out["households"].dtype) == "Int64"
+    assert out["all_people_weak"].tolist() == [383.4, 13.4]
+    assert out["all_share_covered"].tolist() == [0.8345, 0.9979]
+    assert out["name"].tolist() == ["A", "B"]
