@@ -104,14 +104,15 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[Format] = FORMATS) ->
     return written
 
 
-def png_bytes(fig: Figure, *, colours: int = 256) -> bytes:
-    """``fig`` as a PNG with a palette of ``colours`` (a third of the RGBA size), no metadata."""
+def png_bytes(fig: Figure, *, colours: int = 256, dpi: float = PNG_DPI) -> bytes:
+    """``fig`` as a PNG with a palette of ``colours`` (a third of the RGBA size), no metadata, at
+    ``dpi`` (print resolution by default; less for a screen or a notebook)."""
     import io
 
     from PIL import Image
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     image = Image.open(buf).convert("RGB").quantize(colors=colours, method=Image.Quantize.FASTOCTREE)
     out = io.BytesIO()
     image.save(out, format="png", optimize=True)

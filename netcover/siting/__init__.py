@@ -7,7 +7,8 @@ Public API
   ``netcover plan-sites``).
 - :func:`evaluate_proposals`: scores of an operator's proposals file (``netcover evaluate``).
 - Steps for reuse: :func:`prepare` (-> :class:`SitingProblem`), :func:`plan_sites`
-  (-> :class:`SitePlan`), :func:`read_proposals`, :func:`score_proposals`.
+  (-> :class:`SitePlan`), :func:`read_proposals`, :func:`score_proposals`,
+  :func:`proposal_footprints` (for maps).
 - Numeric cores: :func:`solve` (greedy + 1-swap or exact MILP on a sparse matrix, -> :class:`SolveResult`),
   :func:`rank_order`, :func:`cluster_labels`, :func:`thin`.
 """
@@ -34,6 +35,7 @@ _EXPORTS = {
     "prepare": "plan",
     "Proposal": "proposals",
     "ProposalScores": "proposals",
+    "proposal_footprints": "proposals",
     "read_proposals": "proposals",
     "score_proposals": "proposals",
     "SitingSettings": "settings",
