@@ -153,8 +153,8 @@ def phase_summary(ranked: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per phase: ``phase``, ``links``, ``cost``, ``km``, ``people_connected``,
-        ``people_unlocked``.
+        One row per phase: ``phase``, ``links``, ``cost`` (whole USD), ``km`` (0.1 km),
+        ``people_connected``, ``people_unlocked`` (whole people).
     """
     import pandas as pd
 
@@ -166,4 +166,5 @@ def phase_summary(ranked: pd.DataFrame) -> pd.DataFrame:
     table = ranked.assign(_unlocked=roots).groupby("phase").agg(
         links=("link_id", "size"), cost=("cost", "sum"), km=("length_km", "sum"),
         people_connected=("people_direct", "sum"), people_unlocked=("_unlocked", "sum"))
+    table = table.round({"cost": 0, "km": 1, "people_connected": 0, "people_unlocked": 0})
     return table.reset_index()[columns]
