@@ -271,3 +271,15 @@ def test_same_results_give_the_same_files(mini_run: RunFolder, tmp_path: Path) -
     again = [build_map(mini_run, tmp_path / "b.html"), write_kmz(mini_run, tmp_path / "b.kmz")]
     for a, b in zip(first, again, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_map_opens_on_the_units_else_the_sites(mini_run: RunFolder, tmp_path: Path) -> None:
+    from netcover.maps.interactive import opening_view
+
+    units, sites = mini_run.units(), mini_run.sites()
+    assert units is not None and sites is not None
+    np.testing.assert_allclose(opening_view(mini_run), units.to_crs("EPSG:4326").total_bounds)
+    np.testing.assert_allclose(opening_view(mini_run, units.iloc[:0]),
+                               sites.to_crs("EPSG:4326").total_bounds)
+    page = build_map(mini_run, tmp_path / "map.html").read_text(encoding="utf-8")
+    assert in_page(label("boundaries", "en"), page) and "fitBounds" in page

@@ -137,8 +137,8 @@ def build_map(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
 def opening_view(results: RunFolder, units: gpd.GeoDataFrame | None = None,
                  ) -> tuple[float, float, float, float]:
     """(west, south, east, north) the map opens on: the units' extent, else the sites', else the
-    run's whole extent (degrees)."""
-    for layer in (units, results.sites()):
+    run's whole extent (degrees). ``units``: the run's units, if already read."""
+    for layer in (units if units is not None else results.units(), results.sites()):
         if layer is not None and not layer.empty and layer.crs is not None:
             west, south, east, north = (float(v) for v in layer.to_crs("EPSG:4326").total_bounds)
             if east > west or north > south:
