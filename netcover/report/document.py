@@ -106,16 +106,15 @@ def shown(df: pd.DataFrame, spec: Mapping[str, Kind], lang: Lang) -> pd.DataFram
     return pd.DataFrame({column(c, lang): [_cell(v, spec[c], lang) for v in df[c]] for c in cols})
 
 
-#: Decimals a CSV keeps, by kind (numbers as people read them; None: not a number).
+#: Decimals a CSV keeps, by kind (numbers as people read them); other kinds are text.
 _CSV_DECIMALS: dict[Kind, int] = {"int": 0, "dec1": 1, "dec2": 2, "coord": 6, "share": 2,
                                   "percent": 2, "year": 0}
 
 
 def raw(df: pd.DataFrame, spec: Mapping[str, Kind], lang: Lang) -> pd.DataFrame:
     """The columns of ``spec`` present in ``df`` for a CSV or workbook: numbers as numbers, rounded
-    as people read them (whole people, years as integers, shares in % as the headers say;
-    "61.0%" -> 61.0),
-    words and advice in ``lang``, headers translated."""
+    as people read them (whole people, years as integers, shares in % as the headers say, "61.0%"
+    -> 61.0), words and advice in ``lang``, headers translated."""
     import pandas as pd
 
     out = {}
