@@ -1,5 +1,5 @@
 """Furniture of the print maps: scale bar, north arrow and commune labels, placed where they hide
-no data marker (see :func:`decorations` and :func:`label_point`).
+no data marker (see :func:`decorations` and :func:`label_point`), and polygon patches.
 """
 
 from __future__ import annotations
@@ -92,3 +92,16 @@ def label_point(geom: object, markers: np.ndarray, half: tuple[float, float],
     far = np.hypot(xy[:, 0] - p.x, xy[:, 1] - p.y)
     best = xy[np.lexsort((far, hits))[0]]
     return float(best[0]), float(best[1])
+
+
+def polygon_patch(geom: object, **style: object) -> Patch:
+    """A matplotlib patch of a (multi)polygon with holes."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    polygons = getattr(geom, "geoms", [geom])
+    rings = [ring for p in polygons for ring in (p.exterior, *p.interiors)]
+    codes = [c for ring in rings for c in
+             [MplPath.MOVETO, *[MplPath.LINETO] * (len(ring.coords) - 2), MplPath.CLOSEPOLY]]
+    vertices = [xy for ring in rings for xy in ring.coords]
+    return PathPatch(MplPath(vertices, codes), **style)

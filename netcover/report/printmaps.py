@@ -33,6 +33,7 @@ from netcover.report._furniture import (
     Z_RASTER,
     decorations,
     label_point,
+    polygon_patch,
 )
 from netcover.report.i18n import Lang, tr
 from netcover.terrain import hillshade
@@ -59,6 +60,8 @@ PHASE_STYLES: tuple[Literal["-", "--", ":", "-."], ...] = ("-", "--", ":", "-.")
 PNG_DPI = 300
 #: Commune labels: font size, and the room (points) kept between a label and a marker's centre.
 LABEL_PT, LABEL_MARGIN_PT = 7, 9
+#: Opacity of the white veil over the land outside the communes.
+OUTSIDE_VEIL = 0.45
 #: Marker size (points²) of the new sites.
 NEW_SITE_SIZE = 90
 #: Rasters are decimated to at most this many cells a side for display.
@@ -178,14 +181,20 @@ def _classes(ax: Axes, r: Raster, alpha: float, only: Sequence[int] | None = Non
 
 def _communes(ax: Axes, run: RunFolder, lang: Lang, handles: list[object],
               markers: np.ndarray | None = None) -> None:
-    """Commune outlines and names; the names kept clear of ``markers`` (x, y)."""
+    """Commune outlines and names, the names kept clear of ``markers`` (x, y); the land outside
+    the communes veiled, as on the interactive map."""
+    import shapely
     from matplotlib.lines import Line2D
 
     units = run.units()
     if units is None:
         return
-    units.boundary.plot(ax=ax, color="0.15", linewidth=0.8, zorder=Z_LINES)
     x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    outside = shapely.box(x0, y0, x1, y1).difference(shapely.union_all(units.geometry.values))
+    ax.add_patch(polygon_patch(outside, facecolor="white", alpha=OUTSIDE_VEIL, linewidth=0,
+                        zorder=Z_RASTER + 0.5))
+    units.boundary.plot(ax=ax, color="0.15", linewidth=0.8, zorder=Z_LINES)
     per_pt = (x1 - x0) / (MAP_SIZE_IN[0] * 72 * 0.8)  # map units per point, about
     avoid = markers if markers is not None else np.zeros((0, 2))
     for geom, name in zip(units.geometry, units["name"], strict=True):
