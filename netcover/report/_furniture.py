@@ -99,7 +99,7 @@ def polygon_patch(geom: object, **style: object) -> Patch:
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MplPath
 
-    polygons = getattr(geom, "geoms", [geom])
+    polygons = [p for p in getattr(geom, "geoms", [geom]) if p.geom_type == "Polygon"]
     rings = [ring for p in polygons for ring in (p.exterior, *p.interiors)]
     codes = [c for ring in rings for c in
              [MplPath.MOVETO, *[MplPath.LINETO] * (len(ring.coords) - 2), MplPath.CLOSEPOLY]]

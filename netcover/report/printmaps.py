@@ -192,8 +192,9 @@ def _communes(ax: Axes, run: RunFolder, lang: Lang, handles: list[object],
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     outside = shapely.box(x0, y0, x1, y1).difference(shapely.union_all(units.geometry.values))
-    ax.add_patch(polygon_patch(outside, facecolor="white", alpha=OUTSIDE_VEIL, linewidth=0,
-                        zorder=Z_RASTER + 0.5))
+    if outside.area > 0:
+        ax.add_patch(polygon_patch(outside, facecolor="white", alpha=OUTSIDE_VEIL, linewidth=0,
+                                   zorder=Z_RASTER + 0.5))
     units.boundary.plot(ax=ax, color="0.15", linewidth=0.8, zorder=Z_LINES)
     per_pt = (x1 - x0) / (MAP_SIZE_IN[0] * 72 * 0.8)  # map units per point, about
     avoid = markers if markers is not None else np.zeros((0, 2))
