@@ -253,3 +253,11 @@ def test_link_ends_and_years_read_naturally_in_vietnamese() -> None:
     row = shown(mon, _MONITORING, "vi").iloc[0]
     assert row[column("by", "vi")] == "2030" and row[column("latest", "vi")] == "94,7%"
     assert row[column("indicator", "vi")] == "Tỷ lệ dân số được phủ 4G"
+
+
+def test_vietnamese_report_of_a_real_run_has_no_english(built: tuple[Path, list[Path]]) -> None:
+    from .test_report_vi import english_words
+
+    out, _ = built
+    assert english_words((out / "report_vi.html").read_text(encoding="utf-8")) == []
+    assert english_words((out / "report_en.html").read_text(encoding="utf-8"))  # the list works

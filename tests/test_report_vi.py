@@ -132,7 +132,7 @@ def english_words(page: str) -> list[str]:
     for name in (*NAMES, *COMMUNES, "Quản Bạ"):
         text = text.replace(name, " ")
     text = re.sub(r"\b[\w./-]*[_/.][\w./-]*\b", " ", text)  # file names, codes, coordinates
-    words = re.findall(r"[A-Za-z]+", text)
+    words = re.findall(r"[^\W\d_]+", text)  # whole words: "toàn" is not "to"
     return sorted({w for w in words if w.lower() in ENGLISH})
 
 

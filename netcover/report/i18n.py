@@ -288,12 +288,12 @@ def word(value: object, lang: Lang, table: dict[str, tuple[str, str]] = STATUSES
 
 
 def place(name: str, lang: Lang) -> str:
-    """A link end's name with its leading generic word translated ("site X" -> "trạm X")."""
+    """A link end's name with its leading generic words translated ("site X" -> "trạm X", also
+    inside brackets: "existing network (site X)")."""
     if lang == "en":
         return name
-    for en, vi in PLACE_WORDS:
-        if name.startswith(en):
-            return vi + name[len(en):]
+    for en, vi in PLACE_WORDS:  # at the start, or of the place in brackets
+        name = re.sub(rf"(^|\(){re.escape(en)}", lambda m, v=vi: m.group(1) + v, name)
     return name
 
 
