@@ -293,7 +293,7 @@ def place(name: str, lang: Lang) -> str:
     if lang == "en":
         return name
     for en, vi in PLACE_WORDS:  # at the start, or of the place in brackets
-        name = re.sub(rf"(^|\(){re.escape(en)}", lambda m, v=vi: m.group(1) + v, name)
+        name = re.sub(rf"(^|\(){re.escape(en)}", rf"\g<1>{vi}", name)
     return name
 
 
