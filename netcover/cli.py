@@ -109,7 +109,8 @@ def plan_links(scenario: Path, out_dir: Path | None) -> None:
 @click.option("--lang", type=click.Choice(["en", "vi"]), help="Only this language (default: both).")
 @handle_errors
 def report(results: Path, lang: str | None) -> None:
-    """Make the maps, report and exports again from a RESULTS folder of `netcover run`."""
+    """Make the maps, report and exports from a RESULTS folder of `netcover run`, `coverage`,
+    `plan-sites` or `evaluate` (the sections its results allow)."""
     from .pipeline import interactive_maps
     from .report import LANGS, build_outputs
     from .results import RunFolder

@@ -25,6 +25,7 @@ import pandas as pd
 
 from . import covered
 from .io import write_layers, write_raster, write_table
+from .textformat import rounded
 
 if TYPE_CHECKING:
     from .coverage import CoverageResult
@@ -142,11 +143,11 @@ def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTable
     files.append(write_table(folder / "cells.csv", result.cells))
     layers = {}
     if tables.units is not None and inputs.units is not None:
-        files.append(write_table(folder / "coverage_by_unit.csv", tables.units))
+        files.append(write_table(folder / "coverage_by_unit.csv", rounded(tables.units)))
         geo = inputs.units[["geometry"]].join(tables.units.set_index(inputs.units.index))
         layers["units"] = geo
     if tables.settlements is not None and inputs.settlements is not None:
-        files.append(write_table(folder / "coverage_by_settlement.csv", tables.settlements))
+        files.append(write_table(folder / "coverage_by_settlement.csv", rounded(tables.settlements)))
         layers["settlements"] = inputs.settlements[["geometry"]].join(
             tables.settlements.set_index(inputs.settlements.index))
     if inputs.cells is not None:

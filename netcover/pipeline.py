@@ -116,6 +116,7 @@ def run_step(step: str, scenario: Scenario, out_dir: str | Path | None = None, *
                                            executor=executor)
         else:
             staged = run_links(inputs, stage / "links", say)
+        staged += write_summary(summarize(inputs), stage)  # `netcover report` reads it
     return RunResult(out_dir=out, files=[out / p.relative_to(stage) for p in staged])
 
 

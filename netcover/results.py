@@ -26,6 +26,43 @@ if TYPE_CHECKING:
 
 #: Technologies whose coverage layers may be present.
 TECHNOLOGIES = ("4G", "3G")
+#: Sub-folders the steps write their results into.
+STEP_FOLDERS = ("coverage", "siting", "proposals", "links", "monitoring")
+#: Result files whose extent and CRS describe a folder without ``input_summary.json``.
+_EXTENT_SOURCES = ("coverage/class.tif", "coverage/coverage.gpkg", "siting/siting.gpkg",
+                   "proposals/proposals.gpkg", "links/links.gpkg")
+
+
+def _has_results(folder: Path) -> bool:
+    return any((folder / f).exists() for f in _EXTENT_SOURCES)
+
+
+def _derived(run: RunFolder) -> dict[str, Any]:
+    """A minimal summary of a folder without ``input_summary.json``: its slug, the CRS and extent
+    (metres and degrees) of the first of :data:`_EXTENT_SOURCES` it holds."""
+    import pyogrio
+    import rasterio
+    from pyproj import CRS, Transformer
+
+    out: dict[str, Any] = {"scenario": run.path.resolve().name, "slug": run.path.resolve().name}
+    for relative in _EXTENT_SOURCES:
+        p = run.path / relative
+        if not p.exists():
+            continue
+        if p.suffix == ".tif":
+            with rasterio.open(p) as src:
+                crs, bounds = CRS.from_user_input(src.crs), tuple(src.bounds)
+        else:
+            layer = str(pyogrio.list_layers(p)[0][0])
+            info = pyogrio.read_info(p, layer=layer)
+            crs, bounds = CRS.from_user_input(info["crs"]), tuple(info["total_bounds"])
+        left, bottom, right, top = (float(v) for v in bounds)
+        to_ll = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        (lon0, lon1), (lat0, lat1) = to_ll.transform([left, right], [bottom, top])
+        out.update(crs=crs.to_string(), extent_m=[left, bottom, right, top],
+                   extent_lonlat=[lon0, lat0, lon1, lat1])
+        break
+    return out
 
 
 @dataclass(frozen=True)
@@ -46,19 +83,23 @@ class RunFolder:
 
     @classmethod
     def open(cls, path: str | Path) -> RunFolder:
-        """Open a results folder written by ``netcover run``.
+        """Open a results folder: of ``netcover run``, or of ``coverage``, ``plan-sites``,
+        ``evaluate`` or ``plan-links`` (their ``--out`` folder, or the step's own sub-folder).
 
         Raises
         ------
         DataFileError
-            The folder does not hold a run's results.
+            The folder holds no results.
         """
         folder = Path(path)
-        if not (folder / "input_summary.json").is_file():
-            msg = (f"{folder}: not a netcover results folder (no input_summary.json); "
-                   "give the folder `netcover run` wrote, e.g. reports/quan-ba")
-            raise DataFileError(msg)
-        return cls(folder)
+        if (folder / "input_summary.json").is_file() or _has_results(folder):
+            return cls(folder)
+        if folder.name in STEP_FOLDERS and _has_results(folder.parent):
+            return cls(folder.parent)
+        msg = (f"{folder}: not a netcover results folder (no input_summary.json and none of "
+               f"{', '.join(f'{d}/' for d in STEP_FOLDERS)}); give the folder `netcover run`, "
+               "`coverage`, `plan-sites` or `evaluate` wrote (--out), e.g. reports/quan-ba")
+        raise DataFileError(msg)
 
     @property
     def slug(self) -> str:
@@ -72,8 +113,12 @@ class RunFolder:
 
     # ---------------------------------------------------------------- summary and tables
     def summary(self) -> dict[str, Any]:
-        """The input summary (extent, CRS, counts, people, sites per operator)."""
-        return dict(json.loads((self.path / "input_summary.json").read_text(encoding="utf-8")))
+        """The input summary (extent, CRS, counts, people, sites per operator); for the results
+        of a single step without one, the CRS and extent of its files (see :func:`_derived`)."""
+        p = self.path / "input_summary.json"
+        if not p.is_file():
+            return _derived(self)
+        return dict(json.loads(p.read_text(encoding="utf-8")))
 
     def notes(self) -> list[Note]:
         """What the run's figures assume or skipped (``notes`` of the input summary)."""

@@ -1,5 +1,5 @@
 """Plain-text renderings of tables (Markdown) and of repeated warnings, for the console, READMEs
-and reports."""
+and reports, and tables rounded as people read them (:func:`rounded`)."""
 
 from __future__ import annotations
 
@@ -84,4 +84,22 @@ def fold_warnings(lines: Iterable[str], examples: int = 3) -> list[str]:
         rest = f" and {hidden:,} other{'s' * (hidden > 1)}" if hidden > 0 else ""
         like = f": {shown}{rest}" if others else ""
         out.append(f"{first} [and {len(group) - 1:,} more like it{like}]")
+    return out
+
+
+def rounded(df: pd.DataFrame, *, share_decimals: int = 4, decimals: int = 1) -> pd.DataFrame:
+    """``df`` with its float columns as people read them: shares (columns named ``*share*``) to
+    ``share_decimals``, other figures to ``decimals``, and whole numbers (6470.99999 people,
+    1658.0 households) as integers. Other columns are unchanged."""
+    out = df.copy()
+    for name in out.columns:
+        col = out[name]
+        if not pd.api.types.is_float_dtype(col):
+            continue
+        if "share" in str(name):
+            out[name] = col.round(share_decimals)
+            continue
+        near = col.round(decimals)
+        whole = near.dropna()
+        out[name] = near.astype("Int64") if len(whole) and (whole == whole.round()).all() else near
     return out

@@ -229,3 +229,28 @@ def test_busy_hop_ends_are_warned_about() -> None:
     busy = [w for w in plan.warnings if "max_hops_per_end" in w]
     assert busy and busy[0].startswith("District agency ends 3 microwave hops")
     assert "warning: District agency" in plan.summary()
+
+
+def test_a_link_benefits_from_everything_it_unlocks() -> None:
+    """A trunk (0) -> branch (1) -> hop (2) to a village of 1,266 people, and a lone hop (3) to a
+    site: the trunk and branch unlock the village too; the lone hop unlocks only its site."""
+    from netcover.links import phase_summary, subtree_sums
+
+    parent = [None, 0, 1, None]
+    people = np.array([0.0, 0.0, 1266.0, 0.0])
+    benefit = np.array([0.0, 0.0, 300.0, 20.0])
+    np.testing.assert_allclose(subtree_sums(parent, people), [1266, 1266, 1266, 0])
+    np.testing.assert_allclose(subtree_sums(parent, benefit), [300, 300, 300, 20])
+    both = subtree_sums(parent, np.column_stack([people, benefit]))
+    np.testing.assert_allclose(both[:, 1], [300, 300, 300, 20])
+    with pytest.raises(ValueError, match="cycle"):
+        subtree_sums([1, 0], np.zeros(2))
+    ranked = pd.DataFrame({"link_id": ["L001", "L002", "L003", "L004"], "phase": [1, 2, 2, 3],
+                           "parent_link": ["", "L001", "L002", ""], "cost": [10.0, 5.0, 5.0, 1.0],
+                           "length_km": [1.0, 0.5, 0.5, 0.1], "people": [1266.0, 1266.0, 1266.0, 0.0],
+                           "people_direct": [0.0, 0.0, 1266.0, 0.0]})
+    phases = phase_summary(ranked).set_index("phase")
+    assert phases.loc[1, "people_unlocked"] == 1266  # the trunk opens the way to the village
+    assert phases.loc[2, "people_connected"] == 1266  # ... which is connected in phase 2
+    assert phases["people_unlocked"].sum() == phases["people_connected"].sum() == 1266
+

@@ -34,3 +34,12 @@ def test_sample_plan_connects_every_reachable_terminal(tmp_path: Path) -> None:
     files = write_link_plan(plan, tmp_path)
     n_hops = int((plan.ranked["type"] == "microwave").sum())
     assert len(files) == 2 + n_hops
+    # a hop's benefit is what it unlocks: not one figure for every hop; the first phase, which
+    # builds the trunks, is credited with the people behind them
+    from netcover.links import phase_summary
+
+    hops = plan.ranked[plan.ranked["type"] == "microwave"]
+    assert hops["benefit_per_kusd"].round(6).nunique() > 1
+    phases = phase_summary(plan.ranked).set_index("phase")
+    assert phases.loc[1, "people_unlocked"] > 0
+    assert phases["people_unlocked"].sum() == pytest.approx(phases["people_connected"].sum(), abs=2)

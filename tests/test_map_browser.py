@@ -68,13 +68,24 @@ VIEWPORT = (1280, 900)
 BROWSER_SERVICES = frozenset({"update.googleapis.com", "accounts.google.com", "clients2.google.com"})
 
 #: What the page reports once loaded: layer switcher entries, drawn layers, the legend.
-_INSPECT = """({
-  overlays: Array.from(document.querySelectorAll(
-      '.leaflet-control-layers-overlays label span span')).map(e => e.textContent.trim()),
-  images: document.querySelectorAll('img.leaflet-image-layer').length,
-  paths: document.querySelectorAll('path.leaflet-interactive').length,
-  legend: document.querySelectorAll('.netcover-legend').length
-})"""
+_INSPECT = """(() => {
+  const box = e => { if (!e) return null; const r = e.getBoundingClientRect();
+                     return [r.left, r.top, r.right, r.bottom]; };
+  const map = Object.values(window).find(v => v instanceof L.Map);
+  const b = map.getBounds();
+  return {
+    overlays: Array.from(document.querySelectorAll(
+        '.leaflet-control-layers-overlays label [data-group]')).map(e => e.textContent.trim()),
+    groups: Array.from(document.querySelectorAll('.netcover-layer-group')).map(e => e.textContent),
+    images: document.querySelectorAll('img.leaflet-image-layer').length,
+    paths: document.querySelectorAll('path.leaflet-interactive').length,
+    boundaries: document.querySelectorAll('path[stroke="#111111"][stroke-width="2.2"]').length,
+    legend: document.querySelectorAll('.netcover-legend').length,
+    control: box(document.querySelector('.leaflet-control-layers')),
+    expanded: document.querySelector('.leaflet-control-layers-expanded') !== null,
+    view: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+  };
+})()"""
 
 
 def host_of(request_line: str) -> str:
@@ -210,9 +221,10 @@ class Visit:
     screenshot: Path
 
 
-def visit(page: Path, work: Path, *, settle_s: float = 0.5) -> Visit:
+def visit(page: Path, work: Path, *, settle_s: float = 0.5,
+          viewport: tuple[int, int] = VIEWPORT) -> Visit:
     """Open ``page`` in headless Chromium with the network blocked; inspect it and screenshot it."""
-    shot = work / f"{page.stem}.png"
+    shot = work / f"{page.stem}_{viewport[0]}x{viewport[1]}.png"
     with RecordingProxy() as proxy:
         browser = DevTools([*FLAGS, f"--user-data-dir={work / 'profile'}",
                             f"--proxy-server=http://127.0.0.1:{proxy.port}",
@@ -225,7 +237,7 @@ def visit(page: Path, work: Path, *, settle_s: float = 0.5) -> Visit:
             for domain in ("Network", "Page", "Runtime"):
                 browser.call(f"{domain}.enable", session=sid)
             browser.call("Emulation.setDeviceMetricsOverride",
-                         {"width": VIEWPORT[0], "height": VIEWPORT[1], "deviceScaleFactor": 1,
+                         {"width": viewport[0], "height": viewport[1], "deviceScaleFactor": 1,
                           "mobile": False}, session=sid)
             browser.call("Page.navigate", {"url": page.as_uri()}, session=sid)
             browser.wait_for("Page.loadEventFired")
@@ -269,8 +281,8 @@ def test_map_offline_in_chromium(mini_results: RunFolder,
     assert seen.exceptions == []
     expected = [label("hillshade", "en"), label("coverage_all", "en"),
                 label("coverage_op", "en", operator="Viettel"), label("signal", "en", tech="4G"),
-                label("communes", "en"), label("links_phase", "en", phase=1), label("sites", "en"),
-                label("villages", "en")]
+                label("communes", "en"), label("villages", "en"), label("links_phase", "en", phase=1),
+                label("sites", "en")]
     overlays = seen.page["overlays"]
     assert [n for n in overlays if n in expected] == expected, overlays
     assert seen.page["images"] == 2  # hillshade and coverage class are shown when the map opens
@@ -280,6 +292,39 @@ def test_map_offline_in_chromium(mini_results: RunFolder,
     img = np.asarray(Image.open(seen.screenshot).convert("RGB"))
     assert img.shape[:2] == (VIEWPORT[1], VIEWPORT[0])
     assert len(np.unique(img.reshape(-1, 3), axis=0)) > 50  # hillshade and layers, not a blank page
+
+
+@pytest.mark.parametrize(("viewport", "expanded"), [((1400, 900), True), ((1024, 700), False)],
+                         ids=["1400x900", "1024x700"])
+def test_map_opens_on_the_units_with_the_switcher_aside(
+        mini_results: RunFolder, tmp_path_factory: pytest.TempPathFactory,
+        viewport: tuple[int, int], expanded: bool) -> None:
+    """The map opens on the units (outlines shown), the layer switcher grouped and, on a small
+    screen, collapsed: it never covers the middle of the map."""
+    work = tmp_path_factory.mktemp("chromium-view", numbered=True)
+    page = build_map(mini_results, work / "map.html")
+    seen = visit(page, work, viewport=viewport)
+    print(f"\nscreenshot at {viewport}: {seen.screenshot}")
+    units = mini_results.units()
+    assert units is not None
+    west, south, east, north = units.to_crs("EPSG:4326").total_bounds
+    v_west, v_south, v_east, v_north = seen.page["view"]
+    assert v_west <= west and v_south <= south and v_east >= east and v_north >= north
+    # opens on the units, not on the whole DEM: the view is at most twice their span either way
+    assert (v_east - v_west) <= 2 * (east - west) or (v_north - v_south) <= 2 * (north - south)
+    assert seen.page["boundaries"] >= 1  # unit outlines are on when the map opens
+    # grouped: coverage first, network last (the miniature run has no site plan)
+    assert seen.page["groups"] == [label("group_coverage", "en"), label("group_network", "en")]
+    assert seen.page["expanded"] is expanded
+    left, top, right, bottom = seen.page["control"]
+    w, h = viewport
+    middle = (w / 4, h / 4, 3 * w / 4, 3 * h / 4)
+    assert right <= middle[0] or left >= middle[2] or bottom <= middle[1] or top >= middle[3], \
+        f"the layer switcher {seen.page['control']} covers the middle {middle} of the map"
+    # pixels: the middle of the screenshot shows the map (many colours), not a white list
+    img = np.asarray(Image.open(seen.screenshot).convert("RGB"))
+    centre = img[h // 3: 2 * h // 3, w // 3: 2 * w // 3].reshape(-1, 3)
+    assert (centre.min(axis=1) > 245).mean() < 0.5
 
 
 def test_checks_see_the_requests_of_an_online_map(mini_results: RunFolder,

@@ -25,8 +25,9 @@ from netcover.maps import build_map, write_kmz
 from netcover.maps._offline import external_references, leaflet_css, leaflet_js
 from netcover.maps.kmz import KML_NS, OVERLAY_NAME, kml_colour
 from netcover.maps.labels import LABELS, label
-from netcover.maps.overlays import CLASS_COLOURS, class_overlay, palette_png, warp
+from netcover.maps.overlays import class_overlay, palette_png, warp
 from netcover.maps.vectors import wedge_ring
+from netcover.palette import CLASS_COLOURS
 from netcover.results import Raster, RunFolder
 from netcover.terrain import hillshade
 
@@ -67,8 +68,8 @@ def layer_names(page: str) -> list[str]:
     """Names of the overlays listed in the page's layer switcher."""
     block = re.search(r"overlays\s*:\s*{(.*?)}", page, re.DOTALL)
     assert block is not None, "no layer control in the page"
-    return [json.loads(name) for name in re.findall(r'^\s*("(?:[^"\\]|\\.)*")\s*:', block.group(1),
-                                                    re.MULTILINE)]
+    return [re.sub(r"<[^>]+>", "", json.loads(name))  # names in their group's <span>
+            for name in re.findall(r'^\s*("(?:[^"\\]|\\.)*")\s*:', block.group(1), re.MULTILINE)]
 
 
 # ---------------------------------------------------------------- the HTML map
@@ -86,10 +87,11 @@ def test_map_has_the_layers(mini_map: str) -> None:
     expected = [label("hillshade", "en"), label("coverage_all", "en"),
                 label("coverage_op", "en", operator="Viettel"), label("signal", "en", tech="4G"),
                 label("best_server", "en", tech="4G"), label("communes", "en"),
-                label("links_phase", "en", phase=1), label("sites", "en"), label("villages", "en")]
+                label("boundaries", "en"), label("villages", "en"),
+                label("links_phase", "en", phase=1), label("sites", "en")]
     assert [n for n in names if n in expected] == expected
     assert "bindPopup(" in mini_map and "$(`" not in mini_map  # popups without jQuery
-    assert "L.control.layers" in mini_map
+    assert "L.Control.Layers" in mini_map
     assert "netcover-legend" in mini_map
     assert mini_map.count("data:image/png;base64,") >= 4  # hillshade, coverage, operator, signal
     assert in_page("Tây", mini_map) and in_page("Đông", mini_map)  # communes' popups
@@ -269,3 +271,15 @@ def test_same_results_give_the_same_files(mini_run: RunFolder, tmp_path: Path) -
     again = [build_map(mini_run, tmp_path / "b.html"), write_kmz(mini_run, tmp_path / "b.kmz")]
     for a, b in zip(first, again, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_map_opens_on_the_units_else_the_sites(mini_run: RunFolder, tmp_path: Path) -> None:
+    from netcover.maps.interactive import opening_view
+
+    units, sites = mini_run.units(), mini_run.sites()
+    assert units is not None and sites is not None
+    np.testing.assert_allclose(opening_view(mini_run), units.to_crs("EPSG:4326").total_bounds)
+    np.testing.assert_allclose(opening_view(mini_run, units.iloc[:0]),
+                               sites.to_crs("EPSG:4326").total_bounds)
+    page = build_map(mini_run, tmp_path / "map.html").read_text(encoding="utf-8")
+    assert in_page(label("boundaries", "en"), page) and "fitBounds" in page

@@ -116,8 +116,9 @@ def test_charts_are_written(tmp_path: Path) -> None:
     path = _store(tmp_path)
     files = write_charts(indicator_history(path), Targets(), tmp_path / "charts")
     names = sorted(p.name for p in files)
-    assert names == ["fibre_households.png", "share_fibre_households.png",
-                     "share_people_covered.png"]
+    assert names == ["fibre_households.png", "fibre_households_vi.png", "share_fibre_households.png",
+                     "share_fibre_households_vi.png", "share_people_covered.png",
+                     "share_people_covered_vi.png"]
     for p in files:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

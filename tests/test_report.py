@@ -22,9 +22,9 @@ from netcover.inputs import load_inputs
 from netcover.io import write_layers, write_table
 from netcover.pipeline import run
 from netcover.report import LANGS, build_outputs, check_lang, tr
+from netcover.report._furniture import nice_length
 from netcover.report.charts import share_by_unit, signal_histogram, target_share
 from netcover.report.i18n import COLUMNS, INDICATORS, STATUSES, STRINGS, column, fmt_number, fmt_share
-from netcover.report.printmaps import nice_length
 from netcover.results import RunFolder
 from netcover.siting import SitingSettings, run_siting
 from netcover.terrain import hillshade
@@ -183,7 +183,10 @@ def test_report_numbers_come_from_the_results(results: RunFolder,
     for share in units["all_share_covered"]:
         assert fmt_share(share, "en") in md["en"] and fmt_share(share, "vi") in md["vi"]
     csv = pd.read_csv(out / "tables" / "coverage_by_commune_vi.csv", encoding="utf-8-sig")
-    np.testing.assert_allclose(csv[column("all_share_covered", "vi")], units["all_share_covered"])
+    # shares in % (the header says so), rounded as people read them
+    np.testing.assert_allclose(csv[column("all_share_covered", "vi")],
+                               100 * units["all_share_covered"], atol=0.005)
+    assert pd.api.types.is_integer_dtype(csv[column("people", "vi")])
 
 
 def test_chart_target_comes_from_the_run_unless_given(results: RunFolder) -> None:
@@ -250,3 +253,11 @@ def test_link_ends_and_years_read_naturally_in_vietnamese() -> None:
     row = shown(mon, _MONITORING, "vi").iloc[0]
     assert row[column("by", "vi")] == "2030" and row[column("latest", "vi")] == "94,7%"
     assert row[column("indicator", "vi")] == "Tỷ lệ dân số được phủ 4G"
+
+
+def test_vietnamese_report_of_a_real_run_has_no_english(built: tuple[Path, list[Path]]) -> None:
+    from .test_report_vi import english_words
+
+    out, _ = built
+    assert english_words((out / "report_vi.html").read_text(encoding="utf-8")) == []
+    assert english_words((out / "report_en.html").read_text(encoding="utf-8"))  # the list works

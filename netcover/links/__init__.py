@@ -7,7 +7,8 @@ Public API
   unreachable terminals with reasons, total / naive cost and saving, :meth:`LinkPlan.summary`).
 - :func:`write_link_plan`: ``links.gpkg``, ``links_ranked.csv``, ``hop_profiles/*.png``.
 - Numeric cores for reuse and tests: :func:`min_clearance`, :func:`link_budget`,
-  :func:`steiner_plan`, :func:`contract_root`, :func:`rank_links`, :func:`assign_phases`.
+  :func:`steiner_plan`, :func:`contract_root`, :func:`rank_links`, :func:`assign_phases`,
+  :func:`subtree_sums` (what a link unlocks), :func:`phase_summary` (cost and reach per phase).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from netcover.links.microwave import (
 )
 from netcover.links.output import write_link_plan
 from netcover.links.plan import HopProfile, LinkPlan, Unreachable, plan_links
-from netcover.links.ranking import assign_phases, rank_links
+from netcover.links.ranking import assign_phases, phase_summary, rank_links, subtree_sums
 from netcover.links.settings import LinkSettings
 from netcover.links.steiner import ROOT, SteinerResult, contract_root, split_links, steiner_plan
 
@@ -43,9 +44,11 @@ __all__ = [
     "gaseous_specific_db_per_km",
     "link_budget",
     "min_clearance",
+    "phase_summary",
     "plan_links",
     "rank_links",
     "split_links",
     "steiner_plan",
+    "subtree_sums",
     "write_link_plan",
 ]

@@ -20,7 +20,7 @@ from netcover.errors import InputError
 from netcover.links.entities import build_entities, check_layers, hilltop_entities
 from netcover.links.graph import NetworkGraph, build_graph, snap_entities
 from netcover.links.hops import HopSet, add_hop_edges, check_hops, hop_reason
-from netcover.links.ranking import assign_phases, rank_links
+from netcover.links.ranking import assign_phases, phase_summary, rank_links, subtree_sums
 from netcover.links.settings import LinkSettings
 from netcover.links.steiner import ROOT, TreeLink, contract_root, split_links, steiner_plan
 from netcover.textformat import fold_warnings
@@ -69,7 +69,8 @@ class LinkPlan:
         The ranked table: rank, link_id, phase, type, from/to, parent_link, cost and cumulative
         cost (USD), lengths, what the link serves directly (``serves``, ``*_direct``) and everything
         downstream of it (``people``, ``households``, ``institutions``, ``sites``), benefit per
-        1,000 USD (households-equivalent; NaN for a free link), and clearance (fraction of F1) and
+        1,000 USD of everything the link unlocks, its subtree included (households-equivalent;
+        NaN for a free link), and clearance (fraction of F1) and
         fade margin (dB) for hops.
     unreachable : list of Unreachable
         Terminals that cannot be connected, with the reason.
@@ -105,9 +106,11 @@ class LinkPlan:
         lines.append(f"Naive plan (each terminal on its own path): {self.naive_cost:,.0f} "
                      f"{self.currency}; saving {self.saving:,.0f} {self.currency} ({pct:.0f}%).")
         if len(r):
+            unlocked = phase_summary(r).set_index("phase")["people_unlocked"]
             for phase, grp in r.groupby("phase"):
                 lines.append(f"  phase {phase}: {len(grp)} links, {grp['cost'].sum():,.0f} "
-                             f"{self.currency}, connects {int(grp['n_served'].sum())} terminal(s)")
+                             f"{self.currency}, connects {int(grp['n_served'].sum())} terminal(s), "
+                             f"unlocks {unlocked[phase]:,.0f} people")
         lines += [f"  unreachable: {u.name} ({u.category}): {u.reason}" for u in self.unreachable]
         lines += [f"  warning: {w}" for w in fold_warnings(self.warnings)]
         return "\n".join(lines)
@@ -225,10 +228,9 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
             benefit[k] = ent_benefit[i]
             served[k] = str(entities.at[i, "name"])
             n_served[k] = 1
-    down = direct.copy()
-    for link in reversed(links):  # children have higher ids than parents
-        for c in link.children:
-            down[link.link_id] += down[c]
+    parents = [lk.parent for lk in links]
+    down = subtree_sums(parents, direct)
+    unlocked = subtree_sums(parents, benefit)  # a link's benefit: all it unlocks, downstream too
     order = rank_links([lk.parent for lk in links], [lk.cost for lk in links], benefit.tolist())
     phases = assign_phases([links[k].cost for k in order], n_phases=settings.n_phases,
                            phase_budget=settings.phase_budget)
@@ -252,7 +254,7 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
                "n_served": int(n_served[k]),
                **{f"{c}_direct": direct[k, j] for j, c in enumerate(_COUNTS)},
                **{c: down[k, j] for j, c in enumerate(_COUNTS)},
-               "benefit_per_kusd": benefit[k] / link.cost * 1e3 if link.cost > 0 else np.nan,
+               "benefit_per_kusd": unlocked[k] / link.cost * 1e3 if link.cost > 0 else np.nan,
                "clearance_f1": np.nan, "fade_margin_db": np.nan, "freq_ghz": np.nan}
         if link.kind == "microwave":
             prof = _hop_profile(ids[k], link, tree, entities, hops, settings)

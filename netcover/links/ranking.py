@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _best_chain(start: int, children: Sequence[Sequence[int]], cost: Sequence[float],
@@ -100,3 +104,67 @@ def assign_phases(ordered_cost: Sequence[float], *, n_phases: int = 3,
         return np.ones(c.size, dtype=np.int64)
     phase = 1 + np.floor(before * n_phases / total + 1e-9)
     return np.minimum(phase, n_phases).astype(np.int64)
+
+
+def subtree_sums(parent: Sequence[int | None], values: np.ndarray) -> np.ndarray:
+    """Each link's ``values`` plus those of every link behind it (its subtree), row-wise.
+
+    A link's benefit is what it unlocks: the terminals at its own end and at the ends of every
+    link that hangs on it, directly or not (none of them is connected without it).
+
+    Parameters
+    ----------
+    parent : sequence of int or None
+        Parent link of each link (None for links leaving the existing network); a forest.
+    values : ndarray
+        (n,) or (n, k) values at each link's outer end.
+    """
+    out = np.array(values, dtype=float, copy=True)
+    depth = np.zeros(len(parent), dtype=np.int64)
+    for i in range(len(parent)):
+        j, d = parent[i], 0
+        while j is not None:
+            j, d = parent[j], d + 1
+            if d > len(parent):
+                msg = "link parents do not form a forest (a cycle)"
+                raise ValueError(msg)
+        depth[i] = d
+    for i in np.argsort(-depth, kind="stable"):  # deepest first: children before parents
+        p = parent[int(i)]
+        if p is not None:
+            out[p] += out[int(i)]
+    return out
+
+
+def phase_summary(ranked: pd.DataFrame) -> pd.DataFrame:
+    """Cost and reach of each build phase of a ranked link table.
+
+    ``people_connected`` are the people whose connection is complete at the end of the phase (the
+    people at the ends of its links); ``people_unlocked`` are the people behind the phase's links
+    that leave the existing network (each counted once, in the phase that starts their path, so
+    a phase that builds a trunk is credited with the villages behind it).
+
+    Parameters
+    ----------
+    ranked : DataFrame
+        :attr:`netcover.links.LinkPlan.ranked` (``phase``, ``link_id``, ``parent_link``, ``cost``,
+        ``length_km``, ``people``, ``people_direct``).
+
+    Returns
+    -------
+    DataFrame
+        One row per phase: ``phase``, ``links``, ``cost`` (whole USD), ``km`` (0.1 km),
+        ``people_connected``, ``people_unlocked`` (whole people).
+    """
+    import pandas as pd
+
+    columns = ["phase", "links", "cost", "km", "people_connected", "people_unlocked"]
+    if ranked.empty:
+        return pd.DataFrame(columns=columns)
+    parent = ranked["parent_link"].fillna("").astype(str)
+    roots = ranked["people"].where(parent == "", 0.0)
+    table = ranked.assign(_unlocked=roots).groupby("phase").agg(
+        links=("link_id", "size"), cost=("cost", "sum"), km=("length_km", "sum"),
+        people_connected=("people_direct", "sum"), people_unlocked=("_unlocked", "sum"))
+    table = table.round({"cost": 0, "km": 1, "people_connected": 0, "people_unlocked": 0})
+    return table.reset_index()[columns]

@@ -21,6 +21,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from netcover.io import atomic_path
+from netcover.palette import (
+    CLASS_COLOURS,
+    CLASS_OPACITY,
+    GAP_COLOUR,
+    LINK_COLOURS,
+    SHARE_OPACITY,
+    SIGNAL_OPACITY,
+    share_colour,
+)
 from netcover.terrain import hillshade
 from netcover.textsafe import html_text
 
@@ -28,15 +37,7 @@ from ._offline import add_popup
 from .labels import class_label, label
 from .legend import legend_html
 from .overlays import Overlay, category_overlay, class_overlay, shade_overlay, signal_overlay
-from .vectors import (
-    LINK_COLOURS,
-    operator_colours,
-    people_served,
-    popup_table,
-    sector_wedges,
-    share_colour,
-    site_table,
-)
+from .vectors import operator_colours, people_served, popup_table, sector_wedges, site_table
 
 if TYPE_CHECKING:
     import folium
@@ -53,7 +54,14 @@ WEDGE_RADIUS_SHARE, WEDGE_RADIUS_M = 1 / 60, (150.0, 800.0)
 MAX_OVERLAY_PX = 1600
 
 #: Layers shown when the map opens (the others are in the switcher, unticked).
-_SHOWN = {"hillshade", "coverage_all", "gaps", "links", "sites", "new_sites"}
+_SHOWN = {"hillshade", "coverage_all", "boundaries", "gaps", "links", "sites", "new_sites"}
+#: Group of each layer in the switcher (coverage, plan, network).
+_GROUP = {"hillshade": "coverage", "coverage_all": "coverage", "coverage_op": "coverage",
+          "signal": "coverage", "best_server": "coverage", "boundaries": "coverage",
+          "communes": "coverage", "villages": "coverage", "gaps": "plan", "new_sites": "plan",
+          "links": "network", "sites": "network"}
+#: Opacity of the dimmed area outside the units.
+OUTSIDE_OPACITY = 0.55
 
 
 def build_map(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | Path | None = None,
@@ -83,11 +91,13 @@ def build_map(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
 
     from netcover.report.i18n import check_lang
 
+    from ._layer_control import GroupedLayerControl
     from ._offline import offline_map
 
     language = check_lang(lang)
     summary = results.summary()
-    west, south, east, north = summary["extent_lonlat"]
+    units = results.units()
+    west, south, east, north = opening_view(results, units)
     m = offline_map(location=[(south + north) / 2, (west + east) / 2], zoom_start=11, tiles=None,
                     control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
     m.get_root().title = html_text(label("title", language, scenario=summary.get("scenario", "")))  # type: ignore[attr-defined]
@@ -101,7 +111,8 @@ def build_map(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
                "hillshade", opacity=1.0)
     _add_rasters(m, results, language)
     colours = operator_colours(_operators(results))
-    _add_communes(m, results.units(), language)
+    _add_communes(m, units, language)
+    _add_boundaries(m, units, language)
     gaps, new_sites = results.gap_areas(), results.new_sites()
     _add_gaps(m, gaps, language)
     links = results.links()
@@ -109,11 +120,9 @@ def build_map(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
     _add_sites(m, results, colours, language)
     _add_new_sites(m, new_sites, language)
     _add_villages(m, results.settlements(), language)
-
-    import folium
-
-    folium.LayerControl(collapsed=False).add_to(m)
-    m.fit_bounds([[south, west], [north, east]])
+    GroupedLayerControl({g: label(f"group_{g}", language)
+                         for g in ("coverage", "plan", "network")}).add_to(m)
+    m.fit_bounds([[south, west], [north, east]], padding=(12, 12))
     signal_tech = "4G" if "4G" in results.technologies() else next(iter(results.technologies()), None)
     m.get_root().html.add_child(Element(legend_html(  # type: ignore[attr-defined]
         language, operators=colours, signal_tech=signal_tech, links=links is not None,
@@ -124,6 +133,19 @@ def build_map(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
     with atomic_path(out) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return out
+
+
+def opening_view(results: RunFolder, units: gpd.GeoDataFrame | None = None,
+                 ) -> tuple[float, float, float, float]:
+    """(west, south, east, north) the map opens on: the units' extent, else the sites', else the
+    run's whole extent (degrees). ``units``: the run's units, if already read."""
+    for layer in (units if units is not None else results.units(), results.sites()):
+        if layer is not None and not layer.empty and layer.crs is not None:
+            west, south, east, north = (float(v) for v in layer.to_crs("EPSG:4326").total_bounds)
+            if east > west or north > south:
+                return west, south, east, north
+    west, south, east, north = (float(v) for v in results.summary()["extent_lonlat"])
+    return west, south, east, north
 
 
 def _terrain_raster(results: RunFolder, dem: Terrain | str | Path | None) -> Raster | None:
@@ -148,27 +170,28 @@ def _operators(results: RunFolder) -> list[str]:
 def _image(m: folium.Map, overlay: Overlay, name: str, key: str, *, opacity: float) -> None:
     import folium
 
-    folium.raster_layers.ImageOverlay(
-        image=overlay.data_uri(), bounds=overlay.leaflet_bounds(), opacity=opacity,
-        name=html_text(name),
-        show=key in _SHOWN, interactive=False, cross_origin=False, zindex=1).add_to(m)
+    from ._layer_control import set_group
+
+    set_group(folium.raster_layers.ImageOverlay(
+        image=overlay.data_uri(), bounds=overlay.leaflet_bounds(), opacity=opacity, name=html_text(name),
+        show=key in _SHOWN, interactive=False, cross_origin=False, zindex=1), _GROUP[key]).add_to(m)
 
 
 def _add_rasters(m: folium.Map, results: RunFolder, lang: Lang) -> None:
     best = results.coverage_class()
     if best is not None:
         _image(m, class_overlay(best, max_px=MAX_OVERLAY_PX), label("coverage_all", lang),
-               "coverage_all", opacity=0.55)
+               "coverage_all", opacity=CLASS_OPACITY)
     for op in _operators(results):
         raster = results.coverage_class(op)
         if raster is not None:
             _image(m, class_overlay(raster, max_px=MAX_OVERLAY_PX),
-                   label("coverage_op", lang, operator=op), "coverage_op", opacity=0.55)
+                   label("coverage_op", lang, operator=op), "coverage_op", opacity=CLASS_OPACITY)
     for tech in results.technologies():
         signal = results.signal(tech)
         if signal is not None:
             _image(m, signal_overlay(signal, max_px=MAX_OVERLAY_PX), label("signal", lang, tech=tech),
-                   "signal", opacity=0.6)
+                   "signal", opacity=SIGNAL_OPACITY)
         server = results.best_server(tech)
         if server is not None:
             _image(m, category_overlay(server, max_px=MAX_OVERLAY_PX),
@@ -178,7 +201,9 @@ def _add_rasters(m: folium.Map, results: RunFolder, lang: Lang) -> None:
 def _group(m: folium.Map, name: str, key: str) -> folium.FeatureGroup:
     import folium
 
-    group = folium.FeatureGroup(name=html_text(name), show=key in _SHOWN)
+    from ._layer_control import set_group
+
+    group = set_group(folium.FeatureGroup(name=html_text(name), show=key in _SHOWN), _GROUP[key])
     group.add_to(m)
     return group
 
@@ -188,7 +213,8 @@ def _feature(geometry: Any, style: dict[str, Any], popup: str | None, tooltip: o
     import folium
 
     feature = folium.GeoJson(geometry.__geo_interface__, style_function=lambda _, s=style: s,
-                             tooltip=html_text(tooltip), control=False)
+                             tooltip=None if tooltip is None else html_text(tooltip),
+                             control=False)
     if popup is not None:
         add_popup(feature, popup)
     return feature
@@ -222,15 +248,30 @@ def _add_communes(m: folium.Map, units: gpd.GeoDataFrame | None, lang: Lang) -> 
         ])
         style = {"color": "#444444", "weight": 1.5, "fillColor": share_colour(np.nan if share is None
                                                                                 else share),
-                 "fillOpacity": 0.55}
-        _feature(row["geometry"], style, popup, row.get("name", "")).add_to(group)
+                 "fillOpacity": SHARE_OPACITY}
+        _feature(row["geometry"], style, popup, str(row.get("name", ""))).add_to(group)
+
+
+def _add_boundaries(m: folium.Map, units: gpd.GeoDataFrame | None, lang: Lang) -> None:
+    """Unit outlines, with the world outside the units dimmed (one layer, shown at opening)."""
+    import shapely
+
+    if units is None or units.empty:
+        return
+    group = _group(m, label("boundaries", lang), "boundaries")
+    inside = shapely.union_all(_wgs84(units).geometry.values)
+    outside = shapely.box(-180.0, -85.0, 180.0, 85.0).difference(inside)
+    _feature(outside, {"stroke": False, "fillColor": "#1e1e1e", "fillOpacity": OUTSIDE_OPACITY,
+                       "interactive": False}, None, None).add_to(group)
+    _feature(inside.boundary, {"color": "#111111", "weight": 2.2, "opacity": 0.9,
+                               "interactive": False}, None, None).add_to(group)
 
 
 def _add_gaps(m: folium.Map, gaps: gpd.GeoDataFrame | None, lang: Lang) -> None:
     if gaps is None or gaps.empty:
         return
     group = _group(m, label("gaps", lang), "gaps")
-    style = {"color": "#7f0000", "weight": 1.5, "fillColor": "#b30000", "fillOpacity": 0.25,
+    style = {"color": GAP_COLOUR, "weight": 1.8, "fillColor": GAP_COLOUR, "fillOpacity": 0.15,
              "dashArray": "4 3"}
     for row in _wgs84(gaps).to_dict("records"):
         popup = popup_table([
@@ -326,8 +367,6 @@ def _add_villages(m: folium.Map, villages: gpd.GeoDataFrame | None, lang: Lang) 
     import folium
 
     from netcover.covered import CLASS_NAMES
-
-    from .overlays import CLASS_COLOURS
 
     if villages is None or villages.empty or "all_class" not in villages:
         return

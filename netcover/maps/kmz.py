@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 from netcover.io import atomic_path
+from netcover.palette import CLASS_COLOURS, CLASS_OPACITY, LINK_COLOURS
 from netcover.textsafe import xml_text
 
 from .labels import class_label, label
-from .overlays import CLASS_COLOURS, class_overlay
-from .vectors import LINK_COLOURS, operator_colours, people_served, popup_table, site_table
+from .overlays import class_overlay
+from .vectors import operator_colours, people_served, popup_table, site_table
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -121,7 +122,7 @@ def write_kmz(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
         _sub(ground, "name", label("coverage_all", language))
         _sub(ground, "description", ", ".join(
             f"{class_label(k, language)} {c}" for k, c in enumerate(CLASS_COLOURS)))
-        _sub(ground, "color", "a6ffffff")  # 65 % opaque
+        _sub(ground, "color", f"{round(255 * CLASS_OPACITY):02x}ffffff")  # as on the map
         _sub(_sub(ground, "Icon"), "href", OVERLAY_NAME)
         box = _sub(ground, "LatLonBox")
         south, west, north, east = overlay.bounds

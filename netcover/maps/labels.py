@@ -65,6 +65,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "to": ("to", "đến"),
     "length_km": ("length (km)", "chiều dài (km)"),
     "class": ("coverage class", "cấp phủ sóng"),
+    "boundaries": ("Commune boundaries (outside dimmed)",
+                   "Ranh giới xã, thị trấn (bên ngoài làm mờ)"),
+    "group_coverage": ("Coverage", "Vùng phủ sóng"),
+    "group_plan": ("Plan", "Phương án"),
+    "group_network": ("Network", "Mạng lưới"),
     "offline_note": ("Works offline: no map tiles are loaded.",
                      "Dùng được khi không có mạng: không tải bản đồ nền trực tuyến."),
 }

@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from netcover.palette import (
+    CLASS_COLOURS,
+    CLASS_OPACITY,
+    GAP_COLOUR,
+    LINK_COLOURS,
+    SHARE_OPACITY,
+    SIGNAL_OPACITY,
+    over_backdrop,
+    share_colour,
+)
 from netcover.textsafe import html_text
 
 from .labels import class_label, label
-from .overlays import CLASS_COLOURS, SIGNAL_RANGE_DBM, signal_colours
-from .vectors import LINK_COLOURS, share_colour
+from .overlays import SIGNAL_RANGE_DBM, signal_colours
 
 if TYPE_CHECKING:
     from netcover.report.i18n import Lang
@@ -45,13 +54,15 @@ def legend_html(lang: Lang, *, operators: Mapping[str, str], signal_tech: str | 
     """The legend box: coverage classes, signal scale, gaps, operators, new sites, link types,
     commune shares (each section only when the map has that layer)."""
     parts = [_section(label("coverage_all", lang),
-                      [_swatch(c, class_label(k, lang)) for k, c in enumerate(CLASS_COLOURS)])]
+                      [_swatch(over_backdrop(c, CLASS_OPACITY), class_label(k, lang))
+                       for k, c in enumerate(CLASS_COLOURS)])]
     if signal_tech is not None:
         lo, hi, step = SIGNAL_RANGE_DBM
         parts.append(_section(label("signal", lang, tech=signal_tech),
-                              [_ramp(signal_colours(), f"{lo:.0f}", f"≥ {hi - step:.0f}")]))
+                              [_ramp([over_backdrop(c, SIGNAL_OPACITY) for c in signal_colours()],
+                                     f"{lo:.0f}", f"≥ {hi - step:.0f}")]))
     if gaps:
-        parts.append(_section(label("gaps", lang), [_swatch("#b30000", label("gaps", lang),
+        parts.append(_section(label("gaps", lang), [_swatch(GAP_COLOUR, label("gaps", lang),
                                                              line="dashed")]))
     if operators:
         parts.append(_section(label("sites", lang),
@@ -68,6 +79,7 @@ def legend_html(lang: Lang, *, operators: Mapping[str, str], signal_tech: str | 
                                _swatch(LINK_COLOURS["microwave"], label("microwave", lang),
                                        line="dashed")]))
     parts.append(_section(label("communes", lang),
-                          [_ramp([share_colour(k / 10) for k in range(11)], "0 %", "100 %")]))
+                          [_ramp([over_backdrop(share_colour(k / 10), SHARE_OPACITY) for k in range(11)],
+                                 "0 %", "100 %")]))
     return (f"<div class='netcover-legend' style='{_BOX}'><b>{html_text(label('legend', lang))}"
             f"</b>{''.join(parts)}</div>")

@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from netcover.palette import CLASS_COLOURS, SIGNAL_CMAP, ramp
+
 if TYPE_CHECKING:
     from netcover.results import Raster
 
 #: CRSs an overlay can be made in: Web Mercator (Leaflet) or longitude/latitude (KML).
 OverlayCRS = Literal["EPSG:3857", "EPSG:4326"]
 
-#: Colours of the coverage classes none, weak, fair, good (index = class value).
-CLASS_COLOURS: tuple[str, ...] = ("#d7301f", "#fc8d59", "#fee08b", "#1a9850")
 
 #: Signal scale of the best-server level overlays: lowest, highest level (dBm) and step (dB).
 SIGNAL_RANGE_DBM: tuple[float, float, float] = (-125.0, -65.0, 5.0)
@@ -125,13 +125,8 @@ def class_overlay(raster: Raster, dst_crs: OverlayCRS = "EPSG:3857", *,
 
 def signal_colours() -> list[str]:
     """Hex colours of the signal bins (weakest first), as the legend shows them."""
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
     lo, hi, step = SIGNAL_RANGE_DBM
-    n = round((hi - lo) / step)
-    cmap = colormaps["viridis"]
-    return [to_hex(cmap(k / (n - 1))) for k in range(n)]
+    return ramp(SIGNAL_CMAP, round((hi - lo) / step))
 
 
 def signal_overlay(raster: Raster, dst_crs: OverlayCRS = "EPSG:3857", *,

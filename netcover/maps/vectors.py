@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from netcover.palette import OPERATOR_COLOURS
 from netcover.textsafe import html_text
 
 if TYPE_CHECKING:
@@ -19,12 +20,6 @@ if TYPE_CHECKING:
 
     from netcover.results import RunFolder
 
-#: Colours of operators on maps, in order of first appearance after sorting by name.
-#: (Blues, magentas and greys: the coverage classes use red, orange, yellow and green.)
-OPERATOR_COLOURS: tuple[str, ...] = ("#2166ac", "#c51b7d", "#00a0b0", "#762a83", "#8c510a", "#4d4d4d")
-
-#: Link colours by type.
-LINK_COLOURS: dict[str, str] = {"fibre": "#111111", "microwave": "#6a00d4"}
 
 
 def operator_colours(operators: Iterable[str]) -> dict[str, str]:
@@ -123,13 +118,3 @@ def popup_table(pairs: Iterable[tuple[str, object]]) -> str:
         body.append(f"<tr><th style='text-align:left;padding-right:6px'>{html_text(name)}</th>"
                     f"<td>{html_text(text)}</td></tr>")
     return "<table>" + "".join(body) + "</table>"
-
-
-def share_colour(share: float) -> str:
-    """Colour of a share covered in [0, 1] (red at 0 -> yellow -> green at 1; grey if unknown)."""
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
-    if share is None or not np.isfinite(share):
-        return "#999999"
-    return str(to_hex(colormaps["RdYlGn"](float(np.clip(share, 0.0, 1.0)))))

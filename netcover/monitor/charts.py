@@ -7,10 +7,13 @@ Shares: the district bold, each commune thin grey, the target dashed. Counts: th
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from netcover.report.i18n import INDICATORS, LANGS, Lang, fmt_number, tr, word
 
 from ..textsafe import plot_text
 from .indicators import DISTRICT
@@ -29,7 +32,7 @@ def _slug(text: str) -> str:
 
 
 def plot_indicator(history: pd.DataFrame, indicator: str, path: str | Path, *,
-                   target: float | None = None, target_year: int = 0) -> Path:
+                   target: float | None = None, target_year: int = 0, lang: Lang = "en") -> Path:
     """Write a PNG of one indicator over periods; return its path.
 
     Parameters
@@ -40,6 +43,8 @@ def plot_indicator(history: pd.DataFrame, indicator: str, path: str | Path, *,
         The indicator to draw (shares are drawn in percent).
     target, target_year : float, int
         A target drawn as a dashed line (year 0: no deadline).
+    lang : {"en", "vi"}
+        Language of the title, axis and legend (the indicator's name as the report writes it).
     """
     import matplotlib
 
@@ -58,16 +63,19 @@ def plot_indicator(history: pd.DataFrame, indicator: str, path: str | Path, *,
             for k, (_code, g) in enumerate(h[h["unit_code"] != DISTRICT].groupby("unit_code")):
                 g = g.sort_values("t")
                 ax.plot(g["t"], g["value"] * scale, color="0.65", lw=0.8, marker=".", ms=3,
-                        label="communes" if k == 0 else None)
+                        label=tr("mon_communes", lang) if k == 0 else None)
         if not d.empty:
-            ax.plot(d["t"], d["value"] * scale, color="C0", lw=2.2, marker="o", label="district")
+            ax.plot(d["t"], d["value"] * scale, color="C0", lw=2.2, marker="o",
+                    label=tr("mon_district", lang))
         if target is not None:
-            label = f"target {target * scale:g}{'%' if share else ''}"
-            label += f" by {target_year}" if target_year else ""
+            value = fmt_number(target * scale, lang, 0 if float(target * scale).is_integer() else 1)
+            label = tr("mon_target", lang, value=f"{value}{'%' if share else ''}")
+            label += tr("mon_by", lang, year=target_year) if target_year else ""
             ax.axhline(target * scale, color="C3", ls="--", lw=1.2, label=label)
         ax.set_xticks(periods["t"].to_numpy(), periods["period"].tolist())
-        ax.set_ylabel(("% " if share else "") + indicator.removeprefix("share_").replace("_", " "))
-        ax.set_title(plot_text(indicator.replace("_", " ")))
+        name = str(word(indicator, lang, INDICATORS))
+        ax.set_ylabel(f"{name} (%)" if share else name)
+        ax.set_title(plot_text(name))
         if share:
             top = max(100.0, float(np.nanmax(h["value"] * scale)) if len(h) else 100.0)
             ax.set_ylim(0, top * 1.02)
@@ -85,8 +93,10 @@ def plot_indicator(history: pd.DataFrame, indicator: str, path: str | Path, *,
     return Path(path)
 
 
-def write_charts(history: pd.DataFrame, targets: Targets, folder: str | Path) -> list[Path]:
-    """A PNG per charted indicator (:data:`CHARTED`) present in ``history``; return the paths."""
+def write_charts(history: pd.DataFrame, targets: Targets, folder: str | Path,
+                 langs: Sequence[Lang] = LANGS) -> list[Path]:
+    """A PNG per charted indicator (:data:`CHARTED`) present in ``history`` and language
+    (``<indicator>.png`` in English, ``<indicator>_vi.png`` in Vietnamese); return the paths."""
     folder = Path(folder)
     goals = target_table(targets)
     files = []
@@ -95,6 +105,8 @@ def write_charts(history: pd.DataFrame, targets: Targets, folder: str | Path) ->
         if ind not in present:
             continue
         target, year = goals.get(ind, (None, 0))
-        files.append(plot_indicator(history, ind, folder / f"{_slug(ind)}.png", target=target,
-                                    target_year=year))
+        for lang in langs:
+            suffix = "" if lang == "en" else f"_{lang}"
+            files.append(plot_indicator(history, ind, folder / f"{_slug(ind)}{suffix}.png",
+                                        target=target, target_year=year, lang=lang))
     return files

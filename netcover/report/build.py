@@ -7,9 +7,7 @@ again from the files alone; the same results give the same files.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from netcover.report.charts import write_charts
@@ -26,14 +24,11 @@ PRINT_DIR = "print"
 
 
 def data_date(run: RunFolder) -> str:
-    """The run's date (UTC, ISO): that of ``$SOURCE_DATE_EPOCH`` when set
-    (:func:`netcover.monitor.settings.run_date`), else when ``input_summary.json`` was written."""
-    from netcover.monitor.settings import run_date
+    """The period the run's data is for, printed on maps and reports: the monitoring period
+    (the scenario's ``[monitor] period``), else the run's date (UTC, ISO)."""
+    from netcover.report._context import data_period
 
-    if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
-        return run_date().isoformat()
-    stamp = (run.path / "input_summary.json").stat().st_mtime
-    return datetime.fromtimestamp(stamp, tz=UTC).date().isoformat()
+    return data_period(run)
 
 
 def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = None, *,

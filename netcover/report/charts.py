@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netcover.report.i18n import Lang, fmt_share, tr
+from netcover.palette import MET_COLOUR, NOT_MET_COLOUR, TECH_COLOURS
+from netcover.report.i18n import Lang, fmt_number, fmt_share, tr
 from netcover.report.printmaps import FORMATS, Format, save_figure
 from netcover.textsafe import plot_text
 
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 
 #: Signal histogram bin width (dB).
 SIGNAL_BIN_DB = 2.0
-TECH_COLOURS = {"4G": "#1f78b4", "3G": "#b2df8a"}
+#: The monitoring indicator the commune chart shows when the run has it, with its own target.
+SHARE_INDICATOR = "share_people_4g"
 
 
 def target_share(run: RunFolder, given: float | None = None) -> float:
@@ -45,6 +47,27 @@ def target_share(run: RunFolder, given: float | None = None) -> float:
     from netcover.monitor.settings import Targets
 
     return Targets().people_4g_share
+
+
+def unit_4g_shares(run: RunFolder) -> pd.DataFrame | None:
+    """Communes' share of people with 4G (``name``, ``all_share_covered``, ``people``) from the
+    run's monitoring table, to set against the 4G target; None when the run has no such rows."""
+    import pandas as pd
+
+    mon, units = run.monitoring(), run.unit_coverage()
+    if mon is None or units is None:
+        return None
+    rows = mon[(mon["indicator"] == SHARE_INDICATOR) & (mon["unit"] != "District")]
+    rows = rows[rows["unit"].isin(units["name"].astype(str))]
+    if rows.empty:
+        return None
+    latest = rows.sort_values("period").drop_duplicates("unit", keep="last")
+    share = pd.to_numeric(latest["latest"].astype(str).str.rstrip("%"), errors="coerce")
+    percent = latest["latest"].astype(str).str.endswith("%")
+    table = pd.DataFrame({"name": latest["unit"].astype(str),
+                          "all_share_covered": np.where(percent, share / 100.0, share)})
+    people = units.assign(name=units["name"].astype(str))[["name", "people"]]
+    return table.merge(people, on="name", how="left")
 
 
 def share_by_unit(units: pd.DataFrame, target: float) -> pd.DataFrame:
@@ -88,28 +111,32 @@ def signal_histogram(values: np.ndarray, cell_area_km2: float, *, nodata: float 
     return edges, counts * cell_area_km2
 
 
-def share_chart(units: pd.DataFrame, target: float, lang: Lang, data_date: str) -> Figure:
-    """Horizontal bars of the share of people covered per commune, with the target line."""
+def share_chart(units: pd.DataFrame, target: float | None, lang: Lang, data_date: str, *,
+                four_g: bool = False) -> Figure:
+    """Horizontal bars of the share of people covered per commune (``four_g``: with 4G), with
+    the target line of the same indicator (no line and one colour when ``target`` is None)."""
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    table = share_by_unit(units, target)
+    table = share_by_unit(units, 2.0 if target is None else target)
     fig = Figure(figsize=(8.0, 0.35 * len(table) + 1.8), layout="constrained")
     ax = fig.subplots()
-    colours = ["#1a9641" if m else "#d7301f" for m in table["met"]]
+    colours = [MET_COLOUR if m or target is None else NOT_MET_COLOUR for m in table["met"]]
     ax.barh(table["name"].map(plot_text), 100.0 * table["share"], color=colours)
     for y, share in enumerate(table["share"]):
         ax.text(100.0 * share + 0.3, y, fmt_share(share, lang), va="center", fontsize=7)
-    line = ax.axvline(100.0 * target, color="black", linestyle="--", linewidth=1.2)
-    low = max(0.0, min(100.0 * table["share"].min(), 100.0 * target) - 10.0)
+    low = max(0.0, min(100.0 * table["share"].min(), 100.0 * (target or 1.0)) - 10.0)
     ax.set_xlim(np.floor(low / 5.0) * 5.0, 104.0)
-    ax.set_xlabel(f"{tr('share_axis', lang)}\n{tr('data_date', lang, date=data_date)}")
-    ax.set_title(tr("chart_share", lang))
-    ax.legend(handles=[Patch(color="#1a9641", label=tr("met", lang)),
-                       Patch(color="#d7301f", label=tr("not_met", lang)), line],
-              labels=[tr("met", lang), tr("not_met", lang),
-                      tr("target_line", lang, share=fmt_share(target, lang))],
-              loc="lower right", fontsize=8, framealpha=0.9)
+    suffix = "_4g" if four_g else ""
+    ax.set_xlabel(f"{tr('share_axis' + suffix, lang)}\n{tr('data_date', lang, date=data_date)}")
+    ax.set_title(tr("chart_share" + suffix, lang))
+    if target is not None:
+        line = ax.axvline(100.0 * target, color="black", linestyle="--", linewidth=1.2)
+        ax.legend(handles=[Patch(color=MET_COLOUR, label=tr("met", lang)),
+                           Patch(color=NOT_MET_COLOUR, label=tr("not_met", lang)), line],
+                  labels=[tr("met", lang), tr("not_met", lang),
+                          tr("target_line", lang, share=fmt_share(target, lang))],
+                  loc="lower right", fontsize=8, framealpha=0.9)
     return fig
 
 
@@ -123,7 +150,8 @@ def signal_chart(signals: dict[str, Raster], lang: Lang, data_date: str) -> Figu
         cell_km2 = abs(r.transform.a * r.transform.e) / 1e6
         edges, area = signal_histogram(r.values, cell_km2, nodata=r.nodata)
         ax.stairs(area, edges, label=tech, color=TECH_COLOURS.get(tech, "0.3"), linewidth=1.6)
-    ax.set_xlabel(f"{tr('signal_axis', lang)}\n{tr('data_date', lang, date=data_date)}")
+    bin_db = fmt_number(SIGNAL_BIN_DB, lang, 0 if SIGNAL_BIN_DB.is_integer() else 1)
+    ax.set_xlabel(f"{tr('signal_axis', lang, bin=bin_db)}\n{tr('data_date', lang, date=data_date)}")
     ax.set_ylabel(tr("area_axis", lang))
     ax.set_title(tr("chart_signal", lang))
     ax.grid(alpha=0.3)
@@ -156,9 +184,12 @@ def write_charts(run: RunFolder, folder: Path, lang: Lang, data_date: str, *,
         Chart name -> files written.
     """
     written: dict[str, list[Path]] = {}
-    units = run.unit_coverage()
-    if units is not None and len(units) and "all_share_covered" in units:  # needs people
-        fig = share_chart(units, target_share(run, target), lang, data_date)
+    units, four_g = run.unit_coverage(), unit_4g_shares(run)
+    if four_g is not None:  # 4G coverage against the 4G target
+        fig = share_chart(four_g, target_share(run, target), lang, data_date, four_g=True)
+        written["share_by_commune"] = save_figure(fig, folder / f"share_by_commune_{lang}", formats)
+    elif units is not None and len(units):  # coverage, against a target only if one is given
+        fig = share_chart(units, target, lang, data_date)
         written["share_by_commune"] = save_figure(fig, folder / f"share_by_commune_{lang}", formats)
     signals = {t: _within_units(run, r) for t in run.technologies() if (r := run.signal(t)) is not None}
     if signals:

@@ -15,7 +15,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from netcover.io import write_table, write_text
-from netcover.report.i18n import INDICATORS, Lang, column, fmt_number, fmt_share, place, tr, word
+from netcover.report.export import is_missing, slug, write_workbook
+from netcover.report.i18n import (
+    INDICATORS,
+    Lang,
+    advice,
+    column,
+    fmt_number,
+    fmt_share,
+    listing_text,
+    place,
+    tr,
+    word,
+)
 from netcover.textformat import markdown_table
 from netcover.textsafe import html_text
 
@@ -26,7 +38,7 @@ if TYPE_CHECKING:
 
 #: How a column is shown: integer, number with 1 or 2 decimals, coordinate, share, translated word.
 Kind = Literal["int", "dec1", "dec2", "coord", "share", "word", "indicator", "text", "percent", "year",
-               "place"]
+               "place", "advice"]
 #: Rows shown per table in the document (the CSV has all).
 MAX_ROWS = 30
 
@@ -46,7 +58,7 @@ _LINKS: dict[str, Kind] = {"rank": "int", "link_id": "text", "phase": "int", "ty
 _PROPOSALS: dict[str, Kind] = {"proposal_id": "text", "operator": "text", "new_people": "int",
                                "new_households": "int", "overlap_share": "share",
                                "nearest_site": "text", "nearest_site_m": "int", "gaps_closed": "text",
-                               "advice": "text"}
+                               "advice": "advice"}
 _MONITORING: dict[str, Kind] = {"indicator": "indicator", "period": "text", "latest": "percent",
                                 "target": "percent", "by": "year", "status": "word", "trend": "word"}
 
@@ -60,12 +72,11 @@ class Section:
     csv: str | None = None
     note: str = ""
     images: tuple[Path, ...] = field(default_factory=tuple)
+    items: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _cell(value: Any, kind: Kind, lang: Lang) -> str:
-    import pandas as pd
-
-    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+    if is_missing(value):
         return "-"
     if kind in ("int", "dec1", "dec2", "coord"):
         decimals = {"int": 0, "dec1": 1, "dec2": 2, "coord": 5}[kind]
@@ -74,6 +85,8 @@ def _cell(value: Any, kind: Kind, lang: Lang) -> str:
         return f"{int(float(value))}" if str(value).replace(".", "", 1).isdigit() else str(value)
     if kind == "place":
         return place(str(value), lang)
+    if kind == "advice":
+        return advice(str(value), lang)
     if kind == "share":
         return fmt_share(float(value), lang)
     if kind == "word":
@@ -93,10 +106,39 @@ def shown(df: pd.DataFrame, spec: Mapping[str, Kind], lang: Lang) -> pd.DataFram
     return pd.DataFrame({column(c, lang): [_cell(v, spec[c], lang) for v in df[c]] for c in cols})
 
 
+#: Decimals a CSV keeps, by kind (numbers as people read them); other kinds are text.
+_CSV_DECIMALS: dict[Kind, int] = {"int": 0, "dec1": 1, "dec2": 2, "coord": 6, "share": 2,
+                                  "percent": 2, "year": 0}
+
+
 def raw(df: pd.DataFrame, spec: Mapping[str, Kind], lang: Lang) -> pd.DataFrame:
-    """The columns of ``spec`` present in ``df``, values unformatted, headers translated (for CSV)."""
-    cols = [c for c in spec if c in df.columns]
-    return df[cols].rename(columns={c: column(c, lang) for c in cols})
+    """The columns of ``spec`` present in ``df`` for a CSV or workbook: numbers as numbers, rounded
+    as people read them (whole people, years as integers, shares in % as the headers say, "61.0%"
+    -> 61.0), words and advice in ``lang``, headers translated."""
+    import pandas as pd
+
+    out = {}
+    for c in (c for c in spec if c in df.columns):
+        kind, values = spec[c], df[c]
+        if kind in _CSV_DECIMALS:
+            number = pd.to_numeric(values.map(_number), errors="coerce")
+            number = (100.0 * number if kind == "share" else number).round(_CSV_DECIMALS[kind])
+            values = number.astype("Int64") if _CSV_DECIMALS[kind] == 0 else number
+        elif kind in ("word", "indicator", "place", "advice"):
+            values = values.map(lambda v, k=kind: v if not isinstance(v, str) else _cell(v, k, lang))
+        out[column(c, lang)] = values
+    return pd.DataFrame(out, index=df.index)
+
+
+def _number(value: object) -> float | None:
+    """A table value as a number: "61.0%" -> 61.0, "7,320" -> 7320; None when it is not one."""
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip().replace(",", "").removesuffix("%")
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def summary_figures(run: RunFolder, lang: Lang) -> pd.DataFrame:
@@ -182,7 +224,12 @@ def _table_sections(run: RunFolder, lang: Lang) -> list[tuple[Section, pd.DataFr
 def build_sections(run: RunFolder, lang: Lang, images: Sequence[Path] = (),
                    files: pd.DataFrame | None = None) -> tuple[list[Section], dict[str, pd.DataFrame]]:
     """The report's sections and the CSV tables (relative name -> table) behind them."""
-    sections = [Section("sec_summary", summary_figures(run, lang))]
+    from netcover.report._context import assumptions, note_text, scenario_of
+
+    scenario = scenario_of(run)
+    sections = [Section("sec_summary", summary_figures(run, lang),
+                        note=assumptions(run, lang, scenario) if run.unit_coverage() is not None
+                        or run.file("coverage/class.tif") else "")]
     if images:
         sections.append(Section("sec_maps", images=tuple(images)))
     tables: dict[str, pd.DataFrame] = {}
@@ -190,8 +237,11 @@ def build_sections(run: RunFolder, lang: Lang, images: Sequence[Path] = (),
         sections.append(section)
         assert section.csv is not None
         tables[section.csv] = csv_table
+    notes = [note_text(n, lang) for n in run.notes()]
+    sections.append(Section("sec_notes", items=tuple(notes) or (tr("no_notes", lang),)))
     if files is not None and len(files):
-        sections.append(Section("sec_files", files.rename(columns=lambda c: column(str(c), lang)),
+        listing = files.assign(layer=[listing_text(str(v), lang) for v in files["layer"]])
+        sections.append(Section("sec_files", listing.rename(columns=lambda c: column(str(c), lang)),
                                 note=tr("files_note", lang)))
     return sections, tables
 
@@ -204,6 +254,8 @@ def render_markdown(sections: Sequence[Section], title: str, lang: Lang, data_da
         lines += [f"## {tr(sec.key, lang)}", ""]
         if sec.note:
             lines += [sec.note, ""]
+        if sec.items:
+            lines += [*(f"- {item}" for item in sec.items), ""]
         for k, img in enumerate(sec.images, start=1):
             lines += [f"![{tr('figure', lang)} {k}]({img.relative_to(base).as_posix()})", ""]
         if sec.table is not None:
@@ -226,9 +278,26 @@ def _html_table(df: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def data_uri(path: Path) -> str:
-    """A PNG file as a ``data:`` URI."""
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+#: Widest image (pixels) embedded in the HTML report; the print PNGs beside it keep their 300 dpi.
+EMBED_MAX_PX = 1400
+
+
+def data_uri(path: Path, max_px: int = EMBED_MAX_PX) -> str:
+    """A PNG file as a ``data:`` URI, scaled down to at most ``max_px`` wide for the screen."""
+    import io
+
+    from PIL import Image
+
+    data = path.read_bytes()
+    with Image.open(io.BytesIO(data)) as img:
+        if img.width > max_px:
+            small = img.convert("RGB").resize((max_px, round(img.height * max_px / img.width)),
+                                              Image.Resampling.LANCZOS)
+            buf = io.BytesIO()
+            small.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(buf, format="png",
+                                                                             optimize=True)
+            data = buf.getvalue()
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
 def render_html(sections: Sequence[Section], title: str, lang: Lang, data_date: str) -> str:
@@ -242,6 +311,8 @@ def render_html(sections: Sequence[Section], title: str, lang: Lang, data_date: 
         parts.append(f"<h2>{e(tr(sec.key, lang))}</h2>")
         if sec.note:
             parts.append(f"<p class=\"note\">{e(sec.note)}</p>")
+        if sec.items:
+            parts.append("<ul>" + "".join(f"<li>{e(item)}</li>" for item in sec.items) + "</ul>")
         for k, img in enumerate(sec.images, start=1):
             parts.append(f"<img src=\"{data_uri(img)}\" alt=\"{e(tr('figure', lang))} {k}\">")
         if sec.table is not None:
@@ -262,6 +333,10 @@ def write_report(run: RunFolder, out_dir: Path, lang: Lang, data_date: str, *,
     sections, tables = build_sections(run, lang, images, files)
     title = tr("report_title", lang, scenario=run.summary().get("scenario", run.path.name))
     written = [write_table(out_dir / name, table) for name, table in tables.items()]
+    if tables:  # the same tables in one workbook, a sheet each
+        sheets = {Path(name).stem.removesuffix(f"_{lang}"): table for name, table in tables.items()}
+        written.append(write_workbook(out_dir / "tables" / f"netcover_{slug(run.slug)}_{lang}.xlsx",
+                                      sheets))
     written.append(write_text(out_dir / f"report_{lang}.md",
                               render_markdown(sections, title, lang, data_date, out_dir)))
     written.append(write_text(out_dir / f"report_{lang}.html",

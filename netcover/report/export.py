@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from netcover.io import write_layers, write_table
+from netcover.io import atomic_path, write_layers, write_table
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -110,3 +110,52 @@ def write_export(run: RunFolder, out_dir: Path) -> tuple[list[Path], pd.DataFram
         written.append(gpkg)
     written.append(write_table(out_dir / "exports" / "rasters.csv", raster_listing(run)))
     return written, file_listing(run, gpkg, layers)
+
+
+#: Date stamped into workbooks (so that the same tables give the same bytes).
+_FIXED_STAMP = "2000-01-01T00:00:00Z"
+
+
+def write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    """Write ``tables`` (sheet name -> table) as one Excel workbook, atomically and reproducibly.
+
+    Sheet names are cut to Excel's 31 characters; numbers stay numbers; the header row is bold
+    and frozen.
+    """
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, df in tables.items():
+        ws = wb.create_sheet(re.sub(r"[\[\]:*?/\\]", "_", name)[:31])
+        ws.append([str(c) for c in df.columns])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in df.itertuples(index=False, name=None):
+            ws.append([None if is_missing(v) else (v.item() if hasattr(v, "item") else v) for v in row])
+        ws.freeze_panes = "A2"
+        for k, col in enumerate(df.columns, start=1):
+            width = max([len(str(col)), *(len(str(v)) for v in df[col].head(200))]) + 2
+            ws.column_dimensions[ws.cell(1, k).column_letter].width = min(width, 60)
+    buf = io.BytesIO()
+    wb.save(buf)
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, atomic_path(path) as tmp, \
+            zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", _FIXED_STAMP.encode(), data)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), data,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+def is_missing(value: Any) -> bool:
+    """``value`` is None, NaN or NA (a table cell with nothing in it)."""
+    import pandas as pd
+
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))

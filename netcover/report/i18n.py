@@ -10,6 +10,7 @@ tests. Numbers are formatted per language by :func:`fmt_number` and :func:`fmt_s
 from __future__ import annotations
 
 import math
+import re
 from typing import Literal, cast, get_args
 
 from netcover.errors import InputError
@@ -26,7 +27,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "map_gaps": ("Coverage gaps", "Vùng lõm sóng"),
     "map_site_plan": ("Plan of new sites", "Phương án trạm phát sóng mới"),
     "map_links": ("Link plan (fibre and microwave)", "Phương án tuyến truyền dẫn (cáp quang và vi ba)"),
-    "data_date": ("Data date: {date}", "Ngày dữ liệu: {date}"),
+    "data_date": ("Data period: {date}", "Kỳ số liệu: {date}"),
     "made_with": ("Made with netcover; CRS {crs}", "Lập bằng netcover; hệ tọa độ {crs}"),
     "north": ("N", "B"),
     "communes": ("Communes", "Xã, thị trấn"),
@@ -45,13 +46,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     # charts
     "chart_share": ("Share of people covered by commune", "Tỷ lệ dân số được phủ sóng theo xã"),
     "share_axis": ("Share of people covered (%)", "Tỷ lệ dân số được phủ sóng (%)"),
+    "chart_share_4g": ("Share of people with 4G by commune, against the 4G target",
+                       "Tỷ lệ dân số được phủ sóng 4G theo xã, so với mục tiêu 4G"),
+    "share_axis_4g": ("Share of people with 4G service (%)", "Tỷ lệ dân số có sóng 4G (%)"),
     "target_line": ("Target {share}", "Mục tiêu {share}"),
     "met": ("Target met", "Đạt mục tiêu"),
     "not_met": ("Below target", "Chưa đạt mục tiêu"),
     "chart_signal": ("Best-server signal level within the communes",
                      "Mức tín hiệu của trạm phục vụ tốt nhất trong các xã, thị trấn"),
-    "signal_axis": ("Signal level (dBm)", "Mức tín hiệu (dBm)"),
-    "area_axis": ("Area (km²)", "Diện tích (km²)"),
+    "signal_axis": ("Signal level (dBm), bins {bin} dB wide", "Mức tín hiệu (dBm), mỗi khoảng {bin} dB"),
+    "area_axis": ("Area per bin (km²)", "Diện tích mỗi khoảng (km²)"),
+    # monitoring charts
+    "mon_communes": ("communes", "các xã, thị trấn"),
+    "mon_district": ("district", "toàn huyện"),
+    "mon_target": ("target {value}", "mục tiêu {value}"),
+    "mon_by": (" by {year}", " đến năm {year}"),
     # report
     "report_title": ("Mobile coverage and network links: {scenario}",
                      "Vùng phủ sóng di động và tuyến truyền dẫn: {scenario}"),
@@ -79,6 +88,32 @@ STRINGS: dict[str, tuple[str, str]] = {
                    "Kết quả dạng vector nằm trong một tệp GeoPackage (mở được bằng QGIS); dữ liệu "
                    "raster là các tệp GeoTIFF chia ô, có nén."),
     "no_rows": ("None in this run.", "Không có trong lần chạy này."),
+    "sec_notes": ("Assumptions and data notes", "Giả định và ghi chú về dữ liệu"),
+    "assumptions": (
+        "The coverage figures assume: the {model} model, outdoor reception with the handset "
+        "{rx} m above ground, service at 50% of locations and 50% of the time, bare earth (no "
+        "land cover such as forest or buildings), {calibration}.",
+        "Số liệu vùng phủ dựa trên giả định: mô hình {model}, thu sóng ngoài trời với máy cầm tay "
+        "cao {rx} m so với mặt đất, có sóng tại 50% vị trí và 50% thời gian, địa hình trần (không "
+        "tính lớp phủ như rừng, nhà cửa), {calibration}."),
+    "assumptions_default": ("(The scenario file could not be read: default settings shown.)",
+                            "(Không đọc được tệp kịch bản: hiển thị thiết lập mặc định.)"),
+    "calibrated": ("calibrated with measurements ({techs})",
+                   "đã hiệu chỉnh theo số liệu đo ({techs})"),
+    "uncalibrated": ("uncalibrated (not checked against measurements)",
+                     "chưa hiệu chỉnh (chưa đối chiếu với số liệu đo)"),
+    "model_p1812": ("ITU-R P.1812", "ITU-R P.1812"),
+    "model_hata": ("Okumura-Hata", "Okumura-Hata"),
+    "model_fspl": ("free-space loss", "suy hao không gian tự do"),
+    "no_notes": ("The run recorded no notes on its data.",
+                 "Lần chạy không ghi nhận lưu ý nào về dữ liệu."),
+    "advice_move": ("move it {dist} m {direction}{hill} ({lon}, {lat}) and it reaches {extra} more "
+                    "people",
+                    "dời {dist} m về phía {direction}{hill} ({lon}, {lat}) thì phủ thêm được "
+                    "{extra} người"),
+    "advice_hill": (" onto a hilltop or ridge", ", lên đỉnh đồi hoặc sống núi"),
+    "advice_none": ("no place within {radius} m adds more people",
+                    "không có vị trí nào trong phạm vi {radius} m phủ thêm được nhiều người hơn"),
     "figure": ("Figure", "Hình"),
     "item": ("Item", "Nội dung"),
     "value": ("Value", "Giá trị"),
@@ -126,7 +161,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "lat": ("Latitude", "Vĩ độ"),
     "new_people": ("New people covered", "Dân số được phủ mới"),
     "new_households": ("New households covered", "Số hộ được phủ mới"),
-    "cumulative_share_covered": ("Covered after", "Tỷ lệ phủ sau"),
+    "cumulative_share_covered": ("Covered after (%)", "Tỷ lệ phủ sau (%)"),
     "cost_per_new_person": ("Cost per new person (USD)", "Chi phí trên mỗi người (USD)"),
     "gaps_closed": ("Gaps closed", "Vùng lõm được xóa"),
     "gap_id": ("Gap", "Vùng lõm"),
@@ -134,14 +169,14 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "area_km2": ("Area (km²)", "Diện tích (km²)"),
     "proposal_id": ("Proposal", "Đề xuất"),
     "operator": ("Operator", "Doanh nghiệp"),
-    "overlap_share": ("Already covered", "Đã có sóng"),
+    "overlap_share": ("Already covered (%)", "Đã có sóng (%)"),
     "nearest_site": ("Nearest site", "Trạm gần nhất"),
     "nearest_site_m": ("Distance to it (m)", "Khoảng cách (m)"),
     "advice": ("Advice", "Khuyến nghị"),
     "indicator": ("Indicator", "Chỉ tiêu"),
     "period": ("Period", "Kỳ"),
-    "latest": ("Latest", "Giá trị mới nhất"),
-    "target": ("Target", "Mục tiêu"),
+    "latest": ("Latest (% for shares)", "Giá trị mới nhất (% với tỷ lệ)"),
+    "target": ("Target (% for shares)", "Mục tiêu (% với tỷ lệ)"),
     "by": ("Due", "Thời hạn"),
     "status": ("Status", "Tình trạng"),
     "trend": ("Trend", "Xu hướng"),
@@ -178,6 +213,11 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "gaps": ("Gap areas", "Số vùng lõm sóng"),
     "people_in_gaps": ("People in gap areas", "Dân số trong vùng lõm sóng"),
 }
+
+#: Compass directions of the proposals' advice: English -> Vietnamese.
+COMPASS: dict[str, str] = {"north": "bắc", "north-east": "đông bắc", "east": "đông",
+                           "south-east": "đông nam", "south": "nam", "south-west": "tây nam",
+                           "west": "tây", "north-west": "tây bắc"}
 
 #: Words that start the names of link ends (``from_name``, ``to_name``): English -> Vietnamese.
 PLACE_WORDS: tuple[tuple[str, str], ...] = (
@@ -248,12 +288,12 @@ def word(value: object, lang: Lang, table: dict[str, tuple[str, str]] = STATUSES
 
 
 def place(name: str, lang: Lang) -> str:
-    """A link end's name with its leading generic word translated ("site X" -> "trạm X")."""
+    """A link end's name with its leading generic words translated ("site X" -> "trạm X", also
+    inside brackets: "existing network (site X)")."""
     if lang == "en":
         return name
-    for en, vi in PLACE_WORDS:
-        if name.startswith(en):
-            return vi + name[len(en):]
+    for en, vi in PLACE_WORDS:  # at the start, or of the place in brackets
+        name = re.sub(rf"(^|\(){re.escape(en)}", rf"\g<1>{vi}", name)
     return name
 
 
@@ -272,3 +312,51 @@ def fmt_share(value: float, lang: Lang, decimals: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     return f"{fmt_number(100.0 * value, lang, decimals)}%"
+
+
+_ADVICE_MOVE = re.compile(r"move it (?P<dist>[\d,]+) m (?P<direction>[a-z-]+)(?P<hill> onto a hilltop or "
+                          r"ridge)? \((?P<lon>-?[\d.]+), (?P<lat>-?[\d.]+)\) and it reaches "
+                          r"(?P<extra>[\d,]+) more people")
+_ADVICE_NONE = re.compile(r"no place within (?P<radius>[\d,]+) m adds more people")
+
+
+def advice(text: str, lang: Lang) -> str:
+    """A proposal's advice (as ``netcover evaluate`` writes it, in English) in ``lang``."""
+    if lang == "en":
+        return text
+    vi = lambda n: n.replace(",", ".")  # noqa: E731 (thousands separator)
+    if m := _ADVICE_MOVE.fullmatch(text.strip()):
+        return tr("advice_move", lang, dist=vi(m["dist"]),
+                  direction=COMPASS.get(m["direction"], m["direction"]),
+                  hill=tr("advice_hill", lang) if m["hill"] else "",
+                  lon=m["lon"].replace(".", ","), lat=m["lat"].replace(".", ","), extra=vi(m["extra"]))
+    if m := _ADVICE_NONE.fullmatch(text.strip()):
+        return tr("advice_none", lang, radius=vi(m["radius"]))
+    return text
+
+
+#: The data files' layers and raster contents (as the export lists them): English -> Vietnamese;
+#: ``{tech}`` stands for a technology.
+LISTING: dict[str, str] = {
+    "units": "xã, thị trấn", "settlements": "thôn, bản", "sites": "trạm (cell)",
+    "planned_links": "tuyến truyền dẫn dự kiến", "gaps": "vùng lõm sóng",
+    "candidates": "vị trí ứng viên", "new_sites": "trạm mới", "proposals": "đề xuất",
+    "proposal_better_places": "vị trí tốt hơn cho đề xuất", "proposal_moves": "hướng dời đề xuất",
+    "best-server level {tech} (dBm)": "mức tín hiệu ô phục vụ tốt nhất {tech} (dBm)",
+    "row of cells.csv": "ô phục vụ tốt nhất (dòng của cells.csv)",
+    "cells within 6 dB of the best": "số ô trong phạm vi 6 dB của ô tốt nhất",
+    "SINR of the best {tech} server (dB)": "SINR của ô phục vụ tốt nhất {tech} (dB)",
+    "0 none, 1 weak, 2 fair, 3 good": "0 không có sóng, 1 yếu, 2 trung bình, 3 tốt",
+    "smallest basic transmission loss (dB)": "suy hao truyền sóng cơ bản nhỏ nhất (dB)",
+}
+
+
+def listing_text(text: str, lang: Lang) -> str:
+    """A layer name or raster description of the data files in ``lang`` (unchanged if unknown)."""
+    if lang == "en":
+        return text
+    for en, vi in LISTING.items():
+        pattern = re.escape(en).replace(re.escape("{tech}"), "(?P<tech>[0-9A-Za-z]+)")
+        if m := re.fullmatch(pattern, text):
+            return vi.format(**m.groupdict())
+    return text

@@ -17,6 +17,24 @@ from typing import TYPE_CHECKING, Literal, get_args
 import numpy as np
 
 from netcover.io import atomic_path
+from netcover.palette import (
+    CLASS_COLOURS,
+    CLASS_OPACITY,
+    GAP_COLOUR,
+    LINK_COLOURS,
+    NEW_SITE_COLOUR,
+    SITE_COLOUR,
+    UNSERVED_COLOUR,
+)
+from netcover.report._furniture import (
+    Z_DECOR,
+    Z_LINES,
+    Z_MARKERS,
+    Z_RASTER,
+    decorations,
+    label_point,
+    polygon_patch,
+)
 from netcover.report.i18n import Lang, tr
 from netcover.terrain import hillshade
 from netcover.textsafe import plot_text
@@ -24,7 +42,6 @@ from netcover.textsafe import plot_text
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
 
     from netcover.results import Raster, RunFolder
 
@@ -35,13 +52,19 @@ MAP_KINDS: tuple[MapKind, ...] = get_args(MapKind)
 Format = Literal["png", "pdf"]
 FORMATS: tuple[Format, ...] = get_args(Format)
 
-#: Coverage classes 0-3 (none, weak, fair, good): colours and i18n keys.
-CLASS_COLOURS = ("#d7301f", "#fdae61", "#a6d96a", "#1a9641")
+#: Coverage classes 0-3 (none, weak, fair, good): i18n keys (colours: :mod:`netcover.palette`).
 CLASS_KEYS = ("class_none", "class_weak", "class_fair", "class_good")
 #: Classes shown on the gap and site-plan maps (no service, weak).
 POOR_CLASSES = (0, 1)
 PHASE_STYLES: tuple[Literal["-", "--", ":", "-."], ...] = ("-", "--", ":", "-.")
-PNG_DPI = 100
+#: Print resolution of the PNGs (the PDFs are vector).
+PNG_DPI = 300
+#: Commune labels: font size, and the room (points) kept between a label and a marker's centre.
+LABEL_PT, LABEL_MARGIN_PT = 7, 9
+#: Opacity of the white veil over the land outside the communes.
+OUTSIDE_VEIL = 0.45
+#: Marker size (points²) of the new sites.
+NEW_SITE_SIZE = 90
 #: Rasters are decimated to at most this many cells a side for display.
 DISPLAY_CELLS = 800
 MAP_SIZE_IN = (9.0, 8.0)
@@ -85,14 +108,15 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[Format] = FORMATS) ->
     return written
 
 
-def png_bytes(fig: Figure, *, colours: int = 256) -> bytes:
-    """``fig`` as a PNG with a palette of ``colours`` (a third of the RGBA size), no metadata."""
+def png_bytes(fig: Figure, *, colours: int = 256, dpi: float = PNG_DPI) -> bytes:
+    """``fig`` as a PNG with a palette of ``colours`` (a third of the RGBA size), no metadata, at
+    ``dpi`` (print resolution by default; less for a screen or a notebook)."""
     import io
 
     from PIL import Image
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     image = Image.open(buf).convert("RGB").quantize(colors=colours, method=Image.Quantize.FASTOCTREE)
     out = io.BytesIO()
     image.save(out, format="png", optimize=True)
@@ -102,6 +126,8 @@ def png_bytes(fig: Figure, *, colours: int = 256) -> bytes:
 # ------------------------------------------------------------------------------------ map furniture
 def _frame(run: RunFolder, title: str, lang: Lang, data_date: str,
            backdrop: Backdrop | None) -> tuple[Figure, Axes]:
+    import textwrap
+
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=MAP_SIZE_IN, layout="constrained")
@@ -116,12 +142,10 @@ def _frame(run: RunFolder, title: str, lang: Lang, data_date: str,
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(f"{title}\n{plot_text(s.get('scenario', ''))}", fontsize=12)
+    ax.set_title(textwrap.fill(f"{title}: {plot_text(s.get('scenario', ''))}".rstrip(": "), 75), fontsize=12)
     foot = f"{tr('data_date', lang, date=data_date)} · {tr('made_with', lang, crs=s.get('crs', ''))}"
-    ax.text(0.995, 0.005, foot, transform=ax.transAxes, ha="right", va="bottom", fontsize=7, zorder=9,
-            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
-    _scale_bar(ax)
-    _north_arrow(ax, tr("north", lang))
+    ax.annotate(foot, xy=(1.0, 0.0), xycoords="axes fraction", xytext=(0, -3),
+                textcoords="offset points", ha="right", va="top", fontsize=7)
     return fig, ax
 
 
@@ -135,38 +159,6 @@ def map_extent(run: RunFolder, *, margin: float = 0.04) -> tuple[float, float, f
     x0, y0, x1, y1 = (float(v) for v in units.total_bounds)
     pad = margin * max(x1 - x0, y1 - y0)
     return max(left, x0 - pad), max(bottom, y0 - pad), min(right, x1 + pad), min(top, y1 + pad)
-
-
-def nice_length(span_m: float) -> float:
-    """A round scale-bar length (1, 2 or 5 x 10^k metres) near a fifth of ``span_m``."""
-    target = max(span_m / 5.0, 1e-9)
-    base = 10.0 ** np.floor(np.log10(target))
-    return float(max(m * base for m in (1.0, 2.0, 5.0) if m * base <= target))
-
-
-def _scale_bar(ax: Axes) -> None:
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    length = nice_length(x1 - x0)
-    bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
-    h = 0.012 * (y1 - y0)
-    for k, colour in enumerate(("black", "white")):
-        ax.add_patch(_rect(bx + k * length / 2, by, length / 2, h, colour))
-    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.text(bx + length / 2, by + 1.6 * h, label, ha="center", va="bottom", fontsize=8,
-            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
-
-
-def _rect(x: float, y: float, w: float, h: float, colour: str) -> Patch:
-    from matplotlib.patches import Rectangle
-
-    return Rectangle((x, y), w, h, facecolor=colour, edgecolor="black", linewidth=0.8, zorder=6)
-
-
-def _north_arrow(ax: Axes, letter: str) -> None:
-    ax.annotate(letter, xy=(0.95, 0.95), xytext=(0.95, 0.86), xycoords="axes fraction",
-                ha="center", va="center", fontsize=12, fontweight="bold", zorder=7,
-                arrowprops={"facecolor": "black", "width": 4, "headwidth": 11, "headlength": 10})
 
 
 def _raster_extent(r: Raster) -> tuple[float, float, float, float]:
@@ -185,21 +177,52 @@ def _classes(ax: Axes, r: Raster, alpha: float, only: Sequence[int] | None = Non
     if only is not None:
         v[~np.isin(v, only)] = np.nan
     ax.imshow(v, extent=_raster_extent(r), cmap=ListedColormap(CLASS_COLOURS), vmin=-0.5, vmax=3.5,
-              alpha=alpha, interpolation="nearest", zorder=1)
+              alpha=alpha, interpolation="nearest", zorder=Z_RASTER)
 
 
-def _communes(ax: Axes, run: RunFolder, lang: Lang, handles: list[object]) -> None:
+def _communes(ax: Axes, run: RunFolder, lang: Lang, handles: list[object],
+              markers: np.ndarray | None = None) -> None:
+    """Commune outlines and names, the names kept clear of ``markers`` (x, y); the land outside
+    the communes veiled, as on the interactive map."""
+    import shapely
     from matplotlib.lines import Line2D
 
     units = run.units()
     if units is None:
         return
-    units.boundary.plot(ax=ax, color="0.15", linewidth=0.8, zorder=3)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    outside = shapely.box(x0, y0, x1, y1).difference(shapely.union_all(units.geometry.values))
+    if outside.area > 0:
+        ax.add_patch(polygon_patch(outside, facecolor="white", alpha=OUTSIDE_VEIL, linewidth=0,
+                                   zorder=Z_RASTER + 0.5))
+    units.boundary.plot(ax=ax, color="0.15", linewidth=0.8, zorder=Z_LINES)
+    per_pt = (x1 - x0) / (MAP_SIZE_IN[0] * 72 * 0.8)  # map units per point, about
+    avoid = markers if markers is not None else np.zeros((0, 2))
     for geom, name in zip(units.geometry, units["name"], strict=True):
-        p = geom.representative_point()
-        ax.text(p.x, p.y, plot_text(name), fontsize=7, ha="center", va="center", zorder=8,
+        half = ((0.32 * LABEL_PT * len(str(name)) + LABEL_MARGIN_PT) * per_pt,
+                (0.6 * LABEL_PT + LABEL_MARGIN_PT) * per_pt)
+        x, y = label_point(geom, avoid, half)
+        ax.text(x, y, plot_text(name), fontsize=LABEL_PT, ha="center", va="center", zorder=Z_DECOR,
                 bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 0.5})
     handles.append(Line2D([], [], color="0.15", linewidth=0.8, label=tr("communes", lang)))
+
+
+def _xy(gdf: object) -> np.ndarray:
+    """(n, 2) coordinates of a point layer (empty when there is none)."""
+    if gdf is None or len(gdf) == 0:  # type: ignore[arg-type]
+        return np.zeros((0, 2))
+    return np.column_stack([gdf.geometry.x, gdf.geometry.y])  # type: ignore[attr-defined]
+
+
+def _markers(ax: Axes, run: RunFolder, lang: Lang, *points: np.ndarray) -> np.ndarray:
+    """The run's sites and ``points``, for decorations to keep clear of; draws scale bar and
+    north arrow accordingly."""
+    sites = run.sites()
+    all_xy = np.vstack([_xy(sites.drop_duplicates("site_id") if sites is not None else None),
+                        *points])
+    decorations(ax, lang, all_xy)
+    return all_xy
 
 
 def _sites(ax: Axes, run: RunFolder, lang: Lang, handles: list[object]) -> None:
@@ -209,16 +232,17 @@ def _sites(ax: Axes, run: RunFolder, lang: Lang, handles: list[object]) -> None:
     if sites is None or sites.empty:
         return
     one = sites.drop_duplicates("site_id")
-    ax.scatter(one.geometry.x, one.geometry.y, s=22, marker="^", c="#2b3a8c", edgecolors="white",
-               linewidths=0.5, zorder=5)
-    handles.append(Line2D([], [], marker="^", linestyle="", color="#2b3a8c",
+    ax.scatter(one.geometry.x, one.geometry.y, s=22, marker="^", c=SITE_COLOUR, edgecolors="white",
+               linewidths=0.5, zorder=Z_MARKERS)
+    handles.append(Line2D([], [], marker="^", linestyle="", color=SITE_COLOUR,
                           label=f"{tr('existing_sites', lang)} ({len(one)})"))
 
 
 def _class_handles(lang: Lang, classes: Sequence[int] = (0, 1, 2, 3)) -> list[object]:
     from matplotlib.patches import Patch
 
-    return [Patch(facecolor=CLASS_COLOURS[k], label=tr(CLASS_KEYS[k], lang)) for k in classes]
+    return [Patch(facecolor=CLASS_COLOURS[k], alpha=CLASS_OPACITY, label=tr(CLASS_KEYS[k], lang))
+            for k in classes]
 
 
 def _legend(ax: Axes, handles: list[object]) -> None:
@@ -233,9 +257,9 @@ def _coverage_map(ax: Axes, run: RunFolder, lang: Lang) -> bool:
     r = run.coverage_class()
     if r is None:
         return False
-    _classes(ax, r, alpha=0.55)
+    _classes(ax, r, alpha=CLASS_OPACITY)
     handles = _class_handles(lang)
-    _communes(ax, run, lang, handles)
+    _communes(ax, run, lang, handles, _markers(ax, run, lang))
     _sites(ax, run, lang, handles)
     _legend(ax, handles)
     return True
@@ -247,8 +271,8 @@ def _gap_areas(ax: Axes, run: RunFolder, lang: Lang, handles: list[object]) -> N
     gaps = run.gap_areas()
     if gaps is None or gaps.empty:
         return
-    gaps.plot(ax=ax, facecolor="none", edgecolor="#7a0177", linewidth=1.2, zorder=4)
-    handles.append(Patch(facecolor="none", edgecolor="#7a0177", label=f"{tr('gap_areas', lang)} "
+    gaps.plot(ax=ax, facecolor="none", edgecolor=GAP_COLOUR, linewidth=1.2, zorder=Z_LINES)
+    handles.append(Patch(facecolor="none", edgecolor=GAP_COLOUR, label=f"{tr('gap_areas', lang)} "
                          f"({len(gaps)})"))
 
 
@@ -258,18 +282,19 @@ def _gap_map(ax: Axes, run: RunFolder, lang: Lang) -> bool:
     r = run.coverage_class()
     if r is None:
         return False
-    _classes(ax, r, alpha=0.6, only=POOR_CLASSES)
+    _classes(ax, r, alpha=CLASS_OPACITY, only=POOR_CLASSES)
     handles = _class_handles(lang, POOR_CLASSES)
     _gap_areas(ax, run, lang, handles)
     villages = run.settlements()
+    bad = None
     if villages is not None and "usable_service" in villages.columns:
         bad = villages[~villages["usable_service"].astype(bool)]
-        ax.scatter(bad.geometry.x, bad.geometry.y, s=28, marker="o", c="#ffd92f",
-                   edgecolors="black", linewidths=0.7, zorder=6)
-        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#ffd92f",
+        ax.scatter(bad.geometry.x, bad.geometry.y, s=28, marker="o", c=UNSERVED_COLOUR,
+                   edgecolors="black", linewidths=0.7, zorder=Z_MARKERS)
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=UNSERVED_COLOUR,
                               markeredgecolor="black", label=f"{tr('unserved_villages', lang)} "
                               f"({len(bad)})"))
-    _communes(ax, run, lang, handles)
+    _communes(ax, run, lang, handles, _markers(ax, run, lang, _xy(bad)))
     _sites(ax, run, lang, handles)
     _legend(ax, handles)
     return True
@@ -284,23 +309,24 @@ def _site_plan_map(ax: Axes, run: RunFolder, lang: Lang) -> bool:
     handles: list[object] = []
     r = run.coverage_class()
     if r is not None:
-        _classes(ax, r, alpha=0.45, only=POOR_CLASSES)
+        _classes(ax, r, alpha=CLASS_OPACITY, only=POOR_CLASSES)
         handles += _class_handles(lang, POOR_CLASSES)
     cands = run.candidate_sites()
     if cands is not None and not cands.empty:
-        ax.scatter(cands.geometry.x, cands.geometry.y, s=4, c="0.35", zorder=4)
+        ax.scatter(cands.geometry.x, cands.geometry.y, s=4, c="0.35", zorder=Z_LINES)
         handles.append(Line2D([], [], marker="o", markersize=3, linestyle="", color="0.35",
                               label=f"{tr('candidates', lang)} ({len(cands)})"))
     _gap_areas(ax, run, lang, handles)
-    _communes(ax, run, lang, handles)
+    _communes(ax, run, lang, handles, _markers(ax, run, lang, _xy(new)))
     _sites(ax, run, lang, handles)
-    ax.scatter(new.geometry.x, new.geometry.y, s=90, marker="*", c="#e7298a", edgecolors="black",
-               linewidths=0.6, zorder=7)
+    ax.scatter(new.geometry.x, new.geometry.y, s=NEW_SITE_SIZE, marker="*", c=NEW_SITE_COLOUR,
+               edgecolors="black", linewidths=0.6, zorder=Z_MARKERS + 1, gid="new_sites")
     ranks = new["rank"] if "rank" in new.columns else range(1, len(new) + 1)
     for x, y, k in zip(new.geometry.x, new.geometry.y, ranks, strict=True):
-        ax.annotate(str(k), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=8,
-                    fontweight="bold", zorder=8)
-    handles.append(Line2D([], [], marker="*", markersize=11, linestyle="", markerfacecolor="#e7298a",
+        ax.annotate(str(k), (x, y), xytext=(7, 6), textcoords="offset points", fontsize=8,
+                    fontweight="bold", zorder=Z_MARKERS + 2, gid="new_site_rank")
+    handles.append(Line2D([], [], marker="*", markersize=11, linestyle="",
+                          markerfacecolor=NEW_SITE_COLOUR,
                           markeredgecolor="black", label=f"{tr('new_sites', lang)} ({len(new)})"))
     _legend(ax, handles)
     return True
@@ -313,15 +339,14 @@ def _links_map(ax: Axes, run: RunFolder, lang: Lang) -> bool:
     if links is None or links.empty:
         return False
     handles: list[object] = []
-    _communes(ax, run, lang, handles)
+    _communes(ax, run, lang, handles, _markers(ax, run, lang))
     _sites(ax, run, lang, handles)
-    colours = {"fibre": "#ff7f00", "microwave": "#1f78b4"}
-    for kind, colour in colours.items():
+    for kind, colour in LINK_COLOURS.items():
         part = links[links["type"] == kind]
         for phase in sorted(part["phase"].unique()):
             style = PHASE_STYLES[(int(phase) - 1) % len(PHASE_STYLES)]
             part[part["phase"] == phase].plot(ax=ax, color=colour, linewidth=2.0, linestyle=style,
-                                              zorder=4)
+                                              zorder=Z_LINES + 1)
         if len(part):
             handles.append(Line2D([], [], color=colour, linewidth=2.0,
                                   label=f"{tr(kind, lang)} ({len(part)})"))

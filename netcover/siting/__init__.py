@@ -8,7 +8,7 @@ Public API
 - :func:`evaluate_proposals`: scores of an operator's proposals file (``netcover evaluate``).
 - Steps for reuse: :func:`prepare` (-> :class:`SitingProblem`), :func:`plan_sites`
   (-> :class:`SitePlan`), :func:`read_proposals`, :func:`check_proposals`, :func:`with_proposals`,
-  :func:`score_proposals`.
+  :func:`score_proposals`, :func:`proposal_footprints` (for maps).
 - Numeric cores: :func:`solve` (greedy + 1-swap or exact MILP on a sparse matrix, -> :class:`SolveResult`),
   :func:`rank_order`, :func:`cluster_labels`, :func:`thin`.
 """
@@ -35,6 +35,7 @@ _EXPORTS = {
     "prepare": "plan",
     "Proposal": "proposals",
     "ProposalScores": "proposals",
+    "proposal_footprints": "proposals",
     "read_proposals": "proposals",
     "check_proposals": "proposals",
     "with_proposals": "proposals",

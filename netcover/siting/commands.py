@@ -63,6 +63,7 @@ def plan_sites(scenario: Path, out_dir: Path | None, scheduler: str | None, work
     from netcover.io import staged_output
     from netcover.parallel import local_pool
     from netcover.pipeline import default_out_dir
+    from netcover.summary import summarize, write_summary
 
     from . import run_siting
 
@@ -75,6 +76,7 @@ def plan_sites(scenario: Path, out_dir: Path | None, scheduler: str | None, work
         with staged_output(out) as stage:
             run_siting(inputs, coverage, settings, stage / "siting", echo_err, progress_bar,
                        executor=named or local_pool())
+            write_summary(summarize(inputs), stage)  # for `netcover report`
     click.echo(f"Results in {out / 'siting'}")
 
 
@@ -94,6 +96,7 @@ def evaluate(scenario: Path, proposals: Path, out_dir: Path | None, radius_m: fl
     from netcover.io import staged_output
     from netcover.parallel import local_pool
     from netcover.pipeline import default_out_dir
+    from netcover.summary import summarize, write_summary
 
     from . import evaluate_proposals, with_proposals
 
@@ -107,4 +110,5 @@ def evaluate(scenario: Path, proposals: Path, out_dir: Path | None, radius_m: fl
         with staged_output(out) as stage:
             evaluate_proposals(inputs, coverage, settings, proposals, stage / "proposals",
                                echo_err, executor=named or local_pool())
+            write_summary(summarize(inputs), stage)  # for `netcover report`
     click.echo(f"Results in {out / 'proposals'}")

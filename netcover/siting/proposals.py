@@ -29,6 +29,8 @@ from .matrix import DemandLookup, Footprint, coverage_matrix, footprint
 from .plan import SitingProblem, gaps_closed_by_steps
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from netcover.parallel import Executor
 
 _COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
@@ -105,6 +107,38 @@ def score_proposals(problem: SitingProblem, proposals: list[Proposal], *,
                 "share_covered_after": round((d.covered_people + together) / d.total_people, 4),
                 "gaps_closed": "; ".join(gaps_closed_by_steps(problem, [union])[0])}
     return ProposalScores(table, pd.DataFrame(better), combined)
+
+
+def proposal_footprints(problem: SitingProblem, proposals: list[Proposal],
+                        scores: ProposalScores | None = None) -> gpd.GeoDataFrame:
+    """Each proposal's footprint (the screening cells it covers) as one polygon, for maps.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``proposal_id``, ``operator`` and, with ``scores``, ``new_people`` and
+        ``people_in_footprint`` (what it adds, and all it reaches), in the working CRS.
+    """
+    import geopandas as gpd
+    import shapely
+    from rasterio.features import shapes
+    from rasterio.windows import Window
+    from rasterio.windows import transform as window_transform
+
+    rows, geoms = [], []
+    for prop in proposals:
+        fp = _footprint(problem, prop, prop.x, prop.y)
+        window = Window(fp.col_off, fp.row_off, fp.covered.shape[1], fp.covered.shape[0])
+        where = window_transform(window, problem.screen.transform)
+        cells = [shapely.geometry.shape(g) for g, _ in shapes(fp.covered.astype("uint8"),
+                                                             mask=fp.covered, transform=where)]
+        geoms.append(shapely.union_all(cells) if cells else shapely.Polygon())
+        rows.append({"proposal_id": prop.proposal_id, "operator": prop.operator})
+    table = pd.DataFrame(rows, columns=["proposal_id", "operator"])
+    if scores is not None:
+        table = table.merge(scores.table[["proposal_id", "new_people", "people_in_footprint"]],
+                            on="proposal_id", how="left")
+    return gpd.GeoDataFrame(table, geometry=geoms, crs=problem.inputs.crs)
 
 
 def _footprint(problem: SitingProblem, prop: Proposal, x: float, y: float) -> Footprint:
