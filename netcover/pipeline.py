@@ -149,10 +149,11 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
     """The modelling steps after input checks; each returns the files it wrote under ``stage``.
 
     Sections the inputs cannot feed are skipped, each with the line of its note (see
-    :func:`~netcover.notes.section_notes`; the same notes are in ``input_summary.json``).
+    :func:`~netcover.notes.section_notes`); the notes of the inputs (census population, no
+    population...) are said too. The same notes are in ``input_summary.json``.
     """
     notes = section_notes(inputs)
-    for note in notes:
+    for note in [*inputs.notes, *notes]:
         say(note.text)
     skip = {str(n.params["section"]) for n in notes if n.code == "skipped"}
     files: list[Path] = []

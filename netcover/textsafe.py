@@ -100,6 +100,13 @@ def csv_cell(value: object) -> object:
     return value
 
 
+def sheet_cell(value: object) -> object:
+    """A worksheet cell (Excel workbooks): :func:`csv_cell`, and text without the characters XML
+    forbids (openpyxl refuses them). Anything that is not text is returned unchanged."""
+    value = csv_cell(value)
+    return xml_text(value) if isinstance(value, str) else value
+
+
 def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with :func:`csv_cell` applied to the text cells of its text columns and its header.
 

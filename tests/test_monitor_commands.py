@@ -86,12 +86,12 @@ def test_measurements_and_calibrate(mini_scenario: Path, tmp_path: Path) -> None
 def test_a_misspelt_period_is_refused_before_any_coverage(mini_scenario: Path, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """``--period 2024Q3`` (issue 19): one line with the fix, checked before the model runs."""
-    from netcover.monitor import workflow
+    from netcover import coverage
 
     def no_model(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the coverage ran before the period was checked")
 
-    monkeypatch.setattr(workflow, "load_with_coverage", no_model)
+    monkeypatch.setattr(coverage, "compute_coverage", no_model)
     fibre = tmp_path / "fibre.csv"
     fibre.write_text("settlement_id,period,fibre_households\n001-1,2024-Q3,10\n", encoding="utf-8")
     store = str(tmp_path / "h.sqlite")

@@ -37,10 +37,15 @@ def _scenario_with(folder: Path, keep: tuple[str, ...]) -> Path:
     return path
 
 
+def _has_people(keep: tuple[str, ...]) -> bool:
+    """People come from the raster, else from the units' census field (the mini communes have one)."""
+    return "population" in keep or "units" in keep
+
+
 def _expected(keep: tuple[str, ...]) -> set[tuple[str, str]]:
     """(code, section/reason) of the notes a run with ``keep`` must carry."""
     out = {("skipped", "proposals/no_proposals")}
-    if "population" not in keep:
+    if not _has_people(keep):
         out.add(("skipped", "siting/no_population"))
     elif "roads" not in keep:
         out.add(("siting_no_roads", ""))
@@ -76,7 +81,10 @@ def test_run_completes_and_says_what_was_skipped(tmp_path, keep) -> None:
     for n in notes:  # every note is also a progress line
         assert n["text"] in lines
     assert (out / "report_en.html").is_file() and (out / "coverage" / "class.tif").is_file()
-    assert (out / "siting" / "site_plan.csv").is_file() == ("population" in keep)
+    assert (out / "siting" / "site_plan.csv").is_file() == _has_people(keep)
+    census = {n["code"] for n in notes} & {"population_census", "population_none"}
+    assert census == ({"population_none"} if not _has_people(keep) else
+                      set() if "population" in keep else {"population_census"})
     assert (out / "monitoring" / "monitoring_summary.csv").is_file() == ("units" in keep)
     assert result.summary["notes"] == notes
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netcover.io import atomic_path, write_layers, write_table
+from netcover.textsafe import sheet_cell
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -119,8 +120,9 @@ _FIXED_STAMP = "2000-01-01T00:00:00Z"
 def write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
     """Write ``tables`` (sheet name -> table) as one Excel workbook, atomically and reproducibly.
 
-    Sheet names are cut to Excel's 31 characters; numbers stay numbers; the header row is bold
-    and frozen.
+    Sheet names are cut to Excel's 31 characters; numbers stay numbers; text goes through
+    :func:`netcover.textsafe.sheet_cell` (no formulas, no XML-invalid characters); the header row
+    is bold and frozen.
     """
     import io
     import zipfile
@@ -132,11 +134,12 @@ def write_workbook(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
     wb.remove(wb.active)
     for name, df in tables.items():
         ws = wb.create_sheet(re.sub(r"[\[\]:*?/\\]", "_", name)[:31])
-        ws.append([str(c) for c in df.columns])
+        ws.append([sheet_cell(str(c)) for c in df.columns])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in df.itertuples(index=False, name=None):
-            ws.append([None if is_missing(v) else (v.item() if hasattr(v, "item") else v) for v in row])
+            ws.append([None if is_missing(v) else sheet_cell(v.item() if hasattr(v, "item") else v)
+                       for v in row])
         ws.freeze_panes = "A2"
         for k, col in enumerate(df.columns, start=1):
             width = max([len(str(col)), *(len(str(v)) for v in df[col].head(200))]) + 2
