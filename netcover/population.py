@@ -201,11 +201,13 @@ def population_from_census(
 ) -> tuple[PopulationGrid, Note, list[Problem]]:
     """Spread the units' census totals over a grid of ``cell_m`` cells over the DEM.
 
-    A unit whose settlements (attributed by their unit code, else by position) have people gets
-    its total spread over them, in proportion to their populations (scaled to the census total).
-    Any other unit's total is spread evenly over its cells (cell centres inside the unit, each cell
-    in one unit), leaving out cells steeper than ``max_slope_deg`` (slope of the DEM under the
-    cell centre; 0 keeps every cell), unless that leaves the unit no cell.
+    A unit's settlements (attributed by their unit code, else by position) keep the people they
+    list (scaled down to the census total when they list more); what the census has beyond them
+    (people in hamlets and houses the list does not name; all of it for a unit whose settlements
+    list nobody) is spread evenly over the unit's cells (cell centres inside the unit, each cell in
+    one unit), leaving out cells steeper than ``max_slope_deg`` (slope of the DEM under the cell
+    centre; 0 keeps every cell), unless that leaves the unit no cell. So a layer of commune seats
+    alone does not put a whole commune at its seat.
 
     Returns
     -------
@@ -218,29 +220,29 @@ def population_from_census(
     transform, shape = grid_over(terrain.bounds, cell_m)
     totals = units[field].to_numpy(dtype=float)
     counts = np.zeros(shape, dtype="float64")
-    by_points = np.zeros(len(units), bool)
+    listed = np.zeros(len(units))
     zones = zone_raster(units, transform, shape)
     if settlements is not None and "population" in settlements.columns and len(settlements):
         unit = unit_of_points(settlements, units)
         people = settlements["population"].to_numpy(dtype=float)
         listed = np.bincount(unit[unit >= 0], weights=people[unit >= 0], minlength=len(units))
-        by_points = listed > 0
-        take = (unit >= 0) & by_points[np.maximum(unit, 0)]
-        scaled = people[take] * totals[unit[take]] / listed[unit[take]]
+        take = (unit >= 0) & (listed[np.maximum(unit, 0)] > 0)
+        scale = np.minimum(1.0, totals / np.maximum(listed, 1e-9))  # never more than the census
         pts = settlements[take]
         x, y = _into_own_unit(zones, transform, pts.geometry.x.to_numpy(),
                               pts.geometry.y.to_numpy(), unit[take])
-        _add_points(counts, transform, x, y, scaled)
+        _add_points(counts, transform, x, y, people[take] * scale[unit[take]])
+    by_points = listed > 0
+    rest = np.maximum(totals - listed, 0.0)  # census people the settlements do not list
     steep = _steep_cells(terrain, transform, shape, max_slope_deg)
     flat_ok = np.bincount(zones[(zones >= 0) & ~steep], minlength=len(units)) > 0
     eligible = (zones >= 0) & ~(steep & flat_ok[np.maximum(zones, 0)])
-    eligible &= ~by_points[np.maximum(zones, 0)]
     n_cells = np.bincount(zones[eligible], minlength=len(units))
-    counts[eligible] += (totals / np.maximum(n_cells, 1))[zones[eligible]]
-    tiny = ~by_points & (n_cells == 0)  # smaller than a cell, or outside the grid
+    counts[eligible] += (rest / np.maximum(n_cells, 1))[zones[eligible]]
+    tiny = (rest > 0) & (n_cells == 0)  # smaller than a cell, or outside the grid
     if tiny.any():
         rep = units.geometry[tiny].representative_point()
-        _add_points(counts, transform, rep.x.to_numpy(), rep.y.to_numpy(), totals[tiny])
+        _add_points(counts, transform, rep.x.to_numpy(), rep.y.to_numpy(), rest[tiny])
     problems = []
     lost = float(totals.sum() - counts.sum())
     if lost > 0.5:
@@ -255,8 +257,8 @@ def _census_note(method: str, field: str, max_slope_deg: float, n_points: int, n
     area = "evenly over their area" + (f", leaving out slopes above {max_slope_deg:g} degrees"
                                        if max_slope_deg > 0 else "")
     if method == "settlements":
-        how = (f"spread over their settlements in proportion to their populations ({n_points} of "
-               f"{n} units)" + (f"; the other units' {area}" if n_points < n else ""))
+        how = (f"placed at their settlements as these list them ({n_points} of {n} units), the "
+               f"rest of each total {area}")
     else:
         how = f"spread {area}"
     params: dict[str, object] = {"method": method, "field": field}
