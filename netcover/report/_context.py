@@ -30,7 +30,8 @@ NOTES_VI: dict[str, str] = {
 }
 #: Words the Vietnamese notes fill in, by parameter value.
 _NOTE_WORDS_VI: dict[str, str] = {
-    "settlements": "theo các thôn, bản", "area": "đều theo diện tích",
+    "settlements": "cho các thôn, bản theo số dân ghi trong danh sách, phần còn lại đều theo diện tích",
+    "area": "đều theo diện tích",
     "area_slope": "theo diện tích có độ dốc dưới {max_slope_deg}°",
     "siting": "vùng lõm và trạm mới", "proposals": "đánh giá đề xuất", "links": "tuyến truyền dẫn",
     "monitoring": "theo dõi chỉ tiêu", "households": "hộ gia đình",
