@@ -201,8 +201,10 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
             say(f"warning: {w.message}")
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    say(f"Coverage: {result.jobs} loss rasters ({result.losses_computed} computed, "
-        f"{result.losses_cached} from the cache), "
+    read = result.losses_computed + result.losses_cached
+    losses = (f"{result.losses_computed} computed, {result.losses_cached} from the cache" if read
+              else "none needed: every layer is unchanged")
+    say(f"Coverage: {result.jobs} loss rasters ({losses}), "
         f"{result.groups} operator/technology layers ({result.groups_reused} unchanged, from the cache)")
     say(_cache_line(cache.folder, limit))
     for note in fold_warnings(result.notes):

@@ -220,7 +220,7 @@ def population_from_census(
     transform, shape = grid_over(terrain.bounds, cell_m)
     totals = units[field].to_numpy(dtype=float)
     counts = np.zeros(shape, dtype="float64")
-    listed = np.zeros(len(units))
+    listed: np.ndarray = np.zeros(len(units))
     zones = zone_raster(units, transform, shape)
     if settlements is not None and "population" in settlements.columns and len(settlements):
         unit = unit_of_points(settlements, units)

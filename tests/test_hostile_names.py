@@ -29,7 +29,7 @@ from netcover.pipeline import run
 from netcover.textsafe import csv_cell, html_text, plot_text, safe_name, script_json, xml_text
 
 from .conftest import site_rows, write_mini_district, write_sites
-from .test_map_browser import CHROMIUM, FLAGS, DevTools, RecordingProxy
+from .test_map_browser import CHROMIUM, exceptions_of, page_session
 
 SITE_1 = '=HYPERLINK("http://x","y")</script><script>window.__pwned=1</script>'
 SITE_2 = '`${window.__pwned=3}`"><img src=x onerror="window.__pwned=2">\x07'
@@ -171,33 +171,18 @@ _CHECK = """({
 
 
 def _open_in_chromium(page: Path, work: Path) -> tuple[dict[str, object], int, list[str]]:
-    with RecordingProxy() as proxy:
-        browser = DevTools([*FLAGS, f"--user-data-dir={work / 'profile'}",
-                            f"--proxy-server=http://127.0.0.1:{proxy.port}",
-                            "--proxy-bypass-list=<-loopback>"])
-        try:
-            targets = browser.call("Target.getTargets")["targetInfos"]
-            target = next(t["targetId"] for t in targets if t["type"] == "page")
-            sid = browser.call("Target.attachToTarget",
-                               {"targetId": target, "flatten": True})["sessionId"]
-            for domain in ("Page", "Runtime"):
-                browser.call(f"{domain}.enable", session=sid)
-            browser.call("Page.navigate", {"url": page.as_uri()}, session=sid)
-            browser.wait_for("Page.loadEventFired")
-            opened = browser.call("Runtime.evaluate", {"expression": _OPEN_ALL,
-                                                       "returnByValue": True},
-                                  session=sid)
-            opened = opened["result"].get("value", str(opened)[:300])
-            time.sleep(1.0)  # failed image loads (onerror handlers) have fired by now
-            browser.drain()
-            found = browser.call("Runtime.evaluate", {"expression": _CHECK, "returnByValue": True},
-                                 session=sid)["result"]["value"]
-        finally:
-            browser.close()
-    errors = [json.dumps(e["params"]["exceptionDetails"])[:300] for e in browser.events
-              if e.get("method") == "Runtime.exceptionThrown"]
+    with page_session(work) as (browser, sid, _proxy):
+        browser.call("Page.navigate", {"url": page.as_uri()}, session=sid)
+        browser.wait_for("Page.loadEventFired")
+        opened = browser.call("Runtime.evaluate", {"expression": _OPEN_ALL, "returnByValue": True},
+                              session=sid)
+        opened = opened["result"].get("value", str(opened)[:300])
+        time.sleep(1.0)  # failed image loads (onerror handlers) have fired by now
+        browser.drain()
+        found = browser.call("Runtime.evaluate", {"expression": _CHECK, "returnByValue": True},
+                             session=sid)["result"]["value"]
     assert isinstance(opened, int), opened
-    return found, opened, errors
+    return found, opened, exceptions_of(browser)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install chromium)")

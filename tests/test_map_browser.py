@@ -20,6 +20,7 @@ Skipped when Debian's ``chromium`` is not installed (``.ci/run`` installs it).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import queue
@@ -28,6 +29,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -221,10 +223,12 @@ class Visit:
     screenshot: Path
 
 
-def visit(page: Path, work: Path, *, settle_s: float = 0.5,
-          viewport: tuple[int, int] = VIEWPORT) -> Visit:
-    """Open ``page`` in headless Chromium with the network blocked; inspect it and screenshot it."""
-    shot = work / f"{page.stem}_{viewport[0]}x{viewport[1]}.png"
+@contextlib.contextmanager
+def page_session(work: Path, domains: tuple[str, ...] = ("Page", "Runtime"),
+                 ) -> Iterator[tuple[DevTools, str, RecordingProxy]]:
+    """Headless Chromium with the network blocked (every request goes to a recording proxy on
+    loopback): the browser, the session id of its page (``domains`` enabled) and the proxy.
+    The browser is closed on leaving; its events stay in ``browser.events``."""
     with RecordingProxy() as proxy:
         browser = DevTools([*FLAGS, f"--user-data-dir={work / 'profile'}",
                             f"--proxy-server=http://127.0.0.1:{proxy.port}",
@@ -232,31 +236,42 @@ def visit(page: Path, work: Path, *, settle_s: float = 0.5,
         try:
             targets = browser.call("Target.getTargets")["targetInfos"]
             target = next(t["targetId"] for t in targets if t["type"] == "page")
-            session = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})
-            sid = session["sessionId"]
-            for domain in ("Network", "Page", "Runtime"):
+            sid = browser.call("Target.attachToTarget",
+                               {"targetId": target, "flatten": True})["sessionId"]
+            for domain in domains:
                 browser.call(f"{domain}.enable", session=sid)
-            browser.call("Emulation.setDeviceMetricsOverride",
-                         {"width": viewport[0], "height": viewport[1], "deviceScaleFactor": 1,
-                          "mobile": False}, session=sid)
-            browser.call("Page.navigate", {"url": page.as_uri()}, session=sid)
-            browser.wait_for("Page.loadEventFired")
-            time.sleep(settle_s)  # requests a loaded page would still make (tiles) are sent by now
-            browser.drain()
-            found = browser.call("Runtime.evaluate", {"expression": _INSPECT, "returnByValue": True},
-                                 session=sid)["result"]["value"]
-            png = browser.call("Page.captureScreenshot", {"format": "png"}, session=sid)["data"]
-            shot.write_bytes(base64.b64decode(png))
+            yield browser, sid, proxy
         finally:
             browser.close()
-    events = browser.events
+
+
+def exceptions_of(browser: DevTools) -> list[str]:
+    """The page's uncaught JavaScript exceptions (shortened)."""
+    return [json.dumps(e["params"]["exceptionDetails"])[:300] for e in browser.events
+            if e.get("method") == "Runtime.exceptionThrown"]
+
+
+def visit(page: Path, work: Path, *, settle_s: float = 0.5,
+          viewport: tuple[int, int] = VIEWPORT) -> Visit:
+    """Open ``page`` in headless Chromium with the network blocked; inspect it and screenshot it."""
+    shot = work / f"{page.stem}_{viewport[0]}x{viewport[1]}.png"
+    with page_session(work, ("Network", "Page", "Runtime")) as (browser, sid, proxy):
+        browser.call("Emulation.setDeviceMetricsOverride",
+                     {"width": viewport[0], "height": viewport[1], "deviceScaleFactor": 1,
+                      "mobile": False}, session=sid)
+        browser.call("Page.navigate", {"url": page.as_uri()}, session=sid)
+        browser.wait_for("Page.loadEventFired")
+        time.sleep(settle_s)  # requests a loaded page would still make (tiles) are sent by now
+        browser.drain()
+        found = browser.call("Runtime.evaluate", {"expression": _INSPECT, "returnByValue": True},
+                             session=sid)["result"]["value"]
+        png = browser.call("Page.captureScreenshot", {"format": "png"}, session=sid)["data"]
+        shot.write_bytes(base64.b64decode(png))
     return Visit(
         page=found,
-        urls=[e["params"]["request"]["url"] for e in events
+        urls=[e["params"]["request"]["url"] for e in browser.events
               if e.get("method") == "Network.requestWillBeSent"],
-        exceptions=[json.dumps(e["params"]["exceptionDetails"])[:300] for e in events
-                    if e.get("method") == "Runtime.exceptionThrown"],
-        proxied=list(proxy.requests), screenshot=shot)
+        exceptions=exceptions_of(browser), proxied=list(proxy.requests), screenshot=shot)
 
 
 @pytest.fixture(scope="module")

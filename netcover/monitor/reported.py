@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import Problem, ValidationError
 from ..io import require_file
-from ..tables import read_table
+from ..tables import read_table, row_label
 from .settings import period_problems
 
 #: Reported indicator -> (label, is a share in [0, 1]).
@@ -79,29 +79,25 @@ def _column_problems(df: pd.DataFrame, label: str) -> list[Problem]:
     return problems
 
 
-def _row(i: int) -> str:
-    return f"row {i + 2}"
-
-
 def _key_problems(df: pd.DataFrame, label: str, unit_codes: set[str] | None) -> list[Problem]:
     problems = period_problems(df["period"], label)
     codes = df["unit_code"].str.strip()
     for k in np.flatnonzero((codes == "").to_numpy()):
-        problems.append(Problem(label, "is empty; give a unit code or 'district'", _row(int(k)),
+        problems.append(Problem(label, "is empty; give a unit code or 'district'", row_label(k),
                                 "unit_code"))
     known = sorted(unit_codes or ())
     listed = ", ".join(known[:15]) + (", ..." if len(known) > 15 else "")
     unknown = ~codes.isin([*known, "district", ""]) if unit_codes is not None else codes != codes
     for code in dict.fromkeys(codes[unknown]):
         found = np.flatnonzero((codes == code).to_numpy())
-        where = ", ".join(_row(int(i)) for i in found[:5]) + (
+        where = ", ".join(row_label(i) for i in found[:5]) + (
             f" and {len(found) - 5} more" if len(found) > 5 else "")
         msg = (f"unit code {code!r} is not a unit of the scenario's units layer (its codes: "
                f"{listed}); use one of its codes or 'district', or remove the rows")
         problems.append(Problem(label, msg, where, "unit_code"))
     keys = codes + "|" + df["period"].str.strip()
     for key in sorted(set(keys[keys.duplicated()])):
-        rows = ", ".join(_row(int(i)) for i in np.flatnonzero((keys == key).to_numpy()))
+        rows = ", ".join(row_label(i) for i in np.flatnonzero((keys == key).to_numpy()))
         problems.append(Problem(label, f"unit and period {key.replace('|', ' ')} appear more "
                                 f"than once ({rows}); keep one row per unit and period"))
     return problems
@@ -114,13 +110,13 @@ def _values(df: pd.DataFrame, label: str, problems: list[Problem]) -> pd.DataFra
         raw = df[col].str.strip()
         values = pd.to_numeric(raw, errors="coerce")
         for i in np.flatnonzero((raw != "").to_numpy() & values.isna().to_numpy()):
-            problems.append(Problem(label, f"{raw.iloc[i]!r} is not a number", _row(int(i)), col))
+            problems.append(Problem(label, f"{raw.iloc[i]!r} is not a number", row_label(i), col))
         v = values.to_numpy(dtype=float)
         bad = np.isfinite(v) & ((v < 0) | (v > 1) if share else v < 0)
         advice = "a share in [0, 1] (0.69 = 69%)" if share else "a count >= 0"
         for i in np.flatnonzero(bad):
             problems.append(Problem(label, f"{v[i]:g} is out of range; give {advice}",
-                                    _row(int(i)), col))
+                                    row_label(i), col))
         keep = np.isfinite(v) & ~bad
         out.append(pd.DataFrame({"unit_code": df["unit_code"].str.strip()[keep],
                                  "period": df["period"].str.strip()[keep],

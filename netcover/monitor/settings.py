@@ -165,18 +165,19 @@ def run_date() -> dt.date:
     return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
 
 
-def period_problems(periods: Iterable[object], label: str, field: str = "period",
-                    first_row: int = 2) -> list[Problem]:
+def period_problems(periods: Iterable[object], label: str, field: str = "period") -> list[Problem]:
     """One :class:`~netcover.errors.Problem` per period of a table column that is not understood.
 
-    ``label`` names the file; rows are counted from ``first_row`` (2: the row after a CSV header).
+    ``label`` names the file; rows as :func:`netcover.tables.row_label` counts them (header row 1).
     """
+    from ..tables import row_label
+
     problems = []
     for i, period in enumerate(periods):
         try:
             parse_period(str(period))
         except InputError as exc:
-            problems.append(Problem(label, str(exc), f"row {i + first_row}", field))
+            problems.append(Problem(label, str(exc), row_label(i), field))
     return problems
 
 

@@ -19,10 +19,10 @@ from .. import __version__
 from ..errors import InputError, Problem, ValidationError
 from ..io import require_file
 from ..sites import check_numbers
-from ..tables import read_table, row_label
+from ..tables import read_table
 from .indicators import SnapshotData, compute_snapshot_data
 from .reported import read_reported
-from .settings import MonitorSettings, parse_period, store_path
+from .settings import MonitorSettings, parse_period, period_problems, store_path
 from .store import Snapshot, SnapshotMeta, write_snapshot
 
 if TYPE_CHECKING:
@@ -94,12 +94,7 @@ def check_fibre_history(path: str | Path, *, settlement_ids: set[str] | None = N
         return table, [Problem(label, f"column(s) missing: {', '.join(missing)} (found: {found}); "
                                "the header must be settlement_id,period,fibre_households",
                                field=",".join(missing))]
-    problems: list[Problem] = []
-    for i, value in enumerate(table["period"]):
-        try:
-            parse_period(value)
-        except InputError as exc:
-            problems.append(Problem(label, str(exc), row_label(i), "period"))
+    problems = period_problems(table["period"], label)
     problems += check_numbers(table, label, [("fibre_households", 0.0, math.inf, True, False,
                                               "households on fibre, a count >= 0")])
     if settlement_ids is not None:
