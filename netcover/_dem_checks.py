@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import Problem, ValidationError
+from netcover.errors import Problem, ValidationError
 
 #: Heights a DEM on Earth can hold (m): the Dead Sea shore to above Everest.
 HEIGHT_RANGE_M = (-500.0, 9000.0)

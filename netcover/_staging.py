@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .errors import OutputError
+from netcover.errors import OutputError
 
 #: Names of a run's staging and backup folders beside the output folder ``<name>``:
 #: ``.<name>.staging-<pid>-<random>`` and ``.<name>.backup-<pid>-<random>``.

@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
-from .clitools import echo_err, execution_options, handle_errors, named_executor, progress_bar
-from .config import load_scenario
-from .errors import format_problems
+from netcover import __version__
+from netcover.clitools import echo_err, execution_options, handle_errors, named_executor, progress_bar
+from netcover.config import load_scenario
+from netcover.errors import format_problems
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -35,7 +35,7 @@ def cli(debug: bool) -> None:
 def _scenario_path(scenario: Path | None) -> Path:
     if scenario is not None:
         return scenario
-    from .sample import sample_scenario
+    from netcover.sample import sample_scenario
 
     return sample_scenario()
 
@@ -49,7 +49,7 @@ def _scenario_path(scenario: Path | None) -> Path:
 def run(scenario: Path | None, out_dir: Path | None, scheduler: str | None,
         workers: int | None) -> None:
     """Run the whole job on SCENARIO (default: the bundled Quản Bạ sample)."""
-    from .pipeline import run as run_pipeline
+    from netcover.pipeline import run as run_pipeline
 
     sc = load_scenario(_scenario_path(scenario))
     with named_executor(sc.execution, scheduler, workers) as executor:
@@ -71,7 +71,7 @@ def coverage(scenario: Path | None, dem: Path | None, sites: Path | None, radius
              model: str | None, out_dir: Path | None, scheduler: str | None,
              workers: int | None) -> None:
     """Radio coverage of SCENARIO, or of --dem and --sites alone."""
-    from .pipeline import quick_scenario, run_step
+    from netcover.pipeline import quick_scenario, run_step
 
     if scenario is not None and (dem or sites):
         raise click.UsageError("give either SCENARIO or --dem and --sites, not both")
@@ -98,7 +98,7 @@ def coverage(scenario: Path | None, dem: Path | None, sites: Path | None, radius
 @handle_errors
 def plan_links(scenario: Path, out_dir: Path | None) -> None:
     """Rank the fibre and microwave links that connect SCENARIO's offices, sites and villages."""
-    from .pipeline import run_step
+    from netcover.pipeline import run_step
 
     result = run_step("links", load_scenario(scenario), out_dir, report=echo_err)
     click.echo(f"Results in {result.out_dir / 'links'}")
@@ -111,9 +111,9 @@ def plan_links(scenario: Path, out_dir: Path | None) -> None:
 def report(results: Path, lang: str | None) -> None:
     """Make the maps, report and exports from a RESULTS folder of `netcover run`, `coverage`,
     `plan-sites` or `evaluate` (the sections its results allow)."""
-    from .pipeline import interactive_maps
-    from .report import LANGS, build_outputs
-    from .results import RunFolder
+    from netcover.pipeline import interactive_maps
+    from netcover.report import LANGS, build_outputs
+    from netcover.results import RunFolder
 
     run = RunFolder.open(results)
     files = build_outputs(run, results, langs=(lang,) if lang else LANGS,
@@ -126,9 +126,9 @@ def report(results: Path, lang: str | None) -> None:
 @handle_errors
 def validate(scenario: Path) -> None:
     """Check every input of SCENARIO and print a summary (exit 1 on problems)."""
-    from .errors import Problem
-    from .inputs import check_inputs
-    from .summary import format_summary, summarize
+    from netcover.errors import Problem
+    from netcover.inputs import check_inputs
+    from netcover.summary import format_summary, summarize
 
     sc = load_scenario(scenario)
     inputs, problems = check_inputs(sc)
@@ -151,7 +151,7 @@ def validate(scenario: Path) -> None:
 @handle_errors
 def sample_data(dest: Path, regenerate: bool, seed: int | None) -> None:
     """Write the Quản Bạ sample data set into DEST."""
-    from .sample import copy_sample, regenerate_sample
+    from netcover.sample import copy_sample, regenerate_sample
 
     files = regenerate_sample(dest, seed=seed) if regenerate else copy_sample(dest)
     click.echo(f"Wrote {len(files)} files to {dest}")
@@ -171,8 +171,8 @@ _CACHE_DIR = click.option("--cache-dir", type=click.Path(path_type=Path),
 @handle_errors
 def cache_info(cache_dir: Path | None) -> None:
     """Show the cache folder, its number of entries and its size."""
-    from .losscache import cache_info as info
-    from .losscache import default_cache_dir
+    from netcover.losscache import cache_info as info
+    from netcover.losscache import default_cache_dir
 
     click.echo(info(cache_dir or default_cache_dir()).describe())
 
@@ -182,7 +182,7 @@ def cache_info(cache_dir: Path | None) -> None:
 @handle_errors
 def cache_clear(cache_dir: Path | None) -> None:
     """Delete every entry of the loss cache (the next run computes the losses again)."""
-    from .losscache import clear_cache, default_cache_dir
+    from netcover.losscache import clear_cache, default_cache_dir
 
     removed = clear_cache(cache_dir or default_cache_dir())
     click.echo(f"Removed {removed.entries + removed.old_entries} entries "
@@ -190,9 +190,9 @@ def cache_clear(cache_dir: Path | None) -> None:
 
 
 def _register_groups() -> None:
-    from .monitor.commands import monitor
-    from .siting.commands import evaluate, plan_sites
-    from .tiling.command import large_area
+    from netcover.monitor.commands import monitor
+    from netcover.siting.commands import evaluate, plan_sites
+    from netcover.tiling.command import large_area
 
     for command in (plan_sites, evaluate, monitor, large_area):
         cli.add_command(command)
@@ -203,7 +203,7 @@ _register_groups()
 
 def main() -> None:
     """Entry point of the ``netcover`` script (SIGTERM ends it as Ctrl-C does, workers included)."""
-    from .clitools import stop_on_sigterm
+    from netcover.clitools import stop_on_sigterm
 
     stop_on_sigterm()
     cli(prog_name="netcover")

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .errors import NetcoverError, ScenarioError, ValidationError, format_problems
+from netcover.errors import NetcoverError, ScenarioError, ValidationError, format_problems
 
 if TYPE_CHECKING:
-    from .config import ExecutionSettings
-    from .parallel import Executor
+    from netcover.config import ExecutionSettings
+    from netcover.parallel import Executor
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -36,7 +36,7 @@ def echo_err(text: str) -> None:
 
 def flush_warnings() -> None:
     """Print the warnings :func:`echo_err` holds back, repeats of one kind as one line."""
-    from .textformat import fold_warnings
+    from netcover.textformat import fold_warnings
 
     lines = fold_warnings(_PENDING)
     _PENDING.clear()
@@ -133,7 +133,7 @@ def named_executor(settings: ExecutionSettings, scheduler: str | None,
 
     Yields None when neither names one (the command's own default applies).
     """
-    from .parallel import executor_for, executor_named
+    from netcover.parallel import executor_for, executor_named
 
     if not executor_named(settings, scheduler, workers):
         yield None

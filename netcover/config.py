@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-from .calibration import Calibration
-from .errors import DataFileError, Problem, ScenarioError
-from .links.settings import LinkSettings
-from .monitor.settings import MonitorSettings, Targets
-from .parallel import check_scheduler
-from .population import CENSUS_MAX_SLOPE_DEG
-from .radio import RSCP_THRESHOLDS, RSRP_THRESHOLDS, TECHNOLOGIES, ClassThresholds
-from .siting.settings import SitingSettings
+from netcover.calibration import Calibration
+from netcover.errors import DataFileError, Problem, ScenarioError
+from netcover.links.settings import LinkSettings
+from netcover.monitor.settings import MonitorSettings, Targets
+from netcover.parallel import check_scheduler
+from netcover.population import CENSUS_MAX_SLOPE_DEG
+from netcover.radio import RSCP_THRESHOLDS, RSRP_THRESHOLDS, TECHNOLOGIES, ClassThresholds
+from netcover.siting.settings import SitingSettings
 
 Model = Literal["p1812", "hata", "fspl"]
 Polarization = Literal["vertical", "horizontal"]

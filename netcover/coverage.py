@@ -25,19 +25,19 @@ import pandas as pd
 from affine import Affine
 from pyproj import CRS
 
-from . import radio
-from ._geometry_kernels import fmin_into
-from .config import CoverageSettings, Scenario
-from .losscache import CachedLoss, LossCache, dem_fingerprint, quantize
-from .parallel import Executor, InProcess
-from .propagation.area import site_loss_grid
-from .sectors import SECTOR_COLUMNS, SectorLevels
+from netcover import radio
+from netcover._geometry_kernels import fmin_into
+from netcover.config import CoverageSettings, Scenario
+from netcover.losscache import CachedLoss, LossCache, dem_fingerprint, quantize
+from netcover.parallel import Executor, InProcess
+from netcover.propagation.area import site_loss_grid
+from netcover.sectors import SECTOR_COLUMNS, SectorLevels
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from .inputs import Inputs
-    from .terrain import Terrain
+    from netcover.inputs import Inputs
+    from netcover.terrain import Terrain
 
 T = TypeVar("T")
 #: Wraps an iterable to show progress: ``progress(items, label)``.

@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from . import covered
-from .io import write_layers, write_raster, write_table
-from .textformat import rounded
+from netcover import covered
+from netcover.io import write_layers, write_raster, write_table
+from netcover.textformat import rounded
 
 if TYPE_CHECKING:
-    from .coverage import CoverageResult
-    from .inputs import Inputs
+    from netcover.coverage import CoverageResult
+    from netcover.inputs import Inputs
 
 CLASS_LEVELS = {"weak": 1, "fair": 2, "good": 3}
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from scipy import sparse
 
-    from .population import PopulationGrid
+    from netcover.population import PopulationGrid
 
 #: Coverage class codes of the class rasters (255: outside the DEM / not computed).
 CLASS_NAMES: tuple[str, ...] = ("none", "weak", "fair", "good")

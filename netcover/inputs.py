@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 import numpy as np
 
-from . import layers
-from .config import Scenario
-from .errors import NetcoverError, Problem, ValidationError
-from .notes import Note
-from .population import (
+from netcover import layers
+from netcover.config import Scenario
+from netcover.errors import NetcoverError, Problem, ValidationError
+from netcover.notes import Note
+from netcover.population import (
     PopulationGrid,
     check_population,
     dense_units,
@@ -29,15 +29,15 @@ from .population import (
     population_from_points,
     read_population_raster,
 )
-from .sites import outside_problems, read_sites, to_working_crs
-from .tables import is_table, read_table
-from .terrain import Terrain, dem_notes, read_dem
+from netcover.sites import outside_problems, read_sites, to_working_crs
+from netcover.tables import is_table, read_table
+from netcover.terrain import Terrain, dem_notes, read_dem
 
 if TYPE_CHECKING:
     import geopandas as gpd
     from pyproj import CRS
 
-    from .tiling.grid import DemSource
+    from netcover.tiling.grid import DemSource
 
 POINTS_GRID_M = 100.0
 T = TypeVar("T")
@@ -121,7 +121,7 @@ def check_inputs(scenario: Scenario) -> tuple[Inputs | None, list[Problem]]:
     notes += _unit_notes(found, terrain, scenario, problems)
     changes = scenario.monitor.unit_changes
     if changes is not None:  # read again by monitoring; checked here so that validate says it
-        from .monitor.unitmap import read_unit_changes
+        from netcover.monitor.unitmap import read_unit_changes
 
         _guard(changes, problems, lambda: (read_unit_changes(changes), []))
     inputs = Inputs(scenario=scenario, terrain=terrain, notes=notes, **found)  # type: ignore[arg-type]
@@ -154,9 +154,9 @@ def _coded_value_problems(inputs: Inputs) -> list[Problem]:
 
     Errors when the link planner runs (it refuses them), warnings otherwise.
     """
-    from .links.entities import REQUIRED_COLUMNS
-    from .links.settings import CONNECTIONS, POINT_TYPES, ROAD_CLASSES
-    from .links.step import missing_link_inputs
+    from netcover.links.entities import REQUIRED_COLUMNS
+    from netcover.links.settings import CONNECTIONS, POINT_TYPES, ROAD_CLASSES
+    from netcover.links.step import missing_link_inputs
 
     links = not missing_link_inputs(inputs)
     files = inputs.scenario.inputs
@@ -187,7 +187,7 @@ def _coded_value_problems(inputs: Inputs) -> list[Problem]:
 
 def _other_file_problems(inputs: Inputs) -> list[Problem]:
     """Proposals and exclusion areas, checked now, not when siting reads them."""
-    from .siting.proposals import check_proposals
+    from netcover.siting.proposals import check_proposals
 
     sc = inputs.scenario
     problems: list[Problem] = []
@@ -206,10 +206,10 @@ def _other_file_problems(inputs: Inputs) -> list[Problem]:
 
 def _monitor_problems(inputs: Inputs) -> list[Problem]:
     """The ``[monitor]`` files, against the units and settlements a run records them with."""
-    from .monitor.measurements import read_measurements
-    from .monitor.reported import read_reported
-    from .monitor.settings import current_period, settings_from_scenario
-    from .monitor.snapshot import check_fibre_history
+    from netcover.monitor.measurements import read_measurements
+    from netcover.monitor.reported import read_reported
+    from netcover.monitor.settings import current_period, settings_from_scenario
+    from netcover.monitor.snapshot import check_fibre_history
 
     monitor, _ = settings_from_scenario(inputs.scenario)
     problems: list[Problem] = []
@@ -394,7 +394,7 @@ def _census_population(scenario: Scenario, terrain: Terrain, found: dict[str, ob
 def _unit_notes(found: dict[str, object], terrain: Terrain, scenario: Scenario,
                 problems: list[Problem]) -> list[Note]:
     """Units outside the DEM, points naming unknown units (problems); overlapping units (a note)."""
-    from .covered import unknown_unit_codes
+    from netcover.covered import unknown_unit_codes
 
     units = cast("gpd.GeoDataFrame | None", found.get("units"))
     if units is None:

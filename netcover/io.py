@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._staging import after_results, recover_output, staged_output
-from .errors import CRSError, DataFileError, OutputError
+from netcover._staging import after_results, recover_output, staged_output
+from netcover.errors import CRSError, DataFileError, OutputError
 
 __all__ = [
     "GPKG_TIMESTAMP", "after_results", "atomic_path", "open_raster", "read_vector", "recover_output",
@@ -223,7 +223,7 @@ def write_table(path: str | Path, df: pd.DataFrame, *, float_format: str | None 
     formula are neutralised (:func:`netcover.textsafe.csv_safe_frame`); numbers are written as
     numbers (``float_format``: as pandas' ``to_csv``).
     """
-    from .textsafe import csv_safe_frame
+    from netcover.textsafe import csv_safe_frame
 
     with atomic_path(path) as tmp:
         csv_safe_frame(df).to_csv(tmp, index=False, encoding="utf-8-sig", float_format=float_format)

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import NetcoverError, Problem
-from .io import read_vector
-from .notes import Note
+from netcover.errors import NetcoverError, Problem
+from netcover.io import read_vector
+from netcover.notes import Note
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
-from .io import atomic_path
+from netcover.errors import InputError
+from netcover.io import atomic_path
 
 #: Bump when the engine's numbers change, so old cache entries are not reused.
 ENGINE_VERSION = "1"

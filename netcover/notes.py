@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .inputs import Inputs
+    from netcover.inputs import Inputs
 
 
 @dataclass(frozen=True)
@@ -105,9 +105,9 @@ def section_notes(inputs: Inputs) -> list[Note]:
     planned without a roads layer. Only ``dem`` and ``sites`` are required; everything else only
     adds sections.
     """
-    from .links.step import missing_link_inputs
-    from .siting.candidates import access_geometries
-    from .siting.output import access_text
+    from netcover.links.step import missing_link_inputs
+    from netcover.siting.candidates import access_geometries
+    from netcover.siting.output import access_text
 
     out: list[Note] = []
     if inputs.population is None:

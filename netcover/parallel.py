@@ -30,11 +30,11 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._worker_life import end_with_parent, submit_held
-from .errors import InputError, NetcoverError
+from netcover._worker_life import end_with_parent, submit_held
+from netcover.errors import InputError, NetcoverError
 
 if TYPE_CHECKING:
-    from .config import ExecutionSettings
+    from netcover.config import ExecutionSettings
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -14,13 +14,13 @@ from typing import Any
 
 import pandas as pd
 
-from .config import Scenario, scenario_from_dict
-from .coverage import CoverageResult, Progress, compute_coverage
-from .coverage_output import coverage_tables, unit_summary_table, write_coverage
-from .inputs import Inputs, load_inputs
-from .io import staged_output, write_text
-from .links.step import run_links
-from .losscache import (
+from netcover.config import Scenario, scenario_from_dict
+from netcover.coverage import CoverageResult, Progress, compute_coverage
+from netcover.coverage_output import coverage_tables, unit_summary_table, write_coverage
+from netcover.inputs import Inputs, load_inputs
+from netcover.io import staged_output, write_text
+from netcover.links.step import run_links
+from netcover.losscache import (
     CacheWarning,
     LossCache,
     cache_info,
@@ -28,15 +28,15 @@ from .losscache import (
     default_cache_dir,
     trim_cache,
 )
-from .monitor.step import run_monitoring
-from .notes import section_notes
-from .parallel import DaskExecutor, Executor, InProcess, local_pool
-from .report import build_outputs
-from .results import RunFolder
-from .siting import evaluate_proposals, run_siting
-from .summary import summarize, write_summary
-from .textformat import fold_warnings, markdown_table
-from .textsafe import safe_name
+from netcover.monitor.step import run_monitoring
+from netcover.notes import section_notes
+from netcover.parallel import DaskExecutor, Executor, InProcess, local_pool
+from netcover.report import build_outputs
+from netcover.results import RunFolder
+from netcover.siting import evaluate_proposals, run_siting
+from netcover.summary import summarize, write_summary
+from netcover.textformat import fold_warnings, markdown_table
+from netcover.textsafe import safe_name
 
 #: Receives one line of progress text.
 Reporter = Callable[[str], None]
@@ -136,8 +136,8 @@ def quick_scenario(dem: Path, sites: Path, *, radius_km: float | None = None,
 
 def interactive_maps(run: RunFolder, out_dir: Path) -> list[Path]:
     """The offline map in every language and the KMZ for Google Earth."""
-    from .maps import build_map, write_kmz
-    from .report.i18n import LANGS
+    from netcover.maps import build_map, write_kmz
+    from netcover.report.i18n import LANGS
 
     files = [build_map(run, out_dir / f"map_{lang}.html", lang=lang) for lang in LANGS]
     kmz = out_dir / "exports" / f"netcover_{safe_name(run.slug, fallback='scenario')}.kmz"

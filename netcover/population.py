@@ -17,14 +17,14 @@ import numpy as np
 from affine import Affine
 from pyproj import CRS
 
-from .errors import Problem
-from .io import open_raster
-from .notes import Note
+from netcover.errors import Problem
+from netcover.io import open_raster
+from netcover.notes import Note
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from .terrain import Terrain
+    from netcover.terrain import Terrain
 
 _VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".csv"}
 #: More people per km2 than any place holds (the densest city blocks hold about 100,000).
@@ -215,7 +215,7 @@ def population_from_census(
         The grid, the ``population_census`` note saying what was done, and warnings (people that
         fell outside the DEM).
     """
-    from .covered import unit_of_points, zone_raster
+    from netcover.covered import unit_of_points, zone_raster
 
     transform, shape = grid_over(terrain.bounds, cell_m)
     totals = units[field].to_numpy(dtype=float)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DataFileError
-from .notes import Note
+from netcover.errors import DataFileError
+from netcover.notes import Note
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -11,7 +11,7 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
-from .errors import DataFileError, OutputError
+from netcover.errors import DataFileError, OutputError
 
 SAMPLE_NAME = "quan_ba"
 
@@ -61,8 +61,8 @@ def regenerate_sample(dest: str | Path, *, seed: int | None = None) -> list[Path
     from the bundled sample; the history and the synthetic drive test are made by
     :mod:`netcover.monitor.sample_history` from the new layers (this runs the coverage model once).
     """
-    from . import samplegen
-    from .monitor.sample_history import generate_history
+    from netcover import samplegen
+    from netcover.monitor.sample_history import generate_history
 
     dest = Path(dest)
     written = samplegen.generate(dest) if seed is None else samplegen.generate(dest, seed=seed)

@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from . import radio
-from ._geometry_kernels import mast_geometry, sector_level, table_axes
-from .antenna import AntennaPattern, pattern_for_sector, relative_gain_db
-from .calibration import Calibration
-from .config import CoverageSettings, ReceiverSettings
-from .losscache import CachedLoss, LossCache, quantize
-from .propagation.basic import effective_earth_radius_km
+from netcover import radio
+from netcover._geometry_kernels import mast_geometry, sector_level, table_axes
+from netcover.antenna import AntennaPattern, pattern_for_sector, relative_gain_db
+from netcover.calibration import Calibration
+from netcover.config import CoverageSettings, ReceiverSettings
+from netcover.losscache import CachedLoss, LossCache, quantize
+from netcover.propagation.basic import effective_earth_radius_km
 
 if TYPE_CHECKING:
-    from .terrain import Terrain
+    from netcover.terrain import Terrain
 
 #: Sector columns that decide a sector's gain table and fixed link budget.
 _TABLE_COLUMNS = ("h_beamwidth_deg", "v_beamwidth_deg", "pattern_file", "azimuth_deg",

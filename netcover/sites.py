@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .antenna import read_msi
-from .errors import NetcoverError, Problem
-from .io import read_vector, require_file
-from .radio import LTE_RESOURCE_BLOCKS
-from .tables import is_table, not_a_number, numbers, read_table, row_label
+from netcover.antenna import read_msi
+from netcover.errors import NetcoverError, Problem
+from netcover.io import read_vector, require_file
+from netcover.radio import LTE_RESOURCE_BLOCKS
+from netcover.tables import is_table, not_a_number, numbers, read_table, row_label
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from pyproj import CRS
 
-    from .terrain import Terrain
-    from .tiling.grid import DemSource
+    from netcover.terrain import Terrain
+    from netcover.tiling.grid import DemSource
 
     Grid: TypeAlias = Terrain | DemSource
 

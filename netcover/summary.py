@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 from pyproj import Transformer
 
-from .inputs import Inputs
-from .io import write_text
-from .notes import notes_as_dicts, section_notes
+from netcover.inputs import Inputs
+from netcover.io import write_text
+from netcover.notes import notes_as_dicts, section_notes
 
 #: What a figure shows when its data is missing (never 0).
 NO_DATA = "no data"

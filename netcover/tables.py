@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import DataFileError
-from .io import require_file
+from netcover.errors import DataFileError
+from netcover.io import require_file
 
 #: Suffixes read as delimited text.
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")

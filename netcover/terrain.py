@@ -15,9 +15,9 @@ import numpy as np
 from affine import Affine
 from pyproj import CRS, Transformer
 
-from .errors import CRSError, Problem, ValidationError
-from .io import open_raster
-from .notes import Note
+from netcover.errors import CRSError, Problem, ValidationError
+from netcover.io import open_raster
+from netcover.notes import Note
 
 _EARTH_M_PER_DEG = 111_320.0
 
@@ -190,7 +190,7 @@ def read_dem(
     """
     from rasterio.transform import array_bounds
 
-    from ._dem_checks import check_not_an_image, plausible_heights
+    from netcover._dem_checks import check_not_an_image, plausible_heights
 
     warnings: list[Problem] = []
     with open_raster(path, "DEM") as src:

@@ -21,6 +21,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from netcover.io import atomic_path
+from netcover.maps._offline import add_popup
+from netcover.maps.labels import class_label, label
+from netcover.maps.legend import legend_html
+from netcover.maps.overlays import Overlay, category_overlay, class_overlay, shade_overlay, signal_overlay
+from netcover.maps.vectors import operator_colours, people_served, popup_table, sector_wedges, site_table
 from netcover.palette import (
     CLASS_COLOURS,
     CLASS_OPACITY,
@@ -32,12 +37,6 @@ from netcover.palette import (
 )
 from netcover.terrain import hillshade
 from netcover.textsafe import html_text
-
-from ._offline import add_popup
-from .labels import class_label, label
-from .legend import legend_html
-from .overlays import Overlay, category_overlay, class_overlay, shade_overlay, signal_overlay
-from .vectors import operator_colours, people_served, popup_table, sector_wedges, site_table
 
 if TYPE_CHECKING:
     import folium
@@ -89,10 +88,9 @@ def build_map(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
     """
     from branca.element import Element
 
+    from netcover.maps._layer_control import GroupedLayerControl
+    from netcover.maps._offline import offline_map
     from netcover.report.i18n import check_lang
-
-    from ._layer_control import GroupedLayerControl
-    from ._offline import offline_map
 
     language = check_lang(lang)
     summary = results.summary()
@@ -170,7 +168,7 @@ def _operators(results: RunFolder) -> list[str]:
 def _image(m: folium.Map, overlay: Overlay, name: str, key: str, *, opacity: float) -> None:
     import folium
 
-    from ._layer_control import set_group
+    from netcover.maps._layer_control import set_group
 
     set_group(folium.raster_layers.ImageOverlay(
         image=overlay.data_uri(), bounds=overlay.leaflet_bounds(), opacity=opacity, name=html_text(name),
@@ -201,7 +199,7 @@ def _add_rasters(m: folium.Map, results: RunFolder, lang: Lang) -> None:
 def _group(m: folium.Map, name: str, key: str) -> folium.FeatureGroup:
     import folium
 
-    from ._layer_control import set_group
+    from netcover.maps._layer_control import set_group
 
     group = set_group(folium.FeatureGroup(name=html_text(name), show=key in _SHOWN), _GROUP[key])
     group.add_to(m)

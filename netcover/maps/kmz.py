@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 from netcover.io import atomic_path
+from netcover.maps.labels import class_label, label
+from netcover.maps.overlays import class_overlay
+from netcover.maps.vectors import operator_colours, people_served, popup_table, site_table
 from netcover.palette import CLASS_COLOURS, CLASS_OPACITY, LINK_COLOURS
 from netcover.textsafe import xml_text
-
-from .labels import class_label, label
-from .overlays import class_overlay
-from .vectors import operator_colours, people_served, popup_table, site_table
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from netcover.maps.labels import class_label, label
+from netcover.maps.overlays import SIGNAL_RANGE_DBM, signal_colours
 from netcover.palette import (
     CLASS_COLOURS,
     CLASS_OPACITY,
@@ -16,9 +18,6 @@ from netcover.palette import (
     share_colour,
 )
 from netcover.textsafe import html_text
-
-from .labels import class_label, label
-from .overlays import SIGNAL_RANGE_DBM, signal_colours
 
 if TYPE_CHECKING:
     from netcover.report.i18n import Lang

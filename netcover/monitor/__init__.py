@@ -15,18 +15,18 @@ checked against field measurements.
 
 from __future__ import annotations
 
-from .settings import (
-    MonitorSettings,
-    Targets,
-    current_period,
-    parse_period,
-    settings_from_scenario,
-    store_path,
+from netcover.monitor.settings import (
+           MonitorSettings,
+           Targets,
+           current_period,
+           parse_period,
+           settings_from_scenario,
+           store_path,
 )
-from .snapshot import record_snapshot
-from .store import Snapshot
-from .trends import monitoring_summary
-from .workflow import readable_summary
+from netcover.monitor.snapshot import record_snapshot
+from netcover.monitor.store import Snapshot
+from netcover.monitor.trends import monitoring_summary
+from netcover.monitor.workflow import readable_summary
 
 __all__ = ["MonitorSettings", "Snapshot", "Targets", "current_period", "monitoring_summary",
            "parse_period", "readable_summary", "record_snapshot", "settings_from_scenario",

@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from ..clitools import echo_err, handle_errors, progress_bar
-from ..textsafe import safe_name
+from netcover.clitools import echo_err, handle_errors, progress_bar
+from netcover.textsafe import safe_name
 
 _SCENARIO = click.argument("scenario", type=click.Path(path_type=Path))
 _STORE = click.option("--store", type=click.Path(path_type=Path),
@@ -21,7 +21,7 @@ def _out(scenario: Any, out_dir: Path | None, name: str) -> Path:
 
 
 def _load(path: Path) -> Any:
-    from ..config import load_scenario
+    from netcover.config import load_scenario
 
     return load_scenario(path)
 
@@ -45,7 +45,7 @@ def monitor() -> None:
 def snapshot(scenario: Path, period: str, replace: bool, store: Path | None,
              fibre_history: Path | None, reported: Path | None) -> None:
     """Compute SCENARIO's indicators and record them as period --period."""
-    from .workflow import resolve_store, take_snapshot
+    from netcover.monitor.workflow import resolve_store, take_snapshot
 
     sc = _load(scenario)
     snap = take_snapshot(sc, period, replace=replace, store=store, fibre_history=fibre_history,
@@ -62,7 +62,7 @@ def snapshot(scenario: Path, period: str, replace: bool, store: Path | None,
 @handle_errors
 def import_reported(scenario: Path, csv: Path, store: Path | None) -> None:
     """Import reported indicators (CSV per unit and period) into the history store."""
-    from .workflow import import_reported as run
+    from netcover.monitor.workflow import import_reported as run
 
     n = run(_load(scenario), csv, store=store)
     click.echo(f"Imported {n} reported values from {csv}")
@@ -79,7 +79,7 @@ def import_reported(scenario: Path, csv: Path, store: Path | None) -> None:
 def report(scenario: Path, store: Path | None, before: str | None, after: str | None,
            out_dir: Path | None) -> None:
     """Latest values against targets, trends, charts, and changes --from P --to Q."""
-    from .workflow import report as run
+    from netcover.monitor.workflow import report as run
 
     if (before is None) != (after is None):
         raise click.UsageError("give both --from and --to, or neither")
@@ -97,7 +97,7 @@ def report(scenario: Path, store: Path | None, before: str | None, after: str | 
 @handle_errors
 def measurements(scenario: Path, csv: Path, out_dir: Path | None) -> None:
     """Compare measurements in CSV with SCENARIO's predictions; write the discrepancy layer."""
-    from .workflow import measurements as run
+    from netcover.monitor.workflow import measurements as run
 
     sc = _load(scenario)
     result = run(sc, csv, _out(sc, out_dir, "measurements"), progress=progress_bar)
@@ -113,7 +113,7 @@ def measurements(scenario: Path, csv: Path, out_dir: Path | None) -> None:
 @handle_errors
 def calibrate(scenario: Path, csv: Path, out_dir: Path | None) -> None:
     """Fit an offset and a distance slope per technology to measurements; write a scenario."""
-    from .workflow import calibration
+    from netcover.monitor.workflow import calibration
 
     sc = _load(scenario)
     result, _ = calibration(sc, csv, _out(sc, out_dir, "calibration"), progress=progress_bar)

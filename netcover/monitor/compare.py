@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .indicators import unit_of_points
+from netcover.monitor.indicators import unit_of_points
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from ..inputs import Inputs
-    from .measurements import MeasurementSet
+    from netcover.inputs import Inputs
+    from netcover.monitor.measurements import MeasurementSet
 
 STAT_COLUMNS = ("n", "bias_db", "rmse_db", "std_db")
 
@@ -38,9 +38,9 @@ def cell_levels_at_points(inputs: Inputs, cell_rows: np.ndarray, x: np.ndarray,
     numpy.ndarray
         (len(cell_rows), len(x)); NaN where a cell's computation radius does not reach a point.
     """
-    from ..coverage import grid_loss, loss_jobs
-    from ..losscache import LossCache, default_cache_dir, dem_fingerprint
-    from ..sectors import SectorLevels
+    from netcover.coverage import grid_loss, loss_jobs
+    from netcover.losscache import LossCache, default_cache_dir, dem_fingerprint
+    from netcover.sectors import SectorLevels
 
     cells = inputs.cells
     assert cells is not None
@@ -178,6 +178,6 @@ def discrepancy_layers(compared: pd.DataFrame, crs: object, *,
 def write_discrepancy(compared: pd.DataFrame, crs: object, path: str | Path, *,
                       cell_m: float = 500.0) -> Path:
     """Write :func:`discrepancy_layers` as a GeoPackage (atomically)."""
-    from ..io import write_layers
+    from netcover.io import write_layers
 
     return write_layers(path, discrepancy_layers(compared, crs, cell_m=cell_m))

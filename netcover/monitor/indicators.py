@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .. import covered
-from ..coverage_output import CLASS_LEVELS
+from netcover import covered
+from netcover.coverage_output import CLASS_LEVELS
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from ..coverage import CoverageResult
-    from ..inputs import Inputs
+    from netcover.coverage import CoverageResult
+    from netcover.inputs import Inputs
 
 #: Unit code of the district row.
 DISTRICT = "district"
@@ -98,7 +98,7 @@ def compute_snapshot_data(inputs: Inputs, coverage: CoverageResult, *, usable: s
     """
     units = inputs.units
     if units is None:
-        from ..errors import InputError
+        from netcover.errors import InputError
 
         msg = "monitoring needs statistics units: set inputs.units to the communes layer"
         raise InputError(msg)
@@ -271,7 +271,7 @@ def _gap_counts(counts: pd.DataFrame, gaps: pd.DataFrame | None, missing: list[s
     unit = next((c for c in GAP_UNIT_COLUMNS if c in gaps.columns), None)
     people = next((c for c in GAP_PEOPLE_COLUMNS if c in gaps.columns), None)
     if unit is None or people is None:
-        from ..errors import InputError
+        from netcover.errors import InputError
 
         msg = (f"the gaps table has columns {', '.join(map(str, gaps.columns))}; it needs a unit "
                f"column ({' or '.join(GAP_UNIT_COLUMNS)}) and a people column "

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from ..io import require_file
-from ..tables import read_table
+from netcover.errors import InputError
+from netcover.io import require_file
+from netcover.tables import read_table
 
 if TYPE_CHECKING:
-    from ..inputs import Inputs
+    from netcover.inputs import Inputs
 
 DropReason = Literal["no position", "outside the DEM", "unknown technology", "no level",
                      "level out of range", "operator not in the inventory", "duplicate"]

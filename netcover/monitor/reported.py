@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import Problem, ValidationError
-from ..io import require_file
-from ..tables import read_table, row_label
-from .settings import period_problems
+from netcover.errors import Problem, ValidationError
+from netcover.io import require_file
+from netcover.monitor.settings import period_problems
+from netcover.tables import read_table, row_label
 
 #: Reported indicator -> (label, is a share in [0, 1]).
 REPORTED: dict[str, tuple[str, bool]] = {

@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..sites import SITE_COLUMNS
-from .calibrate import dumps_toml, rebase_paths
+from netcover.monitor.calibrate import dumps_toml, rebase_paths
+from netcover.sites import SITE_COLUMNS
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from ..inputs import Inputs
+    from netcover.inputs import Inputs
 
 CURRENT = "2024-Q3"
 #: Earlier periods -> (share of the current sites missing, share of fibre households then).
@@ -136,7 +136,7 @@ def drive_test(inputs: Inputs, *, n_points: int = DRIVE_POINTS, seed: int = 11,
     """
     from pyproj import Transformer
 
-    from .compare import cell_levels_at_points
+    from netcover.monitor.compare import cell_levels_at_points
 
     bias_db = BIAS_DB if bias_db is None else bias_db
     rng = np.random.default_rng(seed)
@@ -210,7 +210,7 @@ def _bad_rows(good: pd.DataFrame) -> pd.DataFrame:
 def history_scenario(scenario_toml: Path, sites_name: str, period: str) -> str:
     """The sample scenario for an earlier period, to be written in ``history/``: the same files
     (paths rebased), that inventory, that period for ``netcover run``'s snapshot."""
-    from ..config import load_scenario
+    from netcover.config import load_scenario
 
     raw = tomllib.loads(scenario_toml.read_text(encoding="utf-8"))
     rebase_paths(raw, load_scenario(scenario_toml), scenario_toml.parent / "history")
@@ -226,9 +226,9 @@ def generate_history(sample: str | Path, *, seed: int = 2024,
     """Write the history files and the drive test into the sample folder; return their paths."""
     import geopandas as gpd
 
-    from ..config import load_scenario
-    from ..io import write_text
-    from .workflow import load_with_coverage
+    from netcover.config import load_scenario
+    from netcover.io import write_text
+    from netcover.monitor.workflow import load_with_coverage
 
     sample = Path(sample)
     folder = sample / "history"
@@ -263,9 +263,9 @@ def generate_history(sample: str | Path, *, seed: int = 2024,
 
 def _calibration_lines(inputs: Inputs, csv: Path) -> str:
     """What ``monitor calibrate`` finds on the drive test, as README lines."""
-    from .calibrate import calibrate
-    from .compare import predict
-    from .measurements import read_measurements
+    from netcover.monitor.calibrate import calibrate
+    from netcover.monitor.compare import predict
+    from netcover.monitor.measurements import read_measurements
 
     t = calibrate(predict(inputs, read_measurements(csv, inputs))).table
     rows = [f"| {r.technology} | {BIAS_DB.get(str(r.technology), 0.0):+.1f} | {r.n:,} | "
@@ -281,7 +281,7 @@ def _calibration_lines(inputs: Inputs, csv: Path) -> str:
 def readme_text(inventories: dict[str, pd.DataFrame], fibre: pd.DataFrame,
                 drive_rows: pd.DataFrame | None, seed: int) -> str:
     """The history folder's README, with the figures of the files written."""
-    from ._history_readme import README
+    from netcover.monitor._history_readme import README
 
     lines = []
     for period in sorted(inventories):
@@ -343,7 +343,7 @@ def _csv(frame: pd.DataFrame, path: Path) -> Path:
 
 def main() -> None:
     """Command-line entry: regenerate the sample's history and drive test."""
-    from ..sample import sample_dir
+    from netcover.sample import sample_dir
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sample", nargs="?", type=Path, default=None)

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InputError, Problem
-from ..textsafe import safe_name
+from netcover.errors import InputError, Problem
+from netcover.textsafe import safe_name
 
 if TYPE_CHECKING:
-    from ..config import Scenario
+    from netcover.config import Scenario
 
 #: Name of the history store when the scenario does not name one (under ``reports/<slug>/``).
 DEFAULT_STORE_NAME = "history.sqlite"
@@ -170,7 +170,7 @@ def period_problems(periods: Iterable[object], label: str, field: str = "period"
 
     ``label`` names the file; rows as :func:`netcover.tables.row_label` counts them (header row 1).
     """
-    from ..tables import row_label
+    from netcover.tables import row_label
 
     problems = []
     for i, period in enumerate(periods):

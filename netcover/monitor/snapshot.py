@@ -15,20 +15,20 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .. import __version__
-from ..errors import InputError, Problem, ValidationError
-from ..io import require_file
-from ..sites import check_numbers
-from ..tables import read_table
-from .indicators import SnapshotData, compute_snapshot_data
-from .reported import read_reported
-from .settings import MonitorSettings, parse_period, period_problems, store_path
-from .store import Snapshot, SnapshotMeta, write_snapshot
+from netcover import __version__
+from netcover.errors import InputError, Problem, ValidationError
+from netcover.io import require_file
+from netcover.monitor.indicators import SnapshotData, compute_snapshot_data
+from netcover.monitor.reported import read_reported
+from netcover.monitor.settings import MonitorSettings, parse_period, period_problems, store_path
+from netcover.monitor.store import Snapshot, SnapshotMeta, write_snapshot
+from netcover.sites import check_numbers
+from netcover.tables import read_table
 
 if TYPE_CHECKING:
-    from ..config import Scenario
-    from ..coverage import CoverageResult
-    from ..inputs import Inputs
+    from netcover.config import Scenario
+    from netcover.coverage import CoverageResult
+    from netcover.inputs import Inputs
 
 _CHUNK = 1 << 20
 

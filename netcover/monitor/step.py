@@ -17,21 +17,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..io import after_results, write_table
-from ..textformat import markdown_table
-from .indicators import DISTRICT
-from .settings import DEFAULT_STORE_NAME, current_period, parse_period, settings_from_scenario
-from .snapshot import PendingSnapshot, prepare_snapshot, with_fibre_history
-from .trends import monitoring_summary
-from .unitmap import reaggregated_line
-from .workflow import readable_summary
+from netcover.io import after_results, write_table
+from netcover.monitor.indicators import DISTRICT
+from netcover.monitor.settings import DEFAULT_STORE_NAME, current_period, parse_period, settings_from_scenario
+from netcover.monitor.snapshot import PendingSnapshot, prepare_snapshot, with_fibre_history
+from netcover.monitor.trends import monitoring_summary
+from netcover.monitor.unitmap import reaggregated_line
+from netcover.monitor.workflow import readable_summary
+from netcover.textformat import markdown_table
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..coverage import CoverageResult
-    from ..inputs import Inputs
-    from .settings import MonitorSettings, Targets
+    from netcover.coverage import CoverageResult
+    from netcover.inputs import Inputs
+    from netcover.monitor.settings import MonitorSettings, Targets
 
 
 def run_monitoring(inputs: Inputs, coverage: CoverageResult, out_dir: Path, folder: Path,

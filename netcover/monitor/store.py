@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DataFileError, InputError, OutputError
-from .indicators import CELL_FIELDS, SnapshotData
+from netcover.errors import DataFileError, InputError, OutputError
+from netcover.monitor.indicators import CELL_FIELDS, SnapshotData
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -205,7 +205,7 @@ def list_snapshots(path: str | Path, *, include_replaced: bool = False) -> pd.Da
         frame = pd.read_sql_query(
             "SELECT id, period, taken_at, netcover_version, scenario_name, replaced_by "
             f"FROM snapshots {where} ORDER BY period, id", con)
-    from .settings import parse_period
+    from netcover.monitor.settings import parse_period
 
     order = frame["period"].map(parse_period).sort_values(kind="stable").index
     return frame.loc[order].reset_index(drop=True)

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .indicators import DISTRICT
-from .reported import REPORTED
-from .settings import MonitorSettings, Targets, parse_period, store_path
-from .store import indicator_history, read_snapshot
+from netcover.monitor.indicators import DISTRICT
+from netcover.monitor.reported import REPORTED
+from netcover.monitor.settings import MonitorSettings, Targets, parse_period, store_path
+from netcover.monitor.store import indicator_history, read_snapshot
 
 if TYPE_CHECKING:
-    from ..config import Scenario
+    from netcover.config import Scenario
 
 #: Indicators of the monitoring summary besides the targeted ones, in report order.
 HEADLINE: tuple[str, ...] = ("share_people_covered", "share_households_covered", "sites",
@@ -141,7 +141,7 @@ def history_of(store: Path, settings: MonitorSettings) -> tuple[pd.DataFrame, li
     history = indicator_history(store)
     if settings.unit_changes is None:
         return history, []
-    from .unitmap import read_unit_changes, reaggregate
+    from netcover.monitor.unitmap import read_unit_changes, reaggregate
 
     return reaggregate(history, read_unit_changes(settings.unit_changes))
 

@@ -32,10 +32,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataFileError, Problem, ValidationError
-from ..io import require_file
-from .indicators import DISTRICT, SHARES
-from .settings import parse_period
+from netcover.errors import DataFileError, Problem, ValidationError
+from netcover.io import require_file
+from netcover.monitor.indicators import DISTRICT, SHARES
+from netcover.monitor.settings import parse_period
 
 #: Columns of the mapping table (the last two optional).
 COLUMNS = ("old_code", "new_code", "share", "new_name")

@@ -13,23 +13,23 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..io import staged_output, write_table, write_text
-from ..textformat import markdown_table
-from .calibrate import CalibrationResult, calibrate, write_calibrated_scenario
-from .charts import write_charts
-from .compare import comparison_tables, predict, write_discrepancy
-from .measurements import MeasurementSet, read_measurements
-from .reported import read_reported
-from .settings import Targets, parse_period, settings_from_scenario, store_path
-from .snapshot import record_snapshot, with_fibre_history
-from .store import Snapshot, list_snapshots, write_reported
-from .trends import HEADLINE, Changes, changes, history_of, summary_table
-from .unitmap import reaggregated_line
+from netcover.io import staged_output, write_table, write_text
+from netcover.monitor.calibrate import CalibrationResult, calibrate, write_calibrated_scenario
+from netcover.monitor.charts import write_charts
+from netcover.monitor.compare import comparison_tables, predict, write_discrepancy
+from netcover.monitor.measurements import MeasurementSet, read_measurements
+from netcover.monitor.reported import read_reported
+from netcover.monitor.settings import Targets, parse_period, settings_from_scenario, store_path
+from netcover.monitor.snapshot import record_snapshot, with_fibre_history
+from netcover.monitor.store import Snapshot, list_snapshots, write_reported
+from netcover.monitor.trends import HEADLINE, Changes, changes, history_of, summary_table
+from netcover.monitor.unitmap import reaggregated_line
+from netcover.textformat import markdown_table
 
 if TYPE_CHECKING:
-    from ..config import Scenario
-    from ..coverage import CoverageResult, Progress
-    from ..inputs import Inputs
+    from netcover.config import Scenario
+    from netcover.coverage import CoverageResult, Progress
+    from netcover.inputs import Inputs
 
 
 @dataclass
@@ -43,9 +43,9 @@ class JobResult:
 def load_with_coverage(scenario: Scenario, *,
                        progress: Progress | None = None) -> tuple[Inputs, CoverageResult]:
     """The scenario's inputs and coverage (loss rasters from and into the loss cache)."""
-    from ..coverage import compute_coverage
-    from ..inputs import load_inputs
-    from ..losscache import LossCache, default_cache_dir
+    from netcover.coverage import compute_coverage
+    from netcover.inputs import load_inputs
+    from netcover.losscache import LossCache, default_cache_dir
 
     inputs = load_inputs(scenario)
     cache = LossCache(scenario.coverage.cache_dir or default_cache_dir())

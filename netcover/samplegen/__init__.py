@@ -19,18 +19,18 @@ from numpy.typing import NDArray
 from rasterio import features
 from scipy import ndimage
 
-from ..errors import InputError
-from . import communes as communes
-from . import network as network
-from . import population as population
-from . import roads as roads
-from . import settlements as settlements
-from . import sites as sites
-from . import terrain as terrain
-from ._io import write_csv, write_gpkg, write_raster
-from .grid import Grid
-from .readme import DATA_FILES, summarize, write_readme
-from .rivers import distance_to_rivers
+from netcover.errors import InputError
+from netcover.samplegen import communes as communes
+from netcover.samplegen import network as network
+from netcover.samplegen import population as population
+from netcover.samplegen import roads as roads
+from netcover.samplegen import settlements as settlements
+from netcover.samplegen import sites as sites
+from netcover.samplegen import terrain as terrain
+from netcover.samplegen._io import write_csv, write_gpkg, write_raster
+from netcover.samplegen.grid import Grid
+from netcover.samplegen.readme import DATA_FILES, summarize, write_readme
+from netcover.samplegen.rivers import distance_to_rivers
 
 __all__ = ["ANALYSIS_CELL_M", "DATA_FILES", "DEM_CELL_M", "SCALES", "generate", "summarize"]
 

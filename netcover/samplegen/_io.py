@@ -17,10 +17,10 @@ import pyogrio
 import rasterio
 from numpy.typing import NDArray
 
-from ..errors import OutputError
-from ..io import write_layers
-from .facts import CRS_UTM
-from .grid import Grid
+from netcover.errors import OutputError
+from netcover.io import write_layers
+from netcover.samplegen.facts import CRS_UTM
+from netcover.samplegen.grid import Grid
 
 
 def _replace(tmp: Path, dest: Path) -> Path:

@@ -20,8 +20,14 @@ from numpy.typing import NDArray
 from rasterio import features
 from scipy import ndimage
 
-from .facts import COMMUNES, CRS_UTM, TOTAL_HOUSEHOLDS, commune_populations, largest_remainder
-from .grid import FloatArray, Grid, smooth_noise, stream, to_utm
+from netcover.samplegen.facts import (
+    COMMUNES,
+    CRS_UTM,
+    TOTAL_HOUSEHOLDS,
+    commune_populations,
+    largest_remainder,
+)
+from netcover.samplegen.grid import FloatArray, Grid, smooth_noise, stream, to_utm
 
 _LAYER = 4
 _SIMPLIFY_M = 110.0

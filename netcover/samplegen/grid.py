@@ -16,7 +16,7 @@ from pyproj import Transformer
 from rasterio.transform import Affine
 from scipy import ndimage
 
-from .facts import CRS_UTM, CRS_WGS84, EXTENT_UTM
+from netcover.samplegen.facts import CRS_UTM, CRS_WGS84, EXTENT_UTM
 
 FloatArray = NDArray[np.float64]
 

@@ -17,9 +17,9 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from .facts import COMMUNES, CRS_UTM, N_NETWORK_POINTS
-from .grid import Grid, stream, to_utm
-from .roads import ROAD_CLASSES, RoadNetwork
+from netcover.samplegen.facts import COMMUNES, CRS_UTM, N_NETWORK_POINTS
+from netcover.samplegen.grid import Grid, stream, to_utm
+from netcover.samplegen.roads import ROAD_CLASSES, RoadNetwork
 
 PointType = Literal["district_agency", "commune_office", "school", "health_station", "other"]
 Connection = Literal["fibre", "lan", "none"]

@@ -12,8 +12,8 @@ import geopandas as gpd
 import numpy as np
 from numpy.typing import NDArray
 
-from .facts import COMMUNES
-from .grid import FloatArray, Grid
+from netcover.samplegen.facts import COMMUNES
+from netcover.samplegen.grid import FloatArray, Grid
 
 #: Share of every village's people scattered over its commune instead of around the village.
 SCATTER_SHARE = 0.06

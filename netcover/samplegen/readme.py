@@ -16,8 +16,8 @@ import rasterio
 import shapely
 from rasterio import features
 
-from .facts import COMMUNES, PASS_LONLAT, TOWN_LONLAT
-from .grid import to_utm
+from netcover.samplegen.facts import COMMUNES, PASS_LONLAT, TOWN_LONLAT
+from netcover.samplegen.grid import to_utm
 
 #: The files the generator writes (besides ``scenario.toml`` and ``README.md``).
 DATA_FILES = ("dem.tif", "communes.gpkg", "settlements.gpkg", "population.tif", "roads.gpkg",
@@ -123,7 +123,7 @@ def _kv(d: dict[str, Any], unit: str = "") -> str:
 
 def write_readme(dest: Path, fig: dict[str, Any]) -> Path:
     """Write ``dest/README.md`` from the figures of :func:`summarize`."""
-    from ._readme_text import TEMPLATE
+    from netcover.samplegen._readme_text import TEMPLATE
 
     total_kb = sum(fig["sizes_kb"].values())
     text = TEMPLATE.format(

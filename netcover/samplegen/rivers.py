@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 
-from .grid import FloatArray, Grid, smooth_noise_1d, to_utm
+from netcover.samplegen.grid import FloatArray, Grid, smooth_noise_1d, to_utm
 
 #: (name, floor half-width m, [(lon, lat, bed elevation m), ...]) from source to outlet.
 _MAIN_RIVERS: tuple[tuple[str, float, tuple[tuple[float, float, float], ...]], ...] = (

@@ -23,8 +23,8 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from .facts import COMMUNES, CRS_UTM, PASS_LONLAT
-from .grid import FloatArray, Grid, to_utm
+from netcover.samplegen.facts import COMMUNES, CRS_UTM, PASS_LONLAT
+from netcover.samplegen.grid import FloatArray, Grid, to_utm
 
 RoadClass = Literal["national", "provincial", "commune", "track"]
 #: Road classes, most important first (a shared segment takes the first).

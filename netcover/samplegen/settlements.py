@@ -15,8 +15,8 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from .facts import COMMUNES, CRS_UTM, FIBRE_HOUSEHOLDS, Commune, largest_remainder
-from .grid import FloatArray, Grid, stream, to_utm
+from netcover.samplegen.facts import COMMUNES, CRS_UTM, FIBRE_HOUSEHOLDS, Commune, largest_remainder
+from netcover.samplegen.grid import FloatArray, Grid, stream, to_utm
 
 _LAYER = 5
 _MIN_SPACING_M = 650.0

@@ -20,14 +20,9 @@ from numba import njit
 from numpy.typing import NDArray
 from scipy import ndimage
 
-from .facts import (
-    DISTRICT_BBOX_LONLAT,
-    PASS_ELEVATION_M,
-    PASS_LONLAT,
-    TOWN_LONLAT,
-)
-from .grid import FloatArray, Grid, smooth_noise, stream, to_utm
-from .rivers import River, distance_to_rivers, main_rivers, tributaries, valley_surface
+from netcover.samplegen.facts import DISTRICT_BBOX_LONLAT, PASS_ELEVATION_M, PASS_LONLAT, TOWN_LONLAT
+from netcover.samplegen.grid import FloatArray, Grid, smooth_noise, stream, to_utm
+from netcover.samplegen.rivers import River, distance_to_rivers, main_rivers, tributaries, valley_surface
 
 _LAYER_NOISE, _LAYER_RIVERS, _LAYER_CONES = 1, 2, 3
 

@@ -35,9 +35,8 @@ from netcover.sites import (
     outside_problems,
     same_place_problems,
 )
+from netcover.siting.matrix import plan_sectors
 from netcover.tables import is_table, read_table, row_label
-
-from .matrix import plan_sectors
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -45,8 +44,7 @@ if TYPE_CHECKING:
 
     from netcover.config import Scenario
     from netcover.sites import Grid
-
-    from .settings import SitingSettings
+    from netcover.siting.settings import SitingSettings
 
 #: Optional per-sector fields of a proposal, overriding the plan's antenna.
 SECTOR_FIELDS = ("technology", "frequency_mhz", "bandwidth_mhz", "tx_power_dbm", "antenna_gain_dbi",

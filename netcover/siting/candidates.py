@@ -24,16 +24,14 @@ import numpy as np
 import pandas as pd
 
 from netcover.io import read_vector
-
-from .settings import SitingSettings
+from netcover.siting.settings import SitingSettings
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from netcover.inputs import Inputs
+    from netcover.siting.gaps import Demand
     from netcover.terrain import Terrain
-
-    from .gaps import Demand
 
 #: Priority of listed places over terrain candidates when thinning.
 _LISTED_PRIORITY = 1e6

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from netcover.clitools import echo_err, execution_options, handle_errors, named_executor, progress_bar
-
-from .settings import OBJECTIVES, SOLVERS, SitingSettings
+from netcover.siting.settings import OBJECTIVES, SOLVERS, SitingSettings
 
 if TYPE_CHECKING:
     from netcover.config import Scenario
@@ -63,9 +62,8 @@ def plan_sites(scenario: Path, out_dir: Path | None, scheduler: str | None, work
     from netcover.io import staged_output
     from netcover.parallel import local_pool
     from netcover.pipeline import default_out_dir
+    from netcover.siting import run_siting
     from netcover.summary import summarize, write_summary
-
-    from . import run_siting
 
     sc = load_scenario(scenario)
     given = {k: v for k, v in overrides.items() if v is not None}
@@ -96,9 +94,8 @@ def evaluate(scenario: Path, proposals: Path, out_dir: Path | None, radius_m: fl
     from netcover.io import staged_output
     from netcover.parallel import local_pool
     from netcover.pipeline import default_out_dir
+    from netcover.siting import evaluate_proposals, with_proposals
     from netcover.summary import summarize, write_summary
-
-    from . import evaluate_proposals, with_proposals
 
     sc = with_proposals(load_scenario(scenario), proposals)  # checked with the inputs
     settings = scenario_settings(sc)

@@ -22,8 +22,7 @@ import pandas as pd
 
 from netcover import covered
 from netcover.errors import InputError
-
-from .settings import SitingSettings
+from netcover.siting.settings import SitingSettings
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -29,9 +29,8 @@ from netcover.losscache import CachedLoss
 from netcover.parallel import Executor
 from netcover.propagation.area import site_loss_grid
 from netcover.sectors import SectorLevels
+from netcover.siting.settings import SitingSettings
 from netcover.terrain import Terrain
-
-from .settings import SitingSettings
 
 
 @dataclass(frozen=True)

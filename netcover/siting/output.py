@@ -19,13 +19,12 @@ import numpy as np
 import pandas as pd
 
 from netcover.io import write_layers, write_table, write_text
+from netcover.siting.candidates import candidate_table
 from netcover.textformat import markdown_table
 
-from .candidates import candidate_table
-
 if TYPE_CHECKING:
-    from .plan import SitePlan, SitingProblem
-    from .proposals import ProposalScores
+    from netcover.siting.plan import SitePlan, SitingProblem
+    from netcover.siting.proposals import ProposalScores
 
 #: Columns of the ranked table shown in the Markdown summary and on the console.
 SHORT_COLUMNS = ("rank", "candidate_id", "commune", "lon", "lat", "new_people",
@@ -35,7 +34,7 @@ SHORT_COLUMNS = ("rank", "candidate_id", "commune", "lon", "lat", "new_people",
 def gap_table(problem: SitingProblem) -> pd.DataFrame:
     """The gaps as a plain table (no geometry), ranked, then the "scattered" row: people below
     the usable class in no gap area (:func:`~netcover.siting.gaps.scattered_row`)."""
-    from .gaps import scattered_row
+    from netcover.siting.gaps import scattered_row
 
     table = pd.DataFrame(problem.gaps.drop(columns="geometry"))
     counts = [c for c in table.columns if c in ("rank", "cells", "villages")

@@ -16,12 +16,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from netcover import covered
-
-from . import gaps as gapmod
-from .candidates import PlaceContext, candidate_table, generate_candidates
-from .matrix import DemandLookup, Screening, coverage_matrix, plan_sectors, screening
-from .settings import SitingSettings
-from .solvers import SolveResult, solve
+from netcover.siting import gaps as gapmod
+from netcover.siting.candidates import PlaceContext, candidate_table, generate_candidates
+from netcover.siting.matrix import DemandLookup, Screening, coverage_matrix, plan_sectors, screening
+from netcover.siting.settings import SitingSettings
+from netcover.siting.solvers import SolveResult, solve
 
 if TYPE_CHECKING:
     import geopandas as gpd

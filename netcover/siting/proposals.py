@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._proposal_file import PROPOSAL_RANGES as PROPOSAL_RANGES
-from ._proposal_file import SECTOR_FIELDS as SECTOR_FIELDS
-from ._proposal_file import Proposal as Proposal
-from ._proposal_file import check_proposals as check_proposals
-from ._proposal_file import read_proposals as read_proposals
-from ._proposal_file import with_proposals as with_proposals
-from .candidates import places_around
-from .matrix import DemandLookup, Footprint, coverage_matrix, footprint
-from .plan import SitingProblem, gaps_closed_by_steps
+from netcover.siting._proposal_file import PROPOSAL_RANGES as PROPOSAL_RANGES
+from netcover.siting._proposal_file import SECTOR_FIELDS as SECTOR_FIELDS
+from netcover.siting._proposal_file import Proposal as Proposal
+from netcover.siting._proposal_file import check_proposals as check_proposals
+from netcover.siting._proposal_file import read_proposals as read_proposals
+from netcover.siting._proposal_file import with_proposals as with_proposals
+from netcover.siting.candidates import places_around
+from netcover.siting.matrix import DemandLookup, Footprint, coverage_matrix, footprint
+from netcover.siting.plan import SitingProblem, gaps_closed_by_steps
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -49,7 +49,7 @@ class _People:
     """Every populated cell: its people and its people below the usable class."""
 
     def __init__(self, problem: SitingProblem):
-        from .gaps import uncovered_share
+        from netcover.siting.gaps import uncovered_share
 
         pop = problem.inputs.population
         assert pop is not None

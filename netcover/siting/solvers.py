@@ -33,8 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from netcover.errors import ModelError
-
-from .settings import OBJECTIVES, SOLVERS, Objective, SolverName
+from netcover.siting.settings import OBJECTIVES, SOLVERS, Objective, SolverName
 
 _EPS = 1e-9
 

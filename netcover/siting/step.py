@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .output import access_text, plan_lines, write_plan, write_proposals
-from .plan import plan_sites, prepare
-from .proposals import read_proposals, score_proposals
-from .settings import SitingSettings
+from netcover.siting.output import access_text, plan_lines, write_plan, write_proposals
+from netcover.siting.plan import plan_sites, prepare
+from netcover.siting.proposals import read_proposals, score_proposals
+from netcover.siting.settings import SitingSettings
 
 if TYPE_CHECKING:
     from netcover.coverage import CoverageResult, Progress

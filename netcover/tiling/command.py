@@ -6,13 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..clitools import (
-    echo_err,
-    execution_options,
-    handle_errors,
-    named_executor,
-    progress_bar,
-)
+from netcover.clitools import echo_err, execution_options, handle_errors, named_executor, progress_bar
 
 
 @click.command("large-area")
@@ -33,10 +27,10 @@ def large_area(scenario: Path, out_dir: Path | None, tile_size: int | None,
     ([coverage] cache_dir), the DEM, the sites and the population must be on a disk every worker
     sees, at the same path.
     """
-    from ..config import load_scenario
-    from ..parallel import InProcess
-    from ..textsafe import safe_name
-    from .run import run_tiled
+    from netcover.config import load_scenario
+    from netcover.parallel import InProcess
+    from netcover.textsafe import safe_name
+    from netcover.tiling.run import run_tiled
 
     sc = load_scenario(scenario)
     out = out_dir or Path("reports") / f"{safe_name(sc.scenario.slug, fallback='scenario')}-large"

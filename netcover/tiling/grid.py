@@ -16,9 +16,9 @@ import numpy as np
 from affine import Affine
 from pyproj import CRS
 
-from ..errors import Problem, ValidationError
-from ..io import open_raster
-from ..terrain import Terrain, fill_holes, grid_bounds, within, working_crs, working_grid
+from netcover.errors import Problem, ValidationError
+from netcover.io import open_raster
+from netcover.terrain import Terrain, fill_holes, grid_bounds, within, working_crs, working_grid
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class DemSource:
 
     def around(self, x: float, y: float, radius_m: float) -> Window:
         """The window holding every cell within ``radius_m`` of (x, y), plus a margin, clipped."""
-        from ..coverage import disc_window  # the district engine's window: one cache key
+        from netcover.coverage import disc_window  # the district engine's window: one cache key
 
         origin = (float(self.transform.c), float(self.transform.f))
         return Window(*disc_window(origin, self.cell_size, (0, 0), self.shape, x, y, radius_m))

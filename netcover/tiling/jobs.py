@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._geometry_kernels import fmin_into
-from ..config import CoverageSettings, Scenario
-from ..coverage import (
+from netcover._geometry_kernels import fmin_into
+from netcover.config import CoverageSettings, Scenario
+from netcover.coverage import (
     GroupResult,
     LossJob,
     accumulators,
@@ -37,12 +37,12 @@ from ..coverage import (
     job_loss,
     site_loss_key,
 )
-from ..coverage_output import raster_layers
-from ..errors import DataFileError
-from ..losscache import CachedLoss, LossCache
-from ..sectors import SectorLevels
-from .grid import DemSource, Window
-from .people import PeopleSource, people_per_class
+from netcover.coverage_output import raster_layers
+from netcover.errors import DataFileError
+from netcover.losscache import CachedLoss, LossCache
+from netcover.sectors import SectorLevels
+from netcover.tiling.grid import DemSource, Window
+from netcover.tiling.people import PeopleSource, people_per_class
 
 
 @dataclass(frozen=True)

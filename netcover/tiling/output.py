@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..coverage_output import raster_spec
-from ..covered import CLASS_NAMES
-from ..errors import CRSError
-from .grid import DemSource
-from .jobs import TileLayers
+from netcover.coverage_output import raster_spec
+from netcover.covered import CLASS_NAMES
+from netcover.errors import CRSError
+from netcover.tiling.grid import DemSource
+from netcover.tiling.jobs import TileLayers
 
 
 class TileWriter:

@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 from pyproj import CRS, Transformer
 
-from .. import layers
-from ..config import Scenario
-from ..covered import CLASS_NAMES
-from ..errors import ValidationError
-from ..io import open_raster
-from ..population import is_vector
-from .grid import DemSource, Window
+from netcover import layers
+from netcover.config import Scenario
+from netcover.covered import CLASS_NAMES
+from netcover.errors import ValidationError
+from netcover.io import open_raster
+from netcover.population import is_vector
+from netcover.tiling.grid import DemSource, Window
 
 
 @dataclass(frozen=True)

@@ -17,19 +17,19 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from ..config import Scenario
-from ..coverage import cells_table, loss_jobs
-from ..coverage_output import CLASS_LEVELS
-from ..errors import ScenarioError, ValidationError
-from ..inputs import read_cells
-from ..io import staged_output, write_table, write_text
-from ..losscache import default_cache_dir
-from ..parallel import Executor, InProcess, ProgressFn, peak_rss_mb
-from ..textformat import fold_warnings, markdown_table
-from .grid import DemSource, Window
-from .jobs import SiteLossInfo, loss_state, site_loss_job, tile_job, tile_state
-from .output import ClassAreas, TileWriter
-from .people import PeopleSource
+from netcover.config import Scenario
+from netcover.coverage import cells_table, loss_jobs
+from netcover.coverage_output import CLASS_LEVELS
+from netcover.errors import ScenarioError, ValidationError
+from netcover.inputs import read_cells
+from netcover.io import staged_output, write_table, write_text
+from netcover.losscache import default_cache_dir
+from netcover.parallel import Executor, InProcess, ProgressFn, peak_rss_mb
+from netcover.textformat import fold_warnings, markdown_table
+from netcover.tiling.grid import DemSource, Window
+from netcover.tiling.jobs import SiteLossInfo, loss_state, site_loss_job, tile_job, tile_state
+from netcover.tiling.output import ClassAreas, TileWriter
+from netcover.tiling.people import PeopleSource
 
 
 @dataclass
