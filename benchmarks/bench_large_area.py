@@ -10,7 +10,7 @@ Usage::
 2. warms numba's on-disk cache with a tiny tiled run, so that no timed run pays for JIT compiling;
 3. for every worker count, in a fresh Python process (so that its peak memory is its own): starts a
    Dask ``LocalCluster`` of that many single-threaded workers, runs
-   :func:`netcover.tiling.run_tiled` with an empty loss cache (cold), and reports wall time per
+   :func:`netcover.coverage.tiled.run_tiled` with an empty loss cache (cold), and reports wall time per
    phase and peak memory per worker and of the client;
 4. checks that every run wrote the same rasters, cell for cell, as the first;
 5. prints an extrapolation to Tuyên Quang province and to a national run from the measured seconds
@@ -79,9 +79,9 @@ def run_once(scenario_path: Path, out_dir: Path, cache_dir: Path, workers: int,
     """One cold tiled run on a fresh ``LocalCluster`` of ``workers`` (in this process)."""
     import dataclasses
 
-    from netcover.config import load_scenario
-    from netcover.parallel import DaskExecutor
-    from netcover.tiling import run_tiled
+    from netcover.config.scenario import load_scenario
+    from netcover.core.parallel import DaskExecutor
+    from netcover.coverage.tiled import run_tiled
 
     digest = source_digest()
     load_before = os.getloadavg()[0]
@@ -131,8 +131,8 @@ def _warm_up(folder: Path, tile_size: int) -> float:
     """Seconds of a tiny in-process tiled run (fills numba's on-disk cache)."""
     from province import make_province
 
-    from netcover.config import load_scenario
-    from netcover.tiling import run_tiled
+    from netcover.config.scenario import load_scenario
+    from netcover.coverage.tiled import run_tiled
 
     scenario = make_province(folder / "tiny", area_km2=25.0, n_sites=4, radius_km=2.0,
                              tile_size=tile_size)
@@ -174,10 +174,10 @@ def client_write_seconds(out_dir: Path, scenario_path: Path, tile_size: int,
     import rasterio
     from rasterio.windows import Window as RioWindow
 
-    from netcover.config import load_scenario
-    from netcover.tiling import DemSource
-    from netcover.tiling.jobs import TileLayers
-    from netcover.tiling.output import TileWriter
+    from netcover.config.scenario import load_scenario
+    from netcover.coverage.tiled import DemSource
+    from netcover.coverage.tiled.jobs import TileLayers
+    from netcover.coverage.tiled.output import TileWriter
 
     scenario = load_scenario(scenario_path)
     assert scenario.inputs.dem is not None

@@ -102,8 +102,8 @@ def load_sample(folder: Path) -> dict[str, object]:
     import geopandas as gpd
     import pandas as pd
 
-    from netcover.sites import site_table
-    from netcover.terrain import read_dem
+    from netcover.data.sites import site_table
+    from netcover.data.terrain import read_dem
 
     terrain, _ = read_dem(folder / "dem.tif")
     crs = terrain.crs

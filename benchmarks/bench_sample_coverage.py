@@ -35,12 +35,12 @@ SCENARIO = ROOT / "gis_data" / "quan_ba" / "scenario.toml"
 
 def _phase(name: str, cache_dir: str) -> dict[str, float]:
     """Run one phase in this process; return its figures."""
-    from netcover.config import load_scenario
-    from netcover.coverage import compute_coverage
-    from netcover.coverage_output import coverage_tables
-    from netcover.inputs import load_inputs
-    from netcover.losscache import LossCache
-    from netcover.parallel import make_executor
+    from netcover.config.scenario import load_scenario
+    from netcover.core.parallel import make_executor
+    from netcover.coverage.engine import compute_coverage
+    from netcover.coverage.losscache import LossCache
+    from netcover.coverage.write import coverage_tables
+    from netcover.data.inputs import load_inputs
 
     if name == "compile":
         sys.path.insert(0, str(ROOT))

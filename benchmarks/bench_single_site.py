@@ -2,7 +2,7 @@
 
 Prints the machine, the time of the first call (JIT compilation, or loading numba's cache) and of warm
 calls on one and two threads, and the agreement with the per-profile model
-(:func:`~netcover.propagation.p1812.p1812_profile_loss` on each cell's own profile) on 1,000 random
+(:func:`~netcover.radio.p1812.p1812_profile_loss` on each cell's own profile) on 1,000 random
 cells. Uses the bundled sample DEM ``gis_data/quan_ba/dem.tif`` when it exists (site in its middle,
 30 m above ground, 1800 MHz), else a seeded synthetic DEM of the same size.
 
@@ -28,8 +28,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_description
 
-from netcover.propagation.area import SiteLoss, profile_between, site_loss_grid
-from netcover.propagation.p1812 import p1812_profile_loss
+from netcover.radio.area import SiteLoss, profile_between, site_loss_grid
+from netcover.radio.p1812 import p1812_profile_loss
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DEM = REPO / "gis_data" / "quan_ba" / "dem.tif"

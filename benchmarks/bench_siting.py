@@ -45,13 +45,14 @@ def _solvers(a: sp.csc_array, w: np.ndarray, n_sites: int, costs: np.ndarray | N
 
 
 def bench_sample(workers: int) -> None:
-    from netcover.config import load_scenario
-    from netcover.coverage import compute_coverage
-    from netcover.inputs import load_inputs
-    from netcover.losscache import LossCache, default_cache_dir
-    from netcover.parallel import make_executor
+    from netcover.config.scenario import load_scenario
+    from netcover.core.parallel import make_executor
+    from netcover.coverage.engine import compute_coverage
+    from netcover.coverage.losscache import LossCache, default_cache_dir
+    from netcover.data.inputs import load_inputs
+    from netcover.data.proposals import plan_sectors
     from netcover.siting import SitingSettings, generate_candidates, plan_sites, prepare
-    from netcover.siting.matrix import coverage_matrix, plan_sectors
+    from netcover.siting.matrix import coverage_matrix
 
     inputs = load_inputs(load_scenario(SAMPLE))
     t0 = time.perf_counter()
@@ -124,7 +125,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0,
                         help="worker processes for the matrix (default: usable cores)")
     args = parser.parse_args()
-    from netcover.parallel import usable_cores
+    from netcover.core.parallel import usable_cores
 
     print(machine_description())
     print(_load())

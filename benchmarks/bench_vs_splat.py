@@ -4,8 +4,8 @@ On the bundled sample DEM ``gis_data/quan_ba/dem.tif`` (UTM 48N, 30 m), for one 
 a DEM cell near the DEM's middle (30 m mast, receivers 1.5 m above ground, 1800 MHz, radius 15 km),
 the script times
 
-* netcover: :func:`~netcover.propagation.area.site_loss_grid` (ITU-R P.1812, 50 %) warm on one and two
-  threads, and :func:`~netcover.propagation.visibility.line_of_sight_grid`;
+* netcover: :func:`~netcover.radio.area.site_loss_grid` (ITU-R P.1812, 50 %) warm on one and two
+  threads, and :func:`~netcover.radio.visibility.line_of_sight_grid`;
 * ``gdal_viewshed`` (line of sight only) on the GeoTIFF itself;
 * ``splat-hd`` (SPLAT! HD, 1 arc-second): path-loss map (``-L``) of its default model (ITWOM 3.0; the
   classic Longley-Rice ITM with ``--olditm``), on SPLAT data files made from the DEM (reprojected to
@@ -54,9 +54,9 @@ from _machine import machine_description
 from _splat import AnoPoints, LongleyRice, read_ano, write_hgt_tiles, write_lrp, write_qth
 from bench_single_site import F_MHZ, RADIUS_M, REPO, RX_HEIGHT_M, SAMPLE_DEM, TX_HEIGHT_M
 
-from netcover.propagation.area import SiteLoss, site_loss_grid
-from netcover.propagation.basic import free_space_loss
-from netcover.propagation.visibility import Visibility, line_of_sight_grid
+from netcover.radio.area import SiteLoss, site_loss_grid
+from netcover.radio.basic import free_space_loss
+from netcover.radio.visibility import Visibility, line_of_sight_grid
 
 #: gdal_viewshed's default curvature coefficient: heights drop by cc d^2 / (2 R), i.e. k = 1 / cc.
 GDAL_CC = 0.85714

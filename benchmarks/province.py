@@ -41,8 +41,8 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import ndimage
 
+from netcover.data.sites import SITE_COLUMNS
 from netcover.samplegen.grid import Grid, stream, to_lonlat, to_utm
-from netcover.sites import SITE_COLUMNS
 
 FloatArray = NDArray[np.float64]
 

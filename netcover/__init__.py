@@ -6,11 +6,6 @@ indicator history, maps and reports out.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("netcover")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+from netcover._version import __version__
 
 __all__ = ["__version__"]

@@ -14,10 +14,10 @@ import rasterio
 from affine import Affine
 from shapely.geometry import LineString, Point, box
 
-from netcover.sites import SITE_COLUMNS
+from netcover.data.sites import SITE_COLUMNS
 
 if TYPE_CHECKING:
-    from netcover.parallel import DaskExecutor
+    from netcover.core.parallel import DaskExecutor
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "gis_data" / "quan_ba"
@@ -128,7 +128,7 @@ def _private_loss_cache(tmp_path_factory: pytest.TempPathFactory,
 def dask_local() -> Iterator[DaskExecutor]:
     """One Dask LocalCluster of two single-threaded workers for the whole session."""
     pytest.importorskip("distributed")
-    from netcover.parallel import DaskExecutor
+    from netcover.core.parallel import DaskExecutor
 
     with DaskExecutor(None, 2) as executor:
         yield executor

@@ -1,4 +1,4 @@
-"""Tests of netcover.antenna: pattern laws, tilt geometry, the MSI reader."""
+"""Tests of netcover.radio.antenna: pattern laws, tilt geometry, the MSI reader."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netcover.antenna import (
+from netcover.errors import DataFileError, InputError
+from netcover.radio.antenna import (
     DIPOLE_GAIN_DBI,
     OmniPattern,
     ParametricPattern,
@@ -18,7 +19,6 @@ from netcover.antenna import (
     read_msi,
     relative_gain_db,
 )
-from netcover.errors import DataFileError, InputError
 
 H_BW, V_BW, AM, SLA = 65.0, 10.0, 25.0, 20.0
 SECTOR = ParametricPattern(H_BW, V_BW, front_to_back_db=AM, side_lobe_db=SLA)

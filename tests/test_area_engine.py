@@ -1,4 +1,4 @@
-"""Tests of the area engine (netcover.propagation.area and its kernels in _radial).
+"""Tests of the area engine (netcover.radio.area and its kernels in _radial).
 
 The acceptance criterion is the agreement with the per-profile P.1812 model on each cell's own straight
 profile; the other tests are analytic (flat earth, a ridge's shadow, free space) or exact identities
@@ -18,15 +18,15 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from netcover.errors import ModelError
-from netcover.propagation._radial import (
+from netcover.radio._radial import (
     cell_diffraction_loss,
     hull_argmax_linear,
     hull_max_slope_from_right,
     hull_push,
 )
-from netcover.propagation.area import Model, SiteLoss, profile_between, site_loss_grid
-from netcover.propagation.basic import effective_earth_radius_km, free_space_loss, hata_loss
-from netcover.propagation.p1812 import Polarisation, p1812_profile_loss
+from netcover.radio.area import Model, SiteLoss, profile_between, site_loss_grid
+from netcover.radio.basic import effective_earth_radius_km, free_space_loss, hata_loss
+from netcover.radio.p1812 import Polarisation, p1812_profile_loss
 
 CELL = 30.0
 ORIGIN = (500_000.0, 2_560_000.0)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from netcover.cli import cli
+from netcover.app.cli import cli
 
 from .conftest import ridge_heights, site_rows, snapshot, write_dem, write_sites
 
@@ -83,7 +83,7 @@ def test_run_writes_summary_and_a_failed_run_keeps_it(mini_scenario: Path, tmp_p
 
 
 def test_sample_data_copies_the_whole_sample(tmp_path: Path) -> None:
-    from netcover.sample import sample_dir
+    from netcover.app.sample import sample_dir
 
     dest = tmp_path / "my-district"
     result = invoke("sample-data", str(dest))
@@ -121,7 +121,7 @@ def test_repeated_model_warnings_are_folded_into_one_line_per_kind(tmp_path: Pat
 def test_every_command_folds_repeated_warnings() -> None:
     import click
 
-    from netcover.clitools import echo_err, handle_errors
+    from netcover.app.cli._tools import echo_err, handle_errors
 
     @click.command()
     @handle_errors
@@ -157,7 +157,7 @@ def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(mini_scenario: Pa
 
 
 def test_progress_lines_step_by_ten_percent(capsys: pytest.CaptureFixture[str]) -> None:
-    from netcover.clitools import progress_bar
+    from netcover.app.cli._tools import progress_bar
 
     assert list(progress_bar(list(range(25)), "Tiles")) == list(range(25))
     lines = capsys.readouterr().err.splitlines()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from netcover.config import Scenario, load_scenario
+from netcover.config.scenario import Scenario, load_scenario
 from netcover.errors import DataFileError, ScenarioError
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "netcover" / "samplegen" / "scenario.toml"

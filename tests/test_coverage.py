@@ -9,12 +9,12 @@ import pytest
 import rasterio
 from click.testing import CliRunner
 
-from netcover.cli import cli
-from netcover.config import load_scenario
-from netcover.coverage import compute_coverage, loss_jobs
-from netcover.inputs import load_inputs
-from netcover.losscache import LossCache
-from netcover.parallel import ProcessPool
+from netcover.app.cli import cli
+from netcover.config.scenario import load_scenario
+from netcover.core.parallel import ProcessPool
+from netcover.coverage.engine import compute_coverage, loss_jobs
+from netcover.coverage.losscache import LossCache
+from netcover.data.inputs import load_inputs
 
 from .conftest import CELL, N, site_rows, write_sites
 
@@ -119,7 +119,7 @@ def test_terrain_free_models_fall_with_distance(mini_scenario: Path, model: str)
 
 
 def test_loss_cache_round_trip(tmp_path: Path) -> None:
-    from netcover.losscache import CachedLoss, quantize
+    from netcover.coverage.losscache import CachedLoss, quantize
 
     rng = np.random.default_rng(5)
     loss = rng.uniform(60, 250, (7, 9)).astype(np.float32)
@@ -139,9 +139,9 @@ def test_tabulated_antenna_gain_matches_the_pattern() -> None:
     """The per-sector gain table reproduces the exact pattern within 0.3 dB off the mast's cell."""
     import pandas as pd
 
-    from netcover._geometry_kernels import mast_geometry, sector_level
-    from netcover.antenna import ParametricPattern, relative_gain_db
-    from netcover.sectors import gain_table
+    from netcover.coverage._geometry_kernels import mast_geometry, sector_level
+    from netcover.coverage.sectors import gain_table
+    from netcover.radio.antenna import ParametricPattern, relative_gain_db
 
     rng = np.random.default_rng(11)
     ground = (1000 + rng.normal(0, 80, (121, 121))).astype(np.float32)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from netcover.covered import (
+from netcover.coverage.people import (
     NODATA_CLASS,
     class_at_points,
     class_shares,
@@ -18,7 +18,7 @@ from netcover.covered import (
     settlement_table,
     unit_table,
 )
-from netcover.population import PopulationGrid
+from netcover.data.population import PopulationGrid
 
 CLS_T = Affine(30, 0, 0, 0, -30, 180)   # 6 x 6 cells of 30 m
 POP_T = Affine(90, 0, 0, 0, -90, 180)   # 2 x 2 cells of 90 m: 3 x 3 class cells each

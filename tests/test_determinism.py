@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from netcover.config import load_scenario
+from netcover.app.pipeline import run
+from netcover.config.monitor import current_period, run_date
+from netcover.config.scenario import load_scenario
 from netcover.errors import InputError
-from netcover.monitor.settings import current_period, run_date
-from netcover.pipeline import run
 
 from .conftest import snapshot, write_mini_district
 

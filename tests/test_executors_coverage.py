@@ -18,18 +18,19 @@ from click.testing import CliRunner
 from pyproj import Transformer
 from scipy.ndimage import gaussian_filter
 
-from netcover import parallel
-from netcover.cli import cli
-from netcover.config import load_scenario
-from netcover.coverage import CoverageResult, compute_coverage
-from netcover.inputs import load_inputs
-from netcover.losscache import LossCache
-from netcover.parallel import DaskExecutor, InProcess
-from netcover.pipeline import run_step
+from netcover.app.cli import cli
+from netcover.app.pipeline import run_step
+from netcover.config.scenario import load_scenario
+from netcover.core import parallel
+from netcover.core.parallel import DaskExecutor, InProcess
+from netcover.coverage.engine import CoverageResult, compute_coverage
+from netcover.coverage.losscache import LossCache
+from netcover.data.inputs import load_inputs
+from netcover.data.proposals import plan_sectors
+from netcover.data.terrain import Terrain
 from netcover.siting import SitingSettings
 from netcover.siting import matrix as matrix_mod
-from netcover.siting.matrix import DemandLookup, coverage_matrix, plan_sectors, screening
-from netcover.terrain import Terrain
+from netcover.siting.matrix import DemandLookup, coverage_matrix, screening
 
 from .conftest import CRS, X0, Y0, site_rows, write_dem, write_sites
 from .test_parallel import closed_port

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from netcover.config import load_scenario
+from netcover.app.pipeline import run
+from netcover.config.scenario import load_scenario
 from netcover.monitor.store import audit_log, list_snapshots
-from netcover.pipeline import run
 
 from .conftest import snapshot, write_mini_district
 
@@ -30,7 +30,7 @@ def test_a_run_failing_after_the_monitoring_step_leaves_the_history_unchanged(
     def fail(*_args: object, **_kwargs: object) -> list[Path]:
         raise RuntimeError("maps failed")
 
-    monkeypatch.setattr("netcover.pipeline.build_outputs", fail)
+    monkeypatch.setattr("netcover.app.pipeline.build_outputs", fail)
     with pytest.raises(RuntimeError, match="maps failed"):
         run(scenario, out)
     snapshots, audit = _history(store)

@@ -24,9 +24,9 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from netcover.config import load_scenario
-from netcover.pipeline import run
-from netcover.textsafe import csv_cell, html_text, plot_text, safe_name, script_json, xml_text
+from netcover.app.pipeline import run
+from netcover.config.scenario import load_scenario
+from netcover.core.textsafe import csv_cell, html_text, plot_text, safe_name, script_json, xml_text
 
 from .conftest import site_rows, write_mini_district, write_sites
 from .test_map_browser import CHROMIUM, exceptions_of, page_session

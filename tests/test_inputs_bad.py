@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from netcover.config import load_scenario, scenario_from_dict
+from netcover.config.scenario import load_scenario, scenario_from_dict
+from netcover.data.inputs import check_inputs
 from netcover.errors import Problem, ScenarioError
-from netcover.inputs import check_inputs
 
 from .conftest import site_rows, write_sites
 
@@ -100,7 +100,7 @@ def test_receiver_and_other_settings_finite_and_plausible(section: str, key: str
 
 def test_scenario_file_with_nan_receiver_names_the_key(mini_scenario: Path) -> None:
     add_to_scenario(mini_scenario, "[receiver]\nbody_loss_db = nan\n")
-    from netcover.cli import cli
+    from netcover.app.cli import cli
 
     result = CliRunner().invoke(cli, ["validate", str(mini_scenario)])
     assert result.exit_code == 1
@@ -254,8 +254,8 @@ def test_bad_exclusion_layer(mini_scenario: Path) -> None:
 def test_monitor_files_refused_before_any_model_runs(mini_scenario: Path,
                                                      monkeypatch: pytest.MonkeyPatch,
                                                      command: list[str]) -> None:
-    from netcover import coverage
-    from netcover.cli import cli
+    from netcover.app.cli import cli
+    from netcover.coverage import engine as coverage
 
     def no_model(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("a model ran before the files were checked")

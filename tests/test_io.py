@@ -9,8 +9,8 @@ import pytest
 import rasterio
 from affine import Affine
 
+from netcover.core.io import atomic_path, staged_output, write_raster, write_text
 from netcover.errors import CRSError
-from netcover.io import atomic_path, staged_output, write_raster, write_text
 
 
 def test_atomic_path_replaces_only_on_success(tmp_path: Path) -> None:
@@ -65,7 +65,7 @@ def test_geopackages_are_reproducible(tmp_path: Path) -> None:
     import geopandas as gpd
     from shapely.geometry import Point
 
-    from netcover.io import write_layers
+    from netcover.core.io import write_layers
 
     gdf = gpd.GeoDataFrame({"name": ["Tam Sơn"]}, geometry=[Point(500_000, 2_550_000)],
                            crs="EPSG:32648")

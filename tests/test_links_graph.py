@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString
 
+from netcover.data.entities import hilltop_entities
 from netcover.links import LinkSettings
-from netcover.links.entities import hilltop_entities
 from netcover.links.graph import build_graph, sample_dem, snap_entities
 
 CRS = "EPSG:32648"

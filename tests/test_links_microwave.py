@@ -131,7 +131,7 @@ def test_settings_defaults_and_validation() -> None:
 
 def test_hop_window_gives_the_same_profile_as_the_whole_dem() -> None:
     from netcover.links.hops import _window
-    from netcover.propagation.area import profile_between
+    from netcover.radio.area import profile_between
 
     rng = np.random.default_rng(11)
     dem = rng.uniform(300.0, 1900.0, (60, 80))

@@ -15,12 +15,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from netcover.cli import cli
-from netcover.config import load_scenario
-from netcover.coverage import compute_coverage
-from netcover.errors import InputError
-from netcover.inputs import load_inputs
-from netcover.losscache import (
+from netcover.app.cli import cli
+from netcover.app.pipeline import run_step
+from netcover.config.scenario import load_scenario
+from netcover.coverage.engine import compute_coverage
+from netcover.coverage.losscache import (
     CachedLoss,
     CacheWarning,
     LossCache,
@@ -29,7 +28,8 @@ from netcover.losscache import (
     clear_cache,
     trim_cache,
 )
-from netcover.pipeline import run_step
+from netcover.data.inputs import load_inputs
+from netcover.errors import InputError
 
 from .conftest import write_mini_district
 

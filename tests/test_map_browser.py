@@ -38,9 +38,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from netcover.maps import build_map
-from netcover.maps.labels import label
-from netcover.results import RunFolder
+from netcover.outputs.maps import build_map
+from netcover.outputs.maps.labels import label
+from netcover.outputs.results import RunFolder
 
 from .test_maps import run_mini
 

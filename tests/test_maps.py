@@ -20,16 +20,16 @@ from hypothesis import strategies as st
 from PIL import Image
 from pyproj import CRS
 
+from netcover.core.palette import CLASS_COLOURS
+from netcover.data.terrain import hillshade
 from netcover.errors import InputError
-from netcover.maps import build_map, write_kmz
-from netcover.maps._offline import external_references, leaflet_css, leaflet_js
-from netcover.maps.kmz import KML_NS, OVERLAY_NAME, kml_colour
-from netcover.maps.labels import LABELS, label
-from netcover.maps.overlays import class_overlay, palette_png, warp
-from netcover.maps.vectors import wedge_ring
-from netcover.palette import CLASS_COLOURS
-from netcover.results import Raster, RunFolder
-from netcover.terrain import hillshade
+from netcover.outputs.maps import build_map, write_kmz
+from netcover.outputs.maps._offline import external_references, leaflet_css, leaflet_js
+from netcover.outputs.maps.kmz import KML_NS, OVERLAY_NAME, kml_colour
+from netcover.outputs.maps.labels import LABELS, label
+from netcover.outputs.maps.overlays import class_overlay, palette_png, warp
+from netcover.outputs.maps.vectors import wedge_ring
+from netcover.outputs.results import Raster, RunFolder
 
 from .conftest import write_mini_district
 
@@ -38,8 +38,8 @@ UTM = CRS.from_epsg(32648)
 
 def run_mini(folder: Path) -> RunFolder:
     """Run the miniature district into ``folder``/out (private loss cache) and open the results."""
-    from netcover.config import load_scenario
-    from netcover.pipeline import run
+    from netcover.app.pipeline import run
+    from netcover.config.scenario import load_scenario
 
     scenario = write_mini_district(folder / "inputs")
     with pytest.MonkeyPatch.context() as mp:
@@ -101,7 +101,7 @@ def test_map_shows_gaps_and_ranked_new_sites(mini_run: RunFolder, tmp_path: Path
     import geopandas as gpd
     from shapely.geometry import Point, box
 
-    from netcover.io import write_layers
+    from netcover.core.io import write_layers
 
     folder = tmp_path / "run"
     shutil.copytree(mini_run.path, folder)
@@ -125,7 +125,7 @@ def test_map_shows_gaps_and_ranked_new_sites(mini_run: RunFolder, tmp_path: Path
 
 
 def test_hillshade_from_the_given_terrain_or_none(mini_run: RunFolder, tmp_path: Path) -> None:
-    from netcover.terrain import read_dem
+    from netcover.data.terrain import read_dem
 
     folder = tmp_path / "run"
     shutil.copytree(mini_run.path, folder)
@@ -162,7 +162,7 @@ def test_unknown_language_is_refused(mini_run: RunFolder, tmp_path: Path) -> Non
 
 
 def test_importing_maps_does_not_import_folium() -> None:
-    code = "import sys, netcover.maps; print('folium' in sys.modules, 'matplotlib' in sys.modules)"
+    code = "import sys, netcover.outputs.maps; print('folium' in sys.modules, 'matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 
@@ -274,7 +274,7 @@ def test_same_results_give_the_same_files(mini_run: RunFolder, tmp_path: Path) -
 
 
 def test_map_opens_on_the_units_else_the_sites(mini_run: RunFolder, tmp_path: Path) -> None:
-    from netcover.maps.interactive import opening_view
+    from netcover.outputs.maps.interactive import opening_view
 
     units, sites = mini_run.units(), mini_run.sites()
     assert units is not None and sites is not None

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
-from netcover.config import load_scenario
+from netcover.app.cli.monitor import monitor
+from netcover.config.scenario import load_scenario
+from netcover.data.inputs import load_inputs
 from netcover.errors import ScenarioError
-from netcover.inputs import load_inputs
-from netcover.monitor.commands import monitor
-from netcover.monitor.sample_history import drive_test
+from netcover.samplegen.history import drive_test
 
 
 def invoke(*args: str) -> Result:
@@ -86,8 +86,7 @@ def test_measurements_and_calibrate(mini_scenario: Path, tmp_path: Path) -> None
 def test_a_misspelt_period_is_refused_before_any_coverage(mini_scenario: Path, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """``--period 2024Q3`` (issue 19): one line with the fix, checked before the model runs."""
-    from netcover import coverage
-
+    from netcover.coverage import engine as coverage
     def no_model(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the coverage ran before the period was checked")
 

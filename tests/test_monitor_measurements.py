@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netcover.config import load_scenario
+from netcover.config.scenario import load_scenario
+from netcover.data.measurements import check_measurements, read_measurements
 from netcover.errors import InputError
 from netcover.monitor.calibrate import (
     Calibration,
@@ -28,8 +29,7 @@ from netcover.monitor.compare import (
     predict,
     write_discrepancy,
 )
-from netcover.monitor.measurements import check_measurements, read_measurements
-from netcover.monitor.sample_history import drive_test
+from netcover.samplegen.history import drive_test
 
 from .test_monitor_support import Mini, build_mini
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from netcover.config import load_scenario
-from netcover.inputs import load_inputs
-from netcover.monitor.measurements import read_measurements
-from netcover.monitor.reported import read_reported
-from netcover.monitor.sample_history import CURRENT, EARLIER, generate_history
+from netcover.config.scenario import load_scenario
+from netcover.data.inputs import load_inputs
+from netcover.data.measurements import read_measurements
+from netcover.data.reported import read_reported
+from netcover.samplegen.history import CURRENT, EARLIER, generate_history
 
 from .conftest import snapshot as folder_bytes
 from .conftest import write_mini_district

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from netcover.data.reported import read_reported
 from netcover.errors import DataFileError, InputError, ValidationError
 from netcover.monitor import store
-from netcover.monitor.reported import read_reported
 from netcover.monitor.store import (
     audit_log,
     indicator_history,

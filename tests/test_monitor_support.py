@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from netcover.config import Scenario, load_scenario
-from netcover.coverage import CoverageResult, compute_coverage
-from netcover.inputs import Inputs, load_inputs
-from netcover.losscache import LossCache
+from netcover.config.scenario import Scenario, load_scenario
+from netcover.coverage.engine import CoverageResult, compute_coverage
+from netcover.coverage.losscache import LossCache
+from netcover.data.inputs import Inputs, load_inputs
 from netcover.monitor.indicators import CELL_FIELDS, DISTRICT, SnapshotData
 from netcover.monitor.store import SnapshotMeta
 

@@ -8,11 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from netcover.config import scenario_from_dict
+from netcover.config.scenario import scenario_from_dict
+from netcover.data.unit_changes import read_unit_changes
 from netcover.errors import ValidationError
 from netcover.monitor.indicators import DISTRICT, SnapshotData
 from netcover.monitor.store import indicator_history, write_reported, write_snapshot
-from netcover.monitor.unitmap import read_unit_changes, reaggregate
+from netcover.monitor.unitmap import reaggregate
 from netcover.monitor.workflow import report
 
 from .test_monitor_support import hand_meta
@@ -128,8 +129,8 @@ def test_bad_mappings_are_refused_with_every_problem(tmp_path: Path, text: str,
 
 
 def test_validate_checks_the_mapping_before_any_model_runs(mini_scenario: Path) -> None:
-    from netcover.config import load_scenario
-    from netcover.inputs import check_inputs
+    from netcover.config.scenario import load_scenario
+    from netcover.data.inputs import check_inputs
 
     (mini_scenario.parent / "changes.csv").write_text("old_code,new_code,share\n001,009,0.5\n",
                                                       encoding="utf-8")

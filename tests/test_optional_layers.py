@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netcover import pipeline
-from netcover.config import load_scenario
-from netcover.inputs import load_inputs
-from netcover.pipeline import run
+from netcover.app import pipeline
+from netcover.app.pipeline import run
+from netcover.config.scenario import load_scenario
+from netcover.data.inputs import load_inputs
 
 from .conftest import write_mini_district
 

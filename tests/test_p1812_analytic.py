@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from scipy.special import fresnel
 
 from netcover.errors import ModelError
-from netcover.propagation import (
+from netcover.radio import (
     free_space_loss,
     inverse_complementary_normal,
     p1812_profile_loss,
     path_centre_latitude,
 )
-from netcover.propagation._diffraction import knife_edge_loss
+from netcover.radio._diffraction import knife_edge_loss
 
 AE_KM = 6371.0 * 157.0 / (157.0 - 45.0)  # median effective earth radius for delta_n = 45
 

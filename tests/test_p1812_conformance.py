@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from netcover.propagation import p1812_profile_loss, path_centre_latitude
+from netcover.radio import p1812_profile_loss, path_centre_latitude
 from tests.itu_validation import (
     candidate_dirs,
     find_validation_dir,

@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
-from netcover import parallel
-from netcover.config import ExecutionSettings, scenario_from_dict
-from netcover.errors import InputError, NetcoverError, ScenarioError
-from netcover.parallel import (
+from netcover.config.scenario import ExecutionSettings, scenario_from_dict
+from netcover.core import parallel
+from netcover.core.parallel import (
     DaskExecutor,
     Executor,
     InProcess,
@@ -25,6 +24,7 @@ from netcover.parallel import (
     executor_named,
     make_executor,
 )
+from netcover.errors import InputError, NetcoverError, ScenarioError
 
 ITEMS = list(range(37))  # not a multiple of any chunk size
 

@@ -12,11 +12,12 @@ import rasterio
 from affine import Affine
 from shapely.geometry import Point, box
 
-from netcover.config import load_scenario
-from netcover.covered import unit_table, zone_raster
-from netcover.inputs import check_inputs
-from netcover.layers import check_units_tiling
-from netcover.population import PopulationGrid
+from netcover.config.scenario import load_scenario
+from netcover.coverage.people import unit_table
+from netcover.data.inputs import check_inputs
+from netcover.data.layers import check_units_tiling
+from netcover.data.population import PopulationGrid
+from netcover.data.units import zone_raster
 
 from .conftest import CELL, CRS, X0, Y0, N
 
@@ -143,7 +144,7 @@ def _overlapping_units() -> gpd.GeoDataFrame:
 
 
 def test_cells_and_points_in_an_overlap_go_to_one_unit() -> None:
-    from netcover.covered import unit_of_points
+    from netcover.data.units import unit_of_points
 
     units = _overlapping_units()
     zones = zone_raster(units, Affine(100, 0, X0, 0, -100, Y0), (12, 24))
@@ -162,7 +163,7 @@ def test_cells_and_points_in_an_overlap_go_to_one_unit() -> None:
 
 def test_points_with_a_unit_code_follow_the_code() -> None:
     """A commune seat just across a coarse boundary keeps its commune (issue 12)."""
-    from netcover.covered import unit_of_points
+    from netcover.data.units import unit_of_points
 
     units = _overlapping_units()
     pts = gpd.GeoDataFrame({"commune_code": ["002", "2", None, "099"]},
@@ -197,8 +198,8 @@ def test_messy_real_shaped_district_people_add_up_to_the_census(tmp_path: Path) 
     no population raster: every figure rests on notes, and per-commune people are the census."""
     from pyproj import Transformer
 
-    from netcover.coverage import compute_coverage
-    from netcover.coverage_output import coverage_tables
+    from netcover.coverage.engine import compute_coverage
+    from netcover.coverage.write import coverage_tables
 
     from .conftest import site_rows, write_sites
 

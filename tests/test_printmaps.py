@@ -14,7 +14,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
 
-from netcover.report.printmaps import PNG_DPI, draw_map, map_extent, png_bytes
+from netcover.outputs.report.printmaps import PNG_DPI, draw_map, map_extent, png_bytes
 
 from .test_report_vi import SIDE, X0, Y0, hand_made_run
 
@@ -85,7 +85,7 @@ def test_pngs_are_for_print() -> None:
 
 
 def test_commune_chart_is_4g_against_the_4g_target(tmp_path: Path) -> None:
-    from netcover.report.charts import unit_4g_shares, write_charts
+    from netcover.outputs.report.charts import unit_4g_shares, write_charts
 
     run = hand_made_run(tmp_path / "run")
     shares = unit_4g_shares(run)
@@ -100,8 +100,8 @@ def test_signal_histogram_states_its_bin_width() -> None:
     from affine import Affine
     from pyproj import CRS
 
-    from netcover.report.charts import SIGNAL_BIN_DB, signal_chart
-    from netcover.results import Raster
+    from netcover.outputs.report.charts import SIGNAL_BIN_DB, signal_chart
+    from netcover.outputs.results import Raster
 
     values = np.linspace(-120, -70, 400).reshape(20, 20)
     fig = signal_chart({"4G": Raster(values, Affine(30, 0, 0, 0, -30, 0), CRS.from_epsg(32648),

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from netcover.errors import ModelError
-from netcover.propagation import (
+from netcover.radio import (
     effective_earth_radius_km,
     free_space_loss,
     hata_loss,

@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 from pyproj import Transformer
 
-from netcover.config import load_scenario
+from netcover.config.scenario import load_scenario
+from netcover.config.siting import SitingSettings
+from netcover.data.inputs import check_inputs
+from netcover.data.terrain import read_dem
 from netcover.errors import Problem
-from netcover.inputs import check_inputs
 from netcover.siting.proposals import check_proposals
-from netcover.siting.settings import SitingSettings
-from netcover.terrain import read_dem
 
 from .conftest import CELL, CRS, X0, Y0
 
@@ -102,8 +102,8 @@ def test_validate_checks_the_scenario_proposals(mini_scenario: Path) -> None:
 
 def test_evaluate_refuses_before_any_model_runs(mini_scenario: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from netcover import coverage
-    from netcover.cli import cli
+    from netcover.app.cli import cli
+    from netcover.coverage import engine as coverage
 
     def no_model(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("coverage was computed before the proposals were checked")

@@ -11,8 +11,8 @@ import pytest
 import rasterio
 from pyproj import Transformer
 
-from netcover.config import load_scenario
-from netcover.sites import read_sites
+from netcover.config.scenario import load_scenario
+from netcover.data.sites import read_sites
 
 REPO = Path(__file__).resolve().parent.parent
 

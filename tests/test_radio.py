@@ -1,4 +1,4 @@
-"""Tests of netcover.radio: link budget, best server accumulation, SINR, coverage classes."""
+"""Tests of netcover.radio.budget: link budget, best server accumulation, SINR, coverage classes."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netcover.errors import InputError, ModelError
-from netcover.radio import (
+from netcover.config.radio import (
     RSCP_THRESHOLDS,
     RSRP_THRESHOLDS,
     ClassThresholds,
     CoverageClass,
+    default_thresholds,
+)
+from netcover.radio.budget import (
     ServerAccumulator,
     cell_reference_power_dbm,
     classify,
-    default_thresholds,
     pilot_power_dbm,
     received_level_dbm,
     reference_noise_dbm,

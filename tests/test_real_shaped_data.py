@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from pyproj import Transformer
 from shapely.geometry import Point, box
 
-from netcover.cli import cli
+from netcover.app.cli import cli
 
 pytest.importorskip("openpyxl")
 

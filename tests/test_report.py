@@ -15,19 +15,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from netcover.config import load_scenario
-from netcover.coverage import compute_coverage
+from netcover.app.pipeline import run
+from netcover.config.scenario import load_scenario
+from netcover.core.i18n import COLUMNS, INDICATORS, STATUSES, STRINGS, column, fmt_number, fmt_share
+from netcover.core.io import write_layers, write_table
+from netcover.coverage.engine import compute_coverage
+from netcover.data.inputs import load_inputs
+from netcover.data.terrain import hillshade
 from netcover.errors import InputError
-from netcover.inputs import load_inputs
-from netcover.io import write_layers, write_table
-from netcover.pipeline import run
-from netcover.report import LANGS, build_outputs, check_lang, tr
-from netcover.report._furniture import nice_length
-from netcover.report.charts import share_by_unit, signal_histogram, target_share
-from netcover.report.i18n import COLUMNS, INDICATORS, STATUSES, STRINGS, column, fmt_number, fmt_share
-from netcover.results import RunFolder
+from netcover.outputs.report import LANGS, build_outputs, check_lang, tr
+from netcover.outputs.report._furniture import nice_length
+from netcover.outputs.report.charts import share_by_unit, signal_histogram, target_share
+from netcover.outputs.results import RunFolder
 from netcover.siting import SitingSettings, run_siting
-from netcover.terrain import hillshade
 
 from .conftest import X0, Y0, write_mini_district
 
@@ -235,13 +235,13 @@ def test_importing_the_report_package_does_not_import_matplotlib() -> None:
     import subprocess
     import sys
 
-    code = "import sys, netcover.report; print('matplotlib' in sys.modules)"
+    code = "import sys, netcover.outputs.report; print('matplotlib' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
 
 
 def test_link_ends_and_years_read_naturally_in_vietnamese() -> None:
-    from netcover.report.document import _LINKS, _MONITORING, shown
+    from netcover.outputs.report.document import _LINKS, _MONITORING, shown
 
     links = pd.DataFrame({"from_name": ["existing network (UBND)", "road junction"],
                           "to_name": ["site S1 (Viettel)", "Trường"], "type": ["fibre", "microwave"]})

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from netcover.app.pipeline import interactive_maps
 from netcover.errors import DataFileError
-from netcover.pipeline import interactive_maps
-from netcover.report import build_outputs
-from netcover.results import RunFolder
+from netcover.outputs.report import build_outputs
+from netcover.outputs.results import RunFolder
 
 from .test_report_vi import hand_made_run
 

@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from netcover.io import write_layers, write_table
-from netcover.notes import Note
-from netcover.report import build_outputs
-from netcover.report.i18n import advice
-from netcover.results import RunFolder
+from netcover.core.i18n import advice
+from netcover.core.io import write_layers, write_table
+from netcover.core.notes import Note
+from netcover.outputs.report import build_outputs
+from netcover.outputs.results import RunFolder
 
 CRS = "EPSG:32648"
 X0, Y0, SIDE = 500_000.0, 2_500_000.0, 10_000.0
@@ -168,7 +168,7 @@ def test_both_reports_state_what_coverage_assumes(reports: dict[str, str]) -> No
 
 
 def test_calibration_status_and_settings_come_from_the_scenario(tmp_path: Path) -> None:
-    from netcover.report._context import assumptions
+    from netcover.outputs.report._context import assumptions
 
     scenario = tmp_path / "scenario.toml"
     scenario.write_text('[scenario]\nname = "t"\n\n[coverage]\nrx_height_m = 2.0\n\n'
@@ -191,7 +191,7 @@ def test_notes_rendered_in_both_languages(reports: dict[str, str]) -> None:
 
 
 def test_unknown_note_code_falls_back_to_english(tmp_path: Path) -> None:
-    from netcover.report._context import note_text
+    from netcover.outputs.report._context import note_text
 
     odd = Note("a_new_code", "Something the report cannot translate yet.", {"n": 3})
     assert note_text(odd, "vi") == odd.text
@@ -222,7 +222,7 @@ def test_tables_are_numbers_with_a_workbook(tmp_path: Path) -> None:
 
 
 def test_data_period_is_the_monitoring_period(tmp_path: Path) -> None:
-    from netcover.report import data_date
+    from netcover.outputs.report import data_date
 
     run = hand_made_run(tmp_path / "run")
     assert data_date(run) == "2024-Q3"
@@ -246,7 +246,7 @@ def test_monitoring_chart_titles_in_vietnamese(tmp_path: Path, monkeypatch: pyte
 
 
 def test_coverage_tables_are_rounded_as_people_read_them() -> None:
-    from netcover.textformat import rounded
+    from netcover.core.textformat import rounded
 
     df = pd.DataFrame({"name": ["A", "B"], "people": [3513.999996, 6470.99999240227],
                        "households": [1658.0, 716.0], "all_people_weak": [383.4401923, 13.4177],

@@ -13,11 +13,11 @@ import pytest
 import rasterio
 import shapely
 
+from netcover.data.sites import SITE_COLUMNS
 from netcover.errors import InputError
 from netcover.samplegen import DATA_FILES, generate
 from netcover.samplegen.facts import COMMUNES, commune_populations, largest_remainder
 from netcover.samplegen.terrain import fill_pits
-from netcover.sites import SITE_COLUMNS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "gis_data" / "quan_ba"
 FILES = DATA_FILES

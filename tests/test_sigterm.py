@@ -81,7 +81,7 @@ def test_sigterm_ends_the_worker_processes(tmp_path: Path) -> None:
     log = tmp_path / "stderr.txt"  # a file, not a pipe: workers left behind would hold a pipe open
     with open(log, "wb") as err_file:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "netcover.cli", "coverage", str(scenario), "--out",
+            [sys.executable, "-m", "netcover", "coverage", str(scenario), "--out",
              str(tmp_path / "out"), "--scheduler", "processes", "--workers", "2"],
             env=env, stdout=subprocess.DEVNULL, stderr=err_file)
     workers: set[int] = set()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from affine import Affine
 
-from netcover.population import PopulationGrid
+from netcover.data.population import PopulationGrid
 from netcover.siting import plan_sites, prepare, run_siting
 
 from .conftest import X0, Y0

@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import CRS as ProjCRS
 
+from netcover.data.terrain import Terrain
 from netcover.errors import ScenarioError
 from netcover.siting import SitingSettings, cluster_labels, thin
 from netcover.siting.candidates import high_points, site_cost
 from netcover.siting.matrix import DemandLookup, Footprint
-from netcover.terrain import Terrain
 
 from .conftest import CRS, X0, Y0
 

@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
-from netcover.config import load_scenario
-from netcover.coverage import compute_coverage
+from netcover.config.scenario import load_scenario
+from netcover.coverage.engine import compute_coverage
+from netcover.data.inputs import load_inputs
 from netcover.errors import InputError
-from netcover.inputs import load_inputs
 from netcover.siting import (
     SitingSettings,
     evaluate_proposals,
@@ -235,8 +235,8 @@ def test_run_and_evaluate_write_their_files(walled, tmp_path) -> None:
 def test_commands_plan_sites_and_evaluate(walled, tmp_path) -> None:
     import click
 
-    from netcover.siting.commands import evaluate
-    from netcover.siting.commands import plan_sites as plan_cmd
+    from netcover.app.cli.siting import evaluate
+    from netcover.app.cli.siting import plan_sites as plan_cmd
 
     folder = walled[0]
     group = click.Group(commands=[plan_cmd, evaluate])
@@ -278,7 +278,7 @@ def test_gap_people_add_up_to_the_coverage_tables_uncovered_people(walled) -> No
     gaps.csv's people add up to the coverage table's people below the usable class (issue 12)."""
     import dataclasses
 
-    from netcover.coverage_output import coverage_tables
+    from netcover.coverage.write import coverage_tables
     from netcover.siting.output import gap_table
 
     _, inputs, coverage = walled

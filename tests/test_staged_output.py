@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-import netcover._staging as nio
+import netcover.core._staging as nio
+from netcover.core.io import recover_output, staged_output, write_text
 from netcover.errors import OutputError
-from netcover.io import recover_output, staged_output, write_text
 
 from .conftest import snapshot
 
@@ -47,8 +47,8 @@ def _siblings(out: Path) -> list[str]:
 _KILL_AT = """
 import os, signal, sys
 sys.path.insert(0, {repo!r})
-import netcover._staging as nio
-from netcover.io import staged_output, write_text
+import netcover.core._staging as nio
+from netcover.core.io import staged_output, write_text
 step, calls = int(sys.argv[2]), []
 real_move, real_remove = nio._move, nio._remove
 def hook(real):

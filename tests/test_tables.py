@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netcover.config import load_scenario
+from netcover.config.scenario import load_scenario
+from netcover.data.inputs import check_inputs
+from netcover.data.reported import read_reported
+from netcover.data.sites import SITE_COLUMNS, read_sites
 from netcover.errors import DataFileError
-from netcover.inputs import check_inputs
-from netcover.monitor.reported import read_reported
-from netcover.sites import SITE_COLUMNS, read_sites
 
 from .conftest import site_rows, write_sites
 
@@ -128,7 +128,7 @@ def test_excel_problems_name_the_sheet_row(tmp_path: Path) -> None:
 def test_old_excel_is_refused_with_the_fix(tmp_path: Path) -> None:
     path = tmp_path / "sites.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0 old workbook")
-    from netcover.tables import read_table
+    from netcover.core.tables import read_table
 
     with pytest.raises(DataFileError, match=r"\.xls workbooks are not read.*\.xlsx"):
         read_table(path, "sites")

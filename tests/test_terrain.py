@@ -10,8 +10,8 @@ from affine import Affine
 from hypothesis import given
 from hypothesis import strategies as st
 
+from netcover.data.terrain import fill_holes, read_dem, utm_crs_for
 from netcover.errors import CRSError, DataFileError, ValidationError
-from netcover.terrain import fill_holes, read_dem, utm_crs_for
 
 from .conftest import CELL, X0, Y0, ridge_heights, write_dem
 
@@ -200,7 +200,7 @@ def test_heights_no_dem_holds_are_refused(tmp_path: Path) -> None:
 
 
 def test_a_coarse_dem_is_warned_about_and_noted(tmp_path: Path) -> None:
-    from netcover.terrain import dem_notes
+    from netcover.data.terrain import dem_notes
 
     coarse = ridge_heights(10)[None]
     terrain, warnings = read_dem(_raster(tmp_path / "dem.tif", coarse, dtype="float32",

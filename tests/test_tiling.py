@@ -13,16 +13,16 @@ from affine import Affine
 from click.testing import CliRunner
 from pyproj import Transformer
 
-from netcover.cli import cli
-from netcover.config import Scenario, load_scenario
-from netcover.coverage import compute_coverage
-from netcover.coverage_output import layer_slug, raster_spec
+from netcover.app.cli import cli
+from netcover.config.scenario import Scenario, load_scenario
+from netcover.core.parallel import DaskExecutor, InProcess, ProcessPool
+from netcover.coverage.engine import compute_coverage
+from netcover.coverage.losscache import LossCache
+from netcover.coverage.tiled import DemSource, Window, reaching_jobs, run_tiled
+from netcover.coverage.write import layer_slug, raster_spec
+from netcover.data.inputs import load_inputs
+from netcover.data.terrain import read_dem
 from netcover.errors import ValidationError
-from netcover.inputs import load_inputs
-from netcover.losscache import LossCache
-from netcover.parallel import DaskExecutor, InProcess, ProcessPool
-from netcover.terrain import read_dem
-from netcover.tiling import DemSource, Window, reaching_jobs, run_tiled
 
 from .conftest import CELL, CRS, X0, Y0, snapshot, write_dem, write_sites
 

@@ -8,10 +8,10 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Polygon
 
-from netcover.config import load_scenario
+from netcover.config.scenario import load_scenario
+from netcover.data.inputs import check_inputs, load_inputs
+from netcover.data.sites import SITE_COLUMNS, read_sites
 from netcover.errors import Problem, ValidationError
-from netcover.inputs import check_inputs, load_inputs
-from netcover.sites import SITE_COLUMNS, read_sites
 
 from .conftest import CRS, site_rows, snapshot, write_sites
 

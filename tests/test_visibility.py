@@ -1,4 +1,4 @@
-"""Tests of the line-of-sight grid (netcover.propagation.visibility)."""
+"""Tests of the line-of-sight grid (netcover.radio.visibility)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netcover.errors import ModelError
-from netcover.propagation._radial import bilinear_height
-from netcover.propagation.area import profile_between, site_loss_grid
-from netcover.propagation.visibility import EARTH_RADIUS_KM, line_of_sight_grid
+from netcover.radio._radial import bilinear_height
+from netcover.radio.area import profile_between, site_loss_grid
+from netcover.radio.visibility import EARTH_RADIUS_KM, line_of_sight_grid
 
 CELL = 30.0
 ORIGIN = (500_000.0, 2_560_000.0)

@@ -13,6 +13,7 @@ Public API
 
 from __future__ import annotations
 
+from netcover.config.links import LinkSettings
 from netcover.links.microwave import (
     LinkBudget,
     earth_bulge_m,
@@ -25,7 +26,6 @@ from netcover.links.microwave import (
 from netcover.links.output import write_link_plan
 from netcover.links.plan import HopProfile, LinkPlan, Unreachable, plan_links
 from netcover.links.ranking import assign_phases, phase_summary, rank_links, subtree_sums
-from netcover.links.settings import LinkSettings
 from netcover.links.steiner import ROOT, SteinerResult, contract_root, split_links, steiner_plan
 
 __all__ = [

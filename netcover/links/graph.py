@@ -26,7 +26,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from netcover.links.settings import LinkSettings
+from netcover.config.links import LinkSettings
 
 
 @dataclass
@@ -52,11 +52,11 @@ class NetworkGraph:
 
 def sample_dem(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
                xy: np.ndarray, crs: object = None) -> np.ndarray:
-    """Bilinear DEM height at each point (:meth:`netcover.terrain.Terrain.sample`); NaN outside."""
+    """Bilinear DEM height at each point (:meth:`netcover.data.terrain.Terrain.sample`); NaN outside."""
     from affine import Affine
     from pyproj import CRS
 
-    from netcover.terrain import Terrain
+    from netcover.data.terrain import Terrain
 
     transform = Affine(cell_size_m, 0.0, origin_xy[0], 0.0, -cell_size_m, origin_xy[1])
     terrain = Terrain(dem, transform, CRS.from_user_input(crs or "EPSG:32648"))

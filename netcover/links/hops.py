@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from netcover.config.links import LinkSettings
 from netcover.links.graph import NetworkGraph
 from netcover.links.microwave import HopCheck, link_budget, min_clearance
-from netcover.links.settings import LinkSettings
 
 
 @dataclass
@@ -40,10 +40,10 @@ def check_hops(entities: pd.DataFrame, dem: np.ndarray, origin_xy: tuple[float, 
                cell_size_m: float, settings: LinkSettings) -> HopSet:
     """Check every pair of hop ends within ``max_hop_km`` (pairs of two root ends are skipped).
 
-    The terrain profile comes from :func:`netcover.propagation.area.profile_between`; antenna
+    The terrain profile comes from :func:`netcover.radio.area.profile_between`; antenna
     heights are the ends' ``mast_m`` above the profile's first and last ground heights.
     """
-    from netcover.propagation.area import profile_between
+    from netcover.radio.area import profile_between
 
     xy = entities[["x", "y"]].to_numpy(float)
     ends = np.nonzero(entities["hop_end"].to_numpy(bool)

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from netcover.core.io import atomic_path, write_layers, write_table
+from netcover.core.textsafe import safe_name
 from netcover.errors import OutputError
-from netcover.io import atomic_path, write_layers, write_table
 from netcover.links.plan import LinkPlan
 from netcover.links.profile_plot import plot_hop_profile
-from netcover.textsafe import safe_name
 
 LINKS_GPKG = "links.gpkg"
 LINKS_LAYER = "planned_links"
@@ -22,7 +22,7 @@ PROFILE_DIR = "hop_profiles"
 
 
 def _atomic(path: Path, write: Callable[[Path], object]) -> Path:
-    """Write through :func:`netcover.io.atomic_path`; OS failures become :class:`OutputError`."""
+    """Write through :func:`netcover.core.io.atomic_path`; OS failures become :class:`OutputError`."""
     try:
         with atomic_path(path) as tmp:
             write(tmp)

@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from netcover.config.links import LinkSettings
+from netcover.core.textformat import fold_warnings
+from netcover.data.entities import build_entities, check_layers, hilltop_entities
 from netcover.errors import InputError
-from netcover.links.entities import build_entities, check_layers, hilltop_entities
 from netcover.links.graph import NetworkGraph, build_graph, snap_entities
 from netcover.links.hops import HopSet, add_hop_edges, check_hops, hop_reason
 from netcover.links.ranking import assign_phases, phase_summary, rank_links, subtree_sums
-from netcover.links.settings import LinkSettings
 from netcover.links.steiner import ROOT, TreeLink, contract_root, split_links, steiner_plan
-from netcover.textformat import fold_warnings
 
 CURRENCY = "USD"
 _COUNTS = ("people", "households", "institutions", "sites")
@@ -127,7 +127,7 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
     ----------
     roads, fibre_routes, points, sites, settlements : GeoDataFrame
         Inputs in one projected (metric) CRS; fields as in the project's data description.
-        ``sites`` has one row per mast (``netcover.sites.site_table`` turns a cell list into
+        ``sites`` has one row per mast (``netcover.data.sites.site_table`` turns a cell list into
         that); ``height_m`` is the tower's antenna height used for hops, ``backhaul`` is optional.
     dem : ndarray
         Float north-up heights (m), no NaN.

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from netcover.core.textsafe import plot_text
 from netcover.links.microwave import earth_bulge_m, fresnel_radius_m
 from netcover.links.plan import HopProfile
-from netcover.textsafe import plot_text
 
 
 def plot_hop_profile(hop: HopProfile, path: str | Path) -> Path:

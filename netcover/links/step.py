@@ -1,6 +1,6 @@
 """The link-planning step of a run: scenario inputs in, link plan files out.
 
-Adapts :class:`~netcover.inputs.Inputs` to :func:`~netcover.links.plan.plan_links`: one row per mast
+Adapts :class:`~netcover.data.inputs.Inputs` to :func:`~netcover.links.plan.plan_links`: one row per mast
 from the cell list, whose backhaul is taken as fibre when the mast stands within
 :data:`SITE_ON_FIBRE_M` of an existing fibre route (the inventory has no backhaul column) and
 unknown otherwise, so the planner connects it.
@@ -12,15 +12,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from netcover.config.links import LinkSettings
+from netcover.data.entities import missing_link_inputs
+from netcover.data.sites import site_table
 from netcover.links.output import write_link_plan
 from netcover.links.plan import LinkPlan, plan_links
-from netcover.links.settings import LinkSettings
-from netcover.sites import site_table
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from netcover.inputs import Inputs
+    from netcover.data.inputs import Inputs
 
 #: A mast this close to an existing fibre route is taken to be on fibre (m).
 SITE_ON_FIBRE_M = 200.0
@@ -35,13 +36,6 @@ def masts_with_backhaul(cells: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame 
         near = masts.geometry.distance(fibre_routes.geometry.union_all()) <= SITE_ON_FIBRE_M
         masts.loc[near, "backhaul"] = "fibre"
     return masts
-
-
-def missing_link_inputs(inputs: Inputs) -> list[str]:
-    """Names of the inputs the link planner needs but the scenario lacks."""
-    needed = {"roads": inputs.roads, "network": inputs.network_points,
-              "settlements": inputs.settlements, "sites": inputs.cells}
-    return [name for name, value in needed.items() if value is None]
 
 
 def plan_scenario_links(inputs: Inputs, settings: LinkSettings, *,

@@ -1,21 +1,21 @@
 """Monitoring: indicator history against targets, changes between periods, and predictions
 checked against field measurements.
 
-- :mod:`~netcover.monitor.settings`: ``[monitor]`` and ``[targets]``, periods;
+- :mod:`~netcover.config.monitor`: ``[monitor]`` and ``[targets]``, periods;
 - :mod:`~netcover.monitor.indicators`: a snapshot's indicators from inputs and coverage;
 - :mod:`~netcover.monitor.store`: the SQLite history store;
 - :mod:`~netcover.monitor.snapshot`: taking a snapshot (:func:`record_snapshot`);
-- :mod:`~netcover.monitor.reported`: reported indicators from a CSV;
+- :mod:`~netcover.data.reported`: reported indicators from a CSV;
 - :mod:`~netcover.monitor.trends`: status against targets, trends, changes between periods;
 - :mod:`~netcover.monitor.charts`: PNG charts over periods;
-- :mod:`~netcover.monitor.measurements`, :mod:`~netcover.monitor.compare`,
+- :mod:`~netcover.data.measurements`, :mod:`~netcover.monitor.compare`,
   :mod:`~netcover.monitor.calibrate`: drive tests against predictions, and calibration;
-- :mod:`~netcover.monitor.workflow` and :mod:`~netcover.monitor.commands`: ``netcover monitor``.
+- :mod:`~netcover.monitor.workflow` and :mod:`~netcover.app.cli.monitor`: ``netcover monitor``.
 """
 
 from __future__ import annotations
 
-from netcover.monitor.settings import (
+from netcover.config.monitor import (
            MonitorSettings,
            Targets,
            current_period,

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from netcover.calibration import MIN_DISTANCE_KM, Calibration
+from netcover.config.calibration import MIN_DISTANCE_KM, Calibration
 from netcover.errors import InputError
 from netcover.monitor.compare import error_stats
 
 if TYPE_CHECKING:
-    from netcover.config import Scenario
+    from netcover.config.scenario import Scenario
 
 #: Fewest measurements of a technology to fit both terms (fewer: offset only).
 MIN_POINTS_FOR_SLOPE = 20
@@ -170,6 +170,6 @@ def dumps_toml(data: dict[str, Any], prefix: str = "") -> str:
 def write_calibrated_scenario(scenario: Scenario, result: CalibrationResult,
                               path: str | Path) -> Path:
     """Write :func:`calibrated_scenario_text` (atomically); return the path."""
-    from netcover.io import write_text
+    from netcover.core.io import write_text
 
     return write_text(path, calibrated_scenario_text(scenario, result))

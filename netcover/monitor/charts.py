@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from netcover.config.monitor import Targets, parse_period
+from netcover.core.i18n import INDICATORS, LANGS, Lang, fmt_number, tr, word
+from netcover.core.textsafe import plot_text
 from netcover.monitor.indicators import DISTRICT
-from netcover.monitor.settings import Targets, parse_period
 from netcover.monitor.trends import target_table
-from netcover.report.i18n import INDICATORS, LANGS, Lang, fmt_number, tr, word
-from netcover.textsafe import plot_text
 
 #: Indicators charted by :func:`write_charts` when they are in the history.
 CHARTED: tuple[str, ...] = ("share_people_covered", "share_people_4g", "share_fibre_households",
@@ -83,7 +83,7 @@ def plot_indicator(history: pd.DataFrame, indicator: str, path: str | Path, *,
         ax.grid(alpha=0.3)
         ax.legend(loc="lower right", fontsize=8)
         fig.tight_layout()
-        from netcover.io import atomic_path
+        from netcover.core.io import atomic_path
 
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format="png")

@@ -23,8 +23,8 @@ from netcover.monitor.indicators import unit_of_points
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from netcover.inputs import Inputs
-    from netcover.monitor.measurements import MeasurementSet
+    from netcover.data.inputs import Inputs
+    from netcover.data.measurements import MeasurementSet
 
 STAT_COLUMNS = ("n", "bias_db", "rmse_db", "std_db")
 
@@ -38,9 +38,9 @@ def cell_levels_at_points(inputs: Inputs, cell_rows: np.ndarray, x: np.ndarray,
     numpy.ndarray
         (len(cell_rows), len(x)); NaN where a cell's computation radius does not reach a point.
     """
-    from netcover.coverage import grid_loss, loss_jobs
-    from netcover.losscache import LossCache, default_cache_dir, dem_fingerprint
-    from netcover.sectors import SectorLevels
+    from netcover.coverage.engine import grid_loss, loss_jobs
+    from netcover.coverage.losscache import LossCache, default_cache_dir, dem_fingerprint
+    from netcover.coverage.sectors import SectorLevels
 
     cells = inputs.cells
     assert cells is not None
@@ -178,6 +178,6 @@ def discrepancy_layers(compared: pd.DataFrame, crs: object, *,
 def write_discrepancy(compared: pd.DataFrame, crs: object, path: str | Path, *,
                       cell_m: float = 500.0) -> Path:
     """Write :func:`discrepancy_layers` as a GeoPackage (atomically)."""
-    from netcover.io import write_layers
+    from netcover.core.io import write_layers
 
     return write_layers(path, discrepancy_layers(compared, crs, cell_m=cell_m))

@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from netcover import covered
-from netcover.coverage_output import CLASS_LEVELS
+from netcover.coverage import people as covered
+from netcover.coverage.write import CLASS_LEVELS
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from netcover.coverage import CoverageResult
-    from netcover.inputs import Inputs
+    from netcover.coverage.engine import CoverageResult
+    from netcover.data.inputs import Inputs
 
 #: Unit code of the district row.
 DISTRICT = "district"

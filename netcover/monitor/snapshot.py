@@ -9,26 +9,23 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from netcover import __version__
-from netcover.errors import InputError, Problem, ValidationError
-from netcover.io import require_file
+from netcover._version import __version__
+from netcover.config.monitor import MonitorSettings, parse_period, store_path
+from netcover.data.fibre_history import check_fibre_history
+from netcover.data.reported import read_reported
+from netcover.errors import InputError, ValidationError
 from netcover.monitor.indicators import SnapshotData, compute_snapshot_data
-from netcover.monitor.reported import read_reported
-from netcover.monitor.settings import MonitorSettings, parse_period, period_problems, store_path
 from netcover.monitor.store import Snapshot, SnapshotMeta, write_snapshot
-from netcover.sites import check_numbers
-from netcover.tables import read_table
 
 if TYPE_CHECKING:
-    from netcover.config import Scenario
-    from netcover.coverage import CoverageResult
-    from netcover.inputs import Inputs
+    from netcover.config.scenario import Scenario
+    from netcover.coverage.engine import CoverageResult
+    from netcover.data.inputs import Inputs
 
 _CHUNK = 1 << 20
 
@@ -62,52 +59,6 @@ def snapshot_meta(scenario: Scenario, period: str) -> SnapshotMeta:
                         scenario_name=scenario.scenario.name,
                         scenario_path=str(scenario.path or ""), scenario_text=text,
                         checksums=input_checksums(scenario))
-
-
-FIBRE_HISTORY_COLUMNS = ("settlement_id", "period", "fibre_households")
-
-
-def check_fibre_history(path: str | Path, *, settlement_ids: set[str] | None = None,
-                       period: str | None = None) -> tuple[pd.DataFrame, list[Problem]]:
-    """Read and check a settlement fibre history (``settlement_id, period, fibre_households``).
-
-    Parameters
-    ----------
-    path : str or Path
-        CSV or Excel table (see :mod:`netcover.tables`).
-    settlement_ids : set of str, optional
-        The settlements layer's ids; rows of other ids are a warning (they change nothing).
-    period : str, optional
-        The period a run records: it must have rows.
-
-    Returns
-    -------
-    (pandas.DataFrame, list of Problem)
-        Rows with ``fibre_households`` as float; the problems (errors make the table unusable).
-    """
-    p = require_file(path, "fibre history")
-    label = str(p)
-    table = read_table(p, "fibre history")
-    missing = [c for c in FIBRE_HISTORY_COLUMNS if c not in table.columns]
-    if missing:
-        found = ", ".join(table.columns) or "none"
-        return table, [Problem(label, f"column(s) missing: {', '.join(missing)} (found: {found}); "
-                               "the header must be settlement_id,period,fibre_households",
-                               field=",".join(missing))]
-    problems = period_problems(table["period"], label)
-    problems += check_numbers(table, label, [("fibre_households", 0.0, math.inf, True, False,
-                                              "households on fibre, a count >= 0")])
-    if settlement_ids is not None:
-        unknown = sorted(set(table["settlement_id"]) - settlement_ids)
-        if unknown:
-            msg = (f"settlement_id(s) {', '.join(map(repr, unknown[:10]))} are not in the "
-                   "settlements layer; their rows are not used")
-            problems.append(Problem(label, msg, field="settlement_id", severity="warning"))
-    if period is not None and not (table["period"] == period).any():
-        msg = (f"no rows for period {period}, the period the run records; add them or leave out "
-               "[monitor] fibre_history")
-        problems.append(Problem(label, msg, field="period"))
-    return table, problems
 
 
 def with_fibre_history(inputs: Inputs, fibre_csv: str | Path, period: str) -> Inputs:

@@ -1,7 +1,7 @@
 """The monitoring step of ``netcover run``: record the period's snapshot, summarise the history.
 
 The snapshot is committed only when the run's results are in place (after the output folder has
-been replaced, see :func:`netcover.io.after_results`): a failed or killed run leaves the history
+been replaced, see :func:`netcover.core.io.after_results`): a failed or killed run leaves the history
 as it was.
 
 The history store lives beside the run's results (``<out>/history.sqlite``) unless the scenario's
@@ -17,21 +17,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netcover.io import after_results, write_table
+from netcover.config.monitor import DEFAULT_STORE_NAME, current_period, parse_period, settings_from_scenario
+from netcover.core.io import after_results, write_table
+from netcover.core.textformat import markdown_table
 from netcover.monitor.indicators import DISTRICT
-from netcover.monitor.settings import DEFAULT_STORE_NAME, current_period, parse_period, settings_from_scenario
 from netcover.monitor.snapshot import PendingSnapshot, prepare_snapshot, with_fibre_history
 from netcover.monitor.trends import monitoring_summary
 from netcover.monitor.unitmap import reaggregated_line
 from netcover.monitor.workflow import readable_summary
-from netcover.textformat import markdown_table
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from netcover.coverage import CoverageResult
-    from netcover.inputs import Inputs
-    from netcover.monitor.settings import MonitorSettings, Targets
+    from netcover.config.monitor import MonitorSettings, Targets
+    from netcover.coverage.engine import CoverageResult
+    from netcover.data.inputs import Inputs
 
 
 def run_monitoring(inputs: Inputs, coverage: CoverageResult, out_dir: Path, folder: Path,
@@ -69,7 +69,7 @@ def _summary_with(pending: PendingSnapshot, settings: MonitorSettings, targets: 
     """The history's summary table as it will be once ``pending`` is committed.
 
     The snapshot is committed into a copy of the store under ``folder`` (deleted afterwards), so
-    the real store changes only when the results are in place (:func:`netcover.io.after_results`).
+    the real store changes only when the results are in place (:func:`netcover.core.io.after_results`).
     """
     import sqlite3
 

@@ -205,7 +205,7 @@ def list_snapshots(path: str | Path, *, include_replaced: bool = False) -> pd.Da
         frame = pd.read_sql_query(
             "SELECT id, period, taken_at, netcover_version, scenario_name, replaced_by "
             f"FROM snapshots {where} ORDER BY period, id", con)
-    from netcover.monitor.settings import parse_period
+    from netcover.config.monitor import parse_period
 
     order = frame["period"].map(parse_period).sort_values(kind="stable").index
     return frame.loc[order].reset_index(drop=True)

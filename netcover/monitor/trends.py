@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from netcover.config.monitor import MonitorSettings, Targets, parse_period, store_path
+from netcover.data.reported import REPORTED
 from netcover.monitor.indicators import DISTRICT
-from netcover.monitor.reported import REPORTED
-from netcover.monitor.settings import MonitorSettings, Targets, parse_period, store_path
 from netcover.monitor.store import indicator_history, read_snapshot
 
 if TYPE_CHECKING:
-    from netcover.config import Scenario
+    from netcover.config.scenario import Scenario
 
 #: Indicators of the monitoring summary besides the targeted ones, in report order.
 HEADLINE: tuple[str, ...] = ("share_people_covered", "share_households_covered", "sites",
@@ -128,7 +128,7 @@ def monitoring_summary(settings: MonitorSettings, targets: Targets | None = None
     """The summary table (:func:`summary_table`) of a history store.
 
     The store is ``store``, else the one ``settings`` name, else that of ``scenario``'s slug
-    (:func:`~netcover.monitor.settings.store_path`); ``targets`` default to :class:`Targets`.
+    (:func:`~netcover.config.monitor.store_path`); ``targets`` default to :class:`Targets`.
     With ``settings.unit_changes`` the history is first re-aggregated (:func:`history_of`).
     """
     path = store or store_path(settings, scenario)
@@ -141,7 +141,8 @@ def history_of(store: Path, settings: MonitorSettings) -> tuple[pd.DataFrame, li
     history = indicator_history(store)
     if settings.unit_changes is None:
         return history, []
-    from netcover.monitor.unitmap import read_unit_changes, reaggregate
+    from netcover.data.unit_changes import read_unit_changes
+    from netcover.monitor.unitmap import reaggregate
 
     return reaggregate(history, read_unit_changes(settings.unit_changes))
 

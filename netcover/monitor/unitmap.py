@@ -32,69 +32,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from netcover.errors import DataFileError, Problem, ValidationError
-from netcover.io import require_file
+from netcover.config.monitor import parse_period
 from netcover.monitor.indicators import DISTRICT, SHARES
-from netcover.monitor.settings import parse_period
 
-#: Columns of the mapping table (the last two optional).
-COLUMNS = ("old_code", "new_code", "share", "new_name")
-#: Shares of one old unit must add up to 1 within this.
-SHARE_TOLERANCE = 0.01
 _KEYS = ["period", "unit_code", "indicator", "source"]
-
-
-def read_unit_changes(path: str | Path) -> pd.DataFrame:
-    """Read and check a unit mapping table (see the module docstring).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``old_code``, ``new_code``, ``share`` (float), ``new_name`` ("" when not given).
-
-    Raises
-    ------
-    ValidationError
-        Missing columns, empty codes, shares outside (0, 1] or not adding up to 1, repeated
-        pairs (all listed at once, with their rows).
-    """
-    p = require_file(path, "unit changes")
-    label = str(p)
-    try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        msg = f"{p}: cannot read the unit changes ({exc}); save it as UTF-8 CSV"
-        raise DataFileError(msg) from exc
-    df.columns = [c.strip() for c in df.columns]
-    problems = [Problem(label, f"column {c!r} is missing; the header needs old_code,new_code "
-                        "and optionally share,new_name", field=c)
-                for c in COLUMNS[:2] if c not in df.columns]
-    if problems:
-        raise ValidationError(problems)
-    out = pd.DataFrame({c: df[c].str.strip() if c in df else "" for c in COLUMNS})
-    raw = out["share"].replace("", "1")
-    share = pd.to_numeric(raw, errors="coerce")
-    for i in range(len(out)):
-        row = f"row {i + 2}"
-        for c in COLUMNS[:2]:
-            if not out[c].iloc[i]:
-                problems.append(Problem(label, "empty code; give the unit's code", row, c))
-        v = share.iloc[i]
-        if not (np.isfinite(v) and 0 < v <= 1):
-            problems.append(Problem(label, f"share {raw.iloc[i]!r} must be a number in (0, 1] "
-                                    "(0.4 = 40% of the old unit)", row, "share"))
-    pairs = out["old_code"] + " -> " + out["new_code"]
-    for pair in sorted(set(pairs[pairs.duplicated()])):
-        rows = ", ".join(f"row {i + 2}" for i in np.flatnonzero((pairs == pair).to_numpy()))
-        problems.append(Problem(label, f"{pair} appears more than once ({rows}); keep one row"))
-    out["share"] = share
-    for code, total in out.groupby("old_code")["share"].sum().items():
-        if code and np.isfinite(total) and abs(total - 1.0) > SHARE_TOLERANCE:
-            problems.append(Problem(label, f"the shares of old unit {code!r} add up to "
-                                    f"{total:g}; they must add up to 1", field="share"))
-    if problems:
-        raise ValidationError(problems)
-    return out
 
 
 def reaggregate(history: pd.DataFrame, changes: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:

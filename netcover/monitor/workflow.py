@@ -13,23 +13,23 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from netcover.io import staged_output, write_table, write_text
+from netcover.config.monitor import Targets, parse_period, settings_from_scenario, store_path
+from netcover.core.io import staged_output, write_table, write_text
+from netcover.core.textformat import markdown_table
+from netcover.data.measurements import MeasurementSet, read_measurements
+from netcover.data.reported import read_reported
 from netcover.monitor.calibrate import CalibrationResult, calibrate, write_calibrated_scenario
 from netcover.monitor.charts import write_charts
 from netcover.monitor.compare import comparison_tables, predict, write_discrepancy
-from netcover.monitor.measurements import MeasurementSet, read_measurements
-from netcover.monitor.reported import read_reported
-from netcover.monitor.settings import Targets, parse_period, settings_from_scenario, store_path
 from netcover.monitor.snapshot import record_snapshot, with_fibre_history
 from netcover.monitor.store import Snapshot, list_snapshots, write_reported
 from netcover.monitor.trends import HEADLINE, Changes, changes, history_of, summary_table
 from netcover.monitor.unitmap import reaggregated_line
-from netcover.textformat import markdown_table
 
 if TYPE_CHECKING:
-    from netcover.config import Scenario
-    from netcover.coverage import CoverageResult, Progress
-    from netcover.inputs import Inputs
+    from netcover.config.scenario import Scenario
+    from netcover.coverage.engine import CoverageResult, Progress
+    from netcover.data.inputs import Inputs
 
 
 @dataclass
@@ -43,9 +43,9 @@ class JobResult:
 def load_with_coverage(scenario: Scenario, *,
                        progress: Progress | None = None) -> tuple[Inputs, CoverageResult]:
     """The scenario's inputs and coverage (loss rasters from and into the loss cache)."""
-    from netcover.coverage import compute_coverage
-    from netcover.inputs import load_inputs
-    from netcover.losscache import LossCache, default_cache_dir
+    from netcover.coverage.engine import compute_coverage
+    from netcover.coverage.losscache import LossCache, default_cache_dir
+    from netcover.data.inputs import load_inputs
 
     inputs = load_inputs(scenario)
     cache = LossCache(scenario.coverage.cache_dir or default_cache_dir())
@@ -53,7 +53,7 @@ def load_with_coverage(scenario: Scenario, *,
 
 
 def resolve_store(scenario: Scenario, store: Path | None) -> Path:
-    """``store`` if given, else the scenario's (see :func:`~netcover.monitor.settings.store_path`)."""
+    """``store`` if given, else the scenario's (see :func:`~netcover.config.monitor.store_path`)."""
     return store or store_path(settings_from_scenario(scenario)[0], scenario)
 
 

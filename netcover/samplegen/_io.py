@@ -1,7 +1,7 @@
 """Deterministic writers for the sample files (GeoTIFF, GeoPackage, CSV).
 
 Same data in, same bytes out: GeoTIFFs carry no timestamp, GeoPackages are written by
-:func:`netcover.io.write_layers` (a fixed ``OGR_CURRENT_DATE``), CSVs use ``\\n`` line ends
+:func:`netcover.core.io.write_layers` (a fixed ``OGR_CURRENT_DATE``), CSVs use ``\\n`` line ends
 and fixed float formats.
 """
 
@@ -17,8 +17,8 @@ import pyogrio
 import rasterio
 from numpy.typing import NDArray
 
+from netcover.core.io import write_layers
 from netcover.errors import OutputError
-from netcover.io import write_layers
 from netcover.samplegen.facts import CRS_UTM
 from netcover.samplegen.grid import Grid
 

@@ -81,7 +81,7 @@ this generator, and are synthetic too:
   frequency_mhz, tx_power_dbm, antenna_gain_dbi, note`; one row per proposed site).
 - `history/` and `drive_test.csv`: two earlier site inventories, fibre households per period,
   reported indicators and a drive test made from the model plus a known bias and noise, for
-  `netcover monitor`; `history/README.md` describes them (`python -m netcover.monitor.sample_history`
+  `netcover monitor`; `history/README.md` describes them (`python -m netcover.samplegen.history`
   makes them).
 
 ### `dem.tif`

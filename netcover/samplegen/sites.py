@@ -18,9 +18,9 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import ndimage
 
+from netcover.data.sites import SITE_COLUMNS
 from netcover.samplegen.facts import COMMUNES, N_BTS_SITES
 from netcover.samplegen.grid import FloatArray, Grid, stream, to_lonlat, to_utm
-from netcover.sites import SITE_COLUMNS
 
 _LAYER = 7
 _RANGE_NEAR_M = 2_500.0

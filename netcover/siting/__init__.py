@@ -18,34 +18,34 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-#: Public name -> submodule. Loaded on first use, so that ``netcover.siting.settings`` (which the
+#: Public name -> submodule. Loaded on first use, so that ``netcover.config.siting`` (which the
 #: scenario loader needs) imports without the solvers and the coverage engine.
 _EXPORTS = {
-    "generate_candidates": "candidates",
-    "thin": "candidates",
-    "Demand": "gaps",
-    "cluster_labels": "gaps",
-    "uncovered_demand": "gaps",
-    "plan_lines": "output",
-    "write_plan": "output",
-    "write_proposals": "output",
-    "SitePlan": "plan",
-    "SitingProblem": "plan",
-    "plan_sites": "plan",
-    "prepare": "plan",
-    "Proposal": "proposals",
-    "ProposalScores": "proposals",
-    "proposal_footprints": "proposals",
-    "read_proposals": "proposals",
-    "check_proposals": "proposals",
-    "with_proposals": "proposals",
-    "score_proposals": "proposals",
-    "SitingSettings": "settings",
-    "SolveResult": "solvers",
-    "rank_order": "solvers",
-    "solve": "solvers",
-    "run_siting": "step",
-    "evaluate_proposals": "step",
+    "generate_candidates": "netcover.siting.candidates",
+    "thin": "netcover.siting.candidates",
+    "Demand": "netcover.siting.gaps",
+    "cluster_labels": "netcover.siting.gaps",
+    "uncovered_demand": "netcover.siting.gaps",
+    "plan_lines": "netcover.siting.output",
+    "write_plan": "netcover.siting.output",
+    "write_proposals": "netcover.siting.output",
+    "SitePlan": "netcover.siting.plan",
+    "SitingProblem": "netcover.siting.plan",
+    "plan_sites": "netcover.siting.plan",
+    "prepare": "netcover.siting.plan",
+    "Proposal": "netcover.siting.proposals",
+    "ProposalScores": "netcover.siting.proposals",
+    "proposal_footprints": "netcover.siting.proposals",
+    "read_proposals": "netcover.siting.proposals",
+    "check_proposals": "netcover.siting.proposals",
+    "with_proposals": "netcover.siting.proposals",
+    "score_proposals": "netcover.siting.proposals",
+    "SitingSettings": "netcover.config.siting",
+    "SolveResult": "netcover.siting.solvers",
+    "rank_order": "netcover.siting.solvers",
+    "solve": "netcover.siting.solvers",
+    "run_siting": "netcover.siting.step",
+    "evaluate_proposals": "netcover.siting.step",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -55,4 +55,4 @@ def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
         msg = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(msg)
-    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

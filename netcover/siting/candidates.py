@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from netcover.io import read_vector
-from netcover.siting.settings import SitingSettings
+from netcover.config.siting import SitingSettings
+from netcover.core.io import read_vector
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from netcover.inputs import Inputs
+    from netcover.data.inputs import Inputs
+    from netcover.data.terrain import Terrain
     from netcover.siting.gaps import Demand
-    from netcover.terrain import Terrain
 
 #: Priority of listed places over terrain candidates when thinning.
 _LISTED_PRIORITY = 1e6

@@ -1,7 +1,7 @@
 """Uncovered demand and the gap areas it forms.
 
 Demand is the population grid (100 m on the sample): each cell's *uncovered* people are its people
-times the share of its area below the usable class (:func:`netcover.covered.class_shares` of the
+times the share of its area below the usable class (:func:`netcover.coverage.people.class_shares` of the
 coverage result), and a cell is demand when it has at least ``min_people`` uncovered people or holds
 a village without usable service. Uncovered cells are grouped into gaps by single linkage: cells
 closer than ``cluster_distance_m`` (centre to centre) share a gap (connected components of a KD-tree
@@ -20,18 +20,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from netcover import covered
+from netcover.config.siting import SitingSettings
+from netcover.coverage import people as covered
 from netcover.errors import InputError
-from netcover.siting.settings import SitingSettings
 
 if TYPE_CHECKING:
     import geopandas as gpd
     from affine import Affine
     from numpy.typing import ArrayLike
 
-    from netcover.coverage import CoverageResult
-    from netcover.inputs import Inputs
-    from netcover.population import PopulationGrid
+    from netcover.coverage.engine import CoverageResult
+    from netcover.data.inputs import Inputs
+    from netcover.data.population import PopulationGrid
 
 #: Data-network point types counted as institutions of a gap.
 INSTITUTION_TYPES = ("school", "health_station", "commune_office")

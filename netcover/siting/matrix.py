@@ -21,16 +21,16 @@ import pandas as pd
 import scipy.sparse as sp
 from affine import Affine
 
-from netcover import radio
-from netcover.config import CoverageSettings, Scenario
-from netcover.coverage import Progress
+from netcover.config.radio import default_thresholds
+from netcover.config.scenario import CoverageSettings, Scenario
+from netcover.config.siting import SitingSettings
+from netcover.core.parallel import Executor
+from netcover.coverage.engine import Progress
+from netcover.coverage.losscache import CachedLoss
+from netcover.coverage.sectors import SectorLevels
+from netcover.data.terrain import Terrain
 from netcover.errors import InputError
-from netcover.losscache import CachedLoss
-from netcover.parallel import Executor
-from netcover.propagation.area import site_loss_grid
-from netcover.sectors import SectorLevels
-from netcover.siting.settings import SitingSettings
-from netcover.terrain import Terrain
+from netcover.radio.area import site_loss_grid
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def screening(scenario: Scenario, dem: Terrain, like: Affine, shape: tuple[int, 
     cov = scenario.coverage
     if settings.screening_radius_km > 0:
         cov = dataclasses.replace(cov, radius_km=settings.screening_radius_km)
-    thresholds = scenario.thresholds.get(settings.technology) or radio.default_thresholds(
+    thresholds = scenario.thresholds.get(settings.technology) or default_thresholds(
         settings.technology)
     return Screening(terrain, inside, cov, float(getattr(thresholds, settings.usable_class)),
                      SectorLevels(terrain, cov, scenario.receiver))
@@ -124,23 +124,6 @@ def _aligned_over(bounds: tuple[float, float, float, float],
     cols = int(np.ceil((right - x0) / w - tol))
     rows = int(np.ceil((y0 - bottom) / h - tol))
     return Affine(w, 0, x0, 0, -h, y0), (rows, cols)
-
-
-def plan_sectors(settings: SitingSettings, *, azimuths: Sequence[float] | None = None,
-                 **override: object) -> list[pd.Series]:
-    """Sector rows (the columns :class:`SectorLevels` reads) of a new site of the plan.
-
-    ``override`` replaces fields (e.g. ``frequency_mhz``, ``tx_power_dbm`` of a proposal).
-    """
-    base: dict[str, object] = {
-        "technology": settings.technology, "frequency_mhz": settings.frequency_mhz,
-        "bandwidth_mhz": settings.bandwidth_mhz, "tx_power_dbm": settings.tx_power_dbm,
-        "antenna_gain_dbi": settings.antenna_gain_dbi, "h_beamwidth_deg": settings.h_beamwidth_deg,
-        "v_beamwidth_deg": settings.v_beamwidth_deg, "mech_tilt_deg": settings.mech_tilt_deg,
-        "elec_tilt_deg": settings.elec_tilt_deg, "pattern_file": ""}
-    base.update(override)
-    return [pd.Series({**base, "azimuth_deg": float(az)})
-            for az in (settings.azimuths_deg if azimuths is None else azimuths)]
 
 
 def footprint(screen: Screening, x: float, y: float, height_m: float,

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from netcover.io import write_layers, write_table, write_text
+from netcover.core.io import write_layers, write_table, write_text
+from netcover.core.textformat import markdown_table
 from netcover.siting.candidates import candidate_table
-from netcover.textformat import markdown_table
 
 if TYPE_CHECKING:
     from netcover.siting.plan import SitePlan, SitingProblem

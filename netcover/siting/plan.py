@@ -15,19 +15,20 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from netcover import covered
+from netcover.config.siting import SitingSettings
+from netcover.coverage import people as covered
+from netcover.data.proposals import plan_sectors
 from netcover.siting import gaps as gapmod
 from netcover.siting.candidates import PlaceContext, candidate_table, generate_candidates
-from netcover.siting.matrix import DemandLookup, Screening, coverage_matrix, plan_sectors, screening
-from netcover.siting.settings import SitingSettings
+from netcover.siting.matrix import DemandLookup, Screening, coverage_matrix, screening
 from netcover.siting.solvers import SolveResult, solve
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from netcover.coverage import CoverageResult, Progress
-    from netcover.inputs import Inputs
-    from netcover.parallel import Executor
+    from netcover.core.parallel import Executor
+    from netcover.coverage.engine import CoverageResult, Progress
+    from netcover.data.inputs import Inputs
 
 
 @dataclass

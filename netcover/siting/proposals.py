@@ -1,6 +1,6 @@
 """Scoring operators' site proposals against the existing network and the places around them.
 
-The proposals file and its checks are in :mod:`netcover.siting._proposal_file` (its names are
+The proposals file and its checks are in :mod:`netcover.data.proposals` (its names are
 re-exported here: :class:`Proposal`, :func:`read_proposals`, :func:`check_proposals`,
 :func:`with_proposals`, :data:`SECTOR_FIELDS`, :data:`PROPOSAL_RANGES`).
 
@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from netcover.siting._proposal_file import PROPOSAL_RANGES as PROPOSAL_RANGES
-from netcover.siting._proposal_file import SECTOR_FIELDS as SECTOR_FIELDS
-from netcover.siting._proposal_file import Proposal as Proposal
-from netcover.siting._proposal_file import check_proposals as check_proposals
-from netcover.siting._proposal_file import read_proposals as read_proposals
-from netcover.siting._proposal_file import with_proposals as with_proposals
+from netcover.data.proposals import PROPOSAL_RANGES as PROPOSAL_RANGES
+from netcover.data.proposals import SECTOR_FIELDS as SECTOR_FIELDS
+from netcover.data.proposals import Proposal as Proposal
+from netcover.data.proposals import check_proposals as check_proposals
+from netcover.data.proposals import read_proposals as read_proposals
+from netcover.data.proposals import with_proposals as with_proposals
 from netcover.siting.candidates import places_around
 from netcover.siting.matrix import DemandLookup, Footprint, coverage_matrix, footprint
 from netcover.siting.plan import SitingProblem, gaps_closed_by_steps
@@ -31,7 +31,7 @@ from netcover.siting.plan import SitingProblem, gaps_closed_by_steps
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from netcover.parallel import Executor
+    from netcover.core.parallel import Executor
 
 _COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
 

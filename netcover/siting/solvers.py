@@ -32,8 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from netcover.config.siting import OBJECTIVES, SOLVERS, Objective, SolverName
 from netcover.errors import ModelError
-from netcover.siting.settings import OBJECTIVES, SOLVERS, Objective, SolverName
 
 _EPS = 1e-9
 

@@ -6,15 +6,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from netcover.config.siting import SitingSettings
 from netcover.siting.output import access_text, plan_lines, write_plan, write_proposals
 from netcover.siting.plan import plan_sites, prepare
 from netcover.siting.proposals import read_proposals, score_proposals
-from netcover.siting.settings import SitingSettings
 
 if TYPE_CHECKING:
-    from netcover.coverage import CoverageResult, Progress
-    from netcover.inputs import Inputs
-    from netcover.parallel import Executor
+    from netcover.core.parallel import Executor
+    from netcover.coverage.engine import CoverageResult, Progress
+    from netcover.data.inputs import Inputs
 
 
 def run_siting(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings, folder: Path,

@@ -1,0 +1,5 @@
+"""``python -m netcover``: the ``netcover`` command."""
+
+from netcover.app.cli import main
+
+main()

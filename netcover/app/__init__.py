@@ -1,0 +1,1 @@
+"""The application: the pipeline that runs every step, the command line and the bundled sample."""

@@ -1,0 +1,111 @@
+"""The ``plan-sites`` and ``evaluate`` commands: parse options, call the library, print.
+
+The lead registers them on the CLI group (``cli.add_command(plan_sites)``,
+``cli.add_command(evaluate)``). Errors are reported by :func:`netcover.app.cli._tools.handle_errors`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from netcover.app.cli._tools import echo_err, execution_options, handle_errors, named_executor, progress_bar
+from netcover.config.siting import OBJECTIVES, SOLVERS, SitingSettings
+
+if TYPE_CHECKING:
+    from netcover.config.scenario import Scenario
+    from netcover.core.parallel import Executor
+    from netcover.coverage.engine import CoverageResult
+    from netcover.data.inputs import Inputs
+
+def scenario_settings(scenario: Scenario) -> SitingSettings:
+    """The scenario's ``[siting]`` settings, or the defaults while the scenario has none."""
+    found = getattr(scenario, "siting", None)
+    return found if isinstance(found, SitingSettings) else SitingSettings()
+
+
+def _coverage(scenario: Scenario, executor: Executor | None) -> tuple[Inputs, CoverageResult]:
+    """Inputs and existing coverage (through the loss cache), warnings printed."""
+    from netcover.coverage.engine import compute_coverage
+    from netcover.coverage.losscache import LossCache, default_cache_dir
+    from netcover.data.inputs import load_inputs
+
+    inputs = load_inputs(scenario)
+    for w in inputs.warnings:
+        echo_err(str(w))
+    cache = LossCache(scenario.coverage.cache_dir or default_cache_dir())
+    return inputs, compute_coverage(inputs, cache=cache, progress=progress_bar, executor=executor)
+
+
+@click.command("plan-sites")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Output folder (default: reports/<scenario slug>); results go to its siting/.")
+@click.option("--objective", type=click.Choice(OBJECTIVES),
+              help="count: N sites; budget: most people for the money; target: fewest sites.")
+@click.option("--n-sites", type=click.IntRange(min=1), help="Sites to choose (objective count).")
+@click.option("--budget", type=click.FloatRange(min=0), help="USD available (objective budget).")
+@click.option("--target-share", type=click.FloatRange(0, 1, min_open=True),
+              help="Share of people to reach (objective target), e.g. 0.99.")
+@click.option("--solver", type=click.Choice(SOLVERS), help="greedy (+1-swap) or exact (MILP).")
+@click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0, min_open=True),
+              help="Seconds the exact solver may use.")
+@execution_options
+@handle_errors
+def plan_sites(scenario: Path, out_dir: Path | None, scheduler: str | None, workers: int | None,
+               **overrides: Any) -> None:
+    """Uncovered people, gap areas and a ranked plan of new sites for SCENARIO."""
+    from netcover.app.pipeline import default_out_dir
+    from netcover.app.summary import summarize, write_summary
+    from netcover.config.scenario import load_scenario
+    from netcover.core.io import staged_output
+    from netcover.core.parallel import local_pool
+    from netcover.siting import run_siting
+
+    sc = load_scenario(scenario)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    settings = dataclasses.replace(scenario_settings(sc), **given)
+    out = out_dir or default_out_dir(sc)
+    with named_executor(sc.execution, scheduler, workers) as named:
+        inputs, coverage = _coverage(sc, named)
+        with staged_output(out) as stage:
+            run_siting(inputs, coverage, settings, stage / "siting", echo_err, progress_bar,
+                       executor=named or local_pool())
+            write_summary(summarize(inputs), stage)  # for `netcover report`
+    click.echo(f"Results in {out / 'siting'}")
+
+
+@click.command("evaluate")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("proposals", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Output folder (default: reports/<scenario slug>); results go to its proposals/.")
+@click.option("--radius", "radius_m", type=click.FloatRange(min=0, min_open=True),
+              help="Search radius (m) for a better place around each proposal.")
+@execution_options
+@handle_errors
+def evaluate(scenario: Path, proposals: Path, out_dir: Path | None, radius_m: float | None,
+             scheduler: str | None, workers: int | None) -> None:
+    """Score the site PROPOSALS (CSV or point layer) against SCENARIO's network."""
+    from netcover.app.pipeline import default_out_dir
+    from netcover.app.summary import summarize, write_summary
+    from netcover.config.scenario import load_scenario
+    from netcover.core.io import staged_output
+    from netcover.core.parallel import local_pool
+    from netcover.siting import evaluate_proposals, with_proposals
+
+    sc = with_proposals(load_scenario(scenario), proposals)  # checked with the inputs
+    settings = scenario_settings(sc)
+    if radius_m is not None:
+        settings = dataclasses.replace(settings, proposal_search_radius_m=radius_m)
+    out = out_dir or default_out_dir(sc)
+    with named_executor(sc.execution, scheduler, workers) as named:
+        inputs, coverage = _coverage(sc, named)
+        with staged_output(out) as stage:
+            evaluate_proposals(inputs, coverage, settings, proposals, stage / "proposals",
+                               echo_err, executor=named or local_pool())
+            write_summary(summarize(inputs), stage)  # for `netcover report`
+    click.echo(f"Results in {out / 'proposals'}")

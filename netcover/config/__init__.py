@@ -1,0 +1,1 @@
+"""Settings: every section of a scenario file as frozen dataclasses, and the option lists they allow."""

@@ -1,0 +1,404 @@
+"""Scenario files: TOML loaded into frozen dataclasses, validated on load.
+
+A scenario names the input files (paths relative to the scenario file) and the settings of every
+step. Unknown keys are errors with the closest valid key suggested; every problem of a file is
+reported at once. The bundled sample's ``scenario.toml`` documents every section.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import tomllib
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+from netcover.config.calibration import Calibration
+from netcover.config.links import LinkSettings
+from netcover.config.monitor import MonitorSettings, Targets
+from netcover.config.radio import RSCP_THRESHOLDS, RSRP_THRESHOLDS, TECHNOLOGIES, ClassThresholds
+from netcover.config.siting import SitingSettings
+from netcover.core.parallel import check_scheduler
+from netcover.errors import DataFileError, Problem, ScenarioError
+
+Model = Literal["p1812", "hata", "fspl"]
+Polarization = Literal["vertical", "horizontal"]
+Environment = Literal["urban", "suburban", "rural"]
+UsableClass = Literal["weak", "fair", "good"]
+#: Census totals spread over a unit's area leave out slopes steeper than this (degrees) by default.
+CENSUS_MAX_SLOPE_DEG = 30.0
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """``[scenario]``: what the scenario is and where its results go."""
+
+    name: str = "netcover scenario"
+    slug: str = "scenario"
+    crs: str = "auto"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class InputFiles:
+    """``[inputs]``: the data files, relative to the scenario file."""
+
+    dem: Path | None = None
+    sites: Path | None = None
+    population: Path | None = None
+    population_field: str = "population"
+    settlements: Path | None = None
+    units: Path | None = None
+    units_layer: str = ""
+    unit_name_field: str = "name"
+    unit_code_field: str = "code"
+    unit_population_field: str = "population"
+    census_max_slope_deg: float = CENSUS_MAX_SLOPE_DEG
+    roads: Path | None = None
+    network: Path | None = None
+    proposals: Path | None = None
+
+
+@dataclass(frozen=True)
+class ValidationSettings:
+    """``[validation]``: how strict input checks are."""
+
+    max_nodata_share: float = 0.02
+    max_site_height_m: float = 300.0
+
+
+@dataclass(frozen=True)
+class CoverageSettings:
+    """``[coverage]``: the propagation model and the area it is computed over."""
+
+    model: Model = "p1812"
+    radius_km: float = 15.0
+    rx_height_m: float = 1.5
+    delta_n: float = 45.0
+    n0: float = 325.0
+    polarization: Polarization = "vertical"
+    hata_environment: Environment = "rural"
+    usable_class: UsableClass = "fair"
+    cache_dir: Path | None = None
+    cache_max_mb: float | None = None
+
+
+@dataclass(frozen=True)
+class ReceiverSettings:
+    """``[receiver]``: the handset side of the link budget."""
+
+    gain_dbi: float = 0.0
+    body_loss_db: float = 3.0
+    noise_figure_db: float = 7.0
+    tx_feeder_loss_db: float = 0.5
+    pilot_fraction_db: float = -10.0
+
+
+#: ``[execution] tile_size`` is a multiple of this many cells (GeoTIFF blocks).
+TILE_STEP = 256
+
+
+@dataclass(frozen=True)
+class ExecutionSettings:
+    """``[execution]``: where independent jobs run (per-site losses, candidate coverage, tiles).
+
+    ``scheduler``: ``""`` (the command's default), ``"inprocess"``, ``"processes"`` (a local process
+    pool of ``workers``), ``"local"`` (a Dask ``LocalCluster`` of ``workers``) or a Dask scheduler
+    address (``tcp://10.0.0.5:8786``). ``tile_size``: cells per side of a large-area tile.
+    """
+
+    scheduler: str = ""
+    workers: int = 1
+    tile_size: int = 1024
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.scheduler, str) and type(self.workers) is int
+                and type(self.tile_size) is int):
+            return  # wrong types are reported by the loader
+        if self.workers < 1:
+            msg = f"[execution] workers = {self.workers!r} must be >= 1"
+            raise ScenarioError(msg)
+        if self.tile_size < TILE_STEP or self.tile_size % TILE_STEP:
+            msg = (f"[execution] tile_size = {self.tile_size!r} must be a multiple of {TILE_STEP} "
+                   f"and >= {TILE_STEP}, e.g. 1024")
+            raise ScenarioError(msg)
+        try:
+            check_scheduler(self.scheduler, "[execution] scheduler")
+        except ValueError as exc:
+            raise ScenarioError(str(exc)) from None
+
+
+def _default_thresholds() -> dict[str, ClassThresholds]:
+    return {"4G": RSRP_THRESHOLDS, "3G": RSCP_THRESHOLDS}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole scenario file, resolved: paths are absolute."""
+
+    path: Path | None = None
+    scenario: ScenarioInfo = field(default_factory=ScenarioInfo)
+    inputs: InputFiles = field(default_factory=InputFiles)
+    validation: ValidationSettings = field(default_factory=ValidationSettings)
+    coverage: CoverageSettings = field(default_factory=CoverageSettings)
+    receiver: ReceiverSettings = field(default_factory=ReceiverSettings)
+    thresholds: dict[str, ClassThresholds] = field(default_factory=_default_thresholds)
+    links: LinkSettings = field(default_factory=LinkSettings)
+    siting: SitingSettings = field(default_factory=SitingSettings)
+    calibration: dict[str, Calibration] = field(default_factory=dict)
+    monitor: MonitorSettings = field(default_factory=MonitorSettings)
+    targets: Targets = field(default_factory=Targets)
+    execution: ExecutionSettings = field(default_factory=ExecutionSettings)
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that relative paths in the file are relative to."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
+
+_SKIP_FIELDS = {"path"}
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario TOML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario file.
+
+    Returns
+    -------
+    Scenario
+        Frozen, with paths resolved against the scenario file's folder.
+
+    Raises
+    ------
+    DataFileError
+        The file is missing or unreadable.
+    ScenarioError
+        The TOML is malformed, or keys are unknown or of the wrong type (all listed at once; its
+        ``problems`` attribute holds them).
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: scenario file not found; give the path of a .toml scenario file"
+        raise DataFileError(msg)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        msg = f"{path}: not valid TOML ({exc}); fix the syntax at the place named"
+        raise ScenarioError(msg) from exc
+    return scenario_from_dict(raw, source=path)
+
+
+def scenario_from_dict(raw: Mapping[str, Any], *, source: Path | None = None) -> Scenario:
+    """Build a :class:`Scenario` from a parsed TOML mapping (see :func:`load_scenario`)."""
+    label = str(source) if source is not None else "<scenario>"
+    base = source.resolve().parent if source is not None else Path.cwd()
+    problems: list[Problem] = []
+    values = _build(Scenario, raw, "", label, base, problems)
+    checkable = Scenario(**{k: v for k, v in values.items() if v is not None})
+    problems.extend(_value_problems(checkable, label))
+    if problems:
+        err = ScenarioError(_summarise(problems))
+        err.problems = problems  # type: ignore[attr-defined]
+        raise err
+    values["path"] = source.resolve() if source is not None else None
+    return Scenario(**values)
+
+
+def _summarise(problems: list[Problem]) -> str:
+    lines = [str(p) for p in problems]
+    return f"{len(problems)} problem(s) in the scenario:\n" + "\n".join(lines)
+
+
+def _build(
+    cls: type, raw: Mapping[str, Any], where: str, label: str, base: Path, problems: list[Problem]
+) -> dict[str, Any]:
+    hints = get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in _SKIP_FIELDS]
+    for key in raw:
+        if key not in names:
+            problems.append(_unknown_key(label, where, key, names))
+    values: dict[str, Any] = {}
+    for name in names:
+        if name in raw:
+            key = f"{where}.{name}" if where else name
+            values[name] = _convert(hints[name], raw[name], key, label, base, problems)
+    return values
+
+
+def _unknown_key(label: str, where: str, key: str, names: list[str]) -> Problem:
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(names)}"
+    section = f"[{where}]" if where else "the top level"
+    return Problem(label, f"unknown key {key!r} in {section}; {hint}", field=key)
+
+
+def _convert(
+    hint: Any, value: Any, key: str, label: str, base: Path, problems: list[Problem]
+) -> Any:
+    origin = get_origin(hint)
+    args = get_args(hint)
+
+    def bad(expected: str) -> None:
+        problems.append(Problem(label, f"expected {expected}, got {value!r}", field=key))
+
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], value, key, label, base, problems)
+    if origin is Literal:
+        if value not in args:
+            choices = ", ".join(repr(a) for a in args)
+            close = difflib.get_close_matches(str(value), [str(a) for a in args], n=1)
+            hint_txt = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(
+                Problem(label, f"{value!r} is not one of {choices}{hint_txt}", field=key)
+            )
+        return value
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            bad("a list, e.g. [\"a\", \"b\"]")
+            return ()
+        return tuple(_convert(args[0], v, f"{key}[{i}]", label, base, problems)
+                     for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, Mapping):
+            bad("a table")
+            return {}
+        value_type = args[1]
+        out = {}
+        for sub_key, sub in value.items():
+            out[sub_key] = _convert(value_type, sub, f"{key}.{sub_key}", label, base, problems)
+        return out
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, Mapping):
+            bad(f"a table [{key}]")
+            return hint()  # type: ignore[operator]
+        sub_problems = len(problems)
+        values = _build(hint, value, key, label, base, problems)  # type: ignore[arg-type]
+        try:
+            return hint(**values)  # type: ignore[operator]
+        except (TypeError, ValueError) as exc:
+            if len(problems) == sub_problems:
+                why = str(exc).split(": ", 1)[-1] if isinstance(exc, ValueError) else str(exc)
+                problems.append(Problem(label, why, field=key))
+            return None
+    if hint is Path:
+        if not isinstance(value, str) or not value:
+            bad("a file path (string)")
+            return None
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (base / p).resolve()
+    if hint is bool:
+        if not isinstance(value, bool):
+            bad("true or false")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            bad("a number")
+            return value
+        return float(value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            bad("a whole number")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            bad("a string")
+        return value
+    return value  # pragma: no cover - every field type is handled above
+
+
+def _value_problems(s: Scenario, label: str) -> list[Problem]:
+    """Range checks that need the whole value, not just its type."""
+    checks: list[tuple[Callable[[], bool], str, str]] = [
+        (lambda: 0 < s.coverage.radius_km <= 100, "coverage.radius_km", "must be in (0, 100] km"),
+        (lambda: 0 < s.coverage.rx_height_m <= 30, "coverage.rx_height_m", "must be in (0, 30] m"),
+        (lambda: 0 <= s.coverage.delta_n < 150, "coverage.delta_n",
+         "must be in [0, 150) N-units/km"),
+        (lambda: 200 <= s.coverage.n0 <= 500, "coverage.n0", "must be in [200, 500] N-units"),
+        (lambda: 0 <= s.validation.max_nodata_share <= 1, "validation.max_nodata_share",
+         "is a share: give a value in [0, 1]"),
+        (lambda: 0 < s.validation.max_site_height_m, "validation.max_site_height_m", "must be > 0"),
+        (lambda: 0 <= s.inputs.census_max_slope_deg < 90, "inputs.census_max_slope_deg",
+         "must be in [0, 90) degrees (0: spread census people over every cell of a unit)"),
+        (lambda: bool(s.inputs.unit_population_field.strip()), "inputs.unit_population_field",
+         "must name a field of the units layer (default \"population\")"),
+        (lambda: s.receiver.noise_figure_db >= 0, "receiver.noise_figure_db", "must be >= 0 dB"),
+    ]
+    problems = _number_problems(s, label)
+    for ok, key, msg in checks:
+        if key in {p.field for p in problems}:
+            continue
+        try:
+            if not ok():
+                problems.append(Problem(label, msg, field=key))
+        except TypeError:  # a value of the wrong type, already reported
+            continue
+    for section, techs in (("thresholds", s.thresholds), ("calibration", s.calibration)):
+        for tech in techs:
+            if tech not in TECHNOLOGIES:
+                msg = f"unknown technology {tech!r}; use one of {', '.join(TECHNOLOGIES)}"
+                problems.append(Problem(label, msg, field=f"{section}.{tech}"))
+    return problems
+
+
+#: Plausible ranges of settings whose type allows absurd values: key -> (low, high, what it is).
+PLAUSIBLE: dict[str, tuple[float, float, str]] = {
+    "receiver.gain_dbi": (-10.0, 10.0, "handset antenna gain in dBi"),
+    "receiver.body_loss_db": (0.0, 30.0, "body loss at the handset in dB"),
+    "receiver.noise_figure_db": (0.0, 20.0, "handset noise figure in dB"),
+    "receiver.tx_feeder_loss_db": (0.0, 20.0, "feeder and jumper loss at the BTS in dB"),
+    "receiver.pilot_fraction_db": (-20.0, 0.0, "3G pilot (CPICH) power relative to the cell's, dB"),
+    "thresholds.*": (-150.0, -30.0, "class bound in dBm"),
+    "calibration.*.offset_db": (-40.0, 40.0, "calibration offset in dB"),
+    "calibration.*.slope_db_per_decade": (-40.0, 40.0, "calibration slope in dB per decade"),
+}
+
+
+def _numbers(value: object, key: str) -> list[tuple[str, float]]:
+    """Every float setting below ``value`` with its dotted key (sections, tables of sections)."""
+    if isinstance(value, float):
+        return [(key, value)]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [n for f in dataclasses.fields(value)
+                for n in _numbers(getattr(value, f.name), f"{key}.{f.name}".lstrip("."))]
+    if isinstance(value, Mapping):
+        return [n for k, v in value.items() for n in _numbers(v, f"{key}.{k}")]
+    return []
+
+
+def _plausible(key: str) -> tuple[float, float, str] | None:
+    parts = key.split(".")
+    for pattern, found in PLAUSIBLE.items():
+        want = pattern.split(".")
+        if want[-1] == "*" and parts[:len(want) - 1] == want[:-1]:
+            return found
+        if len(want) == len(parts) and all(w in ("*", p) for w, p in zip(want, parts, strict=True)):
+            return found
+    return None
+
+
+def _number_problems(s: Scenario, label: str) -> list[Problem]:
+    """Every numeric setting finite, and those of :data:`PLAUSIBLE` within their range."""
+    problems = []
+    for key, value in _numbers(s, ""):
+        if not math.isfinite(value):
+            problems.append(Problem(label, f"{value!r} is not a finite number; give a number "
+                                    "(or delete the key to use the default)", field=key))
+            continue
+        found = _plausible(key)
+        if found is not None and not found[0] <= value <= found[1]:
+            low, high, what = found
+            problems.append(Problem(label, f"{value:g} is implausible; give the {what}, in "
+                                    f"[{low:g}, {high:g}]", field=key))
+    return problems
+
+

@@ -1,0 +1,390 @@
+"""One executor interface for independent jobs: per-site losses, candidate footprints, tiles.
+
+Three executors run ``[func(state, item) for item in items]`` and give the results back in order:
+
+- :class:`InProcess` runs them here (the default; numba's threads still use every core);
+- :class:`ProcessPool` runs them in spawned local processes (never forked: numba's thread pool does
+  not survive a fork), each single-threaded;
+- :class:`DaskExecutor` runs them on a ``dask.distributed`` cluster: a scheduler at an address, or a
+  ``LocalCluster`` started here (``pip install "netcover[dask]"``).
+
+``state`` is what ``setup(*setup_args)`` returns, made once per worker process (per call), so a
+large argument such as the DEM travels once per worker, not once per item. Functions and arguments
+must be picklable (module-level functions, plain data). Spawned processes re-import ``__main__``,
+so a script using :class:`ProcessPool` or a ``LocalCluster`` needs the
+``if __name__ == "__main__":`` guard (the ``netcover`` command has it).
+
+Which executor ran a job never changes its result: the jobs are pure and results come back in the
+order of ``items``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import re
+import threading
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol, TypeVar
+
+from netcover.core._worker_life import end_with_parent, submit_held
+from netcover.errors import InputError, NetcoverError
+
+
+class ExecutionChoice(Protocol):
+    """What :func:`executor_for` reads of a scenario's ``[execution]`` section
+    (:class:`netcover.config.scenario.ExecutionSettings`)."""
+
+    @property
+    def scheduler(self) -> str: ...
+
+    @property
+    def workers(self) -> int: ...
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: ``func(state, item)``: one job.
+Job = Callable[[dict[str, Any], T], R]
+#: ``setup(*setup_args)``: the state shared by the jobs of one call, made once per worker.
+Setup = Callable[..., dict[str, Any]]
+#: Wraps an iterable to show progress: ``progress(items, label)``.
+ProgressFn = Callable[[Sequence[Any], str], Iterable[Any]]
+
+#: Words of ``--scheduler`` that are not addresses.
+SCHEDULER_WORDS = ("", "inprocess", "processes", "local")
+#: A Dask scheduler address: ``tcp://host:port``, ``tls://host:port`` or ``host:port``.
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss)://)?"
+                      r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*):[0-9]{1,5}$")
+#: Seconds :class:`DaskExecutor` waits for a scheduler given by address.
+CONNECT_TIMEOUT_S = 20.0
+
+_STATES: dict[str, dict[str, Any]] = {}
+_STATES_LOCK = threading.Lock()
+
+
+def usable_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Executor:
+    """Runs independent jobs; subclasses decide where.
+
+    Attributes
+    ----------
+    workers : int
+        Jobs that run at the same time (1 for :class:`InProcess`).
+    """
+
+    workers: int = 1
+    #: Items sent to a worker at once, per worker (more chunks: better balance, more overhead).
+    chunks_per_worker: int = 8
+
+    def describe(self) -> str:
+        """One line for logs and benchmark output."""
+        return f"{type(self).__name__} ({self.workers} worker{'s' * (self.workers != 1)})"
+
+    def map(self, func: Job[T, R], items: Sequence[T], *, setup: Setup | None = None,
+            setup_args: tuple[Any, ...] = (), progress: ProgressFn | None = None,
+            label: str = "") -> list[R]:
+        """``[func(state, item) for item in items]``, in order (state from ``setup``)."""
+        size = max(1, -(-len(items) // (self.chunks_per_worker * self.workers)))
+        return list(self.imap(func, items, setup=setup, setup_args=setup_args, progress=progress,
+                              label=label, chunk_size=size))
+
+    def imap(self, func: Job[T, R], items: Sequence[T], *, setup: Setup | None = None,
+             setup_args: tuple[Any, ...] = (), progress: ProgressFn | None = None,
+             label: str = "", chunk_size: int = 1) -> Iterator[R]:
+        """Like :meth:`map`, but yields results in order as they come.
+
+        At most about two chunks per worker are in flight, so a caller that writes each result
+        away holds only those in memory, however many items there are.
+        """
+        chunks = [items[i:i + chunk_size] for i in range(0, len(items), chunk_size)]
+        wrap = progress or (lambda seq, _label: seq)
+        results = self._run_chunks(func, chunks, setup, setup_args)
+        for _ in wrap(range(len(chunks)), label):
+            yield from next(results)
+
+    def _run_chunks(self, func: Job[T, R], chunks: list[Sequence[T]], setup: Setup | None,
+                    setup_args: tuple[Any, ...]) -> Iterator[list[R]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the workers (a no-op where there are none)."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class InProcess(Executor):
+    """Runs the jobs in this process, one after the other."""
+
+    def _run_chunks(self, func: Job[T, R], chunks: list[Sequence[T]], setup: Setup | None,
+                    setup_args: tuple[Any, ...]) -> Iterator[list[R]]:
+        state = setup(*setup_args) if setup is not None else {}
+        for chunk in chunks:
+            yield [func(state, item) for item in chunk]
+
+
+class ProcessPool(Executor):
+    """Runs the jobs in ``workers`` spawned local processes (a new pool for every call).
+
+    The workers end with their parent: if the call ends by an exception (``KeyboardInterrupt``, the
+    ``SystemExit`` of the ``netcover`` command's SIGTERM handler) they are terminated at once, and
+    each worker also ends by itself when its parent process dies
+    (:func:`netcover.core._worker_life.end_with_parent`).
+    """
+
+    def __init__(self, workers: int):
+        if workers < 1:
+            msg = f"workers={workers!r}: use 1 or more"
+            raise InputError(msg)
+        self.workers = workers
+
+    def _run_chunks(self, func: Job[T, R], chunks: list[Sequence[T]], setup: Setup | None,
+                    setup_args: tuple[Any, ...]) -> Iterator[list[R]]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        token = uuid.uuid4().hex
+        ctx = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_pool_init,
+                                   initargs=(setup, setup_args, token, os.getpid()))
+        finished = False
+        try:
+            yield from _bounded(lambda chunk: submit_held(pool, _run_chunk, func, chunk, token),
+                                chunks, 2 * self.workers, lambda fut: fut.result())
+            finished = True
+        finally:
+            if not finished:  # stopped (an error, a signal, the caller gone): no work to wait for
+                for process in list((getattr(pool, "_processes", None) or {}).values()):
+                    process.terminate()
+            pool.shutdown(wait=finished, cancel_futures=not finished)
+
+
+class DaskExecutor(Executor):
+    """Runs the jobs on a ``dask.distributed`` cluster.
+
+    Parameters
+    ----------
+    address : str, optional
+        Scheduler address (``tcp://host:8786``); None starts a ``LocalCluster`` of ``workers``
+        single-threaded worker processes here, closed by :meth:`close`.
+    workers : int
+        Workers of the local cluster (ignored with an address: the cluster's own count is used).
+    timeout : float, optional
+        Seconds to wait for the scheduler at ``address`` (default :data:`CONNECT_TIMEOUT_S`).
+    """
+
+    def __init__(self, address: str | None = None, workers: int = 1, *,
+                 timeout: float | None = None):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            msg = ('running on Dask needs dask.distributed: pip install "netcover[dask]" '
+                   "(or run without --scheduler)")
+            raise NetcoverError(msg) from exc
+        self._cluster = None
+        self._address = address
+        if address is None:
+            if workers < 1:
+                msg = f"workers={workers!r}: use 1 or more"
+                raise InputError(msg)
+            self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                         dashboard_address=None, silence_logs=logging.ERROR,
+                                         # no dashboard; its HTTP server on any free local port
+                                         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+            self.client = Client(self._cluster)
+        else:
+            try:
+                wait = CONNECT_TIMEOUT_S if timeout is None else timeout
+                self.client = Client(address, timeout=f"{wait}s")
+            except OSError as exc:
+                msg = (f"cannot reach the Dask scheduler at {address} ({exc}); start it "
+                       "(dask scheduler) or check the address given to --scheduler")
+                raise NetcoverError(msg) from exc
+        self.workers = max(1, sum(self.client.nthreads().values()))
+
+    @property
+    def address(self) -> str | None:
+        """The scheduler's address; None for the ``LocalCluster`` started here."""
+        return self._address
+
+    def describe(self) -> str:
+        where = "LocalCluster" if self._cluster is not None else str(self._address)
+        return f"Dask on {where} ({self.workers} worker thread{'s' * (self.workers != 1)})"
+
+    def _run_chunks(self, func: Job[T, R], chunks: list[Sequence[T]], setup: Setup | None,
+                    setup_args: tuple[Any, ...]) -> Iterator[list[R]]:
+        token = uuid.uuid4().hex
+        # hash=False: a fresh key per call (equal payloads would share one, released by the
+        # first call while the next still needs it)
+        payload = self.client.scatter(_Payload(setup, setup_args), broadcast=True, hash=False)
+        try:
+            yield from _bounded(
+                lambda chunk: self.client.submit(_run_dask_chunk, func, chunk, payload, token,
+                                                 pure=False),
+                chunks, 2 * self.workers, lambda fut: fut.result())
+        finally:
+            self.client.run(_forget_state, token)
+            payload.release()
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def peak_memory_mb(self) -> dict[str, float]:
+        """Peak resident memory of each worker process so far (MB), by worker address."""
+        return {str(k): float(v) for k, v in self.client.run(peak_rss_mb).items()}
+
+
+def make_executor(scheduler: str = "", workers: int = 1) -> Executor:
+    """The executor named by ``--scheduler`` / ``[execution] scheduler`` and ``--workers``.
+
+    ``""`` picks :class:`InProcess` for one worker and :class:`ProcessPool` for more;
+    ``"inprocess"`` and ``"processes"`` name those; ``"local"`` starts a Dask ``LocalCluster`` of
+    ``workers``; anything else is a Dask scheduler address (``tcp://10.0.0.5:8786``).
+    """
+    if workers < 1:
+        msg = f"workers={workers!r}: use 1 or more (--workers / [execution] workers)"
+        raise InputError(msg)
+    check_scheduler(scheduler, "--scheduler / [execution] scheduler")
+    if scheduler == "inprocess" or (scheduler == "" and workers == 1):
+        return InProcess()
+    if scheduler in ("", "processes"):
+        return ProcessPool(workers)
+    if scheduler == "local":
+        return DaskExecutor(None, workers)
+    return DaskExecutor(scheduler, workers)
+
+
+def check_scheduler(scheduler: str, where: str = "--scheduler") -> None:
+    """Check a ``--scheduler`` value; raise :class:`InputError` naming ``where`` if it is wrong.
+
+    Valid: a word of :data:`SCHEDULER_WORDS` or a Dask scheduler address (``tcp://host:port``,
+    ``tls://host:port``, ``host:port``).
+    """
+    if scheduler in SCHEDULER_WORDS or _ADDRESS.match(scheduler):
+        return
+    words = [w for w in SCHEDULER_WORDS if w]
+    close = difflib.get_close_matches(scheduler, words, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else "give one of the words or an address"
+    msg = (f"{where} = {scheduler!r} is neither one of {', '.join(map(repr, words))} nor a Dask "
+           f"scheduler address such as tcp://10.0.0.5:8786; {hint}")
+    raise InputError(msg)
+
+
+def executor_for(settings: ExecutionChoice, scheduler: str | None = None,
+                 workers: int | None = None) -> Executor:
+    """The executor of a scenario's ``[execution]`` section, overridden by command-line values.
+
+    Parameters
+    ----------
+    settings : ExecutionChoice
+        The scenario's ``[execution]`` section.
+    scheduler, workers : optional
+        ``--scheduler`` / ``--workers``; None keeps the scenario's value.
+
+    Returns
+    -------
+    Executor
+        See :func:`make_executor`; close it when done (it is a context manager).
+    """
+    chosen = settings.scheduler if scheduler is None else scheduler
+    count = settings.workers if workers is None else workers
+    return make_executor(chosen, count)
+
+
+def executor_named(settings: ExecutionChoice, scheduler: str | None = None,
+                   workers: int | None = None) -> bool:
+    """Whether the command line or the scenario chooses an executor (a scheduler or workers).
+
+    ``scheduler = ""`` with ``workers = 1`` (the defaults) chooses none: commands then use their
+    own default (in-process coverage, candidate coverage on :func:`local_pool`).
+    """
+    return bool(scheduler) or workers is not None or bool(settings.scheduler) or settings.workers != 1
+
+
+def local_pool() -> Executor:
+    """A :class:`ProcessPool` of the usable cores, or :class:`InProcess` on a single core."""
+    cores = usable_cores()
+    return ProcessPool(cores) if cores >= 2 else InProcess()
+
+
+def _bounded(submit: Callable[[Any], Any], chunks: list[Any], ahead: int,
+             collect: Callable[[Any], R]) -> Iterator[R]:
+    """Submit ``chunks`` keeping at most ``ahead`` in flight; yield their results in order."""
+    pending: deque[Any] = deque()
+    it = iter(chunks)
+    for chunk in it:
+        pending.append(submit(chunk))
+        if len(pending) >= ahead:
+            break
+    while pending:
+        result = collect(pending.popleft())
+        nxt = next(it, None)
+        if nxt is not None:
+            pending.append(submit(nxt))
+        yield result
+
+
+class _Payload:
+    """``setup`` and its arguments as one object (a tuple would be scattered item by item)."""
+
+    def __init__(self, setup: Setup | None, args: tuple[Any, ...]):
+        self.setup, self.args = setup, args
+
+
+def _state(token: str, setup: Setup | None, args: tuple[Any, ...]) -> dict[str, Any]:
+    """The state of call ``token`` in this worker process, made on first use."""
+    with _STATES_LOCK:
+        if token not in _STATES:
+            _STATES[token] = setup(*args) if setup is not None else {}
+        return _STATES[token]
+
+
+def _single_threaded_numba() -> None:
+    import numba
+
+    numba.set_num_threads(1)  # one worker per core already
+
+
+def _pool_init(setup: Setup | None, args: tuple[Any, ...], token: str, parent: int) -> None:
+    end_with_parent(parent)  # no worker outlives the run
+    _single_threaded_numba()
+    _state(token, setup, args)
+
+
+def _run_chunk(func: Job[T, R], chunk: Sequence[T], token: str) -> list[R]:
+    state = _STATES[token]
+    return [func(state, item) for item in chunk]
+
+
+def _run_dask_chunk(func: Job[T, R], chunk: Sequence[T], payload: _Payload, token: str) -> list[R]:
+    _single_threaded_numba()
+    state = _state(token, payload.setup, payload.args)
+    return [func(state, item) for item in chunk]
+
+
+def _forget_state(token: str) -> None:
+    with _STATES_LOCK:
+        _STATES.pop(token, None)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (MB; Linux reports kB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

@@ -1,0 +1,384 @@
+"""The coverage engine: per-site loss over the DEM, sectors applied, best server, SINR and classes.
+
+For every distinct (site position, antenna height, frequency) the basic transmission loss is
+computed once on the DEM grid within the radius (or read from the
+:mod:`~netcover.coverage.losscache`), without
+the antenna; each sector then applies its pattern, tilt and link budget to that loss and is folded
+into a :class:`~netcover.radio.budget.ServerAccumulator` per operator and technology (users of one operator
+are served by its cells only; 4G RSRP and 3G RSCP are not on one scale). The per-operator results
+are then combined: the overall best server, the class per operator, and the class of the district
+(the best any operator offers).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+import pandas as pd
+from affine import Affine
+from pyproj import CRS
+
+from netcover.config.radio import default_thresholds
+from netcover.config.scenario import CoverageSettings, Scenario
+from netcover.core.parallel import Executor, InProcess
+from netcover.coverage._geometry_kernels import fmin_into
+from netcover.coverage.losscache import CachedLoss, LossCache, dem_fingerprint, quantize
+from netcover.coverage.sectors import SECTOR_COLUMNS, SectorLevels
+from netcover.data.window import disc_window
+from netcover.radio import budget as radio
+from netcover.radio.area import site_loss_grid
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from netcover.data.inputs import Inputs
+    from netcover.data.terrain import Terrain
+
+T = TypeVar("T")
+#: Wraps an iterable to show progress: ``progress(items, label)``.
+Progress = Callable[[Sequence[T], str], Iterable[T]]
+
+CELL_COLUMNS = ("cell_id", "site_id", "operator", "technology", "frequency_mhz", "azimuth_deg",
+                "mech_tilt_deg", "elec_tilt_deg", "height_m", "tx_power_dbm")
+
+
+@dataclass(frozen=True)
+class LossJob:
+    """Cells sharing one basic transmission loss raster (same mast position, height, frequency)."""
+
+    site_id: str
+    x: float
+    y: float
+    height_m: float
+    frequency_mhz: float
+    cells: tuple[int, ...]
+
+
+@dataclass
+class TechnologyLayers:
+    """Best-server layers of one technology over all operators, on the DEM grid."""
+
+    level_dbm: np.ndarray
+    best_cell: np.ndarray
+    server_count: np.ndarray
+    sinr_db: np.ndarray
+    classes: np.ndarray
+
+
+@dataclass
+class CoverageResult:
+    """Everything the engine computed, on the DEM grid (``transform``, ``crs``)."""
+
+    transform: Affine
+    crs: CRS
+    cells: pd.DataFrame
+    technologies: dict[str, TechnologyLayers]
+    operator_classes: dict[str, np.ndarray]
+    classes: np.ndarray
+    min_loss_db: np.ndarray
+    operator_levels: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    cache_hits: int = 0
+    cache_misses: int = 0
+    losses_computed: int = 0  # loss rasters computed by this run (here or by workers)
+    losses_cached: int = 0  # loss rasters found in the cache
+    jobs: int = 0
+    groups_reused: int = 0
+    groups: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def loss_jobs(cells: gpd.GeoDataFrame) -> list[LossJob]:
+    """Group cells (with ``x``/``y`` in metres) into loss computations, in a stable order."""
+    keys = cells.assign(_i=np.arange(len(cells)))
+    jobs = []
+    for (sid, h, f), g in keys.groupby(["site_id", "height_m", "frequency_mhz"], sort=True):
+        jobs.append(LossJob(str(sid), float(g["x"].iloc[0]), float(g["y"].iloc[0]), float(h),
+                            float(f), tuple(int(i) for i in g["_i"])))
+    return jobs
+
+
+def compute_coverage(
+    inputs: Inputs, *, cache: LossCache | None = None, progress: Progress | None = None,
+    executor: Executor | None = None,
+) -> CoverageResult:
+    """Run the coverage engine on a scenario's inputs.
+
+    With a cache, the best-server results of each operator and technology are cached too, keyed by
+    every loss and sector parameter of its cells: when one sector changes, only its operator's
+    layers of that technology are recomputed.
+
+    Parameters
+    ----------
+    inputs : Inputs
+        Loaded, validated inputs (cells required).
+    cache : LossCache, optional
+        Per-site loss cache; None computes everything.
+    progress : callable, optional
+        ``progress(items, label)`` returning an iterable over ``items`` (e.g. a progress bar).
+    executor : Executor, optional
+        Where the per-site losses are computed; None (or any single-worker executor) computes
+        them here, one after the other (numba's threads use every core). With a cache and an
+        executor of more than one worker, the missing losses are first computed by the workers
+        and written into the cache folder, which must therefore be one folder that every worker
+        reads and writes (on a cluster: a shared file system mounted at the same path). A script
+        using a process pool or a local Dask cluster needs the ``if __name__ == "__main__":``
+        guard (the ``netcover`` command has it).
+
+    Returns
+    -------
+    CoverageResult
+    """
+    cells = inputs.cells
+    assert cells is not None, "coverage needs sites"
+    sc: Scenario = inputs.scenario
+    terrain = inputs.terrain
+    cache = cache or LossCache(None)
+    side = LossCache(cache.folder)  # geometry and group results: hits and misses are of losses
+    wrap = progress or (lambda items, _label: items)
+    jobs = loss_jobs(cells)
+    digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
+    loss_keys = {job: site_loss_key(site_terrain(terrain, job, sc.coverage), job, sc.coverage)
+                 for job in jobs}
+    group_keys = _group_keys(cells, jobs, loss_keys, sc)
+    groups: dict[tuple[str, str], GroupResult] = {}
+    for g, key in group_keys.items():
+        stored = side.get_arrays(key)
+        if stored is not None:
+            groups[g] = GroupResult(**stored)
+    min_key = LossCache.key(digest, kind="min_loss", losses=sorted(loss_keys.values()))
+    stored_min = side.get_arrays(min_key)
+    min_loss = (stored_min["min_loss"] if stored_min is not None
+                else np.full(terrain.shape, np.nan, dtype=np.float32))
+    todo = accumulators(cells, terrain.shape, skip=set(groups))
+    notes: list[str] = []
+    needed = [job for job in jobs if stored_min is None
+              or any(cell_group(cells.iloc[i]) in todo for i in job.cells)]
+    executor = executor or InProcess()
+    filled = 0
+    if executor.workers > 1 and cache.folder is not None:
+        filled = _fill_cache(terrain, needed, loss_keys, sc.coverage, cache.folder, executor, wrap,
+                             notes)
+    apply = SectorLevels(terrain, sc.coverage, sc.receiver, cache=side, dem_digest=digest,
+                         calibration=sc.calibration)
+    for job in wrap(jobs, "Coverage (sites x bands)"):
+        rows = [cells.iloc[i] for i in job.cells]
+        wanted = [(i, r) for i, r in zip(job.cells, rows, strict=True) if cell_group(r) in todo]
+        if not wanted and stored_min is not None:
+            continue
+        loss = grid_loss(terrain, job, sc.coverage, cache, notes, loss_keys[job])
+        if stored_min is None:
+            fmin_into(min_loss, loss.row_off, loss.col_off, loss.loss_db)
+        fold_levels(apply, todo, job, loss, wanted)
+    for g, acc in todo.items():
+        groups[g] = GroupResult.from_accumulator(acc, group_noise_dbm(sc, g[1]))
+        side.put_arrays(group_keys[g], dataclasses.asdict(groups[g]))
+    if stored_min is None:
+        side.put_arrays(min_key, {"min_loss": min_loss})
+    result = combine_groups(groups, sc, terrain, cells)
+    result.min_loss_db = min_loss
+    result.cache_hits, result.cache_misses, result.jobs = cache.hits, cache.misses, len(jobs)
+    result.losses_computed = cache.misses + filled  # here, or by the workers into the cache
+    result.losses_cached = cache.hits - filled
+    result.groups, result.groups_reused = len(groups), len(groups) - len(todo)
+    result.notes = notes
+    return result
+
+
+@dataclass
+class GroupResult:
+    """Best-server layers of one operator and technology."""
+
+    level: np.ndarray
+    best_cell: np.ndarray
+    count: np.ndarray
+    sinr: np.ndarray
+
+    @classmethod
+    def from_accumulator(cls, acc: radio.ServerAccumulator, noise_dbm: float) -> GroupResult:
+        """Read the layers off a filled accumulator."""
+        return cls(acc.best_level_dbm(), acc.best_cell(), acc.server_count(), acc.sinr_db(noise_dbm))
+
+
+def fold_levels(apply: SectorLevels, todo: dict[tuple[str, str], radio.ServerAccumulator],
+                job: LossJob, loss: CachedLoss, wanted: list[tuple[int, pd.Series]], *,
+                ground_m: float | None = None) -> None:
+    """Apply the sectors ``wanted`` (cell index, row) of a job to its loss window and add their
+    levels to their operator/technology accumulators."""
+    levels = apply.levels(job.x, job.y, job.height_m, loss, [r for _, r in wanted],
+                          ground_m=ground_m)
+    for (i, row), level in zip(wanted, levels, strict=True):
+        todo[cell_group(row)].add(i, job.frequency_mhz, loss.row_off, loss.col_off, level)
+
+
+def _fill_cache(terrain: Terrain, jobs: list[LossJob], keys: dict[LossJob, str],
+                cov: CoverageSettings, folder: Path, executor: Executor, wrap: Progress,
+                notes: list[str]) -> int:
+    """Compute the jobs' losses missing from the shared cache on the executor; return how many."""
+    missing = [(job, keys[job]) for job in jobs if not LossCache.has(folder, keys[job])]
+    if len(missing) < 2:
+        return 0
+    per_job = executor.map(_worker_loss, missing, setup=_loss_state,
+                           setup_args=(terrain, cov, folder), progress=wrap, label="Loss rasters")
+    notes += [note for job_notes in per_job for note in job_notes]
+    return len(missing)
+
+
+def _loss_state(terrain: Terrain, cov: CoverageSettings, folder: Path) -> dict[str, object]:
+    return {"terrain": terrain, "cov": cov, "cache": LossCache(folder)}
+
+
+def _worker_loss(state: dict[str, Any], item: tuple[LossJob, str]) -> list[str]:
+    notes: list[str] = []
+    grid_loss(state["terrain"], item[0], state["cov"], state["cache"], notes, item[1])
+    return notes
+
+
+def cell_group(row: pd.Series) -> tuple[str, str]:
+    return str(row["operator"]), str(row["technology"])
+
+
+def group_noise_dbm(sc: Scenario, tech: str) -> float:
+    return radio.reference_noise_dbm(tech, sc.receiver.noise_figure_db,
+                                     pilot_fraction_db=sc.receiver.pilot_fraction_db)
+
+
+def _group_keys(cells: gpd.GeoDataFrame, jobs: list[LossJob], loss_keys: dict[LossJob, str],
+                sc: Scenario) -> dict[tuple[str, str], str]:
+    """Cache key of each operator/technology group: its cells' losses, sectors and the receiver."""
+    loss_of = {i: loss_keys[job] for job in jobs for i in job.cells}
+    parts: dict[tuple[str, str], list[object]] = {}
+    for i in range(len(cells)):
+        row = cells.iloc[i]
+        sector = [str(row[c]) for c in SECTOR_COLUMNS if c in row.index]
+        pattern = str(row.get("pattern_file", "") or "")
+        if pattern:
+            sector.append(hashlib.sha256(Path(pattern).read_bytes()).hexdigest())
+        parts.setdefault(cell_group(row), []).append([i, loss_of[i], sector])
+    receiver = dataclasses.asdict(sc.receiver)
+    calibration = {t: dataclasses.asdict(c) for t, c in sorted(sc.calibration.items())}
+    return {g: LossCache.key("", kind="group", cells=v, receiver=receiver,
+                             calibration=calibration.get(g[1])) for g, v in parts.items()}
+
+
+def accumulators(
+    cells: gpd.GeoDataFrame, shape: tuple[int, int], *, skip: set[tuple[str, str]]
+) -> dict[tuple[str, str], radio.ServerAccumulator]:
+    out = {}
+    for (op, tech), g in cells.groupby(["operator", "technology"], sort=True):
+        if (str(op), str(tech)) not in skip:
+            freqs = sorted({float(f) for f in g["frequency_mhz"]})
+            out[(str(op), str(tech))] = radio.ServerAccumulator(shape, freqs)
+    return out
+
+
+def cells_table(cells: pd.DataFrame) -> pd.DataFrame:
+    """The ``cells.csv`` table: ``index`` (the value of the best-server rasters) and the cells'
+    radio columns."""
+    table = pd.DataFrame(cells[[c for c in CELL_COLUMNS if c in cells.columns]]).reset_index(drop=True)
+    table.insert(0, "index", np.arange(len(table)))
+    return table
+
+
+def site_terrain(terrain: Terrain, job: LossJob, cov: CoverageSettings) -> Terrain:
+    """The window of ``terrain`` a job's loss is computed on (a view, see :func:`disc_window`)."""
+    r0, c0, rows, cols = disc_window(terrain.index_origin, terrain.cell_size, terrain.offset,
+                                     terrain.shape, job.x, job.y, cov.radius_km * 1000.0)
+    return dataclasses.replace(
+        terrain, heights=terrain.heights[r0:r0 + rows, c0:c0 + cols],
+        transform=terrain.transform @ Affine.translation(c0, r0), grid_origin=terrain.index_origin,
+        offset=(terrain.offset[0] + r0, terrain.offset[1] + c0))
+
+
+def site_loss_key(site: Terrain, job: LossJob, cov: CoverageSettings) -> str:
+    """Cache key of a job's loss on ``site``, its DEM window (:func:`site_terrain`): the window's
+    heights and place in the whole grid, and everything the propagation model uses.
+
+    Not the whole DEM: the district engine and the tiled engine (:mod:`netcover.coverage.tiled`) find each
+    other's losses, and a change of the DEM elsewhere does not invalidate the site.
+    """
+    place = (*site.index_origin, site.cell_size, *site.offset)
+    return LossCache.key(
+        dem_fingerprint(site.heights, place, site.crs.to_wkt()), x=round(job.x, 3),
+        y=round(job.y, 3), height_m=job.height_m, frequency_mhz=job.frequency_mhz, model=cov.model,
+        radius_m=cov.radius_km * 1000.0, rx_height_m=cov.rx_height_m, delta_n=cov.delta_n,
+        polarization=cov.polarization,
+        hata_environment=cov.hata_environment if cov.model == "hata" else "")
+
+
+def grid_loss(terrain: Terrain, job: LossJob, cov: CoverageSettings, cache: LossCache,
+              notes: list[str], key: str | None = None) -> CachedLoss:
+    """The job's loss on ``terrain``'s array: :func:`job_loss` on its window, offsets shifted."""
+    site = site_terrain(terrain, job, cov)
+    loss = job_loss(site, job, key or site_loss_key(site, job, cov), cov, cache, notes)
+    return CachedLoss(loss.loss_db, loss.row_off + site.offset[0] - terrain.offset[0],
+                      loss.col_off + site.offset[1] - terrain.offset[1])
+
+
+def job_loss(site: Terrain, job: LossJob, key: str, cov: CoverageSettings,
+             cache: LossCache, notes: list[str]) -> CachedLoss:
+    """The job's loss on ``site`` (its DEM window), from the cache or computed (model validity
+    warnings go to ``notes``); offsets relative to ``site``."""
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sl = site_loss_grid(site.heights, site.index_origin, site.cell_size,
+                            (job.x, job.y), job.height_m, cov.rx_height_m, job.frequency_mhz,
+                            cov.radius_km * 1000.0, model=cov.model, delta_n=cov.delta_n,
+                            pol=cov.polarization, hata_environment=cov.hata_environment,
+                            grid_offset=site.offset)
+    for w in caught:
+        notes.append(f"site {job.site_id} ({job.frequency_mhz:g} MHz): {w.message}")
+    loss = CachedLoss(quantize(sl.loss_db), sl.row_off, sl.col_off)
+    cache.put(key, loss)
+    return loss
+
+
+def _classes(level: np.ndarray, sc: Scenario, tech: str) -> np.ndarray:
+    thresholds = sc.thresholds.get(tech) or default_thresholds(tech)
+    cls = radio.classify(level, thresholds)
+    return np.where(cls == radio.CoverageClass.NODATA, np.uint8(0), cls).astype(np.uint8)
+
+
+def combine_groups(groups: dict[tuple[str, str], GroupResult], sc: Scenario,
+             terrain: Terrain, cells: gpd.GeoDataFrame) -> CoverageResult:
+    shape = terrain.shape
+    technologies: dict[str, TechnologyLayers] = {}
+    operator_classes: dict[str, np.ndarray] = {}
+    operator_levels: dict[tuple[str, str], np.ndarray] = {}
+    for tech in sorted({t for _, t in groups}):
+        members = [(op, res) for (op, t), res in sorted(groups.items()) if t == tech]
+        levels = np.stack([res.level for _, res in members])
+        filled = np.where(np.isnan(levels), -np.inf, levels)
+        winner = np.argmax(filled, axis=0)
+        pick = winner[None]
+        level = np.take_along_axis(levels, pick, 0)[0]
+        stack_cell = np.stack([res.best_cell for _, res in members])
+        stack_count = np.stack([res.count for _, res in members])
+        stack_sinr = np.stack([res.sinr for _, res in members])
+        technologies[tech] = TechnologyLayers(
+            level_dbm=level,
+            best_cell=np.take_along_axis(stack_cell, pick, 0)[0],
+            server_count=np.take_along_axis(stack_count, pick, 0)[0],
+            sinr_db=np.take_along_axis(stack_sinr, pick, 0)[0],
+            classes=_classes(level, sc, tech),
+        )
+        for k, (op, _res) in enumerate(members):
+            operator_levels[(op, tech)] = levels[k]
+            cls = _classes(levels[k], sc, tech)
+            prev = operator_classes.get(op)
+            operator_classes[op] = cls if prev is None else np.maximum(prev, cls)
+    overall = np.zeros(shape, dtype=np.uint8)
+    for cls in operator_classes.values():
+        overall = np.maximum(overall, cls)
+    return CoverageResult(terrain.transform, terrain.crs, cells_table(cells), technologies,
+                          operator_classes,
+                          overall, np.full(shape, np.nan, dtype=np.float32), operator_levels)

@@ -1,0 +1,365 @@
+"""On-disk cache of per-site basic transmission loss, kept without the antenna.
+
+Propagation is the expensive part of a coverage run; the antenna (azimuth, tilt, pattern) and the
+link budget (power, gains) are cheap to re-apply. As Atoll and Planet do, netcover stores each
+site's loss raster keyed by everything the loss depends on (the DEM's content and grid, the site's
+position and height, the frequency, the model and its parameters, the engine's version) and nothing
+else, so changing a sector's azimuth, tilt or power re-uses the cached loss.
+
+Losses are stored as centi-dB in uint16 (0.01 dB resolution; 65535 = no value), uncompressed so
+that a warm run reads them at disk speed (about 2 MB per site and band at 15 km / 30 m). Each
+entry carries its key and a SHA-256 checksum and is checked when read (:class:`LossCache`);
+upkeep is :func:`cache_info`, :func:`clear_cache` and :func:`trim_cache` (a size cap, least
+recently used entries go first).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from netcover.core.io import atomic_path
+from netcover.errors import InputError
+
+#: Bump when the engine's numbers change, so old cache entries are not reused.
+ENGINE_VERSION = "1"
+_NODATA = np.uint16(65535)
+_SCALE = 100.0
+
+
+def default_cache_dir() -> Path:
+    """``$NETCOVER_CACHE_DIR``, else ``$XDG_CACHE_HOME/netcover`` or ``~/.cache/netcover``."""
+    if env := os.environ.get("NETCOVER_CACHE_DIR"):
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "netcover" / "loss"
+
+
+def dem_fingerprint(heights: np.ndarray, transform: tuple[float, ...], crs_wkt: str) -> str:
+    """Digest of a DEM's heights, grid and CRS."""
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(heights, dtype=np.float32).tobytes())
+    h.update(json.dumps([float(v) for v in transform]).encode())
+    h.update(crs_wkt.encode())
+    return h.hexdigest()
+
+
+def _pack(values: np.ndarray, scale: float = _SCALE) -> np.ndarray:
+    top = (int(_NODATA) - 1) / scale
+    scaled = np.round(np.clip(values, 0.0, top) * scale)
+    return np.where(np.isfinite(values), scaled, _NODATA).astype(np.uint16)
+
+
+def _unpack(packed: np.ndarray, scale: float = _SCALE) -> np.ndarray:
+    return np.where(packed == _NODATA, np.float32(np.nan),
+                    packed.astype(np.float32) / np.float32(scale))
+
+
+def quantize(values: np.ndarray, scale: float = _SCALE) -> np.ndarray:
+    """Round to the cache's steps (1/scale), so cached and fresh runs give identical results.
+
+    Values are stored in [0, 655.34] (losses in dB; bearings in degrees; table rows).
+    """
+    return _unpack(_pack(values, scale), scale)
+
+
+@dataclass(frozen=True)
+class CachedLoss:
+    """A loss window on the DEM grid."""
+
+    loss_db: np.ndarray
+    row_off: int
+    col_off: int
+
+
+class CacheWarning(UserWarning):
+    """A loss cache entry was damaged (it is computed again) or the cache cannot be written."""
+
+
+#: Format of the entries: they live in ``<folder>/v<FORMAT_VERSION>/`` so that entries of another
+#: format are never read.
+FORMAT_VERSION = "2"
+#: An entry file: magic, the key (32 ASCII characters), SHA-256 of key and payload, payload length
+#: (uint64, little-endian), payload (``np.save`` or ``np.savez`` bytes).
+_MAGIC = b"NCLOSS2\n"
+_HEADER = len(_MAGIC) + 32 + 32 + 8
+#: Cache folders already warned about as not writable (one warning per folder and process).
+_UNWRITABLE: set[Path] = set()
+
+
+def _entry_bytes(key: str, payload: bytes) -> bytes:
+    raw_key = key.encode("ascii").ljust(32, b" ")[:32]
+    digest = hashlib.sha256(raw_key + payload).digest()
+    return _MAGIC + raw_key + digest + len(payload).to_bytes(8, "little") + payload
+
+
+def _entry_payload(data: bytes, key: str) -> bytes:
+    """The payload of an entry's bytes, checked; ValueError says what is wrong."""
+    raw_key = key.encode("ascii").ljust(32, b" ")[:32]
+    if len(data) < _HEADER or not data.startswith(_MAGIC):
+        msg = "empty, truncated or not a netcover cache entry"
+        raise ValueError(msg)
+    stored_key, digest = data[8:40], data[40:72]
+    size = int.from_bytes(data[72:80], "little")
+    payload = data[_HEADER:]
+    if stored_key != raw_key:
+        msg = "it holds the entry of another key"
+        raise ValueError(msg)
+    if size != len(payload):
+        msg = f"truncated ({len(payload)} of {size} bytes)"
+        raise ValueError(msg)
+    if hashlib.sha256(raw_key + payload).digest() != digest:
+        msg = "its checksum does not match (the file was altered)"
+        raise ValueError(msg)
+    return payload
+
+
+class LossCache:
+    """Per-site loss rasters (and other per-mast windows) on disk under ``folder``.
+
+    The folder is created on first write; ``folder=None`` disables caching (every ``get`` misses,
+    ``put`` does nothing). Every entry carries its key and a checksum: a damaged entry (altered,
+    swapped with another key's, empty, truncated) is a miss with a :class:`CacheWarning`, so it is
+    computed again and rewritten. A folder that cannot be written leaves the run without cache
+    (one warning).
+    """
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(dem_digest: str, **params: Any) -> str:
+        """Cache key of a computation: the DEM digest plus every parameter, canonically."""
+        payload = json.dumps({"dem": dem_digest, "engine": ENGINE_VERSION, **params},
+                             sort_keys=True, default=float)
+        return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+    @staticmethod
+    def has(folder: Path, key: str) -> bool:
+        """Whether ``folder`` holds an entry for ``key`` (without reading it)."""
+        return _entry_path(folder, key, ".npy").is_file()
+
+    def _read(self, key: str, suffix: str) -> bytes | None:
+        """The checked payload of ``key``'s entry, or None (a miss; damaged entries warn)."""
+        if self.folder is None:
+            self.misses += 1
+            return None
+        path = _entry_path(self.folder, key, suffix)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        try:
+            payload = _entry_payload(data, key)
+        except ValueError as exc:
+            warnings.warn(f"loss cache entry {path}: {exc}; it is computed again",
+                          CacheWarning, stacklevel=3)
+            self.misses += 1
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # most recently used: kept longest under a size cap
+        return payload
+
+    def _write(self, key: str, suffix: str, payload: bytes) -> None:
+        """Store ``payload`` under ``key`` atomically; an unwritable folder means no cache."""
+        if self.folder is None or self.folder in _UNWRITABLE:
+            return
+        try:
+            with atomic_path(_entry_path(self.folder, key, suffix)) as tmp:
+                tmp.write_bytes(_entry_bytes(key, payload))
+        except OSError as exc:
+            _UNWRITABLE.add(self.folder)
+            warnings.warn(f"the loss cache {self.folder} cannot be written ({exc.strerror or exc}); "
+                          "this run continues without cache (set NETCOVER_CACHE_DIR or [coverage] "
+                          "cache_dir to a writable folder)", CacheWarning, stacklevel=3)
+
+    def get(self, key: str) -> CachedLoss | None:
+        """The cached loss for ``key``, or None (unreadable entries count as misses)."""
+        found = self.get_layers(key, 1)
+        if found is None:
+            return None
+        (loss,), row_off, col_off = found
+        return CachedLoss(loss, row_off, col_off)
+
+    def put(self, key: str, loss: CachedLoss) -> None:
+        """Store a loss window (atomically; a failed write leaves no entry)."""
+        self.put_layers(key, [loss.loss_db], loss.row_off, loss.col_off)
+
+    def get_layers(self, key: str, n: int, scale: float = _SCALE
+                   ) -> tuple[list[np.ndarray], int, int] | None:
+        """``n`` same-shaped windows stored under ``key`` and their offset, or None."""
+        payload = self._read(key, ".npy")
+        if payload is None:
+            return None
+        try:
+            stored = np.load(io.BytesIO(payload), allow_pickle=False)
+            words = stored[0, :4].astype(np.int64)
+            row_off, col_off = (int(v) for v in words[0::2] * 65536 + words[1::2])
+            layers = np.split(stored[1:], n)
+        except (OSError, ValueError, IndexError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return [_unpack(layer, scale) for layer in layers], row_off, col_off
+
+    def put_layers(self, key: str, layers: list[np.ndarray], row_off: int, col_off: int,
+                   scale: float = _SCALE) -> None:
+        """Store same-shaped windows under ``key`` (atomically)."""
+        if self.folder is None or layers[0].shape[1] < 4:  # too small for the header: recompute
+            return
+        header = np.zeros((1, layers[0].shape[1]), dtype=np.uint16)
+        header[0, :4] = [v for off in (row_off, col_off) for v in divmod(off, 65536)]
+        buf = io.BytesIO()
+        np.save(buf, np.concatenate([header, *(_pack(x, scale) for x in layers)]),
+                allow_pickle=False)
+        self._write(key, ".npy", buf.getvalue())
+
+    def get_arrays(self, key: str) -> dict[str, np.ndarray] | None:
+        """Named arrays stored exactly (any dtype) under ``key``, or None."""
+        payload = self._read(key, ".npz")
+        if payload is None:
+            return None
+        try:
+            with np.load(io.BytesIO(payload), allow_pickle=False) as z:
+                arrays = {name: z[name] for name in z.files}
+        except (OSError, ValueError, KeyError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return arrays
+
+    def put_arrays(self, key: str, arrays: dict[str, np.ndarray]) -> None:
+        """Store named arrays exactly under ``key`` (uncompressed, atomically)."""
+        if self.folder is None:
+            return
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)  # type: ignore[arg-type]
+        self._write(key, ".npz", buf.getvalue())
+
+
+def _entry_path(folder: Path, key: str, suffix: str) -> Path:
+    return folder / f"v{FORMAT_VERSION}" / key[:2] / f"{key}{suffix}"
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """What a cache folder holds: entries of this format and of older ones, in bytes."""
+
+    folder: Path
+    entries: int
+    bytes: int
+    old_entries: int = 0
+    old_bytes: int = 0
+
+    def describe(self) -> str:
+        """One line for people, e.g. ``/x/loss: 12 entries, 24.1 MB``."""
+        text = f"{self.folder}: {self.entries} entries, {self.bytes / 1e6:.1f} MB"
+        if self.old_entries:
+            text += (f" (and {self.old_entries} entries of an older format, "
+                     f"{self.old_bytes / 1e6:.1f} MB, never read: netcover cache clear removes them)")
+        return text
+
+
+#: Files a cache folder may hold: entries and temporary files of interrupted writes.
+_CACHE_FILES = ("*.npy", "*.npz", ".*.tmp.npy", ".*.tmp.npz")
+
+
+def _cache_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted({p for pattern in _CACHE_FILES for p in folder.rglob(pattern) if p.is_file()})
+
+
+def cache_info(folder: Path) -> CacheInfo:
+    """Entries and size of the cache in ``folder`` (missing folder: empty)."""
+    current = folder / f"v{FORMAT_VERSION}"
+    new = old = new_b = old_b = 0
+    for path in _cache_files(folder):
+        size = path.stat().st_size
+        if current in path.parents:
+            new, new_b = new + 1, new_b + size
+        else:
+            old, old_b = old + 1, old_b + size
+    return CacheInfo(folder, new, new_b, old, old_b)
+
+
+def clear_cache(folder: Path) -> CacheInfo:
+    """Delete every cache entry under ``folder`` (of any format); return what was deleted.
+
+    Only cache files (``.npy``/``.npz``) and the folders they leave empty are removed, so a
+    mistaken ``folder`` loses nothing else.
+    """
+    info = cache_info(folder)
+    for path in _cache_files(folder):
+        path.unlink(missing_ok=True)
+    _remove_empty_dirs(folder)
+    return info
+
+
+def trim_cache(folder: Path, max_bytes: int) -> tuple[int, int]:
+    """Delete the least recently used entries until the cache holds at most ``max_bytes``.
+
+    Returns the number of entries deleted and the bytes freed. Entries of older formats go first.
+    """
+    current = folder / f"v{FORMAT_VERSION}"
+    files = [(current in p.parents, p.stat().st_mtime, p) for p in _cache_files(folder)]
+    files.sort(key=lambda t: (t[0], t[1], str(t[2])))
+    total = sum(p.stat().st_size for _, _, p in files)
+    removed = freed = 0
+    for _, _, path in files:
+        if total <= max_bytes:
+            break
+        size = path.stat().st_size
+        path.unlink(missing_ok=True)
+        total, removed, freed = total - size, removed + 1, freed + size
+    _remove_empty_dirs(folder)
+    return removed, freed
+
+
+def _remove_empty_dirs(folder: Path) -> None:
+    if not folder.is_dir():
+        return
+    for path in sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        with contextlib.suppress(OSError):
+            path.rmdir()
+
+
+def cache_limit_mb(setting: float | None = None) -> float | None:
+    """The cache's size cap in MB: the scenario's ``[coverage] cache_max_mb``, else
+    ``$NETCOVER_CACHE_MAX_MB``, else None (no cap).
+
+    Raises
+    ------
+    InputError
+        The setting or ``$NETCOVER_CACHE_MAX_MB`` is not a positive number.
+    """
+    if setting is not None:
+        if not setting > 0:
+            msg = (f"[coverage] cache_max_mb = {setting}: expected a positive number of megabytes; "
+                   "leave it out for no cap")
+            raise InputError(msg)
+        return float(setting)
+    env = os.environ.get("NETCOVER_CACHE_MAX_MB", "").strip()
+    if not env:
+        return None
+    try:
+        value = float(env)
+    except ValueError:
+        value = float("nan")
+    if not np.isfinite(value) or value <= 0:
+        msg = (f"NETCOVER_CACHE_MAX_MB={env!r}: expected a positive number of megabytes "
+               "(e.g. 2000); unset it for no cap")
+        raise InputError(msg)
+    return value

@@ -1,0 +1,149 @@
+"""Applying sectors to a mast's loss: antenna pattern, tilt and link budget on every cell.
+
+Each sector's gain is tabulated over bearing and (asinh-spaced) elevation from the exact pattern
+(:func:`netcover.radio.antenna.relative_gain_db`), then looked up for every cell of the window together
+with the link budget in one numba pass (:func:`netcover.coverage._geometry_kernels.sector_level`): much
+faster than evaluating the rotated 3-D pattern per cell, within 0.3 dB of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from netcover.config.calibration import Calibration
+from netcover.config.scenario import CoverageSettings, ReceiverSettings
+from netcover.coverage._geometry_kernels import mast_geometry, sector_level, table_axes
+from netcover.coverage.losscache import CachedLoss, LossCache, quantize
+from netcover.radio import budget as radio
+from netcover.radio.antenna import AntennaPattern, pattern_for_sector, relative_gain_db
+from netcover.radio.basic import effective_earth_radius_km
+
+if TYPE_CHECKING:
+    from netcover.data.terrain import Terrain
+
+#: Sector columns that decide a sector's gain table and fixed link budget.
+_TABLE_COLUMNS = ("h_beamwidth_deg", "v_beamwidth_deg", "pattern_file", "azimuth_deg",
+                  "mech_tilt_deg", "elec_tilt_deg", "technology", "tx_power_dbm", "bandwidth_mhz",
+                  "antenna_gain_dbi")
+#: Sector columns that change a sector's levels (besides the mast and the loss).
+SECTOR_COLUMNS = ("operator", "technology", "frequency_mhz", "bandwidth_mhz", "tx_power_dbm",
+                  "antenna_gain_dbi", "azimuth_deg", "mech_tilt_deg", "elec_tilt_deg",
+                  "h_beamwidth_deg", "v_beamwidth_deg", "pattern_file")
+
+
+class SectorLevels:
+    """Applies sectors (rows of a sites table) to a mast's loss window: received level per sector.
+
+    Keeps the antenna patterns it has read and the geometry of the last mast, so sectors of one
+    mast share the bearing/elevation computation. Works on any :class:`~netcover.data.terrain.Terrain`,
+    e.g. a coarsened one for screening candidate sites.
+    """
+
+    def __init__(self, terrain: Terrain, cov: CoverageSettings, rx: ReceiverSettings, *,
+                 cache: LossCache | None = None, dem_digest: str = "",
+                 calibration: Mapping[str, Calibration] | None = None):
+        self.terrain, self.cov, self.rx = terrain, cov, rx
+        self.cache, self.dem_digest = cache or LossCache(None), dem_digest
+        self.calibration = dict(calibration or {})
+        self._patterns: dict[tuple[float, float, str], AntennaPattern] = {}
+        self._sectors: dict[tuple[str, ...], tuple[np.ndarray, float]] = {}
+        self._geometry: tuple[tuple[float, ...], tuple[np.ndarray, np.ndarray]] | None = None
+
+    def on(self, terrain: Terrain) -> SectorLevels:
+        """The same settings, patterns and gain tables on another terrain (the next tile)."""
+        other = SectorLevels(terrain, self.cov, self.rx, calibration=self.calibration)
+        other._patterns, other._sectors = self._patterns, self._sectors
+        return other
+
+    def levels(self, x: float, y: float, height_m: float, loss: CachedLoss,
+               sectors: Sequence[pd.Series], *, ground_m: float | None = None) -> list[np.ndarray]:
+        """Level (dBm, float32, NaN where the loss is NaN) of each sector on the loss window.
+
+        ``ground_m`` is the ground height at the mast; None samples it from the terrain (give it
+        when the terrain is a tile that need not hold the mast).
+        """
+        key = (x, y, height_m, loss.row_off, loss.col_off, *loss.loss_db.shape)
+        if self._geometry is None or self._geometry[0] != key:
+            self._geometry = (key, self._directions(x, y, height_m, loss, ground_m))
+        bearing, elev_idx = self._geometry[1]
+        out = []
+        for row in sectors:
+            level = sector_level(loss.loss_db, bearing, elev_idx, *self._sector(row))
+            cal = self.calibration.get(str(row["technology"]))
+            if cal is not None:
+                level = (level + cal.correction(self._distance_km(x, y, loss))).astype(np.float32)
+            out.append(level)
+        return out
+
+    def _sector(self, row: pd.Series) -> tuple[np.ndarray, float]:
+        """Gain table and fixed link budget of a sector, computed once per configuration."""
+        key = tuple(str(row.get(c, "")) for c in _TABLE_COLUMNS)
+        if key not in self._sectors:
+            pkey = (float(row["h_beamwidth_deg"]), float(row["v_beamwidth_deg"]),
+                    str(row.get("pattern_file", "") or ""))
+            if pkey not in self._patterns:
+                self._patterns[pkey] = pattern_for_sector(*pkey[:2], pkey[2] or None)
+            self._sectors[key] = (gain_table(self._patterns[pkey], row),
+                                  fixed_budget_db(row, self.rx))
+        return self._sectors[key]
+
+    def _distance_km(self, x: float, y: float, loss: CachedLoss) -> np.ndarray:
+        """Horizontal distance from the mast to every cell of the window (km)."""
+        t = self.terrain
+        rows, cols = loss.loss_db.shape
+        left, top = t.index_origin
+        r0, c0 = t.offset[0] + loss.row_off, t.offset[1] + loss.col_off
+        cx = left + (c0 + np.arange(cols) + 0.5) * t.cell_size - x
+        cy = top - (r0 + np.arange(rows) + 0.5) * t.cell_size - y
+        return np.hypot(cx[None, :], cy[:, None]) / 1000.0
+
+    def _directions(self, x: float, y: float, height_m: float, loss: CachedLoss,
+                    ground_m: float | None) -> tuple[np.ndarray, np.ndarray]:
+        """Bearing and gain-table row of every cell of the window (cached like losses)."""
+        t = self.terrain
+        rows, cols = loss.loss_db.shape
+        r0, c0 = loss.row_off, loss.col_off
+        key = LossCache.key(self.dem_digest, kind="geometry", x=round(x, 3), y=round(y, 3),
+                            height_m=height_m, rx_height_m=self.cov.rx_height_m,
+                            delta_n=self.cov.delta_n, window=[r0, c0, rows, cols])
+        found = self.cache.get_layers(key, 2) if self.dem_digest else None
+        if found is not None:
+            return found[0][0], found[0][1]
+        ground = np.ascontiguousarray(t.heights[r0:r0 + rows, c0:c0 + cols])
+        grid_row, grid_col = t.grid_position(np.array([x]), np.array([y]))
+        site_row = float(grid_row[0]) - (t.offset[0] + r0)
+        site_col = float(grid_col[0]) - (t.offset[1] + c0)
+        if ground_m is None:
+            ground_m = float(t.sample(np.array([x]), np.array([y]))[0])
+        site_amsl = ground_m + height_m
+        ae_m = effective_earth_radius_km(self.cov.delta_n) * 1000.0
+        bearing, elev_row = mast_geometry(ground, site_row, site_col, site_amsl,
+                                          self.cov.rx_height_m, t.cell_size, ae_m)
+        bearing, elev_row = quantize(bearing), quantize(elev_row)
+        if self.dem_digest:
+            self.cache.put_layers(key, [bearing, elev_row], r0, c0)
+        return bearing, elev_row
+
+
+def gain_table(pattern: AntennaPattern, row: pd.Series) -> np.ndarray:
+    """The sector's relative gain (dB) on the nodes of :func:`table_axes` (elevation x bearing)."""
+    bearings, elevations = table_axes()
+    return relative_gain_db(pattern, bearings[None, :], elevations[:, None],
+                            azimuth_deg=float(row["azimuth_deg"]),
+                            mech_tilt_deg=float(row["mech_tilt_deg"]),
+                            elec_tilt_deg=float(row["elec_tilt_deg"])).astype(np.float32)
+
+
+def fixed_budget_db(row: pd.Series, rx: ReceiverSettings) -> float:
+    """Reference power + antenna gain + receiver gain - feeder and body losses (dBm)."""
+    ref = radio.cell_reference_power_dbm(str(row["technology"]), float(row["tx_power_dbm"]),
+                                         float(row["bandwidth_mhz"]),
+                                         pilot_fraction_db=rx.pilot_fraction_db)
+    return float(radio.received_level_dbm(ref, float(row["antenna_gain_dbi"]), 0.0, 0.0,
+                                          rx_gain_dbi=rx.gain_dbi,
+                                          feeder_loss_db=rx.tx_feeder_loss_db,
+                                          body_loss_db=rx.body_loss_db))

@@ -1,0 +1,182 @@
+"""Writing coverage results: GeoTIFF layers, per-unit and per-settlement tables, a GeoPackage.
+
+Layout under the output folder's ``coverage/``:
+
+- ``signal_<tech>.tif`` best-server level (dBm: RSRP for 4G, RSCP for 3G), ``best_server_<tech>.tif``
+  (row of ``cells.csv``; -1 none), ``servers_within_6db_<tech>.tif``, ``sinr_<tech>.tif`` (dB),
+  ``class_<tech>.tif``;
+- ``class.tif`` the best class any operator offers, ``class_<operator>.tif`` per operator;
+- ``loss_min.tif`` the smallest basic transmission loss from any site (no antenna);
+- ``cells.csv``, ``coverage_by_unit.csv``, ``coverage_by_settlement.csv``, ``coverage.gpkg``
+  (layers ``units``, ``settlements``, ``sites``).
+
+Class rasters use 0 none, 1 weak, 2 fair, 3 good.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from netcover.core.io import write_layers, write_raster, write_table
+from netcover.core.textformat import rounded
+from netcover.coverage import people as covered
+
+if TYPE_CHECKING:
+    from netcover.coverage.engine import CoverageResult
+    from netcover.data.inputs import Inputs
+
+CLASS_LEVELS = {"weak": 1, "fair": 2, "good": 3}
+
+
+@dataclass
+class CoverageTables:
+    """Statistics of a coverage result."""
+
+    units: pd.DataFrame | None
+    settlements: pd.DataFrame | None
+    district: dict[str, float]
+
+
+def layer_slug(text: str) -> str:
+    """A name made safe for file names: lower case, runs of other characters as one underscore."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower() or "x"
+
+
+def class_layers(result: CoverageResult) -> dict[str, np.ndarray]:
+    """Class rasters by label: ``all`` then one per operator."""
+    return {"all": result.classes, **result.operator_classes}
+
+
+def coverage_tables(result: CoverageResult, inputs: Inputs, *, usable: str) -> CoverageTables:
+    """Per-unit and per-settlement statistics and district totals."""
+    level = CLASS_LEVELS[usable]
+    layers = class_layers(result)
+    units = None
+    if inputs.units is not None:
+        units = covered.unit_table(inputs.units, inputs.population, inputs.settlements, layers,
+                                   result.transform, usable=level)
+    settlements = None
+    if inputs.settlements is not None:
+        settlements = covered.settlement_table(inputs.settlements, layers, result.transform,
+                                               usable=level)
+    district = _district(result, inputs, level, settlements)
+    return CoverageTables(units, settlements, district)
+
+
+def _district(result: CoverageResult, inputs: Inputs, level: int,
+              settlements: pd.DataFrame | None) -> dict[str, float]:
+    out: dict[str, float] = {"usable_class": float(level)}
+    grid_share = float((result.classes >= level).mean())
+    out["area_share_covered"] = grid_share
+    pop = inputs.population
+    if pop is not None:
+        shares = covered.class_shares(result.classes, result.transform, pop.transform,
+                                      pop.counts.shape)
+        people = (pop.counts[..., None] * shares).reshape(-1, shares.shape[-1]).sum(axis=0)
+        total = float(people.sum())
+        out["people"] = total
+        for k, name in enumerate(covered.CLASS_NAMES):
+            out[f"people_{name}"] = float(people[k])
+        out["share_people_covered"] = float(people[level:].sum() / total) if total else 0.0
+    if settlements is not None:
+        ok = settlements["usable_service"].to_numpy()
+        hh = settlements["households"].to_numpy(dtype=float)
+        out["villages"] = float(len(settlements))
+        out["villages_without_service"] = float((~ok).sum())
+        known = not np.isnan(hh).any() and hh.sum() > 0  # households are optional: NaN = no data
+        out["share_households_covered"] = float(hh[ok].sum() / hh.sum()) if known else np.nan
+    return out
+
+
+#: Nodata and band description of each raster, by the file name's first part.
+_RASTER_SPECS: dict[str, tuple[float | int | None, str]] = {
+    "signal": (np.nan, "best-server level {tech} (dBm)"),
+    "best_server": (-1, "row of cells.csv"),
+    "servers_within_6db": (None, "cells within 6 dB of the best"),
+    "sinr": (np.nan, "SINR of the best {tech} server (dB)"),
+    "class": (255, "0 none, 1 weak, 2 fair, 3 good"),
+    "loss_min": (np.nan, "smallest basic transmission loss (dB)"),
+}
+
+
+def raster_layers(result: CoverageResult) -> dict[str, np.ndarray]:
+    """Every raster of a result by file stem (``signal_4G``, ``class_viettel``, ``loss_min``...),
+    in the dtype it is written in."""
+    out: dict[str, np.ndarray] = {}
+    for tech, lay in result.technologies.items():
+        out[f"signal_{tech}"] = lay.level_dbm.astype("float32")
+        out[f"best_server_{tech}"] = lay.best_cell.astype("int32")
+        out[f"servers_within_6db_{tech}"] = lay.server_count
+        out[f"sinr_{tech}"] = lay.sinr_db.astype("float32")
+        out[f"class_{tech}"] = lay.classes
+    for label, classes in class_layers(result).items():
+        out["class" if label == "all" else f"class_{layer_slug(label)}"] = classes
+    out["loss_min"] = result.min_loss_db
+    return out
+
+
+def raster_spec(stem: str) -> tuple[float | int | None, str]:
+    """(nodata, band description) of a raster of :func:`raster_layers`."""
+    if stem.startswith("class"):
+        return _RASTER_SPECS["class"]
+    if stem in _RASTER_SPECS:
+        return _RASTER_SPECS[stem]
+    prefix, _, tech = stem.rpartition("_")
+    nodata, text = _RASTER_SPECS[prefix]
+    return nodata, text.format(tech=tech)
+
+
+def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTables,
+                   folder: Path) -> list[Path]:
+    """Write every coverage output into ``folder``; return the paths written."""
+    files = []
+    for stem, array in raster_layers(result).items():
+        nodata, description = raster_spec(stem)
+        files.append(write_raster(folder / f"{stem}.tif", array, result.transform, result.crs,
+                                  nodata=nodata, descriptions=(description,)))
+    files.append(write_table(folder / "cells.csv", result.cells))
+    layers = {}
+    if tables.units is not None and inputs.units is not None:
+        files.append(write_table(folder / "coverage_by_unit.csv", rounded(tables.units)))
+        geo = inputs.units[["geometry"]].join(tables.units.set_index(inputs.units.index))
+        layers["units"] = geo
+    if tables.settlements is not None and inputs.settlements is not None:
+        files.append(write_table(folder / "coverage_by_settlement.csv", rounded(tables.settlements)))
+        layers["settlements"] = inputs.settlements[["geometry"]].join(
+            tables.settlements.set_index(inputs.settlements.index))
+    if inputs.cells is not None:
+        layers["sites"] = inputs.cells.drop(columns=["x", "y"], errors="ignore")
+    if layers:
+        files.append(write_layers(folder / "coverage.gpkg", layers))
+    return files
+
+
+def unit_summary_table(tables: CoverageTables) -> pd.DataFrame:
+    """The compact per-unit table for reports: people, share covered, villages without service.
+
+    Households figures the settlements lack are empty cells (no data), never 0.
+    """
+    assert tables.units is not None
+    u = tables.units
+    out = pd.DataFrame({"code": u["code"], "unit": u["name"]})
+    if "people" in u:
+        out["people"] = u["people"].round().astype(int)
+        out["covered_%"] = (100 * u["all_share_covered"]).round(1)
+        for name in ("good", "fair", "weak", "none"):
+            out[f"{name}_%"] = (100 * u[f"all_people_{name}"] / u["people"].where(u["people"] > 0)).round(1)
+    if "households" in u:
+        out["households"] = _whole(u["households"])
+        out["households_covered_%"] = (100 * u["all_share_households_covered"]).round(1)
+        out["villages_without_service"] = u["all_villages_without_service"].astype(int)
+    return out
+
+
+def _whole(values: pd.Series) -> list[int | None]:
+    """Whole numbers, None (an empty cell: no data) where a value is missing."""
+    return [None if pd.isna(v) else round(float(v)) for v in values]

@@ -1,0 +1,344 @@
+"""BTS sites and their cells (sectors): reading and checking the operators' inventories.
+
+One row per cell, with the columns of :data:`SITE_COLUMNS`. A table (CSV in any usual export, or an
+Excel ``.xlsx``: see :mod:`netcover.core.tables`) gives positions as WGS84 ``lon``/``lat``; any vector
+format GDAL reads gives them as point geometries in its own CRS (the ``lon``/``lat`` columns may then
+be absent). An empty ``pattern_file`` means "no file"; a named pattern file is parsed when the sites
+are read. Every problem of the file is collected, each naming
+the row, the field and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from netcover.config.radio import LTE_RESOURCE_BLOCKS
+from netcover.core.io import read_vector, require_file
+from netcover.core.tables import is_table, not_a_number, numbers, read_table, row_label
+from netcover.errors import NetcoverError, Problem
+from netcover.radio.antenna import read_msi
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    import geopandas as gpd
+    from pyproj import CRS
+
+    from netcover.data.terrain import Terrain
+    from netcover.data.window import DemSource
+
+    Grid: TypeAlias = Terrain | DemSource
+
+SITE_COLUMNS: tuple[str, ...] = (
+    "site_id", "cell_id", "operator", "technology", "lon", "lat", "height_m", "azimuth_deg",
+    "mech_tilt_deg", "elec_tilt_deg", "frequency_mhz", "bandwidth_mhz", "tx_power_dbm",
+    "antenna_gain_dbi", "h_beamwidth_deg", "v_beamwidth_deg", "pattern_file",
+)
+OPTIONAL_COLUMNS = frozenset({"pattern_file"})
+
+#: Technology names accepted in a site table, and what they mean.
+TECH_ALIASES = {
+    "4g": "4G", "lte": "4G", "eutra": "4G", "3g": "3G", "umts": "3G", "wcdma": "3G", "hspa": "3G",
+}
+
+#: A numeric column's check: (column, low, high, low inclusive, high inclusive, advice).
+Range = tuple[str, float, float, bool, bool, str]
+#: The numeric columns of a site inventory and their ranges.
+SITE_RANGES: tuple[Range, ...] = (
+    ("lon", -180, 180, True, True, "longitude in decimal degrees (WGS84)"),
+    ("lat", -90, 90, True, True, "latitude in decimal degrees (WGS84)"),
+    ("height_m", 0, 300, False, True, "antenna height above ground in metres, (0, 300]"),
+    ("azimuth_deg", 0, 360, True, False, "degrees clockwise from north, [0, 360)"),
+    ("mech_tilt_deg", -20, 45, True, True, "downtilt in degrees, [-20, 45]"),
+    ("elec_tilt_deg", -20, 45, True, True, "downtilt in degrees, [-20, 45]"),
+    ("frequency_mhz", 30, 6000, True, True, "carrier in MHz, [30, 6000]"),
+    ("bandwidth_mhz", 0, 100, False, True, "channel bandwidth in MHz, (0, 100]"),
+    ("tx_power_dbm", -10, 70, True, True, "transmit power per cell in dBm, [-10, 70]"),
+    ("antenna_gain_dbi", -10, 30, True, True, "antenna gain in dBi, [-10, 30]"),
+    ("h_beamwidth_deg", 0, 360, False, True, "horizontal 3 dB beamwidth, (0, 360]; 360 = omni"),
+    ("v_beamwidth_deg", 0, 180, False, True, "vertical 3 dB beamwidth, (0, 180]"),
+)
+
+
+def read_sites(
+    path: str | Path, *, max_height_m: float = 300.0
+) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """Read and check a site inventory.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV or Excel table with lon/lat columns, or a point layer (GeoPackage, Shapefile,
+        GeoJSON, KML...).
+    max_height_m : float
+        Largest antenna height accepted.
+
+    Returns
+    -------
+    (GeoDataFrame or None, list of Problem)
+        One row per cell in the file's CRS (EPSG:4326 for CSV), ``technology`` normalised to
+        "4G"/"3G"; None when the problems make the table unusable.
+    """
+    import geopandas as gpd
+
+    p = require_file(path, "sites")
+    label = str(p)
+    if is_table(p):
+        df = read_table(p, "sites").replace("", np.nan)
+        geometry = None
+    else:
+        gdf = read_vector(p, "sites")
+        df = pd.DataFrame(gdf.drop(columns="geometry"))
+        geometry = gdf
+    problems = _check_columns(df, label, has_geometry=geometry is not None)
+    if problems:
+        return None, problems
+    df = df.copy()
+    if geometry is not None and ("lon" not in df or df["lon"].isna().all()):
+        ll = geometry.to_crs("EPSG:4326")
+        df["lon"], df["lat"] = ll.geometry.x.to_numpy(), ll.geometry.y.to_numpy()
+    if "pattern_file" not in df:
+        df["pattern_file"] = ""
+    problems += _check_values(df, label, max_height_m, p.parent)
+    if any(pr.severity == "error" for pr in problems):
+        return None, problems
+    df["technology"] = [TECH_ALIASES[str(t).strip().lower()] for t in df["technology"]]
+    for col in ("site_id", "cell_id", "operator"):
+        df[col] = df[col].astype(str).str.strip()
+    if geometry is not None:
+        out = gpd.GeoDataFrame(df, geometry=geometry.geometry.values, crs=geometry.crs)
+    else:
+        out = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]),
+                               crs="EPSG:4326")
+    return out, problems
+
+
+def _check_columns(df: pd.DataFrame, label: str, *, has_geometry: bool) -> list[Problem]:
+    optional = OPTIONAL_COLUMNS | ({"lon", "lat"} if has_geometry else set())
+    missing = [c for c in SITE_COLUMNS if c not in df.columns and c not in optional]
+    if not missing:
+        if len(df) == 0:
+            return [Problem(label, "the sites table has no rows; add one row per cell")]
+        return []
+    found = ", ".join(map(str, df.columns)) or "none"
+    msg = (f"required column(s) missing: {', '.join(missing)} (columns found: {found}); "
+           f"the header must have: {', '.join(SITE_COLUMNS)}")
+    return [Problem(label, msg, field=",".join(missing))]
+
+
+def _check_values(df: pd.DataFrame, label: str, max_height_m: float, base: Path) -> list[Problem]:
+    problems: list[Problem] = []
+    for col in ("site_id", "cell_id", "operator", "technology"):
+        for i in np.flatnonzero(df[col].isna().to_numpy() | (df[col].astype(str).str.strip() == "")):
+            problems.append(Problem(label, "is empty; every cell needs it", row_label(i), col))
+    problems += check_technology(df, label)
+    ranges = [(c, lo, max_height_m if c == "height_m" else hi, lo_in, hi_in, advice)
+              for c, lo, hi, lo_in, hi_in, advice in SITE_RANGES]
+    problems += check_numbers(df, label, ranges)
+    problems += check_lte_bandwidth(df, label)
+    problems += _check_ids(df, label)
+    problems += _check_patterns(df, label, base)
+    return problems
+
+
+def check_technology(df: pd.DataFrame, label: str) -> list[Problem]:
+    """Unknown ``technology`` values; known ones (LTE, WCDMA...) become "4G"/"3G" in place.
+
+    Empty cells are left as they are (required or defaulted by the caller).
+    """
+    problems = []
+    for k, tech in enumerate(df["technology"]):
+        text = "" if pd.isna(tech) else str(tech).strip()
+        if text and text.lower() not in TECH_ALIASES:
+            msg = f"unknown technology {text!r}; use 4G (LTE) or 3G (UMTS/WCDMA)"
+            problems.append(Problem(label, msg, row_label(k), "technology"))
+        elif text:
+            df.loc[df.index[k], "technology"] = TECH_ALIASES[text.lower()]
+    return problems
+
+
+def check_numbers(df: pd.DataFrame, label: str, ranges: Sequence[Range], *,
+                  required: bool = True) -> list[Problem]:
+    """Check numeric columns in place: each cell a finite number within its range.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows of a table (index 0.. in file order; row labels via :func:`~netcover.core.tables.row_label`);
+        the checked columns are replaced by floats (NaN where empty or not a number).
+    label : str
+        The file, for the problems.
+    ranges : sequence of (column, low, high, low inclusive, high inclusive, advice)
+        As :data:`SITE_RANGES`; columns absent from ``df`` are skipped.
+    required : bool
+        Whether an empty cell is a problem (False: empty means "use the default").
+
+    Returns
+    -------
+    list of Problem
+        One per bad cell, naming the row, the field, the value and the fix.
+    """
+    problems: list[Problem] = []
+    for col, lo, hi, lo_in, hi_in, advice in ranges:
+        if col not in df.columns:
+            continue
+        raw = df[col].astype(object).where(df[col].notna(), "").astype(str).str.strip()
+        values = numbers(raw)
+        v = values.to_numpy(dtype=float)
+        bad_text = np.isnan(v) & ((raw != "").to_numpy() | required)
+        for i in np.flatnonzero(bad_text):
+            problems.append(Problem(label, f"{not_a_number(raw.iloc[i])}; give the {advice}",
+                                    row_label(i), col))
+        for i in np.flatnonzero(np.isinf(v)):
+            problems.append(Problem(label, f"{raw.iloc[i]!r} is not a finite number; give the "
+                                    f"{advice}", row_label(i), col))
+        ok = ((v >= lo) if lo_in else (v > lo)) & ((v <= hi) if hi_in else (v < hi))
+        for i in np.flatnonzero(~ok & np.isfinite(v)):
+            problems.append(Problem(label, f"{v[i]:g} is out of range; give the {advice}",
+                                    row_label(i), col))
+        df[col] = values
+    return problems
+
+
+def check_lte_bandwidth(df: pd.DataFrame, label: str, *, technology: str = "") -> list[Problem]:
+    """Rows of 4G cells whose ``bandwidth_mhz`` is not an LTE channel bandwidth.
+
+    ``technology``: the technology of rows that leave it empty (or have no such column).
+    """
+    if "bandwidth_mhz" not in df.columns:
+        return []
+    allowed = sorted(LTE_RESOURCE_BLOCKS)
+    given = df["technology"] if "technology" in df.columns else pd.Series("", index=df.index)
+    given = given.astype(object).where(given.notna(), "").astype(str).str.strip()
+    tech = given.where(given != "", technology).str.lower().map(TECH_ALIASES)
+    bw = df["bandwidth_mhz"].to_numpy(dtype=float)
+    ok = np.isclose(bw[:, None], np.array(allowed)[None, :]).any(axis=1)
+    bad = (tech == "4G").to_numpy() & np.isfinite(bw) & ~ok
+    text = ", ".join(f"{b:g}" for b in allowed)
+    return [Problem(label, f"{bw[i]:g} MHz is not an LTE channel bandwidth; use one of {text}",
+                    row_label(i), "bandwidth_mhz") for i in np.flatnonzero(bad)]
+
+
+def _check_ids(df: pd.DataFrame, label: str) -> list[Problem]:
+    problems = []
+    cells = df["cell_id"].astype(str).str.strip()
+    for cid, rows in cells[cells.duplicated(keep=False)].groupby(cells).groups.items():
+        where = ", ".join(row_label(int(i)) for i in rows)
+        problems.append(Problem(label, f"cell_id {cid!r} is used more than once ({where}); "
+                                "give every cell its own id", field="cell_id"))
+    return problems + same_place_problems(df, "site_id", label)
+
+
+def same_place_problems(df: pd.DataFrame, id_column: str, label: str) -> list[Problem]:
+    """Rows sharing an id (one mast) must share a place: ids used for places > 50 m apart."""
+    problems = []
+    pos = df[["lon", "lat"]].apply(pd.to_numeric, errors="coerce")
+    ids = df[id_column].astype(str).str.strip()
+    for sid, group in pos.groupby(ids):
+        spread_m = float(np.hypot(np.ptp(group["lon"]) * 102_000, np.ptp(group["lat"]) * 111_000))
+        if len(group) > 1 and spread_m > 50:
+            rows = ", ".join(row_label(i) for i in np.flatnonzero((ids == sid).to_numpy()))
+            problems.append(Problem(label, f"{id_column} {sid!r} is used for places "
+                                    f"{spread_m:.0f} m apart ({rows}); one id per mast position",
+                                    field=id_column))
+    return problems
+
+
+def _check_patterns(df: pd.DataFrame, label: str, base: Path) -> list[Problem]:
+    """Resolve ``pattern_file`` paths (empty: no file) and parse each file once, now."""
+    problems = []
+    names = df["pattern_file"].astype(object).where(df["pattern_file"].notna(), "")
+    names = names.astype(str).str.strip()
+    df["pattern_file"] = names.where(names.str.lower() != "nan", "")
+    parsed: dict[Path, str] = {}
+    for i, name in enumerate(df["pattern_file"]):
+        if not name:
+            continue
+        p = Path(name)
+        p = p if p.is_absolute() else base / p
+        if p not in parsed:
+            parsed[p] = _pattern_problem(p)
+        if parsed[p]:
+            problems.append(Problem(label, parsed[p], row_label(i), "pattern_file"))
+        else:
+            df.loc[df.index[i], "pattern_file"] = str(p)
+    return problems
+
+
+def _pattern_problem(p: Path) -> str:
+    """What is wrong with a pattern file ("" when it parses)."""
+    if not p.is_file():
+        return f"pattern file {str(p)!r} not found; paths are relative to the sites file"
+    try:
+        read_msi(p)
+    except NetcoverError as exc:
+        return (f"pattern file {str(p)!r} cannot be used: {str(exc).removeprefix(f'{p}: ')}; "
+                "fix the file or leave pattern_file empty to use the beamwidths")
+    return ""
+
+
+def site_table(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One row per site (first cell's position and height), with its cell count and technologies."""
+    agg = cells.groupby("site_id", sort=True).agg(
+        operator=("operator", "first"), height_m=("height_m", "max"),
+        cells=("cell_id", "count"),
+        technologies=("technology", lambda s: "/".join(sorted(set(s)))),
+        geometry=("geometry", "first"),
+    )
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(agg.reset_index(), geometry="geometry", crs=cells.crs)
+
+
+def to_working_crs(cells: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
+    """Project cells to the working CRS and add ``x``/``y`` columns in metres."""
+    out = cells.to_crs(crs)
+    out["x"] = out.geometry.x
+    out["y"] = out.geometry.y
+    return out
+
+
+def outside_problems(df: pd.DataFrame, id_column: str, label: str, terrain: Grid,
+                     what: str = "site") -> list[Problem]:
+    """A problem per id whose WGS84 ``lon``/``lat`` lies outside ``terrain`` (say when swapped).
+
+    Rows whose position is not valid WGS84 are skipped (their values are reported elsewhere) unless
+    lon and lat exchanged fall on the terrain: then the problem says they look swapped.
+    """
+    from pyproj import Transformer
+
+    lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(df["lat"], errors="coerce").to_numpy(dtype=float)
+    to_crs = Transformer.from_crs("EPSG:4326", terrain.crs, always_xy=True)
+
+    def inside(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(valid WGS84 position, valid and on the terrain) of lon ``a``, lat ``b``."""
+        ok = np.isfinite(a) & np.isfinite(b) & (np.abs(a) <= 180) & (np.abs(b) <= 90)
+        x, y = to_crs.transform(np.where(ok, a, 0.0), np.where(ok, b, 0.0))
+        return ok, ok & terrain.contains(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+
+    usable, on = inside(lon, lat)
+    swapped = inside(lat, lon)[1]
+    out = (usable & ~on) | (~usable & swapped)
+    left, bottom, right, top = terrain.bounds
+    problems = []
+    ids = df[id_column].astype(str).str.strip()
+    for pid in dict.fromkeys(ids[out]):
+        rows = np.flatnonzero(out & (ids == pid).to_numpy())
+        i = int(rows[0])
+        where = ", ".join(row_label(k) for k in rows)
+        if swapped[i]:
+            msg = (f"{what} {pid!r} ({lon[i]:.5f}, {lat[i]:.5f}) lies outside the DEM, but with lon "
+                   "and lat exchanged it lies inside: lon and lat look swapped; put the longitude "
+                   f"({lat[i]:.5f}) in lon and the latitude ({lon[i]:.5f}) in lat")
+        else:
+            msg = (f"{what} {pid!r} ({lon[i]:.5f}, {lat[i]:.5f}) lies outside the DEM (x "
+                   f"{left:.0f}-{right:.0f}, y {bottom:.0f}-{top:.0f} in {terrain.crs.name}); use a "
+                   f"DEM that covers every {what} plus the coverage radius, or fix lon/lat")
+        problems.append(Problem(label, msg, where, "lon,lat"))
+    return problems

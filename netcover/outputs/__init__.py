@@ -1,0 +1,1 @@
+"""What people open after a run: the results folder read back, maps, the report and the export."""

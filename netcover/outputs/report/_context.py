@@ -1,0 +1,112 @@
+"""What the report says about a run's figures: the period the data is for, what the headline
+coverage assumes, and the run's notes (:mod:`netcover.core.notes`) in the report's language.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from netcover.core.i18n import Lang, fmt_number, tr
+
+if TYPE_CHECKING:
+    from netcover.config.scenario import Scenario
+    from netcover.core.notes import Note
+    from netcover.outputs.results import RunFolder
+
+#: Vietnamese sentence of each note code (English comes with the note); ``{params}`` filled in.
+NOTES_VI: dict[str, str] = {
+    "coarse_dem": ("Ô lưới của DEM rộng {cell_m} m (thô hơn khoảng 100 m): vùng phủ tính được có "
+                   "thể lạc quan hơn thực tế."),
+    "population_census": ("Dân số lấy từ số liệu điều tra của các xã, thị trấn (trường {field}), "
+                          "phân bổ {method}."),
+    "population_none": "Không có dữ liệu dân số: các bảng không có số dân.",
+    "units_overlap": ("Ranh giới các xã, thị trấn chồng lấn nhau ({pairs} cặp, {km2} km²); mỗi ô "
+                      "lưới, mỗi điểm chỉ được tính cho một xã."),
+    "skipped": "Phần {section} không được lập: {reason}.",
+    "siting_no_roads": ("Không có lớp đường giao thông: chi phí tiếp cận của vị trí ứng viên tính "
+                        "theo khoảng cách đường thẳng."),
+}
+#: Words the Vietnamese notes fill in, by parameter value.
+_NOTE_WORDS_VI: dict[str, str] = {
+    "settlements": "cho các thôn, bản theo số dân ghi trong danh sách, phần còn lại đều theo diện tích",
+    "area": "đều theo diện tích",
+    "area_slope": "theo diện tích có độ dốc dưới {max_slope_deg}°",
+    "siting": "vùng lõm và trạm mới", "proposals": "đánh giá đề xuất", "links": "tuyến truyền dẫn",
+    "monitoring": "theo dõi chỉ tiêu", "households": "hộ gia đình",
+    "no_population": "không có dữ liệu dân số", "no_settlements": "không có lớp thôn, bản",
+    "no_units": "không có ranh giới xã", "no_roads": "không có lớp đường giao thông",
+    "no_network": "không có lớp mạng hiện có", "no_proposals": "không có tệp đề xuất",
+    "no_history": "không có số liệu các kỳ trước", "no_households": "không có số hộ",
+    "no_sites": "không có trạm",
+}
+
+
+def scenario_of(run: RunFolder) -> Scenario | None:
+    """The scenario the run was made from (its recorded file), or None if it cannot be read."""
+    from netcover.config.scenario import load_scenario
+    from netcover.errors import NetcoverError
+
+    path = run.summary().get("scenario_file")
+    if not path:
+        return None
+    try:
+        return load_scenario(path)
+    except (NetcoverError, OSError, ValueError):
+        return None
+
+
+def data_period(run: RunFolder, scenario: Scenario | None = None) -> str:
+    """The period the run's data is for: the monitoring table's latest period, else the scenario's
+    ``[monitor] period``, else the date (UTC) the run wrote its summary."""
+    mon = run.monitoring()
+    if mon is not None and "period" in mon.columns and mon["period"].notna().any():
+        return str(max(str(p) for p in mon["period"].dropna()))
+    scenario = scenario if scenario is not None else scenario_of(run)
+    if scenario is not None and scenario.monitor.period:
+        return scenario.monitor.period
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip():  # reproducible builds: one clock
+        from netcover.config.monitor import run_date
+
+        return run_date().isoformat()
+    stamp = run.path / "input_summary.json"
+    when = stamp.stat().st_mtime if stamp.exists() else run.path.stat().st_mtime
+    return datetime.fromtimestamp(when, tz=UTC).date().isoformat()
+
+
+def assumptions(run: RunFolder, lang: Lang, scenario: Scenario | None = None) -> str:
+    """One sentence: what the headline coverage figure assumes (model, outdoor, receiver height,
+    50 % of locations and time, bare earth, calibrated or not)."""
+    from netcover.config.scenario import Scenario
+
+    scenario = scenario if scenario is not None else scenario_of(run)
+    known = scenario is not None
+    settings = scenario if scenario is not None else Scenario()
+    calibration = tr("calibrated" if settings.calibration else "uncalibrated", lang,
+                     techs=", ".join(sorted(settings.calibration)))
+    text = tr("assumptions", lang, model=tr(f"model_{settings.coverage.model}", lang),
+              rx=fmt_number(settings.coverage.rx_height_m, lang, 1), calibration=calibration)
+    return text if known else f"{text} {tr('assumptions_default', lang)}"
+
+
+def note_text(note: Note, lang: Lang) -> str:
+    """The note in ``lang``: its English text, or the Vietnamese sentence of its code (the
+    English text when the code or a parameter is unknown)."""
+    if lang == "en" or note.code not in NOTES_VI:
+        return note.text
+    params: dict[str, Any] = {k: _vi_value(v) for k, v in note.params.items()}
+    for key in ("method", "section", "reason"):
+        if key in params:
+            params[key] = _NOTE_WORDS_VI.get(str(note.params[key]), str(note.params[key]))
+            params[key] = params[key].format(**params) if "{" in params[key] else params[key]
+    try:
+        return NOTES_VI[note.code].format(**params)
+    except (KeyError, IndexError, ValueError):
+        return note.text
+
+
+def _vi_value(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return fmt_number(float(value), "vi", 0 if float(value).is_integer() else 1)

@@ -1,0 +1,344 @@
+"""The report of a run: one self-contained HTML file (images embedded as data URIs), the same in
+Markdown, and its tables as CSV, in English or Vietnamese.
+
+Sections (each only when the run has its data): summary figures, maps and charts, coverage by
+commune, gaps, ranked new sites, ranked links, proposal assessments, indicators against targets,
+data files. Every number is read from the results folder.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from netcover.core.i18n import (
+    INDICATORS,
+    Lang,
+    advice,
+    column,
+    fmt_number,
+    fmt_share,
+    listing_text,
+    place,
+    tr,
+    word,
+)
+from netcover.core.io import write_table, write_text
+from netcover.core.textformat import markdown_table
+from netcover.core.textsafe import html_text
+from netcover.outputs.report.export import is_missing, slug, write_workbook
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from netcover.outputs.results import RunFolder
+
+#: How a column is shown: integer, number with 1 or 2 decimals, coordinate, share, translated word.
+Kind = Literal["int", "dec1", "dec2", "coord", "share", "word", "indicator", "text", "percent", "year",
+               "place", "advice"]
+#: Rows shown per table in the document (the CSV has all).
+MAX_ROWS = 30
+
+_UNITS: dict[str, Kind] = {"name": "text", "people": "int", "households": "int",
+                           "all_share_covered": "share", "all_share_households_covered": "share",
+                           "all_villages_without_service": "int"}
+_GAPS: dict[str, Kind] = {"gap_id": "text", "commune": "text", "people": "int", "households": "int",
+                          "area_km2": "dec2", "village_names": "text", "road_distance_m": "int",
+                          "site_distance_m": "int"}
+_SITES: dict[str, Kind] = {"rank": "int", "candidate_id": "text", "commune": "text", "lon": "coord",
+                           "lat": "coord", "new_people": "int", "cumulative_share_covered": "share",
+                           "cost": "int", "cost_per_new_person": "int", "gaps_closed": "text"}
+_LINKS: dict[str, Kind] = {"rank": "int", "link_id": "text", "phase": "int", "type": "word",
+                           "from_name": "place", "to_name": "place", "length_km": "dec2", "cost": "int",
+                           "people": "int", "households": "int", "institutions": "int",
+                           "sites": "int", "benefit_per_kusd": "dec1"}
+_PROPOSALS: dict[str, Kind] = {"proposal_id": "text", "operator": "text", "new_people": "int",
+                               "new_households": "int", "overlap_share": "share",
+                               "nearest_site": "text", "nearest_site_m": "int", "gaps_closed": "text",
+                               "advice": "advice"}
+_MONITORING: dict[str, Kind] = {"indicator": "indicator", "period": "text", "latest": "percent",
+                                "target": "percent", "by": "year", "status": "word", "trend": "word"}
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the report: a heading key, an optional note, table and images."""
+
+    key: str
+    table: pd.DataFrame | None = None
+    csv: str | None = None
+    note: str = ""
+    images: tuple[Path, ...] = field(default_factory=tuple)
+    items: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _cell(value: Any, kind: Kind, lang: Lang) -> str:
+    if is_missing(value):
+        return "-"
+    if kind in ("int", "dec1", "dec2", "coord"):
+        decimals = {"int": 0, "dec1": 1, "dec2": 2, "coord": 5}[kind]
+        return fmt_number(float(value), lang, decimals) if kind != "coord" else f"{float(value):.5f}"
+    if kind == "year":
+        return f"{int(float(value))}" if str(value).replace(".", "", 1).isdigit() else str(value)
+    if kind == "place":
+        return place(str(value), lang)
+    if kind == "advice":
+        return advice(str(value), lang)
+    if kind == "share":
+        return fmt_share(float(value), lang)
+    if kind == "word":
+        return str(word(value, lang))
+    if kind == "indicator":
+        return str(word(value, lang, INDICATORS))
+    if kind == "percent" and lang == "vi":  # monitoring values are text such as "61.0%" or "7,320"
+        return str(value).replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return str(value)
+
+
+def shown(df: pd.DataFrame, spec: Mapping[str, Kind], lang: Lang) -> pd.DataFrame:
+    """The columns of ``spec`` present in ``df``, formatted for reading, with translated headers."""
+    import pandas as pd
+
+    cols = [c for c in spec if c in df.columns]
+    return pd.DataFrame({column(c, lang): [_cell(v, spec[c], lang) for v in df[c]] for c in cols})
+
+
+#: Decimals a CSV keeps, by kind (numbers as people read them); other kinds are text.
+_CSV_DECIMALS: dict[Kind, int] = {"int": 0, "dec1": 1, "dec2": 2, "coord": 6, "share": 2,
+                                  "percent": 2, "year": 0}
+
+
+def raw(df: pd.DataFrame, spec: Mapping[str, Kind], lang: Lang) -> pd.DataFrame:
+    """The columns of ``spec`` present in ``df`` for a CSV or workbook: numbers as numbers, rounded
+    as people read them (whole people, years as integers, shares in % as the headers say, "61.0%"
+    -> 61.0), words and advice in ``lang``, headers translated."""
+    import pandas as pd
+
+    out = {}
+    for c in (c for c in spec if c in df.columns):
+        kind, values = spec[c], df[c]
+        if kind in _CSV_DECIMALS:
+            number = pd.to_numeric(values.map(_number), errors="coerce")
+            number = (100.0 * number if kind == "share" else number).round(_CSV_DECIMALS[kind])
+            values = number.astype("Int64") if _CSV_DECIMALS[kind] == 0 else number
+        elif kind in ("word", "indicator", "place", "advice"):
+            values = values.map(lambda v, k=kind: v if not isinstance(v, str) else _cell(v, k, lang))
+        out[column(c, lang)] = values
+    return pd.DataFrame(out, index=df.index)
+
+
+def _number(value: object) -> float | None:
+    """A table value as a number: "61.0%" -> 61.0, "7,320" -> 7320; None when it is not one."""
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip().replace(",", "").removesuffix("%")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def summary_figures(run: RunFolder, lang: Lang) -> pd.DataFrame:
+    """Item / value table of the run's headline figures."""
+    import pandas as pd
+
+    s = run.summary()
+    n = lambda v, d=0: fmt_number(float(v), lang, d)  # noqa: E731
+    rows: list[tuple[str, str]] = []
+    dem = s.get("dem", {})
+    units, villages, sites = s.get("units", {}), s.get("settlements", {}), s.get("sites", {})
+    if units:  # the units' area; the DEM extends beyond the district by its margin
+        rows.append((tr("fig_area", lang), n(units["area_km2"], 1)))
+    if dem:
+        rows.append((tr("fig_elevation", lang), f"{n(dem['min_m'])} - {n(dem['max_m'])}"))
+    if units:
+        rows.append((tr("fig_communes", lang), n(units["count"])))
+        if "population" in units:
+            rows.append((tr("fig_people", lang), n(units["population"])))
+    if villages:
+        if villages.get("households") is not None:
+            rows.append((tr("fig_households", lang), n(villages["households"])))
+        rows.append((tr("fig_settlements", lang), n(villages["count"])))
+    if sites:
+        rows.append((tr("fig_sites", lang), f"{n(sites['sites'])} ({n(sites['cells'])})"))
+    cov = run.unit_coverage()
+    if cov is not None and len(cov) and "all_share_covered" in cov:  # people known
+        people = float(cov["people"].sum())
+        covered = float((cov["all_share_covered"] * cov["people"]).sum())
+        rows += [(tr("fig_people_covered", lang), n(covered)),
+                 (tr("fig_share_covered", lang), fmt_share(covered / people if people else 0.0, lang))]
+    if cov is not None and len(cov) and "all_households_covered" in cov:  # settlements known
+        hh = cov["households"].sum(min_count=len(cov))  # NaN when any unit's households are unknown
+        if hh > 0:
+            rows.append((tr("fig_households_covered", lang),
+                         fmt_share(float(cov["all_households_covered"].sum() / hh), lang)))
+        rows.append((tr("fig_villages_unserved", lang), n(cov["all_villages_without_service"].sum())))
+    plan = run.site_plan()
+    if plan is not None:
+        rows.append((tr("fig_new_sites", lang), f"{n(len(plan))} ({n(plan['cost'].sum())})"))
+    links = run.ranked_links()
+    if links is not None:
+        rows.append((tr("fig_links", lang), f"{n(len(links))} ({n(links['cost'].sum())})"))
+    proposals = run.proposals()
+    if proposals is not None:
+        rows.append((tr("fig_proposals", lang), n(len(proposals))))
+    return pd.DataFrame(rows, columns=[tr("item", lang), tr("value", lang)])
+
+
+def _unit_spec(units: pd.DataFrame) -> dict[str, Kind]:
+    ops = [c.removesuffix("_share_covered") for c in units.columns
+           if c.endswith("_share_covered") and not c.startswith("all_") and "households" not in c]
+    return {**_UNITS, **{f"{op}_share_covered": "share" for op in ops}}
+
+
+def _table_sections(run: RunFolder, lang: Lang) -> list[tuple[Section, pd.DataFrame]]:
+    """The table sections the run has data for, each with its CSV content."""
+    monitoring = run.monitoring()
+    if monitoring is not None and (monitoring["unit"] == "District").any():
+        monitoring = monitoring[monitoring["unit"] == "District"]
+    sources: list[tuple[str, str, pd.DataFrame | None, Callable[[pd.DataFrame], dict[str, Kind]], str]] = [
+        ("sec_units", "coverage_by_commune", run.unit_coverage(), _unit_spec, tr("units_note", lang)),
+        ("sec_gaps", "gaps", run.gaps(), lambda _df: _GAPS, ""),
+        ("sec_sites", "ranked_sites", run.site_plan(), lambda _df: _SITES, ""),
+        ("sec_links", "ranked_links", run.ranked_links(), lambda _df: _LINKS, ""),
+        ("sec_proposals", "proposals", run.proposals(), lambda _df: _PROPOSALS, ""),
+        ("sec_monitoring", "monitoring", monitoring, lambda _df: _MONITORING, ""),
+    ]
+    out = []
+    for key, name, df, spec_of, note in sources:
+        if df is None:
+            continue
+        spec = spec_of(df)
+        table: pd.DataFrame | None = shown(df.head(MAX_ROWS), spec, lang)
+        if df.empty:
+            note, table = f"{note} {tr('no_rows', lang)}".strip(), None
+        elif len(df) > MAX_ROWS:
+            note = f"{note} {tr('rows_shown', lang, shown=MAX_ROWS, total=len(df))}".strip()
+        out.append((Section(key, table, f"tables/{name}_{lang}.csv", note), raw(df, spec, lang)))
+    return out
+
+
+def build_sections(run: RunFolder, lang: Lang, images: Sequence[Path] = (),
+                   files: pd.DataFrame | None = None) -> tuple[list[Section], dict[str, pd.DataFrame]]:
+    """The report's sections and the CSV tables (relative name -> table) behind them."""
+    from netcover.outputs.report._context import assumptions, note_text, scenario_of
+
+    scenario = scenario_of(run)
+    sections = [Section("sec_summary", summary_figures(run, lang),
+                        note=assumptions(run, lang, scenario) if run.unit_coverage() is not None
+                        or run.file("coverage/class.tif") else "")]
+    if images:
+        sections.append(Section("sec_maps", images=tuple(images)))
+    tables: dict[str, pd.DataFrame] = {}
+    for section, csv_table in _table_sections(run, lang):
+        sections.append(section)
+        assert section.csv is not None
+        tables[section.csv] = csv_table
+    notes = [note_text(n, lang) for n in run.notes()]
+    sections.append(Section("sec_notes", items=tuple(notes) or (tr("no_notes", lang),)))
+    if files is not None and len(files):
+        listing = files.assign(layer=[listing_text(str(v), lang) for v in files["layer"]])
+        sections.append(Section("sec_files", listing.rename(columns=lambda c: column(str(c), lang)),
+                                note=tr("files_note", lang)))
+    return sections, tables
+
+
+def render_markdown(sections: Sequence[Section], title: str, lang: Lang, data_date: str,
+                    base: Path) -> str:
+    """The report in Markdown; images are linked relative to ``base`` (the report's folder)."""
+    lines = [f"# {title}", "", tr("report_intro", lang), "", tr("data_date", lang, date=data_date), ""]
+    for sec in sections:
+        lines += [f"## {tr(sec.key, lang)}", ""]
+        if sec.note:
+            lines += [sec.note, ""]
+        if sec.items:
+            lines += [*(f"- {item}" for item in sec.items), ""]
+        for k, img in enumerate(sec.images, start=1):
+            lines += [f"![{tr('figure', lang)} {k}]({img.relative_to(base).as_posix()})", ""]
+        if sec.table is not None:
+            lines += [markdown_table(sec.table), ""]
+        if sec.csv:
+            lines += [f"CSV: `{sec.csv}`", ""]
+    return "\n".join(lines)
+
+
+_CSS = """body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#222}table{border-collapse:collapse;font-size:.85em;margin:.5em 0 1.5em}th,td{border:1px solid #bbb;
+padding:.2em .5em;text-align:left}th{background:#eee}img{max-width:100%;border:1px solid #ccc;
+margin:.5em 0}h1{font-size:1.5em}h2{border-bottom:2px solid #1a9641;padding-bottom:.2em}.note{color:#555}"""
+
+
+def _html_table(df: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html_text(c)}</th>" for c in df.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html_text(v)}</td>" for v in rec) + "</tr>"
+                   for rec in df.itertuples(index=False, name=None))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+#: Widest image (pixels) embedded in the HTML report; the print PNGs beside it keep their 300 dpi.
+EMBED_MAX_PX = 1400
+
+
+def data_uri(path: Path, max_px: int = EMBED_MAX_PX) -> str:
+    """A PNG file as a ``data:`` URI, scaled down to at most ``max_px`` wide for the screen."""
+    import io
+
+    from PIL import Image
+
+    data = path.read_bytes()
+    with Image.open(io.BytesIO(data)) as img:
+        if img.width > max_px:
+            small = img.convert("RGB").resize((max_px, round(img.height * max_px / img.width)),
+                                              Image.Resampling.LANCZOS)
+            buf = io.BytesIO()
+            small.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(buf, format="png",
+                                                                             optimize=True)
+            data = buf.getvalue()
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def render_html(sections: Sequence[Section], title: str, lang: Lang, data_date: str) -> str:
+    """The report as one self-contained HTML page (images embedded, no outside reference)."""
+    e = html_text
+    parts = [f"<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">",
+             f"<title>{e(title)}</title><style>{_CSS}</style></head><body>",
+             f"<h1>{e(title)}</h1><p>{e(tr('report_intro', lang))}</p>",
+             f"<p class=\"note\">{e(tr('data_date', lang, date=data_date))}</p>"]
+    for sec in sections:
+        parts.append(f"<h2>{e(tr(sec.key, lang))}</h2>")
+        if sec.note:
+            parts.append(f"<p class=\"note\">{e(sec.note)}</p>")
+        if sec.items:
+            parts.append("<ul>" + "".join(f"<li>{e(item)}</li>" for item in sec.items) + "</ul>")
+        for k, img in enumerate(sec.images, start=1):
+            parts.append(f"<img src=\"{data_uri(img)}\" alt=\"{e(tr('figure', lang))} {k}\">")
+        if sec.table is not None:
+            parts.append(_html_table(sec.table))
+        if sec.csv:
+            parts.append(f"<p class=\"note\">CSV: {e(sec.csv)}</p>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def write_report(run: RunFolder, out_dir: Path, lang: Lang, data_date: str, *,
+                 images: Sequence[Path] = (), files: pd.DataFrame | None = None) -> list[Path]:
+    """Write ``report_<lang>.html``, ``report_<lang>.md`` and ``tables/*_<lang>.csv`` into ``out_dir``.
+
+    ``images`` are PNG files (under ``out_dir``) shown in the maps section; ``files`` lists the
+    data files (see :func:`netcover.outputs.report.export.file_listing`).
+    """
+    sections, tables = build_sections(run, lang, images, files)
+    title = tr("report_title", lang, scenario=run.summary().get("scenario", run.path.name))
+    written = [write_table(out_dir / name, table) for name, table in tables.items()]
+    if tables:  # the same tables in one workbook, a sheet each
+        sheets = {Path(name).stem.removesuffix(f"_{lang}"): table for name, table in tables.items()}
+        written.append(write_workbook(out_dir / "tables" / f"netcover_{slug(run.slug)}_{lang}.xlsx",
+                                      sheets))
+    written.append(write_text(out_dir / f"report_{lang}.md",
+                              render_markdown(sections, title, lang, data_date, out_dir)))
+    written.append(write_text(out_dir / f"report_{lang}.html",
+                              render_html(sections, title, lang, data_date)))
+    return written

@@ -1,0 +1,411 @@
+"""Numba kernels of the area engine: radial profiles, incremental hulls, per-cell P.1812 loss.
+
+The engine draws one terrain profile per bearing from the site (radials about half a cell apart at the
+rim, samples every cell size) and evaluates every cell of the disc on the radial nearest to its bearing,
+at the cell's own distance d and ground height, with the radial samples 1..m (those at least half a
+step short of d) as the intermediate profile points. Receivers on a radial are taken in order of
+distance, so each sees a prefix of the profile that only grows. Every quantity the ITU-R P.1812
+delta-Bullington model takes as a maximum over the intermediate points is rewritten as the maximum of
+a linear function (or a tangent from a point) over that growing point set, and answered by bisection
+on an upper convex hull built incrementally (monotone chain):
+
+* Stim = max_i (h_i + 500 Ce d_i (d - d_i) - hts) / d_i
+       = max_i (a_i - hts) / d_i + 500 Ce d,     a_i = h_i - 500 Ce d_i^2     (running maximum)
+* Srim = max_i (a_i - Y) / (d - d_i) - 500 Ce d,  Y = hrs - 500 Ce d^2         (tangent from (d, Y))
+* line of sight: the clearance H_i = a_i + s d_i - hts is largest at the hull vertex where the edge
+  slopes cross -s; nu is evaluated there and on the neighbouring vertices, then (nu being clearance
+  times a Fresnel weight smallest at mid-path) exactly on the few samples a bound cannot rule out
+* hobs = max_i h_i + (hts - hrs) d_i / d - hts, alpha_obr from the tangent from (d, hrs), alpha_obt a
+  running maximum (hull of the raw points (d_i, h_i))
+* the least-squares smooth-earth heights hst, hsr from running sums v1, v2
+* the smooth-profile Bullington loss Lbulls (all heights zero) from closed forms: Stim and Srim are
+  concave in d_i (two candidate samples each), the line-of-sight nu by a discrete bisection.
+
+A radial with n receivers costs O(n log n) instead of the O(n^2) of one full profile per receiver, and
+the loss of a receiver equals that of :func:`~netcover.radio.p1812.p1812_profile_loss` on the
+profile (radial samples 0..m, then the receiver) to rounding. All kernels are pure: arrays and scalars
+in, new arrays out.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from netcover.radio._diffraction import (
+    WAVELENGTH_M_GHZ,
+    bullington_finish,
+    delta_bullington_loss,
+    knife_edge_loss,
+    nu_at,
+    nu_breakpoint,
+    spherical_earth_loss,
+)
+
+_NEG = -1.0e300
+#: nu at and below which the knife-edge loss J(nu) is zero.
+_NU_CUT = -0.78
+
+
+@njit(cache=True)
+def bilinear_height(dem: np.ndarray, row: float, col: float) -> float:
+    """Height at fractional cell index (``row``, ``col``; cell centres at integers), bilinear.
+
+    The DEM has at least 2 x 2 cells. Indices beyond the outermost cell centres take the edge value:
+    that covers the outer half cell of the DEM, and the fraction of a cell by which a radial to an
+    edge cell may pass outside the DEM.
+    """
+    nr, nc = dem.shape
+    r = min(max(row, 0.0), nr - 1.0)
+    c = min(max(col, 0.0), nc - 1.0)
+    r0 = min(int(r), nr - 2)
+    c0 = min(int(c), nc - 2)
+    fr = r - r0
+    fc = c - c0
+    r1 = r0 + 1
+    c1 = c0 + 1
+    top = dem[r0, c0] * (1.0 - fc) + dem[r0, c1] * fc
+    bottom = dem[r1, c0] * (1.0 - fc) + dem[r1, c1] * fc
+    return top * (1.0 - fr) + bottom * fr
+
+
+@njit(cache=True, parallel=True)
+def radial_heights(dem: np.ndarray, row0: float, col0: float, n_bearings: int, n_samples: int,
+                   step_cells: float) -> np.ndarray:
+    """Ground heights along ``n_bearings`` radials (bearing j = 2 pi j / n, clockwise from north).
+
+    Sample k of a radial lies ``k * step_cells`` cell sizes from the site at (``row0``, ``col0``).
+    Returns a float64 array (n_bearings, n_samples).
+    """
+    out = np.empty((n_bearings, n_samples))
+    for j in prange(n_bearings):
+        theta = 2.0 * math.pi * j / n_bearings
+        dc = math.sin(theta) * step_cells
+        dr = -math.cos(theta) * step_cells
+        for k in range(n_samples):
+            out[j, k] = bilinear_height(dem, row0 + k * dr, col0 + k * dc)
+    return out
+
+
+@njit(cache=True)
+def disc_cells(n_rows: int, n_cols: int, row0: float, col0: float,
+               radius_cells: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cells of an (n_rows, n_cols) window whose centre lies within ``radius_cells`` of a point.
+
+    The point is at fractional index (``row0``, ``col0``) of the window. Returns the cells' flat
+    indices (row-major, int64), bearings from the point (radians clockwise from north, in [0, 2 pi))
+    and distances (cell sizes).
+    """
+    idx = np.empty(n_rows * n_cols, dtype=np.int64)
+    bearing = np.empty(n_rows * n_cols)
+    dist = np.empty(n_rows * n_cols)
+    n = 0
+    r2 = radius_cells * radius_cells
+    for r in range(n_rows):
+        dy = row0 - r
+        for c in range(n_cols):
+            dx = c - col0
+            if dx * dx + dy * dy <= r2:
+                idx[n] = r * n_cols + c
+                b = math.atan2(dx, dy)
+                bearing[n] = b + 2.0 * math.pi if b < 0.0 else b
+                dist[n] = math.sqrt(dx * dx + dy * dy)
+                n += 1
+    return idx[:n].copy(), bearing[:n].copy(), dist[:n].copy()
+
+
+@njit(cache=True)
+def hull_push(hx: np.ndarray, hy: np.ndarray, m: int, x: float, y: float) -> int:
+    """Add (x, y), x larger than every hull abscissa, to the upper hull ``hx[:m], hy[:m]``; new size."""
+    while m >= 2:
+        cross = (hx[m - 1] - hx[m - 2]) * (y - hy[m - 2]) - (hy[m - 1] - hy[m - 2]) * (x - hx[m - 2])
+        if cross >= 0.0:  # vertex m-1 lies on or under the chord: not on the upper hull any more
+            m -= 1
+        else:
+            break
+    hx[m] = x
+    hy[m] = y
+    return m + 1
+
+
+@njit(cache=True)
+def hull_argmax_linear(hx: np.ndarray, hy: np.ndarray, m: int, s: float) -> int:
+    """Index of the hull vertex maximising y + s x (the sequence is concave along an upper hull)."""
+    lo = 0
+    hi = m - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if hy[mid + 1] + s * hx[mid + 1] > hy[mid] + s * hx[mid]:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
+def hull_max_slope_from_right(hx: np.ndarray, hy: np.ndarray, m: int, px: float,
+                              py: float) -> float:
+    """max over hull vertices of (y - py) / (px - x) for a point P right of every vertex.
+
+    The largest elevation angle seen from P looking back: it is reached on the upper hull, where it
+    is unimodal in the vertex order, so a bisection finds it.
+    """
+    lo = 0
+    hi = m - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        # (y1 - py) / (px - x1) > (y0 - py) / (px - x0), both denominators positive
+        if (hy[mid + 1] - py) * (px - hx[mid]) > (hy[mid] - py) * (px - hx[mid + 1]):
+            lo = mid + 1
+        else:
+            hi = mid
+    return (hy[lo] - py) / (px - hx[lo])
+
+
+@njit(cache=True)
+def _concave_sample_max(step_km: float, m: int, x_star: float) -> tuple[int, int]:
+    """The two samples i in [1, m] around the continuous argmax ``x_star`` of a concave function."""
+    i0 = math.floor(x_star / step_km)
+    i0 = min(max(i0, 1), m)
+    i1 = min(i0 + 1, m)
+    return i0, i1
+
+
+@njit(cache=True)
+def smooth_bullington(d_km: float, step_km: float, m: int, hts: float, hrs: float, ce: float,
+                      lam: float) -> float:
+    """Bullington loss Lbulls of a zero-height profile with obstacles at i * step_km, i = 1..m.
+
+    Equal to :func:`~netcover.radio._diffraction.bullington_profile` on that profile (heights
+    ``hts``, ``hrs`` above the smooth surface, both > 0, receiver at ``d_km`` > m * step_km) with all
+    heights zero, in O(log m).
+    """
+    if m < 1:
+        return bullington_finish(0.0, d_km)
+    c = 500.0 * ce
+    # Stim: c (d - x) - hts / x is concave in x, continuous maximum at sqrt(hts / c).
+    i0, i1 = _concave_sample_max(step_km, m, math.sqrt(max(hts, 0.0) / c))
+    stim = _NEG
+    for i in (i0, i1):
+        x = i * step_km
+        stim = max(stim, c * (d_km - x) - hts / x)
+    if stim < (hrs - hts) / d_km:
+        # Line of sight: every clearance H(x) = c x (d - x) - (hts (d - x) + hrs x) / d is negative;
+        # if even its maximum (a concave parabola) with the mid-path Fresnel weight gives
+        # nu <= -0.78, J is zero. Otherwise bisect on the discrete slope of nu over the samples.
+        x_top = min(max(0.5 * d_km + (hts - hrs) / (2.0 * c * d_km), step_km), m * step_km)
+        h_top = c * x_top * (d_km - x_top) - (hts * (d_km - x_top) + hrs * x_top) / d_km
+        if h_top * math.sqrt(0.008 / (lam * d_km)) <= _NU_CUT:
+            return bullington_finish(0.0, d_km)
+        lo = 1
+        hi = m
+        while lo < hi:
+            mid = (lo + hi) // 2
+            nu_next = nu_at(0.0, (mid + 1) * step_km, d_km, hts, hrs, ce, lam)
+            if nu_next > nu_at(0.0, mid * step_km, d_km, hts, hrs, ce, lam):
+                lo = mid + 1
+            else:
+                hi = mid
+        luc = knife_edge_loss(nu_at(0.0, lo * step_km, d_km, hts, hrs, ce, lam))
+    else:
+        # Srim: c x - hrs / (d - x) is concave in x, continuous maximum at d - sqrt(hrs / c).
+        i0, i1 = _concave_sample_max(step_km, m, d_km - math.sqrt(max(hrs, 0.0) / c))
+        srim = _NEG
+        for i in (i0, i1):
+            x = i * step_km
+            srim = max(srim, c * x - hrs / (d_km - x))
+        luc = knife_edge_loss(nu_breakpoint(stim, srim, hts, hrs, d_km, lam))
+    return bullington_finish(luc, d_km)
+
+
+@njit(cache=True)
+def _los_numax(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, step_km: float, m: int,
+               d: float, s: float, hts: float, lam: float, hull_window: int) -> float:
+    """Largest nu over the obstacles 1..m of a line-of-sight path, or a value <= -0.78.
+
+    ``a[i]`` = h_i - 500 Ce d_i^2. All clearances H_i = a_i + s d_i - hts are negative here and
+    nu_i = H_i w(d_i), w(x) = sqrt(0.002 d / (lam x (d - x))), so the largest nu is the smallest
+    q_i = H_i^2 / (d_i (d - d_i)) (compared without square roots). The largest clearance H_max sits
+    on hull A, and q is first evaluated on the hull vertices around it. As w is smallest at mid-path,
+    nu_i <= H_max w(d_i): only the samples where that bound beats the best value so far (and -0.78,
+    below which J(nu) = 0) can hold the maximum; they lie in one interval around mid-path, scanned
+    exactly. The result is the exact maximum whenever it exceeds -0.78.
+    """
+    w_scale = 0.002 * d / lam
+    jm = hull_argmax_linear(ax, ay, ma, s)
+    h_max = ay[jm] + s * ax[jm] - hts
+    q_limit = _NU_CUT * _NU_CUT / w_scale  # nu > -0.78  <=>  q < q_limit
+    if h_max * h_max * 4.0 / (d * d) >= q_limit:
+        return _NU_CUT  # even the mid-path weight leaves every nu at or below -0.78
+    q_best = q_limit
+    for j in range(max(jm - hull_window, 0), min(jm + hull_window + 1, ma)):
+        xj = ax[j]
+        hj = ay[j] + s * xj - hts
+        q_best = min(q_best, hj * hj / (xj * (d - xj)))
+    # samples with H_max^2 / (x (d - x)) < q_best: x (d - x) > H_max^2 / q_best
+    disc = 0.25 * d * d - h_max * h_max / q_best
+    if disc > 0.0:
+        half = math.sqrt(disc)
+        i_lo = max(math.ceil((0.5 * d - half) / step_km), 1)
+        i_hi = min(math.floor((0.5 * d + half) / step_km), m)
+        for i in range(i_lo, i_hi + 1):
+            x = i * step_km
+            hi = a[i] + s * x - hts
+            q_best = min(q_best, hi * hi / (x * (d - x)))
+    return -math.sqrt(q_best * w_scale)
+
+
+@njit(cache=True)
+def _radial_cells(h: np.ndarray, step_km: float, htg: float, hrg: float, f_ghz: float, pol: int,
+                  ae_km: float, hull_window: int, cell_m: np.ndarray, cell_d: np.ndarray,
+                  cell_h: np.ndarray, out: np.ndarray) -> None:
+    """Ld50 for receivers along one radial, in order of ``cell_m`` (non-decreasing).
+
+    Receiver e sits at ``cell_d[e]`` km with ground ``cell_h[e]``; its obstacles are the radial
+    samples 1..``cell_m[e]`` (sample 0 is the transmitter).
+    """
+    n = h.size
+    lam = WAVELENGTH_M_GHZ / f_ghz
+    ce = 1.0 / ae_km
+    c = 500.0 * ce
+    h0 = h[0]
+    hts = h0 + htg
+    a = h - c * (np.arange(n) * step_km) ** 2
+    # hull A over (d_i, a_i = h_i - c d_i^2); hull B over (d_i, h_i)
+    ax = np.empty(n)
+    ay = np.empty(n)
+    bx = np.empty(n)
+    by = np.empty(n)
+    ma = 0
+    mb = 0
+    stim_base = _NEG  # max (a_i - hts) / d_i
+    alpha_t_base = _NEG  # max (h_i - hts) / d_i
+    v1 = 0.0  # least-squares sums over the segments 0..m
+    v2 = 0.0
+    m_cur = 0
+    for e in range(cell_m.size):
+        m = cell_m[e]
+        while m_cur < m:  # sample m_cur + 1 becomes an obstacle
+            m_cur += 1
+            di = m_cur * step_km
+            dp = di - step_km
+            hi = h[m_cur]
+            ai = a[m_cur]
+            stim_base = max(stim_base, (ai - hts) / di)
+            alpha_t_base = max(alpha_t_base, (hi - hts) / di)
+            ma = hull_push(ax, ay, ma, di, ai)
+            mb = hull_push(bx, by, mb, di, hi)
+            v1 += step_km * (hi + h[m_cur - 1])
+            v2 += step_km * (hi * (2.0 * di + dp) + h[m_cur - 1] * (di + 2.0 * dp))
+        d = cell_d[e]
+        hr = cell_h[e]
+        hrs = hr + hrg
+        dm = m * step_km
+        hm = h[m]
+
+        # Bullington loss of the actual profile (Lbulla).
+        luc = 0.0
+        if m >= 1:
+            stim = stim_base + c * d
+            if stim < (hrs - hts) / d:
+                s = c * d - (hrs - hts) / d
+                luc = knife_edge_loss(_los_numax(ax, ay, ma, a, step_km, m, d, s, hts, lam,
+                                                 hull_window))
+            else:
+                srim = hull_max_slope_from_right(ax, ay, ma, d, hrs - c * d * d) - c * d
+                luc = knife_edge_loss(nu_breakpoint(stim, srim, hts, hrs, d, lam))
+        lbulla = bullington_finish(luc, d)
+
+        # Smooth-earth heights for the diffraction model (least squares, then obstruction-modified).
+        w1 = v1 + (d - dm) * (hr + hm)
+        w2 = v2 + (d - dm) * (hr * (2.0 * d + dm) + hm * (d + 2.0 * dm))
+        hst = (2.0 * w1 * d - w2) / (d * d)
+        hsr = (w2 - w1 * d) / (d * d)
+        hobs = 0.0
+        if m >= 1:
+            jb = hull_argmax_linear(bx, by, mb, (hts - hrs) / d)
+            hobs = by[jb] + (hts - hrs) * bx[jb] / d - hts
+        if hobs > 0.0:
+            alpha_obt = alpha_t_base + (hts - hrs) / d
+            alpha_obr = hull_max_slope_from_right(bx, by, mb, d, hrs) + (hrs - hts) / d
+            gt = alpha_obt / (alpha_obt + alpha_obr)
+            hst -= hobs * gt
+            hsr -= hobs * (1.0 - gt)
+        hts_s = hts - min(hst, h0)
+        hrs_s = hrs - min(hsr, hr)
+
+        lbulls = smooth_bullington(d, step_km, m, hts_s, hrs_s, ce, lam)
+        ldsph = spherical_earth_loss(d, hts_s, hrs_s, ae_km, f_ghz, pol, 0.0)
+        out[e] = delta_bullington_loss(lbulla, lbulls, ldsph)
+
+
+@njit(cache=True)
+def _bucket_by_radial(j: np.ndarray, n_bearings: int) -> tuple[np.ndarray, np.ndarray]:
+    """Counting sort of the receivers by radial ``j`` (stable, so deterministic).
+
+    Returns (order, start): the receivers ``order[start[r]:start[r + 1]]`` lie on radial r, by index.
+    """
+    start = np.zeros(n_bearings + 1, dtype=np.int64)
+    for e in range(j.size):
+        start[j[e] + 1] += 1
+    for r in range(n_bearings):
+        start[r + 1] += start[r]
+    order = np.empty(j.size, dtype=np.int64)
+    fill = start[:-1].copy()
+    for e in range(j.size):
+        order[fill[j[e]]] = e
+        fill[j[e]] += 1
+    return order, start
+
+
+@njit(cache=True, parallel=True)
+def cell_diffraction_loss(heights: np.ndarray, step_km: float, htg: float, hrg: float,
+                          f_ghz: float, pol: int, ae_km: float, hull_window: int,
+                          cell_bearing: np.ndarray, cell_d_km: np.ndarray,
+                          cell_h: np.ndarray) -> np.ndarray:
+    """P.1812 delta-Bullington loss Ld50 (dB) at receiver cells, from the radial profiles.
+
+    Each cell is evaluated at its own distance and ground height on the radial nearest to its
+    bearing, with the radial samples closer to the site than ``d - step / 2`` as obstacles.
+
+    Parameters
+    ----------
+    heights : (n_bearings, n_samples) float64
+        Ground heights along the radials (:func:`radial_heights`), sample 0 at the site.
+    step_km : float
+        Spacing of the radial samples.
+    htg, hrg : float
+        Transmitter and receiver antenna heights above ground (m).
+    f_ghz : float
+        Frequency.
+    pol : int
+        0 horizontal, 1 vertical.
+    ae_km : float
+        Median effective earth radius.
+    hull_window : int
+        Hull vertices evaluated first each side of the least-clearance vertex (line-of-sight nu).
+    cell_bearing : float64 array
+        Bearing of each cell in units of the radial spacing (0 <= b < n_bearings).
+    cell_d_km, cell_h : float64 arrays
+        Distance from the site (> 0) and ground height of each cell.
+    """
+    nb, ns = heights.shape
+    n = cell_bearing.size
+    j = np.empty(n, dtype=np.int64)
+    m = np.empty(n, dtype=np.int64)
+    for e in range(n):
+        j[e] = math.floor(cell_bearing[e] + 0.5) % nb
+        m[e] = min(max(math.floor(cell_d_km[e] / step_km - 0.5), 0), ns - 1)
+    order, start = _bucket_by_radial(j, nb)
+    out = np.empty(n)
+    for r in prange(nb):
+        cells = order[start[r]:start[r + 1]]
+        cells = cells[np.argsort(m[cells], kind="mergesort")]  # by distance, stable
+        part = np.empty(cells.size)
+        _radial_cells(heights[r], step_km, htg, hrg, f_ghz, pol, ae_km, hull_window, m[cells],
+                      cell_d_km[cells], cell_h[cells], part)
+        for i in range(cells.size):
+            out[cells[i]] = part[i]
+    return out

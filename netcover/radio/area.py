@@ -1,0 +1,369 @@
+"""Basic transmission loss from one site to every DEM cell within a radius (the area engine).
+
+:func:`site_loss_grid` returns, for one site, the loss on a window of the DEM grid:
+
+- ``"p1812"``: ITU-R P.1812-6 delta-Bullington diffraction for 50 % of time, no clutter:
+  Lb = Lbfs + Ld50. Ld50 comes from radial profiles (see :mod:`._radial`): every cell is evaluated
+  at its own distance and ground height on the radial nearest its bearing (radials at most half a
+  cell apart at the rim, samples every cell size), every receiver on a radial using a prefix of the
+  radial's profile. That equals the per-profile model on a profile that runs within a quarter cell
+  of the cell's own straight line; no value is interpolated between radials, so there are no holes
+  and no streaks beyond the terrain's own. Lbfs is free space over each cell's slant distance, as
+  P.1812's Eq 8 writes it (:func:`~netcover.radio.basic.p1812_free_space_loss`).
+- ``"fspl"``: free space (ITU-R P.525) over the slant distance between the antennas.
+- ``"hata"``: Okumura-Hata / COST-231 Hata (:func:`~netcover.radio.basic.hata_loss`) over the
+  horizontal distance, with the base height taken as Okumura's effective height: the site antenna
+  a.m.s.l. minus the mean ground height 3-15 km from the site along each radial (the whole radial
+  when the radius is under 3 km), interpolated in bearing, at least 1 m. Validity warnings of the
+  Hata model are issued as one :class:`UserWarning` per site and band.
+
+Coordinates are metres in a projected CRS (UTM); the DEM is north-up, ``origin_xy`` is the (x, y) of its
+top-left corner, cells are square, and heights are ground heights a.m.s.l. without holes.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import numpy as np
+from numpy.typing import NDArray
+
+from netcover.errors import ModelError
+from netcover.radio._diffraction import POL_HORIZONTAL, POL_VERTICAL
+from netcover.radio._radial import (
+    bilinear_height,
+    cell_diffraction_loss,
+    disc_cells,
+    radial_heights,
+)
+from netcover.radio.basic import Environment as HataEnvironment
+from netcover.radio.basic import (
+    effective_earth_radius_km,
+    free_space_loss,
+    hata_loss,
+    hata_validity_warning,
+    p1812_free_space_loss,
+)
+from netcover.radio.p1812 import H_MAX_M, H_MIN_M, Polarisation
+
+Model = Literal["p1812", "fspl", "hata"]
+
+#: Frequency range accepted by every model of the engine (MHz), that of ITU-R P.1812.
+F_MIN_MHZ, F_MAX_MHZ = 30.0, 6000.0
+#: Shortest distance used in a loss formula (m): the site's own cell is not at distance 0.
+MIN_DISTANCE_M = 1.0
+#: Okumura's range of distances (km) over which the effective base height's average terrain is taken.
+HATA_TERRAIN_KM = (3.0, 15.0)
+#: Lowest effective base height (m) used by the Hata model (sites below the average terrain).
+HATA_MIN_HB_M = 1.0
+#: Hull vertices each side of the least-clearance vertex where the line-of-sight nu is evaluated first.
+HULL_WINDOW = 4
+#: Radials per cell of the rim's circumference: with 2, every cell's own bearing is within a quarter
+#: cell (at the rim) of the radial it is evaluated on.
+BEARINGS_PER_RIM_CELL = 2.0
+
+
+@dataclass(frozen=True)
+class SiteLoss:
+    """Loss of one site on a window of the DEM grid.
+
+    Attributes
+    ----------
+    loss_db : numpy.ndarray
+        float32 (rows, cols): basic transmission loss in dB; NaN outside the disc or the DEM.
+    row_off, col_off : int
+        Offset of the window's top-left cell in the DEM array.
+    """
+
+    loss_db: np.ndarray
+    row_off: int
+    col_off: int
+
+
+def _fractional_index(origin_xy: tuple[float, float], cell_size_m: float,
+                      xy: tuple[float, float], offset: tuple[int, int] = (0, 0)
+                      ) -> tuple[float, float]:
+    """(row, col) of a point as fractional cell index, cell centres at integers.
+
+    ``origin_xy`` is the origin of the grid the indices are measured in; ``offset`` the (row, col)
+    of the array's first cell in that grid. Subtracting the whole offset last is exact, so a window
+    of a grid gives its points the very positions the whole grid gives them.
+    """
+    col = (xy[0] - origin_xy[0]) / cell_size_m - 0.5
+    row = (origin_xy[1] - xy[1]) / cell_size_m - 0.5
+    return row - offset[0], col - offset[1]
+
+
+def _require_inside(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
+                    xy: tuple[float, float], what: str) -> None:
+    """Raise :class:`ModelError` if ``xy`` lies outside the DEM's extent."""
+    nr, nc = dem.shape
+    x0, y0 = origin_xy
+    x1, y1 = x0 + nc * cell_size_m, y0 - nr * cell_size_m
+    if not (x0 <= xy[0] <= x1 and y1 <= xy[1] <= y0):
+        msg = (f"{what} at (x={xy[0]:.1f}, y={xy[1]:.1f}) lies outside the DEM, whose bounds are "
+               f"x {x0:.1f}..{x1:.1f}, y {y1:.1f}..{y0:.1f}; check the coordinates' CRS or use a "
+               "larger DEM")
+        raise ModelError(msg)
+
+
+def _validate_dem(dem: np.ndarray, cell_size_m: float) -> None:
+    if dem.ndim != 2 or min(dem.shape) < 2:
+        msg = f"dem must be a 2-D array of at least 2x2 cells, got shape {dem.shape}"
+        raise ModelError(msg)
+    if not cell_size_m > 0.0:
+        msg = f"cell_size_m = {cell_size_m} must be > 0"
+        raise ModelError(msg)
+
+
+def _height_window(dem: np.ndarray, rows: tuple[float, float],
+                   cols: tuple[float, float]) -> tuple[NDArray[np.float64], int, int]:
+    """float64 copy of the DEM cells around a span of fractional rows and columns, and its offset.
+
+    Two cells of margin cover the bilinear neighbours of every point in the span; only that part of
+    the DEM is converted and checked for holes, so a large DEM costs nothing per call.
+    """
+    nr, nc = dem.shape
+    r0 = max(math.floor(min(rows)) - 2, 0)
+    r1 = min(math.ceil(max(rows)) + 3, nr)
+    c0 = max(math.floor(min(cols)) - 2, 0)
+    c1 = min(math.ceil(max(cols)) + 3, nc)
+    window = np.asarray(dem[r0:r1, c0:c1], dtype=np.float64)
+    if window.shape[0] < 2 or window.shape[1] < 2:  # span at the DEM's edge: widen inwards
+        r0, c0 = max(min(r0, nr - 2), 0), max(min(c0, nc - 2), 0)
+        window = np.asarray(dem[r0:max(r1, r0 + 2), c0:max(c1, c0 + 2)], dtype=np.float64)
+    if not np.all(np.isfinite(window)):
+        msg = (f"dem contains NaN or infinite heights in rows {r0}-{r1 - 1}, columns {c0}-{c1 - 1}; "
+               "fill the holes (the terrain loader does) first")
+        raise ModelError(msg)
+    return window, r0, c0
+
+
+def _validate_options(model: str, pol: str, hata_environment: str, f_mhz: float,
+                      tx_height_m: float, rx_height_m: float, radius_m: float) -> None:
+    """Raise :class:`ModelError` for the first option or value outside the engine's domain."""
+    for name, value, allowed in (("model", model, get_args(Model)),
+                                 ("pol", pol, get_args(Polarisation)),
+                                 ("hata_environment", hata_environment, get_args(HataEnvironment))):
+        if value not in allowed:
+            msg = f"{name} = {value!r} is not one of {allowed}"
+            raise ModelError(msg)
+    if not F_MIN_MHZ <= f_mhz <= F_MAX_MHZ:
+        msg = f"f_mhz = {f_mhz} is outside the engine's range {F_MIN_MHZ:g}-{F_MAX_MHZ:g} MHz"
+        raise ModelError(msg)
+    lo, hi = (H_MIN_M, H_MAX_M) if model == "p1812" else (0.0, math.inf)
+    for name, h in (("tx_height_m", tx_height_m), ("rx_height_m", rx_height_m)):
+        if not lo <= h <= hi:
+            msg = (f"{name} = {h} m above ground is outside the range {lo:g}-{hi:g} m of the "
+                   f"{model!r} model")
+            raise ModelError(msg)
+    if not radius_m > 0.0:
+        msg = f"radius_m = {radius_m} must be > 0"
+        raise ModelError(msg)
+
+
+def profile_between(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
+                    a_xy: tuple[float, float], b_xy: tuple[float, float],
+                    step_m: float | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Straight-line terrain profile from ``a_xy`` to ``b_xy`` (bilinear heights).
+
+    Parameters
+    ----------
+    dem, origin_xy, cell_size_m
+        The DEM grid as in :func:`site_loss_grid`.
+    a_xy, b_xy : tuple of float
+        End points (m, the DEM's CRS); both must lie inside the DEM.
+    step_m : float, optional
+        Largest spacing of the profile points; default the cell size. The points are equally spaced,
+        at least 3 (two ends and one intermediate point), the last exactly at ``b_xy``.
+
+    Returns
+    -------
+    d_km, h_m : numpy.ndarray
+        Distances from ``a_xy`` (km, first 0) and ground heights (m) of the profile points.
+    """
+    _validate_dem(dem, cell_size_m)
+    _require_inside(dem, origin_xy, cell_size_m, a_xy, "profile start")
+    _require_inside(dem, origin_xy, cell_size_m, b_xy, "profile end")
+    step = cell_size_m if step_m is None else float(step_m)
+    length = math.hypot(b_xy[0] - a_xy[0], b_xy[1] - a_xy[1])
+    if not (step > 0.0 and length > 0.0):
+        msg = f"profile_between: step_m = {step} and the path length {length} m must be > 0"
+        raise ModelError(msg)
+    n_seg = max(math.ceil(length / step - 1e-9), 2)
+    t = np.linspace(0.0, 1.0, n_seg + 1)
+    ra, ca = _fractional_index(origin_xy, cell_size_m, a_xy)
+    rb, cb = _fractional_index(origin_xy, cell_size_m, b_xy)
+    grid, r_off, c_off = _height_window(dem, (ra, rb), (ca, cb))
+    ra, rb, ca, cb = ra - r_off, rb - r_off, ca - c_off, cb - c_off
+    h = np.array([bilinear_height(grid, ra + ti * (rb - ra), ca + ti * (cb - ca)) for ti in t])
+    return t * (length / 1000.0), h
+
+
+@dataclass(frozen=True)
+class Disc:
+    """The cells within a radius of a site, and the radials through them (shared set-up of the
+    area engine and the line-of-sight grid).
+
+    Attributes
+    ----------
+    row_off, col_off, shape : int, int, (int, int)
+        The window of the DEM holding the disc.
+    grid : numpy.ndarray
+        float64 heights around the disc (radials are sampled from it); ``row0``, ``col0`` are the
+        site's fractional position in ``grid``.
+    flat : numpy.ndarray
+        Indices (into the flattened window) of the cells in the disc; ``bearing`` (radians, from
+        north, clockwise), ``dist_cells`` (cell sizes) and ``ground`` (m) are theirs.
+    n_bearings, n_samples : int
+        Radials and samples per radial.
+    """
+
+    row_off: int
+    col_off: int
+    shape: tuple[int, int]
+    grid: NDArray[np.float64]
+    row0: float
+    col0: float
+    flat: NDArray[np.int64]
+    bearing: NDArray[np.float64]
+    dist_cells: NDArray[np.float64]
+    ground: NDArray[np.float64]
+    n_bearings: int
+    n_samples: int
+
+    @classmethod
+    def around(cls, dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
+               site_xy: tuple[float, float], radius_m: float, *,
+               grid_offset: tuple[int, int] = (0, 0)) -> Disc:
+        """Check the DEM and the site (:class:`ModelError` otherwise) and set up the disc.
+
+        With ``grid_offset``, ``dem`` is the window at that (row, col) of a grid whose origin is
+        ``origin_xy`` (offsets of the disc are then relative to the window).
+        """
+        _validate_dem(dem, cell_size_m)
+        window_origin = (origin_xy[0] + grid_offset[1] * cell_size_m,
+                         origin_xy[1] - grid_offset[0] * cell_size_m)
+        _require_inside(dem, window_origin, cell_size_m, site_xy, "site")
+        nr, nc = dem.shape
+        row0, col0 = _fractional_index(origin_xy, cell_size_m, site_xy, grid_offset)
+        radius_cells = radius_m / cell_size_m
+        r_start = max(math.ceil(row0 - radius_cells), 0)
+        r_stop = min(math.floor(row0 + radius_cells), nr - 1) + 1
+        c_start = max(math.ceil(col0 - radius_cells), 0)
+        c_stop = min(math.floor(col0 + radius_cells), nc - 1) + 1
+        shape = (r_stop - r_start, c_stop - c_start)
+        grid, g_row, g_col = _height_window(dem, (row0 - radius_cells, row0 + radius_cells),
+                                            (col0 - radius_cells, col0 + radius_cells))
+        row0, col0 = row0 - g_row, col0 - g_col
+        flat, bearing, dist_cells = disc_cells(shape[0], shape[1], row0 - (r_start - g_row),
+                                               col0 - (c_start - g_col), radius_cells)
+        ground = grid[r_start - g_row:r_stop - g_row, c_start - g_col:c_stop - g_col].ravel()[flat]
+        n_bearings = max(math.ceil(BEARINGS_PER_RIM_CELL * 2.0 * math.pi * radius_cells), 8)
+        return cls(int(r_start), int(c_start), shape, grid, row0, col0, flat, bearing, dist_cells,
+                   ground, n_bearings, math.ceil(radius_cells) + 2)
+
+    def radial_heights(self) -> NDArray[np.float64]:
+        """Heights along every radial, one sample per cell size (n_bearings x n_samples)."""
+        return radial_heights(self.grid, self.row0, self.col0, self.n_bearings, self.n_samples,
+                              1.0)
+
+    def bearing_units(self) -> NDArray[np.float64]:
+        """The disc cells' bearings in units of the radial spacing."""
+        return self.bearing * (self.n_bearings / (2.0 * math.pi))
+
+
+def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
+                   site_xy: tuple[float, float], tx_height_m: float, rx_height_m: float,
+                   f_mhz: float, radius_m: float = 15_000.0, *, model: Model = "p1812",
+                   delta_n: float = 45.0, pol: Polarisation = "vertical",
+                   hata_environment: HataEnvironment = "rural",
+                   grid_offset: tuple[int, int] = (0, 0)) -> SiteLoss:
+    """Basic transmission loss (dB) from one site to every DEM cell within ``radius_m``.
+
+    Parameters
+    ----------
+    dem : numpy.ndarray
+        Ground heights a.m.s.l. (m), 2-D, north-up (row 0 at the top), no NaN within the radius
+        (only the part of the DEM around the disc is read).
+    origin_xy : tuple of float
+        (x of the left edge, y of the top edge) of the DEM, metres of a projected CRS.
+    cell_size_m : float
+        Side of the square cells (m).
+    site_xy : tuple of float
+        Site position, same CRS; must lie inside the DEM.
+    tx_height_m, rx_height_m : float
+        Antenna heights above ground (m) of the site and of the receivers (P.1812: 1-3000 m).
+    f_mhz : float
+        Frequency, 30-6000 MHz.
+    radius_m : float
+        Cells whose centre lies farther from the site are NaN.
+    model : {"p1812", "fspl", "hata"}
+        P.1812 delta-Bullington (50 % of time, no clutter), free space, or Hata (see module doc).
+    delta_n : float
+        Refractivity lapse rate (N-units/km) for the P.1812 effective earth radius.
+    pol : {"vertical", "horizontal"}
+        Polarisation (P.1812 spherical-earth diffraction).
+    hata_environment : {"urban", "suburban", "rural"}
+        Environment class of the Hata model.
+    grid_offset : (int, int)
+        (row, col) of ``dem`` in the grid whose origin is ``origin_xy``, when ``dem`` is a window
+        of a larger grid (a tile): positions are then the same, bit for bit, as on the whole grid.
+
+    Returns
+    -------
+    SiteLoss
+        float32 loss window and its offset in the DEM array.
+
+    Raises
+    ------
+    ModelError
+        For a frequency, height, option or radius outside the domain, a DEM with holes, or a site
+        outside the DEM (the message gives the coordinates and the DEM bounds).
+    """
+    _validate_options(model, pol, hata_environment, f_mhz, tx_height_m, rx_height_m, radius_m)
+    disc = Disc.around(dem, origin_xy, cell_size_m, site_xy, radius_m, grid_offset=grid_offset)
+    ae_km = effective_earth_radius_km(delta_n)
+    site_amsl = bilinear_height(disc.grid, disc.row0, disc.col0) + tx_height_m
+    ground, flat, shape = disc.ground, disc.flat, disc.shape
+    horiz_m = np.maximum(disc.dist_cells * cell_size_m, MIN_DISTANCE_M)
+    slant_km = np.hypot(horiz_m, site_amsl - (ground + rx_height_m)) / 1000.0
+    n_bearings, step_km = disc.n_bearings, cell_size_m / 1000.0
+    bearing = disc.bearing_units()
+    values: NDArray[np.float64]
+    if model == "fspl":
+        values = free_space_loss(slant_km, f_mhz)
+    elif model == "p1812":
+        heights = disc.radial_heights()
+        pol_code = POL_VERTICAL if pol == "vertical" else POL_HORIZONTAL
+        ld = cell_diffraction_loss(heights, step_km, float(tx_height_m), float(rx_height_m),
+                                   f_mhz / 1000.0, pol_code, ae_km, HULL_WINDOW, bearing,
+                                   horiz_m / 1000.0, ground)
+        values = p1812_free_space_loss(slant_km, f_mhz / 1000.0) + ld
+    else:
+        heights = disc.radial_heights()
+        hb_radial = _okumura_base_height(heights, site_amsl, step_km, radius_m / 1000.0)
+        j0 = np.floor(bearing).astype(np.int64)
+        tb = bearing - j0
+        hb = (1.0 - tb) * hb_radial[j0 % n_bearings] + tb * hb_radial[(j0 + 1) % n_bearings]
+        d_km = horiz_m / 1000.0
+        if message := hata_validity_warning(d_km, f_mhz, hb, rx_height_m):
+            warnings.warn(message, UserWarning, stacklevel=2)
+        values = hata_loss(d_km, f_mhz, hb, rx_height_m, environment=hata_environment)
+    loss = np.full(shape[0] * shape[1], np.nan, dtype=np.float32)
+    loss[flat] = values
+    return SiteLoss(loss_db=loss.reshape(shape), row_off=disc.row_off, col_off=disc.col_off)
+
+
+def _okumura_base_height(heights: NDArray[np.float64], site_amsl: float, step_km: float,
+                         radius_km: float) -> NDArray[np.float64]:
+    """Effective base height per radial: site a.m.s.l. minus the mean ground 3-15 km away (>= 1 m)."""
+    dist = np.arange(heights.shape[1]) * step_km
+    band = (dist >= HATA_TERRAIN_KM[0]) & (dist <= min(HATA_TERRAIN_KM[1], radius_km))
+    if not np.any(band):  # radius under 3 km: the whole radial
+        band = (dist > 0.0) & (dist <= radius_km)
+    mean_ground = heights[:, band].mean(axis=1)
+    return np.maximum(site_amsl - mean_ground, HATA_MIN_HB_M)

@@ -1,0 +1,336 @@
+"""Link budget, best-server accumulation, SINR and coverage classes.
+
+Levels are *reference-signal* levels: per resource element for 4G (RSRP, 15 kHz) and the CPICH
+code power for 3G (RSCP). The chain for one cell (sector) is
+
+    level = reference power + antenna gain + relative gain (pattern) - basic loss
+            + rx gain - feeder loss - body loss                         (:func:`received_level_dbm`)
+
+and the coverage engine adds every cell's level raster, window by window, to a
+:class:`ServerAccumulator`, which keeps the best server, the number of servers within a margin of it
+and, per carrier frequency, the total received power for SINR. One accumulator should hold the cells
+of one operator and one technology: users of one operator are not served by another's cells, and 4G
+and 3G levels are not on the same scale (cells of different operators never share a carrier, so they
+would not interfere in any case).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numba import njit, prange
+
+from netcover.config.radio import (
+    LTE_RESOURCE_BLOCKS,
+    RSRP_THRESHOLDS,
+    ClassThresholds,
+    CoverageClass,
+    check_technology,
+)
+from netcover.errors import InputError, ModelError
+
+#: Subcarriers per LTE resource block.
+SUBCARRIERS_PER_RB = 12
+#: Bandwidth of one LTE resource element (subcarrier spacing), Hz: the noise bandwidth of RSRP.
+RESOURCE_ELEMENT_HZ = 15_000.0
+#: UMTS chip rate, Hz: the noise bandwidth of a 3G carrier.
+UMTS_CHIP_RATE_HZ = 3_840_000.0
+#: ln(10) / 10: 10 ** (x / 10) == exp(x * _LN10_OVER_10), and exp is the faster of the two.
+_LN10_OVER_10 = math.log(10.0) / 10.0
+#: Thermal noise density at 290 K, dBm/Hz.
+NOISE_DENSITY_DBM_HZ = -174.0
+
+
+# --------------------------------------------------------------------------- powers and noise
+
+
+def resource_blocks(bandwidth_mhz: float) -> int:
+    """Number of LTE resource blocks of a channel bandwidth (1.4, 3, 5, 10, 15 or 20 MHz)."""
+    for bw, n_rb in LTE_RESOURCE_BLOCKS.items():
+        if math.isclose(bandwidth_mhz, bw, abs_tol=1e-6):
+            return n_rb
+    allowed = ", ".join(f"{bw:g}" for bw in LTE_RESOURCE_BLOCKS)
+    msg = f"bandwidth_mhz={bandwidth_mhz!r} is not an LTE channel bandwidth: use one of {allowed}"
+    raise ModelError(msg)
+
+
+def reference_signal_power_dbm(tx_power_dbm: float, bandwidth_mhz: float) -> float:
+    """LTE reference-signal power per resource element: total power over 12 N_RB subcarriers.
+
+    Assumes the power spread evenly over all subcarriers (no RS boosting): 43 dBm over 20 MHz gives
+    43 - 10 log10(1200) = 12.2 dBm.
+    """
+    n_re = SUBCARRIERS_PER_RB * resource_blocks(bandwidth_mhz)
+    return tx_power_dbm - 10.0 * math.log10(n_re)
+
+
+def pilot_power_dbm(tx_power_dbm: float, pilot_fraction_db: float = -10.0) -> float:
+    """UMTS CPICH power: the cell's total power times the pilot fraction (typically 10 %)."""
+    if not (math.isfinite(pilot_fraction_db) and pilot_fraction_db <= 0.0):
+        msg = f"pilot_fraction_db={pilot_fraction_db!r} must be <= 0 (a fraction of the total)"
+        raise ModelError(msg)
+    return tx_power_dbm + pilot_fraction_db
+
+
+def cell_reference_power_dbm(technology: str, tx_power_dbm: float, bandwidth_mhz: float, *,
+                             pilot_fraction_db: float = -10.0) -> float:
+    """Reference power of a cell: RS power per resource element (4G) or CPICH power (3G).
+
+    ``bandwidth_mhz`` is ignored for 3G (a UMTS carrier is always 5 MHz).
+    """
+    if check_technology(technology) == "4G":
+        return reference_signal_power_dbm(tx_power_dbm, bandwidth_mhz)
+    return pilot_power_dbm(tx_power_dbm, pilot_fraction_db)
+
+
+def thermal_noise_dbm(bandwidth_hz: float, noise_figure_db: float) -> float:
+    """Receiver noise power: -174 dBm/Hz + 10 log10(B) + NF.
+
+    For RSRP-based SINR use one resource element, ``bandwidth_hz = 15e3``
+    (:data:`RESOURCE_ELEMENT_HZ`): with NF = 7 dB that is -125.2 dBm.
+    """
+    if not (math.isfinite(bandwidth_hz) and bandwidth_hz > 0.0):
+        msg = f"bandwidth_hz={bandwidth_hz!r} must be > 0"
+        raise ModelError(msg)
+    if not (math.isfinite(noise_figure_db) and noise_figure_db >= 0.0):
+        msg = f"noise_figure_db={noise_figure_db!r} must be >= 0"
+        raise ModelError(msg)
+    return NOISE_DENSITY_DBM_HZ + 10.0 * math.log10(bandwidth_hz) + noise_figure_db
+
+
+def reference_noise_dbm(technology: str, noise_figure_db: float, *,
+                        pilot_fraction_db: float = -10.0) -> float:
+    """Noise on the scale of the reference levels, for :meth:`ServerAccumulator.sinr_db`.
+
+    4G: noise in one resource element (15 kHz), so S/(I+N) from RSRP levels is the SINR of a fully
+    loaded network. 3G: noise in the 3.84 MHz carrier scaled by the pilot fraction, so that
+    RSCP_best / (sum of other RSCP + N) equals the geometry factor P_own / (P_others + N) of cells
+    with equal pilot fractions at full load.
+    """
+    if check_technology(technology) == "4G":
+        return thermal_noise_dbm(RESOURCE_ELEMENT_HZ, noise_figure_db)
+    return thermal_noise_dbm(UMTS_CHIP_RATE_HZ, noise_figure_db) + pilot_fraction_db
+
+
+def received_level_dbm(ref_power_dbm: float, antenna_gain_dbi: float,
+                       relative_gain_db: np.ndarray | float, loss_db: np.ndarray | float, *,
+                       rx_gain_dbi: float = 0.0, feeder_loss_db: float = 0.0,
+                       body_loss_db: float = 0.0) -> np.ndarray:
+    """Received reference level (dBm): the link budget of one cell towards many points.
+
+    level = ref_power + antenna_gain + relative_gain - loss + rx_gain - feeder_loss - body_loss.
+    Arrays broadcast together; NaN (e.g. outside the computed disc) propagates. The result is
+    float32 when the arrays are float32 (the scalars do not promote them).
+    """
+    fixed = float(ref_power_dbm + antenna_gain_dbi + rx_gain_dbi - feeder_loss_db - body_loss_db)
+    if not math.isfinite(fixed):
+        msg = "received_level_dbm: powers, gains and losses must be finite numbers"
+        raise ModelError(msg)
+    return np.asarray(np.asarray(relative_gain_db) - np.asarray(loss_db) + fixed)
+
+
+# --------------------------------------------------------------------------- best server
+
+
+@njit(cache=True, parallel=True, fastmath={"afn", "contract"})
+def _accumulate(level: np.ndarray, row_off: int, col_off: int, cell: int, freq: int,
+                margin: float, best: np.ndarray, best_cell: np.ndarray, best_freq: np.ndarray,
+                top: np.ndarray, total: np.ndarray) -> None:
+    """Fold one cell's window of levels into the accumulator arrays (modified in place).
+
+    ``top[r, c, :]`` keeps the largest levels that were within ``margin`` of the best level when
+    they arrived; since the best only rises, it holds every level within ``margin`` of the final
+    best as long as there are at most ``top.shape[2]`` of them.
+    """
+    rows, cols = level.shape
+    k = top.shape[2]
+    for i in prange(rows):  # rows are independent: each grid cell is touched by one row only
+        r = row_off + i
+        for j in range(cols):
+            lv = level[i, j]
+            if math.isnan(lv):
+                continue
+            c = col_off + j
+            total[freq, r, c] += math.exp(lv * _LN10_OVER_10)
+            b = best[r, c]
+            if lv > b or (lv == b and cell < best_cell[r, c]):
+                best[r, c] = lv
+                best_cell[r, c] = cell
+                best_freq[r, c] = freq
+                b = lv
+            if lv < b - margin:
+                continue
+            slot = 0
+            low = top[r, c, 0]
+            for q in range(1, k):
+                if top[r, c, q] < low:
+                    low = top[r, c, q]
+                    slot = q
+            if lv > low:
+                top[r, c, slot] = lv
+
+
+class ServerAccumulator:
+    """Best server, servers within a margin and SINR, built one cell window at a time.
+
+    Memory: per grid cell 4 + 4 + 2 + 4 K bytes, plus 8 bytes per carrier frequency (for a
+    1,500 x 1,300 grid, K = 8 and 3 frequencies: 129 MB); nothing per cell.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        Grid shape (rows, cols).
+    frequencies_mhz : sequence of float
+        The distinct carrier frequencies of the cells to be added. Cells interfere only with cells on
+        the same carrier frequency.
+    overlap_margin_db : float
+        A cell counts as a server of a grid cell when its level is within this margin of the best.
+    max_counted : int
+        Server counts saturate at this value (1..255), which bounds memory: a count of
+        ``max_counted`` means "that many or more".
+
+    Notes
+    -----
+    Everything is decided in one pass: ``add`` every cell's window once (windows of one cell may be
+    split into non-overlapping tiles), then read :meth:`best_level_dbm`, :meth:`best_cell`,
+    :meth:`server_count` and :meth:`sinr_db`. The results do not depend on the order of the
+    ``add`` calls; a tie in level goes to the lower cell index.
+    """
+
+    def __init__(self, shape: tuple[int, int], frequencies_mhz: Sequence[float], *,
+                 overlap_margin_db: float = 6.0, max_counted: int = 8):
+        rows, cols = (int(n) for n in shape)
+        if rows <= 0 or cols <= 0:
+            msg = f"ServerAccumulator: grid shape {shape!r} must be two positive sizes"
+            raise InputError(msg)
+        freqs = np.array([float(f) for f in frequencies_mhz], dtype=np.float64)
+        if freqs.size == 0 or not np.all(np.isfinite(freqs) & (freqs > 0.0)):
+            msg = f"frequencies_mhz={list(frequencies_mhz)!r} must be one or more positive numbers"
+            raise InputError(msg)
+        if np.unique(freqs).size != freqs.size:
+            msg = f"frequencies_mhz={list(frequencies_mhz)!r} lists a frequency twice"
+            raise InputError(msg)
+        if not (math.isfinite(overlap_margin_db) and overlap_margin_db >= 0.0):
+            msg = f"overlap_margin_db={overlap_margin_db!r} must be >= 0"
+            raise InputError(msg)
+        if not 1 <= max_counted <= 255:
+            msg = f"max_counted={max_counted!r} must lie in 1..255"
+            raise InputError(msg)
+        self.shape = (rows, cols)
+        self.frequencies_mhz = tuple(float(f) for f in freqs)
+        self.overlap_margin_db = float(overlap_margin_db)
+        self._best = np.full((rows, cols), -np.inf, dtype=np.float32)
+        self._best_cell = np.full((rows, cols), -1, dtype=np.int32)
+        self._best_freq = np.full((rows, cols), -1, dtype=np.int16)
+        self._top = np.full((rows, cols, max_counted), -np.inf, dtype=np.float32)
+        self._total = np.zeros((freqs.size, rows, cols), dtype=np.float64)
+        self._cell_freq: dict[int, int] = {}
+
+    def _frequency_index(self, frequency_mhz: float) -> int:
+        for k, f in enumerate(self.frequencies_mhz):
+            if math.isclose(frequency_mhz, f, rel_tol=0.0, abs_tol=1e-6):
+                return k
+        msg = (f"frequency_mhz={frequency_mhz!r} is not one of the accumulator's frequencies "
+               f"{list(self.frequencies_mhz)}: list every carrier when creating it")
+        raise InputError(msg)
+
+    def add(self, cell_index: int, frequency_mhz: float, row_off: int, col_off: int,
+            level_dbm: np.ndarray) -> None:
+        """Add one cell's received levels (dBm, NaN where it does not reach) on a grid window.
+
+        ``level_dbm[i, j]`` is the level at grid cell ``(row_off + i, col_off + j)``; the window
+        must lie inside the grid. ``cell_index`` >= 0 identifies the cell in :meth:`best_cell`.
+        """
+        level = np.ascontiguousarray(level_dbm, dtype=np.float32)
+        if level.ndim != 2:
+            msg = f"cell {cell_index}: level_dbm must be a 2-D window, got {level.ndim} dimension(s)"
+            raise InputError(msg)
+        h, w = level.shape
+        rows, cols = self.shape
+        if row_off < 0 or col_off < 0 or row_off + h > rows or col_off + w > cols:
+            msg = (f"cell {cell_index}: window rows {row_off}..{row_off + h - 1}, cols "
+                   f"{col_off}..{col_off + w - 1} leaves the {rows} x {cols} grid: clip the window "
+                   "(and its levels) to the grid first")
+            raise InputError(msg)
+        if cell_index < 0 or cell_index > np.iinfo(np.int32).max:
+            msg = f"cell_index={cell_index!r} must be a non-negative 32-bit integer"
+            raise InputError(msg)
+        if np.isposinf(level).any():
+            msg = f"cell {cell_index}: level_dbm holds +inf; use NaN where the cell does not reach"
+            raise InputError(msg)
+        freq = self._frequency_index(frequency_mhz)
+        known = self._cell_freq.setdefault(cell_index, freq)
+        if known != freq:
+            msg = (f"cell {cell_index} was added on {self.frequencies_mhz[known]:g} MHz before, "
+                   f"now on {frequency_mhz:g} MHz: one cell index per (cell, carrier)")
+            raise InputError(msg)
+        _accumulate(level, int(row_off), int(col_off), int(cell_index), freq,
+                    self.overlap_margin_db, self._best, self._best_cell, self._best_freq,
+                    self._top, self._total)
+
+    def _covered(self) -> np.ndarray:
+        return self._best_cell >= 0
+
+    def best_level_dbm(self) -> np.ndarray:
+        """Level of the best server (float32 dBm), NaN where no cell reaches."""
+        return np.where(self._covered(), self._best, np.float32(np.nan))
+
+    def best_cell(self) -> np.ndarray:
+        """Index of the best server (int32), -1 where no cell reaches."""
+        return self._best_cell.copy()
+
+    def best_frequency_mhz(self) -> np.ndarray:
+        """Carrier frequency of the best server (float32 MHz), NaN where no cell reaches."""
+        table = np.array([*self.frequencies_mhz, np.nan], dtype=np.float32)
+        return table[self._best_freq]  # index -1 picks the trailing NaN
+
+    def server_count(self) -> np.ndarray:
+        """Number of cells within ``overlap_margin_db`` of the best, the best included (uint8).
+
+        0 where no cell reaches, 1 where one cell dominates; saturates at ``max_counted``.
+        """
+        floor = self._best.astype(np.float64) - self.overlap_margin_db
+        count = (self._top >= floor[:, :, None]).sum(axis=2, dtype=np.uint8)
+        return np.where(self._covered(), count, np.uint8(0))
+
+    def total_power_dbm(self, frequency_mhz: float) -> np.ndarray:
+        """Total received reference power of all cells on one carrier (float32 dBm), NaN if none."""
+        total = self._total[self._frequency_index(frequency_mhz)]
+        with np.errstate(divide="ignore"):
+            out = 10.0 * np.log10(total)
+        return np.where(total > 0.0, out, np.nan).astype(np.float32)
+
+    def sinr_db(self, noise_dbm: float) -> np.ndarray:
+        """SINR of the best server (float32 dB), NaN where no cell reaches.
+
+        S / (I + N) with S the best level, I the sum of the other cells on the best server's carrier
+        and N = ``noise_dbm`` on the same scale as the levels (see :func:`reference_noise_dbm`).
+        """
+        if not math.isfinite(noise_dbm):
+            msg = f"noise_dbm={noise_dbm!r} must be a finite number"
+            raise ModelError(msg)
+        covered = self._covered()
+        idx = np.where(covered, self._best_freq, 0).astype(np.intp)
+        total = np.take_along_axis(self._total, idx[None], axis=0)[0]
+        signal = np.where(covered, 10.0 ** (self._best.astype(np.float64) / 10.0), 0.0)
+        interference = np.maximum(total - signal, 0.0)
+        noise = 10.0 ** (noise_dbm / 10.0)
+        with np.errstate(divide="ignore"):
+            sinr = 10.0 * np.log10(signal / (interference + noise))
+        return np.where(covered, sinr, np.nan).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- coverage classes
+
+
+def classify(level_dbm: np.ndarray, thresholds: ClassThresholds = RSRP_THRESHOLDS) -> np.ndarray:
+    """Coverage class of each level (uint8, see :class:`CoverageClass`; NaN gives NODATA).
+
+    A level equal to a threshold belongs to the class above it.
+    """
+    level = np.asarray(level_dbm)
+    cls = ((level >= thresholds.weak).astype(np.uint8)
+           + (level >= thresholds.fair) + (level >= thresholds.good)).astype(np.uint8)
+    return np.where(np.isnan(level), np.uint8(CoverageClass.NODATA), cls)
