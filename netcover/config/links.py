@@ -9,19 +9,9 @@ field names are plain and flat.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Literal, get_args
 
+from netcover.config.options import BACKHAULS, CONNECTIONS, POINT_TYPES, ROAD_CLASSES
 from netcover.errors import ScenarioError
-
-RoadClass = Literal["national", "provincial", "commune", "track"]
-PointType = Literal["district_agency", "commune_office", "school", "health_station", "other"]
-Connection = Literal["fibre", "lan", "none"]
-Backhaul = Literal["fibre", "microwave", "none", "unknown"]
-
-ROAD_CLASSES: tuple[str, ...] = get_args(RoadClass)
-POINT_TYPES: tuple[str, ...] = get_args(PointType)
-CONNECTIONS: tuple[str, ...] = get_args(Connection)
-BACKHAULS: tuple[str, ...] = get_args(Backhaul)
 
 
 @dataclass(frozen=True)

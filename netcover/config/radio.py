@@ -1,23 +1,37 @@
 """Radio option lists and coverage classes: the one definition every layer uses.
 
-Technologies, LTE channel bandwidths and the coverage classes (names, raster values and their
-default level thresholds per technology).
+Technologies, propagation models, polarisations, Hata environments, LTE channel bandwidths and the
+coverage classes. :class:`CoverageClass` is the definition of the classes; their names
+(:data:`CLASS_NAMES`), the usable classes (:data:`UsableClass`, :data:`USABLE_CLASSES`,
+:data:`CLASS_LEVELS`), the fields of :class:`ClassThresholds` and the class colours
+(:data:`CLASS_COLOURS`) derive from it and are checked against it on import.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import IntEnum
 from typing import Literal, TypeAlias, cast, get_args
 
+from netcover.core import palette
 from netcover.errors import InputError, ModelError
 
 #: Radio technologies of ``sites.csv``.
 Technology: TypeAlias = Literal["4G", "3G"]
-
-
 TECHNOLOGIES: tuple[Technology, ...] = get_args(Technology)
+
+#: Propagation models of ``[coverage] model``.
+Model: TypeAlias = Literal["p1812", "hata", "fspl"]
+MODELS: tuple[Model, ...] = get_args(Model)
+
+#: Antenna polarisations of P.1812 (``[coverage] polarization``).
+Polarisation: TypeAlias = Literal["vertical", "horizontal"]
+POLARISATIONS: tuple[Polarisation, ...] = get_args(Polarisation)
+
+#: Environments of the Okumura-Hata model (``[coverage] hata_environment``).
+Environment: TypeAlias = Literal["urban", "suburban", "rural"]
+ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
 
 
 #: LTE channel bandwidth (MHz) -> number of resource blocks (3GPP TS 36.101, Table 5.6-1).
@@ -33,13 +47,41 @@ def check_technology(value: str) -> Technology:
 
 
 class CoverageClass(IntEnum):
-    """Coverage classes of :func:`classify` (uint8 raster values)."""
+    """Coverage classes of :func:`classify` (uint8 raster values); the definition of the classes."""
 
     NONE = 0
     WEAK = 1
     FAIR = 2
     GOOD = 3
     NODATA = 255
+
+
+#: Raster value of cells outside the DEM / not computed.
+NODATA_CLASS = int(CoverageClass.NODATA)
+#: The coverage classes in raster-value order (index = class value), without NODATA.
+CLASSES: tuple[CoverageClass, ...] = tuple(c for c in CoverageClass if c is not CoverageClass.NODATA)
+#: Names of the coverage classes (index = class value): column names and scenario values.
+CLASS_NAMES: tuple[str, ...] = tuple(c.name.lower() for c in CLASSES)
+
+#: Classes from which people count as covered (``[coverage] usable_class``): every class but none.
+UsableClass: TypeAlias = Literal["weak", "fair", "good"]
+USABLE_CLASSES: tuple[UsableClass, ...] = get_args(UsableClass)
+#: Usable class name -> its raster value (1 weak, 2 fair, 3 good).
+CLASS_LEVELS: dict[str, int] = {name: int(CoverageClass[name.upper()]) for name in USABLE_CLASSES}
+
+#: Colour of each coverage class (:data:`netcover.core.palette.CLASS_COLOURS`, index = class value).
+CLASS_COLOURS: dict[CoverageClass, str] = dict(zip(CLASSES, palette.CLASS_COLOURS, strict=True))
+
+if USABLE_CLASSES != CLASS_NAMES[1:]:  # pragma: no cover - a guard against editing one form only
+    raise AssertionError(f"UsableClass {USABLE_CLASSES} must be the classes {CLASS_NAMES[1:]}")
+
+
+def class_level(name: str) -> int:
+    """Raster value of the usable class ``name``, or :class:`InputError` naming the allowed ones."""
+    if name not in CLASS_LEVELS:
+        msg = f"usable class {name!r} unknown: use one of {', '.join(USABLE_CLASSES)}"
+        raise InputError(msg)
+    return CLASS_LEVELS[name]
 
 
 @dataclass(frozen=True)
@@ -57,6 +99,10 @@ class ClassThresholds:
                    "need finite values with good > fair > weak")
             raise ModelError(msg)
 
+    def bound(self, usable_class: str) -> float:
+        """Lower bound (dBm) of the class named ``usable_class`` (one of :data:`USABLE_CLASSES`)."""
+        return float(getattr(self, usable_class))
+
 
 #: 4G RSRP classes: good >= -95, fair >= -105, weak >= -115 dBm.
 RSRP_THRESHOLDS = ClassThresholds(good=-95.0, fair=-105.0, weak=-115.0)
@@ -73,8 +119,5 @@ def default_thresholds(technology: str) -> ClassThresholds:
     return RSRP_THRESHOLDS if check_technology(technology) == "4G" else RSCP_THRESHOLDS
 
 
-#: Coverage class codes of the class rasters (255: outside the DEM / not computed).
-CLASS_NAMES: tuple[str, ...] = ("none", "weak", "fair", "good")
-
-
-NODATA_CLASS = 255
+if tuple(f.name for f in fields(ClassThresholds)) != tuple(reversed(USABLE_CLASSES)):
+    raise AssertionError("ClassThresholds fields must be the usable classes")  # pragma: no cover

@@ -13,6 +13,7 @@ import math
 import tomllib
 import types
 import typing
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,15 +22,20 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 from netcover.config.calibration import Calibration
 from netcover.config.links import LinkSettings
 from netcover.config.monitor import MonitorSettings, Targets
-from netcover.config.radio import RSCP_THRESHOLDS, RSRP_THRESHOLDS, TECHNOLOGIES, ClassThresholds
+from netcover.config.radio import (
+    RSCP_THRESHOLDS,
+    RSRP_THRESHOLDS,
+    TECHNOLOGIES,
+    ClassThresholds,
+    Environment,
+    Model,
+    Polarisation,
+    UsableClass,
+)
 from netcover.config.siting import SitingSettings
 from netcover.core.parallel import check_scheduler
 from netcover.errors import DataFileError, Problem, ScenarioError
 
-Model = Literal["p1812", "hata", "fspl"]
-Polarization = Literal["vertical", "horizontal"]
-Environment = Literal["urban", "suburban", "rural"]
-UsableClass = Literal["weak", "fair", "good"]
 #: Census totals spread over a unit's area leave out slopes steeper than this (degrees) by default.
 CENSUS_MAX_SLOPE_DEG = 30.0
 
@@ -74,14 +80,18 @@ class ValidationSettings:
 
 @dataclass(frozen=True)
 class CoverageSettings:
-    """``[coverage]``: the propagation model and the area it is computed over."""
+    """``[coverage]``: the propagation model and the area it is computed over.
+
+    ``usable_class`` is the one setting of the class from which people count as covered: coverage
+    tables, monitoring and siting (:attr:`SitingSettings.usable_class`) all use it.
+    """
 
     model: Model = "p1812"
     radius_km: float = 15.0
     rx_height_m: float = 1.5
     delta_n: float = 45.0
     n0: float = 325.0
-    polarization: Polarization = "vertical"
+    polarization: Polarisation = "vertical"
     hata_environment: Environment = "rural"
     usable_class: UsableClass = "fair"
     cache_dir: Path | None = None
@@ -155,6 +165,12 @@ class Scenario:
     targets: Targets = field(default_factory=Targets)
     execution: ExecutionSettings = field(default_factory=ExecutionSettings)
 
+    def __post_init__(self) -> None:
+        usable = self.coverage.usable_class
+        if isinstance(self.siting, SitingSettings) and self.siting.usable_class != usable:
+            # siting reads the one setting, [coverage] usable_class
+            object.__setattr__(self, "siting", dataclasses.replace(self.siting, usable_class=usable))
+
     @property
     def base_dir(self) -> Path:
         """Folder that relative paths in the file are relative to."""
@@ -202,6 +218,7 @@ def scenario_from_dict(raw: Mapping[str, Any], *, source: Path | None = None) ->
     label = str(source) if source is not None else "<scenario>"
     base = source.resolve().parent if source is not None else Path.cwd()
     problems: list[Problem] = []
+    raw = _moved_usable_class(raw, label, problems)
     values = _build(Scenario, raw, "", label, base, problems)
     checkable = Scenario(**{k: v for k, v in values.items() if v is not None})
     problems.extend(_value_problems(checkable, label))
@@ -211,6 +228,34 @@ def scenario_from_dict(raw: Mapping[str, Any], *, source: Path | None = None) ->
         raise err
     values["path"] = source.resolve() if source is not None else None
     return Scenario(**values)
+
+
+def _moved_usable_class(
+    raw: Mapping[str, Any], label: str, problems: list[Problem]
+) -> Mapping[str, Any]:
+    """``raw`` without the old key ``[siting] usable_class`` (now ``[coverage] usable_class``).
+
+    The same value as ``[coverage] usable_class`` is accepted with a :class:`FutureWarning` to
+    delete it; another value is a problem naming both keys.
+    """
+    siting = raw.get("siting")
+    if not isinstance(siting, Mapping) or "usable_class" not in siting:
+        return raw
+    coverage = raw.get("coverage")
+    old = siting["usable_class"]
+    current = (coverage.get("usable_class", CoverageSettings.usable_class)
+               if isinstance(coverage, Mapping) else CoverageSettings.usable_class)
+    if old == current:
+        warnings.warn(f"{label}: [siting] usable_class is deprecated: siting uses [coverage] "
+                      f"usable_class (here {current!r}); delete usable_class from [siting]",
+                      FutureWarning, stacklevel=3)
+    else:
+        problems.append(Problem(
+            label, f"[siting] usable_class = {old!r} differs from [coverage] usable_class = "
+            f"{current!r}; there is one setting now: delete usable_class from [siting] and set "
+            "[coverage] usable_class to the class people count as covered from (coverage, "
+            "monitoring and siting)", field="siting.usable_class"))
+    return {**raw, "siting": {k: v for k, v in siting.items() if k != "usable_class"}}
 
 
 def _summarise(problems: list[Problem]) -> str:
@@ -244,76 +289,106 @@ def _unknown_key(label: str, where: str, key: str, names: list[str]) -> Problem:
 def _convert(
     hint: Any, value: Any, key: str, label: str, base: Path, problems: list[Problem]
 ) -> Any:
+    """``value`` of the setting ``key`` converted to ``hint``; type problems go to ``problems``."""
     origin = get_origin(hint)
-    args = get_args(hint)
-
-    def bad(expected: str) -> None:
-        problems.append(Problem(label, f"expected {expected}, got {value!r}", field=key))
-
     if origin in (typing.Union, types.UnionType):
-        inner = [a for a in args if a is not type(None)]
+        inner = [a for a in get_args(hint) if a is not type(None)]
         return _convert(inner[0], value, key, label, base, problems)
-    if origin is Literal:
-        if value not in args:
-            choices = ", ".join(repr(a) for a in args)
-            close = difflib.get_close_matches(str(value), [str(a) for a in args], n=1)
-            hint_txt = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(
-                Problem(label, f"{value!r} is not one of {choices}{hint_txt}", field=key)
-            )
-        return value
-    if origin is tuple:
-        if not isinstance(value, list | tuple):
-            bad("a list, e.g. [\"a\", \"b\"]")
-            return ()
-        return tuple(_convert(args[0], v, f"{key}[{i}]", label, base, problems)
-                     for i, v in enumerate(value))
-    if origin is dict:
-        if not isinstance(value, Mapping):
-            bad("a table")
-            return {}
-        value_type = args[1]
-        out = {}
-        for sub_key, sub in value.items():
-            out[sub_key] = _convert(value_type, sub, f"{key}.{sub_key}", label, base, problems)
-        return out
+    if origin in _BY_ORIGIN:
+        return _BY_ORIGIN[origin](hint, value, key, label, base, problems)
     if dataclasses.is_dataclass(hint):
-        if not isinstance(value, Mapping):
-            bad(f"a table [{key}]")
-            return hint()  # type: ignore[operator]
-        sub_problems = len(problems)
-        values = _build(hint, value, key, label, base, problems)  # type: ignore[arg-type]
-        try:
-            return hint(**values)  # type: ignore[operator]
-        except (TypeError, ValueError) as exc:
-            if len(problems) == sub_problems:
-                why = str(exc).split(": ", 1)[-1] if isinstance(exc, ValueError) else str(exc)
-                problems.append(Problem(label, why, field=key))
-            return None
+        return _convert_section(hint, value, key, label, base, problems)
     if hint is Path:
-        if not isinstance(value, str) or not value:
-            bad("a file path (string)")
-            return None
-        p = Path(value).expanduser()
-        return p if p.is_absolute() else (base / p).resolve()
-    if hint is bool:
-        if not isinstance(value, bool):
-            bad("true or false")
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            bad("a number")
-            return value
-        return float(value)
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            bad("a whole number")
-        return value
-    if hint is str:
-        if not isinstance(value, str):
-            bad("a string")
-        return value
+        return _convert_path(value, key, label, base, problems)
+    if hint in _SCALARS:
+        return _convert_scalar(hint, value, key, label, problems)
     return value  # pragma: no cover - every field type is handled above
+
+
+def _bad(problems: list[Problem], label: str, key: str, value: Any, expected: str) -> None:
+    problems.append(Problem(label, f"expected {expected}, got {value!r}", field=key))
+
+
+def _convert_literal(
+    hint: Any, value: Any, key: str, label: str, base: Path, problems: list[Problem]
+) -> Any:
+    args = get_args(hint)
+    if value not in args:
+        choices = ", ".join(repr(a) for a in args)
+        close = difflib.get_close_matches(str(value), [str(a) for a in args], n=1)
+        hint_txt = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append(Problem(label, f"{value!r} is not one of {choices}{hint_txt}", field=key))
+    return value
+
+
+def _convert_tuple(
+    hint: Any, value: Any, key: str, label: str, base: Path, problems: list[Problem]
+) -> Any:
+    if not isinstance(value, list | tuple):
+        _bad(problems, label, key, value, "a list, e.g. [\"a\", \"b\"]")
+        return ()
+    item = get_args(hint)[0]
+    return tuple(_convert(item, v, f"{key}[{i}]", label, base, problems)
+                 for i, v in enumerate(value))
+
+
+def _convert_dict(
+    hint: Any, value: Any, key: str, label: str, base: Path, problems: list[Problem]
+) -> Any:
+    if not isinstance(value, Mapping):
+        _bad(problems, label, key, value, "a table")
+        return {}
+    value_type = get_args(hint)[1]
+    return {sub_key: _convert(value_type, sub, f"{key}.{sub_key}", label, base, problems)
+            for sub_key, sub in value.items()}
+
+
+#: Converters of generic field types, by their origin.
+_BY_ORIGIN: dict[Any, Callable[..., Any]] = {
+    Literal: _convert_literal, tuple: _convert_tuple, dict: _convert_dict,
+}
+
+
+def _convert_section(
+    hint: Any, value: Any, key: str, label: str, base: Path, problems: list[Problem]
+) -> Any:
+    if not isinstance(value, Mapping):
+        _bad(problems, label, key, value, f"a table [{key}]")
+        return hint()
+    sub_problems = len(problems)
+    values = _build(hint, value, key, label, base, problems)
+    try:
+        return hint(**values)
+    except (TypeError, ValueError) as exc:
+        if len(problems) == sub_problems:
+            why = str(exc).split(": ", 1)[-1] if isinstance(exc, ValueError) else str(exc)
+            problems.append(Problem(label, why, field=key))
+        return None
+
+
+def _convert_path(value: Any, key: str, label: str, base: Path, problems: list[Problem]) -> Any:
+    if not isinstance(value, str) or not value:
+        _bad(problems, label, key, value, "a file path (string)")
+        return None
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (base / p).resolve()
+
+
+#: Scalar field types: the values they accept and how a problem names the expected value.
+_SCALARS: dict[type, tuple[Callable[[Any], bool], str]] = {
+    bool: (lambda v: isinstance(v, bool), "true or false"),
+    float: (lambda v: not isinstance(v, bool) and isinstance(v, int | float), "a number"),
+    int: (lambda v: not isinstance(v, bool) and isinstance(v, int), "a whole number"),
+    str: (lambda v: isinstance(v, str), "a string"),
+}
+
+
+def _convert_scalar(hint: type, value: Any, key: str, label: str, problems: list[Problem]) -> Any:
+    accepts, expected = _SCALARS[hint]
+    if not accepts(value):
+        _bad(problems, label, key, value, expected)
+        return value
+    return float(value) if hint is float else value
 
 
 def _value_problems(s: Scenario, label: str) -> list[Problem]:

@@ -9,21 +9,22 @@ the operator's own rates. The lead maps the scenario's ``[siting]`` section onto
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Literal, get_args
 
+from netcover.config.options import OBJECTIVES, POINT_TYPES, SOLVERS, Objective, SolverName
+from netcover.config.radio import CLASS_LEVELS, TECHNOLOGIES, USABLE_CLASSES, Technology, UsableClass
 from netcover.errors import ScenarioError
 
-Objective = Literal["count", "budget", "target"]
-SolverName = Literal["greedy", "exact"]
-UsableClass = Literal["weak", "fair", "good"]
-Technology = Literal["4G", "3G"]
-PointType = Literal["district_agency", "commune_office", "school", "health_station", "other"]
+__all__ = ["OBJECTIVES", "SOLVERS", "SitingSettings"]
 
-OBJECTIVES: tuple[str, ...] = get_args(Objective)
-SOLVERS: tuple[str, ...] = get_args(SolverName)
-POINT_TYPES: tuple[str, ...] = get_args(PointType)
-USABLE_CLASSES: tuple[str, ...] = get_args(UsableClass)
-PLAN_TECHNOLOGIES: tuple[str, ...] = get_args(Technology)
+#: Settings that must be > 0, >= 0, and shares in (0, 1].
+_POSITIVE = ("cluster_distance_m", "hilltop_window_m", "max_road_m", "max_gap_distance_km",
+             "candidate_spacing_m", "max_candidates", "frequency_mhz", "bandwidth_mhz",
+             "mast_height_m", "h_beamwidth_deg", "v_beamwidth_deg", "n_sites",
+             "time_limit_s", "proposal_search_radius_m", "proposal_search_spacing_m")
+_NON_NEGATIVE = ("min_people", "min_rise_m", "screening_cell_m", "screening_radius_km",
+                 "base_cost", "cost_per_mast_m", "cost_per_road_km", "cost_per_backhaul_km",
+                 "budget", "target_village_min_population", "mip_gap")
+_SHARES = ("gap_close_share", "target_share")
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,9 @@ class SitingSettings:
     ----------
     usable_class : {"weak", "fair", "good"}
         People below this class are uncovered demand; a new site covers a demand cell when its best
-        sector reaches this class of ``technology`` (4G fair: RSRP >= -105 dBm by default).
+        sector reaches this class of ``technology`` (4G fair: RSRP >= -105 dBm by default). Not a
+        key of ``[siting]``: a :class:`~netcover.config.scenario.Scenario` sets it from its one
+        setting ``[coverage] usable_class``.
     baseline_operator : str
         "" measures gaps against every operator's network; an operator's name measures them against
         that operator's cells only (an operator filling its own gaps).
@@ -165,10 +168,14 @@ class SitingSettings:
             value = getattr(self, name)
             if isinstance(value, list):  # TOML arrays arrive as lists; keep the settings hashable
                 object.__setattr__(self, name, tuple(value))
+        self._check_choices()
+        self._check_ranges()
+
+    def _check_choices(self) -> None:
         for name, value, allowed in (("usable_class", self.usable_class, USABLE_CLASSES),
                                      ("objective", self.objective, OBJECTIVES),
                                      ("solver", self.solver, SOLVERS),
-                                     ("technology", self.technology, PLAN_TECHNOLOGIES)):
+                                     ("technology", self.technology, TECHNOLOGIES)):
             if value not in allowed:
                 msg = f"[siting] {name} = {value!r} is not one of {list(allowed)}"
                 raise ScenarioError(msg)
@@ -180,32 +187,24 @@ class SitingSettings:
         if not self.azimuths_deg:
             msg = "[siting] azimuths_deg is empty; give at least one sector azimuth, e.g. [0, 120, 240]"
             raise ScenarioError(msg)
-        positive = ("cluster_distance_m", "hilltop_window_m", "max_road_m", "max_gap_distance_km",
-                    "candidate_spacing_m", "max_candidates", "frequency_mhz", "bandwidth_mhz",
-                    "mast_height_m", "h_beamwidth_deg", "v_beamwidth_deg", "n_sites",
-                    "time_limit_s", "proposal_search_radius_m", "proposal_search_spacing_m")
-        non_negative = ("min_people", "min_rise_m", "screening_cell_m", "screening_radius_km",
-                        "base_cost", "cost_per_mast_m", "cost_per_road_km", "cost_per_backhaul_km",
-                        "budget", "target_village_min_population", "mip_gap")
-        for name in positive:
-            if not getattr(self, name) > 0:
-                msg = f"[siting] {name} = {getattr(self, name)!r} must be > 0"
-                raise ScenarioError(msg)
-        for name in non_negative:
-            if getattr(self, name) < 0:
-                msg = f"[siting] {name} = {getattr(self, name)!r} must be >= 0"
-                raise ScenarioError(msg)
-        for name in ("gap_close_share", "target_share"):
-            if not 0.0 < getattr(self, name) <= 1.0:
-                msg = f"[siting] {name} = {getattr(self, name)!r} is a share: give a value in (0, 1]"
-                raise ScenarioError(msg)
+
+    def _check_ranges(self) -> None:
+        checks = ((_POSITIVE, lambda v: v > 0, "must be > 0"),
+                  (_NON_NEGATIVE, lambda v: not v < 0, "must be >= 0"),
+                  (_SHARES, lambda v: 0.0 < v <= 1.0, "is a share: give a value in (0, 1]"))
+        for names, ok, why in checks:
+            for name in names:
+                if not ok(getattr(self, name)):
+                    msg = f"[siting] {name} = {getattr(self, name)!r} {why}"
+                    raise ScenarioError(msg)
 
     @property
     def usable_level(self) -> int:
         """Class code of :attr:`usable_class` (1 weak, 2 fair, 3 good)."""
-        return USABLE_CLASSES.index(self.usable_class) + 1
+        return CLASS_LEVELS[self.usable_class]
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
-        """Names of all settings, the keys accepted in the scenario's ``[siting]`` section."""
-        return tuple(f.name for f in fields(cls))
+        """Names of the keys accepted in the scenario's ``[siting]`` section (all settings but
+        :attr:`usable_class`, which comes from ``[coverage]``)."""
+        return tuple(f.name for f in fields(cls) if f.name != "usable_class")

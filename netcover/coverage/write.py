@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from netcover.config.radio import CLASS_LEVELS, CLASS_NAMES
 from netcover.core.io import write_layers, write_raster, write_table
 from netcover.core.textformat import rounded
 from netcover.coverage import people as covered
@@ -30,9 +31,6 @@ from netcover.coverage import people as covered
 if TYPE_CHECKING:
     from netcover.coverage.engine import CoverageResult
     from netcover.data.inputs import Inputs
-
-CLASS_LEVELS = {"weak": 1, "fair": 2, "good": 3}
-
 
 @dataclass
 class CoverageTables:
@@ -168,7 +166,7 @@ def unit_summary_table(tables: CoverageTables) -> pd.DataFrame:
     if "people" in u:
         out["people"] = u["people"].round().astype(int)
         out["covered_%"] = (100 * u["all_share_covered"]).round(1)
-        for name in ("good", "fair", "weak", "none"):
+        for name in reversed(CLASS_NAMES):
             out[f"{name}_%"] = (100 * u[f"all_people_{name}"] / u["people"].where(u["people"] > 0)).round(1)
     if "households" in u:
         out["households"] = _whole(u["households"])

@@ -22,7 +22,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from netcover.config.links import BACKHAULS, CONNECTIONS, POINT_TYPES, ROAD_CLASSES, LinkSettings
+from netcover.config.links import LinkSettings
+from netcover.config.options import BACKHAULS, CONNECTIONS, POINT_TYPES, ROAD_CLASSES
 from netcover.errors import CRSError, Problem, ValidationError
 
 Role = Literal["root", "terminal", "relay"]

@@ -154,7 +154,7 @@ def _coded_value_problems(inputs: Inputs) -> list[Problem]:
 
     Errors when the link planner runs (it refuses them), warnings otherwise.
     """
-    from netcover.config.links import CONNECTIONS, POINT_TYPES, ROAD_CLASSES
+    from netcover.config.options import CONNECTIONS, POINT_TYPES, ROAD_CLASSES
     from netcover.data.entities import REQUIRED_COLUMNS, missing_link_inputs
 
     links = not missing_link_inputs(inputs)

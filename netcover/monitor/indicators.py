@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from netcover.config.radio import CLASS_LEVELS
 from netcover.coverage import people as covered
-from netcover.coverage.write import CLASS_LEVELS
 
 if TYPE_CHECKING:
     import geopandas as gpd

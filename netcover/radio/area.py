@@ -26,11 +26,12 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
 
+from netcover.config.radio import ENVIRONMENTS, MODELS, POLARISATIONS, Model, Polarisation
+from netcover.config.radio import Environment as HataEnvironment
 from netcover.errors import ModelError
 from netcover.radio._diffraction import POL_HORIZONTAL, POL_VERTICAL
 from netcover.radio._radial import (
@@ -39,7 +40,6 @@ from netcover.radio._radial import (
     disc_cells,
     radial_heights,
 )
-from netcover.radio.basic import Environment as HataEnvironment
 from netcover.radio.basic import (
     effective_earth_radius_km,
     free_space_loss,
@@ -47,9 +47,7 @@ from netcover.radio.basic import (
     hata_validity_warning,
     p1812_free_space_loss,
 )
-from netcover.radio.p1812 import H_MAX_M, H_MIN_M, Polarisation
-
-Model = Literal["p1812", "fspl", "hata"]
+from netcover.radio.p1812 import H_MAX_M, H_MIN_M
 
 #: Frequency range accepted by every model of the engine (MHz), that of ITU-R P.1812.
 F_MIN_MHZ, F_MAX_MHZ = 30.0, 6000.0
@@ -145,9 +143,9 @@ def _height_window(dem: np.ndarray, rows: tuple[float, float],
 def _validate_options(model: str, pol: str, hata_environment: str, f_mhz: float,
                       tx_height_m: float, rx_height_m: float, radius_m: float) -> None:
     """Raise :class:`ModelError` for the first option or value outside the engine's domain."""
-    for name, value, allowed in (("model", model, get_args(Model)),
-                                 ("pol", pol, get_args(Polarisation)),
-                                 ("hata_environment", hata_environment, get_args(HataEnvironment))):
+    for name, value, allowed in (("model", model, MODELS),
+                                 ("pol", pol, POLARISATIONS),
+                                 ("hata_environment", hata_environment, ENVIRONMENTS)):
         if value not in allowed:
             msg = f"{name} = {value!r} is not one of {allowed}"
             raise ModelError(msg)

@@ -7,14 +7,11 @@ P.1812 run. All functions accept numpy arrays (broadcast together) and scalars.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from netcover.config.radio import ENVIRONMENTS, Environment
 from netcover.errors import ModelError
-
-Environment = Literal["urban", "suburban", "rural"]
 
 #: Mean earth radius (km) used by ITU-R P.1812 / P.452.
 EARTH_RADIUS_KM = 6371.0
@@ -94,8 +91,8 @@ def hata_loss(d_km: ArrayLike, f_mhz: ArrayLike, h_base_m: ArrayLike, h_mobile_m
     ModelError
         If a distance, frequency or height is not positive, or ``environment`` is unknown.
     """
-    if environment not in get_args(Environment):
-        msg = f"hata_loss: environment={environment!r} is not one of {get_args(Environment)}"
+    if environment not in ENVIRONMENTS:
+        msg = f"hata_loss: environment={environment!r} is not one of {ENVIRONMENTS}"
         raise ModelError(msg)
     d = np.asarray(d_km, dtype=np.float64)
     f = np.asarray(f_mhz, dtype=np.float64)

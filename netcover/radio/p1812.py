@@ -14,11 +14,11 @@ used in the logs of the ITU validation set. Units: km, m, GHz, dB, mrad.
 from __future__ import annotations
 
 import math
-from typing import Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from netcover.config.radio import POLARISATIONS, Polarisation
 from netcover.errors import ModelError
 from netcover.radio._diffraction import (
     POL_HORIZONTAL,
@@ -30,8 +30,6 @@ from netcover.radio._diffraction import (
     spherical_earth_loss,
 )
 from netcover.radio.basic import effective_earth_radius_km, p1812_free_space_loss
-
-Polarisation = Literal["vertical", "horizontal"]
 
 #: Earth radius (km) of P.1812 and the effective radius exceeded for beta0 % time (k_beta = 3, Eq 7b).
 EARTH_RADIUS_KM = 6371.0
@@ -88,8 +86,8 @@ def _validate(d: NDArray[np.float64], h: NDArray[np.float64], htg: float, hrg: f
         if not H_MIN_M <= value <= H_MAX_M:
             _fail(f"P.1812: {name} = {value} is outside the model's range [{H_MIN_M}, {H_MAX_M}] m "
                   "above ground")
-    if pol not in get_args(Polarisation):
-        _fail(f"P.1812: pol = {pol!r} is not one of {get_args(Polarisation)}")
+    if pol not in POLARISATIONS:
+        _fail(f"P.1812: pol = {pol!r} is not one of {POLARISATIONS}")
     if not 0.0 <= delta_n < 157.0:
         _fail(f"P.1812: delta_n = {delta_n} N-units/km must be in [0, 157)")
 

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from rasterio import features
 from scipy import ndimage
 
+from netcover.config.options import ROAD_CLASSES
 from netcover.errors import InputError
 from netcover.samplegen import communes as communes
 from netcover.samplegen import network as network
@@ -121,7 +122,7 @@ def _main_road_distance(net: roads.RoadNetwork) -> NDArray[np.float64]:
     """Distance (m) from every analysis cell to the nearest non-track road cell."""
     grid = net.grid
     mask = np.ones(grid.shape, dtype=bool)
-    track = roads.ROAD_CLASSES.index("track")
+    track = ROAD_CLASSES.index("track")
     for (a, b), (rank, _name) in net.edges.items():
         if rank < track:
             for cell in (a, b):

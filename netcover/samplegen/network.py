@@ -10,19 +10,15 @@ no connection ("none").
 
 from __future__ import annotations
 
-from typing import Literal
-
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import shapely
 
+from netcover.config.options import Connection, PointType
 from netcover.samplegen.facts import COMMUNES, CRS_UTM, N_NETWORK_POINTS
 from netcover.samplegen.grid import Grid, stream, to_utm
 from netcover.samplegen.roads import ROAD_CLASSES, RoadNetwork
-
-PointType = Literal["district_agency", "commune_office", "school", "health_station", "other"]
-Connection = Literal["fibre", "lan", "none"]
 
 _LAYER = 9
 _N_UNFIBRED = 2

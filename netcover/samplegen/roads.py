@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Literal
 
 import geopandas as gpd
 import networkx as nx
@@ -23,12 +22,11 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from netcover.config.options import ROAD_CLASSES, RoadClass
 from netcover.samplegen.facts import COMMUNES, CRS_UTM, PASS_LONLAT
 from netcover.samplegen.grid import FloatArray, Grid, to_utm
 
-RoadClass = Literal["national", "provincial", "commune", "track"]
-#: Road classes, most important first (a shared segment takes the first).
-ROAD_CLASSES: tuple[RoadClass, ...] = ("national", "provincial", "commune", "track")
+# ROAD_CLASSES: most important first (a shared segment takes the first).
 #: Grade scale g0 of the cost ``1 + (grade / g0)^2`` per road class.
 _GRADE_SCALE = {"national": 0.05, "provincial": 0.07, "commune": 0.09, "track": 0.13}
 _SIMPLIFY_M = 20.0

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from netcover.config.siting import OBJECTIVES, SOLVERS, Objective, SolverName
+from netcover.config.options import OBJECTIVES, SOLVERS, Objective, SolverName
 from netcover.errors import ModelError
 
 _EPS = 1e-9

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from netcover.config.radio import CLASS_LEVELS
 from netcover.config.scenario import Scenario
 from netcover.core.io import staged_output, write_table, write_text
 from netcover.core.parallel import Executor, InProcess, ProgressFn, peak_rss_mb
@@ -26,7 +27,6 @@ from netcover.coverage.losscache import default_cache_dir
 from netcover.coverage.tiled.jobs import SiteLossInfo, loss_state, site_loss_job, tile_job, tile_state
 from netcover.coverage.tiled.output import ClassAreas, TileWriter
 from netcover.coverage.tiled.people import PeopleSource
-from netcover.coverage.write import CLASS_LEVELS
 from netcover.data.inputs import read_cells
 from netcover.data.window import DemSource, Window
 from netcover.errors import ScenarioError, ValidationError
