@@ -67,6 +67,14 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame]) -> None:
     layers = {name: gdf for name, gdf in layers.items() if len(gdf)}  # empty layers: nothing
     if not layers:
         return
+    _check_crs(layers)
+    problems = [*_shape_problems(layers), *_choice_problems(layers), *_height_problems(layers)]
+    if any(p.severity == "error" for p in problems):
+        raise ValidationError(problems)
+
+
+def _check_crs(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Every layer in one projected CRS, that of the first layer; :class:`CRSError` otherwise."""
     ref_name, ref = next(iter(layers.items()))
     for name, gdf in layers.items():
         crs = gdf.crs
@@ -78,6 +86,10 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame]) -> None:
             msg = (f"{name} is in {crs.to_string()} but {ref_name} is in {ref.crs.to_string()}; "
                    "use `to_crs()` to reproject one of them")
             raise CRSError(msg)
+
+
+def _shape_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
+    """Missing required columns and geometries of the wrong type, empty or missing."""
     problems: list[Problem] = []
     for name, gdf in layers.items():
         for col in REQUIRED_COLUMNS[name]:
@@ -88,6 +100,12 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame]) -> None:
             if types or gdf.geometry.isna().any() or gdf.geometry.is_empty.any():
                 problems.append(Problem(name, f"geometries must be non-empty {_GEOM[name]}, "
                                               f"found {sorted(types) or 'empty/missing ones'}"))
+    return problems
+
+
+def _choice_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
+    """Coded values not in their option list (:data:`_CHOICES`; an empty backhaul is unknown)."""
+    problems: list[Problem] = []
     for (name, col), allowed in _CHOICES.items():
         gdf = layers.get(name)
         if gdf is None or col not in gdf.columns:
@@ -99,6 +117,12 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame]) -> None:
         for idx, value in bad.items():
             problems.append(Problem(name, f"value {value!r} is not one of {list(allowed)}",
                                     where=f"row {idx}", field=col))
+    return problems
+
+
+def _height_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
+    """Tower heights of sites and candidates that are not numbers > 0."""
+    problems: list[Problem] = []
     for name in ("sites", "candidates"):
         gdf = layers.get(name)
         if gdf is None or "height_m" not in gdf.columns:
@@ -108,8 +132,7 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame]) -> None:
             problems.append(Problem(name, f"tower height {gdf.at[idx, 'height_m']!r} must be a "
                                           "number > 0 (metres above ground)",
                                     where=f"row {idx}", field="height_m"))
-    if any(p.severity == "error" for p in problems):
-        raise ValidationError(problems)
+    return problems
 
 
 def _backhaul(gdf: gpd.GeoDataFrame) -> pd.Series:

@@ -94,10 +94,28 @@ def check_inputs(scenario: Scenario) -> tuple[Inputs | None, list[Problem]]:
     except NetcoverError as exc:
         return None, [Problem(str(files.dem), str(exc).removeprefix(f"{files.dem}: "))]
     problems += warnings
+    notes = dem_notes(terrain)
+    found = _read_files(scenario, terrain, problems, notes)
+    notes += _unit_notes(found, terrain, scenario, problems)
+    changes = scenario.monitor.unit_changes
+    if changes is not None:  # read again by monitoring; checked here so that validate says it
+        from netcover.data.unit_changes import read_unit_changes
+
+        _guard(changes, problems, lambda: (read_unit_changes(changes), []))
+    inputs = Inputs(scenario=scenario, terrain=terrain, notes=notes, **found)  # type: ignore[arg-type]
+    problems += _coded_value_problems(inputs)
+    problems += _other_file_problems(inputs)
+    warnings = [p for p in problems if p.severity == "warning"]
+    return dataclasses.replace(inputs, warnings=warnings), problems
+
+
+def _read_files(scenario: Scenario, terrain: Terrain, problems: list[Problem],
+                notes: list[Note]) -> dict[str, object]:
+    """Every input file but the DEM, by :class:`Inputs` field; problems and notes are added to."""
+    files = scenario.inputs
+    label = str(scenario.path or "<scenario>")
     crs = terrain.crs
     found: dict[str, object] = {}
-    notes = dem_notes(terrain)
-
     if files.sites is None:
         problems.append(Problem(label, "no sites given; set inputs.sites to the site inventory "
                                 "(CSV with lon/lat, one row per cell)", field="inputs.sites"))
@@ -118,17 +136,7 @@ def check_inputs(scenario: Scenario) -> tuple[Inputs | None, list[Problem]]:
                                      lambda: _read_population(scenario, terrain))
     else:
         found["population"] = _census_population(scenario, terrain, found, problems, notes)
-    notes += _unit_notes(found, terrain, scenario, problems)
-    changes = scenario.monitor.unit_changes
-    if changes is not None:  # read again by monitoring; checked here so that validate says it
-        from netcover.data.unit_changes import read_unit_changes
-
-        _guard(changes, problems, lambda: (read_unit_changes(changes), []))
-    inputs = Inputs(scenario=scenario, terrain=terrain, notes=notes, **found)  # type: ignore[arg-type]
-    problems += _coded_value_problems(inputs)
-    problems += _other_file_problems(inputs)
-    warnings = [p for p in problems if p.severity == "warning"]
-    return dataclasses.replace(inputs, warnings=warnings), problems
+    return found
 
 
 def _guard(path: Path, problems: list[Problem], read: Callable[[], tuple[T, list[Problem]]], *,
@@ -205,9 +213,7 @@ def _other_file_problems(inputs: Inputs) -> list[Problem]:
 
 def _monitor_problems(inputs: Inputs) -> list[Problem]:
     """The ``[monitor]`` files, against the units and settlements a run records them with."""
-    from netcover.config.monitor import current_period, settings_from_scenario
-    from netcover.data.fibre_history import check_fibre_history
-    from netcover.data.measurements import read_measurements
+    from netcover.config.monitor import settings_from_scenario
     from netcover.data.reported import read_reported
 
     monitor, _ = settings_from_scenario(inputs.scenario)
@@ -218,27 +224,46 @@ def _monitor_problems(inputs: Inputs) -> list[Problem]:
         _guard(reported, problems, lambda: (read_reported(reported, unit_codes=units), []),
                key="monitor.reported")
     if monitor.fibre_history is not None:
-        history, s = monitor.fibre_history, inputs.settlements
-        ids = set(s["settlement_id"].astype(str)) if s is not None and "settlement_id" in s else None
-        if units is not None and ids is None:  # the run's snapshot applies the history to them
-            where = str(inputs.scenario.inputs.settlements or "inputs.settlements")
-            problems.append(Problem(where, "[monitor] fibre_history needs settlements with a "
-                                    "settlement_id field; add it, or leave out the history",
-                                    field="settlement_id"))
-        period = (monitor.period or current_period()) if units is not None else None
-        _guard(history, problems, lambda: check_fibre_history(history, settlement_ids=ids,
-                                                             period=period),
-               key="monitor.fibre_history")
+        problems += _fibre_history_problems(inputs, monitor.fibre_history, units, monitor.period)
     if monitor.measurements is not None and inputs.cells is not None:
-        drive = monitor.measurements
-        ms = _guard(drive, problems, lambda: (read_measurements(drive, inputs), []),
-                    key="monitor.measurements")
-        if ms is not None and len(ms.dropped):
-            why = ", ".join(f"{n} {r}" for r, n in ms.dropped["reason"].value_counts().items())
-            problems.append(Problem(str(drive), f"{len(ms.dropped)} of "
-                                    f"{len(ms.dropped) + len(ms.points)} rows are left out of "
-                                    f"comparisons ({why})", field="monitor.measurements",
-                                    severity="warning"))
+        problems += _measurement_problems(inputs, monitor.measurements)
+    return problems
+
+
+def _fibre_history_problems(inputs: Inputs, history: Path, units: set[str] | None,
+                            period: str | None) -> list[Problem]:
+    """``[monitor] fibre_history`` against the settlements (and the period, with units)."""
+    from netcover.config.monitor import current_period
+    from netcover.data.fibre_history import check_fibre_history
+
+    problems: list[Problem] = []
+    s = inputs.settlements
+    ids = set(s["settlement_id"].astype(str)) if s is not None and "settlement_id" in s else None
+    if units is not None and ids is None:  # the run's snapshot applies the history to them
+        where = str(inputs.scenario.inputs.settlements or "inputs.settlements")
+        problems.append(Problem(where, "[monitor] fibre_history needs settlements with a "
+                                "settlement_id field; add it, or leave out the history",
+                                field="settlement_id"))
+    checked_period = (period or current_period()) if units is not None else None
+    _guard(history, problems, lambda: check_fibre_history(history, settlement_ids=ids,
+                                                         period=checked_period),
+           key="monitor.fibre_history")
+    return problems
+
+
+def _measurement_problems(inputs: Inputs, drive: Path) -> list[Problem]:
+    """``[monitor] measurements`` readable, with a warning for the rows left out."""
+    from netcover.data.measurements import read_measurements
+
+    problems: list[Problem] = []
+    ms = _guard(drive, problems, lambda: (read_measurements(drive, inputs), []),
+                key="monitor.measurements")
+    if ms is not None and len(ms.dropped):
+        why = ", ".join(f"{n} {r}" for r, n in ms.dropped["reason"].value_counts().items())
+        problems.append(Problem(str(drive), f"{len(ms.dropped)} of "
+                                f"{len(ms.dropped) + len(ms.points)} rows are left out of "
+                                f"comparisons ({why})", field="monitor.measurements",
+                                severity="warning"))
     return problems
 
 

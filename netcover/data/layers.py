@@ -78,14 +78,9 @@ def read_layer(
     fields = spec.fields + extra_fields
     if Path(path).suffix.lower() == ".shp":
         gdf = _untruncate(gdf, fields + spec.optional + spec.numeric + LONG_FIELDS)
-    missing = [f for f in fields if f not in gdf.columns]
-    if missing:
-        found = ", ".join(c for c in gdf.columns if c != "geometry") or "none"
-        msg = (f"required field(s) missing: {', '.join(missing)} (fields found: {found}); "
-               "rename the field in QGIS or name the field to use in the scenario")
-        return None, [Problem(label, msg, field=",".join(missing))]
-    if len(gdf) == 0:
-        return None, [Problem(label, f"the {spec.what} layer has no features")]
+    unusable = _unusable(gdf, fields, spec, label)
+    if unusable is not None:
+        return None, [unusable]
     for col in spec.optional:
         if col not in gdf.columns:
             gdf[col] = np.nan
@@ -95,6 +90,20 @@ def read_layer(
     for col in spec.numeric:
         gdf[col] = gdf[col].astype(float)
     return gdf.to_crs(crs), problems
+
+
+def _unusable(gdf: gpd.GeoDataFrame, fields: tuple[str, ...], spec: LayerSpec,
+              label: str) -> Problem | None:
+    """Why the layer cannot be used at all (required fields missing, no features), or None."""
+    missing = [f for f in fields if f not in gdf.columns]
+    if missing:
+        found = ", ".join(c for c in gdf.columns if c != "geometry") or "none"
+        msg = (f"required field(s) missing: {', '.join(missing)} (fields found: {found}); "
+               "rename the field in QGIS or name the field to use in the scenario")
+        return Problem(label, msg, field=",".join(missing))
+    if len(gdf) == 0:
+        return Problem(label, f"the {spec.what} layer has no features")
+    return None
 
 
 def _untruncate(gdf: gpd.GeoDataFrame, names: tuple[str, ...]) -> gpd.GeoDataFrame:

@@ -34,12 +34,7 @@ def read_unit_changes(path: str | Path) -> pd.DataFrame:
     """
     p = require_file(path, "unit changes")
     label = str(p)
-    try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        msg = f"{p}: cannot read the unit changes ({exc}); save it as UTF-8 CSV"
-        raise DataFileError(msg) from exc
-    df.columns = [c.strip() for c in df.columns]
+    df = _read_csv(p)
     problems = [Problem(label, f"column {c!r} is missing; the header needs old_code,new_code "
                         "and optionally share,new_name", field=c)
                 for c in COLUMNS[:2] if c not in df.columns]
@@ -48,6 +43,29 @@ def read_unit_changes(path: str | Path) -> pd.DataFrame:
     out = pd.DataFrame({c: df[c].str.strip() if c in df else "" for c in COLUMNS})
     raw = out["share"].replace("", "1")
     share = pd.to_numeric(raw, errors="coerce")
+    problems += _row_problems(out, raw, share, label)
+    problems += _repeated_pairs(out, label)
+    out["share"] = share
+    problems += _total_problems(out, label)
+    if problems:
+        raise ValidationError(problems)
+    return out
+
+
+def _read_csv(p: Path) -> pd.DataFrame:
+    try:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        msg = f"{p}: cannot read the unit changes ({exc}); save it as UTF-8 CSV"
+        raise DataFileError(msg) from exc
+    df.columns = [c.strip() for c in df.columns]
+    return df
+
+
+def _row_problems(out: pd.DataFrame, raw: pd.Series, share: pd.Series,
+                  label: str) -> list[Problem]:
+    """Empty codes and shares outside (0, 1], row by row."""
+    problems: list[Problem] = []
     for i in range(len(out)):
         row = f"row {i + 2}"
         for c in COLUMNS[:2]:
@@ -57,15 +75,23 @@ def read_unit_changes(path: str | Path) -> pd.DataFrame:
         if not (np.isfinite(v) and 0 < v <= 1):
             problems.append(Problem(label, f"share {raw.iloc[i]!r} must be a number in (0, 1] "
                                     "(0.4 = 40% of the old unit)", row, "share"))
+    return problems
+
+
+def _repeated_pairs(out: pd.DataFrame, label: str) -> list[Problem]:
     pairs = out["old_code"] + " -> " + out["new_code"]
+    problems: list[Problem] = []
     for pair in sorted(set(pairs[pairs.duplicated()])):
         rows = ", ".join(f"row {i + 2}" for i in np.flatnonzero((pairs == pair).to_numpy()))
         problems.append(Problem(label, f"{pair} appears more than once ({rows}); keep one row"))
-    out["share"] = share
+    return problems
+
+
+def _total_problems(out: pd.DataFrame, label: str) -> list[Problem]:
+    """Old units whose shares do not add up to 1."""
+    problems: list[Problem] = []
     for code, total in out.groupby("old_code")["share"].sum().items():
         if code and np.isfinite(total) and abs(total - 1.0) > SHARE_TOLERANCE:
             problems.append(Problem(label, f"the shares of old unit {code!r} add up to "
                                     f"{total:g}; they must add up to 1", field="share"))
-    if problems:
-        raise ValidationError(problems)
-    return out
+    return problems
