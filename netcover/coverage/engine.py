@@ -147,19 +147,14 @@ def compute_coverage(
     loss_keys = {job: site_loss_key(site_terrain(terrain, job, sc.coverage), job, sc.coverage)
                  for job in jobs}
     group_keys = _group_keys(cells, jobs, loss_keys, sc)
-    groups: dict[tuple[str, str], GroupResult] = {}
-    for g, key in group_keys.items():
-        stored = side.get_arrays(key)
-        if stored is not None:
-            groups[g] = GroupResult(**stored)
+    groups = _stored_groups(side, group_keys)
     min_key = LossCache.key(digest, kind="min_loss", losses=sorted(loss_keys.values()))
     stored_min = side.get_arrays(min_key)
-    min_loss = (stored_min["min_loss"] if stored_min is not None
-                else np.full(terrain.shape, np.nan, dtype=np.float32))
+    # the grid of least losses, filled by the jobs unless stored
+    fill_min = None if stored_min is not None else np.full(terrain.shape, np.nan, dtype=np.float32)
     todo = accumulators(cells, terrain.shape, skip=set(groups))
     notes: list[str] = []
-    needed = [job for job in jobs if stored_min is None
-              or any(cell_group(cells.iloc[i]) in todo for i in job.cells)]
+    needed = _needed_jobs(jobs, cells, todo, all_jobs=fill_min is not None)
     executor = executor or InProcess()
     filled = 0
     if executor.workers > 1 and cache.folder is not None:
@@ -168,27 +163,55 @@ def compute_coverage(
     apply = SectorLevels(terrain, sc.coverage, sc.receiver, cache=side, dem_digest=digest,
                          calibration=sc.calibration)
     for job in wrap(jobs, "Coverage (sites x bands)"):
-        rows = [cells.iloc[i] for i in job.cells]
-        wanted = [(i, r) for i, r in zip(job.cells, rows, strict=True) if cell_group(r) in todo]
-        if not wanted and stored_min is not None:
-            continue
-        loss = grid_loss(terrain, job, sc.coverage, cache, notes, loss_keys[job])
-        if stored_min is None:
-            fmin_into(min_loss, loss.row_off, loss.col_off, loss.loss_db)
-        fold_levels(apply, todo, job, loss, wanted)
+        _run_job(job, cells, todo, apply, cache, notes, loss_keys[job], fill_min)
     for g, acc in todo.items():
         groups[g] = GroupResult.from_accumulator(acc, group_noise_dbm(sc, g[1]))
         side.put_arrays(group_keys[g], dataclasses.asdict(groups[g]))
-    if stored_min is None:
-        side.put_arrays(min_key, {"min_loss": min_loss})
+    if fill_min is not None:
+        side.put_arrays(min_key, {"min_loss": fill_min})
     result = combine_groups(groups, sc, terrain, cells)
-    result.min_loss_db = min_loss
+    result.min_loss_db = fill_min if stored_min is None else stored_min["min_loss"]
     result.cache_hits, result.cache_misses, result.jobs = cache.hits, cache.misses, len(jobs)
     result.losses_computed = cache.misses + filled  # here, or by the workers into the cache
     result.losses_cached = cache.hits - filled
     result.groups, result.groups_reused = len(groups), len(groups) - len(todo)
     result.notes = notes
     return result
+
+
+def _stored_groups(side: LossCache, group_keys: dict[tuple[str, str], str]
+                   ) -> dict[tuple[str, str], GroupResult]:
+    """The operator/technology groups whose results the cache holds."""
+    groups: dict[tuple[str, str], GroupResult] = {}
+    for g, key in group_keys.items():
+        stored = side.get_arrays(key)
+        if stored is not None:
+            groups[g] = GroupResult(**stored)
+    return groups
+
+
+def _needed_jobs(jobs: list[LossJob], cells: gpd.GeoDataFrame,
+                 todo: dict[tuple[str, str], radio.ServerAccumulator], *,
+                 all_jobs: bool) -> list[LossJob]:
+    """The jobs whose losses are needed: all of them, or those of a group still to compute."""
+    if all_jobs:
+        return list(jobs)
+    return [job for job in jobs if any(cell_group(cells.iloc[i]) in todo for i in job.cells)]
+
+
+def _run_job(job: LossJob, cells: gpd.GeoDataFrame,
+             todo: dict[tuple[str, str], radio.ServerAccumulator], apply: SectorLevels,
+             cache: LossCache, notes: list[str], loss_key: str,
+             fill_min: np.ndarray | None) -> None:
+    """One job: its loss window, folded into ``fill_min`` (when given) and the groups to do."""
+    rows = [cells.iloc[i] for i in job.cells]
+    wanted = [(i, r) for i, r in zip(job.cells, rows, strict=True) if cell_group(r) in todo]
+    if not wanted and fill_min is None:
+        return
+    loss = grid_loss(apply.terrain, job, apply.cov, cache, notes, loss_key)
+    if fill_min is not None:
+        fmin_into(fill_min, loss.row_off, loss.col_off, loss.loss_db)
+    fold_levels(apply, todo, job, loss, wanted)
 
 
 @dataclass

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pyproj import CRS
@@ -83,10 +84,7 @@ def run_tiled(scenario: Scenario, out_dir: str | Path, *, executor: Executor | N
     executor = executor or InProcess()
     started = time.perf_counter()
     dem = DemSource.open(scenario.inputs.dem, crs_setting=scenario.scenario.crs)
-    cells, problems = read_cells(scenario, dem)
-    if cells is None or any(p.severity == "error" for p in problems):
-        raise ValidationError(problems)
-    cells = cells.reset_index(drop=True)
+    cells = _read_cells(scenario, dem)
     jobs = loss_jobs(cells)
     cov = scenario.coverage
     cache_dir = cov.cache_dir or default_cache_dir()
@@ -122,6 +120,14 @@ def run_tiled(scenario: Scenario, out_dir: str | Path, *, executor: Executor | N
     run.seconds["total"] = time.perf_counter() - started
     run.files = [Path(out_dir) / p.relative_to(stage) for p in files]
     return run
+
+
+def _read_cells(scenario: Scenario, dem: DemSource) -> gpd.GeoDataFrame:
+    """The scenario's cells, numbered from 0; :class:`ValidationError` on any error."""
+    cells, problems = read_cells(scenario, dem)
+    if cells is None or any(p.severity == "error" for p in problems):
+        raise ValidationError(problems)
+    return cells.reset_index(drop=True)
 
 
 def reaching_jobs(tiles: list[Window], windows: list[Window]) -> list[list[int]]:
