@@ -215,19 +215,7 @@ def _end_name(node: int, node_entity: dict[int, int], entities: pd.DataFrame,
 def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: NetworkGraph,
             node_entity: dict[int, int], hops: HopSet, settings: LinkSettings,
             ) -> tuple[pd.DataFrame, list[shapely.LineString], dict[str, HopProfile]]:
-    n = len(links)
-    ent_benefit = entities["benefit"].to_numpy(float)
-    direct = np.zeros((n, len(_COUNTS)))
-    benefit = np.zeros(n)
-    served = [""] * n
-    n_served = np.zeros(n, dtype=np.int64)
-    for k, link in enumerate(links):
-        i = node_entity.get(link.nodes[-1])
-        if i is not None and entities.at[i, "role"] == "terminal":
-            direct[k] = entities.loc[i, list(_COUNTS)].to_numpy(float)
-            benefit[k] = ent_benefit[i]
-            served[k] = str(entities.at[i, "name"])
-            n_served[k] = 1
+    direct, benefit, served, n_served = _served(links, entities, node_entity)
     parents = [lk.parent for lk in links]
     down = subtree_sums(parents, direct)
     unlocked = subtree_sums(parents, benefit)  # a link's benefit: all it unlocks, downstream too
@@ -241,9 +229,7 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
     for r, k in enumerate(order):
         link = links[k]
         cum += link.cost
-        xy = [_node_xy(nd, nxt, tree, net) for nd, nxt in zip(link.nodes, [*link.nodes[1:], 0],
-                                                              strict=True)]
-        geoms.append(shapely.LineString(xy))
+        geoms.append(_link_line(link, tree, net))
         row = {"rank": r + 1, "link_id": ids[k], "phase": int(phases[r]), "type": link.kind,
                "from_name": _end_name(link.nodes[0], node_entity, entities,
                                       tree.edges[link.nodes[0], link.nodes[1]].get("via")),
@@ -266,6 +252,31 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
                                  "parent_link", "cost", "cum_cost", "length_km", "new_km",
                                  "reused_km", "serves", "n_served", *_COUNTS]
     return pd.DataFrame(rows, columns=columns), geoms, profiles
+
+
+def _served(links: list[TreeLink], entities: pd.DataFrame, node_entity: dict[int, int]
+            ) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """What each link serves itself (the terminal at its far end): counts, benefit, name, 0/1."""
+    n = len(links)
+    ent_benefit = entities["benefit"].to_numpy(float)
+    direct = np.zeros((n, len(_COUNTS)))
+    benefit = np.zeros(n)
+    served = [""] * n
+    n_served = np.zeros(n, dtype=np.int64)
+    for k, link in enumerate(links):
+        i = node_entity.get(link.nodes[-1])
+        if i is not None and entities.at[i, "role"] == "terminal":
+            direct[k] = entities.loc[i, list(_COUNTS)].to_numpy(float)
+            benefit[k] = ent_benefit[i]
+            served[k] = str(entities.at[i, "name"])
+            n_served[k] = 1
+    return direct, benefit, served, n_served
+
+
+def _link_line(link: TreeLink, tree: nx.Graph, net: NetworkGraph) -> shapely.LineString:
+    xy = [_node_xy(nd, nxt, tree, net) for nd, nxt in zip(link.nodes, [*link.nodes[1:], 0],
+                                                          strict=True)]
+    return shapely.LineString(xy)
 
 
 def _node_xy(node: int, nxt: int, tree: nx.Graph, net: NetworkGraph) -> tuple[float, float]:

@@ -123,12 +123,9 @@ def split_links(tree: nx.Graph, terminals: Collection[int]) -> list[TreeLink]:
     """
     if ROOT not in tree or tree.number_of_edges() == 0:
         return []
-    term = set(terminals)
-    hop_ends = {n for u, v, k in tree.edges(data="kind") if k == "microwave" for n in (u, v)}
-    key = {n for n in tree if n == ROOT or n in term or n in hop_ends or tree.degree(n) != 2}
-    parent_of = dict(nx.bfs_predecessors(tree, ROOT))
+    key = _key_nodes(tree, terminals)
     children: dict[int, list[int]] = {}
-    for child, par in parent_of.items():
+    for child, par in nx.bfs_predecessors(tree, ROOT):
         children.setdefault(par, []).append(child)
     links: list[TreeLink] = []
     end_link: dict[int, int] = {}
@@ -136,23 +133,42 @@ def split_links(tree: nx.Graph, terminals: Collection[int]) -> list[TreeLink]:
     while queue:
         start = queue.popleft()
         for first in children.get(start, []):
-            nodes = [start, first]
-            hop = tree.edges[start, first].get("kind") == "microwave"
-            while not hop and nodes[-1] not in key:
-                nxt = children[nodes[-1]][0]
-                if tree.edges[nodes[-1], nxt].get("kind") == "microwave":
-                    break
-                nodes.append(nxt)
-            edges = [tree.edges[a, b] for a, b in pairwise(nodes)]
-            new_km = sum(e["length_km"] for e in edges if e["kind"] in ("road", "last_mile"))
-            reused = sum(e["length_km"] for e in edges if e["kind"] == "fibre")
-            lid = len(links)
-            parent = end_link.get(start)
-            links.append(TreeLink(lid, "microwave" if hop else "fibre", nodes, parent,
-                                  float(sum(e["cost"] for e in edges)), float(new_km),
-                                  float(reused)))
-            if parent is not None:
-                links[parent].children.append(lid)
-            end_link[nodes[-1]] = lid
-            queue.append(nodes[-1])
+            link = _link(tree, len(links), _walk(tree, start, first, key, children),
+                         end_link.get(start))
+            links.append(link)
+            if link.parent is not None:
+                links[link.parent].children.append(link.link_id)
+            end_link[link.nodes[-1]] = link.link_id
+            queue.append(link.nodes[-1])
     return links
+
+
+def _key_nodes(tree: nx.Graph, terminals: Collection[int]) -> set[int]:
+    """ROOT, terminals, branch points (degree other than 2) and hop ends: where links end."""
+    term = set(terminals)
+    hop_ends = {n for u, v, k in tree.edges(data="kind") if k == "microwave" for n in (u, v)}
+    return {n for n in tree if n == ROOT or n in term or n in hop_ends or tree.degree(n) != 2}
+
+
+def _walk(tree: nx.Graph, start: int, first: int, key: set[int],
+          children: dict[int, list[int]]) -> list[int]:
+    """Nodes of the link leaving ``start`` towards ``first``: one hop, or fibre to a key node."""
+    nodes = [start, first]
+    if tree.edges[start, first].get("kind") == "microwave":
+        return nodes
+    while nodes[-1] not in key:
+        nxt = children[nodes[-1]][0]
+        if tree.edges[nodes[-1], nxt].get("kind") == "microwave":
+            break
+        nodes.append(nxt)
+    return nodes
+
+
+def _link(tree: nx.Graph, lid: int, nodes: list[int], parent: int | None) -> TreeLink:
+    """The link ``lid`` along ``nodes`` (a microwave hop when its first edge is one)."""
+    hop = tree.edges[nodes[0], nodes[1]].get("kind") == "microwave"
+    edges = [tree.edges[a, b] for a, b in pairwise(nodes)]
+    new_km = sum(e["length_km"] for e in edges if e["kind"] in ("road", "last_mile"))
+    reused = sum(e["length_km"] for e in edges if e["kind"] == "fibre")
+    return TreeLink(lid, "microwave" if hop else "fibre", nodes, parent,
+                    float(sum(e["cost"] for e in edges)), float(new_km), float(reused))
