@@ -64,25 +64,12 @@ def fibre_routes(net: RoadNetwork) -> gpd.GeoDataFrame:
     """The ``fibre_routes`` layer."""
     grid = net.grid
     g = _graph(net)
-    national = [n for n in g.nodes
-                if any(g.edges[n, m]["rank"] == ROAD_CLASSES.index("national")
-                       for m in g.neighbors(n))]
-    ends = [n for n in national
-            if sum(g.edges[n, m]["rank"] == 0 for m in g.neighbors(n)) == 1]
-    sub = g.edge_subgraph([(a, b) for a, b, d in g.edges(data=True) if d["rank"] == 0])
-    ends = sorted(ends, key=lambda n: divmod(n, grid.nx)[0])
-    rows = [{"route_id": "F01", "owner": "Viettel", "year": 2011,
-             "geometry": _line(grid, nx.shortest_path(sub, ends[0], ends[-1], weight="weight"))}]
+    rows = [{"route_id": "F01", "owner": "Viettel", "year": 2011, "geometry": _trunk(g, grid)}]
     town = next(c for c in COMMUNES if c.is_town)
     tx, ty = to_utm(town.lon, town.lat)
     hub = _nearest_node(g, grid, float(tx), float(ty))
     lengths, paths = nx.single_source_dijkstra(g, hub, weight="weight")
-    seats = {}
-    for com in COMMUNES:
-        if com.is_town:
-            continue
-        sx, sy = to_utm(com.lon, com.lat)
-        seats[com.code] = _nearest_node(g, grid, float(sx), float(sy))
+    seats = _seat_nodes(g, grid)
     by_length = sorted(seats, key=lambda code: lengths[seats[code]])
     fibred = by_length[: len(by_length) - _N_UNFIBRED]
     for k, code in enumerate(sorted(fibred)):
@@ -93,6 +80,29 @@ def fibre_routes(net: RoadNetwork) -> gpd.GeoDataFrame:
             rows.append({"route_id": f"F{len(rows) + 1:02d}", "owner": "Viettel",
                          "year": 2016 + k, "geometry": _line(grid, paths[seats[code]])})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS_UTM)
+
+
+def _trunk(g: nx.Graph, grid: Grid) -> shapely.LineString:
+    """The national road from one end to the other (Viettel's fibre along QL4C)."""
+    national = [n for n in g.nodes
+                if any(g.edges[n, m]["rank"] == ROAD_CLASSES.index("national")
+                       for m in g.neighbors(n))]
+    ends = [n for n in national
+            if sum(g.edges[n, m]["rank"] == 0 for m in g.neighbors(n)) == 1]
+    sub = g.edge_subgraph([(a, b) for a, b, d in g.edges(data=True) if d["rank"] == 0])
+    ends = sorted(ends, key=lambda n: divmod(n, grid.nx)[0])
+    return _line(grid, nx.shortest_path(sub, ends[0], ends[-1], weight="weight"))
+
+
+def _seat_nodes(g: nx.Graph, grid: Grid) -> dict[str, int]:
+    """Road node nearest each commune seat but the town's, by commune code."""
+    seats = {}
+    for com in COMMUNES:
+        if com.is_town:
+            continue
+        sx, sy = to_utm(com.lon, com.lat)
+        seats[com.code] = _nearest_node(g, grid, float(sx), float(sy))
+    return seats
 
 
 def network_points(settlements: gpd.GeoDataFrame, fibre: gpd.GeoDataFrame, seed: int

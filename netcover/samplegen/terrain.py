@@ -220,6 +220,16 @@ def _compress_range(z: FloatArray, lo: float, hi: float) -> FloatArray:
 
 
 @njit(cache=True)
+def _on_edge(r: int, c: int, ny: int, nx: int) -> bool:  # pragma: no cover - numba
+    return r == 0 or c == 0 or r == ny - 1 or c == nx - 1
+
+
+@njit(cache=True)
+def _inside(r: int, c: int, ny: int, nx: int) -> bool:  # pragma: no cover - numba
+    return 0 <= r < ny and 0 <= c < nx
+
+
+@njit(cache=True)
 def _priority_flood(dem: NDArray[np.int16]) -> NDArray[np.int16]:  # pragma: no cover - numba
     """Fill every closed depression (Barnes et al. 2014 priority-flood), edges as outlets."""
     ny, nx = dem.shape
@@ -229,7 +239,7 @@ def _priority_flood(dem: NDArray[np.int16]) -> NDArray[np.int16]:  # pragma: no 
     heap.pop()
     for r in range(ny):
         for c in range(nx):
-            if r == 0 or c == 0 or r == ny - 1 or c == nx - 1:
+            if _on_edge(r, c, ny, nx):
                 heapq.heappush(heap, (np.int64(out[r, c]), np.int64(r * nx + c)))
                 done[r, c] = True
     while heap:
@@ -240,7 +250,7 @@ def _priority_flood(dem: NDArray[np.int16]) -> NDArray[np.int16]:  # pragma: no 
             for dc in range(-1, 2):
                 rr = r + dr
                 cc = c + dc
-                if rr < 0 or cc < 0 or rr >= ny or cc >= nx or done[rr, cc]:
+                if not _inside(rr, cc, ny, nx) or done[rr, cc]:
                     continue
                 done[rr, cc] = True
                 if out[rr, cc] < z:
