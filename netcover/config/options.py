@@ -2,24 +2,35 @@
 
 Each list is a ``Literal`` type and its tuple (``get_args``); readers, settings, checks and the
 sample generator import them from here. The radio lists (technologies, models, polarisations,
-environments, coverage classes) live in :mod:`netcover.config.radio`; the report languages in
-:mod:`netcover.core.i18n` and the scheduler words in :mod:`netcover.core.parallel` (the lowest
-layer, which the configuration builds on).
+environments, coverage classes) live in :mod:`netcover.config.radio`. The report languages
+(:data:`LANGS`) and the scheduler words (:data:`SCHEDULER_WORDS`) are defined by the lowest layer,
+:mod:`netcover.core.i18n` and :mod:`netcover.core.parallel`, which cannot import this one; they are
+re-exported here so that every option list can be found in one place.
 """
 
 from __future__ import annotations
 
 from typing import Literal, TypeAlias, get_args
 
+from netcover.core.i18n import LANGS, Lang
+from netcover.core.parallel import SCHEDULER_WORDS
+
 __all__ = [
     "BACKHAULS",
     "CONNECTIONS",
+    "LANGS",
+    "MAP_FORMATS",
+    "MAP_KINDS",
     "OBJECTIVES",
     "POINT_TYPES",
     "ROAD_CLASSES",
+    "SCHEDULER_WORDS",
     "SOLVERS",
     "Backhaul",
     "Connection",
+    "Lang",
+    "MapFormat",
+    "MapKind",
     "Objective",
     "PointType",
     "RoadClass",
@@ -50,3 +61,11 @@ OBJECTIVES: tuple[Objective, ...] = get_args(Objective)
 #: Site selection solvers (``[siting] solver``).
 SolverName: TypeAlias = Literal["greedy", "exact"]
 SOLVERS: tuple[SolverName, ...] = get_args(SolverName)
+
+#: The print maps, in the order they appear in the report.
+MapKind: TypeAlias = Literal["coverage", "gaps", "site_plan", "links"]
+MAP_KINDS: tuple[MapKind, ...] = get_args(MapKind)
+
+#: File formats of the print maps.
+MapFormat: TypeAlias = Literal["png", "pdf"]
+MAP_FORMATS: tuple[MapFormat, ...] = get_args(MapFormat)

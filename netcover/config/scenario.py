@@ -354,7 +354,10 @@ def _convert_section(
 ) -> Any:
     if not isinstance(value, Mapping):
         _bad(problems, label, key, value, f"a table [{key}]")
-        return hint()
+        try:
+            return hint()
+        except TypeError:  # a section without defaults (thresholds): nothing to stand in
+            return None
     sub_problems = len(problems)
     values = _build(hint, value, key, label, base, problems)
     try:

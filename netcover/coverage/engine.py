@@ -150,8 +150,9 @@ def compute_coverage(
     groups = _stored_groups(side, group_keys)
     min_key = LossCache.key(digest, kind="min_loss", losses=sorted(loss_keys.values()))
     stored_min = side.get_arrays(min_key)
-    # the grid of least losses, filled by the jobs unless stored
-    fill_min = None if stored_min is not None else np.full(terrain.shape, np.nan, dtype=np.float32)
+    min_loss = (stored_min["min_loss"] if stored_min is not None
+                else np.full(terrain.shape, np.nan, dtype=np.float32))
+    fill_min = min_loss if stored_min is None else None  # filled by the jobs unless stored
     todo = accumulators(cells, terrain.shape, skip=set(groups))
     notes: list[str] = []
     needed = _needed_jobs(jobs, cells, todo, all_jobs=fill_min is not None)
@@ -167,10 +168,10 @@ def compute_coverage(
     for g, acc in todo.items():
         groups[g] = GroupResult.from_accumulator(acc, group_noise_dbm(sc, g[1]))
         side.put_arrays(group_keys[g], dataclasses.asdict(groups[g]))
-    if fill_min is not None:
-        side.put_arrays(min_key, {"min_loss": fill_min})
+    if stored_min is None:
+        side.put_arrays(min_key, {"min_loss": min_loss})
     result = combine_groups(groups, sc, terrain, cells)
-    result.min_loss_db = fill_min if stored_min is None else stored_min["min_loss"]
+    result.min_loss_db = min_loss
     result.cache_hits, result.cache_misses, result.jobs = cache.hits, cache.misses, len(jobs)
     result.losses_computed = cache.misses + filled  # here, or by the workers into the cache
     result.losses_cached = cache.hits - filled
