@@ -109,7 +109,7 @@ def screening(scenario: Scenario, dem: Terrain, like: Affine, shape: tuple[int, 
         cov = dataclasses.replace(cov, radius_km=settings.screening_radius_km)
     thresholds = scenario.thresholds.get(settings.technology) or default_thresholds(
         settings.technology)
-    return Screening(terrain, inside, cov, float(getattr(thresholds, settings.usable_class)),
+    return Screening(terrain, inside, cov, thresholds.bound(settings.usable_class),
                      SectorLevels(terrain, cov, scenario.receiver))
 
 
