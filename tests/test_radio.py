@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netcover.errors import InputError, ModelError
 from netcover.config.radio import (
     RSCP_THRESHOLDS,
     RSRP_THRESHOLDS,
@@ -17,6 +16,7 @@ from netcover.config.radio import (
     CoverageClass,
     default_thresholds,
 )
+from netcover.errors import InputError, ModelError
 from netcover.radio.budget import (
     ServerAccumulator,
     cell_reference_power_dbm,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from netcover.core.files import at, by_key
 from netcover.core.i18n import (
     INDICATORS,
     Lang,
@@ -26,7 +27,6 @@ from netcover.core.i18n import (
     tr,
     word,
 )
-from netcover.core.io import write_table, write_text
 from netcover.core.textformat import markdown_table
 from netcover.core.textsafe import html_text
 from netcover.outputs.report.export import is_missing, slug, write_workbook
@@ -217,7 +217,8 @@ def _table_sections(run: RunFolder, lang: Lang) -> list[tuple[Section, pd.DataFr
             note, table = f"{note} {tr('no_rows', lang)}".strip(), None
         elif len(df) > MAX_ROWS:
             note = f"{note} {tr('rows_shown', lang, shown=MAX_ROWS, total=len(df))}".strip()
-        out.append((Section(key, table, f"tables/{name}_{lang}.csv", note), raw(df, spec, lang)))
+        csv = by_key("report_table").of(table=name, lang=lang).relative
+        out.append((Section(key, table, csv, note), raw(df, spec, lang)))
     return out
 
 
@@ -229,7 +230,7 @@ def build_sections(run: RunFolder, lang: Lang, images: Sequence[Path] = (),
     scenario = scenario_of(run)
     sections = [Section("sec_summary", summary_figures(run, lang),
                         note=assumptions(run, lang, scenario) if run.unit_coverage() is not None
-                        or run.file("coverage/class.tif") else "")]
+                        or run.file(by_key("class")) else "")]
     if images:
         sections.append(Section("sec_maps", images=tuple(images)))
     tables: dict[str, pd.DataFrame] = {}
@@ -332,13 +333,13 @@ def write_report(run: RunFolder, out_dir: Path, lang: Lang, data_date: str, *,
     """
     sections, tables = build_sections(run, lang, images, files)
     title = tr("report_title", lang, scenario=run.summary().get("scenario", run.path.name))
-    written = [write_table(out_dir / name, table) for name, table in tables.items()]
+    written = [at(name).write_in_run(out_dir, table) for name, table in tables.items()]
     if tables:  # the same tables in one workbook, a sheet each
         sheets = {Path(name).stem.removesuffix(f"_{lang}"): table for name, table in tables.items()}
-        written.append(write_workbook(out_dir / "tables" / f"netcover_{slug(run.slug)}_{lang}.xlsx",
-                                      sheets))
-    written.append(write_text(out_dir / f"report_{lang}.md",
-                              render_markdown(sections, title, lang, data_date, out_dir)))
-    written.append(write_text(out_dir / f"report_{lang}.html",
-                              render_html(sections, title, lang, data_date)))
+        workbook = by_key("report_workbook").of(slug=slug(run.slug), lang=lang)
+        written.append(write_workbook(workbook.in_run(out_dir), sheets))
+    written.append(by_key("report_md").of(lang=lang).write_in_run(
+        out_dir, render_markdown(sections, title, lang, data_date, out_dir)))
+    written.append(by_key("report_html").of(lang=lang).write_in_run(
+        out_dir, render_html(sections, title, lang, data_date)))
     return written
