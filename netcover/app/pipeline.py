@@ -30,6 +30,7 @@ from netcover.coverage.losscache import (
 )
 from netcover.coverage.write import (
     CoverageTables,
+    coverage_rasters,
     coverage_tables,
     unit_summary_table,
     write_coverage,
@@ -38,7 +39,7 @@ from netcover.data.inputs import Inputs, load_inputs
 from netcover.links.step import LinksRun, run_links
 from netcover.monitor.step import MonitoringRun, run_monitoring
 from netcover.outputs.report import build_outputs
-from netcover.outputs.results import RunFolder
+from netcover.outputs.results import RunFolder, RunResults
 from netcover.siting.step import ProposalRun, SitingRun, evaluate_proposals, run_siting
 
 #: Receives one line of progress text.
@@ -93,9 +94,11 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
     result = RunResult(out_dir=out, summary=summarize(inputs))
     with staged_output(out) as stage:
         staged = write_summary(result.summary, stage)
-        staged += _run_steps(inputs, stage, out, say, progress, executor).files
+        steps = _run_steps(inputs, stage, out, say, progress, executor)
+        staged += steps.files
         say("Maps, report and exports")
-        staged += build_outputs(RunFolder.open(stage), stage, map_builder=interactive_maps)
+        staged += build_outputs(steps.results(stage, result.summary), stage,
+                                map_builder=interactive_maps)
     result.files = [out / p.relative_to(stage) for p in staged]
     say(f"Wrote {len(result.files)} files to {out}")
     return result
@@ -157,6 +160,14 @@ class StepResults:
     proposals: ProposalRun | None = None
     links: LinksRun | None = None
     monitoring: MonitoringRun | None = None
+
+    def results(self, folder: Path, summary: dict[str, Any]) -> RunResults:
+        """The results as maps and reports read them (:class:`~netcover.outputs.results.RunResults`):
+        the input summary and the coverage rasters from memory, the rest from ``folder``."""
+        memory: dict[str, Any] = {files_registry.by_key("input_summary").relative: summary}
+        if self.coverage is not None:
+            memory.update(coverage_rasters(self.coverage.result))
+        return RunResults(folder, memory)
 
     @property
     def files(self) -> list[Path]:

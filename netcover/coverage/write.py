@@ -136,6 +136,21 @@ def raster_file(stem: str) -> files.OutputFile:
     return files.by_key(_RASTER_FILES[prefix]).of(tech=tech)
 
 
+def coverage_rasters(result: CoverageResult) -> dict[str, files.Raster]:
+    """Every raster of a result as :func:`write_coverage` writes it and
+    :meth:`netcover.outputs.results.RunFolder.raster` reads it back, by its path in a results folder
+    (``coverage/signal_4G.tif``...)."""
+    from pyproj import CRS
+
+    crs = CRS.from_user_input(result.crs)
+    out = {}
+    for stem, array in raster_layers(result).items():
+        nodata = raster_spec(stem)[0]
+        out[raster_file(stem).relative] = files.Raster(array, result.transform, crs,
+                                                       None if nodata is None else float(nodata))
+    return out
+
+
 def raster_spec(stem: str) -> tuple[float | int | None, str]:
     """(nodata, band description) of a raster of :func:`raster_layers`."""
     if stem.startswith("class"):

@@ -12,8 +12,11 @@ from the files alone (``netcover report OUT``).
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +28,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["STEP_FOLDERS", "TECHNOLOGIES", "Raster", "RunFolder"]
+__all__ = ["STEP_FOLDERS", "TECHNOLOGIES", "Raster", "RunFolder", "RunResults"]
 
 #: Technologies whose coverage layers may be present.
 TECHNOLOGIES = ("4G", "3G")
@@ -253,6 +256,34 @@ class RunFolder:
     def technologies(self) -> list[str]:
         """Technologies the run has coverage layers for."""
         return [t for t in TECHNOLOGIES if self.file(by_key("signal").of(tech=t)) is not None]
+
+
+@dataclass(frozen=True)
+class RunResults(RunFolder):
+    """The results of a run just made: the objects its steps returned, over the folder they were
+    written to, with the interface of :class:`RunFolder` (maps and reports take either).
+
+    ``memory`` holds results by their path in the folder (``input_summary.json``,
+    ``coverage/class.tif``...; a GeoPackage layer as ``<path>#<layer>``), as :meth:`RunFolder.read`
+    returns them; what it lacks is read from the folder.
+    """
+
+    memory: Mapping[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The input summary the run wrote (from memory when given)."""
+        known = self.memory.get(_SUMMARY.relative)
+        return copy.deepcopy(dict(known)) if known is not None else super().summary()
+
+    def read(self, entry: OutputFile | str, *, layer: str | None = None) -> Any:
+        """As :meth:`RunFolder.read`; a raster in memory comes as a copy (readers may change it)."""
+        entry = by_key(entry) if isinstance(entry, str) else entry
+        known = self.memory.get(entry.relative if layer is None else f"{entry.relative}#{layer}")
+        if known is None:
+            return super().read(entry, layer=layer)
+        if isinstance(known, Raster):
+            return dataclasses.replace(known, values=known.values.copy())
+        return known
 
 
 _SUMMARY = by_key("input_summary")
