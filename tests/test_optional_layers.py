@@ -15,6 +15,7 @@ import pytest
 from netcover.app import pipeline
 from netcover.app.pipeline import run
 from netcover.config.scenario import load_scenario
+from netcover.core import files
 from netcover.data.inputs import load_inputs
 
 from .conftest import write_mini_district
@@ -53,7 +54,7 @@ def _expected(keep: tuple[str, ...]) -> set[tuple[str, str]]:
         if layer not in keep:
             out.add(("skipped", f"links/no_{layer}"))
     if "units" not in keep:
-        out.add(("skipped", "monitoring/no_units"))
+        out |= {("skipped", "monitoring/no_units"), ("skipped", "units/no_units")}
     if "settlements" not in keep:
         out.add(("skipped", "settlements/no_settlements"))
     return out
@@ -87,6 +88,8 @@ def test_run_completes_and_says_what_was_skipped(tmp_path, keep) -> None:
                       set() if "population" in keep else {"population_census"})
     assert (out / "monitoring" / "monitoring_summary.csv").is_file() == ("units" in keep)
     assert result.summary["notes"] == notes
+    written = [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()]
+    assert [f for f in written if files.match(f) is None] == []  # every file is in the registry
 
 
 def _without_households(monkeypatch: pytest.MonkeyPatch, scenario_path: Path, which: str) -> None:

@@ -11,15 +11,18 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import Point, box
+from affine import Affine
+from shapely.geometry import LineString, Point, box
 
 from netcover.core.i18n import advice
-from netcover.core.io import write_layers, write_table
+from netcover.core.io import write_layers, write_raster, write_table
 from netcover.core.notes import Note
 from netcover.outputs.report import build_outputs
 from netcover.outputs.results import RunFolder
@@ -41,6 +44,8 @@ NOTES = [
          {"section": "links", "reason": "no_roads"}),
     Note("siting_no_roads", "No roads layer: the access cost of candidates comes from straight-line "
          "distance.", {}),
+    Note("skipped", "Villages: skipped, the scenario has no settlements.",
+         {"section": "settlements", "reason": "no_settlements"}),
 ]
 
 ADVICE = ["move it 1,970 m north-west (104.96435, 23.11590) and it reaches 91 more people",
@@ -75,12 +80,27 @@ def hand_made_run(folder: Path, *, notes: list[Note] = NOTES, scenario_file: str
                             "commune": [COMMUNES[0]] * len(xy), "new_people": 540.7,
                             "cost": 116687.0},
                            geometry=[Point(x, y) for x, y in xy], crs=CRS)
-    write_layers(folder / "siting" / "siting.gpkg", {"new_sites": new})
+    gap = gpd.GeoDataFrame({"gap_id": ["G1"], "commune": [COMMUNES[1]], "people": [120.0]},
+                           geometry=[box(X0 + 6000, Y0 + 6000, X0 + 7000, Y0 + 7000)], crs=CRS)
+    write_layers(folder / "siting" / "siting.gpkg", {"gaps": gap, "candidates": new[["geometry"]],
+                                                     "new_sites": new})
+    write_table(folder / "siting" / "gaps.csv", pd.DataFrame(gap.drop(columns="geometry")))
+    classes = np.full((10, 10), 3, dtype="uint8")  # good everywhere
+    write_raster(folder / "coverage" / "class.tif", classes,
+                 Affine(SIDE / 10, 0, X0, 0, -SIDE / 10, Y0 + SIDE), CRS, nodata=255)
     write_table(folder / "siting" / "site_plan.csv", pd.DataFrame({
         "rank": [1, 2], "candidate_id": ["C0062", "C0027"], "commune": list(COMMUNES),
         "lon": [105.036252, 104.984124], "lat": [23.005825, 23.164092], "new_people": [540.7, 464.5],
         "cumulative_share_covered": [0.9565, 0.9646], "cost": [116687.0, 114822.0],
         "cost_per_new_person": [216.0, 247.0], "gaps_closed": ["G2; G5", "G3"]}))
+    spots = [Point(X0 + 2000, Y0 + 3000), Point(X0 + 5000, Y0 + 5000), Point(X0 + 8000, Y0 + 8000)]
+    moved = Point(X0 + 5500, Y0 + 5500)
+    write_layers(folder / "proposals" / "proposals.gpkg", {
+        "proposals": gpd.GeoDataFrame({"proposal_id": ["VTL-P01", "MBF-P01", "VNP-P01"]},
+                                      geometry=spots, crs=CRS),
+        "better_places": gpd.GeoDataFrame({"proposal_id": ["MBF-P01"]}, geometry=[moved], crs=CRS),
+        "moves": gpd.GeoDataFrame({"proposal_id": ["MBF-P01"]},
+                                  geometry=[LineString([spots[1], moved])], crs=CRS)})
     write_table(folder / "proposals" / "proposals_scored.csv", pd.DataFrame({
         "proposal_id": ["VTL-P01", "MBF-P01", "VNP-P01"], "operator": ["Viettel", "MobiFone", "VNPT"],
         "new_people": [5.9, 54.8, 320.3], "new_households": [1.2, 11.5, 67.2],
@@ -226,7 +246,7 @@ def test_data_period_is_the_monitoring_period(tmp_path: Path) -> None:
 
     run = hand_made_run(tmp_path / "run")
     assert data_date(run) == "2024-Q3"
-    (tmp_path / "run" / "monitoring" / "monitoring_summary.csv").unlink()
+    shutil.rmtree(tmp_path / "run" / "monitoring")  # the step was not run
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", data_date(run))  # no period known: the run's date
 
 

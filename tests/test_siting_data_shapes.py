@@ -63,7 +63,7 @@ def test_no_gaps_is_nothing_to_plan(walled, tmp_path, solver, objective) -> None
     few = dataclasses.replace(inputs, population=dataclasses.replace(pop, counts=near),
                               settlements=None)
     lines: list[str] = []
-    files = run_siting(few, coverage, settings, tmp_path / "siting", lines.append)
+    files = run_siting(few, coverage, settings, tmp_path / "siting", lines.append).files
     assert {p.name for p in files} >= {"siting.gpkg", "site_plan.csv", "site_plan.md"}
     assert any("nothing to plan: no gaps" in line for line in lines)
     assert "nothing to plan: no gaps" in (tmp_path / "siting" / "site_plan.md").read_text("utf-8")

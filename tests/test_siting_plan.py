@@ -217,7 +217,11 @@ def test_proposals_one_row_per_sector_and_bad_files(problem, tmp_path) -> None:
 def test_run_and_evaluate_write_their_files(walled, tmp_path) -> None:
     _, inputs, coverage = walled
     lines: list[str] = []
-    files = run_siting(inputs, coverage, SETTINGS, tmp_path / "siting", lines.append)
+    siting = run_siting(inputs, coverage, SETTINGS, tmp_path / "siting", lines.append)
+    assert len(siting.plan.ranked) == 1  # the step returns its plan and gap table, not only files
+    written = pd.read_csv(tmp_path / "siting" / "gaps.csv", encoding="utf-8-sig")
+    assert len(written) == len(siting.gaps)
+    files = siting.files
     assert {p.name for p in files} == {"siting.gpkg", "gaps.csv", "candidates.csv",
                                        "site_plan.csv", "coverage_after_plan.csv", "site_plan.md"}
     assert any(line.startswith("site 1 (") for line in lines)
@@ -225,7 +229,9 @@ def test_run_and_evaluate_write_their_files(walled, tmp_path) -> None:
     assert len(layers) == 1 and layers.crs is not None
     path = _proposals_csv(tmp_path / "p.csv", [{"proposal_id": "EAST", "x": EAST[0],
                                                 "y": EAST[1], **S1_ANTENNA}])
-    files = evaluate_proposals(inputs, coverage, SETTINGS, path, tmp_path / "eval", lines.append)
+    scores = evaluate_proposals(inputs, coverage, SETTINGS, path, tmp_path / "eval", lines.append)
+    assert list(scores.scores.table["proposal_id"]) == ["EAST"]
+    files = scores.files
     assert {p.name for p in files} == {"proposals.gpkg", "proposals_scored.csv",
                                        "proposals_combined.csv", "proposals.md"}
     scored = pd.read_csv(tmp_path / "eval" / "proposals_scored.csv", encoding="utf-8-sig")

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from netcover.app.summary import section_notes, summarize, write_summary
 from netcover.config.scenario import Scenario, scenario_from_dict
-from netcover.core.io import staged_output, write_text
+from netcover.core import files as files_registry
+from netcover.core.io import staged_output
 from netcover.core.parallel import DaskExecutor, Executor, InProcess, local_pool
 from netcover.core.textformat import fold_warnings, markdown_table
 from netcover.core.textsafe import safe_name
@@ -29,13 +28,19 @@ from netcover.coverage.losscache import (
     default_cache_dir,
     trim_cache,
 )
-from netcover.coverage.write import coverage_tables, unit_summary_table, write_coverage
+from netcover.coverage.write import (
+    CoverageTables,
+    coverage_rasters,
+    coverage_tables,
+    unit_summary_table,
+    write_coverage,
+)
 from netcover.data.inputs import Inputs, load_inputs
-from netcover.links.step import run_links
-from netcover.monitor.step import run_monitoring
+from netcover.links.step import LinksRun, run_links
+from netcover.monitor.step import MonitoringRun, run_monitoring
 from netcover.outputs.report import build_outputs
-from netcover.outputs.results import RunFolder
-from netcover.siting import evaluate_proposals, run_siting
+from netcover.outputs.results import RunFolder, RunResults
+from netcover.siting.step import ProposalRun, SitingRun, evaluate_proposals, run_siting
 
 #: Receives one line of progress text.
 Reporter = Callable[[str], None]
@@ -89,9 +94,11 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
     result = RunResult(out_dir=out, summary=summarize(inputs))
     with staged_output(out) as stage:
         staged = write_summary(result.summary, stage)
-        staged += _run_steps(inputs, stage, out, say, progress, executor)
+        steps = _run_steps(inputs, stage, out, say, progress, executor)
+        staged += steps.files
         say("Maps, report and exports")
-        staged += build_outputs(RunFolder.open(stage), stage, map_builder=interactive_maps)
+        staged += build_outputs(steps.results(stage, result.summary), stage,
+                                map_builder=interactive_maps)
     result.files = [out / p.relative_to(stage) for p in staged]
     say(f"Wrote {len(result.files)} files to {out}")
     return result
@@ -111,10 +118,10 @@ def run_step(step: str, scenario: Scenario, out_dir: str | Path | None = None, *
         say(str(w))
     with staged_output(out) as stage:
         if step == "coverage":
-            staged, _result = run_coverage(inputs, stage / "coverage", say, progress,
-                                           executor=executor)
+            staged = run_coverage(inputs, stage / "coverage", say, progress,
+                                  executor=executor).files
         else:
-            staged = run_links(inputs, stage / "links", say)
+            staged = run_links(inputs, stage / "links", say).files
         staged += write_summary(summarize(inputs), stage)  # `netcover report` reads it
     return RunResult(out_dir=out, files=[out / p.relative_to(stage) for p in staged])
 
@@ -138,49 +145,87 @@ def interactive_maps(run: RunFolder, out_dir: Path) -> list[Path]:
     from netcover.core.i18n import LANGS
     from netcover.outputs.maps import build_map, write_kmz
 
-    files = [build_map(run, out_dir / f"map_{lang}.html", lang=lang) for lang in LANGS]
-    kmz = out_dir / "exports" / f"netcover_{safe_name(run.slug, fallback='scenario')}.kmz"
-    return [*files, write_kmz(run, kmz)]
+    files = [build_map(run, files_registry.by_key("map").of(lang=lang).in_run(out_dir), lang=lang)
+             for lang in LANGS]
+    kmz = files_registry.by_key("kmz").of(slug=safe_name(run.slug, fallback="scenario"))
+    return [*files, write_kmz(run, kmz.in_run(out_dir))]
+
+
+@dataclass
+class StepResults:
+    """What the modelling steps of a run made, as objects (None: the step was skipped)."""
+
+    coverage: CoverageRun | None = None
+    siting: SitingRun | None = None
+    proposals: ProposalRun | None = None
+    links: LinksRun | None = None
+    monitoring: MonitoringRun | None = None
+
+    def results(self, folder: Path, summary: dict[str, Any]) -> RunResults:
+        """The results as maps and reports read them (:class:`~netcover.outputs.results.RunResults`):
+        the input summary and the coverage rasters from memory, the rest from ``folder``."""
+        memory: dict[str, Any] = {files_registry.by_key("input_summary").relative: summary}
+        if self.coverage is not None:
+            memory.update(coverage_rasters(self.coverage.result))
+        return RunResults(folder, memory)
+
+    @property
+    def files(self) -> list[Path]:
+        """The files the steps wrote, in the order they ran."""
+        steps = (self.coverage, self.siting, self.proposals, self.links, self.monitoring)
+        return [p for step in steps if step is not None for p in step.files]
 
 
 def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
-               progress: Progress | None = None, executor: Executor | None = None) -> list[Path]:
-    """The modelling steps after input checks; each returns the files it wrote under ``stage``.
+               progress: Progress | None = None, executor: Executor | None = None) -> StepResults:
+    """The modelling steps after input checks; each returns what it made and the files it wrote.
 
     Sections the inputs cannot feed are skipped, each with the line of its note (see
     :func:`~netcover.core.notes.section_notes`); the notes of the inputs (census population, no
-    population...) are said too. The same notes are in ``input_summary.json``.
+    population...) are said too. The same notes are in ``input_summary.json``. Each step gets the
+    objects of the steps before it (the gap table of the siting step for the monitoring step),
+    never a file read back.
     """
     notes = section_notes(inputs)
     for note in [*inputs.notes, *notes]:
         say(note.text)
     skip = {str(n.params["section"]) for n in notes if n.code == "skipped"}
-    files: list[Path] = []
+    steps = StepResults()
     if inputs.cells is None:
-        return [] if "links" in skip else run_links(inputs, stage / "links", say)
-    written, coverage = run_coverage(inputs, stage / "coverage", say, progress,
-                                     executor=executor)
-    files += written
-    gaps = None
+        if "links" not in skip:
+            steps.links = run_links(inputs, stage / "links", say)
+        return steps
+    steps.coverage = run_coverage(inputs, stage / "coverage", say, progress, executor=executor)
+    coverage = steps.coverage.result
     if "siting" not in skip:
         siting = inputs.scenario.siting
         pool = executor or local_pool()
-        files += run_siting(inputs, coverage, siting, stage / "siting", say, progress,
-                            executor=pool)
-        gaps = pd.read_csv(stage / "siting" / "gaps.csv", encoding="utf-8-sig",
-                           dtype={"commune_code": str})
+        steps.siting = run_siting(inputs, coverage, siting, stage / "siting", say, progress,
+                                  executor=pool)
         if "proposals" not in skip and inputs.scenario.inputs.proposals is not None:
-            files += evaluate_proposals(inputs, coverage, siting, inputs.scenario.inputs.proposals,
-                                        stage / "proposals", say, executor=pool)
+            steps.proposals = evaluate_proposals(inputs, coverage, siting,
+                                                 inputs.scenario.inputs.proposals,
+                                                 stage / "proposals", say, executor=pool)
     if "links" not in skip:
-        files += run_links(inputs, stage / "links", say)
+        steps.links = run_links(inputs, stage / "links", say)
     if "monitoring" not in skip:
-        files += run_monitoring(inputs, coverage, out_dir, stage / "monitoring", say, gaps=gaps)
-    return files
+        gaps = steps.siting.gaps if steps.siting is not None else None
+        steps.monitoring = run_monitoring(inputs, coverage, out_dir, stage / "monitoring", say,
+                                          gaps=gaps)
+    return steps
+
+
+@dataclass
+class CoverageRun:
+    """What the coverage step made: the result, its statistics and the files written."""
+
+    result: CoverageResult
+    tables: CoverageTables
+    files: list[Path] = field(default_factory=list)
 
 
 def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress | None = None,
-                 *, executor: Executor | None = None) -> tuple[list[Path], CoverageResult]:
+                 *, executor: Executor | None = None) -> CoverageRun:
     """Coverage step: compute, tabulate, write; prints the per-unit table."""
     cov = inputs.scenario.coverage
     cache = LossCache(cov.cache_dir or default_cache_dir())
@@ -192,6 +237,25 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
             "machines write their losses to their own disks and this machine computes them again; "
             "set [coverage] cache_dir to a folder they all mount at the same path")
     limit = cache_limit_mb(cov.cache_max_mb)  # a bad cap is refused before the model runs
+    result = _computed(inputs, cache, progress, executor, say)
+    say(_cache_line(cache.folder, limit))
+    for note in fold_warnings(result.notes):
+        say(f"warning: {note}")
+    tables = coverage_tables(result, inputs, usable=cov.usable_class)
+    files = write_coverage(result, inputs, tables, folder)
+    if tables.units is not None:
+        text = markdown_table(unit_summary_table(tables))
+        files.append(files_registry.by_key("coverage_by_unit_md").write(folder, text + "\n"))
+        say(text)
+    for line in _coverage_lines(tables, cov.usable_class):
+        say(line)
+    return CoverageRun(result, tables, files)
+
+
+def _computed(inputs: Inputs, cache: LossCache, progress: Progress | None, executor: Executor,
+              say: Reporter) -> CoverageResult:
+    """:func:`compute_coverage` saying what the loss cache did (damaged entries, an unwritable
+    cache) and how many loss rasters were computed or read."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CacheWarning)
         result = compute_coverage(inputs, cache=cache, progress=progress, executor=executor)
@@ -205,27 +269,24 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
               else "none needed: every layer is unchanged")
     say(f"Coverage: {result.jobs} loss rasters ({losses}), "
         f"{result.groups} operator/technology layers ({result.groups_reused} unchanged, from the cache)")
-    say(_cache_line(cache.folder, limit))
-    for note in fold_warnings(result.notes):
-        say(f"warning: {note}")
-    tables = coverage_tables(result, inputs, usable=cov.usable_class)
-    files = write_coverage(result, inputs, tables, folder)
-    if tables.units is not None:
-        text = markdown_table(unit_summary_table(tables))
-        files.append(write_text(folder / "coverage_by_unit.md", text + "\n"))
-        say(text)
+    return result
+
+
+def _coverage_lines(tables: CoverageTables, usable: str) -> list[str]:
+    """The district's share of people covered and the villages without usable service."""
+    lines = []
     d = tables.district
     if "share_people_covered" in d:
-        say(f"People covered ({cov.usable_class} or better): {d['share_people_covered']:.1%} "
-            f"of {d['people']:,.0f}")
+        lines.append(f"People covered ({usable} or better): {d['share_people_covered']:.1%} "
+                     f"of {d['people']:,.0f}")
     if tables.settlements is not None:
         without = tables.settlements[~tables.settlements["usable_service"]]
         names = ", ".join(f"{r['name']} ({r.get('commune', '')})".replace(" ()", "")
                           for _, r in without.head(12).iterrows())
         more = f" and {len(without) - 12} more" if len(without) > 12 else ""
-        say(f"Villages without usable service: {len(without)}"
-            + (f": {names}{more}" if len(without) else ""))
-    return files, result
+        lines.append(f"Villages without usable service: {len(without)}"
+                     + (f": {names}{more}" if len(without) else ""))
+    return lines
 
 
 def _cache_line(folder: Path | None, limit: float | None) -> str:

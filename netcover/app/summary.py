@@ -6,14 +6,14 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pyproj import Transformer
 
-from netcover.core.io import write_text
+from netcover.core.files import by_key
 from netcover.core.notes import Note, has_households, notes_as_dicts, skipped
 from netcover.data.inputs import Inputs
 
@@ -127,48 +127,60 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"heights {d['min_m']:.0f}-{d['max_m']:.0f} m (mean {d['mean_m']:.0f} m)"
         + (f", {d['filled_cells']} nodata cells filled" if d["filled_cells"] else ""),
     ]
-    if "units" in summary:
-        u = summary["units"]
-        pop = f", population {u['population']:,}" if "population" in u else ""
-        lines.append(f"Units: {u['count']} ({u['area_km2']} km2{pop})")
-    if "settlements" in summary:
-        s = summary["settlements"]
-        hh, fibre = (NO_DATA if v is None else f"{v:,}"
-                     for v in (s["households"], s["fibre_households"]))
-        lines.append(f"Settlements: {s['count']} with {s['population']:,} people, "
-                     f"{hh} households, {fibre} on fibre")
-    if "population_grid" in summary:
-        g = summary["population_grid"]
-        lines.append(f"Population grid: {g['people']:,} people in {g['cell_size_m']:g} m cells")
-    if "sites" in summary:
-        s = summary["sites"]
-        ops = ", ".join(f"{op} {v['sites']} sites/{v['cells']} cells"
-                        for op, v in s["per_operator"].items())
-        lines.append(f"Sites: {s['sites']} sites, {s['cells']} cells ({ops})")
-        tech = ", ".join(f"{k}: {v}" for k, v in s["per_technology"].items())
-        freqs = ", ".join(f"{f:g}" for f in s["frequencies_mhz"])
-        lines.append(f"Cells by technology: {tech}; frequencies {freqs} MHz")
-    if "network" in summary:
-        n = summary["network"]
-        conn = ", ".join(f"{k} {v}" for k, v in n["by_connection"].items())
-        fibre = f"; {n['fibre_km']} km of fibre routes" if "fibre_km" in n else ""
-        lines.append(f"Data network: {n['points']} points ({conn}){fibre}")
-    if "roads_km" in summary:
-        roads = ", ".join(f"{k} {v} km" for k, v in summary["roads_km"].items())
-        lines.append(f"Roads: {roads}")
+    for key, lines_of in _SUMMARY_LINES:
+        if key in summary:
+            lines += lines_of(summary[key])
     lines += [f"Note: {n['text']}" for n in summary.get("notes", [])]
     if summary["warnings"]:
         lines.append(f"Warnings: {summary['warnings']} (see above)")
     return "\n".join(lines)
 
 
+def _units_lines(u: dict[str, Any]) -> list[str]:
+    pop = f", population {u['population']:,}" if "population" in u else ""
+    return [f"Units: {u['count']} ({u['area_km2']} km2{pop})"]
+
+
+def _settlements_lines(s: dict[str, Any]) -> list[str]:
+    hh, fibre = (NO_DATA if v is None else f"{v:,}" for v in (s["households"], s["fibre_households"]))
+    return [f"Settlements: {s['count']} with {s['population']:,} people, "
+            f"{hh} households, {fibre} on fibre"]
+
+
+def _grid_lines(g: dict[str, Any]) -> list[str]:
+    return [f"Population grid: {g['people']:,} people in {g['cell_size_m']:g} m cells"]
+
+
+def _sites_lines(s: dict[str, Any]) -> list[str]:
+    ops = ", ".join(f"{op} {v['sites']} sites/{v['cells']} cells"
+                    for op, v in s["per_operator"].items())
+    tech = ", ".join(f"{k}: {v}" for k, v in s["per_technology"].items())
+    freqs = ", ".join(f"{f:g}" for f in s["frequencies_mhz"])
+    return [f"Sites: {s['sites']} sites, {s['cells']} cells ({ops})",
+            f"Cells by technology: {tech}; frequencies {freqs} MHz"]
+
+
+def _network_lines(n: dict[str, Any]) -> list[str]:
+    conn = ", ".join(f"{k} {v}" for k, v in n["by_connection"].items())
+    fibre = f"; {n['fibre_km']} km of fibre routes" if "fibre_km" in n else ""
+    return [f"Data network: {n['points']} points ({conn}){fibre}"]
+
+
+def _roads_lines(roads: dict[str, Any]) -> list[str]:
+    return ["Roads: " + ", ".join(f"{k} {v} km" for k, v in roads.items())]
+
+
+#: The lines of each optional part of the summary, in the order printed.
+_SUMMARY_LINES: tuple[tuple[str, Callable[[dict[str, Any]], list[str]]], ...] = (
+    ("units", _units_lines), ("settlements", _settlements_lines), ("population_grid", _grid_lines),
+    ("sites", _sites_lines), ("network", _network_lines), ("roads_km", _roads_lines),
+)
+
+
 def write_summary(summary: dict[str, Any], out_dir: Path) -> list[Path]:
     """Write ``input_summary.json`` and ``input_summary.txt`` into ``out_dir``."""
-    return [
-        write_text(out_dir / "input_summary.json",
-                   json.dumps(summary, indent=2, ensure_ascii=False) + "\n"),
-        write_text(out_dir / "input_summary.txt", format_summary(summary) + "\n"),
-    ]
+    return [by_key("input_summary").write(out_dir, summary),
+            by_key("input_summary_text").write(out_dir, format_summary(summary) + "\n")]
 
 
 def section_notes(inputs: Inputs) -> list[Note]:
@@ -196,7 +208,7 @@ def section_notes(inputs: Inputs) -> list[Note]:
                "sites": "no_sites"}
     out += [skipped("links", reasons[name]) for name in missing_link_inputs(inputs)]
     if inputs.units is None:
-        out.append(skipped("monitoring", "no_units"))
+        out += [skipped("units", "no_units"), skipped("monitoring", "no_units")]
     if inputs.settlements is None:
         out.append(skipped("settlements", "no_settlements"))
     elif not has_households(inputs.settlements):

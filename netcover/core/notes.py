@@ -14,9 +14,10 @@ Codes in use (``params`` in brackets):
 - ``population_none``: no population data; tables carry no people.
 - ``units_overlap`` (``pairs``, ``km2``): unit polygons overlap; each cell/point is given to one unit.
 - ``skipped`` (``section``, ``reason``): a section was not produced; ``section`` is one of
-  ``siting``, ``proposals``, ``links``, ``monitoring``, ``settlements``, ``households``; ``reason``
-  one of ``no_population``, ``no_settlements``, ``no_units``, ``no_roads``, ``no_network``,
-  ``no_proposals``, ``no_history``, ``no_households``, ``no_sites``.
+  ``coverage``, ``siting``, ``proposals``, ``links``, ``monitoring``, ``units``, ``settlements``,
+  ``households``; ``reason`` one of ``no_population``, ``no_settlements``, ``no_units``, ``no_roads``,
+  ``no_network``, ``no_proposals``, ``no_history``, ``no_households``, ``no_sites``, ``not_run``
+  (a results folder without the step's sub-folder, e.g. of ``netcover coverage``).
 - ``siting_no_roads``: no roads layer; access cost of candidates from straight-line distance.
 """
 
@@ -68,10 +69,12 @@ def notes_as_dicts(notes: Iterable[Note]) -> list[dict[str, Any]]:
 
 #: English sentence of each (section, reason) of a ``skipped`` note.
 _SKIPPED_TEXT = {
+    "coverage": "Coverage: skipped, {why}",
     "siting": "Gaps and site plan: skipped, {why}",
     "proposals": "Scoring of proposals: skipped, {why}",
     "links": "Link plan: skipped, {why}",
     "monitoring": "Monitoring: skipped, {why}",
+    "units": "Coverage per unit (commune): skipped, {why}",
     "settlements": "Villages (coverage per settlement, households, villages without service): "
                    "skipped, {why}",
     "households": "Households covered: no data, {why}",
@@ -86,6 +89,7 @@ _REASON_TEXT = {
     "no_history": "there is no earlier snapshot in the history",
     "no_households": "the settlements have no households figures",
     "no_sites": "the scenario has no sites ([inputs] sites)",
+    "not_run": "the step was not run for this results folder",
 }
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from netcover.config.radio import CLASS_LEVELS, CLASS_NAMES
-from netcover.core.io import write_layers, write_raster, write_table
+from netcover.core import files
 from netcover.core.textformat import rounded
 from netcover.coverage import people as covered
 
@@ -79,7 +79,7 @@ def _district(result: CoverageResult, inputs: Inputs, level: int,
         people = (pop.counts[..., None] * shares).reshape(-1, shares.shape[-1]).sum(axis=0)
         total = float(people.sum())
         out["people"] = total
-        for k, name in enumerate(covered.CLASS_NAMES):
+        for k, name in enumerate(CLASS_NAMES):
             out[f"people_{name}"] = float(people[k])
         out["share_people_covered"] = float(people[level:].sum() / total) if total else 0.0
     if settlements is not None:
@@ -119,6 +119,36 @@ def raster_layers(result: CoverageResult) -> dict[str, np.ndarray]:
     return out
 
 
+#: The registry entry of each raster, by the file name's first part (see :func:`raster_file`).
+_RASTER_FILES = {"signal": "signal", "best_server": "best_server",
+                 "servers_within_6db": "servers_within_6db", "sinr": "sinr"}
+
+
+def raster_file(stem: str) -> files.OutputFile:
+    """The registry entry (:mod:`netcover.core.files`) of a raster of :func:`raster_layers`."""
+    if stem in ("class", "loss_min"):
+        return files.by_key(stem)
+    if stem.startswith("class_"):
+        return files.by_key("class_layer").of(layer=stem.removeprefix("class_"))
+    prefix, _, tech = stem.rpartition("_")
+    return files.by_key(_RASTER_FILES[prefix]).of(tech=tech)
+
+
+def coverage_rasters(result: CoverageResult) -> dict[str, files.Raster]:
+    """Every raster of a result as :func:`write_coverage` writes it and
+    :meth:`netcover.outputs.results.RunFolder.raster` reads it back, by its path in a results folder
+    (``coverage/signal_4G.tif``...)."""
+    from pyproj import CRS
+
+    crs = CRS.from_user_input(result.crs)
+    out = {}
+    for stem, array in raster_layers(result).items():
+        nodata = raster_spec(stem)[0]
+        out[raster_file(stem).relative] = files.Raster(array, result.transform, crs,
+                                                       None if nodata is None else float(nodata))
+    return out
+
+
 def raster_spec(stem: str) -> tuple[float | int | None, str]:
     """(nodata, band description) of a raster of :func:`raster_layers`."""
     if stem.startswith("class"):
@@ -133,26 +163,28 @@ def raster_spec(stem: str) -> tuple[float | int | None, str]:
 def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTables,
                    folder: Path) -> list[Path]:
     """Write every coverage output into ``folder``; return the paths written."""
-    files = []
+    written = []
     for stem, array in raster_layers(result).items():
         nodata, description = raster_spec(stem)
-        files.append(write_raster(folder / f"{stem}.tif", array, result.transform, result.crs,
-                                  nodata=nodata, descriptions=(description,)))
-    files.append(write_table(folder / "cells.csv", result.cells))
+        written.append(raster_file(stem).write(folder, array, transform=result.transform,
+                                               crs=result.crs, nodata=nodata,
+                                               descriptions=(description,)))
+    written.append(files.by_key("cells").write(folder, result.cells))
     layers = {}
     if tables.units is not None and inputs.units is not None:
-        files.append(write_table(folder / "coverage_by_unit.csv", rounded(tables.units)))
+        written.append(files.by_key("coverage_by_unit").write(folder, rounded(tables.units)))
         geo = inputs.units[["geometry"]].join(tables.units.set_index(inputs.units.index))
         layers["units"] = geo
     if tables.settlements is not None and inputs.settlements is not None:
-        files.append(write_table(folder / "coverage_by_settlement.csv", rounded(tables.settlements)))
+        written.append(files.by_key("coverage_by_settlement").write(folder,
+                                                                    rounded(tables.settlements)))
         layers["settlements"] = inputs.settlements[["geometry"]].join(
             tables.settlements.set_index(inputs.settlements.index))
     if inputs.cells is not None:
         layers["sites"] = inputs.cells.drop(columns=["x", "y"], errors="ignore")
     if layers:
-        files.append(write_layers(folder / "coverage.gpkg", layers))
-    return files
+        written.append(files.by_key("coverage_gpkg").write(folder, layers))
+    return written
 
 
 def unit_summary_table(tables: CoverageTables) -> pd.DataFrame:

@@ -9,16 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from netcover.core.io import atomic_path, write_layers, write_table
+from netcover.core.files import by_key
+from netcover.core.io import atomic_path
 from netcover.core.textsafe import safe_name
 from netcover.errors import OutputError
 from netcover.links.plan import LinkPlan
 from netcover.links.profile_plot import plot_hop_profile
 
-LINKS_GPKG = "links.gpkg"
-LINKS_LAYER = "planned_links"
-RANKED_CSV = "links_ranked.csv"
-PROFILE_DIR = "hop_profiles"
+LINKS_GPKG = by_key("links_gpkg").name
+LINKS_LAYER = next(iter(by_key("links_gpkg").layers))
+RANKED_CSV = by_key("links_ranked").name
+PROFILE_DIR = str(Path(by_key("hop_profile").name).parent)
 
 
 def _atomic(path: Path, write: Callable[[Path], object]) -> Path:
@@ -36,7 +37,8 @@ def _atomic(path: Path, write: Callable[[Path], object]) -> Path:
 
 def hop_file_name(link_id: str, from_name: str, to_name: str) -> str:
     """File name of a hop's profile plot: the link id and both ends, filesystem-safe."""
-    return safe_name(f"{link_id}_{from_name}_{to_name}", fallback="hop", max_length=120) + ".png"
+    hop = safe_name(f"{link_id}_{from_name}_{to_name}", fallback="hop", max_length=120)
+    return Path(by_key("hop_profile").of(hop=hop).name).name
 
 
 def write_link_plan(result: LinkPlan, out_dir: str | Path) -> list[Path]:
@@ -59,8 +61,8 @@ def write_link_plan(result: LinkPlan, out_dir: str | Path) -> list[Path]:
         msg = f"could not create the output folder {out / PROFILE_DIR}: {exc}"
         raise OutputError(msg) from exc
     written = [
-        write_layers(out / LINKS_GPKG, {LINKS_LAYER: result.links}),
-        write_table(out / RANKED_CSV, result.ranked, float_format="%.6g"),
+        by_key("links_gpkg").write(out, {LINKS_LAYER: result.links}),
+        by_key("links_ranked").write(out, result.ranked, float_format="%.6g"),
     ]
     for hop in result.hop_profiles.values():
         name = hop_file_name(hop.link_id, hop.from_name, hop.to_name)

@@ -9,6 +9,7 @@ unknown otherwise, so the planner connects it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,13 +55,21 @@ def plan_scenario_links(inputs: Inputs, settings: LinkSettings, *,
                       t.heights, t.origin_xy, t.cell_size, settings, candidates=candidates)
 
 
+@dataclass
+class LinksRun:
+    """What the link step made: the plan (None: skipped, the inputs lack a layer) and the files."""
+
+    plan: LinkPlan | None
+    files: list[Path] = field(default_factory=list)
+
+
 def run_links(inputs: Inputs, folder: Path, say: Callable[[str], None], *,
-              candidates: gpd.GeoDataFrame | None = None) -> list[Path]:
+              candidates: gpd.GeoDataFrame | None = None) -> LinksRun:
     """Plan links and write ``links.gpkg``, ``links_ranked.csv`` and hop profiles to ``folder``."""
     missing = missing_link_inputs(inputs)
     if missing:
         say(f"Links: skipped (the scenario has no {', '.join(missing)})")
-        return []
+        return LinksRun(None)
     plan = plan_scenario_links(inputs, inputs.scenario.links, candidates=candidates)
     say(plan.summary())
-    return write_link_plan(plan, folder)
+    return LinksRun(plan, write_link_plan(plan, folder))

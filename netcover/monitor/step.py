@@ -14,11 +14,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netcover.config.monitor import DEFAULT_STORE_NAME, current_period, parse_period, settings_from_scenario
-from netcover.core.io import after_results, write_table
+from netcover.config.monitor import current_period, parse_period, settings_from_scenario
+from netcover.core.files import by_key
+from netcover.core.io import after_results
 from netcover.core.textformat import markdown_table
 from netcover.monitor.indicators import DISTRICT
 from netcover.monitor.snapshot import PendingSnapshot, prepare_snapshot, with_fibre_history
@@ -34,15 +36,26 @@ if TYPE_CHECKING:
     from netcover.data.inputs import Inputs
 
 
+@dataclass
+class MonitoringRun:
+    """What the monitoring step made: the summary table (None: skipped) and the files written."""
+
+    summary: pd.DataFrame | None
+    files: list[Path] = field(default_factory=list)
+
+
 def run_monitoring(inputs: Inputs, coverage: CoverageResult, out_dir: Path, folder: Path,
-                   say: Callable[[str], None], *, gaps: pd.DataFrame | None = None) -> list[Path]:
-    """Record this run's snapshot and write ``monitoring_summary.csv`` into ``folder``."""
+                   say: Callable[[str], None], *, gaps: pd.DataFrame | None = None) -> MonitoringRun:
+    """Record this run's snapshot and write ``monitoring_summary.csv`` into ``folder``.
+
+    The history store defaults to ``history.sqlite`` (:mod:`netcover.core.files`) in ``out_dir``.
+    """
     if inputs.units is None:
         say("Monitoring: skipped (the scenario has no units layer to report per unit)")
-        return []
+        return MonitoringRun(None)
     settings, targets = settings_from_scenario(inputs.scenario)
     if settings.store is None:
-        settings = dataclasses.replace(settings, store=out_dir / DEFAULT_STORE_NAME)
+        settings = dataclasses.replace(settings, store=by_key("history").in_run(out_dir))
     period = settings.period or current_period()
     if settings.fibre_history is not None:
         inputs = with_fibre_history(inputs, settings.fibre_history, period)
@@ -61,7 +74,7 @@ def run_monitoring(inputs: Inputs, coverage: CoverageResult, out_dir: Path, fold
         say(f"Monitoring: snapshot {period} recorded in {pending.store} (id {snap.meta.id})")
 
     after_results(folder, commit)
-    return [write_table(folder / "monitoring_summary.csv", summary)]
+    return MonitoringRun(summary, [by_key("monitoring_summary").write(folder, summary)])
 
 
 def _summary_with(pending: PendingSnapshot, settings: MonitorSettings, targets: Targets,

@@ -1,40 +1,44 @@
 """A run's results folder, read back: what maps, reports and exports are made from.
 
 ``netcover run`` writes ``input_summary.json``, ``coverage/``, ``links/``, ``siting/``,
-``proposals/`` and ``monitoring/`` into its output folder; :class:`RunFolder` finds those files and
-loads them, each only if the run produced it (a scenario without roads has no ``links/``, for
-example). Maps and reports are built from a :class:`RunFolder`, never from a run's memory, so they
-can be made again from the files alone (``netcover report OUT``).
+``proposals/`` and ``monitoring/`` into its output folder (every file: the registry
+:mod:`netcover.core.files`); :class:`RunFolder` finds those files through the registry and loads
+them. A file the run did not make is None only when the run says why (a ``skipped`` note, e.g. a
+scenario without roads has no ``links/``, or a step that was not run); a file that should be there
+and is not raises :class:`~netcover.errors.DataFileError` naming it, so a report section never
+vanishes silently. Maps and reports are built from a :class:`RunFolder`, so they can be made again
+from the files alone (``netcover report OUT``).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+import copy
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from netcover.core.notes import Note
+from netcover.core.files import STEP_FOLDERS, OutputFile, Raster, by_key, missing_file_error
+from netcover.core.notes import Note, skipped
 from netcover.errors import DataFileError
 
 if TYPE_CHECKING:
     import geopandas as gpd
-    import numpy as np
     import pandas as pd
-    from affine import Affine
-    from pyproj import CRS
+
+__all__ = ["STEP_FOLDERS", "TECHNOLOGIES", "Raster", "RunFolder", "RunResults"]
 
 #: Technologies whose coverage layers may be present.
 TECHNOLOGIES = ("4G", "3G")
-#: Sub-folders the steps write their results into.
-STEP_FOLDERS = ("coverage", "siting", "proposals", "links", "monitoring")
 #: Result files whose extent and CRS describe a folder without ``input_summary.json``.
-_EXTENT_SOURCES = ("coverage/class.tif", "coverage/coverage.gpkg", "siting/siting.gpkg",
-                   "proposals/proposals.gpkg", "links/links.gpkg")
+_EXTENT_SOURCES = tuple(by_key(k) for k in ("class", "coverage_gpkg", "siting_gpkg",
+                                            "proposals_gpkg", "links_gpkg"))
 
 
 def _has_results(folder: Path) -> bool:
-    return any((folder / f).exists() for f in _EXTENT_SOURCES)
+    return any(f.in_run(folder).exists() for f in _EXTENT_SOURCES)
 
 
 def _derived(run: RunFolder) -> dict[str, Any]:
@@ -45,11 +49,11 @@ def _derived(run: RunFolder) -> dict[str, Any]:
     from pyproj import CRS, Transformer
 
     out: dict[str, Any] = {"scenario": run.path.resolve().name, "slug": run.path.resolve().name}
-    for relative in _EXTENT_SOURCES:
-        p = run.path / relative
+    for entry in _EXTENT_SOURCES:
+        p = entry.in_run(run.path)
         if not p.exists():
             continue
-        if p.suffix == ".tif":
+        if entry.format == "geotiff":
             with rasterio.open(p) as src:
                 crs, bounds = CRS.from_user_input(src.crs), tuple(src.bounds)
         else:
@@ -63,16 +67,6 @@ def _derived(run: RunFolder) -> dict[str, Any]:
                    extent_lonlat=[lon0, lat0, lon1, lat1])
         break
     return out
-
-
-@dataclass(frozen=True)
-class Raster:
-    """A raster read back: values, grid and CRS."""
-
-    values: np.ndarray
-    transform: Affine
-    crs: CRS
-    nodata: float | None
 
 
 @dataclass(frozen=True)
@@ -92,11 +86,11 @@ class RunFolder:
             The folder holds no results.
         """
         folder = Path(path)
-        if (folder / "input_summary.json").is_file() or _has_results(folder):
+        if _SUMMARY.in_run(folder).is_file() or _has_results(folder):
             return cls(folder)
         if folder.name in STEP_FOLDERS and _has_results(folder.parent):
             return cls(folder.parent)
-        msg = (f"{folder}: not a netcover results folder (no input_summary.json and none of "
+        msg = (f"{folder}: not a netcover results folder (no {_SUMMARY.name} and none of "
                f"{', '.join(f'{d}/' for d in STEP_FOLDERS)}); give the folder `netcover run`, "
                "`coverage`, `plan-sites` or `evaluate` wrote (--out), e.g. reports/quan-ba")
         raise DataFileError(msg)
@@ -106,131 +100,197 @@ class RunFolder:
         """The scenario's slug (the folder's name for results of older runs)."""
         return str(self.summary().get("slug") or self.path.resolve().name)
 
-    def file(self, relative: str) -> Path | None:
-        """Path of a result file if the run wrote it."""
-        p = self.path / relative
+    def file(self, entry: OutputFile | str) -> Path | None:
+        """Path of a result file (a registry entry, or a path inside the folder) if the run wrote it."""
+        p = entry.in_run(self.path) if isinstance(entry, OutputFile) else self.path / entry
         return p if p.exists() else None
+
+    def read(self, entry: OutputFile | str, *, layer: str | None = None) -> Any:
+        """A result file (``layer``: of a GeoPackage) read with its format's reader.
+
+        Returns None when the run did not make it for a reason it recorded: a ``skipped`` note of
+        one of the entry's (or the layer's) sections, or a step that was not run (its folder is
+        absent: see :meth:`notes`).
+
+        Raises
+        ------
+        DataFileError
+            The file or layer is absent though the run should have written it.
+        """
+        entry = by_key(entry) if isinstance(entry, str) else entry
+        sections = entry.sections + (tuple(entry.layers.get(layer, ())) if layer else ())
+        p = entry.in_run(self.path)
+        if not p.exists():
+            if self._excused(entry, sections):
+                return None
+            raise missing_file_error(p, entry)
+        if layer is None:
+            return entry.read(p)
+        if layer not in _layer_names(p):
+            if self._excused(entry, sections):
+                return None
+            raise missing_file_error(p, entry, layer=layer)
+        return entry.read(p, layer=layer)
+
+    def _excused(self, entry: OutputFile, sections: tuple[str, ...]) -> bool:
+        """Whether the run says why it has no ``entry``: its step was not run, or a ``skipped``
+        note of one of ``sections``; a tiled run writes only its own coverage files; results
+        without an input summary (older versions, hand-copied step folders) cannot say, so any
+        file may be absent."""
+        if entry.folder in STEP_FOLDERS and not (self.path / entry.folder).is_dir():
+            return True
+        if not _SUMMARY.in_run(self.path).is_file():  # older results: what was skipped is unknown
+            return True
+        if entry.folder == "coverage" and entry.scope == "run" and self.file(_TILED) is not None:
+            return True
+        skipped = {n.params.get("section") for n in self.notes() if n.code == "skipped"}
+        return bool(skipped & set(sections))
 
     # ---------------------------------------------------------------- summary and tables
     def summary(self) -> dict[str, Any]:
         """The input summary (extent, CRS, counts, people, sites per operator); for the results
         of a single step without one, the CRS and extent of its files (see :func:`_derived`)."""
-        p = self.path / "input_summary.json"
+        p = _SUMMARY.in_run(self.path)
         if not p.is_file():
             return _derived(self)
-        return dict(json.loads(p.read_text(encoding="utf-8")))
+        return dict(_SUMMARY.read(p))
 
     def notes(self) -> list[Note]:
-        """What the run's figures assume or skipped (``notes`` of the input summary)."""
-        return [Note.from_dict(n) for n in self.summary().get("notes", [])]
+        """What the run's figures assume or skipped (``notes`` of the input summary), and a
+        ``skipped`` note (reason ``not_run``) for each step whose folder the results lack."""
+        recorded = [Note.from_dict(n) for n in self.summary().get("notes", [])]
+        said = {n.params.get("section") for n in recorded if n.code == "skipped"}
+        absent = [skipped(step, "not_run") for step in STEP_FOLDERS
+                  if step not in said and not (self.path / step).is_dir()]
+        return [*recorded, *absent]
 
-    def table(self, relative: str) -> pd.DataFrame | None:
-        """A CSV result as a DataFrame (None if absent)."""
-        import pandas as pd
-
-        p = self.file(relative)
-        return pd.read_csv(p, encoding="utf-8-sig") if p is not None else None
+    def table(self, entry: OutputFile | str) -> pd.DataFrame | None:
+        """A CSV result as a DataFrame (None: the run says why it has none; see :meth:`read`)."""
+        return self.read(entry)
 
     def unit_coverage(self) -> pd.DataFrame | None:
         """Per-unit coverage statistics (``coverage/coverage_by_unit.csv``)."""
-        return self.table("coverage/coverage_by_unit.csv")
+        return self.table("coverage_by_unit")
 
     def settlement_coverage(self) -> pd.DataFrame | None:
         """Per-settlement coverage (``coverage/coverage_by_settlement.csv``)."""
-        return self.table("coverage/coverage_by_settlement.csv")
+        return self.table("coverage_by_settlement")
 
     def cells(self) -> pd.DataFrame | None:
         """The cells table whose ``index`` the best-server rasters hold."""
-        return self.table("coverage/cells.csv")
+        return self.table("cells")
 
     def ranked_links(self) -> pd.DataFrame | None:
         """The ranked link plan (``links/links_ranked.csv``)."""
-        return self.table("links/links_ranked.csv")
+        return self.table("links_ranked")
 
     def site_plan(self) -> pd.DataFrame | None:
         """The ranked new sites (``siting/site_plan.csv``)."""
-        return self.table("siting/site_plan.csv")
+        return self.table("site_plan")
 
     def gaps(self) -> pd.DataFrame | None:
         """The coverage gaps table (``siting/gaps.csv``)."""
-        return self.table("siting/gaps.csv")
+        return self.table("gaps")
 
     def proposals(self) -> pd.DataFrame | None:
         """Scored site proposals (``proposals/proposals_scored.csv``)."""
-        return self.table("proposals/proposals_scored.csv")
+        return self.table("proposals_scored")
 
     def monitoring(self) -> pd.DataFrame | None:
         """Indicators against targets (``monitoring/monitoring_summary.csv``)."""
-        return self.table("monitoring/monitoring_summary.csv")
+        return self.table("monitoring_summary")
 
     # ---------------------------------------------------------------- layers
-    def layer(self, relative: str, layer: str) -> gpd.GeoDataFrame | None:
-        """A vector layer of a GeoPackage result (None if the file or the layer is absent)."""
-        import geopandas as gpd
-        import pyogrio
-
-        p = self.file(relative)
-        if p is None or layer not in {str(r[0]) for r in pyogrio.list_layers(p)}:
-            return None
-        return gpd.read_file(p, layer=layer)
+    def layer(self, entry: OutputFile | str, layer: str) -> gpd.GeoDataFrame | None:
+        """A vector layer of a GeoPackage result (None: the run says why it has none)."""
+        return self.read(entry, layer=layer)
 
     def units(self) -> gpd.GeoDataFrame | None:
         """Unit polygons with their coverage statistics."""
-        return self.layer("coverage/coverage.gpkg", "units")
+        return self.layer("coverage_gpkg", "units")
 
     def settlements(self) -> gpd.GeoDataFrame | None:
         """Settlement points with their coverage class."""
-        return self.layer("coverage/coverage.gpkg", "settlements")
+        return self.layer("coverage_gpkg", "settlements")
 
     def sites(self) -> gpd.GeoDataFrame | None:
         """Cells (one point per sector) with their parameters."""
-        return self.layer("coverage/coverage.gpkg", "sites")
+        return self.layer("coverage_gpkg", "sites")
 
     def links(self) -> gpd.GeoDataFrame | None:
         """Planned links (fibre and microwave) with phase and cost."""
-        return self.layer("links/links.gpkg", "planned_links")
+        return self.layer("links_gpkg", "planned_links")
 
     def gap_areas(self) -> gpd.GeoDataFrame | None:
         """Gap polygons from the site plan."""
-        return self.layer("siting/siting.gpkg", "gaps")
+        return self.layer("siting_gpkg", "gaps")
 
     def new_sites(self) -> gpd.GeoDataFrame | None:
         """Ranked new sites of the plan."""
-        return self.layer("siting/siting.gpkg", "new_sites")
+        return self.layer("siting_gpkg", "new_sites")
 
     def candidate_sites(self) -> gpd.GeoDataFrame | None:
         """All candidate sites considered."""
-        return self.layer("siting/siting.gpkg", "candidates")
+        return self.layer("siting_gpkg", "candidates")
 
     # ---------------------------------------------------------------- rasters
-    def raster(self, relative: str) -> Raster | None:
-        """A raster result (None if absent)."""
-        import rasterio
-        from pyproj import CRS
-
-        p = self.file(relative)
-        if p is None:
-            return None
-        with rasterio.open(p) as src:
-            return Raster(src.read(1), src.transform, CRS.from_user_input(src.crs), src.nodata)
+    def raster(self, entry: OutputFile | str) -> Raster | None:
+        """A raster result (None: the run says why it has none; see :meth:`read`)."""
+        return self.read(entry)
 
     def coverage_class(self, operator: str | None = None) -> Raster | None:
         """Class raster (0 none, 1 weak, 2 fair, 3 good): the best of all operators, or one."""
         if operator is None:
-            return self.raster("coverage/class.tif")
-        import re
-
+            return self.raster("class")
         slug = re.sub(r"[^A-Za-z0-9]+", "_", operator).strip("_").lower()
-        return self.raster(f"coverage/class_{slug}.tif")
+        return self.raster(by_key("class_layer").of(layer=slug))
 
     def signal(self, technology: str = "4G") -> Raster | None:
         """Best-server level (dBm) of a technology."""
-        return self.raster(f"coverage/signal_{technology}.tif")
+        return self.raster(by_key("signal").of(tech=technology))
 
     def best_server(self, technology: str = "4G") -> Raster | None:
         """Best-server cell (row of :meth:`cells`; -1 none) of a technology."""
-        return self.raster(f"coverage/best_server_{technology}.tif")
+        return self.raster(by_key("best_server").of(tech=technology))
 
     def technologies(self) -> list[str]:
         """Technologies the run has coverage layers for."""
-        return [t for t in TECHNOLOGIES if self.file(f"coverage/signal_{t}.tif") is not None]
+        return [t for t in TECHNOLOGIES if self.file(by_key("signal").of(tech=t)) is not None]
+
+
+@dataclass(frozen=True)
+class RunResults(RunFolder):
+    """The results of a run just made: the objects its steps returned, over the folder they were
+    written to, with the interface of :class:`RunFolder` (maps and reports take either).
+
+    ``memory`` holds results by their path in the folder (``input_summary.json``,
+    ``coverage/class.tif``...; a GeoPackage layer as ``<path>#<layer>``), as :meth:`RunFolder.read`
+    returns them; what it lacks is read from the folder.
+    """
+
+    memory: Mapping[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The input summary the run wrote (from memory when given)."""
+        known = self.memory.get(_SUMMARY.relative)
+        return copy.deepcopy(dict(known)) if known is not None else super().summary()
+
+    def read(self, entry: OutputFile | str, *, layer: str | None = None) -> Any:
+        """As :meth:`RunFolder.read`; a raster in memory comes as a copy (readers may change it)."""
+        entry = by_key(entry) if isinstance(entry, str) else entry
+        known = self.memory.get(entry.relative if layer is None else f"{entry.relative}#{layer}")
+        if known is None:
+            return super().read(entry, layer=layer)
+        if isinstance(known, Raster):
+            return dataclasses.replace(known, values=known.values.copy())
+        return known
+
+
+_SUMMARY = by_key("input_summary")
+_TILED = by_key("tiled_run")
+
+
+def _layer_names(path: Path) -> set[str]:
+    import pyogrio
+
+    return {str(r[0]) for r in pyogrio.list_layers(path)}

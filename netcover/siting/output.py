@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from netcover.core.io import write_layers, write_table, write_text
+from netcover.core.files import by_key
 from netcover.core.textformat import markdown_table
 from netcover.siting.candidates import candidate_table
 
@@ -92,20 +92,23 @@ def readable_ranking(ranked: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns={"cumulative_share_covered": "covered_after"})
 
 
-def write_plan(plan: SitePlan, folder: Path) -> list[Path]:
-    """Write a plan's layers and tables into ``folder``; return the paths written."""
+def write_plan(plan: SitePlan, folder: Path, *, gaps: pd.DataFrame | None = None) -> list[Path]:
+    """Write a plan's layers and tables into ``folder``; return the paths written.
+
+    ``gaps``: the plan's :func:`gap_table` when the caller has it already.
+    """
     problem = plan.problem
     new_sites = problem.candidates.iloc[plan.result.chosen][["geometry"]].reset_index(drop=True)
     new_sites = new_sites.join(plan.ranked)
     cands = problem.candidates.drop(columns=["x", "y"])
-    files = [write_layers(folder / "siting.gpkg", {"gaps": problem.gaps, "candidates": cands,
-                                                   "new_sites": new_sites}),
-             write_table(folder / "gaps.csv", gap_table(problem)),
-             write_table(folder / "candidates.csv", candidate_table(problem.candidates)),
-             write_table(folder / "site_plan.csv", plan.ranked)]
+    files = [by_key("siting_gpkg").write(folder, {"gaps": problem.gaps, "candidates": cands,
+                                                  "new_sites": new_sites}),
+             by_key("gaps").write(folder, gaps if gaps is not None else gap_table(problem)),
+             by_key("candidates").write(folder, candidate_table(problem.candidates)),
+             by_key("site_plan").write(folder, plan.ranked)]
     if plan.by_unit is not None:
-        files.append(write_table(folder / "coverage_after_plan.csv", plan.by_unit))
-    files.append(write_text(folder / "site_plan.md", summary_text(plan)))
+        files.append(by_key("coverage_after_plan").write(folder, plan.by_unit))
+    files.append(by_key("site_plan_md").write(folder, summary_text(plan)))
     return files
 
 
@@ -146,11 +149,11 @@ def write_proposals(problem: SitingProblem, scores: ProposalScores, folder: Path
     moves = gpd.GeoDataFrame(moved[["proposal_id", "advice"]].reset_index(drop=True),
                              geometry=lines, crs=crs)
     combined = pd.DataFrame([_flat(scores.combined)])
-    return [write_layers(folder / "proposals.gpkg", {"proposals": points, "better_places": better,
-                                                     "moves": moves}),
-            write_table(folder / "proposals_scored.csv", t),
-            write_table(folder / "proposals_combined.csv", combined),
-            write_text(folder / "proposals.md", proposals_text(scores))]
+    return [by_key("proposals_gpkg").write(folder, {"proposals": points, "better_places": better,
+                                                    "moves": moves}),
+            by_key("proposals_scored").write(folder, t),
+            by_key("proposals_combined").write(folder, combined),
+            by_key("proposals_md").write(folder, proposals_text(scores))]
 
 
 def _flat(values: dict[str, Any]) -> dict[str, Any]:

@@ -3,23 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from netcover.config.siting import SitingSettings
-from netcover.siting.output import access_text, plan_lines, write_plan, write_proposals
-from netcover.siting.plan import plan_sites, prepare
-from netcover.siting.proposals import read_proposals, score_proposals
+from netcover.siting.output import access_text, gap_table, plan_lines, write_plan, write_proposals
+from netcover.siting.plan import SitePlan, plan_sites, prepare
+from netcover.siting.proposals import ProposalScores, read_proposals, score_proposals
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from netcover.core.parallel import Executor
     from netcover.coverage.engine import CoverageResult, Progress
     from netcover.data.inputs import Inputs
 
 
+@dataclass
+class SitingRun:
+    """What the siting step made: the plan, its gap table and the files written."""
+
+    plan: SitePlan
+    gaps: pd.DataFrame
+    files: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class ProposalRun:
+    """What the scoring of proposals made: the scores and the files written."""
+
+    scores: ProposalScores
+    files: list[Path] = field(default_factory=list)
+
+
 def run_siting(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings, folder: Path,
                say: Callable[[str], None], progress: Progress | None = None, *,
-               executor: Executor | None = None) -> list[Path]:
+               executor: Executor | None = None) -> SitingRun:
     """Gaps, candidates and the site plan of a scenario, written into ``folder``.
 
     ``executor``: where the candidates' coverage is computed (None: here; a process pool or a
@@ -28,8 +48,8 @@ def run_siting(inputs: Inputs, coverage: CoverageResult, settings: SitingSetting
 
     Returns
     -------
-    list of Path
-        The files written.
+    SitingRun
+        The plan, its gap table (as in ``gaps.csv``) and the files written.
     """
     problem = prepare(inputs, coverage, settings, progress=progress, executor=executor)
     d = problem.demand
@@ -44,12 +64,13 @@ def run_siting(inputs: Inputs, coverage: CoverageResult, settings: SitingSetting
     say(f"Site plan ({settings.objective}): {plan.result.message}")
     for line in plan_lines(plan):
         say(line)
-    return write_plan(plan, folder)
+    gaps = gap_table(problem)
+    return SitingRun(plan, gaps, write_plan(plan, folder, gaps=gaps))
 
 
 def evaluate_proposals(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings,
                        proposals_path: Path, folder: Path, say: Callable[[str], None], *,
-                       executor: Executor | None = None) -> list[Path]:
+                       executor: Executor | None = None) -> ProposalRun:
     """Score the proposals in ``proposals_path`` and write the scores into ``folder``.
 
     ``executor``: where the places tried around the proposals are evaluated (see
@@ -57,8 +78,8 @@ def evaluate_proposals(inputs: Inputs, coverage: CoverageResult, settings: Sitin
 
     Returns
     -------
-    list of Path
-        The files written.
+    ProposalRun
+        The scores and the files written.
     """
     proposals = read_proposals(proposals_path, settings, inputs.crs, terrain=inputs.terrain)
     problem = prepare(inputs, coverage, settings, with_matrix=False)
@@ -69,4 +90,4 @@ def evaluate_proposals(inputs: Inputs, coverage: CoverageResult, settings: Sitin
     c = scores.combined
     say(f"All {c['proposals']} proposals together: {c['new_people']:,.0f} new people, "
         f"{c['share_covered_before']:.2%} -> {c['share_covered_after']:.2%} covered")
-    return write_proposals(problem, scores, folder)
+    return ProposalRun(scores, write_proposals(problem, scores, folder))

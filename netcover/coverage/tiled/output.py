@@ -17,7 +17,7 @@ import pandas as pd
 
 from netcover.config.radio import CLASS_NAMES
 from netcover.coverage.tiled.jobs import TileLayers
-from netcover.coverage.write import raster_spec
+from netcover.coverage.write import raster_file, raster_spec
 from netcover.data.window import DemSource
 from netcover.errors import CRSError
 
@@ -52,7 +52,7 @@ class TileWriter:
         nodata, description = raster_spec(layer)
         predictor = 3 if np.issubdtype(dtype, np.floating) else 2
         dst = rasterio.open(
-            self.folder / f"{layer}.tif", "w", driver="GTiff", height=rows, width=cols, count=1,
+            raster_file(layer).in_step(self.folder), "w", driver="GTiff", height=rows, width=cols, count=1,
             dtype=dtype, crs=self.dem.crs, transform=self.dem.transform, nodata=nodata,
             compress="deflate", predictor=predictor, zlevel=6, tiled=True, blockxsize=256,
             blockysize=256, BIGTIFF="IF_SAFER")
@@ -61,7 +61,7 @@ class TileWriter:
 
     def paths(self) -> list[Path]:
         """The files written so far."""
-        return [self.folder / f"{name}.tif" for name in sorted(self._files)]
+        return [raster_file(name).in_step(self.folder) for name in sorted(self._files)]
 
     def close(self) -> None:
         """Flush and close every file."""

@@ -8,6 +8,7 @@ import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from netcover.core.files import by_key
 from netcover.core.i18n import Lang, fmt_number, tr
 
 if TYPE_CHECKING:
@@ -34,12 +35,13 @@ _NOTE_WORDS_VI: dict[str, str] = {
     "area": "đều theo diện tích",
     "area_slope": "theo diện tích có độ dốc dưới {max_slope_deg}°",
     "siting": "vùng lõm và trạm mới", "proposals": "đánh giá đề xuất", "links": "tuyến truyền dẫn",
-    "monitoring": "theo dõi chỉ tiêu", "households": "hộ gia đình",
+    "monitoring": "theo dõi chỉ tiêu", "households": "hộ gia đình", "coverage": "vùng phủ sóng",
+    "units": "vùng phủ theo xã",
     "no_population": "không có dữ liệu dân số", "no_settlements": "không có lớp thôn, bản",
     "no_units": "không có ranh giới xã", "no_roads": "không có lớp đường giao thông",
     "no_network": "không có lớp mạng hiện có", "no_proposals": "không có tệp đề xuất",
     "no_history": "không có số liệu các kỳ trước", "no_households": "không có số hộ",
-    "no_sites": "không có trạm",
+    "no_sites": "không có trạm", "not_run": "bước này không được chạy cho thư mục kết quả này",
 }
 
 
@@ -70,7 +72,7 @@ def data_period(run: RunFolder, scenario: Scenario | None = None) -> str:
         from netcover.config.monitor import run_date
 
         return run_date().isoformat()
-    stamp = run.path / "input_summary.json"
+    stamp = by_key("input_summary").in_run(run.path)
     when = stamp.stat().st_mtime if stamp.exists() else run.path.stat().st_mtime
     return datetime.fromtimestamp(when, tz=UTC).date().isoformat()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from netcover.core.files import by_key
 from netcover.core.i18n import LANGS, Lang, check_lang
 from netcover.outputs.report.charts import write_charts
 from netcover.outputs.report.document import write_report
@@ -20,7 +21,7 @@ from netcover.outputs.results import RunFolder
 #: Makes the interactive map of a results folder into an output folder; returns the file(s) written.
 MapBuilder = Callable[[RunFolder, Path], "Path | Sequence[Path]"]
 #: Sub-folder of the output folder with the print maps and charts.
-PRINT_DIR = "print"
+PRINT_DIR = by_key("print_png").folder
 
 
 def data_date(run: RunFolder) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 from netcover.core.i18n import Lang, fmt_number, fmt_share, tr
 from netcover.core.palette import MET_COLOUR, NOT_MET_COLOUR, TECH_COLOURS
 from netcover.core.textsafe import plot_text
-from netcover.outputs.report.printmaps import FORMATS, Format, save_figure
+from netcover.outputs.report.printmaps import FORMATS, Format, figure_stem, save_figure
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -188,12 +188,12 @@ def write_charts(run: RunFolder, folder: Path, lang: Lang, data_date: str, *,
     units, four_g = run.unit_coverage(), unit_4g_shares(run)
     if four_g is not None:  # 4G coverage against the 4G target
         fig = share_chart(four_g, target_share(run, target), lang, data_date, four_g=True)
-        written["share_by_commune"] = save_figure(fig, folder / f"share_by_commune_{lang}", formats)
+        written["share_by_commune"] = save_figure(fig, figure_stem(folder, "share_by_commune", lang), formats)
     elif units is not None and len(units):  # coverage, against a target only if one is given
         fig = share_chart(units, target, lang, data_date)
-        written["share_by_commune"] = save_figure(fig, folder / f"share_by_commune_{lang}", formats)
+        written["share_by_commune"] = save_figure(fig, figure_stem(folder, "share_by_commune", lang), formats)
     signals = {t: _within_units(run, r) for t in run.technologies() if (r := run.signal(t)) is not None}
     if signals:
         written["signal"] = save_figure(signal_chart(signals, lang, data_date),
-                                        folder / f"signal_{lang}", formats)
+                                        figure_stem(folder, "signal", lang), formats)
     return written

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from netcover.core.files import at, by_key
 from netcover.core.i18n import (
     INDICATORS,
     Lang,
@@ -26,7 +27,6 @@ from netcover.core.i18n import (
     tr,
     word,
 )
-from netcover.core.io import write_table, write_text
 from netcover.core.textformat import markdown_table
 from netcover.core.textsafe import html_text
 from netcover.outputs.report.export import is_missing, slug, write_workbook
@@ -145,47 +145,67 @@ def summary_figures(run: RunFolder, lang: Lang) -> pd.DataFrame:
     """Item / value table of the run's headline figures."""
     import pandas as pd
 
-    s = run.summary()
-    n = lambda v, d=0: fmt_number(float(v), lang, d)  # noqa: E731
+    rows = [*_input_rows(run.summary(), lang), *_coverage_rows(run.unit_coverage(), lang),
+            *_plan_rows(run, lang)]
+    return pd.DataFrame(rows, columns=[tr("item", lang), tr("value", lang)])
+
+
+def _n(value: Any, lang: Lang, decimals: int = 0) -> str:
+    return fmt_number(float(value), lang, decimals)
+
+
+def _input_rows(s: Mapping[str, Any], lang: Lang) -> list[tuple[str, str]]:
+    """Headline figures of the inputs: area, heights, communes, people, households, villages, sites."""
     rows: list[tuple[str, str]] = []
     dem = s.get("dem", {})
     units, villages, sites = s.get("units", {}), s.get("settlements", {}), s.get("sites", {})
     if units:  # the units' area; the DEM extends beyond the district by its margin
-        rows.append((tr("fig_area", lang), n(units["area_km2"], 1)))
+        rows.append((tr("fig_area", lang), _n(units["area_km2"], lang, 1)))
     if dem:
-        rows.append((tr("fig_elevation", lang), f"{n(dem['min_m'])} - {n(dem['max_m'])}"))
+        rows.append((tr("fig_elevation", lang), f"{_n(dem['min_m'], lang)} - {_n(dem['max_m'], lang)}"))
     if units:
-        rows.append((tr("fig_communes", lang), n(units["count"])))
+        rows.append((tr("fig_communes", lang), _n(units["count"], lang)))
         if "population" in units:
-            rows.append((tr("fig_people", lang), n(units["population"])))
+            rows.append((tr("fig_people", lang), _n(units["population"], lang)))
     if villages:
         if villages.get("households") is not None:
-            rows.append((tr("fig_households", lang), n(villages["households"])))
-        rows.append((tr("fig_settlements", lang), n(villages["count"])))
+            rows.append((tr("fig_households", lang), _n(villages["households"], lang)))
+        rows.append((tr("fig_settlements", lang), _n(villages["count"], lang)))
     if sites:
-        rows.append((tr("fig_sites", lang), f"{n(sites['sites'])} ({n(sites['cells'])})"))
-    cov = run.unit_coverage()
-    if cov is not None and len(cov) and "all_share_covered" in cov:  # people known
+        rows.append((tr("fig_sites", lang), f"{_n(sites['sites'], lang)} ({_n(sites['cells'], lang)})"))
+    return rows
+
+
+def _coverage_rows(cov: pd.DataFrame | None, lang: Lang) -> list[tuple[str, str]]:
+    """Headline coverage figures from the per-unit table: people and households covered."""
+    rows: list[tuple[str, str]] = []
+    if cov is None or not len(cov):
+        return rows
+    if "all_share_covered" in cov:  # people known
         people = float(cov["people"].sum())
         covered = float((cov["all_share_covered"] * cov["people"]).sum())
-        rows += [(tr("fig_people_covered", lang), n(covered)),
+        rows += [(tr("fig_people_covered", lang), _n(covered, lang)),
                  (tr("fig_share_covered", lang), fmt_share(covered / people if people else 0.0, lang))]
-    if cov is not None and len(cov) and "all_households_covered" in cov:  # settlements known
+    if "all_households_covered" in cov:  # settlements known
         hh = cov["households"].sum(min_count=len(cov))  # NaN when any unit's households are unknown
         if hh > 0:
             rows.append((tr("fig_households_covered", lang),
                          fmt_share(float(cov["all_households_covered"].sum() / hh), lang)))
-        rows.append((tr("fig_villages_unserved", lang), n(cov["all_villages_without_service"].sum())))
-    plan = run.site_plan()
-    if plan is not None:
-        rows.append((tr("fig_new_sites", lang), f"{n(len(plan))} ({n(plan['cost'].sum())})"))
-    links = run.ranked_links()
-    if links is not None:
-        rows.append((tr("fig_links", lang), f"{n(len(links))} ({n(links['cost'].sum())})"))
+        rows.append((tr("fig_villages_unserved", lang),
+                     _n(cov["all_villages_without_service"].sum(), lang)))
+    return rows
+
+
+def _plan_rows(run: RunFolder, lang: Lang) -> list[tuple[str, str]]:
+    """Headline figures of the plans: new sites, links (count and cost), proposals."""
+    rows: list[tuple[str, str]] = []
+    for key, table in (("fig_new_sites", run.site_plan()), ("fig_links", run.ranked_links())):
+        if table is not None:
+            rows.append((tr(key, lang), f"{_n(len(table), lang)} ({_n(table['cost'].sum(), lang)})"))
     proposals = run.proposals()
     if proposals is not None:
-        rows.append((tr("fig_proposals", lang), n(len(proposals))))
-    return pd.DataFrame(rows, columns=[tr("item", lang), tr("value", lang)])
+        rows.append((tr("fig_proposals", lang), _n(len(proposals), lang)))
+    return rows
 
 
 def _unit_spec(units: pd.DataFrame) -> dict[str, Kind]:
@@ -217,7 +237,8 @@ def _table_sections(run: RunFolder, lang: Lang) -> list[tuple[Section, pd.DataFr
             note, table = f"{note} {tr('no_rows', lang)}".strip(), None
         elif len(df) > MAX_ROWS:
             note = f"{note} {tr('rows_shown', lang, shown=MAX_ROWS, total=len(df))}".strip()
-        out.append((Section(key, table, f"tables/{name}_{lang}.csv", note), raw(df, spec, lang)))
+        csv = by_key("report_table").of(table=name, lang=lang).relative
+        out.append((Section(key, table, csv, note), raw(df, spec, lang)))
     return out
 
 
@@ -229,7 +250,7 @@ def build_sections(run: RunFolder, lang: Lang, images: Sequence[Path] = (),
     scenario = scenario_of(run)
     sections = [Section("sec_summary", summary_figures(run, lang),
                         note=assumptions(run, lang, scenario) if run.unit_coverage() is not None
-                        or run.file("coverage/class.tif") else "")]
+                        or run.file(by_key("class")) else "")]
     if images:
         sections.append(Section("sec_maps", images=tuple(images)))
     tables: dict[str, pd.DataFrame] = {}
@@ -332,13 +353,13 @@ def write_report(run: RunFolder, out_dir: Path, lang: Lang, data_date: str, *,
     """
     sections, tables = build_sections(run, lang, images, files)
     title = tr("report_title", lang, scenario=run.summary().get("scenario", run.path.name))
-    written = [write_table(out_dir / name, table) for name, table in tables.items()]
+    written = [at(name).write_in_run(out_dir, table) for name, table in tables.items()]
     if tables:  # the same tables in one workbook, a sheet each
         sheets = {Path(name).stem.removesuffix(f"_{lang}"): table for name, table in tables.items()}
-        written.append(write_workbook(out_dir / "tables" / f"netcover_{slug(run.slug)}_{lang}.xlsx",
-                                      sheets))
-    written.append(write_text(out_dir / f"report_{lang}.md",
-                              render_markdown(sections, title, lang, data_date, out_dir)))
-    written.append(write_text(out_dir / f"report_{lang}.html",
-                              render_html(sections, title, lang, data_date)))
+        workbook = by_key("report_workbook").of(slug=slug(run.slug), lang=lang)
+        written.append(write_workbook(workbook.in_run(out_dir), sheets))
+    written.append(by_key("report_md").of(lang=lang).write_in_run(
+        out_dir, render_markdown(sections, title, lang, data_date, out_dir)))
+    written.append(by_key("report_html").of(lang=lang).write_in_run(
+        out_dir, render_html(sections, title, lang, data_date)))
     return written

@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from netcover.core.io import atomic_path, write_layers, write_table
+from netcover.core.files import OutputFile, by_key
+from netcover.core.io import atomic_path
 from netcover.core.textsafe import sheet_cell
 
 if TYPE_CHECKING:
@@ -18,17 +19,17 @@ if TYPE_CHECKING:
     from netcover.outputs.results import RunFolder
 
 #: Export layer -> (result file, layer in it), in the order written.
-VECTOR_LAYERS: dict[str, tuple[str, str]] = {
-    "units": ("coverage/coverage.gpkg", "units"),
-    "settlements": ("coverage/coverage.gpkg", "settlements"),
-    "sites": ("coverage/coverage.gpkg", "sites"),
-    "planned_links": ("links/links.gpkg", "planned_links"),
-    "gaps": ("siting/siting.gpkg", "gaps"),
-    "candidates": ("siting/siting.gpkg", "candidates"),
-    "new_sites": ("siting/siting.gpkg", "new_sites"),
-    "proposals": ("proposals/proposals.gpkg", "proposals"),
-    "proposal_better_places": ("proposals/proposals.gpkg", "better_places"),
-    "proposal_moves": ("proposals/proposals.gpkg", "moves"),
+VECTOR_LAYERS: dict[str, tuple[OutputFile, str]] = {
+    "units": (by_key("coverage_gpkg"), "units"),
+    "settlements": (by_key("coverage_gpkg"), "settlements"),
+    "sites": (by_key("coverage_gpkg"), "sites"),
+    "planned_links": (by_key("links_gpkg"), "planned_links"),
+    "gaps": (by_key("siting_gpkg"), "gaps"),
+    "candidates": (by_key("siting_gpkg"), "candidates"),
+    "new_sites": (by_key("siting_gpkg"), "new_sites"),
+    "proposals": (by_key("proposals_gpkg"), "proposals"),
+    "proposal_better_places": (by_key("proposals_gpkg"), "better_places"),
+    "proposal_moves": (by_key("proposals_gpkg"), "moves"),
 }
 
 
@@ -40,15 +41,15 @@ def slug(text: str) -> str:
 
 def export_path(run: RunFolder, out_dir: Path) -> Path:
     """``out_dir/exports/netcover_<slug>.gpkg``, the scenario's slug."""
-    return out_dir / "exports" / f"netcover_{slug(run.slug)}.gpkg"
+    return by_key("export_gpkg").of(slug=slug(run.slug)).in_run(out_dir)
 
 
 def vector_layers(run: RunFolder) -> dict[str, gpd.GeoDataFrame]:
     """Every vector result the run has, in the run's CRS (layers the run lacks are left out)."""
     crs = run.summary().get("crs")
     layers = {}
-    for name, (relative, layer) in VECTOR_LAYERS.items():
-        gdf = run.layer(relative, layer)
+    for name, (entry, layer) in VECTOR_LAYERS.items():
+        gdf = run.layer(entry, layer)
         if gdf is None:
             continue
         if crs and gdf.crs is not None and not gdf.crs.equals(crs):
@@ -107,9 +108,9 @@ def write_export(run: RunFolder, out_dir: Path) -> tuple[list[Path], pd.DataFram
     written: list[Path] = []
     gpkg = None
     if layers:
-        gpkg = write_layers(export_path(run, out_dir), layers)
+        gpkg = by_key("export_gpkg").of(slug=slug(run.slug)).write_in_run(out_dir, layers)
         written.append(gpkg)
-    written.append(write_table(out_dir / "exports" / "rasters.csv", raster_listing(run)))
+    written.append(by_key("raster_listing").write_in_run(out_dir, raster_listing(run)))
     return written, file_listing(run, gpkg, layers)
 
 

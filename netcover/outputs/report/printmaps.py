@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 
+from netcover.core.files import by_key
 from netcover.core.i18n import Lang, tr
 from netcover.core.io import atomic_path
 from netcover.core.palette import (
@@ -79,7 +80,7 @@ class Backdrop:
 
 
 def read_backdrop(run: RunFolder, *, max_cells: int = DISPLAY_CELLS) -> Backdrop | None:
-    """The hillshade of the run's DEM (``input_summary.json``'s ``dem.file``), decimated to at most
+    """The hillshade of the run's DEM (the input summary's ``dem.file``), decimated to at most
     ``max_cells`` a side; None if the DEM file is gone."""
     import rasterio
 
@@ -92,6 +93,12 @@ def read_backdrop(run: RunFolder, *, max_cells: int = DISPLAY_CELLS) -> Backdrop
         b = src.bounds
         cell = abs(src.transform.a) * step
     return Backdrop(hillshade(z, cell), (b.left, b.right, b.bottom, b.top))
+
+
+def figure_stem(folder: Path, figure: str, lang: Lang) -> Path:
+    """``folder/<figure>_<lang>``: where :func:`save_figure` writes a print map or chart
+    (``print_png`` and ``print_pdf`` of :mod:`netcover.core.files`) without its suffix."""
+    return by_key("print_png").of(figure=figure, lang=lang).in_step(folder).with_suffix("")
 
 
 def save_figure(fig: Figure, stem: Path, formats: Sequence[Format] = FORMATS) -> list[Path]:
@@ -392,5 +399,5 @@ def print_maps(run: RunFolder, folder: Path, lang: Lang, data_date: str, *,
     for kind in MAP_KINDS:
         fig = draw_map(run, kind, lang, data_date, backdrop)
         if fig is not None:
-            written[kind] = save_figure(fig, folder / f"{kind}_{lang}", formats)
+            written[kind] = save_figure(fig, figure_stem(folder, kind, lang), formats)
     return written
