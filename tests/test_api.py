@@ -17,7 +17,7 @@ import xarray as xr
 import netcover as nc
 from netcover.errors import CRSError, NetcoverError, ValidationError
 
-from .conftest import CELL, CRS, N, X0, Y0, ridge_heights, site_rows, write_dem, write_mini_district
+from .conftest import CELL, CRS, X0, Y0, N, ridge_heights, site_rows, write_dem, write_mini_district
 
 
 def dem_array(heights: np.ndarray | None = None, *, crs: str | None = CRS) -> xr.DataArray:
@@ -99,7 +99,7 @@ def test_a_lon_lat_dataarray_dem_is_warped_like_a_file(tmp_path: Path) -> None:
 
 
 def test_a_dataarray_without_a_crs_is_refused_with_the_fix() -> None:
-    with pytest.raises(CRSError, match="has no CRS; give crs="):
+    with pytest.raises(CRSError, match=r"has no CRS; give crs="):
         nc.read_dem(dem_array(crs=None))
     assert nc.read_dem(dem_array(crs=None), crs=CRS).crs.to_epsg() == 32648
 
@@ -110,7 +110,7 @@ def test_bad_dataarray_dems_get_the_file_checks() -> None:
     with pytest.raises(ValidationError, match="nodata") as info:
         nc.read_dem(dem_array(heights))
     assert info.value.problems[0].source == "<DataArray>"  # not a temporary file
-    with pytest.raises(ValidationError, match="not a DEM|outside"):
+    with pytest.raises(ValidationError, match=r"not a DEM|outside"):
         nc.read_dem(dem_array(np.full((N, N), 20_000.0)))
 
 
@@ -156,7 +156,7 @@ def test_object_sites_get_the_row_checks_of_a_file(tmp_path: Path) -> None:
     assert {p.field for p in from_object.value.problems} == {"technology", "height_m"}
     off = site_frame()
     off["geometry"] = off.geometry.translate(50_000, 0)
-    with pytest.raises(ValidationError, match="outside|off"):
+    with pytest.raises(ValidationError, match=r"outside|off"):
         nc.compute_coverage(off, dem_array(), radius_km=2)
     with pytest.raises(NetcoverError):
         nc.compute_coverage(site_frame().set_crs(None, allow_override=True), dem_array())
@@ -178,7 +178,8 @@ def test_to_xarray_has_the_crs_and_the_cell_centres_of_the_geotiffs(tmp_path: Pa
     ref = ds["spatial_ref"].attrs
     from pyproj import CRS as ProjCRS
 
-    assert ProjCRS.from_wkt(ref["crs_wkt"]).to_epsg() == 32648 == ProjCRS.from_wkt(ref["spatial_ref"]).to_epsg()
+    assert ProjCRS.from_wkt(ref["crs_wkt"]).to_epsg() == 32648
+    assert ProjCRS.from_wkt(ref["spatial_ref"]).to_epsg() == 32648
     assert [float(v) for v in ref["GeoTransform"].split()] == [X0, CELL, 0.0, Y0, 0.0, -CELL]
     assert all(ds[v].attrs["grid_mapping"] == "spatial_ref" for v in ds.data_vars)
     assert {"class", "class_viettel", "signal_4G", "sinr_4G", "loss_min"} <= set(ds.data_vars)

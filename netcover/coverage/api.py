@@ -132,17 +132,20 @@ def inputs_from_objects(scenario: Scenario, sites: Any, dem: Any, *, population:
 
 def _with_settings(scenario: Scenario, coverage: dict[str, Any], settings: dict[str, Any]
                    ) -> Scenario:
-    """``scenario`` with coverage settings (and other sections' settings) replaced, checked."""
+    """``scenario`` with coverage settings (and other sections' settings) replaced.
+
+    The changes are first checked as a scenario file's sections would be (types, allowed values).
+    """
     if not coverage and not settings:
         return scenario
-    changed = dataclasses.replace(scenario.coverage, **coverage)
-    scenario = dataclasses.replace(scenario, coverage=changed)
-    for section, values in settings.items():
+    raw = {k: dict(v) for k, v in settings.items()}
+    raw.setdefault("coverage", {}).update(coverage)
+    scenario_from_dict(raw)  # raises ScenarioError listing every bad setting
+    changes: dict[str, Any] = {}
+    for section, values in raw.items():
         current = getattr(scenario, section)
-        if dataclasses.is_dataclass(current) and not isinstance(current, type):
-            scenario = dataclasses.replace(scenario, **{section: dataclasses.replace(current,
-                                                                                    **values)})
-        else:
+        if not (dataclasses.is_dataclass(current) and not isinstance(current, type)):
             msg = f"settings[{section!r}]: only sections of settings can be changed here"
             raise TypeError(msg)
-    return scenario
+        changes[section] = dataclasses.replace(current, **values)
+    return dataclasses.replace(scenario, **changes)

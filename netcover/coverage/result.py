@@ -139,14 +139,14 @@ class Coverage:
         variables = {}
         for stem, array in raster_layers(self.result).items():
             nodata, description = raster_spec(stem)
-            attrs = {"long_name": description, "units": _UNITS[_prefix(stem)],
+            var_attrs = {"long_name": description, "units": _UNITS[_prefix(stem)],
                      "grid_mapping": "spatial_ref"}
-            var = xr.Variable(("y", "x"), array, attrs)
+            var = xr.Variable(("y", "x"), array, var_attrs)
             if nodata is not None and not (isinstance(nodata, float) and np.isnan(nodata)):
                 var.encoding["_FillValue"] = nodata
             variables[stem] = var
         sc = self.inputs.scenario
-        attrs = {"title": "netcover coverage", "model": sc.coverage.model,
+        attrs: dict[str, object] = {"title": "netcover coverage", "model": sc.coverage.model,
                  "radius_km": sc.coverage.radius_km, "rx_height_m": sc.coverage.rx_height_m,
                  "usable_class": sc.coverage.usable_class,
                  "classes": "0 none, 1 weak, 2 fair, 3 good",
@@ -224,14 +224,17 @@ class Coverage:
         >>> from netcover.data.examples import example_dem, example_population, example_sites
         >>> cov = nc.compute_coverage(example_sites(), example_dem(), radius_km=2,
         ...                           population=example_population())
-        >>> halves = gpd.GeoDataFrame({"name": ["west", "east"]}, crs="EPSG:32648", geometry=[
-        ...     box(500_000, 2_557_000, 501_500, 2_560_000), box(501_500, 2_557_000, 503_000, 2_560_000)])
+        >>> west = box(500_000, 2_557_000, 501_500, 2_560_000)
+        >>> east = box(501_500, 2_557_000, 503_000, 2_560_000)
+        >>> halves = gpd.GeoDataFrame({"name": ["west", "east"]}, geometry=[west, east],
+        ...                           crs="EPSG:32648")
         >>> table = cov.by_unit(halves)
         >>> table[["code", "name", "people"]]
           code  name  people
         0  001  west  1122.0
         1  002  east  1056.0
-        >>> round(float(table.filter(regex="^all_people_").to_numpy().sum())), round(cov.inputs.population.total)
+        >>> by_class = table.filter(regex="^all_people_").to_numpy().sum()  # none, weak, fair, good
+        >>> round(float(by_class)), round(cov.inputs.population.total)
         (2178, 2178)
         """
         from netcover.data.read import read_population

@@ -131,10 +131,11 @@ def read_sites(source: str | Path | pd.DataFrame, *, dem: Terrain | None = None,
     >>> sites = nc.read_sites(cells)
     >>> sites.loc[0, "technology"], sites.loc[0, "pattern_file"]
     ('4G', '')
-    >>> nc.read_sites(cells.iloc[:0])
-    Traceback (most recent call last):
-    ...
-    netcover.errors.ValidationError: 1 input problem(s) found; first: error: <GeoDataFrame>: the sites table has no rows; add one row per cell
+    >>> try:
+    ...     nc.read_sites(cells.iloc[:0])
+    ... except nc.ValidationError as exc:
+    ...     print(exc.report())
+    error: <GeoDataFrame>: the sites table has no rows; add one row per cell
     """
     from netcover.data import sites as sites_module
 
@@ -195,8 +196,9 @@ def read_population(source: str | Path | Any, *, dem: Terrain, crs: Any = None,
     """
     from netcover.data import population as pop
 
+    problems: list[Problem] = []
     if isinstance(source, pop.PopulationGrid):
-        grid, problems = source, []
+        grid = source
     elif _is_frame(source):
         grid, problems = _population_points(source, dem, field)
     else:

@@ -120,7 +120,7 @@ def check_sites(
     import geopandas as gpd
 
     has_geometry = isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame
-    geometry = frame if has_geometry else None
+    geometry: gpd.GeoDataFrame | None = frame if has_geometry else None
     if geometry is not None:
         geometry = geometry.reset_index(drop=True)
         if geometry.crs is None and len(geometry):
