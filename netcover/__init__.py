@@ -34,7 +34,7 @@ _EXPORTS = {
     "read_dem": "netcover.data.read",
     "read_sites": "netcover.data.read",
     "read_population": "netcover.data.read",
-    "load_inputs": "netcover.data.inputs",
+    "load_inputs": "netcover.data.read",
     "compute_coverage": "netcover.coverage.api",
     "Coverage": "netcover.coverage.result",
     "plan_sites": "netcover.siting.api",

@@ -9,13 +9,57 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netcover.app.sample import sample_scenario
-from netcover.config.scenario import Scenario, load_scenario
+from netcover.app import sample
+from netcover.config import scenario as scenario_file
+from netcover.config.scenario import Scenario
 
 if TYPE_CHECKING:
     from netcover.app.pipeline import Reporter, RunResult
 
 __all__ = ["load_scenario", "run", "sample_scenario"]
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario file (TOML): the inputs it names and the settings of every step.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario file; the paths in it are relative to its folder.
+
+    Returns
+    -------
+    Scenario
+        Frozen; sections as attributes (``inputs``, ``coverage``, ``siting``, ``links``...).
+
+    Raises
+    ------
+    DataFileError
+        The file is missing or unreadable.
+    ScenarioError
+        Malformed TOML, unknown keys (the closest valid key suggested), wrong types or values.
+
+    Examples
+    --------
+    >>> import netcover as nc
+    >>> scenario = nc.load_scenario(nc.sample_scenario())
+    >>> scenario.coverage.model, scenario.coverage.radius_km, scenario.inputs.dem.name
+    ('p1812', 15.0, 'dem.tif')
+    """
+    return scenario_file.load_scenario(path)
+
+
+def sample_scenario() -> Path:
+    """The bundled sample's ``scenario.toml`` (Quản Bạ district, synthetic, calibrated to public
+    figures): a complete scenario to try every function on.
+
+    Examples
+    --------
+    >>> import netcover as nc
+    >>> nc.sample_scenario().name
+    'scenario.toml'
+    """
+    return sample.sample_scenario()
 
 
 def run(scenario: Scenario | str | Path, out_dir: str | Path | None = None, *,

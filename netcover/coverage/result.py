@@ -267,6 +267,20 @@ class Coverage:
         -------
         pandas.DataFrame
             The table of ``coverage_by_settlement.csv`` (``all_class``, ``usable_service``...).
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> import netcover as nc
+        >>> from netcover.data.examples import example_dem, example_sites
+        >>> cov = nc.compute_coverage(example_sites(), example_dem(), radius_km=2)
+        >>> villages = gpd.GeoDataFrame({"name": ["Na", "Pa"], "population": [120, 80]},
+        ...     geometry=gpd.points_from_xy([500_300, 502_950], [2_558_500, 2_557_050]),
+        ...     crs="EPSG:32648")
+        >>> cov.by_settlement(villages)[["name", "all_class", "usable_service"]]
+          name all_class  usable_service
+        0   Na      fair            True
+        1   Pa      weak           False
         """
         points = self.inputs.settlements if settlements is None else settlements.to_crs(self.crs)
         if points is None:
@@ -278,7 +292,16 @@ class Coverage:
 
     def summary(self) -> dict[str, float]:
         """District figures: area share covered, people by class and share covered (with a
-        population), villages without service (with settlements); see ``summary.json``."""
+        population), villages without service (with settlements); see ``summary.json``.
+
+        Examples
+        --------
+        >>> import netcover as nc
+        >>> from netcover.data.examples import example_dem, example_sites
+        >>> cov = nc.compute_coverage(example_sites(), example_dem(), radius_km=2)
+        >>> cov.summary()
+        {'usable_class': 2.0, 'area_share_covered': 0.7632}
+        """
         return coverage_tables(self.result, self.inputs, usable=self.usable_class).district
 
 

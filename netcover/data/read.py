@@ -28,14 +28,50 @@ if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
+    from netcover.config.scenario import Scenario
+    from netcover.data.inputs import Inputs
     from netcover.data.population import PopulationGrid
     from netcover.data.terrain import Terrain
 
-__all__ = ["read_dem", "read_population", "read_sites"]
+__all__ = ["load_inputs", "read_dem", "read_population", "read_sites"]
 
 #: The CRS fix named when an in-memory raster has none.
 _CRS_HINT = ("give crs= (e.g. crs='EPSG:4326' for lon/lat), or attach one to the DataArray "
              "(rioxarray: da.rio.write_crs('EPSG:4326'), or a 'crs' attribute)")
+
+
+def load_inputs(scenario: Scenario | str | Path) -> Inputs:
+    """Read and check every input a scenario names, as ``netcover validate`` does.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or Path
+        A scenario (:func:`netcover.load_scenario`) or its file.
+
+    Returns
+    -------
+    Inputs
+        ``terrain``, ``cells``, ``population``, ``units``, ``settlements``, ``roads``,
+        ``network_points``, ``fibre_routes``, all in the working CRS; ``warnings``.
+
+    Raises
+    ------
+    ValidationError
+        Listing every error of every file.
+
+    Examples
+    --------
+    >>> import netcover as nc
+    >>> inputs = nc.load_inputs(nc.sample_scenario())
+    >>> len(inputs.units), inputs.crs.to_epsg()
+    (13, 32648)
+    """
+    from netcover.config.scenario import load_scenario
+    from netcover.data import inputs as scenario_inputs
+
+    if isinstance(scenario, str | Path):
+        scenario = load_scenario(scenario)
+    return scenario_inputs.load_inputs(scenario)
 
 
 def read_dem(source: str | Path | Any, *, crs: Any = None, working_crs: str = "auto",
