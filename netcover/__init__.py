@@ -2,10 +2,62 @@
 
 Terrain, BTS sites, fibre households and population in; radio coverage, gaps, ranked sites and links,
 indicator history, maps and reports out.
+
+As a library, objects in and objects out (files only at the edges): a DEM as a path, a rasterio
+dataset or an xarray DataArray; sites as a path or a GeoDataFrame in any CRS; each checked as
+``netcover run`` checks the files.
+
+>>> import netcover as nc
+>>> from netcover.data.examples import example_dem, example_sites
+>>> dem = nc.read_dem(example_dem())          # a DataArray with a CRS, or a GeoTIFF path
+>>> sites = example_sites()                   # a GeoDataFrame, one row per cell, or a CSV path
+>>> cov = nc.compute_coverage(sites, dem, radius_km=2, model="p1812")
+>>> ds = cov.to_xarray()                      # named variables, CRS in ds.spatial_ref
+>>> print(f"{float((ds['class'] >= 2).mean()):.0%} of the area has fair or better service")
+76% of the area has fair or better service
+
+A whole scenario: ``nc.compute_coverage(nc.load_scenario(path))``, ``nc.plan_sites(cov)``,
+``nc.evaluate(cov)``, ``nc.plan_links(scenario)``, ``nc.run(scenario)``.
+
+Names are imported on first use: ``import netcover`` stays cheap (no numpy, pandas or geopandas).
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from netcover._version import __version__
 
-__all__ = ["__version__"]
+#: Public name -> the module defining it (imported on first use).
+_EXPORTS = {
+    "read_dem": "netcover.data.read",
+    "read_sites": "netcover.data.read",
+    "read_population": "netcover.data.read",
+    "load_inputs": "netcover.data.read",
+    "compute_coverage": "netcover.coverage.api",
+    "Coverage": "netcover.coverage.result",
+    "plan_sites": "netcover.siting.api",
+    "evaluate": "netcover.siting.api",
+    "plan_links": "netcover.links.api",
+    "load_scenario": "netcover.app.api",
+    "run": "netcover.app.api",
+    "sample_scenario": "netcover.app.api",
+    "NetcoverError": "netcover.errors",
+    "ValidationError": "netcover.errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

@@ -1,4 +1,4 @@
-"""The three notebooks run top to bottom on the bundled sample (executed with nbclient), and are
+"""The notebooks run top to bottom on the bundled sample (executed with nbclient), and are
 stored with their outputs (tables and figures), which running them again reproduces.
 
 To store fresh outputs after changing a notebook: ``python -m tests.test_notebooks``.
@@ -27,12 +27,12 @@ CELL_TIMEOUT_S = 600
 #: Figures shown inline (as on a reader's screen), whatever MPLBACKEND says.
 INLINE = "module://matplotlib_inline.backend_inline"
 #: Notebooks whose stored outputs must hold figures.
-WITH_FIGURES = ("01_coverage", "02_proposals", "03_links")
+WITH_FIGURES = ("01_coverage", "02_proposals", "03_links", "04_analyst_session")
 
 
 @pytest.fixture(scope="module")
 def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One loss cache for the three notebooks, so only the first computes the sample's losses."""
+    """One loss cache for the notebooks, so only the first computes the sample's losses."""
     return tmp_path_factory.mktemp("notebook-cache")
 
 
@@ -58,8 +58,18 @@ def texts(nb: Any) -> list[str]:
     return out
 
 
-def test_the_three_notebooks_are_there() -> None:
-    assert [p.name for p in NOTEBOOKS] == ["01_coverage.ipynb", "02_proposals.ipynb", "03_links.ipynb"]
+def test_the_four_notebooks_are_there() -> None:
+    assert [p.name for p in NOTEBOOKS] == ["01_coverage.ipynb", "02_proposals.ipynb", "03_links.ipynb",
+                                           "04_analyst_session.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebooks_use_the_public_api_only(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    internal = re.findall(r"^\s*(?:from netcover[.\w]* import|import netcover\.)[^\n]*", source, re.M)
+    assert not internal, f"{path.name} imports netcover's modules; use `import netcover as nc`"
+    assert "import netcover as nc" in source
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

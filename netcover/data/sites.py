@@ -84,17 +84,51 @@ def read_sites(
         One row per cell in the file's CRS (EPSG:4326 for CSV), ``technology`` normalised to
         "4G"/"3G"; None when the problems make the table unusable.
     """
+    p = require_file(path, "sites")
+    if is_table(p):
+        return check_sites(read_table(p, "sites"), label=str(p), max_height_m=max_height_m,
+                           base=p.parent)
+    return check_sites(read_vector(p, "sites"), label=str(p), max_height_m=max_height_m,
+                       base=p.parent)
+
+
+def check_sites(
+    frame: pd.DataFrame, *, label: str, max_height_m: float = 300.0, base: Path | None = None
+) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """Check a site inventory given as a table or a GeoDataFrame: the checks of :func:`read_sites`.
+
+    Both the file path and the object path (``netcover.read_sites(gdf)``) come here, so a
+    GeoDataFrame is refused or accepted exactly as the same rows in a file would be.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        One row per cell: WGS84 ``lon``/``lat`` columns (a table), or point geometries in a CRS
+        (then ``lon``/``lat`` may be absent). Not modified.
+    label : str
+        Names the source in the problems (the file, or e.g. ``"<GeoDataFrame>"``).
+    max_height_m : float
+        Largest antenna height accepted.
+    base : Path, optional
+        Folder that relative ``pattern_file`` paths are relative to (default: the current folder).
+
+    Returns
+    -------
+    (GeoDataFrame or None, list of Problem)
+        As :func:`read_sites`.
+    """
     import geopandas as gpd
 
-    p = require_file(path, "sites")
-    label = str(p)
-    if is_table(p):
-        df = read_table(p, "sites").replace("", np.nan)
-        geometry = None
+    has_geometry = isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame
+    geometry: gpd.GeoDataFrame | None = frame if has_geometry else None
+    if geometry is not None:
+        geometry = geometry.reset_index(drop=True)
+        if geometry.crs is None and len(geometry):
+            return None, [Problem(label, "the sites have point geometries but no CRS; set one "
+                                  "(gdf.set_crs('EPSG:4326') for lon/lat)", field="geometry")]
+        df = pd.DataFrame(geometry.drop(columns=geometry.geometry.name))
     else:
-        gdf = read_vector(p, "sites")
-        df = pd.DataFrame(gdf.drop(columns="geometry"))
-        geometry = gdf
+        df = pd.DataFrame(frame).reset_index(drop=True).replace("", np.nan)
     problems = _check_columns(df, label, has_geometry=geometry is not None)
     if problems:
         return None, problems
@@ -104,7 +138,7 @@ def read_sites(
         df["lon"], df["lat"] = ll.geometry.x.to_numpy(), ll.geometry.y.to_numpy()
     if "pattern_file" not in df:
         df["pattern_file"] = ""
-    problems += _check_values(df, label, max_height_m, p.parent)
+    problems += _check_values(df, label, max_height_m, base if base is not None else Path.cwd())
     if any(pr.severity == "error" for pr in problems):
         return None, problems
     df["technology"] = [TECH_ALIASES[str(t).strip().lower()] for t in df["technology"]]

@@ -1,0 +1,151 @@
+"""``netcover.compute_coverage``: coverage of sites over a DEM, from objects or a scenario.
+
+Sites and a DEM in (paths, a GeoDataFrame, a DataArray...), a :class:`~netcover.coverage.result.Coverage`
+out. The inputs go through the checks of ``netcover run`` (:mod:`netcover.data.read`), the settings
+through those of a scenario file (:func:`~netcover.config.scenario.scenario_from_dict`), and the
+engine is the command's (:func:`netcover.coverage.engine.compute_coverage`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from netcover.config.scenario import Scenario, scenario_from_dict
+from netcover.coverage.result import Coverage
+
+if TYPE_CHECKING:
+    from netcover.coverage.engine import Progress
+    from netcover.data.inputs import Inputs
+
+__all__ = ["compute_coverage"]
+
+
+def compute_coverage(sites: Any, dem: Any = None, *, radius_km: float | None = None,
+                     model: str | None = None, population: Any = None,
+                     units: Any = None, settings: dict[str, Any] | None = None,
+                     cache: bool | str | Path = False, progress: Progress | None = None) -> Coverage:
+    """Compute the radio coverage of sites over a DEM.
+
+    Parameters
+    ----------
+    sites : path, GeoDataFrame, Scenario or Inputs
+        The site inventory, one row per cell (see :func:`netcover.read_sites`); or a scenario
+        (:func:`netcover.load_scenario`), whose DEM, sites, population, units and settlements are
+        read; or inputs already loaded (:func:`netcover.load_inputs`).
+    dem : path, rasterio dataset, xarray.DataArray or Terrain
+        The DEM (see :func:`netcover.read_dem`); not given with a scenario.
+    radius_km : float, optional
+        Coverage is computed around each site up to this distance (default 15 km, or the
+        scenario's).
+    model : {"p1812", "hata", "fspl"}, optional
+        The propagation model (default ITU-R P.1812, or the scenario's).
+    population : optional
+        People (see :func:`netcover.read_population`): tables by unit count them.
+    units : GeoDataFrame, optional
+        Unit polygons with ``name`` (and ``code``) columns, for :meth:`Coverage.by_unit`.
+    settings : dict, optional
+        Other scenario settings by section, e.g. ``{"coverage": {"rx_height_m": 2},
+        "thresholds": {"4G": {"good": -90, "fair": -100, "weak": -110}}}``; checked as in a
+        scenario file.
+    cache : bool, str or Path
+        A folder for the per-site loss cache; True: the scenario's ``coverage.cache_dir`` or the
+        default cache folder (``$NETCOVER_CACHE_DIR``); False: no cache.
+    progress : callable, optional
+        ``progress(items, label)`` wrapping the loop over sites (e.g. ``tqdm``-like).
+
+    Returns
+    -------
+    Coverage
+        Arrays on the DEM grid, :meth:`~Coverage.to_xarray`, :meth:`~Coverage.write`,
+        :meth:`~Coverage.by_unit`.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem of the inputs (no sites, bad values, sites off the DEM...).
+    ScenarioError
+        Unknown or wrong settings.
+
+    Examples
+    --------
+    >>> import netcover as nc
+    >>> from netcover.data.examples import example_dem, example_sites
+    >>> cov = nc.compute_coverage(example_sites(), example_dem(), radius_km=2)
+    >>> cov.shape, sorted(cov.result.operator_classes)
+    ((100, 100), ['Op A', 'Op B'])
+    >>> print(f"{cov.summary()['area_share_covered']:.0%} of the area has fair or better 4G")
+    76% of the area has fair or better 4G
+    """
+    from netcover.coverage import engine
+    from netcover.coverage.losscache import LossCache, default_cache_dir
+    from netcover.data.inputs import Inputs, load_inputs
+
+    overrides = {k: v for k, v in (("radius_km", radius_km), ("model", model)) if v is not None}
+    if isinstance(sites, Inputs | Scenario):
+        if dem is not None or population is not None or units is not None:
+            msg = "with a scenario or inputs, give no dem, population or units: they come from it"
+            raise TypeError(msg)
+        inputs = sites if isinstance(sites, Inputs) else load_inputs(
+            _with_settings(sites, overrides, settings or {}))
+        if isinstance(sites, Inputs) and (overrides or settings):
+            sc = _with_settings(inputs.scenario, overrides, settings or {})
+            inputs = dataclasses.replace(inputs, scenario=sc)
+    else:
+        if dem is None:
+            msg = "compute_coverage(sites, dem): give the DEM (a path, DataArray or rasterio dataset)"
+            raise TypeError(msg)
+        raw = {k: dict(v) for k, v in (settings or {}).items()}
+        raw.setdefault("coverage", {}).update(overrides)
+        scenario = scenario_from_dict(raw)
+        inputs = inputs_from_objects(scenario, sites, dem, population=population, units=units)
+    sc = inputs.scenario
+    folder: Path | None = None
+    if cache is True:
+        folder = sc.coverage.cache_dir or default_cache_dir()
+    elif cache:
+        folder = Path(cache)
+    loss_cache = LossCache(folder) if folder else None
+    result = engine.compute_coverage(inputs, cache=loss_cache, progress=progress)
+    return Coverage(result, inputs)
+
+
+def inputs_from_objects(scenario: Scenario, sites: Any, dem: Any, *, population: Any = None,
+                        units: Any = None) -> Inputs:
+    """:class:`~netcover.data.inputs.Inputs` of sites, a DEM, people and units given as objects
+    or paths, each checked as ``netcover run`` checks the file (see :mod:`netcover.data.read`)."""
+    from netcover.coverage.result import _units_frame
+    from netcover.data.inputs import Inputs
+    from netcover.data.read import read_dem, read_population, read_sites
+    from netcover.data.terrain import Terrain, dem_notes
+
+    terrain = dem if isinstance(dem, Terrain) else read_dem(
+        dem, working_crs=scenario.scenario.crs,
+        max_nodata_share=scenario.validation.max_nodata_share)
+    cells = read_sites(sites, dem=terrain, max_height_m=scenario.validation.max_site_height_m)
+    people = read_population(population, dem=terrain) if population is not None else None
+    unit_frame = _units_frame(units, terrain.crs, "name", "code") if units is not None else None
+    return Inputs(scenario=scenario, terrain=terrain, cells=cells, population=people,
+                  units=unit_frame, notes=dem_notes(terrain))
+
+
+def _with_settings(scenario: Scenario, coverage: dict[str, Any], settings: dict[str, Any]
+                   ) -> Scenario:
+    """``scenario`` with coverage settings (and other sections' settings) replaced.
+
+    The changes are first checked as a scenario file's sections would be (types, allowed values).
+    """
+    if not coverage and not settings:
+        return scenario
+    raw = {k: dict(v) for k, v in settings.items()}
+    raw.setdefault("coverage", {}).update(coverage)
+    scenario_from_dict(raw)  # raises ScenarioError listing every bad setting
+    changes: dict[str, Any] = {}
+    for section, values in raw.items():
+        current = getattr(scenario, section)
+        if not (dataclasses.is_dataclass(current) and not isinstance(current, type)):
+            msg = f"settings[{section!r}]: only sections of settings can be changed here"
+            raise TypeError(msg)
+        changes[section] = dataclasses.replace(current, **values)
+    return dataclasses.replace(scenario, **changes)
