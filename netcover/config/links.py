@@ -13,6 +13,11 @@ from typing import Literal, get_args
 
 from netcover.errors import ScenarioError
 
+__all__ = [
+    "BACKHAULS", "CONNECTIONS", "POINT_TYPES", "ROAD_CLASSES", "Backhaul", "Connection", "LinkSettings",
+    "PointType", "RoadClass",
+]
+
 RoadClass = Literal["national", "provincial", "commune", "track"]
 PointType = Literal["district_agency", "commune_office", "school", "health_station", "other"]
 Connection = Literal["fibre", "lan", "none"]

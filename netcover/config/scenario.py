@@ -26,6 +26,12 @@ from netcover.config.siting import SitingSettings
 from netcover.core.parallel import check_scheduler
 from netcover.errors import DataFileError, Problem, ScenarioError
 
+__all__ = [
+    "CENSUS_MAX_SLOPE_DEG", "PLAUSIBLE", "TILE_STEP", "CoverageSettings", "Environment", "ExecutionSettings",
+    "InputFiles", "Model", "Polarization", "ReceiverSettings", "Scenario", "ScenarioInfo", "UsableClass",
+    "ValidationSettings", "load_scenario", "scenario_from_dict",
+]
+
 Model = Literal["p1812", "hata", "fspl"]
 Polarization = Literal["vertical", "horizontal"]
 Environment = Literal["urban", "suburban", "rural"]

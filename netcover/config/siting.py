@@ -13,6 +13,11 @@ from typing import Literal, get_args
 
 from netcover.errors import ScenarioError
 
+__all__ = [
+    "OBJECTIVES", "PLAN_TECHNOLOGIES", "POINT_TYPES", "SOLVERS", "USABLE_CLASSES", "Objective", "PointType",
+    "SitingSettings", "SolverName", "Technology", "UsableClass",
+]
+
 Objective = Literal["count", "budget", "target"]
 SolverName = Literal["greedy", "exact"]
 UsableClass = Literal["weak", "fair", "good"]

@@ -11,6 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = [
+    "BACKDROP_GREY", "CLASS_COLOURS", "CLASS_OPACITY", "GAP_COLOUR", "LINK_COLOURS", "NEW_SITE_COLOUR",
+    "OPERATOR_COLOURS", "SHARE_CMAP", "SHARE_OPACITY", "SIGNAL_CMAP", "SIGNAL_OPACITY", "SITE_COLOUR",
+    "TECH_COLOURS", "UNSERVED_COLOUR", "over_backdrop", "ramp", "share_colour",
+]
+
 #: Colours of the coverage classes none, weak, fair, good (index = class value).
 CLASS_COLOURS: tuple[str, ...] = ("#d55e00", "#e69f00", "#56b4e9", "#0072b2")
 #: Opacity of the coverage-class layer over the hillshade (maps and their legends).

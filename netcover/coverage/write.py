@@ -31,6 +31,11 @@ if TYPE_CHECKING:
     from netcover.coverage.engine import CoverageResult
     from netcover.data.inputs import Inputs
 
+__all__ = [
+    "CLASS_LEVELS", "CoverageTables", "class_layers", "coverage_tables", "layer_slug", "raster_layers",
+    "raster_spec", "unit_summary_table", "write_coverage",
+]
+
 CLASS_LEVELS = {"weak": 1, "fair": 2, "good": 3}
 
 

@@ -15,6 +15,8 @@ from netcover.errors import OutputError
 from netcover.links.plan import LinkPlan
 from netcover.links.profile_plot import plot_hop_profile
 
+__all__ = ["LINKS_GPKG", "LINKS_LAYER", "PROFILE_DIR", "RANKED_CSV", "hop_file_name", "write_link_plan"]
+
 LINKS_GPKG = "links.gpkg"
 LINKS_LAYER = "planned_links"
 RANKED_CSV = "links_ranked.csv"

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from netcover.coverage.engine import CoverageResult
     from netcover.data.inputs import Inputs
 
+__all__ = ["run_monitoring"]
+
 
 def run_monitoring(inputs: Inputs, coverage: CoverageResult, out_dir: Path, folder: Path,
                    say: Callable[[str], None], *, gaps: pd.DataFrame | None = None) -> list[Path]:

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from affine import Affine
     from pyproj import CRS
 
+__all__ = ["STEP_FOLDERS", "TECHNOLOGIES", "Raster", "RunFolder"]
+
 #: Technologies whose coverage layers may be present.
 TECHNOLOGIES = ("4G", "3G")
 #: Sub-folders the steps write their results into.

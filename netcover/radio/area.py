@@ -49,6 +49,11 @@ from netcover.radio.basic import (
 )
 from netcover.radio.p1812 import H_MAX_M, H_MIN_M, Polarisation
 
+__all__ = [
+    "BEARINGS_PER_RIM_CELL", "HATA_MIN_HB_M", "HATA_TERRAIN_KM", "HULL_WINDOW", "MIN_DISTANCE_M", "Disc",
+    "Model", "SiteLoss", "profile_between", "site_loss_grid",
+]
+
 Model = Literal["p1812", "fspl", "hata"]
 
 #: Frequency range accepted by every model of the engine (MHz), that of ITU-R P.1812.

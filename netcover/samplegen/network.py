@@ -21,6 +21,8 @@ from netcover.samplegen.facts import COMMUNES, CRS_UTM, N_NETWORK_POINTS
 from netcover.samplegen.grid import Grid, stream, to_utm
 from netcover.samplegen.roads import ROAD_CLASSES, RoadNetwork
 
+__all__ = ["Connection", "PointType", "fibre_routes", "network_points"]
+
 PointType = Literal["district_agency", "commune_office", "school", "health_station", "other"]
 Connection = Literal["fibre", "lan", "none"]
 

@@ -26,6 +26,8 @@ from scipy.sparse import csgraph
 from netcover.samplegen.facts import COMMUNES, CRS_UTM, PASS_LONLAT
 from netcover.samplegen.grid import FloatArray, Grid, to_utm
 
+__all__ = ["ROAD_CLASSES", "RoadClass", "RoadNetwork", "cost_graph", "route_roads", "segments"]
+
 RoadClass = Literal["national", "provincial", "commune", "track"]
 #: Road classes, most important first (a shared segment takes the first).
 ROAD_CLASSES: tuple[RoadClass, ...] = ("national", "provincial", "commune", "track")

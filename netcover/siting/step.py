@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from netcover.coverage.engine import CoverageResult, Progress
     from netcover.data.inputs import Inputs
 
+__all__ = ["evaluate_proposals", "run_siting"]
+
 
 def run_siting(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings, folder: Path,
                say: Callable[[str], None], progress: Progress | None = None, *,
