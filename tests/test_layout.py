@@ -278,15 +278,34 @@ def test_every_public_module_has_all() -> None:
     assert not missing, "public modules without __all__: " + ", ".join(missing)
 
 
+def _lazy_packages() -> list[str]:
+    """Packages whose ``__init__`` re-exports names lazily (a table ``_EXPORTS``)."""
+    return [name for name, path in _public_modules() if path.name == "__init__.py"
+            and "_EXPORTS" in path.read_text(encoding="utf-8")]
+
+
 def test_lazy_package_exports_resolve() -> None:
-    """Packages that build ``__all__`` at run time (lazy re-exports) name only what exists."""
-    dynamic = []
-    for name, path in _public_modules():
-        value = _static_all(ast.parse(path.read_text(encoding="utf-8")))
-        if value is not None and not isinstance(value, ast.List | ast.Tuple):
-            dynamic.append(name)
-    assert dynamic, "no package with lazy re-exports found: update the test"
-    for name in dynamic:
-        module = importlib.import_module(name)
-        missing = [attr for attr in module.__all__ if not hasattr(module, attr)]
-        assert not missing, f"{name}.__all__ names what it does not have: {missing}"
+    """Each lazy re-export names a module that defines it, ``__all__`` lists exactly the re-exports,
+    and no re-exported name is also a submodule (importing the submodule would replace it)."""
+    packages = _lazy_packages()
+    assert {"netcover.links", "netcover.monitor", "netcover.siting", "netcover.radio"} <= set(packages)
+    modules = _modules()
+    for name in packages:
+        package = importlib.import_module(name)
+        exports: dict[str, str] = package._EXPORTS
+        assert sorted(package.__all__) == sorted(exports), name
+        for attr, source in exports.items():
+            assert getattr(importlib.import_module(source), attr) is getattr(package, attr), (name, attr)
+            assert f"{name}.{attr}" not in modules, f"{name}.{attr} is both a re-export and a submodule"
+        assert set(exports) <= set(dir(package))
+        with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+            package.not_a_name  # noqa: B018
+
+
+def test_lazy_packages_import_their_modules_on_first_use() -> None:
+    packages = _lazy_packages()
+    loaded = _loaded_after(f"import importlib\nfor p in {packages!r}: importlib.import_module(p)")
+    sources = {source for name in packages for source in importlib.import_module(name)._EXPORTS.values()}
+    eager = sorted(source for source in sources if source in loaded and source.startswith(
+        tuple(f"{name}." for name in packages)))
+    assert not eager, f"importing the packages imports {eager}"
