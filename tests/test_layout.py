@@ -309,3 +309,22 @@ def test_lazy_packages_import_their_modules_on_first_use() -> None:
     eager = sorted(source for source in sources if source in loaded and source.startswith(
         tuple(f"{name}." for name in packages)))
     assert not eager, f"importing the packages imports {eager}"
+
+
+def test_the_reference_pages_document_every_public_module() -> None:
+    """docs/reference/<layer>.md has a ``::: module`` block for each public module of the layer."""
+    pages = REPO_ROOT / "docs" / "reference"
+    if not pages.is_dir():
+        pytest.skip("no docs/ beside the package (installed from a wheel or an sdist)")
+    documented: dict[str, str] = {}
+    for page in sorted(pages.glob("*.md")):
+        for line in page.read_text(encoding="utf-8").splitlines():
+            if line.startswith("::: "):
+                documented[line[4:].strip()] = page.name
+    modules = _modules()
+    unknown = sorted(name for name in documented if name not in modules)
+    assert not unknown, f"reference pages document modules that do not exist: {unknown}"
+    layered = [name for name, _ in _public_modules()
+               if name not in FACADE and _layer(name) not in {"samplegen", "errors"}]
+    missing = [name for name in layered if documented.get(name) != f"{_layer(name)}.md"]
+    assert not missing, f"public modules missing from their layer's page in docs/reference: {missing}"
