@@ -10,6 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+__all__ = [
+    "CRSError", "DataFileError", "InputError", "ModelError", "NetcoverError", "OutputError", "Problem",
+    "ScenarioError", "ValidationError", "format_problems",
+]
+
 
 class NetcoverError(Exception):
     """Base class of every error netcover raises on purpose."""

@@ -42,6 +42,11 @@ from netcover.outputs.report import build_outputs
 from netcover.outputs.results import RunFolder, RunResults
 from netcover.siting.step import ProposalRun, SitingRun, evaluate_proposals, run_siting
 
+__all__ = [
+    "Reporter", "RunResult", "default_out_dir", "interactive_maps", "quick_scenario", "run", "run_coverage",
+    "run_step",
+]
+
 #: Receives one line of progress text.
 Reporter = Callable[[str], None]
 

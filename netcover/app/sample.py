@@ -13,6 +13,8 @@ from pathlib import Path
 
 from netcover.errors import DataFileError, OutputError
 
+__all__ = ["SAMPLE_NAME", "copy_sample", "regenerate_sample", "sample_dir", "sample_scenario"]
+
 SAMPLE_NAME = "quan_ba"
 
 

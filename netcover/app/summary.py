@@ -17,6 +17,8 @@ from netcover.core.files import by_key
 from netcover.core.notes import Note, has_households, notes_as_dicts, skipped
 from netcover.data.inputs import Inputs
 
+__all__ = ["NO_DATA", "format_summary", "section_notes", "summarize", "write_summary"]
+
 #: What a figure shows when its data is missing (never 0).
 NO_DATA = "no data"
 

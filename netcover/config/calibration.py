@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+__all__ = ["MIN_DISTANCE_KM", "Calibration"]
+
 #: Shortest distance used in the fit (km): the log of a distance near 0 would dominate it.
 MIN_DISTANCE_KM = 0.05
 

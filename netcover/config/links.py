@@ -13,6 +13,8 @@ from dataclasses import dataclass, fields
 from netcover.config.options import BACKHAULS, CONNECTIONS, POINT_TYPES, ROAD_CLASSES
 from netcover.errors import ScenarioError
 
+__all__ = ["LinkSettings"]
+
 
 @dataclass(frozen=True)
 class LinkSettings:

@@ -31,6 +31,11 @@ from netcover.errors import InputError, Problem
 if TYPE_CHECKING:
     from netcover.config.scenario import Scenario
 
+__all__ = [
+    "DEFAULT_STORE_NAME", "MonitorSettings", "Targets", "current_period", "parse_period", "period_problems",
+    "run_date", "settings_from_scenario", "store_path",
+]
+
 #: Name of the history store when the scenario does not name one (under ``reports/<slug>/``).
 DEFAULT_STORE_NAME = "history.sqlite"
 _PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$")

@@ -17,6 +17,12 @@ from typing import Literal, TypeAlias, cast, get_args
 from netcover.core import palette
 from netcover.errors import InputError, ModelError
 
+__all__ = [
+    "CLASS_NAMES", "LTE_RESOURCE_BLOCKS", "NODATA_CLASS", "RSCP_THRESHOLDS", "RSRP_THRESHOLDS",
+    "TECHNOLOGIES", "ClassThresholds", "CoverageClass", "Technology", "check_technology",
+    "default_thresholds",
+]
+
 #: Radio technologies of ``sites.csv``.
 Technology: TypeAlias = Literal["4G", "3G"]
 TECHNOLOGIES: tuple[Technology, ...] = get_args(Technology)

@@ -34,6 +34,12 @@ from netcover.config.siting import SitingSettings
 from netcover.core.parallel import check_scheduler
 from netcover.errors import DataFileError, Problem, ScenarioError
 
+__all__ = [
+    "CENSUS_MAX_SLOPE_DEG", "PLAUSIBLE", "TILE_STEP", "CoverageSettings", "ExecutionSettings", "InputFiles",
+    "ReceiverSettings", "Scenario", "ScenarioInfo", "ValidationSettings", "load_scenario",
+    "scenario_from_dict",
+]
+
 #: Census totals spread over a unit's area leave out slopes steeper than this (degrees) by default.
 CENSUS_MAX_SLOPE_DEG = 30.0
 

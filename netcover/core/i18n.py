@@ -15,6 +15,12 @@ from typing import Literal, cast, get_args
 
 from netcover.errors import InputError
 
+__all__ = [
+    "COLUMNS", "COMPASS", "INDICATORS", "LANGS", "LISTING", "PLACE_WORDS", "STATUSES", "STRINGS", "Lang",
+    "advice", "check_lang", "column", "fmt_number", "fmt_share", "listing_text", "lookup", "place", "tr",
+    "word",
+]
+
 #: Report languages.
 Lang = Literal["en", "vi"]
 LANGS: tuple[Lang, ...] = cast("tuple[Lang, ...]", get_args(Lang))

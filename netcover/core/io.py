@@ -17,8 +17,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from netcover.core._staging import after_results, recover_output, staged_output
 from netcover.errors import CRSError, DataFileError, OutputError
 
@@ -29,6 +27,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import numpy as np
     import pandas as pd
     from affine import Affine
     from pyproj import CRS
@@ -171,6 +170,7 @@ def write_raster(
 
     Written atomically; float rasters use DEFLATE with the floating-point predictor.
     """
+    import numpy as np
     import rasterio
 
     if crs is None:

@@ -27,6 +27,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = ["Note", "has_households", "notes_as_dicts", "skipped"]
+
 
 @dataclass(frozen=True)
 class Note:

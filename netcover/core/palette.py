@@ -9,7 +9,11 @@ swatch looks like what the map shows.
 
 from __future__ import annotations
 
-import numpy as np
+__all__ = [
+    "BACKDROP_GREY", "CLASS_COLOURS", "CLASS_OPACITY", "GAP_COLOUR", "LINK_COLOURS", "NEW_SITE_COLOUR",
+    "OPERATOR_COLOURS", "SHARE_CMAP", "SHARE_OPACITY", "SIGNAL_CMAP", "SIGNAL_OPACITY", "SITE_COLOUR",
+    "TECH_COLOURS", "UNSERVED_COLOUR", "over_backdrop", "ramp", "share_colour",
+]
 
 #: Colours of the coverage classes none, weak, fair, good (index = class value).
 CLASS_COLOURS: tuple[str, ...] = ("#d55e00", "#e69f00", "#56b4e9", "#0072b2")
@@ -40,6 +44,7 @@ TECH_COLOURS: dict[str, str] = {"4G": "#0072b2", "3G": "#e69f00"}
 
 def share_colour(share: float | None) -> str:
     """Colour of a share in [0, 1] on :data:`SHARE_CMAP`; grey when unknown."""
+    import numpy as np
     from matplotlib import colormaps
     from matplotlib.colors import to_hex
 
@@ -59,6 +64,7 @@ def ramp(cmap: str, n: int) -> list[str]:
 
 def over_backdrop(colour: str, opacity: float, backdrop: str = BACKDROP_GREY) -> str:
     """``colour`` drawn with ``opacity`` over ``backdrop``, as one opaque hex colour."""
+    import numpy as np
     from matplotlib.colors import to_hex, to_rgb
 
     top, under = np.array(to_rgb(colour)), np.array(to_rgb(backdrop))

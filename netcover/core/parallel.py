@@ -33,6 +33,12 @@ from typing import Any, Protocol, TypeVar
 from netcover.core._worker_life import end_with_parent, submit_held
 from netcover.errors import InputError, NetcoverError
 
+__all__ = [
+    "CONNECT_TIMEOUT_S", "SCHEDULER_WORDS", "DaskExecutor", "ExecutionChoice", "Executor", "InProcess", "Job",
+    "ProcessPool", "ProgressFn", "Setup", "check_scheduler", "executor_for", "executor_named", "local_pool",
+    "make_executor", "peak_rss_mb", "usable_cores",
+]
+
 
 class ExecutionChoice(Protocol):
     """What :func:`executor_for` reads of a scenario's ``[execution]`` section

@@ -28,6 +28,11 @@ import pandas as pd
 from netcover.core.io import require_file
 from netcover.errors import DataFileError
 
+__all__ = [
+    "EXCEL_SUFFIXES", "TABLE_SUFFIXES", "TEXT_SUFFIXES", "is_table", "not_a_number", "numbers", "read_table",
+    "row_label",
+]
+
 #: Suffixes read as delimited text.
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 #: Suffixes read as Excel workbooks.

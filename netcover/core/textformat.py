@@ -9,6 +9,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+__all__ = ["fold_warnings", "markdown_table", "rounded"]
+
 
 def _cell(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value):

@@ -27,6 +27,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+__all__ = [
+    "FORMULA_PREFIXES", "MAX_NAME_LENGTH", "csv_cell", "csv_safe_frame", "html_text", "plot_text",
+    "safe_name", "script_json", "sheet_cell", "xml_text",
+]
+
 #: Characters XML 1.0 does not allow (C0 controls except tab, LF, CR; surrogates; U+FFFE/U+FFFF).
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 

@@ -41,6 +41,12 @@ if TYPE_CHECKING:
     from netcover.data.inputs import Inputs
     from netcover.data.terrain import Terrain
 
+__all__ = [
+    "CELL_COLUMNS", "CoverageResult", "GroupResult", "LossJob", "Progress", "TechnologyLayers",
+    "accumulators", "cell_group", "cells_table", "combine_groups", "compute_coverage", "fold_levels",
+    "grid_loss", "group_noise_dbm", "job_loss", "loss_jobs", "site_loss_key", "site_terrain",
+]
+
 T = TypeVar("T")
 #: Wraps an iterable to show progress: ``progress(items, label)``.
 Progress = Callable[[Sequence[T], str], Iterable[T]]

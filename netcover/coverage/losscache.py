@@ -30,6 +30,11 @@ import numpy as np
 from netcover.core.io import atomic_path
 from netcover.errors import InputError
 
+__all__ = [
+    "ENGINE_VERSION", "FORMAT_VERSION", "CacheInfo", "CacheWarning", "CachedLoss", "LossCache", "cache_info",
+    "cache_limit_mb", "clear_cache", "default_cache_dir", "dem_fingerprint", "quantize", "trim_cache",
+]
+
 #: Bump when the engine's numbers change, so old cache entries are not reused.
 ENGINE_VERSION = "1"
 _NODATA = np.uint16(65535)

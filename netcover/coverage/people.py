@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
     from netcover.data.population import PopulationGrid
 
+__all__ = ["class_at_points", "class_shares", "people_by_zone_and_class", "settlement_table", "unit_table"]
+
 def class_shares(
     classes: np.ndarray, class_transform: Affine, pop_transform: Affine, pop_shape: tuple[int, int]
 ) -> np.ndarray:

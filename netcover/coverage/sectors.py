@@ -25,6 +25,8 @@ from netcover.radio.basic import effective_earth_radius_km
 if TYPE_CHECKING:
     from netcover.data.terrain import Terrain
 
+__all__ = ["SECTOR_COLUMNS", "SectorLevels", "fixed_budget_db", "gain_table"]
+
 #: Sector columns that decide a sector's gain table and fixed link budget.
 _TABLE_COLUMNS = ("h_beamwidth_deg", "v_beamwidth_deg", "pattern_file", "azimuth_deg",
                   "mech_tilt_deg", "elec_tilt_deg", "technology", "tx_power_dbm", "bandwidth_mhz",

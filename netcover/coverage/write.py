@@ -32,6 +32,11 @@ if TYPE_CHECKING:
     from netcover.coverage.engine import CoverageResult
     from netcover.data.inputs import Inputs
 
+__all__ = [
+    "CoverageTables", "class_layers", "coverage_rasters", "coverage_tables", "layer_slug", "raster_file",
+    "raster_layers", "raster_spec", "unit_summary_table", "write_coverage",
+]
+
 @dataclass
 class CoverageTables:
     """Statistics of a coverage result."""

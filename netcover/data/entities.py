@@ -26,6 +26,11 @@ from netcover.config.links import LinkSettings
 from netcover.config.options import BACKHAULS, CONNECTIONS, POINT_TYPES, ROAD_CLASSES
 from netcover.errors import CRSError, Problem, ValidationError
 
+__all__ = [
+    "ENTITY_COLUMNS", "REQUIRED_COLUMNS", "Role", "build_entities", "check_layers", "hilltop_entities",
+    "missing_link_inputs",
+]
+
 Role = Literal["root", "terminal", "relay"]
 
 ENTITY_COLUMNS = ("key", "name", "category", "role", "x", "y", "mast_m", "hop_end", "extra_cost",

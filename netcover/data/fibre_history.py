@@ -13,6 +13,8 @@ from netcover.core.tables import read_table
 from netcover.data.sites import check_numbers
 from netcover.errors import Problem
 
+__all__ = ["FIBRE_HISTORY_COLUMNS", "check_fibre_history"]
+
 FIBRE_HISTORY_COLUMNS = ("settlement_id", "period", "fibre_households")
 
 

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
     from netcover.data.window import DemSource
 
+__all__ = ["EXCLUSIONS", "POINTS_GRID_M", "Inputs", "check_inputs", "load_inputs", "read_cells"]
+
 POINTS_GRID_M = 100.0
 #: ``[siting] exclusion_file``: polygons where no mast may stand.
 EXCLUSIONS = layers.LayerSpec("exclusion areas", (), ("Polygon", "MultiPolygon"))

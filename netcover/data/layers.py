@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from pyproj import CRS
 
+__all__ = [
+    "FIBRE_ROUTES", "LONG_FIELDS", "NETWORK_POINTS", "POPULATION_POINTS", "ROADS", "SETTLEMENTS", "UNITS",
+    "LayerSpec", "check_choices", "check_counts", "check_units_on_dem", "check_units_tiling", "read_layer",
+    "unit_overlaps", "units_overlap_notes",
+]
+
 
 @dataclass(frozen=True)
 class LayerSpec:

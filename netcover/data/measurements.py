@@ -26,6 +26,11 @@ from netcover.errors import InputError
 if TYPE_CHECKING:
     from netcover.data.inputs import Inputs
 
+__all__ = [
+    "DROP_REASONS", "FLAG_REASONS", "LEVEL_COLUMNS", "LEVEL_RANGE_DBM", "REQUIRED", "DropReason",
+    "FlagReason", "MeasurementSet", "check_measurements", "read_measurements",
+]
+
 DropReason = Literal["no position", "outside the DEM", "unknown technology", "no level",
                      "level out of range", "operator not in the inventory", "duplicate"]
 FlagReason = Literal["time unreadable", "cell id not in the inventory",

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 
     from netcover.data.terrain import Terrain
 
+__all__ = [
+    "MAX_PEOPLE_PER_KM2", "PopulationGrid", "check_population", "dense_units", "grid_over", "is_vector",
+    "population_from_census", "population_from_points", "read_population_raster",
+]
+
 _VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".csv"}
 #: More people per km2 than any place holds (the densest city blocks hold about 100,000).
 MAX_PEOPLE_PER_KM2 = 200_000.0

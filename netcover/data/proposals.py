@@ -38,6 +38,11 @@ from netcover.data.sites import (
 )
 from netcover.errors import Problem, ValidationError
 
+__all__ = [
+    "PROPOSAL_RANGES", "SECTOR_FIELDS", "Proposal", "check_proposals", "plan_sectors", "read_proposals",
+    "with_proposals",
+]
+
 pass
 
 if TYPE_CHECKING:

@@ -19,6 +19,8 @@ from netcover.core.io import require_file
 from netcover.core.tables import read_table, row_label
 from netcover.errors import Problem, ValidationError
 
+__all__ = ["KEY_COLUMNS", "REPORTED", "read_reported"]
+
 #: Reported indicator -> (label, is a share in [0, 1]).
 REPORTED: dict[str, tuple[str, bool]] = {
     "share_adults_with_smartphone": ("adults with a smartphone", True),

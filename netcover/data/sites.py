@@ -34,6 +34,12 @@ if TYPE_CHECKING:
 
     Grid: TypeAlias = Terrain | DemSource
 
+__all__ = [
+    "OPTIONAL_COLUMNS", "SITE_COLUMNS", "SITE_RANGES", "TECH_ALIASES", "Range", "check_lte_bandwidth",
+    "check_numbers", "check_technology", "outside_problems", "read_sites", "same_place_problems",
+    "site_table", "to_working_crs",
+]
+
 SITE_COLUMNS: tuple[str, ...] = (
     "site_id", "cell_id", "operator", "technology", "lon", "lat", "height_m", "azimuth_deg",
     "mech_tilt_deg", "elec_tilt_deg", "frequency_mhz", "bandwidth_mhz", "tx_power_dbm",

@@ -19,6 +19,11 @@ from netcover.core.io import open_raster
 from netcover.core.notes import Note
 from netcover.errors import CRSError, Problem, ValidationError
 
+__all__ = [
+    "COARSE_DEM_M", "WINDOW_MARGIN_M", "Terrain", "dem_notes", "fill_holes", "grid_bounds", "hillshade",
+    "read_dem", "utm_crs_for", "within", "working_crs", "working_grid",
+]
+
 _EARTH_M_PER_DEG = 111_320.0
 
 

@@ -10,6 +10,8 @@ import pandas as pd
 from netcover.core.io import require_file
 from netcover.errors import DataFileError, Problem, ValidationError
 
+__all__ = ["COLUMNS", "SHARE_TOLERANCE", "read_unit_changes"]
+
 #: Columns of the mapping table (the last two optional).
 COLUMNS = ("old_code", "new_code", "share", "new_name")
 

@@ -9,6 +9,8 @@ import geopandas as gpd
 import numpy as np
 from affine import Affine
 
+__all__ = ["UNIT_CODE_COLUMNS", "unit_of_points", "unknown_unit_codes", "zone_raster"]
+
 
 def zone_raster(units: gpd.GeoDataFrame, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
     """Index of the unit covering each cell centre (-1 outside all units).

@@ -21,6 +21,8 @@ from netcover.core.io import open_raster
 from netcover.data.terrain import Terrain, fill_holes, grid_bounds, within, working_crs, working_grid
 from netcover.errors import Problem, ValidationError
 
+__all__ = ["DISC_MARGIN_CELLS", "DemSource", "Window", "disc_window"]
+
 
 @dataclass(frozen=True)
 class Window:

@@ -28,6 +28,8 @@ from scipy.spatial import cKDTree
 
 from netcover.config.links import LinkSettings
 
+__all__ = ["NetworkGraph", "build_graph", "sample_dem", "snap_entities"]
+
 
 @dataclass
 class NetworkGraph:

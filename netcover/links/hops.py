@@ -17,6 +17,8 @@ from netcover.config.links import LinkSettings
 from netcover.links.graph import NetworkGraph
 from netcover.links.microwave import HopCheck, link_budget, min_clearance
 
+__all__ = ["HopSet", "add_hop_edges", "check_hops", "hop_reason"]
+
 
 @dataclass
 class HopSet:

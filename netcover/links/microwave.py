@@ -14,6 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+__all__ = [
+    "EARTH_RADIUS_M", "SPEED_OF_LIGHT", "HopCheck", "LinkBudget", "earth_bulge_m", "free_space_loss_db",
+    "fresnel_radius_m", "gaseous_specific_db_per_km", "link_budget", "min_clearance",
+]
+
 EARTH_RADIUS_M = 6_371_000.0
 SPEED_OF_LIGHT = 299_792_458.0
 

@@ -16,6 +16,8 @@ from netcover.errors import OutputError
 from netcover.links.plan import LinkPlan
 from netcover.links.profile_plot import plot_hop_profile
 
+__all__ = ["LINKS_GPKG", "LINKS_LAYER", "PROFILE_DIR", "RANKED_CSV", "hop_file_name", "write_link_plan"]
+
 LINKS_GPKG = by_key("links_gpkg").name
 LINKS_LAYER = next(iter(by_key("links_gpkg").layers))
 RANKED_CSV = by_key("links_ranked").name

@@ -25,6 +25,8 @@ from netcover.links.hops import HopSet, add_hop_edges, check_hops, hop_reason
 from netcover.links.ranking import assign_phases, phase_summary, rank_links, subtree_sums
 from netcover.links.steiner import ROOT, TreeLink, contract_root, split_links, steiner_plan
 
+__all__ = ["CURRENCY", "HopProfile", "LinkPlan", "Unreachable", "plan_links"]
+
 CURRENCY = "USD"
 _COUNTS = ("people", "households", "institutions", "sites")
 

@@ -15,6 +15,8 @@ from netcover.core.textsafe import plot_text
 from netcover.links.microwave import earth_bulge_m, fresnel_radius_m
 from netcover.links.plan import HopProfile
 
+__all__ = ["plot_hop_profile"]
+
 
 def plot_hop_profile(hop: HopProfile, path: str | Path) -> Path:
     """Draw the hop's profile to a PNG at ``path`` and return the path."""

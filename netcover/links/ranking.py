@@ -18,6 +18,8 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
+__all__ = ["assign_phases", "phase_summary", "rank_links", "subtree_sums"]
+
 
 def _best_chain(start: int, children: Sequence[Sequence[int]], cost: Sequence[float],
                 benefit: Sequence[float]) -> tuple[tuple[float, float, int], list[int]]:

@@ -16,6 +16,8 @@ from itertools import pairwise
 import networkx as nx
 from networkx.algorithms.approximation import steiner_tree
 
+__all__ = ["ROOT", "SteinerResult", "TreeLink", "contract_root", "split_links", "steiner_plan"]
+
 ROOT = -1
 """Node id of the contracted existing network."""
 

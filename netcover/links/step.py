@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
     from netcover.data.inputs import Inputs
 
+__all__ = ["SITE_ON_FIBRE_M", "masts_with_backhaul", "plan_scenario_links", "run_links"]
+
 #: A mast this close to an existing fibre route is taken to be on fibre (m).
 SITE_ON_FIBRE_M = 200.0
 

@@ -15,19 +15,40 @@ checked against field measurements.
 
 from __future__ import annotations
 
-from netcover.config.monitor import (
-           MonitorSettings,
-           Targets,
-           current_period,
-           parse_period,
-           settings_from_scenario,
-           store_path,
-)
-from netcover.monitor.snapshot import record_snapshot
-from netcover.monitor.store import Snapshot
-from netcover.monitor.trends import monitoring_summary
-from netcover.monitor.workflow import readable_summary
+from typing import TYPE_CHECKING
 
-__all__ = ["MonitorSettings", "Snapshot", "Targets", "current_period", "monitoring_summary",
-           "parse_period", "readable_summary", "record_snapshot", "settings_from_scenario",
-           "store_path"]
+from netcover.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from netcover.config.monitor import (
+        MonitorSettings,
+        Targets,
+        current_period,
+        parse_period,
+        settings_from_scenario,
+        store_path,
+    )
+    from netcover.monitor.snapshot import record_snapshot
+    from netcover.monitor.store import Snapshot
+    from netcover.monitor.trends import monitoring_summary
+    from netcover.monitor.workflow import readable_summary
+
+#: Public name -> the module that defines it, imported on first use of the name.
+_EXPORTS = {
+    "MonitorSettings": "netcover.config.monitor",
+    "Targets": "netcover.config.monitor",
+    "current_period": "netcover.config.monitor",
+    "parse_period": "netcover.config.monitor",
+    "settings_from_scenario": "netcover.config.monitor",
+    "store_path": "netcover.config.monitor",
+    "record_snapshot": "netcover.monitor.snapshot",
+    "Snapshot": "netcover.monitor.store",
+    "monitoring_summary": "netcover.monitor.trends",
+    "readable_summary": "netcover.monitor.workflow",
+}
+
+__all__ = [
+    "MonitorSettings", "Snapshot", "Targets", "current_period", "monitoring_summary", "parse_period",
+    "readable_summary", "record_snapshot", "settings_from_scenario", "store_path",
+]
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -28,6 +28,11 @@ from netcover.monitor.compare import error_stats
 if TYPE_CHECKING:
     from netcover.config.scenario import Scenario
 
+__all__ = [
+    "MIN_POINTS_FOR_SLOPE", "CalibrationResult", "calibrate", "calibrated_scenario_text",
+    "cross_validated_residuals", "dumps_toml", "fit", "fold_ids", "rebase_paths", "write_calibrated_scenario",
+]
+
 #: Fewest measurements of a technology to fit both terms (fewer: offset only).
 MIN_POINTS_FOR_SLOPE = 20
 

@@ -19,6 +19,8 @@ from netcover.core.textsafe import plot_text
 from netcover.monitor.indicators import DISTRICT
 from netcover.monitor.trends import target_table
 
+__all__ = ["CHARTED", "plot_indicator", "write_charts"]
+
 #: Indicators charted by :func:`write_charts` when they are in the history.
 CHARTED: tuple[str, ...] = ("share_people_covered", "share_people_4g", "share_fibre_households",
                             "share_electrified_villages_served",

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from netcover.data.inputs import Inputs
     from netcover.data.measurements import MeasurementSet
 
+__all__ = [
+    "STAT_COLUMNS", "cell_levels_at_points", "comparison_tables", "discrepancy_layers", "error_stats",
+    "predict", "stats_by", "write_discrepancy",
+]
+
 STAT_COLUMNS = ("n", "bias_db", "rmse_db", "std_db")
 
 

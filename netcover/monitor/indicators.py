@@ -27,6 +27,11 @@ if TYPE_CHECKING:
     from netcover.coverage.engine import CoverageResult
     from netcover.data.inputs import Inputs
 
+__all__ = [
+    "CELL_FIELDS", "DISTRICT", "GAP_PEOPLE_COLUMNS", "GAP_UNIT_COLUMNS", "NOT_CONNECTED", "SHARES",
+    "SnapshotData", "compute_snapshot_data", "unit_of_points", "with_operator",
+]
+
 #: Unit code of the district row.
 DISTRICT = "district"
 #: Connection values of network points that are not on the data network.

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
     from netcover.coverage.engine import CoverageResult
     from netcover.data.inputs import Inputs
 
+__all__ = [
+    "PendingSnapshot", "file_sha256", "input_checksums", "prepare_snapshot", "record_snapshot",
+    "snapshot_meta", "with_fibre_history",
+]
+
 _CHUNK = 1 << 20
 
 

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from netcover.coverage.engine import CoverageResult
     from netcover.data.inputs import Inputs
 
+__all__ = ["run_monitoring"]
+
 
 @dataclass
 class MonitoringRun:

@@ -29,6 +29,11 @@ import pandas as pd
 from netcover.errors import DataFileError, InputError, OutputError
 from netcover.monitor.indicators import CELL_FIELDS, SnapshotData
 
+__all__ = [
+    "SCHEMA_VERSION", "Snapshot", "SnapshotMeta", "audit_log", "connect", "indicator_history",
+    "list_snapshots", "read_snapshot", "transaction", "write_reported", "write_snapshot",
+]
+
 SCHEMA_VERSION = "1"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

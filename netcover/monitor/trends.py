@@ -29,6 +29,11 @@ from netcover.monitor.store import indicator_history, read_snapshot
 if TYPE_CHECKING:
     from netcover.config.scenario import Scenario
 
+__all__ = [
+    "FLAT", "HEADLINE", "SETTING_BY_INDICATOR", "Changes", "changes", "history_of", "monitoring_summary",
+    "status", "summary_table", "target_table", "trend_word",
+]
+
 #: Indicators of the monitoring summary besides the targeted ones, in report order.
 HEADLINE: tuple[str, ...] = ("share_people_covered", "share_households_covered", "sites",
                              "sectors", "fibre_households", "share_institutions_connected",

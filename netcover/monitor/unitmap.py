@@ -35,6 +35,8 @@ import pandas as pd
 from netcover.config.monitor import parse_period
 from netcover.monitor.indicators import DISTRICT, SHARES
 
+__all__ = ["reaggregate", "reaggregated_line"]
+
 _KEYS = ["period", "unit_code", "indicator", "source"]
 
 

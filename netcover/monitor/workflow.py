@@ -31,6 +31,11 @@ if TYPE_CHECKING:
     from netcover.coverage.engine import CoverageResult, Progress
     from netcover.data.inputs import Inputs
 
+__all__ = [
+    "JobResult", "calibration", "compare_measurements", "import_reported", "load_with_coverage",
+    "measurements", "readable_summary", "report", "resolve_store", "take_snapshot",
+]
+
 
 @dataclass
 class JobResult:

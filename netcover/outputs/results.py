@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["STEP_FOLDERS", "TECHNOLOGIES", "Raster", "RunFolder", "RunResults"]
 
+__all__ = ["STEP_FOLDERS", "TECHNOLOGIES", "Raster", "RunFolder"]
+
 #: Technologies whose coverage layers may be present.
 TECHNOLOGIES = ("4G", "3G")
 #: Result files whose extent and CRS describe a folder without ``input_summary.json``.

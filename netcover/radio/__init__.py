@@ -5,30 +5,43 @@ The numba kernels shared with the area engine live in the private module ``_diff
 
 from __future__ import annotations
 
-from netcover.radio.basic import (
-    Environment,
-    effective_earth_radius_km,
-    free_space_loss,
-    hata_loss,
-    hata_validity,
-)
-from netcover.radio.p1812 import (
-    Polarisation,
-    beta0_percent,
-    inverse_complementary_normal,
-    p1812_profile_loss,
-    path_centre_latitude,
-)
+from typing import TYPE_CHECKING
+
+from netcover.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from netcover.radio.basic import (
+        Environment,
+        effective_earth_radius_km,
+        free_space_loss,
+        hata_loss,
+        hata_validity,
+    )
+    from netcover.radio.p1812 import (
+        Polarisation,
+        beta0_percent,
+        inverse_complementary_normal,
+        p1812_profile_loss,
+        path_centre_latitude,
+    )
+
+#: Public name -> the module that defines it, imported on first use of the name.
+_EXPORTS = {
+    "Environment": "netcover.radio.basic",
+    "effective_earth_radius_km": "netcover.radio.basic",
+    "free_space_loss": "netcover.radio.basic",
+    "hata_loss": "netcover.radio.basic",
+    "hata_validity": "netcover.radio.basic",
+    "Polarisation": "netcover.radio.p1812",
+    "beta0_percent": "netcover.radio.p1812",
+    "inverse_complementary_normal": "netcover.radio.p1812",
+    "p1812_profile_loss": "netcover.radio.p1812",
+    "path_centre_latitude": "netcover.radio.p1812",
+}
 
 __all__ = [
-    "Environment",
-    "Polarisation",
-    "beta0_percent",
-    "effective_earth_radius_km",
-    "free_space_loss",
-    "hata_loss",
-    "hata_validity",
-    "inverse_complementary_normal",
-    "p1812_profile_loss",
+    "Environment", "Polarisation", "beta0_percent", "effective_earth_radius_km", "free_space_loss",
+    "hata_loss", "hata_validity", "inverse_complementary_normal", "p1812_profile_loss",
     "path_centre_latitude",
 ]
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -37,6 +37,11 @@ from numba import njit
 
 from netcover.errors import DataFileError, InputError
 
+__all__ = [
+    "DIPOLE_GAIN_DBI", "N_ANGLES", "AntennaPattern", "OmniPattern", "ParametricPattern", "TabulatedPattern",
+    "pattern_for_sector", "read_msi", "relative_gain_db",
+]
+
 #: dBi = dBd + this (gain of a half-wave dipole over an isotropic radiator).
 DIPOLE_GAIN_DBI = 2.15
 

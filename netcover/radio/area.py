@@ -49,6 +49,11 @@ from netcover.radio.basic import (
 )
 from netcover.radio.p1812 import H_MAX_M, H_MIN_M
 
+__all__ = [
+    "BEARINGS_PER_RIM_CELL", "HATA_MIN_HB_M", "HATA_TERRAIN_KM", "HULL_WINDOW", "MIN_DISTANCE_M", "Disc",
+    "SiteLoss", "profile_between", "site_loss_grid",
+]
+
 #: Frequency range accepted by every model of the engine (MHz), that of ITU-R P.1812.
 F_MIN_MHZ, F_MAX_MHZ = 30.0, 6000.0
 #: Shortest distance used in a loss formula (m): the site's own cell is not at distance 0.

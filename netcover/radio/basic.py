@@ -13,6 +13,12 @@ from numpy.typing import ArrayLike, NDArray
 from netcover.config.radio import ENVIRONMENTS, Environment
 from netcover.errors import ModelError
 
+__all__ = [
+    "COST231_F_MHZ", "EARTH_RADIUS_KM", "HATA_D_KM", "HATA_F_MHZ", "HATA_HB_M", "HATA_HM_M",
+    "effective_earth_radius_km", "free_space_loss", "hata_loss", "hata_validity", "hata_validity_warning",
+    "p1812_free_space_loss",
+]
+
 #: Mean earth radius (km) used by ITU-R P.1812 / P.452.
 EARTH_RADIUS_KM = 6371.0
 

@@ -31,6 +31,12 @@ from netcover.config.radio import (
 )
 from netcover.errors import InputError, ModelError
 
+__all__ = [
+    "NOISE_DENSITY_DBM_HZ", "RESOURCE_ELEMENT_HZ", "SUBCARRIERS_PER_RB", "UMTS_CHIP_RATE_HZ",
+    "ServerAccumulator", "cell_reference_power_dbm", "classify", "pilot_power_dbm", "received_level_dbm",
+    "reference_noise_dbm", "reference_signal_power_dbm", "resource_blocks", "thermal_noise_dbm",
+]
+
 #: Subcarriers per LTE resource block.
 SUBCARRIERS_PER_RB = 12
 #: Bandwidth of one LTE resource element (subcarrier spacing), Hz: the noise bandwidth of RSRP.

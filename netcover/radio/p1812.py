@@ -31,6 +31,11 @@ from netcover.radio._diffraction import (
 )
 from netcover.radio.basic import effective_earth_radius_km, p1812_free_space_loss
 
+__all__ = [
+    "A_BETA_KM", "DEFAULT_PHI_DEG", "EARTH_RADIUS_KM", "ZONE_COASTAL", "ZONE_INLAND", "ZONE_SEA",
+    "beta0_percent", "inverse_complementary_normal", "p1812_profile_loss", "path_centre_latitude",
+]
+
 #: Earth radius (km) of P.1812 and the effective radius exceeded for beta0 % time (k_beta = 3, Eq 7b).
 EARTH_RADIUS_KM = 6371.0
 A_BETA_KM = 3.0 * EARTH_RADIUS_KM

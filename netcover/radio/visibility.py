@@ -27,6 +27,8 @@ from numpy.typing import NDArray
 from netcover.errors import ModelError
 from netcover.radio.area import Disc
 
+__all__ = ["EARTH_RADIUS_KM", "Visibility", "line_of_sight_grid", "radial_visibility"]
+
 #: Mean earth radius (km), that of ITU-R P.1812.
 EARTH_RADIUS_KM = 6371.0
 

@@ -33,7 +33,9 @@ from netcover.samplegen.grid import Grid
 from netcover.samplegen.readme import DATA_FILES, summarize, write_readme
 from netcover.samplegen.rivers import distance_to_rivers
 
-__all__ = ["ANALYSIS_CELL_M", "DATA_FILES", "DEM_CELL_M", "SCALES", "generate", "summarize"]
+__all__ = [
+    "ANALYSIS_CELL_M", "DATA_FILES", "DEM_CELL_M", "SCALES", "SCENARIO_TEMPLATE", "generate", "summarize",
+]
 
 #: DEM cell size at ``scale=1`` (m).
 DEM_CELL_M = 30.0

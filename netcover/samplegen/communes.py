@@ -29,6 +29,8 @@ from netcover.samplegen.facts import (
 )
 from netcover.samplegen.grid import FloatArray, Grid, smooth_noise, stream, to_utm
 
+__all__ = ["commune_raster", "households", "make_communes"]
+
 _LAYER = 4
 _SIMPLIFY_M = 110.0
 #: How far beyond the district bounding box of FACTS.md communes may reach (m).

@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = [
+    "COMMUNES", "CRS_UTM", "CRS_WGS84", "DISTRICT_BBOX_LONLAT", "EXTENT_UTM", "FIBRE_HOUSEHOLDS",
+    "N_BTS_SITES", "N_NETWORK_POINTS", "PASS_ELEVATION_M", "PASS_LONLAT", "TOTAL_HOUSEHOLDS",
+    "TOTAL_POPULATION", "TOWN_ELEVATION_M", "TOWN_LONLAT", "Commune", "commune_populations",
+    "largest_remainder",
+]
+
 #: Projected CRS of every layer except ``sites.csv`` (UTM zone 48N).
 CRS_UTM = "EPSG:32648"
 #: CRS of ``sites.csv`` longitudes and latitudes.

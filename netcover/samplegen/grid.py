@@ -18,6 +18,8 @@ from scipy import ndimage
 
 from netcover.samplegen.facts import CRS_UTM, CRS_WGS84, EXTENT_UTM
 
+__all__ = ["FloatArray", "Grid", "smooth_noise", "smooth_noise_1d", "stream", "to_lonlat", "to_utm"]
+
 FloatArray = NDArray[np.float64]
 
 

@@ -34,6 +34,12 @@ if TYPE_CHECKING:
 
     from netcover.data.inputs import Inputs
 
+__all__ = [
+    "BIAS_DB", "CURRENT", "DRIVE_FLOOR_DBM", "DRIVE_POINTS", "DRIVE_SPACING_M", "EARLIER", "NOISE_DB",
+    "drive_test", "earlier_sites", "fibre_history", "generate_history", "history_scenario", "main",
+    "readme_text", "reported_indicators", "road_points",
+]
+
 CURRENT = "2024-Q3"
 #: Earlier periods -> (share of the current sites missing, share of fibre households then).
 EARLIER: dict[str, tuple[float, float]] = {"2023-Q4": (0.15, 0.72), "2024-Q2": (0.06, 0.88)}

@@ -20,6 +20,8 @@ from netcover.samplegen.facts import COMMUNES, CRS_UTM, N_NETWORK_POINTS
 from netcover.samplegen.grid import Grid, stream, to_utm
 from netcover.samplegen.roads import ROAD_CLASSES, RoadNetwork
 
+__all__ = ["fibre_routes", "network_points"]
+
 _LAYER = 9
 _N_UNFIBRED = 2
 _N_NO_CONNECTION = 3

@@ -15,6 +15,8 @@ from numpy.typing import NDArray
 from netcover.samplegen.facts import COMMUNES
 from netcover.samplegen.grid import FloatArray, Grid
 
+__all__ = ["SCATTER_SHARE", "population_raster"]
+
 #: Share of every village's people scattered over its commune instead of around the village.
 SCATTER_SHARE = 0.06
 _SIGMA_VILLAGE_M = 140.0

@@ -19,6 +19,8 @@ from rasterio import features
 from netcover.samplegen.facts import COMMUNES, PASS_LONLAT, TOWN_LONLAT
 from netcover.samplegen.grid import to_utm
 
+__all__ = ["DATA_FILES", "summarize", "write_readme"]
+
 #: The files the generator writes (besides ``scenario.toml`` and ``README.md``).
 DATA_FILES = ("dem.tif", "communes.gpkg", "settlements.gpkg", "population.tif", "roads.gpkg",
               "sites.csv", "network.gpkg")

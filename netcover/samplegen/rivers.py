@@ -18,6 +18,8 @@ from scipy import ndimage
 
 from netcover.samplegen.grid import FloatArray, Grid, smooth_noise_1d, to_utm
 
+__all__ = ["River", "distance_to_rivers", "main_rivers", "tributaries", "valley_surface"]
+
 #: (name, floor half-width m, [(lon, lat, bed elevation m), ...]) from source to outlet.
 _MAIN_RIVERS: tuple[tuple[str, float, tuple[tuple[float, float, float], ...]], ...] = (
     ("Sông Miện", 140.0, (

@@ -26,6 +26,8 @@ from netcover.config.options import ROAD_CLASSES, RoadClass
 from netcover.samplegen.facts import COMMUNES, CRS_UTM, PASS_LONLAT
 from netcover.samplegen.grid import FloatArray, Grid, to_utm
 
+__all__ = ["RoadNetwork", "cost_graph", "route_roads", "segments"]
+
 # ROAD_CLASSES: most important first (a shared segment takes the first).
 #: Grade scale g0 of the cost ``1 + (grade / g0)^2`` per road class.
 _GRADE_SCALE = {"national": 0.05, "provincial": 0.07, "commune": 0.09, "track": 0.13}

@@ -18,6 +18,8 @@ from numpy.typing import NDArray
 from netcover.samplegen.facts import COMMUNES, CRS_UTM, FIBRE_HOUSEHOLDS, Commune, largest_remainder
 from netcover.samplegen.grid import FloatArray, Grid, stream, to_utm
 
+__all__ = ["make_settlements"]
+
 _LAYER = 5
 _MIN_SPACING_M = 650.0
 _TOWN_QUARTERS = 7

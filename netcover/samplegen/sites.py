@@ -22,6 +22,8 @@ from netcover.data.sites import SITE_COLUMNS
 from netcover.samplegen.facts import COMMUNES, N_BTS_SITES
 from netcover.samplegen.grid import FloatArray, Grid, stream, to_lonlat, to_utm
 
+__all__ = ["OPERATORS", "Operator", "cells_table", "place_sites"]
+
 _LAYER = 7
 _RANGE_NEAR_M = 2_500.0
 _RANGE_LOS_M = 7_000.0

@@ -24,6 +24,8 @@ from netcover.samplegen.facts import DISTRICT_BBOX_LONLAT, PASS_ELEVATION_M, PAS
 from netcover.samplegen.grid import FloatArray, Grid, smooth_noise, stream, to_utm
 from netcover.samplegen.rivers import River, distance_to_rivers, main_rivers, tributaries, valley_surface
 
+__all__ = ["Terrain", "district_box_mask", "fill_pits", "make_terrain"]
+
 _LAYER_NOISE, _LAYER_RIVERS, _LAYER_CONES = 1, 2, 3
 
 #: (wavelength m, amplitude m) of the noise octaves of the plateau.

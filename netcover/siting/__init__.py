@@ -15,11 +15,22 @@ Public API
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
-#: Public name -> submodule. Loaded on first use, so that ``netcover.config.siting`` (which the
-#: scenario loader needs) imports without the solvers and the coverage engine.
+from netcover.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from netcover.config.siting import SitingSettings
+    from netcover.data.proposals import Proposal, check_proposals, read_proposals, with_proposals
+    from netcover.siting.candidates import generate_candidates, thin
+    from netcover.siting.gaps import Demand, cluster_labels, uncovered_demand
+    from netcover.siting.output import plan_lines, write_plan, write_proposals
+    from netcover.siting.plan import SitePlan, SitingProblem, plan_sites, prepare
+    from netcover.siting.proposals import ProposalScores, proposal_footprints, score_proposals
+    from netcover.siting.solvers import SolveResult, rank_order, solve
+    from netcover.siting.step import evaluate_proposals, run_siting
+
+#: Public name -> the module that defines it, imported on first use of the name.
 _EXPORTS = {
     "generate_candidates": "netcover.siting.candidates",
     "thin": "netcover.siting.candidates",
@@ -33,12 +44,12 @@ _EXPORTS = {
     "SitingProblem": "netcover.siting.plan",
     "plan_sites": "netcover.siting.plan",
     "prepare": "netcover.siting.plan",
-    "Proposal": "netcover.siting.proposals",
+    "Proposal": "netcover.data.proposals",
     "ProposalScores": "netcover.siting.proposals",
     "proposal_footprints": "netcover.siting.proposals",
-    "read_proposals": "netcover.siting.proposals",
-    "check_proposals": "netcover.siting.proposals",
-    "with_proposals": "netcover.siting.proposals",
+    "read_proposals": "netcover.data.proposals",
+    "check_proposals": "netcover.data.proposals",
+    "with_proposals": "netcover.data.proposals",
     "score_proposals": "netcover.siting.proposals",
     "SitingSettings": "netcover.config.siting",
     "SolveResult": "netcover.siting.solvers",
@@ -48,11 +59,10 @@ _EXPORTS = {
     "evaluate_proposals": "netcover.siting.step",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        msg = f"module {__name__!r} has no attribute {name!r}"
-        raise AttributeError(msg)
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__all__ = [
+    "Demand", "Proposal", "ProposalScores", "SitePlan", "SitingProblem", "SitingSettings", "SolveResult",
+    "check_proposals", "cluster_labels", "evaluate_proposals", "generate_candidates", "plan_lines",
+    "plan_sites", "prepare", "proposal_footprints", "rank_order", "read_proposals", "run_siting",
+    "score_proposals", "solve", "thin", "uncovered_demand", "with_proposals", "write_plan", "write_proposals",
+]
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

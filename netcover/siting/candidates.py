@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     from netcover.data.terrain import Terrain
     from netcover.siting.gaps import Demand
 
+__all__ = [
+    "PlaceContext", "access_geometries", "backhaul_geometries", "candidate_table", "distance_raster",
+    "generate_candidates", "high_points", "places_around", "site_cost", "thin",
+]
+
 #: Priority of listed places over terrain candidates when thinning.
 _LISTED_PRIORITY = 1e6
 

@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     from netcover.data.inputs import Inputs
     from netcover.data.population import PopulationGrid
 
+__all__ = [
+    "INSTITUTION_TYPES", "Demand", "baseline_classes", "cluster_labels", "gap_layer", "people_per_household",
+    "scattered_row", "uncovered_demand", "uncovered_share", "unserved_settlements",
+]
+
 #: Data-network point types counted as institutions of a gap.
 INSTITUTION_TYPES = ("school", "health_station", "commune_office")
 

@@ -32,6 +32,11 @@ from netcover.data.terrain import Terrain
 from netcover.errors import InputError
 from netcover.radio.area import site_loss_grid
 
+__all__ = [
+    "PARALLEL_MIN", "CandidateJob", "DemandLookup", "Footprint", "Screening", "coverage_matrix", "footprint",
+    "screening",
+]
+
 
 @dataclass(frozen=True)
 class Screening:

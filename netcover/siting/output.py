@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from netcover.siting.plan import SitePlan, SitingProblem
     from netcover.siting.proposals import ProposalScores
 
+__all__ = [
+    "SHORT_COLUMNS", "access_text", "gap_table", "plan_lines", "proposals_text", "readable_ranking",
+    "summary_text", "write_plan", "write_proposals",
+]
+
 #: Columns of the ranked table shown in the Markdown summary and on the console.
 SHORT_COLUMNS = ("rank", "candidate_id", "commune", "lon", "lat", "new_people",
                  "cumulative_share_covered", "cost", "cost_per_new_person", "gaps_closed")

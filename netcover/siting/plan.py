@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from netcover.coverage.engine import CoverageResult, Progress
     from netcover.data.inputs import Inputs
 
+__all__ = [
+    "SitePlan", "SitingProblem", "gaps_closed_by_steps", "plan_sites", "prepare", "ranked_table",
+    "target_weight", "unit_table_after",
+]
+
 
 @dataclass
 class SitingProblem:

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
     from netcover.core.parallel import Executor
 
+__all__ = ["ProposalScores", "proposal_footprints", "score_proposals"]
+
 _COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
 
 

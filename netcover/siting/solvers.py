@@ -35,6 +35,8 @@ import scipy.sparse as sp
 from netcover.config.options import OBJECTIVES, SOLVERS, Objective, SolverName
 from netcover.errors import ModelError
 
+__all__ = ["SolveResult", "rank_order", "solve"]
+
 _EPS = 1e-9
 
 

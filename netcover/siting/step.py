@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from netcover.coverage.engine import CoverageResult, Progress
     from netcover.data.inputs import Inputs
 
+__all__ = ["evaluate_proposals", "run_siting"]
+
 
 @dataclass
 class SitingRun:

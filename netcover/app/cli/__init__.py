@@ -18,6 +18,11 @@ from netcover.app.cli._tools import echo_err, execution_options, handle_errors, 
 from netcover.config.scenario import load_scenario
 from netcover.errors import format_problems
 
+__all__ = [
+    "cache", "cache_clear", "cache_info", "cli", "coverage", "main", "plan_links", "report", "run",
+    "sample_data", "validate",
+]
+
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 

@@ -10,6 +10,8 @@ import click
 from netcover.app.cli._tools import echo_err, handle_errors, progress_bar
 from netcover.core.textsafe import safe_name
 
+__all__ = ["calibrate", "import_reported", "measurements", "monitor", "report", "snapshot"]
+
 _SCENARIO = click.argument("scenario", type=click.Path(path_type=Path))
 _STORE = click.option("--store", type=click.Path(path_type=Path),
                       help="History store (default: the scenario's [monitor] store, else "

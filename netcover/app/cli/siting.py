@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from netcover.coverage.engine import CoverageResult
     from netcover.data.inputs import Inputs
 
+__all__ = ["evaluate", "plan_sites", "scenario_settings"]
+
 def scenario_settings(scenario: Scenario) -> SitingSettings:
     """The scenario's ``[siting]`` settings, or the defaults while the scenario has none."""
     found = getattr(scenario, "siting", None)

@@ -8,6 +8,8 @@ import click
 
 from netcover.app.cli._tools import echo_err, execution_options, handle_errors, named_executor, progress_bar
 
+__all__ = ["large_area"]
+
 
 @click.command("large-area")
 @click.argument("scenario", type=click.Path(path_type=Path))

@@ -44,6 +44,8 @@ from netcover.coverage.write import raster_layers
 from netcover.data.window import DemSource, Window
 from netcover.errors import DataFileError
 
+__all__ = ["SiteLossInfo", "TileLayers", "loss_state", "site_loss_job", "tile_job", "tile_state"]
+
 
 @dataclass(frozen=True)
 class SiteLossInfo:

@@ -21,6 +21,8 @@ from netcover.coverage.write import raster_file, raster_spec
 from netcover.data.window import DemSource
 from netcover.errors import CRSError
 
+__all__ = ["ClassAreas", "TileWriter"]
+
 
 class TileWriter:
     """GeoTIFFs of the whole grid in ``folder``, written tile by tile (a context manager)."""

@@ -27,6 +27,8 @@ from netcover.data.population import is_vector
 from netcover.data.window import DemSource, Window
 from netcover.errors import ValidationError
 
+__all__ = ["PeopleSource", "people_per_class"]
+
 
 @dataclass(frozen=True)
 class PeopleSource:

@@ -32,6 +32,8 @@ from netcover.data.inputs import read_cells
 from netcover.data.window import DemSource, Window
 from netcover.errors import ScenarioError, ValidationError
 
+__all__ = ["TiledRun", "reaching_jobs", "run_summary", "run_tiled"]
+
 
 @dataclass
 class TiledRun:

@@ -58,6 +58,8 @@ if TYPE_CHECKING:
     from netcover.data.terrain import Terrain
     from netcover.outputs.results import Raster, RunFolder
 
+__all__ = ["MAX_OVERLAY_PX", "OUTSIDE_OPACITY", "build_map", "opening_view"]
+
 #: Radius of the sector wedges drawn at each site: this share of the district's width, within bounds (m).
 WEDGE_RADIUS_SHARE, WEDGE_RADIUS_M = 1 / 60, (150.0, 800.0)
 

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from netcover.data.terrain import Terrain
     from netcover.outputs.results import RunFolder
 
+__all__ = ["ICON_NAME", "KML_NS", "OVERLAY_NAME", "kml_colour", "write_kmz"]
+
 KML_NS = "http://www.opengis.net/kml/2.2"
 
 #: Name of the overlay image inside the KMZ.

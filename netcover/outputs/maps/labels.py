@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from netcover.core.i18n import Lang
 
+__all__ = ["LABELS", "class_label", "label"]
+
 #: key -> (English, Vietnamese). ``{name}`` fields are filled by :func:`label`.
 LABELS: dict[str, tuple[str, str]] = {
     "title": ("{scenario}: mobile coverage and network plan",

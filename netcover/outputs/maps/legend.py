@@ -22,6 +22,8 @@ from netcover.outputs.maps.overlays import SIGNAL_RANGE_DBM, signal_colours
 if TYPE_CHECKING:
     from netcover.core.i18n import Lang
 
+__all__ = ["legend_html"]
+
 _BOX = ("position:absolute;bottom:48px;left:10px;z-index:1000;background:rgba(255,255,255,0.92);"
         "padding:6px 9px;border-radius:5px;box-shadow:0 1px 5px rgba(0,0,0,0.4);"
         "font:12px/1.35 sans-serif;max-height:70%;overflow-y:auto")

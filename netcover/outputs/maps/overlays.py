@@ -24,6 +24,11 @@ from netcover.core.palette import CLASS_COLOURS, SIGNAL_CMAP, ramp
 if TYPE_CHECKING:
     from netcover.outputs.results import Raster
 
+__all__ = [
+    "SIGNAL_RANGE_DBM", "Overlay", "OverlayCRS", "category_overlay", "class_overlay", "palette_png",
+    "shade_overlay", "signal_colours", "signal_overlay", "warp",
+]
+
 #: CRSs an overlay can be made in: Web Mercator (Leaflet) or longitude/latitude (KML).
 OverlayCRS = Literal["EPSG:3857", "EPSG:4326"]
 

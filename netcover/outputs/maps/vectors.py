@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
     from netcover.outputs.results import RunFolder
 
+__all__ = ["operator_colours", "people_served", "popup_table", "sector_wedges", "site_table", "wedge_ring"]
+
 
 
 def operator_colours(operators: Iterable[str]) -> dict[str, str]:

@@ -18,6 +18,8 @@ from netcover.outputs.report.export import write_export
 from netcover.outputs.report.printmaps import FORMATS, Format, print_maps, read_backdrop
 from netcover.outputs.results import RunFolder
 
+__all__ = ["PRINT_DIR", "MapBuilder", "build_outputs", "data_date"]
+
 #: Makes the interactive map of a results folder into an output folder; returns the file(s) written.
 MapBuilder = Callable[[RunFolder, Path], "Path | Sequence[Path]"]
 #: Sub-folder of the output folder with the print maps and charts.

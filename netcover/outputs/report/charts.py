@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 
     from netcover.outputs.results import Raster, RunFolder
 
+__all__ = [
+    "SHARE_INDICATOR", "SIGNAL_BIN_DB", "share_by_unit", "share_chart", "signal_chart", "signal_histogram",
+    "target_share", "unit_4g_shares", "write_charts",
+]
+
 #: Signal histogram bin width (dB).
 SIGNAL_BIN_DB = 2.0
 #: The monitoring indicator the commune chart shows when the run has it, with its own target.

@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 
     from netcover.outputs.results import RunFolder
 
+__all__ = [
+    "EMBED_MAX_PX", "MAX_ROWS", "Kind", "Section", "build_sections", "data_uri", "raw", "render_html",
+    "render_markdown", "shown", "summary_figures", "write_report",
+]
+
 #: How a column is shown: integer, number with 1 or 2 decimals, coordinate, share, translated word.
 Kind = Literal["int", "dec1", "dec2", "coord", "share", "word", "indicator", "text", "percent", "year",
                "place", "advice"]

@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 
     from netcover.outputs.results import RunFolder
 
+__all__ = [
+    "VECTOR_LAYERS", "export_path", "file_listing", "is_missing", "raster_listing", "slug", "vector_layers",
+    "write_export", "write_workbook",
+]
+
 #: Export layer -> (result file, layer in it), in the order written.
 VECTOR_LAYERS: dict[str, tuple[OutputFile, str]] = {
     "units": (by_key("coverage_gpkg"), "units"),

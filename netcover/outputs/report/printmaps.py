@@ -46,6 +46,12 @@ if TYPE_CHECKING:
 
     from netcover.outputs.results import Raster, RunFolder
 
+__all__ = [
+    "CLASS_KEYS", "DISPLAY_CELLS", "FORMATS", "MAP_KINDS", "MAP_SIZE_IN", "NEW_SITE_SIZE", "OUTSIDE_VEIL",
+    "PHASE_STYLES", "PNG_DPI", "POOR_CLASSES", "Backdrop", "Format", "MapKind", "draw_map", "map_extent",
+    "png_bytes", "print_maps", "read_backdrop", "save_figure",
+]
+
 #: The print maps, in the order they appear in the report.
 MapKind = Literal["coverage", "gaps", "site_plan", "links"]
 MAP_KINDS: tuple[MapKind, ...] = get_args(MapKind)
