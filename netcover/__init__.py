@@ -24,10 +24,19 @@ Names are imported on first use: ``import netcover`` stays cheap (no numpy, pand
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 from netcover._version import __version__
+from netcover.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from netcover.app.api import load_scenario, run, sample_scenario
+    from netcover.coverage.api import compute_coverage
+    from netcover.coverage.result import Coverage
+    from netcover.data.read import load_inputs, read_dem, read_population, read_sites
+    from netcover.errors import NetcoverError, ValidationError
+    from netcover.links.api import plan_links
+    from netcover.siting.api import evaluate, plan_sites
 
 #: Public name -> the module defining it (imported on first use).
 _EXPORTS = {
@@ -47,17 +56,21 @@ _EXPORTS = {
     "ValidationError": "netcover.errors",
 }
 
-__all__ = ["__version__", *_EXPORTS]
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        msg = f"module {__name__!r} has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__all__ = [
+    "Coverage",
+    "NetcoverError",
+    "ValidationError",
+    "__version__",
+    "compute_coverage",
+    "evaluate",
+    "load_inputs",
+    "load_scenario",
+    "plan_links",
+    "plan_sites",
+    "read_dem",
+    "read_population",
+    "read_sites",
+    "run",
+    "sample_scenario",
+]
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -249,8 +249,6 @@ def test_light_imports_do_not_load_heavy_libraries(statement: str, heavy: tuple[
                       "(python -X importtime shows the chain)"
 
 
-@pytest.mark.xfail(strict=True, reason="netcover/config/calibration.py imports numpy at the top; once it "
-                   "imports it under TYPE_CHECKING and inside Calibration.correction, remove this mark")
 def test_reading_a_scenario_does_not_load_numpy() -> None:
     assert "numpy" not in _loaded_after("import netcover.config.scenario")
 

@@ -19,11 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "netcover"
 
 #: Files of other helpers of issue #16 that still spell out an option list (file -> lists).
 #: LEAD: empty this when those files import the lists from netcover.config (see the report).
-KNOWN_PENDING: dict[str, set[str]] = {
-    "app/cli/__init__.py": {"MODELS", "LANGS"},
-    "outputs/results.py": {"TECHNOLOGIES"},
-    "outputs/report/printmaps.py": {"MAP_KINDS", "MAP_FORMATS"},
-}
+KNOWN_PENDING: dict[str, set[str]] = {}
 
 
 def _option_lists() -> dict[frozenset[str], str]:

@@ -9,8 +9,10 @@ coverage engine adds it to every level of that technology.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["MIN_DISTANCE_KM", "Calibration"]
 
@@ -27,5 +29,7 @@ class Calibration:
 
     def correction(self, distance_km: np.ndarray) -> np.ndarray:
         """dB to add to predictions at these distances."""
+        import numpy as np
+
         d = np.maximum(np.asarray(distance_km, dtype=float), MIN_DISTANCE_KM)
         return self.offset_db + self.slope_db_per_decade * np.log10(d)

@@ -17,6 +17,7 @@ from netcover.coverage.result import Coverage
 
 if TYPE_CHECKING:
     from netcover.coverage.engine import Progress
+    from netcover.coverage.losscache import LossCache
     from netcover.data.inputs import Inputs
 
 __all__ = ["compute_coverage"]
@@ -79,36 +80,52 @@ def compute_coverage(sites: Any, dem: Any = None, *, radius_km: float | None = N
     76% of the area has fair or better 4G
     """
     from netcover.coverage import engine
-    from netcover.coverage.losscache import LossCache, default_cache_dir
-    from netcover.data.inputs import Inputs, load_inputs
 
     overrides = {k: v for k, v in (("radius_km", radius_km), ("model", model)) if v is not None}
-    if isinstance(sites, Inputs | Scenario):
+    if isinstance(sites, Scenario) or _is_inputs(sites):
         if dem is not None or population is not None or units is not None:
             msg = "with a scenario or inputs, give no dem, population or units: they come from it"
             raise TypeError(msg)
-        inputs = sites if isinstance(sites, Inputs) else load_inputs(
-            _with_settings(sites, overrides, settings or {}))
-        if isinstance(sites, Inputs) and (overrides or settings):
-            sc = _with_settings(inputs.scenario, overrides, settings or {})
-            inputs = dataclasses.replace(inputs, scenario=sc)
+        inputs = _scenario_inputs(sites, overrides, settings or {})
     else:
         if dem is None:
             msg = "compute_coverage(sites, dem): give the DEM (a path, DataArray or rasterio dataset)"
             raise TypeError(msg)
         raw = {k: dict(v) for k, v in (settings or {}).items()}
         raw.setdefault("coverage", {}).update(overrides)
-        scenario = scenario_from_dict(raw)
-        inputs = inputs_from_objects(scenario, sites, dem, population=population, units=units)
-    sc = inputs.scenario
-    folder: Path | None = None
-    if cache is True:
-        folder = sc.coverage.cache_dir or default_cache_dir()
-    elif cache:
-        folder = Path(cache)
-    loss_cache = LossCache(folder) if folder else None
-    result = engine.compute_coverage(inputs, cache=loss_cache, progress=progress)
+        inputs = inputs_from_objects(scenario_from_dict(raw), sites, dem, population=population,
+                                     units=units)
+    result = engine.compute_coverage(inputs, cache=_loss_cache(cache, inputs.scenario),
+                                     progress=progress)
     return Coverage(result, inputs)
+
+
+def _is_inputs(value: object) -> bool:
+    from netcover.data.inputs import Inputs
+
+    return isinstance(value, Inputs)
+
+
+def _scenario_inputs(source: Scenario | Inputs, overrides: dict[str, Any], settings: dict[str, Any]
+                     ) -> Inputs:
+    """The inputs of a scenario (read) or of inputs already loaded, with the settings changed."""
+    from netcover.data.inputs import load_inputs
+
+    if isinstance(source, Scenario):
+        return load_inputs(_with_settings(source, overrides, settings))
+    if overrides or settings:
+        return dataclasses.replace(source, scenario=_with_settings(source.scenario, overrides, settings))
+    return source
+
+
+def _loss_cache(cache: bool | str | Path, scenario: Scenario) -> LossCache | None:
+    """The loss cache ``cache`` asks for: True the scenario's (or the default) folder, a path that
+    folder, False none."""
+    from netcover.coverage.losscache import LossCache, default_cache_dir
+
+    if cache is True:
+        return LossCache(scenario.coverage.cache_dir or default_cache_dir())
+    return LossCache(Path(cache)) if cache else None
 
 
 def inputs_from_objects(scenario: Scenario, sites: Any, dem: Any, *, population: Any = None,

@@ -123,18 +123,9 @@ def check_sites(
     (GeoDataFrame or None, list of Problem)
         As :func:`read_sites`.
     """
-    import geopandas as gpd
-
-    has_geometry = isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame
-    geometry: gpd.GeoDataFrame | None = frame if has_geometry else None
-    if geometry is not None:
-        geometry = geometry.reset_index(drop=True)
-        if geometry.crs is None and len(geometry):
-            return None, [Problem(label, "the sites have point geometries but no CRS; set one "
-                                  "(gdf.set_crs('EPSG:4326') for lon/lat)", field="geometry")]
-        df = pd.DataFrame(geometry.drop(columns=geometry.geometry.name))
-    else:
-        df = pd.DataFrame(frame).reset_index(drop=True).replace("", np.nan)
+    geometry, df, problems = _split_geometry(frame, label)
+    if problems:
+        return None, problems
     problems = _check_columns(df, label, has_geometry=geometry is not None)
     if problems:
         return None, problems
@@ -147,15 +138,37 @@ def check_sites(
     problems += _check_values(df, label, max_height_m, base if base is not None else Path.cwd())
     if any(pr.severity == "error" for pr in problems):
         return None, problems
+    return _canonical_sites(df, geometry), problems
+
+
+def _split_geometry(frame: pd.DataFrame, label: str
+                    ) -> tuple[gpd.GeoDataFrame | None, pd.DataFrame, list[Problem]]:
+    """The point geometries of ``frame`` (None for a plain table), its other columns, and the
+    problem of geometries without a CRS."""
+    import geopandas as gpd
+
+    has_geometry = isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame
+    if not has_geometry:
+        return None, pd.DataFrame(frame).reset_index(drop=True).replace("", np.nan), []
+    geometry = frame.reset_index(drop=True)
+    if geometry.crs is None and len(geometry):
+        return None, pd.DataFrame(), [Problem(
+            label, "the sites have point geometries but no CRS; set one "
+            "(gdf.set_crs('EPSG:4326') for lon/lat)", field="geometry")]
+    return geometry, pd.DataFrame(geometry.drop(columns=geometry.geometry.name)), []
+
+
+def _canonical_sites(df: pd.DataFrame, geometry: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """Checked rows with canonical technology names and trimmed ids, as a GeoDataFrame (the given
+    geometries, or points at lon/lat)."""
+    import geopandas as gpd
+
     df["technology"] = [TECH_ALIASES[str(t).strip().lower()] for t in df["technology"]]
     for col in ("site_id", "cell_id", "operator"):
         df[col] = df[col].astype(str).str.strip()
     if geometry is not None:
-        out = gpd.GeoDataFrame(df, geometry=geometry.geometry.values, crs=geometry.crs)
-    else:
-        out = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]),
-                               crs="EPSG:4326")
-    return out, problems
+        return gpd.GeoDataFrame(df, geometry=geometry.geometry.values, crs=geometry.crs)
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
 
 
 def _check_columns(df: pd.DataFrame, label: str, *, has_geometry: bool) -> list[Problem]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from netcover.config.radio import TECHNOLOGIES
 from netcover.core.files import STEP_FOLDERS, OutputFile, Raster, by_key, missing_file_error
 from netcover.core.notes import Note, skipped
 from netcover.errors import DataFileError
@@ -30,10 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["STEP_FOLDERS", "TECHNOLOGIES", "Raster", "RunFolder", "RunResults"]
 
-__all__ = ["STEP_FOLDERS", "TECHNOLOGIES", "Raster", "RunFolder"]
 
 #: Technologies whose coverage layers may be present.
-TECHNOLOGIES = ("4G", "3G")
 #: Result files whose extent and CRS describe a folder without ``input_summary.json``.
 _EXTENT_SOURCES = tuple(by_key(k) for k in ("class", "coverage_gpkg", "siting_gpkg",
                                             "proposals_gpkg", "links_gpkg"))

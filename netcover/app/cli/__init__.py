@@ -15,6 +15,8 @@ import click
 
 from netcover._version import __version__
 from netcover.app.cli._tools import echo_err, execution_options, handle_errors, named_executor, progress_bar
+from netcover.config.options import LANGS
+from netcover.config.radio import MODELS
 from netcover.config.scenario import load_scenario
 from netcover.errors import format_problems
 
@@ -68,7 +70,7 @@ def run(scenario: Path | None, out_dir: Path | None, scheduler: str | None,
 @click.option("--dem", type=click.Path(path_type=Path), help="DEM file (without a scenario).")
 @click.option("--sites", type=click.Path(path_type=Path), help="Sites file (without a scenario).")
 @click.option("--radius-km", type=float, help="Computation radius around each site (km).")
-@click.option("--model", type=click.Choice(["p1812", "hata", "fspl"]), help="Propagation model.")
+@click.option("--model", type=click.Choice(list(MODELS)), help="Propagation model.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder.")
 @execution_options
 @handle_errors
@@ -111,7 +113,7 @@ def plan_links(scenario: Path, out_dir: Path | None) -> None:
 
 @cli.command()
 @click.argument("results", type=click.Path(path_type=Path))
-@click.option("--lang", type=click.Choice(["en", "vi"]), help="Only this language (default: both).")
+@click.option("--lang", type=click.Choice(list(LANGS)), help="Only this language (default: both).")
 @handle_errors
 def report(results: Path, lang: str | None) -> None:
     """Make the maps, report and exports from a RESULTS folder of `netcover run`, `coverage`,

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from netcover.app.cli._tools import echo_err, execution_options, handle_errors, named_executor, progress_bar
-from netcover.config.siting import OBJECTIVES, SOLVERS, SitingSettings
+from netcover.config.options import OBJECTIVES, SOLVERS
+from netcover.config.siting import SitingSettings
 
 if TYPE_CHECKING:
     from netcover.config.scenario import Scenario

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from netcover.config.options import MAP_FORMATS, MapFormat
 from netcover.core.files import by_key
 from netcover.core.i18n import LANGS, Lang, check_lang
 from netcover.outputs.report.charts import write_charts
 from netcover.outputs.report.document import write_report
 from netcover.outputs.report.export import write_export
-from netcover.outputs.report.printmaps import FORMATS, Format, print_maps, read_backdrop
+from netcover.outputs.report.printmaps import print_maps, read_backdrop
 from netcover.outputs.results import RunFolder
 
 __all__ = ["PRINT_DIR", "MapBuilder", "build_outputs", "data_date"]
@@ -37,7 +38,7 @@ def data_date(run: RunFolder) -> str:
 def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = None, *,
                   langs: Sequence[str] = LANGS, map_builder: MapBuilder | None = None,
                   date: str | None = None, target: float | None = None,
-                  formats: Sequence[Format] = FORMATS) -> list[Path]:
+                  formats: Sequence[MapFormat] = MAP_FORMATS) -> list[Path]:
     """Write print maps, charts, reports and the export of a run.
 
     Parameters
@@ -67,7 +68,7 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
     run = results if isinstance(results, RunFolder) else RunFolder.open(results)
     out = Path(out_dir) if out_dir is not None else run.path
     languages: list[Lang] = [check_lang(lang) for lang in langs]
-    fmts: list[Format] = ["png", *[f for f in formats if f != "png"]]
+    fmts: list[MapFormat] = ["png", *[f for f in formats if f != "png"]]
     when = date or data_date(run)
     written, listing = write_export(run, out)
     backdrop = read_backdrop(run)

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from netcover.config.options import MAP_FORMATS, MapFormat
 from netcover.core.i18n import Lang, fmt_number, fmt_share, tr
 from netcover.core.palette import MET_COLOUR, NOT_MET_COLOUR, TECH_COLOURS
 from netcover.core.textsafe import plot_text
-from netcover.outputs.report.printmaps import FORMATS, Format, figure_stem, save_figure
+from netcover.outputs.report.printmaps import figure_stem, save_figure
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -181,7 +182,7 @@ def _within_units(run: RunFolder, r: Raster) -> Raster:
 
 def write_charts(run: RunFolder, folder: Path, lang: Lang, data_date: str, *,
                  target: float | None = None,
-                 formats: Sequence[Format] = FORMATS) -> dict[str, list[Path]]:
+                 formats: Sequence[MapFormat] = MAP_FORMATS) -> dict[str, list[Path]]:
     """Write ``share_by_commune_<lang>`` and ``signal_<lang>`` charts the run has data for.
 
     Returns

@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from netcover.config.options import MAP_FORMATS, MAP_KINDS, MapFormat, MapKind
+from netcover.config.radio import CLASS_NAMES, CoverageClass
 from netcover.core.files import by_key
 from netcover.core.i18n import Lang, tr
 from netcover.core.io import atomic_path
@@ -47,22 +49,16 @@ if TYPE_CHECKING:
     from netcover.outputs.results import Raster, RunFolder
 
 __all__ = [
-    "CLASS_KEYS", "DISPLAY_CELLS", "FORMATS", "MAP_KINDS", "MAP_SIZE_IN", "NEW_SITE_SIZE", "OUTSIDE_VEIL",
-    "PHASE_STYLES", "PNG_DPI", "POOR_CLASSES", "Backdrop", "Format", "MapKind", "draw_map", "map_extent",
+    "CLASS_KEYS", "DISPLAY_CELLS", "MAP_SIZE_IN", "NEW_SITE_SIZE", "OUTSIDE_VEIL",
+    "PHASE_STYLES", "PNG_DPI", "POOR_CLASSES", "Backdrop", "draw_map", "map_extent",
     "png_bytes", "print_maps", "read_backdrop", "save_figure",
 ]
 
-#: The print maps, in the order they appear in the report.
-MapKind = Literal["coverage", "gaps", "site_plan", "links"]
-MAP_KINDS: tuple[MapKind, ...] = get_args(MapKind)
-#: Figure file formats.
-Format = Literal["png", "pdf"]
-FORMATS: tuple[Format, ...] = get_args(Format)
 
 #: Coverage classes 0-3 (none, weak, fair, good): i18n keys (colours: :mod:`netcover.core.palette`).
-CLASS_KEYS = ("class_none", "class_weak", "class_fair", "class_good")
+CLASS_KEYS = tuple(f"class_{name}" for name in CLASS_NAMES)
 #: Classes shown on the gap and site-plan maps (no service, weak).
-POOR_CLASSES = (0, 1)
+POOR_CLASSES = (int(CoverageClass.NONE), int(CoverageClass.WEAK))
 PHASE_STYLES: tuple[Literal["-", "--", ":", "-."], ...] = ("-", "--", ":", "-.")
 #: Print resolution of the PNGs (the PDFs are vector).
 PNG_DPI = 300
@@ -107,7 +103,7 @@ def figure_stem(folder: Path, figure: str, lang: Lang) -> Path:
     return by_key("print_png").of(figure=figure, lang=lang).in_step(folder).with_suffix("")
 
 
-def save_figure(fig: Figure, stem: Path, formats: Sequence[Format] = FORMATS) -> list[Path]:
+def save_figure(fig: Figure, stem: Path, formats: Sequence[MapFormat] = MAP_FORMATS) -> list[Path]:
     """Save ``fig`` as ``stem.png`` / ``stem.pdf`` atomically, without dates (reproducible files)."""
     written = []
     for fmt in formats:
@@ -392,7 +388,7 @@ def draw_map(run: RunFolder, kind: MapKind, lang: Lang, data_date: str,
 
 
 def print_maps(run: RunFolder, folder: Path, lang: Lang, data_date: str, *,
-               formats: Sequence[Format] = FORMATS,
+               formats: Sequence[MapFormat] = MAP_FORMATS,
                backdrop: Backdrop | None = None) -> dict[MapKind, list[Path]]:
     """Write every print map the run has data for as ``folder/<kind>_<lang>.<fmt>``.
 
