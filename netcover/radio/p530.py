@@ -4,9 +4,8 @@ The kernels of the Recommendation a planning tool needs, numpy in and numpy out:
 
 - rain (§2.4.1): ``A_0.01 = gamma_R(R_0.01) * d * r`` with the distance factor ``r`` of step 3
   (``gamma_R`` from ITU-R P.838-3, :mod:`netcover.radio.p838`), scaled to other percentages of time
-  by the frequency-dependent power law of step 5; the latitude laws of the earlier editions
-  (P.530-15 and before: one for latitudes >= 30 deg, one below, Vietnam's case) are kept as
-  ``law="latitude"``;
+  by the frequency-dependent power law of step 5; the latitude laws of earlier editions (one for
+  latitudes >= 30 deg, one below, Vietnam's case) are kept as ``law="latitude"``;
 - multipath (§2.3.1 and §2.3.2): the geoclimatic factor ``K`` from ``dN1`` and ``s_a``, the path
   inclination, the multipath occurrence factor ``p0`` (detailed method, equation 7, or the quick
   method, equation 8, when ``s_a`` is unknown), the percentage of the average worst month a fade
@@ -127,8 +126,8 @@ def _rain_law(freq_ghz: _F64, law: str, latitude_deg: float) -> tuple[_F64, _F64
     """(C1, C2, C3) of ``A_p / A_0.01 = C1 p^-(C2 + C3 log10 p)``.
 
     "frequency" is P.530-18 step 5: ``C0 = 0.12 + 0.4 (log10(f/10))^0.8`` above 10 GHz (read with the
-    exponent on the logarithm, as in ITU-Rpy), 0.12 below. "latitude" is the law of P.530-15 and
-    earlier: C0 = 0 (0.12, 0.546, 0.043) below 30 deg of latitude, C0 = 1 (0.07, 0.855, 0.139) at
+    exponent on the logarithm, as in ITU-Rpy), 0.12 below. "latitude" is the law of earlier
+    editions: C0 = 0 (0.12, 0.546, 0.043) below 30 deg of latitude, C0 = 1 (0.07, 0.855, 0.139) at
     30 deg and above.
     """
     if law == "frequency":
@@ -251,7 +250,7 @@ def _shallow_pw(a_db: _F64, p0: _F64) -> _F64:
     """§2.3.2 step 3: the percentage below the transition depth ``A_t`` (shallow fading)."""
     a_t = 25.0 + 1.2 * np.log10(p0)
     p_t = p0 * 10.0 ** (-a_t / 10.0)
-    qa_t = -20.0 * np.log10(-np.log((100.0 - p_t) / 100.0)) / a_t
+    qa_t = -20.0 * np.log10(-np.log1p(-p_t / 100.0)) / a_t
     q_t = ((qa_t - 2.0) / ((1.0 + 0.3 * 10.0 ** (-a_t / 20.0)) * 10.0 ** (-0.016 * a_t))
            - 4.3 * (10.0 ** (-a_t / 20.0) + a_t / 800.0))
     q_a = 2.0 + ((1.0 + 0.3 * 10.0 ** (-a_db / 20.0)) * 10.0 ** (-0.016 * a_db)
