@@ -311,7 +311,8 @@ def _check_patterns(df: pd.DataFrame, label: str, base: Path) -> list[Problem]:
     names = names.astype(str).str.strip()
     df["pattern_file"] = names.where(names.str.lower() != "nan", "")
     parsed: dict[Path, tuple[str, float | None]] = {}
-    row_gain = pd.to_numeric(df.get("antenna_gain_dbi"), errors="coerce")
+    gains = df["antenna_gain_dbi"] if "antenna_gain_dbi" in df else pd.Series(np.nan, index=df.index)
+    row_gain = pd.to_numeric(gains, errors="coerce")
     for i, name in enumerate(df["pattern_file"]):
         if not name:
             continue
@@ -324,8 +325,7 @@ def _check_patterns(df: pd.DataFrame, label: str, base: Path) -> list[Problem]:
             problems.append(Problem(label, problem, row_label(i), "pattern_file"))
             continue
         df.loc[df.index[i], "pattern_file"] = str(p)
-        if row_gain is not None:
-            problems += _gain_mismatch(df, i, label, p, file_gain, float(row_gain.iloc[i]))
+        problems += _gain_mismatch(df, i, label, p, file_gain, float(row_gain.iloc[i]))
     return problems
 
 
