@@ -85,7 +85,7 @@ def p1812_grid(dem: np.ndarray) -> SiteLoss:
 
 def _agreement(dem: np.ndarray, grid: SiteLoss, site: tuple[float, float], n_cells: int,
                seed: int) -> np.ndarray:
-    """Engine minus per-profile Lbd50 at random cells of the disc (site's own cell excluded)."""
+    """Engine minus per-profile Lb_noduct at random cells of the disc (site's own cell excluded)."""
     rng = np.random.default_rng(seed)
     rows, cols = np.nonzero(np.isfinite(grid.loss_db))
     diffs = []
@@ -95,7 +95,7 @@ def _agreement(dem: np.ndarray, grid: SiteLoss, site: tuple[float, float], n_cel
         if math.hypot(xy[0] - site[0], xy[1] - site[1]) < CELL:
             continue
         d_km, h_m = profile_between(dem, ORIGIN, CELL, site, xy)
-        ref = p1812_profile_loss(d_km, h_m, HTX, HRX, F_MHZ / 1000.0, p=50.0)["Lbd50"]
+        ref = p1812_profile_loss(d_km, h_m, HTX, HRX, F_MHZ / 1000.0, p=50.0)["Lb_noduct"]
         diffs.append(float(grid.loss_db[rows[i], cols[i]]) - ref)
     return np.array(diffs)
 
@@ -133,12 +133,13 @@ def test_one_radial_equals_per_profile_model(kind: str, step_m: float) -> None:
     k = np.arange(2, h.size)
     ae = effective_earth_radius_km(45.0)
     for f_mhz, pol in ((F_MHZ, 1), (150.0, 0)):
-        ld = cell_diffraction_loss(h[None, :], step_km, HTX, HRX, f_mhz / 1000.0, pol, ae, 4,
-                                   np.zeros(k.size), k * step_km, h[k])
+        ld, theta = cell_diffraction_loss(h[None, :], step_km, HTX, HRX, f_mhz / 1000.0, pol, ae,
+                                          4, np.zeros(k.size), k * step_km, h[k])
         for i, kk in enumerate(k):
             ref = p1812_profile_loss(np.arange(kk + 1) * step_km, h[:kk + 1], HTX, HRX,
                                      f_mhz / 1000.0, pol="vertical" if pol else "horizontal")
             assert ld[i] == pytest.approx(ref["Ld50"], abs=1e-6), (kind, f_mhz, kk)
+            assert theta[i] == pytest.approx(ref["theta"], abs=1e-6), (kind, f_mhz, kk)
 
 
 @settings(max_examples=60, deadline=None)
@@ -168,7 +169,7 @@ def test_flat_earth_monotone_and_equal_to_profile_model() -> None:
     for k in (5, 20, 50):
         xy = _cell_xy(50, 50 + k)
         d_km, h_m = profile_between(dem, ORIGIN, CELL, site, xy)
-        ref = p1812_profile_loss(d_km, h_m, HTX, HRX, F_MHZ / 1000.0)["Lbd50"]
+        ref = p1812_profile_loss(d_km, h_m, HTX, HRX, F_MHZ / 1000.0)["Lb_noduct"]
         assert grid.loss_db[50 - grid.row_off, 50 + k - grid.col_off] == pytest.approx(ref,
                                                                                     abs=0.1)
 
@@ -252,7 +253,7 @@ def test_flat_earth_matches_profile_model_for_any_radio(f_mhz: float, htx: float
     for r, c in ((20, 39), (5, 28), (33, 9), (20, 22)):
         d_km, h_m = profile_between(dem, ORIGIN, CELL, site, _cell_xy(r, c))
         ref = p1812_profile_loss(d_km, h_m, htx, hrx, f_mhz / 1000.0, pol=pol)
-        assert grid.loss_db[r - grid.row_off, c - grid.col_off] == pytest.approx(ref["Lbd50"],
+        assert grid.loss_db[r - grid.row_off, c - grid.col_off] == pytest.approx(ref["Lb_noduct"],
                                                                                 abs=0.15)
 
 

@@ -188,9 +188,10 @@ def write_summary(summary: dict[str, Any], out_dir: Path) -> list[Path]:
 def section_notes(inputs: Inputs) -> list[Note]:
     """What ``netcover run`` will skip, or do differently, because of the layers ``inputs`` has.
 
-    ``skipped`` notes for each section it cannot produce, and ``siting_no_roads`` when sites are
-    planned without a roads layer. Only ``dem`` and ``sites`` are required; everything else only
-    adds sections.
+    ``skipped`` notes for each section it cannot produce, ``siting_no_roads`` when sites are
+    planned without a roads layer, and ``p1812_near_cells`` when the P.1812 engine meets cells
+    nearer to a site than the model's 0.25 km limit. Only ``dem`` and ``sites`` are required;
+    everything else only adds sections.
     """
     from netcover.data.entities import missing_link_inputs
     from netcover.siting.candidates import access_geometries
@@ -215,4 +216,6 @@ def section_notes(inputs: Inputs) -> list[Note]:
         out.append(skipped("settlements", "no_settlements"))
     elif not has_households(inputs.settlements):
         out.append(skipped("households", "no_households"))
-    return out
+    from netcover.coverage.nearfield import near_site_notes
+
+    return out + near_site_notes(inputs)

@@ -19,6 +19,8 @@ Codes in use (``params`` in brackets):
   ``no_network``, ``no_proposals``, ``no_history``, ``no_households``, ``no_sites``, ``not_run``
   (a results folder without the step's sub-folder, e.g. of ``netcover coverage``).
 - ``siting_no_roads``: no roads layer; access cost of candidates from straight-line distance.
+- ``p1812_near_cells`` (``cells``, ``people`` or None, ``km``): DEM cells within 0.25 km of a site,
+  nearer than ITU-R P.1812's lower distance limit; the engine still applies the model to them.
 """
 
 from __future__ import annotations

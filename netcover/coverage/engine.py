@@ -338,7 +338,7 @@ def site_loss_key(site: Terrain, job: LossJob, cov: CoverageSettings) -> str:
         dem_fingerprint(site.heights, place, site.crs.to_wkt()), x=round(job.x, 3),
         y=round(job.y, 3), height_m=job.height_m, frequency_mhz=job.frequency_mhz, model=cov.model,
         radius_m=cov.radius_km * 1000.0, rx_height_m=cov.rx_height_m, delta_n=cov.delta_n,
-        polarization=cov.polarization,
+        polarization=cov.polarization, **({"n0": cov.n0} if cov.model == "p1812" else {}),
         hata_environment=cov.hata_environment if cov.model == "hata" else "")
 
 
@@ -363,7 +363,7 @@ def job_loss(site: Terrain, job: LossJob, key: str, cov: CoverageSettings,
         sl = site_loss_grid(site.heights, site.index_origin, site.cell_size,
                             (job.x, job.y), job.height_m, cov.rx_height_m, job.frequency_mhz,
                             cov.radius_km * 1000.0, model=cov.model, delta_n=cov.delta_n,
-                            pol=cov.polarization, hata_environment=cov.hata_environment,
+                            n0=cov.n0, pol=cov.polarization, hata_environment=cov.hata_environment,
                             grid_offset=site.offset)
     for w in caught:
         notes.append(f"site {job.site_id} ({job.frequency_mhz:g} MHz): {w.message}")

@@ -10,6 +10,7 @@ the row, the field and the fix.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -303,12 +304,15 @@ def same_place_problems(df: pd.DataFrame, id_column: str, label: str) -> list[Pr
 
 
 def _check_patterns(df: pd.DataFrame, label: str, base: Path) -> list[Problem]:
-    """Resolve ``pattern_file`` paths (empty: no file) and parse each file once, now."""
+    """Resolve ``pattern_file`` paths (empty: no file) and parse each file once, now; warn where a
+    file's GAIN disagrees with the row's ``antenna_gain_dbi`` (the gain used)."""
     problems = []
     names = df["pattern_file"].astype(object).where(df["pattern_file"].notna(), "")
     names = names.astype(str).str.strip()
     df["pattern_file"] = names.where(names.str.lower() != "nan", "")
-    parsed: dict[Path, str] = {}
+    parsed: dict[Path, tuple[str, float | None]] = {}
+    gains = df["antenna_gain_dbi"] if "antenna_gain_dbi" in df else pd.Series(np.nan, index=df.index)
+    row_gain = pd.to_numeric(gains, errors="coerce")
     for i, name in enumerate(df["pattern_file"]):
         if not name:
             continue
@@ -316,23 +320,42 @@ def _check_patterns(df: pd.DataFrame, label: str, base: Path) -> list[Problem]:
         p = p if p.is_absolute() else base / p
         if p not in parsed:
             parsed[p] = _pattern_problem(p)
-        if parsed[p]:
-            problems.append(Problem(label, parsed[p], row_label(i), "pattern_file"))
-        else:
-            df.loc[df.index[i], "pattern_file"] = str(p)
+        problem, file_gain = parsed[p]
+        if problem:
+            problems.append(Problem(label, problem, row_label(i), "pattern_file"))
+            continue
+        df.loc[df.index[i], "pattern_file"] = str(p)
+        problems += _gain_mismatch(df, i, label, p, file_gain, float(row_gain.iloc[i]))
     return problems
 
 
-def _pattern_problem(p: Path) -> str:
-    """What is wrong with a pattern file ("" when it parses)."""
+#: Largest difference (dB) between a pattern file's GAIN and the row's antenna_gain_dbi without a warning.
+GAIN_TOLERANCE_DB = 0.5
+
+
+def _gain_mismatch(df: pd.DataFrame, i: int, label: str, p: Path, file_gain: float | None,
+                   row_gain: float) -> list[Problem]:
+    """A warning when the pattern file's GAIN (dBi) and the row's gain differ by over 0.5 dB."""
+    if file_gain is None or not math.isfinite(row_gain) or abs(file_gain - row_gain) <= GAIN_TOLERANCE_DB:
+        return []
+    cell = str(df["cell_id"].iloc[i]) if "cell_id" in df else ""
+    site = str(df["site_id"].iloc[i]) if "site_id" in df else ""
+    msg = (f"site {site!r} cell {cell!r}: pattern file {p.name!r} gives GAIN {file_gain:g} dBi but "
+           f"antenna_gain_dbi is {row_gain:g} dBi; the run uses {row_gain:g} dBi. Set "
+           "antenna_gain_dbi to the file's gain (dBd + 2.15 = dBi) if the file is right")
+    return [Problem(label, msg, row_label(i), "antenna_gain_dbi", severity="warning")]
+
+
+def _pattern_problem(p: Path) -> tuple[str, float | None]:
+    """What is wrong with a pattern file ("" when it parses) and its GAIN in dBi (None: none)."""
     if not p.is_file():
-        return f"pattern file {str(p)!r} not found; paths are relative to the sites file"
+        return f"pattern file {str(p)!r} not found; paths are relative to the sites file", None
     try:
-        read_msi(p)
+        pattern = read_msi(p)
     except NetcoverError as exc:
         return (f"pattern file {str(p)!r} cannot be used: {str(exc).removeprefix(f'{p}: ')}; "
-                "fix the file or leave pattern_file empty to use the beamwidths")
-    return ""
+                "fix the file or leave pattern_file empty to use the beamwidths"), None
+    return "", pattern.gain_dbi
 
 
 def site_table(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

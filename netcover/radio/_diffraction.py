@@ -75,8 +75,17 @@ def nu_breakpoint(stim: float, srim: float, hts_m: float, hrs_m: float, d_km: fl
         dbp = (hrs - hts + Srim d) / (Stim + Srim),
 
     and nu_b = [hts + Stim dbp - (hts (d - dbp) + hrs dbp) / d] sqrt(0.002 d / (lam dbp (d - dbp))).
+
+    On a trans-horizon path Stim + Srim >= 0, with equality only when the obstacle exactly grazes the
+    ray between the antennas (Stim = Str): the Bullington point is then undefined (0 / 0) and nu_b is
+    its limit, 0 (zero clearance), so J(nu_b) = J(0) = 6.03 dB.
     """
-    dbp = (hrs_m - hts_m + srim * d_km) / (stim + srim)
+    slopes = stim + srim
+    if slopes <= 0.0:  # grazing: the limit of nu_b as the obstacle approaches the ray
+        return 0.0
+    dbp = (hrs_m - hts_m + srim * d_km) / slopes
+    if not 0.0 < dbp < d_km:  # rounding next to grazing: the point leaves the path, nu_b -> 0
+        return 0.0
     dr = d_km - dbp
     clearance = hts_m + stim * dbp - (hts_m * dr + hrs_m * dbp) / d_km
     return clearance * math.sqrt(0.002 * d_km / (lam_m * dbp * dr))

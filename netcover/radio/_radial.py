@@ -258,13 +258,35 @@ def _los_numax(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, step_km: 
 
 
 @njit(cache=True)
+def _angular_distance(ax: np.ndarray, ay: np.ndarray, ma: int, m: int, stim_base: float, d: float,
+                      hts: float, hrs: float, c: float, ae_km: float) -> float:
+    """Path angular distance theta (mrad) = 1000 d / ae + theta_t + theta_r (P.1812 Eq 74).
+
+    The horizon elevation angles with earth curvature are tan(theta) = (h_i - h_s - c x^2) / (1000 x),
+    x the distance to the terminal: from the transmitter that is ``stim_base`` / 1000, from the
+    receiver the tangent from (d, hrs - c d^2) to hull A, minus 2 c d. A path is trans-horizon when
+    the transmitter's horizon angle exceeds the angle to the receiver, as in the per-profile model.
+    """
+    to_rx = (hrs - hts) / d - c * d
+    if m >= 1 and stim_base > to_rx:
+        t_raw = stim_base
+        r_raw = hull_max_slope_from_right(ax, ay, ma, d, hrs - c * d * d) - 2.0 * c * d
+    else:
+        t_raw = to_rx
+        r_raw = (hts - hrs) / d - c * d
+    return 1000.0 * d / ae_km + 1000.0 * (math.atan(t_raw / 1000.0) + math.atan(r_raw / 1000.0))
+
+
+@njit(cache=True)
 def _radial_cells(h: np.ndarray, step_km: float, htg: float, hrg: float, f_ghz: float, pol: int,
                   ae_km: float, hull_window: int, cell_m: np.ndarray, cell_d: np.ndarray,
-                  cell_h: np.ndarray, out: np.ndarray) -> None:
-    """Ld50 for receivers along one radial, in order of ``cell_m`` (non-decreasing).
+                  cell_h: np.ndarray, out: np.ndarray, theta_out: np.ndarray) -> None:
+    """Ld50 and the angular distance theta for receivers along one radial, in order of ``cell_m``.
 
     Receiver e sits at ``cell_d[e]`` km with ground ``cell_h[e]``; its obstacles are the radial
-    samples 1..``cell_m[e]`` (sample 0 is the transmitter).
+    samples 1..``cell_m[e]`` (sample 0 is the transmitter), ``cell_m`` non-decreasing. ``theta_out``
+    gets the path angular distance (mrad, P.1812 Eq 74 as :func:`~netcover.radio.p1812._horizons`
+    takes the horizon angles), for the troposcatter loss.
     """
     n = h.size
     lam = WAVELENGTH_M_GHZ / f_ghz
@@ -317,6 +339,7 @@ def _radial_cells(h: np.ndarray, step_km: float, htg: float, hrg: float, f_ghz: 
                 srim = hull_max_slope_from_right(ax, ay, ma, d, hrs - c * d * d) - c * d
                 luc = knife_edge_loss(nu_breakpoint(stim, srim, hts, hrs, d, lam))
         lbulla = bullington_finish(luc, d)
+        theta_out[e] = _angular_distance(ax, ay, ma, m, stim_base, d, hts, hrs, c, ae_km)
 
         # Smooth-earth heights for the diffraction model (least squares, then obstruction-modified).
         w1 = v1 + (d - dm) * (hr + hm)
@@ -364,8 +387,8 @@ def _bucket_by_radial(j: np.ndarray, n_bearings: int) -> tuple[np.ndarray, np.nd
 def cell_diffraction_loss(heights: np.ndarray, step_km: float, htg: float, hrg: float,
                           f_ghz: float, pol: int, ae_km: float, hull_window: int,
                           cell_bearing: np.ndarray, cell_d_km: np.ndarray,
-                          cell_h: np.ndarray) -> np.ndarray:
-    """P.1812 delta-Bullington loss Ld50 (dB) at receiver cells, from the radial profiles.
+                          cell_h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """P.1812 delta-Bullington loss Ld50 (dB) and angular distance (mrad) at receiver cells.
 
     Each cell is evaluated at its own distance and ground height on the radial nearest to its
     bearing, with the radial samples closer to the site than ``d - step / 2`` as obstacles.
@@ -390,6 +413,11 @@ def cell_diffraction_loss(heights: np.ndarray, step_km: float, htg: float, hrg: 
         Bearing of each cell in units of the radial spacing (0 <= b < n_bearings).
     cell_d_km, cell_h : float64 arrays
         Distance from the site (> 0) and ground height of each cell.
+
+    Returns
+    -------
+    (Ld50, theta) : tuple of float64 arrays
+        Per cell: the diffraction loss (dB) and the path angular distance (mrad, for troposcatter).
     """
     nb, ns = heights.shape
     n = cell_bearing.size
@@ -400,12 +428,15 @@ def cell_diffraction_loss(heights: np.ndarray, step_km: float, htg: float, hrg: 
         m[e] = min(max(math.floor(cell_d_km[e] / step_km - 0.5), 0), ns - 1)
     order, start = _bucket_by_radial(j, nb)
     out = np.empty(n)
+    theta = np.empty(n)
     for r in prange(nb):
         cells = order[start[r]:start[r + 1]]
         cells = cells[np.argsort(m[cells], kind="mergesort")]  # by distance, stable
         part = np.empty(cells.size)
+        part_theta = np.empty(cells.size)
         _radial_cells(heights[r], step_km, htg, hrg, f_ghz, pol, ae_km, hull_window, m[cells],
-                      cell_d_km[cells], cell_h[cells], part)
+                      cell_d_km[cells], cell_h[cells], part, part_theta)
         for i in range(cells.size):
             out[cells[i]] = part[i]
-    return out
+            theta[cells[i]] = part_theta[i]
+    return out, theta

@@ -2,14 +2,17 @@
 
 :func:`site_loss_grid` returns, for one site, the loss on a window of the DEM grid:
 
-- ``"p1812"``: ITU-R P.1812-6 delta-Bullington diffraction for 50 % of time, no clutter:
-  Lb = Lbfs + Ld50. Ld50 comes from radial profiles (see :mod:`._radial`): every cell is evaluated
-  at its own distance and ground height on the radial nearest its bearing (radials at most half a
-  cell apart at the rim, samples every cell size), every receiver on a radial using a prefix of the
-  radial's profile. That equals the per-profile model on a profile that runs within a quarter cell
-  of the cell's own straight line; no value is interpolated between radials, so there are no holes
-  and no streaks beyond the terrain's own. Lbfs is free space over each cell's slant distance, as
-  P.1812's Eq 8 writes it (:func:`~netcover.radio.basic.p1812_free_space_loss`).
+- ``"p1812"``: ITU-R P.1812-6 delta-Bullington diffraction and troposcatter for 50 % of time, no
+  clutter, no ducting: Lb = max(Lbfs, -5 log10(10^(-0.2 Lbs) + 10^(-0.2 (Lbfs + Ld50)))) (Eqs 63
+  and 69 with the diffraction loss for Lbam), Lbs the troposcatter loss (Eq 44) with the scenario's
+  N0 and each cell's path angular distance (from its horizon angles). Ld50 comes from radial
+  profiles (see :mod:`._radial`): every cell is evaluated at its own distance and ground height on
+  the radial nearest its bearing (radials at most half a cell apart at the rim, samples every cell
+  size), every receiver on a radial using a prefix of the radial's profile. That equals the
+  per-profile model on a profile that runs within a quarter cell of the cell's own straight line; no
+  value is interpolated between radials, so there are no holes and no streaks beyond the terrain's
+  own. Lbfs is free space over each cell's slant distance, as P.1812's Eq 8 writes it
+  (:func:`~netcover.radio.basic.p1812_free_space_loss`).
 - ``"fspl"``: free space (ITU-R P.525) over the slant distance between the antennas.
 - ``"hata"``: Okumura-Hata / COST-231 Hata (:func:`~netcover.radio.basic.hata_loss`) over the
   horizontal distance, with the base height taken as Okumura's effective height: the site antenna
@@ -47,7 +50,7 @@ from netcover.radio.basic import (
     hata_validity_warning,
     p1812_free_space_loss,
 )
-from netcover.radio.p1812 import H_MAX_M, H_MIN_M
+from netcover.radio.p1812 import H_MAX_M, H_MIN_M, diffraction_troposcatter_loss, troposcatter_loss
 
 __all__ = [
     "BEARINGS_PER_RIM_CELL", "HATA_MIN_HB_M", "HATA_TERRAIN_KM", "HULL_WINDOW", "MIN_DISTANCE_M", "Disc",
@@ -282,7 +285,7 @@ class Disc:
 def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
                    site_xy: tuple[float, float], tx_height_m: float, rx_height_m: float,
                    f_mhz: float, radius_m: float = 15_000.0, *, model: Model = "p1812",
-                   delta_n: float = 45.0, pol: Polarisation = "vertical",
+                   delta_n: float = 45.0, n0: float = 325.0, pol: Polarisation = "vertical",
                    hata_environment: HataEnvironment = "rural",
                    grid_offset: tuple[int, int] = (0, 0)) -> SiteLoss:
     """Basic transmission loss (dB) from one site to every DEM cell within ``radius_m``.
@@ -308,6 +311,8 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         P.1812 delta-Bullington (50 % of time, no clutter), free space, or Hata (see module doc).
     delta_n : float
         Refractivity lapse rate (N-units/km) for the P.1812 effective earth radius.
+    n0 : float
+        Sea-level surface refractivity (N-units) for the P.1812 troposcatter loss.
     pol : {"vertical", "horizontal"}
         Polarisation (P.1812 spherical-earth diffraction).
     hata_environment : {"urban", "suburban", "rural"}
@@ -342,10 +347,12 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
     elif model == "p1812":
         heights = disc.radial_heights()
         pol_code = POL_VERTICAL if pol == "vertical" else POL_HORIZONTAL
-        ld = cell_diffraction_loss(heights, step_km, float(tx_height_m), float(rx_height_m),
-                                   f_mhz / 1000.0, pol_code, ae_km, HULL_WINDOW, bearing,
-                                   horiz_m / 1000.0, ground)
-        values = p1812_free_space_loss(slant_km, f_mhz / 1000.0) + ld
+        ld, theta = cell_diffraction_loss(heights, step_km, float(tx_height_m), float(rx_height_m),
+                                          f_mhz / 1000.0, pol_code, ae_km, HULL_WINDOW, bearing,
+                                          horiz_m / 1000.0, ground)
+        lbfs = p1812_free_space_loss(slant_km, f_mhz / 1000.0)
+        lbs = troposcatter_loss(horiz_m / 1000.0, theta, f_mhz / 1000.0, n0=float(n0))
+        values = np.asarray(diffraction_troposcatter_loss(lbfs, lbfs + ld, lbs))
     else:
         heights = disc.radial_heights()
         hb_radial = _okumura_base_height(heights, site_amsl, step_km, radius_m / 1000.0)

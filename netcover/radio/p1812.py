@@ -33,7 +33,8 @@ from netcover.radio.basic import effective_earth_radius_km, p1812_free_space_los
 
 __all__ = [
     "A_BETA_KM", "DEFAULT_PHI_DEG", "EARTH_RADIUS_KM", "ZONE_COASTAL", "ZONE_INLAND", "ZONE_SEA",
-    "beta0_percent", "inverse_complementary_normal", "p1812_profile_loss", "path_centre_latitude",
+    "beta0_percent", "diffraction_troposcatter_loss", "inverse_complementary_normal",
+    "p1812_profile_loss", "path_centre_latitude", "troposcatter_loss",
 ]
 
 #: Earth radius (km) of P.1812 and the effective radius exceeded for beta0 % time (k_beta = 3, Eq 7b).
@@ -324,7 +325,9 @@ def p1812_profile_loss(d_km: ArrayLike, h_m: ArrayLike, htg_m: float, hrg_m: flo
         ``Lbd50`` = Lbfs + Ld50 (Eq 42); ``Lbd`` = Lb0p + Ldp (Eq 43); ``Lbs`` troposcatter (Eq 44);
         ``Lba`` ducting / layer reflection (Eq 46); ``Fj``, ``Fk``, ``Lminb0p``, ``Lminbap``,
         ``Lbda``, ``Lbam``, ``Lbc`` (Eqs 57-63) and ``Lb`` = max(Lb0p, Lbc), the basic transmission
-        loss not exceeded for p % time at 50 % of locations, outdoors (Eq 69 with Lloc = 0).
+        loss not exceeded for p % time at 50 % of locations, outdoors (Eq 69 with Lloc = 0);
+        ``Lb_noduct`` the same without ducting (:func:`diffraction_troposcatter_loss` of Lbd and Lbs,
+        what the area engine computes).
         Intermediates: ``d``, ``ae``, ``a_beta``, ``omega``, ``dtm``, ``dlm``, ``b0``, ``hts``,
         ``hrs``, ``hst``, ``hsr``, ``hstd``, ``hsrd``, ``htc``, ``hrc`` (effective heights for the
         diffraction model, Eq 37), ``hte``, ``hre``, ``hm`` (ducting model, Eqs 92-93), ``theta_t``,
@@ -384,9 +387,7 @@ def p1812_profile_loss(d_km: ArrayLike, h_m: ArrayLike, htg_m: float, hrg_m: flo
     ldp = ld50 + fi * (ldb - ld50)
 
     # Troposcatter (Eqs 44-45) and ducting / layer reflection (Eqs 46-56).
-    lf = 25.0 * math.log10(f) - 2.5 * math.log10(f / 2.0) ** 2
-    lbs = (190.1 + lf + 20.0 * math.log10(dtot) + 0.573 * theta - 0.15 * n0
-           - 10.125 * math.log10(50.0 / p) ** 0.7)
+    lbs = float(troposcatter_loss(dtot, theta, f, n0=float(n0), p=float(p)))
 
     # Effective heights and roughness of the ducting model (Eqs 92-93).
     hst_c, hsr_c = min(hst, float(h[0])), min(hsr, float(h[-1]))
@@ -412,4 +413,46 @@ def p1812_profile_loss(d_km: ArrayLike, h_m: ArrayLike, htg_m: float, hrg_m: flo
         "Lbd50": lbfs + ld50, "Lbd": lb0p + ldp, "Lbs": lbs, "Lba": lba,
     }
     result.update(_combine(result, float(p)))
+    result["Lb_noduct"] = float(diffraction_troposcatter_loss(lb0p, lb0p + ldp, lbs))
     return result
+
+
+def troposcatter_loss(d_km: ArrayLike, theta_mrad: ArrayLike, f_ghz: float, *, n0: float = 325.0,
+                      p: float = 50.0) -> NDArray[np.float64] | float:
+    """Troposcatter basic transmission loss Lbs (dB), P.1812 Eqs 44-45.
+
+    Parameters
+    ----------
+    d_km : array_like
+        Great-circle path length (km).
+    theta_mrad : array_like
+        Path angular distance (mrad), 1000 d / ae + theta_t + theta_r.
+    f_ghz : float
+        Frequency (GHz).
+    n0 : float
+        Sea-level surface refractivity (N-units).
+    p : float
+        Time percentage (1-50).
+
+    Returns
+    -------
+    numpy.ndarray or float
+        Lbs, shaped like the broadcast inputs.
+    """
+    lf = 25.0 * math.log10(f_ghz) - 2.5 * math.log10(f_ghz / 2.0) ** 2
+    return (190.1 + lf + 20.0 * np.log10(d_km) + 0.573 * np.asarray(theta_mrad) - 0.15 * n0
+            - 10.125 * math.log10(50.0 / p) ** 0.7)
+
+
+def diffraction_troposcatter_loss(lb0p: ArrayLike, lbd: ArrayLike,
+                                  lbs: ArrayLike) -> NDArray[np.float64] | float:
+    """P.1812 Eqs 63 and 69 without ducting: max(Lb0p, -5 log10(10^(-0.2 Lbs) + 10^(-0.2 Lbd))).
+
+    The combination the area engine uses (ducting / layer reflection is not modelled there, so
+    Lbam of Eq 62 is taken as the diffraction loss Lbd). :func:`p1812_profile_loss` returns it as
+    ``Lb_noduct``.
+    """
+    lbd_a, lbs_a = np.asarray(lbd, dtype=np.float64), np.asarray(lbs, dtype=np.float64)
+    low = np.minimum(lbd_a, lbs_a)  # factored out: no underflow of 10^(-0.2 L)
+    lbc = low - 5.0 * np.log10(10.0 ** (-0.2 * (lbs_a - low)) + 10.0 ** (-0.2 * (lbd_a - low)))
+    return np.maximum(np.asarray(lb0p, dtype=np.float64), lbc)

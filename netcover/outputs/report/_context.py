@@ -28,6 +28,11 @@ NOTES_VI: dict[str, str] = {
     "skipped": "Phần {section} không được lập: {reason}.",
     "siting_no_roads": ("Không có lớp đường giao thông: chi phí tiếp cận của vị trí ứng viên tính "
                         "theo khoảng cách đường thẳng."),
+    "p1812_near_cells": ("{cells} ô lưới DEM nằm cách trạm không quá 0,25 km, gần hơn giới hạn "
+                         "khoảng cách dưới của ITU-R P.1812, nên mô hình không hợp lệ ở đó. Chương "
+                         "trình vẫn tính suy hao P.1812 cho các ô này (suy hao không gian tự do "
+                         "theo khoảng cách nghiêng cộng nhiễu xạ của mặt cắt ngắn; ô của chính trạm "
+                         "tính ở 1 m), nên vùng phủ sát trạm chỉ mang tính tham khảo."),
 }
 #: Words the Vietnamese notes fill in, by parameter value.
 _NOTE_WORDS_VI: dict[str, str] = {
