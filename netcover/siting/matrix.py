@@ -139,7 +139,7 @@ def footprint(screen: Screening, x: float, y: float, height_m: float,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Hata validity: reported by the coverage step already
         sl = site_loss_grid(t.heights, t.origin_xy, t.cell_size, (x, y), height_m, cov.rx_height_m,
-                            freq, cov.radius_km * 1000.0, model=cov.model, delta_n=cov.delta_n,
+                            freq, cov.radius_km * 1000.0, model=cov.model, delta_n=cov.delta_n, n0=cov.n0,
                             pol=cov.polarization, hata_environment=cov.hata_environment)
     loss = CachedLoss(sl.loss_db, sl.row_off, sl.col_off)
     best = np.full_like(sl.loss_db, -np.inf, dtype=np.float32)
