@@ -225,3 +225,30 @@ def test_settings_are_checked_as_in_a_scenario_file() -> None:
                               settings={"coverage": {"rx_height_m": 2.0}})
     sc = cov.inputs.scenario
     assert (sc.coverage.radius_km, sc.coverage.model, sc.coverage.rx_height_m) == (1.5, "fspl", 2.0)
+
+
+def test_by_unit_spreads_census_totals_without_a_population() -> None:
+    """Units with census totals and no population raster: people by class per unit add up to the
+    census, as ``netcover run`` counts them; without either, an error says what to give."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from netcover.data.examples import example_dem, example_sites
+
+    cov = nc.compute_coverage(example_sites(), example_dem(), radius_km=2)
+    halves = gpd.GeoDataFrame(
+        {"name": ["west", "east"], "population": [900.0, 600.0]},
+        geometry=[box(500_000, 2_557_000, 501_500, 2_560_000), box(501_500, 2_557_000, 503_000, 2_560_000)],
+        crs="EPSG:32648")
+    table = cov.by_unit(halves)
+    by_class = table.filter(regex="^all_people_").sum(axis=1).to_numpy()
+    assert by_class == pytest.approx([900.0, 600.0], rel=1e-4)
+    with pytest.raises(ValueError, match="census="):
+        cov.by_unit(halves.drop(columns="population"))
+
+
+def test_summary_says_what_it_assumes() -> None:
+    from netcover.data.examples import example_dem, example_sites
+
+    figures = nc.compute_coverage(example_sites(), example_dem(), radius_km=2, model="hata").summary()
+    assert "Hata" in str(figures["assumes"]) and "50% of locations" in str(figures["assumes"])

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from typing import Literal, cast, get_args
 
 from netcover.errors import InputError
 
 __all__ = [
     "COLUMNS", "COMPASS", "INDICATORS", "LANGS", "LISTING", "PLACE_WORDS", "STATUSES", "STRINGS", "Lang",
-    "advice", "check_lang", "column", "fmt_number", "fmt_share", "listing_text", "lookup", "place", "tr",
-    "word",
+    "advice", "assumptions_sentence", "check_lang", "column", "fmt_number", "fmt_share", "listing_text",
+    "lookup", "place", "tr", "word",
 ]
 
 #: Report languages.
@@ -366,3 +367,13 @@ def listing_text(text: str, lang: Lang) -> str:
         if m := re.fullmatch(pattern, text):
             return vi.format(**m.groupdict())
     return text
+
+
+def assumptions_sentence(model: str, rx_height_m: float, calibrated: Iterable[str], lang: Lang) -> str:
+    """What a coverage figure assumes, in ``lang``: the model, outdoor reception at ``rx_height_m``,
+    50% of locations and time, bare earth, and the technologies calibrated with measurements
+    (none: uncalibrated)."""
+    techs = sorted(calibrated)
+    calibration = tr("calibrated" if techs else "uncalibrated", lang, techs=", ".join(techs))
+    return tr("assumptions", lang, model=tr(f"model_{model}", lang),
+              rx=fmt_number(rx_height_m, lang, 1), calibration=calibration)

@@ -192,8 +192,8 @@ class Coverage:
         return [out / p.relative_to(stage) for p in staged]
 
     def by_unit(self, units: gpd.GeoDataFrame | None = None, population: Any = None, *,
-                name: str = "name", code: str = "code", usable: str | None = None
-                ) -> pd.DataFrame:
+                name: str = "name", code: str = "code", census: str = "population",
+                usable: str | None = None) -> pd.DataFrame:
         """People (and households, with settlements) by coverage class in each unit.
 
         The table of ``coverage_by_unit.csv``: ``people``, ``<layer>_people_<class>`` for the
@@ -205,9 +205,13 @@ class Coverage:
         units : GeoDataFrame, optional
             Polygons in any CRS (communes, districts); default: the scenario's units.
         population : path, DataArray, rasterio dataset, GeoDataFrame or PopulationGrid, optional
-            People (see :func:`netcover.read_population`); default: the scenario's population.
+            People (see :func:`netcover.read_population`); default: the scenario's population,
+            else the units' census totals (column ``census``) spread as ``netcover run`` spreads
+            them (over the settlements, then the unit's area without steep slopes).
         name, code : str
             Columns of the units' name and code (codes are numbered 001... when absent).
+        census : str
+            Column of the units' census totals, used when there is no population.
         usable : {"weak", "fair", "good"}, optional
             The class that counts as covered (default: the scenario's).
 
@@ -246,10 +250,27 @@ class Coverage:
         grid: PopulationGrid | None = self.inputs.population
         if population is not None:
             grid = read_population(population, dem=self.inputs.terrain)
+        elif grid is None:
+            grid = self._census_grid(units, census)
         level = CLASS_LEVELS[usable or self.usable_class]
         settlements = self.inputs.settlements if units is self.inputs.units else None
         return covered.unit_table(units, grid, settlements, class_layers(self.result),
                                   self.transform, usable=level)
+
+    def _census_grid(self, units: gpd.GeoDataFrame, census: str) -> PopulationGrid:
+        """People from the units' census totals, spread as ``netcover run`` spreads them; an error
+        saying what to give when the units carry no such column."""
+        from netcover.data.population import population_from_census
+
+        if census not in units.columns:
+            msg = (f"no people to count: the coverage has no population and the units have no "
+                   f"{census!r} column; give population= (a raster or points) or census= (the "
+                   "units' column of census totals)")
+            raise ValueError(msg)
+        sc = self.inputs.scenario
+        grid, _, _ = population_from_census(units, census, self.inputs.terrain, self.inputs.settlements,
+                                            max_slope_deg=sc.inputs.census_max_slope_deg)
+        return grid
 
     def by_settlement(self, settlements: gpd.GeoDataFrame | None = None, *,
                       usable: str | None = None) -> pd.DataFrame:
@@ -290,19 +311,31 @@ class Coverage:
         return covered.settlement_table(points, class_layers(self.result), self.transform,
                                         usable=level)
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, float | str]:
         """District figures: area share covered, people by class and share covered (with a
-        population), villages without service (with settlements); see ``summary.json``.
+        population), villages without service (with settlements); see ``summary.json``. The key
+        ``assumes`` says what the figures assume (model, outdoor receiver height, 50% of locations
+        and time, bare earth, calibration), as the report does.
 
         Examples
         --------
         >>> import netcover as nc
         >>> from netcover.data.examples import example_dem, example_sites
         >>> cov = nc.compute_coverage(example_sites(), example_dem(), radius_km=2)
-        >>> cov.summary()
-        {'usable_class': 2.0, 'area_share_covered': 0.7632}
+        >>> figures = cov.summary()
+        >>> figures["area_share_covered"]
+        0.7632
+        >>> figures["assumes"][:60]
+        'The coverage figures assume: the ITU-R P.1812 model, outdoor'
         """
-        return coverage_tables(self.result, self.inputs, usable=self.usable_class).district
+        from netcover.core.i18n import assumptions_sentence
+
+        cov = self.inputs.scenario.coverage
+        figures: dict[str, float | str] = dict(
+            coverage_tables(self.result, self.inputs, usable=self.usable_class).district)
+        figures["assumes"] = assumptions_sentence(cov.model, cov.rx_height_m,
+                                                  self.inputs.scenario.calibration, "en")
+        return figures
 
 
 def _prefix(stem: str) -> str:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from netcover.core.files import by_key
-from netcover.core.i18n import Lang, fmt_number, tr
+from netcover.core.i18n import Lang, assumptions_sentence, fmt_number, tr
 
 if TYPE_CHECKING:
     from netcover.config.scenario import Scenario
@@ -90,10 +90,8 @@ def assumptions(run: RunFolder, lang: Lang, scenario: Scenario | None = None) ->
     scenario = scenario if scenario is not None else scenario_of(run)
     known = scenario is not None
     settings = scenario if scenario is not None else Scenario()
-    calibration = tr("calibrated" if settings.calibration else "uncalibrated", lang,
-                     techs=", ".join(sorted(settings.calibration)))
-    text = tr("assumptions", lang, model=tr(f"model_{settings.coverage.model}", lang),
-              rx=fmt_number(settings.coverage.rx_height_m, lang, 1), calibration=calibration)
+    text = assumptions_sentence(settings.coverage.model, settings.coverage.rx_height_m,
+                                settings.calibration, lang)
     return text if known else f"{text} {tr('assumptions_default', lang)}"
 
 
