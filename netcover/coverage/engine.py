@@ -320,10 +320,7 @@ def site_terrain(terrain: Terrain, job: LossJob, cov: CoverageSettings) -> Terra
     """The window of ``terrain`` a job's loss is computed on (a view, see :func:`disc_window`)."""
     r0, c0, rows, cols = disc_window(terrain.index_origin, terrain.cell_size, terrain.offset,
                                      terrain.shape, job.x, job.y, cov.radius_km * 1000.0)
-    return dataclasses.replace(
-        terrain, heights=terrain.heights[r0:r0 + rows, c0:c0 + cols],
-        transform=terrain.transform @ Affine.translation(c0, r0), grid_origin=terrain.index_origin,
-        offset=(terrain.offset[0] + r0, terrain.offset[1] + c0))
+    return terrain.window(r0, c0, rows, cols)
 
 
 def site_loss_key(site: Terrain, job: LossJob, cov: CoverageSettings) -> str:

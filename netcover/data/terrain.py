@@ -7,6 +7,7 @@ neighbours (a warning says how many), or rejected above a share the scenario set
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,12 @@ class Terrain:
         For a window of a larger grid (a tile of a large area): that grid's origin and the window's
         (row, col) in it. Fractional positions (:meth:`fractional_index`) are measured in that grid
         and then shifted, so a window gives the same positions, bit for bit, as the whole grid.
+    clutter_m : numpy.ndarray or None
+        float32 (rows, cols): representative clutter height of each cell's land cover (m), added
+        to the terrain at the intermediate points of a path profile (ITU-R P.1812 section 3.2);
+        None when no land-cover layer is given.
+    landcover : numpy.ndarray or None
+        int16 (rows, cols): land-cover class code of each cell; None when no layer is given.
     """
 
     heights: np.ndarray
@@ -56,6 +63,20 @@ class Terrain:
     filled_cells: int = 0
     grid_origin: tuple[float, float] | None = None
     offset: tuple[int, int] = (0, 0)
+    clutter_m: np.ndarray | None = None
+    landcover: np.ndarray | None = None
+
+    def window(self, row: int, col: int, rows: int, cols: int) -> Terrain:
+        """The cells ``[row:row + rows, col:col + cols]`` (views) with every per-cell layer, placed
+        in the same grid (``grid_origin`` and ``offset``) so positions stay bit for bit the same."""
+        def cut(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[row:row + rows, col:col + cols]
+
+        return dataclasses.replace(
+            self, heights=self.heights[row:row + rows, col:col + cols],
+            transform=self.transform @ Affine.translation(col, row), grid_origin=self.index_origin,
+            offset=(self.offset[0] + row, self.offset[1] + col), clutter_m=cut(self.clutter_m),
+            landcover=cut(self.landcover))
 
     @property
     def cell_size(self) -> float:
