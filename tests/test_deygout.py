@@ -9,11 +9,19 @@ Lp + T (Lt + Lr + C).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
+from affine import Affine
+from pyproj import CRS as ProjCRS
 
-from netcover.errors import ModelError
+from netcover.config.scenario import CoverageSettings, scenario_from_dict
+from netcover.coverage.engine import LossJob, site_loss_key
+from netcover.coverage.losscache import LossCache, dem_fingerprint
+from netcover.data.terrain import Terrain
+from netcover.errors import ModelError, ScenarioError
 from netcover.radio import p1812_profile_loss
 from netcover.radio.deygout import (
     deygout_loss,
@@ -229,3 +237,39 @@ def test_p1812_refuses_an_unknown_diffraction() -> None:
     d, h = ridges_profile()
     with pytest.raises(ModelError, match=r"bullington.*deygout"):
         p1812_profile_loss(d, h, 30.0, 1.5, F_GHZ, diffraction="epstein")  # type: ignore[arg-type]
+
+
+# --- the [coverage] setting and the loss cache key -----------------------------------------------
+
+def test_scenario_diffraction_setting() -> None:
+    assert scenario_from_dict({}, source=Path("s.toml")).coverage.diffraction == "bullington"
+    chosen = scenario_from_dict({"coverage": {"diffraction": "deygout"}}, source=Path("s.toml"))
+    assert chosen.coverage.diffraction == "deygout"
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict({"coverage": {"diffraction": "epstein"}}, source=Path("s.toml"))
+    text = str(info.value)
+    assert "coverage.diffraction" in text and "bullington" in text and "deygout" in text
+
+
+def _site() -> tuple[Terrain, LossJob]:
+    heights = np.random.default_rng(5).uniform(300.0, 900.0, (20, 20)).astype("float32")
+    site = Terrain(heights, Affine(30.0, 0.0, 500000.0, 0.0, -30.0, 2500000.0),
+                   ProjCRS("EPSG:32648"))
+    return site, LossJob("S1", 500300.0, 2499700.0, 30.0, 900.0, (0,))
+
+
+def test_loss_key_unchanged_for_bullington_and_new_for_deygout() -> None:
+    site, job = _site()
+    cov = CoverageSettings()
+    place = (*site.index_origin, site.cell_size, *site.offset)
+    before = LossCache.key(  # the key as it was before the diffraction setting existed
+        dem_fingerprint(site.heights, place, site.crs.to_wkt()), x=round(job.x, 3),
+        y=round(job.y, 3), height_m=job.height_m, frequency_mhz=job.frequency_mhz, model=cov.model,
+        radius_m=cov.radius_km * 1000.0, rx_height_m=cov.rx_height_m, delta_n=cov.delta_n,
+        polarization=cov.polarization, n0=cov.n0, hata_environment="")
+    assert site_loss_key(site, job, cov) == before
+    deygout = site_loss_key(site, job, replace(cov, diffraction="deygout"))
+    assert deygout != before
+    hata = replace(cov, model="hata")
+    assert site_loss_key(site, job, replace(hata, diffraction="deygout")) == site_loss_key(
+        site, job, hata)  # the setting is P.1812's only
