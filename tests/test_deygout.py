@@ -24,6 +24,8 @@ from netcover.data.terrain import Terrain
 from netcover.errors import ModelError, ScenarioError
 from netcover.radio import p1812_profile_loss
 from netcover.radio.deygout import (
+    delta_deygout_between,
+    delta_deygout_loss,
     deygout_loss,
     deygout_profile_loss,
 )
@@ -159,6 +161,26 @@ def test_kernel_matches_the_wrapper() -> None:
     h[30], h[70] = 60.0, 50.0
     kernel = deygout_loss(d, h, 10.0, 10.0, 8496.0, F_GHZ)
     assert kernel == deygout_profile_loss(d, h, 10.0, 10.0, F_GHZ, ae_km=8496.0)["L"]
+
+
+def test_radial_form_matches_the_profile() -> None:
+    """Samples 1..m of a radial with the receiver cell beyond them: the same loss as the profile."""
+    rng = np.random.default_rng(7)
+    step = 0.03
+    samples = 600.0 + np.cumsum(rng.normal(0.0, 8.0, 200))
+    dist = np.arange(samples.size) * step
+    hts, m, d_rx, h_rx = samples[0] + 30.0, 150, 150 * step + 0.017, samples[151] - 5.0
+    d = np.concatenate((dist[:m + 1], [d_rx]))
+    g = np.concatenate((samples[:m + 1], [h_rx]))
+    hstd, hsrd = samples[0] - 12.0, h_rx - 20.0
+    for ap in (8496.0, 3.0 * 6371.0):
+        want = delta_deygout_loss(d, g, hts, h_rx + 1.5, hstd, hsrd, ap, 1.8, 1, 0.0, 3)
+        got = delta_deygout_between(dist, samples, 1, m, d_rx, hts, h_rx + 1.5, hts - hstd,
+                                    h_rx + 1.5 - hsrd, ap, 1.8, 1, 0.0, 3)
+        assert got == pytest.approx(want, abs=1e-9)
+        assert want[1] > 0.0
+        smooth = deygout_loss(d, np.zeros_like(g), hts - hstd, h_rx + 1.5 - hsrd, ap, 1.8)
+        assert want[2] == pytest.approx(smooth, abs=1e-9)  # relief 0 is the zero-height profile
 
 
 @pytest.mark.parametrize(("kwargs", "word"), [

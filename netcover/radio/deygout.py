@@ -57,8 +57,9 @@ from netcover.radio._diffraction import (
 )
 
 __all__ = [
-    "DEYGOUT_C0_DB", "DEYGOUT_C1_DB_PER_KM", "MAX_EDGES", "NU_CUT", "delta_deygout_loss",
-    "deygout_edges", "deygout_finish", "deygout_loss", "deygout_profile_loss",
+    "DEYGOUT_C0_DB", "DEYGOUT_C1_DB_PER_KM", "MAX_EDGES", "NU_CUT", "delta_deygout_between",
+    "delta_deygout_loss", "deygout_edges", "deygout_edges_between", "deygout_finish",
+    "deygout_loss", "deygout_profile_loss",
 ]
 
 #: Empirical correction C = C0 + C1 D of the Deygout method (dB, dB/km; P.526 Section 4.5.3).
@@ -71,19 +72,54 @@ NU_CUT = -0.78
 
 
 @njit(cache=True)
-def _principal(d_km: np.ndarray, g_m: np.ndarray, a: int, b: int, ha_m: float, hb_m: float,
-               ce: float, lam_m: float) -> tuple[int, float]:
-    """Largest nu between profile points ``a`` and ``b`` (exclusive) and its index (last on ties).
+def _principal(d_km: np.ndarray, g_m: np.ndarray, lo: int, hi: int, da_km: float, ha_m: float,
+               db_km: float, hb_m: float, relief: float, ce: float,
+               lam_m: float) -> tuple[int, float]:
+    """Largest nu over the points ``lo``..``hi`` (inclusive) and its index (the last on ties).
 
-    The ends are at heights ``ha_m``, ``hb_m`` a.m.s.l.; -1 and -inf when no point lies between.
+    The (sub-)path runs from ``da_km`` at height ``ha_m`` to ``db_km`` at ``hb_m`` (m a.m.s.l.); a
+    point's height is ``relief * g_m[i]``. -1 and -inf when ``lo > hi``.
     """
-    span = d_km[b] - d_km[a]
+    span = db_km - da_km
     best, best_nu = -1, -math.inf
-    for i in range(a + 1, b):
-        nu = nu_at(g_m[i], d_km[i] - d_km[a], span, ha_m, hb_m, ce, lam_m)
+    for i in range(lo, hi + 1):
+        nu = nu_at(relief * g_m[i], d_km[i] - da_km, span, ha_m, hb_m, ce, lam_m)
         if nu >= best_nu:
             best, best_nu = i, nu
     return best, best_nu
+
+
+@njit(cache=True)
+def deygout_edges_between(d_km: np.ndarray, g_m: np.ndarray, lo: int, hi: int, dr_km: float,
+                          hts_m: float, hrs_m: float, relief: float, ce: float, lam_m: float,
+                          max_edges: int) -> tuple[float, float, float, int, int, int]:
+    """Deygout edges of a path whose possible edges are the points ``lo``..``hi`` of the arrays.
+
+    The transmitter is at distance 0 (height ``hts_m`` a.m.s.l.), the receiver at ``dr_km``
+    (``hrs_m``); the points lie strictly between, in increasing distance. A point's height is
+    ``relief * g_m[i]``: 1 for the terrain, 0 for the smooth earth of the spherical-earth correction
+    (no array of zeros needed). The area engine can call this on a radial's samples 1..m with the
+    receiver cell beyond them. Returns (Lp, Lt, Lr, ip, it, ir) as :func:`deygout_edges` does.
+    """
+    ip, nu_p = _principal(d_km, g_m, lo, hi, 0.0, hts_m, dr_km, hrs_m, relief, ce, lam_m)
+    lp = knife_edge_loss(nu_p) if ip >= 0 else 0.0
+    if lp <= 0.0:
+        return 0.0, 0.0, 0.0, -1, -1, -1
+    if max_edges < 2:
+        return lp, 0.0, 0.0, ip, -1, -1
+    dp, hp = d_km[ip], relief * g_m[ip]
+    it, nu_t = _principal(d_km, g_m, lo, ip - 1, 0.0, hts_m, dp, hp, relief, ce, lam_m)
+    ir, nu_r = _principal(d_km, g_m, ip + 1, hi, dp, hp, dr_km, hrs_m, relief, ce, lam_m)
+    lt = knife_edge_loss(nu_t) if it >= 0 else 0.0
+    lr = knife_edge_loss(nu_r) if ir >= 0 else 0.0
+    it = it if lt > 0.0 else -1
+    ir = ir if lr > 0.0 else -1
+    if max_edges == 2:  # keep the stronger secondary edge only
+        if lt >= lr:
+            lr, ir = 0.0, -1
+        else:
+            lt, it = 0.0, -1
+    return lp, lt, lr, ip, it, ir
 
 
 @njit(cache=True)
@@ -98,25 +134,8 @@ def deygout_edges(d_km: np.ndarray, g_m: np.ndarray, hts_m: float, hrs_m: float,
     points (terrain plus clutter) and only the intermediate points can be edges.
     """
     n = d_km.size
-    ip, nu_p = _principal(d_km, g_m, 0, n - 1, hts_m, hrs_m, ce, lam_m)
-    lp = knife_edge_loss(nu_p) if ip >= 0 else 0.0
-    if lp <= 0.0:
-        return 0.0, 0.0, 0.0, -1, -1, -1
-    if max_edges < 2:
-        return lp, 0.0, 0.0, ip, -1, -1
-    hp = g_m[ip]
-    it, nu_t = _principal(d_km, g_m, 0, ip, hts_m, hp, ce, lam_m)
-    ir, nu_r = _principal(d_km, g_m, ip, n - 1, hp, hrs_m, ce, lam_m)
-    lt = knife_edge_loss(nu_t) if it >= 0 else 0.0
-    lr = knife_edge_loss(nu_r) if ir >= 0 else 0.0
-    it = it if lt > 0.0 else -1
-    ir = ir if lr > 0.0 else -1
-    if max_edges == 2:  # keep the stronger secondary edge only
-        if lt >= lr:
-            lr, ir = 0.0, -1
-        else:
-            lt, it = 0.0, -1
-    return lp, lt, lr, ip, it, ir
+    return deygout_edges_between(d_km, g_m, 1, n - 2, d_km[n - 1], hts_m, hrs_m, 1.0, ce, lam_m,
+                                 max_edges)
 
 
 @njit(cache=True)
@@ -141,20 +160,43 @@ def deygout_loss(d_km: np.ndarray, g_m: np.ndarray, hts_m: float, hrs_m: float, 
 
 
 @njit(cache=True)
+def delta_deygout_between(d_km: np.ndarray, g_m: np.ndarray, lo: int, hi: int, dr_km: float,
+                          hts_m: float, hrs_m: float, htc_m: float, hrc_m: float, ap_km: float,
+                          f_ghz: float, pol: int, omega: float,
+                          max_edges: int) -> tuple[float, float, float, float]:
+    """Deygout loss with the spherical-earth correction (step 4) over the points ``lo``..``hi``.
+
+    The path is that of :func:`deygout_edges_between`; ``htc_m``, ``hrc_m`` are the antenna heights
+    above the smooth surface (P.1812-6 Eq 37: hts - hstd, hrs - hsrd), ``ap_km`` the effective earth
+    radius (ae or a_beta), ``pol`` 0 horizontal / 1 vertical, ``omega`` the fraction of the path over
+    sea. Returns (Ld, Ldeyga, Ldeygs, Ldsph). For the area engine: in place of Lbulla, Lbulls, Ldsph
+    and Eq 39 for a receiver cell at ``dr_km`` beyond radial samples ``lo``..``hi``.
+    """
+    lam = WAVELENGTH_M_GHZ / f_ghz
+    ce = 1.0 / ap_km
+    lp, lt, lr, _, _, _ = deygout_edges_between(d_km, g_m, lo, hi, dr_km, hts_m, hrs_m, 1.0, ce,
+                                                lam, max_edges)
+    ldeyga = deygout_finish(lp, lt, lr, dr_km)
+    lp, lt, lr, _, _, _ = deygout_edges_between(d_km, g_m, lo, hi, dr_km, htc_m, hrc_m, 0.0, ce,
+                                                lam, max_edges)
+    ldeygs = deygout_finish(lp, lt, lr, dr_km)
+    ldsph = spherical_earth_loss(dr_km, htc_m, hrc_m, ap_km, f_ghz, pol, omega)
+    return ldeyga + max(ldsph - ldeygs, 0.0), ldeyga, ldeygs, ldsph
+
+
+@njit(cache=True)
 def delta_deygout_loss(d_km: np.ndarray, g_m: np.ndarray, hts_m: float, hrs_m: float,
                        hstd_m: float, hsrd_m: float, ap_km: float, f_ghz: float, pol: int,
                        omega: float, max_edges: int) -> tuple[float, float, float, float]:
-    """Deygout loss with the spherical-earth correction (step 4 of the module).
+    """Deygout loss of a whole profile with the spherical-earth correction (step 4 of the module).
 
     ``hstd_m``, ``hsrd_m`` are the smooth-surface heights at the terminals for the diffraction model
     (P.1812-6 Eqs 89-91), ``ap_km`` the effective earth radius (ae or a_beta), ``pol`` 0 horizontal /
     1 vertical, ``omega`` the fraction of the path over sea. Returns (Ld, Ldeyga, Ldeygs, Ldsph).
     """
-    htc, hrc = hts_m - hstd_m, hrs_m - hsrd_m
-    ldeyga = deygout_loss(d_km, g_m, hts_m, hrs_m, ap_km, f_ghz, max_edges)
-    ldeygs = deygout_loss(d_km, np.zeros_like(g_m), htc, hrc, ap_km, f_ghz, max_edges)
-    ldsph = spherical_earth_loss(d_km[d_km.size - 1], htc, hrc, ap_km, f_ghz, pol, omega)
-    return ldeyga + max(ldsph - ldeygs, 0.0), ldeyga, ldeygs, ldsph
+    n = d_km.size
+    return delta_deygout_between(d_km, g_m, 1, n - 2, d_km[n - 1], hts_m, hrs_m, hts_m - hstd_m,
+                                 hrs_m - hsrd_m, ap_km, f_ghz, pol, omega, max_edges)
 
 
 def _fail(msg: str) -> None:
