@@ -16,15 +16,15 @@ An alternative to the single equivalent edge of the delta-Bullington model of IT
    p gives the transmitter-side edge t and Lt = J(nu_t); the sub-path from the top of p to the
    receiver gives the receiver-side edge r and Lr = J(nu_r); each counts only where nu > -0.78, so a
    sub-path that clears its first Fresnel zone adds nothing. At most three edges in all.
-3. **Combination** with the empirical correction of the Deygout method of ITU-R P.526 (up to edition
-   -12, Section 4.5.3 "method for a general path": T = 1 - exp(-Lp / 6), C = 8 + 0.04 D with D the
-   path length in km):
+3. **Combination** with the empirical correction that earlier editions of ITU-R P.526 gave with the
+   Deygout construction for a general path (T = 1 - exp(-Lp / 6), C = 8 + 0.04 D with D the path
+   length in km; ITU-R P.452-14 Section 4.2.1 used the same construction with C = 10 + 0.04 D):
 
        Ldeyg = Lp + T (Lt + Lr + C).
 
-   It is the same form as the Bullington correction of P.1812-6 Eq 21 (there 10 + 0.02 D), so a path
-   with a single edge gives nearly the same loss with both models; the extra loss of this method comes
-   from the secondary edges. (ITU-R P.452-14, Section 4.2.1, used this method with C = 10 + 0.04 D.)
+   The Bullington loss of P.1812-6 Eq 21 has the same form, Luc + T (10 + 0.02 D): over a single
+   isolated edge the two models differ by T (0.02 D - 2) dB only; the extra loss behind several
+   ridges comes from the secondary edges.
 4. **Spherical earth** (the "complete method" of ITU-R P.526-16 Section 4.5.2, as P.1812-6 Eq 39
    applies it to Bullington): the method is run on the real profile (Ldeyga) and on a smooth profile
    of zero heights with the effective antenna heights htc, hrc of P.1812-6 Eq 37 (Ldeygs), and
@@ -33,8 +33,9 @@ An alternative to the single equivalent edge of the delta-Bullington model of IT
 
    with Ldsph the spherical-earth loss of P.1812-6 Eqs 22-36. On a smooth earth Ld is then Ldsph.
 
-The Deygout text of P.526 is no longer in edition -16 (11/2025), whose Section 4.5 keeps the Bullington
-model (4.5.1) and the complete method (4.5.2); the constants of step 3 follow the earlier editions.
+Edition -16 (11/2025) of P.526 no longer has the Deygout method for a general path (its Section 4.5
+has the Bullington model, 4.5.1, and the complete method, 4.5.2). C is the two module constants
+:data:`DEYGOUT_C0_DB` and :data:`DEYGOUT_C1_DB_PER_KM`, so another edition's values are a one-line change.
 
 Units: distances in km, heights in m, wavelength in m, frequency in GHz, curvature ``ce`` = 1 /
 effective earth radius in 1/km. The kernels are pure numba functions of floats and 1-D arrays.
@@ -57,18 +58,16 @@ from netcover.radio._diffraction import (
 )
 
 __all__ = [
-    "DEYGOUT_C0_DB", "DEYGOUT_C1_DB_PER_KM", "MAX_EDGES", "NU_CUT", "delta_deygout_between",
+    "DEYGOUT_C0_DB", "DEYGOUT_C1_DB_PER_KM", "MAX_EDGES", "delta_deygout_between",
     "delta_deygout_loss", "deygout_edges", "deygout_edges_between", "deygout_finish",
     "deygout_loss", "deygout_profile_loss",
 ]
 
-#: Empirical correction C = C0 + C1 D of the Deygout method (dB, dB/km; P.526 Section 4.5.3).
+#: Empirical correction C = C0 + C1 D of the Deygout method (dB, dB/km; earlier editions of P.526).
 DEYGOUT_C0_DB = 8.0
 DEYGOUT_C1_DB_PER_KM = 0.04
 #: The method stops at this many edges (the principal edge and one on each side of it).
 MAX_EDGES = 3
-#: An edge with nu at or below this clears the first Fresnel zone enough to cause no loss (P.526).
-NU_CUT = -0.78
 
 
 @njit(cache=True)
