@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from affine import Affine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import CRS as ProjCRS
 
 from netcover.config.scenario import CoverageSettings, scenario_from_dict
@@ -148,6 +150,23 @@ def test_reversed_profile_gives_the_same_loss() -> None:
     assert ahead["L"] > 0.0
     assert back["L"] == pytest.approx(ahead["L"], abs=1e-9)
     assert back["Lt"] == pytest.approx(ahead["Lr"], abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), raise_at=st.integers(1, 98), by=st.floats(0.0, 80.0))
+def test_properties_on_random_profiles(seed: int, raise_at: int, by: float) -> None:
+    """Loss >= 0, more edges never less loss, reversal symmetric, higher terrain never lowers Lp."""
+    rng = np.random.default_rng(seed)
+    d = np.sort(np.concatenate(([0.0, 8.0], rng.uniform(0.05, 7.95, 98))))
+    h = 500.0 + np.cumsum(rng.normal(0.0, 10.0, d.size))
+    hts, hrs = h[0] + 25.0, h[-1] + 1.5
+    out = [deygout_profile_loss(d, h, hts, hrs, 0.9, max_edges=k) for k in (1, 2, 3)]
+    assert 0.0 <= out[0]["L"] <= out[1]["L"] <= out[2]["L"]
+    back = deygout_profile_loss(d[-1] - d[::-1], h[::-1], hrs, hts, 0.9)
+    assert back["L"] == pytest.approx(out[2]["L"], abs=1e-9)
+    higher = h.copy()
+    higher[raise_at] += by
+    assert deygout_profile_loss(d, higher, hts, hrs, 0.9)["Lp"] >= out[2]["Lp"]
 
 
 def test_line_of_sight_path_has_no_loss() -> None:
