@@ -28,6 +28,7 @@ from netcover.radio import p1812_profile_loss
 from netcover.radio.deygout import (
     delta_deygout_between,
     delta_deygout_loss,
+    deygout_edges_between,
     deygout_loss,
     deygout_profile_loss,
 )
@@ -200,6 +201,24 @@ def test_radial_form_matches_the_profile() -> None:
         assert want[1] > 0.0
         smooth = deygout_loss(d, np.zeros_like(g), hts - hstd, h_rx + 1.5 - hsrd, ap, 1.8)
         assert want[2] == pytest.approx(smooth, abs=1e-9)  # relief 0 is the zero-height profile
+
+
+def test_smooth_earth_bisection_finds_the_scan_maximum() -> None:
+    """relief 0 (bisection, O(log n)) gives the edges a scan of a zero-height profile gives."""
+    rng = np.random.default_rng(11)
+    shadowed = 0
+    for _ in range(3000):
+        n = int(rng.integers(3, 400))
+        d = np.sort(rng.uniform(0.0, 1.0, n)) * rng.uniform(1.0, 80.0)
+        dr = d[-1] * (1.0 + rng.uniform(1e-4, 0.05))
+        htc, hrc = 10.0 ** rng.uniform(-0.3, 2.5, 2)
+        ce, lam = 1.0 / rng.uniform(6000.0, 30000.0), 0.2998 / rng.uniform(0.03, 6.0)
+        zeros = np.zeros(n)
+        fast = deygout_edges_between(d, zeros, 0, n - 1, dr, htc, hrc, 0.0, ce, lam, 3)
+        scan = deygout_edges_between(d, zeros, 0, n - 1, dr, htc, hrc, 1.0, ce, lam, 3)
+        assert fast == scan
+        shadowed += fast[1] > 0.0 and fast[2] > 0.0
+    assert shadowed > 1000  # most cases have all three edges: the sub-path searches are tested
 
 
 @pytest.mark.parametrize(("kwargs", "word"), [
