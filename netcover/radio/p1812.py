@@ -400,9 +400,8 @@ def p1812_profile_loss(d_km: ArrayLike, h_m: ArrayLike, htg_m: float, hrg_m: flo
     # Delta-Bullington (or Deygout) diffraction for ae and a_beta, interpolated to p % (Eqs 37-43).
     method, name = ((_delta_bullington, "Lbull") if diffraction == "bullington"
                     else (_delta_deygout, "Ldeyg"))
-    ld50, lbulla, lbulls, ldsph = method(d, g, hts, hrs, hstd, hsrd, ae, f, pol_code, omega)
-    ldb, lbulla_b, lbulls_b, ldsph_b = method(d, g, hts, hrs, hstd, hsrd, A_BETA_KM, f, pol_code,
-                                              omega)
+    ld50, l_a, l_s, ldsph = method(d, g, hts, hrs, hstd, hsrd, ae, f, pol_code, omega)
+    ldb, l_a_b, l_s_b, ldsph_b = method(d, g, hts, hrs, hstd, hsrd, A_BETA_KM, f, pol_code, omega)
     if p >= 50.0:
         fi = 0.0
     elif p > b0:
@@ -432,8 +431,8 @@ def p1812_profile_loss(d_km: ArrayLike, h_m: ArrayLike, htg_m: float, hrg_m: flo
         "theta_t": theta_t, "theta_r": theta_r, "theta": theta, "dlt": dlt, "dlr": dlr,
         "dct": dct, "dcr": dcr, "los": 1.0 if los else 0.0,
         "Lbfs": lbfs, "Lb0p": lb0p, "Lb0b": lb0b,
-        f"{name}a": lbulla, f"{name}s": lbulls, "Ldsph": ldsph,
-        f"{name}a_b": lbulla_b, f"{name}s_b": lbulls_b, "Ldsph_b": ldsph_b,
+        f"{name}a": l_a, f"{name}s": l_s, "Ldsph": ldsph,  # name: Lbull or Ldeyg
+        f"{name}a_b": l_a_b, f"{name}s_b": l_s_b, "Ldsph_b": ldsph_b,
         "Ld50": ld50, "Ldb": ldb, "Fi": fi, "Ldp": ldp,
         "Lbd50": lbfs + ld50, "Lbd": lb0p + ldp, "Lbs": lbs, "Lba": lba,
     }
