@@ -72,6 +72,10 @@ class InputFiles:
     roads: Path | None = None
     network: Path | None = None
     proposals: Path | None = None
+    #: Land-cover class raster (ESA WorldCover codes unless ``landcover_table`` maps the codes).
+    landcover: Path | None = None
+    #: CSV of the land-cover classes (:func:`netcover.config.landcover.read_landcover_table`).
+    landcover_table: Path | None = None
 
 
 @dataclass(frozen=True)
