@@ -309,3 +309,42 @@ def test_sample_loads_its_land_cover():
         np.testing.assert_array_equal(t.landcover, src.read(1))  # same grid as the DEM
     assert set(np.unique(t.landcover).tolist()) == {10, 20, 30, 40, 50, 80}
     assert 0.4 < float((t.landcover == 10).mean()) < 0.7
+
+
+def test_forest_strip_raises_the_loss_as_the_per_profile_model_says():
+    """Engine (:func:`grid_loss` on a Terrain with land cover) against
+    :func:`p1812_profile_loss` with ``r_m`` on the engine's own profile of each cell, plus the
+    P.2108 terminal loss where the receiver stands in the forest: behind a 15 m forest strip the
+    loss rises, exactly as the per-profile model says."""
+    from netcover.coverage.engine import grid_loss
+    from netcover.radio.p1812 import p1812_profile_loss
+
+    from .area_profiles import engine_profile
+
+    n = 61
+    dem = np.full((n, n), 300.0, dtype=np.float32) + np.linspace(0, 6, n, dtype=np.float32)[None]
+    codes = np.full((n, n), 40, dtype=np.int16)
+    codes[:, 38:44] = 10  # forest strip 8-13 cells east of the site
+    t = Terrain(dem, GRID, ProjCRS.from_user_input(CRS))
+    wooded = dataclasses.replace(t, landcover=codes, landcover_classes=WORLDCOVER,
+                                 clutter_m=np.where(codes == 10, 15.0, 0.0).astype(np.float32))
+    cov = CoverageSettings(radius_km=0.9)
+    site = (X0 + 30.5 * CELL, Y0 - 30.5 * CELL)
+    job = LossJob("S1", *site, 25.0, 1800.0, (0,))
+    bare = grid_loss(t, job, cov, LossCache(None), [])
+    wood = grid_loss(wooded, job, cov, LossCache(None), [])
+    r = 30 - wood.row_off
+    behind = [c for c in range(44, 58)]
+    checked = 0
+    for c in [*behind, *range(38, 44), *range(32, 37)]:
+        got = float(wood.loss_db[r, c - wood.col_off])
+        d_km, h_m, r_m = engine_profile(dem, (X0, Y0), CELL, site, 900.0, 30, c,
+                                        wooded.clutter_m)
+        ref = p1812_profile_loss(d_km, h_m, 25.0, 1.5, 1.8, r_m=r_m)["Lb_noduct"]
+        if codes[30, c] == 10:
+            ref += float(terminal_clutter_loss(1.8, 1.5, 15.0, False))
+        assert got == pytest.approx(ref, abs=0.006), c  # the loss cache's 0.01 dB steps
+        checked += 1
+    assert checked == len(behind) + 11
+    assert np.all(wood.loss_db[r, [c - wood.col_off for c in behind]]
+                  > bare.loss_db[r, [c - bare.col_off for c in behind]] + 3.0)

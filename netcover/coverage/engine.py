@@ -376,7 +376,7 @@ def job_loss(site: Terrain, job: LossJob, key: str, cov: CoverageSettings,
                             (job.x, job.y), job.height_m, cov.rx_height_m, job.frequency_mhz,
                             cov.radius_km * 1000.0, model=cov.model, delta_n=cov.delta_n,
                             n0=cov.n0, pol=cov.polarization, hata_environment=cov.hata_environment,
-                            grid_offset=site.offset, **_clutter_kwargs(site))
+                            grid_offset=site.offset, clutter_m=site.clutter_m)
     for w in caught:
         notes.append(f"site {job.site_id} ({job.frequency_mhz:g} MHz): {w.message}")
     loss_db = sl.loss_db + terminal_loss(site, sl.row_off, sl.col_off, sl.loss_db.shape,
@@ -384,11 +384,6 @@ def job_loss(site: Terrain, job: LossJob, key: str, cov: CoverageSettings,
     loss = CachedLoss(quantize(loss_db), sl.row_off, sl.col_off)
     cache.put(key, loss)
     return loss
-
-
-def _clutter_kwargs(site: Terrain) -> dict[str, np.ndarray]:
-    """``clutter_m`` for :func:`site_loss_grid` when the window has clutter heights."""
-    return {} if site.clutter_m is None else {"clutter_m": site.clutter_m}
 
 
 def terminal_loss(site: Terrain, row_off: int, col_off: int, shape: tuple[int, int],
