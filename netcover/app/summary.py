@@ -52,8 +52,7 @@ def summarize(inputs: Inputs) -> dict[str, Any]:
         "usable_class": inputs.scenario.coverage.usable_class,
         "notes": notes_as_dicts([*inputs.notes, *section_notes(inputs)]),
     }
-    if t.landcover is not None and t.landcover_classes is not None:
-        out["landcover"] = _landcover_summary(inputs)
+    out.update(_landcover_summary(inputs))
     if inputs.cells is not None:
         out["sites"] = _sites_summary(inputs)
     if inputs.units is not None:
@@ -109,19 +108,21 @@ def _sites_summary(inputs: Inputs) -> dict[str, Any]:
 
 
 def _landcover_summary(inputs: Inputs) -> dict[str, Any]:
-    """The land-cover layer: file, class table, share of the DEM's cells per class."""
+    """``{"landcover": ...}``: file, class table, share of the DEM's cells per class (empty
+    without a land-cover layer)."""
     t = inputs.terrain
-    assert t.landcover is not None and t.landcover_classes is not None
+    if t.landcover is None or t.landcover_classes is None:
+        return {}
     table = t.landcover_classes
     codes, counts = np.unique(t.landcover, return_counts=True)
     shares = {f"{int(k)} {table.by_code(int(k)).name}": round(100.0 * float(n) / t.landcover.size, 1)
               for k, n in zip(codes, counts, strict=True)}
-    return {
+    return {"landcover": {
         "file": str(inputs.scenario.inputs.landcover),
         "table": str(table.source) if table.source else "ESA WorldCover (default)",
         "share_pct": shares,
         "mean_clutter_m": round(float(np.mean(t.clutter_m)), 1) if t.clutter_m is not None else 0.0,
-    }
+    }}
 
 
 def _known_sum(frame: Any, column: str) -> int | None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,39 +162,44 @@ def read_landcover_table(path: str | Path) -> LandCoverTable:
         the row and the field, and says what to write).
     """
     p = Path(path)
-    try:
-        with p.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.DictReader(fh))
-            header = [h.strip() for h in (rows[0].keys() if rows else [])]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        msg = f"{p}: cannot read the land-cover table ({exc}); give a UTF-8 CSV"
-        raise ScenarioError(msg) from exc
-    missing = [c for c in ("code", "name", "height_m", "category") if c not in header]
-    if not rows or missing:
-        msg = (f"{p}: the land-cover table needs a header code,name,height_m,category and one row "
-               f"per class (missing: {', '.join(missing) or 'rows'})")
-        raise ScenarioError(msg)
+    rows = _read_rows(p)
     problems: list[Problem] = []
-    classes = [_row(p, i + 2, {k.strip(): (v or "").strip() for k, v in row.items() if k},
-                    problems) for i, row in enumerate(rows)]
-    codes = [c.code for c in classes if c is not None]
+    classes = [_row(p, i + 2, row, problems) for i, row in enumerate(rows)]
+    ok = sorted((c for c in classes if c is not None), key=lambda c: c.code)
+    codes = [c.code for c in ok]
     for code in sorted({c for c in codes if codes.count(c) > 1}):
         problems.append(Problem(str(p), f"code {code} is listed more than once; give each code "
                                 "one row", field="code"))
     if problems:
         raise ScenarioError(format_problems(problems))
-    ok = sorted((c for c in classes if c is not None), key=lambda c: c.code)
     return LandCoverTable(tuple(ok), source=p, nodata_code=NODATA_CODE)
+
+
+def _read_rows(p: Path) -> list[dict[str, str]]:
+    """The CSV's rows, keys and values stripped; ScenarioError without rows or a column."""
+    try:
+        with p.open(newline="", encoding="utf-8-sig") as fh:
+            raw = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        msg = f"{p}: cannot read the land-cover table ({exc}); give a UTF-8 CSV"
+        raise ScenarioError(msg) from exc
+    rows = [{str(k).strip(): str(v or "").strip() for k, v in row.items() if k} for row in raw]
+    missing = [c for c in ("code", "name", "height_m", "category") if not rows or c not in rows[0]]
+    if missing:
+        msg = (f"{p}: the land-cover table needs a header code,name,height_m,category and one row "
+               f"per class (missing: {', '.join(missing)})")
+        raise ScenarioError(msg)
+    return rows
 
 
 def _row(path: Path, line: int, row: dict[str, str], problems: list[Problem]
          ) -> LandCoverClass | None:
     """One class from a CSV row; its problems go to ``problems`` (None when it has any)."""
-    where = f"row {line}"
     before = len(problems)
 
     def bad(field: str, fix: str) -> None:
-        problems.append(Problem(str(path), f"{field}={row.get(field, '')!r}: {fix}", where, field))
+        problems.append(Problem(str(path), f"{field}={row.get(field, '')!r}: {fix}", f"row {line}",
+                                field))
 
     code = _number(row.get("code", ""))
     if code is None or code != int(code) or not 0 <= code <= 32767:
@@ -205,21 +211,28 @@ def _row(path: Path, line: int, row: dict[str, str], problems: list[Problem]
     category = row.get("category", "").lower()
     if category not in CATEGORIES:
         bad("category", f"use one of {', '.join(CATEGORIES)} (ITU-R P.2108 Table 3)")
+    losses = _band_losses(row, bad)
+    if len(problems) > before or code is None or height is None:
+        return None
+    return LandCoverClass(int(code), row.get("name", "") or f"class {int(code)}", height, category,
+                          losses, source=f"{path.name} row {line}")
+
+
+def _band_losses(row: dict[str, str], bad: Callable[[str, str], None]
+                 ) -> tuple[tuple[float, float], ...]:
+    """The row's ``loss_db_<MHz>`` values as (MHz, dB), sorted; bad ones reported by ``bad``."""
     losses = []
     for key, value in row.items():
-        if key.startswith("loss_db_") and value:
-            mhz, db = _number(key.removeprefix("loss_db_")), _number(value)
-            if mhz is None or mhz <= 0:
-                bad(key, "name the column loss_db_<MHz>, e.g. loss_db_900")
-            elif db is None:
-                bad(key, "give the additional loss in dB, or leave it empty")
-            else:
-                losses.append((mhz, db))
-    if len(problems) > before:
-        return None
-    assert code is not None and height is not None
-    return LandCoverClass(int(code), row.get("name", "") or f"class {int(code)}", height, category,
-                          tuple(sorted(losses)), source=f"{path.name} row {line}")
+        if not key.startswith("loss_db_") or not value:
+            continue
+        mhz, db = _number(key.removeprefix("loss_db_")), _number(value)
+        if mhz is None or mhz <= 0:
+            bad(key, "name the column loss_db_<MHz>, e.g. loss_db_900")
+        elif db is None:
+            bad(key, "give the additional loss in dB, or leave it empty")
+        else:
+            losses.append((mhz, db))
+    return tuple(sorted(losses))
 
 
 def _number(text: str) -> float | None:
