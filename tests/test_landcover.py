@@ -253,6 +253,9 @@ def test_loss_key_changes_with_land_cover_only_when_present():
                              *WORLDCOVER.classes[1:]))
     renamed = dataclasses.replace(lc, landcover_classes=table2)
     assert site_loss_key(site_terrain(renamed, job, cov), job, cov) != key_lc
+    p2108 = dataclasses.replace(cov, terminal_clutter="p2108")
+    assert site_loss_key(site_terrain(lc, job, p2108), job, p2108) != key_lc
+    assert site_loss_key(site_terrain(bare, job, p2108), job, p2108) == key
     # no land cover: the key of a terrain without the layers, as before #13
     assert site_loss_key(site_terrain(dataclasses.replace(lc, landcover=None, clutter_m=None,
                                                           landcover_classes=None), job, cov),
@@ -311,11 +314,13 @@ def test_sample_loads_its_land_cover():
     assert 0.4 < float((t.landcover == 10).mean()) < 0.7
 
 
-def test_forest_strip_raises_the_loss_as_the_per_profile_model_says():
+@pytest.mark.parametrize("terminal", ["auto", "p2108"])
+def test_forest_strip_raises_the_loss_as_the_per_profile_model_says(terminal):
     """Engine (:func:`grid_loss` on a Terrain with land cover) against
     :func:`p1812_profile_loss` with ``r_m`` on the engine's own profile of each cell, plus the
-    P.2108 terminal loss where the receiver stands in the forest: behind a 15 m forest strip the
-    loss rises, exactly as the per-profile model says."""
+    P.2108 terminal loss where the receiver stands in the forest when ``terminal_clutter`` is
+    "p2108" ("auto" leaves it out: the forest around the receiver is in the profile): behind a
+    15 m forest strip the loss rises, exactly as the per-profile model says."""
     from netcover.coverage.engine import grid_loss
     from netcover.radio.p1812 import p1812_profile_loss
 
@@ -328,7 +333,7 @@ def test_forest_strip_raises_the_loss_as_the_per_profile_model_says():
     t = Terrain(dem, GRID, ProjCRS.from_user_input(CRS))
     wooded = dataclasses.replace(t, landcover=codes, landcover_classes=WORLDCOVER,
                                  clutter_m=np.where(codes == 10, 15.0, 0.0).astype(np.float32))
-    cov = CoverageSettings(radius_km=0.9)
+    cov = CoverageSettings(radius_km=0.9, terminal_clutter=terminal)
     site = (X0 + 30.5 * CELL, Y0 - 30.5 * CELL)
     job = LossJob("S1", *site, 25.0, 1800.0, (0,))
     bare = grid_loss(t, job, cov, LossCache(None), [])
@@ -341,7 +346,7 @@ def test_forest_strip_raises_the_loss_as_the_per_profile_model_says():
         d_km, h_m, r_m = engine_profile(dem, (X0, Y0), CELL, site, 900.0, 30, c,
                                         wooded.clutter_m)
         ref = p1812_profile_loss(d_km, h_m, 25.0, 1.5, 1.8, r_m=r_m)["Lb_noduct"]
-        if codes[30, c] == 10:
+        if codes[30, c] == 10 and terminal == "p2108":
             ref += float(terminal_clutter_loss(1.8, 1.5, 15.0, False))
         assert got == pytest.approx(ref, abs=0.006), c  # the loss cache's 0.01 dB steps
         checked += 1

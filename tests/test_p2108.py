@@ -90,10 +90,17 @@ def test_per_class_grid_with_band_losses():
         np.testing.assert_allclose(got, [[forest, 0.0], [0.0, forest]], atol=1e-4)
 
 
-def test_worldcover_defaults_give_loss_only_in_trees_and_built_up():
+def test_worldcover_defaults_give_loss_only_in_trees_mangroves_and_built_up():
     codes = np.array(WORLDCOVER.codes, dtype=np.int16)
     got = landcover_terminal_loss(codes, WORLDCOVER, 900.0, 1.5)
     lossy = {int(c) for c, v in zip(codes, got, strict=True) if v > 0}
     assert lossy == {10, 50, 95}
     assert float(got[list(codes).index(10)]) == pytest.approx(_by_hand(0.9, 1.5, 15.0, False),
                                                               abs=1e-4)
+
+
+def test_without_p2108_only_the_band_losses_remain():
+    table = LandCoverTable((LandCoverClass(1, "forest", 15.0, "urban/trees/forest",
+                                           ((900.0, 2.5),)),), nodata_code=1)
+    got = landcover_terminal_loss(np.ones((2, 2), dtype=np.int16), table, 900.0, 1.5, p2108=False)
+    np.testing.assert_array_equal(got, 2.5)

@@ -10,9 +10,9 @@ an additional loss per band (dB), a user's measured or assumed correction.
 The default table (:data:`WORLDCOVER`) maps the ESA WorldCover 10 m classes (codes 10-100, product
 user manual v2.0). Heights are those of ITU-R P.1812-6 Table 2 for the category each class is mapped
 to (water/sea 0 m, open/rural 0 m, suburban 10 m, urban/trees/forest 15 m, dense urban 20 m). The
-mapping follows crc-covlib's default WorldCover -> P.1812 mapping (tree cover and built-up ->
-urban/trees/forest, permanent water -> water/sea, every other class -> open/rural); each row says
-why. A receiver at 1.5 m in a class of ``R`` = 0 m stands above its clutter and gets no terminal loss.
+mapping follows crc-covlib's default WorldCover -> P.1812 mapping (tree cover -> urban/trees/forest,
+permanent water -> water/sea, every other class -> open/rural) except built-up, mapped to suburban
+(rural villages, not city blocks); each row says why. A receiver at 1.5 m in a class of ``R`` = 0 m stands above its clutter and gets no terminal loss.
 
 Any other scheme is mapped by a CSV table named by ``[inputs] landcover_table``::
 
@@ -32,14 +32,24 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, TypeAlias, get_args
 
 from netcover.errors import Problem, ScenarioError, format_problems
 
 __all__ = [
     "BAND_TOLERANCE", "CATEGORIES", "EQ_2B_CATEGORIES", "NODATA_CODE", "P1812_TABLE2_HEIGHT_M",
-    "WORLDCOVER", "LandCoverClass", "LandCoverTable", "read_landcover_table",
+    "TERMINAL_CLUTTER", "WORLDCOVER", "LandCoverClass", "LandCoverTable", "TerminalClutter",
+    "read_landcover_table",
 ]
 
+TerminalClutter: TypeAlias = Literal["auto", "p2108", "none"]
+#: ``[coverage] terminal_clutter``: when the P.2108 section 3.1 terminal loss of the receiver's class
+#: is added. "auto": with models whose profile carries no clutter (hata, fspl, or p1812 without
+#: clutter heights); with p1812 and clutter heights the clutter of the cells around the receiver
+#: already shields it (ITU-R P.1812-6 section 3.2: P.1812-6 has no separate terminal clutter loss),
+#: and adding P.2108 too would count that shielding twice. "p2108": always; "none": never. A
+#: class's ``loss_db_<MHz>`` is added in every case.
+TERMINAL_CLUTTER: tuple[TerminalClutter, ...] = get_args(TerminalClutter)
 #: ITU-R P.2108-1 section 3.1 Table 3 clutter categories.
 CATEGORIES = ("water/sea", "open/rural", "suburban", "urban/trees/forest", "dense urban")
 #: Categories whose terminal loss is the height-gain formula Eq (2b); the others use Eq (2a).
@@ -141,8 +151,9 @@ WORLDCOVER = LandCoverTable((
         "pedestrian's horizon clutter: open/rural"),
     _wc(30, "grassland", "open/rural", "open ground"),
     _wc(40, "cropland", "open/rural", "open ground"),
-    _wc(50, "built-up", "urban/trees/forest", "rural built-up of 1-3 storeys is nearer 'urban' "
-        "(R 15 m) than 'suburban' (10 m) for a street-level terminal; crc-covlib's default too"),
+    _wc(50, "built-up", "suburban", "the built-up of the rural districts netcover plans for "
+        "(houses of 1-2 storeys among gardens) is P.2108's 'suburban' (R 10 m), not 'urban' (15 m) "
+        "as crc-covlib maps it; a city needs a landcover_table"),
     _wc(60, "bare / sparse vegetation", "open/rural", "open ground"),
     _wc(70, "snow and ice", "open/rural", "open ground"),
     _wc(80, "permanent water bodies", "water/sea", "water"),

@@ -18,6 +18,7 @@ from typing import Any
 
 from netcover.config._toml import build_section
 from netcover.config.calibration import Calibration
+from netcover.config.landcover import TerminalClutter
 from netcover.config.links import LinkSettings
 from netcover.config.monitor import MonitorSettings, Targets
 from netcover.config.radio import (
@@ -101,6 +102,7 @@ class CoverageSettings:
     n0: float = 325.0
     polarization: Polarisation = "vertical"
     hata_environment: Environment = "rural"
+    terminal_clutter: TerminalClutter = "auto"
     usable_class: UsableClass = "fair"
     cache_dir: Path | None = None
     cache_max_mb: float | None = None

@@ -45,8 +45,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CELL_COLUMNS", "CoverageResult", "GroupResult", "LossJob", "Progress", "TechnologyLayers",
     "accumulators", "cell_group", "cells_table", "combine_groups", "compute_coverage", "fold_levels",
-    "grid_loss", "group_noise_dbm", "job_loss", "loss_jobs", "site_loss_key", "site_terrain",
-    "terminal_loss",
+    "grid_loss", "group_noise_dbm", "job_loss", "loss_jobs", "p2108_terminal_loss", "site_loss_key",
+    "site_terrain", "terminal_loss",
 ]
 
 T = TypeVar("T")
@@ -339,18 +339,19 @@ def site_loss_key(site: Terrain, job: LossJob, cov: CoverageSettings) -> str:
         radius_m=cov.radius_km * 1000.0, rx_height_m=cov.rx_height_m, delta_n=cov.delta_n,
         polarization=cov.polarization, **({"n0": cov.n0} if cov.model == "p1812" else {}),
         hata_environment=cov.hata_environment if cov.model == "hata" else "",
-        **_landcover_key(site))
+        **_landcover_key(site, cov))
 
 
-def _landcover_key(site: Terrain) -> dict[str, str]:
+def _landcover_key(site: Terrain, cov: CoverageSettings) -> dict[str, object]:
     """Key parts of a window's land cover: only the layers present (none: keys as before)."""
-    parts: dict[str, str] = {}
+    parts: dict[str, object] = {}
     if site.clutter_m is not None:
         parts["clutter_m"] = dem_fingerprint(site.clutter_m, (), "")
     if site.landcover is not None and site.landcover_classes is not None:
         parts["landcover"] = hashlib.sha256(
             np.ascontiguousarray(site.landcover, dtype=np.int16).tobytes()).hexdigest()
         parts["landcover_classes"] = site.landcover_classes.fingerprint()
+        parts["p2108_terminal_loss"] = p2108_terminal_loss(site, cov)
     return parts
 
 
@@ -380,22 +381,32 @@ def job_loss(site: Terrain, job: LossJob, key: str, cov: CoverageSettings,
     for w in caught:
         notes.append(f"site {job.site_id} ({job.frequency_mhz:g} MHz): {w.message}")
     loss_db = sl.loss_db + terminal_loss(site, sl.row_off, sl.col_off, sl.loss_db.shape,
-                                         job.frequency_mhz, cov.rx_height_m)
+                                         job.frequency_mhz, cov)
     loss = CachedLoss(quantize(loss_db), sl.row_off, sl.col_off)
     cache.put(key, loss)
     return loss
 
 
 def terminal_loss(site: Terrain, row_off: int, col_off: int, shape: tuple[int, int],
-                  frequency_mhz: float, rx_height_m: float) -> np.ndarray | float:
+                  frequency_mhz: float, cov: CoverageSettings) -> np.ndarray | float:
     """Terminal clutter loss (dB) of a receiver in each cell of a loss window (offsets relative to
-    ``site``): ITU-R P.2108-1 section 3.1 for the cell's land-cover class, plus the class's extra
-    loss for the band (:func:`~netcover.radio.p2108.landcover_terminal_loss`); 0 without land
-    cover."""
+    ``site``): ITU-R P.2108-1 section 3.1 for the cell's land-cover class when
+    :func:`p2108_terminal_loss` says so, plus the class's extra loss for the band
+    (:func:`~netcover.radio.p2108.landcover_terminal_loss`); 0 without land cover."""
     if site.landcover is None or site.landcover_classes is None:
         return 0.0
     classes = site.landcover[row_off:row_off + shape[0], col_off:col_off + shape[1]]
-    return landcover_terminal_loss(classes, site.landcover_classes, frequency_mhz, rx_height_m)
+    return landcover_terminal_loss(classes, site.landcover_classes, frequency_mhz,
+                                   cov.rx_height_m, p2108=p2108_terminal_loss(site, cov))
+
+
+def p2108_terminal_loss(site: Terrain, cov: CoverageSettings) -> bool:
+    """Whether the P.2108 terminal loss is added (``[coverage] terminal_clutter``): "auto" adds it
+    unless the P.1812 profile already carries clutter heights (see
+    :data:`~netcover.config.landcover.TERMINAL_CLUTTER`)."""
+    if cov.terminal_clutter == "auto":
+        return cov.model != "p1812" or site.clutter_m is None
+    return cov.terminal_clutter == "p2108"
 
 
 def _classes(level: np.ndarray, sc: Scenario, tech: str) -> np.ndarray:

@@ -94,11 +94,11 @@ def terminal_clutter_loss(f_ghz: float, h_m: ArrayLike, r_m: ArrayLike, eq_2b: A
 
 
 def landcover_terminal_loss(landcover: np.ndarray, table: LandCoverTable, frequency_mhz: float,
-                            rx_height_m: float) -> NDArray[np.float32]:
+                            rx_height_m: float, *, p2108: bool = True) -> NDArray[np.float32]:
     """Terminal clutter loss (dB) of a receiver in each cell of a land-cover grid.
 
-    Each class's :func:`terminal_clutter_loss` for its height and category, plus its additional
-    loss for the band (:meth:`~netcover.config.landcover.LandCoverClass.extra_loss_db`).
+    Each class's :func:`terminal_clutter_loss` for its height and category (when ``p2108``), plus
+    its additional loss for the band (:meth:`~netcover.config.landcover.LandCoverClass.extra_loss_db`).
 
     Parameters
     ----------
@@ -108,6 +108,8 @@ def landcover_terminal_loss(landcover: np.ndarray, table: LandCoverTable, freque
         The classes.
     frequency_mhz, rx_height_m : float
         The band and the receiver's height above ground (m).
+    p2108 : bool
+        Whether the P.2108 section 3.1 loss is included (else only the classes' extra losses).
 
     Returns
     -------
@@ -116,9 +118,11 @@ def landcover_terminal_loss(landcover: np.ndarray, table: LandCoverTable, freque
     """
     classes = table.classes
     codes = np.array([c.code for c in classes], dtype=np.int64)
-    per_class = terminal_clutter_loss(
-        frequency_mhz / 1000.0, rx_height_m, np.array([c.height_m for c in classes]),
-        np.array([c.category in EQ_2B_CATEGORIES for c in classes]))
+    per_class = np.zeros(len(classes))
+    if p2108:
+        per_class = terminal_clutter_loss(
+            frequency_mhz / 1000.0, rx_height_m, np.array([c.height_m for c in classes]),
+            np.array([c.category in EQ_2B_CATEGORIES for c in classes]))
     per_class = per_class + np.array([c.extra_loss_db(frequency_mhz) for c in classes])
     lut = np.zeros(int(codes.max()) + 1, dtype=np.float32)
     lut[codes] = per_class

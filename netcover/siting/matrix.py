@@ -169,7 +169,7 @@ def footprint(screen: Screening, x: float, y: float, height_m: float,
                             freq, cov.radius_km * 1000.0, model=cov.model, delta_n=cov.delta_n, n0=cov.n0,
                             pol=cov.polarization, hata_environment=cov.hata_environment,
                             clutter_m=t.clutter_m)
-    extra = terminal_loss(t, sl.row_off, sl.col_off, sl.loss_db.shape, freq, cov.rx_height_m)
+    extra = terminal_loss(t, sl.row_off, sl.col_off, sl.loss_db.shape, freq, cov)
     loss = CachedLoss(sl.loss_db + extra, sl.row_off, sl.col_off)
     best = np.full_like(sl.loss_db, -np.inf, dtype=np.float32)
     for level in screen.levels.levels(x, y, height_m, loss, sectors):
