@@ -96,8 +96,9 @@ Land-cover class of every DEM cell, uint8 ESA WorldCover codes (10 tree cover,
 20 shrubland, 30 grassland, 40 cropland, 50 built-up, 80 permanent water), nodata 0
 (none present), on the DEM's grid. Forest on the karst slopes and hills, shrub and
 grass on the high bare karst (fengcong above 1,200 m, any ground above 1,400 m),
-cropland on flat low ground and valley floors, water on the main rivers, built-up at
-the commune seats and villages (`netcover.samplegen.landcover` gives the rules).
+cropland on flat low ground, valley floors and around the villages (400 m), water
+on the main rivers, built-up at the commune seats and villages
+(`netcover.samplegen.landcover` gives the rules).
 netcover reads it with the default WorldCover class table: clutter heights from
 ITU-R P.1812-6 Table 2 and the terminal clutter loss of ITU-R P.2108 section 3.1.
 
