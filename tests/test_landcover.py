@@ -353,3 +353,21 @@ def test_forest_strip_raises_the_loss_as_the_per_profile_model_says(terminal):
     assert checked == len(behind) + 11
     assert np.all(wood.loss_db[r, [c - wood.col_off for c in behind]]
                   > bare.loss_db[r, [c - bare.col_off for c in behind]] + 3.0)
+
+
+def test_open_ground_land_cover_gives_the_bare_loss():
+    """Cropland everywhere (R = 0 m, open/rural: no profile clutter, no terminal loss): the very
+    loss of the terrain without land cover, for every model."""
+    from netcover.coverage.engine import grid_loss
+
+    t = mini_terrain()
+    codes = np.full((N, N), 40, dtype=np.int16)
+    open_ground = dataclasses.replace(t, landcover=codes, landcover_classes=WORLDCOVER,
+                                      clutter_m=np.zeros((N, N), dtype=np.float32))
+    job = _job(X0 + 600, Y0 - 1200, 1800.0)
+    for model in ("p1812", "hata", "fspl"):
+        for terminal in ("auto", "p2108"):
+            cov = CoverageSettings(radius_km=1.5, model=model, terminal_clutter=terminal)
+            a = grid_loss(t, job, cov, LossCache(None), [])
+            b = grid_loss(open_ground, job, cov, LossCache(None), [])
+            np.testing.assert_array_equal(a.loss_db, b.loss_db)
