@@ -371,3 +371,15 @@ def test_open_ground_land_cover_gives_the_bare_loss():
             a = grid_loss(t, job, cov, LossCache(None), [])
             b = grid_loss(open_ground, job, cov, LossCache(None), [])
             np.testing.assert_array_equal(a.loss_db, b.loss_db)
+
+
+def test_scenario_keys():
+    from netcover.config.scenario import scenario_from_dict
+
+    sc = scenario_from_dict({"inputs": {"landcover": "lc.tif", "landcover_table": "c.csv"},
+                             "coverage": {"terminal_clutter": "p2108"}})
+    assert sc.inputs.landcover is not None and sc.inputs.landcover.name == "lc.tif"
+    assert sc.coverage.terminal_clutter == "p2108"
+    assert scenario_from_dict({}).coverage.terminal_clutter == "auto"
+    with pytest.raises(ScenarioError, match="terminal_clutter"):
+        scenario_from_dict({"coverage": {"terminal_clutter": "always"}})
