@@ -2,11 +2,13 @@
 
 For every distinct (site position, antenna height, frequency) the basic transmission loss is
 computed once on the DEM grid within the radius (or read from the
-:mod:`~netcover.coverage.losscache`), without
-the antenna; each sector then applies its pattern, tilt and link budget to that loss and is folded
-into a :class:`~netcover.radio.budget.ServerAccumulator` per operator and technology (users of one operator
-are served by its cells only; 4G RSRP and 3G RSCP are not on one scale). The per-operator results
-are then combined: the overall best server, the class per operator, and the class of the district
+:mod:`~netcover.coverage.losscache`), without the antenna (with a land-cover layer on the terrain:
+its clutter heights in the P.1812 profiles and the receiver's clutter loss of its class, see
+:func:`terminal_loss`); each sector then applies its pattern, tilt and link budget to that loss and
+is folded into a :class:`~netcover.radio.budget.ServerAccumulator` per operator and technology
+(users of one operator are served by its cells only; 4G RSRP and 3G RSCP are not on one scale). The
+per-operator results are then combined: the overall best server, the class per operator, and the
+class of the district
 (the best any operator offers).
 """
 
