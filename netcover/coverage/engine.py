@@ -8,8 +8,7 @@ its clutter heights in the P.1812 profiles and the receiver's clutter loss of it
 is folded into a :class:`~netcover.radio.budget.ServerAccumulator` per operator and technology
 (users of one operator are served by its cells only; 4G RSRP and 3G RSCP are not on one scale). The
 per-operator results are then combined: the overall best server, the class per operator, and the
-class of the district
-(the best any operator offers).
+class of the district (the best any operator offers).
 """
 
 from __future__ import annotations
