@@ -133,7 +133,8 @@ def test_one_radial_equals_per_profile_model(kind: str, step_m: float) -> None:
     k = np.arange(2, h.size)
     ae = effective_earth_radius_km(45.0)
     for f_mhz, pol in ((F_MHZ, 1), (150.0, 0)):
-        ld, theta = cell_diffraction_loss(h[None, :], step_km, HTX, HRX, f_mhz / 1000.0, pol, ae,
+        ld, theta = cell_diffraction_loss(h[None, :], np.empty((0, 0)), step_km, HTX, HRX,
+                                          f_mhz / 1000.0, pol, ae,
                                           4, np.zeros(k.size), k * step_km, h[k])
         for i, kk in enumerate(k):
             ref = p1812_profile_loss(np.arange(kk + 1) * step_km, h[:kk + 1], HTX, HRX,

@@ -52,6 +52,7 @@ def summarize(inputs: Inputs) -> dict[str, Any]:
         "usable_class": inputs.scenario.coverage.usable_class,
         "notes": notes_as_dicts([*inputs.notes, *section_notes(inputs)]),
     }
+    out.update(_landcover_summary(inputs))
     if inputs.cells is not None:
         out["sites"] = _sites_summary(inputs)
     if inputs.units is not None:
@@ -106,6 +107,24 @@ def _sites_summary(inputs: Inputs) -> dict[str, Any]:
     }
 
 
+def _landcover_summary(inputs: Inputs) -> dict[str, Any]:
+    """``{"landcover": ...}``: file, class table, share of the DEM's cells per class (empty
+    without a land-cover layer)."""
+    t = inputs.terrain
+    if t.landcover is None or t.landcover_classes is None:
+        return {}
+    table = t.landcover_classes
+    codes, counts = np.unique(t.landcover, return_counts=True)
+    shares = {f"{int(k)} {table.by_code(int(k)).name}": round(100.0 * float(n) / t.landcover.size, 1)
+              for k, n in zip(codes, counts, strict=True)}
+    return {"landcover": {
+        "file": str(inputs.scenario.inputs.landcover),
+        "table": str(table.source) if table.source else "ESA WorldCover (default)",
+        "share_pct": shares,
+        "mean_clutter_m": round(float(np.mean(t.clutter_m)), 1) if t.clutter_m is not None else 0.0,
+    }}
+
+
 def _known_sum(frame: Any, column: str) -> int | None:
     """Sum of a column; None (no data) when the column is absent or any value is missing (NaN)."""
     if column not in frame or frame[column].isna().any():
@@ -136,6 +155,12 @@ def format_summary(summary: dict[str, Any]) -> str:
     if summary["warnings"]:
         lines.append(f"Warnings: {summary['warnings']} (see above)")
     return "\n".join(lines)
+
+
+def _landcover_lines(lc: dict[str, Any]) -> list[str]:
+    shares = ", ".join(f"{k} {v:g}%" for k, v in lc["share_pct"].items())
+    return [f"Land cover: {lc['table']} classes: {shares}; mean clutter height "
+            f"{lc['mean_clutter_m']:g} m"]
 
 
 def _units_lines(u: dict[str, Any]) -> list[str]:
@@ -174,7 +199,8 @@ def _roads_lines(roads: dict[str, Any]) -> list[str]:
 
 #: The lines of each optional part of the summary, in the order printed.
 _SUMMARY_LINES: tuple[tuple[str, Callable[[dict[str, Any]], list[str]]], ...] = (
-    ("units", _units_lines), ("settlements", _settlements_lines), ("population_grid", _grid_lines),
+    ("landcover", _landcover_lines), ("units", _units_lines), ("settlements", _settlements_lines),
+    ("population_grid", _grid_lines),
     ("sites", _sites_lines), ("network", _network_lines), ("roads_km", _roads_lines),
 )
 

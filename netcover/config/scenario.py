@@ -18,6 +18,7 @@ from typing import Any
 
 from netcover.config._toml import build_section
 from netcover.config.calibration import Calibration
+from netcover.config.landcover import TerminalClutter
 from netcover.config.links import LinkSettings
 from netcover.config.monitor import MonitorSettings, Targets
 from netcover.config.radio import (
@@ -73,6 +74,10 @@ class InputFiles:
     roads: Path | None = None
     network: Path | None = None
     proposals: Path | None = None
+    #: Land-cover class raster (ESA WorldCover codes unless ``landcover_table`` maps the codes).
+    landcover: Path | None = None
+    #: CSV of the land-cover classes (:func:`netcover.config.landcover.read_landcover_table`).
+    landcover_table: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,7 @@ class CoverageSettings:
     polarization: Polarisation = "vertical"
     diffraction: Diffraction = "bullington"
     hata_environment: Environment = "rural"
+    terminal_clutter: TerminalClutter = "auto"
     usable_class: UsableClass = "fair"
     cache_dir: Path | None = None
     cache_max_mb: float | None = None

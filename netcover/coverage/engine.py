@@ -2,12 +2,13 @@
 
 For every distinct (site position, antenna height, frequency) the basic transmission loss is
 computed once on the DEM grid within the radius (or read from the
-:mod:`~netcover.coverage.losscache`), without
-the antenna; each sector then applies its pattern, tilt and link budget to that loss and is folded
-into a :class:`~netcover.radio.budget.ServerAccumulator` per operator and technology (users of one operator
-are served by its cells only; 4G RSRP and 3G RSCP are not on one scale). The per-operator results
-are then combined: the overall best server, the class per operator, and the class of the district
-(the best any operator offers).
+:mod:`~netcover.coverage.losscache`), without the antenna (with a land-cover layer on the terrain:
+its clutter heights in the P.1812 profiles and the receiver's clutter loss of its class, see
+:func:`terminal_loss`); each sector then applies its pattern, tilt and link budget to that loss and
+is folded into a :class:`~netcover.radio.budget.ServerAccumulator` per operator and technology
+(users of one operator are served by its cells only; 4G RSRP and 3G RSCP are not on one scale). The
+per-operator results are then combined: the overall best server, the class per operator, and the
+class of the district (the best any operator offers).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from netcover.coverage.sectors import SECTOR_COLUMNS, SectorLevels
 from netcover.data.window import disc_window
 from netcover.radio import budget as radio
 from netcover.radio.area import site_loss_grid
+from netcover.radio.p2108 import landcover_terminal_loss
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -44,7 +46,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CELL_COLUMNS", "CoverageResult", "GroupResult", "LossJob", "Progress", "TechnologyLayers",
     "accumulators", "cell_group", "cells_table", "combine_groups", "compute_coverage", "fold_levels",
-    "grid_loss", "group_noise_dbm", "job_loss", "loss_jobs", "site_loss_key", "site_terrain",
+    "grid_loss", "group_noise_dbm", "job_loss", "loss_jobs", "p2108_terminal_loss", "site_loss_key",
+    "site_terrain", "terminal_loss",
 ]
 
 T = TypeVar("T")
@@ -340,7 +343,21 @@ def site_loss_key(site: Terrain, job: LossJob, cov: CoverageSettings) -> str:
         y=round(job.y, 3), height_m=job.height_m, frequency_mhz=job.frequency_mhz, model=cov.model,
         radius_m=cov.radius_km * 1000.0, rx_height_m=cov.rx_height_m, delta_n=cov.delta_n,
         polarization=cov.polarization, **p1812,
-        hata_environment=cov.hata_environment if cov.model == "hata" else "")
+        hata_environment=cov.hata_environment if cov.model == "hata" else "",
+        **_landcover_key(site, cov))
+
+
+def _landcover_key(site: Terrain, cov: CoverageSettings) -> dict[str, object]:
+    """Key parts of a window's land cover: only the layers present (none: keys as before)."""
+    parts: dict[str, object] = {}
+    if site.clutter_m is not None:
+        parts["clutter_m"] = dem_fingerprint(site.clutter_m, (), "")
+    if site.landcover is not None and site.landcover_classes is not None:
+        parts["landcover"] = hashlib.sha256(
+            np.ascontiguousarray(site.landcover, dtype=np.int16).tobytes()).hexdigest()
+        parts["landcover_classes"] = site.landcover_classes.fingerprint()
+        parts["p2108_terminal_loss"] = p2108_terminal_loss(site, cov)
+    return parts
 
 
 def grid_loss(terrain: Terrain, job: LossJob, cov: CoverageSettings, cache: LossCache,
@@ -365,12 +382,36 @@ def job_loss(site: Terrain, job: LossJob, key: str, cov: CoverageSettings,
                             (job.x, job.y), job.height_m, cov.rx_height_m, job.frequency_mhz,
                             cov.radius_km * 1000.0, model=cov.model, delta_n=cov.delta_n,
                             n0=cov.n0, pol=cov.polarization, hata_environment=cov.hata_environment,
-                            grid_offset=site.offset)
+                            grid_offset=site.offset, clutter_m=site.clutter_m)
     for w in caught:
         notes.append(f"site {job.site_id} ({job.frequency_mhz:g} MHz): {w.message}")
-    loss = CachedLoss(quantize(sl.loss_db), sl.row_off, sl.col_off)
+    loss_db = sl.loss_db + terminal_loss(site, sl.row_off, sl.col_off, sl.loss_db.shape,
+                                         job.frequency_mhz, cov)
+    loss = CachedLoss(quantize(loss_db), sl.row_off, sl.col_off)
     cache.put(key, loss)
     return loss
+
+
+def terminal_loss(site: Terrain, row_off: int, col_off: int, shape: tuple[int, int],
+                  frequency_mhz: float, cov: CoverageSettings) -> np.ndarray | float:
+    """Terminal clutter loss (dB) of a receiver in each cell of a loss window (offsets relative to
+    ``site``): ITU-R P.2108-1 section 3.1 for the cell's land-cover class when
+    :func:`p2108_terminal_loss` says so, plus the class's extra loss for the band
+    (:func:`~netcover.radio.p2108.landcover_terminal_loss`); 0 without land cover."""
+    if site.landcover is None or site.landcover_classes is None:
+        return 0.0
+    classes = site.landcover[row_off:row_off + shape[0], col_off:col_off + shape[1]]
+    return landcover_terminal_loss(classes, site.landcover_classes, frequency_mhz,
+                                   cov.rx_height_m, p2108=p2108_terminal_loss(site, cov))
+
+
+def p2108_terminal_loss(site: Terrain, cov: CoverageSettings) -> bool:
+    """Whether the P.2108 terminal loss is added (``[coverage] terminal_clutter``): "auto" adds it
+    unless the P.1812 profile already carries clutter heights (see
+    :data:`~netcover.config.landcover.TERMINAL_CLUTTER`)."""
+    if cov.terminal_clutter == "auto":
+        return cov.model != "p1812" or site.clutter_m is None
+    return cov.terminal_clutter == "p2108"
 
 
 def _classes(level: np.ndarray, sc: Scenario, tech: str) -> np.ndarray:

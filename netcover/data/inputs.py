@@ -97,6 +97,7 @@ def check_inputs(scenario: Scenario) -> tuple[Inputs | None, list[Problem]]:
     except NetcoverError as exc:
         return None, [Problem(str(files.dem), str(exc).removeprefix(f"{files.dem}: "))]
     problems += warnings
+    terrain = _add_landcover(scenario, terrain, problems)
     notes = dem_notes(terrain)
     found = _read_files(scenario, terrain, problems, notes)
     notes += _unit_notes(found, terrain, scenario, problems)
@@ -110,6 +111,31 @@ def check_inputs(scenario: Scenario) -> tuple[Inputs | None, list[Problem]]:
     problems += _other_file_problems(inputs)
     warnings = [p for p in problems if p.severity == "warning"]
     return dataclasses.replace(inputs, warnings=warnings), problems
+
+
+def _add_landcover(scenario: Scenario, terrain: Terrain, problems: list[Problem]) -> Terrain:
+    """``terrain`` with the scenario's land-cover layer on it (unchanged without one); the
+    layer's problems are added to ``problems``."""
+    from netcover.data.landcover import with_landcover
+
+    files = scenario.inputs
+    if files.landcover is None:
+        if files.landcover_table is not None:
+            problems.append(Problem(str(files.landcover_table), "a land-cover table without "
+                                    "inputs.landcover is not used; name the class raster too",
+                                    field="inputs.landcover_table", severity="warning"))
+        return terrain
+    try:
+        terrain, found = with_landcover(terrain, files.landcover, files.landcover_table)
+    except ValidationError as exc:
+        problems += exc.problems
+        return terrain
+    except NetcoverError as exc:
+        problems.append(Problem(str(files.landcover), str(exc).removeprefix(f"{files.landcover}: "),
+                                field="inputs.landcover"))
+        return terrain
+    problems += found
+    return terrain
 
 
 def _read_files(scenario: Scenario, terrain: Terrain, problems: list[Problem],

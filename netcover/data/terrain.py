@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from affine import Affine
@@ -19,6 +19,9 @@ from pyproj import CRS, Transformer
 from netcover.core.io import open_raster
 from netcover.core.notes import Note
 from netcover.errors import CRSError, Problem, ValidationError
+
+if TYPE_CHECKING:
+    from netcover.config.landcover import LandCoverTable
 
 __all__ = [
     "COARSE_DEM_M", "WINDOW_MARGIN_M", "Terrain", "dem_notes", "fill_holes", "grid_bounds", "hillshade",
@@ -54,6 +57,9 @@ class Terrain:
         None when no land-cover layer is given.
     landcover : numpy.ndarray or None
         int16 (rows, cols): land-cover class code of each cell; None when no layer is given.
+    landcover_classes : LandCoverTable or None
+        What the codes of ``landcover`` mean (heights, P.2108 categories, extra losses); given
+        with ``landcover`` (see :func:`netcover.data.landcover.with_landcover`).
     """
 
     heights: np.ndarray
@@ -65,6 +71,7 @@ class Terrain:
     offset: tuple[int, int] = (0, 0)
     clutter_m: np.ndarray | None = None
     landcover: np.ndarray | None = None
+    landcover_classes: LandCoverTable | None = None
 
     def window(self, row: int, col: int, rows: int, cols: int) -> Terrain:
         """The cells ``[row:row + rows, col:col + cols]`` (views) with every per-cell layer, placed

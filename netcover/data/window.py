@@ -4,14 +4,18 @@ A district's DEM is read whole (:func:`netcover.data.terrain.read_dem`); a provi
 not: :class:`DemSource` knows only the file and the working grid (the UTM zone picked from the
 data, at about the source resolution), and reads any window of that grid on demand, warping through
 a GDAL ``WarpedVRT`` when the file is in another CRS. It is small and picklable, so every worker
-reads the windows it needs from the (shared) file itself.
+reads the windows it needs from the (shared) file itself. With a land-cover raster
+(:meth:`DemSource.with_landcover`) each window carries its classes and clutter heights, read onto
+the window as the district engine reads them onto the whole grid.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from affine import Affine
@@ -20,6 +24,9 @@ from pyproj import CRS
 from netcover.core.io import open_raster
 from netcover.data.terrain import Terrain, fill_holes, grid_bounds, within, working_crs, working_grid
 from netcover.errors import Problem, ValidationError
+
+if TYPE_CHECKING:
+    from netcover.config.landcover import LandCoverTable
 
 __all__ = ["DISC_MARGIN_CELLS", "DemSource", "Window", "disc_window"]
 
@@ -58,6 +65,25 @@ class DemSource:
     shape: tuple[int, int]
     crs: CRS
     warp: bool
+    landcover: Path | None = None
+    landcover_classes: LandCoverTable | None = None
+
+    def with_landcover(self, path: Path | None, table_path: Path | None) -> DemSource:
+        """This source with a land-cover raster, read by :meth:`terrain` onto each window (mode
+        resampling, see :func:`netcover.data.landcover.landcover_on_grid`); unchanged when
+        ``path`` is None.
+
+        Raises
+        ------
+        ScenarioError
+            A bad class table.
+        """
+        from netcover.data.landcover import landcover_table
+
+        if path is None:
+            return self
+        return dataclasses.replace(self, landcover=Path(path),
+                                   landcover_classes=landcover_table(table_path))
 
     @classmethod
     def open(cls, path: str | Path, *, crs_setting: str = "auto") -> DemSource:
@@ -141,8 +167,16 @@ class DemSource:
     def terrain(self, window: Window) -> Terrain:
         """The window as a :class:`~netcover.data.terrain.Terrain` (heights read now)."""
         origin = (float(self.transform.c), float(self.transform.f))
-        return Terrain(self.read(window), self.window_transform(window), self.crs, self.path,
-                       grid_origin=origin, offset=(window.row_off, window.col_off))
+        terrain = Terrain(self.read(window), self.window_transform(window), self.crs, self.path,
+                          grid_origin=origin, offset=(window.row_off, window.col_off))
+        if self.landcover is None or self.landcover_classes is None:
+            return terrain
+        from netcover.data.landcover import landcover_on_grid
+
+        codes, clutter, _ = landcover_on_grid(self.landcover, self.landcover_classes,
+                                              terrain.transform, terrain.shape, self.crs)
+        return dataclasses.replace(terrain, landcover=codes, clutter_m=clutter,
+                                   landcover_classes=self.landcover_classes)
 
 
 #: Cells around a site's disc on top of the radius (bilinear sampling needs a margin).

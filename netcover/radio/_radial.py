@@ -21,6 +21,11 @@ on an upper convex hull built incrementally (monotone chain):
 * the smooth-profile Bullington loss Lbulls (all heights zero) from closed forms: Stim and Srim are
   concave in d_i (two candidate samples each), the line-of-sight nu by a discrete bisection.
 
+With clutter (P.1812 Section 3.2), the Bullington loss Lbulla takes the ground plus clutter g_i at
+the intermediate points (hull A over g_i - 500 Ce d_i^2) while the horizon angles of the angular
+distance take the ground h_i (a second hull T over h_i - 500 Ce d_i^2, hull A itself without clutter);
+the smooth-earth surface and hobs take the ground (hull B), as the per-profile model does.
+
 A radial with n receivers costs O(n log n) instead of the O(n^2) of one full profile per receiver, and
 the loss of a receiver equals that of :func:`~netcover.radio.p1812.p1812_profile_loss` on the
 profile (radial samples 0..m, then the receiver) to rounding. All kernels are pure: arrays and scalars
@@ -254,6 +259,8 @@ def _los_numax(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, step_km: 
             x = i * step_km
             hi = a[i] + s * x - hts
             q_best = min(q_best, hi * hi / (x * (d - x)))
+    if q_best >= q_limit:  # no sample above the cut: return it exactly (no rounding above -0.78)
+        return _NU_CUT
     return -math.sqrt(q_best * w_scale)
 
 
@@ -278,15 +285,20 @@ def _angular_distance(ax: np.ndarray, ay: np.ndarray, ma: int, m: int, stim_base
 
 
 @njit(cache=True)
-def _radial_cells(h: np.ndarray, step_km: float, htg: float, hrg: float, f_ghz: float, pol: int,
-                  ae_km: float, hull_window: int, cell_m: np.ndarray, cell_d: np.ndarray,
-                  cell_h: np.ndarray, out: np.ndarray, theta_out: np.ndarray) -> None:
+def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: float, htg: float,
+                  hrg: float, f_ghz: float, pol: int, ae_km: float, hull_window: int,
+                  cell_m: np.ndarray, cell_d: np.ndarray, cell_h: np.ndarray, out: np.ndarray,
+                  theta_out: np.ndarray) -> None:
     """Ld50 and the angular distance theta for receivers along one radial, in order of ``cell_m``.
 
     Receiver e sits at ``cell_d[e]`` km with ground ``cell_h[e]``; its obstacles are the radial
-    samples 1..``cell_m[e]`` (sample 0 is the transmitter), ``cell_m`` non-decreasing. ``theta_out``
-    gets the path angular distance (mrad, P.1812 Eq 74 as :func:`~netcover.radio.p1812._horizons`
-    takes the horizon angles), for the troposcatter loss.
+    samples 1..``cell_m[e]`` (sample 0 is the transmitter), ``cell_m`` non-decreasing. ``h`` are the
+    samples' ground heights, ``g`` their ground plus clutter heights (P.1812 Section 3.2; only read
+    when ``has_clutter``, else ``g`` is ``h``): the Bullington loss Lbulla sees ``g``, the horizon
+    angles, the smooth-earth surface and hobs see ``h``, as in
+    :func:`~netcover.radio.p1812.p1812_profile_loss`. ``theta_out`` gets the path angular distance
+    (mrad, P.1812 Eq 74 as :func:`~netcover.radio.p1812._horizons` takes the horizon angles), for the
+    troposcatter loss.
     """
     n = h.size
     lam = WAVELENGTH_M_GHZ / f_ghz
@@ -294,15 +306,27 @@ def _radial_cells(h: np.ndarray, step_km: float, htg: float, hrg: float, f_ghz: 
     c = 500.0 * ce
     h0 = h[0]
     hts = h0 + htg
-    a = h - c * (np.arange(n) * step_km) ** 2
-    # hull A over (d_i, a_i = h_i - c d_i^2); hull B over (d_i, h_i)
+    curv = c * (np.arange(n) * step_km) ** 2
+    a = (g if has_clutter else h) - curv
+    # hull A over (d_i, a_i = g_i - c d_i^2) for Bullington; hull T over (d_i, h_i - c d_i^2) for
+    # the horizon angles (hull A itself without clutter); hull B over (d_i, h_i)
     ax = np.empty(n)
     ay = np.empty(n)
+    if has_clutter:
+        at = h - curv
+        tx = np.empty(n)
+        ty = np.empty(n)
+    else:
+        at = a
+        tx = ax
+        ty = ay
     bx = np.empty(n)
     by = np.empty(n)
     ma = 0
+    mt = 0
     mb = 0
     stim_base = _NEG  # max (a_i - hts) / d_i
+    stim_t_base = _NEG  # max (at_i - hts) / d_i
     alpha_t_base = _NEG  # max (h_i - hts) / d_i
     v1 = 0.0  # least-squares sums over the segments 0..m
     v2 = 0.0
@@ -318,6 +342,9 @@ def _radial_cells(h: np.ndarray, step_km: float, htg: float, hrg: float, f_ghz: 
             stim_base = max(stim_base, (ai - hts) / di)
             alpha_t_base = max(alpha_t_base, (hi - hts) / di)
             ma = hull_push(ax, ay, ma, di, ai)
+            if has_clutter:
+                stim_t_base = max(stim_t_base, (at[m_cur] - hts) / di)
+                mt = hull_push(tx, ty, mt, di, at[m_cur])
             mb = hull_push(bx, by, mb, di, hi)
             v1 += step_km * (hi + h[m_cur - 1])
             v2 += step_km * (hi * (2.0 * di + dp) + h[m_cur - 1] * (di + 2.0 * dp))
@@ -339,7 +366,10 @@ def _radial_cells(h: np.ndarray, step_km: float, htg: float, hrg: float, f_ghz: 
                 srim = hull_max_slope_from_right(ax, ay, ma, d, hrs - c * d * d) - c * d
                 luc = knife_edge_loss(nu_breakpoint(stim, srim, hts, hrs, d, lam))
         lbulla = bullington_finish(luc, d)
-        theta_out[e] = _angular_distance(ax, ay, ma, m, stim_base, d, hts, hrs, c, ae_km)
+        if has_clutter:
+            theta_out[e] = _angular_distance(tx, ty, mt, m, stim_t_base, d, hts, hrs, c, ae_km)
+        else:
+            theta_out[e] = _angular_distance(ax, ay, ma, m, stim_base, d, hts, hrs, c, ae_km)
 
         # Smooth-earth heights for the diffraction model (least squares, then obstruction-modified).
         w1 = v1 + (d - dm) * (hr + hm)
@@ -384,8 +414,8 @@ def _bucket_by_radial(j: np.ndarray, n_bearings: int) -> tuple[np.ndarray, np.nd
 
 
 @njit(cache=True, parallel=True)
-def cell_diffraction_loss(heights: np.ndarray, step_km: float, htg: float, hrg: float,
-                          f_ghz: float, pol: int, ae_km: float, hull_window: int,
+def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: float, htg: float,
+                          hrg: float, f_ghz: float, pol: int, ae_km: float, hull_window: int,
                           cell_bearing: np.ndarray, cell_d_km: np.ndarray,
                           cell_h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """P.1812 delta-Bullington loss Ld50 (dB) and angular distance (mrad) at receiver cells.
@@ -397,6 +427,9 @@ def cell_diffraction_loss(heights: np.ndarray, step_km: float, htg: float, hrg: 
     ----------
     heights : (n_bearings, n_samples) float64
         Ground heights along the radials (:func:`radial_heights`), sample 0 at the site.
+    clutter : (n_bearings, n_samples) float64, or an empty (0, 0) array for no clutter
+        Representative clutter heights (m) along the radials, added to the ground at samples 1..
+        for the Bullington loss (P.1812 Section 3.2); sample 0 (the site) is read as 0.
     step_km : float
         Spacing of the radial samples.
     htg, hrg : float
@@ -420,6 +453,7 @@ def cell_diffraction_loss(heights: np.ndarray, step_km: float, htg: float, hrg: 
         Per cell: the diffraction loss (dB) and the path angular distance (mrad, for troposcatter).
     """
     nb, ns = heights.shape
+    has_clutter = clutter.shape[0] > 0
     n = cell_bearing.size
     j = np.empty(n, dtype=np.int64)
     m = np.empty(n, dtype=np.int64)
@@ -434,8 +468,14 @@ def cell_diffraction_loss(heights: np.ndarray, step_km: float, htg: float, hrg: 
         cells = cells[np.argsort(m[cells], kind="mergesort")]  # by distance, stable
         part = np.empty(cells.size)
         part_theta = np.empty(cells.size)
-        _radial_cells(heights[r], step_km, htg, hrg, f_ghz, pol, ae_km, hull_window, m[cells],
-                      cell_d_km[cells], cell_h[cells], part, part_theta)
+        h = heights[r]
+        if has_clutter:
+            g = h + clutter[r]
+            g[0] = h[0]
+        else:
+            g = h
+        _radial_cells(h, g, has_clutter, step_km, htg, hrg, f_ghz, pol, ae_km, hull_window,
+                      m[cells], cell_d_km[cells], cell_h[cells], part, part_theta)
         for i in range(cells.size):
             out[cells[i]] = part[i]
             theta[cells[i]] = part_theta[i]

@@ -3,7 +3,8 @@
 :func:`site_loss_grid` returns, for one site, the loss on a window of the DEM grid:
 
 - ``"p1812"``: ITU-R P.1812-6 delta-Bullington diffraction and troposcatter for 50 % of time, no
-  clutter, no ducting: Lb = max(Lbfs, -5 log10(10^(-0.2 Lbs) + 10^(-0.2 (Lbfs + Ld50)))) (Eqs 63
+  ducting, with optional representative clutter heights (``clutter_m``, Section 3.2: on the
+  intermediate profile points of the Bullington loss only, terminals at ground height): Lb = max(Lbfs, -5 log10(10^(-0.2 Lbs) + 10^(-0.2 (Lbfs + Ld50)))) (Eqs 63
   and 69 with the diffraction loss for Lbam), Lbs the troposcatter loss (Eq 44) with the scenario's
   N0 and each cell's path angular distance (from its horizon angles). Ld50 comes from radial
   profiles (see :mod:`._radial`): every cell is evaluated at its own distance and ground height on
@@ -240,6 +241,7 @@ class Disc:
     ground: NDArray[np.float64]
     n_bearings: int
     n_samples: int
+    grid_off: tuple[int, int] = (0, 0)
 
     @classmethod
     def around(cls, dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
@@ -270,12 +272,27 @@ class Disc:
         ground = grid[r_start - g_row:r_stop - g_row, c_start - g_col:c_stop - g_col].ravel()[flat]
         n_bearings = max(math.ceil(BEARINGS_PER_RIM_CELL * 2.0 * math.pi * radius_cells), 8)
         return cls(int(r_start), int(c_start), shape, grid, row0, col0, flat, bearing, dist_cells,
-                   ground, n_bearings, math.ceil(radius_cells) + 2)
+                   ground, n_bearings, math.ceil(radius_cells) + 2, (int(g_row), int(g_col)))
 
     def radial_heights(self) -> NDArray[np.float64]:
         """Heights along every radial, one sample per cell size (n_bearings x n_samples)."""
         return radial_heights(self.grid, self.row0, self.col0, self.n_bearings, self.n_samples,
                               1.0)
+
+    def layer_window(self, layer: np.ndarray, name: str) -> NDArray[np.float64]:
+        """float64 copy of a per-cell layer (same shape as the DEM) on the window of :attr:`grid`.
+
+        Raises :class:`ModelError` if the window holds NaN, infinite or negative values.
+        """
+        r0, c0 = self.grid_off
+        window = np.asarray(layer[r0:r0 + self.grid.shape[0], c0:c0 + self.grid.shape[1]],
+                            dtype=np.float64)
+        if not (np.all(np.isfinite(window)) and np.all(window >= 0.0)):
+            msg = (f"{name} contains NaN, infinite or negative values in rows {r0}-"
+                   f"{r0 + window.shape[0] - 1}, columns {c0}-{c0 + window.shape[1] - 1}; give 0 m "
+                   "where there is no clutter")
+            raise ModelError(msg)
+        return window
 
     def bearing_units(self) -> NDArray[np.float64]:
         """The disc cells' bearings in units of the radial spacing."""
@@ -287,7 +304,8 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
                    f_mhz: float, radius_m: float = 15_000.0, *, model: Model = "p1812",
                    delta_n: float = 45.0, n0: float = 325.0, pol: Polarisation = "vertical",
                    hata_environment: HataEnvironment = "rural",
-                   grid_offset: tuple[int, int] = (0, 0)) -> SiteLoss:
+                   grid_offset: tuple[int, int] = (0, 0),
+                   clutter_m: np.ndarray | None = None) -> SiteLoss:
     """Basic transmission loss (dB) from one site to every DEM cell within ``radius_m``.
 
     Parameters
@@ -308,7 +326,7 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
     radius_m : float
         Cells whose centre lies farther from the site are NaN.
     model : {"p1812", "fspl", "hata"}
-        P.1812 delta-Bullington (50 % of time, no clutter), free space, or Hata (see module doc).
+        P.1812 delta-Bullington (50 % of time), free space, or Hata (see module doc).
     delta_n : float
         Refractivity lapse rate (N-units/km) for the P.1812 effective earth radius.
     n0 : float
@@ -320,6 +338,12 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
     grid_offset : (int, int)
         (row, col) of ``dem`` in the grid whose origin is ``origin_xy``, when ``dem`` is a window
         of a larger grid (a tile): positions are then the same, bit for bit, as on the whole grid.
+    clutter_m : numpy.ndarray, optional
+        Representative clutter height (m, >= 0) of each cell, same shape as ``dem``. P.1812 only
+        (ITU-R P.1812-6 Section 3.2): added to the ground at the intermediate profile points of the
+        Bullington loss; the terminals stay at ground height, and the horizon angles, the smooth-earth
+        surface and hobs use the ground, as :func:`~netcover.radio.p1812.p1812_profile_loss` does
+        with ``r_m``. None (default): no clutter, the same result, bit for bit, as all zeros.
 
     Returns
     -------
@@ -330,9 +354,14 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
     ------
     ModelError
         For a frequency, height, option or radius outside the domain, a DEM with holes, or a site
-        outside the DEM (the message gives the coordinates and the DEM bounds).
+        outside the DEM (the message gives the coordinates and the DEM bounds), or a clutter layer
+        of another shape than the DEM or with NaN or negative heights near the site.
     """
     _validate_options(model, pol, hata_environment, f_mhz, tx_height_m, rx_height_m, radius_m)
+    if clutter_m is not None and np.shape(clutter_m) != np.shape(dem):
+        msg = (f"clutter_m has shape {np.shape(clutter_m)}, expected the DEM's {np.shape(dem)}: "
+               "give one clutter height per DEM cell")
+        raise ModelError(msg)
     disc = Disc.around(dem, origin_xy, cell_size_m, site_xy, radius_m, grid_offset=grid_offset)
     ae_km = effective_earth_radius_km(delta_n)
     site_amsl = bilinear_height(disc.grid, disc.row0, disc.col0) + tx_height_m
@@ -346,10 +375,14 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         values = free_space_loss(slant_km, f_mhz)
     elif model == "p1812":
         heights = disc.radial_heights()
+        clutter = np.empty((0, 0))
+        if clutter_m is not None:
+            clutter = radial_heights(disc.layer_window(clutter_m, "clutter_m"), disc.row0,
+                                     disc.col0, n_bearings, disc.n_samples, 1.0)
         pol_code = POL_VERTICAL if pol == "vertical" else POL_HORIZONTAL
-        ld, theta = cell_diffraction_loss(heights, step_km, float(tx_height_m), float(rx_height_m),
-                                          f_mhz / 1000.0, pol_code, ae_km, HULL_WINDOW, bearing,
-                                          horiz_m / 1000.0, ground)
+        ld, theta = cell_diffraction_loss(heights, clutter, step_km, float(tx_height_m),
+                                          float(rx_height_m), f_mhz / 1000.0, pol_code, ae_km,
+                                          HULL_WINDOW, bearing, horiz_m / 1000.0, ground)
         lbfs = p1812_free_space_loss(slant_km, f_mhz / 1000.0)
         lbs = troposcatter_loss(horiz_m / 1000.0, theta, f_mhz / 1000.0, n0=float(n0))
         values = np.asarray(diffraction_troposcatter_loss(lbfs, lbfs + ld, lbs))

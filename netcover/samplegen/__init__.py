@@ -22,6 +22,7 @@ from scipy import ndimage
 from netcover.config.options import ROAD_CLASSES
 from netcover.errors import InputError
 from netcover.samplegen import communes as communes
+from netcover.samplegen import landcover as landcover
 from netcover.samplegen import network as network
 from netcover.samplegen import population as population
 from netcover.samplegen import roads as roads
@@ -88,6 +89,7 @@ def generate(dest: Path, *, seed: int = 2024, scale: int = 1) -> list[Path]:
                                   villages, seed)
     cells = sites.cells_table(site_rows, seed)
     fibre = network.fibre_routes(net)
+    classes = landcover.make_landcover(terr, villages, seed)
     points = network.network_points(villages, fibre, seed)
 
     paths = [
@@ -98,6 +100,8 @@ def generate(dest: Path, *, seed: int = 2024, scale: int = 1) -> list[Path]:
         write_gpkg(dest / "roads.gpkg", {"roads": road_layer}),
         write_csv(dest / "sites.csv", cells),
         write_gpkg(dest / "network.gpkg", {"points": points, "fibre_routes": fibre}),
+        write_raster(dest / "landcover.tif", dem_grid, classes, 0, "land cover (ESA WorldCover "
+                     "classes)", "class"),
     ]
     if SCENARIO_TEMPLATE.exists():
         paths.append(Path(shutil.copyfile(SCENARIO_TEMPLATE, dest / "scenario.toml")))

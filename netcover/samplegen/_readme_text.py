@@ -52,6 +52,7 @@ fibre households; population.tif holds {raster_people} people.
   inside the district {district_min}-{district_max} m, mean {district_mean} m
   (5th-95th percentile {district_p05}-{district_p95} m); Tam Sơn {town_m} m,
   Quản Bạ pass on QL4C {pass_m} m; nodata cells: {dem_nodata_cells}.
+- Land cover (landcover.tif, share of its cells): {landcover_shares}.
 - Villages: {village_hh_min}-{village_hh_max} households (the largest is the commune centre,
   settlement_id ending in -01); {quarters} town quarters of Tam Sơn with
   {quarter_hh_min}-{quarter_hh_max} households; at {village_elev_min}-{village_elev_max} m;
@@ -89,6 +90,17 @@ Elevation above sea level, int16 metres, {dem_cell_m:g} m cells, nodata -32768 (
 present), tiled 256 x 256, DEFLATE with predictor. Covers the district plus about
 5 km. Valleys drain to the raster edge: every closed depression has been filled
 except dolines between karst cones (fengcong clusters), which are deliberate.
+
+### `landcover.tif`
+Land-cover class of every DEM cell, uint8 ESA WorldCover codes (10 tree cover,
+20 shrubland, 30 grassland, 40 cropland, 50 built-up, 80 permanent water), nodata 0
+(none present), on the DEM's grid. Forest on the karst slopes and hills, shrub and
+grass on the high bare karst (fengcong above 1,200 m, any ground above 1,400 m),
+cropland on flat low ground, valley floors and around the villages (400 m), water
+on the main rivers, built-up at the commune seats and villages
+(`netcover.samplegen.landcover` gives the rules).
+netcover reads it with the default WorldCover class table: clutter heights from
+ITU-R P.1812-6 Table 2 and the terminal clutter loss of ITU-R P.2108 section 3.1.
 
 ### `communes.gpkg`, layer `communes` (polygons)
 | field | type | meaning |
@@ -178,6 +190,9 @@ reprojects), then run `netcover validate scenario.toml`.
 - **DEM**: SRTM 1 arc-second (30 m), ALOS World 3D 30 m or Copernicus GLO-30
   tiles covering the district plus 5-15 km (coverage runs up to the scenario's
   radius); mosaic and clip with `gdalwarp`; keep it in metres above sea level.
+- **Land cover**: ESA WorldCover 10 m (2021) tiles clipped to the DEM's extent, as
+  they are (the default class table knows their codes); another scheme needs a
+  `landcover_table` CSV (code,name,height_m,category).
 - **Communes**: the province's commune boundaries (from the provincial department of
   natural resources and environment or the GSO) with the GSO codes. After commune
   mergers, use the new boundaries and codes and set `population` and `households`

@@ -18,12 +18,13 @@ from rasterio import features
 
 from netcover.samplegen.facts import COMMUNES, PASS_LONLAT, TOWN_LONLAT
 from netcover.samplegen.grid import to_utm
+from netcover.samplegen.landcover import class_shares
 
 __all__ = ["DATA_FILES", "summarize", "write_readme"]
 
 #: The files the generator writes (besides ``scenario.toml`` and ``README.md``).
 DATA_FILES = ("dem.tif", "communes.gpkg", "settlements.gpkg", "population.tif", "roads.gpkg",
-              "sites.csv", "network.gpkg")
+              "sites.csv", "network.gpkg", "landcover.tif")
 
 
 def _dem_figures(dest: Path, outline: shapely.Geometry) -> dict[str, Any]:
@@ -74,6 +75,8 @@ def summarize(dest: Path) -> dict[str, Any]:
             "raster": round(float(pop[labels == k].sum())),
         })
     fig["communes"] = table
+    with rasterio.open(dest / "landcover.tif") as src:
+        fig["landcover_shares"] = class_shares(src.read(1))
     fig["district_km2"] = round(outline.area / 1e6, 1)
     fig["population"] = int(vil["population"].sum())
     fig["households"] = int(vil["households"].sum())
@@ -136,6 +139,7 @@ def write_readme(dest: Path, fig: dict[str, Any]) -> Path:
         points_by_type=_kv(fig["points_by_type"]),
         points_by_connection=_kv(fig["points_by_connection"]),
         fibre_km=_kv(fig["fibre_km"], " km"),
+        landcover_shares=_kv(fig["landcover_shares"], " %"),
         sizes="\n".join(f"| {k} | {v:,} |" for k, v in fig["sizes_kb"].items()),
         total_kb=f"{total_kb:,}",
         n_communes=len(COMMUNES),

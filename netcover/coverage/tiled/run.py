@@ -85,7 +85,8 @@ def run_tiled(scenario: Scenario, out_dir: str | Path, *, executor: Executor | N
     size = tile_size or scenario.execution.tile_size
     executor = executor or InProcess()
     started = time.perf_counter()
-    dem = DemSource.open(scenario.inputs.dem, crs_setting=scenario.scenario.crs)
+    dem = DemSource.open(scenario.inputs.dem, crs_setting=scenario.scenario.crs).with_landcover(
+        scenario.inputs.landcover, scenario.inputs.landcover_table)
     cells = _read_cells(scenario, dem)
     jobs = loss_jobs(cells)
     cov = scenario.coverage
