@@ -25,10 +25,11 @@ if TYPE_CHECKING:
 
     from netcover.data.inputs import Inputs
     from netcover.data.measurements import MeasurementSet
+    from netcover.data.terrain import Terrain
 
 __all__ = [
     "STAT_COLUMNS", "cell_levels_at_points", "comparison_tables", "discrepancy_layers", "error_stats",
-    "predict", "stats_by", "write_discrepancy",
+    "landcover_at", "predict", "stats_by", "write_discrepancy",
 ]
 
 STAT_COLUMNS = ("n", "bias_db", "rmse_db", "std_db")
@@ -77,7 +78,8 @@ def cell_levels_at_points(inputs: Inputs, cell_rows: np.ndarray, x: np.ndarray,
 
 def predict(inputs: Inputs, ms: MeasurementSet) -> pd.DataFrame:
     """The measurements with ``predicted_dbm``, ``serving_cell``, ``site_id``, ``distance_m``,
-    ``unit_code`` and ``error_db`` (measured minus predicted) added.
+    ``band_mhz`` (the serving cell's frequency), ``landcover`` (class code of the point's DEM cell,
+    -1 without a land-cover layer), ``unit_code`` and ``error_db`` (measured minus predicted) added.
 
     Points no cell of their operator and technology reaches keep NaN predictions.
     """
@@ -106,10 +108,27 @@ def predict(inputs: Inputs, ms: MeasurementSet) -> pd.DataFrame:
                               "")
     sx, sy = cells["x"].to_numpy()[np.maximum(serving, 0)], cells["y"].to_numpy()[np.maximum(serving, 0)]
     pts["distance_m"] = np.where(has, np.hypot(x - sx, y - sy), np.nan)
+    freq = cells["frequency_mhz"].to_numpy(dtype=float)[np.maximum(serving, 0)]
+    pts["band_mhz"] = np.where(has, freq, np.nan)
+    pts["landcover"] = landcover_at(inputs.terrain, x, y)
     pts["error_db"] = pts["measured_dbm"] - pts["predicted_dbm"]
     if inputs.units is not None:
         pts["unit_code"] = unit_of_points(_points_frame(pts, inputs.crs), inputs.units)
     return pts
+
+
+def landcover_at(terrain: Terrain, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Land-cover class code of the DEM cell under each point (-1: no land-cover layer, or a
+    point off the grid)."""
+    out = np.full(len(x), -1, dtype=np.int64)
+    if terrain.landcover is None:
+        return out
+    row, col = terrain.fractional_index(np.asarray(x, float), np.asarray(y, float))
+    r, c = np.rint(row).astype(np.int64), np.rint(col).astype(np.int64)
+    rows, cols = terrain.landcover.shape
+    ok = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
+    out[ok] = terrain.landcover[r[ok], c[ok]]
+    return out
 
 
 def _serving_rows(given: np.ndarray, candidate_ids: np.ndarray, levels: np.ndarray) -> np.ndarray:
