@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ from netcover.monitor.calibrate import (
     write_calibrated_scenario,
 )
 from netcover.monitor.compare import landcover_at, predict
+from netcover.monitor.model_choice import compare_models, model_variants
 from netcover.samplegen.history import drive_test
 from netcover.siting.matrix import footprint, screening
 
@@ -231,3 +233,28 @@ def test_two_entries_for_one_band_and_class_are_refused(tmp_path: Path) -> None:
                     encoding="utf-8")
     with pytest.raises(ScenarioError, match="second entry"):
         load_scenario(path)
+
+
+def test_calibration_picks_the_model_the_measurements_came_from(compared: pd.DataFrame,
+                                                                district: tuple[Inputs, Path]
+                                                                ) -> None:
+    inputs, path = district
+    ms = read_measurements(path.parent / "drive.csv", inputs)
+    ranked = compare_models(inputs, ms, variants=[{"model": "fspl"}, {"model": "p1812"}], seed=2)
+    assert ranked["variant"].tolist() == ["p1812", "fspl"]
+    assert ranked["best"].tolist() == [True, False] and ranked["scenario"].tolist() == [True, False]
+    p1812, fspl = ranked["rmse_cv_db"]
+    assert p1812 == pytest.approx(NOISE_DB, abs=0.5) and fspl > p1812 + 1.0
+
+
+def test_model_variants_add_the_diffraction_methods_when_there_are_some() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class WithDiffraction:
+        model: str = "p1812"
+        diffraction: Literal["bullington", "deygout"] = "bullington"
+
+    assert model_variants(Scenario().coverage) == [{"model": m} for m in ("p1812", "hata", "fspl")]
+    got = model_variants(WithDiffraction())  # type: ignore[arg-type]
+    assert got[:2] == [{"model": "p1812", "diffraction": "bullington"},
+                       {"model": "p1812", "diffraction": "deygout"}]
+    assert len(got) == 4

@@ -202,14 +202,29 @@ def measurements(scenario: Scenario, csv: Path, out_dir: Path, *,
 
 
 def calibration(scenario: Scenario, csv: Path, out_dir: Path, *,
-                progress: Progress | None = None) -> tuple[JobResult, CalibrationResult]:
-    """Fit and cross-validate the correction; write it and a calibrated scenario."""
+                progress: Progress | None = None,
+                compare_models: bool = False) -> tuple[JobResult, CalibrationResult]:
+    """Fit and cross-validate the correction per technology, band and land-cover class; write it
+    and a calibrated scenario; with ``compare_models``, also rank the coverage models by their
+    cross-validated error after calibration (``model_comparison.csv``)."""
+    from netcover.monitor.model_choice import compare_models as rank_models
+
     settings, _ = settings_from_scenario(scenario)
-    _inputs, _ms, compared = compare_measurements(scenario, csv, progress=progress)
+    inputs, ms, compared = compare_measurements(scenario, csv, progress=progress)
     result = calibrate(compared, folds=settings.folds, seed=settings.seed)
+    ranked = (rank_models(inputs, ms, folds=settings.folds, seed=settings.seed)
+              if compare_models else None)
     with staged_output(out_dir) as stage:
-        files = [write_table(stage / "calibration.csv", result.table),
+        files = [write_table(stage / "calibration.csv", result.detail),
                  write_calibrated_scenario(scenario, result, stage / "calibrated_scenario.toml")]
-    text = "\n".join(["Calibration per technology (dB; cv = cross-validated):",
-                      markdown_table(result.table.round(2))])
-    return JobResult(text, [out_dir / p.relative_to(stage) for p in files]), result
+        if ranked is not None:
+            files.append(write_table(stage / "model_comparison.csv", ranked))
+    lines = ["Calibration per technology, band and land-cover class (dB; cv = cross-validated):",
+             markdown_table(result.detail.round(2))]
+    lines += [f"note: {n}" for n in result.notes]
+    if ranked is not None:
+        best = ranked["variant"].iloc[0]
+        lines += ["", "Coverage models after calibration (best first):",
+                  markdown_table(ranked.round(2)), "",
+                  f"Best fit: {best} (set it in [coverage] to use it)"]
+    return JobResult("\n".join(lines), [out_dir / p.relative_to(stage) for p in files]), result
