@@ -75,19 +75,27 @@ def _is_tables(v: Any) -> bool:
     return isinstance(v, list | tuple) and bool(v) and all(isinstance(x, dict) for x in v)
 
 
+def _is_scalar(v: Any) -> bool:
+    """A value written as ``key = value`` (not None, a table, tables or an empty tuple)."""
+    return (v is not None and not isinstance(v, dict) and not _is_tables(v)
+            and not (isinstance(v, tuple) and not v))
+
+
+def _table_text(name: str, v: dict[str, Any]) -> str:
+    """``[name]`` (only when it holds scalars or nothing) and its body."""
+    has_scalars = any(not isinstance(x, dict) for x in v.values())
+    return (f"[{name}]\n" if has_scalars or not v else "") + dumps_toml(v, name)
+
+
 def dumps_toml(data: dict[str, Any], prefix: str = "") -> str:
     """TOML text of nested dicts of scalars, lists and lists of dicts (arrays of tables); None
     values are left out (enough for scenario files)."""
-    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items()
-             if v is not None and not isinstance(v, dict) and not _is_tables(v)
-             and not (isinstance(v, tuple) and not v)]
+    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items() if _is_scalar(v)]
     out = "\n".join(lines) + ("\n" if lines else "")
     for k, v in data.items():
         name = f"{prefix}.{_toml_key(k)}" if prefix else _toml_key(k)
         if isinstance(v, dict):
-            body = dumps_toml(v, name)
-            has_scalars = any(not isinstance(x, dict) for x in v.values())
-            out += ("\n" if out else "") + (f"[{name}]\n" if has_scalars or not v else "") + body
+            out += ("\n" if out else "") + _table_text(name, v)
         elif _is_tables(v):
             for item in v:
                 out += ("\n" if out else "") + f"[[{name}]]\n" + dumps_toml(item, name)
