@@ -258,3 +258,18 @@ def test_model_variants_add_the_diffraction_methods_when_there_are_some() -> Non
     assert got[:2] == [{"model": "p1812", "diffraction": "bullington"},
                        {"model": "p1812", "diffraction": "deygout"}]
     assert len(got) == 4
+
+
+def test_measurements_against_the_calibrated_scenario_have_no_class_bias(
+        compared: pd.DataFrame, district: tuple[Inputs, Path]) -> None:
+    inputs, path = district
+    result = calibrate(compared, seed=2)
+    sc = dataclasses.replace(inputs.scenario, calibration=result.corrections)
+    ms = read_measurements(path.parent / "drive.csv", inputs)
+    again = predict(dataclasses.replace(inputs, scenario=sc), ms, calibrated=True)
+    for code in TRUE_DB:
+        before = compared.loc[compared["landcover"] == code, "error_db"]
+        after = again.loc[again["landcover"] == code, "error_db"]
+        assert abs(after.mean()) < 0.3 < abs(before.mean()), code
+    raw = predict(dataclasses.replace(inputs, scenario=sc), ms)  # the model's: what is fitted
+    np.testing.assert_allclose(raw["error_db"], compared["error_db"])

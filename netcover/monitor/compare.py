@@ -36,8 +36,10 @@ STAT_COLUMNS = ("n", "bias_db", "rmse_db", "std_db")
 
 
 def cell_levels_at_points(inputs: Inputs, cell_rows: np.ndarray, x: np.ndarray,
-                          y: np.ndarray) -> np.ndarray:
-    """Predicted level (dBm) of each of ``cell_rows`` (rows of ``inputs.cells``) at each point.
+                          y: np.ndarray, *, calibrated: bool = False) -> np.ndarray:
+    """Predicted level (dBm) of each of ``cell_rows`` (rows of ``inputs.cells``) at each point:
+    the model's, or with ``calibrated`` the scenario's ``[calibration]`` added as the engine adds
+    it (per band and land-cover class).
 
     Returns
     -------
@@ -54,7 +56,7 @@ def cell_levels_at_points(inputs: Inputs, cell_rows: np.ndarray, x: np.ndarray,
     cache = LossCache(sc.coverage.cache_dir or default_cache_dir())
     digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
     apply = SectorLevels(terrain, sc.coverage, sc.receiver, cache=LossCache(cache.folder),
-                         dem_digest=digest)
+                         dem_digest=digest, calibration=sc.calibration if calibrated else None)
     left, top = terrain.origin_xy
     row = np.floor((top - y) / terrain.cell_size).astype(np.int64)
     col = np.floor((x - left) / terrain.cell_size).astype(np.int64)
@@ -76,12 +78,14 @@ def cell_levels_at_points(inputs: Inputs, cell_rows: np.ndarray, x: np.ndarray,
     return out
 
 
-def predict(inputs: Inputs, ms: MeasurementSet) -> pd.DataFrame:
+def predict(inputs: Inputs, ms: MeasurementSet, *, calibrated: bool = False) -> pd.DataFrame:
     """The measurements with ``predicted_dbm``, ``serving_cell``, ``site_id``, ``distance_m``,
     ``band_mhz`` (the serving cell's frequency), ``landcover`` (class code of the point's DEM cell,
     -1 without a land-cover layer), ``unit_code`` and ``error_db`` (measured minus predicted) added.
 
-    Points no cell of their operator and technology reaches keep NaN predictions.
+    Points no cell of their operator and technology reaches keep NaN predictions. The
+    predictions are the model's (what a calibration is fitted to), or with ``calibrated`` the
+    calibrated scenario's.
     """
     cells = inputs.cells
     assert cells is not None
@@ -96,7 +100,7 @@ def predict(inputs: Inputs, ms: MeasurementSet) -> pd.DataFrame:
         if len(candidates) == 0:
             continue
         idx = group.index.to_numpy()
-        levels = cell_levels_at_points(inputs, candidates, x[idx], y[idx])
+        levels = cell_levels_at_points(inputs, candidates, x[idx], y[idx], calibrated=calibrated)
         chosen = _serving_rows(group["cell_id"].to_numpy(dtype=str), ids[candidates], levels)
         ok = chosen >= 0
         pred[idx[ok]] = levels[chosen[ok], np.flatnonzero(ok)]

@@ -167,10 +167,10 @@ def _change_lines(ch: Changes, before: str, after: str) -> list[str]:
     return lines
 
 
-def compare_measurements(scenario: Scenario, csv: Path, *,
-                         progress: Progress | None = None) -> tuple[Inputs, MeasurementSet,
-                                                                     pd.DataFrame]:
-    """Read measurements and add the predictions at each point and serving cell.
+def compare_measurements(scenario: Scenario, csv: Path, *, progress: Progress | None = None,
+                         calibrated: bool = False) -> tuple[Inputs, MeasurementSet, pd.DataFrame]:
+    """Read measurements and add the predictions at each point and serving cell (the model's, or
+    with ``calibrated`` the scenario's calibration applied).
 
     The measurements are checked with the other inputs, before any model runs.
     """
@@ -178,14 +178,15 @@ def compare_measurements(scenario: Scenario, csv: Path, *,
     scenario = dataclasses.replace(scenario, monitor=dataclasses.replace(settings, measurements=csv))
     inputs, _ = load_with_coverage(scenario, progress=progress)
     ms = read_measurements(csv, inputs)
-    return inputs, ms, predict(inputs, ms)
+    return inputs, ms, predict(inputs, ms, calibrated=calibrated)
 
 
 def measurements(scenario: Scenario, csv: Path, out_dir: Path, *,
                  progress: Progress | None = None) -> JobResult:
-    """Compare measurements with predictions; write tables and the discrepancy layer."""
+    """Compare measurements with predictions (calibrated when the scenario is); write tables and
+    the discrepancy layer."""
     settings, _ = settings_from_scenario(scenario)
-    inputs, ms, compared = compare_measurements(scenario, csv, progress=progress)
+    inputs, ms, compared = compare_measurements(scenario, csv, progress=progress, calibrated=True)
     tables = comparison_tables(compared)
     with staged_output(out_dir) as stage:
         files = [write_table(stage / "measurements_rows.csv", ms.counts()),
