@@ -273,3 +273,16 @@ def test_measurements_against_the_calibrated_scenario_have_no_class_bias(
         assert abs(after.mean()) < 0.3 < abs(before.mean()), code
     raw = predict(dataclasses.replace(inputs, scenario=sc), ms)  # the model's: what is fitted
     np.testing.assert_allclose(raw["error_db"], compared["error_db"])
+
+
+def test_scenario_toml_writes_any_label_and_arrays_of_tables() -> None:
+    import tomllib
+
+    from netcover.monitor.calibrated_toml import dumps_toml
+
+    label = 'rừng "núi đá"\\ \n\t\x7f\x01 end'
+    data = {"calibration": {"4G": {"offset_db": -1.0, "residual_sd_db": None, "entries": (
+        {"band_mhz": None, "landcover": 10, "label": label}, {"band_mhz": 900.0}), "x": ()}}}
+    back = tomllib.loads(dumps_toml(data))
+    assert back == {"calibration": {"4G": {"offset_db": -1.0, "entries": [
+        {"landcover": 10, "label": label}, {"band_mhz": 900.0}]}}}

@@ -130,8 +130,8 @@ class Calibration:
                  if e.landcover is not None and e.matches_band(band_mhz)}
         if landcover is None or not codes:
             return out
-        lc = np.asarray(landcover)
-        d, lc, out = (np.array(a) for a in np.broadcast_arrays(d, lc, out))
+        d, lc = np.broadcast_arrays(d, np.asarray(landcover))  # views: read only
+        out = np.array(np.broadcast_to(out, d.shape))
         for code in sorted(codes):
             mask = lc == code
             if mask.any():
