@@ -120,23 +120,25 @@ class Calibration:
     def correction(self, distance_km: np.ndarray, *, band_mhz: float | None = None,
                    landcover: np.ndarray | None = None) -> np.ndarray:
         """dB to add to predictions at these distances (km), for a sector of ``band_mhz``, at
-        cells of class ``landcover`` (an array broadcastable with ``distance_km``; None: no
-        land-cover layer, class-agnostic corrections only)."""
+        cells of class ``landcover`` (integer codes, an array broadcastable with
+        ``distance_km``; None: no land-cover layer, class-agnostic corrections only)."""
         import numpy as np
 
-        d = np.asarray(distance_km, dtype=float)
-        out = np.asarray(_correction_of(self.term(band_mhz, None), d), dtype=float)
-        codes = {e.landcover for e in self.entries
-                 if e.landcover is not None and e.matches_band(band_mhz)}
+        base = self.term(band_mhz, None)
+        codes = sorted({e.landcover for e in self.entries if e.landcover is not None
+                        and e.landcover >= 0 and e.matches_band(band_mhz)})
         if landcover is None or not codes:
-            return out
-        d, lc = np.broadcast_arrays(d, np.asarray(landcover))  # views: read only
-        out = np.array(np.broadcast_to(out, d.shape))
-        for code in sorted(codes):
-            mask = lc == code
-            if mask.any():
-                out[mask] = _correction_of(self.term(band_mhz, code), d[mask])
-        return out
+            return _correction_of(base, distance_km)
+        # offset and slope of every class code (the last slot: codes without an entry)
+        offset = np.full(codes[-1] + 2, base.offset_db)
+        slope = np.full(codes[-1] + 2, base.slope_db_per_decade)
+        for code in codes:
+            term = self.term(band_mhz, code)
+            offset[code], slope[code] = term.offset_db, term.slope_db_per_decade
+        lc = np.asarray(landcover)
+        idx = np.where((lc >= 0) & (lc <= codes[-1]), lc, codes[-1] + 1)
+        logd = np.log10(np.maximum(np.asarray(distance_km, dtype=float), MIN_DISTANCE_KM))
+        return offset[idx] + slope[idx] * logd
 
     def term(self, band_mhz: float | None, landcover: int | None) -> Calibration | CalibrationEntry:
         """The most specific correction for a sector of ``band_mhz`` at a cell of class

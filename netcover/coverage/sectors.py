@@ -78,16 +78,17 @@ class SectorLevels:
             self._geometry = (key, self._directions(x, y, height_m, loss, ground_m))
         bearing, elev_idx = self._geometry[1]
         out = []
-        distance_km: np.ndarray | None = None
+        corrections: dict[tuple[str, float], np.ndarray] = {}  # sectors of a band share theirs
         for row in sectors:
             level = sector_level(loss.loss_db, bearing, elev_idx, *self._sector(row))
-            cal = self.calibration.get(str(row["technology"]))
+            tech, band = str(row["technology"]), float(row["frequency_mhz"])
+            cal = self.calibration.get(tech)
             if cal is not None:
-                if distance_km is None:
-                    distance_km = self._distance_km(x, y, loss)
-                correction = cal.correction(distance_km, band_mhz=float(row["frequency_mhz"]),
-                                            landcover=self._landcover(loss))
-                level = (level + correction).astype(np.float32)
+                if (tech, band) not in corrections:
+                    corrections[tech, band] = cal.correction(
+                        self._distance_km(x, y, loss), band_mhz=band,
+                        landcover=self._landcover(loss))
+                level = (level + corrections[tech, band]).astype(np.float32)
             out.append(level)
         return out
 
