@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from affine import Affine
+from hypothesis import given
+from hypothesis import strategies as st
 from pyproj import Transformer
 
 from netcover.config.calibration import Calibration, CalibrationEntry
@@ -286,3 +288,40 @@ def test_scenario_toml_writes_any_label_and_arrays_of_tables() -> None:
     back = tomllib.loads(dumps_toml(data))
     assert back == {"calibration": {"4G": {"offset_db": -1.0, "entries": [
         {"landcover": 10, "label": label}, {"band_mhz": 900.0}]}}}
+
+
+@given(st.lists(st.tuples(st.sampled_from([None, 900.0, 1800.0]), st.sampled_from([None, 10, 40, 95]),
+                          st.floats(-20, 20), st.floats(-5, 5)), max_size=8),
+       st.sampled_from([None, 900.0, 1850.0, 2600.0]))
+def test_the_correction_of_each_cell_is_its_most_specific_term(entries: list, band: float | None
+                                                                ) -> None:
+    unique = {(b, c): (o, s) for b, c, o, s in entries if (b, c) != (None, None)}
+    cal = Calibration(1.5, -2.0, entries=tuple(CalibrationEntry(b, c, "", o, s)
+                                               for (b, c), (o, s) in unique.items()))
+    rng = np.random.default_rng(len(entries))
+    lc = rng.choice(np.array([-1, 10, 40, 95, 7], dtype=np.int16), (6, 7))
+    d = rng.uniform(0.01, 20.0, (6, 7))
+    got = cal.correction(d, band_mhz=band, landcover=lc)
+    for i, j in np.ndindex(lc.shape):
+        code = int(lc[i, j])
+        t = cal.term(band, code if code >= 0 else None)
+        if band is None:  # an unknown band: only every-band entries apply
+            assert t.band_mhz is None if isinstance(t, CalibrationEntry) else True
+        want = t.offset_db + t.slope_db_per_decade * np.log10(max(d[i, j], 0.05))
+        assert got[i, j] == pytest.approx(want, abs=1e-9)
+    assert got.shape == d.shape
+
+
+def test_band_and_class_beat_class_beat_band_beat_technology() -> None:
+    both, cls, band = (CalibrationEntry(1800.0, 10, "", -1.0), CalibrationEntry(None, 10, "", -2.0),
+                       CalibrationEntry(1800.0, None, "", -3.0))
+    near = CalibrationEntry(1850.0, 10, "", -4.0)
+    cal = Calibration(-5.0, entries=(both, cls, band, near))
+    assert cal.term(1800.0, 10) is both and cal.term(1840.0, 10) is near
+    assert cal.term(900.0, 10) is cls and cal.term(None, 10) is cls
+    assert cal.term(1800.0, 40) is band and cal.term(1800.0, None) is band
+    assert cal.term(900.0, 40) is cal and cal.term(None, None) is cal
+    d = np.ones(4)
+    np.testing.assert_allclose(cal.correction(d, band_mhz=1800.0,
+                                              landcover=np.array([10, 40, -1, 32767])),
+                               [-1.0, -3.0, -3.0, -3.0])
