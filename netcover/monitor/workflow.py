@@ -202,6 +202,12 @@ def measurements(scenario: Scenario, csv: Path, out_dir: Path, *,
     return JobResult(text, [out_dir / p.relative_to(stage) for p in files])
 
 
+def _class_names(inputs: Inputs) -> dict[int, str]:
+    """Name of each land-cover class code, from the terrain's class table when it has one."""
+    table = getattr(inputs.terrain, "landcover_classes", None)
+    return {int(c.code): str(c.name) for c in getattr(table, "classes", ())}
+
+
 def calibration(scenario: Scenario, csv: Path, out_dir: Path, *,
                 progress: Progress | None = None,
                 compare_models: bool = False) -> tuple[JobResult, CalibrationResult]:
@@ -212,7 +218,8 @@ def calibration(scenario: Scenario, csv: Path, out_dir: Path, *,
 
     settings, _ = settings_from_scenario(scenario)
     inputs, ms, compared = compare_measurements(scenario, csv, progress=progress)
-    result = calibrate(compared, folds=settings.folds, seed=settings.seed)
+    result = calibrate(compared, folds=settings.folds, seed=settings.seed,
+                       labels=_class_names(inputs))
     ranked = (rank_models(inputs, ms, folds=settings.folds, seed=settings.seed)
               if compare_models else None)
     with staged_output(out_dir) as stage:
