@@ -58,6 +58,9 @@ def class_grid(shape: tuple[int, int], seed: int = 4) -> np.ndarray:
 def district(tmp_path_factory: pytest.TempPathFactory) -> tuple[Inputs, Path]:
     folder = tmp_path_factory.mktemp("classes")
     path = write_mini_district(folder)
+    # a loss cache of its own: module fixtures run before the per-test private cache is set
+    path.write_text(path.read_text(encoding="utf-8")
+                    + f'cache_dir = "{(folder / "cache").as_posix()}"\n', encoding="utf-8")
     sc = load_scenario(path)
     inputs = load_inputs(sc)
     terrain = dataclasses.replace(inputs.terrain, landcover=class_grid(inputs.terrain.shape))
