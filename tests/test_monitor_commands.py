@@ -76,10 +76,15 @@ def test_measurements_and_calibrate(mini_scenario: Path, tmp_path: Path) -> None
     assert "| dropped | duplicate" in result.output
     assert (out / "discrepancy.gpkg").is_file() and (out / "errors_by_site.csv").is_file()
     cal = tmp_path / "c"
-    result = invoke("calibrate", str(mini_scenario), str(csv), "--out", str(cal))
+    result = invoke("calibrate", str(mini_scenario), str(csv), "--out", str(cal),
+                    "--compare-models")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(cal / "calibration.csv")
     assert table["rmse_cv_db"].iloc[0] < table["rmse_before_db"].iloc[0]
+    ranked = pd.read_csv(cal / "model_comparison.csv")
+    assert ranked["variant"].iloc[0] == "p1812" and bool(ranked["scenario"].iloc[0])
+    assert set(ranked["variant"]) == {"p1812", "hata", "fspl"}
+    assert "Best fit: p1812" in result.output
     assert load_scenario(cal / "calibrated_scenario.toml").inputs.dem == inputs.scenario.inputs.dem
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from netcover.config._toml import build_section
-from netcover.config.calibration import Calibration
+from netcover.config.calibration import Calibration, calibration_problems
 from netcover.config.landcover import TerminalClutter
 from netcover.config.links import LinkSettings
 from netcover.config.monitor import MonitorSettings, Targets
@@ -185,6 +185,13 @@ class Scenario:
             # siting reads the one setting, [coverage] usable_class
             object.__setattr__(self, "siting", dataclasses.replace(self.siting, usable_class=usable))
 
+    def calibration_spread_db(self, technology: str, band_mhz: float | None = None) -> float | None:
+        """Spread (dB) of the calibrated model's cross-validated errors for ``technology`` (on
+        ``band_mhz`` when the calibration has that band's entry); None when the technology is
+        uncalibrated or its calibration carries no spread (written by hand)."""
+        cal = self.calibration.get(technology)
+        return None if cal is None else cal.spread_db(band_mhz)
+
     @property
     def base_dir(self) -> Path:
         """Folder that relative paths in the file are relative to."""
@@ -305,6 +312,9 @@ def _value_problems(s: Scenario, label: str) -> list[Problem]:
             if tech not in TECHNOLOGIES:
                 msg = f"unknown technology {tech!r}; use one of {', '.join(TECHNOLOGIES)}"
                 problems.append(Problem(label, msg, field=f"{section}.{tech}"))
+    for tech, cal in s.calibration.items():
+        problems.extend(Problem(label, msg, field=f"calibration.{tech}.{key}")
+                        for key, msg in calibration_problems(cal))
     return problems
 
 
@@ -318,6 +328,8 @@ PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "thresholds.*": (-150.0, -30.0, "class bound in dBm"),
     "calibration.*.offset_db": (-40.0, 40.0, "calibration offset in dB"),
     "calibration.*.slope_db_per_decade": (-40.0, 40.0, "calibration slope in dB per decade"),
+    "calibration.*.*.offset_db": (-40.0, 40.0, "calibration offset in dB"),
+    "calibration.*.*.slope_db_per_decade": (-40.0, 40.0, "calibration slope in dB per decade"),
 }
 
 
@@ -330,6 +342,8 @@ def _numbers(value: object, key: str) -> list[tuple[str, float]]:
                 for n in _numbers(getattr(value, f.name), f"{key}.{f.name}".lstrip("."))]
     if isinstance(value, Mapping):
         return [n for k, v in value.items() for n in _numbers(v, f"{key}.{k}")]
+    if isinstance(value, tuple):  # tables of a section (calibration entries)
+        return [n for i, v in enumerate(value) for n in _numbers(v, f"{key}[{i}]")]
     return []
 
 

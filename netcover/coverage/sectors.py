@@ -65,6 +65,11 @@ class SectorLevels:
                sectors: Sequence[pd.Series], *, ground_m: float | None = None) -> list[np.ndarray]:
         """Level (dBm, float32, NaN where the loss is NaN) of each sector on the loss window.
 
+        A calibration of the sector's technology adds, at each cell, the correction of the
+        sector's band (``frequency_mhz``) and of the cell's land-cover class (the terrain's
+        ``landcover``; class-agnostic without it): see
+        :meth:`netcover.config.calibration.Calibration.correction`.
+
         ``ground_m`` is the ground height at the mast; None samples it from the terrain (give it
         when the terrain is a tile that need not hold the mast).
         """
@@ -73,13 +78,27 @@ class SectorLevels:
             self._geometry = (key, self._directions(x, y, height_m, loss, ground_m))
         bearing, elev_idx = self._geometry[1]
         out = []
+        corrections: dict[tuple[str, float], np.ndarray] = {}  # sectors of a band share theirs
         for row in sectors:
             level = sector_level(loss.loss_db, bearing, elev_idx, *self._sector(row))
-            cal = self.calibration.get(str(row["technology"]))
+            tech, band = str(row["technology"]), float(row["frequency_mhz"])
+            cal = self.calibration.get(tech)
             if cal is not None:
-                level = (level + cal.correction(self._distance_km(x, y, loss))).astype(np.float32)
+                if (tech, band) not in corrections:
+                    corrections[tech, band] = cal.correction(
+                        self._distance_km(x, y, loss), band_mhz=band,
+                        landcover=self._landcover(loss))
+                level = (level + corrections[tech, band]).astype(np.float32)
             out.append(level)
         return out
+
+    def _landcover(self, loss: CachedLoss) -> np.ndarray | None:
+        """Land-cover class of every cell of the loss window (None without a land-cover layer)."""
+        lc = self.terrain.landcover
+        if lc is None:
+            return None
+        rows, cols = loss.loss_db.shape
+        return lc[loss.row_off:loss.row_off + rows, loss.col_off:loss.col_off + cols]
 
     def _sector(self, row: pd.Series) -> tuple[np.ndarray, float]:
         """Gain table and fixed link budget of a sector, computed once per configuration."""

@@ -9,7 +9,9 @@ checked against field measurements.
 - :mod:`~netcover.monitor.trends`: status against targets, trends, changes between periods;
 - :mod:`~netcover.monitor.charts`: PNG charts over periods;
 - :mod:`~netcover.data.measurements`, :mod:`~netcover.monitor.compare`,
-  :mod:`~netcover.monitor.calibrate`: drive tests against predictions, and calibration;
+  :mod:`~netcover.monitor.calibrate`, :mod:`~netcover.monitor.calibrated_toml`: drive tests against
+  predictions, and calibration per technology, band and land-cover class;
+- :mod:`~netcover.monitor.model_choice`: which coverage model fits the measurements best;
 - :mod:`~netcover.monitor.workflow` and :mod:`~netcover.app.cli.monitor`: ``netcover monitor``.
 """
 

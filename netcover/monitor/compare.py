@@ -25,18 +25,21 @@ if TYPE_CHECKING:
 
     from netcover.data.inputs import Inputs
     from netcover.data.measurements import MeasurementSet
+    from netcover.data.terrain import Terrain
 
 __all__ = [
     "STAT_COLUMNS", "cell_levels_at_points", "comparison_tables", "discrepancy_layers", "error_stats",
-    "predict", "stats_by", "write_discrepancy",
+    "landcover_at", "predict", "stats_by", "write_discrepancy",
 ]
 
 STAT_COLUMNS = ("n", "bias_db", "rmse_db", "std_db")
 
 
 def cell_levels_at_points(inputs: Inputs, cell_rows: np.ndarray, x: np.ndarray,
-                          y: np.ndarray) -> np.ndarray:
-    """Predicted level (dBm) of each of ``cell_rows`` (rows of ``inputs.cells``) at each point.
+                          y: np.ndarray, *, calibrated: bool = False) -> np.ndarray:
+    """Predicted level (dBm) of each of ``cell_rows`` (rows of ``inputs.cells``) at each point:
+    the model's, or with ``calibrated`` the scenario's ``[calibration]`` added as the engine adds
+    it (per band and land-cover class).
 
     Returns
     -------
@@ -53,7 +56,7 @@ def cell_levels_at_points(inputs: Inputs, cell_rows: np.ndarray, x: np.ndarray,
     cache = LossCache(sc.coverage.cache_dir or default_cache_dir())
     digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
     apply = SectorLevels(terrain, sc.coverage, sc.receiver, cache=LossCache(cache.folder),
-                         dem_digest=digest)
+                         dem_digest=digest, calibration=sc.calibration if calibrated else None)
     left, top = terrain.origin_xy
     row = np.floor((top - y) / terrain.cell_size).astype(np.int64)
     col = np.floor((x - left) / terrain.cell_size).astype(np.int64)
@@ -75,11 +78,14 @@ def cell_levels_at_points(inputs: Inputs, cell_rows: np.ndarray, x: np.ndarray,
     return out
 
 
-def predict(inputs: Inputs, ms: MeasurementSet) -> pd.DataFrame:
+def predict(inputs: Inputs, ms: MeasurementSet, *, calibrated: bool = False) -> pd.DataFrame:
     """The measurements with ``predicted_dbm``, ``serving_cell``, ``site_id``, ``distance_m``,
-    ``unit_code`` and ``error_db`` (measured minus predicted) added.
+    ``band_mhz`` (the serving cell's frequency), ``landcover`` (class code of the point's DEM cell,
+    -1 without a land-cover layer), ``unit_code`` and ``error_db`` (measured minus predicted) added.
 
-    Points no cell of their operator and technology reaches keep NaN predictions.
+    Points no cell of their operator and technology reaches keep NaN predictions. The
+    predictions are the model's (what a calibration is fitted to), or with ``calibrated`` the
+    calibrated scenario's.
     """
     cells = inputs.cells
     assert cells is not None
@@ -94,7 +100,7 @@ def predict(inputs: Inputs, ms: MeasurementSet) -> pd.DataFrame:
         if len(candidates) == 0:
             continue
         idx = group.index.to_numpy()
-        levels = cell_levels_at_points(inputs, candidates, x[idx], y[idx])
+        levels = cell_levels_at_points(inputs, candidates, x[idx], y[idx], calibrated=calibrated)
         chosen = _serving_rows(group["cell_id"].to_numpy(dtype=str), ids[candidates], levels)
         ok = chosen >= 0
         pred[idx[ok]] = levels[chosen[ok], np.flatnonzero(ok)]
@@ -106,10 +112,27 @@ def predict(inputs: Inputs, ms: MeasurementSet) -> pd.DataFrame:
                               "")
     sx, sy = cells["x"].to_numpy()[np.maximum(serving, 0)], cells["y"].to_numpy()[np.maximum(serving, 0)]
     pts["distance_m"] = np.where(has, np.hypot(x - sx, y - sy), np.nan)
+    freq = cells["frequency_mhz"].to_numpy(dtype=float)[np.maximum(serving, 0)]
+    pts["band_mhz"] = np.where(has, freq, np.nan)
+    pts["landcover"] = landcover_at(inputs.terrain, x, y)
     pts["error_db"] = pts["measured_dbm"] - pts["predicted_dbm"]
     if inputs.units is not None:
         pts["unit_code"] = unit_of_points(_points_frame(pts, inputs.crs), inputs.units)
     return pts
+
+
+def landcover_at(terrain: Terrain, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Land-cover class code of the DEM cell under each point (-1: no land-cover layer, or a
+    point off the grid)."""
+    out = np.full(len(x), -1, dtype=np.int64)
+    if terrain.landcover is None:
+        return out
+    row, col = terrain.fractional_index(np.asarray(x, float), np.asarray(y, float))
+    r, c = np.rint(row).astype(np.int64), np.rint(col).astype(np.int64)
+    rows, cols = terrain.landcover.shape
+    ok = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
+    out[ok] = terrain.landcover[r[ok], c[ok]]
+    return out
 
 
 def _serving_rows(given: np.ndarray, candidate_ids: np.ndarray, levels: np.ndarray) -> np.ndarray:

@@ -167,10 +167,10 @@ def _change_lines(ch: Changes, before: str, after: str) -> list[str]:
     return lines
 
 
-def compare_measurements(scenario: Scenario, csv: Path, *,
-                         progress: Progress | None = None) -> tuple[Inputs, MeasurementSet,
-                                                                     pd.DataFrame]:
-    """Read measurements and add the predictions at each point and serving cell.
+def compare_measurements(scenario: Scenario, csv: Path, *, progress: Progress | None = None,
+                         calibrated: bool = False) -> tuple[Inputs, MeasurementSet, pd.DataFrame]:
+    """Read measurements and add the predictions at each point and serving cell (the model's, or
+    with ``calibrated`` the scenario's calibration applied).
 
     The measurements are checked with the other inputs, before any model runs.
     """
@@ -178,14 +178,15 @@ def compare_measurements(scenario: Scenario, csv: Path, *,
     scenario = dataclasses.replace(scenario, monitor=dataclasses.replace(settings, measurements=csv))
     inputs, _ = load_with_coverage(scenario, progress=progress)
     ms = read_measurements(csv, inputs)
-    return inputs, ms, predict(inputs, ms)
+    return inputs, ms, predict(inputs, ms, calibrated=calibrated)
 
 
 def measurements(scenario: Scenario, csv: Path, out_dir: Path, *,
                  progress: Progress | None = None) -> JobResult:
-    """Compare measurements with predictions; write tables and the discrepancy layer."""
+    """Compare measurements with predictions (calibrated when the scenario is); write tables and
+    the discrepancy layer."""
     settings, _ = settings_from_scenario(scenario)
-    inputs, ms, compared = compare_measurements(scenario, csv, progress=progress)
+    inputs, ms, compared = compare_measurements(scenario, csv, progress=progress, calibrated=True)
     tables = comparison_tables(compared)
     with staged_output(out_dir) as stage:
         files = [write_table(stage / "measurements_rows.csv", ms.counts()),
@@ -201,15 +202,37 @@ def measurements(scenario: Scenario, csv: Path, out_dir: Path, *,
     return JobResult(text, [out_dir / p.relative_to(stage) for p in files])
 
 
+def _class_names(inputs: Inputs) -> dict[int, str]:
+    """Name of each land-cover class code, from the terrain's class table when it has one."""
+    table = getattr(inputs.terrain, "landcover_classes", None)
+    return {int(c.code): str(c.name) for c in getattr(table, "classes", ())}
+
+
 def calibration(scenario: Scenario, csv: Path, out_dir: Path, *,
-                progress: Progress | None = None) -> tuple[JobResult, CalibrationResult]:
-    """Fit and cross-validate the correction; write it and a calibrated scenario."""
+                progress: Progress | None = None,
+                compare_models: bool = False) -> tuple[JobResult, CalibrationResult]:
+    """Fit and cross-validate the correction per technology, band and land-cover class; write it
+    and a calibrated scenario; with ``compare_models``, also rank the coverage models by their
+    cross-validated error after calibration (``model_comparison.csv``)."""
+    from netcover.monitor.model_choice import compare_models as rank_models
+
     settings, _ = settings_from_scenario(scenario)
-    _inputs, _ms, compared = compare_measurements(scenario, csv, progress=progress)
-    result = calibrate(compared, folds=settings.folds, seed=settings.seed)
+    inputs, ms, compared = compare_measurements(scenario, csv, progress=progress)
+    result = calibrate(compared, folds=settings.folds, seed=settings.seed,
+                       labels=_class_names(inputs))
+    ranked = (rank_models(inputs, ms, folds=settings.folds, seed=settings.seed)
+              if compare_models else None)
     with staged_output(out_dir) as stage:
-        files = [write_table(stage / "calibration.csv", result.table),
+        files = [write_table(stage / "calibration.csv", result.detail),
                  write_calibrated_scenario(scenario, result, stage / "calibrated_scenario.toml")]
-    text = "\n".join(["Calibration per technology (dB; cv = cross-validated):",
-                      markdown_table(result.table.round(2))])
-    return JobResult(text, [out_dir / p.relative_to(stage) for p in files]), result
+        if ranked is not None:
+            files.append(write_table(stage / "model_comparison.csv", ranked))
+    lines = ["Calibration per technology, band and land-cover class (dB; cv = cross-validated):",
+             markdown_table(result.detail.round(2))]
+    lines += [f"note: {n}" for n in result.notes]
+    if ranked is not None:
+        best = ranked["variant"].iloc[0]
+        lines += ["", "Coverage models after calibration (best first):",
+                  markdown_table(ranked.round(2)), "",
+                  f"Best fit: {best} (set it in [coverage] to use it)"]
+    return JobResult("\n".join(lines), [out_dir / p.relative_to(stage) for p in files]), result

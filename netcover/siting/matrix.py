@@ -120,7 +120,7 @@ def screening(scenario: Scenario, dem: Terrain, like: Affine, shape: tuple[int, 
     thresholds = scenario.thresholds.get(settings.technology) or default_thresholds(
         settings.technology)
     return Screening(terrain, inside, cov, thresholds.bound(settings.usable_class),
-                     SectorLevels(terrain, cov, scenario.receiver))
+                     SectorLevels(terrain, cov, scenario.receiver, calibration=scenario.calibration))
 
 
 def _coarse_landcover(dem: Terrain, like: Affine, shape: tuple[int, int]) -> dict[str, np.ndarray]:

@@ -112,13 +112,18 @@ def measurements(scenario: Path, csv: Path, out_dir: Path | None) -> None:
 @click.argument("csv", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path),
               help="Output folder (default: reports/<slug>/calibration).")
+@click.option("--compare-models", is_flag=True,
+              help="Also predict with every coverage model, calibrate each and rank them by "
+                   "cross-validated error (model_comparison.csv).")
 @handle_errors
-def calibrate(scenario: Path, csv: Path, out_dir: Path | None) -> None:
-    """Fit an offset and a distance slope per technology to measurements; write a scenario."""
+def calibrate(scenario: Path, csv: Path, out_dir: Path | None, compare_models: bool) -> None:
+    """Fit an offset and a distance slope per technology, band and land-cover class to
+    measurements; write a calibrated scenario."""
     from netcover.monitor.workflow import calibration
 
     sc = _load(scenario)
-    result, _ = calibration(sc, csv, _out(sc, out_dir, "calibration"), progress=progress_bar)
+    result, _ = calibration(sc, csv, _out(sc, out_dir, "calibration"), progress=progress_bar,
+                            compare_models=compare_models)
     click.echo(result.text)
     click.echo(f"Wrote {len(result.files)} files to {_out(sc, out_dir, 'calibration')}; run the "
                "calibrated_scenario.toml there with netcover run")
