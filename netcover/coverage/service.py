@@ -1,0 +1,212 @@
+"""Coverage at a service level: the median levels less the margin the level needs, with ranges.
+
+The engine gives each operator's median level per technology (:attr:`CoverageResult.operator_levels`,
+50% of locations, outdoors). A :class:`~netcover.config.service.ServiceLevel` needs a margin over
+the class threshold (:func:`margin_db`), computed per grid cell at the frequency of that operator's
+best server there (an operator may serve a cell on 900 MHz and its neighbour on 1800 MHz):
+
+- the location correction of ITU-R P.1812-6 §4.8, ``F^-1(p) sigma_L`` with ``sigma_L`` from Eqs
+  (66)-(67) (:mod:`netcover.radio.variability`), ``w_a`` = ``[coverage] location_area_m`` and ``R``
+  the terrain's clutter height at the cell (0 over bare earth: no land-cover layer);
+- indoors, the median building entry loss of ITU-R P.2109-2 (horizontal path) and its spread
+  combined with ``sigma_L`` (P.1812-6 §4.9): ``L_BEL(50) + F^-1(p) sqrt(sigma_L^2 + sigma_b^2)``,
+  ``sigma_b`` from :func:`~netcover.radio.p2109.building_entry_sd_db`;
+- in a car, the same with the car's loss (median and spread of the level's ``in_car_*``).
+
+Classes are then those of ``level - margin`` per operator and technology; an operator's class is the
+best over its technologies, the district's the best over operators (as for the median classes).
+With ``p`` = 50% outdoors the margin is 0 and the classes are the engine's own.
+
+Ranges: each figure is also computed with every level shifted by ``-z sigma_m`` (low) and
+``+z sigma_m`` (high), ``z`` = 1.2816 for the central 80% interval (:data:`RANGE_INTERVAL`) of a
+model error common to all cells, ``sigma_m`` the residual spread of the technology's calibration
+(``residual_sd_db``) when calibrated, else ``sigma_L``. A zero spread collapses the range to the
+figure.
+
+A village's probability of service (:func:`service_probability`) is
+``Phi((level - median margin - threshold) / sigma_total)`` at its point, the best over operators and
+technologies, ``sigma_total`` the spread of the level (``sqrt(sigma_L^2 + sigma_extra^2)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+from netcover.config.radio import default_thresholds
+from netcover.radio.budget import classify
+from netcover.radio.p2109 import building_entry_loss_db, building_entry_sd_db
+from netcover.radio.variability import location_sd_db, normal_quantile
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from netcover.config.scenario import Scenario
+    from netcover.config.service import ServiceLevel
+    from netcover.data.terrain import Terrain
+
+__all__ = [
+    "RANGE_INTERVAL", "RANGE_Z", "ServiceClasses", "margin_db", "model_spread_db", "service_classes",
+    "level_classes", "service_probability", "surroundings_db",
+]
+
+#: Central interval (%) of the low-high range of each figure.
+RANGE_INTERVAL = 80.0
+#: Its normal quantile: ``F^-1(0.9)`` = 1.2816.
+RANGE_Z = float(ndtri(0.5 + RANGE_INTERVAL / 200.0))
+
+
+@dataclass
+class ServiceClasses:
+    """Class rasters of one service level: ``"all"`` (best of any operator) and per operator,
+    for the figure and for the low and high ends of its range."""
+
+    level: ServiceLevel
+    classes: dict[str, np.ndarray]
+    low: dict[str, np.ndarray]
+    high: dict[str, np.ndarray]
+
+
+def _per_frequency(f_mhz: np.ndarray, fn: Callable[[float], float]) -> np.ndarray:
+    """``fn`` of each distinct finite frequency, spread over ``f_mhz`` (NaN elsewhere)."""
+    out = np.full(f_mhz.shape, np.nan)
+    for f in np.unique(f_mhz[np.isfinite(f_mhz)]):
+        out[f_mhz == f] = fn(float(f))
+    return out
+
+
+def surroundings_db(level: ServiceLevel, f_mhz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(median loss, spread) in dB of the handset's surroundings: 0 outdoors, P.2109 indoors (its
+    spread at the level's probability), the car's loss in a car."""
+    f = np.asarray(f_mhz, dtype=float)
+    if level.environment == "indoor":
+        opts = {"building": level.building}
+        median = _per_frequency(f, lambda x: float(building_entry_loss_db(x / 1e3, 50.0, **opts)))
+        spread = _per_frequency(f, lambda x: float(building_entry_sd_db(
+            x / 1e3, level.location_probability, **opts)))
+        return median, spread
+    if level.environment == "in_car":
+        return np.full(f.shape, level.in_car_loss_db), np.full(f.shape, level.in_car_sd_db)
+    return np.zeros(f.shape), np.zeros(f.shape)
+
+
+def margin_db(level: ServiceLevel, f_mhz: np.ndarray, sigma_l_db: np.ndarray) -> np.ndarray:
+    """Margin (dB) over the median level for ``level`` at these frequencies and ``sigma_L``:
+    ``median surroundings loss + F^-1(p) sqrt(sigma_L^2 + sigma_extra^2)``; 0 where there is no
+    frequency (no server)."""
+    median, spread = surroundings_db(level, f_mhz)
+    total = np.sqrt(np.asarray(sigma_l_db, dtype=float) ** 2 + spread**2)
+    margin = median + normal_quantile(level.location_probability) * total
+    return np.where(np.isfinite(margin), margin, 0.0)
+
+
+def _frequencies(cells: pd.DataFrame, best_cell: np.ndarray) -> np.ndarray:
+    """Frequency (MHz) of each grid cell's best server, NaN where there is none."""
+    table = np.append(cells["frequency_mhz"].to_numpy(dtype=float), np.nan)
+    best = np.asarray(best_cell)
+    n = len(table) - 1
+    return table[np.where((best >= 0) & (best < n), best, n)]
+
+
+def _sigma_l(f_mhz: np.ndarray, sc: Scenario, clutter_m: np.ndarray | None) -> np.ndarray:
+    return location_sd_db(f_mhz, rx_height_m=sc.coverage.rx_height_m,
+                          clutter_height_m=0.0 if clutter_m is None else clutter_m,
+                          area_width_m=sc.coverage.location_area_m)
+
+
+def model_spread_db(sc: Scenario, tech: str, sigma_l_db: np.ndarray) -> np.ndarray:
+    """``sigma_m``: the calibration's residual spread of ``tech`` when it has one, else sigma_L."""
+    sd = getattr(sc.calibration.get(tech), "residual_sd_db", None)
+    return sigma_l_db if sd is None else np.full(np.shape(sigma_l_db), float(sd))
+
+
+def level_classes(level: np.ndarray, sc: Scenario, tech: str) -> np.ndarray:
+    """Classes (uint8, 0 none to 3 good) of levels of ``tech`` with the scenario's thresholds; no
+    level (NaN) is class 0."""
+    cls = classify(level, sc.thresholds.get(tech) or default_thresholds(tech))
+    return np.where(cls == 255, np.uint8(0), cls).astype(np.uint8)
+
+
+def _fold(out: dict[str, np.ndarray], op: str, cls: np.ndarray) -> None:
+    out[op] = cls if op not in out else np.maximum(out[op], cls)
+    out["all"] = cls.copy() if "all" not in out else np.maximum(out["all"], cls)
+
+
+def service_classes(levels: dict[tuple[str, str], np.ndarray],
+                    best_cells: dict[tuple[str, str], np.ndarray], cells: pd.DataFrame,
+                    sc: Scenario, terrain: Terrain) -> dict[str, ServiceClasses]:
+    """The classes of every service level of the scenario, by level name.
+
+    Parameters
+    ----------
+    levels, best_cells : dict
+        Median level (dBm) and best-server cell (row of ``cells``) per (operator, technology).
+    cells : pandas.DataFrame
+        The cells table (``frequency_mhz`` by row).
+    sc : Scenario
+        Service levels, thresholds, calibration, receiver height, ``location_area_m``.
+    terrain : Terrain
+        The grid; its ``clutter_m`` (when present) is ``R`` of P.1812-6 Eq (67).
+    """
+    out = {lv.name: ServiceClasses(lv, {}, {}, {}) for lv in sc.service_levels}
+    if not levels:
+        zero = np.zeros(terrain.shape, dtype=np.uint8)
+        for s in out.values():
+            s.classes["all"], s.low["all"], s.high["all"] = zero, zero.copy(), zero.copy()
+        return out
+    clutter = getattr(terrain, "clutter_m", None)
+    for (op, tech), level in sorted(levels.items()):
+        f = _frequencies(cells, best_cells[(op, tech)])
+        sigma_l = _sigma_l(f, sc, clutter)
+        shift = RANGE_Z * np.nan_to_num(model_spread_db(sc, tech, sigma_l))
+        for s in out.values():
+            at = level - margin_db(s.level, f, sigma_l)
+            _fold(s.classes, op, level_classes(at, sc, tech))
+            _fold(s.low, op, level_classes(at - shift, sc, tech))
+            _fold(s.high, op, level_classes(at + shift, sc, tech))
+    return out
+
+
+def _at_points(array: np.ndarray, terrain: Terrain, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    t = terrain.transform
+    col = np.floor((np.asarray(x) - t.c) / t.a).astype(np.int64)
+    row = np.floor((np.asarray(y) - t.f) / t.e).astype(np.int64)
+    inside = (row >= 0) & (row < array.shape[0]) & (col >= 0) & (col < array.shape[1])
+    out = np.full(len(col), np.nan)
+    out[inside] = array[row[inside], col[inside]]
+    return out
+
+
+def service_probability(levels: dict[tuple[str, str], np.ndarray],
+                        best_cells: dict[tuple[str, str], np.ndarray], cells: pd.DataFrame,
+                        sc: Scenario, terrain: Terrain, level: ServiceLevel,
+                        x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    """Probability of usable service at points (e.g. villages), per operator and ``"all"``.
+
+    ``Phi((L - M50 - T) / sigma_total)`` per operator and technology, ``L`` the median level at
+    the point, ``M50`` the median loss of the surroundings (:func:`surroundings_db`), ``T`` the
+    threshold of ``[coverage] usable_class`` and ``sigma_total = sqrt(sigma_L^2 + sigma_extra^2)``;
+    an operator's probability is the best over its technologies, ``"all"`` the best over
+    operators. With no spread it is 1 where ``L - M50 >= T``, else 0; 0 where there is no level.
+    """
+    usable = sc.coverage.usable_class
+    clutter = getattr(terrain, "clutter_m", None)
+    out: dict[str, np.ndarray] = {"all": np.zeros(len(np.asarray(x)))}
+    for (op, tech), grid in sorted(levels.items()):
+        lv = _at_points(grid, terrain, x, y)
+        f = _at_points(_frequencies(cells, best_cells[(op, tech)]), terrain, x, y)
+        r = None if clutter is None else _at_points(clutter, terrain, x, y)
+        median, spread = surroundings_db(level, f)
+        sigma = np.sqrt(_sigma_l(f, sc, r) ** 2 + spread**2)
+        threshold = (sc.thresholds.get(tech) or default_thresholds(tech)).bound(usable)
+        excess = lv - median - threshold
+        with np.errstate(divide="ignore", invalid="ignore"):
+            prob = np.where(sigma > 0, ndtr(excess / sigma), (excess >= 0).astype(float))
+        prob = np.where(np.isfinite(excess), prob, 0.0)
+        out[op] = np.maximum(out.get(op, prob), prob)
+        out["all"] = np.maximum(out["all"], prob)
+    return out
