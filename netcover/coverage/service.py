@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RANGE_INTERVAL", "RANGE_Z", "ServiceClasses", "margin_db", "model_spread_db", "service_classes",
-    "level_classes", "service_probability", "surroundings_db",
+    "level_classes", "service_probability", "settlement_columns", "surroundings_db",
 ]
 
 #: Central interval (%) of the low-high range of each figure.
@@ -132,8 +132,9 @@ def level_classes(level: np.ndarray, sc: Scenario, tech: str) -> np.ndarray:
 
 
 def _fold(out: dict[str, np.ndarray], op: str, cls: np.ndarray) -> None:
-    out[op] = cls if op not in out else np.maximum(out[op], cls)
+    """Fold an operator's technology classes into its layer and ``"all"`` (listed first)."""
     out["all"] = cls.copy() if "all" not in out else np.maximum(out["all"], cls)
+    out[op] = cls if op not in out else np.maximum(out[op], cls)
 
 
 def service_classes(levels: dict[tuple[str, str], np.ndarray],
@@ -209,4 +210,27 @@ def service_probability(levels: dict[tuple[str, str], np.ndarray],
         prob = np.where(np.isfinite(excess), prob, 0.0)
         out[op] = np.maximum(out.get(op, prob), prob)
         out["all"] = np.maximum(out["all"], prob)
+    return out
+
+
+def settlement_columns(levels: dict[tuple[str, str], np.ndarray],
+                       best_cells: dict[tuple[str, str], np.ndarray], cells: pd.DataFrame,
+                       sc: Scenario, terrain: Terrain, x: np.ndarray,
+                       y: np.ndarray) -> dict[str, np.ndarray]:
+    """Probability of service at points for each environment of the scenario's levels.
+
+    ``probability_<environment>`` (any operator) and ``<operator>_probability_<environment>``,
+    from the first level of each environment (the spread of a building's entry loss depends on
+    the level's probability; outdoors and in a car it does not).
+    """
+    out: dict[str, np.ndarray] = {}
+    seen: set[str] = set()
+    for level in sc.service_levels:
+        if level.environment in seen:
+            continue
+        seen.add(level.environment)
+        probs = service_probability(levels, best_cells, cells, sc, terrain, level, x, y)
+        for layer, values in probs.items():
+            prefix = "" if layer == "all" else f"{layer}_"
+            out[f"{prefix}probability_{level.environment}"] = values
     return out
