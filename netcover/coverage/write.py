@@ -309,7 +309,9 @@ def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTable
 def unit_summary_table(tables: CoverageTables) -> pd.DataFrame:
     """The compact per-unit table for reports: people, share covered, villages without service.
 
-    Households figures the settlements lack are empty cells (no data), never 0.
+    Households figures the settlements lack are empty cells (no data), never 0. ``covered_%`` is
+    the median prediction's (outdoor, 50% of locations); the headline and indoor levels follow as
+    ``<level>_%`` with their ranges ("66.5 (54.5-77.0)").
     """
     assert tables.units is not None
     u = tables.units
@@ -323,7 +325,18 @@ def unit_summary_table(tables: CoverageTables) -> pd.DataFrame:
         out["households"] = _whole(u["households"])
         out["households_covered_%"] = (100 * u["all_share_households_covered"]).round(1)
         out["villages_without_service"] = u["all_villages_without_service"].astype(int)
+    for fig in tables.headline.values():  # the headline and indoor levels, with their ranges
+        name = fig["service"]
+        if f"{name}_all_share_covered" in u:
+            out[f"{name}_%"] = [_with_range(*(u[f"{name}_all_share_covered{x}"].iloc[i]
+                                              for x in ("", "_low", "_high")))
+                                for i in range(len(u))]
     return out
+
+
+def _with_range(share: float, low: float, high: float) -> str:
+    """``66.5 (54.5-77.0)``: a share and its range, in percent."""
+    return f"{100 * share:.1f} ({100 * low:.1f}-{100 * high:.1f})"
 
 
 def _whole(values: pd.Series) -> list[int | None]:
