@@ -50,8 +50,16 @@ if TYPE_CHECKING:
     from netcover.data.terrain import Terrain
 
 __all__ = [
-    "RANGE_INTERVAL", "RANGE_Z", "ServiceClasses", "margin_db", "model_spread_db", "service_classes",
-    "level_classes", "service_probability", "settlement_columns", "surroundings_db",
+    "RANGE_INTERVAL",
+    "RANGE_Z",
+    "ServiceClasses",
+    "level_classes",
+    "margin_db",
+    "model_spread_db",
+    "service_classes",
+    "service_probability",
+    "settlement_columns",
+    "surroundings_db",
 ]
 
 #: Central interval (%) of the low-high range of each figure.
@@ -84,10 +92,10 @@ def surroundings_db(level: ServiceLevel, f_mhz: np.ndarray) -> tuple[np.ndarray,
     spread at the level's probability), the car's loss in a car."""
     f = np.asarray(f_mhz, dtype=float)
     if level.environment == "indoor":
-        opts = {"building": level.building}
-        median = _per_frequency(f, lambda x: float(building_entry_loss_db(x / 1e3, 50.0, **opts)))
-        spread = _per_frequency(f, lambda x: float(building_entry_sd_db(
-            x / 1e3, level.location_probability, **opts)))
+        b, p = level.building, level.location_probability
+        median = _per_frequency(f, lambda x: float(building_entry_loss_db(x / 1e3, 50.0,
+                                                                          building=b)))
+        spread = _per_frequency(f, lambda x: float(building_entry_sd_db(x / 1e3, p, building=b)))
         return median, spread
     if level.environment == "in_car":
         return np.full(f.shape, level.in_car_loss_db), np.full(f.shape, level.in_car_sd_db)

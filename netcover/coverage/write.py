@@ -96,7 +96,7 @@ def coverage_tables(result: CoverageResult, inputs: Inputs, *, usable: str) -> C
     district = _district(result, inputs, level, settlements)
     shown = shown_levels(inputs.scenario)
     if service is not None:
-        units = unit_service_columns(units, service, shown)
+        units = None if units is None else unit_service_columns(units, service, shown)
         _district_service(district, service)
     headline = headline_figures(service, shown)
     return CoverageTables(units, settlements, district, service, headline)
@@ -108,11 +108,9 @@ def shown_levels(sc: Scenario) -> list[ServiceLevel]:
     return [sc.headline_level, *([indoor] if indoor is not None else [])]
 
 
-def unit_service_columns(units: pd.DataFrame | None, service: pd.DataFrame,
-                  shown: list[ServiceLevel]) -> pd.DataFrame | None:
+def unit_service_columns(units: pd.DataFrame, service: pd.DataFrame,
+                         shown: list[ServiceLevel]) -> pd.DataFrame:
     """``units`` with ``<level>_<layer>_share_covered`` (``_low``, ``_high``) of the shown levels."""
-    if units is None:
-        return None
     rows = service[service["code"] != covered.DISTRICT_CODE]
     extra = {}
     for lv in shown:
@@ -153,7 +151,7 @@ def headline_figures(service: pd.DataFrame | None,
                            & (service["service"] == lv.name)].set_index("layer")
             cols = ["share_covered", "share_covered_low", "share_covered_high"]
             fig.update(zip(("share_people_covered", "low", "high"),
-                           (float(v) for v in rows.loc["all", cols]), strict=True))
+                           rows.loc["all", cols].to_numpy(dtype=float).tolist(), strict=True))
             fig["per_operator"] = {str(op): [float(v) for v in r[cols]]
                                    for op, r in rows.drop(index="all").iterrows()}
         out[key] = fig

@@ -29,8 +29,13 @@ from scipy.special import ndtri
 from netcover.errors import ModelError
 
 __all__ = [
-    "BUILDING_TYPES", "C_DB", "COEFFICIENTS", "BuildingType", "building_entry_loss_db",
-    "building_entry_sd_db", "check_building",
+    "BUILDING_TYPES",
+    "COEFFICIENTS",
+    "C_DB",
+    "BuildingType",
+    "building_entry_loss_db",
+    "building_entry_sd_db",
+    "check_building",
 ]
 
 #: Building classes of P.2109 Table 1.
@@ -126,6 +131,6 @@ def building_entry_sd_db(f_ghz: float | np.ndarray, p_percent: float, *,
     if abs(p - 50.0) < 1e-6:
         p = 50.0 + 1e-3
     q = float(ndtri(p / 100.0))
-    opts = {"building": building, "elevation_deg": elevation_deg}
-    return np.asarray((building_entry_loss_db(f_ghz, p, **opts)
-                       - building_entry_loss_db(f_ghz, 50.0, **opts)) / q)
+    at_p = building_entry_loss_db(f_ghz, p, building=building, elevation_deg=elevation_deg)
+    median = building_entry_loss_db(f_ghz, 50.0, building=building, elevation_deg=elevation_deg)
+    return np.asarray((at_p - median) / q)
