@@ -345,9 +345,16 @@ def _service_problems(s: Scenario, label: str) -> list[Problem]:
     for name in sorted({n for n in names if names.count(n) > 1}):
         problems.append(Problem(label, f"service level {name!r} is defined twice; give each "
                                 "[[service_levels]] table its own name", field="service_levels"))
-    known = ", ".join(repr(n) for n in names)
-    cov = s.coverage
+    return problems + _shown_service_problems(s.coverage, levels, label)
+
+
+def _shown_service_problems(cov: CoverageSettings, levels: list[ServiceLevel],
+                            label: str) -> list[Problem]:
+    """``[coverage] headline_service`` names a level, ``indoor_service`` an indoor one."""
+    names = [lv.name for lv in levels]
+    problems = []
     if names and cov.headline_service not in names:
+        known = ", ".join(repr(n) for n in names)
         problems.append(Problem(label, f"{cov.headline_service!r} is not a service level; name one "
                                 f"of {known}", field="coverage.headline_service"))
     indoor = [lv.name for lv in levels if lv.environment == "indoor"]
