@@ -194,3 +194,13 @@ def test_service_level_labels_in_both_languages() -> None:
     lv = ServiceLevel("in_car_95", "in_car", 95.5)
     assert lv.label("en") == "in car, 95.5% of locations"
     assert lv.label("vi") == "trong ô tô, 95,5% vị trí"
+
+
+def test_a_zero_clutter_layer_gives_the_bare_earth_classes() -> None:
+    levels, best, cells = _synthetic()
+    bare = service_classes(levels, best, cells, Scenario(), _terrain())
+    zero = service_classes(levels, best, cells, Scenario(), _terrain(clutter=0.0))
+    for name, s in bare.items():
+        for layer in s.classes:
+            for which in ("classes", "low", "high"):
+                assert np.array_equal(getattr(s, which)[layer], getattr(zero[name], which)[layer])

@@ -169,15 +169,35 @@ def service_classes(levels: dict[tuple[str, str], np.ndarray],
         return out
     clutter = getattr(terrain, "clutter_m", None)
     for (op, tech), level in sorted(levels.items()):
-        f = _frequencies(cells, best_cells[(op, tech)])
-        sigma_l = _sigma_l(f, sc, clutter)
-        shift = RANGE_Z * np.nan_to_num(model_spread_db(sc, tech, sigma_l))
+        margins, shift = _margins(cells, best_cells[(op, tech)], sc, tech, clutter)
         for s in out.values():
-            at = level - margin_db(s.level, f, sigma_l)
+            at = level - margins[s.level.name]
             _fold(s.classes, op, level_classes(at, sc, tech))
             _fold(s.low, op, level_classes(at - shift, sc, tech))
             _fold(s.high, op, level_classes(at + shift, sc, tech))
     return out
+
+
+def _margins(cells: pd.DataFrame, best_cell: np.ndarray, sc: Scenario, tech: str,
+             clutter: np.ndarray | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per grid cell: the margin of each service level and the range's shift ``z sigma_m``.
+
+    Without a clutter layer sigma_L depends on the frequency only: the margins are computed per
+    row of ``cells`` and looked up by the best-server row (the same values, far fewer of them).
+    """
+    best = np.asarray(best_cell)
+    n = len(cells)
+    if clutter is None:
+        f = np.append(cells["frequency_mhz"].to_numpy(dtype=float), np.nan)
+        index = np.where((best >= 0) & (best < n), best, n)
+    else:
+        f, index = _frequencies(cells, best), None
+    sigma_l = _sigma_l(f, sc, clutter)
+    shift = RANGE_Z * np.nan_to_num(model_spread_db(sc, tech, sigma_l))
+    margins = {lv.name: margin_db(lv, f, sigma_l) for lv in sc.service_levels}
+    if index is None:
+        return margins, shift
+    return {k: v[index] for k, v in margins.items()}, shift[index]
 
 
 def _at_points(array: np.ndarray, terrain: Terrain, x: np.ndarray, y: np.ndarray) -> np.ndarray:
