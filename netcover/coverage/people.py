@@ -89,13 +89,26 @@ def covered_shares(covered: np.ndarray, class_transform: Affine, pop_transform: 
     The share of the cell's area on the raster, as :func:`class_shares` computes it (population
     cells off the raster have 0); one overlap product instead of one per class.
     """
-    oy = _overlap_1d(-class_transform.f, -class_transform.e, covered.shape[0],
-                     -pop_transform.f, -pop_transform.e, pop_shape[0])
-    ox = _overlap_1d(class_transform.c, class_transform.a, covered.shape[1],
-                     pop_transform.c, pop_transform.a, pop_shape[1])
-    hit = (ox @ (oy @ covered.astype(np.float64)).T).T
-    total = (ox @ (oy @ np.ones(covered.shape)).T).T
-    return np.divide(hit, total, out=np.zeros(pop_shape), where=total > 0)
+    return _GridOverlap(covered.shape, class_transform, pop_transform, pop_shape).share(covered)
+
+
+class _GridOverlap:
+    """The overlap of a class raster's cells with the population cells, for many rasters."""
+
+    def __init__(self, shape: tuple[int, int], class_transform: Affine, pop_transform: Affine,
+                 pop_shape: tuple[int, int]) -> None:
+        self.oy = _overlap_1d(-class_transform.f, -class_transform.e, shape[0],
+                              -pop_transform.f, -pop_transform.e, pop_shape[0])
+        self.ox = _overlap_1d(class_transform.c, class_transform.a, shape[1],
+                              pop_transform.c, pop_transform.a, pop_shape[1])
+        self.total = self._area(np.ones(shape))
+
+    def _area(self, values: np.ndarray) -> np.ndarray:
+        return np.asarray((self.ox @ (self.oy @ values).T).T)
+
+    def share(self, covered: np.ndarray) -> np.ndarray:
+        hit = self._area(covered.astype(np.float64))
+        return np.divide(hit, self.total, out=np.zeros(self.total.shape), where=self.total > 0)
 
 
 def _overlap_1d(src_start: float, src_step: float, n_src: int, dst_start: float, dst_step: float,
@@ -276,10 +289,14 @@ def service_table(
     codes = [*([] if units is None else units["code"].astype(str)), DISTRICT_CODE]
     names = [*([] if units is None else units["name"].astype(str)), DISTRICT_CODE]
     rows = []
+    overlap: _GridOverlap | None = None
     for name, s in service.items():
+        if overlap is None:
+            overlap = _GridOverlap(s.classes["all"].shape, class_transform, population.transform,
+                                   counts.shape)
         for layer in s.classes:
-            figures = [_covered_people(counts, zones, n, rasters[layer] >= usable, class_transform,
-                                       population) for rasters in (s.classes, s.low, s.high)]
+            figures = [_covered_people(counts, zones, n, overlap.share(rasters[layer] >= usable))
+                       for rasters in (s.classes, s.low, s.high)]
             for i in range(n + 1):
                 share = [f[i] / people[i] if people[i] > 0 else 0.0 for f in figures]
                 rows.append((name, s.level.label(), s.level.environment,
@@ -288,9 +305,10 @@ def service_table(
     return pd.DataFrame(rows, columns=list(SERVICE_COLUMNS))
 
 
-def _covered_people(counts: np.ndarray, zones: np.ndarray, n: int, covered: np.ndarray,
-                    transform: Affine, population: PopulationGrid) -> np.ndarray:
-    """People covered per zone (``n`` of them), then the whole grid's."""
-    shares = covered_shares(covered, transform, population.transform, counts.shape)
-    by_zone = people_by_zone_and_class(counts, shares[..., None], zones, n)[:, 0]
-    return np.append(by_zone, float((counts * shares).sum()))
+def _covered_people(counts: np.ndarray, zones: np.ndarray, n: int,
+                    shares: np.ndarray) -> np.ndarray:
+    """People covered per zone (``n`` of them, ``zones`` -1 outside all), then the whole grid's."""
+    covered = counts * shares
+    inside = zones >= 0
+    by_zone = np.bincount(zones[inside], weights=covered[inside], minlength=n)[:n]
+    return np.append(by_zone, float(covered.sum()))

@@ -38,6 +38,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from netcover.config.radio import default_thresholds
+from netcover.coverage._service_kernel import fold_service_classes
 from netcover.radio.budget import classify
 from netcover.radio.p2109 import building_entry_loss_db, building_entry_sd_db
 from netcover.radio.variability import location_sd_db, normal_quantile
@@ -139,12 +140,6 @@ def level_classes(level: np.ndarray, sc: Scenario, tech: str) -> np.ndarray:
     return np.where(cls == 255, np.uint8(0), cls).astype(np.uint8)
 
 
-def _fold(out: dict[str, np.ndarray], op: str, cls: np.ndarray) -> None:
-    """Fold an operator's technology classes into its layer and ``"all"`` (listed first)."""
-    out["all"] = cls.copy() if "all" not in out else np.maximum(out["all"], cls)
-    out[op] = cls if op not in out else np.maximum(out[op], cls)
-
-
 def service_classes(levels: dict[tuple[str, str], np.ndarray],
                     best_cells: dict[tuple[str, str], np.ndarray], cells: pd.DataFrame,
                     sc: Scenario, terrain: Terrain) -> dict[str, ServiceClasses]:
@@ -161,43 +156,45 @@ def service_classes(levels: dict[tuple[str, str], np.ndarray],
     terrain : Terrain
         The grid; its ``clutter_m`` (when present) is ``R`` of P.1812-6 Eq (67).
     """
-    out = {lv.name: ServiceClasses(lv, {}, {}, {}) for lv in sc.service_levels}
-    if not levels:
-        zero = np.zeros(terrain.shape, dtype=np.uint8)
-        for s in out.values():
-            s.classes["all"], s.low["all"], s.high["all"] = zero, zero.copy(), zero.copy()
-        return out
+    shape = terrain.shape
+    ops = sorted({op for op, _ in levels})
+    out = {lv.name: ServiceClasses(lv, *({layer: np.zeros(shape, dtype=np.uint8)
+                                          for layer in ("all", *ops)} for _ in range(3)))
+           for lv in sc.service_levels}
     clutter = getattr(terrain, "clutter_m", None)
     for (op, tech), level in sorted(levels.items()):
-        margins, shift = _margins(cells, best_cells[(op, tech)], sc, tech, clutter)
+        index, margins, shift = _margins(cells, best_cells[(op, tech)], sc, tech, clutter)
+        t = sc.thresholds.get(tech) or default_thresholds(tech)
         for s in out.values():
-            at = level - margins[s.level.name]
-            _fold(s.classes, op, level_classes(at, sc, tech))
-            _fold(s.low, op, level_classes(at - shift, sc, tech))
-            _fold(s.high, op, level_classes(at + shift, sc, tech))
+            fold_service_classes(level, index, margins[s.level.name], shift, t.weak, t.fair,
+                                 t.good, s.classes[op], s.low[op], s.high[op])
+    for s in out.values():
+        for layers in (s.classes, s.low, s.high):
+            for op in ops:
+                np.maximum(layers["all"], layers[op], out=layers["all"])
     return out
 
 
 def _margins(cells: pd.DataFrame, best_cell: np.ndarray, sc: Scenario, tech: str,
-             clutter: np.ndarray | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Per grid cell: the margin of each service level and the range's shift ``z sigma_m``.
+             clutter: np.ndarray | None) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """The margin of each service level and the range's shift ``z sigma_m`` as tables (dB), with
+    each grid cell's index into them.
 
-    Without a clutter layer sigma_L depends on the frequency only: the margins are computed per
-    row of ``cells`` and looked up by the best-server row (the same values, far fewer of them).
+    Without a clutter layer sigma_L depends on the frequency only: the tables have a row per row
+    of ``cells`` (and a last row of zeros for no server), indexed by the best server. With one,
+    they have an entry per grid cell.
     """
     best = np.asarray(best_cell)
     n = len(cells)
     if clutter is None:
         f = np.append(cells["frequency_mhz"].to_numpy(dtype=float), np.nan)
-        index = np.where((best >= 0) & (best < n), best, n)
+        index = np.where((best >= 0) & (best < n), best, n).astype(np.int64)
     else:
-        f, index = _frequencies(cells, best), None
-    sigma_l = _sigma_l(f, sc, clutter)
+        f = _frequencies(cells, best).ravel()
+        index = np.arange(f.size, dtype=np.int64).reshape(best.shape)
+    sigma_l = _sigma_l(f, sc, None if clutter is None else np.ravel(clutter))
     shift = RANGE_Z * np.nan_to_num(model_spread_db(sc, tech, sigma_l))
-    margins = {lv.name: margin_db(lv, f, sigma_l) for lv in sc.service_levels}
-    if index is None:
-        return margins, shift
-    return {k: v[index] for k, v in margins.items()}, shift[index]
+    return index, {lv.name: margin_db(lv, f, sigma_l) for lv in sc.service_levels}, shift
 
 
 def _at_points(array: np.ndarray, terrain: Terrain, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -227,7 +224,8 @@ def service_probability(levels: dict[tuple[str, str], np.ndarray],
     out: dict[str, np.ndarray] = {"all": np.zeros(len(np.asarray(x)))}
     for (op, tech), grid in sorted(levels.items()):
         lv = _at_points(grid, terrain, x, y)
-        f = _at_points(_frequencies(cells, best_cells[(op, tech)]), terrain, x, y)
+        best = _at_points(best_cells[(op, tech)], terrain, x, y)
+        f = _frequencies(cells, np.where(np.isfinite(best), best, -1).astype(np.int64))
         r = None if clutter is None else _at_points(clutter, terrain, x, y)
         median, spread = surroundings_db(level, f)
         sigma = np.sqrt(_sigma_l(f, sc, r) ** 2 + spread**2)
