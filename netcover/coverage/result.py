@@ -160,9 +160,11 @@ class Coverage:
         """Write the coverage files into ``folder``, all at once (a staged folder).
 
         The files of ``netcover run``'s ``coverage/`` folder: one GeoTIFF per layer with the CRS
-        (``class.tif``, ``class_<operator>.tif``, ``signal_<tech>.tif``...), ``cells.csv``, and when
-        units or settlements are known ``coverage_by_unit.csv``, ``coverage_by_settlement.csv``
-        and ``coverage.gpkg``. Files of ``folder`` that this does not write are kept.
+        (``class.tif``, ``class_<operator>.tif``, ``signal_<tech>.tif``,
+        ``service_class_<level>.tif``...), ``cells.csv``, and when units or settlements are known
+        ``coverage_by_unit.csv``, ``coverage_by_settlement.csv`` and ``coverage.gpkg``; with a
+        population ``coverage_by_service.csv`` (people covered at each service level). Files of
+        ``folder`` that this does not write are kept.
 
         Parameters
         ----------
