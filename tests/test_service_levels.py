@@ -149,10 +149,10 @@ def test_tables_keep_operators_and_give_ranges() -> None:
     table = cov.by_unit(halves)
     for layer in ("all", *result.operator_classes):
         for lv in ("outdoor_90", "indoor_90"):
-            cols = [f"{lv}_{layer}_share_covered{x}" for x in ("_low", "", "_high")]
+            cols = [f"{layer}_share_covered_{lv}{x}" for x in ("_low", "", "_high")]
             values = table[cols].to_numpy()
             assert np.all(np.diff(values, axis=1) >= 0), (layer, lv)
-    assert np.all(table["outdoor_90_all_share_covered"] < table["all_share_covered"])
+    assert np.all(table["all_share_covered_outdoor_90"] < table["all_share_covered"])
     summary = cov.summary()
     assert summary["headline_service"] == "outdoor_90"
     assert summary["headline_label"] == "outdoor, 90% of locations"

@@ -14,7 +14,7 @@ Layout under the output folder's ``coverage/``:
   each service level per unit, operator and for the district, with ranges).
 
 The unit and settlement tables keep the median (``outdoor_50``) columns (``all_share_covered``...)
-and add the headline and indoor levels' (``<level>_<layer>_share_covered`` with ``_low`` and
+and add the headline and indoor levels' (``<layer>_share_covered_<level>`` with ``_low`` and
 ``_high``); settlements get ``<level>_class`` and ``probability_<environment>``.
 
 Class rasters use 0 none, 1 weak, 2 fair, 3 good.
@@ -110,14 +110,15 @@ def shown_levels(sc: Scenario) -> list[ServiceLevel]:
 
 def unit_service_columns(units: pd.DataFrame, service: pd.DataFrame,
                          shown: list[ServiceLevel]) -> pd.DataFrame:
-    """``units`` with ``<level>_<layer>_share_covered`` (``_low``, ``_high``) of the shown levels."""
+    """``units`` with ``<layer>_share_covered_<level>`` (``_low``, ``_high``) of the shown levels
+    (``all_share_covered_outdoor_90``, ``Viettel_share_covered_indoor_90_low``...)."""
     rows = service[service["code"] != covered.DISTRICT_CODE]
     extra = {}
     for lv in shown:
         for layer, g in rows[rows["service"] == lv.name].groupby("layer", sort=False):
             g = g.set_index("code").reindex(units["code"].astype(str))
             for suffix in ("", "_low", "_high"):
-                extra[f"{lv.name}_{layer}_share_covered{suffix}"] = g[
+                extra[f"{layer}_share_covered_{lv.name}{suffix}"] = g[
                     f"share_covered{suffix}"].to_numpy()
     return pd.concat([units, pd.DataFrame(extra, index=units.index)], axis=1)
 
@@ -325,8 +326,8 @@ def unit_summary_table(tables: CoverageTables) -> pd.DataFrame:
         out["villages_without_service"] = u["all_villages_without_service"].astype(int)
     for fig in tables.headline.values():  # the headline and indoor levels, with their ranges
         name = fig["service"]
-        if f"{name}_all_share_covered" in u:
-            out[f"{name}_%"] = [_with_range(*(u[f"{name}_all_share_covered{x}"].iloc[i]
+        if f"all_share_covered_{name}" in u:
+            out[f"{name}_%"] = [_with_range(*(u[f"all_share_covered_{name}{x}"].iloc[i]
                                               for x in ("", "_low", "_high")))
                                 for i in range(len(u))]
     return out
