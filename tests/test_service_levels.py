@@ -111,27 +111,43 @@ def test_receiver_above_the_clutter_has_no_location_variability() -> None:
         forest["outdoor_50"].classes["all"] >= 2).sum()
 
 
-@pytest.mark.parametrize("name", ["outdoor_90", "in_car_90", "indoor_90"])
-def test_village_probability_is_half_at_the_threshold(name) -> None:
-    level = LEVELS[name]
+def _one_village(level_dbm: float, rx_height_m: float = 1.5):
     shape = (4, 4)
-    t = _terrain(shape)
-    f = np.array([1800.0])
-    median = {"outdoor": 0.0, "in_car": 9.0,
-              "indoor": float(building_entry_loss_db(1.8, 50.0))}[level.environment]
-    fair = -105.0  # default usable class "fair", 4G
-    levels = {("A", "4G"): np.full(shape, fair + median)}
+    levels = {("A", "4G"): np.full(shape, level_dbm)}
     best = {("A", "4G"): np.zeros(shape, dtype=np.int32)}
-    cells = pd.DataFrame({"frequency_mhz": f})
-    x, y = np.array([500_045.0]), np.array([2_559_955.0])
-    prob = service_probability(levels, best, cells, Scenario(), t, level, x, y)
+    cells = pd.DataFrame({"frequency_mhz": [1800.0]})
+    sc = scenario_from_dict({"coverage": {"rx_height_m": rx_height_m}})
+    return levels, best, cells, sc, _terrain(shape), np.array([500_045.0]), np.array([2_559_955.0])
+
+
+@pytest.mark.parametrize(("name", "median"), [("outdoor_90", 0.0), ("in_car_90", 9.0)])
+def test_village_probability_is_half_at_the_threshold(name, median) -> None:
+    fair = -105.0  # default usable class "fair", 4G
+    levels, best, cells, sc, t, x, y = _one_village(fair + median)
+    prob = service_probability(levels, best, cells, sc, t, LEVELS[name], x, y)
     assert prob["all"] == pytest.approx([0.5], abs=1e-12)
     assert prob["A"] == pytest.approx([0.5], abs=1e-12)
-    up = {("A", "4G"): levels[("A", "4G")] + 3.0}
-    assert service_probability(up, best, cells, Scenario(), t, level, x, y)["all"][0] > 0.5
-    # off the grid or without a level: no service
-    outside = service_probability(levels, best, cells, Scenario(), t, level, x - 1e4, y)
-    assert outside["all"][0] == 0.0
+    up, *_ = _one_village(fair + median + 3.0)
+    assert service_probability(up, best, cells, sc, t, LEVELS[name], x, y)["all"][0] > 0.5
+    # off the grid: no service
+    assert service_probability(levels, best, cells, sc, t, LEVELS[name], x - 1e4, y)["all"][0] == 0
+
+
+def test_indoor_village_probability_follows_p2109() -> None:
+    fair, bel50 = -105.0, float(building_entry_loss_db(1.8, 50.0))
+    indoor = LEVELS["indoor_90"]
+    # no location variability (handset 10 m above bare earth): exactly P.2109's median
+    levels, best, cells, sc, t, x, y = _one_village(fair + bel50, rx_height_m=11.5)
+    assert service_probability(levels, best, cells, sc, t, indoor, x, y)["all"][0] == 0.5
+    # with it, close to a half, and never likelier indoors than outdoors
+    levels, best, cells, sc, t, x, y = _one_village(fair + bel50)
+    assert service_probability(levels, best, cells, sc, t, indoor, x, y)["all"][0] == pytest.approx(
+        0.5, abs=0.03)
+    for excess in (-30.0, -10.0, -3.0, 0.0, 5.0, 20.0, 40.0):
+        levels, *_ = _one_village(fair + excess)
+        p_in = service_probability(levels, best, cells, sc, t, indoor, x, y)["all"][0]
+        p_out = service_probability(levels, best, cells, sc, t, LEVELS["outdoor_90"], x, y)["all"][0]
+        assert p_in <= p_out + 1e-12, excess
 
 
 def test_tables_keep_operators_and_give_ranges() -> None:

@@ -25,7 +25,8 @@ figure.
 
 A village's probability of service (:func:`service_probability`) is
 ``Phi((level - median margin - threshold) / sigma_total)`` at its point, the best over operators and
-technologies, ``sigma_total`` the spread of the level (``sqrt(sigma_L^2 + sigma_extra^2)``).
+technologies, ``sigma_total`` the spread of the level (``sqrt(sigma_L^2 + sigma_extra^2)``);
+indoors it averages over P.2109's own distribution of the entry loss.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     from netcover.data.terrain import Terrain
 
 __all__ = [
-    "RANGE_INTERVAL",
+    "BEL_QUANTILES", "RANGE_INTERVAL",
     "RANGE_Z",
     "ServiceClasses",
     "level_classes",
@@ -213,11 +214,15 @@ def service_probability(levels: dict[tuple[str, str], np.ndarray],
                         x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
     """Probability of usable service at points (e.g. villages), per operator and ``"all"``.
 
-    ``Phi((L - M50 - T) / sigma_total)`` per operator and technology, ``L`` the median level at
-    the point, ``M50`` the median loss of the surroundings (:func:`surroundings_db`), ``T`` the
-    threshold of ``[coverage] usable_class`` and ``sigma_total = sqrt(sigma_L^2 + sigma_extra^2)``;
-    an operator's probability is the best over its technologies, ``"all"`` the best over
-    operators. With no spread it is 1 where ``L - M50 >= T``, else 0; 0 where there is no level.
+    Outdoors and in a car ``Phi((L - M50 - T) / sigma_total)`` per operator and technology, ``L``
+    the median level at the point, ``M50`` the median loss of the surroundings
+    (:func:`surroundings_db`), ``T`` the threshold of ``[coverage] usable_class`` and
+    ``sigma_total = sqrt(sigma_L^2 + sigma_extra^2)``. Indoors the entry loss keeps P.2109's own
+    distribution (not its normal stand-in, whose far tail would make a hopeless village likelier
+    to be served indoors than out): the mean of ``Phi((L - T - L_BEL(q)) / sigma_L)`` over
+    :data:`BEL_QUANTILES` mid-point quantiles ``q``. An operator's probability is the best over its
+    technologies, ``"all"`` the best over operators. With no spread it is 1 where the level
+    (less the median loss) reaches ``T``, else 0; 0 where there is no level.
     """
     usable = sc.coverage.usable_class
     clutter = getattr(terrain, "clutter_m", None)
@@ -226,16 +231,39 @@ def service_probability(levels: dict[tuple[str, str], np.ndarray],
         lv = _at_points(grid, terrain, x, y)
         best = _at_points(best_cells[(op, tech)], terrain, x, y)
         f = _frequencies(cells, np.where(np.isfinite(best), best, -1).astype(np.int64))
-        r = None if clutter is None else _at_points(clutter, terrain, x, y)
-        median, spread = surroundings_db(level, f)
-        sigma = np.sqrt(_sigma_l(f, sc, r) ** 2 + spread**2)
+        sigma_l = _sigma_l(f, sc, None if clutter is None else _at_points(clutter, terrain, x, y))
         threshold = (sc.thresholds.get(tech) or default_thresholds(tech)).bound(usable)
-        excess = lv - median - threshold
-        with np.errstate(divide="ignore", invalid="ignore"):
-            prob = np.where(sigma > 0, ndtr(excess / sigma), (excess >= 0).astype(float))
-        prob = np.where(np.isfinite(excess), prob, 0.0)
+        if level.environment == "indoor":
+            prob = _indoor_probability(lv - threshold, f, sigma_l, level.building)
+        else:
+            median, spread = surroundings_db(level, f)
+            prob = _normal_probability(lv - median - threshold, np.sqrt(sigma_l**2 + spread**2))
+        prob = np.where(np.isfinite(lv - threshold) & np.isfinite(prob), prob, 0.0)
         out[op] = np.maximum(out.get(op, prob), prob)
         out["all"] = np.maximum(out["all"], prob)
+    return out
+
+
+#: Quantiles of the building entry loss averaged over for an indoor probability of service.
+BEL_QUANTILES = 400
+
+
+def _normal_probability(excess: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """``P(excess + N(0, sigma) >= 0)``; a step where sigma is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.where(sigma > 0, ndtr(excess / sigma), (excess >= 0).astype(float)))
+
+
+def _indoor_probability(excess: np.ndarray, f_mhz: np.ndarray, sigma_l: np.ndarray,
+                        building: str) -> np.ndarray:
+    """``P(excess - L_BEL + N(0, sigma_L) >= 0)``, L_BEL of P.2109 at its own frequency."""
+    q = 100.0 * (np.arange(BEL_QUANTILES) + 0.5) / BEL_QUANTILES
+    out = np.full(excess.shape, np.nan)
+    for f in np.unique(f_mhz[np.isfinite(f_mhz)]):
+        at = f_mhz == f
+        bel = np.array([float(building_entry_loss_db(f / 1e3, p, building=building)) for p in q])
+        out[at] = _normal_probability(excess[at][:, None] - bel[None, :],
+                                      sigma_l[at][:, None]).mean(axis=1)
     return out
 
 
