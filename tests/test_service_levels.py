@@ -220,3 +220,23 @@ def test_a_zero_clutter_layer_gives_the_bare_earth_classes() -> None:
         for layer in s.classes:
             for which in ("classes", "low", "high"):
                 assert np.array_equal(getattr(s, which)[layer], getattr(zero[name], which)[layer])
+
+
+def test_files_written_for_service_levels(tmp_path) -> None:
+    import rasterio
+
+    import netcover as nc
+    from netcover.coverage.people import SERVICE_COLUMNS
+    from netcover.data.examples import example_dem, example_population, example_sites
+
+    cov = nc.compute_coverage(example_sites(), example_dem(), radius_km=2,
+                              population=example_population())
+    names = {p.name for p in cov.write(tmp_path)}
+    assert {f"service_class_{lv.name}.tif" for lv in DEFAULT_SERVICE_LEVELS} <= names
+    table = pd.read_csv(tmp_path / "coverage_by_service.csv", encoding="utf-8-sig")
+    assert tuple(table.columns) == SERVICE_COLUMNS
+    district = table[(table["code"] == "district") & (table["layer"] == "all")]
+    assert list(district["service"]) == [lv.name for lv in DEFAULT_SERVICE_LEVELS]
+    with rasterio.open(tmp_path / "service_class_outdoor_90.tif") as src:
+        assert np.array_equal(src.read(1), cov.result.service["outdoor_90"].classes["all"])
+        assert "outdoor_90" in src.descriptions[0]
