@@ -239,4 +239,4 @@ def test_files_written_for_service_levels(tmp_path) -> None:
     assert list(district["service"]) == [lv.name for lv in DEFAULT_SERVICE_LEVELS]
     with rasterio.open(tmp_path / "service_class_outdoor_90.tif") as src:
         assert np.array_equal(src.read(1), cov.result.service["outdoor_90"].classes["all"])
-        assert "outdoor_90" in src.descriptions[0]
+        assert src.descriptions[0] == "0 none, 1 weak, 2 fair, 3 good"

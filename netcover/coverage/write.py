@@ -206,8 +206,8 @@ _RASTER_SPECS: dict[str, tuple[float | int | None, str]] = {
     "servers_within_6db": (None, "cells within 6 dB of the best"),
     "sinr": (np.nan, "SINR of the best {tech} server (dB)"),
     "class": (255, "0 none, 1 weak, 2 fair, 3 good"),
-    "service_class": (255, "best class of any operator at service level {tech}: 0 none, 1 weak, "
-                           "2 fair, 3 good"),
+    # the level is in the file name (a description naming it would need its own translation)
+    "service_class": (255, "0 none, 1 weak, 2 fair, 3 good"),
     "loss_min": (np.nan, "smallest basic transmission loss (dB)"),
 }
 
@@ -267,8 +267,7 @@ def raster_spec(stem: str) -> tuple[float | int | None, str]:
     if stem.startswith("class"):
         return _RASTER_SPECS["class"]
     if stem.startswith("service_class_"):
-        nodata, text = _RASTER_SPECS["service_class"]
-        return nodata, text.format(tech=stem.removeprefix("service_class_"))
+        return _RASTER_SPECS["service_class"]
     if stem in _RASTER_SPECS:
         return _RASTER_SPECS[stem]
     prefix, _, tech = stem.rpartition("_")
