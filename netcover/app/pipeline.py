@@ -98,9 +98,10 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
         say(str(w))
     result = RunResult(out_dir=out, summary=summarize(inputs))
     with staged_output(out) as stage:
-        staged = write_summary(result.summary, stage)
         steps = _run_steps(inputs, stage, out, say, progress, executor)
-        staged += steps.files
+        if steps.coverage is not None:  # the headline figures, at their service levels
+            result.summary["coverage_headline"] = steps.coverage.tables.headline
+        staged = write_summary(result.summary, stage) + steps.files
         say("Maps, report and exports")
         staged += build_outputs(steps.results(stage, result.summary), stage,
                                 map_builder=interactive_maps)
@@ -122,12 +123,14 @@ def run_step(step: str, scenario: Scenario, out_dir: str | Path | None = None, *
     for w in inputs.warnings:
         say(str(w))
     with staged_output(out) as stage:
+        summary = summarize(inputs)
         if step == "coverage":
-            staged = run_coverage(inputs, stage / "coverage", say, progress,
-                                  executor=executor).files
+            done = run_coverage(inputs, stage / "coverage", say, progress, executor=executor)
+            summary["coverage_headline"] = done.tables.headline
+            staged = done.files
         else:
             staged = run_links(inputs, stage / "links", say).files
-        staged += write_summary(summarize(inputs), stage)  # `netcover report` reads it
+        staged += write_summary(summary, stage)  # `netcover report` reads it
     return RunResult(out_dir=out, files=[out / p.relative_to(stage) for p in staged])
 
 
@@ -278,12 +281,20 @@ def _computed(inputs: Inputs, cache: LossCache, progress: Progress | None, execu
 
 
 def _coverage_lines(tables: CoverageTables, usable: str) -> list[str]:
-    """The district's share of people covered and the villages without usable service."""
+    """The district's share of people covered (the median prediction's, then the headline and
+    indoor service levels' with their ranges and per operator) and the villages without usable
+    service."""
     lines = []
     d = tables.district
     if "share_people_covered" in d:
-        lines.append(f"People covered ({usable} or better): {d['share_people_covered']:.1%} "
-                     f"of {d['people']:,.0f}")
+        lines.append(f"People covered ({usable} or better), median prediction (outdoor, 50% of "
+                     f"locations): {d['share_people_covered']:.1%} of {d['people']:,.0f}")
+    for key, fig in tables.headline.items():
+        if "share_people_covered" in fig:
+            ops = "; ".join(f"{op} {v[0]:.1%} ({v[1]:.1%}-{v[2]:.1%})"
+                            for op, v in fig["per_operator"].items())
+            lines.append(f"People covered, {fig['label']} ({key}): {fig['share_people_covered']:.1%}"
+                         f" ({fig['low']:.1%}-{fig['high']:.1%}); per operator: {ops}")
     if tables.settlements is not None:
         without = tables.settlements[~tables.settlements["usable_service"]]
         names = ", ".join(f"{r['name']} ({r.get('commune', '')})".replace(" ()", "")

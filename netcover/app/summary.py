@@ -50,6 +50,7 @@ def summarize(inputs: Inputs) -> dict[str, Any]:
         },
         "warnings": len(inputs.warnings),
         "usable_class": inputs.scenario.coverage.usable_class,
+        **_service_summary(inputs),
         "notes": notes_as_dicts([*inputs.notes, *section_notes(inputs)]),
     }
     out.update(_landcover_summary(inputs))
@@ -89,6 +90,21 @@ def summarize(inputs: Inputs) -> dict[str, Any]:
         km = r.geometry.length.groupby(r["class"]).sum() / 1000
         out["roads_km"] = {str(k): round(float(v), 1) for k, v in km.sort_index().items()}
     return out
+
+
+def _service_summary(inputs: Inputs) -> dict[str, Any]:
+    """The service levels (name, labels, environment, location probability), the headline's and
+    the indoor one beside it (None: no indoor level)."""
+    sc = inputs.scenario
+    indoor = sc.indoor_level
+    return {
+        "service_levels": [{"name": lv.name, "label": lv.label("en"), "label_vi": lv.label("vi"),
+                            "environment": lv.environment,
+                            "location_probability": lv.location_probability}
+                           for lv in sc.service_levels],
+        "headline_service": sc.headline_level.name,
+        "indoor_service": None if indoor is None else indoor.name,
+    }
 
 
 def _sites_summary(inputs: Inputs) -> dict[str, Any]:
@@ -151,6 +167,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     for key, lines_of in _SUMMARY_LINES:
         if key in summary:
             lines += lines_of(summary[key])
+    if "headline_service" in summary:
+        lines.append(_service_line(summary))
     lines += [f"Note: {n['text']}" for n in summary.get("notes", [])]
     if summary["warnings"]:
         lines.append(f"Warnings: {summary['warnings']} (see above)")
@@ -161,6 +179,23 @@ def _landcover_lines(lc: dict[str, Any]) -> list[str]:
     shares = ", ".join(f"{k} {v:g}%" for k, v in lc["share_pct"].items())
     return [f"Land cover: {lc['table']} classes: {shares}; mean clutter height "
             f"{lc['mean_clutter_m']:g} m"]
+
+
+def _service_line(summary: dict[str, Any]) -> str:
+    """The headline's service level and the indoor one beside it, with the headline figures of a
+    run when the summary has them."""
+    labels = {lv["name"]: lv["label"] for lv in summary.get("service_levels", [])}
+    figures = summary.get("coverage_headline", {})
+    parts = []
+    for key in ("headline", "indoor"):
+        name = summary.get(f"{key}_service")
+        if name is None:
+            continue
+        fig = figures.get(key, {})
+        value = (f": {fig['share_people_covered']:.1%} of people ({fig['low']:.1%}-{fig['high']:.1%})"
+                 if "share_people_covered" in fig else "")
+        parts.append(f"{key} {labels.get(name, name)}{value}")
+    return "Coverage " + "; ".join(parts)
 
 
 def _units_lines(u: dict[str, Any]) -> list[str]:

@@ -32,6 +32,13 @@ from netcover.config.radio import (
     Polarisation,
     UsableClass,
 )
+from netcover.config.service import (
+    DEFAULT_HEADLINE,
+    DEFAULT_INDOOR,
+    DEFAULT_SERVICE_LEVELS,
+    ServiceLevel,
+    service_level,
+)
 from netcover.config.siting import SitingSettings
 from netcover.core.parallel import check_scheduler
 from netcover.errors import DataFileError, Problem, ScenarioError
@@ -96,6 +103,12 @@ class CoverageSettings:
     tables, monitoring and siting (:attr:`SitingSettings.usable_class`) all use it. ``diffraction``
     (model ``p1812`` only): ``"bullington"`` P.1812's delta-Bullington, ``"deygout"`` the three-edge
     Deygout construction of :mod:`netcover.radio.deygout`.
+
+    ``headline_service`` names the service level (``[[service_levels]]``) of the headline figure,
+    ``indoor_service`` the indoor level given beside it (``"auto"``: the first indoor level listed,
+    if any; ``"none"``: no indoor figure); ``location_area_m`` is
+    ``w_a`` of ITU-R P.1812-6 Eq (66), the width of the square area the location probability
+    applies to (default 100 m, the population grid's cells).
     """
 
     model: Model = "p1812"
@@ -110,6 +123,9 @@ class CoverageSettings:
     usable_class: UsableClass = "fair"
     cache_dir: Path | None = None
     cache_max_mb: float | None = None
+    headline_service: str = DEFAULT_HEADLINE
+    indoor_service: str = DEFAULT_INDOOR
+    location_area_m: float = 100.0
 
 
 @dataclass(frozen=True)
@@ -175,6 +191,7 @@ class Scenario:
     links: LinkSettings = field(default_factory=LinkSettings)
     siting: SitingSettings = field(default_factory=SitingSettings)
     calibration: dict[str, Calibration] = field(default_factory=dict)
+    service_levels: tuple[ServiceLevel, ...] = DEFAULT_SERVICE_LEVELS
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
     targets: Targets = field(default_factory=Targets)
     execution: ExecutionSettings = field(default_factory=ExecutionSettings)
@@ -191,6 +208,20 @@ class Scenario:
         uncalibrated or its calibration carries no spread (written by hand)."""
         cal = self.calibration.get(technology)
         return None if cal is None else cal.spread_db(band_mhz)
+
+    @property
+    def headline_level(self) -> ServiceLevel:
+        """The service level of the headline figure (``[coverage] headline_service``)."""
+        return service_level(self.service_levels, self.coverage.headline_service)
+
+    @property
+    def indoor_level(self) -> ServiceLevel | None:
+        """The indoor level given beside the headline (``[coverage] indoor_service``), if any."""
+        name = self.coverage.indoor_service
+        indoor = [lv for lv in self.service_levels if lv.environment == "indoor"]
+        if name == "none" or not indoor:
+            return None
+        return indoor[0] if name == "auto" else service_level(self.service_levels, name)
 
     @property
     def base_dir(self) -> Path:
@@ -297,8 +328,10 @@ def _value_problems(s: Scenario, label: str) -> list[Problem]:
         (lambda: bool(s.inputs.unit_population_field.strip()), "inputs.unit_population_field",
          "must name a field of the units layer (default \"population\")"),
         (lambda: s.receiver.noise_figure_db >= 0, "receiver.noise_figure_db", "must be >= 0 dB"),
+        (lambda: 10 <= s.coverage.location_area_m <= 2000, "coverage.location_area_m",
+         "must be in [10, 2000] m (the width of the area a location probability applies to)"),
     ]
-    problems = _number_problems(s, label)
+    problems = _number_problems(s, label) + _service_problems(s, label)
     for ok, key, msg in checks:
         if key in {p.field for p in problems}:
             continue
@@ -315,6 +348,41 @@ def _value_problems(s: Scenario, label: str) -> list[Problem]:
     for tech, cal in s.calibration.items():
         problems.extend(Problem(label, msg, field=f"calibration.{tech}.{key}")
                         for key, msg in calibration_problems(cal))
+    return problems
+
+
+def _service_problems(s: Scenario, label: str) -> list[Problem]:
+    """Service levels: at least one, names unique; the headline and indoor levels defined."""
+    levels = [lv for lv in s.service_levels if isinstance(lv, ServiceLevel)]
+    if len(levels) != len(s.service_levels):
+        return []  # a table that could not be read: reported by the loader
+    names = [lv.name for lv in levels]
+    problems = []
+    if not names:
+        problems.append(Problem(label, "no service levels: give at least one [[service_levels]] "
+                                "table (or delete the key to use the defaults)",
+                                field="service_levels"))
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(Problem(label, f"service level {name!r} is defined twice; give each "
+                                "[[service_levels]] table its own name", field="service_levels"))
+    return problems + _shown_service_problems(s.coverage, levels, label)
+
+
+def _shown_service_problems(cov: CoverageSettings, levels: list[ServiceLevel],
+                            label: str) -> list[Problem]:
+    """``[coverage] headline_service`` names a level, ``indoor_service`` an indoor one."""
+    names = [lv.name for lv in levels]
+    problems = []
+    if names and cov.headline_service not in names:
+        known = ", ".join(repr(n) for n in names)
+        problems.append(Problem(label, f"{cov.headline_service!r} is not a service level; name one "
+                                f"of {known}", field="coverage.headline_service"))
+    indoor = [lv.name for lv in levels if lv.environment == "indoor"]
+    if cov.indoor_service not in ("auto", "none", *indoor):
+        problems.append(Problem(label, f"{cov.indoor_service!r} is not an indoor service level; "
+                                f"name one of {', '.join(repr(n) for n in indoor) or '(none defined)'}"
+                                ", \"auto\" (the first indoor level) or \"none\"",
+                                field="coverage.indoor_service"))
     return problems
 
 

@@ -253,6 +253,9 @@ def _entries() -> tuple[OutputFile, ...]:
           "best class any operator offers (0 none, 1 weak, 2 fair, 3 good)"),
         f("class_layer", "coverage", "class_{layer}.tif", "geotiff",
           "class of a technology or of one operator (0 none, 1 weak, 2 fair, 3 good)"),
+        f("service_class", "coverage", "service_class_{service}.tif", "geotiff",
+          "best class any operator offers at a service level (environment and location "
+          "probability; 0 none, 1 weak, 2 fair, 3 good)"),
         f("loss_min", "coverage", "loss_min.tif", "geotiff",
           "smallest basic transmission loss from any site (dB)"),
         f("cells", "coverage", "cells.csv", "csv", "the cells; best-server rasters hold their row"),
@@ -262,6 +265,10 @@ def _entries() -> tuple[OutputFile, ...]:
           "compact per-unit coverage table", ("units",)),
         f("coverage_by_settlement", "coverage", "coverage_by_settlement.csv", "csv",
           "coverage per settlement", ("settlements",)),
+        f("coverage_by_service", "coverage", "coverage_by_service.csv", "csv",
+          "people covered at each service level (outdoor, in car, indoor at a location "
+          "probability) per unit, operator and for the district, with low-high ranges",
+          ("siting",)),  # absent without people, as the siting step (its note says why)
         f("coverage_gpkg", "coverage", "coverage.gpkg", "gpkg",
           "units, settlements and sites with their coverage",
           layers={"units": ("units",), "settlements": ("settlements",), "sites": ()}),

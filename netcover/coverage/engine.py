@@ -26,12 +26,12 @@ import pandas as pd
 from affine import Affine
 from pyproj import CRS
 
-from netcover.config.radio import default_thresholds
 from netcover.config.scenario import CoverageSettings, Scenario
 from netcover.core.parallel import Executor, InProcess
 from netcover.coverage._geometry_kernels import fmin_into
 from netcover.coverage.losscache import CachedLoss, LossCache, dem_fingerprint, quantize
 from netcover.coverage.sectors import SECTOR_COLUMNS, SectorLevels
+from netcover.coverage.service import ServiceClasses, level_classes, service_classes
 from netcover.data.window import disc_window
 from netcover.radio import budget as radio
 from netcover.radio.area import site_loss_grid
@@ -93,6 +93,11 @@ class CoverageResult:
     classes: np.ndarray
     min_loss_db: np.ndarray
     operator_levels: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    #: Best-server cell (row of ``cells``, -1 none) of each operator and technology: its frequency
+    #: sets the margin of a service level (:mod:`netcover.coverage.service`).
+    operator_best_cell: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    #: Classes at each service level of the scenario, by its name.
+    service: dict[str, ServiceClasses] = field(default_factory=dict)
     cache_hits: int = 0
     cache_misses: int = 0
     losses_computed: int = 0  # loss rasters computed by this run (here or by workers)
@@ -414,18 +419,13 @@ def p2108_terminal_loss(site: Terrain, cov: CoverageSettings) -> bool:
     return cov.terminal_clutter == "p2108"
 
 
-def _classes(level: np.ndarray, sc: Scenario, tech: str) -> np.ndarray:
-    thresholds = sc.thresholds.get(tech) or default_thresholds(tech)
-    cls = radio.classify(level, thresholds)
-    return np.where(cls == radio.CoverageClass.NODATA, np.uint8(0), cls).astype(np.uint8)
-
-
 def combine_groups(groups: dict[tuple[str, str], GroupResult], sc: Scenario,
              terrain: Terrain, cells: gpd.GeoDataFrame) -> CoverageResult:
     shape = terrain.shape
     technologies: dict[str, TechnologyLayers] = {}
     operator_classes: dict[str, np.ndarray] = {}
     operator_levels: dict[tuple[str, str], np.ndarray] = {}
+    best_cells: dict[tuple[str, str], np.ndarray] = {}
     for tech in sorted({t for _, t in groups}):
         members = [(op, res) for (op, t), res in sorted(groups.items()) if t == tech]
         levels = np.stack([res.level for _, res in members])
@@ -441,16 +441,19 @@ def combine_groups(groups: dict[tuple[str, str], GroupResult], sc: Scenario,
             best_cell=np.take_along_axis(stack_cell, pick, 0)[0],
             server_count=np.take_along_axis(stack_count, pick, 0)[0],
             sinr_db=np.take_along_axis(stack_sinr, pick, 0)[0],
-            classes=_classes(level, sc, tech),
+            classes=level_classes(level, sc, tech),
         )
-        for k, (op, _res) in enumerate(members):
+        for k, (op, res) in enumerate(members):
             operator_levels[(op, tech)] = levels[k]
-            cls = _classes(levels[k], sc, tech)
+            best_cells[(op, tech)] = res.best_cell
+            cls = level_classes(levels[k], sc, tech)
             prev = operator_classes.get(op)
             operator_classes[op] = cls if prev is None else np.maximum(prev, cls)
     overall = np.zeros(shape, dtype=np.uint8)
     for cls in operator_classes.values():
         overall = np.maximum(overall, cls)
-    return CoverageResult(terrain.transform, terrain.crs, cells_table(cells), technologies,
-                          operator_classes,
-                          overall, np.full(shape, np.nan, dtype=np.float32), operator_levels)
+    table = cells_table(cells)
+    service = service_classes(operator_levels, best_cells, table, sc, terrain)
+    return CoverageResult(terrain.transform, terrain.crs, table, technologies, operator_classes,
+                          overall, np.full(shape, np.nan, dtype=np.float32), operator_levels,
+                          best_cells, service)

@@ -30,9 +30,20 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from scipy import sparse
 
+    from netcover.coverage.service import ServiceClasses
     from netcover.data.population import PopulationGrid
 
-__all__ = ["class_at_points", "class_shares", "people_by_zone_and_class", "settlement_table", "unit_table"]
+__all__ = [
+    "DISTRICT_CODE", "SERVICE_COLUMNS", "class_at_points", "class_shares", "covered_shares",
+    "people_by_zone_and_class", "service_table", "settlement_table", "unit_table",
+]
+
+#: Code of the district's row in :func:`service_table`.
+DISTRICT_CODE = "district"
+#: Columns of :func:`service_table` (``coverage_by_service.csv``).
+SERVICE_COLUMNS = ("service", "label", "environment", "location_probability", "code", "name",
+                   "layer", "people", "people_covered", "share_covered", "share_covered_low",
+                   "share_covered_high")
 
 def class_shares(
     classes: np.ndarray, class_transform: Affine, pop_transform: Affine, pop_shape: tuple[int, int]
@@ -69,6 +80,35 @@ def class_shares(
     shares = np.divide(area, totals, out=np.zeros(area.shape), where=totals > 0)
     shares[totals[..., 0] <= 0, 0] = 1.0
     return shares
+
+
+def covered_shares(covered: np.ndarray, class_transform: Affine, pop_transform: Affine,
+                   pop_shape: tuple[int, int]) -> np.ndarray:
+    """Share of each population cell's area where ``covered`` (a boolean raster) is true.
+
+    The share of the cell's area on the raster, as :func:`class_shares` computes it (population
+    cells off the raster have 0); one overlap product instead of one per class.
+    """
+    return _GridOverlap(covered.shape, class_transform, pop_transform, pop_shape).share(covered)
+
+
+class _GridOverlap:
+    """The overlap of a class raster's cells with the population cells, for many rasters."""
+
+    def __init__(self, shape: tuple[int, int], class_transform: Affine, pop_transform: Affine,
+                 pop_shape: tuple[int, int]) -> None:
+        self.oy = _overlap_1d(-class_transform.f, -class_transform.e, shape[0],
+                              -pop_transform.f, -pop_transform.e, pop_shape[0])
+        self.ox = _overlap_1d(class_transform.c, class_transform.a, shape[1],
+                              pop_transform.c, pop_transform.a, pop_shape[1])
+        self.total = self._area(np.ones(shape))
+
+    def _area(self, values: np.ndarray) -> np.ndarray:
+        return np.asarray((self.ox @ (self.oy @ values).T).T)
+
+    def share(self, covered: np.ndarray) -> np.ndarray:
+        hit = self._area(covered.astype(np.float64))
+        return np.divide(hit, self.total, out=np.zeros(self.total.shape), where=self.total > 0)
 
 
 def _overlap_1d(src_start: float, src_step: float, n_src: int, dst_start: float, dst_step: float,
@@ -226,3 +266,49 @@ def settlement_table(
     all_cls = class_at_points(layers[overall], class_transform, x, y)
     table["usable_service"] = (all_cls >= usable) & (all_cls != NODATA_CLASS)
     return table
+
+
+def service_table(
+    units: gpd.GeoDataFrame | None, population: PopulationGrid, service: Mapping[str, ServiceClasses],
+    class_transform: Affine, *, usable: int,
+) -> pd.DataFrame:
+    """People covered at each service level, per unit and for the district, with ranges.
+
+    One row per service level, unit (and the district, code :data:`DISTRICT_CODE`) and layer
+    (``all``: any operator; then each operator): ``people``, ``people_covered`` (people at the
+    ``usable`` class or better at that level), ``share_covered`` and its range
+    ``share_covered_low``/``share_covered_high`` (see :mod:`netcover.coverage.service`). Columns
+    :data:`SERVICE_COLUMNS`.
+    """
+    counts = population.counts
+    n = 0 if units is None else len(units)
+    zones = (zone_raster(units, population.transform, counts.shape) if units is not None
+             else np.full(counts.shape, -1))
+    people = np.append(people_by_zone_and_class(counts, np.ones((*counts.shape, 1)), zones, n)[:, 0],
+                       float(counts.sum()))
+    codes = [*([] if units is None else units["code"].astype(str)), DISTRICT_CODE]
+    names = [*([] if units is None else units["name"].astype(str)), DISTRICT_CODE]
+    rows = []
+    overlap: _GridOverlap | None = None
+    for name, s in service.items():
+        if overlap is None:
+            overlap = _GridOverlap(s.classes["all"].shape, class_transform, population.transform,
+                                   counts.shape)
+        for layer in s.classes:
+            figures = [_covered_people(counts, zones, n, overlap.share(rasters[layer] >= usable))
+                       for rasters in (s.classes, s.low, s.high)]
+            for i in range(n + 1):
+                share = [f[i] / people[i] if people[i] > 0 else 0.0 for f in figures]
+                rows.append((name, s.level.label(), s.level.environment,
+                             s.level.location_probability, codes[i], names[i], layer, people[i],
+                             figures[0][i], *share))
+    return pd.DataFrame(rows, columns=list(SERVICE_COLUMNS))
+
+
+def _covered_people(counts: np.ndarray, zones: np.ndarray, n: int,
+                    shares: np.ndarray) -> np.ndarray:
+    """People covered per zone (``n`` of them, ``zones`` -1 outside all), then the whole grid's."""
+    covered = counts * shares
+    inside = zones >= 0
+    by_zone = np.bincount(zones[inside], weights=covered[inside], minlength=n)[:n]
+    return np.append(by_zone, float(covered.sum()))

@@ -25,6 +25,9 @@ from netcover.coverage.write import (
     coverage_tables,
     raster_layers,
     raster_spec,
+    settlement_service_columns,
+    shown_levels,
+    unit_service_columns,
     write_coverage,
 )
 
@@ -43,7 +46,7 @@ __all__ = ["Coverage"]
 
 #: Units of each variable of :meth:`Coverage.to_xarray`, by the name's first part.
 _UNITS = {"signal": "dBm", "sinr": "dB", "loss_min": "dB", "class": "1", "best_server": "1",
-          "servers_within_6db": "1"}
+          "servers_within_6db": "1", "service_class": "1"}
 
 
 @dataclass(frozen=True)
@@ -157,9 +160,11 @@ class Coverage:
         """Write the coverage files into ``folder``, all at once (a staged folder).
 
         The files of ``netcover run``'s ``coverage/`` folder: one GeoTIFF per layer with the CRS
-        (``class.tif``, ``class_<operator>.tif``, ``signal_<tech>.tif``...), ``cells.csv``, and when
-        units or settlements are known ``coverage_by_unit.csv``, ``coverage_by_settlement.csv``
-        and ``coverage.gpkg``. Files of ``folder`` that this does not write are kept.
+        (``class.tif``, ``class_<operator>.tif``, ``signal_<tech>.tif``,
+        ``service_class_<level>.tif``...), ``cells.csv``, and when units or settlements are known
+        ``coverage_by_unit.csv``, ``coverage_by_settlement.csv`` and ``coverage.gpkg``; with a
+        population ``coverage_by_service.csv`` (people covered at each service level). Files of
+        ``folder`` that this does not write are kept.
 
         Parameters
         ----------
@@ -254,8 +259,13 @@ class Coverage:
             grid = self._census_grid(units, census)
         level = CLASS_LEVELS[usable or self.usable_class]
         settlements = self.inputs.settlements if units is self.inputs.units else None
-        return covered.unit_table(units, grid, settlements, class_layers(self.result),
-                                  self.transform, usable=level)
+        table = covered.unit_table(units, grid, settlements, class_layers(self.result),
+                                   self.transform, usable=level)
+        if not self.result.service:
+            return table
+        service = covered.service_table(units, grid, self.result.service, self.transform,
+                                        usable=level)
+        return unit_service_columns(table, service, shown_levels(self.inputs.scenario))
 
     def _census_grid(self, units: gpd.GeoDataFrame, census: str) -> PopulationGrid:
         """People from the units' census totals, spread as ``netcover run`` spreads them; an error
@@ -308,14 +318,23 @@ class Coverage:
             msg = "no settlements: give a GeoDataFrame of points (or a scenario with settlements)"
             raise ValueError(msg)
         level = CLASS_LEVELS[usable or self.usable_class]
-        return covered.settlement_table(points, class_layers(self.result), self.transform,
-                                        usable=level)
+        table = covered.settlement_table(points, class_layers(self.result), self.transform,
+                                         usable=level)
+        settlement_service_columns(table, self.result, self.inputs, points)
+        return table
 
     def summary(self) -> dict[str, float | str]:
         """District figures: area share covered, people by class and share covered (with a
         population), villages without service (with settlements); see ``summary.json``. The key
         ``assumes`` says what the figures assume (model, outdoor receiver height, 50% of locations
         and time, bare earth, calibration), as the report does.
+
+        The headline is given at its service level (``[coverage] headline_service``, default
+        outdoor at 90% of locations) with the indoor level beside it: ``headline_service``,
+        ``headline_label`` and, with a population, ``headline_share_people_covered`` with its
+        range ``headline_low``-``headline_high``; the same with ``indoor_``. The district's share
+        at every level is ``share_people_covered_<level>`` (``_low``, ``_high``);
+        ``share_people_covered`` is the median prediction's (``outdoor_50``).
 
         Examples
         --------
@@ -331,8 +350,13 @@ class Coverage:
         from netcover.core.i18n import assumptions_sentence
 
         cov = self.inputs.scenario.coverage
-        figures: dict[str, float | str] = dict(
-            coverage_tables(self.result, self.inputs, usable=self.usable_class).district)
+        tables = coverage_tables(self.result, self.inputs, usable=self.usable_class)
+        figures: dict[str, float | str] = dict(tables.district)
+        for key, fig in tables.headline.items():
+            figures[f"{key}_service"], figures[f"{key}_label"] = fig["service"], fig["label"]
+            for name in ("share_people_covered", "low", "high"):
+                if name in fig:
+                    figures[f"{key}_{name}"] = fig[name]
         figures["assumes"] = assumptions_sentence(cov.model, cov.rx_height_m,
                                                   self.inputs.scenario.calibration, "en")
         return figures

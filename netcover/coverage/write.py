@@ -7,8 +7,15 @@ Layout under the output folder's ``coverage/``:
   ``class_<tech>.tif``;
 - ``class.tif`` the best class any operator offers, ``class_<operator>.tif`` per operator;
 - ``loss_min.tif`` the smallest basic transmission loss from any site (no antenna);
+- ``service_class_<level>.tif`` the best class any operator offers at each service level
+  (:mod:`netcover.coverage.service`);
 - ``cells.csv``, ``coverage_by_unit.csv``, ``coverage_by_settlement.csv``, ``coverage.gpkg``
-  (layers ``units``, ``settlements``, ``sites``).
+  (layers ``units``, ``settlements``, ``sites``), ``coverage_by_service.csv`` (people covered at
+  each service level per unit, operator and for the district, with ranges).
+
+The unit and settlement tables keep the median (``outdoor_50``) columns (``all_share_covered``...)
+and add the headline and indoor levels' (``<layer>_share_covered_<level>`` with ``_low`` and
+``_high``); settlements get ``<level>_class`` and ``probability_<environment>``.
 
 Class rasters use 0 none, 1 weak, 2 fair, 3 good.
 """
@@ -16,9 +23,9 @@ Class rasters use 0 none, 1 weak, 2 fair, 3 good.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,23 +34,35 @@ from netcover.config.radio import CLASS_LEVELS, CLASS_NAMES
 from netcover.core import files
 from netcover.core.textformat import rounded
 from netcover.coverage import people as covered
+from netcover.coverage.service import settlement_columns
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from netcover.config.scenario import Scenario
+    from netcover.config.service import ServiceLevel
     from netcover.coverage.engine import CoverageResult
     from netcover.data.inputs import Inputs
 
 __all__ = [
-    "CoverageTables", "class_layers", "coverage_rasters", "coverage_tables", "layer_slug", "raster_file",
-    "raster_layers", "raster_spec", "unit_summary_table", "write_coverage",
+    "CoverageTables", "class_layers", "coverage_rasters", "coverage_tables", "headline_figures",
+    "layer_slug", "raster_file", "raster_layers", "raster_spec", "settlement_service_columns",
+    "shown_levels", "unit_service_columns", "unit_summary_table", "write_coverage",
 ]
 
 @dataclass
 class CoverageTables:
-    """Statistics of a coverage result."""
+    """Statistics of a coverage result.
+
+    ``service``: the long table of ``coverage_by_service.csv`` (None without a population);
+    ``headline``: the headline figure and the indoor one beside it (:func:`headline_figures`).
+    """
 
     units: pd.DataFrame | None
     settlements: pd.DataFrame | None
     district: dict[str, float]
+    service: pd.DataFrame | None = None
+    headline: dict[str, Any] = field(default_factory=dict)
 
 
 def layer_slug(text: str) -> str:
@@ -68,8 +87,91 @@ def coverage_tables(result: CoverageResult, inputs: Inputs, *, usable: str) -> C
     if inputs.settlements is not None:
         settlements = covered.settlement_table(inputs.settlements, layers, result.transform,
                                                usable=level)
+    service = None
+    if inputs.population is not None and result.service:
+        service = covered.service_table(inputs.units, inputs.population, result.service,
+                                        result.transform, usable=level)
+    if settlements is not None and inputs.settlements is not None:
+        settlement_service_columns(settlements, result, inputs, inputs.settlements)
     district = _district(result, inputs, level, settlements)
-    return CoverageTables(units, settlements, district)
+    shown = shown_levels(inputs.scenario)
+    if service is not None:
+        units = None if units is None else unit_service_columns(units, service, shown)
+        _district_service(district, service)
+    headline = headline_figures(service, shown)
+    return CoverageTables(units, settlements, district, service, headline)
+
+
+def shown_levels(sc: Scenario) -> list[ServiceLevel]:
+    """The headline level and the indoor level beside it (when there is one)."""
+    indoor = sc.indoor_level
+    return [sc.headline_level, *([indoor] if indoor is not None else [])]
+
+
+def unit_service_columns(units: pd.DataFrame, service: pd.DataFrame,
+                         shown: list[ServiceLevel]) -> pd.DataFrame:
+    """``units`` with ``<layer>_share_covered_<level>`` (``_low``, ``_high``) of the shown levels
+    (``all_share_covered_outdoor_90``, ``Viettel_share_covered_indoor_90_low``...)."""
+    rows = service[service["code"] != covered.DISTRICT_CODE]
+    extra = {}
+    for lv in shown:
+        for layer, g in rows[rows["service"] == lv.name].groupby("layer", sort=False):
+            g = g.set_index("code").reindex(units["code"].astype(str))
+            for suffix in ("", "_low", "_high"):
+                extra[f"{layer}_share_covered_{lv.name}{suffix}"] = g[
+                    f"share_covered{suffix}"].to_numpy()
+    return pd.concat([units, pd.DataFrame(extra, index=units.index)], axis=1)
+
+
+def _district_service(district: dict[str, float], service: pd.DataFrame) -> None:
+    """``share_people_covered_<level>`` (``_low``, ``_high``) of every level, any operator."""
+    rows = service[(service["code"] == covered.DISTRICT_CODE) & (service["layer"] == "all")]
+    for _, r in rows.iterrows():
+        for suffix in ("", "_low", "_high"):
+            district[f"share_people_covered_{r['service']}{suffix}"] = float(
+                r[f"share_covered{suffix}"])
+
+
+def headline_figures(service: pd.DataFrame | None,
+                     shown: list[ServiceLevel]) -> dict[str, Any]:
+    """The headline (and indoor) figures: service level, its label in English and Vietnamese,
+    the district's share of people covered by any operator with its range, and per operator.
+
+    Keys ``headline`` and ``indoor`` (absent without an indoor level), each a dict with
+    ``service``, ``label``, ``label_vi``, ``location_probability``, ``environment`` and, with a
+    population, ``share_people_covered``, ``low``, ``high`` and ``per_operator``
+    (operator -> [share, low, high]).
+    """
+    out: dict[str, Any] = {}
+    for key, lv in zip(("headline", "indoor"), shown, strict=False):
+        fig: dict[str, Any] = {"service": lv.name, "label": lv.label("en"),
+                               "label_vi": lv.label("vi"), "environment": lv.environment,
+                               "location_probability": lv.location_probability}
+        if service is not None:
+            rows = service[(service["code"] == covered.DISTRICT_CODE)
+                           & (service["service"] == lv.name)].set_index("layer")
+            cols = ["share_covered", "share_covered_low", "share_covered_high"]
+            fig.update(zip(("share_people_covered", "low", "high"),
+                           rows.loc["all", cols].to_numpy(dtype=float).tolist(), strict=True))
+            fig["per_operator"] = {str(op): [float(v) for v in r[cols]]
+                                   for op, r in rows.drop(index="all").iterrows()}
+        out[key] = fig
+    return out
+
+
+def settlement_service_columns(table: pd.DataFrame, result: CoverageResult, inputs: Inputs,
+                               points: gpd.GeoDataFrame) -> None:
+    """Add ``<level>_class`` (any operator) at each service level and the probabilities of service
+    (``probability_<environment>``, ``<operator>_probability_<environment>``) to the table of
+    the settlements ``points`` (in the result's CRS)."""
+    x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+    for name, s in result.service.items():
+        cls = covered.class_at_points(s.classes["all"], result.transform, x, y)
+        table[f"{name}_class"] = [CLASS_NAMES[c] if c < len(CLASS_NAMES) else "outside" for c in cls]
+    probs = settlement_columns(result.operator_levels, result.operator_best_cell, result.cells,
+                               inputs.scenario, inputs.terrain, x, y)
+    for column, values in probs.items():
+        table[column] = values
 
 
 def _district(result: CoverageResult, inputs: Inputs, level: int,
@@ -104,6 +206,8 @@ _RASTER_SPECS: dict[str, tuple[float | int | None, str]] = {
     "servers_within_6db": (None, "cells within 6 dB of the best"),
     "sinr": (np.nan, "SINR of the best {tech} server (dB)"),
     "class": (255, "0 none, 1 weak, 2 fair, 3 good"),
+    # the level is in the file name (a description naming it would need its own translation)
+    "service_class": (255, "0 none, 1 weak, 2 fair, 3 good"),
     "loss_min": (np.nan, "smallest basic transmission loss (dB)"),
 }
 
@@ -121,6 +225,8 @@ def raster_layers(result: CoverageResult) -> dict[str, np.ndarray]:
     for label, classes in class_layers(result).items():
         out["class" if label == "all" else f"class_{layer_slug(label)}"] = classes
     out["loss_min"] = result.min_loss_db
+    for name, s in result.service.items():
+        out[f"service_class_{name}"] = s.classes["all"]
     return out
 
 
@@ -133,6 +239,8 @@ def raster_file(stem: str) -> files.OutputFile:
     """The registry entry (:mod:`netcover.core.files`) of a raster of :func:`raster_layers`."""
     if stem in ("class", "loss_min"):
         return files.by_key(stem)
+    if stem.startswith("service_class_"):
+        return files.by_key("service_class").of(service=stem.removeprefix("service_class_"))
     if stem.startswith("class_"):
         return files.by_key("class_layer").of(layer=stem.removeprefix("class_"))
     prefix, _, tech = stem.rpartition("_")
@@ -158,6 +266,8 @@ def raster_spec(stem: str) -> tuple[float | int | None, str]:
     """(nodata, band description) of a raster of :func:`raster_layers`."""
     if stem.startswith("class"):
         return _RASTER_SPECS["class"]
+    if stem.startswith("service_class_"):
+        return _RASTER_SPECS["service_class"]
     if stem in _RASTER_SPECS:
         return _RASTER_SPECS[stem]
     prefix, _, tech = stem.rpartition("_")
@@ -185,6 +295,8 @@ def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTable
                                                                     rounded(tables.settlements)))
         layers["settlements"] = inputs.settlements[["geometry"]].join(
             tables.settlements.set_index(inputs.settlements.index))
+    if tables.service is not None:
+        written.append(files.by_key("coverage_by_service").write(folder, rounded(tables.service)))
     if inputs.cells is not None:
         layers["sites"] = inputs.cells.drop(columns=["x", "y"], errors="ignore")
     if layers:
@@ -195,7 +307,9 @@ def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTable
 def unit_summary_table(tables: CoverageTables) -> pd.DataFrame:
     """The compact per-unit table for reports: people, share covered, villages without service.
 
-    Households figures the settlements lack are empty cells (no data), never 0.
+    Households figures the settlements lack are empty cells (no data), never 0. ``covered_%`` is
+    the median prediction's (outdoor, 50% of locations); the headline and indoor levels follow as
+    ``<level>_%`` with their ranges ("66.5 (54.5-77.0)").
     """
     assert tables.units is not None
     u = tables.units
@@ -209,7 +323,18 @@ def unit_summary_table(tables: CoverageTables) -> pd.DataFrame:
         out["households"] = _whole(u["households"])
         out["households_covered_%"] = (100 * u["all_share_households_covered"]).round(1)
         out["villages_without_service"] = u["all_villages_without_service"].astype(int)
+    for fig in tables.headline.values():  # the headline and indoor levels, with their ranges
+        name = fig["service"]
+        if f"all_share_covered_{name}" in u:
+            out[f"{name}_%"] = [_with_range(*(u[f"all_share_covered_{name}{x}"].iloc[i]
+                                              for x in ("", "_low", "_high")))
+                                for i in range(len(u))]
     return out
+
+
+def _with_range(share: float, low: float, high: float) -> str:
+    """``66.5 (54.5-77.0)``: a share and its range, in percent."""
+    return f"{100 * share:.1f} ({100 * low:.1f}-{100 * high:.1f})"
 
 
 def _whole(values: pd.Series) -> list[int | None]:
