@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ASSUMPTION_STRINGS"]
+__all__ = ["ASSUMPTION_COLUMNS", "ASSUMPTION_STRINGS"]
 
 #: key -> (English, Vietnamese); ``{fields}`` are filled by :func:`netcover.core.i18n.tr`.
 ASSUMPTION_STRINGS: dict[str, tuple[str, str]] = {
@@ -57,4 +57,17 @@ ASSUMPTION_STRINGS: dict[str, tuple[str, str]] = {
                     "Tỷ lệ vị trí: {p}% · thời gian: {time}% · máy cầm tay {rx} m"),
     "lg_land_cover": ("Land cover: {value}", "Lớp phủ mặt đất: {value}"),
     "lg_calibration": ("Calibration: {value}", "Hiệu chỉnh: {value}"),
+}
+
+#: Headers of the constant ``assumed_*`` columns of the report's coverage tables (part of
+#: :data:`netcover.core.i18n.COLUMNS`).
+ASSUMPTION_COLUMNS: dict[str, tuple[str, str]] = {
+    "assumed_model": ("Model", "Mô hình"),
+    "assumed_diffraction": ("Diffraction", "Nhiễu xạ"),
+    "assumed_service_level": ("Service level", "Mức dịch vụ"),
+    "assumed_location_probability_pct": ("Locations served (%)", "Tỷ lệ vị trí (%)"),
+    "assumed_time_percentage_pct": ("Time (%)", "Thời gian (%)"),
+    "assumed_rx_height_m": ("Handset height (m)", "Độ cao máy cầm tay (m)"),
+    "assumed_land_cover": ("Land cover", "Lớp phủ mặt đất"),
+    "assumed_calibration": ("Calibration", "Hiệu chỉnh"),
 }

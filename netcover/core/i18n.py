@@ -14,13 +14,13 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Literal, cast, get_args
 
-from netcover.core._assumption_words import ASSUMPTION_STRINGS
+from netcover.core._assumption_words import ASSUMPTION_COLUMNS, ASSUMPTION_STRINGS
 from netcover.errors import InputError
 
 __all__ = [
     "COLUMNS", "COMPASS", "INDICATORS", "LANGS", "LISTING", "PLACE_WORDS", "STATUSES", "STRINGS", "Lang",
-    "advice", "assumptions_sentence", "assumptions_text", "check_lang", "column", "fmt_number", "fmt_share", "listing_text",
-    "lookup", "place", "tr", "word",
+    "advice", "assumptions_sentence", "assumptions_text", "check_lang", "column", "fmt_number",
+    "fmt_share", "listing_text", "lookup", "place", "tr", "word",
 ]
 
 #: Report languages.
@@ -185,6 +185,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "village_names": ("Villages", "Thôn, bản"),
     "road_distance_m": ("To a road (m)", "Cách đường (m)"),
     "site_distance_m": ("To a site (m)", "Cách trạm (m)"),
+    **ASSUMPTION_COLUMNS,
 }
 
 #: Monitoring indicators: name -> (English, Vietnamese).

@@ -42,6 +42,7 @@ from netcover.core.i18n import LANGS, Lang, assumptions_text, tr
 
 if TYPE_CHECKING:
     from netcover.config.scenario import Scenario
+    from netcover.data.inputs import Inputs
     from netcover.data.terrain import Terrain
 
 __all__ = ["CSV_PREFIX", "Assumptions"]
@@ -135,6 +136,11 @@ class Assumptions:
                    rx_height_m=float(cov.rx_height_m))
 
     @classmethod
+    def of_inputs(cls, inputs: Inputs, *, service: object | None = None) -> Assumptions:
+        """The assumptions of coverage computed from ``inputs`` (its scenario and terrain)."""
+        return cls.from_scenario(inputs.scenario, terrain=inputs.terrain, service=service)
+
+    @classmethod
     def from_dict(cls, record: Mapping[str, Any]) -> Assumptions:
         """The assumptions of a record written by :meth:`as_dict` (unknown keys are ignored)."""
         known = {f.name for f in fields(cls)}
@@ -224,14 +230,25 @@ class Assumptions:
                     calibration=self.calibration_text("en") if self.calibrated else "uncalibrated")
         return {f"{CSV_PREFIX}{k}": v for k, v in cols.items()}
 
+    def table_columns(self, lang: Lang) -> dict[str, object]:
+        """The constant columns of a report table in ``lang``: translated headers, values in words
+        (the report's CSV tables; :meth:`csv_columns` is the results' machine-readable form)."""
+        from netcover.core.i18n import column
+
+        values: dict[str, object] = {
+            "model": tr(f"model_{self.model}", lang),
+            "diffraction": tr(f"diffraction_{self.diffraction}", lang),
+            "service_level": self.service_label(lang),
+            "location_probability_pct": self.location_probability,
+            "time_percentage_pct": self.time_percentage, "rx_height_m": self.rx_height_m,
+            "land_cover": self.land_cover_text(lang), "calibration": self.calibration_text(lang)}
+        return {column(f"{CSV_PREFIX}{k}", lang): v for k, v in values.items()}
+
     def csv_header_lines(self) -> list[str]:
         """The record as ``key: value`` lines (English): the metadata text of GeoTIFF and
         GeoPackage layers, and a plain-text note for anyone reading the CSV columns."""
         return [f"{k.removeprefix(CSV_PREFIX)}: {v}" for k, v in self.csv_columns().items()]
 
-    def tags(self) -> dict[str, str]:
-        """The record as string tags (GeoTIFF ``update_tags``, GeoPackage layer metadata)."""
-        return {f"netcover_{k.removeprefix(CSV_PREFIX)}": str(v) for k, v in self.csv_columns().items()}
 
 
 # ------------------------------------------------------------------------------ helpers
