@@ -10,12 +10,12 @@ __all__ = ["ASSUMPTION_COLUMNS", "ASSUMPTION_STRINGS"]
 #: key -> (English, Vietnamese); ``{fields}`` are filled by :func:`netcover.core.i18n.tr`.
 ASSUMPTION_STRINGS: dict[str, tuple[str, str]] = {
     "assumptions": (
-        "The coverage figures assume: the {model} model ({diffraction}); service level {service}: "
-        "{environment} at {p}% of locations and {time}% of the time, with the handset {rx} m above "
-        "ground; {land_cover}; {calibration}.",
-        "Số liệu vùng phủ dựa trên giả định: mô hình {model} ({diffraction}); mức dịch vụ {service}: "
-        "{environment} tại {p}% vị trí và {time}% thời gian, máy cầm tay cao {rx} m so với mặt "
-        "đất; {land_cover}; {calibration}."),
+        "The coverage figures assume: the {model} model, {environment} at {p}% of locations and "
+        "{time}% of the time with the handset {rx} m above ground (service level {service}); "
+        "{diffraction}; {land_cover}; {calibration}.",
+        "Số liệu vùng phủ dựa trên giả định: mô hình {model}, {environment} tại {p}% vị trí và "
+        "{time}% thời gian với máy cầm tay cao {rx} m so với mặt đất (mức dịch vụ {service}); "
+        "{diffraction}; {land_cover}; {calibration}."),
     "assumptions_default": ("(The scenario file could not be read: default settings shown.)",
                             "(Không đọc được tệp kịch bản: hiển thị thiết lập mặc định.)"),
     "calibrated": ("calibrated with measurements ({techs})",

@@ -307,14 +307,21 @@ def _calibration(calibration: object) -> tuple[tuple[str, ...], int | None, floa
     ``rmse_after_db``/``cv_rmse_after_db``. With several entries the RMSE is the point-weighted
     root mean square of theirs.
     """
-    entries = list(_entries(calibration))
-    names = tuple(sorted({path[0] for path, _ in entries if path}))  # the technologies
-    counts = [_first(e, "n_points", "points", "count") for _, e in entries]
-    rmses = [_first(e, "rmse_after_db", "cv_rmse_after_db") for _, e in entries]
-    if not entries or any(n is None for n in counts):
+    entries = [e for _, e in _entries(calibration)]
+    names = tuple(sorted({path[0] for path, _ in _entries(calibration) if path}))  # the technologies
+    counts = [_first(e, "n_points", "points", "count") for e in entries]
+    known = [n for n in counts if n is not None]
+    if not entries or len(known) < len(counts):
         return names, None, None
-    n_total = int(sum(n for n in counts if n is not None))
-    if any(r is None for r in rmses) or n_total == 0:
-        return names, n_total, None
-    mean_square = sum((n or 0) * (r or 0) ** 2 for n, r in zip(counts, rmses, strict=True)) / n_total
-    return names, n_total, round(math.sqrt(mean_square), 2)
+    return names, int(sum(known)), _pooled_rmse(entries, known)
+
+
+def _pooled_rmse(entries: list[object], counts: list[float]) -> float | None:
+    """The point-weighted root mean square of the entries' RMSE after calibration (None when one
+    has none, or no points)."""
+    rmses = [_first(e, "rmse_after_db", "cv_rmse_after_db") for e in entries]
+    values = [r for r in rmses if r is not None]
+    total = sum(counts)
+    if len(values) < len(rmses) or total == 0:
+        return None
+    return round(math.sqrt(sum(n * r**2 for n, r in zip(counts, values, strict=True)) / total), 2)
