@@ -86,6 +86,7 @@ def test_sentence_changes_with_each_setting() -> None:
     assert "land cover from" in land and "bare earth" not in land
     indoor = Assumptions.from_scenario(base, service=Level()).sentence("en")
     assert "indoor_90" in indoor and "90% of locations" in indoor and "indoor reception" in indoor
+    assert Assumptions().with_service(Level()).sentence("en") == indoor
 
 
 def test_settings_of_the_other_helpers_are_read_by_their_names() -> None:

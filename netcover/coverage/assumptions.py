@@ -32,6 +32,7 @@ loss (added by the land-cover input).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, fields
@@ -149,6 +150,13 @@ class Assumptions:
             if key in values:
                 values[key] = tuple(values[key])
         return cls(**values)
+
+    def with_service(self, service: object) -> Assumptions:
+        """These assumptions for another service level (a ``ServiceLevel``: its name, environment,
+        location probability and labels), e.g. the indoor figure beside the headline."""
+        name, environment, probability, labels = _level(service)
+        return dataclasses.replace(self, service_level=name, environment=environment,
+                                   location_probability=probability, service_labels=labels)
 
     # ------------------------------------------------------------------ words
     @property
@@ -276,6 +284,11 @@ def _service(scenario: Scenario, service: object | None) -> tuple[str, str, floa
                 raise KeyError(msg)
             return (*_TODAY, ())  # until H4 merges: today's engine computes outdoor, 50%
         service = found[0]
+    return _level(service)
+
+
+def _level(service: object) -> tuple[str, str, float, tuple[str, ...]]:
+    """(name, environment, location probability, labels) of a ``ServiceLevel``."""
     label = getattr(service, "label", None)
     labels = tuple(str(label(lang)) for lang in LANGS) if callable(label) else ()
     return (str(getattr(service, "name", "")), str(getattr(service, "environment", "outdoor")),
