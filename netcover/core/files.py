@@ -120,7 +120,9 @@ class OutputFile:
 
         ``content``: a DataFrame (CSV), a JSON-ready object, a string (text formats), an array
         (GeoTIFF: ``transform``, ``crs``, ``nodata``, ``descriptions`` as options) or a mapping of
-        layer name -> GeoDataFrame (GeoPackage). ``options`` go to the writer.
+        layer name -> GeoDataFrame (GeoPackage). ``options`` go to the writer. CSV, GeoTIFF and
+        GeoPackage writers take ``record=``: what the figures assume, put into the file as
+        :mod:`netcover.core.record` says (constant columns, tags, layer metadata).
         """
         writer = _WRITERS.get(self.format)
         if writer is None:
@@ -156,10 +158,12 @@ class OutputFile:
 
 
 # ------------------------------------------------------------------------- generic writers/readers
-def _write_csv(path: Path, df: Any, *, float_format: str | None = None) -> Path:
+def _write_csv(path: Path, df: Any, *, float_format: str | None = None,
+               record: Mapping[str, object] | None = None) -> Path:
     from netcover.core.io import write_table
+    from netcover.core.record import stamp_table
 
-    return write_table(path, df, float_format=float_format)
+    return write_table(path, stamp_table(df, record), float_format=float_format)
 
 
 def _write_json(path: Path, value: Any) -> Path:
@@ -174,16 +178,19 @@ def _write_text(path: Path, text: str) -> Path:
     return write_text(path, text)
 
 
-def _write_geotiff(path: Path, array: Any, **options: Any) -> Path:
+def _write_geotiff(path: Path, array: Any, *, record: Mapping[str, object] | None = None,
+                   **options: Any) -> Path:
     from netcover.core.io import write_raster
+    from netcover.core.record import record_tags
 
-    return write_raster(path, array, **options)
+    return write_raster(path, array, tags=record_tags(record), **options)
 
 
-def _write_gpkg(path: Path, layers: Any) -> Path:
+def _write_gpkg(path: Path, layers: Any, *, record: Mapping[str, object] | None = None) -> Path:
     from netcover.core.io import write_layers
+    from netcover.core.record import record_tags
 
-    return write_layers(path, layers)
+    return write_layers(path, layers, metadata=record_tags(record))
 
 
 def _read_csv(path: Path, **options: Any) -> Any:
@@ -258,6 +265,9 @@ def _entries() -> tuple[OutputFile, ...]:
           "probability; 0 none, 1 weak, 2 fair, 3 good)"),
         f("loss_min", "coverage", "loss_min.tif", "geotiff",
           "smallest basic transmission loss from any site (dB)"),
+        f("assumptions", "coverage", "assumptions.json", "json",
+          "what the coverage figures assume: model, diffraction, service level, location "
+          "probability, land cover, calibration"),
         f("cells", "coverage", "cells.csv", "csv", "the cells; best-server rasters hold their row"),
         f("coverage_by_unit", "coverage", "coverage_by_unit.csv", "csv",
           "coverage statistics per unit (commune)", ("units",)),

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Literal, cast, get_args
 
+from netcover.core._assumption_words import ASSUMPTION_COLUMNS, ASSUMPTION_STRINGS
 from netcover.errors import InputError
 
 __all__ = [
     "COLUMNS", "COMPASS", "INDICATORS", "LANGS", "LISTING", "PLACE_WORDS", "STATUSES", "STRINGS", "Lang",
-    "advice", "assumptions_sentence", "check_lang", "column", "fmt_number", "fmt_share", "listing_text",
-    "lookup", "place", "tr", "word",
+    "advice", "assumptions_sentence", "assumptions_text", "check_lang", "column", "fmt_number",
+    "fmt_share", "listing_text", "lookup", "place", "tr", "word",
 ]
 
 #: Report languages.
@@ -96,19 +97,6 @@ STRINGS: dict[str, tuple[str, str]] = {
                    "raster là các tệp GeoTIFF chia ô, có nén."),
     "no_rows": ("None in this run.", "Không có trong lần chạy này."),
     "sec_notes": ("Assumptions and data notes", "Giả định và ghi chú về dữ liệu"),
-    "assumptions": (
-        "The coverage figures assume: the {model} model, outdoor reception with the handset "
-        "{rx} m above ground, service at 50% of locations and 50% of the time, bare earth (no "
-        "land cover such as forest or buildings), {calibration}.",
-        "Số liệu vùng phủ dựa trên giả định: mô hình {model}, thu sóng ngoài trời với máy cầm tay "
-        "cao {rx} m so với mặt đất, có sóng tại 50% vị trí và 50% thời gian, địa hình trần (không "
-        "tính lớp phủ như rừng, nhà cửa), {calibration}."),
-    "assumptions_default": ("(The scenario file could not be read: default settings shown.)",
-                            "(Không đọc được tệp kịch bản: hiển thị thiết lập mặc định.)"),
-    "calibrated": ("calibrated with measurements ({techs})",
-                   "đã hiệu chỉnh theo số liệu đo ({techs})"),
-    "uncalibrated": ("uncalibrated (not checked against measurements)",
-                     "chưa hiệu chỉnh (chưa đối chiếu với số liệu đo)"),
     "model_p1812": ("ITU-R P.1812", "ITU-R P.1812"),
     "model_hata": ("Okumura-Hata", "Okumura-Hata"),
     "model_fspl": ("free-space loss", "suy hao không gian tự do"),
@@ -139,6 +127,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fig_new_sites": ("New sites in the plan (cost, USD)", "Số trạm mới trong phương án (chi phí, USD)"),
     "fig_links": ("Planned links (cost, USD)", "Số tuyến truyền dẫn dự kiến (chi phí, USD)"),
     "fig_proposals": ("Proposals assessed", "Số đề xuất được đánh giá"),
+    **ASSUMPTION_STRINGS,
 }
 
 #: Table headers: column -> (English, Vietnamese). Columns not listed keep their file name.
@@ -196,6 +185,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "village_names": ("Villages", "Thôn, bản"),
     "road_distance_m": ("To a road (m)", "Cách đường (m)"),
     "site_distance_m": ("To a site (m)", "Cách trạm (m)"),
+    **ASSUMPTION_COLUMNS,
 }
 
 #: Monitoring indicators: name -> (English, Vietnamese).
@@ -369,11 +359,28 @@ def listing_text(text: str, lang: Lang) -> str:
     return text
 
 
+def assumptions_text(items: Mapping[str, str], lang: Lang) -> str:
+    """The one sentence saying what coverage figures assume, from its ``items`` already in ``lang``:
+    ``model``, ``diffraction``, ``service`` (level name), ``environment``, ``p`` (location
+    percentage), ``time``, ``rx`` (handset height), ``land_cover`` and ``calibration``.
+    :meth:`netcover.coverage.assumptions.Assumptions.sentence` fills them in."""
+    return tr("assumptions", lang, **items)
+
+
 def assumptions_sentence(model: str, rx_height_m: float, calibrated: Iterable[str], lang: Lang) -> str:
-    """What a coverage figure assumes, in ``lang``: the model, outdoor reception at ``rx_height_m``,
-    50% of locations and time, bare earth, and the technologies calibrated with measurements
-    (none: uncalibrated)."""
+    """What a coverage figure of today's engine assumes, in ``lang``: the ``model`` with Bullington
+    diffraction, outdoor reception at ``rx_height_m``, 50% of locations and time, bare earth, and the
+    technologies calibrated with measurements (none: uncalibrated).
+
+    Kept for callers without a scenario; prefer
+    ``netcover.coverage.assumptions.Assumptions.from_scenario(...).sentence(lang)``, which states the
+    scenario's diffraction, service level, land cover and calibration figures.
+    """
     techs = sorted(calibrated)
     calibration = tr("calibrated" if techs else "uncalibrated", lang, techs=", ".join(techs))
-    return tr("assumptions", lang, model=tr(f"model_{model}", lang),
-              rx=fmt_number(rx_height_m, lang, 1), calibration=calibration)
+    return assumptions_text({
+        "model": tr(f"model_{model}", lang),
+        "diffraction": tr("diffraction_bullington" if model == "p1812" else "diffraction_none", lang),
+        "service": "outdoor_50", "environment": tr("env_outdoor", lang), "p": "50", "time": "50",
+        "rx": fmt_number(rx_height_m, lang, 1), "land_cover": tr("land_cover_none", lang),
+        "calibration": calibration}, lang)

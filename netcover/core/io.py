@@ -165,10 +165,12 @@ def write_raster(
     *,
     nodata: float | int | None = None,
     descriptions: tuple[str, ...] = (),
+    tags: Mapping[str, str] | None = None,
 ) -> Path:
     """Write a 2-D (or band-first 3-D) array as a tiled, compressed GeoTIFF with its CRS.
 
-    Written atomically; float rasters use DEFLATE with the floating-point predictor.
+    Written atomically; float rasters use DEFLATE with the floating-point predictor; ``tags`` become
+    dataset tags (metadata).
     """
     import numpy as np
     import rasterio
@@ -190,6 +192,8 @@ def write_raster(
         dst.write(data)
         for i, text in enumerate(descriptions, start=1):
             dst.set_band_description(i, text)
+        if tags:
+            dst.update_tags(**tags)
     return Path(path)
 
 
@@ -197,8 +201,10 @@ def write_raster(
 GPKG_TIMESTAMP = "2024-10-01T00:00:00.000Z"
 
 
-def write_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]) -> Path:
-    """Write several layers into one GeoPackage, atomically (all or nothing), reproducibly."""
+def write_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame], *,
+                 metadata: Mapping[str, str] | None = None) -> Path:
+    """Write several layers into one GeoPackage, atomically (all or nothing), reproducibly;
+    ``metadata`` (text items) is written as every layer's metadata."""
     import pyogrio
 
     for name, gdf in layers.items():
@@ -210,6 +216,7 @@ def write_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]) -> Pa
         with atomic_path(path) as tmp:
             for i, (name, gdf) in enumerate(layers.items()):
                 pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", append=i > 0,
+                                        layer_metadata=dict(metadata) if metadata else None,
                                         SPATIAL_INDEX="YES")
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})

@@ -11,7 +11,10 @@ Layout under the output folder's ``coverage/``:
   (:mod:`netcover.coverage.service`);
 - ``cells.csv``, ``coverage_by_unit.csv``, ``coverage_by_settlement.csv``, ``coverage.gpkg``
   (layers ``units``, ``settlements``, ``sites``), ``coverage_by_service.csv`` (people covered at
-  each service level per unit, operator and for the district, with ranges).
+  each service level per unit, operator and for the district, with ranges);
+- ``assumptions.json``: what the figures assume (:mod:`netcover.coverage.assumptions`); the coverage
+  tables carry it as constant ``assumed_*`` columns, the rasters as tags, the GeoPackage as layer
+  metadata (the ``record=`` of the registry's writers).
 
 The unit and settlement tables keep the median (``outdoor_50``) columns (``all_share_covered``...)
 and add the headline and indoor levels' (``<layer>_share_covered_<level>`` with ``_low`` and
@@ -34,6 +37,7 @@ from netcover.config.radio import CLASS_LEVELS, CLASS_NAMES
 from netcover.core import files
 from netcover.core.textformat import rounded
 from netcover.coverage import people as covered
+from netcover.coverage.assumptions import Assumptions
 from netcover.coverage.service import settlement_columns
 
 if TYPE_CHECKING:
@@ -278,29 +282,34 @@ def raster_spec(stem: str) -> tuple[float | int | None, str]:
 def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTables,
                    folder: Path) -> list[Path]:
     """Write every coverage output into ``folder``; return the paths written."""
-    written = []
+    assumed = Assumptions.of_inputs(inputs)
+    record = assumed.csv_columns()  # into every table, raster and layer (netcover.core.record)
+    written = [files.by_key("assumptions").write(folder, assumed.as_dict())]
     for stem, array in raster_layers(result).items():
         nodata, description = raster_spec(stem)
         written.append(raster_file(stem).write(folder, array, transform=result.transform,
                                                crs=result.crs, nodata=nodata,
-                                               descriptions=(description,)))
+                                               descriptions=(description,), record=record))
     written.append(files.by_key("cells").write(folder, result.cells))
     layers = {}
     if tables.units is not None and inputs.units is not None:
-        written.append(files.by_key("coverage_by_unit").write(folder, rounded(tables.units)))
+        written.append(files.by_key("coverage_by_unit").write(folder, rounded(tables.units),
+                                                              record=record))
         geo = inputs.units[["geometry"]].join(tables.units.set_index(inputs.units.index))
         layers["units"] = geo
     if tables.settlements is not None and inputs.settlements is not None:
         written.append(files.by_key("coverage_by_settlement").write(folder,
-                                                                    rounded(tables.settlements)))
+                                                                    rounded(tables.settlements),
+                                                                    record=record))
         layers["settlements"] = inputs.settlements[["geometry"]].join(
             tables.settlements.set_index(inputs.settlements.index))
     if tables.service is not None:
-        written.append(files.by_key("coverage_by_service").write(folder, rounded(tables.service)))
+        written.append(files.by_key("coverage_by_service").write(folder, rounded(tables.service),
+                                                                 record=record))
     if inputs.cells is not None:
         layers["sites"] = inputs.cells.drop(columns=["x", "y"], errors="ignore")
     if layers:
-        written.append(files.by_key("coverage_gpkg").write(folder, layers))
+        written.append(files.by_key("coverage_gpkg").write(folder, layers, record=record))
     return written
 
 

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
+    from netcover.coverage.assumptions import Assumptions
+
 __all__ = ["STEP_FOLDERS", "TECHNOLOGIES", "Raster", "RunFolder", "RunResults"]
 
 
@@ -164,6 +166,17 @@ class RunFolder:
         absent = [skipped(step, "not_run") for step in STEP_FOLDERS
                   if step not in said and not (self.path / step).is_dir()]
         return [*recorded, *absent]
+
+    def assumptions(self) -> Assumptions | None:
+        """What the run's coverage figures assume (``coverage/assumptions.json``: model,
+        diffraction, service level, location probability, land cover, calibration); None for
+        results without that record (older runs, a step without coverage)."""
+        from netcover.coverage.assumptions import Assumptions
+
+        entry = by_key("assumptions")
+        if self.file(entry) is None and entry.relative not in getattr(self, "memory", {}):
+            return None
+        return Assumptions.from_dict(self.read(entry))
 
     def table(self, entry: OutputFile | str) -> pd.DataFrame | None:
         """A CSV result as a DataFrame (None: the run says why it has none; see :meth:`read`)."""

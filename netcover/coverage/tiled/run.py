@@ -22,7 +22,9 @@ from netcover.config.radio import CLASS_LEVELS
 from netcover.config.scenario import Scenario
 from netcover.core.io import staged_output, write_table, write_text
 from netcover.core.parallel import Executor, InProcess, ProgressFn, peak_rss_mb
+from netcover.core.record import stamp_table
 from netcover.core.textformat import fold_warnings, markdown_table
+from netcover.coverage.assumptions import Assumptions
 from netcover.coverage.engine import cells_table, loss_jobs
 from netcover.coverage.losscache import default_cache_dir
 from netcover.coverage.tiled.jobs import SiteLossInfo, loss_state, site_loss_job, tile_job, tile_state
@@ -112,7 +114,8 @@ def run_tiled(scenario: Scenario, out_dir: str | Path, *, executor: Executor | N
             files = writer.paths()
         area_table = areas.table(dem.cell_size, usable)
         files.append(write_table(stage / "coverage" / "cells.csv", table))
-        files.append(write_table(stage / "coverage" / "coverage_area.csv", area_table))
+        record = Assumptions.from_scenario(scenario).csv_columns()  # netcover.core.record
+        files.append(write_table(stage / "coverage" / "coverage_area.csv", stamp_table(area_table, record)))
         notes = sorted({n for info in infos for n in info.notes})
         run = TiledRun(Path(out_dir), dem.shape, dem.cell_size, dem.crs, len(tiles), len(jobs),
                        len(cells), sum(i.computed for i in infos), executor.describe(),

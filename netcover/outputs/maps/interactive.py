@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from netcover.core.files import by_key
 from netcover.core.io import atomic_path
 from netcover.core.palette import (
     CLASS_COLOURS,
@@ -34,7 +35,7 @@ from netcover.core.textsafe import html_text
 from netcover.data.terrain import hillshade
 from netcover.outputs.maps._offline import add_popup
 from netcover.outputs.maps.labels import class_label, label
-from netcover.outputs.maps.legend import legend_html
+from netcover.outputs.maps.legend import banner_html, legend_html
 from netcover.outputs.maps.overlays import (
     Overlay,
     category_overlay,
@@ -105,6 +106,7 @@ def build_map(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
     from netcover.core.i18n import check_lang
     from netcover.outputs.maps._layer_control import GroupedLayerControl
     from netcover.outputs.maps._offline import offline_map
+    from netcover.outputs.report._context import record_of
 
     language = check_lang(lang)
     summary = results.summary()
@@ -136,10 +138,14 @@ def build_map(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
                          for g in ("coverage", "plan", "network")}).add_to(m)
     m.fit_bounds([[south, west], [north, east]], padding=(12, 12))
     signal_tech = "4G" if "4G" in results.technologies() else next(iter(results.technologies()), None)
+    assumed = record_of(results)[0] if results.file(by_key("class")) else None  # coverage shown
     m.get_root().html.add_child(Element(legend_html(  # type: ignore[attr-defined]
         language, operators=colours, signal_tech=signal_tech, links=links is not None,
         gaps=gaps is not None and not gaps.empty,
-        new_sites=new_sites is not None and not new_sites.empty)))
+        new_sites=new_sites is not None and not new_sites.empty, assumptions=assumed)))
+    banner = assumed.banner(language) if assumed is not None else None
+    if banner:
+        m.get_root().html.add_child(Element(banner_html(banner)))  # type: ignore[attr-defined]
     page = _stable_ids(m.get_root().render())
     out = Path(out_path)
     with atomic_path(out) as tmp:

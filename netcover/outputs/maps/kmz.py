@@ -121,8 +121,9 @@ def write_kmz(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
         files[OVERLAY_NAME] = overlay.png
         ground = _sub(doc, "GroundOverlay")
         _sub(ground, "name", label("coverage_all", language))
-        _sub(ground, "description", ", ".join(
-            f"{class_label(k, language)} {c}" for k, c in enumerate(CLASS_COLOURS)))
+        _sub(ground, "description", " ".join([", ".join(
+            f"{class_label(k, language)} {c}" for k, c in enumerate(CLASS_COLOURS)) + ".",
+            *_assumed(results, language)]))
         _sub(ground, "color", f"{round(255 * CLASS_OPACITY):02x}ffffff")  # as on the map
         _sub(_sub(ground, "Icon"), "href", OVERLAY_NAME)
         box = _sub(ground, "LatLonBox")
@@ -140,6 +141,14 @@ def write_kmz(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
         for name, data in files.items():
             zf.writestr(_entry(name), data, compress_type=zipfile.ZIP_STORED)
     return out
+
+
+def _assumed(results: RunFolder, lang: Lang) -> list[str]:
+    """What the coverage assumes, and the uncalibrated banner when it is."""
+    from netcover.outputs.report._context import record_of
+
+    assumed = record_of(results)[0]
+    return [assumed.sentence(lang), *([b] if (b := assumed.banner(lang)) else [])]
 
 
 def _entry(name: str) -> zipfile.ZipInfo:

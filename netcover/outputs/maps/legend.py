@@ -21,8 +21,9 @@ from netcover.outputs.maps.overlays import SIGNAL_RANGE_DBM, signal_colours
 
 if TYPE_CHECKING:
     from netcover.core.i18n import Lang
+    from netcover.coverage.assumptions import Assumptions
 
-__all__ = ["legend_html"]
+__all__ = ["banner_html", "legend_html"]
 
 _BOX = ("position:absolute;bottom:48px;left:10px;z-index:1000;background:rgba(255,255,255,0.92);"
         "padding:6px 9px;border-radius:5px;box-shadow:0 1px 5px rgba(0,0,0,0.4);"
@@ -51,9 +52,11 @@ def _section(title: str, rows: Sequence[str]) -> str:
 
 
 def legend_html(lang: Lang, *, operators: Mapping[str, str], signal_tech: str | None,
-                links: bool, gaps: bool = False, new_sites: bool = False) -> str:
+                links: bool, gaps: bool = False, new_sites: bool = False,
+                assumptions: Assumptions | None = None) -> str:
     """The legend box: coverage classes, signal scale, gaps, operators, new sites, link types,
-    commune shares (each section only when the map has that layer)."""
+    commune shares (each section only when the map has that layer), and what the coverage assumes
+    (model, diffraction, service level, location probability, land cover, calibration)."""
     parts = [_section(label("coverage_all", lang),
                       [_swatch(over_backdrop(c, CLASS_OPACITY), class_label(k, lang))
                        for k, c in enumerate(CLASS_COLOURS)])]
@@ -82,5 +85,22 @@ def legend_html(lang: Lang, *, operators: Mapping[str, str], signal_tech: str | 
     parts.append(_section(label("communes", lang),
                           [_ramp([over_backdrop(share_colour(k / 10), SHARE_OPACITY) for k in range(11)],
                                  "0 %", "100 %")]))
+    if assumptions is not None:
+        from netcover.core.i18n import tr
+
+        parts.append(_section(tr("lg_title", lang),
+                              [f"<div class='netcover-assumption' style='max-width:260px'>"
+                               f"{html_text(line)}</div>" for line in assumptions.legend_lines(lang)]))
     return (f"<div class='netcover-legend' style='{_BOX}'><b>{html_text(label('legend', lang))}"
             f"</b>{''.join(parts)}</div>")
+
+
+_BANNER = ("position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:1001;"
+           "max-width:60%;background:#fdecea;border:2px solid #b03a2e;color:#7b1d12;"
+           "padding:6px 10px;border-radius:5px;font:bold 12px/1.35 sans-serif;"
+           "box-shadow:0 1px 5px rgba(0,0,0,0.4)")
+
+
+def banner_html(text: str) -> str:
+    """A warning fixed at the top of the map (the "Uncalibrated model" banner); text escaped."""
+    return f"<div class='netcover-banner' role='alert' style='{_BANNER}'>⚠ {html_text(text)}</div>"

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from netcover.core.files import by_key
-from netcover.core.i18n import Lang, assumptions_sentence, fmt_number, tr
+from netcover.core.i18n import Lang, fmt_number, tr
 
 if TYPE_CHECKING:
     from netcover.config.scenario import Scenario
     from netcover.core.notes import Note
+    from netcover.coverage.assumptions import Assumptions
     from netcover.outputs.results import RunFolder
 
 #: Vietnamese sentence of each note code (English comes with the note); ``{params}`` filled in.
@@ -82,16 +83,25 @@ def data_period(run: RunFolder, scenario: Scenario | None = None) -> str:
     return datetime.fromtimestamp(when, tz=UTC).date().isoformat()
 
 
-def assumptions(run: RunFolder, lang: Lang, scenario: Scenario | None = None) -> str:
-    """One sentence: what the headline coverage figure assumes (model, outdoor, receiver height,
-    50 % of locations and time, bare earth, calibrated or not)."""
+def record_of(run: RunFolder, scenario: Scenario | None = None) -> tuple[Assumptions, bool]:
+    """What the run's coverage assumes, and whether that is known: the run's own record
+    (``coverage/assumptions.json``), else (older runs) the scenario it was made from, else the
+    default settings (known: False)."""
     from netcover.config.scenario import Scenario
+    from netcover.coverage.assumptions import Assumptions
 
+    recorded = run.assumptions()
+    if recorded is not None:
+        return recorded, True
     scenario = scenario if scenario is not None else scenario_of(run)
-    known = scenario is not None
-    settings = scenario if scenario is not None else Scenario()
-    text = assumptions_sentence(settings.coverage.model, settings.coverage.rx_height_m,
-                                settings.calibration, lang)
+    return Assumptions.from_scenario(scenario or Scenario()), scenario is not None
+
+
+def assumptions(run: RunFolder, lang: Lang, scenario: Scenario | None = None) -> str:
+    """One sentence: what the headline coverage figure assumes (model and diffraction, service
+    level with its location and time percentages and handset height, land cover, calibration)."""
+    record, known = record_of(run, scenario)
+    text = record.sentence(lang)
     return text if known else f"{text} {tr('assumptions_default', lang)}"
 
 

@@ -27,6 +27,7 @@ from netcover.core.i18n import (
     tr,
     word,
 )
+from netcover.core.record import stamp_table
 from netcover.core.textformat import markdown_table
 from netcover.core.textsafe import html_text
 from netcover.outputs.report.export import is_missing, slug, write_workbook
@@ -34,6 +35,7 @@ from netcover.outputs.report.export import is_missing, slug, write_workbook
 if TYPE_CHECKING:
     import pandas as pd
 
+    from netcover.coverage.assumptions import Assumptions
     from netcover.outputs.results import RunFolder
 
 __all__ = [
@@ -78,6 +80,7 @@ class Section:
     note: str = ""
     images: tuple[Path, ...] = field(default_factory=tuple)
     items: tuple[str, ...] = field(default_factory=tuple)
+    banner: str = ""
 
 
 def _cell(value: Any, kind: Kind, lang: Lang) -> str:
@@ -219,13 +222,17 @@ def _unit_spec(units: pd.DataFrame) -> dict[str, Kind]:
     return {**_UNITS, **{f"{op}_share_covered": "share" for op in ops}}
 
 
-def _table_sections(run: RunFolder, lang: Lang) -> list[tuple[Section, pd.DataFrame]]:
-    """The table sections the run has data for, each with its CSV content."""
+def _table_sections(run: RunFolder, lang: Lang, assumed: Assumptions | None = None,
+                    ) -> list[tuple[Section, pd.DataFrame]]:
+    """The table sections the run has data for, each with its CSV content; the coverage table says
+    what it assumes (``assumed``: the sentence in its note, the banner when uncalibrated, the
+    record as constant columns of its CSV)."""
     monitoring = run.monitoring()
     if monitoring is not None and (monitoring["unit"] == "District").any():
         monitoring = monitoring[monitoring["unit"] == "District"]
     sources: list[tuple[str, str, pd.DataFrame | None, Callable[[pd.DataFrame], dict[str, Kind]], str]] = [
-        ("sec_units", "coverage_by_commune", run.unit_coverage(), _unit_spec, tr("units_note", lang)),
+        ("sec_units", "coverage_by_commune", run.unit_coverage(), _unit_spec,
+         f"{tr('units_note', lang)} {assumed.sentence(lang) if assumed else ''}".strip()),
         ("sec_gaps", "gaps", run.gaps(), lambda _df: _GAPS, ""),
         ("sec_sites", "ranked_sites", run.site_plan(), lambda _df: _SITES, ""),
         ("sec_links", "ranked_links", run.ranked_links(), lambda _df: _LINKS, ""),
@@ -243,23 +250,31 @@ def _table_sections(run: RunFolder, lang: Lang) -> list[tuple[Section, pd.DataFr
         elif len(df) > MAX_ROWS:
             note = f"{note} {tr('rows_shown', lang, shown=MAX_ROWS, total=len(df))}".strip()
         csv = by_key("report_table").of(table=name, lang=lang).relative
-        out.append((Section(key, table, csv, note), raw(df, spec, lang)))
+        said = assumed if key == "sec_units" else None
+        csv_table = stamp_table(raw(df, spec, lang), said.table_columns(lang) if said else None)
+        out.append((Section(key, table, csv, note, banner=_banner(said, lang)), csv_table))
     return out
+
+
+def _banner(assumed: Assumptions | None, lang: Lang) -> str:
+    return (assumed.banner(lang) or "") if assumed is not None else ""
 
 
 def build_sections(run: RunFolder, lang: Lang, images: Sequence[Path] = (),
                    files: pd.DataFrame | None = None) -> tuple[list[Section], dict[str, pd.DataFrame]]:
     """The report's sections and the CSV tables (relative name -> table) behind them."""
-    from netcover.outputs.report._context import assumptions, note_text, scenario_of
+    from netcover.outputs.report._context import assumptions, note_text, record_of, scenario_of
 
     scenario = scenario_of(run)
+    coverage = run.unit_coverage() is not None or run.file(by_key("class")) is not None
+    assumed = record_of(run, scenario)[0] if coverage else None
     sections = [Section("sec_summary", summary_figures(run, lang),
-                        note=assumptions(run, lang, scenario) if run.unit_coverage() is not None
-                        or run.file(by_key("class")) else "")]
+                        note=assumptions(run, lang, scenario) if coverage else "",
+                        banner=_banner(assumed, lang))]
     if images:
         sections.append(Section("sec_maps", images=tuple(images)))
     tables: dict[str, pd.DataFrame] = {}
-    for section, csv_table in _table_sections(run, lang):
+    for section, csv_table in _table_sections(run, lang, assumed):
         sections.append(section)
         assert section.csv is not None
         tables[section.csv] = csv_table
@@ -278,6 +293,8 @@ def render_markdown(sections: Sequence[Section], title: str, lang: Lang, data_da
     lines = [f"# {title}", "", tr("report_intro", lang), "", tr("data_date", lang, date=data_date), ""]
     for sec in sections:
         lines += [f"## {tr(sec.key, lang)}", ""]
+        if sec.banner:
+            lines += [f"> **⚠ {sec.banner}**", ""]
         if sec.note:
             lines += [sec.note, ""]
         if sec.items:
@@ -294,7 +311,9 @@ def render_markdown(sections: Sequence[Section], title: str, lang: Lang, data_da
 _CSS = """body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
 color:#222}table{border-collapse:collapse;font-size:.85em;margin:.5em 0 1.5em}th,td{border:1px solid #bbb;
 padding:.2em .5em;text-align:left}th{background:#eee}img{max-width:100%;border:1px solid #ccc;
-margin:.5em 0}h1{font-size:1.5em}h2{border-bottom:2px solid #1a9641;padding-bottom:.2em}.note{color:#555}"""
+margin:.5em 0}h1{font-size:1.5em}h2{border-bottom:2px solid #1a9641;padding-bottom:.2em}.note{color:#555}
+.banner{background:#fdecea;border:2px solid #c0392b;color:#7b1d12;font-weight:bold;padding:.6em .9em;
+margin:.8em 0}"""
 
 
 def _html_table(df: pd.DataFrame) -> str:
@@ -335,6 +354,8 @@ def render_html(sections: Sequence[Section], title: str, lang: Lang, data_date: 
              f"<p class=\"note\">{e(tr('data_date', lang, date=data_date))}</p>"]
     for sec in sections:
         parts.append(f"<h2>{e(tr(sec.key, lang))}</h2>")
+        if sec.banner:
+            parts.append(f"<div class=\"banner\" role=\"alert\">⚠ {e(sec.banner)}</div>")
         if sec.note:
             parts.append(f"<p class=\"note\">{e(sec.note)}</p>")
         if sec.items:

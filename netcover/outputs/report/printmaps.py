@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from netcover.outputs.results import Raster, RunFolder
 
 __all__ = [
-    "CLASS_KEYS", "DISPLAY_CELLS", "MAP_SIZE_IN", "NEW_SITE_SIZE", "OUTSIDE_VEIL",
+    "CLASS_KEYS", "COVERAGE_MAPS", "DISPLAY_CELLS", "MAP_SIZE_IN", "NEW_SITE_SIZE", "OUTSIDE_VEIL",
     "PHASE_STYLES", "PNG_DPI", "POOR_CLASSES", "Backdrop", "draw_map", "map_extent",
     "png_bytes", "print_maps", "read_backdrop", "save_figure",
 ]
@@ -60,6 +60,8 @@ CLASS_KEYS = tuple(f"class_{name}" for name in CLASS_NAMES)
 #: Classes shown on the gap and site-plan maps (no service, weak).
 POOR_CLASSES = (int(CoverageClass.NONE), int(CoverageClass.WEAK))
 PHASE_STYLES: tuple[Literal["-", "--", ":", "-."], ...] = ("-", "--", ":", "-.")
+#: Maps that show coverage classes, so carry the assumptions block and the uncalibrated banner.
+COVERAGE_MAPS: tuple[MapKind, ...] = ("coverage", "gaps", "site_plan")
 #: Print resolution of the PNGs (the PDFs are vector).
 PNG_DPI = 300
 #: Commune labels: font size, and the room (points) kept between a label and a marker's centre.
@@ -378,10 +380,15 @@ _DRAW: dict[MapKind, tuple[str, Callable[[Axes, RunFolder, Lang], bool]]] = {
 def draw_map(run: RunFolder, kind: MapKind, lang: Lang, data_date: str,
              backdrop: Backdrop | None = None) -> Figure | None:
     """One print map as a matplotlib figure, or None when the run has no data for it."""
+    from netcover.outputs.report._assumption_box import stamp_assumptions
+    from netcover.outputs.report._context import record_of
+
     key, draw = _DRAW[kind]
     fig, ax = _frame(run, tr(key, lang), lang, data_date, backdrop)
     if not draw(ax, run, lang):
         return None
+    if kind in COVERAGE_MAPS:  # maps showing coverage classes say what they assume
+        stamp_assumptions(fig, record_of(run)[0], lang)
     ax.set_xlabel("")
     ax.set_ylabel("")
     return fig
