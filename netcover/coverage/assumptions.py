@@ -122,9 +122,10 @@ class Assumptions:
         """
         cov = scenario.coverage
         model = str(cov.model)
-        diffraction = str(getattr(cov, "diffraction", "bullington")) if model == "p1812" else "none"
+        diffraction = (str(getattr(cov, "diffraction", "bullington"))  # getattr until H2 merges
+                       if model == "p1812" else "none")
         name, environment, probability, labels = _service(scenario, service)
-        source = getattr(scenario.inputs, "landcover", None)
+        source = getattr(scenario.inputs, "landcover", None)  # getattr until H3 merges
         if terrain is not None:
             used = terrain.landcover is not None or terrain.clutter_m is not None
         else:
