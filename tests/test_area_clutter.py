@@ -18,7 +18,7 @@ from netcover.radio._radial import cell_diffraction_loss
 from netcover.radio.area import site_loss_grid
 from netcover.radio.basic import effective_earth_radius_km
 from netcover.radio.p1812 import p1812_profile_loss
-from tests.area_profiles import engine_profile
+from tests.area_profiles import engine_profile, radial_tail_args
 
 CELL = 30.0
 ORIGIN = (500_000.0, 2_560_000.0)
@@ -86,7 +86,8 @@ def test_one_radial_with_clutter_equals_per_profile_model() -> None:
     ae = effective_earth_radius_km(45.0)
     for f_mhz in (150.0, 900.0, 2600.0):
         ld, theta = cell_diffraction_loss(h[None, :], r[None, :], step_km, HTX, HRX, f_mhz / 1000.0,
-                                          1, ae, 4, np.zeros(k.size), k * step_km, h[k])
+                                          1, ae, 4, np.zeros(k.size), k * step_km, h[k],
+                                          *radial_tail_args(h, k, r))
         for i, kk in enumerate(k):
             rm = r[:kk + 1].copy()
             rm[0] = rm[-1] = 0.0

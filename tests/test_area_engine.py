@@ -27,6 +27,7 @@ from netcover.radio._radial import (
 from netcover.radio.area import Model, SiteLoss, profile_between, site_loss_grid
 from netcover.radio.basic import effective_earth_radius_km, free_space_loss, hata_loss
 from netcover.radio.p1812 import Polarisation, p1812_profile_loss
+from tests.area_profiles import radial_tail_args
 
 CELL = 30.0
 ORIGIN = (500_000.0, 2_560_000.0)
@@ -134,8 +135,8 @@ def test_one_radial_equals_per_profile_model(kind: str, step_m: float) -> None:
     ae = effective_earth_radius_km(45.0)
     for f_mhz, pol in ((F_MHZ, 1), (150.0, 0)):
         ld, theta = cell_diffraction_loss(h[None, :], np.empty((0, 0)), step_km, HTX, HRX,
-                                          f_mhz / 1000.0, pol, ae,
-                                          4, np.zeros(k.size), k * step_km, h[k])
+                                          f_mhz / 1000.0, pol, ae, 4, np.zeros(k.size),
+                                          k * step_km, h[k], *radial_tail_args(h, k))
         for i, kk in enumerate(k):
             ref = p1812_profile_loss(np.arange(kk + 1) * step_km, h[:kk + 1], HTX, HRX,
                                      f_mhz / 1000.0, pol="vertical" if pol else "horizontal")
