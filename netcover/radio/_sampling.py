@@ -3,7 +3,8 @@ how many radial samples and exact tail points each receiver's profile takes.
 
 A cell's profile in the area engine (:mod:`._radial`) is the prefix of the radial nearest to its
 bearing (samples 0..m, :func:`prefix_count`), then its last ``n_tail`` steps sampled on the cell's
-own straight line from the site (:func:`tail_count` of them), then the cell's own ground. All kernels are pure: arrays in, new arrays out.
+own straight line from the site (:func:`tail_count` of them), then the cell's own ground. All
+kernels are pure: arrays in, new arrays out.
 """
 
 from __future__ import annotations
