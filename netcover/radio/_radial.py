@@ -160,10 +160,10 @@ def _smooth_los_prefix_nu(d_km: float, step_km: float, m: int, hts: float, hrs: 
 
 
 @njit(cache=True)
-def smooth_bullington(d_km: float, step_km: float, m: int, tail_d: np.ndarray, nt: int,
+def smooth_bullington(d_km: float, step_km: float, m: int, tg: np.ndarray, nt: int,
                       hts: float, hrs: float, ce: float, lam: float) -> float:
     """Bullington loss Lbulls of a zero-height profile with obstacles at i * step_km, i = 1..m, and
-    at ``tail_d[:nt]`` (beyond m * step_km).
+    at the tail points ``tg[0, :nt]`` (beyond m * step_km; ``tg`` as in :func:`_radial_cells`).
 
     Equal to :func:`~netcover.radio._diffraction.bullington_profile` on that profile (heights
     ``hts``, ``hrs`` above the smooth surface, both > 0, receiver at ``d_km``) with all heights zero,
@@ -179,11 +179,11 @@ def smooth_bullington(d_km: float, step_km: float, m: int, tail_d: np.ndarray, n
             x = i * step_km
             stim = max(stim, c * (d_km - x) - hts / x)
     for k in range(nt):
-        stim = max(stim, c * (d_km - tail_d[k]) - hts / tail_d[k])
+        stim = max(stim, c * tg[2, k] - hts * tg[1, k])
     if stim < (hrs - hts) / d_km:
         nu = _smooth_los_prefix_nu(d_km, step_km, m, hts, hrs, ce, lam) if m >= 1 else _NU_CUT
         for k in range(nt):
-            nu = max(nu, nu_at(0.0, tail_d[k], d_km, hts, hrs, ce, lam))
+            nu = max(nu, _tail_nu(0.0, tg, k, d_km, hts, hrs, c, lam))
         luc = knife_edge_loss(nu)
     else:
         srim = _NEG
@@ -193,31 +193,17 @@ def smooth_bullington(d_km: float, step_km: float, m: int, tail_d: np.ndarray, n
                 x = i * step_km
                 srim = max(srim, c * x - hrs / (d_km - x))
         for k in range(nt):
-            srim = max(srim, c * tail_d[k] - hrs / (d_km - tail_d[k]))
+            srim = max(srim, c * tg[0, k] - hrs * tg[3, k])
         luc = knife_edge_loss(nu_breakpoint(stim, srim, hts, hrs, d_km, lam))
     return bullington_finish(luc, d_km)
 
 
-@njit(cache=True)
-def _los_numax(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, step_km: float, m: int,
-               d: float, s: float, hts: float, lam: float, hull_window: int) -> float:
-    """Largest nu over the obstacles 1..m of a line-of-sight path, or a value <= -0.78.
-
-    ``a[i]`` = h_i - 500 Ce d_i^2. All clearances H_i = a_i + s d_i - hts are negative here and
-    nu_i = H_i w(d_i), w(x) = sqrt(0.002 d / (lam x (d - x))), so the largest nu is the smallest
-    q_i = H_i^2 / (d_i (d - d_i)) (compared without square roots). The largest clearance H_max sits
-    on hull A, and q is first evaluated on the hull vertices around it. As w is smallest at mid-path,
-    nu_i <= H_max w(d_i): only the samples where that bound beats the best value so far (and -0.78,
-    below which J(nu) = 0) can hold the maximum; they lie in one interval around mid-path, scanned
-    exactly. The result is the exact maximum whenever it exceeds -0.78.
-    """
-    w_scale = 0.002 * d / lam
-    jm = hull_argmax_linear(ax, ay, ma, s)
-    h_max = ay[jm] + s * ax[jm] - hts
-    q_limit = _NU_CUT * _NU_CUT / w_scale  # nu > -0.78  <=>  q < q_limit
-    if h_max * h_max * 4.0 / (d * d) >= q_limit:
-        return _NU_CUT  # even the mid-path weight leaves every nu at or below -0.78
-    q_best = q_limit
+@njit(cache=True, inline="always")
+def _los_scan(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, step_km: float, m: int,
+              d: float, s: float, hts: float, hull_window: int, jm: int, h_max: float,
+              q_best: float) -> float:
+    """The smallest q of :func:`_los_numax` over the samples 1..m and ``q_best``: the hull vertices
+    around the largest clearance ``h_max`` (vertex ``jm``), then the interval the bound leaves."""
     for j in range(max(jm - hull_window, 0), min(jm + hull_window + 1, ma)):
         xj = ax[j]
         hj = ay[j] + s * xj - hts
@@ -232,47 +218,84 @@ def _los_numax(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, step_km: 
             x = i * step_km
             hi = a[i] + s * x - hts
             q_best = min(q_best, hi * hi / (x * (d - x)))
-    if q_best >= q_limit:  # no sample above the cut: return it exactly (no rounding above -0.78)
+    return q_best
+
+
+@njit(cache=True)
+def _los_numax(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, step_km: float, m: int,
+               d: float, s: float, hts: float, lam: float, hull_window: int,
+               q_start: float) -> float:
+    """Largest nu over the obstacles 1..m of a line-of-sight path and a known q_start, or a value
+    <= -0.78.
+
+    ``a[i]`` = h_i - 500 Ce d_i^2. All clearances H_i = a_i + s d_i - hts are negative here and
+    nu_i = H_i w(d_i), w(x) = sqrt(0.002 d / (lam x (d - x))), so the largest nu is the smallest
+    q_i = H_i^2 / (d_i (d - d_i)) (compared without square roots); ``q_start`` is the smallest q of
+    the other obstacles (the receiver's tail points; inf if none), which only narrows the search.
+    The largest clearance H_max sits on hull A, and q is first evaluated on the hull vertices around
+    it. As w is smallest at mid-path, nu_i <= H_max w(d_i): only the samples where that bound beats
+    the best value so far (and -0.78, below which J(nu) = 0) can hold the maximum; they lie in one
+    interval around mid-path, scanned exactly. The result is the exact maximum whenever it exceeds
+    -0.78.
+    """
+    w_scale = 0.002 * d / lam
+    q_limit = _NU_CUT * _NU_CUT / w_scale  # nu > -0.78  <=>  q < q_limit
+    q_best = min(q_start, q_limit)
+    if m >= 1:
+        jm = hull_argmax_linear(ax, ay, ma, s)
+        h_max = ay[jm] + s * ax[jm] - hts
+        if h_max * h_max * 4.0 / (d * d) < q_best:  # else even the mid-path weight cannot beat it
+            q_best = _los_scan(ax, ay, ma, a, step_km, m, d, s, hts, hull_window, jm, h_max,
+                               q_best)
+    if q_best >= q_limit:  # no obstacle above the cut: return it exactly (no rounding above -0.78)
         return _NU_CUT
     return -math.sqrt(q_best * w_scale)
 
 
 @njit(cache=True, inline="always")
+def _tail_nu(h: float, tg: np.ndarray, k: int, d: float, hts: float, hrs: float, c: float,
+             lam: float) -> float:
+    """nu_at (P.1812 Eq 15) of tail point k with height ``h``, from its precomputed geometry."""
+    x = tg[0, k]
+    dr = tg[2, k]
+    clearance = h + c * x * dr - (hts * dr + hrs * x) / d
+    return clearance * math.sqrt(0.002 * d / lam * tg[1, k] * tg[3, k])
+
+
+@njit(cache=True, inline="always")
 def _bullington_actual(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, step_km: float,
-                       m: int, stim_base: float, tail_d: np.ndarray, tail_g: np.ndarray, nt: int,
-                       d: float, hts: float, hrs: float, ce: float, lam: float,
+                       m: int, stim_base: float, tg: np.ndarray, tail_g: np.ndarray, nt: int,
+                       d: float, hts: float, hrs: float, c: float, lam: float,
                        hull_window: int) -> float:
     """Bullington loss Lbulla of the profile: radial samples 1..m (hull A, ``stim_base``), then the
-    tail points ``tail_d[:nt]`` with heights (ground plus clutter) ``tail_g``, combined with the
-    hull answers without entering the hull."""
+    tail points (geometry ``tg``, see :func:`_radial_cells`) with heights (ground plus clutter)
+    ``tail_g``, combined with the hull answers without entering the hull."""
     if m + nt < 1:
         return bullington_finish(0.0, d)
-    c = 500.0 * ce
     stim = stim_base
     for k in range(nt):
-        x = tail_d[k]
-        stim = max(stim, (tail_g[k] - c * x * x - hts) / x)
+        stim = max(stim, (tail_g[k] - tg[4, k] - hts) * tg[1, k])
     stim += c * d
     if stim < (hrs - hts) / d:
-        nu = _NU_CUT
-        if m >= 1:
-            nu = _los_numax(ax, ay, ma, a, step_km, m, d, c * d - (hrs - hts) / d, hts, lam,
-                            hull_window)
+        q_tail = math.inf  # the tail points' smallest q = H^2 / (x (d - x)), see _los_numax
         for k in range(nt):
-            nu = max(nu, nu_at(tail_g[k], tail_d[k], d, hts, hrs, ce, lam))
+            dr = tg[2, k]
+            clearance = tail_g[k] + c * tg[0, k] * dr - (hts * dr + hrs * tg[0, k]) / d
+            q_tail = min(q_tail, clearance * clearance * tg[1, k] * tg[3, k])
+        nu = _los_numax(ax, ay, ma, a, step_km, m, d, c * d - (hrs - hts) / d, hts, lam,
+                        hull_window, q_tail)
         return bullington_finish(knife_edge_loss(nu), d)
     y = hrs - c * d * d
     srim = hull_max_slope_from_right(ax, ay, ma, d, y) if m >= 1 else _NEG
     for k in range(nt):
-        x = tail_d[k]
-        srim = max(srim, (tail_g[k] - c * x * x - y) / (d - x))
+        srim = max(srim, (tail_g[k] - tg[4, k] - y) * tg[3, k])
     luc = knife_edge_loss(nu_breakpoint(stim, srim - c * d, hts, hrs, d, lam))
     return bullington_finish(luc, d)
 
 
 @njit(cache=True, inline="always")
 def _angular_distance(tx: np.ndarray, ty: np.ndarray, mt: int, m: int, stim_base: float,
-                      tail_d: np.ndarray, tail_h: np.ndarray, nt: int, d: float, hts: float,
+                      tg: np.ndarray, tail_h: np.ndarray, nt: int, d: float, hts: float,
                       hrs: float, c: float, ae_km: float) -> float:
     """Path angular distance theta (mrad) = 1000 d / ae + theta_t + theta_r (P.1812 Eq 74).
 
@@ -285,14 +308,12 @@ def _angular_distance(tx: np.ndarray, ty: np.ndarray, mt: int, m: int, stim_base
     to_rx = (hrs - hts) / d - c * d
     stim = stim_base
     for k in range(nt):
-        x = tail_d[k]
-        stim = max(stim, (tail_h[k] - c * x * x - hts) / x)
+        stim = max(stim, (tail_h[k] - tg[4, k] - hts) * tg[1, k])
     if m + nt >= 1 and stim > to_rx:
         y = hrs - c * d * d
         r_raw = hull_max_slope_from_right(tx, ty, mt, d, y) if m >= 1 else _NEG
         for k in range(nt):
-            x = tail_d[k]
-            r_raw = max(r_raw, (tail_h[k] - c * x * x - y) / (d - x))
+            r_raw = max(r_raw, (tail_h[k] - tg[4, k] - y) * tg[3, k])
         t_raw = stim
         r_raw -= 2.0 * c * d
     else:
@@ -302,7 +323,7 @@ def _angular_distance(tx: np.ndarray, ty: np.ndarray, mt: int, m: int, stim_base
 
 
 @njit(cache=True, inline="always")
-def _smooth_surface(v1: float, v2: float, dm: float, hm: float, tail_d: np.ndarray,
+def _smooth_surface(v1: float, v2: float, dm: float, hm: float, tg: np.ndarray,
                     tail_h: np.ndarray, nt: int, d: float, hr: float) -> tuple[float, float]:
     """Least-squares smooth-earth heights hst, hsr (P.1812 Eqs 85-88): the running sums ``v1``,
     ``v2`` up to the last radial sample (at ``dm``, height ``hm``), then the segments through the
@@ -310,7 +331,7 @@ def _smooth_surface(v1: float, v2: float, dm: float, hm: float, tail_d: np.ndarr
     x0 = dm
     y0 = hm
     for k in range(nt - 1, -1, -1):  # the tail points in order of distance, then the receiver
-        x1 = tail_d[k]
+        x1 = tg[0, k]
         y1 = tail_h[k]
         v1 += (x1 - x0) * (y1 + y0)
         v2 += (x1 - x0) * (y1 * (2.0 * x1 + x0) + y0 * (x1 + 2.0 * x0))
@@ -323,7 +344,7 @@ def _smooth_surface(v1: float, v2: float, dm: float, hm: float, tail_d: np.ndarr
 
 @njit(cache=True, inline="always")
 def _obstruction(bx: np.ndarray, by: np.ndarray, mb: int, m: int, alpha_t_base: float,
-                 tail_d: np.ndarray, tail_h: np.ndarray, nt: int, d: float, hts: float,
+                 tg: np.ndarray, tail_h: np.ndarray, nt: int, d: float, hts: float,
                  hrs: float) -> tuple[float, float]:
     """hobs and the weight alpha_obt / (alpha_obt + alpha_obr) of P.1812 Eqs 89-90 on the ground:
     samples 1..m from hull B and ``alpha_t_base``, then the tail points (weight 0 when hobs <= 0)."""
@@ -333,14 +354,14 @@ def _obstruction(bx: np.ndarray, by: np.ndarray, mb: int, m: int, alpha_t_base: 
         jb = hull_argmax_linear(bx, by, mb, s)
         hobs = by[jb] + s * bx[jb] - hts
     for k in range(nt):
-        hobs = max(hobs, tail_h[k] + s * tail_d[k] - hts)
+        hobs = max(hobs, tail_h[k] + s * tg[0, k] - hts)
     if not hobs > 0.0:
         return 0.0, 0.0
     alpha_t = alpha_t_base
     alpha_r = hull_max_slope_from_right(bx, by, mb, d, hrs) if m >= 1 else _NEG
     for k in range(nt):
-        alpha_t = max(alpha_t, (tail_h[k] - hts) / tail_d[k])
-        alpha_r = max(alpha_r, (tail_h[k] - hrs) / (d - tail_d[k]))
+        alpha_t = max(alpha_t, (tail_h[k] - hts) * tg[1, k])
+        alpha_r = max(alpha_r, (tail_h[k] - hrs) * tg[3, k])
     alpha_obt = alpha_t + s
     alpha_obr = alpha_r - s
     return hobs, alpha_obt / (alpha_obt + alpha_obr)
@@ -397,7 +418,11 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
     v1 = 0.0  # least-squares sums over the segments 0..m
     v2 = 0.0
     m_cur = 0
-    tail_d = np.empty(n_tail)
+    # tail geometry of the current receiver: rows x, 1 / x, d - x, 1 / (d - x), c x^2
+    tgeo = np.empty((5, n_tail))
+    for k in range(n_tail):
+        tgeo[2, k] = (k + 1) * step_km
+        tgeo[3, k] = 1.0 / tgeo[2, k]
     th = np.empty(n_tail)
     tg = np.empty(n_tail)
     for e in range(cell_m.size):
@@ -421,25 +446,28 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
         hrs = hr + hrg
         nt = tail_count(d / step_km, n_tail)
         for k in range(nt):
-            tail_d[k] = d - (k + 1) * step_km
-            f = tail_d[k] / d
+            x = d - tgeo[2, k]
+            tgeo[0, k] = x
+            tgeo[1, k] = 1.0 / x
+            tgeo[4, k] = c * x * x
+            f = x / d
             tr = row0 + f * (cell_row[e] - row0)
             tc = col0 + f * (cell_col[e] - col0)
             th[k] = bilinear_height(dem, tr, tc)
             tg[k] = th[k] + bilinear_height(clutter_dem, tr, tc) if has_clutter else th[k]
-        lbulla = _bullington_actual(ax, ay, ma, a, step_km, m, stim_base, tail_d, tg, nt, d, hts,
-                                    hrs, ce, lam, hull_window)
+        lbulla = _bullington_actual(ax, ay, ma, a, step_km, m, stim_base, tgeo, tg, nt, d, hts,
+                                    hrs, c, lam, hull_window)
         if not has_clutter:
             mt = ma
             stim_t_base = stim_base
-        theta_out[e] = _angular_distance(tx, ty, mt, m, stim_t_base, tail_d, th, nt, d, hts, hrs,
+        theta_out[e] = _angular_distance(tx, ty, mt, m, stim_t_base, tgeo, th, nt, d, hts, hrs,
                                          c, ae_km)
         # Smooth-earth heights for the diffraction model (least squares, then obstruction-modified).
-        hst, hsr = _smooth_surface(v1, v2, m * step_km, h[m], tail_d, th, nt, d, hr)
-        hobs, gt = _obstruction(bx, by, mb, m, alpha_t_base, tail_d, th, nt, d, hts, hrs)
+        hst, hsr = _smooth_surface(v1, v2, m * step_km, h[m], tgeo, th, nt, d, hr)
+        hobs, gt = _obstruction(bx, by, mb, m, alpha_t_base, tgeo, th, nt, d, hts, hrs)
         hts_s = hts - min(hst - hobs * gt, h[0])
         hrs_s = hrs - min(hsr - hobs * (1.0 - gt), hr)
-        lbulls = smooth_bullington(d, step_km, m, tail_d, nt, hts_s, hrs_s, ce, lam)
+        lbulls = smooth_bullington(d, step_km, m, tgeo, nt, hts_s, hrs_s, ce, lam)
         ldsph = spherical_earth_loss(d, hts_s, hrs_s, ae_km, f_ghz, pol, 0.0)
         out[e] = delta_bullington_loss(lbulla, lbulls, ldsph)
 
