@@ -170,7 +170,7 @@ def smooth_bullington(d_km: float, step_km: float, m: int, tg: np.ndarray, nt: i
     in O(log m + nt).
     """
     if m + nt < 1:
-        return bullington_finish(0.0, d_km)
+        return 0.0  # bullington_finish(0, d) is exactly 0
     c = 500.0 * ce
     stim = _NEG
     if m >= 1:  # Stim: c (d - x) - hts / x is concave in x, continuous maximum at sqrt(hts / c)
@@ -184,6 +184,8 @@ def smooth_bullington(d_km: float, step_km: float, m: int, tg: np.ndarray, nt: i
         nu = _smooth_los_prefix_nu(d_km, step_km, m, hts, hrs, ce, lam) if m >= 1 else _NU_CUT
         for k in range(nt):
             nu = max(nu, _tail_nu(0.0, tg, k, d_km, hts, hrs, c, lam))
+        if nu <= _NU_CUT:
+            return 0.0  # J(nu) = 0, and bullington_finish(0, d) is exactly 0
         luc = knife_edge_loss(nu)
     else:
         srim = _NEG
@@ -271,7 +273,7 @@ def _bullington_actual(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, s
     tail points (geometry ``tg``, see :func:`_radial_cells`) with heights (ground plus clutter)
     ``tail_g``, combined with the hull answers without entering the hull."""
     if m + nt < 1:
-        return bullington_finish(0.0, d)
+        return 0.0  # bullington_finish(0, d) is exactly 0
     stim = stim_base
     for k in range(nt):
         stim = max(stim, (tail_g[k] - tg[4, k] - hts) * tg[1, k])
@@ -284,7 +286,7 @@ def _bullington_actual(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, s
             q_tail = min(q_tail, clearance * clearance * tg[1, k] * tg[3, k])
         nu = _los_numax(ax, ay, ma, a, step_km, m, d, c * d - (hrs - hts) / d, hts, lam,
                         hull_window, q_tail)
-        return bullington_finish(knife_edge_loss(nu), d)
+        return bullington_finish(knife_edge_loss(nu), d) if nu > _NU_CUT else 0.0
     y = hrs - c * d * d
     srim = hull_max_slope_from_right(ax, ay, ma, d, y) if m >= 1 else _NEG
     for k in range(nt):
