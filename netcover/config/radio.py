@@ -1,8 +1,8 @@
 """Radio option lists and coverage classes: the one definition every layer uses.
 
-Technologies, propagation models, polarisations, Hata environments, LTE channel bandwidths and the
-coverage classes. :class:`CoverageClass` is the definition of the classes; their names
-(:data:`CLASS_NAMES`), the usable classes (:data:`UsableClass`, :data:`USABLE_CLASSES`,
+Technologies, propagation models, diffraction methods, polarisations, Hata environments, LTE
+channel bandwidths and the coverage classes. :class:`CoverageClass` is the definition of the
+classes; their names (:data:`CLASS_NAMES`), the usable classes (:data:`UsableClass`, :data:`USABLE_CLASSES`,
 :data:`CLASS_LEVELS`), the fields of :class:`ClassThresholds` and the class colours
 (:data:`CLASS_COLOURS`) derive from it and are checked against it on import.
 """
@@ -18,9 +18,9 @@ from netcover.core import palette
 from netcover.errors import InputError, ModelError
 
 __all__ = [
-    "CLASS_NAMES", "LTE_RESOURCE_BLOCKS", "NODATA_CLASS", "RSCP_THRESHOLDS", "RSRP_THRESHOLDS",
-    "TECHNOLOGIES", "ClassThresholds", "CoverageClass", "Technology", "check_technology",
-    "default_thresholds",
+    "CLASS_NAMES", "DIFFRACTIONS", "LTE_RESOURCE_BLOCKS", "NODATA_CLASS", "RSCP_THRESHOLDS",
+    "RSRP_THRESHOLDS", "TECHNOLOGIES", "ClassThresholds", "CoverageClass", "Diffraction",
+    "Technology", "check_technology", "default_thresholds",
 ]
 
 #: Radio technologies of ``sites.csv``.
@@ -30,6 +30,12 @@ TECHNOLOGIES: tuple[Technology, ...] = get_args(Technology)
 #: Propagation models of ``[coverage] model``.
 Model: TypeAlias = Literal["p1812", "hata", "fspl"]
 MODELS: tuple[Model, ...] = get_args(Model)
+
+#: Terrain diffraction methods of the P.1812 model (``[coverage] diffraction``): the single
+#: equivalent edge of P.1812's delta-Bullington, or the Deygout construction of up to three edges
+#: (:mod:`netcover.radio.deygout`), more pessimistic behind several ridges.
+Diffraction: TypeAlias = Literal["bullington", "deygout"]
+DIFFRACTIONS: tuple[Diffraction, ...] = get_args(Diffraction)
 
 #: Antenna polarisations of P.1812 (``[coverage] polarization``).
 Polarisation: TypeAlias = Literal["vertical", "horizontal"]

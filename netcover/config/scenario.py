@@ -25,6 +25,7 @@ from netcover.config.radio import (
     RSRP_THRESHOLDS,
     TECHNOLOGIES,
     ClassThresholds,
+    Diffraction,
     Environment,
     Model,
     Polarisation,
@@ -87,7 +88,9 @@ class CoverageSettings:
     """``[coverage]``: the propagation model and the area it is computed over.
 
     ``usable_class`` is the one setting of the class from which people count as covered: coverage
-    tables, monitoring and siting (:attr:`SitingSettings.usable_class`) all use it.
+    tables, monitoring and siting (:attr:`SitingSettings.usable_class`) all use it. ``diffraction``
+    (model ``p1812`` only): ``"bullington"`` P.1812's delta-Bullington, ``"deygout"`` the three-edge
+    Deygout construction of :mod:`netcover.radio.deygout`.
     """
 
     model: Model = "p1812"
@@ -96,6 +99,7 @@ class CoverageSettings:
     delta_n: float = 45.0
     n0: float = 325.0
     polarization: Polarisation = "vertical"
+    diffraction: Diffraction = "bullington"
     hata_environment: Environment = "rural"
     usable_class: UsableClass = "fair"
     cache_dir: Path | None = None

@@ -328,14 +328,18 @@ def site_loss_key(site: Terrain, job: LossJob, cov: CoverageSettings) -> str:
     heights and place in the whole grid, and everything the propagation model uses.
 
     Not the whole DEM: the district engine and the tiled engine (:mod:`netcover.coverage.tiled`) find each
-    other's losses, and a change of the DEM elsewhere does not invalidate the site.
+    other's losses, and a change of the DEM elsewhere does not invalidate the site. The diffraction
+    method enters the key only when it is not the default ``"bullington"``.
     """
     place = (*site.index_origin, site.cell_size, *site.offset)
+    p1812: dict[str, float | str] = {"n0": cov.n0} if cov.model == "p1812" else {}
+    if cov.model == "p1812" and cov.diffraction != "bullington":  # the default keeps older keys
+        p1812["diffraction"] = cov.diffraction
     return LossCache.key(
         dem_fingerprint(site.heights, place, site.crs.to_wkt()), x=round(job.x, 3),
         y=round(job.y, 3), height_m=job.height_m, frequency_mhz=job.frequency_mhz, model=cov.model,
         radius_m=cov.radius_km * 1000.0, rx_height_m=cov.rx_height_m, delta_n=cov.delta_n,
-        polarization=cov.polarization, **({"n0": cov.n0} if cov.model == "p1812" else {}),
+        polarization=cov.polarization, **p1812,
         hata_environment=cov.hata_environment if cov.model == "hata" else "")
 
 

@@ -1,5 +1,8 @@
 """Radio propagation models: free space, Hata / COST-231 Hata and ITU-R P.1812 per profile.
 
+P.1812's terrain diffraction is its delta-Bullington model or, as an option, the three-edge Deygout
+construction of :mod:`netcover.radio.deygout`.
+
 The numba kernels shared with the area engine live in the private module ``_diffraction``.
 """
 
@@ -17,6 +20,7 @@ if TYPE_CHECKING:
         hata_loss,
         hata_validity,
     )
+    from netcover.radio.deygout import deygout_profile_loss
     from netcover.radio.p1812 import (
         Polarisation,
         beta0_percent,
@@ -37,11 +41,12 @@ _EXPORTS = {
     "inverse_complementary_normal": "netcover.radio.p1812",
     "p1812_profile_loss": "netcover.radio.p1812",
     "path_centre_latitude": "netcover.radio.p1812",
+    "deygout_profile_loss": "netcover.radio.deygout",
 }
 
 __all__ = [
-    "Environment", "Polarisation", "beta0_percent", "effective_earth_radius_km", "free_space_loss",
-    "hata_loss", "hata_validity", "inverse_complementary_normal", "p1812_profile_loss",
-    "path_centre_latitude",
+    "Environment", "Polarisation", "beta0_percent", "deygout_profile_loss",
+    "effective_earth_radius_km", "free_space_loss", "hata_loss", "hata_validity",
+    "inverse_complementary_normal", "p1812_profile_loss", "path_centre_latitude",
 ]
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -2,7 +2,8 @@
 
 :func:`p1812_profile_loss` computes, for one transmitter-receiver profile, the free-space and
 line-of-sight losses (Section 4.2), the delta-Bullington diffraction loss for the median and for the
-beta0 effective earth radius and its interpolation to p % time (Section 4.3), the resulting
+beta0 effective earth radius and its interpolation to p % time (Section 4.3; or, as an option, the
+three-edge Deygout loss of :mod:`netcover.radio.deygout` in its place), the resulting
 diffraction-path losses Lbd50 and Lbd, troposcatter (Section 4.4), ducting / layer reflection
 (Section 4.5) and their combination Lb (Section 4.6). Not modelled: location variability (Lb is the
 50 % locations value), building entry loss, and the profile-free Lbulls of Attachment 4.
@@ -18,7 +19,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from netcover.config.radio import POLARISATIONS, Polarisation
+from netcover.config.radio import DIFFRACTIONS, POLARISATIONS, Diffraction, Polarisation
 from netcover.errors import ModelError
 from netcover.radio._diffraction import (
     POL_HORIZONTAL,
@@ -30,6 +31,7 @@ from netcover.radio._diffraction import (
     spherical_earth_loss,
 )
 from netcover.radio.basic import effective_earth_radius_km, p1812_free_space_loss
+from netcover.radio.deygout import MAX_EDGES, delta_deygout_loss
 
 __all__ = [
     "A_BETA_KM", "DEFAULT_PHI_DEG", "EARTH_RADIUS_KM", "ZONE_COASTAL", "ZONE_INLAND", "ZONE_SEA",
@@ -71,7 +73,7 @@ def _as_profile(name: str, values: ArrayLike | None, n: int, default: float) -> 
 
 
 def _validate(d: NDArray[np.float64], h: NDArray[np.float64], htg: float, hrg: float, f_ghz: float,
-              p: float, pol: str, delta_n: float) -> None:
+              p: float, pol: str, delta_n: float, diffraction: str) -> None:
     """Raise :class:`ModelError` naming the first input outside the domain of P.1812."""
     if d.ndim != 1 or d.shape != h.shape:
         _fail(f"P.1812: d_km {d.shape} and h_m {h.shape} must be 1-D arrays of the same length")
@@ -96,6 +98,8 @@ def _validate(d: NDArray[np.float64], h: NDArray[np.float64], htg: float, hrg: f
         _fail(f"P.1812: pol = {pol!r} is not one of {POLARISATIONS}")
     if not 0.0 <= delta_n < 157.0:
         _fail(f"P.1812: delta_n = {delta_n} N-units/km must be in [0, 157)")
+    if diffraction not in DIFFRACTIONS:
+        _fail(f"P.1812: diffraction = {diffraction!r} is not one of {DIFFRACTIONS}")
 
 
 def _zone_lengths(d: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -226,6 +230,18 @@ def _delta_bullington(d: NDArray[np.float64], g: NDArray[np.float64], hts: float
     return delta_bullington_loss(lbulla, lbulls, ldsph), lbulla, lbulls, ldsph
 
 
+def _delta_deygout(d: NDArray[np.float64], g: NDArray[np.float64], hts: float, hrs: float,
+                   hstd: float, hsrd: float, ap: float, f_ghz: float, pol: int,
+                   omega: float) -> tuple[float, float, float, float]:
+    """Deygout loss with the spherical-earth correction for radius ``ap`` in place of Eq 39.
+
+    Returns (Ld, Ldeyga, Ldeygs, Ldsph); see :func:`netcover.radio.deygout.delta_deygout_loss`.
+    """
+    ld, la, ls, lsph = delta_deygout_loss(d, g, hts, hrs, hstd, hsrd, ap, f_ghz, pol, omega,
+                                          MAX_EDGES)
+    return float(ld), float(la), float(ls), float(lsph)
+
+
 def _anomalous_loss(d: float, dlt: float, dlr: float, dct: float, dcr: float, dlm: float,
                     hts: float, hrs: float, hte: float, hre: float, hm: float, theta_t: float,
                     theta_r: float, f: float, p: float, omega: float, ae: float,
@@ -282,7 +298,8 @@ def p1812_profile_loss(d_km: ArrayLike, h_m: ArrayLike, htg_m: float, hrg_m: flo
                        n0: float = 325.0, r_m: ArrayLike | None = None,
                        zone: ArrayLike | None = None,
                        phi_deg: float | None = None, dct_km: float | None = None,
-                       dcr_km: float | None = None) -> dict[str, float]:
+                       dcr_km: float | None = None,
+                       diffraction: Diffraction = "bullington") -> dict[str, float]:
     """P.1812-6 basic transmission losses of one path profile, by mechanism and combined.
 
     Parameters
@@ -314,14 +331,21 @@ def p1812_profile_loss(d_km: ArrayLike, h_m: ArrayLike, htg_m: float, hrg_m: flo
     dct_km, dcr_km : float, optional
         Distance over land from the transmitter / receiver to the coast (km), used by the ducting
         model only. None: 0 for a terminal in zone 1 (at sea), else 500 km (far inland).
+    diffraction : {"bullington", "deygout"}
+        How the terrain diffraction losses Ld50 and Ldb are computed: ``"bullington"`` (default) the
+        delta-Bullington model of Section 4.3; ``"deygout"`` the Deygout construction of up to three
+        edges with the same spherical-earth correction (:mod:`netcover.radio.deygout`), more loss
+        behind several ridges. Free space, troposcatter, ducting and their combination are the same.
 
     Returns
     -------
     dict[str, float]
         ``Lbfs`` free-space loss (Eq 8); ``Lb0p``, ``Lb0b`` line-of-sight loss for p % and beta0 % time
         (Eqs 10-11); ``Lbulla``, ``Lbulls``, ``Ldsph`` the delta-Bullington terms with the median
-        radius ae and ``Lbulla_b``, ``Lbulls_b``, ``Ldsph_b`` with a_beta = 3 x 6371 km; ``Ld50``,
-        ``Ldb`` the delta-Bullington losses for ae and a_beta (Eq 39); ``Fi`` (Eq 40); ``Ldp`` (Eq 41);
+        radius ae and ``Lbulla_b``, ``Lbulls_b``, ``Ldsph_b`` with a_beta = 3 x 6371 km (with
+        ``diffraction="deygout"``: ``Ldeyga``, ``Ldeygs``, ``Ldeyga_b``, ``Ldeygs_b`` in place of the
+        Bullington terms); ``Ld50``, ``Ldb`` the diffraction losses for ae and a_beta (Eq 39);
+        ``Fi`` (Eq 40); ``Ldp`` (Eq 41);
         ``Lbd50`` = Lbfs + Ld50 (Eq 42); ``Lbd`` = Lb0p + Ldp (Eq 43); ``Lbs`` troposcatter (Eq 44);
         ``Lba`` ducting / layer reflection (Eq 46); ``Fj``, ``Fk``, ``Lminb0p``, ``Lminbap``,
         ``Lbda``, ``Lbam``, ``Lbc`` (Eqs 57-63) and ``Lb`` = max(Lb0p, Lbc), the basic transmission
@@ -342,7 +366,7 @@ def p1812_profile_loss(d_km: ArrayLike, h_m: ArrayLike, htg_m: float, hrg_m: flo
     d = np.asarray(d_km, dtype=np.float64)
     h = np.asarray(h_m, dtype=np.float64)
     htg, hrg, f = float(htg_m), float(hrg_m), float(f_ghz)
-    _validate(d, h, htg, hrg, f, float(p), pol, float(delta_n))
+    _validate(d, h, htg, hrg, f, float(p), pol, float(delta_n), diffraction)
     n = d.size
     r = _as_profile("r_m", r_m, n, 0.0)
     zones = _as_profile("zone", zone, n, float(ZONE_INLAND))
@@ -373,11 +397,11 @@ def p1812_profile_loss(d_km: ArrayLike, h_m: ArrayLike, htg_m: float, hrg_m: flo
     lb0p = lbfs + es * math.log10(p / 50.0)
     lb0b = lbfs + es * math.log10(b0 / 50.0)
 
-    # Delta-Bullington diffraction for ae and a_beta, interpolated to p % (Eqs 37-43).
-    ld50, lbulla, lbulls, ldsph = _delta_bullington(d, g, hts, hrs, hstd, hsrd, ae, f, pol_code,
-                                                    omega)
-    ldb, lbulla_b, lbulls_b, ldsph_b = _delta_bullington(d, g, hts, hrs, hstd, hsrd, A_BETA_KM, f,
-                                                         pol_code, omega)
+    # Delta-Bullington (or Deygout) diffraction for ae and a_beta, interpolated to p % (Eqs 37-43).
+    method, name = ((_delta_bullington, "Lbull") if diffraction == "bullington"
+                    else (_delta_deygout, "Ldeyg"))
+    ld50, l_a, l_s, ldsph = method(d, g, hts, hrs, hstd, hsrd, ae, f, pol_code, omega)
+    ldb, l_a_b, l_s_b, ldsph_b = method(d, g, hts, hrs, hstd, hsrd, A_BETA_KM, f, pol_code, omega)
     if p >= 50.0:
         fi = 0.0
     elif p > b0:
@@ -407,8 +431,8 @@ def p1812_profile_loss(d_km: ArrayLike, h_m: ArrayLike, htg_m: float, hrg_m: flo
         "theta_t": theta_t, "theta_r": theta_r, "theta": theta, "dlt": dlt, "dlr": dlr,
         "dct": dct, "dcr": dcr, "los": 1.0 if los else 0.0,
         "Lbfs": lbfs, "Lb0p": lb0p, "Lb0b": lb0b,
-        "Lbulla": lbulla, "Lbulls": lbulls, "Ldsph": ldsph,
-        "Lbulla_b": lbulla_b, "Lbulls_b": lbulls_b, "Ldsph_b": ldsph_b,
+        f"{name}a": l_a, f"{name}s": l_s, "Ldsph": ldsph,  # name: Lbull or Ldeyg
+        f"{name}a_b": l_a_b, f"{name}s_b": l_s_b, "Ldsph_b": ldsph_b,
         "Ld50": ld50, "Ldb": ldb, "Fi": fi, "Ldp": ldp,
         "Lbd50": lbfs + ld50, "Lbd": lb0p + ldp, "Lbs": lbs, "Lba": lba,
     }
