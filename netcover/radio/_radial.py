@@ -65,6 +65,7 @@ from netcover.radio._sampling import (
     radial_heights,
     tail_count,
 )
+from netcover.radio.deygout import MAX_EDGES, delta_deygout_between
 
 __all__ = [
     "bilinear_height", "cell_diffraction_loss", "disc_cells", "hull_argmax_linear",
@@ -370,11 +371,37 @@ def _obstruction(bx: np.ndarray, by: np.ndarray, mb: int, m: int, alpha_t_base: 
 
 
 @njit(cache=True)
+def _deygout_cell(pd: np.ndarray, pg: np.ndarray, m: int, nt: int, tgeo: np.ndarray,
+                  tg: np.ndarray, d: float, hts: float, hrs: float, htc: float, hrc: float,
+                  ae_km: float, f_ghz: float, pol: int) -> float:
+    """Delta-Deygout Ld50 of one receiver: its tail written into the profile arrays ``pd``, ``pg``
+    (the radial's distances and heights) after sample m, the loss over points 1..m + nt, then the
+    radial's samples put back."""
+    n = pg.size
+    saved_d = np.empty(nt)
+    saved_g = np.empty(nt)
+    for k in range(nt):  # tail point k (at d - (k + 1) steps) goes to index m + nt - k
+        i = m + nt - k
+        saved_d[k] = pd[i]
+        saved_g[k] = pg[i]
+        pd[i] = tgeo[0, k]
+        pg[i] = tg[k]
+    ld = delta_deygout_between(pd, pg, 1, m + nt, d, hts, hrs, htc, hrc, ae_km, f_ghz, pol, 0.0,
+                               MAX_EDGES)[0]
+    for k in range(nt):
+        i = m + nt - k
+        if i < n:
+            pd[i] = saved_d[k]
+            pg[i] = saved_g[k]
+    return ld
+
+
+@njit(cache=True)
 def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: float, htg: float,
                   hrg: float, f_ghz: float, pol: int, ae_km: float, hull_window: int,
                   cell_m: np.ndarray, cell_d: np.ndarray, cell_h: np.ndarray, n_tail: int,
                   dem: np.ndarray, clutter_dem: np.ndarray, row0: float, col0: float,
-                  cell_row: np.ndarray, cell_col: np.ndarray, out: np.ndarray,
+                  cell_row: np.ndarray, cell_col: np.ndarray, deygout: bool, out: np.ndarray,
                   theta_out: np.ndarray) -> None:
     """Ld50 and the angular distance theta for receivers along one radial, in order of ``cell_m``.
 
@@ -388,7 +415,8 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
     the smooth-earth surface and hobs see ``h``, as in
     :func:`~netcover.radio.p1812.p1812_profile_loss`. ``theta_out`` gets the path angular distance
     (mrad, P.1812 Eq 74 as :func:`~netcover.radio.p1812._horizons` takes the horizon angles), for the
-    troposcatter loss.
+    troposcatter loss. With ``deygout``, Ld50 is the delta-Deygout loss of
+    :func:`~netcover.radio.deygout.delta_deygout_between` on the same profile (O(m) per receiver).
     """
     n = h.size
     lam = WAVELENGTH_M_GHZ / f_ghz
@@ -427,6 +455,10 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
         tgeo[3, k] = 1.0 / tgeo[2, k]
     th = np.empty(n_tail)
     tg = np.empty(n_tail)
+    # the profile as arrays, for Deygout: the radial, with each receiver's tail written after its m
+    pd = np.arange(n + n_tail) * step_km
+    pg = np.zeros(n + n_tail)
+    pg[:n] = g if has_clutter else h
     for e in range(cell_m.size):
         m = cell_m[e]
         while m_cur < m:  # sample m_cur + 1 becomes an obstacle
@@ -469,6 +501,10 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
         hobs, gt = _obstruction(bx, by, mb, m, alpha_t_base, tgeo, th, nt, d, hts, hrs)
         hts_s = hts - min(hst - hobs * gt, h[0])
         hrs_s = hrs - min(hsr - hobs * (1.0 - gt), hr)
+        if deygout and m + nt >= 1:
+            out[e] = _deygout_cell(pd, pg, m, nt, tgeo, tg, d, hts, hrs, hts_s, hrs_s, ae_km, f_ghz,
+                                   pol)
+            continue
         lbulls = smooth_bullington(d, step_km, m, tgeo, nt, hts_s, hrs_s, ce, lam)
         ldsph = spherical_earth_loss(d, hts_s, hrs_s, ae_km, f_ghz, pol, 0.0)
         out[e] = delta_bullington_loss(lbulla, lbulls, ldsph)
@@ -498,8 +534,8 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
                           hrg: float, f_ghz: float, pol: int, ae_km: float, hull_window: int,
                           cell_bearing: np.ndarray, cell_d_km: np.ndarray, cell_h: np.ndarray,
                           n_tail: int, dem: np.ndarray, clutter_dem: np.ndarray, row0: float,
-                          col0: float, cell_row: np.ndarray,
-                          cell_col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                          col0: float, cell_row: np.ndarray, cell_col: np.ndarray,
+                          deygout: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """P.1812 delta-Bullington loss Ld50 (dB) and angular distance (mrad) at receiver cells.
 
     Each cell is evaluated at its own distance d and ground height; its profile is the prefix of the
@@ -538,6 +574,9 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
         The site's fractional index in ``dem``.
     cell_row, cell_col : float64 arrays
         Each cell's index in ``dem``.
+    deygout : bool
+        Ld50 from the delta-Deygout loss (:mod:`netcover.radio.deygout`, up to three edges) on the
+        same profile instead of delta-Bullington; O(m) per receiver.
 
     Returns
     -------
@@ -568,7 +607,7 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
             g = h
         _radial_cells(h, g, has_clutter, step_km, htg, hrg, f_ghz, pol, ae_km, hull_window,
                       m[cells], cell_d_km[cells], cell_h[cells], n_tail, dem, clutter_dem, row0,
-                      col0, cell_row[cells], cell_col[cells], part, part_theta)
+                      col0, cell_row[cells], cell_col[cells], deygout, part, part_theta)
         for i in range(cells.size):
             out[cells[i]] = part[i]
             theta[cells[i]] = part_theta[i]

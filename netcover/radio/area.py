@@ -38,7 +38,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from netcover.config.radio import ENVIRONMENTS, MODELS, POLARISATIONS, Model, Polarisation
+from netcover.config.radio import (
+    DIFFRACTIONS,
+    ENVIRONMENTS,
+    MODELS,
+    POLARISATIONS,
+    Diffraction,
+    Model,
+    Polarisation,
+)
 from netcover.config.radio import Environment as HataEnvironment
 from netcover.errors import ModelError
 from netcover.radio._diffraction import POL_HORIZONTAL, POL_VERTICAL
@@ -151,10 +159,10 @@ def _height_window(dem: np.ndarray, rows: tuple[float, float],
     return window, r0, c0
 
 
-def _validate_options(model: str, pol: str, hata_environment: str, f_mhz: float,
+def _validate_options(model: str, diffraction: str, pol: str, hata_environment: str, f_mhz: float,
                       tx_height_m: float, rx_height_m: float, radius_m: float) -> None:
     """Raise :class:`ModelError` for the first option or value outside the engine's domain."""
-    for name, value, allowed in (("model", model, MODELS),
+    for name, value, allowed in (("model", model, MODELS), ("diffraction", diffraction, DIFFRACTIONS),
                                  ("pol", pol, POLARISATIONS),
                                  ("hata_environment", hata_environment, ENVIRONMENTS)):
         if value not in allowed:
@@ -313,7 +321,8 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
                    delta_n: float = 45.0, n0: float = 325.0, pol: Polarisation = "vertical",
                    hata_environment: HataEnvironment = "rural",
                    grid_offset: tuple[int, int] = (0, 0),
-                   clutter_m: np.ndarray | None = None) -> SiteLoss:
+                   clutter_m: np.ndarray | None = None,
+                   diffraction: Diffraction = "bullington") -> SiteLoss:
     """Basic transmission loss (dB) from one site to every DEM cell within ``radius_m``.
 
     Parameters
@@ -352,6 +361,11 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         Bullington loss; the terminals stay at ground height, and the horizon angles, the smooth-earth
         surface and hobs use the ground, as :func:`~netcover.radio.p1812.p1812_profile_loss` does
         with ``r_m``. None (default): no clutter, the same result, bit for bit, as all zeros.
+    diffraction : {"bullington", "deygout"}
+        P.1812 only: the terrain diffraction loss Ld50 from the delta-Bullington model (default) or
+        the delta-Deygout loss of up to three edges (:mod:`netcover.radio.deygout`), on the same
+        profile, as :func:`~netcover.radio.p1812.p1812_profile_loss` with ``diffraction``. Deygout
+        costs O(m) per cell (m: the cell's profile points) instead of O(log m).
 
     Returns
     -------
@@ -365,7 +379,8 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         outside the DEM (the message gives the coordinates and the DEM bounds), or a clutter layer
         of another shape than the DEM or with NaN or negative heights near the site.
     """
-    _validate_options(model, pol, hata_environment, f_mhz, tx_height_m, rx_height_m, radius_m)
+    _validate_options(model, diffraction, pol, hata_environment, f_mhz, tx_height_m, rx_height_m,
+                      radius_m)
     if clutter_m is not None and np.shape(clutter_m) != np.shape(dem):
         msg = (f"clutter_m has shape {np.shape(clutter_m)}, expected the DEM's {np.shape(dem)}: "
                "give one clutter height per DEM cell")
@@ -392,7 +407,7 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
                                           float(rx_height_m), f_mhz / 1000.0, pol_code, ae_km,
                                           HULL_WINDOW, bearing, horiz_m / 1000.0, ground,
                                           TAIL_STEPS, disc.grid, layer, disc.row0, disc.col0,
-                                          *disc.cell_indices())
+                                          *disc.cell_indices(), diffraction == "deygout")
         lbfs = p1812_free_space_loss(slant_km, f_mhz / 1000.0)
         lbs = troposcatter_loss(horiz_m / 1000.0, theta, f_mhz / 1000.0, n0=float(n0))
         values = np.asarray(diffraction_troposcatter_loss(lbfs, lbfs + ld, lbs))
