@@ -18,7 +18,7 @@ from netcover.radio._radial import cell_diffraction_loss
 from netcover.radio.area import site_loss_grid
 from netcover.radio.basic import effective_earth_radius_km
 from netcover.radio.p1812 import p1812_profile_loss
-from tests.area_profiles import engine_profile
+from tests.area_profiles import engine_profile, radial_tail_args
 
 CELL = 30.0
 ORIGIN = (500_000.0, 2_560_000.0)
@@ -86,7 +86,8 @@ def test_one_radial_with_clutter_equals_per_profile_model() -> None:
     ae = effective_earth_radius_km(45.0)
     for f_mhz in (150.0, 900.0, 2600.0):
         ld, theta = cell_diffraction_loss(h[None, :], r[None, :], step_km, HTX, HRX, f_mhz / 1000.0,
-                                          1, ae, 4, np.zeros(k.size), k * step_km, h[k])
+                                          1, ae, 4, np.zeros(k.size), k * step_km, h[k],
+                                          *radial_tail_args(h, k, r))
         for i, kk in enumerate(k):
             rm = r[:kk + 1].copy()
             rm[0] = rm[-1] = 0.0
@@ -144,3 +145,32 @@ def test_clutter_is_ignored_by_free_space(terrain: tuple[np.ndarray, np.ndarray]
     without = site_loss_grid(dem, ORIGIN, CELL, SITE, HTX, HRX, 900.0, 600.0, model="fspl")
     np.testing.assert_array_equal(with_c.loss_db, without.loss_db)
     assert math.isfinite(float(np.nanmax(with_c.loss_db)))
+
+
+@pytest.mark.parametrize("with_clutter", [False, True])
+def test_deygout_equals_per_profile_model(terrain: tuple[np.ndarray, np.ndarray],
+                                          with_clutter: bool) -> None:
+    """diffraction="deygout": the engine equals p1812_profile_loss(diffraction="deygout") on the
+    engine's profile, and gives more loss than Bullington somewhere behind terrain (not everywhere:
+    one Deygout edge can give less than Bullington's equivalent edge)."""
+    dem, clutter = terrain
+    layer = clutter if with_clutter else None
+    grid = site_loss_grid(dem, ORIGIN, CELL, SITE, HTX, HRX, 1800.0, RADIUS, clutter_m=layer,
+                          diffraction="deygout")
+    bull = site_loss_grid(dem, ORIGIN, CELL, SITE, HTX, HRX, 1800.0, RADIUS, clutter_m=layer)
+    rng = np.random.default_rng(8)
+    rows, cols = np.nonzero(np.isfinite(grid.loss_db))
+    for i in rng.choice(rows.size, 40, replace=False):
+        r, c = int(rows[i]) + grid.row_off, int(cols[i]) + grid.col_off
+        d_km, h_m, r_m = engine_profile(dem, ORIGIN, CELL, SITE, RADIUS, r, c, layer)
+        if d_km.size < 3:
+            continue
+        ref = p1812_profile_loss(d_km, h_m, HTX, HRX, 1.8, r_m=r_m, diffraction="deygout")
+        assert float(grid.loss_db[rows[i], cols[i]]) == pytest.approx(ref["Lb_noduct"], abs=1e-4)
+    assert np.nanmax(grid.loss_db - bull.loss_db) > 3.0
+
+
+def test_unknown_diffraction_raises(terrain: tuple[np.ndarray, np.ndarray]) -> None:
+    with pytest.raises(ModelError, match="diffraction"):
+        site_loss_grid(terrain[0], ORIGIN, CELL, SITE, HTX, HRX, 900.0, RADIUS,
+                       diffraction="epstein")  # type: ignore[arg-type]

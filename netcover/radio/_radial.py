@@ -1,13 +1,22 @@
-"""Numba kernels of the area engine: radial profiles, incremental hulls, per-cell P.1812 loss.
+"""Numba kernels of the area engine: incremental hulls and the per-cell P.1812 loss.
 
 The engine draws one terrain profile per bearing from the site (radials about half a cell apart at the
-rim, samples every cell size) and evaluates every cell of the disc on the radial nearest to its bearing,
-at the cell's own distance d and ground height, with the radial samples 1..m (those at least half a
-step short of d) as the intermediate profile points. Receivers on a radial are taken in order of
-distance, so each sees a prefix of the profile that only grows. Every quantity the ITU-R P.1812
-delta-Bullington model takes as a maximum over the intermediate points is rewritten as the maximum of
-a linear function (or a tangent from a point) over that growing point set, and answered by bisection
-on an upper convex hull built incrementally (monotone chain):
+rim, samples every step = one cell size, :mod:`._sampling`) and evaluates every cell of the disc at its
+own distance d (in steps) and ground height, on this profile:
+
+* the site (radial sample 0, the site's bilinear ground);
+* the samples 1..m of the radial nearest to the cell's bearing, m the last sample strictly before
+  the first tail point (so at most one step before it; m = 0 when there is no tail point);
+* the tail: the points d - k steps, k = nt..1, on the cell's own straight line from the site, bilinear
+  (ground, and ground plus clutter), nt = min(TAIL_STEPS, floor(d - 0.5)) (those at least half a step
+  from the site; nt = 0 within 1.5 steps of the site);
+* the receiver: the cell's own ground at d.
+
+Receivers on a radial are taken in order of m, so the radial prefixes only grow. Every quantity the
+ITU-R P.1812 delta-Bullington model takes as a maximum over the intermediate points is rewritten as
+the maximum of a linear function (or a tangent from a point) over the prefix, answered by bisection on
+an upper convex hull built incrementally (monotone chain), then combined with the same quantity over
+the receiver's own tail points, which never enter the hulls:
 
 * Stim = max_i (h_i + 500 Ce d_i (d - d_i) - hts) / d_i
        = max_i (a_i - hts) / d_i + 500 Ce d,     a_i = h_i - 500 Ce d_i^2     (running maximum)
@@ -17,7 +26,8 @@ on an upper convex hull built incrementally (monotone chain):
   times a Fresnel weight smallest at mid-path) exactly on the few samples a bound cannot rule out
 * hobs = max_i h_i + (hts - hrs) d_i / d - hts, alpha_obr from the tangent from (d, hrs), alpha_obt a
   running maximum (hull of the raw points (d_i, h_i))
-* the least-squares smooth-earth heights hst, hsr from running sums v1, v2
+* the least-squares smooth-earth heights hst, hsr from running sums v1, v2 over the prefix, then the
+  segments through the tail points to the receiver
 * the smooth-profile Bullington loss Lbulls (all heights zero) from closed forms: Stim and Srim are
   concave in d_i (two candidate samples each), the line-of-sight nu by a discrete bisection.
 
@@ -26,10 +36,10 @@ the intermediate points (hull A over g_i - 500 Ce d_i^2) while the horizon angle
 distance take the ground h_i (a second hull T over h_i - 500 Ce d_i^2, hull A itself without clutter);
 the smooth-earth surface and hobs take the ground (hull B), as the per-profile model does.
 
-A radial with n receivers costs O(n log n) instead of the O(n^2) of one full profile per receiver, and
-the loss of a receiver equals that of :func:`~netcover.radio.p1812.p1812_profile_loss` on the
-profile (radial samples 0..m, then the receiver) to rounding. All kernels are pure: arrays and scalars
-in, new arrays out.
+A radial with n receivers costs O(n (log n + TAIL_STEPS)) instead of the O(n^2) of one full profile
+per receiver, and the loss of a receiver equals that of
+:func:`~netcover.radio.p1812.p1812_profile_loss` on the profile above to rounding. All kernels are
+pure: arrays and scalars in, new arrays out.
 """
 
 from __future__ import annotations
@@ -48,77 +58,23 @@ from netcover.radio._diffraction import (
     nu_breakpoint,
     spherical_earth_loss,
 )
+from netcover.radio._sampling import (
+    bilinear_height,
+    disc_cells,
+    prefix_count,
+    radial_heights,
+    tail_count,
+)
+from netcover.radio.deygout import MAX_EDGES, delta_deygout_between
+
+__all__ = [
+    "bilinear_height", "cell_diffraction_loss", "disc_cells", "hull_argmax_linear",
+    "hull_max_slope_from_right", "hull_push", "radial_heights", "smooth_bullington",
+]
 
 _NEG = -1.0e300
 #: nu at and below which the knife-edge loss J(nu) is zero.
 _NU_CUT = -0.78
-
-
-@njit(cache=True)
-def bilinear_height(dem: np.ndarray, row: float, col: float) -> float:
-    """Height at fractional cell index (``row``, ``col``; cell centres at integers), bilinear.
-
-    The DEM has at least 2 x 2 cells. Indices beyond the outermost cell centres take the edge value:
-    that covers the outer half cell of the DEM, and the fraction of a cell by which a radial to an
-    edge cell may pass outside the DEM.
-    """
-    nr, nc = dem.shape
-    r = min(max(row, 0.0), nr - 1.0)
-    c = min(max(col, 0.0), nc - 1.0)
-    r0 = min(int(r), nr - 2)
-    c0 = min(int(c), nc - 2)
-    fr = r - r0
-    fc = c - c0
-    r1 = r0 + 1
-    c1 = c0 + 1
-    top = dem[r0, c0] * (1.0 - fc) + dem[r0, c1] * fc
-    bottom = dem[r1, c0] * (1.0 - fc) + dem[r1, c1] * fc
-    return top * (1.0 - fr) + bottom * fr
-
-
-@njit(cache=True, parallel=True)
-def radial_heights(dem: np.ndarray, row0: float, col0: float, n_bearings: int, n_samples: int,
-                   step_cells: float) -> np.ndarray:
-    """Ground heights along ``n_bearings`` radials (bearing j = 2 pi j / n, clockwise from north).
-
-    Sample k of a radial lies ``k * step_cells`` cell sizes from the site at (``row0``, ``col0``).
-    Returns a float64 array (n_bearings, n_samples).
-    """
-    out = np.empty((n_bearings, n_samples))
-    for j in prange(n_bearings):
-        theta = 2.0 * math.pi * j / n_bearings
-        dc = math.sin(theta) * step_cells
-        dr = -math.cos(theta) * step_cells
-        for k in range(n_samples):
-            out[j, k] = bilinear_height(dem, row0 + k * dr, col0 + k * dc)
-    return out
-
-
-@njit(cache=True)
-def disc_cells(n_rows: int, n_cols: int, row0: float, col0: float,
-               radius_cells: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The cells of an (n_rows, n_cols) window whose centre lies within ``radius_cells`` of a point.
-
-    The point is at fractional index (``row0``, ``col0``) of the window. Returns the cells' flat
-    indices (row-major, int64), bearings from the point (radians clockwise from north, in [0, 2 pi))
-    and distances (cell sizes).
-    """
-    idx = np.empty(n_rows * n_cols, dtype=np.int64)
-    bearing = np.empty(n_rows * n_cols)
-    dist = np.empty(n_rows * n_cols)
-    n = 0
-    r2 = radius_cells * radius_cells
-    for r in range(n_rows):
-        dy = row0 - r
-        for c in range(n_cols):
-            dx = c - col0
-            if dx * dx + dy * dy <= r2:
-                idx[n] = r * n_cols + c
-                b = math.atan2(dx, dy)
-                bearing[n] = b + 2.0 * math.pi if b < 0.0 else b
-                dist[n] = math.sqrt(dx * dx + dy * dy)
-                n += 1
-    return idx[:n].copy(), bearing[:n].copy(), dist[:n].copy()
 
 
 @njit(cache=True)
@@ -178,73 +134,79 @@ def _concave_sample_max(step_km: float, m: int, x_star: float) -> tuple[int, int
     return i0, i1
 
 
+@njit(cache=True, inline="always")
+def _smooth_los_prefix_nu(d_km: float, step_km: float, m: int, hts: float, hrs: float, ce: float,
+                          lam: float) -> float:
+    """Largest nu over the zero-height obstacles 1..m of a line-of-sight path (m >= 1), or -0.78.
+
+    Every clearance H(x) = c x (d - x) - (hts (d - x) + hrs x) / d is negative; if even its maximum
+    (a concave parabola) with the mid-path Fresnel weight gives nu <= -0.78, J is zero. Otherwise a
+    bisection on the discrete slope of nu over the samples finds the largest.
+    """
+    c = 500.0 * ce
+    x_top = min(max(0.5 * d_km + (hts - hrs) / (2.0 * c * d_km), step_km), m * step_km)
+    h_top = c * x_top * (d_km - x_top) - (hts * (d_km - x_top) + hrs * x_top) / d_km
+    if h_top * math.sqrt(0.008 / (lam * d_km)) <= _NU_CUT:
+        return _NU_CUT
+    lo = 1
+    hi = m
+    while lo < hi:
+        mid = (lo + hi) // 2
+        nu_next = nu_at(0.0, (mid + 1) * step_km, d_km, hts, hrs, ce, lam)
+        if nu_next > nu_at(0.0, mid * step_km, d_km, hts, hrs, ce, lam):
+            lo = mid + 1
+        else:
+            hi = mid
+    return nu_at(0.0, lo * step_km, d_km, hts, hrs, ce, lam)
+
+
 @njit(cache=True)
-def smooth_bullington(d_km: float, step_km: float, m: int, hts: float, hrs: float, ce: float,
-                      lam: float) -> float:
-    """Bullington loss Lbulls of a zero-height profile with obstacles at i * step_km, i = 1..m.
+def smooth_bullington(d_km: float, step_km: float, m: int, tg: np.ndarray, nt: int,
+                      hts: float, hrs: float, ce: float, lam: float) -> float:
+    """Bullington loss Lbulls of a zero-height profile with obstacles at i * step_km, i = 1..m, and
+    at the tail points ``tg[0, :nt]`` (beyond m * step_km; ``tg`` as in :func:`_radial_cells`).
 
     Equal to :func:`~netcover.radio._diffraction.bullington_profile` on that profile (heights
-    ``hts``, ``hrs`` above the smooth surface, both > 0, receiver at ``d_km`` > m * step_km) with all
-    heights zero, in O(log m).
+    ``hts``, ``hrs`` above the smooth surface, both > 0, receiver at ``d_km``) with all heights zero,
+    in O(log m + nt).
     """
-    if m < 1:
-        return bullington_finish(0.0, d_km)
+    if m + nt < 1:
+        return 0.0  # bullington_finish(0, d) is exactly 0
     c = 500.0 * ce
-    # Stim: c (d - x) - hts / x is concave in x, continuous maximum at sqrt(hts / c).
-    i0, i1 = _concave_sample_max(step_km, m, math.sqrt(max(hts, 0.0) / c))
     stim = _NEG
-    for i in (i0, i1):
-        x = i * step_km
-        stim = max(stim, c * (d_km - x) - hts / x)
-    if stim < (hrs - hts) / d_km:
-        # Line of sight: every clearance H(x) = c x (d - x) - (hts (d - x) + hrs x) / d is negative;
-        # if even its maximum (a concave parabola) with the mid-path Fresnel weight gives
-        # nu <= -0.78, J is zero. Otherwise bisect on the discrete slope of nu over the samples.
-        x_top = min(max(0.5 * d_km + (hts - hrs) / (2.0 * c * d_km), step_km), m * step_km)
-        h_top = c * x_top * (d_km - x_top) - (hts * (d_km - x_top) + hrs * x_top) / d_km
-        if h_top * math.sqrt(0.008 / (lam * d_km)) <= _NU_CUT:
-            return bullington_finish(0.0, d_km)
-        lo = 1
-        hi = m
-        while lo < hi:
-            mid = (lo + hi) // 2
-            nu_next = nu_at(0.0, (mid + 1) * step_km, d_km, hts, hrs, ce, lam)
-            if nu_next > nu_at(0.0, mid * step_km, d_km, hts, hrs, ce, lam):
-                lo = mid + 1
-            else:
-                hi = mid
-        luc = knife_edge_loss(nu_at(0.0, lo * step_km, d_km, hts, hrs, ce, lam))
-    else:
-        # Srim: c x - hrs / (d - x) is concave in x, continuous maximum at d - sqrt(hrs / c).
-        i0, i1 = _concave_sample_max(step_km, m, d_km - math.sqrt(max(hrs, 0.0) / c))
-        srim = _NEG
+    if m >= 1:  # Stim: c (d - x) - hts / x is concave in x, continuous maximum at sqrt(hts / c)
+        i0, i1 = _concave_sample_max(step_km, m, math.sqrt(max(hts, 0.0) / c))
         for i in (i0, i1):
             x = i * step_km
-            srim = max(srim, c * x - hrs / (d_km - x))
+            stim = max(stim, c * (d_km - x) - hts / x)
+    for k in range(nt):
+        stim = max(stim, c * tg[2, k] - hts * tg[1, k])
+    if stim < (hrs - hts) / d_km:
+        nu = _smooth_los_prefix_nu(d_km, step_km, m, hts, hrs, ce, lam) if m >= 1 else _NU_CUT
+        for k in range(nt):
+            nu = max(nu, _tail_nu(0.0, tg, k, d_km, hts, hrs, c, lam))
+        if nu <= _NU_CUT:
+            return 0.0  # J(nu) = 0, and bullington_finish(0, d) is exactly 0
+        luc = knife_edge_loss(nu)
+    else:
+        srim = _NEG
+        if m >= 1:  # Srim: c x - hrs / (d - x) is concave in x, continuous maximum at d - sqrt(hrs / c)
+            i0, i1 = _concave_sample_max(step_km, m, d_km - math.sqrt(max(hrs, 0.0) / c))
+            for i in (i0, i1):
+                x = i * step_km
+                srim = max(srim, c * x - hrs / (d_km - x))
+        for k in range(nt):
+            srim = max(srim, c * tg[0, k] - hrs * tg[3, k])
         luc = knife_edge_loss(nu_breakpoint(stim, srim, hts, hrs, d_km, lam))
     return bullington_finish(luc, d_km)
 
 
-@njit(cache=True)
-def _los_numax(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, step_km: float, m: int,
-               d: float, s: float, hts: float, lam: float, hull_window: int) -> float:
-    """Largest nu over the obstacles 1..m of a line-of-sight path, or a value <= -0.78.
-
-    ``a[i]`` = h_i - 500 Ce d_i^2. All clearances H_i = a_i + s d_i - hts are negative here and
-    nu_i = H_i w(d_i), w(x) = sqrt(0.002 d / (lam x (d - x))), so the largest nu is the smallest
-    q_i = H_i^2 / (d_i (d - d_i)) (compared without square roots). The largest clearance H_max sits
-    on hull A, and q is first evaluated on the hull vertices around it. As w is smallest at mid-path,
-    nu_i <= H_max w(d_i): only the samples where that bound beats the best value so far (and -0.78,
-    below which J(nu) = 0) can hold the maximum; they lie in one interval around mid-path, scanned
-    exactly. The result is the exact maximum whenever it exceeds -0.78.
-    """
-    w_scale = 0.002 * d / lam
-    jm = hull_argmax_linear(ax, ay, ma, s)
-    h_max = ay[jm] + s * ax[jm] - hts
-    q_limit = _NU_CUT * _NU_CUT / w_scale  # nu > -0.78  <=>  q < q_limit
-    if h_max * h_max * 4.0 / (d * d) >= q_limit:
-        return _NU_CUT  # even the mid-path weight leaves every nu at or below -0.78
-    q_best = q_limit
+@njit(cache=True, inline="always")
+def _los_scan(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, step_km: float, m: int,
+              d: float, s: float, hts: float, hull_window: int, jm: int, h_max: float,
+              q_best: float) -> float:
+    """The smallest q of :func:`_los_numax` over the samples 1..m and ``q_best``: the hull vertices
+    around the largest clearance ``h_max`` (vertex ``jm``), then the interval the bound leaves."""
     for j in range(max(jm - hull_window, 0), min(jm + hull_window + 1, ma)):
         xj = ax[j]
         hj = ay[j] + s * xj - hts
@@ -259,53 +221,208 @@ def _los_numax(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, step_km: 
             x = i * step_km
             hi = a[i] + s * x - hts
             q_best = min(q_best, hi * hi / (x * (d - x)))
-    if q_best >= q_limit:  # no sample above the cut: return it exactly (no rounding above -0.78)
+    return q_best
+
+
+@njit(cache=True)
+def _los_numax(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, step_km: float, m: int,
+               d: float, s: float, hts: float, lam: float, hull_window: int,
+               q_start: float) -> float:
+    """Largest nu over the obstacles 1..m of a line-of-sight path and a known q_start, or a value
+    <= -0.78.
+
+    ``a[i]`` = h_i - 500 Ce d_i^2. All clearances H_i = a_i + s d_i - hts are negative here and
+    nu_i = H_i w(d_i), w(x) = sqrt(0.002 d / (lam x (d - x))), so the largest nu is the smallest
+    q_i = H_i^2 / (d_i (d - d_i)) (compared without square roots); ``q_start`` is the smallest q of
+    the other obstacles (the receiver's tail points; inf if none), which only narrows the search.
+    The largest clearance H_max sits on hull A, and q is first evaluated on the hull vertices around
+    it. As w is smallest at mid-path, nu_i <= H_max w(d_i): only the samples where that bound beats
+    the best value so far (and -0.78, below which J(nu) = 0) can hold the maximum; they lie in one
+    interval around mid-path, scanned exactly. The result is the exact maximum whenever it exceeds
+    -0.78.
+    """
+    w_scale = 0.002 * d / lam
+    q_limit = _NU_CUT * _NU_CUT / w_scale  # nu > -0.78  <=>  q < q_limit
+    q_best = min(q_start, q_limit)
+    if m >= 1:
+        jm = hull_argmax_linear(ax, ay, ma, s)
+        h_max = ay[jm] + s * ax[jm] - hts
+        if h_max * h_max * 4.0 / (d * d) < q_best:  # else even the mid-path weight cannot beat it
+            q_best = _los_scan(ax, ay, ma, a, step_km, m, d, s, hts, hull_window, jm, h_max,
+                               q_best)
+    if q_best >= q_limit:  # no obstacle above the cut: return it exactly (no rounding above -0.78)
         return _NU_CUT
     return -math.sqrt(q_best * w_scale)
 
 
-@njit(cache=True)
-def _angular_distance(ax: np.ndarray, ay: np.ndarray, ma: int, m: int, stim_base: float, d: float,
-                      hts: float, hrs: float, c: float, ae_km: float) -> float:
+@njit(cache=True, inline="always")
+def _tail_nu(h: float, tg: np.ndarray, k: int, d: float, hts: float, hrs: float, c: float,
+             lam: float) -> float:
+    """nu_at (P.1812 Eq 15) of tail point k with height ``h``, from its precomputed geometry."""
+    x = tg[0, k]
+    dr = tg[2, k]
+    clearance = h + c * x * dr - (hts * dr + hrs * x) / d
+    return clearance * math.sqrt(0.002 * d / lam * tg[1, k] * tg[3, k])
+
+
+@njit(cache=True, inline="always")
+def _bullington_actual(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, step_km: float,
+                       m: int, stim_base: float, tg: np.ndarray, tail_g: np.ndarray, nt: int,
+                       d: float, hts: float, hrs: float, c: float, lam: float,
+                       hull_window: int) -> float:
+    """Bullington loss Lbulla of the profile: radial samples 1..m (hull A, ``stim_base``), then the
+    tail points (geometry ``tg``, see :func:`_radial_cells`) with heights (ground plus clutter)
+    ``tail_g``, combined with the hull answers without entering the hull."""
+    if m + nt < 1:
+        return 0.0  # bullington_finish(0, d) is exactly 0
+    stim = stim_base
+    for k in range(nt):
+        stim = max(stim, (tail_g[k] - tg[4, k] - hts) * tg[1, k])
+    stim += c * d
+    if stim < (hrs - hts) / d:
+        q_tail = math.inf  # the tail points' smallest q = H^2 / (x (d - x)), see _los_numax
+        for k in range(nt):
+            dr = tg[2, k]
+            clearance = tail_g[k] + c * tg[0, k] * dr - (hts * dr + hrs * tg[0, k]) / d
+            q_tail = min(q_tail, clearance * clearance * tg[1, k] * tg[3, k])
+        nu = _los_numax(ax, ay, ma, a, step_km, m, d, c * d - (hrs - hts) / d, hts, lam,
+                        hull_window, q_tail)
+        return bullington_finish(knife_edge_loss(nu), d) if nu > _NU_CUT else 0.0
+    y = hrs - c * d * d
+    srim = hull_max_slope_from_right(ax, ay, ma, d, y) if m >= 1 else _NEG
+    for k in range(nt):
+        srim = max(srim, (tail_g[k] - tg[4, k] - y) * tg[3, k])
+    luc = knife_edge_loss(nu_breakpoint(stim, srim - c * d, hts, hrs, d, lam))
+    return bullington_finish(luc, d)
+
+
+@njit(cache=True, inline="always")
+def _angular_distance(tx: np.ndarray, ty: np.ndarray, mt: int, m: int, stim_base: float,
+                      tg: np.ndarray, tail_h: np.ndarray, nt: int, d: float, hts: float,
+                      hrs: float, c: float, ae_km: float) -> float:
     """Path angular distance theta (mrad) = 1000 d / ae + theta_t + theta_r (P.1812 Eq 74).
 
     The horizon elevation angles with earth curvature are tan(theta) = (h_i - h_s - c x^2) / (1000 x),
-    x the distance to the terminal: from the transmitter that is ``stim_base`` / 1000, from the
-    receiver the tangent from (d, hrs - c d^2) to hull A, minus 2 c d. A path is trans-horizon when
-    the transmitter's horizon angle exceeds the angle to the receiver, as in the per-profile model.
+    x the distance to the terminal, h_i the ground: from the transmitter that is the largest of
+    ``stim_base`` / 1000 (samples 1..m) and the tail points', from the receiver the tangent from
+    (d, hrs - c d^2) to hull T and to the tail points, minus 2 c d. A path is trans-horizon when the
+    transmitter's horizon angle exceeds the angle to the receiver, as in the per-profile model.
     """
     to_rx = (hrs - hts) / d - c * d
-    if m >= 1 and stim_base > to_rx:
-        t_raw = stim_base
-        r_raw = hull_max_slope_from_right(ax, ay, ma, d, hrs - c * d * d) - 2.0 * c * d
+    stim = stim_base
+    for k in range(nt):
+        stim = max(stim, (tail_h[k] - tg[4, k] - hts) * tg[1, k])
+    if m + nt >= 1 and stim > to_rx:
+        y = hrs - c * d * d
+        r_raw = hull_max_slope_from_right(tx, ty, mt, d, y) if m >= 1 else _NEG
+        for k in range(nt):
+            r_raw = max(r_raw, (tail_h[k] - tg[4, k] - y) * tg[3, k])
+        t_raw = stim
+        r_raw -= 2.0 * c * d
     else:
         t_raw = to_rx
         r_raw = (hts - hrs) / d - c * d
     return 1000.0 * d / ae_km + 1000.0 * (math.atan(t_raw / 1000.0) + math.atan(r_raw / 1000.0))
 
 
+@njit(cache=True, inline="always")
+def _smooth_surface(v1: float, v2: float, dm: float, hm: float, tg: np.ndarray,
+                    tail_h: np.ndarray, nt: int, d: float, hr: float) -> tuple[float, float]:
+    """Least-squares smooth-earth heights hst, hsr (P.1812 Eqs 85-88): the running sums ``v1``,
+    ``v2`` up to the last radial sample (at ``dm``, height ``hm``), then the segments through the
+    tail points to the receiver."""
+    x0 = dm
+    y0 = hm
+    for k in range(nt - 1, -1, -1):  # the tail points in order of distance, then the receiver
+        x1 = tg[0, k]
+        y1 = tail_h[k]
+        v1 += (x1 - x0) * (y1 + y0)
+        v2 += (x1 - x0) * (y1 * (2.0 * x1 + x0) + y0 * (x1 + 2.0 * x0))
+        x0 = x1
+        y0 = y1
+    v1 += (d - x0) * (hr + y0)
+    v2 += (d - x0) * (hr * (2.0 * d + x0) + y0 * (d + 2.0 * x0))
+    return (2.0 * v1 * d - v2) / (d * d), (v2 - v1 * d) / (d * d)
+
+
+@njit(cache=True, inline="always")
+def _obstruction(bx: np.ndarray, by: np.ndarray, mb: int, m: int, alpha_t_base: float,
+                 tg: np.ndarray, tail_h: np.ndarray, nt: int, d: float, hts: float,
+                 hrs: float) -> tuple[float, float]:
+    """hobs and the weight alpha_obt / (alpha_obt + alpha_obr) of P.1812 Eqs 89-90 on the ground:
+    samples 1..m from hull B and ``alpha_t_base``, then the tail points (weight 0 when hobs <= 0)."""
+    s = (hts - hrs) / d
+    hobs = _NEG
+    if m >= 1:
+        jb = hull_argmax_linear(bx, by, mb, s)
+        hobs = by[jb] + s * bx[jb] - hts
+    for k in range(nt):
+        hobs = max(hobs, tail_h[k] + s * tg[0, k] - hts)
+    if not hobs > 0.0:
+        return 0.0, 0.0
+    alpha_t = alpha_t_base
+    alpha_r = hull_max_slope_from_right(bx, by, mb, d, hrs) if m >= 1 else _NEG
+    for k in range(nt):
+        alpha_t = max(alpha_t, (tail_h[k] - hts) * tg[1, k])
+        alpha_r = max(alpha_r, (tail_h[k] - hrs) * tg[3, k])
+    alpha_obt = alpha_t + s
+    alpha_obr = alpha_r - s
+    return hobs, alpha_obt / (alpha_obt + alpha_obr)
+
+
+@njit(cache=True)
+def _deygout_cell(pd: np.ndarray, pg: np.ndarray, m: int, nt: int, tgeo: np.ndarray,
+                  tg: np.ndarray, d: float, hts: float, hrs: float, htc: float, hrc: float,
+                  ae_km: float, f_ghz: float, pol: int) -> float:
+    """Delta-Deygout Ld50 of one receiver: its tail written into the profile arrays ``pd``, ``pg``
+    (the radial's distances and heights) after sample m, the loss over points 1..m + nt, then the
+    radial's samples put back."""
+    n = pg.size
+    saved_d = np.empty(nt)
+    saved_g = np.empty(nt)
+    for k in range(nt):  # tail point k (at d - (k + 1) steps) goes to index m + nt - k
+        i = m + nt - k
+        saved_d[k] = pd[i]
+        saved_g[k] = pg[i]
+        pd[i] = tgeo[0, k]
+        pg[i] = tg[k]
+    ld = delta_deygout_between(pd, pg, 1, m + nt, d, hts, hrs, htc, hrc, ae_km, f_ghz, pol, 0.0,
+                               MAX_EDGES)[0]
+    for k in range(nt):
+        i = m + nt - k
+        if i < n:
+            pd[i] = saved_d[k]
+            pg[i] = saved_g[k]
+    return ld
+
+
 @njit(cache=True)
 def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: float, htg: float,
                   hrg: float, f_ghz: float, pol: int, ae_km: float, hull_window: int,
-                  cell_m: np.ndarray, cell_d: np.ndarray, cell_h: np.ndarray, out: np.ndarray,
+                  cell_m: np.ndarray, cell_d: np.ndarray, cell_h: np.ndarray, n_tail: int,
+                  dem: np.ndarray, clutter_dem: np.ndarray, row0: float, col0: float,
+                  cell_row: np.ndarray, cell_col: np.ndarray, deygout: bool, out: np.ndarray,
                   theta_out: np.ndarray) -> None:
     """Ld50 and the angular distance theta for receivers along one radial, in order of ``cell_m``.
 
-    Receiver e sits at ``cell_d[e]`` km with ground ``cell_h[e]``; its obstacles are the radial
-    samples 1..``cell_m[e]`` (sample 0 is the transmitter), ``cell_m`` non-decreasing. ``h`` are the
-    samples' ground heights, ``g`` their ground plus clutter heights (P.1812 Section 3.2; only read
-    when ``has_clutter``, else ``g`` is ``h``): the Bullington loss Lbulla sees ``g``, the horizon
-    angles, the smooth-earth surface and hobs see ``h``, as in
+    Receiver e sits at ``cell_d[e]`` km with ground ``cell_h[e]``; its intermediate profile points
+    are the radial samples 1..``cell_m[e]`` (sample 0 is the transmitter; ``cell_m`` non-decreasing),
+    then its tail points k = nt..1 at ``cell_d[e] - k step`` on its straight line from the site at
+    (``row0``, ``col0``) to (``cell_row[e]``, ``cell_col[e]``) in ``dem`` (bilinear ground, plus the
+    bilinear ``clutter_dem`` with clutter; nt from :func:`tail_count`). ``h`` are the samples' ground
+    heights, ``g`` their ground plus clutter heights (P.1812 Section 3.2; only read when
+    ``has_clutter``, else ``g`` is ``h``): the Bullington loss Lbulla sees ``g``, the horizon angles,
+    the smooth-earth surface and hobs see ``h``, as in
     :func:`~netcover.radio.p1812.p1812_profile_loss`. ``theta_out`` gets the path angular distance
     (mrad, P.1812 Eq 74 as :func:`~netcover.radio.p1812._horizons` takes the horizon angles), for the
-    troposcatter loss.
+    troposcatter loss. With ``deygout``, Ld50 is the delta-Deygout loss of
+    :func:`~netcover.radio.deygout.delta_deygout_between` on the same profile (O(m) per receiver).
     """
     n = h.size
     lam = WAVELENGTH_M_GHZ / f_ghz
     ce = 1.0 / ae_km
     c = 500.0 * ce
-    h0 = h[0]
-    hts = h0 + htg
+    hts = h[0] + htg
     curv = c * (np.arange(n) * step_km) ** 2
     a = (g if has_clutter else h) - curv
     # hull A over (d_i, a_i = g_i - c d_i^2) for Bullington; hull T over (d_i, h_i - c d_i^2) for
@@ -331,6 +448,17 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
     v1 = 0.0  # least-squares sums over the segments 0..m
     v2 = 0.0
     m_cur = 0
+    # tail geometry of the current receiver: rows x, 1 / x, d - x, 1 / (d - x), c x^2
+    tgeo = np.empty((5, n_tail))
+    for k in range(n_tail):
+        tgeo[2, k] = (k + 1) * step_km
+        tgeo[3, k] = 1.0 / tgeo[2, k]
+    th = np.empty(n_tail)
+    tg = np.empty(n_tail)
+    # the profile as arrays, for Deygout: the radial, with each receiver's tail written after its m
+    pd = np.arange(n + n_tail) * step_km
+    pg = np.zeros(n + n_tail)
+    pg[:n] = g if has_clutter else h
     for e in range(cell_m.size):
         m = cell_m[e]
         while m_cur < m:  # sample m_cur + 1 becomes an obstacle
@@ -338,10 +466,9 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
             di = m_cur * step_km
             dp = di - step_km
             hi = h[m_cur]
-            ai = a[m_cur]
-            stim_base = max(stim_base, (ai - hts) / di)
+            stim_base = max(stim_base, (a[m_cur] - hts) / di)
             alpha_t_base = max(alpha_t_base, (hi - hts) / di)
-            ma = hull_push(ax, ay, ma, di, ai)
+            ma = hull_push(ax, ay, ma, di, a[m_cur])
             if has_clutter:
                 stim_t_base = max(stim_t_base, (at[m_cur] - hts) / di)
                 mt = hull_push(tx, ty, mt, di, at[m_cur])
@@ -351,45 +478,34 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
         d = cell_d[e]
         hr = cell_h[e]
         hrs = hr + hrg
-        dm = m * step_km
-        hm = h[m]
-
-        # Bullington loss of the actual profile (Lbulla).
-        luc = 0.0
-        if m >= 1:
-            stim = stim_base + c * d
-            if stim < (hrs - hts) / d:
-                s = c * d - (hrs - hts) / d
-                luc = knife_edge_loss(_los_numax(ax, ay, ma, a, step_km, m, d, s, hts, lam,
-                                                 hull_window))
-            else:
-                srim = hull_max_slope_from_right(ax, ay, ma, d, hrs - c * d * d) - c * d
-                luc = knife_edge_loss(nu_breakpoint(stim, srim, hts, hrs, d, lam))
-        lbulla = bullington_finish(luc, d)
-        if has_clutter:
-            theta_out[e] = _angular_distance(tx, ty, mt, m, stim_t_base, d, hts, hrs, c, ae_km)
-        else:
-            theta_out[e] = _angular_distance(ax, ay, ma, m, stim_base, d, hts, hrs, c, ae_km)
-
+        nt = tail_count(d / step_km, n_tail)
+        for k in range(nt):
+            x = d - tgeo[2, k]
+            tgeo[0, k] = x
+            tgeo[1, k] = 1.0 / x
+            tgeo[4, k] = c * x * x
+            f = x / d
+            tr = row0 + f * (cell_row[e] - row0)
+            tc = col0 + f * (cell_col[e] - col0)
+            th[k] = bilinear_height(dem, tr, tc)
+            tg[k] = th[k] + bilinear_height(clutter_dem, tr, tc) if has_clutter else th[k]
+        lbulla = _bullington_actual(ax, ay, ma, a, step_km, m, stim_base, tgeo, tg, nt, d, hts,
+                                    hrs, c, lam, hull_window)
+        if not has_clutter:
+            mt = ma
+            stim_t_base = stim_base
+        theta_out[e] = _angular_distance(tx, ty, mt, m, stim_t_base, tgeo, th, nt, d, hts, hrs,
+                                         c, ae_km)
         # Smooth-earth heights for the diffraction model (least squares, then obstruction-modified).
-        w1 = v1 + (d - dm) * (hr + hm)
-        w2 = v2 + (d - dm) * (hr * (2.0 * d + dm) + hm * (d + 2.0 * dm))
-        hst = (2.0 * w1 * d - w2) / (d * d)
-        hsr = (w2 - w1 * d) / (d * d)
-        hobs = 0.0
-        if m >= 1:
-            jb = hull_argmax_linear(bx, by, mb, (hts - hrs) / d)
-            hobs = by[jb] + (hts - hrs) * bx[jb] / d - hts
-        if hobs > 0.0:
-            alpha_obt = alpha_t_base + (hts - hrs) / d
-            alpha_obr = hull_max_slope_from_right(bx, by, mb, d, hrs) + (hrs - hts) / d
-            gt = alpha_obt / (alpha_obt + alpha_obr)
-            hst -= hobs * gt
-            hsr -= hobs * (1.0 - gt)
-        hts_s = hts - min(hst, h0)
-        hrs_s = hrs - min(hsr, hr)
-
-        lbulls = smooth_bullington(d, step_km, m, hts_s, hrs_s, ce, lam)
+        hst, hsr = _smooth_surface(v1, v2, m * step_km, h[m], tgeo, th, nt, d, hr)
+        hobs, gt = _obstruction(bx, by, mb, m, alpha_t_base, tgeo, th, nt, d, hts, hrs)
+        hts_s = hts - min(hst - hobs * gt, h[0])
+        hrs_s = hrs - min(hsr - hobs * (1.0 - gt), hr)
+        if deygout and m + nt >= 1:
+            out[e] = _deygout_cell(pd, pg, m, nt, tgeo, tg, d, hts, hrs, hts_s, hrs_s, ae_km, f_ghz,
+                                   pol)
+            continue
+        lbulls = smooth_bullington(d, step_km, m, tgeo, nt, hts_s, hrs_s, ce, lam)
         ldsph = spherical_earth_loss(d, hts_s, hrs_s, ae_km, f_ghz, pol, 0.0)
         out[e] = delta_bullington_loss(lbulla, lbulls, ldsph)
 
@@ -416,12 +532,15 @@ def _bucket_by_radial(j: np.ndarray, n_bearings: int) -> tuple[np.ndarray, np.nd
 @njit(cache=True, parallel=True)
 def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: float, htg: float,
                           hrg: float, f_ghz: float, pol: int, ae_km: float, hull_window: int,
-                          cell_bearing: np.ndarray, cell_d_km: np.ndarray,
-                          cell_h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                          cell_bearing: np.ndarray, cell_d_km: np.ndarray, cell_h: np.ndarray,
+                          n_tail: int, dem: np.ndarray, clutter_dem: np.ndarray, row0: float,
+                          col0: float, cell_row: np.ndarray, cell_col: np.ndarray,
+                          deygout: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """P.1812 delta-Bullington loss Ld50 (dB) and angular distance (mrad) at receiver cells.
 
-    Each cell is evaluated at its own distance and ground height on the radial nearest to its
-    bearing, with the radial samples closer to the site than ``d - step / 2`` as obstacles.
+    Each cell is evaluated at its own distance d and ground height; its profile is the prefix of the
+    radial nearest to its bearing (samples 1..m, :func:`~._sampling.prefix_count`), then its tail
+    points at d - k step, k = nt..1 (:func:`~._sampling.tail_count`), then the receiver.
 
     Parameters
     ----------
@@ -431,7 +550,7 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
         Representative clutter heights (m) along the radials, added to the ground at samples 1..
         for the Bullington loss (P.1812 Section 3.2); sample 0 (the site) is read as 0.
     step_km : float
-        Spacing of the radial samples.
+        Spacing of the radial samples and of the tail points.
     htg, hrg : float
         Transmitter and receiver antenna heights above ground (m).
     f_ghz : float
@@ -446,6 +565,18 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
         Bearing of each cell in units of the radial spacing (0 <= b < n_bearings).
     cell_d_km, cell_h : float64 arrays
         Distance from the site (> 0) and ground height of each cell.
+    n_tail : int
+        Steps before each receiver sampled on its own straight line from the site (>= 1).
+    dem, clutter_dem : 2-D float64
+        The grid the radials were sampled from, and its clutter heights (an empty (0, 0) array
+        without clutter), for the tail points.
+    row0, col0 : float
+        The site's fractional index in ``dem``.
+    cell_row, cell_col : float64 arrays
+        Each cell's index in ``dem``.
+    deygout : bool
+        Ld50 from the delta-Deygout loss (:mod:`netcover.radio.deygout`, up to three edges) on the
+        same profile instead of delta-Bullington; O(m) per receiver.
 
     Returns
     -------
@@ -459,7 +590,7 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
     m = np.empty(n, dtype=np.int64)
     for e in range(n):
         j[e] = math.floor(cell_bearing[e] + 0.5) % nb
-        m[e] = min(max(math.floor(cell_d_km[e] / step_km - 0.5), 0), ns - 1)
+        m[e] = prefix_count(cell_d_km[e] / step_km, n_tail, ns)
     order, start = _bucket_by_radial(j, nb)
     out = np.empty(n)
     theta = np.empty(n)
@@ -475,7 +606,8 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
         else:
             g = h
         _radial_cells(h, g, has_clutter, step_km, htg, hrg, f_ghz, pol, ae_km, hull_window,
-                      m[cells], cell_d_km[cells], cell_h[cells], part, part_theta)
+                      m[cells], cell_d_km[cells], cell_h[cells], n_tail, dem, clutter_dem, row0,
+                      col0, cell_row[cells], cell_col[cells], deygout, part, part_theta)
         for i in range(cells.size):
             out[cells[i]] = part[i]
             theta[cells[i]] = part_theta[i]

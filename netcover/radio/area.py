@@ -4,13 +4,17 @@
 
 - ``"p1812"``: ITU-R P.1812-6 delta-Bullington diffraction and troposcatter for 50 % of time, no
   ducting, with optional representative clutter heights (``clutter_m``, Section 3.2: on the
-  intermediate profile points of the Bullington loss only, terminals at ground height): Lb = max(Lbfs, -5 log10(10^(-0.2 Lbs) + 10^(-0.2 (Lbfs + Ld50)))) (Eqs 63
-  and 69 with the diffraction loss for Lbam), Lbs the troposcatter loss (Eq 44) with the scenario's
-  N0 and each cell's path angular distance (from its horizon angles). Ld50 comes from radial
-  profiles (see :mod:`._radial`): every cell is evaluated at its own distance and ground height on
-  the radial nearest its bearing (radials at most half a cell apart at the rim, samples every cell
-  size), every receiver on a radial using a prefix of the radial's profile. That equals the
-  per-profile model on a profile that runs within a quarter cell of the cell's own straight line; no
+  intermediate profile points of the Bullington loss only, terminals at ground height):
+  Lb = max(Lbfs, -5 log10(10^(-0.2 Lbs) + 10^(-0.2 (Lbfs + Ld50)))) (Eqs 63 and 69 with the
+  diffraction loss for Lbam), Lbs the troposcatter loss (Eq 44) with the scenario's N0 and each
+  cell's path angular distance (from its horizon angles). Ld50 comes from radial profiles (see
+  :mod:`._radial`): every cell is evaluated at its own distance d and ground height on the profile
+  made of the site, the samples of the radial nearest its bearing (radials at most half a cell apart
+  at the rim, samples every cell size) up to at most one step before its tail, the tail (the last
+  :data:`TAIL_STEPS` steps before the cell, d - k cell sizes, sampled bilinearly on the cell's own
+  straight line from the site), and the cell. Every receiver on a radial shares a prefix of the
+  radial's profile; its tail is its own, so the receiver end of each profile, where a low antenna's
+  loss is decided, is exact. The radial part runs within a quarter cell of the cell's own line; no
   value is interpolated between radials, so there are no holes and no streaks beyond the terrain's
   own. Lbfs is free space over each cell's slant distance, as P.1812's Eq 8 writes it
   (:func:`~netcover.radio.basic.p1812_free_space_loss`).
@@ -34,16 +38,20 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from netcover.config.radio import ENVIRONMENTS, MODELS, POLARISATIONS, Model, Polarisation
+from netcover.config.radio import (
+    DIFFRACTIONS,
+    ENVIRONMENTS,
+    MODELS,
+    POLARISATIONS,
+    Diffraction,
+    Model,
+    Polarisation,
+)
 from netcover.config.radio import Environment as HataEnvironment
 from netcover.errors import ModelError
 from netcover.radio._diffraction import POL_HORIZONTAL, POL_VERTICAL
-from netcover.radio._radial import (
-    bilinear_height,
-    cell_diffraction_loss,
-    disc_cells,
-    radial_heights,
-)
+from netcover.radio._radial import cell_diffraction_loss
+from netcover.radio._sampling import bilinear_height, disc_cells, radial_heights
 from netcover.radio.basic import (
     effective_earth_radius_km,
     free_space_loss,
@@ -54,8 +62,8 @@ from netcover.radio.basic import (
 from netcover.radio.p1812 import H_MAX_M, H_MIN_M, diffraction_troposcatter_loss, troposcatter_loss
 
 __all__ = [
-    "BEARINGS_PER_RIM_CELL", "HATA_MIN_HB_M", "HATA_TERRAIN_KM", "HULL_WINDOW", "MIN_DISTANCE_M", "Disc",
-    "SiteLoss", "profile_between", "site_loss_grid",
+    "BEARINGS_PER_RIM_CELL", "HATA_MIN_HB_M", "HATA_TERRAIN_KM", "HULL_WINDOW", "MIN_DISTANCE_M",
+    "TAIL_STEPS", "Disc", "SiteLoss", "profile_between", "site_loss_grid",
 ]
 
 #: Frequency range accepted by every model of the engine (MHz), that of ITU-R P.1812.
@@ -68,6 +76,8 @@ HATA_TERRAIN_KM = (3.0, 15.0)
 HATA_MIN_HB_M = 1.0
 #: Hull vertices each side of the least-clearance vertex where the line-of-sight nu is evaluated first.
 HULL_WINDOW = 4
+#: Steps before each receiver sampled on its own straight line from the site (the exact tail).
+TAIL_STEPS = 4
 #: Radials per cell of the rim's circumference: with 2, every cell's own bearing is within a quarter
 #: cell (at the rim) of the radial it is evaluated on.
 BEARINGS_PER_RIM_CELL = 2.0
@@ -149,10 +159,10 @@ def _height_window(dem: np.ndarray, rows: tuple[float, float],
     return window, r0, c0
 
 
-def _validate_options(model: str, pol: str, hata_environment: str, f_mhz: float,
+def _validate_options(model: str, diffraction: str, pol: str, hata_environment: str, f_mhz: float,
                       tx_height_m: float, rx_height_m: float, radius_m: float) -> None:
     """Raise :class:`ModelError` for the first option or value outside the engine's domain."""
-    for name, value, allowed in (("model", model, MODELS),
+    for name, value, allowed in (("model", model, MODELS), ("diffraction", diffraction, DIFFRACTIONS),
                                  ("pol", pol, POLARISATIONS),
                                  ("hata_environment", hata_environment, ENVIRONMENTS)):
         if value not in allowed:
@@ -294,6 +304,12 @@ class Disc:
             raise ModelError(msg)
         return window
 
+    def cell_indices(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(row, col) of each disc cell in :attr:`grid` (float64)."""
+        rows = self.row_off - self.grid_off[0] + self.flat // self.shape[1]
+        cols = self.col_off - self.grid_off[1] + self.flat % self.shape[1]
+        return rows.astype(np.float64), cols.astype(np.float64)
+
     def bearing_units(self) -> NDArray[np.float64]:
         """The disc cells' bearings in units of the radial spacing."""
         return self.bearing * (self.n_bearings / (2.0 * math.pi))
@@ -305,7 +321,8 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
                    delta_n: float = 45.0, n0: float = 325.0, pol: Polarisation = "vertical",
                    hata_environment: HataEnvironment = "rural",
                    grid_offset: tuple[int, int] = (0, 0),
-                   clutter_m: np.ndarray | None = None) -> SiteLoss:
+                   clutter_m: np.ndarray | None = None,
+                   diffraction: Diffraction = "bullington") -> SiteLoss:
     """Basic transmission loss (dB) from one site to every DEM cell within ``radius_m``.
 
     Parameters
@@ -344,6 +361,11 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         Bullington loss; the terminals stay at ground height, and the horizon angles, the smooth-earth
         surface and hobs use the ground, as :func:`~netcover.radio.p1812.p1812_profile_loss` does
         with ``r_m``. None (default): no clutter, the same result, bit for bit, as all zeros.
+    diffraction : {"bullington", "deygout"}
+        P.1812 only: the terrain diffraction loss Ld50 from the delta-Bullington model (default) or
+        the delta-Deygout loss of up to three edges (:mod:`netcover.radio.deygout`), on the same
+        profile, as :func:`~netcover.radio.p1812.p1812_profile_loss` with ``diffraction``. Deygout
+        costs O(m) per cell (m: the cell's profile points) instead of O(log m).
 
     Returns
     -------
@@ -357,7 +379,8 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         outside the DEM (the message gives the coordinates and the DEM bounds), or a clutter layer
         of another shape than the DEM or with NaN or negative heights near the site.
     """
-    _validate_options(model, pol, hata_environment, f_mhz, tx_height_m, rx_height_m, radius_m)
+    _validate_options(model, diffraction, pol, hata_environment, f_mhz, tx_height_m, rx_height_m,
+                      radius_m)
     if clutter_m is not None and np.shape(clutter_m) != np.shape(dem):
         msg = (f"clutter_m has shape {np.shape(clutter_m)}, expected the DEM's {np.shape(dem)}: "
                "give one clutter height per DEM cell")
@@ -375,14 +398,16 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         values = free_space_loss(slant_km, f_mhz)
     elif model == "p1812":
         heights = disc.radial_heights()
-        clutter = np.empty((0, 0))
+        clutter = layer = np.empty((0, 0))
         if clutter_m is not None:
-            clutter = radial_heights(disc.layer_window(clutter_m, "clutter_m"), disc.row0,
-                                     disc.col0, n_bearings, disc.n_samples, 1.0)
+            layer = disc.layer_window(clutter_m, "clutter_m")
+            clutter = radial_heights(layer, disc.row0, disc.col0, n_bearings, disc.n_samples, 1.0)
         pol_code = POL_VERTICAL if pol == "vertical" else POL_HORIZONTAL
         ld, theta = cell_diffraction_loss(heights, clutter, step_km, float(tx_height_m),
                                           float(rx_height_m), f_mhz / 1000.0, pol_code, ae_km,
-                                          HULL_WINDOW, bearing, horiz_m / 1000.0, ground)
+                                          HULL_WINDOW, bearing, horiz_m / 1000.0, ground,
+                                          TAIL_STEPS, disc.grid, layer, disc.row0, disc.col0,
+                                          *disc.cell_indices(), diffraction == "deygout")
         lbfs = p1812_free_space_loss(slant_km, f_mhz / 1000.0)
         lbs = troposcatter_loss(horiz_m / 1000.0, theta, f_mhz / 1000.0, n0=float(n0))
         values = np.asarray(diffraction_troposcatter_loss(lbfs, lbfs + ld, lbs))

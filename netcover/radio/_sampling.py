@@ -1,0 +1,108 @@
+"""Numba kernels that sample the DEM for the area engine: bilinear heights, radials, disc cells, and
+how many radial samples and exact tail points each receiver's profile takes.
+
+A cell's profile in the area engine (:mod:`._radial`) is the prefix of the radial nearest to its
+bearing (samples 0..m, :func:`prefix_count`), then its last ``n_tail`` steps sampled on the cell's
+own straight line from the site (:func:`tail_count` of them), then the cell's own ground. All
+kernels are pure: arrays in, new arrays out.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["bilinear_height", "disc_cells", "prefix_count", "radial_heights", "tail_count"]
+
+
+@njit(cache=True)
+def bilinear_height(dem: np.ndarray, row: float, col: float) -> float:
+    """Height at fractional cell index (``row``, ``col``; cell centres at integers), bilinear.
+
+    The DEM has at least 2 x 2 cells. Indices beyond the outermost cell centres take the edge value:
+    that covers the outer half cell of the DEM, and the fraction of a cell by which a radial to an
+    edge cell may pass outside the DEM.
+    """
+    nr, nc = dem.shape
+    r = min(max(row, 0.0), nr - 1.0)
+    c = min(max(col, 0.0), nc - 1.0)
+    r0 = min(int(r), nr - 2)
+    c0 = min(int(c), nc - 2)
+    fr = r - r0
+    fc = c - c0
+    r1 = r0 + 1
+    c1 = c0 + 1
+    top = dem[r0, c0] * (1.0 - fc) + dem[r0, c1] * fc
+    bottom = dem[r1, c0] * (1.0 - fc) + dem[r1, c1] * fc
+    return top * (1.0 - fr) + bottom * fr
+
+
+@njit(cache=True, parallel=True)
+def radial_heights(dem: np.ndarray, row0: float, col0: float, n_bearings: int, n_samples: int,
+                   step_cells: float) -> np.ndarray:
+    """Ground heights along ``n_bearings`` radials (bearing j = 2 pi j / n, clockwise from north).
+
+    Sample k of a radial lies ``k * step_cells`` cell sizes from the site at (``row0``, ``col0``).
+    Returns a float64 array (n_bearings, n_samples).
+    """
+    out = np.empty((n_bearings, n_samples))
+    for j in prange(n_bearings):
+        theta = 2.0 * math.pi * j / n_bearings
+        dc = math.sin(theta) * step_cells
+        dr = -math.cos(theta) * step_cells
+        for k in range(n_samples):
+            out[j, k] = bilinear_height(dem, row0 + k * dr, col0 + k * dc)
+    return out
+
+
+@njit(cache=True)
+def disc_cells(n_rows: int, n_cols: int, row0: float, col0: float,
+               radius_cells: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cells of an (n_rows, n_cols) window whose centre lies within ``radius_cells`` of a point.
+
+    The point is at fractional index (``row0``, ``col0``) of the window. Returns the cells' flat
+    indices (row-major, int64), bearings from the point (radians clockwise from north, in [0, 2 pi))
+    and distances (cell sizes).
+    """
+    idx = np.empty(n_rows * n_cols, dtype=np.int64)
+    bearing = np.empty(n_rows * n_cols)
+    dist = np.empty(n_rows * n_cols)
+    n = 0
+    r2 = radius_cells * radius_cells
+    for r in range(n_rows):
+        dy = row0 - r
+        for c in range(n_cols):
+            dx = c - col0
+            if dx * dx + dy * dy <= r2:
+                idx[n] = r * n_cols + c
+                b = math.atan2(dx, dy)
+                bearing[n] = b + 2.0 * math.pi if b < 0.0 else b
+                dist[n] = math.sqrt(dx * dx + dy * dy)
+                n += 1
+    return idx[:n].copy(), bearing[:n].copy(), dist[:n].copy()
+
+
+@njit(cache=True)
+def tail_count(d_steps: float, n_tail: int) -> int:
+    """Number of exact tail points of a receiver ``d_steps`` profile steps from the site.
+
+    Tail point k (k = 1..n_tail) lies k steps before the receiver on its straight line; it is used
+    when it lies at least half a step from the site.
+    """
+    return min(n_tail, max(math.floor(d_steps - 0.5), 0))
+
+
+@njit(cache=True)
+def prefix_count(d_steps: float, n_tail: int, n_samples: int) -> int:
+    """Last radial sample m used by a receiver ``d_steps`` steps from the site (0: none).
+
+    The samples 1..m lie strictly before the receiver's first tail point (at most one step before
+    it), or, with no tail point, none: the receiver is then within 1.5 steps of the site.
+    """
+    nt = tail_count(d_steps, n_tail)
+    if nt == 0:
+        return 0
+    m = math.ceil(d_steps - nt - 1e-6) - 1
+    return min(max(m, 0), n_samples - 1)
