@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import rasterio
 from affine import Affine
+from hypothesis import settings
 from shapely.geometry import LineString, Point, box
 
 from netcover.data.sites import SITE_COLUMNS
@@ -26,6 +27,11 @@ CRS = "EPSG:32648"
 X0, Y0 = 500_000.0, 2_560_000.0  # upper-left corner, near Quản Bạ
 CELL = 30.0
 N = 80  # DEM is N x N cells (2.4 km)
+
+# Property tests draw the same examples on every run (tests stay deterministic): a law that fails
+# fails every time, not on one CI run in ten.
+settings.register_profile("netcover", derandomize=True, print_blob=True)
+settings.load_profile("netcover")
 
 
 def write_dem(path: Path, heights: np.ndarray, *, transform: Affine | None = None,

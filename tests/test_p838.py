@@ -69,14 +69,23 @@ def test_specific_attenuation_worked_value() -> None:
     assert float(specific_attenuation_db_per_km(0.0, 15.0)) == 0.0
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.floats(1.0, 100.0), st.floats(1.0, 250.0), st.floats(1.01, 2.0))
 def test_attenuation_grows_with_rain_rate_and_frequency(freq: float, rate: float,
                                                         factor: float) -> None:
     gamma = float(specific_attenuation_db_per_km(rate, freq))
     assert float(specific_attenuation_db_per_km(rate * factor, freq)) > gamma
-    # Below 100 GHz the specific attenuation rises with frequency at a given rain rate.
-    assert float(specific_attenuation_db_per_km(rate, min(freq * factor, 100.0))) >= gamma
+    # Below 100 GHz the specific attenuation rises with frequency at a given rain rate, except in
+    # drizzle: P.838-3's k_V dips between 4 and 5 GHz (0.0002461 at 4 GHz, 0.0002428 at 5 GHz), so
+    # below about 1.3 mm/h gamma falls slightly there. The law holds from 2 mm/h.
+    if rate >= 2.0:
+        assert float(specific_attenuation_db_per_km(rate, min(freq * factor, 100.0))) >= gamma
+
+
+def test_drizzle_dip_of_the_vertical_coefficient_is_the_recommendations() -> None:
+    # At 1 mm/h gamma = k: P.838-3 Table 5 gives k_V = 0.0002461 at 4 GHz and 0.0002428 at 5 GHz.
+    assert float(specific_attenuation_db_per_km(1.0, 4.0)) == pytest.approx(0.0002461, rel=1e-3)
+    assert float(specific_attenuation_db_per_km(1.0, 5.0)) == pytest.approx(0.0002428, rel=1e-3)
 
 
 @pytest.mark.parametrize("freq", [0.5, 1001.0, float("nan")])
