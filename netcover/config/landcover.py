@@ -12,7 +12,8 @@ user manual v2.0). Heights are those of ITU-R P.1812-6 Table 2 for the category 
 to (water/sea 0 m, open/rural 0 m, suburban 10 m, urban/trees/forest 15 m, dense urban 20 m). The
 mapping follows crc-covlib's default WorldCover -> P.1812 mapping (tree cover -> urban/trees/forest,
 permanent water -> water/sea, every other class -> open/rural) except built-up, mapped to suburban
-(rural villages, not city blocks); each row says why. A receiver at 1.5 m in a class of ``R`` = 0 m stands above its clutter and gets no terminal loss.
+(rural villages, not city blocks); each row says why. A receiver at 1.5 m in a class of ``R`` = 0 m
+stands above its clutter and gets no terminal loss.
 
 Any other scheme is mapped by a CSV table named by ``[inputs] landcover_table``::
 
