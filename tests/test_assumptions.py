@@ -18,6 +18,7 @@ from affine import Affine
 
 from netcover.config.calibration import Calibration
 from netcover.config.scenario import Scenario
+from netcover.config.service import MEDIAN_SERVICE
 from netcover.core import files
 from netcover.core.record import stamp_table
 from netcover.coverage.assumptions import CSV_PREFIX, Assumptions
@@ -62,8 +63,12 @@ def test_sentence_names_each_item(lang: str) -> None:
 
 
 def test_default_scenario_gives_todays_assumptions() -> None:
-    assert Assumptions.from_scenario(Scenario()) == Assumptions()
-    assert Assumptions.from_scenario(Scenario(), terrain=_terrain(False)) == Assumptions()
+    # the class rasters and tables: the median level; the headline: outdoor at 90 % of locations
+    assert Assumptions.from_scenario(Scenario(), service=MEDIAN_SERVICE) == Assumptions()
+    assert Assumptions.from_scenario(Scenario(), terrain=_terrain(False),
+                                     service="outdoor_50") == Assumptions()
+    headline = Assumptions.from_scenario(Scenario())
+    assert (headline.service_level, headline.location_probability) == ("outdoor_90", 90.0)
 
 
 def test_sentence_changes_with_each_setting() -> None:
@@ -97,23 +102,23 @@ def test_settings_of_the_other_helpers_are_read_by_their_names() -> None:
                                  headline_service="indoor_90"),
         inputs=SimpleNamespace(landcover=Path("data/worldcover.tif")),
         service_levels=(Level(name="outdoor_90", environment="outdoor"), Level()),
-        calibration={"4G": {"b1800": {"forest": SimpleNamespace(offset_db=-8.0, n_points=100,
-                                                                rmse_after_db=6.0)},
-                            "all": SimpleNamespace(offset_db=-2.0, n_points=300, rmse_after_db=4.0)},
-                     "3G": SimpleNamespace(offset_db=-1.0, n_points=0, rmse_after_db=None)},
+        calibration={"4G": Calibration(offset_db=-8.0, n=100, rmse_cv_db=6.0),
+                     "3G": Calibration(offset_db=-2.0, n=300, rmse_cv_db=4.0),
+                     "2G": Calibration(offset_db=-1.0)},  # written by hand: no count, no RMSE
     )
     a = Assumptions.from_scenario(scenario)  # type: ignore[arg-type]
     assert (a.diffraction, a.service_level, a.environment, a.location_probability) == (
         "deygout", "indoor_90", "indoor", 90.0)
     assert a.land_cover and a.land_cover_source == "worldcover.tif"
-    assert a.calibrated == ("3G", "4G") and a.calibration_points == 400
-    assert a.calibration_rmse_db is None  # one entry has no RMSE: none is stated
+    assert a.calibrated == ("2G", "3G", "4G") and a.calibration_points is None
+    assert a.calibration_rmse_db is None  # one calibration has no RMSE: none is stated
     said = a.sentence("en")
-    for piece in ("Deygout", "indoor_90", "worldcover.tif", "400 measurements"):
+    for piece in ("Deygout", "indoor_90", "worldcover.tif"):
         assert piece in said, piece
     assert a.service_label("vi") == "trong nhà, 90% vị trí"
-    del scenario.calibration["3G"]
+    del scenario.calibration["2G"]
     b = Assumptions.from_scenario(scenario)  # type: ignore[arg-type]
+    assert b.calibration_points == 400 and "400 measurements" in b.sentence("en")
     # point-weighted RMS of 6 dB over 100 points and 4 dB over 300: sqrt((100*36 + 300*16) / 400)
     assert b.calibration_rmse_db == pytest.approx(np.sqrt((100 * 36 + 300 * 16) / 400), abs=0.005)
     assert "RMSE 4.6 dB" in b.sentence("en") and "RMSE sau hiệu chỉnh 4,6 dB" in b.sentence("vi")
@@ -202,8 +207,9 @@ def test_coverage_write_records_what_it_assumes(tmp_path: Path) -> None:
     cov = nc.compute_coverage(example_sites(), example_dem(), radius_km=1)
     cov.write(tmp_path / "coverage")
     record = json.loads((tmp_path / "coverage" / "assumptions.json").read_text("utf-8"))
-    assert Assumptions.from_dict(record) == Assumptions.of_inputs(cov.inputs)
-    assert RunFolder(tmp_path).assumptions() == Assumptions.of_inputs(cov.inputs)
+    median = Assumptions.of_inputs(cov.inputs, service=MEDIAN_SERVICE)  # what class.tif shows
+    assert Assumptions.from_dict(record) == median
+    assert RunFolder(tmp_path).assumptions() == median
     with rasterio.open(tmp_path / "coverage" / "class.tif") as src:
         assert src.tags()["assumed_model"] == cov.inputs.scenario.coverage.model
 
@@ -281,7 +287,8 @@ def test_a_run_records_and_maps_what_it_assumes(tmp_path: Path) -> None:
     from .test_maps import run_mini
 
     run = run_mini(tmp_path / "mini")
-    assert run.assumptions() == Assumptions.from_scenario(Scenario())  # the mini district: defaults
+    # the mini district: default settings, the class rasters' median level
+    assert run.assumptions() == Assumptions.from_scenario(Scenario(), service=MEDIAN_SERVICE)
     units = pd.read_csv(run.path / "coverage" / "coverage_by_unit.csv", encoding="utf-8-sig")
     assert set(units["assumed_calibration"]) == {"uncalibrated"} and "all_share_covered" in units
     page = build_map(run, tmp_path / "map.html").read_text("utf-8")

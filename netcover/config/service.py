@@ -121,6 +121,9 @@ DEFAULT_SERVICE_LEVELS: tuple[ServiceLevel, ...] = (
     ServiceLevel("in_car_90", "in_car", 90.0),
     ServiceLevel("indoor_90", "indoor", 90.0, "traditional"),
 )
+#: The level of the class rasters (``class*.tif``) and of the ``*_share_covered`` columns: P.1812's
+#: median, outdoor at 50 % of locations (the other levels have files and columns of their own).
+MEDIAN_SERVICE = DEFAULT_SERVICE_LEVELS[0]
 #: ``[coverage] headline_service`` by default.
 DEFAULT_HEADLINE = "outdoor_90"
 #: ``[coverage] indoor_service`` by default: the first indoor level listed (``indoor_90``).

@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from netcover.config.service import MEDIAN_SERVICE
 from netcover.core.i18n import LANGS, Lang, assumptions_text, tr
 
 if TYPE_CHECKING:
@@ -50,8 +51,9 @@ __all__ = ["CSV_PREFIX", "Assumptions"]
 
 #: Prefix of the constant columns a coverage CSV table carries (see the module's doc).
 CSV_PREFIX = "assumed_"
-#: Service level of today's engine: outdoor, 50 % of locations (until H4 merges).
-_TODAY = ("outdoor_50", "outdoor", 50.0)
+#: The median service level (outdoor, 50 % of locations): that of the class rasters and tables.
+_TODAY = (MEDIAN_SERVICE.name, MEDIAN_SERVICE.environment, MEDIAN_SERVICE.location_probability)
+_TODAY_LABELS = tuple(MEDIAN_SERVICE.label(lang) for lang in LANGS)
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class Assumptions:
     service_level: str = _TODAY[0]
     environment: str = _TODAY[1]
     location_probability: float = _TODAY[2]
-    service_labels: tuple[str, ...] = ()
+    service_labels: tuple[str, ...] = _TODAY_LABELS
     land_cover: bool = False
     land_cover_source: str = ""
     calibrated: tuple[str, ...] = ()
@@ -122,15 +124,15 @@ class Assumptions:
         """
         cov = scenario.coverage
         model = str(cov.model)
-        diffraction = (str(getattr(cov, "diffraction", "bullington"))  # getattr until H2 merges
+        diffraction = (str(cov.diffraction)
                        if model == "p1812" else "none")
         name, environment, probability, labels = _service(scenario, service)
-        source = getattr(scenario.inputs, "landcover", None)  # getattr until H3 merges
+        source = scenario.inputs.landcover
         if terrain is not None:
             used = terrain.landcover is not None or terrain.clutter_m is not None
         else:
             used = source is not None
-        calibrated, points, rmse = _calibration(getattr(scenario, "calibration", {}) or {})
+        calibrated, points, rmse = _calibration(scenario.calibration)
         return cls(model=model, diffraction=diffraction, service_level=name, environment=environment,
                    location_probability=probability, service_labels=labels, land_cover=used,
                    land_cover_source=Path(source).name if used and source else "",
@@ -275,15 +277,15 @@ def _pct(value: float, lang: Lang) -> str:
 def _service(scenario: Scenario, service: object | None) -> tuple[str, str, float, tuple[str, ...]]:
     """(name, environment, location probability, labels) of ``service`` or the headline level."""
     if service is None or isinstance(service, str):
-        levels = getattr(scenario, "service_levels", ())  # until H4 merges: no service levels
-        wanted = service or getattr(scenario.coverage, "headline_service", None)
+        levels = scenario.service_levels
+        wanted = service or scenario.coverage.headline_service
         found = [s for s in levels if getattr(s, "name", None) == wanted]
         if not found:
             if service is not None:
                 known = ", ".join(str(getattr(s, "name", s)) for s in levels) or _TODAY[0]
                 msg = f"no service level {service!r}; the scenario has: {known}"
                 raise KeyError(msg)
-            return (*_TODAY, ())  # until H4 merges: today's engine computes outdoor, 50%
+            return (*_TODAY, _TODAY_LABELS)
         service = found[0]
     return _level(service)
 
@@ -316,14 +318,13 @@ def _first(entry: object, *names: str) -> float | None:
 def _calibration(calibration: object) -> tuple[tuple[str, ...], int | None, float | None]:
     """(what is calibrated, measurements, RMSE after) of the scenario's calibration.
 
-    The attribute names of the counts and RMSE are read defensively (H5 adds them; until H5 merges
-    the entries have none): points from ``n_points``/``points``/``count``, RMSE after from
-    ``rmse_after_db``/``cv_rmse_after_db``. With several entries the RMSE is the point-weighted
-    root mean square of theirs.
+    Points are the calibration's ``n`` (0 for one written by hand: unknown), the RMSE after is its
+    cross-validated ``rmse_cv_db``. With several technologies the RMSE is the point-weighted root
+    mean square of theirs.
     """
     entries = [e for _, e in _entries(calibration)]
     names = tuple(sorted({path[0] for path, _ in _entries(calibration) if path}))  # the technologies
-    counts = [_first(e, "n_points", "points", "count") for e in entries]
+    counts = [n if (n := _first(e, "n")) else None for e in entries]
     known = [n for n in counts if n is not None]
     if not entries or len(known) < len(counts):
         return names, None, None
@@ -333,7 +334,7 @@ def _calibration(calibration: object) -> tuple[tuple[str, ...], int | None, floa
 def _pooled_rmse(entries: list[object], counts: list[float]) -> float | None:
     """The point-weighted root mean square of the entries' RMSE after calibration (None when one
     has none, or no points)."""
-    rmses = [_first(e, "rmse_after_db", "cv_rmse_after_db") for e in entries]
+    rmses = [_first(e, "rmse_cv_db") for e in entries]
     values = [r for r in rmses if r is not None]
     total = sum(counts)
     if len(values) < len(rmses) or total == 0:

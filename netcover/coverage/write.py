@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from netcover.config.radio import CLASS_LEVELS, CLASS_NAMES
+from netcover.config.service import MEDIAN_SERVICE
 from netcover.core import files
 from netcover.core.textformat import rounded
 from netcover.coverage import people as covered
@@ -282,7 +283,8 @@ def raster_spec(stem: str) -> tuple[float | int | None, str]:
 def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTables,
                    folder: Path) -> list[Path]:
     """Write every coverage output into ``folder``; return the paths written."""
-    assumed = Assumptions.of_inputs(inputs)
+    # the class rasters and the *_share_covered columns are the median's (other levels: own files)
+    assumed = Assumptions.of_inputs(inputs, service=MEDIAN_SERVICE)
     record = assumed.csv_columns()  # into every table, raster and layer (netcover.core.record)
     written = [files.by_key("assumptions").write(folder, assumed.as_dict())]
     for stem, array in raster_layers(result).items():

@@ -20,6 +20,7 @@ from pyproj import CRS
 
 from netcover.config.radio import CLASS_LEVELS
 from netcover.config.scenario import Scenario
+from netcover.config.service import MEDIAN_SERVICE
 from netcover.core.io import staged_output, write_table, write_text
 from netcover.core.parallel import Executor, InProcess, ProgressFn, peak_rss_mb
 from netcover.core.record import stamp_table
@@ -114,7 +115,7 @@ def run_tiled(scenario: Scenario, out_dir: str | Path, *, executor: Executor | N
             files = writer.paths()
         area_table = areas.table(dem.cell_size, usable)
         files.append(write_table(stage / "coverage" / "cells.csv", table))
-        record = Assumptions.from_scenario(scenario).csv_columns()  # netcover.core.record
+        record = Assumptions.from_scenario(scenario, service=MEDIAN_SERVICE).csv_columns()
         files.append(write_table(stage / "coverage" / "coverage_area.csv", stamp_table(area_table, record)))
         notes = sorted({n for info in infos for n in info.notes})
         run = TiledRun(Path(out_dir), dem.shape, dem.cell_size, dem.crs, len(tiles), len(jobs),

@@ -88,13 +88,16 @@ def record_of(run: RunFolder, scenario: Scenario | None = None) -> tuple[Assumpt
     (``coverage/assumptions.json``), else (older runs) the scenario it was made from, else the
     default settings (known: False)."""
     from netcover.config.scenario import Scenario
+    from netcover.config.service import MEDIAN_SERVICE
     from netcover.coverage.assumptions import Assumptions
 
     recorded = run.assumptions()
     if recorded is not None:
         return recorded, True
     scenario = scenario if scenario is not None else scenario_of(run)
-    return Assumptions.from_scenario(scenario or Scenario()), scenario is not None
+    # the maps and tables show the class rasters: the median level's
+    return (Assumptions.from_scenario(scenario or Scenario(), service=MEDIAN_SERVICE),
+            scenario is not None)
 
 
 def assumptions(run: RunFolder, lang: Lang, scenario: Scenario | None = None) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from netcover.config.service import MEDIAN_SERVICE
 from netcover.core.files import at, by_key
 from netcover.core.i18n import (
     INDICATORS,
@@ -153,8 +154,9 @@ def summary_figures(run: RunFolder, lang: Lang) -> pd.DataFrame:
     """Item / value table of the run's headline figures."""
     import pandas as pd
 
-    rows = [*_input_rows(run.summary(), lang), *_coverage_rows(run.unit_coverage(), lang),
-            *_plan_rows(run, lang)]
+    summary = run.summary()
+    rows = [*_input_rows(summary, lang), *_headline_rows(summary.get("coverage_headline", {}), lang),
+            *_coverage_rows(run.unit_coverage(), lang), *_plan_rows(run, lang)]
     return pd.DataFrame(rows, columns=[tr("item", lang), tr("value", lang)])
 
 
@@ -184,6 +186,21 @@ def _input_rows(s: Mapping[str, Any], lang: Lang) -> list[tuple[str, str]]:
     return rows
 
 
+def _headline_rows(headline: Mapping[str, Any], lang: Lang) -> list[tuple[str, str]]:
+    """The headline share (``[coverage] headline_service``, outdoor at 90 % of locations by default)
+    and the indoor one beside it, each at its service level and with its 80 % range."""
+    rows: list[tuple[str, str]] = []
+    for key in ("headline", "indoor"):
+        fig = headline.get(key, {})
+        if "share_people_covered" not in fig:
+            continue
+        level = fig["label_vi"] if lang == "vi" else fig["label"]
+        value = tr("fig_share_range", lang, share=fmt_share(fig["share_people_covered"], lang),
+                   low=fmt_share(fig["low"], lang), high=fmt_share(fig["high"], lang))
+        rows.append((tr("fig_share_covered_at", lang, level=level), value))
+    return rows
+
+
 def _coverage_rows(cov: pd.DataFrame | None, lang: Lang) -> list[tuple[str, str]]:
     """Headline coverage figures from the per-unit table: people and households covered."""
     rows: list[tuple[str, str]] = []
@@ -193,7 +210,8 @@ def _coverage_rows(cov: pd.DataFrame | None, lang: Lang) -> list[tuple[str, str]
         people = float(cov["people"].sum())
         covered = float((cov["all_share_covered"] * cov["people"]).sum())
         rows += [(tr("fig_people_covered", lang), _n(covered, lang)),
-                 (tr("fig_share_covered", lang), fmt_share(covered / people if people else 0.0, lang))]
+                 (tr("fig_share_covered_at", lang, level=MEDIAN_SERVICE.label(lang)),
+                  fmt_share(covered / people if people else 0.0, lang))]
     if "all_households_covered" in cov:  # settlements known
         hh = cov["households"].sum(min_count=len(cov))  # NaN when any unit's households are unknown
         if hh > 0:
