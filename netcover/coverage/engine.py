@@ -387,7 +387,8 @@ def job_loss(site: Terrain, job: LossJob, key: str, cov: CoverageSettings,
                             (job.x, job.y), job.height_m, cov.rx_height_m, job.frequency_mhz,
                             cov.radius_km * 1000.0, model=cov.model, delta_n=cov.delta_n,
                             n0=cov.n0, pol=cov.polarization, hata_environment=cov.hata_environment,
-                            grid_offset=site.offset, clutter_m=site.clutter_m)
+                            grid_offset=site.offset, clutter_m=site.clutter_m,
+                            diffraction=cov.diffraction)
     for w in caught:
         notes.append(f"site {job.site_id} ({job.frequency_mhz:g} MHz): {w.message}")
     loss_db = sl.loss_db + terminal_loss(site, sl.row_off, sl.col_off, sl.loss_db.shape,

@@ -168,7 +168,7 @@ def footprint(screen: Screening, x: float, y: float, height_m: float,
         sl = site_loss_grid(t.heights, t.origin_xy, t.cell_size, (x, y), height_m, cov.rx_height_m,
                             freq, cov.radius_km * 1000.0, model=cov.model, delta_n=cov.delta_n, n0=cov.n0,
                             pol=cov.polarization, hata_environment=cov.hata_environment,
-                            clutter_m=t.clutter_m)
+                            clutter_m=t.clutter_m, diffraction=cov.diffraction)
     extra = terminal_loss(t, sl.row_off, sl.col_off, sl.loss_db.shape, freq, cov)
     loss = CachedLoss(sl.loss_db + extra, sl.row_off, sl.col_off)
     best = np.full_like(sl.loss_db, -np.inf, dtype=np.float32)
