@@ -234,7 +234,10 @@ def test_files_written_for_service_levels(tmp_path) -> None:
     names = {p.name for p in cov.write(tmp_path)}
     assert {f"service_class_{lv.name}.tif" for lv in DEFAULT_SERVICE_LEVELS} <= names
     table = pd.read_csv(tmp_path / "coverage_by_service.csv", encoding="utf-8-sig")
-    assert tuple(table.columns) == SERVICE_COLUMNS
+    n = len(SERVICE_COLUMNS)
+    assert tuple(table.columns[:n]) == SERVICE_COLUMNS  # then what the figures assume, no level
+    assert all(c.startswith("assumed_") for c in table.columns[n:])
+    assert "assumed_model" in table and "assumed_service_level" not in table
     district = table[(table["code"] == "district") & (table["layer"] == "all")]
     assert list(district["service"]) == [lv.name for lv in DEFAULT_SERVICE_LEVELS]
     with rasterio.open(tmp_path / "service_class_outdoor_90.tif") as src:

@@ -306,8 +306,9 @@ def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTable
         layers["settlements"] = inputs.settlements[["geometry"]].join(
             tables.settlements.set_index(inputs.settlements.index))
     if tables.service is not None:
-        written.append(files.by_key("coverage_by_service").write(folder, rounded(tables.service),
-                                                                 record=record))
+        # one row per service level: the record without a level of its own
+        written.append(files.by_key("coverage_by_service").write(
+            folder, rounded(tables.service), record=assumed.csv_columns(service=False)))
     if inputs.cells is not None:
         layers["sites"] = inputs.cells.drop(columns=["x", "y"], errors="ignore")
     if layers:
