@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from types import SimpleNamespace
 
 import geopandas as gpd
 import numpy as np
@@ -13,6 +12,7 @@ from affine import Affine
 from pyproj import CRS
 from shapely.geometry import box
 
+from netcover.config.calibration import Calibration
 from netcover.config.scenario import Scenario, scenario_from_dict
 from netcover.config.service import DEFAULT_SERVICE_LEVELS, ServiceLevel
 from netcover.coverage.service import (
@@ -84,14 +84,14 @@ def test_outdoor_50_is_the_median_classes_and_90_is_strictly_lower() -> None:
 
 def test_ranges_collapse_with_zero_spread() -> None:
     levels, best, cells = _synthetic()
-    sc = dataclasses.replace(Scenario(), calibration={"4G": SimpleNamespace(residual_sd_db=0.0)})
+    sc = dataclasses.replace(Scenario(), calibration={"4G": Calibration(residual_sd_db=0.0)})
     out = service_classes(levels, best, cells, sc, _terrain())
     for s in out.values():
         for layer in s.classes:
             assert np.array_equal(s.low[layer], s.classes[layer])
             assert np.array_equal(s.high[layer], s.classes[layer])
     # a calibrated spread is used as given: the range is +-z sigma_m around the figure
-    sc3 = dataclasses.replace(sc, calibration={"4G": SimpleNamespace(residual_sd_db=3.0)})
+    sc3 = dataclasses.replace(sc, calibration={"4G": Calibration(residual_sd_db=3.0)})
     wide = service_classes(levels, best, cells, sc3, _terrain())["outdoor_50"]
     shifted = {("A", "4G"): levels[("A", "4G")] - RANGE_Z * 3.0,
                ("B", "4G"): levels[("B", "4G")] - RANGE_Z * 3.0}

@@ -130,7 +130,7 @@ def _sigma_l(f_mhz: np.ndarray, sc: Scenario, clutter_m: np.ndarray | None) -> n
 
 def model_spread_db(sc: Scenario, tech: str, sigma_l_db: np.ndarray) -> np.ndarray:
     """``sigma_m``: the calibration's residual spread of ``tech`` when it has one, else sigma_L."""
-    sd = getattr(sc.calibration.get(tech), "residual_sd_db", None)
+    sd = sc.calibration_spread_db(tech)
     return sigma_l_db if sd is None else np.full(np.shape(sigma_l_db), float(sd))
 
 
@@ -162,7 +162,7 @@ def service_classes(levels: dict[tuple[str, str], np.ndarray],
     out = {lv.name: ServiceClasses(lv, *({layer: np.zeros(shape, dtype=np.uint8)
                                           for layer in ("all", *ops)} for _ in range(3)))
            for lv in sc.service_levels}
-    clutter = getattr(terrain, "clutter_m", None)
+    clutter = terrain.clutter_m
     for (op, tech), level in sorted(levels.items()):
         index, margins, shift = _margins(cells, best_cells[(op, tech)], sc, tech, clutter)
         t = sc.thresholds.get(tech) or default_thresholds(tech)
@@ -225,7 +225,7 @@ def service_probability(levels: dict[tuple[str, str], np.ndarray],
     (less the median loss) reaches ``T``, else 0; 0 where there is no level.
     """
     usable = sc.coverage.usable_class
-    clutter = getattr(terrain, "clutter_m", None)
+    clutter = terrain.clutter_m
     out: dict[str, np.ndarray] = {"all": np.zeros(len(np.asarray(x)))}
     for (op, tech), grid in sorted(levels.items()):
         lv = _at_points(grid, terrain, x, y)

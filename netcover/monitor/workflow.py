@@ -204,8 +204,8 @@ def measurements(scenario: Scenario, csv: Path, out_dir: Path, *,
 
 def _class_names(inputs: Inputs) -> dict[int, str]:
     """Name of each land-cover class code, from the terrain's class table when it has one."""
-    table = getattr(inputs.terrain, "landcover_classes", None)
-    return {int(c.code): str(c.name) for c in getattr(table, "classes", ())}
+    table = inputs.terrain.landcover_classes
+    return {} if table is None else {int(c.code): str(c.name) for c in table.classes}
 
 
 def calibration(scenario: Scenario, csv: Path, out_dir: Path, *,
