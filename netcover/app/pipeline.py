@@ -14,11 +14,13 @@ from typing import Any
 
 from netcover.app.summary import section_notes, summarize, write_summary
 from netcover.config.scenario import Scenario, scenario_from_dict
+from netcover.config.service import MEDIAN_SERVICE
 from netcover.core import files as files_registry
 from netcover.core.io import staged_output
 from netcover.core.parallel import DaskExecutor, Executor, InProcess, local_pool
 from netcover.core.textformat import fold_warnings, markdown_table
 from netcover.core.textsafe import safe_name
+from netcover.coverage.assumptions import Assumptions
 from netcover.coverage.engine import CoverageResult, Progress, compute_coverage
 from netcover.coverage.losscache import (
     CacheWarning,
@@ -251,10 +253,14 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
         say(f"warning: {note}")
     tables = coverage_tables(result, inputs, usable=cov.usable_class)
     files = write_coverage(result, inputs, tables, folder)
+    # the class columns are the median's; the headline and indoor columns carry their own level
+    assumes = Assumptions.of_inputs(inputs, service=MEDIAN_SERVICE).sentence("en")
     if tables.units is not None:
-        text = markdown_table(unit_summary_table(tables))
+        text = f"{markdown_table(unit_summary_table(tables))}\n\n{assumes}"
         files.append(files_registry.by_key("coverage_by_unit_md").write(folder, text + "\n"))
         say(text)
+    else:
+        say(assumes)
     for line in _coverage_lines(tables, cov.usable_class):
         say(line)
     return CoverageRun(result, tables, files)
