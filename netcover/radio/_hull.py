@@ -221,20 +221,42 @@ def _tail_nu(h: float, tg: np.ndarray, k: int, d: float, hts: float, hrs: float,
 
 
 @njit(cache=True, inline="always")
-def _bullington_actual(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, step_km: float,
-                       m: int, stim_base: float, tg: np.ndarray, tail_g: np.ndarray, nt: int,
-                       d: float, hts: float, hrs: float, c: float, lam: float,
-                       hull_window: int) -> float:
-    """Bullington loss Lbulla of the profile: radial samples 1..m (hull A, ``stim_base``), then the
-    tail points (geometry ``tg``, see :func:`_radial_cells`) with heights (ground plus clutter)
-    ``tail_g``, combined with the hull answers without entering the hull."""
-    if m + nt < 1:
-        return 0.0  # bullington_finish(0, d) is exactly 0
+def _horizon_slopes(hx: np.ndarray, hy: np.ndarray, mh: int, m: int, stim_base: float,
+                    tg: np.ndarray, tail: np.ndarray, nt: int, d: float, hts: float, hrs: float,
+                    c: float) -> tuple[float, bool, float]:
+    """(stim, trans, srim) of a profile: radial samples 1..m (hull ``hx, hy``, ``stim_base``), then
+    the tail points with heights ``tail`` (geometry ``tg``, see :func:`_radial_cells`).
+
+    ``stim`` = max_i (a_i - hts) / d_i with a_i = height_i - 500 Ce d_i^2 (P.1812 Eq 14 is
+    stim + 500 Ce d); ``trans``: the path is trans-horizon (Eq 14 >= Eq 15's Str, and at least one
+    intermediate point); ``srim`` (only when ``trans``, else -1e300) = max_i (a_i - Y) / (d - d_i),
+    Y = hrs - 500 Ce d^2 (Eq 17 is srim - 500 Ce d). The Bullington loss and the path angular
+    distance both take these (one hull query serves both when they see the same heights).
+    """
     stim = stim_base
     for k in range(nt):
-        stim = max(stim, (tail_g[k] - tg[4, k] - hts) * tg[1, k])
-    stim += c * d
-    if stim < (hrs - hts) / d:
+        stim = max(stim, (tail[k] - tg[4, k] - hts) * tg[1, k])
+    trans = m + nt >= 1 and not stim + c * d < (hrs - hts) / d
+    srim = _NEG
+    if trans:
+        y = hrs - c * d * d
+        srim = hull_max_slope_from_right(hx, hy, mh, d, y) if m >= 1 else _NEG
+        for k in range(nt):
+            srim = max(srim, (tail[k] - tg[4, k] - y) * tg[3, k])
+    return stim, trans, srim
+
+
+@njit(cache=True, inline="always")
+def _bullington_actual(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, step_km: float,
+                       m: int, stim: float, trans: bool, srim: float, tg: np.ndarray,
+                       tail_g: np.ndarray, nt: int, d: float, hts: float, hrs: float, c: float,
+                       lam: float, hull_window: int) -> float:
+    """Bullington loss Lbulla of the profile: radial samples 1..m (hull A), then the tail points
+    (geometry ``tg``, see :func:`_radial_cells`) with heights (ground plus clutter) ``tail_g``, from
+    the horizon slopes of :func:`_horizon_slopes` on the same heights."""
+    if m + nt < 1:
+        return 0.0  # bullington_finish(0, d) is exactly 0
+    if not trans:
         q_tail = math.inf  # the tail points' smallest q = H^2 / (x (d - x)), see _los_numax
         for k in range(nt):
             dr = tg[2, k]
@@ -243,39 +265,26 @@ def _bullington_actual(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, s
         nu = _los_numax(ax, ay, ma, a, step_km, m, d, c * d - (hrs - hts) / d, hts, lam,
                         hull_window, q_tail)
         return bullington_finish(knife_edge_loss(nu), d) if nu > _NU_CUT else 0.0
-    y = hrs - c * d * d
-    srim = hull_max_slope_from_right(ax, ay, ma, d, y) if m >= 1 else _NEG
-    for k in range(nt):
-        srim = max(srim, (tail_g[k] - tg[4, k] - y) * tg[3, k])
-    luc = knife_edge_loss(nu_breakpoint(stim, srim - c * d, hts, hrs, d, lam))
+    luc = knife_edge_loss(nu_breakpoint(stim + c * d, srim - c * d, hts, hrs, d, lam))
     return bullington_finish(luc, d)
 
 
 @njit(cache=True, inline="always")
-def _angular_distance(tx: np.ndarray, ty: np.ndarray, mt: int, m: int, stim_base: float,
-                      tg: np.ndarray, tail_h: np.ndarray, nt: int, d: float, hts: float,
-                      hrs: float, c: float, ae_km: float) -> float:
+def _angular_distance(stim: float, trans: bool, srim: float, d: float, hts: float, hrs: float,
+                      c: float, ae_km: float) -> float:
     """Path angular distance theta (mrad) = 1000 d / ae + theta_t + theta_r (P.1812 Eq 74).
 
     The horizon elevation angles with earth curvature are tan(theta) = (h_i - h_s - c x^2) / (1000 x),
-    x the distance to the terminal, h_i the ground: from the transmitter that is the largest of
-    ``stim_base`` / 1000 (samples 1..m) and the tail points', from the receiver the tangent from
-    (d, hrs - c d^2) to hull T and to the tail points, minus 2 c d. A path is trans-horizon when the
-    transmitter's horizon angle exceeds the angle to the receiver, as in the per-profile model.
+    x the distance to the terminal, h_i the ground: from the transmitter ``stim`` / 1000, from the
+    receiver ``srim`` / 1000 minus 2 c d (:func:`_horizon_slopes` on the ground heights). A path is
+    trans-horizon when the transmitter's horizon angle exceeds the angle to the receiver, as in the
+    per-profile model; else both angles are those of the direct ray.
     """
-    to_rx = (hrs - hts) / d - c * d
-    stim = stim_base
-    for k in range(nt):
-        stim = max(stim, (tail_h[k] - tg[4, k] - hts) * tg[1, k])
-    if m + nt >= 1 and stim > to_rx:
-        y = hrs - c * d * d
-        r_raw = hull_max_slope_from_right(tx, ty, mt, d, y) if m >= 1 else _NEG
-        for k in range(nt):
-            r_raw = max(r_raw, (tail_h[k] - tg[4, k] - y) * tg[3, k])
+    if trans:
         t_raw = stim
-        r_raw -= 2.0 * c * d
+        r_raw = srim - 2.0 * c * d
     else:
-        t_raw = to_rx
+        t_raw = (hrs - hts) / d - c * d
         r_raw = (hts - hrs) / d - c * d
     return 1000.0 * d / ae_km + 1000.0 * (math.atan(t_raw / 1000.0) + math.atan(r_raw / 1000.0))
 

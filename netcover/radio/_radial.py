@@ -59,6 +59,7 @@ from netcover.radio._hull import (
     _angular_distance,
     _bullington_actual,
     _deygout_cell,
+    _horizon_slopes,
     _obstruction,
     _smooth_surface,
     hull_argmax_linear,
@@ -79,70 +80,82 @@ __all__ = [
     "hull_max_slope_from_right", "hull_push", "radial_heights", "smooth_bullington",
 ]
 
+#: Rows of the per-thread scratch array of :func:`_radial_cells`.
+_SCRATCH_ROWS = 12
+
+
+@njit(cache=True, inline="always")
+def _sample_tail(dem: np.ndarray, clutter_dem: np.ndarray, has_clutter: bool, row0: float,
+                 col0: float, cell_row: float, cell_col: float, d: float, c: float, nt: int,
+                 tgeo: np.ndarray, th: np.ndarray, tg: np.ndarray) -> None:
+    """The receiver's tail points k = 1..nt (d - k steps on its own line from the site): their
+    geometry into ``tgeo`` (rows x, 1 / x, d - x (preset), 1 / (d - x) (preset), c x^2), their
+    bilinear ground into ``th`` and ground plus clutter into ``tg``."""
+    for k in range(nt):
+        x = d - tgeo[2, k]
+        tgeo[0, k] = x
+        tgeo[1, k] = 1.0 / x
+        tgeo[4, k] = c * x * x
+        f = x / d
+        tr = row0 + f * (cell_row - row0)
+        tc = col0 + f * (cell_col - col0)
+        th[k] = bilinear_height(dem, tr, tc)
+        tg[k] = th[k] + bilinear_height(clutter_dem, tr, tc) if has_clutter else th[k]
+
+
 @njit(cache=True)
 def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: float, htg: float,
                   hrg: float, f_ghz: float, pol: int, ae_km: float, hull_window: int,
-                  cell_m: np.ndarray, cell_d: np.ndarray, cell_h: np.ndarray, n_tail: int,
-                  dem: np.ndarray, clutter_dem: np.ndarray, row0: float, col0: float,
-                  cell_row: np.ndarray, cell_col: np.ndarray, deygout: bool, out: np.ndarray,
-                  theta_out: np.ndarray) -> None:
-    """Ld50 and the angular distance theta for receivers along one radial, in order of ``cell_m``.
+                  cells: np.ndarray, cell_m: np.ndarray, cell_d: np.ndarray, cell_h: np.ndarray,
+                  n_tail: int, dem: np.ndarray, clutter_dem: np.ndarray, row0: float, col0: float,
+                  cell_row: np.ndarray, cell_col: np.ndarray, deygout: bool, work: np.ndarray,
+                  tgeo: np.ndarray, out: np.ndarray, theta_out: np.ndarray) -> None:
+    """Ld50 and the angular distance theta for the receivers ``cells`` of one radial, in order.
 
-    Receiver e sits at ``cell_d[e]`` km with ground ``cell_h[e]``; its intermediate profile points
-    are the radial samples 1..``cell_m[e]`` (sample 0 is the transmitter; ``cell_m`` non-decreasing),
-    then its tail points k = nt..1 at ``cell_d[e] - k step`` on its straight line from the site at
-    (``row0``, ``col0``) to (``cell_row[e]``, ``cell_col[e]``) in ``dem`` (bilinear ground, plus the
-    bilinear ``clutter_dem`` with clutter; nt from :func:`tail_count`). ``h`` are the samples' ground
-    heights, ``g`` their ground plus clutter heights (P.1812 Section 3.2; only read when
-    ``has_clutter``, else ``g`` is ``h``): the Bullington loss Lbulla sees ``g``, the horizon angles,
-    the smooth-earth surface and hobs see ``h``, as in
-    :func:`~netcover.radio.p1812.p1812_profile_loss`. ``theta_out`` gets the path angular distance
+    Receiver e = ``cells[i]`` sits at ``cell_d[e]`` km with ground ``cell_h[e]``; its intermediate
+    profile points are the radial samples 1..``cell_m[e]`` (sample 0 is the transmitter;
+    ``cell_m[cells]`` non-decreasing), then its tail points k = nt..1 at ``cell_d[e] - k step`` on its
+    straight line from the site at (``row0``, ``col0``) to (``cell_row[e]``, ``cell_col[e]``) in
+    ``dem`` (bilinear ground, plus the bilinear ``clutter_dem`` with clutter; nt from
+    :func:`tail_count`). ``h`` are the samples' ground heights, ``g`` their ground plus clutter
+    heights (P.1812 Section 3.2; only read when ``has_clutter``, else ``g`` is ``h``): the Bullington
+    loss Lbulla sees ``g``, the horizon angles, the smooth-earth surface and hobs see ``h``, as in
+    :func:`~netcover.radio.p1812.p1812_profile_loss`. ``theta_out[e]`` gets the path angular distance
     (mrad, P.1812 Eq 74 as :func:`~netcover.radio.p1812._horizons` takes the horizon angles), for the
     troposcatter loss. With ``deygout``, Ld50 is the delta-Deygout loss of
     :func:`~netcover.radio.deygout.delta_deygout_between` on the same profile (O(m) per receiver).
+    ``work`` (:data:`_SCRATCH_ROWS` x (h.size + n_tail)) and ``tgeo`` (5 x n_tail, rows 2
+    and 3 preset to k step and its inverse) are scratch, so a thread reuses them over its radials.
     """
     n = h.size
     lam = WAVELENGTH_M_GHZ / f_ghz
     ce = 1.0 / ae_km
     c = 500.0 * ce
     hts = h[0] + htg
-    curv = c * (np.arange(n) * step_km) ** 2
-    a = (g if has_clutter else h) - curv
-    # hull A over (d_i, a_i = g_i - c d_i^2) for Bullington; hull T over (d_i, h_i - c d_i^2) for
-    # the horizon angles (hull A itself without clutter); hull B over (d_i, h_i)
-    ax = np.empty(n)
-    ay = np.empty(n)
-    if has_clutter:
-        at = h - curv
-        tx = np.empty(n)
-        ty = np.empty(n)
-    else:
-        at = a
-        tx = ax
-        ty = ay
-    bx = np.empty(n)
-    by = np.empty(n)
-    ma = 0
-    mt = 0
-    mb = 0
-    stim_base = _NEG  # max (a_i - hts) / d_i
-    stim_t_base = _NEG  # max (at_i - hts) / d_i
-    alpha_t_base = _NEG  # max (h_i - hts) / d_i
-    v1 = 0.0  # least-squares sums over the segments 0..m
-    v2 = 0.0
+    # a_i = g_i - c d_i^2 (hull A, Bullington), at_i = h_i - c d_i^2 (hull T, horizon angles: hull A
+    # itself without clutter), hull B over (d_i, h_i)
+    a = work[0, :n]
+    at = work[1, :n] if has_clutter else a
+    for i in range(n):
+        di = i * step_km
+        curv = c * (di * di)
+        a[i] = (g[i] if has_clutter else h[i]) - curv
+        if has_clutter:
+            at[i] = h[i] - curv
+    ax, ay, bx, by = work[2], work[3], work[4], work[5]
+    tx, ty = (work[6], work[7]) if has_clutter else (ax, ay)
+    th, tg = work[8, :n_tail], (work[9, :n_tail] if has_clutter else work[8, :n_tail])
+    ma = mt = mb = 0
+    stim_base = stim_t_base = alpha_t_base = _NEG  # max (a_i - hts) / d_i, (at_i - ...), (h_i - ...)
+    v1 = v2 = 0.0  # least-squares sums over the segments 0..m
     m_cur = 0
-    # tail geometry of the current receiver: rows x, 1 / x, d - x, 1 / (d - x), c x^2
-    tgeo = np.empty((5, n_tail))
-    for k in range(n_tail):
-        tgeo[2, k] = (k + 1) * step_km
-        tgeo[3, k] = 1.0 / tgeo[2, k]
-    th = np.empty(n_tail)
-    tg = np.empty(n_tail)
-    # the profile as arrays, for Deygout: the radial, with each receiver's tail written after its m
-    pd = np.arange(n + n_tail) * step_km
-    pg = np.zeros(n + n_tail)
-    pg[:n] = g if has_clutter else h
-    for e in range(cell_m.size):
+    pd, pg = work[10], work[11]  # the profile as arrays, for Deygout: tails written after sample m
+    if deygout:
+        for i in range(pd.size):
+            pd[i] = i * step_km
+            pg[i] = (g[i] if has_clutter else h[i]) if i < n else 0.0
+    for i in range(cells.size):
+        e = cells[i]
         m = cell_m[e]
         while m_cur < m:  # sample m_cur + 1 becomes an obstacle
             m_cur += 1
@@ -162,54 +175,57 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
         hr = cell_h[e]
         hrs = hr + hrg
         nt = tail_count(d / step_km, n_tail)
-        for k in range(nt):
-            x = d - tgeo[2, k]
-            tgeo[0, k] = x
-            tgeo[1, k] = 1.0 / x
-            tgeo[4, k] = c * x * x
-            f = x / d
-            tr = row0 + f * (cell_row[e] - row0)
-            tc = col0 + f * (cell_col[e] - col0)
-            th[k] = bilinear_height(dem, tr, tc)
-            tg[k] = th[k] + bilinear_height(clutter_dem, tr, tc) if has_clutter else th[k]
-        lbulla = _bullington_actual(ax, ay, ma, a, step_km, m, stim_base, tgeo, tg, nt, d, hts,
-                                    hrs, c, lam, hull_window)
-        if not has_clutter:
-            mt = ma
-            stim_t_base = stim_base
-        theta_out[e] = _angular_distance(tx, ty, mt, m, stim_t_base, tgeo, th, nt, d, hts, hrs,
-                                         c, ae_km)
+        _sample_tail(dem, clutter_dem, has_clutter, row0, col0, cell_row[e], cell_col[e], d, c, nt,
+                     tgeo, th, tg)
+        stim, trans, srim = _horizon_slopes(ax, ay, ma, m, stim_base, tgeo, tg, nt, d, hts, hrs, c)
+        lbulla = _bullington_actual(ax, ay, ma, a, step_km, m, stim, trans, srim, tgeo, tg, nt, d,
+                                    hts, hrs, c, lam, hull_window)
+        if has_clutter:  # the horizon angles see the ground: hull T
+            stim, trans, srim = _horizon_slopes(tx, ty, mt, m, stim_t_base, tgeo, th, nt, d, hts,
+                                                hrs, c)
+        theta_out[e] = _angular_distance(stim, trans, srim, d, hts, hrs, c, ae_km)
         # Smooth-earth heights for the diffraction model (least squares, then obstruction-modified).
         hst, hsr = _smooth_surface(v1, v2, m * step_km, h[m], tgeo, th, nt, d, hr)
         hobs, gt = _obstruction(bx, by, mb, m, alpha_t_base, tgeo, th, nt, d, hts, hrs)
         hts_s = hts - min(hst - hobs * gt, h[0])
         hrs_s = hrs - min(hsr - hobs * (1.0 - gt), hr)
         if deygout and m + nt >= 1:
-            out[e] = _deygout_cell(pd, pg, m, nt, tgeo, tg, d, hts, hrs, hts_s, hrs_s, ae_km, f_ghz,
-                                   pol)
+            out[e] = _deygout_cell(pd, pg, m, nt, tgeo, tg, d, hts, hrs, hts_s, hrs_s, ae_km,
+                                   f_ghz, pol)
             continue
         lbulls = smooth_bullington(d, step_km, m, tgeo, nt, hts_s, hrs_s, ce, lam)
         ldsph = spherical_earth_loss(d, hts_s, hrs_s, ae_km, f_ghz, pol, 0.0)
         out[e] = delta_bullington_loss(lbulla, lbulls, ldsph)
 
 
-@njit(cache=True)
-def _bucket_by_radial(j: np.ndarray, n_bearings: int) -> tuple[np.ndarray, np.ndarray]:
-    """Counting sort of the receivers by radial ``j`` (stable, so deterministic).
+#: Chunks of radials :func:`cell_diffraction_loss` hands to its threads (each with its scratch).
+_CHUNKS = 64
 
-    Returns (order, start): the receivers ``order[start[r]:start[r + 1]]`` lie on radial r, by index.
-    """
-    start = np.zeros(n_bearings + 1, dtype=np.int64)
-    for e in range(j.size):
-        start[j[e] + 1] += 1
-    for r in range(n_bearings):
+
+@njit(cache=True)
+def _counting_order(key: np.ndarray, n_keys: int, within: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stable counting sort of the indices ``within`` by ``key``; returns (order, start): the indices
+    of key r are ``order[start[r]:start[r + 1]]``, in their order in ``within``."""
+    start = np.zeros(n_keys + 1, dtype=np.int64)
+    for e in within:
+        start[key[e] + 1] += 1
+    for r in range(n_keys):
         start[r + 1] += start[r]
-    order = np.empty(j.size, dtype=np.int64)
+    order = np.empty(within.size, dtype=np.int64)
     fill = start[:-1].copy()
-    for e in range(j.size):
-        order[fill[j[e]]] = e
-        fill[j[e]] += 1
+    for e in within:
+        order[fill[key[e]]] = e
+        fill[key[e]] += 1
     return order, start
+
+
+@njit(cache=True)
+def _radial_order(j: np.ndarray, m: np.ndarray, n_bearings: int,
+                  n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """The receivers by radial ``j``, each radial's by prefix length ``m`` then index (two stable
+    counting sorts, so deterministic): radial r's are ``order[start[r]:start[r + 1]]``."""
+    by_m, _ = _counting_order(m, n_samples, np.arange(j.size))
+    return _counting_order(j, n_bearings, by_m)
 
 
 @njit(cache=True, parallel=True)
@@ -274,24 +290,24 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
     for e in range(n):
         j[e] = math.floor(cell_bearing[e] + 0.5) % nb
         m[e] = prefix_count(cell_d_km[e] / step_km, n_tail, ns)
-    order, start = _bucket_by_radial(j, nb)
+    order, start = _radial_order(j, m, nb, ns)
     out = np.empty(n)
     theta = np.empty(n)
-    for r in prange(nb):
-        cells = order[start[r]:start[r + 1]]
-        cells = cells[np.argsort(m[cells], kind="mergesort")]  # by distance, stable
-        part = np.empty(cells.size)
-        part_theta = np.empty(cells.size)
-        h = heights[r]
-        if has_clutter:
-            g = h + clutter[r]
-            g[0] = h[0]
-        else:
-            g = h
-        _radial_cells(h, g, has_clutter, step_km, htg, hrg, f_ghz, pol, ae_km, hull_window,
-                      m[cells], cell_d_km[cells], cell_h[cells], n_tail, dem, clutter_dem, row0,
-                      col0, cell_row[cells], cell_col[cells], deygout, part, part_theta)
-        for i in range(cells.size):
-            out[cells[i]] = part[i]
-            theta[cells[i]] = part_theta[i]
+    n_chunks = min(nb, _CHUNKS)
+    for chunk in prange(n_chunks):  # scratch once per chunk of radials; results do not depend on it
+        work = np.empty((_SCRATCH_ROWS, ns + n_tail))
+        tgeo = np.empty((5, n_tail))
+        for k in range(n_tail):
+            tgeo[2, k] = (k + 1) * step_km
+            tgeo[3, k] = 1.0 / tgeo[2, k]
+        g = np.empty(ns)
+        for r in range(chunk * nb // n_chunks, (chunk + 1) * nb // n_chunks):
+            h = heights[r]
+            if has_clutter:
+                g[:] = h + clutter[r]
+                g[0] = h[0]
+            _radial_cells(h, g if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz, pol,
+                          ae_km, hull_window, order[start[r]:start[r + 1]], m, cell_d_km, cell_h,
+                          n_tail, dem, clutter_dem, row0, col0, cell_row, cell_col, deygout, work,
+                          tgeo, out, theta)
     return out, theta
