@@ -129,7 +129,15 @@ def _height_gain(b: float, g_min: float) -> float:
 @njit(cache=True)
 def first_term_loss(d_km: float, hte_m: float, hre_m: float, adft_km: float, f_ghz: float,
                     pol: int, omega: float) -> float:
-    """First-term spherical-earth loss Ldft, land and sea weighted by the sea fraction ``omega`` (Eq 28)."""
+    """First-term spherical-earth loss Ldft, land and sea weighted by the sea fraction ``omega`` (Eq 28).
+
+    An all-land path (``omega`` = 0) computes the land term only: the weighted sum is then that term,
+    bit for bit (likewise the sea term at ``omega`` = 1).
+    """
+    if omega == 0.0:
+        return _first_term_one(d_km, hte_m, hre_m, adft_km, f_ghz, pol, LAND_EPS_R, LAND_SIGMA)
+    if omega == 1.0:
+        return _first_term_one(d_km, hte_m, hre_m, adft_km, f_ghz, pol, SEA_EPS_R, SEA_SIGMA)
     land = _first_term_one(d_km, hte_m, hre_m, adft_km, f_ghz, pol, LAND_EPS_R, LAND_SIGMA)
     sea = _first_term_one(d_km, hte_m, hre_m, adft_km, f_ghz, pol, SEA_EPS_R, SEA_SIGMA)
     return omega * sea + (1.0 - omega) * land
@@ -178,6 +186,30 @@ def spherical_earth_loss(d_km: float, hte_m: float, hre_m: float, ap_km: float, 
     if ldft < 0.0:
         return 0.0
     return (1.0 - hse / hreq) * ldft
+
+
+@njit(cache=True)
+def smooth_earth_clear(d_km: float, hte_m: float, hre_m: float, ap_km: float,
+                       f_ghz: float) -> bool:
+    """True when :func:`spherical_earth_loss` is 0 for a reason shown without its cosines: a
+    line-of-sight smooth-earth path whose ray clears the earth by more than the required clearance
+    everywhere (P.1812 Eqs 23-27).
+
+    The ray's clearance over the smooth earth at x from the transmitter is
+    f(x) = (hte (d - x) + hre x) / d - 500 x (d - x) / ap, and Eq 26 evaluates it at x = dse1 in
+    [0, d]; f is convex with its minimum at x* = d / 2 - (hre - hte) ap / (1000 d), and the required
+    clearance hreq = 17.456 sqrt(dse1 dse2 lam / d) (Eq 27) is at most 8.728 sqrt(lam d). If
+    min f exceeds that bound (with a margin of 1e-9 relative, 1e-9 m, for rounding), hse > hreq and
+    Eq 27's branch returns 0: the caller may skip the call. False says nothing.
+    """
+    sqrt_h = math.sqrt(max(hte_m, 0.0)) + math.sqrt(max(hre_m, 0.0))
+    if d_km >= math.sqrt(2.0 * ap_km) * math.sqrt(0.001) * sqrt_h:
+        return False  # beyond the smooth-earth horizon: the first-term loss applies
+    k = 500.0 / ap_km
+    x = min(max(0.5 * d_km - (hre_m - hte_m) / (2.0 * k * d_km), 0.0), d_km)
+    f_min = (hte_m * (d_km - x) + hre_m * x) / d_km - k * x * (d_km - x)
+    hreq_max = 8.728 * math.sqrt(WAVELENGTH_M_GHZ / f_ghz * d_km)
+    return f_min > hreq_max * (1.0 + 1e-9) + 1e-9
 
 
 @njit(cache=True)

@@ -52,6 +52,7 @@ from numba import njit, prange
 from netcover.radio._diffraction import (
     WAVELENGTH_M_GHZ,
     delta_bullington_loss,
+    smooth_earth_clear,
     spherical_earth_loss,
 )
 from netcover.radio._hull import (
@@ -192,6 +193,9 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
         if deygout and m + nt >= 1:
             out[e] = _deygout_cell(pd, pg, m, nt, tgeo, tg, d, hts, hrs, hts_s, hrs_s, ae_km,
                                    f_ghz, pol)
+            continue
+        if smooth_earth_clear(d, hts_s, hrs_s, ae_km, f_ghz):
+            out[e] = lbulla  # Ldsph = 0 <= Lbulls: Eq 39's correction is exactly 0
             continue
         lbulls = smooth_bullington(d, step_km, m, tgeo, nt, hts_s, hrs_s, ce, lam)
         ldsph = spherical_earth_loss(d, hts_s, hrs_s, ae_km, f_ghz, pol, 0.0)
