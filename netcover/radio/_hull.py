@@ -286,7 +286,14 @@ def _angular_distance(stim: float, trans: bool, srim: float, d: float, hts: floa
     else:
         t_raw = (hrs - hts) / d - c * d
         r_raw = (hts - hrs) / d - c * d
-    return 1000.0 * d / ae_km + 1000.0 * (math.atan(t_raw / 1000.0) + math.atan(r_raw / 1000.0))
+    t = t_raw / 1000.0
+    r = r_raw / 1000.0
+    tr = t * r
+    if tr < 0.5:  # atan t + atan r = atan((t + r) / (1 - t r)) for t r < 1: one arctangent
+        angles = math.atan((t + r) / (1.0 - tr))
+    else:
+        angles = math.atan(t) + math.atan(r)
+    return 1000.0 * d / ae_km + 1000.0 * angles
 
 
 @njit(cache=True, inline="always")
