@@ -92,12 +92,13 @@ def _sample_tail(dem: np.ndarray, clutter_dem: np.ndarray, has_clutter: bool, ro
     """The receiver's tail points k = 1..nt (d - k steps on its own line from the site): their
     geometry into ``tgeo`` (rows x, 1 / x, d - x (preset), 1 / (d - x) (preset), c x^2), their
     bilinear ground into ``th`` and ground plus clutter into ``tg``."""
+    inv_d = 1.0 / d
     for k in range(nt):
         x = d - tgeo[2, k]
         tgeo[0, k] = x
         tgeo[1, k] = 1.0 / x
         tgeo[4, k] = c * x * x
-        f = x / d
+        f = x * inv_d
         tr = row0 + f * (cell_row - row0)
         tc = col0 + f * (cell_col - col0)
         th[k] = bilinear_height(dem, tr, tc)
@@ -110,7 +111,8 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
                   cells: np.ndarray, cell_m: np.ndarray, cell_d: np.ndarray, cell_h: np.ndarray,
                   n_tail: int, dem: np.ndarray, clutter_dem: np.ndarray, row0: float, col0: float,
                   cell_row: np.ndarray, cell_col: np.ndarray, deygout: bool, work: np.ndarray,
-                  tgeo: np.ndarray, out: np.ndarray, theta_out: np.ndarray) -> None:
+                  tgeo: np.ndarray, inv_d: np.ndarray, out: np.ndarray,
+                  theta_out: np.ndarray) -> None:
     """Ld50 and the angular distance theta for the receivers ``cells`` of one radial, in order.
 
     Receiver e = ``cells[i]`` sits at ``cell_d[e]`` km with ground ``cell_h[e]``; its intermediate
@@ -126,7 +128,8 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
     troposcatter loss. With ``deygout``, Ld50 is the delta-Deygout loss of
     :func:`~netcover.radio.deygout.delta_deygout_between` on the same profile (O(m) per receiver).
     ``work`` (:data:`_SCRATCH_ROWS` x (h.size + n_tail)) and ``tgeo`` (5 x n_tail, rows 2
-    and 3 preset to k step and its inverse) are scratch, so a thread reuses them over its radials.
+    and 3 preset to k step and its inverse) are scratch, so a thread reuses them over its radials;
+    ``inv_d[i]`` = 1 / (i step) (i >= 1): the running maxima multiply instead of dividing.
     """
     n = h.size
     lam = WAVELENGTH_M_GHZ / f_ghz
@@ -163,11 +166,12 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
             di = m_cur * step_km
             dp = di - step_km
             hi = h[m_cur]
-            stim_base = max(stim_base, (a[m_cur] - hts) / di)
-            alpha_t_base = max(alpha_t_base, (hi - hts) / di)
+            inv_di = inv_d[m_cur]
+            stim_base = max(stim_base, (a[m_cur] - hts) * inv_di)
+            alpha_t_base = max(alpha_t_base, (hi - hts) * inv_di)
             ma = hull_push(ax, ay, ma, di, a[m_cur])
             if has_clutter:
-                stim_t_base = max(stim_t_base, (at[m_cur] - hts) / di)
+                stim_t_base = max(stim_t_base, (at[m_cur] - hts) * inv_di)
                 mt = hull_push(tx, ty, mt, di, at[m_cur])
             mb = hull_push(bx, by, mb, di, hi)
             v1 += step_km * (hi + h[m_cur - 1])
@@ -297,6 +301,9 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
     order, start = _radial_order(j, m, nb, ns)
     out = np.empty(n)
     theta = np.empty(n)
+    inv_d = np.zeros(ns)
+    for i in range(1, ns):
+        inv_d[i] = 1.0 / (i * step_km)
     n_chunks = min(nb, _CHUNKS)
     for chunk in prange(n_chunks):  # scratch once per chunk of radials; results do not depend on it
         work = np.empty((_SCRATCH_ROWS, ns + n_tail))
@@ -313,5 +320,5 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
             _radial_cells(h, g if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz, pol,
                           ae_km, hull_window, order[start[r]:start[r + 1]], m, cell_d_km, cell_h,
                           n_tail, dem, clutter_dem, row0, col0, cell_row, cell_col, deygout, work,
-                          tgeo, out, theta)
+                          tgeo, inv_d, out, theta)
     return out, theta
