@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 #: Bump when the engine's numbers change, so old cache entries are not reused.
-ENGINE_VERSION = "3"
+ENGINE_VERSION = "4"
 _NODATA = np.uint16(65535)
 _SCALE = 100.0
 

@@ -77,7 +77,7 @@ HATA_MIN_HB_M = 1.0
 #: Hull vertices each side of the least-clearance vertex where the line-of-sight nu is evaluated first.
 HULL_WINDOW = 4
 #: Steps before each receiver sampled on its own straight line from the site (the exact tail).
-TAIL_STEPS = 4
+TAIL_STEPS = 6
 #: Radials per cell of the rim's circumference: with 2, every cell's own bearing is within a quarter
 #: cell (at the rim) of the radial it is evaluated on.
 BEARINGS_PER_RIM_CELL = 2.0
