@@ -17,7 +17,7 @@ from numba import njit, prange
 __all__ = ["bilinear_height", "disc_cells", "prefix_count", "radial_heights", "tail_count"]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def bilinear_height(dem: np.ndarray, row: float, col: float) -> float:
     """Height at fractional cell index (``row``, ``col``; cell centres at integers), bilinear.
 
@@ -39,7 +39,7 @@ def bilinear_height(dem: np.ndarray, row: float, col: float) -> float:
     return top * (1.0 - fr) + bottom * fr
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def radial_heights(dem: np.ndarray, row0: float, col0: float, n_bearings: int, n_samples: int,
                    step_cells: float) -> np.ndarray:
     """Ground heights along ``n_bearings`` radials (bearing j = 2 pi j / n, clockwise from north).
@@ -57,7 +57,7 @@ def radial_heights(dem: np.ndarray, row0: float, col0: float, n_bearings: int, n
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def disc_cells(n_rows: int, n_cols: int, row0: float, col0: float,
                radius_cells: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The cells of an (n_rows, n_cols) window whose centre lies within ``radius_cells`` of a point.
