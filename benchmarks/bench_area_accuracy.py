@@ -42,6 +42,8 @@ CELL_M, N_CELLS_SIDE, RADIUS_M = 30.0, 1040, 15_000.0
 TX_HEIGHT_M, RX_HEIGHT_M = 30.0, 1.5
 ORIGIN = (500_000.0, 2_560_000.0)
 FREQS_MHZ = (900.0, 1800.0, 2600.0)
+#: Accuracy target of issue #13 against the exact straight profile: (p95, p99) of |difference|, dB.
+TARGET_DB = (0.3, 1.0)
 
 
 def rough_karst(n: int, cell: float, seed: int) -> np.ndarray:
@@ -157,6 +159,10 @@ def main() -> None:
               f"{distribution(diff)}; mean {diff.mean():+.2f} dB")
         print(f"{f_mhz:g} MHz, yardstick |reference with one more point - reference|: "
               f"{distribution(floor)}")
+        a = np.abs(diff)
+        met = np.percentile(a, 95) <= TARGET_DB[0] and np.percentile(a, 99) <= TARGET_DB[1]
+        print(f"{f_mhz:g} MHz, target of #13 (p95 <= {TARGET_DB[0]:g} dB, p99 <= {TARGET_DB[1]:g} dB): "
+              f"{'met' if met else 'NOT met'}")
 
 
 if __name__ == "__main__":

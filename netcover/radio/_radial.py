@@ -38,8 +38,21 @@ the smooth-earth surface and hobs take the ground (hull B), as the per-profile m
 
 A radial with n receivers costs O(n (log n + TAIL_STEPS)) instead of the O(n^2) of one full profile
 per receiver, and the loss of a receiver equals that of
-:func:`~netcover.radio.p1812.p1812_profile_loss` on the profile above to rounding. All kernels are
-pure: arrays and scalars in, new arrays out.
+:func:`~netcover.radio.p1812.p1812_profile_loss` on the profile above to rounding. Shortcuts, all
+exact (they change no value beyond rounding):
+
+* without clutter the Bullington loss and the angular distance see the same heights, so one hull
+  query gives both their horizon slopes (:func:`~._hull._horizon_slopes`);
+* the spherical-earth loss Ldsph and the smooth-profile Bullington loss Lbulls are skipped where
+  :func:`~._diffraction.smooth_earth_clear` shows Ldsph = 0 (line of sight over the smooth earth
+  with more than the largest required clearance, P.1812 Eqs 23-27): Eq 39 then adds
+  max(0 - Lbulls, 0) = 0, as Lbulls >= 0. On a rough 15 km karst (1.5 m receivers) that is 97% of
+  the cells;
+* per-sample divisions by d_i are products with a table of 1 / d_i, the two arctangents of the
+  angular distance one (atan t + atan r = atan((t + r) / (1 - t r)) for t r < 1/2).
+
+All kernels are pure (arrays and scalars in, new arrays out) and release the GIL, so several sites
+can run on threads at once.
 """
 
 from __future__ import annotations
