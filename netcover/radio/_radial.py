@@ -118,6 +118,25 @@ def _sample_tail(dem: np.ndarray, clutter_dem: np.ndarray, has_clutter: bool, ro
         tg[k] = th[k] + bilinear_height(clutter_dem, tr, tc) if has_clutter else th[k]
 
 
+@njit(cache=True, inline="always")
+def _fill_radial(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: float, c: float,
+                 deygout: bool, work: np.ndarray) -> None:
+    """The per-radial rows of the scratch ``work``: a_i = g_i - c d_i^2 (row 0, hull A, Bullington),
+    at_i = h_i - c d_i^2 (row 1 with clutter, hull T, horizon angles; hull A itself without), and
+    for Deygout the profile's distances and heights (rows 10, 11; tails are written after m)."""
+    n = h.size
+    for i in range(n):
+        di = i * step_km
+        curv = c * (di * di)
+        work[0, i] = (g[i] if has_clutter else h[i]) - curv
+        if has_clutter:
+            work[1, i] = h[i] - curv
+    if deygout:
+        for i in range(work.shape[1]):
+            work[10, i] = i * step_km
+            work[11, i] = (g[i] if has_clutter else h[i]) if i < n else 0.0
+
+
 @njit(cache=True)
 def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: float, htg: float,
                   hrg: float, f_ghz: float, pol: int, ae_km: float, hull_window: int,
@@ -149,16 +168,9 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
     ce = 1.0 / ae_km
     c = 500.0 * ce
     hts = h[0] + htg
-    # a_i = g_i - c d_i^2 (hull A, Bullington), at_i = h_i - c d_i^2 (hull T, horizon angles: hull A
-    # itself without clutter), hull B over (d_i, h_i)
+    _fill_radial(h, g, has_clutter, step_km, c, deygout, work)
     a = work[0, :n]
     at = work[1, :n] if has_clutter else a
-    for i in range(n):
-        di = i * step_km
-        curv = c * (di * di)
-        a[i] = (g[i] if has_clutter else h[i]) - curv
-        if has_clutter:
-            at[i] = h[i] - curv
     ax, ay, bx, by = work[2], work[3], work[4], work[5]
     tx, ty = (work[6], work[7]) if has_clutter else (ax, ay)
     th, tg = work[8, :n_tail], (work[9, :n_tail] if has_clutter else work[8, :n_tail])
@@ -167,10 +179,6 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
     v1 = v2 = 0.0  # least-squares sums over the segments 0..m
     m_cur = 0
     pd, pg = work[10], work[11]  # the profile as arrays, for Deygout: tails written after sample m
-    if deygout:
-        for i in range(pd.size):
-            pd[i] = i * step_km
-            pg[i] = (g[i] if has_clutter else h[i]) if i < n else 0.0
     for i in range(cells.size):
         e = cells[i]
         m = cell_m[e]
