@@ -47,7 +47,10 @@ exact (they change no value beyond rounding):
   :func:`~._diffraction.smooth_earth_clear` shows Ldsph = 0 (line of sight over the smooth earth
   with more than the largest required clearance, P.1812 Eqs 23-27): Eq 39 then adds
   max(0 - Lbulls, 0) = 0, as Lbulls >= 0. On a rough 15 km karst (1.5 m receivers) that is 97% of
-  the cells;
+  the cells. hobs (Eqs 89-90, two hull queries) is skipped too for the third of them where the
+  test passes without it: hobs alpha_obt / (alpha_obt + alpha_obr) >= 0 and
+  hobs alpha_obr / (alpha_obt + alpha_obr) >= 0 only raise both heights above the smooth surface
+  (Eq 37), and the test is monotone in both heights;
 * per-sample divisions by d_i are products with a table of 1 / d_i, the two arctangents of the
   angular distance one (atan t + atan r = atan((t + r) / (1 - t r)) for t r < 1/2).
 
@@ -212,6 +215,10 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
         theta_out[e] = _angular_distance(stim, trans, srim, d, hts, hrs, c, ae_km)
         # Smooth-earth heights for the diffraction model (least squares, then obstruction-modified).
         hst, hsr = _smooth_surface(v1, v2, m * step_km, h[m], tgeo, th, nt, d, hr)
+        if not deygout and smooth_earth_clear(d, hts - min(hst, h[0]), hrs - min(hsr, hr), ae_km,
+                                              f_ghz):
+            out[e] = lbulla  # clear already without hobs (below), so clear with it: Ldsph = 0
+            continue
         hobs, gt = _obstruction(bx, by, mb, m, alpha_t_base, tgeo, th, nt, d, hts, hrs)
         hts_s = hts - min(hst - hobs * gt, h[0])
         hrs_s = hrs - min(hsr - hobs * (1.0 - gt), hr)
