@@ -7,6 +7,8 @@ For each statement, in fresh Python processes (nothing cached in memory, the byt
   layout by layers, where that module held the scenario loader),
 - ``import netcover; netcover.compute_coverage`` (the public API's main function; reported as
   missing on versions without it),
+- ``import netcover.app.cli`` (what every ``netcover`` command loads before parsing its arguments),
+- ``import netcover.app.pipeline`` (what ``netcover run`` loads before its first step),
 
 it prints the netcover modules and all modules loaded, the heavy libraries among them, the wall time
 of the statement (median of ``--runs`` processes, the interpreter's start-up excluded) and the
@@ -20,6 +22,7 @@ checkout, put it first on the path: ``PYTHONPATH=/path/to/checkout python benchm
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -31,7 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 HEAVY = ("numpy", "pandas", "geopandas", "shapely", "pyproj", "numba", "networkx", "rasterio", "folium",
-         "matplotlib", "sqlite3", "scipy", "click")
+         "matplotlib", "sqlite3", "scipy", "click", "xarray", "openpyxl")
 _MARK = "--- bench_import: the statement starts here ---"
 
 
@@ -119,7 +122,10 @@ def statements() -> list[str]:
         "print(json.dumps([netcover.__file__, new]))").stdout)
     print(f"netcover measured: {Path(found[0]).parent}")
     scenario = "netcover.config.scenario" if found[1] else "netcover.config"
-    return ["import netcover", f"import {scenario}", "import netcover; netcover.compute_coverage"]
+    more = [f"import netcover.app.{m}" for m in ("cli", "pipeline")
+            if importlib.util.find_spec(f"netcover.app.{m}") is not None] if found[1] else []
+    return ["import netcover", f"import {scenario}", "import netcover; netcover.compute_coverage",
+            *more]
 
 
 def main() -> None:

@@ -13,7 +13,9 @@ entered several times (in a loop) is one row with its number of calls and the su
 
 Worker processes: their CPU time is counted by the operating system for this process only when they
 end (``getrusage(RUSAGE_CHILDREN)``); :meth:`Timings.table` gives that figure for the whole run
-beside the table, not per stage.
+beside the table, not per stage. Their memory is not counted (a spawned child's peak starts at its
+parent's size on Linux, so ``RUSAGE_CHILDREN``'s peak says nothing about the workers);
+``benchmarks/bench_sample_run.py`` samples the whole process tree instead.
 
 Example
 -------
@@ -55,9 +57,9 @@ def switched_on() -> bool:
     return os.environ.get(ENV_SWITCH, "").strip().lower() in _ON_WORDS
 
 
-def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
-    """Peak resident memory (MB) of this process, or of its largest ended child (Linux reports kB)."""
-    return resource.getrusage(who).ru_maxrss / 1024.0
+def _peak_rss_mb() -> float:
+    """Peak resident memory (MB) of this process so far (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _children_cpu_s() -> float:
@@ -160,7 +162,6 @@ class Timings:
         """The stages, the total and the memory figures, as JSON-ready values."""
         return {"stages": [asdict(r) for r in self.rows()], "total": asdict(self.total()),
                 "peak_rss_mb": round(_peak_rss_mb(), 1),
-                "largest_ended_worker_rss_mb": round(_peak_rss_mb(resource.RUSAGE_CHILDREN), 1),
                 "ended_workers_cpu_s": round(_children_cpu_s() - self._children0, 3)}
 
     def table(self) -> str:
@@ -175,9 +176,8 @@ class Timings:
             lines.append(f"{label:<36} {row.calls:>5} {row.wall_s:>8.2f} {row.cpu_s:>8.2f} "
                          f"{share:>6.1f} {row.peak_rss_mb:>8.0f}")
         extra = self.as_dict()
-        lines.append(f"Peak memory: {extra['peak_rss_mb']:.0f} MB in this process, "
-                     f"{extra['largest_ended_worker_rss_mb']:.0f} MB in the largest worker process "
-                     f"that ended; CPU of the worker processes that ended: "
+        lines.append(f"Peak memory: {extra['peak_rss_mb']:.0f} MB in this process (worker "
+                     f"processes not counted); CPU of the worker processes that ended: "
                      f"{extra['ended_workers_cpu_s']:.1f} s (CPU s above: this process only)")
         return "\n".join(lines)
 
