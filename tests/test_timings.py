@@ -118,3 +118,9 @@ def test_run_profile_lists_the_stages_and_writes_timings_json(mini_scenario: Pat
     assert saved["total"]["wall_s"] >= top
     assert saved["peak_rss_mb"] > 0.0
     assert files.match("timings.json") is files.by_key("timings")
+
+
+def test_the_module_example_runs() -> None:
+    import doctest
+
+    assert doctest.testmod(timings, raise_on_error=False, verbose=False).failed == 0
