@@ -7,9 +7,12 @@ For each statement, in fresh Python processes (nothing cached in memory, the byt
   layout by layers, where that module held the scenario loader),
 - ``import netcover; netcover.compute_coverage`` (the public API's main function; reported as
   missing on versions without it),
+- ``import netcover.app.cli`` (what every ``netcover`` command loads before parsing its arguments),
+- ``import netcover.app.pipeline`` (what ``netcover run`` loads before its first step),
 
-it prints the netcover modules and all modules loaded, the heavy libraries among them, the wall time
-of the statement (median of ``--runs`` processes, the interpreter's start-up excluded) and the
+it prints the netcover modules and all modules loaded, the heavy libraries among them, the wall and
+CPU time of the statement (medians of ``--runs`` processes, the interpreter's start-up excluded; CPU
+time is the steadier figure on a busy machine) and the
 cumulative time ``python -X importtime`` reports for the imports the statement made (median too).
 
 Run from the repository root: ``python benchmarks/bench_import.py [--runs 5]``. To measure another
@@ -20,6 +23,7 @@ checkout, put it first on the path: ``PYTHONPATH=/path/to/checkout python benchm
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -31,7 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 HEAVY = ("numpy", "pandas", "geopandas", "shapely", "pyproj", "numba", "networkx", "rasterio", "folium",
-         "matplotlib", "sqlite3", "scipy", "click")
+         "matplotlib", "sqlite3", "scipy", "click", "xarray", "openpyxl")
 _MARK = "--- bench_import: the statement starts here ---"
 
 
@@ -44,6 +48,7 @@ class Measure:
     all_modules: int
     heavy: tuple[str, ...]
     wall_ms: float
+    cpu_ms: float
     importtime_us: int
     note: str
 
@@ -58,15 +63,15 @@ def _probe(statement: str) -> str:
     return (
         "import sys, time\n"
         f"sys.stderr.write({_MARK!r} + '\\n')\n"
-        "t0 = time.perf_counter()\n"
+        "t0, c0 = time.perf_counter(), time.process_time()\n"
         "note = ''\n"
         "try:\n"
         f"    exec({statement!r})\n"
         "except AttributeError as exc:\n"
         "    note = f'not available: {exc}'\n"
-        "wall = time.perf_counter() - t0\n"
+        "wall, cpu = time.perf_counter() - t0, time.process_time() - c0\n"
         "import json\n"
-        "print(json.dumps({'wall': wall, 'modules': sorted(sys.modules), 'note': note}))\n"
+        "print(json.dumps({'wall': wall, 'cpu': cpu, 'modules': sorted(sys.modules), 'note': note}))\n"
     )
 
 
@@ -88,10 +93,11 @@ def _importtime_us(stderr: str) -> int:
 
 def measure(statement: str, runs: int) -> Measure:
     """Run ``statement`` in ``runs`` fresh processes, and once more under ``-X importtime``."""
-    walls, modules, note = [], [], ""
+    walls, cpus, modules, note = [], [], [], ""
     for _ in range(runs):
         result = json.loads(_run(_probe(statement)).stdout.splitlines()[-1])
         walls.append(result["wall"])
+        cpus.append(result["cpu"])
         modules = result["modules"]
         note = result["note"]
     importtimes = [_importtime_us(_run(_probe(statement), "-X", "importtime").stderr) for _ in range(runs)]
@@ -102,6 +108,7 @@ def measure(statement: str, runs: int) -> Measure:
         all_modules=len(modules),
         heavy=tuple(name for name in HEAVY if name in loaded),
         wall_ms=1000 * statistics.median(walls),
+        cpu_ms=1000 * statistics.median(cpus),
         importtime_us=int(statistics.median(importtimes)),
         note=note,
     )
@@ -119,7 +126,10 @@ def statements() -> list[str]:
         "print(json.dumps([netcover.__file__, new]))").stdout)
     print(f"netcover measured: {Path(found[0]).parent}")
     scenario = "netcover.config.scenario" if found[1] else "netcover.config"
-    return ["import netcover", f"import {scenario}", "import netcover; netcover.compute_coverage"]
+    more = [f"import netcover.app.{m}" for m in ("cli", "pipeline")
+            if importlib.util.find_spec(f"netcover.app.{m}") is not None] if found[1] else []
+    return ["import netcover", f"import {scenario}", "import netcover; netcover.compute_coverage",
+            *more]
 
 
 def main() -> None:
@@ -134,13 +144,13 @@ def main() -> None:
     baseline = measure("pass", args.runs)
     print(f"Interpreter alone: {baseline.all_modules} modules loaded at start-up (not counted below)\n")
     measured = statements()
-    print(f"{'statement':<45} {'netcover':>8} {'all':>5} {'wall ms':>8} {'importtime us':>14}  "
-          "heavy libraries")
+    print(f"{'statement':<45} {'netcover':>8} {'all':>5} {'wall ms':>8} {'CPU ms':>8} "
+          f"{'importtime us':>14}  heavy libraries")
     for statement in measured:
         m = measure(statement, args.runs)
         heavy = ", ".join(m.heavy) or "none"
         print(f"{statement:<45} {m.netcover_modules:>8} {m.all_modules:>5} {m.wall_ms:>8.1f} "
-              f"{m.importtime_us:>14,}  {heavy}")
+              f"{m.cpu_ms:>8.1f} {m.importtime_us:>14,}  {heavy}")
         if m.note:
             print(f"    ({m.note})")
     print(f"\nMedians of {args.runs} fresh processes; 'all' counts every module in sys.modules, the "

@@ -1,8 +1,10 @@
 """SPLAT! HD and gdal_viewshed side by side with netcover's area engine: one site, 15 km, 30 m.
 
-On the bundled sample DEM ``gis_data/quan_ba/dem.tif`` (UTM 48N, 30 m), for one site at the centre of
-a DEM cell near the DEM's middle (30 m mast, receivers 1.5 m above ground, 1800 MHz, radius 15 km),
-the script times
+On held-in terrain, not the bundled sample: the rough synthetic karst of the area-accuracy benchmark
+(:func:`bench_area_accuracy.rough_karst`, seed 2026, 1040 x 1040 cells of 30 m, placed in UTM 48N
+near Hà Giang and written as a GeoTIFF; ``--sample`` uses the sample DEM
+``gis_data/quan_ba/dem.tif`` instead), for one site at the centre of the DEM's middle cell (30 m
+mast, receivers 1.5 m above ground, 1800 MHz, radius 15 km), the script times
 
 * netcover: :func:`~netcover.radio.area.site_loss_grid` (ITU-R P.1812, 50 %) warm on one and two
   threads, and :func:`~netcover.radio.visibility.line_of_sight_grid`;
@@ -19,7 +21,8 @@ the confusion counts), and the difference of SPLAT!'s loss from netcover's P.181
 differ (ITWOM / ITM versus P.1812 delta-Bullington), so the loss figures describe how far apart two
 common tools are, not an error of either.
 
-Each external tool is skipped, with a printed line, when it is not installed. To install them
+Each external tool is skipped, with a printed line, when it is not installed (``which splat-hd
+srtm2sdf-hd gdal_viewshed``). To install them
 (Debian/Ubuntu)::
 
     sudo apt-get install splat gdal-bin
@@ -52,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_single_site
 from _machine import machine_description
 from _splat import AnoPoints, LongleyRice, read_ano, write_hgt_tiles, write_lrp, write_qth
+from bench_area_accuracy import CELL_M, N_CELLS_SIDE, ORIGIN, rough_karst
 from bench_single_site import F_MHZ, RADIUS_M, REPO, RX_HEIGHT_M, SAMPLE_DEM, TX_HEIGHT_M
 
 from netcover.radio.area import SiteLoss, site_loss_grid
@@ -86,6 +90,11 @@ class Timing:
     wall_s: float  # smallest wall-clock time of the runs
 
 
+#: Where the synthetic karst is placed (UTM 48N: its ORIGIN lies near 23.1 N, 105 E, Hà Giang).
+KARST_CRS = "EPSG:32648"
+KARST_SEED = 2026
+
+
 def load_dem() -> Dem:
     """The sample DEM (holes filled as in bench_single_site) with its transform and CRS."""
     import rasterio
@@ -93,6 +102,26 @@ def load_dem() -> Dem:
     heights, _, _, _ = bench_single_site.load_dem()
     with rasterio.open(SAMPLE_DEM) as src:
         return Dem(heights, src.transform, src.crs, SAMPLE_DEM)
+
+
+def karst_dem(folder: Path) -> Dem:
+    """The held-in rough synthetic karst written as ``folder/karst.tif`` (float32 GeoTIFF)."""
+    import rasterio
+
+    heights = rough_karst(N_CELLS_SIDE, CELL_M, KARST_SEED)
+    transform = Affine(CELL_M, 0.0, ORIGIN[0], 0.0, -CELL_M, ORIGIN[1])
+    crs = CRS.from_string(KARST_CRS)
+    path = folder / "karst.tif"
+    with rasterio.open(path, "w", driver="GTiff", height=heights.shape[0], width=heights.shape[1],
+                       count=1, dtype="float32", crs=crs, transform=transform) as dst:
+        dst.write(heights, 1)
+    return Dem(heights, transform, crs, path)
+
+
+def _where(dem: Dem) -> str:
+    if dem.path == SAMPLE_DEM:
+        return str(dem.path.relative_to(REPO))
+    return f"rough synthetic karst (seed {KARST_SEED}, bench_area_accuracy.rough_karst), {KARST_CRS}"
 
 
 def timed(fn: Callable[[], object], repeat: int) -> Timing:
@@ -296,22 +325,34 @@ def main() -> None:
     parser.add_argument("--olditm", action="store_true",
                         help="SPLAT!'s classic Longley-Rice ITM instead of its default ITWOM 3.0")
     parser.add_argument("--workdir", type=Path, help="keep SPLAT!'s and gdal's files here")
+    parser.add_argument("--sample", action="store_true",
+                        help="the bundled sample DEM instead of the held-in synthetic karst")
     args = parser.parse_args()
-    if not SAMPLE_DEM.exists():
-        print(f"{SAMPLE_DEM} not found: this benchmark needs the sample DEM (netcover sample)")
+    if args.sample and not SAMPLE_DEM.exists():
+        print(f"{SAMPLE_DEM} not found: --sample needs the sample DEM (netcover sample)")
         return
 
     print(machine_description())
     print("load average (1, 5, 15 min) at start: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
-    dem = load_dem()
+    print("installed: " + ", ".join(f"{exe} {'yes' if shutil.which(exe) else 'NO (skipped)'}"
+                                    for exe in ("splat-hd", "srtm2sdf-hd", "gdal_viewshed")))
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.workdir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        dem = load_dem() if args.sample else karst_dem(work)
+        compare(dem, work, args.repeat, args.olditm)
+
+
+def compare(dem: Dem, work: Path, repeat: int, olditm: bool) -> None:
+    """Time netcover, gdal_viewshed and SPLAT! on ``dem`` (files in ``work``); print the ratios."""
     n_rows, n_cols = dem.heights.shape
     # centre of the DEM's middle cell: gdal_viewshed puts its observer at a cell centre
     site = (dem.origin[0] + (n_cols // 2 + 0.5) * dem.cell, dem.origin[1] - (n_rows // 2 + 0.5) * dem.cell)
-    print(f"{dem.path.relative_to(REPO)}: {n_rows} x {n_cols} cells of {dem.cell:g} m; site "
+    print(f"{_where(dem)}: {n_rows} x {n_cols} cells of {dem.cell:g} m; site "
           f"({site[0]:.0f}, {site[1]:.0f}), {TX_HEIGHT_M:g} m above ground, {F_MHZ:g} MHz, radius "
           f"{RADIUS_M / 1000:g} km, receivers {RX_HEIGHT_M:g} m above ground")
 
-    nc = bench_netcover(dem, site, args.repeat)
+    nc = bench_netcover(dem, site, repeat)
     loss, offsets = nc.grid.loss_db, (nc.grid.row_off, nc.grid.col_off)
     disc = np.isfinite(loss)
     in_disc = int(disc.sum())
@@ -319,11 +360,8 @@ def main() -> None:
           f"{int(nc.vis_splat.visible.sum()) / in_disc:.1%} at k = 4/3, "
           f"{int(nc.vis_gdal.visible.sum()) / in_disc:.1%} at k = {1 / GDAL_CC:.4f}")
 
-    with tempfile.TemporaryDirectory() as tmp:
-        work = args.workdir or Path(tmp)
-        work.mkdir(parents=True, exist_ok=True)
-        t_view = bench_viewshed(dem, site, disc, offsets, nc.vis_gdal, work, args.repeat)
-        t_splat = bench_splat(dem, site, loss, offsets, nc.vis_splat, work, args.olditm)
+    t_view = bench_viewshed(dem, site, disc, offsets, nc.vis_gdal, work, repeat)
+    t_splat = bench_splat(dem, site, loss, offsets, nc.vis_splat, work, olditm)
 
     print("\n== ratios (CPU time) ==")
     p1, los_t = nc.p1812[1], nc.los

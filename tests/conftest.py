@@ -128,6 +128,7 @@ def _private_loss_cache(tmp_path_factory: pytest.TempPathFactory,
                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never write to the user's loss cache."""
     monkeypatch.setenv("NETCOVER_CACHE_DIR", str(tmp_path_factory.mktemp("loss-cache")))
+    monkeypatch.delenv("NETCOVER_TIMINGS", raising=False)  # runs write timings.json only if asked
 
 
 @pytest.fixture(scope="session")

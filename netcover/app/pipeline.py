@@ -16,6 +16,7 @@ from netcover.app.summary import section_notes, summarize, write_summary
 from netcover.config.scenario import Scenario, scenario_from_dict
 from netcover.config.service import MEDIAN_SERVICE
 from netcover.core import files as files_registry
+from netcover.core import timings
 from netcover.core.io import staged_output
 from netcover.core.parallel import DaskExecutor, Executor, InProcess, local_pool
 from netcover.core.textformat import fold_warnings, markdown_table
@@ -69,7 +70,7 @@ def default_out_dir(scenario: Scenario) -> Path:
 
 def run(scenario: Scenario, out_dir: str | Path | None = None, *,
         report: Reporter | None = None, progress: Progress | None = None,
-        executor: Executor | None = None) -> RunResult:
+        executor: Executor | None = None, profile: bool | None = None) -> RunResult:
     """Run the scenario and write its results.
 
     Parameters
@@ -86,6 +87,11 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
         Where per-site losses and candidate coverage are computed (see
         :func:`~netcover.coverage.engine.compute_coverage`). None: losses in this process, candidate
         coverage on a process pool of the usable cores (:func:`~netcover.core.parallel.local_pool`).
+    profile : bool, optional
+        Time each stage (:mod:`netcover.core.timings`): ``report`` gets the table of wall and CPU
+        time per stage and the peak memory at the end, and ``timings.json`` is written into the
+        output folder. None: as the environment variable ``NETCOVER_TIMINGS`` says; off, nothing
+        is timed or written. A collector already active (``netcover run --profile``) is used.
 
     Returns
     -------
@@ -94,8 +100,21 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
     """
     say = report or (lambda _line: None)
     out = Path(out_dir) if out_dir is not None else default_out_dir(scenario)
+    with timings.collect(profile) as clock:
+        result = _run(scenario, out, say, progress, executor)
+        if clock is not None:  # only when asked: a run without it writes the same files as before
+            result.files.append(files_registry.by_key("timings").write_in_run(out, clock.as_dict()))
+            say(f"Time per stage (also in {result.files[-1].name}):\n{clock.table()}")
+    say(f"Wrote {len(result.files)} files to {out}")
+    return result
+
+
+def _run(scenario: Scenario, out: Path, say: Reporter, progress: Progress | None,
+         executor: Executor | None) -> RunResult:
+    """:func:`run` without its timings: each step timed as a stage when they are on."""
     say(f"Reading and checking the inputs of {scenario.path or 'the scenario'}")
-    inputs = load_inputs(scenario)
+    with timings.stage("read inputs"):
+        inputs = load_inputs(scenario)
     for w in inputs.warnings:
         say(str(w))
     result = RunResult(out_dir=out, summary=summarize(inputs))
@@ -105,10 +124,10 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
             result.summary["coverage_headline"] = steps.coverage.tables.headline
         staged = write_summary(result.summary, stage) + steps.files
         say("Maps, report and exports")
-        staged += build_outputs(steps.results(stage, result.summary), stage,
-                                map_builder=interactive_maps)
+        with timings.stage("maps, report, print maps"):
+            staged += build_outputs(steps.results(stage, result.summary), stage,
+                                    map_builder=interactive_maps)
     result.files = [out / p.relative_to(stage) for p in staged]
-    say(f"Wrote {len(result.files)} files to {out}")
     return result
 
 
@@ -203,25 +222,31 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
     steps = StepResults()
     if inputs.cells is None:
         if "links" not in skip:
-            steps.links = run_links(inputs, stage / "links", say)
+            with timings.stage("links"):
+                steps.links = run_links(inputs, stage / "links", say)
         return steps
-    steps.coverage = run_coverage(inputs, stage / "coverage", say, progress, executor=executor)
+    with timings.stage("coverage"):
+        steps.coverage = run_coverage(inputs, stage / "coverage", say, progress, executor=executor)
     coverage = steps.coverage.result
     if "siting" not in skip:
         siting = inputs.scenario.siting
         pool = executor or local_pool()
-        steps.siting = run_siting(inputs, coverage, siting, stage / "siting", say, progress,
-                                  executor=pool)
+        with timings.stage("siting"):
+            steps.siting = run_siting(inputs, coverage, siting, stage / "siting", say, progress,
+                                      executor=pool)
         if "proposals" not in skip and inputs.scenario.inputs.proposals is not None:
-            steps.proposals = evaluate_proposals(inputs, coverage, siting,
-                                                 inputs.scenario.inputs.proposals,
-                                                 stage / "proposals", say, executor=pool)
+            with timings.stage("proposals"):
+                steps.proposals = evaluate_proposals(inputs, coverage, siting,
+                                                     inputs.scenario.inputs.proposals,
+                                                     stage / "proposals", say, executor=pool)
     if "links" not in skip:
-        steps.links = run_links(inputs, stage / "links", say)
+        with timings.stage("links"):
+            steps.links = run_links(inputs, stage / "links", say)
     if "monitoring" not in skip:
         gaps = steps.siting.gaps if steps.siting is not None else None
-        steps.monitoring = run_monitoring(inputs, coverage, out_dir, stage / "monitoring", say,
-                                          gaps=gaps)
+        with timings.stage("monitoring"):
+            steps.monitoring = run_monitoring(inputs, coverage, out_dir, stage / "monitoring",
+                                              say, gaps=gaps)
     return steps
 
 
@@ -247,12 +272,16 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
             "machines write their losses to their own disks and this machine computes them again; "
             "set [coverage] cache_dir to a folder they all mount at the same path")
     limit = cache_limit_mb(cov.cache_max_mb)  # a bad cap is refused before the model runs
-    result = _computed(inputs, cache, progress, executor, say)
-    say(_cache_line(cache.folder, limit))
+    with timings.stage("losses, sectors, layers"):
+        result = _computed(inputs, cache, progress, executor, say)
+    with timings.stage("loss cache trim"):
+        say(_cache_line(cache.folder, limit))
     for note in fold_warnings(result.notes):
         say(f"warning: {note}")
-    tables = coverage_tables(result, inputs, usable=cov.usable_class)
-    files = write_coverage(result, inputs, tables, folder)
+    with timings.stage("statistics"):
+        tables = coverage_tables(result, inputs, usable=cov.usable_class)
+    with timings.stage("writing"):
+        files = write_coverage(result, inputs, tables, folder)
     # the class columns are the median's; the headline and indoor columns carry their own level
     assumes = Assumptions.of_inputs(inputs, service=MEDIAN_SERVICE).sentence("en")
     if tables.units is not None:

@@ -246,6 +246,9 @@ def _entries() -> tuple[OutputFile, ...]:
         f("input_summary", "", "input_summary.json", "json",
           "summary of the inputs: extent, CRS, counts, people, sites, notes"),
         f("input_summary_text", "", "input_summary.txt", "text", "the input summary as text"),
+        f("timings", "", "timings.json", "json",
+          "wall and CPU time per stage and peak memory (only with `netcover run --profile` or "
+          "NETCOVER_TIMINGS=1)"),
         f("history", "", "history.sqlite", "sqlite",
           "monitoring history store (when the scenario names no other)", ("monitoring",)),
         # coverage/

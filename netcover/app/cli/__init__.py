@@ -51,17 +51,23 @@ def _scenario_path(scenario: Path | None) -> Path:
 @click.argument("scenario", required=False, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path),
               help="Output folder (default: reports/<scenario slug> in the current directory).")
+@click.option("--profile", is_flag=True,
+              help="Print the wall and CPU time of each stage and the peak memory, and write them "
+                   "to timings.json in the output folder (also: NETCOVER_TIMINGS=1).")
 @execution_options
 @handle_errors
-def run(scenario: Path | None, out_dir: Path | None, scheduler: str | None,
+def run(scenario: Path | None, out_dir: Path | None, profile: bool, scheduler: str | None,
         workers: int | None) -> None:
     """Run the whole job on SCENARIO (default: the bundled Quản Bạ sample)."""
     from netcover.app.pipeline import run as run_pipeline
+    from netcover.core.timings import collect, stage
 
-    sc = load_scenario(_scenario_path(scenario))
-    with named_executor(sc.execution, scheduler, workers) as executor:
-        result = run_pipeline(sc, out_dir, report=echo_err, progress=progress_bar,
-                              executor=executor)
+    with collect(profile or None, since_start=True):  # None: as NETCOVER_TIMINGS says
+        with stage("read scenario"):
+            sc = load_scenario(_scenario_path(scenario))
+        with named_executor(sc.execution, scheduler, workers) as executor:
+            result = run_pipeline(sc, out_dir, report=echo_err, progress=progress_bar,
+                                  executor=executor)
     click.echo(f"Results in {result.out_dir}")
 
 
