@@ -106,7 +106,7 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
         staged = write_summary(result.summary, stage) + steps.files
         say("Maps, report and exports")
         staged += build_outputs(steps.results(stage, result.summary), stage,
-                                map_builder=interactive_maps)
+                                map_builder=interactive_maps, previous=out)
     result.files = [out / p.relative_to(stage) for p in staged]
     say(f"Wrote {len(result.files)} files to {out}")
     return result
