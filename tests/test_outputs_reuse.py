@@ -119,8 +119,8 @@ def test_a_changed_date_language_format_or_version_draws_again(
     for name, options in (("date", {"date": "2024-12-31"}), ("pdf", {"formats": ("png", "pdf")}),
                           ("vi", {"langs": ("vi",)})):
         _build(results, tmp_path / name, previous=one, **options)
-        # the report embeds the PNGs only: a PDF more leaves it as it was
-        assert sessions[-1].reused == (["report:en"] if name == "pdf" else []), name
+        # the export shows no date; the report embeds the PNGs only, so a PDF more leaves it
+        assert sessions[-1].reused == (["export", "report:en"] if name == "pdf" else ["export"]), name
     monkeypatch.setattr("netcover.outputs.reuse.__version__", "99.0")
     _build(results, tmp_path / "version", previous=one)
     assert sorted(sessions[-1].made) == everything and sessions[-1].reused == []

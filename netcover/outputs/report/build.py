@@ -85,7 +85,7 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
     fmts: list[MapFormat] = ["png", *[f for f in formats if f != "png"]]
     when = date or data_date(run)
     session = Reuse(out, (Path(previous) if previous is not None else out) if reuse else None)
-    written, listing = write_export(run, out)
+    written, listing = write_export(run, out, reuse=session)
     listed = hashlib.sha256(listing.to_csv(index=False).encode("utf-8")).hexdigest()
     backdrop = _Backdrop()
     for lang in languages:
