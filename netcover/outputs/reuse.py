@@ -44,20 +44,21 @@ MANIFEST = by_key("outputs_manifest")
 _SCHEMA = 1
 #: One recorded read: (kind, path inside the folder or outside it, GeoPackage layer or "").
 Read = tuple[str, str, str]
-#: Digests of files already hashed in this process, by (path, size, mtime in ns).
-_FILE_DIGESTS: dict[tuple[str, int, int], str] = {}
+#: Digests of files already hashed in this process, by (path, device, inode, size, mtime in ns).
+_FILE_DIGESTS: dict[tuple[str, int, int, int, int], str] = {}
 
 
 def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes ("absent" when there is no such file); remembered per
-    (path, size, modification time) so that a file read by several outputs is hashed once."""
+    """SHA-256 of a file's bytes ("absent" when there is no such file); remembered per (path,
+    inode, size, modification time) so that a file read by several outputs is hashed once (files
+    are replaced by renames, never changed in place, so a new file is a new inode)."""
     try:
         st = path.stat()
     except OSError:
         return "absent"
     if not path.is_file():
         return "absent"
-    memo = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    memo = (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     if memo not in _FILE_DIGESTS:
         h = hashlib.sha256()
         with path.open("rb") as f:
