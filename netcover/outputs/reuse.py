@@ -69,7 +69,7 @@ def file_digest(path: Path) -> str:
 
 
 def _json_digest(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    text = json.dumps(value, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -243,36 +243,46 @@ class Reuse:
         return p.resolve().relative_to(self.out.resolve()).as_posix()
 
     def _reusable(self, run: RunFolder, name: str, settings: Any) -> list[Path] | None:
+        """The previous build's files of ``name``, placed in ``out``, if they can be reused."""
         old = self._before.get(name)
-        if self.previous is None or not isinstance(old, dict):
+        recorded = _recorded(old)
+        if self.previous is None or recorded is None:
             return None
-        try:
-            reads = {(str(k), str(w), str(layer)): "" for k, w, layer in old["reads"]}
-            files = {str(rel): str(sha) for rel, sha in old["files"].items()}
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return None
-        if any(not _inside(rel) for rel in files):
-            return None
+        reads, files = recorded
         inner = run.inner if isinstance(run, Watched) else run
         now = {read: _digest(inner, read, self._memo) for read in reads}
         if _key(name, settings, now) != old.get("key"):
             return None
         if any(file_digest(self.previous / rel) != sha for rel, sha in files.items()):
             return None  # a file of the previous build is missing or damaged
-        out = []
-        for rel in files:
-            src, dst = self.previous / rel, self.out / rel
-            if not (dst.exists() and os.path.samefile(src, dst)):
-                _link_or_copy(src, dst)
-            out.append(dst)
         self._entries[name] = old
-        return out
+        return [self._place(self.previous / rel, self.out / rel) for rel in files]
+
+    @staticmethod
+    def _place(src: Path, dst: Path) -> Path:
+        """``src`` at ``dst`` (nothing to do when they are the same file)."""
+        if not (dst.exists() and os.path.samefile(src, dst)):
+            _link_or_copy(src, dst)
+        return dst
 
     def write_manifest(self) -> Path:
         """Write the manifest of this build's outputs (sorted, so the same outputs give the same
         bytes) into ``out``."""
         return MANIFEST.write_in_run(self.out, {"schema": _SCHEMA, "netcover": __version__,
                                                 "outputs": dict(sorted(self._entries.items()))})
+
+
+def _recorded(entry: object) -> tuple[list[Read], dict[str, str]] | None:
+    """The reads and files (name -> SHA-256) of a manifest entry; None when it is malformed or
+    names a file outside the folder."""
+    if not isinstance(entry, dict):
+        return None
+    try:
+        reads = [(str(k), str(w), str(layer)) for k, w, layer in entry["reads"]]
+        files = {str(rel): str(sha) for rel, sha in entry["files"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return (reads, files) if all(_inside(rel) for rel in files) else None
 
 
 def _inside(relative: str) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from netcover.config.options import MAP_FORMATS, MAP_KINDS, MapFormat, MapKind
 from netcover.core.files import by_key
@@ -24,6 +25,9 @@ from netcover.outputs.report.export import write_export
 from netcover.outputs.report.printmaps import Backdrop, draw_map, figure_stem, read_backdrop, save_figure
 from netcover.outputs.results import RunFolder
 from netcover.outputs.reuse import Reuse, file_digest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["PRINT_DIR", "MapBuilder", "build_outputs", "data_date"]
 
@@ -86,27 +90,34 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
     when = date or data_date(run)
     session = Reuse(out, (Path(previous) if previous is not None else out) if reuse else None)
     written, listing = write_export(run, out, reuse=session)
-    listed = hashlib.sha256(listing.to_csv(index=False).encode("utf-8")).hexdigest()
     backdrop = _Backdrop()
     for lang in languages:
-        figures = [p for kind in MAP_KINDS for p in session.output(
-            run, f"print_map:{kind}:{lang}", [when, fmts],
-            partial(_print_map, kind=kind, lang=lang, when=when, out=out, formats=fmts,
-                    backdrop=backdrop))]
-        figures += session.output(run, f"charts:{lang}", [when, fmts, target],
-                                  partial(_charts, lang=lang, when=when, out=out, formats=fmts,
-                                          target=target))
-        written += figures
-        pngs = [p for p in figures if p.suffix == ".png"]
-        shown = [[p.relative_to(out).as_posix(), file_digest(p)] for p in pngs]
-        written += session.output(run, f"report:{lang}", [when, shown, listed],
-                                  partial(write_report, out_dir=out, lang=lang, data_date=when,
-                                          images=pngs, files=listing))
+        written += _language(session, run, out, lang, when, fmts, target=target, backdrop=backdrop,
+                             listing=listing)
     maps: list[Path] = []
     if map_builder is not None:
         name = f"{getattr(map_builder, '__module__', '')}.{getattr(map_builder, '__qualname__', '')}"
         maps = session.output(run, "interactive", [name], partial(_interactive, builder=map_builder, out=out))
     return [*written, session.write_manifest(), *maps]  # the interactive map last, as it is made
+
+
+def _language(session: Reuse, run: RunFolder, out: Path, lang: Lang, when: str,
+              fmts: Sequence[MapFormat], *, target: float | None, backdrop: _Backdrop,
+              listing: pd.DataFrame) -> list[Path]:
+    """The print maps, charts and report of one language, each made or reused."""
+    figures = [p for kind in MAP_KINDS for p in session.output(
+        run, f"print_map:{kind}:{lang}", [when, fmts],
+        partial(_print_map, kind=kind, lang=lang, when=when, out=out, formats=fmts,
+                backdrop=backdrop))]
+    figures += session.output(run, f"charts:{lang}", [when, fmts, target],
+                              partial(_charts, lang=lang, when=when, out=out, formats=fmts,
+                                      target=target))
+    pngs = [p for p in figures if p.suffix == ".png"]
+    shown = [[p.relative_to(out).as_posix(), file_digest(p)] for p in pngs]
+    listed = hashlib.sha256(listing.to_csv(index=False).encode("utf-8")).hexdigest()
+    return figures + session.output(run, f"report:{lang}", [when, shown, listed],
+                                    partial(write_report, out_dir=out, lang=lang, data_date=when,
+                                            images=pngs, files=listing))
 
 
 @dataclass
