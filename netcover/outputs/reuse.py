@@ -246,7 +246,7 @@ class Reuse:
         """The previous build's files of ``name``, placed in ``out``, if they can be reused."""
         old = self._before.get(name)
         recorded = _recorded(old)
-        if self.previous is None or recorded is None:
+        if self.previous is None or recorded is None or not isinstance(old, dict):
             return None
         reads, files = recorded
         inner = run.inner if isinstance(run, Watched) else run
