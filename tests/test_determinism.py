@@ -25,7 +25,8 @@ DAY_A, DAY_B = "1727654400", "1735603200"
 #: The files that may differ between runs on different dates (README, "Reliability").
 DATE_FILES = ("history.sqlite", "print/*.png", "print/*.pdf", "report_*.html", "report_*.md",
               "monitoring/monitoring_summary.csv", "tables/monitoring_*.csv",
-              "tables/netcover_*.xlsx")
+              "tables/netcover_*.xlsx",
+              "outputs_manifest.json")  # the keys of the outputs above include the date they print
 
 
 def _differ(a: dict[str, bytes], b: dict[str, bytes]) -> list[str]:

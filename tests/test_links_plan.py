@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,7 +13,8 @@ import pytest
 from shapely.geometry import LineString, Point
 
 from netcover.errors import CRSError, InputError, ValidationError
-from netcover.links import LinkPlan, LinkSettings, plan_links, write_link_plan
+from netcover.links import LinkPlan, LinkSettings, output, plan_links, write_link_plan
+from netcover.links.plan import HopProfile
 
 CRS = "EPSG:32648"
 X0, Y0, CELL, N = 500_000.0, 2_560_000.0, 50.0, 200  # 10 km x 10 km DEM
@@ -161,6 +163,32 @@ def test_write_link_plan(plan: LinkPlan, tmp_path: Path) -> None:
     assert len(pngs) == len(plan.hop_profiles) and pngs
     assert pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list((tmp_path / "out").glob(".*tmp*"))  # no temporary file left behind
+
+
+def test_an_unchanged_hop_plot_is_taken_from_the_previous_run(
+        plan: LinkPlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second, third = tmp_path / "first", tmp_path / "second", tmp_path / "third"
+    write_link_plan(plan, first)
+    pngs = sorted((first / "hop_profiles").glob("*.png"))
+    good = pngs[0].read_bytes()
+    pngs[0].write_bytes(good[: len(good) // 2])  # damaged: drawn again
+    drawn: list[str] = []
+    draw = output.plot_hop_profile
+
+    def counted(hop: HopProfile, path: Path) -> Path:
+        drawn.append(hop.link_id)
+        return draw(hop, path)
+
+    monkeypatch.setattr(output, "plot_hop_profile", counted)
+    write_link_plan(plan, second, previous=first)
+    assert len(drawn) == 1 and drawn[0] in pngs[0].name
+    assert (second / "hop_profiles" / pngs[0].name).read_bytes() == good
+    for p in pngs[1:]:  # the others are the previous run's files, linked
+        assert (second / "hop_profiles" / p.name).stat().st_ino == p.stat().st_ino
+    changed = {k: dataclasses.replace(h, fade_margin_db=h.fade_margin_db + 1.0)
+               for k, h in plan.hop_profiles.items()}
+    write_link_plan(dataclasses.replace(plan, hop_profiles=changed), third, previous=second)
+    assert len(drawn) == 1 + len(pngs)  # a changed setting draws every hop again
 
 
 def test_without_hops_the_school_is_unreachable_by_road() -> None:

@@ -227,6 +227,18 @@ def test_class_overlay_palette_and_transparency() -> None:
     assert south < north and west < east
 
 
+def test_the_same_raster_gives_the_overlay_made_before_and_a_changed_one_a_new_one() -> None:
+    values = np.kron(np.array([[0, 1], [2, 3]], dtype="uint8"), np.ones((10, 10), dtype="uint8"))
+    raster = Raster(values, Affine(100, 0, 480000, 0, -100, 2550000), UTM, 255)
+    first = class_overlay(raster, max_px=400)
+    assert class_overlay(Raster(values.copy(), raster.transform, UTM, 255), max_px=400) is first
+    changed = values.copy()
+    changed[0, 0] = 3
+    again = class_overlay(Raster(changed, raster.transform, UTM, 255), max_px=400)
+    assert again is not first and again.png != first.png
+    assert class_overlay(raster, max_px=300) is not first  # other settings
+
+
 def test_warp_downsamples_to_max_px() -> None:
     values = np.arange(300 * 500, dtype="float32").reshape(300, 500)
     raster = Raster(values, Affine(30, 0, 480000, 0, -30, 2550000), UTM, None)

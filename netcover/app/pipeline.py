@@ -126,7 +126,7 @@ def _run(scenario: Scenario, out: Path, say: Reporter, progress: Progress | None
         say("Maps, report and exports")
         with timings.stage("maps, report, print maps"):
             staged += build_outputs(steps.results(stage, result.summary), stage,
-                                    map_builder=interactive_maps)
+                                    map_builder=interactive_maps, previous=out)
     result.files = [out / p.relative_to(stage) for p in staged]
     return result
 
@@ -150,7 +150,7 @@ def run_step(step: str, scenario: Scenario, out_dir: str | Path | None = None, *
             summary["coverage_headline"] = done.tables.headline
             staged = done.files
         else:
-            staged = run_links(inputs, stage / "links", say).files
+            staged = run_links(inputs, stage / "links", say, previous=out / "links").files
         staged += write_summary(summary, stage)  # `netcover report` reads it
     return RunResult(out_dir=out, files=[out / p.relative_to(stage) for p in staged])
 
@@ -223,7 +223,7 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
     if inputs.cells is None:
         if "links" not in skip:
             with timings.stage("links"):
-                steps.links = run_links(inputs, stage / "links", say)
+                steps.links = run_links(inputs, stage / "links", say, previous=out_dir / "links")
         return steps
     with timings.stage("coverage"):
         steps.coverage = run_coverage(inputs, stage / "coverage", say, progress, executor=executor)
@@ -241,7 +241,7 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
                                                      stage / "proposals", say, executor=pool)
     if "links" not in skip:
         with timings.stage("links"):
-            steps.links = run_links(inputs, stage / "links", say)
+            steps.links = run_links(inputs, stage / "links", say, previous=out_dir / "links")
     if "monitoring" not in skip:
         gaps = steps.siting.gaps if steps.siting is not None else None
         with timings.stage("monitoring"):

@@ -330,6 +330,9 @@ def _entries() -> tuple[OutputFile, ...]:
         f("report_md", "", "report_{lang}.md", "markdown", "the report in Markdown"),
         f("report_html", "", "report_{lang}.html", "html", "the report (self-contained HTML)"),
         f("map", "", "map_{lang}.html", "html", "the interactive map (offline)"),
+        f("outputs_manifest", "", "outputs_manifest.json", "json",
+          "content key of each map, chart and report and the SHA-256 of its files: the next "
+          "run reuses an output whose key is unchanged instead of drawing it again"),
     )
 
 

@@ -1,11 +1,15 @@
 """Write a link plan: GeoPackage of planned links, ranked CSV, one profile PNG per hop.
 
 Every file is written under a temporary name in its final directory and then renamed, so a reader
-never sees half a file and a failed run leaves the previous outputs intact.
+never sees half a file and a failed run leaves the previous outputs intact. A hop whose plot in the
+previous output folder shows the same profile and settings (its key, see
+:func:`~netcover.links.profile_plot.hop_key`) is linked from there instead of drawn again.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +18,7 @@ from netcover.core.io import atomic_path
 from netcover.core.textsafe import safe_name
 from netcover.errors import OutputError
 from netcover.links.plan import LinkPlan
-from netcover.links.profile_plot import plot_hop_profile
+from netcover.links.profile_plot import hop_key, plot_hop_profile, previous_plot
 
 __all__ = ["LINKS_GPKG", "LINKS_LAYER", "PROFILE_DIR", "RANKED_CSV", "hop_file_name", "write_link_plan"]
 
@@ -43,8 +47,12 @@ def hop_file_name(link_id: str, from_name: str, to_name: str) -> str:
     return Path(by_key("hop_profile").of(hop=hop).name).name
 
 
-def write_link_plan(result: LinkPlan, out_dir: str | Path) -> list[Path]:
+def write_link_plan(result: LinkPlan, out_dir: str | Path, *,
+                    previous: str | Path | None = None) -> list[Path]:
     """Write ``links.gpkg`` (layer ``planned_links``), ``links_ranked.csv`` and ``hop_profiles/``.
+
+    ``previous``: the ``links`` folder of an earlier run (e.g. the one the new results replace);
+    a hop plot there of the same key is hard-linked (or copied), not drawn again.
 
     Returns
     -------
@@ -68,6 +76,19 @@ def write_link_plan(result: LinkPlan, out_dir: str | Path) -> list[Path]:
     ]
     for hop in result.hop_profiles.values():
         name = hop_file_name(hop.link_id, hop.from_name, hop.to_name)
-        written.append(_atomic(out / PROFILE_DIR / name,
-                               lambda p, h=hop: plot_hop_profile(h, p)))  # type: ignore[misc]
+        before = Path(previous) / PROFILE_DIR / name if previous is not None else None
+        if before is not None and previous_plot(before, hop_key(hop)):
+            written.append(_atomic(out / PROFILE_DIR / name,
+                                   lambda p, b=before: _link_or_copy(b, p)))  # type: ignore[misc]
+        else:
+            written.append(_atomic(out / PROFILE_DIR / name,
+                                   lambda p, h=hop: plot_hop_profile(h, p)))  # type: ignore[misc]
     return written
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    """``src`` at ``dst``: a hard link (the files are never changed in place), else a copy."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)

@@ -3,23 +3,62 @@
 Terrain raised by the earth bulge (k-factor earth drawn flat), the line of sight between the
 antennas, the first Fresnel zone around it and the required clearance line, with the worst point
 marked. matplotlib is imported inside the function (Agg backend, no display needed).
+
+Each PNG carries the key of what it shows (:func:`hop_key`: the hop's profile and settings and
+netcover's version) in a ``netcover-key`` text chunk, so that an unchanged hop's plot can be taken
+from the previous run instead of drawn again (:func:`previous_plot`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from pathlib import Path
 
 import numpy as np
 
+from netcover._version import __version__
 from netcover.core.textsafe import plot_text
 from netcover.links.microwave import earth_bulge_m, fresnel_radius_m
 from netcover.links.plan import HopProfile
 
-__all__ = ["plot_hop_profile"]
+__all__ = ["KEY_CHUNK", "hop_key", "plot_hop_profile", "previous_plot"]
+
+#: Name of the PNG text chunk holding :func:`hop_key`.
+KEY_CHUNK = "netcover-key"
+
+
+def hop_key(hop: HopProfile) -> str:
+    """SHA-256 of everything a hop's plot shows (names, profile, masts, frequency, k-factor,
+    clearance, fade margin) and of netcover's version."""
+    h = hashlib.sha256(f"hop-profile 1 {__version__}".encode())
+    for f in dataclasses.fields(hop):
+        value = getattr(hop, f.name)
+        if isinstance(value, np.ndarray):
+            arr = np.ascontiguousarray(value, dtype="float64")
+            h.update(f"{f.name}{arr.shape}".encode())
+            h.update(arr.tobytes())
+        else:
+            h.update(f"{f.name}={value!r};".encode())
+    return h.hexdigest()
+
+
+def previous_plot(path: Path, key: str) -> bool:
+    """Whether ``path`` is an intact profile plot (every PNG chunk's CRC checked) of ``key``."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            if img.format != "PNG" or img.info.get(KEY_CHUNK) != key:
+                return False
+            img.verify()
+    except (OSError, SyntaxError, ValueError):
+        return False
+    return True
 
 
 def plot_hop_profile(hop: HopProfile, path: str | Path) -> Path:
-    """Draw the hop's profile to a PNG at ``path`` and return the path."""
+    """Draw the hop's profile to a PNG at ``path`` (with its :func:`hop_key`) and return the path."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -66,5 +105,5 @@ def plot_hop_profile(hop: HopProfile, path: str | Path) -> Path:
     ax.grid(alpha=0.3)
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.88)  # no tight_layout pass
     out = Path(path)
-    fig.savefig(out, format="png")
+    fig.savefig(out, format="png", metadata={KEY_CHUNK: hop_key(hop)})
     return out

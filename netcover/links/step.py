@@ -66,12 +66,18 @@ class LinksRun:
 
 
 def run_links(inputs: Inputs, folder: Path, say: Callable[[str], None], *,
-              candidates: gpd.GeoDataFrame | None = None) -> LinksRun:
-    """Plan links and write ``links.gpkg``, ``links_ranked.csv`` and hop profiles to ``folder``."""
+              candidates: gpd.GeoDataFrame | None = None,
+              previous: Path | None = None) -> LinksRun:
+    """Plan links and write ``links.gpkg``, ``links_ranked.csv`` and hop profiles to ``folder``.
+
+    ``previous``: the ``links`` folder of the run the new results replace; its hop profiles of
+    unchanged hops are reused instead of drawn again (see
+    :func:`~netcover.links.output.write_link_plan`).
+    """
     missing = missing_link_inputs(inputs)
     if missing:
         say(f"Links: skipped (the scenario has no {', '.join(missing)})")
         return LinksRun(None)
     plan = plan_scenario_links(inputs, inputs.scenario.links, candidates=candidates)
     say(plan.summary())
-    return LinksRun(plan, write_link_plan(plan, folder))
+    return LinksRun(plan, write_link_plan(plan, folder, previous=previous))

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
+    from netcover.config.scenario import Scenario
     from netcover.coverage.assumptions import Assumptions
 
 __all__ = ["STEP_FOLDERS", "TECHNOLOGIES", "Raster", "RunFolder", "RunResults"]
@@ -166,6 +167,26 @@ class RunFolder:
         absent = [skipped(step, "not_run") for step in STEP_FOLDERS
                   if step not in said and not (self.path / step).is_dir()]
         return [*recorded, *absent]
+
+    def dem_file(self) -> Path | None:
+        """The DEM the run was made from (the input summary's ``dem.file``); None when the summary
+        names none or the file is gone (maps then have no hillshade)."""
+        recorded = self.summary().get("dem", {}).get("file")
+        return Path(recorded) if recorded and Path(recorded).is_file() else None
+
+    def scenario(self) -> Scenario | None:
+        """The scenario the run was made from (the input summary's ``scenario_file``), or None if
+        it is not recorded or cannot be read."""
+        from netcover.config.scenario import load_scenario
+        from netcover.errors import NetcoverError
+
+        path = self.summary().get("scenario_file")
+        if not path:
+            return None
+        try:
+            return load_scenario(path)
+        except (NetcoverError, OSError, ValueError):
+            return None
 
     def assumptions(self) -> Assumptions | None:
         """What the run's coverage figures assume (``coverage/assumptions.json``: model,

@@ -172,10 +172,9 @@ def _terrain_raster(results: RunFolder, dem: Terrain | str | Path | None) -> Ras
     from netcover.outputs.results import Raster
 
     if dem is None:
-        recorded = results.summary().get("dem", {}).get("file")
-        if not recorded or not Path(recorded).is_file():
+        dem = results.dem_file()
+        if dem is None:
             return None
-        dem = recorded
     terrain = dem if isinstance(dem, Terrain) else read_dem(dem)[0]
     return Raster(hillshade(terrain.heights, terrain.cell_size), terrain.transform, terrain.crs, None)
 

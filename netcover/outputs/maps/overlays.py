@@ -6,14 +6,17 @@ downsampled so that its longer side has at most ``max_px`` pixels, then coloured
 palette and written as a palette PNG (a few hundred kB for the whole sample district). Cells without
 data are transparent.
 
-The hillshade itself is :func:`netcover.data.terrain.hillshade`.
+The hillshade itself is :func:`netcover.data.terrain.hillshade`. The last few overlays made are kept
+by the SHA-256 of their raster and settings, so the map of each language shares them.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -114,6 +117,28 @@ def palette_png(index: np.ndarray, colours: Sequence[tuple[int, int, int, int]])
     return buf.getvalue()
 
 
+#: Overlays kept for reuse (the maps in both languages show the same rasters).
+_KEPT: OrderedDict[str, Overlay] = OrderedDict()
+_KEEP = 24
+
+
+def _kept(kind: str, raster: Raster, settings: tuple[object, ...], make: Callable[[], Overlay]) -> Overlay:
+    """``make()``, or the overlay made earlier of the same raster (values, grid, CRS, nodata),
+    ``kind`` and ``settings``."""
+    values = np.ascontiguousarray(raster.values)
+    h = hashlib.sha256(f"{kind}{settings!r}{values.dtype.str}{values.shape}{tuple(raster.transform)}"
+                       f"{raster.nodata!r}{raster.crs.to_wkt() if raster.crs is not None else ''}".encode())
+    h.update(values.tobytes())
+    key = h.hexdigest()
+    if key in _KEPT:
+        _KEPT.move_to_end(key)
+        return _KEPT[key]
+    made = _KEPT[key] = make()
+    while len(_KEPT) > _KEEP:
+        _KEPT.popitem(last=False)
+    return made
+
+
 def _overlay(index: np.ndarray, colours: Sequence[tuple[int, int, int, int]],
              bounds: tuple[float, float, float, float]) -> Overlay:
     return Overlay(palette_png(index, colours), bounds, index.shape[1], index.shape[0])
@@ -122,6 +147,10 @@ def _overlay(index: np.ndarray, colours: Sequence[tuple[int, int, int, int]],
 def class_overlay(raster: Raster, dst_crs: OverlayCRS = "EPSG:3857", *,
                   max_px: int = 1600) -> Overlay:
     """Coverage classes (0 none .. 3 good) in :data:`CLASS_COLOURS`; no data transparent."""
+    return _kept("class", raster, (dst_crs, max_px), lambda: _class_overlay(raster, dst_crs, max_px))
+
+
+def _class_overlay(raster: Raster, dst_crs: OverlayCRS, max_px: int) -> Overlay:
     values, bounds = warp(raster, dst_crs, max_px=max_px, categorical=True)
     n = len(CLASS_COLOURS)
     index = np.where(np.isnan(values), n, np.clip(np.nan_to_num(values), 0, n - 1)).astype("uint8")
@@ -138,6 +167,10 @@ def signal_overlay(raster: Raster, dst_crs: OverlayCRS = "EPSG:3857", *,
                    max_px: int = 1600) -> Overlay:
     """Best-server level (dBm) in 5 dB bins of :data:`SIGNAL_RANGE_DBM`; below the lowest bin and
     no data are transparent."""
+    return _kept("signal", raster, (dst_crs, max_px), lambda: _signal_overlay(raster, dst_crs, max_px))
+
+
+def _signal_overlay(raster: Raster, dst_crs: OverlayCRS, max_px: int) -> Overlay:
     values, bounds = warp(raster, dst_crs, max_px=max_px)
     lo, _, step = SIGNAL_RANGE_DBM
     colours = signal_colours()
@@ -152,6 +185,11 @@ def category_overlay(raster: Raster, dst_crs: OverlayCRS = "EPSG:3857", *,
                      max_px: int = 1600, colours: int = 20) -> Overlay:
     """A categorical raster (e.g. best-server cell index, -1 none) in ``colours`` cycling colours;
     negative values and no data transparent."""
+    return _kept("category", raster, (dst_crs, max_px, colours),
+                 lambda: _category_overlay(raster, dst_crs, max_px, colours))
+
+
+def _category_overlay(raster: Raster, dst_crs: OverlayCRS, max_px: int, colours: int) -> Overlay:
     from matplotlib import colormaps
     from matplotlib.colors import to_hex
 
@@ -166,6 +204,11 @@ def category_overlay(raster: Raster, dst_crs: OverlayCRS = "EPSG:3857", *,
 def shade_overlay(shade: Raster, dst_crs: OverlayCRS = "EPSG:3857", *, max_px: int = 1600,
                   levels: int = 48) -> Overlay:
     """A hillshade (values in [0, 1]) as an opaque grey palette PNG of ``levels`` greys."""
+    return _kept("shade", shade, (dst_crs, max_px, levels),
+                 lambda: _shade_overlay(shade, dst_crs, max_px, levels))
+
+
+def _shade_overlay(shade: Raster, dst_crs: OverlayCRS, max_px: int, levels: int) -> Overlay:
     values, bounds = warp(shade, dst_crs, max_px=max_px)
     index = np.where(np.isnan(values), levels,
                      np.clip(np.round(np.nan_to_num(values) * (levels - 1)), 0, levels - 1))

@@ -52,17 +52,9 @@ _NOTE_WORDS_VI: dict[str, str] = {
 
 
 def scenario_of(run: RunFolder) -> Scenario | None:
-    """The scenario the run was made from (its recorded file), or None if it cannot be read."""
-    from netcover.config.scenario import load_scenario
-    from netcover.errors import NetcoverError
-
-    path = run.summary().get("scenario_file")
-    if not path:
-        return None
-    try:
-        return load_scenario(path)
-    except (NetcoverError, OSError, ValueError):
-        return None
+    """The scenario the run was made from (its recorded file), or None if it cannot be read
+    (:meth:`RunFolder.scenario <netcover.outputs.results.RunFolder.scenario>`)."""
+    return run.scenario()
 
 
 def data_period(run: RunFolder, scenario: Scenario | None = None) -> str:

@@ -2,22 +2,32 @@
 all-in-one export and (when a builder is given) the interactive map.
 
 :func:`build_outputs` reads only the results folder, so ``netcover report OUT`` can make the outputs
-again from the files alone; the same results give the same files.
+again from the files alone; the same results give the same files. An output whose content key is
+the one the previous build recorded (:mod:`netcover.outputs.reuse`) is linked from that build
+instead of being drawn again.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from netcover.config.options import MAP_FORMATS, MapFormat
+from netcover.config.options import MAP_FORMATS, MAP_KINDS, MapFormat, MapKind
 from netcover.core.files import by_key
 from netcover.core.i18n import LANGS, Lang, check_lang
 from netcover.outputs.report.charts import write_charts
 from netcover.outputs.report.document import write_report
 from netcover.outputs.report.export import write_export
-from netcover.outputs.report.printmaps import print_maps, read_backdrop
+from netcover.outputs.report.printmaps import Backdrop, draw_map, figure_stem, read_backdrop, save_figure
 from netcover.outputs.results import RunFolder
+from netcover.outputs.reuse import Reuse, file_digest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["PRINT_DIR", "MapBuilder", "build_outputs", "data_date"]
 
@@ -38,7 +48,8 @@ def data_date(run: RunFolder) -> str:
 def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = None, *,
                   langs: Sequence[str] = LANGS, map_builder: MapBuilder | None = None,
                   date: str | None = None, target: float | None = None,
-                  formats: Sequence[MapFormat] = MAP_FORMATS) -> list[Path]:
+                  formats: Sequence[MapFormat] = MAP_FORMATS,
+                  previous: str | Path | None = None, reuse: bool = True) -> list[Path]:
     """Write print maps, charts, reports and the export of a run.
 
     Parameters
@@ -48,7 +59,7 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
     out_dir : path, optional
         Where the outputs go (default: the results folder itself). Layout: ``print/<map>_<lang>.png``
         and ``.pdf``, ``report_<lang>.html`` / ``.md``, ``tables/<table>_<lang>.csv``,
-        ``exports/netcover_<slug>.gpkg`` and ``exports/rasters.csv``.
+        ``exports/netcover_<slug>.gpkg``, ``exports/rasters.csv`` and ``outputs_manifest.json``.
     langs : sequence of {"en", "vi"}
         Report languages.
     map_builder : callable, optional
@@ -59,6 +70,13 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
         Share-of-people target of the commune chart (default: the run's 4G target).
     formats : sequence of {"png", "pdf"}
         Print map and chart formats (the report embeds the PNGs, so "png" is always written).
+    previous : path, optional
+        The output folder of an earlier build (``netcover run``: the folder the new results
+        replace; default ``out_dir`` itself): each print map, chart set, report and the
+        interactive maps whose content key is unchanged are linked from it, not drawn again
+        (:mod:`netcover.outputs.reuse`).
+    reuse : bool
+        False: draw everything (the manifest is still written).
 
     Returns
     -------
@@ -70,16 +88,64 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
     languages: list[Lang] = [check_lang(lang) for lang in langs]
     fmts: list[MapFormat] = ["png", *[f for f in formats if f != "png"]]
     when = date or data_date(run)
-    written, listing = write_export(run, out)
-    backdrop = read_backdrop(run)
+    session = Reuse(out, (Path(previous) if previous is not None else out) if reuse else None)
+    written, listing = write_export(run, out, reuse=session)
+    backdrop = _Backdrop()
     for lang in languages:
-        maps = print_maps(run, out / PRINT_DIR, lang, when, formats=fmts, backdrop=backdrop)
-        charts = write_charts(run, out / PRINT_DIR, lang, when, target=target, formats=fmts)
-        figures = [*maps.values(), *charts.values()]
-        written += [p for files in figures for p in files]
-        pngs = [p for files in figures for p in files if p.suffix == ".png"]
-        written += write_report(run, out, lang, when, images=pngs, files=listing)
+        written += _language(session, run, out, lang, when, fmts, target=target, backdrop=backdrop,
+                             listing=listing)
+    maps: list[Path] = []
     if map_builder is not None:
-        built = map_builder(run, out)
-        written += [built] if isinstance(built, Path) else list(built)
-    return written
+        name = f"{getattr(map_builder, '__module__', '')}.{getattr(map_builder, '__qualname__', '')}"
+        maps = session.output(run, "interactive", [name], partial(_interactive, builder=map_builder, out=out))
+    return [*written, session.write_manifest(), *maps]  # the interactive map last, as it is made
+
+
+def _language(session: Reuse, run: RunFolder, out: Path, lang: Lang, when: str,
+              fmts: Sequence[MapFormat], *, target: float | None, backdrop: _Backdrop,
+              listing: pd.DataFrame) -> list[Path]:
+    """The print maps, charts and report of one language, each made or reused."""
+    figures = [p for kind in MAP_KINDS for p in session.output(
+        run, f"print_map:{kind}:{lang}", [when, fmts],
+        partial(_print_map, kind=kind, lang=lang, when=when, out=out, formats=fmts,
+                backdrop=backdrop))]
+    figures += session.output(run, f"charts:{lang}", [when, fmts, target],
+                              partial(_charts, lang=lang, when=when, out=out, formats=fmts,
+                                      target=target))
+    pngs = [p for p in figures if p.suffix == ".png"]
+    shown = [[p.relative_to(out).as_posix(), file_digest(p)] for p in pngs]
+    listed = hashlib.sha256(listing.to_csv(index=False).encode("utf-8")).hexdigest()
+    return figures + session.output(run, f"report:{lang}", [when, shown, listed],
+                                    partial(write_report, out_dir=out, lang=lang, data_date=when,
+                                            images=pngs, files=listing))
+
+
+@dataclass
+class _Backdrop:
+    """The hillshade of the print maps, read once per build and only if a map is drawn."""
+
+    shade: list[Backdrop | None] = field(default_factory=list)
+
+    def of(self, run: RunFolder) -> Backdrop | None:
+        run.dem_file()  # a watched run records the DEM's content
+        if not self.shade:
+            self.shade.append(read_backdrop(run))
+        return self.shade[0]
+
+
+def _print_map(run: RunFolder, *, kind: MapKind, lang: Lang, when: str, out: Path,
+               formats: Sequence[MapFormat], backdrop: _Backdrop) -> list[Path]:
+    """One print map in ``formats`` (nothing when the run has no data for it)."""
+    fig = draw_map(run, kind, lang, when, backdrop.of(run))
+    return [] if fig is None else save_figure(fig, figure_stem(out / PRINT_DIR, kind, lang), formats)
+
+
+def _charts(run: RunFolder, *, lang: Lang, when: str, out: Path, formats: Sequence[MapFormat],
+            target: float | None) -> list[Path]:
+    charts = write_charts(run, out / PRINT_DIR, lang, when, target=target, formats=formats)
+    return [p for files in charts.values() for p in files]
+
+
+def _interactive(run: RunFolder, *, builder: MapBuilder, out: Path) -> list[Path]:
+    built = builder(run, out)
+    return [built] if isinstance(built, Path) else list(built)

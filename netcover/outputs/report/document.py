@@ -351,14 +351,16 @@ def data_uri(path: Path, max_px: int = EMBED_MAX_PX) -> str:
 
     from PIL import Image
 
+    from netcover.outputs.report.printmaps import PNG_COMPRESS_LEVEL
+
     data = path.read_bytes()
     with Image.open(io.BytesIO(data)) as img:
         if img.width > max_px:
             small = img.convert("RGB").resize((max_px, round(img.height * max_px / img.width)),
                                               Image.Resampling.LANCZOS)
             buf = io.BytesIO()
-            small.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(buf, format="png",
-                                                                             optimize=True)
+            small.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(
+                buf, format="png", compress_level=PNG_COMPRESS_LEVEL)
             data = buf.getvalue()
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from netcover.outputs.results import RunFolder
+    from netcover.outputs.reuse import Reuse
 
 __all__ = [
     "VECTOR_LAYERS", "export_path", "file_listing", "is_missing", "raster_listing", "slug", "vector_layers",
@@ -99,8 +100,12 @@ def file_listing(run: RunFolder, gpkg: Path | None, layers: dict[str, gpd.GeoDat
     return pd.DataFrame(rows, columns=["file", "layer", "rows", "crs"])
 
 
-def write_export(run: RunFolder, out_dir: Path) -> tuple[list[Path], pd.DataFrame]:
+def write_export(run: RunFolder, out_dir: Path, *,
+                 reuse: Reuse | None = None) -> tuple[list[Path], pd.DataFrame]:
     """Write the GeoPackage (if the run has any vector result) and ``exports/rasters.csv``.
+
+    ``reuse``: the build's :class:`~netcover.outputs.reuse.Reuse`; the GeoPackage of the previous
+    build is linked when the layers it holds are unchanged.
 
     Returns
     -------
@@ -109,14 +114,19 @@ def write_export(run: RunFolder, out_dir: Path) -> tuple[list[Path], pd.DataFram
     listing : DataFrame
         :func:`file_listing` of the export, for the report.
     """
-    layers = vector_layers(run)
-    written: list[Path] = []
-    gpkg = None
-    if layers:
-        gpkg = by_key("export_gpkg").of(slug=slug(run.slug)).write_in_run(out_dir, layers)
-        written.append(gpkg)
+    layers: dict[str, gpd.GeoDataFrame] = {}
+
+    def gpkg(results: RunFolder) -> list[Path]:
+        layers.update(vector_layers(results))
+        return [by_key("export_gpkg").of(slug=slug(results.slug)).write_in_run(out_dir, layers)
+                ] if layers else []
+
+    written = reuse.output(run, "export", [], gpkg) if reuse is not None else gpkg(run)
+    if written and not layers:  # reused: the listing still names the layers
+        layers.update(vector_layers(run))
+    listing = file_listing(run, written[0] if written else None, layers)
     written.append(by_key("raster_listing").write_in_run(out_dir, raster_listing(run)))
-    return written, file_listing(run, gpkg, layers)
+    return written, listing
 
 
 #: Date stamped into workbooks (so that the same tables give the same bytes).

@@ -45,13 +45,14 @@ from netcover.outputs.report._furniture import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from PIL import Image
 
     from netcover.outputs.results import Raster, RunFolder
 
 __all__ = [
     "CLASS_KEYS", "COVERAGE_MAPS", "DISPLAY_CELLS", "MAP_SIZE_IN", "NEW_SITE_SIZE", "OUTSIDE_VEIL",
-    "PHASE_STYLES", "PNG_DPI", "POOR_CLASSES", "Backdrop", "draw_map", "map_extent",
-    "png_bytes", "print_maps", "read_backdrop", "save_figure",
+    "PHASE_STYLES", "PNG_COMPRESS_LEVEL", "PNG_DPI", "POOR_CLASSES", "Backdrop", "draw_map",
+    "map_extent", "png_bytes", "print_maps", "read_backdrop", "render_rgb", "save_figure",
 ]
 
 
@@ -88,8 +89,8 @@ def read_backdrop(run: RunFolder, *, max_cells: int = DISPLAY_CELLS) -> Backdrop
     ``max_cells`` a side; None if the DEM file is gone."""
     import rasterio
 
-    dem = run.summary().get("dem", {}).get("file")
-    if not dem or not Path(dem).is_file():
+    dem = run.dem_file()
+    if dem is None:
         return None
     with rasterio.open(dem) as src:
         step = max(1, int(np.ceil(max(src.height, src.width) / max_cells)))
@@ -119,19 +120,43 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[MapFormat] = MAP_FORM
     return written
 
 
+#: zlib level of the palette PNGs: 5.5x faster than level 9 (``optimize``) for about 6 % more bytes
+#: on the sample's print maps (measured: 0.08 s and 682 kB against 0.47 s and 646 kB).
+PNG_COMPRESS_LEVEL = 6
+
+
 def png_bytes(fig: Figure, *, colours: int = 256, dpi: float = PNG_DPI) -> bytes:
     """``fig`` as a PNG with a palette of ``colours`` (a third of the RGBA size), no metadata, at
-    ``dpi`` (print resolution by default; less for a screen or a notebook)."""
+    ``dpi`` (print resolution by default; less for a screen or a notebook).
+
+    The figure is rendered once with Agg into memory and quantized from there (no RGBA PNG is
+    encoded and decoded on the way); the same figure gives the same bytes.
+    """
     import io
 
     from PIL import Image
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    image = Image.open(buf).convert("RGB").quantize(colors=colours, method=Image.Quantize.FASTOCTREE)
+    rgb = render_rgb(fig, dpi=dpi)
+    image = rgb.quantize(colors=colours, method=Image.Quantize.FASTOCTREE)
     out = io.BytesIO()
-    image.save(out, format="png", optimize=True)
+    image.save(out, format="png", compress_level=PNG_COMPRESS_LEVEL)
     return out.getvalue()
+
+
+def render_rgb(fig: Figure, *, dpi: float = PNG_DPI) -> Image.Image:
+    """``fig`` rendered by Agg at ``dpi`` as an RGB image (the pixels ``savefig`` would write to a
+    PNG, without the PNG)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    was = fig.dpi
+    fig.set_dpi(dpi)
+    try:
+        data, size = canvas.print_to_buffer()
+    finally:
+        fig.set_dpi(was)
+    return Image.frombuffer("RGBA", size, data, "raw", "RGBA", 0, 1).convert("RGB")
 
 
 # ------------------------------------------------------------------------------------ map furniture

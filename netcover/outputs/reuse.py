@@ -1,0 +1,303 @@
+"""Outputs made again only when what they show has changed.
+
+Each output of :func:`~netcover.outputs.report.build.build_outputs` (a print map in one language,
+the charts of a language, a report, the interactive maps) is made by a function of the run's
+results. :meth:`Reuse.output` runs that function on a :class:`Watched` view of the results, which
+records every result it reads with a digest (SHA-256) of its content: a file or GeoPackage layer
+(the file's bytes, or the object the run holds in memory), the input summary, which step folders
+exist, and the files outside the folder that outputs draw from (the DEM of the hillshade, the
+scenario file). The output's *key* hashes netcover's version, the output's name, its settings
+(language, data date, formats...) and those digests.
+
+The outputs manifest (``outputs_manifest.json``, in the registry :mod:`netcover.core.files`) keeps
+per output its key, what it read and the SHA-256 of each file it wrote. The next build checks the
+recorded reads against the results it is given (digests only, nothing drawn): when the key is the
+same and every file of the previous build (``previous``: the output folder the new one replaces)
+is there with its recorded SHA-256, the files are hard-linked (or copied) instead of made again. A
+changed result, setting, language, date or version, or a missing or damaged file, makes the output
+again. The same results give the same manifest (no clock, no paths of the run folder).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from netcover._version import __version__
+from netcover.core.files import STEP_FOLDERS, OutputFile, Raster, by_key
+from netcover.outputs.results import RunFolder, RunResults
+
+if TYPE_CHECKING:
+    from netcover.config.scenario import Scenario
+
+__all__ = ["MANIFEST", "Reuse", "Watched", "file_digest"]
+
+#: The manifest entry of the registry.
+MANIFEST = by_key("outputs_manifest")
+#: Version of the manifest's layout (a new layout makes every output again).
+_SCHEMA = 1
+#: One recorded read: (kind, path inside the folder or outside it, GeoPackage layer or "").
+Read = tuple[str, str, str]
+#: Digests of files already hashed in this process, by (path, device, inode, size, mtime in ns).
+_FILE_DIGESTS: dict[tuple[str, int, int, int, int], str] = {}
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes ("absent" when there is no such file); remembered per (path,
+    inode, size, modification time) so that a file read by several outputs is hashed once (files
+    are replaced by renames, never changed in place, so a new file is a new inode)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return "absent"
+    if not path.is_file():
+        return "absent"
+    memo = (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    if memo not in _FILE_DIGESTS:
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        _FILE_DIGESTS[memo] = h.hexdigest()
+    return _FILE_DIGESTS[memo]
+
+
+def _json_digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _object_digest(value: Any) -> str | None:
+    """Digest of a result held in memory (a raster or a JSON-like value); None if unknown."""
+    import numpy as np
+
+    if isinstance(value, Raster):
+        h = hashlib.sha256()
+        values = np.ascontiguousarray(value.values)
+        h.update(f"{values.dtype.str}{values.shape}{tuple(value.transform)}{value.nodata!r}".encode())
+        h.update(value.crs.to_wkt().encode("utf-8"))
+        h.update(values.tobytes())
+        return h.hexdigest()
+    if isinstance(value, Mapping | list | tuple | str | int | float | bool) or value is None:
+        return _json_digest(value)
+    return None
+
+
+def _digest(run: RunFolder, read: Read, memo: dict[int, tuple[Any, str]]) -> str:
+    """The digest of ``read`` in ``run`` now (see :class:`Watched`); "unknown:..." never matches.
+    ``memo``: digests of results in memory already hashed, by ``id``."""
+    kind, where, layer = read
+    if kind == "summary":
+        return _json_digest(run.summary())
+    if kind == "folders":
+        return ",".join(s for s in STEP_FOLDERS if (run.path / s).is_dir())
+    if kind == "outside":
+        return file_digest(Path(where))
+    memory = run.memory if isinstance(run, RunResults) else {}
+    known = memory.get(f"{where}#{layer}" if layer else where)
+    if known is not None:
+        if id(known) not in memo:
+            digest = _object_digest(known)
+            memo[id(known)] = (known, f"memory:{digest}" if digest else f"unknown:{id(known)}")
+        return memo[id(known)][1]
+    return file_digest(run.path / where)
+
+
+@dataclass(frozen=True, eq=False)
+class Watched(RunFolder):
+    """A results folder (``inner``) that records what is read from it (``reads``) while an
+    output is made; reads the same results as ``inner`` (and compares equal to it)."""
+
+    inner: RunFolder = field(default_factory=lambda: RunFolder(Path()))
+    reads: dict[Read, str] = field(default_factory=dict)
+    memo: dict[int, tuple[Any, str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, run: RunFolder, memo: dict[int, tuple[Any, str]] | None = None) -> Watched:
+        """A watched view of ``run`` (``memo``: see :func:`_digest`)."""
+        inner = run.inner if isinstance(run, Watched) else run
+        return cls(inner.path, inner, memo=memo if memo is not None else {})
+
+    @property
+    def memory(self) -> Mapping[str, Any]:
+        """The results ``inner`` holds in memory (see :class:`RunResults`)."""
+        return self.inner.memory if isinstance(self.inner, RunResults) else {}
+
+    def __eq__(self, other: object) -> bool:
+        return self.inner == (other.inner if isinstance(other, Watched) else other)
+
+    def __hash__(self) -> int:
+        return hash(self.inner)
+
+    def _saw(self, read: Read) -> None:
+        if read not in self.reads:
+            self.reads[read] = _digest(self.inner, read, self.memo)
+
+    def summary(self) -> dict[str, Any]:
+        """As :meth:`RunFolder.summary`, recorded."""
+        self._saw(("summary", "", ""))
+        return self.inner.summary()
+
+    def notes(self) -> list[Any]:
+        """As :meth:`RunFolder.notes`, recorded (the notes depend on the step folders present)."""
+        self._saw(("folders", "", ""))
+        return super().notes()
+
+    def file(self, entry: OutputFile | str) -> Path | None:
+        """As :meth:`RunFolder.file`, recorded (the caller may read the file itself)."""
+        rel = entry.relative if isinstance(entry, OutputFile) else Path(entry).as_posix()
+        self._saw(("read", rel, ""))
+        return self.inner.file(entry)
+
+    def read(self, entry: OutputFile | str, *, layer: str | None = None) -> Any:
+        """As :meth:`RunFolder.read`, recorded."""
+        entry = by_key(entry) if isinstance(entry, str) else entry
+        self._saw(("read", entry.relative, layer or ""))
+        self._saw(("folders", "", ""))  # an absent result may be excused by its absent folder
+        return self.inner.read(entry, layer=layer)
+
+    def dem_file(self) -> Path | None:
+        """As :meth:`RunFolder.dem_file`, recorded with the DEM's content."""
+        p = self.inner.dem_file()
+        if p is not None:
+            self._saw(("outside", str(p), ""))
+        return p
+
+    def scenario(self) -> Scenario | None:
+        """As :meth:`RunFolder.scenario`, recorded with the scenario file's content."""
+        self._saw(("summary", "", ""))
+        recorded = self.inner.summary().get("scenario_file")
+        if recorded:
+            self._saw(("outside", str(recorded), ""))
+        return self.inner.scenario()
+
+
+def _key(name: str, settings: Any, reads: Mapping[Read, str]) -> str:
+    return _json_digest([_SCHEMA, __version__, name, settings,
+                         sorted([*read, digest] for read, digest in reads.items())])
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.reuse-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+@dataclass
+class Reuse:
+    """Outputs of one build: made, or reused from the ``previous`` build's folder.
+
+    Parameters
+    ----------
+    out : Path
+        The folder the outputs are written into.
+    previous : Path, optional
+        The folder of the previous build whose unchanged outputs are reused (may be ``out``).
+    """
+
+    out: Path
+    previous: Path | None = None
+    made: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    _before: dict[str, Any] = field(default_factory=dict)
+    _entries: dict[str, Any] = field(default_factory=dict)
+    _memo: dict[int, tuple[Any, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.previous is not None:
+            self._before = _load(MANIFEST.in_run(self.previous))
+
+    def output(self, run: RunFolder, name: str, settings: Any,
+               make: Callable[[RunFolder], Sequence[Path]]) -> list[Path]:
+        """The files of output ``name``: the previous build's when nothing it showed changed,
+        else ``make(watched)`` (``watched``: ``run`` recording what is read).
+
+        ``settings`` (JSON-like) are what else the output depends on: language, date, formats.
+        """
+        files = self._reusable(run, name, settings)
+        if files is not None:
+            self.reused.append(name)
+            return files
+        watched = Watched.of(run, self._memo)
+        written = [Path(p) for p in make(watched)]
+        self._entries[name] = {
+            "key": _key(name, settings, watched.reads),
+            "reads": sorted(list(read) for read in watched.reads),
+            "files": {self._relative(p): file_digest(p) for p in written},
+        }
+        self.made.append(name)
+        return written
+
+    def _relative(self, p: Path) -> str:
+        return p.resolve().relative_to(self.out.resolve()).as_posix()
+
+    def _reusable(self, run: RunFolder, name: str, settings: Any) -> list[Path] | None:
+        """The previous build's files of ``name``, placed in ``out``, if they can be reused."""
+        old = self._before.get(name)
+        recorded = _recorded(old)
+        if self.previous is None or recorded is None or not isinstance(old, dict):
+            return None
+        reads, files = recorded
+        inner = run.inner if isinstance(run, Watched) else run
+        now = {read: _digest(inner, read, self._memo) for read in reads}
+        if _key(name, settings, now) != old.get("key"):
+            return None
+        if any(file_digest(self.previous / rel) != sha for rel, sha in files.items()):
+            return None  # a file of the previous build is missing or damaged
+        self._entries[name] = old
+        return [self._place(self.previous / rel, self.out / rel) for rel in files]
+
+    @staticmethod
+    def _place(src: Path, dst: Path) -> Path:
+        """``src`` at ``dst`` (nothing to do when they are the same file)."""
+        if not (dst.exists() and os.path.samefile(src, dst)):
+            _link_or_copy(src, dst)
+        return dst
+
+    def write_manifest(self) -> Path:
+        """Write the manifest of this build's outputs (sorted, so the same outputs give the same
+        bytes) into ``out``."""
+        return MANIFEST.write_in_run(self.out, {"schema": _SCHEMA, "netcover": __version__,
+                                                "outputs": dict(sorted(self._entries.items()))})
+
+
+def _recorded(entry: object) -> tuple[list[Read], dict[str, str]] | None:
+    """The reads and files (name -> SHA-256) of a manifest entry; None when it is malformed or
+    names a file outside the folder."""
+    if not isinstance(entry, dict):
+        return None
+    try:
+        reads = [(str(k), str(w), str(layer)) for k, w, layer in entry["reads"]]
+        files = {str(rel): str(sha) for rel, sha in entry["files"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return (reads, files) if all(_inside(rel) for rel in files) else None
+
+
+def _inside(relative: str) -> bool:
+    """Whether a manifest's file name stays inside the folder (no absolute path, no "..")."""
+    p = Path(relative)
+    return bool(relative) and not p.is_absolute() and ".." not in p.parts
+
+
+def _load(path: Path) -> dict[str, Any]:
+    """The outputs of a manifest ({} when it is missing, unreadable or of another layout)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("schema") != _SCHEMA:
+        return {}
+    outputs = data.get("outputs")
+    return outputs if isinstance(outputs, dict) else {}
