@@ -212,7 +212,7 @@ def _bucket_by_radial(j: np.ndarray, n_bearings: int) -> tuple[np.ndarray, np.nd
     return order, start
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: float, htg: float,
                           hrg: float, f_ghz: float, pol: int, ae_km: float, hull_window: int,
                           cell_bearing: np.ndarray, cell_d_km: np.ndarray, cell_h: np.ndarray,
