@@ -40,7 +40,14 @@ from netcover.coverage.combine import (
     combine_groups,
 )
 from netcover.coverage.losscache import CachedLoss, LossCache, dem_fingerprint, quantize
-from netcover.coverage.schedule import Task, plan_tasks, recorded_warnings, run_tasks, thread_count
+from netcover.coverage.schedule import (
+    Task,
+    plan_tasks,
+    recorded_warnings,
+    release_free_memory,
+    run_tasks,
+    thread_count,
+)
 from netcover.coverage.sectors import SECTOR_COLUMNS, SectorLevels
 from netcover.data.window import disc_window
 from netcover.radio import budget as radio
@@ -148,8 +155,9 @@ def compute_coverage(
         needed = [jobs[j] for j in sorted({t.job for t in tasks})]
         filled = _fill_cache(terrain, needed, loss_keys, cov, cache.folder, executor,
                              progress or _no_progress, notes)
-    run = _Run(jobs, cells, SectorLevels(terrain, cov, sc.receiver, cache=side, dem_digest=digest,
-                                         calibration=sc.calibration),
+    apply = SectorLevels(terrain, cov, sc.receiver, cache=side, dem_digest=digest,
+                         calibration=sc.calibration, tables=_TABLES_KEPT)
+    run = _Run(jobs, cells, apply,
                cache, loss_keys, notes, None if stored_min is not None else min_loss)
     for g, res in run.groups(tasks, sc, progress or _no_progress, thread_count(threads, len(tasks))):
         groups[g] = res
@@ -184,6 +192,12 @@ def _cell_groups(cells: pd.DataFrame) -> list[Group]:
     """The (operator, technology) of every row of the sites table."""
     return [(str(op), str(tech)) for op, tech in zip(cells["operator"], cells["technology"],
                                                       strict=True)]
+
+
+#: Sector gain tables kept by a district run (each sector is applied once).
+_TABLES_KEPT = 32
+#: Resident memory a run may gain from freed blocks before they are given back (MB).
+_TRIM_SLACK_MB = 64.0
 
 
 @dataclass
@@ -232,14 +246,18 @@ class _Run:
                     if acc is not None and current is not None:
                         yield current, GroupResult.from_accumulator(acc, group_noise_dbm(sc, current[1]))
                     current, acc = task.group, None
+                    release_free_memory()
                     if current is not None:
                         acc = radio.ServerAccumulator(shape, freqs[current])
                 freq = self.jobs[task.job].frequency_mhz
                 for i, level in zip(task.cells, levels, strict=True):
                     assert acc is not None
                     acc.add(i, freq, loss.row_off, loss.col_off, level)
+                del loss, levels
+                release_free_memory(above_mb=_TRIM_SLACK_MB)
         if acc is not None and current is not None:
             yield current, GroupResult.from_accumulator(acc, group_noise_dbm(sc, current[1]))
+        release_free_memory()
 
 
 def group_frequencies(cells: pd.DataFrame) -> dict[Group, list[float]]:

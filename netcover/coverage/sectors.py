@@ -58,22 +58,28 @@ class SectorLevels:
     one mast share the bearing/elevation computation. Works on any
     :class:`~netcover.data.terrain.Terrain`, e.g. a coarsened one for screening candidate sites.
     Threads may share one: each mast's geometry is computed once, whichever thread asks first.
+
+    ``tables`` bounds the sector gain tables kept (260 kB each; the least recently used go
+    first; None keeps all): a run that applies each sector once needs few.
     """
 
     def __init__(self, terrain: Terrain, cov: CoverageSettings, rx: ReceiverSettings, *,
                  cache: LossCache | None = None, dem_digest: str = "",
-                 calibration: Mapping[str, Calibration] | None = None):
+                 calibration: Mapping[str, Calibration] | None = None,
+                 tables: int | None = None):
         self.terrain, self.cov, self.rx = terrain, cov, rx
         self.cache, self.dem_digest = cache or LossCache(None), dem_digest
         self.calibration = dict(calibration or {})
         self._patterns: dict[tuple[float, float, str], AntennaPattern] = {}
-        self._sectors: dict[tuple[str, ...], tuple[np.ndarray, float]] = {}
+        self._sectors: OrderedDict[tuple[str, ...], tuple[np.ndarray, float]] = OrderedDict()
+        self._tables = tables
         self._geometry: OrderedDict[tuple[float, ...], _Geometry] = OrderedDict()
         self._lock = threading.Lock()
 
     def on(self, terrain: Terrain) -> SectorLevels:
         """The same settings, patterns and gain tables on another terrain (the next tile)."""
-        other = SectorLevels(terrain, self.cov, self.rx, calibration=self.calibration)
+        other = SectorLevels(terrain, self.cov, self.rx, calibration=self.calibration,
+                             tables=self._tables)
         other._patterns, other._sectors = self._patterns, self._sectors
         return other
 
@@ -131,14 +137,21 @@ class SectorLevels:
     def _sector(self, row: pd.Series) -> tuple[np.ndarray, float]:
         """Gain table and fixed link budget of a sector, computed once per configuration."""
         key = tuple(str(row.get(c, "")) for c in _TABLE_COLUMNS)
-        if key not in self._sectors:
-            pkey = (float(row["h_beamwidth_deg"]), float(row["v_beamwidth_deg"]),
-                    str(row.get("pattern_file", "") or ""))
-            if pkey not in self._patterns:
-                self._patterns[pkey] = pattern_for_sector(*pkey[:2], pkey[2] or None)
-            self._sectors[key] = (gain_table(self._patterns[pkey], row),
-                                  fixed_budget_db(row, self.rx))
-        return self._sectors[key]
+        with self._lock:
+            found = self._sectors.get(key)
+            if found is not None:
+                self._sectors.move_to_end(key)
+                return found
+        pkey = (float(row["h_beamwidth_deg"]), float(row["v_beamwidth_deg"]),
+                str(row.get("pattern_file", "") or ""))
+        if pkey not in self._patterns:
+            self._patterns[pkey] = pattern_for_sector(*pkey[:2], pkey[2] or None)
+        made = (gain_table(self._patterns[pkey], row), fixed_budget_db(row, self.rx))
+        with self._lock:
+            self._sectors[key] = made
+            while self._tables is not None and len(self._sectors) > max(self._tables, 1):
+                self._sectors.popitem(last=False)
+        return made
 
     def _distance_km(self, x: float, y: float, loss: CachedLoss) -> np.ndarray:
         """Horizontal distance from the mast to every cell of the window (km)."""
