@@ -209,3 +209,23 @@ def test_recorded_warnings_are_those_of_the_thread() -> None:
         assert warnings.filters == before
     assert caught == {"a": ["a says hello"] * 3, "b": ["b says hello"] * 3}
     assert [str(w.message) for w in outside] == ["main thread"]
+
+
+def test_sector_levels_and_the_cache_travel_to_worker_processes(shared_mast: Inputs,
+                                                               tmp_path: Path) -> None:
+    """Their locks stay behind: a process pool pickles them (the siting step's candidates)."""
+    import pickle
+
+    sc, terrain = shared_mast.scenario, shared_mast.terrain
+    apply = SectorLevels(terrain, sc.coverage, sc.receiver, cache=LossCache(tmp_path))
+    cells = shared_mast.cells
+    assert cells is not None
+    job = loss_jobs(cells)[0]
+    loss = grid_loss(terrain, job, sc.coverage, LossCache(None), [])
+    here = apply.levels(job.x, job.y, job.height_m, loss, [cells.iloc[i] for i in job.cells])
+    there = pickle.loads(pickle.dumps(apply))
+    again = there.levels(job.x, job.y, job.height_m, loss, [cells.iloc[i] for i in job.cells])
+    for a, b in zip(here, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    cache = pickle.loads(pickle.dumps(LossCache(tmp_path)))
+    assert cache.folder == tmp_path and cache.get("0" * 32) is None and cache.misses == 1

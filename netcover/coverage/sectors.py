@@ -76,6 +76,15 @@ class SectorLevels:
         self._geometry: OrderedDict[tuple[float, ...], _Geometry] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without its lock and mast memo (it travels to worker processes)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_geometry")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._geometry = OrderedDict()
+        self._lock = threading.Lock()
+
     def on(self, terrain: Terrain) -> SectorLevels:
         """The same settings, patterns and gain tables on another terrain (the next tile)."""
         other = SectorLevels(terrain, self.cov, self.rx, calibration=self.calibration,
