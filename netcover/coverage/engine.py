@@ -42,6 +42,7 @@ from netcover.coverage.combine import (
 from netcover.coverage.losscache import CachedLoss, LossCache, dem_fingerprint, quantize
 from netcover.coverage.schedule import (
     Task,
+    map_threads,
     plan_tasks,
     recorded_warnings,
     release_free_memory,
@@ -137,8 +138,9 @@ def compute_coverage(
     side = LossCache(cache.folder)  # geometry and group results: hits and misses are of losses
     jobs = loss_jobs(cells)
     digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
-    loss_keys = {job: site_loss_key(site_terrain(terrain, job, cov), job, cov)
-                 for job in jobs}
+    keys = map_threads(lambda job: site_loss_key(site_terrain(terrain, job, cov), job, cov), jobs,
+                       threads=thread_count(threads, len(jobs)))  # hashing the DEM windows
+    loss_keys = dict(zip(jobs, keys, strict=True))
     group_keys = _group_keys(cells, jobs, loss_keys, sc)
     groups = _stored_groups(side, group_keys)
     min_key = LossCache.key(digest, kind="min_loss", losses=sorted(loss_keys.values()))
@@ -235,7 +237,7 @@ class _Run:
         current: Group | None = None
         acc: radio.ServerAccumulator | None = None
         with closing(run_tasks(tasks, self.loss, self.levels, threads=threads)) as results:
-            for task in progress(tasks, "Coverage (sites x bands)"):
+            for task in progress(tasks, "Coverage (sites x bands)") if tasks else ():
                 (loss, notes), levels = next(results)
                 if task.job not in seen:  # the job's first task: its notes and minimum loss
                     seen.add(task.job)

@@ -16,6 +16,7 @@ recently used entries go first).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -66,8 +67,16 @@ def _pack(values: np.ndarray, scale: float = _SCALE) -> np.ndarray:
 
 
 def _unpack(packed: np.ndarray, scale: float = _SCALE) -> np.ndarray:
-    return np.where(packed == _NODATA, np.float32(np.nan),
-                    packed.astype(np.float32) / np.float32(scale))
+    return np.take(_unpacked(scale), packed)
+
+
+@functools.cache
+def _unpacked(scale: float) -> np.ndarray:
+    """The float32 value of every packed word (a table: one look-up per cell), NaN for no value."""
+    table = np.arange(int(_NODATA) + 1, dtype=np.uint16).astype(np.float32) / np.float32(scale)
+    table[int(_NODATA)] = np.nan
+    table.flags.writeable = False
+    return table
 
 
 def quantize(values: np.ndarray, scale: float = _SCALE) -> np.ndarray:

@@ -41,8 +41,8 @@ from typing import Generic, TypeVar
 
 from netcover.core.parallel import usable_cores
 
-__all__ = ["Task", "plan_tasks", "recorded_warnings", "release_free_memory", "run_tasks",
-           "thread_count"]
+__all__ = ["Task", "map_threads", "plan_tasks", "recorded_warnings", "release_free_memory",
+           "run_tasks", "thread_count"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -91,6 +91,15 @@ def thread_count(threads: int | None, tasks: int) -> int:
     """Threads to use: ``threads`` (None: the usable cores), at most one per task, at least 1."""
     wanted = usable_cores() if threads is None else int(threads)
     return max(1, min(wanted, tasks))
+
+
+def map_threads(func: Callable[[T], R], items: Sequence[T], *, threads: int) -> list[R]:
+    """``[func(item) for item in items]`` on ``threads`` threads (for work that releases the GIL,
+    such as hashing rasters), in order."""
+    if threads <= 1 or len(items) < 2:
+        return [func(item) for item in items]
+    with ThreadPoolExecutor(min(threads, len(items)), thread_name_prefix="netcover-map") as pool:
+        return list(pool.map(func, items))
 
 
 class _Slot(Generic[T]):

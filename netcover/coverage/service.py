@@ -185,8 +185,9 @@ class _ClutterCodes:
 
     @classmethod
     def of(cls, clutter_m: np.ndarray) -> _ClutterCodes:
-        heights, codes = np.unique(clutter_m, return_inverse=True)
-        return cls(heights, codes.reshape(np.shape(clutter_m)).astype(np.int32))
+        heights = np.unique(clutter_m)  # a sort, cheaper than return_inverse's stable argsort
+        codes = np.searchsorted(heights, clutter_m).astype(np.int32)
+        return cls(heights, codes)
 
 
 def _margins(cells: pd.DataFrame, best_cell: np.ndarray, sc: Scenario, tech: str,
