@@ -51,6 +51,7 @@ from netcover.coverage.schedule import (
 )
 from netcover.coverage.sectors import SECTOR_COLUMNS, SectorLevels
 from netcover.data.window import disc_window
+from netcover.errors import DataFileError
 from netcover.radio import budget as radio
 from netcover.radio.area import site_loss_grid
 from netcover.radio.p2108 import landcover_terminal_loss
@@ -161,9 +162,15 @@ def compute_coverage(
                          calibration=sc.calibration, tables=_TABLES_KEPT)
     run = _Run(jobs, cells, apply,
                cache, loss_keys, notes, None if stored_min is not None else min_loss)
+    spilled: list[Group] = []  # computed, stored, read back for the combination (memory)
     for g, res in run.groups(tasks, sc, progress or _no_progress, thread_count(threads, len(tasks))):
-        groups[g] = res
         side.put_arrays(group_keys[g], dataclasses.asdict(res))
+        if side.holds_arrays(group_keys[g]):
+            spilled.append(g)
+        else:
+            groups[g] = res
+        del res
+    groups.update(_read_back(side, {g: group_keys[g] for g in spilled}))
     if stored_min is None:
         side.put_arrays(min_key, {"min_loss": min_loss})
     result = combine_groups(groups, sc, terrain, cells)
@@ -188,6 +195,17 @@ def _stored_groups(side: LossCache, group_keys: dict[Group, str]) -> dict[Group,
         if stored is not None:
             groups[g] = GroupResult(**stored)
     return groups
+
+
+def _read_back(side: LossCache, keys: dict[Group, str]) -> dict[Group, GroupResult]:
+    """The groups this run computed and stored, read back (the run holds none while it computes
+    the next: 13 bytes per grid cell each)."""
+    found = _stored_groups(side, keys)
+    if len(found) < len(keys):
+        msg = (f"the loss cache {side.folder} lost the operator/technology layers written during "
+               "this run; run again (a cache folder must not be cleared while a run uses it)")
+        raise DataFileError(msg)
+    return found
 
 
 def _cell_groups(cells: pd.DataFrame) -> list[Group]:

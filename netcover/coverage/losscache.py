@@ -181,6 +181,10 @@ class LossCache:
         """Whether ``folder`` holds an entry for ``key`` (without reading it)."""
         return _entry_path(folder, key, ".npy").is_file()
 
+    def holds_arrays(self, key: str) -> bool:
+        """Whether the folder holds named arrays (:meth:`put_arrays`) for ``key``, unread."""
+        return self.folder is not None and _entry_path(self.folder, key, ".npz").is_file()
+
     def _read(self, key: str, suffix: str) -> bytes | None:
         """The checked payload of ``key``'s entry, or None (a miss; damaged entries warn)."""
         if self.folder is None:
