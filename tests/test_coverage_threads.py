@@ -229,3 +229,15 @@ def test_sector_levels_and_the_cache_travel_to_worker_processes(shared_mast: Inp
         np.testing.assert_array_equal(a, b)
     cache = pickle.loads(pickle.dumps(LossCache(tmp_path)))
     assert cache.folder == tmp_path and cache.get("0" * 32) is None and cache.misses == 1
+
+
+def test_layers_lost_from_the_cache_during_the_run_are_a_clear_error(
+        shared_mast: Inputs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The layers a run computes are stored and read back; a cache emptied meanwhile is named."""
+    from netcover.errors import DataFileError
+
+    monkeypatch.setattr(LossCache, "get_arrays", lambda self, key: None)
+    with pytest.raises(DataFileError, match="lost the operator/technology layers"):
+        compute_coverage(shared_mast, cache=LossCache(tmp_path / "c"), threads=2)
+    monkeypatch.undo()
+    assert compute_coverage(shared_mast, cache=LossCache(None), threads=2).groups == 3
