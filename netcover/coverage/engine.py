@@ -152,25 +152,17 @@ def compute_coverage(
     tasks = plan_tasks([job.cells for job in jobs], _cell_groups(cells), todo,
                        all_jobs=stored_min is None)
     notes: list[str] = []
-    executor = executor or InProcess()
-    filled = 0
-    if executor.workers > 1 and cache.folder is not None:
-        needed = [jobs[j] for j in sorted({t.job for t in tasks})]
-        filled = _fill_cache(terrain, needed, loss_keys, cov, cache.folder, executor,
-                             progress or _no_progress, notes)
+    progress = progress or _no_progress
+    needed = [jobs[j] for j in sorted({t.job for t in tasks})]
+    filled = _fill_cache(terrain, needed, loss_keys, cov, cache.folder, executor or InProcess(),
+                         progress, notes)
     apply = SectorLevels(terrain, cov, sc.receiver, cache=side, dem_digest=digest,
                          calibration=sc.calibration, tables=_TABLES_KEPT)
     run = _Run(jobs, cells, apply,
                cache, loss_keys, notes, None if stored_min is not None else min_loss)
-    spilled: list[Group] = []  # computed, stored, read back for the combination (memory)
-    for g, res in run.groups(tasks, sc, progress or _no_progress, thread_count(threads, len(tasks))):
-        side.put_arrays(group_keys[g], dataclasses.asdict(res))
-        if side.holds_arrays(group_keys[g]):
-            spilled.append(g)
-        else:
-            groups[g] = res
-        del res
-    groups.update(_read_back(side, {g: group_keys[g] for g in spilled}))
+    groups.update(_computed_groups(run.groups(tasks, sc, progress,
+                                              thread_count(threads, len(tasks))),
+                                   side, group_keys))
     if stored_min is None:
         side.put_arrays(min_key, {"min_loss": min_loss})
     result = combine_groups(groups, sc, terrain, cells)
@@ -195,6 +187,22 @@ def _stored_groups(side: LossCache, group_keys: dict[Group, str]) -> dict[Group,
         if stored is not None:
             groups[g] = GroupResult(**stored)
     return groups
+
+
+def _computed_groups(computed: Iterable[tuple[Group, GroupResult]], side: LossCache,
+                     group_keys: dict[Group, str]) -> dict[Group, GroupResult]:
+    """The groups a run computes, each stored as soon as it is made and, once all are made,
+    read back (without a writable cache: held)."""
+    held: dict[Group, GroupResult] = {}
+    spilled: list[Group] = []
+    for g, res in computed:
+        side.put_arrays(group_keys[g], dataclasses.asdict(res))
+        if side.holds_arrays(group_keys[g]):
+            spilled.append(g)
+        else:
+            held[g] = res
+        del res
+    return {**held, **_read_back(side, {g: group_keys[g] for g in spilled})}
 
 
 def _read_back(side: LossCache, keys: dict[Group, str]) -> dict[Group, GroupResult]:
@@ -300,9 +308,12 @@ def fold_levels(apply: SectorLevels, todo: dict[tuple[str, str], radio.ServerAcc
 
 
 def _fill_cache(terrain: Terrain, jobs: list[LossJob], keys: dict[LossJob, str],
-                cov: CoverageSettings, folder: Path, executor: Executor, wrap: Progress,
+                cov: CoverageSettings, folder: Path | None, executor: Executor, wrap: Progress,
                 notes: list[str]) -> int:
-    """Compute the jobs' losses missing from the shared cache on the executor; return how many."""
+    """Compute the jobs' losses missing from the shared cache on the executor (of more than one
+    worker); return how many."""
+    if executor.workers < 2 or folder is None:
+        return 0
     missing = [(job, keys[job]) for job in jobs if not LossCache.has(folder, keys[job])]
     if len(missing) < 2:
         return 0
