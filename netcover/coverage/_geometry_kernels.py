@@ -17,7 +17,7 @@ ELEVATION_STEP_T = 0.02
 BEARING_STEP_DEG = 2.0
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def fmin_into(target: np.ndarray, row_off: int, col_off: int, window: np.ndarray) -> None:
     """``target[window area] = fmin(target, window)`` (an accumulator: modifies ``target``)."""
     rows, cols = window.shape
@@ -29,7 +29,7 @@ def fmin_into(target: np.ndarray, row_off: int, col_off: int, window: np.ndarray
                 target[row_off + i, col_off + j] = v
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def mast_geometry(
     ground: np.ndarray, site_row: float, site_col: float, site_amsl: float, rx_height_m: float,
     cell_m: float, earth_radius_m: float,
@@ -85,7 +85,7 @@ def table_axes() -> tuple[np.ndarray, np.ndarray]:
     return bearings, np.clip(ELEVATION_SCALE_DEG * np.sinh(t), -90.0, 90.0)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def sector_level(loss: np.ndarray, bearing: np.ndarray, elev_index: np.ndarray,
                  table: np.ndarray, fixed_db: float) -> np.ndarray:
     """Received level: ``fixed_db`` + tabulated antenna gain - loss, bilinear in the table.

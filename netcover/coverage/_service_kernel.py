@@ -24,7 +24,7 @@ def _class_of(value: float, weak: float, fair: float, good: float) -> int:
     return 3
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def fold_service_classes(level: np.ndarray, index: np.ndarray, margin: np.ndarray,
                          shift: np.ndarray, weak: float, fair: float, good: float,
                          fold_mid: np.ndarray, fold_low: np.ndarray, fold_high: np.ndarray) -> None:

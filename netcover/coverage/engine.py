@@ -7,32 +7,51 @@ its clutter heights in the P.1812 profiles and the receiver's clutter loss of it
 :func:`terminal_loss`); each sector then applies its pattern, tilt and link budget to that loss and
 is folded into a :class:`~netcover.radio.budget.ServerAccumulator` per operator and technology
 (users of one operator are served by its cells only; 4G RSRP and 3G RSCP are not on one scale). The
-per-operator results are then combined: the overall best server, the class per operator, and the
-class of the district (the best any operator offers).
+per-operator results are then combined (:mod:`netcover.coverage.combine`): the overall best server,
+the class per operator, and the class of the district (the best any operator offers).
+
+The jobs run several at a time on a thread pool of the usable cores and are folded one operator and
+technology at a time, in a fixed order (:mod:`netcover.coverage.schedule`): the results do not
+depend on the number of threads, and one accumulator is held at a time.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import warnings
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
-from affine import Affine
-from pyproj import CRS
 
 from netcover.config.scenario import CoverageSettings, Scenario
 from netcover.core.parallel import Executor, InProcess
 from netcover.coverage._geometry_kernels import fmin_into
+from netcover.coverage.combine import (
+    CELL_COLUMNS,
+    CoverageResult,
+    GroupResult,
+    TechnologyLayers,
+    cells_table,
+    combine_groups,
+)
 from netcover.coverage.losscache import CachedLoss, LossCache, dem_fingerprint, quantize
+from netcover.coverage.schedule import (
+    Task,
+    map_threads,
+    plan_tasks,
+    recorded_warnings,
+    release_free_memory,
+    run_tasks,
+    thread_count,
+)
 from netcover.coverage.sectors import SECTOR_COLUMNS, SectorLevels
-from netcover.coverage.service import ServiceClasses, level_classes, service_classes
 from netcover.data.window import disc_window
+from netcover.errors import DataFileError
 from netcover.radio import budget as radio
 from netcover.radio.area import site_loss_grid
 from netcover.radio.p2108 import landcover_terminal_loss
@@ -46,16 +65,14 @@ if TYPE_CHECKING:
 __all__ = [
     "CELL_COLUMNS", "CoverageResult", "GroupResult", "LossJob", "Progress", "TechnologyLayers",
     "accumulators", "cell_group", "cells_table", "combine_groups", "compute_coverage", "fold_levels",
-    "grid_loss", "group_noise_dbm", "job_loss", "loss_jobs", "p2108_terminal_loss", "site_loss_key",
-    "site_terrain", "terminal_loss",
+    "grid_loss", "group_frequencies", "group_noise_dbm", "job_loss", "loss_jobs",
+    "p2108_terminal_loss", "site_loss_key", "site_terrain", "terminal_loss",
 ]
 
 T = TypeVar("T")
 #: Wraps an iterable to show progress: ``progress(items, label)``.
 Progress = Callable[[Sequence[T], str], Iterable[T]]
-
-CELL_COLUMNS = ("cell_id", "site_id", "operator", "technology", "frequency_mhz", "azimuth_deg",
-                "mech_tilt_deg", "elec_tilt_deg", "height_m", "tx_power_dbm")
+Group = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -70,44 +87,6 @@ class LossJob:
     cells: tuple[int, ...]
 
 
-@dataclass
-class TechnologyLayers:
-    """Best-server layers of one technology over all operators, on the DEM grid."""
-
-    level_dbm: np.ndarray
-    best_cell: np.ndarray
-    server_count: np.ndarray
-    sinr_db: np.ndarray
-    classes: np.ndarray
-
-
-@dataclass
-class CoverageResult:
-    """Everything the engine computed, on the DEM grid (``transform``, ``crs``)."""
-
-    transform: Affine
-    crs: CRS
-    cells: pd.DataFrame
-    technologies: dict[str, TechnologyLayers]
-    operator_classes: dict[str, np.ndarray]
-    classes: np.ndarray
-    min_loss_db: np.ndarray
-    operator_levels: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
-    #: Best-server cell (row of ``cells``, -1 none) of each operator and technology: its frequency
-    #: sets the margin of a service level (:mod:`netcover.coverage.service`).
-    operator_best_cell: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
-    #: Classes at each service level of the scenario, by its name.
-    service: dict[str, ServiceClasses] = field(default_factory=dict)
-    cache_hits: int = 0
-    cache_misses: int = 0
-    losses_computed: int = 0  # loss rasters computed by this run (here or by workers)
-    losses_cached: int = 0  # loss rasters found in the cache
-    jobs: int = 0
-    groups_reused: int = 0
-    groups: int = 0
-    notes: list[str] = field(default_factory=list)
-
-
 def loss_jobs(cells: gpd.GeoDataFrame) -> list[LossJob]:
     """Group cells (with ``x``/``y`` in metres) into loss computations, in a stable order."""
     keys = cells.assign(_i=np.arange(len(cells)))
@@ -120,7 +99,7 @@ def loss_jobs(cells: gpd.GeoDataFrame) -> list[LossJob]:
 
 def compute_coverage(
     inputs: Inputs, *, cache: LossCache | None = None, progress: Progress | None = None,
-    executor: Executor | None = None,
+    executor: Executor | None = None, threads: int | None = None,
 ) -> CoverageResult:
     """Run the coverage engine on a scenario's inputs.
 
@@ -138,12 +117,15 @@ def compute_coverage(
         ``progress(items, label)`` returning an iterable over ``items`` (e.g. a progress bar).
     executor : Executor, optional
         Where the per-site losses are computed; None (or any single-worker executor) computes
-        them here, one after the other (numba's threads use every core). With a cache and an
-        executor of more than one worker, the missing losses are first computed by the workers
-        and written into the cache folder, which must therefore be one folder that every worker
-        reads and writes (on a cluster: a shared file system mounted at the same path). A script
-        using a process pool or a local Dask cluster needs the ``if __name__ == "__main__":``
-        guard (the ``netcover`` command has it).
+        them here, on ``threads`` threads. With a cache and an executor of more than one worker,
+        the missing losses are first computed by the workers and written into the cache folder,
+        which must therefore be one folder that every worker reads and writes (on a cluster: a
+        shared file system mounted at the same path). A script using a process pool or a local
+        Dask cluster needs the ``if __name__ == "__main__":`` guard (the ``netcover`` command has
+        it).
+    threads : int, optional
+        Jobs computed at the same time here, each on one thread (None: the usable cores). The
+        results are the same, bit for bit, for any number.
 
     Returns
     -------
@@ -152,36 +134,35 @@ def compute_coverage(
     cells = inputs.cells
     assert cells is not None, "coverage needs sites"
     sc: Scenario = inputs.scenario
-    terrain = inputs.terrain
+    terrain, cov = inputs.terrain, sc.coverage
     cache = cache or LossCache(None)
     side = LossCache(cache.folder)  # geometry and group results: hits and misses are of losses
-    wrap = progress or (lambda items, _label: items)
     jobs = loss_jobs(cells)
     digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
-    loss_keys = {job: site_loss_key(site_terrain(terrain, job, sc.coverage), job, sc.coverage)
-                 for job in jobs}
+    keys = map_threads(lambda job: site_loss_key(site_terrain(terrain, job, cov), job, cov), jobs,
+                       threads=thread_count(threads, len(jobs)))  # hashing the DEM windows
+    loss_keys = dict(zip(jobs, keys, strict=True))
     group_keys = _group_keys(cells, jobs, loss_keys, sc)
     groups = _stored_groups(side, group_keys)
     min_key = LossCache.key(digest, kind="min_loss", losses=sorted(loss_keys.values()))
     stored_min = side.get_arrays(min_key)
     min_loss = (stored_min["min_loss"] if stored_min is not None
                 else np.full(terrain.shape, np.nan, dtype=np.float32))
-    fill_min = min_loss if stored_min is None else None  # filled by the jobs unless stored
-    todo = accumulators(cells, terrain.shape, skip=set(groups))
+    todo = [g for g in sorted(group_keys) if g not in groups]
+    tasks = plan_tasks([job.cells for job in jobs], _cell_groups(cells), todo,
+                       all_jobs=stored_min is None)
     notes: list[str] = []
-    needed = _needed_jobs(jobs, cells, todo, all_jobs=fill_min is not None)
-    executor = executor or InProcess()
-    filled = 0
-    if executor.workers > 1 and cache.folder is not None:
-        filled = _fill_cache(terrain, needed, loss_keys, sc.coverage, cache.folder, executor, wrap,
-                             notes)
-    apply = SectorLevels(terrain, sc.coverage, sc.receiver, cache=side, dem_digest=digest,
-                         calibration=sc.calibration)
-    for job in wrap(jobs, "Coverage (sites x bands)"):
-        _run_job(job, cells, todo, apply, cache, notes, loss_keys[job], fill_min)
-    for g, acc in todo.items():
-        groups[g] = GroupResult.from_accumulator(acc, group_noise_dbm(sc, g[1]))
-        side.put_arrays(group_keys[g], dataclasses.asdict(groups[g]))
+    progress = progress or _no_progress
+    needed = [jobs[j] for j in sorted({t.job for t in tasks})]
+    filled = _fill_cache(terrain, needed, loss_keys, cov, cache.folder, executor or InProcess(),
+                         progress, notes)
+    apply = SectorLevels(terrain, cov, sc.receiver, cache=side, dem_digest=digest,
+                         calibration=sc.calibration, tables=_TABLES_KEPT)
+    run = _Run(jobs, cells, apply,
+               cache, loss_keys, notes, None if stored_min is not None else min_loss)
+    groups.update(_computed_groups(run.groups(tasks, sc, progress,
+                                              thread_count(threads, len(tasks))),
+                                   side, group_keys))
     if stored_min is None:
         side.put_arrays(min_key, {"min_loss": min_loss})
     result = combine_groups(groups, sc, terrain, cells)
@@ -194,10 +175,13 @@ def compute_coverage(
     return result
 
 
-def _stored_groups(side: LossCache, group_keys: dict[tuple[str, str], str]
-                   ) -> dict[tuple[str, str], GroupResult]:
+def _no_progress(items: Sequence[T], _label: str) -> Iterable[T]:
+    return items
+
+
+def _stored_groups(side: LossCache, group_keys: dict[Group, str]) -> dict[Group, GroupResult]:
     """The operator/technology groups whose results the cache holds."""
-    groups: dict[tuple[str, str], GroupResult] = {}
+    groups: dict[Group, GroupResult] = {}
     for g, key in group_keys.items():
         stored = side.get_arrays(key)
         if stored is not None:
@@ -205,43 +189,111 @@ def _stored_groups(side: LossCache, group_keys: dict[tuple[str, str], str]
     return groups
 
 
-def _needed_jobs(jobs: list[LossJob], cells: gpd.GeoDataFrame,
-                 todo: dict[tuple[str, str], radio.ServerAccumulator], *,
-                 all_jobs: bool) -> list[LossJob]:
-    """The jobs whose losses are needed: all of them, or those of a group still to compute."""
-    if all_jobs:
-        return list(jobs)
-    return [job for job in jobs if any(cell_group(cells.iloc[i]) in todo for i in job.cells)]
+def _computed_groups(computed: Iterable[tuple[Group, GroupResult]], side: LossCache,
+                     group_keys: dict[Group, str]) -> dict[Group, GroupResult]:
+    """The groups a run computes, each stored as soon as it is made and, once all are made,
+    read back (without a writable cache: held)."""
+    held: dict[Group, GroupResult] = {}
+    spilled: list[Group] = []
+    for g, res in computed:
+        side.put_arrays(group_keys[g], dataclasses.asdict(res))
+        if side.holds_arrays(group_keys[g]):
+            spilled.append(g)
+        else:
+            held[g] = res
+        del res
+    return {**held, **_read_back(side, {g: group_keys[g] for g in spilled})}
 
 
-def _run_job(job: LossJob, cells: gpd.GeoDataFrame,
-             todo: dict[tuple[str, str], radio.ServerAccumulator], apply: SectorLevels,
-             cache: LossCache, notes: list[str], loss_key: str,
-             fill_min: np.ndarray | None) -> None:
-    """One job: its loss window, folded into ``fill_min`` (when given) and the groups to do."""
-    rows = [cells.iloc[i] for i in job.cells]
-    wanted = [(i, r) for i, r in zip(job.cells, rows, strict=True) if cell_group(r) in todo]
-    if not wanted and fill_min is None:
-        return
-    loss = grid_loss(apply.terrain, job, apply.cov, cache, notes, loss_key)
-    if fill_min is not None:
-        fmin_into(fill_min, loss.row_off, loss.col_off, loss.loss_db)
-    fold_levels(apply, todo, job, loss, wanted)
+def _read_back(side: LossCache, keys: dict[Group, str]) -> dict[Group, GroupResult]:
+    """The groups this run computed and stored, read back (the run holds none while it computes
+    the next: 13 bytes per grid cell each)."""
+    found = _stored_groups(side, keys)
+    if len(found) < len(keys):
+        msg = (f"the loss cache {side.folder} lost the operator/technology layers written during "
+               "this run; run again (a cache folder must not be cleared while a run uses it)")
+        raise DataFileError(msg)
+    return found
+
+
+def _cell_groups(cells: pd.DataFrame) -> list[Group]:
+    """The (operator, technology) of every row of the sites table."""
+    return [(str(op), str(tech)) for op, tech in zip(cells["operator"], cells["technology"],
+                                                      strict=True)]
+
+
+#: Sector gain tables kept by a district run (each sector is applied once).
+_TABLES_KEPT = 32
+#: Resident memory a run may gain from freed blocks before they are given back (MB).
+_TRIM_SLACK_MB = 64.0
 
 
 @dataclass
-class GroupResult:
-    """Best-server layers of one operator and technology."""
+class _Run:
+    """The jobs of one run and what their tasks need: the loss, the sectors, the fold."""
 
-    level: np.ndarray
-    best_cell: np.ndarray
-    count: np.ndarray
-    sinr: np.ndarray
+    jobs: list[LossJob]
+    cells: gpd.GeoDataFrame
+    apply: SectorLevels
+    cache: LossCache
+    loss_keys: dict[LossJob, str]
+    notes: list[str]
+    fill_min: np.ndarray | None  # the minimum-loss layer, filled by the jobs (None: stored)
 
-    @classmethod
-    def from_accumulator(cls, acc: radio.ServerAccumulator, noise_dbm: float) -> GroupResult:
-        """Read the layers off a filled accumulator."""
-        return cls(acc.best_level_dbm(), acc.best_cell(), acc.server_count(), acc.sinr_db(noise_dbm))
+    def loss(self, j: int) -> tuple[CachedLoss, list[str]]:
+        """Job ``j``'s loss window on the grid and its model notes (on a pool thread)."""
+        job, notes = self.jobs[j], list[str]()
+        loss = grid_loss(self.apply.terrain, job, self.apply.cov, self.cache, notes,
+                         self.loss_keys[job])
+        return loss, notes
+
+    def levels(self, task: Task, got: tuple[CachedLoss, list[str]]) -> list[np.ndarray]:
+        """The levels of the task's sectors on the job's loss window (on a pool thread)."""
+        job = self.jobs[task.job]
+        rows = [self.cells.iloc[i] for i in task.cells]
+        return self.apply.levels(job.x, job.y, job.height_m, got[0], rows) if rows else []
+
+    def groups(self, tasks: list[Task], sc: Scenario, progress: Progress,
+               threads: int) -> Iterator[tuple[Group, GroupResult]]:
+        """Fold the tasks in order, one accumulator at a time; yield each group's result as soon
+        as its last task is folded."""
+        freqs = group_frequencies(self.cells)
+        shape = self.apply.terrain.shape
+        seen: set[int] = set()
+        current: Group | None = None
+        acc: radio.ServerAccumulator | None = None
+        with closing(run_tasks(tasks, self.loss, self.levels, threads=threads)) as results:
+            for task in progress(tasks, "Coverage (sites x bands)") if tasks else ():
+                (loss, notes), levels = next(results)
+                if task.job not in seen:  # the job's first task: its notes and minimum loss
+                    seen.add(task.job)
+                    self.notes += notes
+                    if self.fill_min is not None:
+                        fmin_into(self.fill_min, loss.row_off, loss.col_off, loss.loss_db)
+                if task.group != current:
+                    if acc is not None and current is not None:
+                        yield current, GroupResult.from_accumulator(acc, group_noise_dbm(sc, current[1]))
+                    current, acc = task.group, None
+                    release_free_memory()
+                    if current is not None:
+                        acc = radio.ServerAccumulator(shape, freqs[current])
+                freq = self.jobs[task.job].frequency_mhz
+                for i, level in zip(task.cells, levels, strict=True):
+                    assert acc is not None
+                    acc.add(i, freq, loss.row_off, loss.col_off, level)
+                del loss, levels
+                release_free_memory(above_mb=_TRIM_SLACK_MB)
+        if acc is not None and current is not None:
+            yield current, GroupResult.from_accumulator(acc, group_noise_dbm(sc, current[1]))
+        release_free_memory()
+
+
+def group_frequencies(cells: pd.DataFrame) -> dict[Group, list[float]]:
+    """The carrier frequencies (MHz, sorted) of each operator/technology group of the cells."""
+    freqs: dict[Group, set[float]] = {}
+    for g, f in zip(_cell_groups(cells), cells["frequency_mhz"], strict=True):
+        freqs.setdefault(g, set()).add(float(f))
+    return {g: sorted(v) for g, v in sorted(freqs.items())}
 
 
 def fold_levels(apply: SectorLevels, todo: dict[tuple[str, str], radio.ServerAccumulator],
@@ -256,9 +308,12 @@ def fold_levels(apply: SectorLevels, todo: dict[tuple[str, str], radio.ServerAcc
 
 
 def _fill_cache(terrain: Terrain, jobs: list[LossJob], keys: dict[LossJob, str],
-                cov: CoverageSettings, folder: Path, executor: Executor, wrap: Progress,
+                cov: CoverageSettings, folder: Path | None, executor: Executor, wrap: Progress,
                 notes: list[str]) -> int:
-    """Compute the jobs' losses missing from the shared cache on the executor; return how many."""
+    """Compute the jobs' losses missing from the shared cache on the executor (of more than one
+    worker); return how many."""
+    if executor.workers < 2 or folder is None:
+        return 0
     missing = [(job, keys[job]) for job in jobs if not LossCache.has(folder, keys[job])]
     if len(missing) < 2:
         return 0
@@ -308,20 +363,9 @@ def _group_keys(cells: gpd.GeoDataFrame, jobs: list[LossJob], loss_keys: dict[Lo
 def accumulators(
     cells: gpd.GeoDataFrame, shape: tuple[int, int], *, skip: set[tuple[str, str]]
 ) -> dict[tuple[str, str], radio.ServerAccumulator]:
-    out = {}
-    for (op, tech), g in cells.groupby(["operator", "technology"], sort=True):
-        if (str(op), str(tech)) not in skip:
-            freqs = sorted({float(f) for f in g["frequency_mhz"]})
-            out[(str(op), str(tech))] = radio.ServerAccumulator(shape, freqs)
-    return out
-
-
-def cells_table(cells: pd.DataFrame) -> pd.DataFrame:
-    """The ``cells.csv`` table: ``index`` (the value of the best-server rasters) and the cells'
-    radio columns."""
-    table = pd.DataFrame(cells[[c for c in CELL_COLUMNS if c in cells.columns]]).reset_index(drop=True)
-    table.insert(0, "index", np.arange(len(table)))
-    return table
+    """An empty accumulator for each operator/technology group of the cells but those in ``skip``."""
+    return {g: radio.ServerAccumulator(shape, f) for g, f in group_frequencies(cells).items()
+            if g not in skip}
 
 
 def site_terrain(terrain: Terrain, job: LossJob, cov: CoverageSettings) -> Terrain:
@@ -381,8 +425,7 @@ def job_loss(site: Terrain, job: LossJob, key: str, cov: CoverageSettings,
     hit = cache.get(key)
     if hit is not None:
         return hit
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with recorded_warnings() as caught:
         sl = site_loss_grid(site.heights, site.index_origin, site.cell_size,
                             (job.x, job.y), job.height_m, cov.rx_height_m, job.frequency_mhz,
                             cov.radius_km * 1000.0, model=cov.model, delta_n=cov.delta_n,
@@ -418,43 +461,3 @@ def p2108_terminal_loss(site: Terrain, cov: CoverageSettings) -> bool:
     if cov.terminal_clutter == "auto":
         return cov.model != "p1812" or site.clutter_m is None
     return cov.terminal_clutter == "p2108"
-
-
-def combine_groups(groups: dict[tuple[str, str], GroupResult], sc: Scenario,
-             terrain: Terrain, cells: gpd.GeoDataFrame) -> CoverageResult:
-    shape = terrain.shape
-    technologies: dict[str, TechnologyLayers] = {}
-    operator_classes: dict[str, np.ndarray] = {}
-    operator_levels: dict[tuple[str, str], np.ndarray] = {}
-    best_cells: dict[tuple[str, str], np.ndarray] = {}
-    for tech in sorted({t for _, t in groups}):
-        members = [(op, res) for (op, t), res in sorted(groups.items()) if t == tech]
-        levels = np.stack([res.level for _, res in members])
-        filled = np.where(np.isnan(levels), -np.inf, levels)
-        winner = np.argmax(filled, axis=0)
-        pick = winner[None]
-        level = np.take_along_axis(levels, pick, 0)[0]
-        stack_cell = np.stack([res.best_cell for _, res in members])
-        stack_count = np.stack([res.count for _, res in members])
-        stack_sinr = np.stack([res.sinr for _, res in members])
-        technologies[tech] = TechnologyLayers(
-            level_dbm=level,
-            best_cell=np.take_along_axis(stack_cell, pick, 0)[0],
-            server_count=np.take_along_axis(stack_count, pick, 0)[0],
-            sinr_db=np.take_along_axis(stack_sinr, pick, 0)[0],
-            classes=level_classes(level, sc, tech),
-        )
-        for k, (op, res) in enumerate(members):
-            operator_levels[(op, tech)] = levels[k]
-            best_cells[(op, tech)] = res.best_cell
-            cls = level_classes(levels[k], sc, tech)
-            prev = operator_classes.get(op)
-            operator_classes[op] = cls if prev is None else np.maximum(prev, cls)
-    overall = np.zeros(shape, dtype=np.uint8)
-    for cls in operator_classes.values():
-        overall = np.maximum(overall, cls)
-    table = cells_table(cells)
-    service = service_classes(operator_levels, best_cells, table, sc, terrain)
-    return CoverageResult(terrain.transform, terrain.crs, table, technologies, operator_classes,
-                          overall, np.full(shape, np.nan, dtype=np.float32), operator_levels,
-                          best_cells, service)

@@ -16,10 +16,12 @@ recently used entries go first).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
 import os
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,8 +67,16 @@ def _pack(values: np.ndarray, scale: float = _SCALE) -> np.ndarray:
 
 
 def _unpack(packed: np.ndarray, scale: float = _SCALE) -> np.ndarray:
-    return np.where(packed == _NODATA, np.float32(np.nan),
-                    packed.astype(np.float32) / np.float32(scale))
+    return np.take(_unpacked(scale), packed)
+
+
+@functools.cache
+def _unpacked(scale: float) -> np.ndarray:
+    """The float32 value of every packed word (a table: one look-up per cell), NaN for no value."""
+    table = np.arange(int(_NODATA) + 1, dtype=np.uint16).astype(np.float32) / np.float32(scale)
+    table[int(_NODATA)] = np.nan
+    table.flags.writeable = False
+    return table
 
 
 def quantize(values: np.ndarray, scale: float = _SCALE) -> np.ndarray:
@@ -135,13 +145,29 @@ class LossCache:
     ``put`` does nothing). Every entry carries its key and a checksum: a damaged entry (altered,
     swapped with another key's, empty, truncated) is a miss with a :class:`CacheWarning`, so it is
     computed again and rewritten. A folder that cannot be written leaves the run without cache
-    (one warning).
+    (one warning). Threads may share one cache: entries are written atomically and the ``hits``
+    and ``misses`` counters are kept under a lock.
     """
 
     def __init__(self, folder: Path | None):
         self.folder = folder
         self.hits = 0
         self.misses = 0
+        self._count_lock = threading.Lock()  # threads of one run share the cache
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_count_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._count_lock = threading.Lock()
+
+    def _count(self, *, hit: bool) -> None:
+        with self._count_lock:
+            if hit:
+                self.hits += 1
+            else:
+                self.misses += 1
 
     @staticmethod
     def key(dem_digest: str, **params: Any) -> str:
@@ -155,23 +181,27 @@ class LossCache:
         """Whether ``folder`` holds an entry for ``key`` (without reading it)."""
         return _entry_path(folder, key, ".npy").is_file()
 
+    def holds_arrays(self, key: str) -> bool:
+        """Whether the folder holds named arrays (:meth:`put_arrays`) for ``key``, unread."""
+        return self.folder is not None and _entry_path(self.folder, key, ".npz").is_file()
+
     def _read(self, key: str, suffix: str) -> bytes | None:
         """The checked payload of ``key``'s entry, or None (a miss; damaged entries warn)."""
         if self.folder is None:
-            self.misses += 1
+            self._count(hit=False)
             return None
         path = _entry_path(self.folder, key, suffix)
         try:
             data = path.read_bytes()
         except OSError:
-            self.misses += 1
+            self._count(hit=False)
             return None
         try:
             payload = _entry_payload(data, key)
         except ValueError as exc:
             warnings.warn(f"loss cache entry {path}: {exc}; it is computed again",
                           CacheWarning, stacklevel=3)
-            self.misses += 1
+            self._count(hit=False)
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # most recently used: kept longest under a size cap
@@ -214,9 +244,9 @@ class LossCache:
             row_off, col_off = (int(v) for v in words[0::2] * 65536 + words[1::2])
             layers = np.split(stored[1:], n)
         except (OSError, ValueError, IndexError):
-            self.misses += 1
+            self._count(hit=False)
             return None
-        self.hits += 1
+        self._count(hit=True)
         return [_unpack(layer, scale) for layer in layers], row_off, col_off
 
     def put_layers(self, key: str, layers: list[np.ndarray], row_off: int, col_off: int,
@@ -240,9 +270,9 @@ class LossCache:
             with np.load(io.BytesIO(payload), allow_pickle=False) as z:
                 arrays = {name: z[name] for name in z.files}
         except (OSError, ValueError, KeyError):
-            self.misses += 1
+            self._count(hit=False)
             return None
-        self.hits += 1
+        self._count(hit=True)
         return arrays
 
     def put_arrays(self, key: str, arrays: dict[str, np.ndarray]) -> None:

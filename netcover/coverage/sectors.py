@@ -8,6 +8,8 @@ faster than evaluating the rotated 3-D pattern per cell, within 0.3 dB of it.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -37,27 +39,56 @@ SECTOR_COLUMNS = ("operator", "technology", "frequency_mhz", "bandwidth_mhz", "t
                   "h_beamwidth_deg", "v_beamwidth_deg", "pattern_file")
 
 
+#: Masts whose geometry a :class:`SectorLevels` keeps (a few per thread).
+_MASTS_KEPT = 4
+
+
+class _Geometry:
+    """One mast's bearing and elevation rows, made by the first thread that asks."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.value: tuple[np.ndarray, np.ndarray] | None = None
+
+
 class SectorLevels:
     """Applies sectors (rows of a sites table) to a mast's loss window: received level per sector.
 
-    Keeps the antenna patterns it has read and the geometry of the last mast, so sectors of one
-    mast share the bearing/elevation computation. Works on any :class:`~netcover.data.terrain.Terrain`,
-    e.g. a coarsened one for screening candidate sites.
+    Keeps the antenna patterns it has read and the geometry of the last few masts, so sectors of
+    one mast share the bearing/elevation computation. Works on any
+    :class:`~netcover.data.terrain.Terrain`, e.g. a coarsened one for screening candidate sites.
+    Threads may share one: each mast's geometry is computed once, whichever thread asks first.
+
+    ``tables`` bounds the sector gain tables kept (260 kB each; the least recently used go
+    first; None keeps all): a run that applies each sector once needs few.
     """
 
     def __init__(self, terrain: Terrain, cov: CoverageSettings, rx: ReceiverSettings, *,
                  cache: LossCache | None = None, dem_digest: str = "",
-                 calibration: Mapping[str, Calibration] | None = None):
+                 calibration: Mapping[str, Calibration] | None = None,
+                 tables: int | None = None):
         self.terrain, self.cov, self.rx = terrain, cov, rx
         self.cache, self.dem_digest = cache or LossCache(None), dem_digest
         self.calibration = dict(calibration or {})
         self._patterns: dict[tuple[float, float, str], AntennaPattern] = {}
-        self._sectors: dict[tuple[str, ...], tuple[np.ndarray, float]] = {}
-        self._geometry: tuple[tuple[float, ...], tuple[np.ndarray, np.ndarray]] | None = None
+        self._sectors: OrderedDict[tuple[str, ...], tuple[np.ndarray, float]] = OrderedDict()
+        self._tables = tables
+        self._geometry: OrderedDict[tuple[float, ...], _Geometry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without its lock and mast memo (it travels to worker processes)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_geometry")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._geometry = OrderedDict()
+        self._lock = threading.Lock()
 
     def on(self, terrain: Terrain) -> SectorLevels:
         """The same settings, patterns and gain tables on another terrain (the next tile)."""
-        other = SectorLevels(terrain, self.cov, self.rx, calibration=self.calibration)
+        other = SectorLevels(terrain, self.cov, self.rx, calibration=self.calibration,
+                             tables=self._tables)
         other._patterns, other._sectors = self._patterns, self._sectors
         return other
 
@@ -73,10 +104,7 @@ class SectorLevels:
         ``ground_m`` is the ground height at the mast; None samples it from the terrain (give it
         when the terrain is a tile that need not hold the mast).
         """
-        key = (x, y, height_m, loss.row_off, loss.col_off, *loss.loss_db.shape)
-        if self._geometry is None or self._geometry[0] != key:
-            self._geometry = (key, self._directions(x, y, height_m, loss, ground_m))
-        bearing, elev_idx = self._geometry[1]
+        bearing, elev_idx = self._mast(x, y, height_m, loss, ground_m)
         out = []
         corrections: dict[tuple[str, float], np.ndarray] = {}  # sectors of a band share theirs
         for row in sectors:
@@ -92,6 +120,21 @@ class SectorLevels:
             out.append(level)
         return out
 
+    def _mast(self, x: float, y: float, height_m: float, loss: CachedLoss,
+              ground_m: float | None) -> tuple[np.ndarray, np.ndarray]:
+        """Bearing and gain-table row of the window's cells, made once per mast and window."""
+        key = (x, y, height_m, loss.row_off, loss.col_off, *loss.loss_db.shape)
+        with self._lock:
+            slot = self._geometry.get(key)
+            if slot is None:
+                slot = self._geometry[key] = _Geometry()
+                while len(self._geometry) > _MASTS_KEPT:
+                    self._geometry.popitem(last=False)
+        with slot.lock:
+            if slot.value is None:
+                slot.value = self._directions(x, y, height_m, loss, ground_m)
+            return slot.value
+
     def _landcover(self, loss: CachedLoss) -> np.ndarray | None:
         """Land-cover class of every cell of the loss window (None without a land-cover layer)."""
         lc = self.terrain.landcover
@@ -103,14 +146,21 @@ class SectorLevels:
     def _sector(self, row: pd.Series) -> tuple[np.ndarray, float]:
         """Gain table and fixed link budget of a sector, computed once per configuration."""
         key = tuple(str(row.get(c, "")) for c in _TABLE_COLUMNS)
-        if key not in self._sectors:
-            pkey = (float(row["h_beamwidth_deg"]), float(row["v_beamwidth_deg"]),
-                    str(row.get("pattern_file", "") or ""))
-            if pkey not in self._patterns:
-                self._patterns[pkey] = pattern_for_sector(*pkey[:2], pkey[2] or None)
-            self._sectors[key] = (gain_table(self._patterns[pkey], row),
-                                  fixed_budget_db(row, self.rx))
-        return self._sectors[key]
+        with self._lock:
+            found = self._sectors.get(key)
+            if found is not None:
+                self._sectors.move_to_end(key)
+                return found
+        pkey = (float(row["h_beamwidth_deg"]), float(row["v_beamwidth_deg"]),
+                str(row.get("pattern_file", "") or ""))
+        if pkey not in self._patterns:
+            self._patterns[pkey] = pattern_for_sector(*pkey[:2], pkey[2] or None)
+        made = (gain_table(self._patterns[pkey], row), fixed_budget_db(row, self.rx))
+        with self._lock:
+            self._sectors[key] = made
+            while self._tables is not None and len(self._sectors) > max(self._tables, 1):
+                self._sectors.popitem(last=False)
+        return made
 
     def _distance_km(self, x: float, y: float, loss: CachedLoss) -> np.ndarray:
         """Horizontal distance from the mast to every cell of the window (km)."""

@@ -162,7 +162,7 @@ def service_classes(levels: dict[tuple[str, str], np.ndarray],
     out = {lv.name: ServiceClasses(lv, *({layer: np.zeros(shape, dtype=np.uint8)
                                           for layer in ("all", *ops)} for _ in range(3)))
            for lv in sc.service_levels}
-    clutter = terrain.clutter_m
+    clutter = None if terrain.clutter_m is None else _ClutterCodes.of(terrain.clutter_m)
     for (op, tech), level in sorted(levels.items()):
         index, margins, shift = _margins(cells, best_cells[(op, tech)], sc, tech, clutter)
         t = sc.thresholds.get(tech) or default_thresholds(tech)
@@ -176,24 +176,43 @@ def service_classes(levels: dict[tuple[str, str], np.ndarray],
     return out
 
 
-def _margins(cells: pd.DataFrame, best_cell: np.ndarray, sc: Scenario, tech: str,
-             clutter: np.ndarray | None) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    """The margin of each service level and the range's shift ``z sigma_m`` as tables (dB), with
-    each grid cell's index into them.
+@dataclass(frozen=True)
+class _ClutterCodes:
+    """A clutter raster as codes into its distinct heights (land cover has a few)."""
 
-    Without a clutter layer sigma_L depends on the frequency only: the tables have a row per row
-    of ``cells`` (and a last row of zeros for no server), indexed by the best server. With one,
-    they have an entry per grid cell.
+    heights: np.ndarray  # distinct clutter heights (m), sorted
+    codes: np.ndarray  # int32, the grid's shape: index into ``heights``
+
+    @classmethod
+    def of(cls, clutter_m: np.ndarray) -> _ClutterCodes:
+        heights = np.unique(clutter_m)  # a sort, cheaper than return_inverse's stable argsort
+        codes = np.searchsorted(heights, clutter_m).astype(np.int32)
+        return cls(heights, codes)
+
+
+def _margins(cells: pd.DataFrame, best_cell: np.ndarray, sc: Scenario, tech: str,
+             clutter: _ClutterCodes | None
+             ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """The margin of each service level and the range's shift ``z sigma_m`` as tables (dB), with
+    each grid cell's index (int32) into them.
+
+    sigma_L depends on the best server's frequency and the cell's clutter height only: without a
+    clutter layer the tables have a row per row of ``cells`` (and a last row of zeros for no
+    server), indexed by the best server; with one, a row per (distinct frequency or none, distinct
+    clutter height), so that they stay small whatever the grid.
     """
     best = np.asarray(best_cell)
     n = len(cells)
+    row = np.where((best >= 0) & (best < n), best, n).astype(np.int32)
+    f = np.append(cells["frequency_mhz"].to_numpy(dtype=float), np.nan)
     if clutter is None:
-        f = np.append(cells["frequency_mhz"].to_numpy(dtype=float), np.nan)
-        index = np.where((best >= 0) & (best < n), best, n).astype(np.int64)
+        index, height = row, None
     else:
-        f = _frequencies(cells, best).ravel()
-        index = np.arange(f.size, dtype=np.int64).reshape(best.shape)
-    sigma_l = _sigma_l(f, sc, None if clutter is None else np.ravel(clutter))
+        freqs, row_freq = np.unique(f, return_inverse=True)  # NaN (no server) last
+        k = len(clutter.heights)
+        index = row_freq.astype(np.int32)[row] * np.int32(k) + clutter.codes
+        f, height = np.repeat(freqs, k), np.tile(clutter.heights, len(freqs))
+    sigma_l = _sigma_l(f, sc, height)
     shift = RANGE_Z * np.nan_to_num(model_spread_db(sc, tech, sigma_l))
     return index, {lv.name: margin_db(lv, f, sigma_l) for lv in sc.service_levels}, shift
 

@@ -39,6 +39,7 @@ from netcover.core import files
 from netcover.core.textformat import rounded
 from netcover.coverage import people as covered
 from netcover.coverage.assumptions import Assumptions
+from netcover.coverage.schedule import map_threads, thread_count
 from netcover.coverage.service import settlement_columns
 
 if TYPE_CHECKING:
@@ -287,11 +288,16 @@ def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTable
     assumed = Assumptions.of_inputs(inputs, service=MEDIAN_SERVICE)
     record = assumed.csv_columns()  # into every table, raster and layer (netcover.core.record)
     written = [files.by_key("assumptions").write(folder, assumed.as_dict())]
-    for stem, array in raster_layers(result).items():
-        nodata, description = raster_spec(stem)
-        written.append(raster_file(stem).write(folder, array, transform=result.transform,
-                                               crs=result.crs, nodata=nodata,
-                                               descriptions=(description,), record=record))
+
+    def raster(item: tuple[str, np.ndarray]) -> Path:
+        nodata, description = raster_spec(item[0])
+        return raster_file(item[0]).write(folder, item[1], transform=result.transform,
+                                          crs=result.crs, nodata=nodata,
+                                          descriptions=(description,), record=record)
+
+    # GDAL compresses with the GIL released: the rasters are written on every core
+    written += map_threads(raster, list(raster_layers(result).items()),
+                           threads=thread_count(None, 32))
     written.append(files.by_key("cells").write(folder, result.cells))
     layers = {}
     if tables.units is not None and inputs.units is not None:
