@@ -88,9 +88,25 @@ def plan_tasks(job_cells: Sequence[Sequence[int]], cell_groups: Sequence[Group],
 
 
 def thread_count(threads: int | None, tasks: int) -> int:
-    """Threads to use: ``threads`` (None: the usable cores), at most one per task, at least 1."""
+    """Threads to use: ``threads`` (None: the usable cores), at most one per task, at least 1.
+
+    Always 1 when numba's threading layer is ``workqueue`` (no OpenMP or TBB library found): that
+    layer aborts the process when two threads launch parallel kernels at once.
+    """
     wanted = usable_cores() if threads is None else int(threads)
+    if wanted > 1 and not _threadsafe_numba():
+        return 1
     return max(1, min(wanted, tasks))
+
+
+@functools.cache
+def _threadsafe_numba() -> bool:
+    """True when numba's parallel kernels may be launched from several threads at once."""
+    import numba
+    from numba.np.ufunc import parallel
+
+    parallel._launch_threads()  # picks the threading layer (omp, tbb or workqueue)
+    return bool(numba.threading_layer() != "workqueue")
 
 
 def map_threads(func: Callable[[T], R], items: Sequence[T], *, threads: int) -> list[R]:

@@ -89,7 +89,7 @@ def _local_angles(bearing: float, elevation: float, azimuth: float, sin_t: float
     return math.degrees(math.atan2(right, y)), -math.degrees(math.asin(z))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _parametric_kernel(bearing: np.ndarray, elevation: np.ndarray, azimuth: float, mech_tilt: float,
                        elec_tilt: float, h_bw: float, v_bw: float, am: float, sla_v: float
                        ) -> np.ndarray:
@@ -123,7 +123,7 @@ def _interp_periodic(table: np.ndarray, angle: float) -> float:
     return table[i0] * (1.0 - f) + table[(i0 + 1) % 360] * f
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _tabulated_kernel(bearing: np.ndarray, elevation: np.ndarray, azimuth: float, mech_tilt: float,
                       tilt_shift: float, horizontal: np.ndarray, vertical: np.ndarray,
                       a_max: float) -> np.ndarray:

@@ -140,7 +140,7 @@ def received_level_dbm(ref_power_dbm: float, antenna_gain_dbi: float,
 # --------------------------------------------------------------------------- best server
 
 
-@njit(cache=True, parallel=True, fastmath={"afn", "contract"})
+@njit(cache=True, parallel=True, nogil=True, fastmath={"afn", "contract"})
 def _accumulate(level: np.ndarray, row_off: int, col_off: int, cell: int, freq: int,
                 margin: float, best: np.ndarray, best_cell: np.ndarray, best_freq: np.ndarray,
                 top: np.ndarray, total: np.ndarray) -> None:
