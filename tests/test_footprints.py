@@ -18,6 +18,7 @@ from affine import Affine
 from scipy.ndimage import gaussian_filter
 
 from netcover.config.scenario import scenario_from_dict
+from netcover.core._worker_life import PayloadFiles
 from netcover.core.parallel import ProcessPool
 from netcover.coverage.losscache import CacheWarning, LossCache
 from netcover.data.proposals import plan_sectors
@@ -190,3 +191,21 @@ def test_calls_on_one_pool_start_it_once_and_match_in_process(
     np.testing.assert_array_equal(here.indices, first.indices)
     for a, b in zip(_columns(here), _columns(second)[::-1], strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_equal_screenings_make_one_payload_for_the_pool_workers() -> None:
+    """The candidates and the proposals build their screening apart: equal content pickles to one
+    payload, which a long-lived pool's workers keep (the grid travels once per run)."""
+    sc = scenario_from_dict({"scenario": {"name": "Hills"}, "inputs": {"dem": "dem.tif"}})
+    dem = Terrain(_hills(), Affine(CELL, 0, X0, 0, -CELL, Y0), CRS)
+    made = [screening(sc, dem, Affine(100.0, 0, X0, 0, -100.0, Y0), (36, 36), SETTINGS)
+            for _ in range(2)]
+    x, y, h = _candidates(2)
+    footprint(made[0], x[0], y[0], h[0], plan_sectors(SETTINGS))  # memoises patterns, geometry
+    files = PayloadFiles()
+    try:
+        tokens = {files.add(matrix_mod._init_worker,
+                            (matrix_mod._without_memos(s), _demand(s)))[0] for s in made}
+    finally:
+        files.clear()
+    assert len(tokens) == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -209,13 +210,14 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
     coverage = steps.coverage.result
     if "siting" not in skip:
         siting = inputs.scenario.siting
-        pool = executor or local_pool()
-        steps.siting = run_siting(inputs, coverage, siting, stage / "siting", say, progress,
-                                  executor=pool)
-        if "proposals" not in skip and inputs.scenario.inputs.proposals is not None:
-            steps.proposals = evaluate_proposals(inputs, coverage, siting,
-                                                 inputs.scenario.inputs.proposals,
-                                                 stage / "proposals", say, executor=pool)
+        # one pool for candidates and proposals, closed here (a given executor: by its owner)
+        with nullcontext(executor) if executor is not None else local_pool() as pool:
+            steps.siting = run_siting(inputs, coverage, siting, stage / "siting", say, progress,
+                                      executor=pool)
+            if "proposals" not in skip and inputs.scenario.inputs.proposals is not None:
+                steps.proposals = evaluate_proposals(inputs, coverage, siting,
+                                                     inputs.scenario.inputs.proposals,
+                                                     stage / "proposals", say, executor=pool)
     if "links" not in skip:
         steps.links = run_links(inputs, stage / "links", say)
     if "monitoring" not in skip:

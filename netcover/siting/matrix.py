@@ -306,6 +306,15 @@ def _worker_cells(state: dict[str, Any], job: CandidateJob) -> np.ndarray:
     return fp.flat_indices(lookup.n_cols).astype(np.int64)
 
 
+def _without_memos(screen: Screening) -> Screening:
+    """``screen`` with a new :class:`SectorLevels` (without the patterns and geometry it has
+    memoised): equal screenings then pickle to equal payloads, which a process pool's workers
+    find already made (:class:`~netcover.core.parallel.ProcessPool`)."""
+    lv = screen.levels
+    return dataclasses.replace(screen, levels=SectorLevels(screen.terrain, lv.cov, lv.rx,
+                                                           calibration=lv.calibration))
+
+
 def _computed_cells(screen: Screening, lookup: DemandLookup, jobs: list[CandidateJob],
                     executor: Executor | None, progress: Progress | None,
                     label: str) -> Iterator[np.ndarray]:
@@ -316,8 +325,8 @@ def _computed_cells(screen: Screening, lookup: DemandLookup, jobs: list[Candidat
     if executor is None or executor.workers <= 1 or len(jobs) < PARALLEL_MIN:
         executor = InProcess()
     size = max(1, -(-len(jobs) // (executor.chunks_per_worker * executor.workers)))
-    results = executor.imap(_worker_cells, jobs, setup=_init_worker, setup_args=(screen, lookup),
-                            chunk_size=size)
+    results = executor.imap(_worker_cells, jobs, setup=_init_worker,
+                            setup_args=(_without_memos(screen), lookup), chunk_size=size)
     wrap = progress or (lambda items, _label: items)
     for _ in wrap(jobs, label):
         yield next(results)
