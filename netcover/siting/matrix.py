@@ -264,13 +264,11 @@ def coverage_matrix(screen: Screening, lookup: DemandLookup, x: np.ndarray, y: n
     """
     n = len(x)
     store = FootprintStore(cache or LossCache(None), screen)
+    needed = [near_cells(lookup.cells, screen, float(x[j]), float(y[j])) for j in range(n)]
     keys = [store.key(x[j], y[j], height_m[j], sectors[j]) for j in range(n)] if store.digest else []
     covered: list[np.ndarray | None] = [None] * n
-    needed: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * n
-    for j in range(n):
-        needed[j] = near_cells(lookup.cells, screen, float(x[j]), float(y[j]))
-        if keys:
-            covered[j] = store.get(keys[j], needed[j])
+    if keys:
+        covered = [store.get(key, cells) for key, cells in zip(keys, needed, strict=True)]
     todo = [j for j in range(n) if covered[j] is None]
     jobs = [(float(x[j]), float(y[j]), float(height_m[j]), list(sectors[j])) for j in todo]
     for j, cells in zip(todo, _computed_cells(screen, lookup, jobs, executor, progress, label),
@@ -280,12 +278,20 @@ def coverage_matrix(screen: Screening, lookup: DemandLookup, x: np.ndarray, y: n
             store.put(keys[j], needed[j], cells)
     if counts is not None:
         counts.update(cached=store.cached, computed=len(todo))
-    cols = [lookup.rows_at(c if c is not None else np.zeros(0, dtype=np.int64)) for c in covered]
+    return _matrix(lookup, covered)
+
+
+def _matrix(lookup: DemandLookup, covered: list[np.ndarray | None]) -> sp.csc_array:
+    """The boolean csc matrix of the demand rows in the covered cells of each candidate."""
+    cols = [lookup.rows_at(c) for c in covered if c is not None]
+    if len(cols) != len(covered):
+        msg = "a candidate's footprint was neither read nor computed"
+        raise RuntimeError(msg)
     lengths = np.array([len(c) for c in cols], dtype=np.int64)
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     indices = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
     data = np.ones(len(indices), dtype=bool)
-    return sp.csc_array((data, indices, indptr), shape=(lookup.n_demand, n))
+    return sp.csc_array((data, indices, indptr), shape=(lookup.n_demand, len(cols)))
 
 
 #: Fewest footprints to compute for which :func:`coverage_matrix` farms them out to the executor.
