@@ -98,18 +98,31 @@ def _matrix_cold_and_warm(problem: Any, cands: Any, sectors: list[Any], workers:
 
     args = (problem.screen, problem.lookup, cands["x"].to_numpy(), cands["y"].to_numpy(),
             cands["height_m"].to_numpy(), [sectors] * len(cands))
+    children = _children_cpu_s()
     with tempfile.TemporaryDirectory(prefix="bench-footprints-") as folder, \
             make_executor("", workers) as executor:
         for run in ("cold", "warm"):
             counts: dict[str, int] = {}
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             a = coverage_matrix(*args, executor=executor, cache=LossCache(Path(folder)),
                                 counts=counts)
             print(f"  coverage matrix {a.shape[0]:,} x {a.shape[1]:,} ({a.nnz:,} non-zeros), "
-                  f"{run}: {time.perf_counter() - t0:.1f} s with {workers} worker process(es), "
-                  f"{counts['computed']} footprints computed, {counts['cached']} from the cache, "
-                  f"pool started {getattr(executor, 'starts', 0)} time(s) [limit 10 s cold]")
+                  f"{run}: {time.perf_counter() - t0:.1f} s with {workers} worker process(es) "
+                  f"(this process {time.process_time() - c0:.1f} s CPU), {counts['computed']} "
+                  f"footprints computed, {counts['cached']} from the cache, pool started "
+                  f"{getattr(executor, 'starts', 0)} time(s) [limit 10 s cold]")
+    print(f"  worker processes: {_children_cpu_s() - children:.1f} s CPU in all (start-up "
+          f"included): {1e3 * (_children_cpu_s() - children) / max(len(cands), 1):.1f} ms per "
+          "footprint computed")
     return a
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds of this process's ended child processes (the worker pool's, once closed)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def random_instance(n_demand: int, n_cand: int, seed: int = 5) -> tuple[sp.csc_array, np.ndarray]:

@@ -7,6 +7,12 @@ so that one loss raster costs about 0.03 s instead of about 1 s on the 30 m DEM 
 demand cells and coverage cells coincide. A land-cover layer is coarsened with it (class: mode;
 clutter height: mean) and used as the coverage engine uses it. A candidate covers a demand cell
 when its best sector's level there reaches the usable class of the plan's technology.
+
+:func:`coverage_matrix` evaluates each candidate on the demand cells only (each cell exactly as on
+the whole grid: about a quarter of the CPU of a whole footprint on the sample), keeps the footprints
+in the loss cache folder (:mod:`netcover.siting.footprints`: a re-run computes none) and farms the
+rest out to an executor whose workers receive the screening grid once (a long-lived
+:class:`~netcover.core.parallel.ProcessPool` keeps it for the next call on the same grid).
 """
 
 from __future__ import annotations
