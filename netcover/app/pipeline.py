@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,16 +230,8 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
         steps.coverage = run_coverage(inputs, stage / "coverage", say, progress, executor=executor)
     coverage = steps.coverage.result
     if "siting" not in skip:
-        siting = inputs.scenario.siting
-        pool = executor or local_pool()
-        with timings.stage("siting"):
-            steps.siting = run_siting(inputs, coverage, siting, stage / "siting", say, progress,
-                                      executor=pool)
-        if "proposals" not in skip and inputs.scenario.inputs.proposals is not None:
-            with timings.stage("proposals"):
-                steps.proposals = evaluate_proposals(inputs, coverage, siting,
-                                                     inputs.scenario.inputs.proposals,
-                                                     stage / "proposals", say, executor=pool)
+        _run_siting_steps(inputs, coverage, stage, say, progress, executor, steps,
+                          proposals="proposals" not in skip)
     if "links" not in skip:
         with timings.stage("links"):
             steps.links = run_links(inputs, stage / "links", say, previous=out_dir / "links")
@@ -248,6 +241,23 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
             steps.monitoring = run_monitoring(inputs, coverage, out_dir, stage / "monitoring",
                                               say, gaps=gaps)
     return steps
+
+
+def _run_siting_steps(inputs: Inputs, coverage: CoverageResult, stage: Path, say: Reporter,
+                      progress: Progress | None, executor: Executor | None, steps: StepResults, *,
+                      proposals: bool) -> None:
+    """The site plan and (with ``proposals`` and a proposals file) the scoring of proposals, into
+    ``steps``, on one worker pool for both, closed here (a given ``executor``: by its owner)."""
+    siting = inputs.scenario.siting
+    with nullcontext(executor) if executor is not None else local_pool() as pool:
+        with timings.stage("siting"):
+            steps.siting = run_siting(inputs, coverage, siting, stage / "siting", say, progress,
+                                      executor=pool)
+        if proposals and inputs.scenario.inputs.proposals is not None:
+            with timings.stage("proposals"):
+                steps.proposals = evaluate_proposals(inputs, coverage, siting,
+                                                     inputs.scenario.inputs.proposals,
+                                                     stage / "proposals", say, executor=pool)
 
 
 @dataclass

@@ -1,19 +1,36 @@
-"""Worker processes that end with the run: a signal never splits a worker's start, and a worker
-whose parent dies ends too (used by :class:`netcover.core.parallel.ProcessPool`).
+"""Worker processes of :class:`netcover.core.parallel.ProcessPool`: they end with the run (a signal
+never splits a worker's start, and a worker whose parent dies ends too), and they keep the state of
+the last calls (made once per worker from a payload file the parent writes once per call).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 #: Seconds between two looks at the parent process where the kernel cannot watch it (not Linux).
 PARENT_POLL_S = 1.0
 _PR_SET_PDEATHSIG = 1
+#: States a worker keeps (the least recently used goes first): the coverage's DEM and the siting's
+#: screening grid of one run.
+KEPT_STATES = 2
+
+_KEPT: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_KEPT_LOCK = threading.Lock()
+#: States of the calls running on this Dask worker, by call token.
+_DASK_STATES: dict[str, dict[str, Any]] = {}
 
 
 def submit_held(pool: Any, *args: Any) -> Any:
@@ -62,3 +79,100 @@ def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(PARENT_POLL_S)
     os._exit(1)
+
+
+class PayloadFiles:
+    """The pickled ``(setup, setup_args)`` of a pool's calls, one file per distinct payload, in a
+    temporary folder deleted by :meth:`clear` (or when the owner is garbage-collected)."""
+
+    def __init__(self) -> None:
+        self._folder: Path | None = None
+        self._paths: dict[str, str] = {}
+        self._finalizer: weakref.finalize | None = None
+
+    def add(self, setup: Callable[..., dict[str, Any]] | None,
+            setup_args: tuple[Any, ...]) -> tuple[str, str]:
+        """The token (content digest) and file of a payload, written if it is new."""
+        data = pickle.dumps((setup, setup_args), protocol=pickle.HIGHEST_PROTOCOL)
+        token = hashlib.sha256(data).hexdigest()[:32]
+        if token not in self._paths:
+            if self._folder is None:
+                self._folder = Path(tempfile.mkdtemp(prefix="netcover-pool-"))
+                self._finalizer = weakref.finalize(self, shutil.rmtree, self._folder, True)
+            path = self._folder / f"{token}.pickle"
+            path.write_bytes(data)
+            self._paths[token] = str(path)
+        return token, self._paths[token]
+
+    def clear(self) -> None:
+        """Delete the files."""
+        if self._finalizer is not None:
+            self._finalizer()
+        self._folder, self._finalizer = None, None
+        self._paths.clear()
+
+
+def single_threaded_numba() -> None:
+    """One numba thread in this worker (there is one worker per core already)."""
+    import numba
+
+    numba.set_num_threads(1)
+
+
+def pool_init(parent: int) -> None:
+    """Initializer of a pool's worker: ends with ``parent``, one numba thread."""
+    end_with_parent(parent)  # no worker outlives the run
+    single_threaded_numba()
+
+
+def kept_state(token: str, path: str) -> dict[str, Any]:
+    """The state of payload ``token`` in this worker: kept, else made from the file at ``path``."""
+    with _KEPT_LOCK:
+        if token in _KEPT:
+            _KEPT.move_to_end(token)
+            return _KEPT[token]
+        setup, args = pickle.loads(Path(path).read_bytes())
+        state = setup(*args) if setup is not None else {}
+        _KEPT[token] = state
+        while len(_KEPT) > KEPT_STATES:
+            _KEPT.popitem(last=False)
+        return state
+
+
+def run_shared_chunk(func: Callable[[dict[str, Any], Any], Any], chunk: Sequence[Any], token: str,
+                     path: str) -> list[Any]:
+    """``[func(state, item) for item in chunk]`` with the kept state of payload ``token``."""
+    state = kept_state(token, path)
+    return [func(state, item) for item in chunk]
+
+
+class DaskPayload:
+    """``setup`` and its arguments as one object (a tuple would be scattered item by item)."""
+
+    def __init__(self, setup: Callable[..., dict[str, Any]] | None, args: tuple[Any, ...]):
+        self.setup, self.args = setup, args
+
+
+def run_dask_chunk(func: Callable[[dict[str, Any], Any], Any], chunk: Sequence[Any],
+                   payload: DaskPayload, token: str) -> list[Any]:
+    """``[func(state, item) for item in chunk]`` on a Dask worker, the state of call ``token``
+    made on its first chunk there."""
+    single_threaded_numba()
+    with _KEPT_LOCK:
+        if token not in _DASK_STATES:
+            setup = payload.setup
+            _DASK_STATES[token] = setup(*payload.args) if setup is not None else {}
+        state = _DASK_STATES[token]
+    return [func(state, item) for item in chunk]
+
+
+def forget_dask_state(token: str) -> None:
+    """Drop the state of Dask call ``token`` on this worker."""
+    with _KEPT_LOCK:
+        _DASK_STATES.pop(token, None)
+
+
+def forget_states() -> None:
+    """Drop the states this process keeps (for tests)."""
+    with _KEPT_LOCK:
+        _KEPT.clear()

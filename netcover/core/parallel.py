@@ -4,12 +4,13 @@ Three executors run ``[func(state, item) for item in items]`` and give the resul
 
 - :class:`InProcess` runs them here (the default; numba's threads still use every core);
 - :class:`ProcessPool` runs them in spawned local processes (never forked: numba's thread pool does
-  not survive a fork), each single-threaded;
+  not survive a fork), each single-threaded, started once and kept until it is closed;
 - :class:`DaskExecutor` runs them on a ``dask.distributed`` cluster: a scheduler at an address, or a
   ``LocalCluster`` started here (``pip install "netcover[dask]"``).
 
-``state`` is what ``setup(*setup_args)`` returns, made once per worker process (per call), so a
-large argument such as the DEM travels once per worker, not once per item. Functions and arguments
+``state`` is what ``setup(*setup_args)`` returns, made once per worker process (per call; a
+:class:`ProcessPool`'s workers keep it for later calls with the same payload), so a large argument
+such as the DEM travels once per worker, not once per item. Functions and arguments
 must be picklable (module-level functions, plain data). Spawned processes re-import ``__main__``,
 so a script using :class:`ProcessPool` or a ``LocalCluster`` needs the
 ``if __name__ == "__main__":`` guard (the ``netcover`` command has it).
@@ -24,13 +25,20 @@ import difflib
 import logging
 import os
 import re
-import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar
 
-from netcover.core._worker_life import end_with_parent, submit_held
+from netcover.core._worker_life import (
+    DaskPayload,
+    PayloadFiles,
+    forget_dask_state,
+    pool_init,
+    run_dask_chunk,
+    run_shared_chunk,
+    submit_held,
+)
 from netcover.errors import InputError, NetcoverError
 
 __all__ = [
@@ -67,9 +75,6 @@ _ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss)://)?"
                       r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*):[0-9]{1,5}$")
 #: Seconds :class:`DaskExecutor` waits for a scheduler given by address.
 CONNECT_TIMEOUT_S = 20.0
-
-_STATES: dict[str, dict[str, Any]] = {}
-_STATES_LOCK = threading.Lock()
 
 
 def usable_cores() -> int:
@@ -118,6 +123,7 @@ class Executor:
         results = self._run_chunks(func, chunks, setup, setup_args)
         for _ in wrap(range(len(chunks)), label):
             yield from next(results)
+        next(results, None)  # let the executor see the call end (not a caller gone)
 
     def _run_chunks(self, func: Job[T, R], chunks: list[Sequence[T]], setup: Setup | None,
                     setup_args: tuple[Any, ...]) -> Iterator[list[R]]:
@@ -144,12 +150,23 @@ class InProcess(Executor):
 
 
 class ProcessPool(Executor):
-    """Runs the jobs in ``workers`` spawned local processes (a new pool for every call).
+    """Runs the jobs in ``workers`` spawned local processes, started on first use and kept until
+    :meth:`close` (use it as a context manager): the calls of a run share one pool.
 
-    The workers end with their parent: if the call ends by an exception (``KeyboardInterrupt``, the
-    ``SystemExit`` of the ``netcover`` command's SIGTERM handler) they are terminated at once, and
-    each worker also ends by itself when its parent process dies
+    The ``setup`` state of a call is pickled once into a file of this pool; each worker reads and
+    makes it on its first item of the call and keeps the last :data:`~._worker_life.KEPT_STATES`
+    states, keyed by the payload's content: a later call with the same setup and arguments (the
+    candidates, then the proposals, on one screening grid) finds it made already.
+
+    The workers end with their parent: if a call ends by an exception (``KeyboardInterrupt``, the
+    ``SystemExit`` of the ``netcover`` command's SIGTERM handler) they are terminated at once (the
+    next call starts a new pool), and each worker also ends by itself when its parent process dies
     (:func:`netcover.core._worker_life.end_with_parent`).
+
+    Attributes
+    ----------
+    starts : int
+        Worker pools started so far (one per run when nothing failed).
     """
 
     def __init__(self, workers: int):
@@ -157,26 +174,53 @@ class ProcessPool(Executor):
             msg = f"workers={workers!r}: use 1 or more"
             raise InputError(msg)
         self.workers = workers
+        self.starts = 0
+        self._pool: Any = None
+        self._payloads = PayloadFiles()
+
+    def _started(self) -> Any:
+        """The pool, started now if it is not running."""
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=pool_init,
+                                             initargs=(os.getpid(),))
+            self.starts += 1
+        return self._pool
 
     def _run_chunks(self, func: Job[T, R], chunks: list[Sequence[T]], setup: Setup | None,
                     setup_args: tuple[Any, ...]) -> Iterator[list[R]]:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        token = uuid.uuid4().hex
-        ctx = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_pool_init,
-                                   initargs=(setup, setup_args, token, os.getpid()))
+        if not chunks:
+            return
+        token, path = self._payloads.add(setup, setup_args)
+        pool = self._started()
         finished = False
         try:
-            yield from _bounded(lambda chunk: submit_held(pool, _run_chunk, func, chunk, token),
-                                chunks, 2 * self.workers, lambda fut: fut.result())
+            yield from _bounded(
+                lambda chunk: submit_held(pool, run_shared_chunk, func, chunk, token, path),
+                chunks, 2 * self.workers, lambda fut: fut.result())
             finished = True
         finally:
             if not finished:  # stopped (an error, a signal, the caller gone): no work to wait for
-                for process in list((getattr(pool, "_processes", None) or {}).values()):
-                    process.terminate()
-            pool.shutdown(wait=finished, cancel_futures=not finished)
+                self._stop(wait=False)
+
+    def _stop(self, *, wait: bool) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if not wait:
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+        pool.shutdown(wait=wait, cancel_futures=not wait)
+
+    def close(self) -> None:
+        """Shut the workers down (they finish their items first) and delete the payload files."""
+        try:
+            self._stop(wait=True)
+        finally:
+            self._payloads.clear()
 
 
 class DaskExecutor(Executor):
@@ -236,14 +280,14 @@ class DaskExecutor(Executor):
         token = uuid.uuid4().hex
         # hash=False: a fresh key per call (equal payloads would share one, released by the
         # first call while the next still needs it)
-        payload = self.client.scatter(_Payload(setup, setup_args), broadcast=True, hash=False)
+        payload = self.client.scatter(DaskPayload(setup, setup_args), broadcast=True, hash=False)
         try:
             yield from _bounded(
-                lambda chunk: self.client.submit(_run_dask_chunk, func, chunk, payload, token,
+                lambda chunk: self.client.submit(run_dask_chunk, func, chunk, payload, token,
                                                  pure=False),
                 chunks, 2 * self.workers, lambda fut: fut.result())
         finally:
-            self.client.run(_forget_state, token)
+            self.client.run(forget_dask_state, token)
             payload.release()
 
     def close(self) -> None:
@@ -344,49 +388,6 @@ def _bounded(submit: Callable[[Any], Any], chunks: list[Any], ahead: int,
         if nxt is not None:
             pending.append(submit(nxt))
         yield result
-
-
-class _Payload:
-    """``setup`` and its arguments as one object (a tuple would be scattered item by item)."""
-
-    def __init__(self, setup: Setup | None, args: tuple[Any, ...]):
-        self.setup, self.args = setup, args
-
-
-def _state(token: str, setup: Setup | None, args: tuple[Any, ...]) -> dict[str, Any]:
-    """The state of call ``token`` in this worker process, made on first use."""
-    with _STATES_LOCK:
-        if token not in _STATES:
-            _STATES[token] = setup(*args) if setup is not None else {}
-        return _STATES[token]
-
-
-def _single_threaded_numba() -> None:
-    import numba
-
-    numba.set_num_threads(1)  # one worker per core already
-
-
-def _pool_init(setup: Setup | None, args: tuple[Any, ...], token: str, parent: int) -> None:
-    end_with_parent(parent)  # no worker outlives the run
-    _single_threaded_numba()
-    _state(token, setup, args)
-
-
-def _run_chunk(func: Job[T, R], chunk: Sequence[T], token: str) -> list[R]:
-    state = _STATES[token]
-    return [func(state, item) for item in chunk]
-
-
-def _run_dask_chunk(func: Job[T, R], chunk: Sequence[T], payload: _Payload, token: str) -> list[R]:
-    _single_threaded_numba()
-    state = _state(token, payload.setup, payload.args)
-    return [func(state, item) for item in chunk]
-
-
-def _forget_state(token: str) -> None:
-    with _STATES_LOCK:
-        _STATES.pop(token, None)
 
 
 def peak_rss_mb() -> float:

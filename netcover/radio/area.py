@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -321,6 +321,15 @@ class Disc:
         cols = self.col_off - self.grid_off[1] + self.flat % self.shape[1]
         return rows.astype(np.float64), cols.astype(np.float64)
 
+    def only(self, cells: np.ndarray) -> Disc:
+        """The disc without the cells where ``cells`` (bool, shape of the DEM or window it was set up
+        on) is False; each cell left is computed exactly as in the whole disc."""
+        rows = self.row_off + self.flat // self.shape[1]
+        cols = self.col_off + self.flat % self.shape[1]
+        keep = np.asarray(cells, dtype=bool)[rows, cols]
+        return replace(self, flat=self.flat[keep], bearing=self.bearing[keep],
+                                   dist_cells=self.dist_cells[keep], ground=self.ground[keep])
+
     def bearing_units(self) -> NDArray[np.float64]:
         """The disc cells' bearings in units of the radial spacing."""
         return self.bearing * (self.n_bearings / (2.0 * math.pi))
@@ -333,7 +342,8 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
                    hata_environment: HataEnvironment = "rural",
                    grid_offset: tuple[int, int] = (0, 0),
                    clutter_m: np.ndarray | None = None,
-                   diffraction: Diffraction = "bullington") -> SiteLoss:
+                   diffraction: Diffraction = "bullington",
+                   cells: np.ndarray | None = None) -> SiteLoss:
     """Basic transmission loss (dB) from one site to every DEM cell within ``radius_m``.
 
     Parameters
@@ -377,6 +387,10 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         the delta-Deygout loss of up to three edges (:mod:`netcover.radio.deygout`), on the same
         profile, as :func:`~netcover.radio.p1812.p1812_profile_loss` with ``diffraction``. Deygout
         costs O(m) per cell (m: the cell's profile points) instead of O(log m).
+    cells : numpy.ndarray, optional
+        bool, same shape as ``dem``: compute only the cells where it is True (the others are NaN),
+        each with the same value, bit for bit, as without ``cells`` (every cell is evaluated on its
+        own; e.g. the few demand cells of a candidate site's screening footprint).
 
     Returns
     -------
@@ -397,6 +411,11 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
                "give one clutter height per DEM cell")
         raise ModelError(msg)
     disc = Disc.around(dem, origin_xy, cell_size_m, site_xy, radius_m, grid_offset=grid_offset)
+    if cells is not None:
+        if np.shape(cells) != np.shape(dem):
+            msg = f"cells has shape {np.shape(cells)}, expected the DEM's {np.shape(dem)}"
+            raise ModelError(msg)
+        disc = disc.only(cells)
     ae_km = effective_earth_radius_km(delta_n)
     site_amsl = bilinear_height(disc.grid, disc.row0, disc.col0) + tx_height_m
     ground, flat, shape = disc.ground, disc.flat, disc.shape

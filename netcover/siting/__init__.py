@@ -8,7 +8,8 @@ Public API
 - :func:`evaluate_proposals`: scores of an operator's proposals file (``netcover evaluate``).
 - Steps for reuse: :func:`prepare` (-> :class:`SitingProblem`), :func:`plan_sites`
   (-> :class:`SitePlan`), :func:`read_proposals`, :func:`check_proposals`, :func:`with_proposals`,
-  :func:`score_proposals`, :func:`proposal_footprints` (for maps).
+  :func:`score_proposals`, :func:`proposal_footprints` (for maps), :func:`footprint_cache` (where
+  candidate footprints are kept: the scenario's loss cache folder).
 - Numeric cores: :func:`solve` (greedy + 1-swap or exact MILP on a sparse matrix, -> :class:`SolveResult`),
   :func:`rank_order`, :func:`cluster_labels`, :func:`thin`.
 """
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from netcover.config.siting import SitingSettings
     from netcover.data.proposals import Proposal, check_proposals, read_proposals, with_proposals
     from netcover.siting.candidates import generate_candidates, thin
+    from netcover.siting.footprints import footprint_cache
     from netcover.siting.gaps import Demand, cluster_labels, uncovered_demand
     from netcover.siting.output import plan_lines, write_plan, write_proposals
     from netcover.siting.plan import SitePlan, SitingProblem, plan_sites, prepare
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "generate_candidates": "netcover.siting.candidates",
     "thin": "netcover.siting.candidates",
+    "footprint_cache": "netcover.siting.footprints",
     "Demand": "netcover.siting.gaps",
     "cluster_labels": "netcover.siting.gaps",
     "uncovered_demand": "netcover.siting.gaps",
@@ -61,7 +64,8 @@ _EXPORTS = {
 
 __all__ = [
     "Demand", "Proposal", "ProposalScores", "SitePlan", "SitingProblem", "SitingSettings", "SolveResult",
-    "check_proposals", "cluster_labels", "evaluate_proposals", "generate_candidates", "plan_lines",
+    "check_proposals", "cluster_labels", "evaluate_proposals", "footprint_cache", "generate_candidates",
+    "plan_lines",
     "plan_sites", "prepare", "proposal_footprints", "rank_order", "read_proposals", "run_siting",
     "score_proposals", "solve", "thin", "uncovered_demand", "with_proposals", "write_plan", "write_proposals",
 ]

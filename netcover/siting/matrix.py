@@ -7,13 +7,19 @@ so that one loss raster costs about 0.03 s instead of about 1 s on the 30 m DEM 
 demand cells and coverage cells coincide. A land-cover layer is coarsened with it (class: mode;
 clutter height: mean) and used as the coverage engine uses it. A candidate covers a demand cell
 when its best sector's level there reaches the usable class of the plan's technology.
+
+:func:`coverage_matrix` evaluates each candidate on the demand cells only (each cell exactly as on
+the whole grid: about a quarter of the CPU of a whole footprint on the sample), keeps the footprints
+in the loss cache folder (:mod:`netcover.siting.footprints`: a re-run computes none) and farms the
+rest out to an executor whose workers receive the screening grid once (a long-lived
+:class:`~netcover.core.parallel.ProcessPool` keeps it for the next call on the same grid).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,13 +31,14 @@ from affine import Affine
 from netcover.config.radio import default_thresholds
 from netcover.config.scenario import CoverageSettings, Scenario
 from netcover.config.siting import SitingSettings
-from netcover.core.parallel import Executor
+from netcover.core.parallel import Executor, InProcess
 from netcover.coverage.engine import Progress, terminal_loss
-from netcover.coverage.losscache import CachedLoss
+from netcover.coverage.losscache import CachedLoss, LossCache
 from netcover.coverage.sectors import SectorLevels
 from netcover.data.terrain import Terrain
 from netcover.errors import InputError
 from netcover.radio.area import site_loss_grid
+from netcover.siting.footprints import FootprintStore, near_cells
 
 __all__ = [
     "PARALLEL_MIN", "CandidateJob", "DemandLookup", "Footprint", "Screening", "coverage_matrix", "footprint",
@@ -159,8 +166,13 @@ def _aligned_over(bounds: tuple[float, float, float, float],
 
 
 def footprint(screen: Screening, x: float, y: float, height_m: float,
-              sectors: Sequence[pd.Series]) -> Footprint:
-    """Cells where the best of ``sectors`` (one mast at x, y) reaches the usable level."""
+              sectors: Sequence[pd.Series], *, cells: np.ndarray | None = None) -> Footprint:
+    """Cells where the best of ``sectors`` (one mast at x, y) reaches the usable level.
+
+    ``cells`` (bool, the screening grid's shape): evaluate only those cells (e.g. the demand
+    cells, :attr:`DemandLookup.mask`); the others count as not covered and the window shrinks to
+    the cells evaluated. A cell gets the same answer as without ``cells``.
+    """
     t, cov = screen.terrain, screen.coverage
     freq = float(sectors[0]["frequency_mhz"])
     with warnings.catch_warnings():
@@ -168,15 +180,30 @@ def footprint(screen: Screening, x: float, y: float, height_m: float,
         sl = site_loss_grid(t.heights, t.origin_xy, t.cell_size, (x, y), height_m, cov.rx_height_m,
                             freq, cov.radius_km * 1000.0, model=cov.model, delta_n=cov.delta_n, n0=cov.n0,
                             pol=cov.polarization, hata_environment=cov.hata_environment,
-                            clutter_m=t.clutter_m, diffraction=cov.diffraction)
-    extra = terminal_loss(t, sl.row_off, sl.col_off, sl.loss_db.shape, freq, cov)
-    loss = CachedLoss(sl.loss_db + extra, sl.row_off, sl.col_off)
-    best = np.full_like(sl.loss_db, -np.inf, dtype=np.float32)
+                            clutter_m=t.clutter_m, diffraction=cov.diffraction, cells=cells)
+    raw, row_off, col_off = sl.loss_db, sl.row_off, sl.col_off
+    if cells is not None:
+        raw, row_off, col_off = _finite_window(raw, row_off, col_off)
+        if raw.size == 0:
+            return Footprint(np.zeros((0, 0), dtype=bool), row_off, col_off)
+    extra = terminal_loss(t, row_off, col_off, raw.shape, freq, cov)
+    loss = CachedLoss(raw + extra, row_off, col_off)
+    best = np.full_like(raw, -np.inf, dtype=np.float32)
     for level in screen.levels.levels(x, y, height_m, loss, sectors):
         np.fmax(best, level, out=best)
-    rows, cols = sl.loss_db.shape
-    inside = screen.inside[sl.row_off:sl.row_off + rows, sl.col_off:sl.col_off + cols]
-    return Footprint((best >= screen.threshold_dbm) & inside, sl.row_off, sl.col_off)
+    rows, cols = raw.shape
+    inside = screen.inside[row_off:row_off + rows, col_off:col_off + cols]
+    return Footprint((best >= screen.threshold_dbm) & inside, row_off, col_off)
+
+
+def _finite_window(loss: np.ndarray, row_off: int, col_off: int) -> tuple[np.ndarray, int, int]:
+    """The smallest window of ``loss`` holding all its finite cells (empty if none)."""
+    finite = np.isfinite(loss)
+    rows, cols = np.flatnonzero(finite.any(axis=1)), np.flatnonzero(finite.any(axis=0))
+    if rows.size == 0:
+        return loss[:0, :0], row_off, col_off
+    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    return loss[r0:r1, c0:c1], row_off + int(r0), col_off + int(c0)
 
 
 class DemandLookup:
@@ -193,10 +220,24 @@ class DemandLookup:
         self.indptr = np.concatenate([[0], np.cumsum(np.bincount(flat, minlength=rows * cols + 1))])
         self.n_cols = cols
         self.n_demand = len(flat)
+        #: Flat indices of the screening cells holding demand (sorted).
+        self.cells = np.flatnonzero(np.diff(self.indptr)[:-1])
+        self.shape = (rows, cols)
+
+    @property
+    def mask(self) -> np.ndarray:
+        """bool grid: the screening cells holding demand."""
+        out = np.zeros(self.shape[0] * self.shape[1], dtype=bool)
+        out[self.cells] = True
+        return out.reshape(self.shape)
 
     def rows_of(self, fp: Footprint) -> np.ndarray:
         """Demand rows covered by a footprint (sorted)."""
-        flat = fp.flat_indices(self.n_cols)
+        return self.rows_at(fp.flat_indices(self.n_cols))
+
+    def rows_at(self, flat: np.ndarray) -> np.ndarray:
+        """Demand rows in the screening cells of flat indices ``flat`` (sorted)."""
+        flat = np.asarray(flat, dtype=np.int64)
         starts = self.indptr[flat]
         lens = self.indptr[flat + 1] - starts
         total = int(lens.sum())
@@ -209,31 +250,57 @@ class DemandLookup:
 def coverage_matrix(screen: Screening, lookup: DemandLookup, x: np.ndarray, y: np.ndarray,
                     height_m: np.ndarray, sectors: Sequence[Sequence[pd.Series]],
                     progress: Progress | None = None, *,
-                    executor: Executor | None = None) -> sp.csc_array:
+                    executor: Executor | None = None, cache: LossCache | None = None,
+                    label: str = "Candidates", counts: dict[str, int] | None = None
+                    ) -> sp.csc_array:
     """Boolean (n_demand, n_candidates) matrix: candidate j covers demand row i.
 
-    ``sectors[j]`` are candidate j's sector rows (e.g. ``[plan_sectors(settings)] * n``).
-    With an ``executor`` of more than one worker and at least :data:`PARALLEL_MIN` candidates,
-    its workers share the candidates (the screening grid and the demand lookup travel once per
-    worker); otherwise, or with None, they are computed here. A script using a process pool or a
-    local Dask cluster needs the ``if __name__ == "__main__":`` guard (spawned workers re-import
-    ``__main__``).
+    ``sectors[j]`` are candidate j's sector rows (e.g. ``[plan_sectors(settings)] * n``). Only the
+    demand cells are evaluated (:func:`footprint` with ``cells``), each as on the whole grid.
+
+    With a ``cache`` (:func:`~netcover.siting.footprints.footprint_cache`), footprints found there
+    are read back and those computed are stored
+    (:class:`~netcover.siting.footprints.FootprintStore`); ``counts``, if given, receives how many
+    were ``cached`` and ``computed``. With an ``executor`` of more than one worker and at least
+    :data:`PARALLEL_MIN` footprints to compute, its workers share them (the screening grid and the
+    demand lookup travel once per worker); otherwise, or with None, they are computed here.
+    ``progress(items, label)`` sees the footprints computed, one item each. A script using a
+    process pool or a local Dask cluster needs the ``if __name__ == "__main__":`` guard (spawned
+    workers re-import ``__main__``).
     """
-    wrap = progress or (lambda items, _label: items)
     n = len(x)
-    jobs = [(float(x[j]), float(y[j]), float(height_m[j]), list(sectors[j])) for j in range(n)]
-    if executor is None or executor.workers <= 1 or n < PARALLEL_MIN:
-        cols = [lookup.rows_of(footprint(screen, *job)) for job in wrap(jobs, "Candidate coverage")]
-    else:
-        cols = _parallel_columns(screen, lookup, jobs, executor, wrap)
+    store = FootprintStore(cache or LossCache(None), screen)
+    needed = [near_cells(lookup.cells, screen, float(x[j]), float(y[j])) for j in range(n)]
+    keys = [store.key(x[j], y[j], height_m[j], sectors[j]) for j in range(n)] if store.digest else []
+    covered: list[np.ndarray | None] = [None] * n
+    if keys:
+        covered = [store.get(key, cells) for key, cells in zip(keys, needed, strict=True)]
+    todo = [j for j in range(n) if covered[j] is None]
+    jobs = [(float(x[j]), float(y[j]), float(height_m[j]), list(sectors[j])) for j in todo]
+    for j, cells in zip(todo, _computed_cells(screen, lookup, jobs, executor, progress, label),
+                        strict=True):
+        covered[j] = cells
+        if keys:
+            store.put(keys[j], needed[j], cells)
+    if counts is not None:
+        counts.update(cached=store.cached, computed=len(todo))
+    return _matrix(lookup, covered)
+
+
+def _matrix(lookup: DemandLookup, covered: list[np.ndarray | None]) -> sp.csc_array:
+    """The boolean csc matrix of the demand rows in the covered cells of each candidate."""
+    cols = [lookup.rows_at(c) for c in covered if c is not None]
+    if len(cols) != len(covered):
+        msg = "a candidate's footprint was neither read nor computed"
+        raise RuntimeError(msg)
     lengths = np.array([len(c) for c in cols], dtype=np.int64)
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     indices = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
     data = np.ones(len(indices), dtype=bool)
-    return sp.csc_array((data, indices, indptr), shape=(lookup.n_demand, n))
+    return sp.csc_array((data, indices, indptr), shape=(lookup.n_demand, len(cols)))
 
 
-#: Fewest candidates for which :func:`coverage_matrix` farms the columns out to the executor.
+#: Fewest footprints to compute for which :func:`coverage_matrix` farms them out to the executor.
 PARALLEL_MIN = 200
 
 #: One candidate: x, y, mast height and its sector rows.
@@ -241,16 +308,38 @@ CandidateJob = tuple[float, float, float, list[pd.Series]]
 
 
 def _init_worker(screen: Screening, lookup: DemandLookup) -> dict[str, Any]:
-    return {"screen": screen, "lookup": lookup}
+    return {"screen": screen, "lookup": lookup, "mask": lookup.mask}
 
 
-def _worker_columns(state: dict[str, Any], job: CandidateJob) -> np.ndarray:
+def _worker_cells(state: dict[str, Any], job: CandidateJob) -> np.ndarray:
+    """Covered demand cells (sorted flat indices on the screening grid) of one candidate."""
     screen, lookup = state["screen"], state["lookup"]
-    return lookup.rows_of(footprint(screen, *job))
+    fp = footprint(screen, *job, cells=state["mask"])
+    return fp.flat_indices(lookup.n_cols).astype(np.int64)
 
 
-def _parallel_columns(screen: Screening, lookup: DemandLookup, jobs: list[CandidateJob],
-                      executor: Executor, wrap: Progress) -> list[np.ndarray]:
-    """Columns computed by the executor's workers."""
-    return executor.map(_worker_columns, jobs, setup=_init_worker, setup_args=(screen, lookup),
-                        progress=wrap, label="Candidate coverage")
+def _without_memos(screen: Screening) -> Screening:
+    """``screen`` with a new :class:`SectorLevels` (without the patterns and geometry it has
+    memoised): equal screenings then pickle to equal payloads, which a process pool's workers
+    find already made (:class:`~netcover.core.parallel.ProcessPool`)."""
+    lv = screen.levels
+    return dataclasses.replace(screen, levels=SectorLevels(screen.terrain, lv.cov, lv.rx,
+                                                           calibration=lv.calibration))
+
+
+def _computed_cells(screen: Screening, lookup: DemandLookup, jobs: list[CandidateJob],
+                    executor: Executor | None, progress: Progress | None,
+                    label: str) -> Iterator[np.ndarray]:
+    """Covered demand cells of each job, in order, on the executor's workers or here; progress
+    advances once per job."""
+    if not jobs:
+        return
+    if executor is None or executor.workers <= 1 or len(jobs) < PARALLEL_MIN:
+        executor = InProcess()
+    size = max(1, -(-len(jobs) // (executor.chunks_per_worker * executor.workers)))
+    results = executor.imap(_worker_cells, jobs, setup=_init_worker,
+                            setup_args=(_without_memos(screen), lookup), chunk_size=size)
+    wrap = progress or (lambda items, _label: items)
+    for _ in wrap(jobs, label):
+        yield next(results)
+    next(results, None)  # the executor sees the call end

@@ -20,6 +20,7 @@ from netcover.coverage import people as covered
 from netcover.data.proposals import plan_sectors
 from netcover.siting import gaps as gapmod
 from netcover.siting.candidates import PlaceContext, candidate_table, generate_candidates
+from netcover.siting.footprints import footprint_cache
 from netcover.siting.matrix import DemandLookup, Screening, coverage_matrix, screening
 from netcover.siting.solvers import SolveResult, solve
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from netcover.core.parallel import Executor
     from netcover.coverage.engine import CoverageResult, Progress
+    from netcover.coverage.losscache import LossCache
     from netcover.data.inputs import Inputs
 
 __all__ = [
@@ -52,6 +54,8 @@ class SitingProblem:
     lookup: DemandLookup
     matrix: sp.csc_array
     seconds: dict[str, float] = field(default_factory=dict)
+    #: Candidate footprints read from the cache (``cached``) and ``computed``.
+    footprints: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -67,12 +71,14 @@ class SitePlan:
 
 def prepare(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings, *,
             progress: Progress | None = None, with_matrix: bool = True,
-            executor: Executor | None = None) -> SitingProblem:
+            executor: Executor | None = None, cache: LossCache | None = None) -> SitingProblem:
     """Demand, gaps, candidates and the coverage matrix (see the package docstring).
 
     ``with_matrix=False`` skips the candidates and their coverage (none are kept): proposal scoring
     needs only the demand, the gaps and the screening grid. ``executor``: where the matrix's
     columns are computed (None: here; see :func:`~netcover.siting.matrix.coverage_matrix`).
+    ``cache``: where candidate footprints are kept (None: the scenario's loss cache folder,
+    :func:`~netcover.siting.footprints.footprint_cache`; ``LossCache(None)``: nowhere).
     """
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -91,12 +97,14 @@ def prepare(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings, 
     lookup = DemandLookup(screen, demand.x, demand.y)
     sectors = plan_sectors(settings)
     chosen = cands if with_matrix else cands.iloc[:0]
+    counts: dict[str, int] = {"cached": 0, "computed": 0}
     a = coverage_matrix(screen, lookup, chosen["x"].to_numpy(), chosen["y"].to_numpy(),
                         chosen["height_m"].to_numpy(), [sectors] * len(chosen), progress,
-                        executor=executor)
+                        executor=executor, counts=counts,
+                        cache=cache or footprint_cache(inputs.scenario))
     seconds["matrix"] = time.perf_counter() - t0
     return SitingProblem(inputs, coverage, settings, demand, labels, gap_layer, ctx, chosen,
-                         screen, lookup, a, seconds)
+                         screen, lookup, a, seconds, counts)
 
 
 def target_weight(demand: gapmod.Demand, settings: SitingSettings) -> float:

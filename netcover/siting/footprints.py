@@ -1,0 +1,147 @@
+"""On-disk cache of candidate footprints: which demand cells a mast at a place covers.
+
+A candidate's footprint on the screening grid (:mod:`netcover.siting.matrix`) is the costly part of
+site planning. It is kept in the loss cache folder (``[coverage] cache_dir`` /
+``NETCOVER_CACHE_DIR``, the same size cap, ``netcover cache`` upkeep), through
+:class:`~netcover.coverage.losscache.LossCache`: atomic writes, a key and checksum in every entry,
+a damaged entry recomputed with a :class:`~netcover.coverage.losscache.CacheWarning`.
+
+An entry's key holds everything the footprint depends on: the place and mast height, the sectors
+(band, power, gains, azimuths, tilts, beamwidths, the pattern file's content), the screening grid
+(heights, land cover, clutter heights, the cells on the source DEM), the propagation settings
+(model, diffraction, radius, receiver height...), the receiver's link budget, the calibration, the
+covered threshold and the engine's version (:data:`~netcover.coverage.losscache.ENGINE_VERSION`,
+:data:`FOOTPRINT_VERSION`). It does not hold the demand: an entry stores the demand cells it was
+evaluated at (those near the mast when it was computed) and which of them are covered, and it
+serves any later demand whose cells near the mast it evaluated, so a re-run, a changed siting
+budget or objective, or a better existing network (less demand) read it back; new demand near the
+mast computes it again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from netcover.coverage.losscache import LossCache, default_cache_dir, dem_fingerprint
+from netcover.coverage.sectors import SECTOR_COLUMNS
+
+if TYPE_CHECKING:
+    from netcover.config.scenario import Scenario
+    from netcover.siting.matrix import Screening
+
+__all__ = ["FOOTPRINT_VERSION", "FootprintStore", "footprint_cache", "near_cells", "screening_digest",
+           "sectors_digest"]
+
+#: Bump when footprints change for a reason the key does not see (their definition).
+FOOTPRINT_VERSION = "1"
+#: Coverage settings that change no loss nor level (where the cache is, report choices).
+_NOT_IN_KEY = ("cache_dir", "cache_max_mb", "usable_class", "headline_service", "indoor_service")
+
+
+def footprint_cache(scenario: Scenario) -> LossCache:
+    """The loss cache folder of ``scenario`` (``[coverage] cache_dir``, else
+    :func:`~netcover.coverage.losscache.default_cache_dir`), where footprints are kept."""
+    return LossCache(scenario.coverage.cache_dir or default_cache_dir())
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def screening_digest(screen: Screening) -> str:
+    """Digest of everything of a screening that changes a footprint (see the module docstring)."""
+    t = screen.terrain
+    crs = t.crs.to_wkt() if hasattr(t.crs, "to_wkt") else str(t.crs)
+    layers = [dem_fingerprint(t.heights, tuple(t.transform)[:6], crs),
+              hashlib.sha256(np.packbits(screen.inside).tobytes()).hexdigest()]
+    if t.clutter_m is not None:
+        layers.append(dem_fingerprint(t.clutter_m, (), ""))
+    if t.landcover is not None and t.landcover_classes is not None:
+        layers.append(hashlib.sha256(np.ascontiguousarray(t.landcover, dtype=np.int16)
+                                     .tobytes()).hexdigest())
+        layers.append(t.landcover_classes.fingerprint())
+    cov = {k: v for k, v in dataclasses.asdict(screen.coverage).items() if k not in _NOT_IN_KEY}
+    levels = screen.levels
+    calibration = sorted((k, repr(v)) for k, v in levels.calibration.items())
+    return _digest(layers, cov, dataclasses.asdict(levels.rx), calibration,
+                   float(screen.threshold_dbm))
+
+
+def sectors_digest(sectors: Sequence[pd.Series]) -> str:
+    """Digest of a mast's sectors: the columns that change their levels, and the content of
+    their antenna pattern files."""
+    rows = []
+    for row in sectors:
+        values = {c: str(row.get(c, "")) for c in SECTOR_COLUMNS}
+        pattern = str(row.get("pattern_file", "") or "")
+        if pattern and Path(pattern).is_file():
+            values["pattern_sha256"] = hashlib.sha256(Path(pattern).read_bytes()).hexdigest()
+        rows.append(values)
+    return _digest(rows)
+
+
+def near_cells(cells: np.ndarray, screen: Screening, x: float, y: float) -> np.ndarray:
+    """The flat indices among ``cells`` (sorted) whose centre lies within the screening radius
+    plus one cell of (x, y): every cell of a mast's disc there, and a few more."""
+    t = screen.terrain
+    n_cols = t.shape[1]
+    cx = t.transform.c + (cells % n_cols + 0.5) * t.cell_size
+    cy = t.transform.f - (cells // n_cols + 0.5) * t.cell_size
+    reach = screen.coverage.radius_km * 1000.0 + t.cell_size
+    return cells[np.hypot(cx - x, cy - y) <= reach]
+
+
+class FootprintStore:
+    """Footprints of one screening in a :class:`~netcover.coverage.losscache.LossCache`.
+
+    Attributes
+    ----------
+    cached, computed : int
+        Footprints read back, and footprints stored after being computed.
+    """
+
+    def __init__(self, cache: LossCache, screen: Screening):
+        self.cache = cache
+        self.screen = screen
+        self.digest = screening_digest(screen) if cache.folder is not None else ""
+        self.cached = 0
+        self.computed = 0
+        self._sectors: dict[int, str] = {}
+
+    def key(self, x: float, y: float, height_m: float, sectors: Sequence[pd.Series]) -> str:
+        """Key of a mast's footprint (sector lists are digested once per list object)."""
+        if id(sectors) not in self._sectors:
+            self._sectors[id(sectors)] = sectors_digest(sectors)
+        return LossCache.key(self.digest, kind="footprint", version=FOOTPRINT_VERSION,
+                             x=round(float(x), 3), y=round(float(y), 3),
+                             height_m=float(height_m), sectors=self._sectors[id(sectors)])
+
+    def get(self, key: str, needed: np.ndarray) -> np.ndarray | None:
+        """Covered cells (sorted flat indices) of the entry ``key`` if it evaluated every cell of
+        ``needed``; None otherwise (then it is computed again)."""
+        if self.cache.folder is None:
+            return None
+        found = self.cache.get_arrays(key)
+        if found is None or not {"evaluated", "covered"} <= set(found):
+            return None
+        evaluated = found["evaluated"]
+        pos = np.searchsorted(evaluated, needed)
+        if np.any(pos >= len(evaluated)) or np.any(evaluated[np.minimum(pos, len(evaluated) - 1)]
+                                                  != needed):
+            return None
+        self.cached += 1
+        return found["covered"].astype(np.int64)
+
+    def put(self, key: str, evaluated: np.ndarray, covered: np.ndarray) -> None:
+        """Store the cells a footprint was evaluated at and those it covers (sorted flat)."""
+        self.computed += 1
+        self.cache.put_arrays(key, {"evaluated": np.asarray(evaluated, dtype=np.int32),
+                                    "covered": np.asarray(covered, dtype=np.int32)})
