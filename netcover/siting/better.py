@@ -4,7 +4,8 @@ The places a proposal's mast may move to are those of
 :func:`~netcover.siting.candidates.places_around`: a square lattice ``proposal_search_spacing_m``
 apart (the *fine step*) within ``proposal_search_radius_m``, plus the hilltops and ridge shoulders
 (high points) there, all on allowed ground. The exhaustive search (``search="exhaustive"``) computes
-the coverage of every one of them (about 320 per proposal at the default 2 km and 200 m).
+the coverage of every one of them (190 to 320 per proposal on the sample, at the default 2 km
+and 200 m).
 
 The coarse-to-fine search (``search="coarse_to_fine"``, the default) tries a subset of the same
 places, so the place it finds is one the exhaustive search tries, with the same gain:
