@@ -118,6 +118,9 @@ def test_exhaustive_tries_every_place_and_a_lone_spike_needs_it() -> None:
     assert np.isfinite(every).all() and every.max() == 500.0
     coarse = search_places([s], evaluate, search="coarse_to_fine", radius_m=2_000, spacing_m=200)[0]
     assert np.nanmax(coarse) == 0.0  # the documented limit of the coarse-to-fine search
+    small = search_places([_lattice(1_000, 200)], _evaluator(np.zeros(81))[0],
+                          search="coarse_to_fine", radius_m=1_000, spacing_m=200)[0]
+    assert np.isfinite(small).all()  # under MIN_STEPS steps: every place
     with pytest.raises(ValueError, match="coarse_to_fine, exhaustive"):
         search_places([s], evaluate, search="random", radius_m=2_000,  # type: ignore[arg-type]
                       spacing_m=200)

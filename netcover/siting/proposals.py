@@ -14,9 +14,9 @@ Better places (columns ``better_lon``, ``better_lat``, ``better_distance_m``, ``
 (:mod:`netcover.siting.better`): by default a coarse-to-fine search over the lattice
 ``proposal_search_spacing_m`` apart and the high points within the radius (places 1,600, 800, 400
 and 200 m apart at the default 2 km and 200 m, refined around the best ones), or every place with
-``search="exhaustive"``. Either way the place reported is one of the exhaustive search's places,
-with the gain the exhaustive search gives it; :attr:`ProposalScores.search` says which search ran
-and how many places it tried.
+``search="exhaustive"`` or a radius under 8 steps. Either way the place reported is one of the
+exhaustive search's places, with the gain the exhaustive search gives it;
+:attr:`ProposalScores.search` says which search ran and how many places it tried.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from netcover.data.proposals import Proposal as Proposal
 from netcover.data.proposals import check_proposals as check_proposals
 from netcover.data.proposals import read_proposals as read_proposals
 from netcover.data.proposals import with_proposals as with_proposals
-from netcover.siting.better import PlaceSet, ProposalSearch, search_places, search_steps
+from netcover.siting.better import PlaceSet, ProposalSearch, search_places, search_run, search_steps
 from netcover.siting.candidates import places_around
 from netcover.siting.matrix import DemandLookup, Footprint, coverage_matrix, footprint
 from netcover.siting.plan import SitingProblem, gaps_closed_by_steps
@@ -204,8 +204,9 @@ def _gains_nearby(problem: SitingProblem, proposals: list[Proposal], executor: E
 
     gains = search_places(sets, evaluate, search=search, radius_m=radius, spacing_m=spacing)
     tried = [np.isfinite(g) for g in gains]
-    how = {"method": search, "radius_m": radius,
-           "steps_m": search_steps(radius, spacing) if search == "coarse_to_fine" else [spacing],
+    method = search_run(search, radius, spacing)
+    how = {"method": method, "radius_m": radius,
+           "steps_m": search_steps(radius, spacing) if method == "coarse_to_fine" else [spacing],
            "places": sum(len(g) for g in gains), "tried": int(sum(t.sum() for t in tried))}
     return [(xs[t], ys[t], rise[t], g[t]) for (xs, ys, rise), g, t in zip(places, gains, tried,
                                                                          strict=True)], how
