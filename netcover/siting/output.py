@@ -8,6 +8,11 @@ Layout of the siting folder (``siting/`` of a run):
 
 and of an evaluation folder: ``proposals.gpkg`` (layers ``proposals``, ``better_places``,
 ``moves``), ``proposals_scored.csv``, ``proposals.md``. Every write is atomic.
+
+The better-place columns of ``proposals_scored.csv`` (``better_*``, ``extra_people``, ``advice``)
+are the best of the places the search tried (:mod:`netcover.siting.better`); the file's last
+column ``better_search`` (a constant record column) and a line of ``proposals.md`` say which
+search ran: coarse to fine with its steps, or every place, and how many places were tried.
 """
 
 from __future__ import annotations
@@ -124,12 +129,14 @@ def proposals_text(scores: ProposalScores) -> str:
     table = scores.table[cols].copy()
     table["overlap_share"] = [f"{v:.0%}" for v in table["overlap_share"]]
     c = scores.combined
+    search = scores.search_text()
     return "\n".join([
         "# Site proposals", "", markdown_table(table), "",
         f"All {c['proposals']} proposals together newly cover {c['new_people']:,.0f} people "
         f"({_households(c['new_households'])}); {c['overlap_between_proposals_people']:,.0f} of "
         "the people they reach one by one are reached by more than one proposal. Share covered: "
-        f"{c['share_covered_before']:.2%} before, {c['share_covered_after']:.2%} after.", ""])
+        f"{c['share_covered_before']:.2%} before, {c['share_covered_after']:.2%} after.", "",
+        *([f"{search[0].upper()}{search[1:]}.", ""] if search else [])])
 
 
 def _households(value: float) -> str:
@@ -156,9 +163,15 @@ def write_proposals(problem: SitingProblem, scores: ProposalScores, folder: Path
     combined = pd.DataFrame([_flat(scores.combined)])
     return [by_key("proposals_gpkg").write(folder, {"proposals": points, "better_places": better,
                                                     "moves": moves}),
-            by_key("proposals_scored").write(folder, t),
+            by_key("proposals_scored").write(folder, t, record=_search_record(scores)),
             by_key("proposals_combined").write(folder, combined),
             by_key("proposals_md").write(folder, proposals_text(scores))]
+
+
+def _search_record(scores: ProposalScores) -> dict[str, object] | None:
+    """The ``better_search`` column of ``proposals_scored.csv`` (None when the search is unknown)."""
+    text = scores.search_text()
+    return {"better_search": text} if text else None
 
 
 def _flat(values: dict[str, Any]) -> dict[str, Any]:

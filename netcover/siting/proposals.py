@@ -8,11 +8,20 @@ For each proposal: the people and households it newly covers, the share of its f
 already covered (overlap with existing sites), the nearest existing site, the gaps it closes, and
 the best place within ``proposal_search_radius_m`` where the same mast would add more people. Then
 the combined effect of all proposals together.
+
+Better places (columns ``better_lon``, ``better_lat``, ``better_distance_m``, ``better_direction``,
+``better_new_people``, ``extra_people`` and ``advice``) are the best of the places the search tried
+(:mod:`netcover.siting.better`): by default a coarse-to-fine search over the lattice
+``proposal_search_spacing_m`` apart and the high points within the radius (places 1,600, 800, 400
+and 200 m apart at the default 2 km and 200 m, refined around the best ones), or every place with
+``search="exhaustive"`` or a radius under 8 steps. Either way the place reported is one of the
+exhaustive search's places, with the gain the exhaustive search gives it;
+:attr:`ProposalScores.search` says which search ran and how many places it tried.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,6 +33,7 @@ from netcover.data.proposals import Proposal as Proposal
 from netcover.data.proposals import check_proposals as check_proposals
 from netcover.data.proposals import read_proposals as read_proposals
 from netcover.data.proposals import with_proposals as with_proposals
+from netcover.siting.better import PlaceSet, ProposalSearch, search_places, search_run, search_steps
 from netcover.siting.candidates import places_around
 from netcover.siting.matrix import DemandLookup, Footprint, coverage_matrix, footprint
 from netcover.siting.plan import SitingProblem, gaps_closed_by_steps
@@ -32,6 +42,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from netcover.core.parallel import Executor
+    from netcover.coverage.engine import Progress
 
 __all__ = ["ProposalScores", "proposal_footprints", "score_proposals"]
 
@@ -40,11 +51,29 @@ _COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", 
 
 @dataclass
 class ProposalScores:
-    """Per-proposal scores, better places found, and the combined effect."""
+    """Per-proposal scores, better places found, and the combined effect.
+
+    ``search``: how the better places were searched: ``method`` (``coarse_to_fine`` or
+    ``exhaustive``), ``radius_m``, ``steps_m`` (the steps tried, coarsest first),
+    ``places`` (places within the radius, all proposals) and ``tried`` (places whose coverage
+    was computed).
+    """
 
     table: pd.DataFrame
     better: pd.DataFrame
     combined: dict[str, Any]
+    search: dict[str, Any] = field(default_factory=dict)
+
+    def search_text(self) -> str:
+        """One sentence on the better-place search ("" when unknown), for notes and reports."""
+        s = self.search
+        if not s:
+            return ""
+        steps = ", ".join(f"{v:,.0f}" for v in s["steps_m"])
+        how = ("every place" if s["method"] == "exhaustive" else
+               f"coarse to fine (places {steps} m apart, refined around the best)")
+        return (f"better places: searched {how} within {s['radius_m']:,.0f} m of each proposal; "
+                f"{s['tried']:,} of {s['places']:,} places tried")
 
 
 class _People:
@@ -65,15 +94,18 @@ class _People:
 
 
 def score_proposals(problem: SitingProblem, proposals: list[Proposal], *,
-                    executor: Executor | None = None) -> ProposalScores:
+                    executor: Executor | None = None, progress: Progress | None = None,
+                    search: ProposalSearch = "coarse_to_fine") -> ProposalScores:
     """Score proposals (see the module docstring).
 
     ``executor``: where the places tried around the proposals are evaluated (None: here; see
-    :func:`~netcover.siting.matrix.coverage_matrix`).
+    :func:`~netcover.siting.matrix.coverage_matrix`). ``progress``: wraps each stage's places
+    (labels "Proposals, places 800 m apart"...). ``search``: ``"coarse_to_fine"`` (default) or
+    ``"exhaustive"`` (every place; see :mod:`netcover.siting.better`).
     """
     d = problem.demand
     everyone = _People(problem)
-    nearby = _gains_nearby(problem, proposals, executor)
+    nearby, how = _gains_nearby(problem, proposals, executor, progress, search)
     rows_per, records, better = [], [], []
     for prop, (xs, ys, rise, gains) in zip(proposals, nearby, strict=True):
         fp = _footprint(problem, prop, prop.x, prop.y)
@@ -108,7 +140,7 @@ def score_proposals(problem: SitingProblem, proposals: list[Proposal], *,
                 "share_covered_before": round(d.covered_people / d.total_people, 4),
                 "share_covered_after": round((d.covered_people + together) / d.total_people, 4),
                 "gaps_closed": "; ".join(gaps_closed_by_steps(problem, [union])[0])}
-    return ProposalScores(table, pd.DataFrame(better), combined)
+    return ProposalScores(table, pd.DataFrame(better), combined, how)
 
 
 def proposal_footprints(problem: SitingProblem, proposals: list[Proposal],
@@ -147,28 +179,43 @@ def _footprint(problem: SitingProblem, prop: Proposal, x: float, y: float) -> Fo
     return footprint(problem.screen, x, y, prop.height_m, prop.sectors)
 
 
-def _gains_nearby(problem: SitingProblem, proposals: list[Proposal],
-                  executor: Executor | None) -> list[tuple[np.ndarray, ...]]:
-    """Places around each proposal and the new people the proposal's mast would reach there."""
+def _gains_nearby(problem: SitingProblem, proposals: list[Proposal], executor: Executor | None,
+                  progress: Progress | None, search: ProposalSearch
+                  ) -> tuple[list[tuple[np.ndarray, ...]], dict[str, Any]]:
+    """The places tried around each proposal, (x, y, rise, new people there), and the search's
+    summary (:attr:`ProposalScores.search`)."""
     s = problem.settings
-    places = [places_around(problem.context, p.x, p.y, s.proposal_search_radius_m,
-                            s.proposal_search_spacing_m) for p in proposals]
-    sizes = [len(xs) for xs, _, _ in places]
-    x = np.concatenate([xs for xs, _, _ in places]) if places else np.zeros(0)
-    y = np.concatenate([ys for _, ys, _ in places]) if places else np.zeros(0)
-    height = np.repeat([p.height_m for p in proposals], sizes)
-    sectors = [p.sectors for p, n in zip(proposals, sizes, strict=True) for _ in range(n)]
-    a = coverage_matrix(problem.screen, problem.lookup, x, y, height, sectors,
-                        executor=executor)
-    gains = a.T @ problem.demand.people if a.shape[1] else np.zeros(0)
-    bounds = np.concatenate([[0], np.cumsum(sizes)])
-    return [(xs, ys, rise, gains[bounds[i]:bounds[i + 1]])
-            for i, (xs, ys, rise) in enumerate(places)]
+    radius, spacing = s.proposal_search_radius_m, s.proposal_search_spacing_m
+    places = [places_around(problem.context, p.x, p.y, radius, spacing) for p in proposals]
+    sets = [PlaceSet.around(p.x, p.y, xs, ys, rise, spacing)
+            for p, (xs, ys, rise) in zip(proposals, places, strict=True)]
+
+    def evaluate(indices: list[np.ndarray], label: str) -> list[np.ndarray]:
+        sizes = [len(i) for i in indices]
+        x = np.concatenate([xs[i] for (xs, _, _), i in zip(places, indices, strict=True)])
+        y = np.concatenate([ys[i] for (_, ys, _), i in zip(places, indices, strict=True)])
+        height = np.repeat([p.height_m for p in proposals], sizes)
+        sectors = [p.sectors for p, n in zip(proposals, sizes, strict=True) for _ in range(n)]
+        shown = None if progress is None else (lambda items, _label: progress(items, label))
+        a = coverage_matrix(problem.screen, problem.lookup, x, y, height, sectors, shown,
+                            executor=executor)
+        gains = a.T @ problem.demand.people if a.shape[1] else np.zeros(0)
+        return np.split(gains, np.cumsum(sizes)[:-1])
+
+    gains = search_places(sets, evaluate, search=search, radius_m=radius, spacing_m=spacing)
+    tried = [np.isfinite(g) for g in gains]
+    method = search_run(search, radius, spacing)
+    how = {"method": method, "radius_m": radius,
+           "steps_m": search_steps(radius, spacing) if method == "coarse_to_fine" else [spacing],
+           "places": sum(len(g) for g in gains), "tried": int(sum(t.sum() for t in tried))}
+    return [(xs[t], ys[t], rise[t], g[t]) for (xs, ys, rise), g, t in zip(places, gains, tried,
+                                                                         strict=True)], how
 
 
 def _best_nearby(problem: SitingProblem, prop: Proposal, new: float, xs: np.ndarray,
                  ys: np.ndarray, rise: np.ndarray, gains: np.ndarray) -> dict[str, Any]:
-    """The place among ``xs``/``ys`` where the same mast adds the most new people."""
+    """The place among ``xs``/``ys`` (the places tried) where the same mast adds the most new
+    people."""
     s = problem.settings
     out: dict[str, Any] = {"x": prop.x, "y": prop.y, "better_lon": np.nan, "better_lat": np.nan,
                            "better_distance_m": np.nan, "better_direction": "",

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from netcover.core.parallel import Executor
     from netcover.coverage.engine import CoverageResult, Progress
     from netcover.data.inputs import Inputs
+    from netcover.siting.better import ProposalSearch
 
 __all__ = ["evaluate_proposals", "run_siting"]
 
@@ -72,11 +73,14 @@ def run_siting(inputs: Inputs, coverage: CoverageResult, settings: SitingSetting
 
 def evaluate_proposals(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings,
                        proposals_path: Path, folder: Path, say: Callable[[str], None], *,
-                       executor: Executor | None = None) -> ProposalRun:
+                       executor: Executor | None = None, progress: Progress | None = None,
+                       search: ProposalSearch = "coarse_to_fine") -> ProposalRun:
     """Score the proposals in ``proposals_path`` and write the scores into ``folder``.
 
     ``executor``: where the places tried around the proposals are evaluated (see
-    :func:`run_siting`).
+    :func:`run_siting`). ``progress``: shows each stage of the better-place search
+    ("Proposals, places 800 m apart: 40% (...)"). ``search``: ``"coarse_to_fine"`` (default) or
+    ``"exhaustive"`` (every place within the radius; see :mod:`netcover.siting.better`).
 
     Returns
     -------
@@ -85,11 +89,13 @@ def evaluate_proposals(inputs: Inputs, coverage: CoverageResult, settings: Sitin
     """
     proposals = read_proposals(proposals_path, settings, inputs.crs, terrain=inputs.terrain)
     problem = prepare(inputs, coverage, settings, with_matrix=False)
-    scores = score_proposals(problem, proposals, executor=executor)
+    scores = score_proposals(problem, proposals, executor=executor, progress=progress,
+                             search=search)
     for rec in scores.table.itertuples(index=False):
         say(f"{rec.proposal_id} ({rec.operator}): {rec.new_people:,.0f} new people, "
             f"{rec.overlap_share:.0%} of its footprint already covered; {rec.advice}")
     c = scores.combined
     say(f"All {c['proposals']} proposals together: {c['new_people']:,.0f} new people, "
         f"{c['share_covered_before']:.2%} -> {c['share_covered_after']:.2%} covered")
+    say(f"Proposals: {scores.search_text()}")
     return ProposalRun(scores, write_proposals(problem, scores, folder))

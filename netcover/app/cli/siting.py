@@ -15,12 +15,14 @@ import click
 from netcover.app.cli._tools import echo_err, execution_options, handle_errors, named_executor, progress_bar
 from netcover.config.options import OBJECTIVES, SOLVERS
 from netcover.config.siting import SitingSettings
+from netcover.siting.better import PROPOSAL_SEARCHES
 
 if TYPE_CHECKING:
     from netcover.config.scenario import Scenario
     from netcover.core.parallel import Executor
     from netcover.coverage.engine import CoverageResult
     from netcover.data.inputs import Inputs
+    from netcover.siting.better import ProposalSearch
 
 __all__ = ["evaluate", "plan_sites", "scenario_settings"]
 
@@ -88,10 +90,15 @@ def plan_sites(scenario: Path, out_dir: Path | None, scheduler: str | None, work
               help="Output folder (default: reports/<scenario slug>); results go to its proposals/.")
 @click.option("--radius", "radius_m", type=click.FloatRange(min=0, min_open=True),
               help="Search radius (m) for a better place around each proposal.")
+@click.option("--search", type=click.Choice(PROPOSAL_SEARCHES), default="coarse_to_fine",
+              show_default=True,
+              help="How better places are searched: coarse to fine (places 1,600, 800, 400, "
+                   "200 m apart at the default radius and spacing, refined around the best), or "
+                   "every place within the radius (several times slower).")
 @execution_options
 @handle_errors
 def evaluate(scenario: Path, proposals: Path, out_dir: Path | None, radius_m: float | None,
-             scheduler: str | None, workers: int | None) -> None:
+             search: ProposalSearch, scheduler: str | None, workers: int | None) -> None:
     """Score the site PROPOSALS (CSV or point layer) against SCENARIO's network."""
     from netcover.app.pipeline import default_out_dir
     from netcover.app.summary import summarize, write_summary
@@ -109,6 +116,7 @@ def evaluate(scenario: Path, proposals: Path, out_dir: Path | None, radius_m: fl
         inputs, coverage = _coverage(sc, named)
         with staged_output(out) as stage:
             evaluate_proposals(inputs, coverage, settings, proposals, stage / "proposals",
-                               echo_err, executor=named or local_pool())
+                               echo_err, executor=named or local_pool(), progress=progress_bar,
+                               search=search)
             write_summary(summarize(inputs), stage)  # for `netcover report`
     click.echo(f"Results in {out / 'proposals'}")
