@@ -257,7 +257,8 @@ def _run_siting_steps(inputs: Inputs, coverage: CoverageResult, stage: Path, say
             with timings.stage("proposals"):
                 steps.proposals = evaluate_proposals(inputs, coverage, siting,
                                                      inputs.scenario.inputs.proposals,
-                                                     stage / "proposals", say, executor=pool)
+                                                     stage / "proposals", say, executor=pool,
+                                                     progress=progress)
 
 
 @dataclass

@@ -301,7 +301,7 @@ def _matrix(lookup: DemandLookup, covered: list[np.ndarray | None]) -> sp.csc_ar
 
 
 #: Fewest footprints to compute for which :func:`coverage_matrix` farms them out to the executor.
-PARALLEL_MIN = 200
+PARALLEL_MIN = 32
 
 #: One candidate: x, y, mast height and its sector rows.
 CandidateJob = tuple[float, float, float, list[pd.Series]]

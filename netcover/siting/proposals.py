@@ -35,6 +35,7 @@ from netcover.data.proposals import read_proposals as read_proposals
 from netcover.data.proposals import with_proposals as with_proposals
 from netcover.siting.better import PlaceSet, ProposalSearch, search_places, search_run, search_steps
 from netcover.siting.candidates import places_around
+from netcover.siting.footprints import footprint_cache
 from netcover.siting.matrix import DemandLookup, Footprint, coverage_matrix, footprint
 from netcover.siting.plan import SitingProblem, gaps_closed_by_steps
 
@@ -198,7 +199,8 @@ def _gains_nearby(problem: SitingProblem, proposals: list[Proposal], executor: E
         sectors = [p.sectors for p, n in zip(proposals, sizes, strict=True) for _ in range(n)]
         shown = None if progress is None else (lambda items, _label: progress(items, label))
         a = coverage_matrix(problem.screen, problem.lookup, x, y, height, sectors, shown,
-                            executor=executor)
+                            executor=executor, cache=footprint_cache(problem.inputs.scenario),
+                            label=label)
         gains = a.T @ problem.demand.people if a.shape[1] else np.zeros(0)
         return np.split(gains, np.cumsum(sizes)[:-1])
 

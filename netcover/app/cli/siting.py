@@ -6,6 +6,7 @@ The lead registers them on the CLI group (``cli.add_command(plan_sites)``,
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,13 @@ def scenario_settings(scenario: Scenario) -> SitingSettings:
     """The scenario's ``[siting]`` settings, or the defaults while the scenario has none."""
     found = getattr(scenario, "siting", None)
     return found if isinstance(found, SitingSettings) else SitingSettings()
+
+
+def _pool(named: Executor | None) -> contextlib.AbstractContextManager[Executor]:
+    """``named`` (closed by its owner), else a process pool of the usable cores closed at the end."""
+    from netcover.core.parallel import local_pool
+
+    return contextlib.nullcontext(named) if named is not None else local_pool()
 
 
 def _coverage(scenario: Scenario, executor: Executor | None) -> tuple[Inputs, CoverageResult]:
@@ -67,7 +75,6 @@ def plan_sites(scenario: Path, out_dir: Path | None, scheduler: str | None, work
     from netcover.app.summary import summarize, write_summary
     from netcover.config.scenario import load_scenario
     from netcover.core.io import staged_output
-    from netcover.core.parallel import local_pool
     from netcover.siting import run_siting
 
     sc = load_scenario(scenario)
@@ -76,9 +83,9 @@ def plan_sites(scenario: Path, out_dir: Path | None, scheduler: str | None, work
     out = out_dir or default_out_dir(sc)
     with named_executor(sc.execution, scheduler, workers) as named:
         inputs, coverage = _coverage(sc, named)
-        with staged_output(out) as stage:
+        with staged_output(out) as stage, _pool(named) as pool:
             run_siting(inputs, coverage, settings, stage / "siting", echo_err, progress_bar,
-                       executor=named or local_pool())
+                       executor=pool)
             write_summary(summarize(inputs), stage)  # for `netcover report`
     click.echo(f"Results in {out / 'siting'}")
 
@@ -104,7 +111,6 @@ def evaluate(scenario: Path, proposals: Path, out_dir: Path | None, radius_m: fl
     from netcover.app.summary import summarize, write_summary
     from netcover.config.scenario import load_scenario
     from netcover.core.io import staged_output
-    from netcover.core.parallel import local_pool
     from netcover.siting import evaluate_proposals, with_proposals
 
     sc = with_proposals(load_scenario(scenario), proposals)  # checked with the inputs
@@ -114,9 +120,8 @@ def evaluate(scenario: Path, proposals: Path, out_dir: Path | None, radius_m: fl
     out = out_dir or default_out_dir(sc)
     with named_executor(sc.execution, scheduler, workers) as named:
         inputs, coverage = _coverage(sc, named)
-        with staged_output(out) as stage:
+        with staged_output(out) as stage, _pool(named) as pool:
             evaluate_proposals(inputs, coverage, settings, proposals, stage / "proposals",
-                               echo_err, executor=named or local_pool(), progress=progress_bar,
-                               search=search)
+                               echo_err, executor=pool, progress=progress_bar, search=search)
             write_summary(summarize(inputs), stage)  # for `netcover report`
     click.echo(f"Results in {out / 'proposals'}")
