@@ -149,8 +149,8 @@ class LossCache:
     and ``misses`` counters are kept under a lock.
     """
 
-    def __init__(self, folder: Path | None):
-        self.folder = folder
+    def __init__(self, folder: str | Path | None):
+        self.folder = None if folder is None else Path(folder)
         self.hits = 0
         self.misses = 0
         self._count_lock = threading.Lock()  # threads of one run share the cache
