@@ -154,6 +154,8 @@ def bench_synthetic() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-sample", action="store_true")
+    parser.add_argument("--skip-synthetic", action="store_true",
+                        help="only the sample's matrix and solvers, not the synthetic instances")
     parser.add_argument("--workers", type=int, default=0,
                         help="worker processes for the matrix (default: usable cores)")
     args = parser.parse_args()
@@ -163,7 +165,8 @@ def main() -> None:
     print(_load())
     if not args.skip_sample:
         bench_sample(args.workers or usable_cores())
-    bench_synthetic()
+    if not args.skip_synthetic:
+        bench_synthetic()
     print(_load())
 
 
