@@ -23,8 +23,8 @@ Example
 >>> with collect(True) as clock:
 ...     with stage("read inputs"):
 ...         pass
->>> [row.path for row in clock.rows()]
-['read inputs']
+>>> clock.rows()[0].path
+'read inputs'
 """
 
 from __future__ import annotations
@@ -206,15 +206,15 @@ def active() -> Timings | None:
 def collect(enabled: bool | None = None, *, since_start: bool = False) -> Iterator[Timings | None]:
     """Collect the :func:`stage` times of the block; yields the collector, or None when off.
 
+    A collector already active (an outer :func:`collect`) is reused, whatever ``enabled`` says:
+    the outer caller decides, and the inner stages are added to its table.
+
     Parameters
     ----------
     enabled : bool, optional
         Collect or not; None: as ``NETCOVER_TIMINGS`` says (:func:`switched_on`).
     since_start : bool
         Count the process's start-up as a first stage (see :class:`Timings`).
-
-    A collector already active (an outer :func:`collect`) is reused, whatever ``enabled`` says:
-    the outer caller decides, and the inner stages are added to its table.
     """
     global _ACTIVE
     if _ACTIVE is not None:
