@@ -5,11 +5,15 @@ the same folder and rename it into place. :func:`staged_output` extends that to 
 are written to a staging folder beside the output folder, which replaces the output folder in
 renames only when the run succeeds, so a failed or killed run leaves earlier results intact
 (:func:`recover_output` tidies up after a kill). Every raster and vector written carries its CRS.
+Contents are identified by SHA-256 digests of files (:func:`file_sha256`) and of JSON-like values
+(:func:`json_sha256`), one definition each for the caches, the snapshots and the reused outputs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -21,9 +25,12 @@ from netcover.core._staging import after_results, recover_output, staged_output
 from netcover.errors import CRSError, DataFileError, OutputError
 
 __all__ = [
-    "GPKG_TIMESTAMP", "after_results", "atomic_path", "open_raster", "read_vector", "recover_output",
-    "require_file", "staged_output", "write_layers", "write_raster", "write_table", "write_text",
+    "GPKG_TIMESTAMP", "after_results", "atomic_path", "file_sha256", "json_sha256", "open_raster",
+    "read_vector", "recover_output", "require_file", "staged_output", "write_layers", "write_raster",
+    "write_table", "write_text",
 ]
+
+_CHUNK = 1 << 20
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -31,6 +38,20 @@ if TYPE_CHECKING:
     import pandas as pd
     from affine import Affine
     from pyproj import CRS
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes (read in 1 MB blocks)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def json_sha256(value: Any) -> str:
+    """Hex SHA-256 of ``value`` as canonical JSON (keys sorted; other objects by ``str``)."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
 @contextlib.contextmanager

@@ -8,7 +8,6 @@ data it was computed from. The reported indicators CSV (``[monitor] reported``) 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,7 @@ import pandas as pd
 
 from netcover._version import __version__
 from netcover.config.monitor import MonitorSettings, parse_period, store_path
+from netcover.core.io import file_sha256
 from netcover.data.fibre_history import check_fibre_history
 from netcover.data.reported import read_reported
 from netcover.errors import InputError, ValidationError
@@ -31,18 +31,6 @@ __all__ = [
     "PendingSnapshot", "file_sha256", "input_checksums", "prepare_snapshot", "record_snapshot",
     "snapshot_meta", "with_fibre_history",
 ]
-
-_CHUNK = 1 << 20
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def input_checksums(scenario: Scenario) -> dict[str, str]:
     """SHA-256 of every input file the scenario names, by its ``inputs`` key."""

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from netcover._version import __version__
 from netcover.core.files import STEP_FOLDERS, OutputFile, Raster, by_key
+from netcover.core.io import file_sha256, json_sha256
 from netcover.outputs.results import RunFolder, RunResults
 
 if TYPE_CHECKING:
@@ -60,17 +61,8 @@ def file_digest(path: Path) -> str:
         return "absent"
     memo = (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     if memo not in _FILE_DIGESTS:
-        h = hashlib.sha256()
-        with path.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        _FILE_DIGESTS[memo] = h.hexdigest()
+        _FILE_DIGESTS[memo] = file_sha256(path)
     return _FILE_DIGESTS[memo]
-
-
-def _json_digest(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _object_digest(value: Any) -> str | None:
@@ -85,7 +77,7 @@ def _object_digest(value: Any) -> str | None:
         h.update(values.tobytes())
         return h.hexdigest()
     if isinstance(value, Mapping | list | tuple | str | int | float | bool) or value is None:
-        return _json_digest(value)
+        return json_sha256(value)
     return None
 
 
@@ -94,7 +86,7 @@ def _digest(run: RunFolder, read: Read, memo: dict[int, tuple[Any, str]]) -> str
     ``memo``: digests of results in memory already hashed, by ``id``."""
     kind, where, layer = read
     if kind == "summary":
-        return _json_digest(run.summary())
+        return json_sha256(run.summary())
     if kind == "folders":
         return ",".join(s for s in STEP_FOLDERS if (run.path / s).is_dir())
     if kind == "outside":
@@ -179,7 +171,7 @@ class Watched(RunFolder):
 
 
 def _key(name: str, settings: Any, reads: Mapping[Read, str]) -> str:
-    return _json_digest([_SCHEMA, __version__, name, settings,
+    return json_sha256([_SCHEMA, __version__, name, settings,
                          sorted([*read, digest] for read, digest in reads.items())])
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from netcover.core.io import file_sha256, json_sha256
 from netcover.coverage.losscache import LossCache, default_cache_dir, dem_fingerprint
 from netcover.coverage.sectors import SECTOR_COLUMNS
 
@@ -52,10 +52,6 @@ def footprint_cache(scenario: Scenario) -> LossCache:
     return LossCache(scenario.coverage.cache_dir or default_cache_dir())
 
 
-def _digest(*parts: object) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def screening_digest(screen: Screening) -> str:
     """Digest of everything of a screening that changes a footprint (see the module docstring)."""
     t = screen.terrain
@@ -71,8 +67,8 @@ def screening_digest(screen: Screening) -> str:
     cov = {k: v for k, v in dataclasses.asdict(screen.coverage).items() if k not in _NOT_IN_KEY}
     levels = screen.levels
     calibration = sorted((k, repr(v)) for k, v in levels.calibration.items())
-    return _digest(layers, cov, dataclasses.asdict(levels.rx), calibration,
-                   float(screen.threshold_dbm))
+    return json_sha256([layers, cov, dataclasses.asdict(levels.rx), calibration,
+                        float(screen.threshold_dbm)])
 
 
 def sectors_digest(sectors: Sequence[pd.Series]) -> str:
@@ -83,9 +79,9 @@ def sectors_digest(sectors: Sequence[pd.Series]) -> str:
         values = {c: str(row.get(c, "")) for c in SECTOR_COLUMNS}
         pattern = str(row.get("pattern_file", "") or "")
         if pattern and Path(pattern).is_file():
-            values["pattern_sha256"] = hashlib.sha256(Path(pattern).read_bytes()).hexdigest()
+            values["pattern_sha256"] = file_sha256(pattern)
         rows.append(values)
-    return _digest(rows)
+    return json_sha256([rows])
 
 
 def near_cells(cells: np.ndarray, screen: Screening, x: float, y: float) -> np.ndarray:
