@@ -252,3 +252,25 @@ def test_summary_says_what_it_assumes() -> None:
 
     figures = nc.compute_coverage(example_sites(), example_dem(), radius_km=2, model="hata").summary()
     assert "Hata" in str(figures["assumes"]) and "50% of locations" in str(figures["assumes"])
+
+
+def test_land_cover_given_as_a_file_matches_the_scenario_with_it(mini: Path) -> None:
+    from .test_landcover import GRID, west_forest, write_classes
+
+    write_classes(mini / "lc.tif", west_forest(), GRID)
+    text = (mini / "scenario.toml").read_text()
+    (mini / "scenario.toml").write_text(text.replace('network = "network.gpkg"\n',
+                                                     'network = "network.gpkg"\nlandcover = "lc.tif"\n'))
+    scenario = nc.compute_coverage(nc.load_scenario(mini / "scenario.toml"))
+    objects = nc.compute_coverage(site_frame(), dem_array(), radius_km=2, landcover=mini / "lc.tif")
+    bare = nc.compute_coverage(site_frame(), dem_array(), radius_km=2)
+    for tech, layers in objects.result.technologies.items():
+        level = layers.level_dbm
+        np.testing.assert_array_equal(level, scenario.result.technologies[tech].level_dbm)
+        assert np.nanmean(level) < np.nanmean(bare.result.technologies[tech].level_dbm)
+    assert objects.inputs.terrain.landcover is not None
+    assert "lc.tif" in objects.summary()["assumes"]
+    with pytest.raises(TypeError, match="landcover_table"):
+        nc.compute_coverage(site_frame(), dem_array(), radius_km=2, landcover_table=mini / "x.csv")
+    with pytest.raises(TypeError, match="land cover"):
+        nc.compute_coverage(nc.load_scenario(mini / "scenario.toml"), landcover=mini / "lc.tif")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Literal, cast, get_args
 
 from netcover.core._assumption_words import ASSUMPTION_COLUMNS, ASSUMPTION_STRINGS
@@ -19,7 +19,7 @@ from netcover.errors import InputError
 
 __all__ = [
     "COLUMNS", "COMPASS", "INDICATORS", "LANGS", "LISTING", "PLACE_WORDS", "STATUSES", "STRINGS", "Lang",
-    "advice", "assumptions_sentence", "assumptions_text", "check_lang", "column", "fmt_number",
+    "advice", "assumptions_text", "check_lang", "column", "fmt_number",
     "fmt_share", "listing_text", "lookup", "place", "tr", "word",
 ]
 
@@ -366,22 +366,3 @@ def assumptions_text(items: Mapping[str, str], lang: Lang) -> str:
     percentage), ``time``, ``rx`` (handset height), ``land_cover`` and ``calibration``.
     :meth:`netcover.coverage.assumptions.Assumptions.sentence` fills them in."""
     return tr("assumptions", lang, **items)
-
-
-def assumptions_sentence(model: str, rx_height_m: float, calibrated: Iterable[str], lang: Lang) -> str:
-    """What a coverage figure of today's engine assumes, in ``lang``: the ``model`` with Bullington
-    diffraction, outdoor reception at ``rx_height_m``, 50% of locations and time, bare earth, and the
-    technologies calibrated with measurements (none: uncalibrated).
-
-    Kept for callers without a scenario; prefer
-    ``netcover.coverage.assumptions.Assumptions.from_scenario(...).sentence(lang)``, which states the
-    scenario's diffraction, service level, land cover and calibration figures.
-    """
-    techs = sorted(calibrated)
-    calibration = tr("calibrated" if techs else "uncalibrated", lang, techs=", ".join(techs))
-    return assumptions_text({
-        "model": tr(f"model_{model}", lang),
-        "diffraction": tr("diffraction_bullington" if model == "p1812" else "diffraction_none", lang),
-        "service": "outdoor_50", "environment": tr("env_outdoor", lang), "p": "50", "time": "50",
-        "rx": fmt_number(rx_height_m, lang, 1), "land_cover": tr("land_cover_none", lang),
-        "calibration": calibration}, lang)

@@ -25,7 +25,9 @@ __all__ = ["compute_coverage"]
 
 def compute_coverage(sites: Any, dem: Any = None, *, radius_km: float | None = None,
                      model: str | None = None, population: Any = None,
-                     units: Any = None, settings: dict[str, Any] | None = None,
+                     units: Any = None, landcover: str | Path | None = None,
+                     landcover_table: str | Path | None = None,
+                     settings: dict[str, Any] | None = None,
                      cache: bool | str | Path = False, progress: Progress | None = None) -> Coverage:
     """Compute the radio coverage of sites over a DEM.
 
@@ -46,6 +48,13 @@ def compute_coverage(sites: Any, dem: Any = None, *, radius_km: float | None = N
         People (see :func:`netcover.read_population`): tables by unit count them.
     units : GeoDataFrame, optional
         Unit polygons with ``name`` (and ``code``) columns, for :meth:`Coverage.by_unit`.
+    landcover : path, optional
+        A land-cover class raster (any CRS; ESA WorldCover codes unless ``landcover_table`` says
+        otherwise): clutter heights at both ends of each path and the terminal clutter loss, as with
+        a scenario's ``inputs.landcover``. Without it the coverage is over bare earth.
+    landcover_table : path, optional
+        A CSV of the raster's classes (``code,name,height_m,category``), for a scheme other than
+        WorldCover.
     settings : dict, optional
         Other scenario settings by section, e.g. ``{"coverage": {"rx_height_m": 2},
         "thresholds": {"4G": {"good": -90, "fair": -100, "weak": -110}}}``; checked as in a
@@ -83,8 +92,9 @@ def compute_coverage(sites: Any, dem: Any = None, *, radius_km: float | None = N
 
     overrides = {k: v for k, v in (("radius_km", radius_km), ("model", model)) if v is not None}
     if isinstance(sites, Scenario) or _is_inputs(sites):
-        if dem is not None or population is not None or units is not None:
-            msg = "with a scenario or inputs, give no dem, population or units: they come from it"
+        if any(v is not None for v in (dem, population, units, landcover, landcover_table)):
+            msg = ("with a scenario or inputs, give no dem, population, units or land cover: they "
+                   "come from it")
             raise TypeError(msg)
         inputs = _scenario_inputs(sites, overrides, settings or {})
     else:
@@ -94,7 +104,8 @@ def compute_coverage(sites: Any, dem: Any = None, *, radius_km: float | None = N
         raw = {k: dict(v) for k, v in (settings or {}).items()}
         raw.setdefault("coverage", {}).update(overrides)
         inputs = inputs_from_objects(scenario_from_dict(raw), sites, dem, population=population,
-                                     units=units)
+                                     units=units, landcover=landcover,
+                                     landcover_table=landcover_table)
     result = engine.compute_coverage(inputs, cache=_loss_cache(cache, inputs.scenario),
                                      progress=progress)
     return Coverage(result, inputs)
@@ -129,9 +140,11 @@ def _loss_cache(cache: bool | str | Path, scenario: Scenario) -> LossCache | Non
 
 
 def inputs_from_objects(scenario: Scenario, sites: Any, dem: Any, *, population: Any = None,
-                        units: Any = None) -> Inputs:
-    """:class:`~netcover.data.inputs.Inputs` of sites, a DEM, people and units given as objects
-    or paths, each checked as ``netcover run`` checks the file (see :mod:`netcover.data.read`)."""
+                        units: Any = None, landcover: str | Path | None = None,
+                        landcover_table: str | Path | None = None) -> Inputs:
+    """:class:`~netcover.data.inputs.Inputs` of sites, a DEM, people, units and land cover given as
+    objects or paths, each checked as ``netcover run`` checks the file (see
+    :mod:`netcover.data.read`)."""
     from netcover.coverage.result import _units_frame
     from netcover.data.inputs import Inputs
     from netcover.data.read import read_dem, read_population, read_sites
@@ -140,11 +153,35 @@ def inputs_from_objects(scenario: Scenario, sites: Any, dem: Any, *, population:
     terrain = dem if isinstance(dem, Terrain) else read_dem(
         dem, working_crs=scenario.scenario.crs,
         max_nodata_share=scenario.validation.max_nodata_share)
+    notes = dem_notes(terrain)
+    if landcover is not None:
+        terrain = _with_landcover(terrain, landcover, landcover_table)
+        files = dataclasses.replace(scenario.inputs, landcover=Path(landcover), landcover_table=(
+            None if landcover_table is None else Path(landcover_table)))
+        scenario = dataclasses.replace(scenario, inputs=files)  # the assumptions name the layer
+    elif landcover_table is not None:
+        msg = "compute_coverage(landcover_table=...) without landcover=: give the class raster too"
+        raise TypeError(msg)
     cells = read_sites(sites, dem=terrain, max_height_m=scenario.validation.max_site_height_m)
     people = read_population(population, dem=terrain) if population is not None else None
     unit_frame = _units_frame(units, terrain.crs, "name", "code") if units is not None else None
     return Inputs(scenario=scenario, terrain=terrain, cells=cells, population=people,
-                  units=unit_frame, notes=dem_notes(terrain))
+                  units=unit_frame, notes=notes)
+
+
+def _with_landcover(terrain: Any, path: str | Path, table: str | Path | None) -> Any:
+    """``terrain`` with the land cover of ``path``; its errors raised together, warnings shown."""
+    import warnings
+
+    from netcover.data.landcover import with_landcover
+    from netcover.errors import ValidationError
+
+    terrain, problems = with_landcover(terrain, Path(path), None if table is None else Path(table))
+    if any(p.severity == "error" for p in problems):
+        raise ValidationError(problems)
+    for problem in problems:
+        warnings.warn(str(problem), stacklevel=3)
+    return terrain
 
 
 def _with_settings(scenario: Scenario, coverage: dict[str, Any], settings: dict[str, Any]

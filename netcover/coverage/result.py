@@ -326,8 +326,9 @@ class Coverage:
     def summary(self) -> dict[str, float | str]:
         """District figures: area share covered, people by class and share covered (with a
         population), villages without service (with settlements); see ``summary.json``. The key
-        ``assumes`` says what the figures assume (model, outdoor receiver height, 50% of locations
-        and time, bare earth, calibration), as the report does.
+        ``assumes`` says what the figures without a service level in their key assume (model,
+        diffraction, outdoor receiver height, 50% of locations and time, land cover used or bare
+        earth, calibration), as the report does.
 
         The headline is given at its service level (``[coverage] headline_service``, default
         outdoor at 90% of locations) with the indoor level beside it: ``headline_service``,
@@ -347,9 +348,9 @@ class Coverage:
         >>> figures["assumes"][:60]
         'The coverage figures assume: the ITU-R P.1812 model, outdoor'
         """
-        from netcover.core.i18n import assumptions_sentence
+        from netcover.config.service import MEDIAN_SERVICE
+        from netcover.coverage.assumptions import Assumptions
 
-        cov = self.inputs.scenario.coverage
         tables = coverage_tables(self.result, self.inputs, usable=self.usable_class)
         figures: dict[str, float | str] = dict(tables.district)
         for key, fig in tables.headline.items():
@@ -357,8 +358,8 @@ class Coverage:
             for name in ("share_people_covered", "low", "high"):
                 if name in fig:
                     figures[f"{key}_{name}"] = fig[name]
-        figures["assumes"] = assumptions_sentence(cov.model, cov.rx_height_m,
-                                                  self.inputs.scenario.calibration, "en")
+        # the figures without a service level in their name are the median prediction's
+        figures["assumes"] = Assumptions.of_inputs(self.inputs, service=MEDIAN_SERVICE).sentence("en")
         return figures
 
 
