@@ -17,7 +17,8 @@ Modulations (:data:`MODULATIONS`): receiver thresholds at BER 1e-6 in a 28 MHz c
 current split-mount radios' datasheets in the 6-23 GHz bands (an assumption: ETSI EN 302 217-2 sets
 the worst permitted thresholds of each spectral-efficiency class, a few dB above these); they
 follow ``-174 dBm/Hz + 10 log10(28 MHz) + noise figure 5 dB + the SNR the coded modulation needs``
-(5 dB for QPSK, then 3 dB more for each doubling of the constellation above 16-QAM's 11 dB). Thresholds scale with ``10 log10(channel / 28)``.
+(5 dB for QPSK, then 3 dB more for each doubling of the constellation above 16-QAM's 11 dB).
+Thresholds scale with ``10 log10(channel / 28)``.
 Capacity: ``channel / (1 + ROLL_OFF) * bits per symbol * CODE_RATE`` (roll-off 0.15, code and
 framing efficiency 0.88, assumptions that give the 150-175 Mbps radios quote for 128/256-QAM in
 28 MHz).

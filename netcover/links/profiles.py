@@ -20,7 +20,6 @@ added to the interior points. The two end points stay bare ground: the mast heig
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 
 import numpy as np
