@@ -284,3 +284,25 @@ def test_profile_plot_shows_clutter_and_the_margin_against_the_need(tmp_path: Pa
     # A profile without the P.530 figures (built the old way) still draws.
     old = HopProfile("L002", "A", "B", d, 5.0 + 0 * d, 20.0, 20.0, 15.0, 4 / 3, 0.6, 3.0, 40.0)
     assert plot_hop_profile(old, tmp_path / "old.png").stat().st_size > 0
+
+
+def test_adaptive_modulation_carries_what_the_spare_margin_allows() -> None:
+    ref = MicrowaveSettings(adaptive_modulation=True)  # 128-QAM reference, -74.5 dBm
+    assert ref.adaptive_capacity_mbps(-5.0) == ref.capacity_mbps()  # never below the reference
+    assert ref.adaptive_capacity_mbps(3.0) == MODULATIONS["256QAM"].capacity_mbps(28.0)
+    assert ref.adaptive_capacity_mbps(8.99) == MODULATIONS["512QAM"].capacity_mbps(28.0)
+    assert ref.adaptive_capacity_mbps(40.0) == MODULATIONS["1024QAM"].capacity_mbps(28.0)
+    assert MicrowaveSettings().adaptive_capacity_mbps(40.0) == MicrowaveSettings().capacity_mbps()
+    # In check_hops: the 3 km hop over the ridge has a margin far above its need (1024-QAM: 9 dB
+    # more threshold than 128-QAM), the 15.4 km one at 99.9% has 27.8 - max(need, 25 dB floor)
+    # = 2.8 dB to spare: not the 3 dB 256-QAM needs.
+    dem, origin = _ridge_dem(0.0)
+    y = origin[1] - 3.5 * CELL
+    short = check_hops(_entities([(CELL, y), (101.0 * CELL, y)], 20.0), dem, origin, CELL,
+                       LinkSettings(microwave=ref)).checks[0]
+    assert short.fade_margin_db - short.margin_needed_db > 9.0
+    assert short.capacity_mbps == MODULATIONS["1024QAM"].capacity_mbps(28.0)
+    ends, dem, origin = _long_hop()
+    long = check_hops(ends, dem, origin, CELL, LinkSettings(rx_threshold_dbm=-75.0, microwave=ref),
+                      required_availability_pct=99.9).checks[0]
+    assert long.feasible and long.capacity_mbps == ref.capacity_mbps()

@@ -112,7 +112,12 @@ class MicrowaveSettings:
         Channel width.
     modulation : str
         One of :data:`MODULATIONS`; sets the receiver threshold (unless ``[links]
-        rx_threshold_dbm`` gives one) and the capacity of every hop.
+        rx_threshold_dbm`` gives one), hence the fade margin and the availability, and the
+        capacity of every hop.
+    adaptive_modulation : bool
+        Adaptive coding and modulation: ``modulation`` is the one the availability is reckoned at,
+        and a hop carries the capacity of the densest modulation whose threshold still leaves the
+        margin its availability needs (never less than ``modulation``'s).
     """
 
     rain_rate_mm_h: float = 73.0
@@ -127,6 +132,7 @@ class MicrowaveSettings:
     clutter: bool = True
     channel_mhz: float = 28.0
     modulation: ModulationName = "128QAM"
+    adaptive_modulation: bool = False
 
     def __post_init__(self) -> None:
         for name in ("rain_rate_mm_h", "channel_mhz"):
@@ -159,6 +165,19 @@ class MicrowaveSettings:
     def capacity_mbps(self) -> float:
         """Capacity of a hop (Mbps) with ``modulation`` in ``channel_mhz``."""
         return self.radio.capacity_mbps(self.channel_mhz)
+
+    def adaptive_capacity_mbps(self, spare_db: float) -> float:
+        """Capacity (Mbps) of the densest modulation at most ``spare_db`` worse in threshold than
+        ``modulation`` (``spare_db``: the fade margin left above the need), never below
+        ``modulation``'s; ``modulation``'s alone without ``adaptive_modulation``."""
+        best = self.capacity_mbps()
+        if not self.adaptive_modulation:
+            return best
+        ref = self.radio.threshold_dbm_28mhz
+        for m in MODULATIONS.values():
+            if m.threshold_dbm_28mhz - ref <= spare_db:
+                best = max(best, m.capacity_mbps(self.channel_mhz))
+        return best
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:

@@ -102,11 +102,11 @@ def check_hops(entities: pd.DataFrame, dem: np.ndarray, origin_xy: tuple[float, 
     h_b = ground[pairs[:, 1]] + mast[pairs[:, 1]]
     floor_ok = margin >= settings.fade_margin_db
     avail, need = _availability(margin, dist_km, h_a, h_b, floor_ok, required, settings)
-    capacity = ms.capacity_mbps()
+    spare = margin - np.fmax(need, settings.fade_margin_db)  # NaN need: the floor alone
     for k, (a, b) in enumerate(pairs.tolist()):
         rated = dict(availability_pct=float(avail[k]), margin_needed_db=float(need[k]),
                      required_availability_pct=required if floor_ok[k] else np.nan,
-                     capacity_mbps=capacity)
+                     capacity_mbps=ms.adaptive_capacity_mbps(float(spare[k])))
         check = HopCheck(a, b, float(dist_km[k]), np.nan, -1, float(margin[k]), False,
                          bool(floor_ok[k]), **rated)
         if check.budget_ok and check.available:
