@@ -79,20 +79,15 @@ class HopClimate:
 NORTHERN_VIETNAM = HopClimate(r001_mm_h=73.0)
 """Defaults for Quản Bạ (about 23.1 N, 105.0 E), each a stated assumption.
 
-- ``r001_mm_h = 73``: R0.01 by the method of ITU-R P.837-7 Annex 1 at 23.1 N, 105.0 E (72.9 mm/h)
-  from the Recommendation's monthly rainfall maps and the ITU-R P.1510-1 monthly temperatures (as
-  distributed with ITU-Rpy, MIT licence); the same computation reproduces ITU-Rpy's P.837-7
-  validation values to 0.1 mm/h. The maps are not shipped; see
-  :mod:`netcover.config.microwave` for the neighbouring values. The older P.837-1 zone map put the
-  region in zones N (95 mm/h) and P (145 mm/h). The rain margin scales about as ``R^0.9`` at 15 GHz:
-  a scenario elsewhere sets the value for its own coordinates.
+- ``r001_mm_h = 73``: R0.01 by ITU-R P.837-7 Annex 1 at 23.1 N, 105.0 E (72.9 mm/h; the source and
+  neighbouring values are in :mod:`netcover.config.microwave`). The rain margin scales about as
+  ``R^0.9`` at 15 GHz: a scenario elsewhere sets the value for its own coordinates.
 - ``dn1 = -176``: the ITU-R P.453 dN1 map (0.75 deg grid, as distributed with ITU-Rpy, MIT licence)
   interpolated at 23.1 N, 104.98 E.
-- ``s_a_m = 250``: the district is karst mountains with 1000-2000 m of relief; 250 m is a rough
-  standard deviation of heights over the 110 km square around it (P.530's ``s_a`` map is not
-  shipped). ``K`` varies as ``(10 + s_a)^-0.46``: 150 m or 400 m change it by +26% / -20%.
-- vertical polarisation: the usual choice for rain-limited hops (less rain attenuation than
-  horizontal at 10-30 GHz).
+- ``s_a_m = 250``: a rough standard deviation of heights over the 110 km square around the karst
+  district (1000-2000 m of relief; P.530's ``s_a`` map is not shipped). ``K`` varies as
+  ``(10 + s_a)^-0.46``: 150 m or 400 m change it by +26% / -20%.
+- vertical polarisation: less rain attenuation than horizontal at 10-30 GHz.
 """
 
 
@@ -338,9 +333,13 @@ def outage_percent(fade_margin_db: ArrayLike, d_km: ArrayLike, freq_ghz: float, 
                    law: str = "frequency") -> tuple[_F64, _F64, _F64, _F64]:
     """Rain and multipath outage of hops with the given fade margins, vectorised over the hops.
 
-    Returns ``(rain, multipath worst month, multipath annual, total)`` percentages (rain and total
-    of an average year), broadcast over the inputs; ``total = min(rain + annual multipath, 100)``
-    (see the module docstring). Parameters as in :func:`availability`.
+    ``fade_margin_db``: received level above the receiver threshold in clear air (dB);
+    ``d_km``, ``freq_ghz``: hop length and frequency; ``h_e_m``, ``h_r_m``: antenna heights above
+    sea level at the two ends (ground plus mast, m); ``climate``, ``law``: as in
+    :func:`rain_attenuation_db` and :func:`multipath_occurrence_percent`. Returns ``(rain,
+    multipath worst month, multipath annual, total)`` percentages (rain and total of an average
+    year) broadcast over the inputs, ``total = min(rain + annual multipath, 100)`` (the module
+    docstring's stated simplification).
     """
     margin = np.asarray(fade_margin_db, dtype=np.float64)
     rain = rain_exceedance_percent(margin, d_km, freq_ghz, climate=climate, law=law)
@@ -355,23 +354,8 @@ def outage_percent(fade_margin_db: ArrayLike, d_km: ArrayLike, freq_ghz: float, 
 def availability(fade_margin_db: float, d_km: float, freq_ghz: float, *, h_e_m: float,
                  h_r_m: float, climate: HopClimate = NORTHERN_VIETNAM,
                  law: str = "frequency") -> Availability:
-    """Unavailability of a hop from rain and multipath for its flat fade margin.
-
-    Parameters
-    ----------
-    fade_margin_db : float
-        Received level above the receiver threshold in clear air, dB (> 0).
-    d_km, freq_ghz : float
-        Hop length (km) and frequency (GHz).
-    h_e_m, h_r_m : float
-        Antenna heights above sea level at the two ends (ground plus mast), m.
-    climate, law
-        As in :func:`rain_attenuation_db` and :func:`multipath_occurrence_percent`.
-
-    Returns
-    -------
-    Availability
-    """
+    """Unavailability of one hop from rain and multipath for its flat fade margin (> 0 dB);
+    parameters as in :func:`outage_percent`."""
     rain, p_w, annual, total = (float(x) for x in outage_percent(
         fade_margin_db, d_km, freq_ghz, h_e_m=h_e_m, h_r_m=h_r_m, climate=climate, law=law))
     return Availability(float(fade_margin_db), rain, p_w, annual, total, 100.0 - total)
@@ -414,10 +398,8 @@ def required_fade_margins_db(target_availability_percent: float, d_km: ArrayLike
 def required_fade_margin_db(target_availability_percent: float, d_km: float, freq_ghz: float, *,
                             h_e_m: float, h_r_m: float, climate: HopClimate = NORTHERN_VIETNAM,
                             law: str = "frequency") -> float:
-    """Smallest fade margin (dB, to 0.005 dB) whose :func:`availability` meets the target.
-
-    ``target_availability_percent`` is e.g. 99.99 (52.6 min of outage a year) or 99.9.
-    """
+    """Smallest fade margin (dB, to 0.005 dB) whose :func:`availability` meets the target (one
+    hop of :func:`required_fade_margins_db`; a :class:`ModelError` where none is enough)."""
     need = float(required_fade_margins_db(target_availability_percent, d_km, freq_ghz,
                                           h_e_m=h_e_m, h_r_m=h_r_m, climate=climate, law=law))
     if not np.isfinite(need):
