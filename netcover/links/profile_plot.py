@@ -112,7 +112,8 @@ def plot_hop_profile(hop: HopProfile, path: str | Path) -> Path:
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=7, ncol=4,
               frameon=False)  # below the axes: never over the terrain
     ax.grid(alpha=0.3)
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.24, top=0.88)  # no tight_layout pass
+    right = 0.85 if np.isfinite(hop.margin_needed_db) else 0.98  # room for the margin bars
+    fig.subplots_adjust(left=0.08, right=right, bottom=0.24, top=0.88)  # no tight_layout pass
     out = Path(path)
     fig.savefig(out, format="png", metadata={KEY_CHUNK: hop_key(hop)})
     return out
@@ -130,12 +131,13 @@ def _margin_text(hop: HopProfile) -> str:
 
 
 def _margin_inset(ax: Any, hop: HopProfile) -> None:
-    """Two bars in the upper right corner: the margin the hop has and the margin it needs."""
-    inset = ax.inset_axes((0.78, 0.80, 0.2, 0.16))
+    """Two bars beside the profile, never over it: the margin the hop has and the margin it
+    needs."""
+    inset = ax.inset_axes((1.06, 0.3, 0.08, 0.6))
     ok = hop.fade_margin_db >= hop.margin_needed_db
-    inset.barh([1, 0], [hop.fade_margin_db, hop.margin_needed_db],
-               color=["#2e86c1" if ok else "#c0392b", "#7f8c8d"], height=0.6)
-    inset.set_yticks([1, 0], ["margin", "needed"], fontsize=6)
-    inset.tick_params(axis="x", labelsize=6)
-    inset.set_xlabel("dB", fontsize=6, labelpad=1)
-    inset.set_xlim(0.0, 1.1 * max(hop.fade_margin_db, hop.margin_needed_db, 1.0))
+    inset.bar([0, 1], [hop.fade_margin_db, hop.margin_needed_db],
+              color=["#2e86c1" if ok else "#c0392b", "#7f8c8d"], width=0.7)
+    inset.set_xticks([0, 1], ["margin", "needed"], fontsize=6, rotation=90)
+    inset.tick_params(axis="y", labelsize=6)
+    inset.set_title("fade margin\n(dB)", fontsize=6)
+    inset.set_ylim(0.0, 1.1 * max(hop.fade_margin_db, hop.margin_needed_db, 1.0))
