@@ -8,8 +8,9 @@ field names are plain and flat.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
+from netcover.config.microwave import MicrowaveSettings
 from netcover.config.options import BACKHAULS, CONNECTIONS, POINT_TYPES, ROAD_CLASSES
 from netcover.errors import ScenarioError
 
@@ -66,10 +67,12 @@ class LinkSettings:
         Gain of each of the two antennas.
     misc_loss_db : float
         Feeder, branching and radome losses, both ends together.
-    rx_threshold_dbm : float
-        Receiver threshold (BER 1e-6) of the chosen modulation.
+    rx_threshold_dbm : float or None
+        Receiver threshold (BER 1e-6), dBm; None (the default): the threshold of ``[links.microwave]
+        modulation`` in its channel (:data:`netcover.config.microwave.MODULATIONS`).
     fade_margin_db : float
-        Required fade margin: received level minus threshold must be at least this.
+        Floor of the fade margin: received level minus threshold must be at least this; the margin
+        a hop needs for its availability comes from ITU-R P.530 (``[links.microwave]``).
     water_vapour_g_m3 : float
         Water-vapour density for the gaseous loss (7.5 g/m3 is the ITU reference atmosphere).
     terminal_types : tuple of str
@@ -109,6 +112,8 @@ class LinkSettings:
         Number of build phases when ``phase_budget`` is 0 (equal shares of the total cost).
     phase_budget : float
         USD per build phase; 0 splits the plan into ``n_phases`` equal-cost phases.
+    microwave : MicrowaveSettings
+        ``[links.microwave]``: climate, availability per link class, hop profiles, radio.
     """
 
     cost_per_km_national: float = 12_000.0
@@ -133,7 +138,7 @@ class LinkSettings:
     tx_power_dbm: float = 20.0
     antenna_gain_dbi: float = 38.0
     misc_loss_db: float = 3.0
-    rx_threshold_dbm: float = -75.0
+    rx_threshold_dbm: float | None = None
     fade_margin_db: float = 25.0
     water_vapour_g_m3: float = 7.5
     terminal_types: tuple[str, ...] = ("district_agency", "commune_office", "school",
@@ -154,6 +159,7 @@ class LinkSettings:
     benefit_site: float = 300.0
     n_phases: int = 3
     phase_budget: float = 0.0
+    microwave: MicrowaveSettings = field(default_factory=MicrowaveSettings)
 
     def __post_init__(self) -> None:
         lists = ("terminal_types", "root_point_connections", "connect_point_connections",

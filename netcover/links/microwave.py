@@ -1,22 +1,32 @@
-"""Microwave hops: Fresnel clearance over a terrain profile and the link budget.
+"""Microwave hops: Fresnel clearance over a terrain profile, the link budget, what a hop carries.
 
 Pure numeric functions: profiles (distance km, ground height m) and scalars in, numbers out. The
 geometry of a hop (k-factor earth, first Fresnel zone) follows ITU-R P.530; the gaseous loss is the
 simplified approximation of ITU-R P.676 (Annex 2 of its earlier editions), good to a few tenths of a
-dB over a 20 km hop below 50 GHz, which is all a planning tool needs.
+dB over a 20 km hop below 50 GHz, which is all a planning tool needs. The availability of a hop
+(rain and multipath) is ITU-R P.530-18's (:mod:`netcover.radio.p530`, climate from
+:func:`hop_climate`); its capacity comes from the channel and modulation of
+:class:`~netcover.config.microwave.MicrowaveSettings`, and :func:`hops_below_demand` lists the hops
+of a planned tree that cannot carry the demand behind them.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
+
+from netcover.config.microwave import MicrowaveSettings
+from netcover.radio.p530 import HopClimate
 
 __all__ = [
     "EARTH_RADIUS_M", "SPEED_OF_LIGHT", "HopCheck", "LinkBudget", "earth_bulge_m", "free_space_loss_db",
-    "fresnel_radius_m", "gaseous_specific_db_per_km", "link_budget", "min_clearance",
+    "fresnel_radius_m", "gaseous_specific_db_per_km", "hop_climate", "hops_below_demand",
+    "link_budget", "min_clearance",
 ]
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -164,9 +174,29 @@ def link_budget(distance_km: float, freq_ghz: float, *, tx_power_dbm: float,
     return LinkBudget(distance_km, fsl, gas, rx, rx - rx_threshold_dbm)
 
 
+def hop_climate(settings: MicrowaveSettings) -> HopClimate:
+    """The ITU-R P.530 climate of ``[links.microwave]``."""
+    return HopClimate(r001_mm_h=settings.rain_rate_mm_h, dn1=settings.dn1,
+                      s_a_m=settings.terrain_roughness_m, latitude_deg=settings.latitude_deg,
+                      polarisation=settings.polarisation)
+
+
+def _pct(value: float) -> str:
+    """A percentage of time rounded down to 3 decimals (99.9898 is not shown as 99.990)."""
+    return f"{math.floor(value * 1000.0) / 1000.0:.3f}".rstrip("0").rstrip(".")
+
+
 @dataclass(frozen=True)
 class HopCheck:
-    """Result of checking one candidate hop between two ends (indices into the entity table)."""
+    """Result of checking one candidate hop between two ends (indices into the entity table).
+
+    ``fade_margin_db`` is the clear-air margin above the receiver threshold; ``budget_ok``: it is at
+    least ``[links] fade_margin_db`` (a floor). ``availability_pct`` is the ITU-R P.530 availability
+    with that margin, ``required_availability_pct`` the link class's target and
+    ``margin_needed_db`` the margin that target needs (``inf``: none is enough); NaN where not
+    computed (a hop refused before). ``clearance_ratio`` is NaN when the hop was refused before its
+    profile was drawn. ``capacity_mbps`` is what the hop carries.
+    """
 
     a: int
     b: int
@@ -176,8 +206,71 @@ class HopCheck:
     fade_margin_db: float
     clears: bool
     budget_ok: bool
+    availability_pct: float = math.nan
+    required_availability_pct: float = math.nan
+    margin_needed_db: float = math.nan
+    capacity_mbps: float = math.nan
+
+    @property
+    def available(self) -> bool:
+        """The hop reaches the required availability (True when none is required)."""
+        return not (self.required_availability_pct > 0.0) or bool(
+            self.availability_pct >= self.required_availability_pct)
 
     @property
     def feasible(self) -> bool:
-        """The hop clears the Fresnel criterion and meets the required fade margin."""
-        return self.clears and self.budget_ok
+        """The hop clears the Fresnel criterion, meets the margin floor and the availability."""
+        return self.clears and self.budget_ok and self.available
+
+    def availability_text(self) -> str:
+        """E.g. "99.981% < 99.99% needed: fade margin 27.8 dB, 35.0 dB needed" ("" if not rated)."""
+        if not self.required_availability_pct > 0.0:
+            return ""
+        sign = ">=" if self.available else "<"
+        need = (f"{self.margin_needed_db:.1f} dB needed" if np.isfinite(self.margin_needed_db)
+                else "no margin is enough")
+        return (f"{_pct(self.availability_pct)}% {sign} {_pct(self.required_availability_pct)}% "
+                f"needed: fade margin {self.fade_margin_db:.1f} dB, {need}")
+
+
+def hops_below_demand(parents: Sequence[int | None], capacity_mbps: ArrayLike,
+                      demand_mbps: ArrayLike) -> list[int]:
+    """Links of a planned tree whose capacity is below the demand of everything behind them.
+
+    Parameters
+    ----------
+    parents : sequence of int or None
+        Parent link of each link (index into the same lists; None for links leaving the existing
+        network): the tree of a link plan, e.g. ``LinkPlan.ranked``'s ``parent_link``.
+    capacity_mbps : array_like
+        Capacity of each link, Mbps (``inf`` or NaN for fibre: never the bottleneck).
+    demand_mbps : array_like
+        Demand at each link's far end (the terminal it serves), Mbps, 0 where none.
+
+    Returns
+    -------
+    list of int
+        Indices of the links whose capacity < their own demand plus that of every link hanging on
+        them, directly or not, in increasing order. Dropping those hop edges and planning again is
+        the caller's re-plan loop.
+    """
+    cap = np.asarray(capacity_mbps, dtype=np.float64)
+    behind = np.array(demand_mbps, dtype=np.float64, copy=True)
+    n = len(parents)
+    if cap.shape != (n,) or behind.shape != (n,):
+        msg = f"parents, capacity_mbps and demand_mbps must have one entry per link ({n})"
+        raise ValueError(msg)
+    depth = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        j, seen = parents[i], 0
+        while j is not None:
+            depth[i] += 1
+            j, seen = parents[j], seen + 1
+            if seen > n:
+                msg = "parents must form a tree (a cycle was found)"
+                raise ValueError(msg)
+    for i in np.argsort(-depth, kind="stable"):  # leaves first: a child is summed before its parent
+        p = parents[int(i)]
+        if p is not None:
+            behind[p] += behind[i]
+    return [int(i) for i in np.nonzero(np.nan_to_num(cap, nan=np.inf) < behind)[0]]

@@ -57,6 +57,12 @@ class HopProfile:
     clearance_fraction: float
     clearance_ratio: float
     fade_margin_db: float
+    availability_pct: float = np.nan
+    required_availability_pct: float = np.nan
+    margin_needed_db: float = np.nan
+    capacity_mbps: float = np.nan
+    clutter_m: np.ndarray | None = None
+    """Clutter heights included in ``h_m`` (bare ground is ``h_m - clutter_m``); None: none."""
 
 
 @dataclass
@@ -122,7 +128,9 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
                points: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
                settlements: gpd.GeoDataFrame, dem: np.ndarray, origin_xy: tuple[float, float],
                cell_size_m: float, settings: LinkSettings, *,
-               candidates: gpd.GeoDataFrame | None = None) -> LinkPlan:
+               candidates: gpd.GeoDataFrame | None = None,
+               clutter: np.ndarray | None = None,
+               required_availability_pct: float | None = None) -> LinkPlan:
     """Plan fibre and microwave links connecting every terminal to the existing network.
 
     Parameters
@@ -141,6 +149,9 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
         Costs, radio parameters and what must be connected.
     candidates : GeoDataFrame, optional
         New sites of a site plan (shaped like ``sites``); they all need backhaul.
+    clutter, required_availability_pct
+        Passed to :func:`~netcover.links.hops.check_hops`: clutter heights on the DEM's grid and
+        the availability the hops must reach.
 
     Returns
     -------
@@ -161,7 +172,8 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
                f"{list(settings.root_point_connections)}, no site has backhaul in "
                f"{list(settings.root_site_backhaul)} and fibre_routes is empty")
         raise InputError(msg)
-    hops = check_hops(entities, dem, origin_xy, cell_size_m, settings)
+    hops = check_hops(entities, dem, origin_xy, cell_size_m, settings, clutter=clutter,
+                      required_availability_pct=required_availability_pct)
     add_hop_edges(net, entities, hops, settings)
     term_idx = [int(i) for i in np.nonzero(entities["role"].to_numpy() == "terminal")[0]]
     terminals = [net.entity_node[i] for i in term_idx]
@@ -243,12 +255,15 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
                **{f"{c}_direct": direct[k, j] for j, c in enumerate(_COUNTS)},
                **{c: down[k, j] for j, c in enumerate(_COUNTS)},
                "benefit_per_kusd": unlocked[k] / link.cost * 1e3 if link.cost > 0 else np.nan,
-               "clearance_f1": np.nan, "fade_margin_db": np.nan, "freq_ghz": np.nan}
+               "clearance_f1": np.nan, "fade_margin_db": np.nan, "freq_ghz": np.nan,
+               "availability_pct": np.nan, "margin_needed_db": np.nan, "capacity_mbps": np.nan}
         if link.kind == "microwave":
             prof = _hop_profile(ids[k], link, tree, entities, hops, settings)
             profiles[ids[k]] = prof
             row.update(clearance_f1=prof.clearance_ratio, fade_margin_db=prof.fade_margin_db,
-                       freq_ghz=settings.freq_ghz, length_km=float(prof.d_km[-1]))
+                       freq_ghz=settings.freq_ghz, length_km=float(prof.d_km[-1]),
+                       availability_pct=prof.availability_pct,
+                       margin_needed_db=prof.margin_needed_db, capacity_mbps=prof.capacity_mbps)
         rows.append(row)
     columns = None if rows else ["rank", "link_id", "phase", "type", "from_name", "to_name",
                                  "parent_link", "cost", "cum_cost", "length_km", "new_km",
@@ -293,7 +308,11 @@ def _hop_profile(link_id: str, link: TreeLink, tree: nx.Graph, entities: pd.Data
     d_km, h_m = hops.profiles[(a, b)]
     check = next(c for c in hops.checks if (c.a, c.b) == (a, b))
     mast = entities["mast_m"].to_numpy(float)
+    terrain = hops.terrain.get((a, b))
+    clutter = terrain.clutter_m if terrain is not None and terrain.clutter_m.any() else None
     return HopProfile(link_id, str(entities.at[a, "name"]), str(entities.at[b, "name"]), d_km, h_m,
                       float(mast[a]), float(mast[b]),
                       settings.freq_ghz, settings.k_factor, settings.clearance_fraction,
-                      check.clearance_ratio, check.fade_margin_db)
+                      check.clearance_ratio, check.fade_margin_db, check.availability_pct,
+                      check.required_availability_pct, check.margin_needed_db,
+                      check.capacity_mbps, clutter)

@@ -1,8 +1,10 @@
 """Profile plot of a microwave hop: what a link engineer checks first.
 
-Terrain raised by the earth bulge (k-factor earth drawn flat), the line of sight between the
-antennas, the first Fresnel zone around it and the required clearance line, with the worst point
-marked. matplotlib is imported inside the function (Agg backend, no display needed).
+Terrain raised by the earth bulge (k-factor earth drawn flat) with the land cover's clutter (trees,
+buildings) on top when the plan had a land-cover layer, the line of sight between the antennas, the
+first Fresnel zone around it and the required clearance line, with the worst point marked; an inset
+sets the hop's fade margin against the margin ITU-R P.530 needs for the link class's availability.
+matplotlib is imported inside the function (Agg backend, no display needed).
 
 Each PNG carries the key of what it shows (:func:`hop_key`: the hop's profile and settings and
 netcover's version) in a ``netcover-key`` text chunk, so that an unchanged hop's plot can be taken
@@ -14,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +34,7 @@ KEY_CHUNK = "netcover-key"
 def hop_key(hop: HopProfile) -> str:
     """SHA-256 of everything a hop's plot shows (names, profile, masts, frequency, k-factor,
     clearance, fade margin) and of netcover's version."""
-    h = hashlib.sha256(f"hop-profile 1 {__version__}".encode())
+    h = hashlib.sha256(f"hop-profile 2 {__version__}".encode())
     for f in dataclasses.fields(hop):
         value = getattr(hop, f.name)
         if isinstance(value, np.ndarray):
@@ -66,6 +69,7 @@ def plot_hop_profile(hop: HopProfile, path: str | Path) -> Path:
 
     d = np.asarray(hop.d_km, dtype=float)
     h = np.asarray(hop.h_m, dtype=float)
+    clutter = np.zeros_like(h) if hop.clutter_m is None else np.asarray(hop.clutter_m, float)
     total = float(d[-1] - d[0])
     d1 = d - d[0]
     d2 = total - d1
@@ -74,12 +78,15 @@ def plot_hop_profile(hop: HopProfile, path: str | Path) -> Path:
     h_a = h[0] + hop.mast_a_m
     h_b = h[-1] + hop.mast_b_m
     los = h_a + (h_b - h_a) * d1 / max(total, 1e-12)
-    ground = h + bulge
+    ground = h + bulge  # obstacles: ground plus clutter
 
     fig = Figure(figsize=(9, 4.5), dpi=100)
     ax = fig.add_subplot()
     base = float(min(ground.min(), los.min() - f1.max())) - 20.0
-    ax.fill_between(d, base, ground, color="#b5a27a", label="terrain + earth bulge")
+    ax.fill_between(d, base, ground - clutter, color="#b5a27a", label="terrain + earth bulge")
+    if clutter.any():
+        ax.fill_between(d, ground - clutter, ground, where=clutter > 0, color="#4f8a3c",
+                        alpha=0.8, lw=0, label="land-cover clutter")
     ax.plot(d, base + bulge - bulge.min(), color="#6b5b3e", lw=0.8, ls=":",
             label=f"earth bulge (k = {hop.k_factor:.2f})")
     ax.plot(d, los, color="#c0392b", lw=1.4, label="line of sight")
@@ -99,11 +106,38 @@ def plot_hop_profile(hop: HopProfile, path: str | Path) -> Path:
     ax.set_ylabel("height (m)")
     ax.set_title(plot_text(f"{hop.link_id}: {hop.from_name} - {hop.to_name}") + "\n"
                  f"{total:.2f} km, {hop.freq_ghz:g} GHz, clearance {hop.clearance_ratio:.2f} F1, "
-                 f"fade margin {hop.fade_margin_db:.1f} dB", fontsize=9)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=7, ncol=6,
+                 + _margin_text(hop), fontsize=9)
+    if np.isfinite(hop.margin_needed_db):
+        _margin_inset(ax, hop)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=7, ncol=4,
               frameon=False)  # below the axes: never over the terrain
     ax.grid(alpha=0.3)
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.88)  # no tight_layout pass
+    right = 0.85 if np.isfinite(hop.margin_needed_db) else 0.98  # room for the margin bars
+    fig.subplots_adjust(left=0.08, right=right, bottom=0.24, top=0.88)  # no tight_layout pass
     out = Path(path)
     fig.savefig(out, format="png", metadata={KEY_CHUNK: hop_key(hop)})
     return out
+
+
+def _margin_text(hop: HopProfile) -> str:
+    """The title's radio line: margin, the P.530 need and availability, the capacity."""
+    text = f"fade margin {hop.fade_margin_db:.1f} dB"
+    if np.isfinite(hop.margin_needed_db):
+        text += (f" (P.530 needs {hop.margin_needed_db:.1f} dB for "
+                 f"{hop.required_availability_pct:g}%: {hop.availability_pct:.3f}%)")
+    if np.isfinite(hop.capacity_mbps):
+        text += f", {hop.capacity_mbps:.0f} Mbps"
+    return text
+
+
+def _margin_inset(ax: Any, hop: HopProfile) -> None:
+    """Two bars beside the profile, never over it: the margin the hop has and the margin it
+    needs."""
+    inset = ax.inset_axes((1.06, 0.3, 0.08, 0.6))
+    ok = hop.fade_margin_db >= hop.margin_needed_db
+    inset.bar([0, 1], [hop.fade_margin_db, hop.margin_needed_db],
+              color=["#2e86c1" if ok else "#c0392b", "#7f8c8d"], width=0.7)
+    inset.set_xticks([0, 1], ["margin", "needed"], fontsize=6, rotation=90)
+    inset.tick_params(axis="y", labelsize=6)
+    inset.set_title("fade margin\n(dB)", fontsize=6)
+    inset.set_ylim(0.0, 1.1 * max(hop.fade_margin_db, hop.margin_needed_db, 1.0))

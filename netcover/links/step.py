@@ -54,7 +54,8 @@ def plan_scenario_links(inputs: Inputs, settings: LinkSettings, *,
     t = inputs.terrain
     return plan_links(inputs.roads, fibre, inputs.network_points,
                       masts_with_backhaul(inputs.cells, inputs.fibre_routes), inputs.settlements,
-                      t.heights, t.origin_xy, t.cell_size, settings, candidates=candidates)
+                      t.heights, t.origin_xy, t.cell_size, settings, candidates=candidates,
+                      clutter=t.clutter_m)
 
 
 @dataclass

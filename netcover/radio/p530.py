@@ -12,7 +12,8 @@ The kernels of the Recommendation a planning tool needs, numpy in and numpy out:
   depth is exceeded (all percentages of time) and its inverse, and the conversion to an average
   year (§2.3.5);
 - :func:`availability`: the annual unavailability of a hop with a given fade margin and
-  :func:`required_fade_margin_db` for a target availability.
+  :func:`required_fade_margin_db` for a target availability (:func:`outage_percent` and
+  :func:`required_fade_margins_db`: the same for many hops at once).
 
 Combination (an assumption stated on every figure): P.530 §8 counts rain outages towards
 unavailability and multipath outages towards performance (errored seconds); a planning tool that
@@ -35,11 +36,11 @@ from netcover.errors import ModelError
 from netcover.radio.p838 import k_alpha
 
 __all__ = [
-    "EDITION", "NORTHERN_VIETNAM", "Availability", "HopClimate", "availability",
+    "EDITION", "MAX_MARGIN_DB", "NORTHERN_VIETNAM", "Availability", "HopClimate", "availability",
     "distance_factor", "geoclimatic_factor", "multipath_exceedance_percent",
-    "multipath_fade_depth_db", "multipath_occurrence_percent", "path_inclination_mrad",
-    "rain_attenuation_db", "rain_exceedance_percent", "required_fade_margin_db",
-    "worst_month_to_annual_percent",
+    "multipath_fade_depth_db", "multipath_occurrence_percent", "outage_percent",
+    "path_inclination_mrad", "rain_attenuation_db", "rain_exceedance_percent",
+    "required_fade_margin_db", "required_fade_margins_db", "worst_month_to_annual_percent",
 ]
 
 EDITION = "ITU-R P.530-18 (09/2021)"
@@ -75,21 +76,18 @@ class HopClimate:
     polarisation: str | float = "vertical"
 
 
-NORTHERN_VIETNAM = HopClimate()
+NORTHERN_VIETNAM = HopClimate(r001_mm_h=73.0)
 """Defaults for Quản Bạ (about 23.1 N, 105.0 E), each a stated assumption.
 
-- ``r001_mm_h = 100``: a round value inside the range the ITU-R P.837-7 R0.01 map gives over
-  northern Vietnam (roughly 90-120 mm/h; the map itself cannot be shipped and was not read here
-  cell by cell), between the 95 mm/h of rain zone N and the 145 mm/h of zone P of the older
-  P.837-1 zone map. The rain margin scales about as ``R^0.9`` at 15 GHz: a scenario should set the
-  value read from P.837 for its own coordinates.
+- ``r001_mm_h = 73``: R0.01 by ITU-R P.837-7 Annex 1 at 23.1 N, 105.0 E (72.9 mm/h; the source and
+  neighbouring values are in :mod:`netcover.config.microwave`). The rain margin scales about as
+  ``R^0.9`` at 15 GHz: a scenario elsewhere sets the value for its own coordinates.
 - ``dn1 = -176``: the ITU-R P.453 dN1 map (0.75 deg grid, as distributed with ITU-Rpy, MIT licence)
   interpolated at 23.1 N, 104.98 E.
-- ``s_a_m = 250``: the district is karst mountains with 1000-2000 m of relief; 250 m is a rough
-  standard deviation of heights over the 110 km square around it (P.530's ``s_a`` map is not
-  shipped). ``K`` varies as ``(10 + s_a)^-0.46``: 150 m or 400 m change it by +26% / -20%.
-- vertical polarisation: the usual choice for rain-limited hops (less rain attenuation than
-  horizontal at 10-30 GHz).
+- ``s_a_m = 250``: a rough standard deviation of heights over the 110 km square around the karst
+  district (1000-2000 m of relief; P.530's ``s_a`` map is not shipped). ``K`` varies as
+  ``(10 + s_a)^-0.46``: 150 m or 400 m change it by +26% / -20%.
+- vertical polarisation: less rain attenuation than horizontal at 10-30 GHz.
 """
 
 
@@ -330,58 +328,82 @@ class Availability:
     edition: str = EDITION
 
 
+def outage_percent(fade_margin_db: ArrayLike, d_km: ArrayLike, freq_ghz: float, *,
+                   h_e_m: ArrayLike, h_r_m: ArrayLike, climate: HopClimate = NORTHERN_VIETNAM,
+                   law: str = "frequency") -> tuple[_F64, _F64, _F64, _F64]:
+    """Rain and multipath outage of hops with the given fade margins, vectorised over the hops.
+
+    ``fade_margin_db``: received level above the receiver threshold in clear air (dB);
+    ``d_km``, ``freq_ghz``: hop length and frequency; ``h_e_m``, ``h_r_m``: antenna heights above
+    sea level at the two ends (ground plus mast, m); ``climate``, ``law``: as in
+    :func:`rain_attenuation_db` and :func:`multipath_occurrence_percent`. Returns ``(rain,
+    multipath worst month, multipath annual, total)`` percentages (rain and total of an average
+    year) broadcast over the inputs, ``total = min(rain + annual multipath, 100)`` (the module
+    docstring's stated simplification).
+    """
+    margin = np.asarray(fade_margin_db, dtype=np.float64)
+    rain = rain_exceedance_percent(margin, d_km, freq_ghz, climate=climate, law=law)
+    p0 = multipath_occurrence_percent(d_km, freq_ghz, h_e_m=h_e_m, h_r_m=h_r_m, climate=climate)
+    p_w = multipath_exceedance_percent(margin, p0)
+    annual = worst_month_to_annual_percent(
+        p_w, d_km, inclination_mrad=path_inclination_mrad(h_e_m, h_r_m, d_km),
+        latitude_deg=climate.latitude_deg)
+    return rain, p_w, annual, np.asarray(np.minimum(rain + annual, 100.0), dtype=np.float64)
+
+
 def availability(fade_margin_db: float, d_km: float, freq_ghz: float, *, h_e_m: float,
                  h_r_m: float, climate: HopClimate = NORTHERN_VIETNAM,
                  law: str = "frequency") -> Availability:
-    """Unavailability of a hop from rain and multipath for its flat fade margin.
-
-    Parameters
-    ----------
-    fade_margin_db : float
-        Received level above the receiver threshold in clear air, dB (> 0).
-    d_km, freq_ghz : float
-        Hop length (km) and frequency (GHz).
-    h_e_m, h_r_m : float
-        Antenna heights above sea level at the two ends (ground plus mast), m.
-    climate, law
-        As in :func:`rain_attenuation_db` and :func:`multipath_occurrence_percent`.
-
-    Returns
-    -------
-    Availability
-    """
-    rain = float(rain_exceedance_percent(fade_margin_db, d_km, freq_ghz, climate=climate, law=law))
-    p0 = multipath_occurrence_percent(d_km, freq_ghz, h_e_m=h_e_m, h_r_m=h_r_m, climate=climate)
-    p_w = float(multipath_exceedance_percent(fade_margin_db, p0))
-    annual = float(worst_month_to_annual_percent(
-        p_w, d_km, inclination_mrad=path_inclination_mrad(h_e_m, h_r_m, d_km),
-        latitude_deg=climate.latitude_deg))
-    total = min(rain + annual, 100.0)
+    """Unavailability of one hop from rain and multipath for its flat fade margin (> 0 dB);
+    parameters as in :func:`outage_percent`."""
+    rain, p_w, annual, total = (float(x) for x in outage_percent(
+        fade_margin_db, d_km, freq_ghz, h_e_m=h_e_m, h_r_m=h_r_m, climate=climate, law=law))
     return Availability(float(fade_margin_db), rain, p_w, annual, total, 100.0 - total)
 
 
-def required_fade_margin_db(target_availability_percent: float, d_km: float, freq_ghz: float, *,
-                            h_e_m: float, h_r_m: float, climate: HopClimate = NORTHERN_VIETNAM,
-                            law: str = "frequency") -> float:
-    """Smallest fade margin (dB, to 0.01 dB) whose :func:`availability` meets the target.
+#: Largest fade margin :func:`required_fade_margins_db` searches (dB).
+MAX_MARGIN_DB = 400.0
 
-    ``target_availability_percent`` is e.g. 99.99 (52.6 min of outage a year) or 99.9.
+
+def required_fade_margins_db(target_availability_percent: float, d_km: ArrayLike,
+                             freq_ghz: float, *, h_e_m: ArrayLike, h_r_m: ArrayLike,
+                             climate: HopClimate = NORTHERN_VIETNAM,
+                             law: str = "frequency") -> _F64:
+    """Smallest fade margin (dB, to 0.005 dB) meeting the target, for many hops at once.
+
+    Bisection on the monotone :func:`outage_percent` (17 halvings of 0-400 dB); ``inf`` where even
+    :data:`MAX_MARGIN_DB` is not enough. ``target_availability_percent`` is e.g. 99.99 (52.6 min of
+    outage a year) or 99.9.
     """
     if not 0.0 < target_availability_percent < 100.0:
         msg = f"target availability must be between 0 and 100 %, got {target_availability_percent}"
         raise ModelError(msg)
     allowed = 100.0 - target_availability_percent
+    d, h_e, h_r = np.broadcast_arrays(np.asarray(d_km, float), np.asarray(h_e_m, float),
+                                      np.asarray(h_r_m, float))
 
-    def total(margin: float) -> float:
-        return availability(margin, d_km, freq_ghz, h_e_m=h_e_m, h_r_m=h_r_m, climate=climate,
-                            law=law).total_percent
+    def total(margin: _F64) -> _F64:
+        return outage_percent(margin, d, freq_ghz, h_e_m=h_e, h_r_m=h_r, climate=climate,
+                              law=law)[3]
 
-    lo, hi = 1e-3, 400.0
-    if total(hi) > allowed:
-        msg = (f"no fade margin up to {hi:g} dB gives {target_availability_percent}% on a "
-               f"{d_km:g} km hop at {freq_ghz:g} GHz")
-        raise ModelError(msg)
-    while hi - lo > 0.005:
+    lo, hi = np.full(d.shape, 1e-3), np.full(d.shape, MAX_MARGIN_DB)
+    reachable = total(hi) <= allowed
+    while float(np.max(hi - lo, initial=0.0)) > 0.005:
         mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if total(mid) > allowed else (lo, mid)
-    return hi
+        above = total(mid) > allowed
+        lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+    return np.asarray(np.where(reachable, hi, np.inf), dtype=np.float64)
+
+
+def required_fade_margin_db(target_availability_percent: float, d_km: float, freq_ghz: float, *,
+                            h_e_m: float, h_r_m: float, climate: HopClimate = NORTHERN_VIETNAM,
+                            law: str = "frequency") -> float:
+    """Smallest fade margin (dB, to 0.005 dB) whose :func:`availability` meets the target (one
+    hop of :func:`required_fade_margins_db`; a :class:`ModelError` where none is enough)."""
+    need = float(required_fade_margins_db(target_availability_percent, d_km, freq_ghz,
+                                          h_e_m=h_e_m, h_r_m=h_r_m, climate=climate, law=law))
+    if not np.isfinite(need):
+        msg = (f"no fade margin up to {MAX_MARGIN_DB:g} dB gives {target_availability_percent}% "
+               f"on a {d_km:g} km hop at {freq_ghz:g} GHz")
+        raise ModelError(msg)
+    return need
