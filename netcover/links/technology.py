@@ -107,10 +107,11 @@ def best_level_at(levels: Mapping[tuple[str, str], np.ndarray], transform: Affin
     """
     out = np.full(len(x), np.nan)
     inv = ~transform
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    col, row = inv.a * x + inv.b * y + inv.c, inv.d * x + inv.e * y + inv.f
     for (_, tech), grid in levels.items():
         if tech != technology:
             continue
-        col, row = inv * (np.asarray(x, float), np.asarray(y, float))
         r, c = np.floor(row).astype(int), np.floor(col).astype(int)
         inside = (r >= 0) & (c >= 0) & (r < grid.shape[0]) & (c < grid.shape[1])
         value = np.full(len(x), np.nan)
