@@ -10,20 +10,14 @@ import pandas as pd
 import pytest
 from affine import Affine
 
-from netcover.config.link_costs import LinkCosts
+from netcover.config.link_costs import LinkCosts, annuity_factor, npv
 from netcover.config.links import LinkSettings
 from netcover.config.scenario import scenario_from_dict
 from netcover.errors import ScenarioError
+from netcover.links.graph import best_level_at
 from netcover.links.ranking import assign_phases, rank_links
 from netcover.links.steiner import ROOT, prune_tree, split_links
-from netcover.links.technology import (
-    annuity_factor,
-    best_level_at,
-    cost_assumptions,
-    npv,
-    plan_terminals,
-    price_edges,
-)
+from netcover.links.technology import cost_assumptions, plan_terminals, price_edges
 
 #: Cellular NPV 1,000 + 10 years x 12 x 100 = 13,000 (no discounting); satellites out of reach.
 CHEAP_4G = LinkCosts(discount_rate=0.0, years=10, fibre_opex_per_km_year=0.0,

@@ -20,14 +20,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias, get_args
+from typing import TYPE_CHECKING, Literal, TypeAlias, cast, get_args
 
 from netcover.config.radio import RSRP_THRESHOLDS
 from netcover.errors import ScenarioError
 
+if TYPE_CHECKING:
+    import numpy as np
+
 __all__ = [
     "CURRENCIES", "LEGACY_MONEY", "MIN_VND", "STANDALONE", "TECHNOLOGIES", "Assumption", "Currency",
-    "Demand", "LinkCosts", "link_money_defaults", "resolve_link_money",
+    "Demand", "LinkCosts", "annuity_factor", "link_money_defaults", "money_defaults", "npv",
+    "resolve_link_money",
 ]
 
 Currency: TypeAlias = Literal["VND", "USD"]
@@ -270,6 +274,19 @@ class LinkCosts:
         return out
 
 
+def annuity_factor(rate: float, years: int) -> float:
+    """Present value of 1 paid at the end of each of ``years`` years at ``rate`` (``years`` if 0)."""
+    if rate == 0:
+        return float(years)
+    return (1.0 - (1.0 + rate) ** -years) / rate
+
+
+def npv(capex: float | np.ndarray, opex_per_year: float | np.ndarray, *, rate: float,
+        years: int) -> float | np.ndarray:
+    """Net present cost: ``capex`` now plus ``opex_per_year`` over ``years`` at ``rate``."""
+    return capex + opex_per_year * annuity_factor(rate, years)
+
+
 def _field_default(cls: type, name: str) -> object:
     f = next(f for f in dataclasses.fields(cls) if f.name == name)
     return f.default
@@ -298,6 +315,12 @@ def resolve_link_money(values: Mapping[str, float], defaults: Mapping[str, float
             raise ScenarioError(msg)
         out[name] = value
     return out
+
+
+def money_defaults(cls: type) -> dict[str, float]:
+    """The dataclass defaults (former USD figures) of the money fields of ``[links]`` of ``cls``."""
+    return {f.name: float(cast(float, f.default)) for f in dataclasses.fields(cls)
+            if f.name in LEGACY_MONEY}
 
 
 def link_money_defaults(values: Mapping[str, float], defaults: Mapping[str, float],

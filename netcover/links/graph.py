@@ -15,7 +15,9 @@ shared vertex are not joined (inputs are expected to be noded, as OSM roads are)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import networkx as nx
@@ -28,7 +30,10 @@ from scipy.spatial import cKDTree
 
 from netcover.config.links import LinkSettings
 
-__all__ = ["NetworkGraph", "build_graph", "sample_dem", "snap_entities"]
+if TYPE_CHECKING:
+    from affine import Affine
+
+__all__ = ["NetworkGraph", "best_level_at", "build_graph", "sample_dem", "snap_entities"]
 
 
 @dataclass
@@ -65,6 +70,28 @@ def sample_dem(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: flo
     if not len(xy):
         return np.zeros(0)
     return terrain.sample(xy[:, 0], xy[:, 1])
+
+
+def best_level_at(levels: Mapping[tuple[str, str], np.ndarray], transform: Affine,
+                  x: np.ndarray, y: np.ndarray, technology: str = "4G") -> np.ndarray:
+    """Best signal level (dBm) of any operator's ``technology`` at each point; NaN outside/none.
+
+    ``levels``: the coverage step's best-server level per (operator, technology)
+    (``CoverageResult.operator_levels``) on the grid ``transform``.
+    """
+    out = np.full(len(x), np.nan)
+    inv = ~transform
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    col, row = inv.a * x + inv.b * y + inv.c, inv.d * x + inv.e * y + inv.f
+    for (_, tech), grid in levels.items():
+        if tech != technology:
+            continue
+        r, c = np.floor(row).astype(int), np.floor(col).astype(int)
+        inside = (r >= 0) & (c >= 0) & (r < grid.shape[0]) & (c < grid.shape[1])
+        value = np.full(len(x), np.nan)
+        value[inside] = grid[r[inside], c[inside]]
+        out = np.fmax(out, value)
+    return out
 
 
 def _line_coords(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

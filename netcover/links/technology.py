@@ -1,21 +1,15 @@
 """Technology and cost per terminal: net present cost of every option, the cheapest plan, why.
 
-Each terminal can be connected by the network (fibre on roads, microwave hops; the Steiner tree of
-:mod:`netcover.links.steiner`) or alone, by a subscription: cellular (4G fixed wireless, where the
-coverage step gives the terminal good 4G coverage and its demand fits), GEO VSAT or LEO satellite.
-Every option has a CAPEX and a yearly OPEX in the plan currency (:class:`~netcover.config.link_costs.
-LinkCosts`); they are compared by their net present cost over ``years`` at ``discount_rate``::
-
-    NPV = CAPEX + OPEX * A,   A = (1 - (1 + r) ** -N) / r   (A = N when r = 0),
-
-the OPEX paid at the end of each year (an ordinary annuity). :func:`price_edges` puts the NPV of
-each network edge in its ``cost`` (keeping ``capex`` and ``opex``), so the Steiner tree minimises
-the net present cost; :func:`plan_terminals` then alternates the exact pruning of the tree
+A terminal is connected by the network (fibre on roads, microwave hops: the Steiner tree of
+:mod:`netcover.links.steiner`) or alone by a subscription: cellular (4G fixed wireless, in good 4G
+coverage of the coverage step), GEO VSAT or LEO satellite. Options are compared by their net present
+cost (:func:`netcover.config.link_costs.npv`: CAPEX + yearly OPEX x the annuity factor of ``years``
+at ``discount_rate``, in the plan currency). :func:`price_edges` puts each network edge's NPV in its
+``cost``; :func:`plan_terminals` alternates the exact pruning of the tree
 (:func:`~netcover.links.steiner.prune_tree`: a trunk stays when the terminals behind it together pay
-for it), a re-plan for the terminals kept, and the return of terminals whose way to the tree became
-cheaper than their subscription, until nothing changes. A standalone terminal never carries
-another's traffic. Options below a terminal's demand (Mbps) or required availability are refused,
-and the terminal table says why.
+for it), a re-plan, and the return of terminals whose way to the tree became cheaper than their
+subscription. A standalone terminal never carries another's traffic; options below a terminal's
+demand (Mbps) or required availability are refused, and the terminal table says why.
 """
 
 from __future__ import annotations
@@ -23,7 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
@@ -34,18 +27,16 @@ from netcover.config.link_costs import (
     STANDALONE,
     Assumption,
     LinkCosts,
+    annuity_factor,
     link_money_defaults,
     money_defaults,
 )
 from netcover.config.links import LinkSettings
 from netcover.links.steiner import ROOT, SteinerResult, contract_root, prune_tree, steiner_plan
 
-if TYPE_CHECKING:
-    from affine import Affine
-
 __all__ = [
-    "TERMINAL_COLUMNS", "TechnologyPlan", "annuity_factor", "best_level_at", "cost_assumptions",
-    "npv", "plan_terminals", "price_edges", "standalone_options", "terminal_demand",
+    "TERMINAL_COLUMNS", "TechnologyPlan", "cost_assumptions", "plan_terminals", "price_edges",
+    "standalone_options", "terminal_demand",
 ]
 
 #: Columns of :attr:`TechnologyPlan.terminals` (``LinkPlan.terminals``, ``links_terminals.csv``).
@@ -55,19 +46,6 @@ TERMINAL_COLUMNS = ("key", "name", "category", "technology", "npv", "capex", "op
 #: Network edge kinds and the technology each belongs to.
 _EDGE_TECH = {"road": "fibre", "fibre": "fibre", "last_mile": "fibre", "microwave": "microwave"}
 _ROUNDS = 8
-
-
-def annuity_factor(rate: float, years: int) -> float:
-    """Present value of 1 paid at the end of each of ``years`` years at ``rate`` (``years`` if 0)."""
-    if rate == 0:
-        return float(years)
-    return (1.0 - (1.0 + rate) ** -years) / rate
-
-
-def npv(capex: float | np.ndarray, opex_per_year: float | np.ndarray, *, rate: float,
-        years: int) -> float | np.ndarray:
-    """Net present cost: ``capex`` now plus ``opex_per_year`` over ``years`` at ``rate``."""
-    return capex + opex_per_year * annuity_factor(rate, years)
 
 
 def price_edges(graph: nx.Graph, costs: LinkCosts) -> None:
@@ -96,28 +74,6 @@ def price_edges(graph: nx.Graph, costs: LinkCosts) -> None:
 def terminal_demand(entities: pd.DataFrame, costs: LinkCosts) -> np.ndarray:
     """Demand (Mbps) of each entity from its category (``[links.costs.demand]``)."""
     return np.array([costs.demand.of(str(c)) for c in entities["category"]], dtype=float)
-
-
-def best_level_at(levels: Mapping[tuple[str, str], np.ndarray], transform: Affine,
-                  x: np.ndarray, y: np.ndarray, technology: str = "4G") -> np.ndarray:
-    """Best signal level (dBm) of any operator's ``technology`` at each point; NaN outside/none.
-
-    ``levels``: the coverage step's best-server level per (operator, technology)
-    (``CoverageResult.operator_levels``) on the grid ``transform``.
-    """
-    out = np.full(len(x), np.nan)
-    inv = ~transform
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    col, row = inv.a * x + inv.b * y + inv.c, inv.d * x + inv.e * y + inv.f
-    for (_, tech), grid in levels.items():
-        if tech != technology:
-            continue
-        r, c = np.floor(row).astype(int), np.floor(col).astype(int)
-        inside = (r >= 0) & (c >= 0) & (r < grid.shape[0]) & (c < grid.shape[1])
-        value = np.full(len(x), np.nan)
-        value[inside] = grid[r[inside], c[inside]]
-        out = np.fmax(out, value)
-    return out
 
 
 def standalone_options(entities: pd.DataFrame, rows: list[int], costs: LinkCosts, *,
@@ -235,8 +191,8 @@ def plan_terminals(graph: nx.Graph, root_nodes: set[int], entity_node: Mapping[i
     settings : LinkSettings
         ``settings.costs`` holds the cost table.
     rsrp_dbm : mapping of str to float, optional
-        Best 4G level (dBm) at each terminal by entity key (:func:`best_level_at`); absent: no
-        cellular option.
+        Best 4G level (dBm) at each terminal by entity key
+        (:func:`netcover.links.graph.best_level_at`); absent: no cellular option.
     required_availability : callable, optional
         Availability (%) a terminal of a category needs (None: no requirement).
 
@@ -245,67 +201,96 @@ def plan_terminals(graph: nx.Graph, root_nodes: set[int], entity_node: Mapping[i
     TechnologyPlan
     """
     costs = settings.costs
+    contracted = _network(graph, costs, root_nodes, entity_node)
+    rows = [int(i) for i in np.nonzero(entities["role"].to_numpy() == "terminal")[0]]
+    options, refused = standalone_options(entities, rows, costs, rsrp_dbm=rsrp_dbm,
+                                          required_availability=required_availability)
+    best = options.drop_duplicates("entity").set_index("entity")
+    best.index = [entity_node[int(e)] for e in best.index]  # by terminal node
+    alone_cost = {int(t): float(c) for t, c in zip(best.index, best["npv"], strict=True)}
+    terminals = [entity_node[i] for i in rows]
+    result, alone = _choose(contracted, terminals, alone_cost)
+    tree = result.tree
+    for t in sorted(alone):
+        opt = best.loc[t].to_dict()
+        tree.add_edge(ROOT, t, kind=str(opt["technology"]), cost=float(opt["npv"]),
+                      capex=float(opt["capex"]), opex=float(opt["opex_per_year"]), length_km=0.0,
+                      road_class="", via=t)
+    plan = SteinerResult(tree, float(tree.size(weight="cost")),
+                         _naive(contracted, result.reached, alone_cost),
+                         [t for t in terminals if t in tree], [t for t in terminals if t not in tree])
+    table = _table(plan, rows, entities, entity_node, options, refused,
+                   _distances(contracted, tree, alone), rsrp_dbm, costs)
+    return TechnologyPlan(plan, {t: str(best.at[t, "technology"]) for t in alone}, table)
+
+
+def _network(graph: nx.Graph, costs: LinkCosts, root_nodes: set[int],
+             entity_node: Mapping[int, int]) -> nx.Graph:
+    """The priced graph of the allowed network technologies, root contracted, every entity in."""
     price_edges(graph, costs)
     allowed = {k for k, t in _EDGE_TECH.items() if t in costs.technologies}
     net = graph.edge_subgraph((u, v) for u, v, k in graph.edges(data="kind") if k in allowed)
     contracted = contract_root(nx.Graph(net), root_nodes)
-    for n in set(entity_node.values()) - set(contracted):
-        contracted.add_node(n)
-    rows = [int(i) for i in np.nonzero(entities["role"].to_numpy() == "terminal")[0]]
-    options, refused = standalone_options(entities, rows, costs, rsrp_dbm=rsrp_dbm,
-                                          required_availability=required_availability)
-    best = options.drop_duplicates("entity")
-    alone_cost = {entity_node[int(e)]: float(c) for e, c in zip(best["entity"], best["npv"],
-                                                                  strict=True)}
-    terminals = [entity_node[i] for i in rows]
-    result, alone = _choose(contracted, terminals, alone_cost)
-    tech = {entity_node[int(e)]: str(t) for e, t in zip(best["entity"], best["technology"],
-                                                         strict=True)}
-    tree = result.tree
-    node_entity = {n: i for i, n in entity_node.items()}
-    for t in sorted(alone):
-        opt = best[best["entity"] == node_entity[t]].iloc[0]
-        tree.add_edge(ROOT, t, kind=tech[t], cost=float(opt["npv"]), capex=float(opt["capex"]),
-                      opex=float(opt["opex_per_year"]), length_km=0.0, road_class="", via=t)
-    wired_dist = _distances(contracted, tree, alone)
-    naive = _naive(contracted, result.reached, alone_cost)
-    reached = [t for t in terminals if t in tree]
-    unreached = [t for t in terminals if t not in tree]
-    plan = SteinerResult(tree, float(tree.size(weight="cost")), naive, reached, unreached)
-    table = _table(plan, rows, entities, entity_node, options, refused, wired_dist, rsrp_dbm,
-                   costs)
-    return TechnologyPlan(plan, {t: tech[t] for t in alone}, table)
+    contracted.add_nodes_from(entity_node.values())
+    return contracted
 
 
 def _choose(contracted: nx.Graph, terminals: list[int], alone_cost: Mapping[int, float]
             ) -> tuple[SteinerResult, set[int]]:
-    """The network tree and the standalone terminals, by prune / re-plan / return rounds."""
+    """The network tree and the standalone terminals, by prune / re-plan / return rounds.
+
+    Each round plans the tree of the terminals on the network, cuts the subtrees cheaper alone
+    (:func:`prune_tree`) and plans again; terminals now on the tree, or whose way to it costs less
+    than their subscription, return for the next round. The cheapest state seen is kept.
+    """
     component = nx.node_connected_component(contracted, ROOT)
     wired = [t for t in terminals if t in component]
-    alone = {t for t in terminals if t not in component and t in alone_cost}
+    alone = set(alone_cost) - component
     best: tuple[float, SteinerResult, set[int]] | None = None
     seen: set[frozenset[int]] = set()
     for _ in range(_ROUNDS):
-        result = steiner_plan(contracted, wired)
-        cut = prune_tree(result.tree, wired, alone_cost)
-        if cut:
-            wired = [t for t in wired if t not in cut]
-            alone |= cut
-            result = steiner_plan(contracted, wired)
-        free = {t for t in alone if t in result.tree}  # on the tree anyway: connected for free
-        total = result.cost + sum(alone_cost[t] for t in alone - free)
+        result, wired, alone = _prune_round(contracted, wired, alone, alone_cost)
+        total, kept_alone, back = _score(contracted, result, alone, component, alone_cost)
         if best is None or total < best[0]:
-            best = (total, result, alone - free)
-        dist = _distances(contracted, result.tree, (alone & component) - free)
-        back = free | {t for t, d in dist.items() if d < alone_cost[t]}
-        state = frozenset(wired)
-        if not back or state in seen:
+            best = (total, result, kept_alone)
+        if not back or frozenset(wired) in seen:
             break
-        seen.add(state)
+        seen.add(frozenset(wired))
         wired = [t for t in terminals if t in wired or t in back]
         alone -= back
     assert best is not None
     return best[1], set(best[2])
+
+
+def _score(contracted: nx.Graph, result: SteinerResult, alone: set[int], component: set[int],
+           alone_cost: Mapping[int, float]) -> tuple[float, set[int], set[int]]:
+    """Total cost of a round, its standalone terminals, and those that return to the network.
+
+    A standalone terminal the tree passes anyway is connected for free; one whose way to the tree
+    costs less than its subscription returns for the next round.
+    """
+    free = {t for t in alone if t in result.tree}
+    kept = alone - free
+    total = result.cost + sum(alone_cost[t] for t in kept)
+    return total, kept, free | _cheaper_on_network(contracted, result.tree, kept & component,
+                                                   alone_cost)
+
+
+def _prune_round(contracted: nx.Graph, wired: list[int], alone: set[int],
+                 alone_cost: Mapping[int, float]) -> tuple[SteinerResult, list[int], set[int]]:
+    """Plan the tree of ``wired``, cut what is cheaper alone, plan again for the rest."""
+    result = steiner_plan(contracted, wired)
+    cut = prune_tree(result.tree, wired, alone_cost)
+    if not cut:
+        return result, wired, alone
+    kept = [t for t in wired if t not in cut]
+    return steiner_plan(contracted, kept), kept, alone | cut
+
+
+def _cheaper_on_network(contracted: nx.Graph, tree: nx.Graph, nodes: set[int],
+                        alone_cost: Mapping[int, float]) -> set[int]:
+    """Those of ``nodes`` whose way to the tree costs less than their subscription."""
+    return {t for t, d in _distances(contracted, tree, nodes).items() if d < alone_cost[t]}
 
 
 def _distances(contracted: nx.Graph, tree: nx.Graph, nodes: set[int]) -> dict[int, float]:
