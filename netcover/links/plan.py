@@ -159,7 +159,7 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
         New sites of a site plan (shaped like ``sites``); they all need backhaul.
     rsrp_dbm : mapping of str to float, optional
         Best 4G level (dBm) at terminals by entity key ("point:P01"), from the coverage step
-        (:func:`netcover.links.technology.best_level_at`); absent: no cellular option.
+        (:func:`netcover.links.graph.best_level_at`); absent: no cellular option.
 
     Returns
     -------
