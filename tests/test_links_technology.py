@@ -229,3 +229,19 @@ def test_best_level_at_takes_the_best_operator() -> None:
     got = best_level_at(levels, transform, np.array([250.0, 50.0, 900.0]),
                         np.array([250.0, 50.0, 50.0]))
     assert got[0] == -80.0 and got[1] == -110.0 and np.isnan(got[2])
+
+
+def test_entity_levels_are_keyed_like_the_entities() -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from netcover.links.graph import entity_levels
+
+    transform = Affine(100.0, 0.0, 0.0, 0.0, -100.0, 300.0)
+    levels = {("A", "4G"): np.array([[-90.0, -100.0, -110.0]] * 3)}
+    points = gpd.GeoDataFrame({"point_id": ["P1", "P2"]},
+                              geometry=[Point(50, 250), Point(5_000, 250)], crs="EPSG:32648")
+    villages = gpd.GeoDataFrame({"settlement_id": [7]}, geometry=[Point(150, 50)],
+                                crs="EPSG:32648")
+    assert entity_levels(levels, transform, points, villages) == {"point:P1": -90.0,
+                                                                  "village:7": -100.0}

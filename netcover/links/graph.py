@@ -33,7 +33,8 @@ from netcover.config.links import LinkSettings
 if TYPE_CHECKING:
     from affine import Affine
 
-__all__ = ["NetworkGraph", "best_level_at", "build_graph", "sample_dem", "snap_entities"]
+__all__ = ["NetworkGraph", "best_level_at", "build_graph", "entity_levels", "sample_dem",
+           "snap_entities"]
 
 
 @dataclass
@@ -91,6 +92,27 @@ def best_level_at(levels: Mapping[tuple[str, str], np.ndarray], transform: Affin
         value = np.full(len(x), np.nan)
         value[inside] = grid[r[inside], c[inside]]
         out = np.fmax(out, value)
+    return out
+
+
+def entity_levels(levels: Mapping[tuple[str, str], np.ndarray], transform: Affine,
+                  points: gpd.GeoDataFrame | None = None,
+                  settlements: gpd.GeoDataFrame | None = None) -> dict[str, float]:
+    """Best 4G level (dBm) at each data-network point and settlement, by entity key.
+
+    The keys are those of :func:`netcover.data.entities.build_entities` ("point:P01",
+    "village:V7"); ``levels`` and ``transform`` as in :func:`best_level_at`. What
+    ``plan_links(..., rsrp_dbm=...)`` takes for the cellular option.
+    """
+    out: dict[str, float] = {}
+    for layer, prefix, col in ((points, "point", "point_id"),
+                               (settlements, "village", "settlement_id")):
+        if layer is None or not len(layer):
+            continue
+        level = best_level_at(levels, transform, layer.geometry.x.to_numpy(),
+                              layer.geometry.y.to_numpy())
+        out.update({f"{prefix}:{k}": float(v) for k, v in zip(layer[col].astype(str), level,
+                                                              strict=True) if np.isfinite(v)})
     return out
 
 
