@@ -14,10 +14,10 @@ from netcover.config.link_costs import LinkCosts, annuity_factor, npv
 from netcover.config.links import LinkSettings
 from netcover.config.scenario import scenario_from_dict
 from netcover.errors import ScenarioError
-from netcover.links.graph import best_level_at
+from netcover.links.graph import best_level_at, price_edges
 from netcover.links.ranking import assign_phases, rank_links
 from netcover.links.steiner import ROOT, prune_tree, split_links
-from netcover.links.technology import cost_assumptions, plan_terminals, price_edges
+from netcover.links.technology import cost_assumptions, plan_terminals
 
 #: Cellular NPV 1,000 + 10 years x 12 x 100 = 13,000 (no discounting); satellites out of reach.
 CHEAP_4G = LinkCosts(discount_rate=0.0, years=10, fibre_opex_per_km_year=0.0,
@@ -245,3 +245,18 @@ def test_entity_levels_are_keyed_like_the_entities() -> None:
                                 crs="EPSG:32648")
     assert entity_levels(levels, transform, points, villages) == {"point:P1": -90.0,
                                                                   "village:7": -100.0}
+
+
+def test_why_names_the_terminals_a_dear_link_carries() -> None:
+    # school M on the trunk (20,000 > cellular 13,000) carries A and B (1,000 each) behind it
+    ent = _entities(("point:NET", "district_agency"), ("point:M", "school"),
+                    ("point:A", "school"), ("point:B", "school"))
+    graph = _road([(0, 1, 20_000.0), (1, 2, 1_000.0), (1, 3, 1_000.0)])
+    plan = _plan(graph, ent, CHEAP_4G, rsrp=dict.fromkeys(("point:M", "point:A", "point:B"), -70.0))
+    t = plan.terminals.set_index("key")
+    assert t["technology"].tolist() == ["fibre"] * 3
+    assert t["npv"].tolist() == [20_000.0, 1_000.0, 1_000.0]
+    assert t["behind"].tolist() == [2, 0, 0]
+    assert t.at["point:M", "why"] == ("fibre 20,000 VND > cellular 13,000 VND, but the link also "
+                                      "carries 2 terminal(s) behind it")
+    assert t.at["point:A", "why"] == "fibre 1,000 VND <= cellular 13,000 VND"

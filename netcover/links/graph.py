@@ -2,7 +2,8 @@
 
 Nodes are integers; their coordinates are in :attr:`NetworkGraph.xy`. Every edge carries
 
-- ``cost``: USD to build it (0 for existing fibre already on the network),
+- ``cost``: cost to build it in the plan currency (0 for existing fibre already on the network);
+  :func:`price_edges` makes it the net present cost and keeps ``capex`` and yearly ``opex``,
 - ``length_km``,
 - ``kind``: "road" (new fibre along a road), "fibre" (existing fibre), "last_mile" (the drop from the
   road to an entity, or a splice from fibre to a road node) or "microwave" (added by
@@ -28,13 +29,14 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from netcover.config.link_costs import LinkCosts, annuity_factor
 from netcover.config.links import LinkSettings
 
 if TYPE_CHECKING:
     from affine import Affine
 
-__all__ = ["NetworkGraph", "best_level_at", "build_graph", "entity_levels", "sample_dem",
-           "snap_entities"]
+__all__ = ["NetworkGraph", "best_level_at", "build_graph", "entity_levels", "price_edges",
+           "sample_dem", "snap_entities"]
 
 
 @dataclass
@@ -114,6 +116,29 @@ def entity_levels(levels: Mapping[tuple[str, str], np.ndarray], transform: Affin
         out.update({f"{prefix}:{k}": float(v) for k, v in zip(layer[col].astype(str), level,
                                                               strict=True) if np.isfinite(v)})
     return out
+
+
+def price_edges(graph: nx.Graph, costs: LinkCosts) -> None:
+    """Put each network edge's net present cost in ``cost``; keep ``capex`` and yearly ``opex``.
+
+    Fibre (new, reused, drops) costs ``fibre_opex_per_km_year`` per km, a hop
+    ``hop_opex_per_year``. Pricing twice is a no-op (the graph remembers it).
+    """
+    if graph.graph.get("priced"):
+        return
+    factor = annuity_factor(costs.discount_rate, costs.years)
+    per_km = float(costs.fibre_opex_per_km_year or 0.0)
+    per_hop = float(costs.hop_opex_per_year or 0.0)
+    for _, _, data in graph.edges(data=True):
+        capex = float(data["cost"])
+        if data.get("kind") == "microwave":
+            opex = per_hop
+        elif data.get("kind") == "fibre" and capex == 0:
+            opex = 0.0  # existing fibre already on the network: its upkeep is not this plan's
+        else:
+            opex = per_km * float(data.get("length_km", 0.0))
+        data.update(capex=capex, opex=opex, cost=capex + opex * factor)
+    graph.graph["priced"] = True
 
 
 def _line_coords(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

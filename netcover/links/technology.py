@@ -4,8 +4,8 @@ A terminal is connected by the network (fibre on roads, microwave hops: the Stei
 :mod:`netcover.links.steiner`) or alone by a subscription: cellular (4G fixed wireless, in good 4G
 coverage of the coverage step), GEO VSAT or LEO satellite. Options are compared by their net present
 cost (:func:`netcover.config.link_costs.npv`: CAPEX + yearly OPEX x the annuity factor of ``years``
-at ``discount_rate``, in the plan currency). :func:`price_edges` puts each network edge's NPV in its
-``cost``; :func:`plan_terminals` alternates the exact pruning of the tree
+at ``discount_rate``, in the plan currency). :func:`~netcover.links.graph.price_edges` puts each
+network edge's NPV in its ``cost``; :func:`plan_terminals` alternates the exact pruning of the tree
 (:func:`~netcover.links.steiner.prune_tree`: a trunk stays when the terminals behind it together pay
 for it), a re-plan, and the return of terminals whose way to the tree became cheaper than their
 subscription. A standalone terminal never carries another's traffic; options below a terminal's
@@ -32,43 +32,21 @@ from netcover.config.link_costs import (
     money_defaults,
 )
 from netcover.config.links import LinkSettings
+from netcover.links.graph import price_edges
 from netcover.links.steiner import ROOT, SteinerResult, contract_root, prune_tree, steiner_plan
 
 __all__ = [
-    "TERMINAL_COLUMNS", "TechnologyPlan", "cost_assumptions", "plan_terminals", "price_edges",
+    "TERMINAL_COLUMNS", "TechnologyPlan", "cost_assumptions", "plan_terminals",
     "standalone_options", "terminal_demand",
 ]
 
 #: Columns of :attr:`TechnologyPlan.terminals` (``LinkPlan.terminals``, ``links_terminals.csv``).
 TERMINAL_COLUMNS = ("key", "name", "category", "technology", "npv", "capex", "opex_per_year",
                     "demand_mbps", "max_mbps", "availability_pct", "rsrp_dbm", "alternative",
-                    "alternative_npv", "why", "refused")
+                    "alternative_npv", "behind", "why", "refused")
 #: Network edge kinds and the technology each belongs to.
 _EDGE_TECH = {"road": "fibre", "fibre": "fibre", "last_mile": "fibre", "microwave": "microwave"}
 _ROUNDS = 8
-
-
-def price_edges(graph: nx.Graph, costs: LinkCosts) -> None:
-    """Put each network edge's net present cost in ``cost``; keep ``capex`` and yearly ``opex``.
-
-    Fibre (new, reused, drops) costs ``fibre_opex_per_km_year`` per km, a hop
-    ``hop_opex_per_year``. Pricing twice is a no-op (the graph remembers it).
-    """
-    if graph.graph.get("priced"):
-        return
-    factor = annuity_factor(costs.discount_rate, costs.years)
-    per_km = float(costs.fibre_opex_per_km_year or 0.0)
-    per_hop = float(costs.hop_opex_per_year or 0.0)
-    for _, _, data in graph.edges(data=True):
-        capex = float(data["cost"])
-        if data.get("kind") == "microwave":
-            opex = per_hop
-        elif data.get("kind") == "fibre" and capex == 0:
-            opex = 0.0  # existing fibre already on the network: its upkeep is not this plan's
-        else:
-            opex = per_km * float(data.get("length_km", 0.0))
-        data.update(capex=capex, opex=opex, cost=capex + opex * factor)
-    graph.graph["priced"] = True
 
 
 def terminal_demand(entities: pd.DataFrame, costs: LinkCosts) -> np.ndarray:
@@ -183,7 +161,8 @@ def plan_terminals(graph: nx.Graph, root_nodes: set[int], entity_node: Mapping[i
     Parameters
     ----------
     graph : networkx.Graph
-        The network graph with hop edges (``NetworkGraph.graph``); priced here (:func:`price_edges`).
+        The network graph with hop edges (``NetworkGraph.graph``); priced here
+        (:func:`~netcover.links.graph.price_edges`).
     root_nodes, entity_node : set, mapping
         ``NetworkGraph.root_nodes`` and ``NetworkGraph.entity_node``.
     entities : DataFrame
@@ -314,24 +293,25 @@ def _naive(contracted: nx.Graph, reached: list[int], alone_cost: Mapping[int, fl
 
 def _upward(tree: nx.Graph, t: int, parent: Mapping[int, int], wired: set[int]
             ) -> tuple[str, float, float, float]:
-    """Technology of the edge reaching ``t`` and the NPV, CAPEX, OPEX of its own branch.
+    """Technology of the edge reaching ``t`` and the NPV, CAPEX, OPEX of the link ending at ``t``.
 
-    The own branch runs from ``t`` towards ROOT up to the first branch point, terminal or ROOT:
-    what connecting ``t`` adds to the plan (0 when other terminals hang behind ``t``).
+    That link runs from ``t`` towards ROOT up to the first branch point, other terminal, hop end
+    or ROOT (a link of :func:`~netcover.links.steiner.split_links`).
     """
-    tech = _EDGE_TECH.get(str(tree.edges[parent[t], t].get("kind")), "fibre")
+    kind = str(tree.edges[parent[t], t].get("kind"))
     total = capex = opex = 0.0
     node = t
-    if tree.degree(t) == 1:
-        while node != ROOT:
-            data = tree.edges[parent[node], node]
-            total += data["cost"]
-            capex += data.get("capex", data["cost"])
-            opex += data.get("opex", 0.0)
-            node = parent[node]
-            if node == ROOT or node in wired or tree.degree(node) != 2:
-                break
-    return tech, total, capex, opex
+    while node != ROOT:
+        data = tree.edges[parent[node], node]
+        if (data.get("kind") == "microwave") != (kind == "microwave"):
+            break
+        total += data["cost"]
+        capex += data.get("capex", data["cost"])
+        opex += data.get("opex", 0.0)
+        node = parent[node]
+        if node in wired or tree.degree(node) != 2 or kind == "microwave":
+            break
+    return _EDGE_TECH.get(kind, "fibre"), total, capex, opex
 
 
 def _table(plan: SteinerResult, rows: list[int], entities: pd.DataFrame,
@@ -341,6 +321,7 @@ def _table(plan: SteinerResult, rows: list[int], entities: pd.DataFrame,
     """One row per terminal: technology, its NPV, the next option and why (:data:`TERMINAL_COLUMNS`)."""
     tree = plan.tree
     parent = dict(nx.bfs_predecessors(tree, ROOT)) if ROOT in tree else {}
+    down = nx.bfs_tree(tree, ROOT) if ROOT in tree else nx.DiGraph()
     wired = {entity_node[i] for i in rows}
     demand = terminal_demand(entities, costs)
     by_entity = {i: options[options["entity"] == i] for i in set(options["entity"].tolist())}
@@ -349,26 +330,18 @@ def _table(plan: SteinerResult, rows: list[int], entities: pd.DataFrame,
     for i in rows:
         t = entity_node[i]
         opts = by_entity.get(i, options.iloc[0:0])
-        row = {"key": entities.at[i, "key"], "name": entities.at[i, "name"],
+        row: dict[str, object] = {"key": entities.at[i, "key"], "name": entities.at[i, "name"],
                "category": entities.at[i, "category"], "demand_mbps": float(demand[i]),
                "rsrp_dbm": (rsrp_dbm or {}).get(str(entities.at[i, "key"]), math.nan),
                "refused": "; ".join(refused.get(i, [])), "max_mbps": math.nan,
-               "availability_pct": math.nan, "alternative": "", "alternative_npv": math.nan}
+               "availability_pct": math.nan, "alternative": "", "alternative_npv": math.nan,
+               "behind": len(nx.descendants(down, t) & wired) if t in down else 0}
         kind = tree.edges[ROOT, t]["kind"] if t in tree and tree.has_edge(ROOT, t) else ""
         if t not in tree:
             row.update(technology="none", npv=math.nan, capex=math.nan, opex_per_year=math.nan,
                        why="no network path and no standalone option")
         elif kind in STANDALONE:
-            chosen = opts[opts["technology"] == kind].iloc[0]
-            others = opts[opts["technology"] != kind]
-            alt = ("fibre/microwave", wired_dist[t]) if t in wired_dist else (
-                (str(others["technology"].iloc[0]), float(others["npv"].iloc[0]))
-                if len(others) else ("", math.nan))
-            row.update(technology=kind, npv=float(chosen["npv"]), capex=float(chosen["capex"]),
-                       opex_per_year=float(chosen["opex_per_year"]),
-                       max_mbps=float(chosen["max_mbps"]),
-                       availability_pct=float(chosen["availability_pct"]),
-                       alternative=alt[0], alternative_npv=alt[1])
+            row.update(_alone_row(opts, kind, wired_dist.get(t)))
         else:
             tech, total, capex, opex = _upward(tree, t, parent, wired - {t})
             row.update(technology=tech, npv=total, capex=capex, opex_per_year=opex)
@@ -381,14 +354,32 @@ def _table(plan: SteinerResult, rows: list[int], entities: pd.DataFrame,
     return pd.DataFrame(out, columns=list(TERMINAL_COLUMNS))
 
 
+def _alone_row(opts: pd.DataFrame, kind: str, network: float | None) -> dict[str, object]:
+    """Columns of a standalone terminal: its option, and the network or the next option beside."""
+    chosen = opts[opts["technology"] == kind].iloc[0]
+    others = opts[opts["technology"] != kind]
+    alt: tuple[str, float] = ("", math.nan)
+    if network is not None:
+        alt = ("fibre/microwave", network)
+    elif len(others):
+        alt = (str(others["technology"].iloc[0]), float(others["npv"].iloc[0]))
+    return {"technology": kind, "alternative": alt[0], "alternative_npv": alt[1],
+            **{c: float(chosen[c]) for c in ("npv", "capex", "opex_per_year", "max_mbps",
+                                              "availability_pct")}}
+
+
 def _why(row: Mapping[str, object], cur: str) -> str:
-    """``fibre 1,200 VND <= cellular 3,400 VND`` or ``vsat: the only option``."""
-    alt = row["alternative"]
+    """``fibre 1,200 VND <= cellular 3,400 VND`` or ``vsat: the only option``; a network link
+    dearer than the terminal's subscription says what else it carries."""
+    tech, alt = str(row["technology"]), str(row["alternative"])
     if not alt:
-        return f"{row['technology']}: the only option"
-    shared = " (shares a trunk)" if row["technology"] in _EDGE_TECH.values() else ""
-    return (f"{row['technology']}{shared} {float(row['npv']):,.0f} {cur} <= {alt} "  # type: ignore[arg-type]
-            f"{float(row['alternative_npv']):,.0f} {cur}")  # type: ignore[arg-type]
+        return f"{tech}: the only option"
+    own, other = float(row["npv"]), float(row["alternative_npv"])  # type: ignore[arg-type]
+    text = f"{tech} {own:,.0f} {cur} {'<=' if own <= other else '>'} {alt} {other:,.0f} {cur}"
+    if own > other:
+        text += (f", but the link also carries {row['behind']} terminal(s) behind it"
+                 if row["behind"] else ", but the network plan as a whole costs less")
+    return text
 
 
 def cost_assumptions(settings: LinkSettings) -> list[Assumption]:
