@@ -275,7 +275,8 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
                        freq_ghz=settings.freq_ghz, length_km=float(prof.d_km[-1]))
         rows.append(row)
     columns = None if rows else ["rank", "link_id", "phase", "type", "from_name", "to_name",
-                                 "parent_link", "cost", "cum_cost", "length_km", "new_km",
+                                 "parent_link", "cost", "capex", "opex_per_year", "cum_cost",
+                                 "length_km", "new_km",
                                  "reused_km", "serves", "n_served", *_COUNTS]
     return pd.DataFrame(rows, columns=columns), geoms, profiles
 
