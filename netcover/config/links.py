@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from netcover.config.link_costs import LinkCosts, resolve_link_money
+from netcover.config.link_costs import LEGACY_MONEY, LinkCosts, money_defaults, resolve_link_money
 from netcover.config.options import BACKHAULS, CONNECTIONS, POINT_TYPES, ROAD_CLASSES
 from netcover.errors import ScenarioError
 
@@ -165,8 +165,8 @@ class LinkSettings:
 
     def __post_init__(self) -> None:
         if isinstance(self.costs, LinkCosts):  # money in the plan currency (issue 14)
-            money = resolve_link_money({f.name: getattr(self, f.name) for f in fields(self)},
-                                       {f.name: f.default for f in fields(self)}, self.costs)
+            money = resolve_link_money({n: getattr(self, n) for n in LEGACY_MONEY},
+                                       money_defaults(type(self)), self.costs)
             for name, value in money.items():
                 object.__setattr__(self, name, value)
         lists = ("terminal_types", "root_point_connections", "connect_point_connections",
