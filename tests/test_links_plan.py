@@ -12,11 +12,16 @@ import pyogrio
 import pytest
 from shapely.geometry import LineString, Point
 
+from netcover.config.link_costs import LinkCosts
 from netcover.errors import CRSError, InputError, ValidationError
 from netcover.links import LinkPlan, LinkSettings, output, plan_links, write_link_plan
 from netcover.links.plan import HopProfile
 
 CRS = "EPSG:32648"
+#: The network planner alone (issue 14 added standalone subscriptions and running costs): no
+#: cellular or satellite option and no OPEX, so a link's net present cost is its CAPEX.
+NETWORK_ONLY = LinkCosts(technologies=("fibre", "microwave"), fibre_opex_per_km_year=0.0,
+                         hop_opex_per_year=0.0)
 X0, Y0, CELL, N = 500_000.0, 2_560_000.0, 50.0, 200  # 10 km x 10 km DEM
 PIT = (500_500.0, 503_000.0, 2_557_500.0, 2_559_500.0)  # x0, x1, y0, y1 of a 300 m deep basin
 
@@ -88,7 +93,7 @@ def _plan(settings: LinkSettings | None = None, **layers: gpd.GeoDataFrame) -> L
     data = {**_scene(), **layers}
     return plan_links(data["roads"], data["fibre_routes"], data["points"], data["sites"],
                       data["settlements"], _dem(), (X0, Y0), CELL,
-                      settings or LinkSettings(n_hilltops=0))
+                      settings or LinkSettings(n_hilltops=0, costs=NETWORK_ONLY))
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +197,7 @@ def test_an_unchanged_hop_plot_is_taken_from_the_previous_run(
 
 
 def test_without_hops_the_school_is_unreachable_by_road() -> None:
-    plan = _plan(LinkSettings(n_hilltops=0, max_hop_km=0.5))
+    plan = _plan(LinkSettings(n_hilltops=0, max_hop_km=0.5, costs=NETWORK_ONLY))
     names = {u.name: u.reason for u in plan.unreachable}
     assert "no road within 500 m" in names["Hill school"]
     assert "Basin health station" in names
@@ -205,7 +210,7 @@ def test_hilltop_relay_and_candidates() -> None:
     data = _scene()
     plan = plan_links(data["roads"], data["fibre_routes"], data["points"], data["sites"],
                       data["settlements"], _dem(), (X0, Y0), CELL,
-                      LinkSettings(n_hilltops=3), candidates=cand)
+                      LinkSettings(n_hilltops=3, costs=NETWORK_ONLY), candidates=cand)
     assert plan.n_terminals == 6
     assert "candidate site C1 (MobiFone)" in set(plan.ranked["serves"])
 
@@ -253,7 +258,7 @@ def test_empty_optional_layers_need_no_columns_or_crs() -> None:
 
 
 def test_busy_hop_ends_are_warned_about() -> None:
-    plan = _plan(LinkSettings(n_hilltops=0, max_hops_per_end=1))
+    plan = _plan(LinkSettings(n_hilltops=0, max_hops_per_end=1, costs=NETWORK_ONLY))
     busy = [w for w in plan.warnings if "max_hops_per_end" in w]
     assert busy and busy[0].startswith("District agency ends 3 microwave hops")
     assert "warning: District agency" in plan.summary()

@@ -1,15 +1,18 @@
 """Settings of the link planner: costs, radio parameters and what must be connected.
 
-All money is in **US dollars** (USD). The default rates are planning placeholders of the right order
-for rural Vietnam (trenching along a road, microwave radio pairs); replace them with the operator's
-own rates. The lead maps the scenario's ``[links]`` section onto :class:`LinkSettings` one to one, so
-field names are plain and flat.
+All money is in the plan currency ``[links.costs] currency`` (VND by default, see
+:mod:`netcover.config.link_costs`). The default rates are planning placeholders of the right order
+for rural Vietnam (trenching along a road, microwave radio pairs), former US-dollar figures
+converted at ``[links.costs] vnd_per_usd``; replace them with the operator's own rates. The lead
+maps the scenario's ``[links]`` section onto :class:`LinkSettings` one to one, so field names are
+plain and flat.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from netcover.config.link_costs import LEGACY_MONEY, LinkCosts, money_defaults, resolve_link_money
 from netcover.config.microwave import MicrowaveSettings
 from netcover.config.options import BACKHAULS, CONNECTIONS, POINT_TYPES, ROAD_CLASSES
 from netcover.errors import ScenarioError
@@ -24,8 +27,8 @@ class LinkSettings:
     Attributes
     ----------
     cost_per_km_national, cost_per_km_provincial, cost_per_km_commune, cost_per_km_track : float
-        USD per km of new fibre trenched along a road of that class (reinstating a national road
-        costs more than a track).
+        Cost (plan currency) per km of new fibre trenched along a road of that class (reinstating a
+        national road costs more than a track).
     slope_free_grade_pct : float
         Road grade (percent) up to which trenching costs the flat rate.
     slope_surcharge_per_pct : float
@@ -36,7 +39,7 @@ class LinkSettings:
         ``cost_per_km_commune`` (splicing, ports, leasing). Existing fibre that touches a connected
         point or a fibre-backhauled site is part of the network and costs nothing.
     last_mile_cost_per_km : float
-        USD per km of the drop from the road to a terminal (off-road trench or poles).
+        Cost (plan currency) per km of the drop from the road to a terminal (off-road trench or poles).
     max_snap_m : float
         A terminal farther than this from every road or fibre route is unreachable by road.
     node_merge_m : float
@@ -44,10 +47,11 @@ class LinkSettings:
     fibre_join_m : float
         A fibre-route vertex is spliced to the nearest road node within this distance.
     hop_equipment_cost : float
-        USD per microwave hop (radio pair, antennas, installation, a light mast at an office);
-        hops cost equipment, not distance.
+        Cost (plan currency) of a microwave hop (radio pair, antennas, installation, a light mast at
+        an office); hops cost equipment, not distance.
     relay_site_cost : float
-        USD for a new relay mast on a hilltop (power, mast, access), charged half to each hop.
+        Cost (plan currency) of a new relay mast on a hilltop (power, mast, access), charged half
+        to each hop.
     max_hop_km : float
         Longest microwave hop considered.
     max_hops_per_end : int
@@ -111,7 +115,10 @@ class LinkSettings:
     n_phases : int
         Number of build phases when ``phase_budget`` is 0 (equal shares of the total cost).
     phase_budget : float
-        USD per build phase; 0 splits the plan into ``n_phases`` equal-cost phases.
+        Net present cost per build phase; 0 splits the plan into ``n_phases`` equal-cost phases.
+    costs : LinkCosts
+        Cost table, demand and appraisal (``[links.costs]``): currency, exchange rate, OPEX,
+        cellular and satellite options, years and discount rate.
     microwave : MicrowaveSettings
         ``[links.microwave]``: climate, availability per link class, hop profiles, radio.
     """
@@ -160,8 +167,14 @@ class LinkSettings:
     n_phases: int = 3
     phase_budget: float = 0.0
     microwave: MicrowaveSettings = field(default_factory=MicrowaveSettings)
+    costs: LinkCosts = field(default_factory=LinkCosts)
 
     def __post_init__(self) -> None:
+        if isinstance(self.costs, LinkCosts):  # money in the plan currency (issue 14)
+            money = resolve_link_money({n: getattr(self, n) for n in LEGACY_MONEY},
+                                       money_defaults(type(self)), self.costs)
+            for name, value in money.items():
+                object.__setattr__(self, name, value)
         lists = ("terminal_types", "root_point_connections", "connect_point_connections",
                  "connect_site_backhaul", "root_site_backhaul")
         for name in lists:
@@ -204,7 +217,8 @@ class LinkSettings:
             raise ScenarioError(msg)
 
     def road_cost_per_km(self, road_class: str) -> float:
-        """USD per km of trenching along a road of ``road_class`` (one of :data:`ROAD_CLASSES`)."""
+        """Cost (plan currency) per km of trenching along a road of ``road_class`` (of
+        :data:`ROAD_CLASSES`)."""
         if road_class not in ROAD_CLASSES:
             msg = f"road class {road_class!r} is not one of {list(ROAD_CLASSES)}"
             raise ScenarioError(msg)

@@ -312,6 +312,8 @@ def _entries() -> tuple[OutputFile, ...]:
         f("links_gpkg", "links", "links.gpkg", "gpkg", "planned links (fibre and microwave)",
           ("links",), layers={"planned_links": ()}),
         f("links_ranked", "links", "links_ranked.csv", "csv", "the ranked link plan", ("links",)),
+        f("links_terminals", "links", "links_terminals.csv", "csv",
+          "technology, net present cost and the next option of every terminal", ("links",)),
         f("hop_profile", "links", "hop_profiles/{hop}.png", "png", "terrain profile of a hop",
           ("links",)),
         # monitoring/

@@ -2,7 +2,8 @@
 
 Public API
 ----------
-- :class:`LinkSettings`: costs (USD), radio parameters, what must be connected.
+- :class:`LinkSettings`: costs (plan currency, VND by default; cost table and demand in
+  ``LinkSettings.costs``), radio parameters, what must be connected.
 - :func:`plan_links`: GeoDataFrames + DEM -> :class:`LinkPlan` (links layer, ranked table,
   unreachable terminals with reasons, total / naive cost and saving, :meth:`LinkPlan.summary`).
 - :func:`write_link_plan`: ``links.gpkg``, ``links_ranked.csv``, ``hop_profiles/*.png``.

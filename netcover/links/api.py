@@ -35,7 +35,8 @@ def plan_links(source: Scenario | Inputs | Coverage | str | Path, *,
     settings : LinkSettings, optional
         Default: the scenario's ``[links]`` settings.
     **changes
-        Settings changed by name, e.g. ``max_hop_km=15``, ``cost_per_km_commune=9_000``.
+        Settings changed by name, e.g. ``max_hop_km=15``, ``cost_per_km_commune=234_000_000`` (in
+        the plan currency, ``[links.costs] currency``: VND by default).
 
     Returns
     -------

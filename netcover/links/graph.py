@@ -2,7 +2,8 @@
 
 Nodes are integers; their coordinates are in :attr:`NetworkGraph.xy`. Every edge carries
 
-- ``cost``: USD to build it (0 for existing fibre already on the network),
+- ``cost``: cost to build it in the plan currency (0 for existing fibre already on the network);
+  :func:`price_edges` makes it the net present cost and keeps ``capex`` and yearly ``opex``,
 - ``length_km``,
 - ``kind``: "road" (new fibre along a road), "fibre" (existing fibre), "last_mile" (the drop from the
   road to an entity, or a splice from fibre to a road node) or "microwave" (added by
@@ -15,7 +16,9 @@ shared vertex are not joined (inputs are expected to be noded, as OSM roads are)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import networkx as nx
@@ -26,9 +29,14 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from netcover.config.link_costs import LinkCosts, annuity_factor
 from netcover.config.links import LinkSettings
 
-__all__ = ["NetworkGraph", "build_graph", "sample_dem", "snap_entities"]
+if TYPE_CHECKING:
+    from affine import Affine
+
+__all__ = ["NetworkGraph", "best_level_at", "build_graph", "entity_levels", "price_edges",
+           "sample_dem", "snap_entities"]
 
 
 @dataclass
@@ -65,6 +73,72 @@ def sample_dem(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: flo
     if not len(xy):
         return np.zeros(0)
     return terrain.sample(xy[:, 0], xy[:, 1])
+
+
+def best_level_at(levels: Mapping[tuple[str, str], np.ndarray], transform: Affine,
+                  x: np.ndarray, y: np.ndarray, technology: str = "4G") -> np.ndarray:
+    """Best signal level (dBm) of any operator's ``technology`` at each point; NaN outside/none.
+
+    ``levels``: the coverage step's best-server level per (operator, technology)
+    (``CoverageResult.operator_levels``) on the grid ``transform``.
+    """
+    out = np.full(len(x), np.nan)
+    inv = ~transform
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    col, row = inv.a * x + inv.b * y + inv.c, inv.d * x + inv.e * y + inv.f
+    for (_, tech), grid in levels.items():
+        if tech != technology:
+            continue
+        r, c = np.floor(row).astype(int), np.floor(col).astype(int)
+        inside = (r >= 0) & (c >= 0) & (r < grid.shape[0]) & (c < grid.shape[1])
+        value = np.full(len(x), np.nan)
+        value[inside] = grid[r[inside], c[inside]]
+        out = np.fmax(out, value)
+    return out
+
+
+def entity_levels(levels: Mapping[tuple[str, str], np.ndarray], transform: Affine,
+                  points: gpd.GeoDataFrame | None = None,
+                  settlements: gpd.GeoDataFrame | None = None) -> dict[str, float]:
+    """Best 4G level (dBm) at each data-network point and settlement, by entity key.
+
+    The keys are those of :func:`netcover.data.entities.build_entities` ("point:P01",
+    "village:V7"); ``levels`` and ``transform`` as in :func:`best_level_at`. What
+    ``plan_links(..., rsrp_dbm=...)`` takes for the cellular option.
+    """
+    out: dict[str, float] = {}
+    for layer, prefix, col in ((points, "point", "point_id"),
+                               (settlements, "village", "settlement_id")):
+        if layer is None or not len(layer):
+            continue
+        level = best_level_at(levels, transform, layer.geometry.x.to_numpy(),
+                              layer.geometry.y.to_numpy())
+        out.update({f"{prefix}:{k}": float(v) for k, v in zip(layer[col].astype(str), level,
+                                                              strict=True) if np.isfinite(v)})
+    return out
+
+
+def price_edges(graph: nx.Graph, costs: LinkCosts) -> None:
+    """Put each network edge's net present cost in ``cost``; keep ``capex`` and yearly ``opex``.
+
+    Fibre (new, reused, drops) costs ``fibre_opex_per_km_year`` per km, a hop
+    ``hop_opex_per_year``. Pricing twice is a no-op (the graph remembers it).
+    """
+    if graph.graph.get("priced"):
+        return
+    factor = annuity_factor(costs.discount_rate, costs.years)
+    per_km = float(costs.fibre_opex_per_km_year or 0.0)
+    per_hop = float(costs.hop_opex_per_year or 0.0)
+    for _, _, data in graph.edges(data=True):
+        capex = float(data["cost"])
+        if data.get("kind") == "microwave":
+            opex = per_hop
+        elif data.get("kind") == "fibre" and capex == 0:
+            opex = 0.0  # existing fibre already on the network: its upkeep is not this plan's
+        else:
+            opex = per_km * float(data.get("length_km", 0.0))
+        data.update(capex=capex, opex=opex, cost=capex + opex * factor)
+    graph.graph["priced"] = True
 
 
 def _line_coords(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

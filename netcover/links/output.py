@@ -49,7 +49,8 @@ def hop_file_name(link_id: str, from_name: str, to_name: str) -> str:
 
 def write_link_plan(result: LinkPlan, out_dir: str | Path, *,
                     previous: str | Path | None = None) -> list[Path]:
-    """Write ``links.gpkg`` (layer ``planned_links``), ``links_ranked.csv`` and ``hop_profiles/``.
+    """Write ``links.gpkg`` (layer ``planned_links``), ``links_ranked.csv``, ``links_terminals.csv``
+    and ``hop_profiles/``.
 
     ``previous``: the ``links`` folder of an earlier run (e.g. the one the new results replace);
     a hop plot there of the same key is hard-linked (or copied), not drawn again.
@@ -73,6 +74,7 @@ def write_link_plan(result: LinkPlan, out_dir: str | Path, *,
     written = [
         by_key("links_gpkg").write(out, {LINKS_LAYER: result.links}),
         by_key("links_ranked").write(out, result.ranked, float_format="%.6g"),
+        by_key("links_terminals").write(out, result.terminals, float_format="%.6g"),
     ]
     for hop in result.hop_profiles.values():
         name = hop_file_name(hop.link_id, hop.from_name, hop.to_name)

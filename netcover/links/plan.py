@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from netcover.config.link_costs import STANDALONE
 from netcover.config.links import LinkSettings
 from netcover.core.textformat import fold_warnings
 from netcover.data.entities import build_entities, check_layers, hilltop_entities
@@ -23,7 +25,8 @@ from netcover.errors import InputError
 from netcover.links.graph import NetworkGraph, build_graph, snap_entities
 from netcover.links.hops import HopSet, add_hop_edges, check_hops, hop_reason
 from netcover.links.ranking import assign_phases, phase_summary, rank_links, subtree_sums
-from netcover.links.steiner import ROOT, TreeLink, contract_root, split_links, steiner_plan
+from netcover.links.steiner import ROOT, TreeLink, split_links
+from netcover.links.technology import TERMINAL_COLUMNS, plan_terminals
 
 __all__ = ["CURRENCY", "HopProfile", "LinkPlan", "Unreachable", "plan_links"]
 
@@ -74,8 +77,10 @@ class LinkPlan:
     links : GeoDataFrame
         One row per planned link, in build order (columns as :attr:`ranked` plus geometry).
     ranked : DataFrame
-        The ranked table: rank, link_id, phase, type, from/to, parent_link, cost and cumulative
-        cost (USD), lengths, what the link serves directly (``serves``, ``*_direct``) and everything
+        The ranked table: rank, link_id, phase, type (fibre, microwave, or a terminal's standalone
+        cellular / vsat / leo service), from/to, parent_link, cost (net present cost in
+        ``currency``, see :mod:`netcover.links.technology`), capex, opex_per_year, cumulative cost,
+        lengths, what the link serves directly (``serves``, ``*_direct``) and everything
         downstream of it (``people``, ``households``, ``institutions``, ``sites``), benefit per
         1,000 USD of everything the link unlocks, its subtree included (households-equivalent;
         NaN for a free link), and clearance (fraction of F1) and
@@ -83,8 +88,12 @@ class LinkPlan:
     unreachable : list of Unreachable
         Terminals that cannot be connected, with the reason.
     total_cost, naive_cost, saving : float
-        Cost of the plan, of connecting every connected terminal by its own shortest path, and the
-        difference (USD).
+        Net present cost of the plan, of connecting every connected terminal by its own cheapest
+        way (own network path or subscription), and the difference (``currency``).
+    terminals : DataFrame
+        One row per terminal: chosen technology, its net present cost, CAPEX, yearly OPEX, demand,
+        limit and availability, the next option and its cost, why, refused options
+        (:data:`netcover.links.technology.TERMINAL_COLUMNS`).
     """
 
     links: gpd.GeoDataFrame
@@ -97,6 +106,8 @@ class LinkPlan:
     hop_profiles: dict[str, HopProfile] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     currency: str = CURRENCY
+    terminals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=list(TERMINAL_COLUMNS)))
 
     def summary(self) -> str:
         """A few lines for the console: what is connected, the cost, the saving, the phases."""
@@ -111,6 +122,10 @@ class LinkPlan:
                  f"Plan cost {self.total_cost:,.0f} {self.currency}: {len(r)} links, "
                  f"{new_km:.1f} km new fibre{reused}, {hops} microwave hop(s)."]
         pct = 100.0 * self.saving / self.naive_cost if self.naive_cost > 0 else 0.0
+        if len(self.terminals):
+            counts = self.terminals["technology"].value_counts()
+            lines.append("Technology per terminal: " + ", ".join(
+                f"{t} {counts[t]}" for t in sorted(counts.index)) + " (net present cost).")
         lines.append(f"Naive plan (each terminal on its own path): {self.naive_cost:,.0f} "
                      f"{self.currency}; saving {self.saving:,.0f} {self.currency} ({pct:.0f}%).")
         if len(r):
@@ -130,7 +145,8 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
                cell_size_m: float, settings: LinkSettings, *,
                candidates: gpd.GeoDataFrame | None = None,
                clutter: np.ndarray | None = None,
-               required_availability_pct: float | None = None) -> LinkPlan:
+               required_availability_pct: float | None = None,
+               rsrp_dbm: Mapping[str, float] | None = None) -> LinkPlan:
     """Plan fibre and microwave links connecting every terminal to the existing network.
 
     Parameters
@@ -152,6 +168,9 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
     clutter, required_availability_pct
         Passed to :func:`~netcover.links.hops.check_hops`: clutter heights on the DEM's grid and
         the availability the hops must reach.
+    rsrp_dbm : mapping of str to float, optional
+        Best 4G level (dBm) at terminals by entity key ("point:P01"), from the coverage step
+        (:func:`netcover.links.graph.best_level_at`); absent: no cellular option.
 
     Returns
     -------
@@ -177,7 +196,9 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
     add_hop_edges(net, entities, hops, settings)
     term_idx = [int(i) for i in np.nonzero(entities["role"].to_numpy() == "terminal")[0]]
     terminals = [net.entity_node[i] for i in term_idx]
-    result = steiner_plan(contract_root(net.graph, net.root_nodes), terminals)
+    tech = plan_terminals(net.graph, net.root_nodes, net.entity_node, entities, settings,
+                          rsrp_dbm=rsrp_dbm)
+    result = tech.result
     links = split_links(result.tree, terminals)
     node_entity = {node: i for i, node in net.entity_node.items()}
     unreached = set(result.unreached)
@@ -189,7 +210,8 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
     crs = next((g.crs for g in layers.values() if len(g) and g.crs is not None), None)
     gdf = gpd.GeoDataFrame(ranked.copy(), geometry=geoms, crs=crs)
     return LinkPlan(gdf, ranked, unreachable, result.cost, result.naive_cost,
-                    result.naive_cost - result.cost, len(term_idx), profiles, warnings)
+                    result.naive_cost - result.cost, len(term_idx), profiles, warnings,
+                    settings.costs.currency, tech.terminals)
 
 
 def _hub_warnings(profiles: dict[str, HopProfile], settings: LinkSettings) -> list[str]:
@@ -245,11 +267,13 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
         cum += link.cost
         geoms.append(_link_line(link, tree, net))
         row = {"rank": r + 1, "link_id": ids[k], "phase": int(phases[r]), "type": link.kind,
-               "from_name": _end_name(link.nodes[0], node_entity, entities,
-                                      tree.edges[link.nodes[0], link.nodes[1]].get("via")),
+               "from_name": f"{link.kind} service" if link.kind in STANDALONE else _end_name(
+                   link.nodes[0], node_entity, entities,
+                   tree.edges[link.nodes[0], link.nodes[1]].get("via")),
                "to_name": _end_name(link.nodes[-1], node_entity, entities),
                "parent_link": ids[link.parent] if link.parent is not None else "",
-               "cost": link.cost, "cum_cost": cum, "length_km": link.new_km + link.reused_km,
+               "cost": link.cost, "capex": link.capex, "opex_per_year": link.opex,
+               "cum_cost": cum, "length_km": link.new_km + link.reused_km,
                "new_km": link.new_km, "reused_km": link.reused_km, "serves": served[k],
                "n_served": int(n_served[k]),
                **{f"{c}_direct": direct[k, j] for j, c in enumerate(_COUNTS)},
@@ -266,7 +290,8 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
                        margin_needed_db=prof.margin_needed_db, capacity_mbps=prof.capacity_mbps)
         rows.append(row)
     columns = None if rows else ["rank", "link_id", "phase", "type", "from_name", "to_name",
-                                 "parent_link", "cost", "cum_cost", "length_km", "new_km",
+                                 "parent_link", "cost", "capex", "opex_per_year", "cum_cost",
+                                 "length_km", "new_km",
                                  "reused_km", "serves", "n_served", *_COUNTS]
     return pd.DataFrame(rows, columns=columns), geoms, profiles
 

@@ -155,7 +155,7 @@ def phase_summary(ranked: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per phase: ``phase``, ``links``, ``cost`` (whole USD), ``km`` (0.1 km),
+        One row per phase: ``phase``, ``links``, ``cost`` (whole units of the plan currency), ``km`` (0.1 km),
         ``people_connected``, ``people_unlocked`` (whole people).
     """
     import pandas as pd
