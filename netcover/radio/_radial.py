@@ -86,6 +86,7 @@ from netcover.radio._hull import (
 )
 from netcover.radio._sampling import (
     bilinear_height,
+    bilinear_pair,
     disc_cells,
     prefix_count,
     radial_heights,
@@ -117,17 +118,26 @@ def _sample_tail(dem: np.ndarray, clutter_dem: np.ndarray, has_clutter: bool, ro
         f = x * inv_d
         tr = row0 + f * (cell_row - row0)
         tc = col0 + f * (cell_col - col0)
-        th[k] = bilinear_height(dem, tr, tc)
-        tg[k] = th[k] + bilinear_height(clutter_dem, tr, tc) if has_clutter else th[k]
+        if has_clutter:
+            th[k], clutter_k = bilinear_pair(dem, clutter_dem, tr, tc)
+            tg[k] = th[k] + clutter_k
+        else:
+            th[k] = bilinear_height(dem, tr, tc)
 
 
 @njit(cache=True, inline="always")
 def _fill_radial(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: float, c: float,
-                 deygout: bool, work: np.ndarray) -> None:
+                 deygout: bool, work: np.ndarray) -> int:
     """The per-radial rows of the scratch ``work``: a_i = g_i - c d_i^2 (row 0, hull A, Bullington),
     at_i = h_i - c d_i^2 (row 1 with clutter, hull T, horizon angles; hull A itself without), and
-    for Deygout the profile's distances and heights (rows 10, 11; tails are written after m)."""
+    for Deygout the profile's distances and heights (rows 10, 11; tails are written after m).
+    Returns the first sample i >= 1 with clutter (g_i != h_i; ``h.size`` if none)."""
     n = h.size
+    first = n
+    if has_clutter:
+        for i in range(n - 1, 0, -1):
+            if g[i] != h[i]:
+                first = i
     for i in range(n):
         di = i * step_km
         curv = c * (di * di)
@@ -138,6 +148,19 @@ def _fill_radial(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: float
         for i in range(work.shape[1]):
             work[10, i] = i * step_km
             work[11, i] = (g[i] if has_clutter else h[i]) if i < n else 0.0
+    return first
+
+
+@njit(cache=True, inline="always")
+def _bare_profile(m: int, first_clutter: int, th: np.ndarray, tg: np.ndarray, nt: int) -> bool:
+    """No clutter on the samples 1..m (``first_clutter`` beyond m) nor on the tail points: hull T
+    and its running maximum are then hull A and its own (the same values pushed), bit for bit."""
+    if m >= first_clutter:
+        return False
+    for k in range(nt):
+        if tg[k] != th[k]:
+            return False
+    return True
 
 
 @njit(cache=True)
@@ -171,7 +194,7 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
     ce = 1.0 / ae_km
     c = 500.0 * ce
     hts = h[0] + htg
-    _fill_radial(h, g, has_clutter, step_km, c, deygout, work)
+    first_clutter = _fill_radial(h, g, has_clutter, step_km, c, deygout, work)
     a = work[0, :n]
     at = work[1, :n] if has_clutter else a
     ax, ay, bx, by = work[2], work[3], work[4], work[5]
@@ -209,7 +232,8 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
         stim, trans, srim = _horizon_slopes(ax, ay, ma, m, stim_base, tgeo, tg, nt, d, hts, hrs, c)
         lbulla = _bullington_actual(ax, ay, ma, a, step_km, m, stim, trans, srim, tgeo, tg, nt, d,
                                     hts, hrs, c, lam, hull_window)
-        if has_clutter:  # the horizon angles see the ground: hull T
+        if has_clutter and not _bare_profile(m, first_clutter, th, tg, nt):
+            # the horizon angles see the ground: hull T (hull A itself where there is no clutter)
             stim, trans, srim = _horizon_slopes(tx, ty, mt, m, stim_t_base, tgeo, th, nt, d, hts,
                                                 hrs, c)
         theta_out[e] = _angular_distance(stim, trans, srim, d, hts, hrs, c, ae_km)
