@@ -67,8 +67,10 @@ from numba import njit, prange
 
 from netcover.radio._diffraction import (
     WAVELENGTH_M_GHZ,
+    clear_of_bound,
+    clearance_bound,
     delta_bullington_loss,
-    smooth_earth_clear,
+    horizon_factor,
     spherical_earth_loss,
 )
 from netcover.radio._hull import (
@@ -194,6 +196,8 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
     ce = 1.0 / ae_km
     c = 500.0 * ce
     hts = h[0] + htg
+    horizon = horizon_factor(ae_km)  # smooth_earth_clear's parts that do not change with the cell
+    k_earth = 500.0 / ae_km
     first_clutter = _fill_radial(h, g, has_clutter, step_km, c, deygout, work)
     a = work[0, :n]
     at = work[1, :n] if has_clutter else a
@@ -239,8 +243,9 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
         theta_out[e] = _angular_distance(stim, trans, srim, d, hts, hrs, c, ae_km)
         # Smooth-earth heights for the diffraction model (least squares, then obstruction-modified).
         hst, hsr = _smooth_surface(v1, v2, m * step_km, h[m], tgeo, th, nt, d, hr)
-        if not deygout and smooth_earth_clear(d, hts - min(hst, h[0]), hrs - min(hsr, hr), ae_km,
-                                              f_ghz):
+        bound = clearance_bound(d, f_ghz)
+        if not deygout and clear_of_bound(d, hts - min(hst, h[0]), hrs - min(hsr, hr), horizon,
+                                          k_earth, bound):
             out[e] = lbulla  # clear already without hobs (below), so clear with it: Ldsph = 0
             continue
         hobs, gt = _obstruction(bx, by, mb, m, alpha_t_base, tgeo, th, nt, d, hts, hrs)
@@ -250,7 +255,7 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
             out[e] = _deygout_cell(pd, pg, m, nt, tgeo, tg, d, hts, hrs, hts_s, hrs_s, ae_km,
                                    f_ghz, pol)
             continue
-        if smooth_earth_clear(d, hts_s, hrs_s, ae_km, f_ghz):
+        if clear_of_bound(d, hts_s, hrs_s, horizon, k_earth, bound):
             out[e] = lbulla  # Ldsph = 0 <= Lbulls: Eq 39's correction is exactly 0
             continue
         lbulls = smooth_bullington(d, step_km, m, tgeo, nt, hts_s, hrs_s, ce, lam)
@@ -351,8 +356,16 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
         j[e] = math.floor(cell_bearing[e] + 0.5) % nb
         m[e] = prefix_count(cell_d_km[e] / step_km, n_tail, ns)
     order, start = _radial_order(j, m, nb, ns)
-    out = np.empty(n)
-    theta = np.empty(n)
+    # The receivers' inputs gathered in radial order, so the radial passes read and write their
+    # receivers contiguously (a receiver's neighbours on a radial are rows apart on the grid).
+    seq = np.arange(n)
+    s_m, s_d, s_h = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n)
+    s_row, s_col = np.empty(n), np.empty(n)
+    for i in range(n):
+        e = order[i]
+        s_m[i], s_d[i], s_h[i], s_row[i], s_col[i] = m[e], cell_d_km[e], cell_h[e], cell_row[e], cell_col[e]
+    s_out = np.empty(n)
+    s_theta = np.empty(n)
     inv_d = np.zeros(ns)
     for i in range(1, ns):
         inv_d[i] = 1.0 / (i * step_km)
@@ -370,7 +383,12 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
                 g[:] = h + clutter[r]
                 g[0] = h[0]
             _radial_cells(h, g if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz, pol,
-                          ae_km, hull_window, order[start[r]:start[r + 1]], m, cell_d_km, cell_h,
-                          n_tail, dem, clutter_dem, row0, col0, cell_row, cell_col, deygout, work,
-                          tgeo, inv_d, out, theta)
+                          ae_km, hull_window, seq[start[r]:start[r + 1]], s_m, s_d, s_h, n_tail,
+                          dem, clutter_dem, row0, col0, s_row, s_col, deygout, work, tgeo, inv_d,
+                          s_out, s_theta)
+    out = np.empty(n)
+    theta = np.empty(n)
+    for i in range(n):
+        out[order[i]] = s_out[i]
+        theta[order[i]] = s_theta[i]
     return out, theta
