@@ -113,33 +113,42 @@ def accuracy(dem: np.ndarray, site: tuple[float, float], f_mhz: float, n_cells: 
     return np.array(diff), np.array(floor)
 
 
-def cpu_time(fn: object, repeat: int) -> float:
-    """Minimum process CPU time (s) of ``repeat`` calls of ``fn`` (after one untimed call)."""
-    fn()  # type: ignore[operator]
-    times = []
-    for _ in range(repeat):
-        c0 = time.process_time()
+def cpu_times(fns: list[object], repeat: int) -> list[float]:
+    """Minimum process CPU time (s) of ``repeat`` calls of each of ``fns`` (after one untimed call
+    each), the functions called in turn so that each sees the same load."""
+    for fn in fns:
         fn()  # type: ignore[operator]
-        times.append(time.process_time() - c0)
-    return min(times)
+    best = [math.inf] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            c0 = time.process_time()
+            fn()  # type: ignore[operator]
+            best[i] = min(best[i], time.process_time() - c0)
+    return best
 
 
 def site_times(dem: np.ndarray, site: tuple[float, float], repeat: int) -> tuple[float, float | None]:
-    """(bare, with clutter) CPU seconds per site on one thread; None if the engine has no clutter."""
+    """(bare, with clutter) CPU seconds per site on one thread, the two timed alternately; None
+    for an engine without clutter."""
+    clutter = forest(dem, 7)
+
+    def bare() -> object:
+        return site_loss_grid(dem, ORIGIN, CELL_M, site, TX_HEIGHT_M, RX_HEIGHT_M, 1800.0, RADIUS_M)
+
+    def wooded() -> object:
+        return site_loss_grid(dem, ORIGIN, CELL_M, site, TX_HEIGHT_M, RX_HEIGHT_M, 1800.0, RADIUS_M,
+                              clutter_m=clutter)
+
     numba.set_num_threads(1)
     try:
-        plain = cpu_time(lambda: site_loss_grid(dem, ORIGIN, CELL_M, site, TX_HEIGHT_M,
-                                                RX_HEIGHT_M, 1800.0, RADIUS_M), repeat)
-        clutter = forest(dem, 7)
         try:
-            wooded: float | None = cpu_time(
-                lambda: site_loss_grid(dem, ORIGIN, CELL_M, site, TX_HEIGHT_M, RX_HEIGHT_M,
-                                       1800.0, RADIUS_M, clutter_m=clutter), repeat)
-        except TypeError:
-            wooded = None
+            wooded()
+        except TypeError:  # an engine before clutter_m
+            return cpu_times([bare], repeat)[0], None
+        plain, with_clutter = cpu_times([bare, wooded], repeat)
     finally:
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-    return plain, wooded
+    return plain, with_clutter
 
 
 def print_times(label: str, plain: float, wooded: float | None, repeat: int) -> None:
@@ -156,12 +165,18 @@ def engine_times(path: str, repeat: int) -> tuple[float, float | None]:
     env = {**os.environ, "PYTHONPATH": path}
     run = subprocess.run([sys.executable, __file__, "--times-json", "--repeat", str(repeat)],
                          env=env, capture_output=True, text=True, check=True, cwd="/")
-    plain, wooded = json.loads(run.stdout.strip().splitlines()[-1])
+    plain, wooded, engine = json.loads(run.stdout.strip().splitlines()[-1])
+    if Path(engine).resolve() != Path(path).resolve():
+        msg = f"the engine timed for {path} was imported from {engine}"
+        raise SystemExit(msg)
     return plain, wooded
 
 
 def compare_before(before: str, rounds: int, repeat: int) -> None:
     """This engine and the one at ``before``, alternately in fresh processes; minima and ratios."""
+    if not (Path(before) / "netcover" / "radio" / "area.py").is_file():
+        msg = f"--before {before}: not a checkout of netcover (no netcover/radio/area.py there)"
+        raise SystemExit(msg)
     here = str(Path(__file__).resolve().parents[1])
     best: dict[str, list[float]] = {"before": [math.inf, math.inf], "this": [math.inf, math.inf]}
     for _ in range(rounds):
@@ -191,7 +206,10 @@ def main() -> None:
     n = N_CELLS_SIDE
     site = (ORIGIN[0] + n * CELL_M / 2 + 7.0, ORIGIN[1] - n * CELL_M / 2 - 11.0)
     if args.times_json:  # one engine's times for compare_before, as the last line
-        print(json.dumps(site_times(dem, site, args.repeat)))
+        import netcover
+
+        engine = str(Path(netcover.__file__).resolve().parents[1])
+        print(json.dumps([*site_times(dem, site, args.repeat), engine]))
         return
     print(machine_description())
     print("load average (1, 5, 15 min) at start: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
