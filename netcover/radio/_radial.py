@@ -356,16 +356,8 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
         j[e] = math.floor(cell_bearing[e] + 0.5) % nb
         m[e] = prefix_count(cell_d_km[e] / step_km, n_tail, ns)
     order, start = _radial_order(j, m, nb, ns)
-    # The receivers' inputs gathered in radial order, so the radial passes read and write their
-    # receivers contiguously (a receiver's neighbours on a radial are rows apart on the grid).
-    seq = np.arange(n)
-    s_m, s_d, s_h = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n)
-    s_row, s_col = np.empty(n), np.empty(n)
-    for i in range(n):
-        e = order[i]
-        s_m[i], s_d[i], s_h[i], s_row[i], s_col[i] = m[e], cell_d_km[e], cell_h[e], cell_row[e], cell_col[e]
-    s_out = np.empty(n)
-    s_theta = np.empty(n)
+    out = np.empty(n)
+    theta = np.empty(n)
     inv_d = np.zeros(ns)
     for i in range(1, ns):
         inv_d[i] = 1.0 / (i * step_km)
@@ -383,12 +375,7 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
                 g[:] = h + clutter[r]
                 g[0] = h[0]
             _radial_cells(h, g if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz, pol,
-                          ae_km, hull_window, seq[start[r]:start[r + 1]], s_m, s_d, s_h, n_tail,
-                          dem, clutter_dem, row0, col0, s_row, s_col, deygout, work, tgeo, inv_d,
-                          s_out, s_theta)
-    out = np.empty(n)
-    theta = np.empty(n)
-    for i in range(n):
-        out[order[i]] = s_out[i]
-        theta[order[i]] = s_theta[i]
+                          ae_km, hull_window, order[start[r]:start[r + 1]], m, cell_d_km, cell_h,
+                          n_tail, dem, clutter_dem, row0, col0, cell_row, cell_col, deygout, work,
+                          tgeo, inv_d, out, theta)
     return out, theta

@@ -86,12 +86,15 @@ def radial_pair(dem: np.ndarray, layer: np.ndarray, row0: float, col0: float, n_
                 n_samples: int, step_cells: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`radial_heights` of ``dem`` and of ``layer`` (same shape, e.g. clutter heights) in one
     pass: each array equal, bit for bit, to its own call."""
+    nr, nc = dem.shape
     out = np.empty((n_bearings, n_samples))
     out_layer = np.empty((n_bearings, n_samples))
     for j in prange(n_bearings):
         dr, dc = _radial_step(j, n_bearings, step_cells)
         for k in range(n_samples):
-            out[j, k], out_layer[j, k] = bilinear_pair(dem, layer, row0 + k * dr, col0 + k * dc)
+            r0, c0, fr, fc = _bilinear_corner(nr, nc, row0 + k * dr, col0 + k * dc)
+            out[j, k] = _bilinear_at(dem, r0, c0, fr, fc)
+            out_layer[j, k] = _bilinear_at(layer, r0, c0, fr, fc)
     return out, out_layer
 
 
