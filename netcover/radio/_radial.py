@@ -371,9 +371,10 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
         g = np.empty(ns)
         for r in range(chunk * nb // n_chunks, (chunk + 1) * nb // n_chunks):
             h = heights[r]
-            if has_clutter:
-                g[:] = h + clutter[r]
+            if has_clutter:  # ground plus clutter, in place (no temporary per radial)
                 g[0] = h[0]
+                for i in range(1, ns):
+                    g[i] = h[i] + clutter[r, i]
             _radial_cells(h, g if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz, pol,
                           ae_km, hull_window, order[start[r]:start[r + 1]], m, cell_d_km, cell_h,
                           n_tail, dem, clutter_dem, row0, col0, cell_row, cell_col, deygout, work,
