@@ -52,7 +52,13 @@ exact (they change no value beyond rounding):
   hobs alpha_obr / (alpha_obt + alpha_obr) >= 0 only raise both heights above the smooth surface
   (Eq 37), and the test is monotone in both heights;
 * per-sample divisions by d_i are products with a table of 1 / d_i, the two arctangents of the
-  angular distance one (atan t + atan r = atan((t + r) / (1 - t r)) for t r < 1/2).
+  angular distance one (atan t + atan r = atan((t + r) / (1 - t r)) for t r < 1/2);
+* with clutter, the ground and the clutter of a point are read with one bilinear cell search
+  (:func:`~._sampling.bilinear_pair`, :func:`~._sampling.radial_pair`), and the horizon angles
+  reuse hull A's answer where the receiver's profile has no clutter (hull T is then hull A);
+* the smooth-earth clearance test's parts that depend only on the earth radius or on the path
+  (:func:`~._diffraction.horizon_factor`, :func:`~._diffraction.clearance_bound`) are computed
+  once per radial or per receiver.
 
 All kernels are pure (arrays and scalars in, new arrays out) and release the GIL, so several sites
 can run on threads at once.
