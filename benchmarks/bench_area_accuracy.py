@@ -14,17 +14,23 @@ cell spacing can be expected to agree with the reference much better than that.
 
 Speed: one site, 15 km at 30 m, one thread (``numba.set_num_threads(1)``), JIT excluded (a first
 call is made and not timed), process CPU time, the minimum of ``--repeat`` calls, without and with a
-clutter layer. Run it on another checkout (``PYTHONPATH=/path/to/other/checkout``) for "before"
-figures; an engine without ``clutter_m`` skips the clutter timing.
+clutter layer (15 m forest on half of the cells, in patches), and the clutter's cost in %. With
+``--before PATH`` (another checkout, e.g. ``git worktree add /tmp/old 41e0cad``) it also times that
+engine, each engine in its own process, alternately for ``--rounds`` rounds so both see the same
+load, and prints the ratio of the minima; an engine without ``clutter_m`` skips the clutter timing.
+Running the script with ``PYTHONPATH=/path/to/other/checkout`` measures that checkout alone.
 
-Run: ``python benchmarks/bench_area_accuracy.py [--cells 1500] [--repeat 5] [--speed-only]``
+Run: ``python benchmarks/bench_area_accuracy.py [--cells 1500] [--repeat 5] [--speed-only]
+[--before PATH [--rounds 3]]``
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -107,15 +113,84 @@ def accuracy(dem: np.ndarray, site: tuple[float, float], f_mhz: float, n_cells: 
     return np.array(diff), np.array(floor)
 
 
-def cpu_time(fn: object, repeat: int) -> float:
-    """Minimum process CPU time (s) of ``repeat`` calls of ``fn`` (after one untimed call)."""
-    fn()  # type: ignore[operator]
-    times = []
-    for _ in range(repeat):
-        c0 = time.process_time()
+def cpu_times(fns: list[object], repeat: int) -> list[float]:
+    """Minimum process CPU time (s) of ``repeat`` calls of each of ``fns`` (after one untimed call
+    each), the functions called in turn so that each sees the same load."""
+    for fn in fns:
         fn()  # type: ignore[operator]
-        times.append(time.process_time() - c0)
-    return min(times)
+    best = [math.inf] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            c0 = time.process_time()
+            fn()  # type: ignore[operator]
+            best[i] = min(best[i], time.process_time() - c0)
+    return best
+
+
+def site_times(dem: np.ndarray, site: tuple[float, float], repeat: int) -> tuple[float, float | None]:
+    """(bare, with clutter) CPU seconds per site on one thread, the two timed alternately; None
+    for an engine without clutter."""
+    clutter = forest(dem, 7)
+
+    def bare() -> object:
+        return site_loss_grid(dem, ORIGIN, CELL_M, site, TX_HEIGHT_M, RX_HEIGHT_M, 1800.0, RADIUS_M)
+
+    def wooded() -> object:
+        return site_loss_grid(dem, ORIGIN, CELL_M, site, TX_HEIGHT_M, RX_HEIGHT_M, 1800.0, RADIUS_M,
+                              clutter_m=clutter)
+
+    numba.set_num_threads(1)
+    try:
+        try:
+            wooded()
+        except TypeError:  # an engine before clutter_m
+            return cpu_times([bare], repeat)[0], None
+        plain, with_clutter = cpu_times([bare, wooded], repeat)
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    return plain, with_clutter
+
+
+def print_times(label: str, plain: float, wooded: float | None, repeat: int) -> None:
+    print(f"{label}speed, one site, 1 thread, JIT excluded: {plain:.3f} s CPU (min of {repeat})")
+    if wooded is None:
+        print(f"{label}the same with a clutter layer: not supported by this engine")
+    else:
+        print(f"{label}the same with a clutter layer: {wooded:.3f} s CPU "
+              f"(clutter cost {100 * (wooded / plain - 1):+.0f}%)")
+
+
+def engine_times(path: str, repeat: int) -> tuple[float, float | None]:
+    """Times of the engine at checkout ``path`` (this script in a process with PYTHONPATH=path)."""
+    env = {**os.environ, "PYTHONPATH": path}
+    run = subprocess.run([sys.executable, __file__, "--times-json", "--repeat", str(repeat)],
+                         env=env, capture_output=True, text=True, check=True, cwd="/")
+    plain, wooded, engine = json.loads(run.stdout.strip().splitlines()[-1])
+    if Path(engine).resolve() != Path(path).resolve():
+        msg = f"the engine timed for {path} was imported from {engine}"
+        raise SystemExit(msg)
+    return plain, wooded
+
+
+def compare_before(before: str, rounds: int, repeat: int) -> None:
+    """This engine and the one at ``before``, alternately in fresh processes; minima and ratios."""
+    if not (Path(before) / "netcover" / "radio" / "area.py").is_file():
+        msg = f"--before {before}: not a checkout of netcover (no netcover/radio/area.py there)"
+        raise SystemExit(msg)
+    here = str(Path(__file__).resolve().parents[1])
+    best: dict[str, list[float]] = {"before": [math.inf, math.inf], "this": [math.inf, math.inf]}
+    for _ in range(rounds):
+        for name, path in (("before", before), ("this", here)):
+            plain, wooded = engine_times(path, repeat)
+            best[name][0] = min(best[name][0], plain)
+            best[name][1] = min(best[name][1], math.inf if wooded is None else wooded)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"A/B, {rounds} alternate rounds of {repeat} calls each (load average now {load}):")
+    for name, path in (("before", before), ("this", here)):
+        wooded = best[name][1] if math.isfinite(best[name][1]) else None
+        print_times(f"  {name} ({path}): ", best[name][0], wooded, repeat)
+    ratio = best["this"][0] / best["before"][0]
+    print(f"  this engine / before, bare earth: {ratio:.3f} ({100 * (ratio - 1):+.0f}%)")
 
 
 def main() -> None:
@@ -123,33 +198,31 @@ def main() -> None:
     parser.add_argument("--cells", type=int, default=1500, help="random cells per frequency")
     parser.add_argument("--repeat", type=int, default=5, help="timed calls")
     parser.add_argument("--speed-only", action="store_true", help="skip the accuracy figures")
+    parser.add_argument("--before", metavar="PATH", help="checkout of the engine to compare with")
+    parser.add_argument("--rounds", type=int, default=3, help="alternate rounds with --before")
+    parser.add_argument("--times-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    dem = rough_karst(N_CELLS_SIDE, CELL_M, 2026)
+    n = N_CELLS_SIDE
+    site = (ORIGIN[0] + n * CELL_M / 2 + 7.0, ORIGIN[1] - n * CELL_M / 2 - 11.0)
+    if args.times_json:  # one engine's times for compare_before, as the last line
+        import netcover
+
+        engine = str(Path(netcover.__file__).resolve().parents[1])
+        print(json.dumps([*site_times(dem, site, args.repeat), engine]))
+        return
     print(machine_description())
     print("load average (1, 5, 15 min) at start: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     import netcover.radio.area as area
 
     print(f"engine: {Path(area.__file__).resolve().parents[2]}; tail steps: "
           f"{getattr(area, 'TAIL_STEPS', 'none (nearest radial only)')}")
-    dem = rough_karst(N_CELLS_SIDE, CELL_M, 2026)
-    n = N_CELLS_SIDE
-    site = (ORIGIN[0] + n * CELL_M / 2 + 7.0, ORIGIN[1] - n * CELL_M / 2 - 11.0)
     print(f"rough synthetic karst (seed 2026): {n} x {n} cells of {CELL_M:g} m, heights "
           f"{dem.min():.0f}-{dem.max():.0f} m; site at the centre, {TX_HEIGHT_M:g} m, receivers "
           f"{RX_HEIGHT_M:g} m, radius {RADIUS_M:g} m")
-
-    numba.set_num_threads(1)
-    plain = cpu_time(lambda: site_loss_grid(dem, ORIGIN, CELL_M, site, TX_HEIGHT_M, RX_HEIGHT_M,
-                                            1800.0, RADIUS_M), args.repeat)
-    print(f"speed, one site, 1 thread, JIT excluded: {plain:.3f} s CPU (min of {args.repeat})")
-    clutter = forest(dem, 7)
-    try:
-        wooded = cpu_time(lambda: site_loss_grid(dem, ORIGIN, CELL_M, site, TX_HEIGHT_M,
-                                                 RX_HEIGHT_M, 1800.0, RADIUS_M, clutter_m=clutter),
-                          args.repeat)
-        print(f"the same with a clutter layer: {wooded:.3f} s CPU ({100 * (wooded / plain - 1):+.0f}%)")
-    except TypeError:
-        print("the same with a clutter layer: not supported by this engine")
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    print_times("", *site_times(dem, site, args.repeat), args.repeat)
+    if args.before:
+        compare_before(args.before, args.rounds, args.repeat)
     if args.speed_only:
         return
 

@@ -202,14 +202,37 @@ def smooth_earth_clear(d_km: float, hte_m: float, hre_m: float, ap_km: float,
     min f exceeds that bound (with a margin of 1e-9 relative, 1e-9 m, for rounding), hse > hreq and
     Eq 27's branch returns 0: the caller may skip the call. False says nothing.
     """
+    return clear_of_bound(d_km, hte_m, hre_m, horizon_factor(ap_km), 500.0 / ap_km,
+                          clearance_bound(d_km, f_ghz))
+
+
+@njit(cache=True, inline="always")
+def horizon_factor(ap_km: float) -> float:
+    """sqrt(2 ap) sqrt(0.001): the smooth-earth horizon distance (km) is this times
+    sqrt(hte) + sqrt(hre) (P.1812 Eq 23). A part of :func:`smooth_earth_clear`, for hoisting."""
+    return math.sqrt(2.0 * ap_km) * math.sqrt(0.001)
+
+
+@njit(cache=True, inline="always")
+def clearance_bound(d_km: float, f_ghz: float) -> float:
+    """The clearance :func:`smooth_earth_clear` asks for on a path of ``d_km``: the largest
+    required clearance 8.728 sqrt(lam d) (Eq 27) with its rounding margin (m)."""
+    hreq_max = 8.728 * math.sqrt(WAVELENGTH_M_GHZ / f_ghz * d_km)
+    return hreq_max * (1.0 + 1e-9) + 1e-9
+
+
+@njit(cache=True, inline="always")
+def clear_of_bound(d_km: float, hte_m: float, hre_m: float, horizon: float, k: float,
+                   bound: float) -> bool:
+    """:func:`smooth_earth_clear` from its parts that depend on the earth radius and on the path
+    alone (:func:`horizon_factor`, k = 500 / ap, :func:`clearance_bound`), so a caller testing
+    several heights on one path computes them once: the same result, bit for bit."""
     sqrt_h = math.sqrt(max(hte_m, 0.0)) + math.sqrt(max(hre_m, 0.0))
-    if d_km >= math.sqrt(2.0 * ap_km) * math.sqrt(0.001) * sqrt_h:
+    if d_km >= horizon * sqrt_h:
         return False  # beyond the smooth-earth horizon: the first-term loss applies
-    k = 500.0 / ap_km
     x = min(max(0.5 * d_km - (hre_m - hte_m) / (2.0 * k * d_km), 0.0), d_km)
     f_min = (hte_m * (d_km - x) + hre_m * x) / d_km - k * x * (d_km - x)
-    hreq_max = 8.728 * math.sqrt(WAVELENGTH_M_GHZ / f_ghz * d_km)
-    return f_min > hreq_max * (1.0 + 1e-9) + 1e-9
+    return f_min > bound
 
 
 @njit(cache=True)

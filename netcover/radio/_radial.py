@@ -52,7 +52,13 @@ exact (they change no value beyond rounding):
   hobs alpha_obr / (alpha_obt + alpha_obr) >= 0 only raise both heights above the smooth surface
   (Eq 37), and the test is monotone in both heights;
 * per-sample divisions by d_i are products with a table of 1 / d_i, the two arctangents of the
-  angular distance one (atan t + atan r = atan((t + r) / (1 - t r)) for t r < 1/2).
+  angular distance one (atan t + atan r = atan((t + r) / (1 - t r)) for t r < 1/2);
+* with clutter, the ground and the clutter of a point are read with one bilinear cell search
+  (:func:`~._sampling.bilinear_pair`, :func:`~._sampling.radial_pair`), and the horizon angles
+  reuse hull A's answer where the receiver's profile has no clutter (hull T is then hull A);
+* the smooth-earth clearance test's parts that depend only on the earth radius or on the path
+  (:func:`~._diffraction.horizon_factor`, :func:`~._diffraction.clearance_bound`) are computed
+  once per radial or per receiver.
 
 All kernels are pure (arrays and scalars in, new arrays out) and release the GIL, so several sites
 can run on threads at once.
@@ -67,8 +73,10 @@ from numba import njit, prange
 
 from netcover.radio._diffraction import (
     WAVELENGTH_M_GHZ,
+    clear_of_bound,
+    clearance_bound,
     delta_bullington_loss,
-    smooth_earth_clear,
+    horizon_factor,
     spherical_earth_loss,
 )
 from netcover.radio._hull import (
@@ -86,6 +94,7 @@ from netcover.radio._hull import (
 )
 from netcover.radio._sampling import (
     bilinear_height,
+    bilinear_pair,
     disc_cells,
     prefix_count,
     radial_heights,
@@ -117,17 +126,26 @@ def _sample_tail(dem: np.ndarray, clutter_dem: np.ndarray, has_clutter: bool, ro
         f = x * inv_d
         tr = row0 + f * (cell_row - row0)
         tc = col0 + f * (cell_col - col0)
-        th[k] = bilinear_height(dem, tr, tc)
-        tg[k] = th[k] + bilinear_height(clutter_dem, tr, tc) if has_clutter else th[k]
+        if has_clutter:
+            th[k], clutter_k = bilinear_pair(dem, clutter_dem, tr, tc)
+            tg[k] = th[k] + clutter_k
+        else:
+            th[k] = bilinear_height(dem, tr, tc)
 
 
 @njit(cache=True, inline="always")
 def _fill_radial(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: float, c: float,
-                 deygout: bool, work: np.ndarray) -> None:
+                 deygout: bool, work: np.ndarray) -> int:
     """The per-radial rows of the scratch ``work``: a_i = g_i - c d_i^2 (row 0, hull A, Bullington),
     at_i = h_i - c d_i^2 (row 1 with clutter, hull T, horizon angles; hull A itself without), and
-    for Deygout the profile's distances and heights (rows 10, 11; tails are written after m)."""
+    for Deygout the profile's distances and heights (rows 10, 11; tails are written after m).
+    Returns the first sample i >= 1 with clutter (g_i != h_i; ``h.size`` if none)."""
     n = h.size
+    first = n
+    if has_clutter:
+        for i in range(n - 1, 0, -1):
+            if g[i] != h[i]:
+                first = i
     for i in range(n):
         di = i * step_km
         curv = c * (di * di)
@@ -138,6 +156,19 @@ def _fill_radial(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: float
         for i in range(work.shape[1]):
             work[10, i] = i * step_km
             work[11, i] = (g[i] if has_clutter else h[i]) if i < n else 0.0
+    return first
+
+
+@njit(cache=True, inline="always")
+def _bare_profile(m: int, first_clutter: int, th: np.ndarray, tg: np.ndarray, nt: int) -> bool:
+    """No clutter on the samples 1..m (``first_clutter`` beyond m) nor on the tail points: hull T
+    and its running maximum are then hull A and its own (the same values pushed), bit for bit."""
+    if m >= first_clutter:
+        return False
+    for k in range(nt):
+        if tg[k] != th[k]:
+            return False
+    return True
 
 
 @njit(cache=True)
@@ -171,7 +202,9 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
     ce = 1.0 / ae_km
     c = 500.0 * ce
     hts = h[0] + htg
-    _fill_radial(h, g, has_clutter, step_km, c, deygout, work)
+    horizon = horizon_factor(ae_km)  # smooth_earth_clear's parts that do not change with the cell
+    k_earth = 500.0 / ae_km
+    first_clutter = _fill_radial(h, g, has_clutter, step_km, c, deygout, work)
     a = work[0, :n]
     at = work[1, :n] if has_clutter else a
     ax, ay, bx, by = work[2], work[3], work[4], work[5]
@@ -209,14 +242,16 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
         stim, trans, srim = _horizon_slopes(ax, ay, ma, m, stim_base, tgeo, tg, nt, d, hts, hrs, c)
         lbulla = _bullington_actual(ax, ay, ma, a, step_km, m, stim, trans, srim, tgeo, tg, nt, d,
                                     hts, hrs, c, lam, hull_window)
-        if has_clutter:  # the horizon angles see the ground: hull T
+        if has_clutter and not _bare_profile(m, first_clutter, th, tg, nt):
+            # the horizon angles see the ground: hull T (hull A itself where there is no clutter)
             stim, trans, srim = _horizon_slopes(tx, ty, mt, m, stim_t_base, tgeo, th, nt, d, hts,
                                                 hrs, c)
         theta_out[e] = _angular_distance(stim, trans, srim, d, hts, hrs, c, ae_km)
         # Smooth-earth heights for the diffraction model (least squares, then obstruction-modified).
         hst, hsr = _smooth_surface(v1, v2, m * step_km, h[m], tgeo, th, nt, d, hr)
-        if not deygout and smooth_earth_clear(d, hts - min(hst, h[0]), hrs - min(hsr, hr), ae_km,
-                                              f_ghz):
+        bound = clearance_bound(d, f_ghz)
+        if not deygout and clear_of_bound(d, hts - min(hst, h[0]), hrs - min(hsr, hr), horizon,
+                                          k_earth, bound):
             out[e] = lbulla  # clear already without hobs (below), so clear with it: Ldsph = 0
             continue
         hobs, gt = _obstruction(bx, by, mb, m, alpha_t_base, tgeo, th, nt, d, hts, hrs)
@@ -226,7 +261,7 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
             out[e] = _deygout_cell(pd, pg, m, nt, tgeo, tg, d, hts, hrs, hts_s, hrs_s, ae_km,
                                    f_ghz, pol)
             continue
-        if smooth_earth_clear(d, hts_s, hrs_s, ae_km, f_ghz):
+        if clear_of_bound(d, hts_s, hrs_s, horizon, k_earth, bound):
             out[e] = lbulla  # Ldsph = 0 <= Lbulls: Eq 39's correction is exactly 0
             continue
         lbulls = smooth_bullington(d, step_km, m, tgeo, nt, hts_s, hrs_s, ce, lam)
@@ -342,9 +377,10 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
         g = np.empty(ns)
         for r in range(chunk * nb // n_chunks, (chunk + 1) * nb // n_chunks):
             h = heights[r]
-            if has_clutter:
-                g[:] = h + clutter[r]
+            if has_clutter:  # ground plus clutter, in place (no temporary per radial)
                 g[0] = h[0]
+                for i in range(1, ns):
+                    g[i] = h[i] + clutter[r, i]
             _radial_cells(h, g if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz, pol,
                           ae_km, hull_window, order[start[r]:start[r + 1]], m, cell_d_km, cell_h,
                           n_tail, dem, clutter_dem, row0, col0, cell_row, cell_col, deygout, work,

@@ -14,7 +14,27 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["bilinear_height", "disc_cells", "prefix_count", "radial_heights", "tail_count"]
+__all__ = ["bilinear_height", "bilinear_pair", "disc_cells", "prefix_count", "radial_heights",
+           "radial_pair", "tail_count"]
+
+
+@njit(cache=True, inline="always")
+def _bilinear_corner(nr: int, nc: int, row: float, col: float) -> tuple[int, int, float, float]:
+    """Top-left corner (r0, c0) of the bilinear cell of a fractional index and the fractions
+    (fr, fc) within it, indices beyond the outermost cell centres clamped to the edge."""
+    r = min(max(row, 0.0), nr - 1.0)
+    c = min(max(col, 0.0), nc - 1.0)
+    r0 = min(int(r), nr - 2)
+    c0 = min(int(c), nc - 2)
+    return r0, c0, r - r0, c - c0
+
+
+@njit(cache=True, inline="always")
+def _bilinear_at(dem: np.ndarray, r0: int, c0: int, fr: float, fc: float) -> float:
+    """Bilinear value of ``dem`` in the cell with top-left corner (r0, c0) at fractions (fr, fc)."""
+    top = dem[r0, c0] * (1.0 - fc) + dem[r0, c0 + 1] * fc
+    bottom = dem[r0 + 1, c0] * (1.0 - fc) + dem[r0 + 1, c0 + 1] * fc
+    return top * (1.0 - fr) + bottom * fr
 
 
 @njit(cache=True, nogil=True)
@@ -25,18 +45,24 @@ def bilinear_height(dem: np.ndarray, row: float, col: float) -> float:
     that covers the outer half cell of the DEM, and the fraction of a cell by which a radial to an
     edge cell may pass outside the DEM.
     """
-    nr, nc = dem.shape
-    r = min(max(row, 0.0), nr - 1.0)
-    c = min(max(col, 0.0), nc - 1.0)
-    r0 = min(int(r), nr - 2)
-    c0 = min(int(c), nc - 2)
-    fr = r - r0
-    fc = c - c0
-    r1 = r0 + 1
-    c1 = c0 + 1
-    top = dem[r0, c0] * (1.0 - fc) + dem[r0, c1] * fc
-    bottom = dem[r1, c0] * (1.0 - fc) + dem[r1, c1] * fc
-    return top * (1.0 - fr) + bottom * fr
+    r0, c0, fr, fc = _bilinear_corner(dem.shape[0], dem.shape[1], row, col)
+    return _bilinear_at(dem, r0, c0, fr, fc)
+
+
+@njit(cache=True, nogil=True)
+def bilinear_pair(dem: np.ndarray, layer: np.ndarray, row: float,
+                  col: float) -> tuple[float, float]:
+    """:func:`bilinear_height` of ``dem`` and of ``layer`` (same shape) at one point, the cell
+    and its fractions found once: each value equal, bit for bit, to its own call."""
+    r0, c0, fr, fc = _bilinear_corner(dem.shape[0], dem.shape[1], row, col)
+    return _bilinear_at(dem, r0, c0, fr, fc), _bilinear_at(layer, r0, c0, fr, fc)
+
+
+@njit(cache=True, inline="always")
+def _radial_step(j: int, n_bearings: int, step_cells: float) -> tuple[float, float]:
+    """(row, column) step of radial j (bearing 2 pi j / n, clockwise from north)."""
+    theta = 2.0 * math.pi * j / n_bearings
+    return -math.cos(theta) * step_cells, math.sin(theta) * step_cells
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -49,12 +75,27 @@ def radial_heights(dem: np.ndarray, row0: float, col0: float, n_bearings: int, n
     """
     out = np.empty((n_bearings, n_samples))
     for j in prange(n_bearings):
-        theta = 2.0 * math.pi * j / n_bearings
-        dc = math.sin(theta) * step_cells
-        dr = -math.cos(theta) * step_cells
+        dr, dc = _radial_step(j, n_bearings, step_cells)
         for k in range(n_samples):
             out[j, k] = bilinear_height(dem, row0 + k * dr, col0 + k * dc)
     return out
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def radial_pair(dem: np.ndarray, layer: np.ndarray, row0: float, col0: float, n_bearings: int,
+                n_samples: int, step_cells: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`radial_heights` of ``dem`` and of ``layer`` (same shape, e.g. clutter heights) in one
+    pass: each array equal, bit for bit, to its own call."""
+    nr, nc = dem.shape
+    out = np.empty((n_bearings, n_samples))
+    out_layer = np.empty((n_bearings, n_samples))
+    for j in prange(n_bearings):
+        dr, dc = _radial_step(j, n_bearings, step_cells)
+        for k in range(n_samples):
+            r0, c0, fr, fc = _bilinear_corner(nr, nc, row0 + k * dr, col0 + k * dc)
+            out[j, k] = _bilinear_at(dem, r0, c0, fr, fc)
+            out_layer[j, k] = _bilinear_at(layer, r0, c0, fr, fc)
+    return out, out_layer
 
 
 @njit(cache=True, nogil=True)

@@ -62,7 +62,7 @@ from netcover.config.radio import Environment as HataEnvironment
 from netcover.errors import ModelError
 from netcover.radio._diffraction import POL_HORIZONTAL, POL_VERTICAL
 from netcover.radio._radial import cell_diffraction_loss
-from netcover.radio._sampling import bilinear_height, disc_cells, radial_heights
+from netcover.radio._sampling import bilinear_height, disc_cells, radial_heights, radial_pair
 from netcover.radio.basic import (
     effective_earth_radius_km,
     free_space_loss,
@@ -427,11 +427,13 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
     if model == "fspl":
         values = free_space_loss(slant_km, f_mhz)
     elif model == "p1812":
-        heights = disc.radial_heights()
         clutter = layer = np.empty((0, 0))
-        if clutter_m is not None:
+        if clutter_m is None:
+            heights = disc.radial_heights()
+        else:  # ground and clutter along the radials in one pass
             layer = disc.layer_window(clutter_m, "clutter_m")
-            clutter = radial_heights(layer, disc.row0, disc.col0, n_bearings, disc.n_samples, 1.0)
+            heights, clutter = radial_pair(disc.grid, layer, disc.row0, disc.col0, n_bearings,
+                                           disc.n_samples, 1.0)
         pol_code = POL_VERTICAL if pol == "vertical" else POL_HORIZONTAL
         ld, theta = cell_diffraction_loss(heights, clutter, step_km, float(tx_height_m),
                                           float(rx_height_m), f_mhz / 1000.0, pol_code, ae_km,
