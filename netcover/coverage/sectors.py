@@ -93,7 +93,8 @@ class SectorLevels:
         return other
 
     def levels(self, x: float, y: float, height_m: float, loss: CachedLoss,
-               sectors: Sequence[pd.Series], *, ground_m: float | None = None) -> list[np.ndarray]:
+               sectors: Sequence[pd.Series], *, ground_m: float | None = None,
+               clip: tuple[slice, slice] | None = None) -> list[np.ndarray]:
         """Level (dBm, float32, NaN where the loss is NaN) of each sector on the loss window.
 
         A calibration of the sector's technology adds, at each cell, the correction of the
@@ -103,19 +104,29 @@ class SectorLevels:
 
         ``ground_m`` is the ground height at the mast; None samples it from the terrain (give it
         when the terrain is a tile that need not hold the mast).
+
+        ``clip`` (rows, columns of the loss window): the levels of that part of the window only,
+        the same values, bit for bit, as that part of the whole window's levels.
         """
         bearing, elev_idx = self._mast(x, y, height_m, loss, ground_m)
+        loss_db = loss.loss_db
+        if clip is not None:  # every value is a function of its cell's alone
+            loss_db, bearing, elev_idx = (np.ascontiguousarray(a[clip])
+                                          for a in (loss_db, bearing, elev_idx))
         out = []
         corrections: dict[tuple[str, float], np.ndarray] = {}  # sectors of a band share theirs
         for row in sectors:
-            level = sector_level(loss.loss_db, bearing, elev_idx, *self._sector(row))
+            level = sector_level(loss_db, bearing, elev_idx, *self._sector(row))
             tech, band = str(row["technology"]), float(row["frequency_mhz"])
             cal = self.calibration.get(tech)
             if cal is not None:
                 if (tech, band) not in corrections:
-                    corrections[tech, band] = cal.correction(
-                        self._distance_km(x, y, loss), band_mhz=band,
-                        landcover=self._landcover(loss))
+                    distance, landcover = self._distance_km(x, y, loss), self._landcover(loss)
+                    if clip is not None:
+                        distance = distance[clip]
+                        landcover = None if landcover is None else landcover[clip]
+                    corrections[tech, band] = cal.correction(distance, band_mhz=band,
+                                                             landcover=landcover)
                 level = (level + corrections[tech, band]).astype(np.float32)
             out.append(level)
         return out
