@@ -151,7 +151,8 @@ def compute_coverage(
     jobs = loss_jobs(cells)
     digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
     loss_keys = _loss_keys(terrain, jobs, cov, side, digest, threads)
-    group_keys, parts = _group_keys(cells, jobs, loss_keys, sc, _job_windows(terrain, jobs, cov))
+    windows = _job_windows(terrain, jobs, cov)
+    group_keys, parts = _group_keys(cells, jobs, loss_keys, sc, windows)
     groups = _stored_groups(side, group_keys)
     min_key = LossCache.key(digest, kind="min_loss", losses=sorted(loss_keys.values()))
     stored_min = side.get_arrays(min_key)
@@ -165,7 +166,7 @@ def compute_coverage(
     tasks = plan_tasks(job_cells, _cell_groups(cells), [g for g in todo if g not in patches],
                        all_jobs=stored_min is None)
     box_tasks = {g: [t for t in plan_tasks(job_cells, _cell_groups(cells), [g], all_jobs=False)
-                     if intersects(parts[g][t.cells[0]][3], p.box)] for g, p in patches.items()}
+                     if intersects(windows[jobs[t.job]], p.box)] for g, p in patches.items()}
     notes: list[str] = []
     progress = progress or _no_progress
     needed = [jobs[j] for j in sorted({t.job for t in itertools.chain(tasks, *box_tasks.values())})]
