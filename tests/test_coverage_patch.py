@@ -79,12 +79,12 @@ def test_a_retilted_sector_patches_its_group_as_a_cold_run_would(
 def test_a_patch_of_two_groups_keeps_the_other_groups(mini_scenario: Path, tmp_path: Path) -> None:
     scenario = _small_radius(mini_scenario, calibrated=False)
     rows = site_rows()
-    rows[3]["technology"] = "3G"  # S2 is a 3G cell of its own group
-    rows[3]["frequency_mhz"] = 2100
+    rows[0]["technology"] = "3G"  # S1's first cell is a 3G cell of its own group (2100 MHz)
+    rows[0]["frequency_mhz"] = 2100
     write_sites(scenario.parent / "sites.csv", rows)
     inputs = load_inputs(load_scenario(scenario))
     compute_coverage(inputs, cache=LossCache(tmp_path / "c"))
-    rows[2]["tx_power_dbm"] = 40
+    rows[3]["tx_power_dbm"] = 40  # S2 (east), row 3: the third cell of the 4G group
     write_sites(scenario.parent / "sites.csv", rows)
     inputs = load_inputs(load_scenario(scenario))
     after = compute_coverage(inputs, cache=LossCache(tmp_path / "c"))
