@@ -117,22 +117,25 @@ def _entry_bytes(key: str, payload: bytes) -> bytes:
     return _MAGIC + raw_key + digest + len(payload).to_bytes(8, "little") + payload
 
 
-def _entry_payload(data: bytes, key: str) -> bytes:
-    """The payload of an entry's bytes, checked; ValueError says what is wrong."""
+def _entry_payload(data: bytes, key: str) -> memoryview:
+    """The payload of an entry's bytes (a view, not a copy: the rasters are large), checked;
+    ValueError says what is wrong."""
     raw_key = key.encode("ascii").ljust(32, b" ")[:32]
     if len(data) < _HEADER or not data.startswith(_MAGIC):
         msg = "empty, truncated or not a netcover cache entry"
         raise ValueError(msg)
     stored_key, digest = data[8:40], data[40:72]
     size = int.from_bytes(data[72:80], "little")
-    payload = data[_HEADER:]
+    payload = memoryview(data)[_HEADER:]
     if stored_key != raw_key:
         msg = "it holds the entry of another key"
         raise ValueError(msg)
     if size != len(payload):
         msg = f"truncated ({len(payload)} of {size} bytes)"
         raise ValueError(msg)
-    if hashlib.sha256(raw_key + payload).digest() != digest:
+    check = hashlib.sha256(raw_key)
+    check.update(payload)
+    if check.digest() != digest:
         msg = "its checksum does not match (the file was altered)"
         raise ValueError(msg)
     return payload
@@ -185,7 +188,7 @@ class LossCache:
         """Whether the folder holds named arrays (:meth:`put_arrays`) for ``key``, unread."""
         return self.folder is not None and _entry_path(self.folder, key, ".npz").is_file()
 
-    def _read(self, key: str, suffix: str) -> bytes | None:
+    def _read(self, key: str, suffix: str) -> memoryview | None:
         """The checked payload of ``key``'s entry, or None (a miss; damaged entries warn)."""
         if self.folder is None:
             self._count(hit=False)
@@ -239,7 +242,7 @@ class LossCache:
         if payload is None:
             return None
         try:
-            stored = np.load(io.BytesIO(payload), allow_pickle=False)
+            stored = _npy_view(payload)
             words = stored[0, :4].astype(np.int64)
             row_off, col_off = (int(v) for v in words[0::2] * 65536 + words[1::2])
             layers = np.split(stored[1:], n)
@@ -282,6 +285,20 @@ class LossCache:
         buf = io.BytesIO()
         np.savez(buf, **arrays)  # type: ignore[arg-type]
         self._write(key, ".npz", buf.getvalue())
+
+
+def _npy_view(payload: memoryview) -> np.ndarray:
+    """The array of ``np.save`` bytes, read-only, on the bytes themselves (no copy)."""
+    head = io.BytesIO(payload[:1024])  # the header of a 2-D array is far shorter
+    version = np.lib.format.read_magic(head)
+    if version != (1, 0):
+        return np.asarray(np.load(io.BytesIO(payload), allow_pickle=False))
+    shape, fortran, dtype = np.lib.format.read_array_header_1_0(head)
+    if dtype.hasobject or fortran:
+        msg = "not a plain array"
+        raise ValueError(msg)
+    count = int(np.prod(shape))
+    return np.frombuffer(payload, dtype=dtype, count=count, offset=head.tell()).reshape(shape)
 
 
 def _entry_path(folder: Path, key: str, suffix: str) -> Path:
