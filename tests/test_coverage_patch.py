@@ -57,7 +57,7 @@ def test_a_retilted_sector_patches_its_group_as_a_cold_run_would(
     write_sites(scenario.parent / "sites.csv", rows)
     inputs = load_inputs(load_scenario(scenario))
     patched = compute_coverage(inputs, cache=LossCache(cache))
-    assert patched.groups_patched == 1
+    assert (patched.groups_patched, patched.combined) == (1, "patched")
     cold = compute_coverage(inputs, cache=LossCache(tmp_path / "fresh"))
     assert cold.groups_patched == 0
     _assert_identical(patched, cold)
@@ -67,7 +67,8 @@ def test_a_retilted_sector_patches_its_group_as_a_cold_run_would(
     write_sites(scenario.parent / "sites.csv", site_rows())
     first = load_inputs(load_scenario(scenario))
     again = compute_coverage(first, cache=LossCache(cache))
-    assert again.groups_reused == 1  # the first layers are still in the cache
+    assert (again.groups_reused, again.combined) == (1, "cached")  # the first run's layers
+    _assert_identical(again, compute_coverage(first))
     moved = [dict(r) for r in site_rows()]
     moved[1]["azimuth_deg"] = 200
     write_sites(scenario.parent / "sites.csv", moved)
@@ -89,6 +90,7 @@ def test_a_patch_of_two_groups_keeps_the_other_groups(mini_scenario: Path, tmp_p
     inputs = load_inputs(load_scenario(scenario))
     after = compute_coverage(inputs, cache=LossCache(tmp_path / "c"))
     assert (after.groups, after.groups_reused, after.groups_patched) == (2, 1, 1)
+    assert after.combined == "patched"  # the 3G layers as before, the 4G group's box again
     _assert_identical(after, compute_coverage(inputs))
 
 
@@ -116,5 +118,5 @@ def test_a_large_change_folds_the_whole_group(mini_scenario: Path, tmp_path: Pat
     write_sites(scenario.parent / "sites.csv", rows)
     inputs = load_inputs(load_scenario(scenario))
     after = compute_coverage(inputs, cache=LossCache(tmp_path / "c"))
-    assert after.groups_patched == 0
+    assert (after.groups_patched, after.combined) == (0, "computed")
     _assert_identical(after, compute_coverage(dataclasses.replace(inputs)))

@@ -71,6 +71,8 @@ class CoverageResult:
     jobs: int = 0
     groups_reused: int = 0
     groups_patched: int = 0  # folded again only where a sector changed (coverage.patch)
+    #: How the combined layers were made: "computed", "patched" (a box) or "cached".
+    combined: str = "computed"
     groups: int = 0
     notes: list[str] = field(default_factory=list)
 

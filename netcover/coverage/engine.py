@@ -61,6 +61,7 @@ from netcover.coverage.schedule import (
     thread_count,
 )
 from netcover.coverage.sectors import SECTOR_COLUMNS, SectorLevels
+from netcover.coverage.stored import combined
 from netcover.data.window import disc_window
 from netcover.errors import DataFileError
 from netcover.radio import budget as radio
@@ -150,7 +151,8 @@ def compute_coverage(
     side = LossCache(cache.folder)  # geometry and group results: hits and misses are of losses
     jobs = loss_jobs(cells)
     digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
-    loss_keys = _loss_keys(terrain, jobs, cov, side, digest, threads)
+    whole = terrain_digest(terrain, digest)  # every layer
+    loss_keys = _loss_keys(terrain, jobs, cov, side, whole, threads)
     windows = _job_windows(terrain, jobs, cov)
     group_keys, parts = _group_keys(cells, jobs, loss_keys, sc, windows)
     groups = _stored_groups(side, group_keys)
@@ -185,7 +187,7 @@ def compute_coverage(
                                    {g: (bases.get(g, ""), parts[g]) for g in group_keys}))
     if stored_min is None:
         side.put_arrays(min_key, {"min_loss": min_loss})
-    result = combine_groups(groups, sc, terrain, cells)
+    result = combined(side, groups, group_keys, patches, sc, terrain, cells, whole)
     result.min_loss_db = min_loss
     result.cache_hits, result.cache_misses, result.jobs = cache.hits, cache.misses, len(jobs)
     result.losses_computed = cache.misses + filled  # here, or by the workers into the cache
@@ -201,11 +203,11 @@ def _no_progress(items: Sequence[T], _label: str) -> Iterable[T]:
 
 
 def _loss_keys(terrain: Terrain, jobs: list[LossJob], cov: CoverageSettings, side: LossCache,
-               digest: str, threads: int | None) -> dict[LossJob, str]:
+               whole: str, threads: int | None) -> dict[LossJob, str]:
     """Each job's loss key (:func:`site_loss_key`), remembered in the cache under a key of the
     whole terrain (every layer), the jobs and the settings: a warm run hashes the grid once
-    instead of every job's window (about 1 s on the sample)."""
-    memo = LossCache.key(terrain_digest(terrain, digest), kind="loss_keys", settings=repr(cov),
+    instead of every job's window (about 1 s on the sample). ``whole``: :func:`terrain_digest`."""
+    memo = LossCache.key(whole, kind="loss_keys", settings=repr(cov),
                          jobs=[[j.x, j.y, j.height_m, j.frequency_mhz] for j in jobs])
     stored = side.get_arrays(memo)
     if stored is not None and stored["keys"].shape == (len(jobs),):

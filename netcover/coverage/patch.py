@@ -45,6 +45,7 @@ class Patch:
 
     previous: GroupResult
     box: Box
+    previous_key: str = ""  # the group key of ``previous``
 
     def apply(self, part: GroupResult) -> GroupResult:
         """The previous layers with the box replaced by ``part`` (the box's fold)."""
@@ -91,7 +92,7 @@ def find_patch(side: LossCache, key: str, cells: list[CellPart],
     previous = GroupResult(**stored)
     if previous.level.shape != tuple(shape):
         return None
-    return Patch(previous, box)
+    return Patch(previous, box, group_key)
 
 
 def changed_box(before: list[CellPart], after: list[CellPart]) -> Box | None:
