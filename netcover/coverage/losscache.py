@@ -295,12 +295,40 @@ def _read_writable(path: Path) -> bytearray:
     return data[:got] if got < len(data) else data
 
 
+class _ViewReader(io.RawIOBase):
+    """A read-only file on a buffer, without copying it (the archive reads its directory only)."""
+
+    def __init__(self, view: memoryview) -> None:
+        super().__init__()
+        self._view, self._pos = view, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = max(min(len(buffer), len(self._view) - self._pos), 0)
+        buffer[:n] = self._view[self._pos:self._pos + n]
+        self._pos += n
+        return n
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._view)}[whence]
+        self._pos = max(base + offset, 0)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+
 def _npz_views(payload: memoryview) -> dict[str, np.ndarray]:
     """The arrays of ``np.savez`` bytes, read-only, on the bytes themselves where the archive
     stores them plainly (it does: uncompressed), without the archive's own CRC pass (the entry's
     SHA-256 has checked every byte)."""
     out: dict[str, np.ndarray] = {}
-    with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+    with zipfile.ZipFile(io.BufferedReader(_ViewReader(payload))) as archive:
         for info in archive.infolist():
             start = info.header_offset
             local = bytes(payload[start:start + 30])

@@ -57,8 +57,8 @@ def combined(side: LossCache, groups: dict[Group, GroupResult], group_keys: dict
         if found is not None:
             found.combined = "cached"
             return found
-    found = _patch_box(side, base, keys, patches)
-    result = None if found is None else _patched(side, *found, groups, sc, terrain, cells)
+    box = _patch_box(side, base, keys, patches)
+    result = None if box is None else _patched(side, *box, groups, sc, terrain, cells)
     if result is None:
         result = combine_groups(groups, sc, terrain, cells)
     side.put_arrays(key, flat_layers(result))
