@@ -112,10 +112,12 @@ _HEADER = len(_MAGIC) + 32 + 32 + 8
 _UNWRITABLE: set[Path] = set()
 
 
-def _entry_bytes(key: str, payload: bytes) -> bytes:
+def _entry_header(key: str, payload: bytes | memoryview) -> bytes:
+    """The header of an entry (written before its payload, without joining them: a copy)."""
     raw_key = key.encode("ascii").ljust(32, b" ")[:32]
-    digest = hashlib.sha256(raw_key + payload).digest()
-    return _MAGIC + raw_key + digest + len(payload).to_bytes(8, "little") + payload
+    check = hashlib.sha256(raw_key)
+    check.update(payload)
+    return _MAGIC + raw_key + check.digest() + len(payload).to_bytes(8, "little")
 
 
 def _entry_payload(data: bytes | bytearray, key: str) -> memoryview:
@@ -211,13 +213,15 @@ class LossCache:
             os.utime(path)  # most recently used: kept longest under a size cap
         return payload
 
-    def _write(self, key: str, suffix: str, payload: bytes) -> None:
+    def _write(self, key: str, suffix: str, payload: bytes | memoryview) -> None:
         """Store ``payload`` under ``key`` atomically; an unwritable folder means no cache."""
         if self.folder is None or self.folder in _UNWRITABLE:
             return
         try:
             with atomic_path(_entry_path(self.folder, key, suffix)) as tmp:
-                tmp.write_bytes(_entry_bytes(key, payload))
+                with tmp.open("wb") as fh:
+                    fh.write(_entry_header(key, payload))
+                    fh.write(payload)
         except OSError as exc:
             _UNWRITABLE.add(self.folder)
             warnings.warn(f"the loss cache {self.folder} cannot be written ({exc.strerror or exc}); "
@@ -263,7 +267,7 @@ class LossCache:
         buf = io.BytesIO()
         np.save(buf, np.concatenate([header, *(_pack(x, scale) for x in layers)]),
                 allow_pickle=False)
-        self._write(key, ".npy", buf.getvalue())
+        self._write(key, ".npy", buf.getbuffer())
 
     def get_arrays(self, key: str) -> dict[str, np.ndarray] | None:
         """Named arrays stored exactly (any dtype) under ``key``, or None."""
@@ -284,7 +288,7 @@ class LossCache:
             return
         buf = io.BytesIO()
         np.savez(buf, **arrays)  # type: ignore[arg-type]
-        self._write(key, ".npz", buf.getvalue())
+        self._write(key, ".npz", buf.getbuffer())
 
 
 def _read_writable(path: Path) -> bytearray:
