@@ -120,29 +120,3 @@ def test_a_large_change_folds_the_whole_group(mini_scenario: Path, tmp_path: Pat
     after = compute_coverage(inputs, cache=LossCache(tmp_path / "c"))
     assert (after.groups_patched, after.combined) == (0, "computed")
     _assert_identical(after, compute_coverage(dataclasses.replace(inputs)))
-
-
-def test_unchanged_rasters_are_copied_from_the_cache(mini_scenario: Path, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from netcover.coverage.write import coverage_tables, write_coverage
-
-    inputs = load_inputs(load_scenario(mini_scenario))
-    result = compute_coverage(inputs)
-    tables = coverage_tables(result, inputs, usable="fair")
-    first = write_coverage(result, inputs, tables, tmp_path / "a")
-
-    def refuse(*_args: object, **_kwargs: object) -> Path:
-        raise AssertionError("a raster was compressed again")
-
-    monkeypatch.setattr("netcover.core.io.write_raster", refuse)
-    second = write_coverage(result, inputs, tables, tmp_path / "b")
-    tifs = [p for p in first if p.suffix == ".tif"]
-    assert len(tifs) > 10
-    for a, b in zip(first, second, strict=True):
-        assert a.name == b.name
-        if a.suffix == ".tif":
-            assert a.read_bytes() == b.read_bytes()
-    level = result.technologies["4G"].level_dbm
-    level[0, 0] = -50.0  # a changed layer is written again
-    with pytest.raises(AssertionError, match="compressed again"):
-        write_coverage(result, inputs, tables, tmp_path / "c")

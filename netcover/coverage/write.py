@@ -25,8 +25,6 @@ Class rasters use 0 none, 1 weak, 2 fair, 3 good.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,11 +36,9 @@ import pandas as pd
 from netcover.config.radio import CLASS_LEVELS, CLASS_NAMES
 from netcover.config.service import MEDIAN_SERVICE
 from netcover.core import files
-from netcover.core.io import atomic_path
 from netcover.core.textformat import rounded
 from netcover.coverage import people as covered
 from netcover.coverage.assumptions import Assumptions
-from netcover.coverage.losscache import LossCache, default_cache_dir
 from netcover.coverage.schedule import map_threads, thread_count
 from netcover.coverage.service import settlement_columns
 
@@ -293,10 +289,11 @@ def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTable
     record = assumed.csv_columns()  # into every table, raster and layer (netcover.core.record)
     written = [files.by_key("assumptions").write(folder, assumed.as_dict())]
 
-    cache = LossCache(inputs.scenario.coverage.cache_dir or default_cache_dir())
-
     def raster(item: tuple[str, np.ndarray]) -> Path:
-        return _write_raster(folder, item[0], item[1], result, record, cache)
+        nodata, description = raster_spec(item[0])
+        return raster_file(item[0]).write(folder, item[1], transform=result.transform,
+                                          crs=result.crs, nodata=nodata,
+                                          descriptions=(description,), record=record)
 
     # GDAL compresses with the GIL released: the rasters are written on every core
     written += map_threads(raster, list(raster_layers(result).items()),
@@ -323,40 +320,6 @@ def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTable
     if layers:
         written.append(files.by_key("coverage_gpkg").write(folder, layers, record=record))
     return written
-
-
-#: Bump when the GeoTIFF writer's settings change (its files kept in the cache are then not reused).
-_GEOTIFF_WRITER = "1"
-
-
-def _write_raster(folder: Path, stem: str, array: np.ndarray, result: CoverageResult,
-                  record: dict[str, Any], cache: LossCache) -> Path:
-    """Write one raster of :func:`raster_layers`; its file's bytes are kept in the loss cache
-    under a key of everything written into it (the array's bytes, grid, CRS, nodata, band
-    description, record and the GDAL version), so that a run whose layer did not change copies
-    the file instead of compressing it again (a second of CPU on the sample for every layer)."""
-    import rasterio
-
-    nodata, description = raster_spec(stem)
-    entry = raster_file(stem)
-    data = np.ascontiguousarray(array)
-    key = LossCache.key(
-        "", kind="geotiff", writer=_GEOTIFF_WRITER, gdal=rasterio.__gdal_version__,
-        name=entry.name, dtype=data.dtype.str, shape=list(data.shape),
-        array=hashlib.sha256(data.data).hexdigest(), transform=list(result.transform)[:6],
-        crs=str(result.crs), nodata=repr(nodata), description=description,
-        record=json.dumps(record, sort_keys=True, default=str))
-    found = cache.get_arrays(key) if cache.folder is not None else None
-    if found is not None and "tiff" in found:
-        path = entry.in_step(folder)
-        with atomic_path(path) as tmp:
-            tmp.write_bytes(found["tiff"].data)
-        return path
-    path = entry.write(folder, array, transform=result.transform, crs=result.crs, nodata=nodata,
-                       descriptions=(description,), record=record)
-    if cache.folder is not None:
-        cache.put_arrays(key, {"tiff": np.frombuffer(path.read_bytes(), dtype=np.uint8)})
-    return path
 
 
 def unit_summary_table(tables: CoverageTables) -> pd.DataFrame:
