@@ -24,9 +24,10 @@ import os
 import threading
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -110,14 +111,6 @@ _MAGIC = b"NCLOSS2\n"
 _HEADER = len(_MAGIC) + 32 + 32 + 8
 #: Cache folders already warned about as not writable (one warning per folder and process).
 _UNWRITABLE: set[Path] = set()
-
-
-def _entry_header(key: str, payload: bytes | memoryview) -> bytes:
-    """The header of an entry (written before its payload, without joining them: a copy)."""
-    raw_key = key.encode("ascii").ljust(32, b" ")[:32]
-    check = hashlib.sha256(raw_key)
-    check.update(payload)
-    return _MAGIC + raw_key + check.digest() + len(payload).to_bytes(8, "little")
 
 
 def _entry_payload(data: bytes | bytearray, key: str) -> memoryview:
@@ -213,15 +206,24 @@ class LossCache:
             os.utime(path)  # most recently used: kept longest under a size cap
         return payload
 
-    def _write(self, key: str, suffix: str, payload: bytes | memoryview) -> None:
-        """Store ``payload`` under ``key`` atomically; an unwritable folder means no cache."""
+    def _write(self, key: str, suffix: str, fill: Callable[[BinaryIO], object]) -> None:
+        """Store under ``key`` atomically the payload ``fill(file)`` writes; an unwritable folder
+        means no cache. The payload goes straight into the file (a large entry is never held in
+        memory as bytes) and is then read back for its checksum, which fills the header."""
         if self.folder is None or self.folder in _UNWRITABLE:
             return
+        raw_key = key.encode("ascii").ljust(32, b" ")[:32]
         try:
-            with atomic_path(_entry_path(self.folder, key, suffix)) as tmp:
-                with tmp.open("wb") as fh:
-                    fh.write(_entry_header(key, payload))
-                    fh.write(payload)
+            with atomic_path(_entry_path(self.folder, key, suffix)) as tmp, tmp.open("w+b") as fh:
+                fh.write(bytes(_HEADER))
+                fill(fh)
+                size = fh.tell() - _HEADER
+                fh.seek(_HEADER)
+                check = hashlib.sha256(raw_key)
+                while chunk := fh.read(1 << 22):
+                    check.update(chunk)
+                fh.seek(0)
+                fh.write(_MAGIC + raw_key + check.digest() + size.to_bytes(8, "little"))
         except OSError as exc:
             _UNWRITABLE.add(self.folder)
             warnings.warn(f"the loss cache {self.folder} cannot be written ({exc.strerror or exc}); "
@@ -264,10 +266,8 @@ class LossCache:
             return
         header = np.zeros((1, layers[0].shape[1]), dtype=np.uint16)
         header[0, :4] = [v for off in (row_off, col_off) for v in divmod(off, 65536)]
-        buf = io.BytesIO()
-        np.save(buf, np.concatenate([header, *(_pack(x, scale) for x in layers)]),
-                allow_pickle=False)
-        self._write(key, ".npy", buf.getbuffer())
+        packed = np.concatenate([header, *(_pack(x, scale) for x in layers)])
+        self._write(key, ".npy", lambda fh: np.save(fh, packed, allow_pickle=False))
 
     def get_arrays(self, key: str) -> dict[str, np.ndarray] | None:
         """Named arrays stored exactly (any dtype) under ``key``, or None."""
@@ -286,9 +286,7 @@ class LossCache:
         """Store named arrays exactly under ``key`` (uncompressed, atomically)."""
         if self.folder is None:
             return
-        buf = io.BytesIO()
-        np.savez(buf, **arrays)  # type: ignore[arg-type]
-        self._write(key, ".npz", buf.getbuffer())
+        self._write(key, ".npz", lambda fh: np.savez(fh, **arrays))  # type: ignore[arg-type]
 
 
 def _read_writable(path: Path) -> bytearray:
