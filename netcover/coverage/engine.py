@@ -162,27 +162,18 @@ def compute_coverage(
                 else np.full(terrain.shape, np.nan, dtype=np.float32))
     todo = [g for g in sorted(group_keys) if g not in groups]
     bases = {g: _base_key(digest, g, terrain.shape, sc) for g in todo}
-    patches = {} if stored_min is None else {  # the minimum loss needs every job's whole loss
-        g: p for g in todo if (p := find_patch(side, bases[g], parts[g], terrain.shape)) is not None}
-    job_cells = [job.cells for job in jobs]
-    tasks = plan_tasks(job_cells, _cell_groups(cells), [g for g in todo if g not in patches],
-                       all_jobs=stored_min is None)
-    box_tasks = {g: [t for t in plan_tasks(job_cells, _cell_groups(cells), [g], all_jobs=False)
-                     if intersects(windows[jobs[t.job]], p.box)] for g, p in patches.items()}
+    plan = _plan(side, jobs, cells, windows, parts, todo, bases, terrain.shape,
+                 whole_jobs=stored_min is None)
     notes: list[str] = []
     progress = progress or _no_progress
-    needed = [jobs[j] for j in sorted({t.job for t in itertools.chain(tasks, *box_tasks.values())})]
-    filled = _fill_cache(terrain, needed, loss_keys, cov, cache.folder, executor or InProcess(),
-                         progress, notes)
+    filled = _fill_cache(terrain, plan.needed(jobs), loss_keys, cov, cache.folder,
+                         executor or InProcess(), progress, notes)
     apply = SectorLevels(terrain, cov, sc.receiver, cache=side, dem_digest=digest,
                          calibration=sc.calibration, tables=_TABLES_KEPT)
     run = _Run(jobs, cells, apply,
                cache, loss_keys, notes, None if stored_min is not None else min_loss)
-    count = thread_count(threads, max(len(tasks), *map(len, box_tasks.values()), 1))
-    made = run.groups(tasks, sc, progress, count)
-    for g, p in patches.items():
-        made = itertools.chain(made, _patched(dataclasses.replace(run, box=p.box), g, p,
-                                              box_tasks[g], sc, progress, count))
+    made = plan.run(run, sc, progress, threads)
+    patches = plan.patches
     groups.update(_computed_groups(made, side, group_keys,
                                    {g: (bases.get(g, ""), parts[g]) for g in group_keys}))
     if stored_min is None:
@@ -200,6 +191,44 @@ def compute_coverage(
 
 def _no_progress(items: Sequence[T], _label: str) -> Iterable[T]:
     return items
+
+
+@dataclass
+class _Plan:
+    """What a run folds: whole groups (``tasks``) and groups patched in a box (``boxes``)."""
+
+    tasks: list[Task]
+    patches: dict[Group, Patch]
+    boxes: dict[Group, list[Task]]  # the tasks of each patched group whose job meets its box
+
+    def needed(self, jobs: list[LossJob]) -> list[LossJob]:
+        """The jobs whose loss the run reads."""
+        return [jobs[j] for j in sorted({t.job for t in itertools.chain(self.tasks,
+                                                                         *self.boxes.values())})]
+
+    def run(self, run: _Run, sc: Scenario, progress: Progress,
+            threads: int | None) -> Iterator[tuple[Group, GroupResult]]:
+        """The groups' layers, each as soon as it is made: whole groups, then patched ones."""
+        count = thread_count(threads, max(len(self.tasks), *map(len, self.boxes.values()), 1))
+        yield from run.groups(self.tasks, sc, progress, count)
+        for g, p in self.patches.items():
+            yield from _patched(dataclasses.replace(run, box=p.box), g, p, self.boxes[g], sc,
+                                progress, count)
+
+
+def _plan(side: LossCache, jobs: list[LossJob], cells: gpd.GeoDataFrame,
+          windows: dict[LossJob, Box], parts: dict[Group, list[CellPart]], todo: list[Group],
+          bases: dict[Group, str], shape: tuple[int, int], *, whole_jobs: bool) -> _Plan:
+    """Which groups to fold whole and which to patch (:func:`~netcover.coverage.patch.find_patch`;
+    none when every job's whole loss is read anyway, for the minimum-loss layer)."""
+    patches = {} if whole_jobs else {
+        g: p for g in todo if (p := find_patch(side, bases[g], parts[g], shape)) is not None}
+    job_cells, cell_groups = [job.cells for job in jobs], _cell_groups(cells)
+    tasks = plan_tasks(job_cells, cell_groups, [g for g in todo if g not in patches],
+                       all_jobs=whole_jobs)
+    boxes = {g: [t for t in plan_tasks(job_cells, cell_groups, [g], all_jobs=False)
+                 if intersects(windows[jobs[t.job]], p.box)] for g, p in patches.items()}
+    return _Plan(tasks, patches, boxes)
 
 
 def _loss_keys(terrain: Terrain, jobs: list[LossJob], cov: CoverageSettings, side: LossCache,
