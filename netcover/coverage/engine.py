@@ -13,6 +13,13 @@ the class per operator, and the class of the district (the best any operator off
 The jobs run several at a time on a thread pool of the usable cores and are folded one operator and
 technology at a time, in a fixed order (:mod:`netcover.coverage.schedule`): the results do not
 depend on the number of threads, and one accumulator is held at a time.
+
+With a cache, a run after a change redoes only what the change reaches: each job's loss key is
+remembered under a digest of the whole terrain (:func:`terrain_digest`), a group none of whose
+cells changed is read, a group where some sectors changed (a tilt, an azimuth, a power) is folded
+again only in the box around their windows (:mod:`netcover.coverage.patch`), and the combined
+layers are read, or combined again in that box (:mod:`netcover.coverage.stored`): the same arrays,
+bit for bit, as a cold run.
 """
 
 from __future__ import annotations
