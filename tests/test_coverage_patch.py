@@ -31,6 +31,9 @@ def _assert_identical(a: CoverageResult, b: CoverageResult) -> None:
         for name, array in vars(lay).items():
             np.testing.assert_array_equal(array, getattr(b.technologies[tech], name),
                                           err_msg=f"{tech} {name}", strict=True)
+    assert list(a.operator_levels) == list(b.operator_levels)
+    assert list(a.technologies) == list(b.technologies)
+    assert list(a.operator_classes) == list(b.operator_classes)
     for key, level in a.operator_levels.items():
         np.testing.assert_array_equal(level, b.operator_levels[key], strict=True)
         np.testing.assert_array_equal(a.operator_best_cell[key], b.operator_best_cell[key],

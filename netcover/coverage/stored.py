@@ -148,11 +148,11 @@ def _result(flat: dict[str, np.ndarray], groups: dict[Group, GroupResult], sc: S
         elif parts[0] == "service":
             service.setdefault(parts[1], {}).setdefault(parts[2], {})[parts[3]] = array
     levels = {lv.name: lv for lv in sc.service_levels}
+    order = sorted(groups, key=lambda g: (g[1], g[0]))  # as combine_groups: by technology
     return CoverageResult(
         terrain.transform, terrain.crs, cells_table(cells),
         {t: TechnologyLayers(**v) for t, v in techs.items()}, ops, flat["classes"],
         np.full(terrain.shape, np.nan, dtype=np.float32),
-        {g: res.level for g, res in sorted(groups.items())},
-        {g: res.best_cell for g, res in sorted(groups.items())},
+        {g: groups[g].level for g in order}, {g: groups[g].best_cell for g in order},
         {name: ServiceClasses(levels[name], v["classes"], v["low"], v["high"])
          for name, v in service.items()})
