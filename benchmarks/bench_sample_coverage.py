@@ -17,7 +17,10 @@ Each phase runs in its own Python process so that its peak memory and its numba 
 3. ``cold``: the whole sample (every sector, best server, SINR, statistics) with an empty loss cache,
    in one process, the jobs on the thread pool; ``cold2`` the same with the losses computed in two
    worker processes;
-4. ``warm``: the same after changing one sector's mechanical tilt, with the loss cache from phase 3.
+4. ``warm``: the same after changing one sector's mechanical tilt, with the loss cache from phase 3:
+   the changed group is folded again only in the box around that sector's window
+   (:mod:`netcover.coverage.patch`) and the combined layers are combined again in that box
+   (:mod:`netcover.coverage.stored`).
 
 Wall times are the machine's: the load average before and after each phase is printed, and CPU
 times beside them. Limits from the coverage issues: cold at most 30 s on 2 cores; warm under 3 s;
@@ -84,6 +87,7 @@ def _phase(name: str, cache_dir: str, sites: int) -> dict[str, float]:
         "load_before": load0, "load_after": os.getloadavg()[0],
         "loss_rasters": result.jobs, "losses_computed": result.losses_computed,
         "groups": result.groups, "groups_reused": result.groups_reused,
+        "groups_patched": result.groups_patched, "combined_patched": result.combined == "patched",
         "sectors": len(result.cells),
         "share_people_covered": tables.district.get("share_people_covered", float("nan")),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
@@ -156,7 +160,10 @@ def main() -> None:
               f"wall ({warm['cpu_s']:.2f} s CPU; {_load(warm)}; {warm['losses_computed']} of "
               f"{warm['loss_rasters']} loss rasters computed; "
               f"{warm['groups'] - warm['groups_reused']} of {warm['groups']} operator/technology "
-              "layers recomputed) (limit 3 s)")
+              f"layers recomputed, {warm['groups_patched']} of them only in the box around the "
+              "changed sector; combined layers "
+              f"{'patched in that box' if warm['combined_patched'] else 'combined whole'}) "
+              "(limit 3 s)")
         print(f"Peak memory (max RSS of a phase): cold {cold['peak_rss_mb']:.0f} MB, re-tilt "
               f"{warm['peak_rss_mb']:.0f} MB (limit 1024 MB); with worker processes: main "
               f"{cold2['peak_rss_mb']:.0f} MB, each worker at most "

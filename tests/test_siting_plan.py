@@ -236,6 +236,11 @@ def test_run_and_evaluate_write_their_files(walled, tmp_path) -> None:
                                        "proposals_combined.csv", "proposals.md"}
     scored = pd.read_csv(tmp_path / "eval" / "proposals_scored.csv", encoding="utf-8-sig")
     assert scored.loc[0, "new_people"] == pytest.approx(360.0)
+    reused = evaluate_proposals(inputs, coverage, SETTINGS, path, tmp_path / "eval2",
+                                lines.append, siting=siting)  # its demand, gaps and grid
+    pd.testing.assert_frame_equal(reused.scores.table, scores.scores.table)
+    for a, b in zip(files, reused.files, strict=True):
+        assert a.read_bytes() == b.read_bytes()
 
 
 def test_commands_plan_sites_and_evaluate(walled, tmp_path) -> None:

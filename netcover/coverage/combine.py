@@ -70,6 +70,9 @@ class CoverageResult:
     losses_cached: int = 0  # loss rasters found in the cache
     jobs: int = 0
     groups_reused: int = 0
+    groups_patched: int = 0  # folded again only where a sector changed (coverage.patch)
+    #: How the combined layers were made: "computed", "patched" (a box) or "cached".
+    combined: str = "computed"
     groups: int = 0
     notes: list[str] = field(default_factory=list)
 

@@ -13,12 +13,20 @@ the class per operator, and the class of the district (the best any operator off
 The jobs run several at a time on a thread pool of the usable cores and are folded one operator and
 technology at a time, in a fixed order (:mod:`netcover.coverage.schedule`): the results do not
 depend on the number of threads, and one accumulator is held at a time.
+
+With a cache, a run after a change redoes only what the change reaches: each job's loss key is
+remembered under a digest of the whole terrain (:func:`terrain_digest`), a group none of whose
+cells changed is read, a group where some sectors changed (a tilt, an azimuth, a power) is folded
+again only in the box around their windows (:mod:`netcover.coverage.patch`), and the combined
+layers are read, or combined again in that box (:mod:`netcover.coverage.stored`): the same arrays,
+bit for bit, as a cold run.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
@@ -40,6 +48,16 @@ from netcover.coverage.combine import (
     combine_groups,
 )
 from netcover.coverage.losscache import CachedLoss, LossCache, dem_fingerprint, quantize
+from netcover.coverage.patch import (
+    Box,
+    CellPart,
+    Patch,
+    base_key,
+    clip_of,
+    find_patch,
+    intersects,
+    store_base,
+)
 from netcover.coverage.schedule import (
     Task,
     map_threads,
@@ -50,6 +68,7 @@ from netcover.coverage.schedule import (
     thread_count,
 )
 from netcover.coverage.sectors import SECTOR_COLUMNS, SectorLevels
+from netcover.coverage.stored import combined
 from netcover.data.window import disc_window
 from netcover.errors import DataFileError
 from netcover.radio import budget as radio
@@ -66,7 +85,7 @@ __all__ = [
     "CELL_COLUMNS", "CoverageResult", "GroupResult", "LossJob", "Progress", "TechnologyLayers",
     "accumulators", "cell_group", "cells_table", "combine_groups", "compute_coverage", "fold_levels",
     "grid_loss", "group_frequencies", "group_noise_dbm", "job_loss", "loss_jobs",
-    "p2108_terminal_loss", "site_loss_key", "site_terrain", "terminal_loss",
+    "p2108_terminal_loss", "site_loss_key", "site_terrain", "terminal_loss", "terrain_digest",
 ]
 
 T = TypeVar("T")
@@ -139,44 +158,120 @@ def compute_coverage(
     side = LossCache(cache.folder)  # geometry and group results: hits and misses are of losses
     jobs = loss_jobs(cells)
     digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
-    keys = map_threads(lambda job: site_loss_key(site_terrain(terrain, job, cov), job, cov), jobs,
-                       threads=thread_count(threads, len(jobs)))  # hashing the DEM windows
-    loss_keys = dict(zip(jobs, keys, strict=True))
-    group_keys = _group_keys(cells, jobs, loss_keys, sc)
+    whole = terrain_digest(terrain, digest)  # every layer
+    loss_keys = _loss_keys(terrain, jobs, cov, side, whole, threads)
+    windows = _job_windows(terrain, jobs, cov)
+    group_keys, parts = _group_keys(cells, jobs, loss_keys, sc, windows)
     groups = _stored_groups(side, group_keys)
     min_key = LossCache.key(digest, kind="min_loss", losses=sorted(loss_keys.values()))
     stored_min = side.get_arrays(min_key)
     min_loss = (stored_min["min_loss"] if stored_min is not None
                 else np.full(terrain.shape, np.nan, dtype=np.float32))
     todo = [g for g in sorted(group_keys) if g not in groups]
-    tasks = plan_tasks([job.cells for job in jobs], _cell_groups(cells), todo,
-                       all_jobs=stored_min is None)
+    bases = {g: _base_key(digest, g, terrain.shape, sc) for g in todo}
+    plan = _plan(side, jobs, cells, windows, parts, todo, bases, terrain.shape,
+                 whole_jobs=stored_min is None)
     notes: list[str] = []
     progress = progress or _no_progress
-    needed = [jobs[j] for j in sorted({t.job for t in tasks})]
-    filled = _fill_cache(terrain, needed, loss_keys, cov, cache.folder, executor or InProcess(),
-                         progress, notes)
+    filled = _fill_cache(terrain, plan.needed(jobs), loss_keys, cov, cache.folder,
+                         executor or InProcess(), progress, notes)
     apply = SectorLevels(terrain, cov, sc.receiver, cache=side, dem_digest=digest,
                          calibration=sc.calibration, tables=_TABLES_KEPT)
     run = _Run(jobs, cells, apply,
                cache, loss_keys, notes, None if stored_min is not None else min_loss)
-    groups.update(_computed_groups(run.groups(tasks, sc, progress,
-                                              thread_count(threads, len(tasks))),
-                                   side, group_keys))
+    made = plan.run(run, sc, progress, threads)
+    patches = plan.patches
+    groups.update(_computed_groups(made, side, group_keys,
+                                   {g: (bases.get(g, ""), parts[g]) for g in group_keys}))
     if stored_min is None:
         side.put_arrays(min_key, {"min_loss": min_loss})
-    result = combine_groups(groups, sc, terrain, cells)
+    result = combined(side, groups, group_keys, patches, sc, terrain, cells, whole)
     result.min_loss_db = min_loss
     result.cache_hits, result.cache_misses, result.jobs = cache.hits, cache.misses, len(jobs)
     result.losses_computed = cache.misses + filled  # here, or by the workers into the cache
     result.losses_cached = cache.hits - filled
     result.groups, result.groups_reused = len(groups), len(groups) - len(todo)
+    result.groups_patched = len(patches)
     result.notes = notes
     return result
 
 
 def _no_progress(items: Sequence[T], _label: str) -> Iterable[T]:
     return items
+
+
+@dataclass
+class _Plan:
+    """What a run folds: whole groups (``tasks``) and groups patched in a box (``boxes``)."""
+
+    tasks: list[Task]
+    patches: dict[Group, Patch]
+    boxes: dict[Group, list[Task]]  # the tasks of each patched group whose job meets its box
+
+    def needed(self, jobs: list[LossJob]) -> list[LossJob]:
+        """The jobs whose loss the run reads."""
+        return [jobs[j] for j in sorted({t.job for t in itertools.chain(self.tasks,
+                                                                         *self.boxes.values())})]
+
+    def run(self, run: _Run, sc: Scenario, progress: Progress,
+            threads: int | None) -> Iterator[tuple[Group, GroupResult]]:
+        """The groups' layers, each as soon as it is made: whole groups, then patched ones."""
+        count = thread_count(threads, max(len(self.tasks), *map(len, self.boxes.values()), 1))
+        yield from run.groups(self.tasks, sc, progress, count)
+        for g, p in self.patches.items():
+            yield from _patched(dataclasses.replace(run, box=p.box), g, p, self.boxes[g], sc,
+                                progress, count)
+
+
+def _plan(side: LossCache, jobs: list[LossJob], cells: gpd.GeoDataFrame,
+          windows: dict[LossJob, Box], parts: dict[Group, list[CellPart]], todo: list[Group],
+          bases: dict[Group, str], shape: tuple[int, int], *, whole_jobs: bool) -> _Plan:
+    """Which groups to fold whole and which to patch (:func:`~netcover.coverage.patch.find_patch`;
+    none when every job's whole loss is read anyway, for the minimum-loss layer)."""
+    patches = {} if whole_jobs else {
+        g: p for g in todo if (p := find_patch(side, bases[g], parts[g], shape)) is not None}
+    job_cells, cell_groups = [job.cells for job in jobs], _cell_groups(cells)
+    tasks = plan_tasks(job_cells, cell_groups, [g for g in todo if g not in patches],
+                       all_jobs=whole_jobs)
+    boxes = {g: [t for t in plan_tasks(job_cells, cell_groups, [g], all_jobs=False)
+                 if intersects(windows[jobs[t.job]], p.box)] for g, p in patches.items()}
+    return _Plan(tasks, patches, boxes)
+
+
+def _loss_keys(terrain: Terrain, jobs: list[LossJob], cov: CoverageSettings, side: LossCache,
+               whole: str, threads: int | None) -> dict[LossJob, str]:
+    """Each job's loss key (:func:`site_loss_key`), remembered in the cache under a key of the
+    whole terrain (every layer), the jobs and the settings: a warm run hashes the grid once
+    instead of every job's window (about 1 s on the sample). ``whole``: :func:`terrain_digest`."""
+    memo = LossCache.key(whole, kind="loss_keys", settings=repr(cov),
+                         jobs=[[j.x, j.y, j.height_m, j.frequency_mhz] for j in jobs])
+    stored = side.get_arrays(memo)
+    if stored is not None and stored["keys"].shape == (len(jobs),):
+        return dict(zip(jobs, (str(k) for k in stored["keys"]), strict=True))
+    keys = map_threads(lambda job: site_loss_key(site_terrain(terrain, job, cov), job, cov), jobs,
+                       threads=thread_count(threads, len(jobs)))  # hashing the DEM windows
+    side.put_arrays(memo, {"keys": np.array(keys, dtype="U32")})
+    return dict(zip(jobs, keys, strict=True))
+
+
+def terrain_digest(terrain: Terrain, heights_digest: str | None = None) -> str:
+    """Digest of every layer of a terrain and of its place in its grid: heights, grid, CRS, the
+    window's origin and offset, clutter heights, land cover and its classes.
+
+    ``heights_digest``: the heights' :func:`~netcover.coverage.losscache.dem_fingerprint` when
+    already known.
+    """
+    h = hashlib.sha256()
+    h.update((heights_digest or dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6],
+                                                terrain.crs.to_wkt())).encode())
+    h.update(repr((terrain.index_origin, terrain.offset, terrain.shape)).encode())
+    for layer in (terrain.clutter_m, terrain.landcover):
+        h.update(b"-" if layer is None else
+                 f"{layer.dtype.str}{layer.shape}".encode()
+                 + hashlib.sha256(np.ascontiguousarray(layer).tobytes()).digest())
+    if terrain.landcover_classes is not None:
+        h.update(terrain.landcover_classes.fingerprint().encode())
+    return h.hexdigest()
 
 
 def _stored_groups(side: LossCache, group_keys: dict[Group, str]) -> dict[Group, GroupResult]:
@@ -190,13 +285,16 @@ def _stored_groups(side: LossCache, group_keys: dict[Group, str]) -> dict[Group,
 
 
 def _computed_groups(computed: Iterable[tuple[Group, GroupResult]], side: LossCache,
-                     group_keys: dict[Group, str]) -> dict[Group, GroupResult]:
-    """The groups a run computes, each stored as soon as it is made and, once all are made,
-    read back (without a writable cache: held)."""
+                     group_keys: dict[Group, str],
+                     bases: dict[Group, tuple[str, list[CellPart]]]) -> dict[Group, GroupResult]:
+    """The groups a run computes, each stored as soon as it is made (with the record of what it
+    is made of, :func:`~netcover.coverage.patch.store_base`) and, once all are made, read back
+    (without a writable cache: held)."""
     held: dict[Group, GroupResult] = {}
     spilled: list[Group] = []
     for g, res in computed:
         side.put_arrays(group_keys[g], dataclasses.asdict(res))
+        store_base(side, bases[g][0], group_keys[g], bases[g][1])
         if side.holds_arrays(group_keys[g]):
             spilled.append(g)
         else:
@@ -239,6 +337,7 @@ class _Run:
     loss_keys: dict[LossJob, str]
     notes: list[str]
     fill_min: np.ndarray | None  # the minimum-loss layer, filled by the jobs (None: stored)
+    box: Box | None = None  # fold only this rectangle of the grid (:mod:`netcover.coverage.patch`)
 
     def loss(self, j: int) -> tuple[CachedLoss, list[str]]:
         """Job ``j``'s loss window on the grid and its model notes (on a pool thread)."""
@@ -249,16 +348,27 @@ class _Run:
 
     def levels(self, task: Task, got: tuple[CachedLoss, list[str]]) -> list[np.ndarray]:
         """The levels of the task's sectors on the job's loss window (on a pool thread)."""
-        job = self.jobs[task.job]
+        job, loss = self.jobs[task.job], got[0]
         rows = [self.cells.iloc[i] for i in task.cells]
-        return self.apply.levels(job.x, job.y, job.height_m, got[0], rows) if rows else []
+        if self.box is None:
+            return self.apply.levels(job.x, job.y, job.height_m, loss, rows) if rows else []
+        clip = clip_of(loss.row_off, loss.col_off, loss.loss_db.shape, self.box)
+        if clip is None or not rows:
+            return []
+        return self.apply.levels(job.x, job.y, job.height_m, loss, rows, clip=clip[0])
+
+    def _place(self, loss: CachedLoss) -> tuple[int, int]:
+        """Where the levels of a loss window go in the accumulator (the grid's, or the box's)."""
+        if self.box is None:
+            return loss.row_off, loss.col_off
+        return max(loss.row_off - self.box[0], 0), max(loss.col_off - self.box[1], 0)
 
     def groups(self, tasks: list[Task], sc: Scenario, progress: Progress,
                threads: int) -> Iterator[tuple[Group, GroupResult]]:
         """Fold the tasks in order, one accumulator at a time; yield each group's result as soon
         as its last task is folded."""
         freqs = group_frequencies(self.cells)
-        shape = self.apply.terrain.shape
+        shape = self.apply.terrain.shape if self.box is None else self.box[2:]
         seen: set[int] = set()
         current: Group | None = None
         acc: radio.ServerAccumulator | None = None
@@ -278,9 +388,10 @@ class _Run:
                     if current is not None:
                         acc = radio.ServerAccumulator(shape, freqs[current])
                 freq = self.jobs[task.job].frequency_mhz
-                for i, level in zip(task.cells, levels, strict=True):
+                row_off, col_off = self._place(loss)
+                for i, level in zip(task.cells, levels, strict=bool(levels)):  # []: outside the box
                     assert acc is not None
-                    acc.add(i, freq, loss.row_off, loss.col_off, level)
+                    acc.add(i, freq, row_off, col_off, level)
                 del loss, levels
                 release_free_memory(above_mb=_TRIM_SLACK_MB)
         if acc is not None and current is not None:
@@ -343,21 +454,50 @@ def group_noise_dbm(sc: Scenario, tech: str) -> float:
 
 
 def _group_keys(cells: gpd.GeoDataFrame, jobs: list[LossJob], loss_keys: dict[LossJob, str],
-                sc: Scenario) -> dict[tuple[str, str], str]:
-    """Cache key of each operator/technology group: its cells' losses, sectors and the receiver."""
-    loss_of = {i: loss_keys[job] for job in jobs for i in job.cells}
-    parts: dict[tuple[str, str], list[object]] = {}
+                sc: Scenario, windows: dict[LossJob, Box]
+                ) -> tuple[dict[Group, str], dict[Group, list[CellPart]]]:
+    """Cache key of each operator/technology group (its cells' losses, sectors and the receiver)
+    and what each of its cells is (:data:`~netcover.coverage.patch.CellPart`: row, loss key,
+    sector, window)."""
+    job_of = {i: job for job in jobs for i in job.cells}
+    parts: dict[Group, list[CellPart]] = {}
     for i in range(len(cells)):
         row = cells.iloc[i]
         sector = [str(row[c]) for c in SECTOR_COLUMNS if c in row.index]
         pattern = str(row.get("pattern_file", "") or "")
         if pattern:
             sector.append(hashlib.sha256(Path(pattern).read_bytes()).hexdigest())
-        parts.setdefault(cell_group(row), []).append([i, loss_of[i], sector])
+        job = job_of[i]
+        parts.setdefault(cell_group(row), []).append([i, loss_keys[job], sector,
+                                                      list(windows[job])])
     receiver = dataclasses.asdict(sc.receiver)
     calibration = {t: dataclasses.asdict(c) for t, c in sorted(sc.calibration.items())}
-    return {g: LossCache.key("", kind="group", cells=v, receiver=receiver,
+    keys = {g: LossCache.key("", kind="group", cells=[p[:3] for p in v], receiver=receiver,
                              calibration=calibration.get(g[1])) for g, v in parts.items()}
+    return keys, parts
+
+
+def _base_key(digest: str, group: Group, shape: tuple[int, int], sc: Scenario) -> str:
+    """Key of the record of the group's last layers: the DEM, grid, receiver and calibration."""
+    cal = sc.calibration.get(group[1])
+    return base_key(digest, group, shape, receiver=dataclasses.asdict(sc.receiver),
+                    calibration=None if cal is None else dataclasses.asdict(cal))
+
+
+def _job_windows(terrain: Terrain, jobs: list[LossJob], cov: CoverageSettings) -> dict[LossJob, Box]:
+    """Each job's window on the grid (:func:`site_terrain`): where its loss may have values."""
+    return {job: disc_window(terrain.index_origin, terrain.cell_size, terrain.offset,
+                             terrain.shape, job.x, job.y, cov.radius_km * 1000.0) for job in jobs}
+
+
+def _patched(run: _Run, g: Group, patch: Patch, tasks: list[Task], sc: Scenario,
+             progress: Progress, threads: int) -> Iterator[tuple[Group, GroupResult]]:
+    """The group's layers: its previous ones with the patch's box folded again."""
+    made = dict(run.groups(tasks, sc, progress, threads))
+    part = made.get(g) or GroupResult.from_accumulator(  # no sector reaches the box any more
+        radio.ServerAccumulator(patch.box[2:], group_frequencies(run.cells)[g]),
+        group_noise_dbm(sc, g[1]))
+    yield g, patch.apply(part)
 
 
 def accumulators(

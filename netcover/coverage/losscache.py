@@ -23,9 +23,11 @@ import json
 import os
 import threading
 import warnings
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -111,28 +113,25 @@ _HEADER = len(_MAGIC) + 32 + 32 + 8
 _UNWRITABLE: set[Path] = set()
 
 
-def _entry_bytes(key: str, payload: bytes) -> bytes:
-    raw_key = key.encode("ascii").ljust(32, b" ")[:32]
-    digest = hashlib.sha256(raw_key + payload).digest()
-    return _MAGIC + raw_key + digest + len(payload).to_bytes(8, "little") + payload
-
-
-def _entry_payload(data: bytes, key: str) -> bytes:
-    """The payload of an entry's bytes, checked; ValueError says what is wrong."""
+def _entry_payload(data: bytes | bytearray, key: str) -> memoryview:
+    """The payload of an entry's bytes (a view, not a copy: the rasters are large), checked;
+    ValueError says what is wrong."""
     raw_key = key.encode("ascii").ljust(32, b" ")[:32]
     if len(data) < _HEADER or not data.startswith(_MAGIC):
         msg = "empty, truncated or not a netcover cache entry"
         raise ValueError(msg)
     stored_key, digest = data[8:40], data[40:72]
     size = int.from_bytes(data[72:80], "little")
-    payload = data[_HEADER:]
+    payload = memoryview(data)[_HEADER:]
     if stored_key != raw_key:
         msg = "it holds the entry of another key"
         raise ValueError(msg)
     if size != len(payload):
         msg = f"truncated ({len(payload)} of {size} bytes)"
         raise ValueError(msg)
-    if hashlib.sha256(raw_key + payload).digest() != digest:
+    check = hashlib.sha256(raw_key)
+    check.update(payload)
+    if check.digest() != digest:
         msg = "its checksum does not match (the file was altered)"
         raise ValueError(msg)
     return payload
@@ -185,14 +184,14 @@ class LossCache:
         """Whether the folder holds named arrays (:meth:`put_arrays`) for ``key``, unread."""
         return self.folder is not None and _entry_path(self.folder, key, ".npz").is_file()
 
-    def _read(self, key: str, suffix: str) -> bytes | None:
+    def _read(self, key: str, suffix: str) -> memoryview | None:
         """The checked payload of ``key``'s entry, or None (a miss; damaged entries warn)."""
         if self.folder is None:
             self._count(hit=False)
             return None
         path = _entry_path(self.folder, key, suffix)
         try:
-            data = path.read_bytes()
+            data = _read_writable(path)
         except OSError:
             self._count(hit=False)
             return None
@@ -207,13 +206,24 @@ class LossCache:
             os.utime(path)  # most recently used: kept longest under a size cap
         return payload
 
-    def _write(self, key: str, suffix: str, payload: bytes) -> None:
-        """Store ``payload`` under ``key`` atomically; an unwritable folder means no cache."""
+    def _write(self, key: str, suffix: str, fill: Callable[[BinaryIO], object]) -> None:
+        """Store under ``key`` atomically the payload ``fill(file)`` writes; an unwritable folder
+        means no cache. The payload goes straight into the file (a large entry is never held in
+        memory as bytes) and is then read back for its checksum, which fills the header."""
         if self.folder is None or self.folder in _UNWRITABLE:
             return
+        raw_key = key.encode("ascii").ljust(32, b" ")[:32]
         try:
-            with atomic_path(_entry_path(self.folder, key, suffix)) as tmp:
-                tmp.write_bytes(_entry_bytes(key, payload))
+            with atomic_path(_entry_path(self.folder, key, suffix)) as tmp, tmp.open("w+b") as fh:
+                fh.write(bytes(_HEADER))
+                fill(fh)
+                size = fh.tell() - _HEADER
+                fh.seek(_HEADER)
+                check = hashlib.sha256(raw_key)
+                while chunk := fh.read(1 << 22):
+                    check.update(chunk)
+                fh.seek(0)
+                fh.write(_MAGIC + raw_key + check.digest() + size.to_bytes(8, "little"))
         except OSError as exc:
             _UNWRITABLE.add(self.folder)
             warnings.warn(f"the loss cache {self.folder} cannot be written ({exc.strerror or exc}); "
@@ -239,7 +249,7 @@ class LossCache:
         if payload is None:
             return None
         try:
-            stored = np.load(io.BytesIO(payload), allow_pickle=False)
+            stored = _npy_view(payload)
             words = stored[0, :4].astype(np.int64)
             row_off, col_off = (int(v) for v in words[0::2] * 65536 + words[1::2])
             layers = np.split(stored[1:], n)
@@ -256,10 +266,8 @@ class LossCache:
             return
         header = np.zeros((1, layers[0].shape[1]), dtype=np.uint16)
         header[0, :4] = [v for off in (row_off, col_off) for v in divmod(off, 65536)]
-        buf = io.BytesIO()
-        np.save(buf, np.concatenate([header, *(_pack(x, scale) for x in layers)]),
-                allow_pickle=False)
-        self._write(key, ".npy", buf.getvalue())
+        packed = np.concatenate([header, *(_pack(x, scale) for x in layers)])
+        self._write(key, ".npy", lambda fh: np.save(fh, packed, allow_pickle=False))
 
     def get_arrays(self, key: str) -> dict[str, np.ndarray] | None:
         """Named arrays stored exactly (any dtype) under ``key``, or None."""
@@ -267,9 +275,8 @@ class LossCache:
         if payload is None:
             return None
         try:
-            with np.load(io.BytesIO(payload), allow_pickle=False) as z:
-                arrays = {name: z[name] for name in z.files}
-        except (OSError, ValueError, KeyError):
+            arrays = _npz_views(payload)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
             self._count(hit=False)
             return None
         self._count(hit=True)
@@ -279,9 +286,78 @@ class LossCache:
         """Store named arrays exactly under ``key`` (uncompressed, atomically)."""
         if self.folder is None:
             return
-        buf = io.BytesIO()
-        np.savez(buf, **arrays)  # type: ignore[arg-type]
-        self._write(key, ".npz", buf.getvalue())
+        self._write(key, ".npz", lambda fh: np.savez(fh, **arrays))  # type: ignore[arg-type]
+
+
+def _read_writable(path: Path) -> bytearray:
+    """A file's bytes in a buffer of our own: arrays read on it are writable without a copy."""
+    with path.open("rb") as fh:
+        data = bytearray(os.fstat(fh.fileno()).st_size)
+        got = fh.readinto(data)
+    return data[:got] if got < len(data) else data
+
+
+class _ViewReader(io.RawIOBase):
+    """A read-only file on a buffer, without copying it (the archive reads its directory only)."""
+
+    def __init__(self, view: memoryview) -> None:
+        super().__init__()
+        self._view, self._pos = view, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = max(min(len(buffer), len(self._view) - self._pos), 0)
+        buffer[:n] = self._view[self._pos:self._pos + n]
+        self._pos += n
+        return n
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._view)}[whence]
+        self._pos = max(base + offset, 0)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+
+def _npz_views(payload: memoryview) -> dict[str, np.ndarray]:
+    """The arrays of ``np.savez`` bytes, read-only, on the bytes themselves where the archive
+    stores them plainly (it does: uncompressed), without the archive's own CRC pass (the entry's
+    SHA-256 has checked every byte)."""
+    out: dict[str, np.ndarray] = {}
+    with zipfile.ZipFile(io.BufferedReader(_ViewReader(payload))) as archive:
+        for info in archive.infolist():
+            start = info.header_offset
+            local = bytes(payload[start:start + 30])
+            if (info.compress_type != zipfile.ZIP_STORED or not info.filename.endswith(".npy")
+                    or local[:4] != b"PK\x03\x04"):
+                with archive.open(info) as fh:
+                    data = memoryview(fh.read())
+            else:
+                begin = (start + 30 + int.from_bytes(local[26:28], "little")
+                         + int.from_bytes(local[28:30], "little"))
+                data = payload[begin:begin + info.file_size]
+            out[info.filename.removesuffix(".npy")] = _npy_view(data)
+    return out
+
+
+def _npy_view(payload: memoryview) -> np.ndarray:
+    """The array of ``np.save`` bytes, read-only, on the bytes themselves (no copy)."""
+    head = io.BytesIO(payload[:1024])  # the header of a 2-D array is far shorter
+    version = np.lib.format.read_magic(head)
+    if version != (1, 0):
+        return np.asarray(np.load(io.BytesIO(payload), allow_pickle=False))
+    shape, fortran, dtype = np.lib.format.read_array_header_1_0(head)
+    if dtype.hasobject or fortran:
+        msg = "not a plain array"
+        raise ValueError(msg)
+    count = int(np.prod(shape))
+    return np.frombuffer(payload, dtype=dtype, count=count, offset=head.tell()).reshape(shape)
 
 
 def _entry_path(folder: Path, key: str, suffix: str) -> Path:

@@ -7,6 +7,7 @@ scoring (:mod:`.proposals`) reuses the same :class:`SitingProblem`.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SitePlan", "SitingProblem", "gaps_closed_by_steps", "plan_sites", "prepare", "ranked_table",
-    "target_weight", "unit_table_after",
+    "target_weight", "unit_table_after", "without_candidates",
 ]
 
 
@@ -105,6 +106,14 @@ def prepare(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings, 
     seconds["matrix"] = time.perf_counter() - t0
     return SitingProblem(inputs, coverage, settings, demand, labels, gap_layer, ctx, chosen,
                          screen, lookup, a, seconds, counts)
+
+
+def without_candidates(problem: SitingProblem) -> SitingProblem:
+    """The problem as ``prepare(..., with_matrix=False)`` makes it (no candidates, an empty
+    matrix), from one prepared with them: proposal scoring after the site plan reuses its demand,
+    gaps and screening grid instead of making them again."""
+    return dataclasses.replace(problem, candidates=problem.candidates.iloc[:0],
+                               matrix=problem.matrix[:, :0])
 
 
 def target_weight(demand: gapmod.Demand, settings: SitingSettings) -> float:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from netcover.config.siting import SitingSettings
 from netcover.siting.output import access_text, gap_table, plan_lines, write_plan, write_proposals
-from netcover.siting.plan import SitePlan, plan_sites, prepare
+from netcover.siting.plan import SitePlan, plan_sites, prepare, without_candidates
 from netcover.siting.proposals import ProposalScores, read_proposals, score_proposals
 
 if TYPE_CHECKING:
@@ -74,13 +74,16 @@ def run_siting(inputs: Inputs, coverage: CoverageResult, settings: SitingSetting
 def evaluate_proposals(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings,
                        proposals_path: Path, folder: Path, say: Callable[[str], None], *,
                        executor: Executor | None = None, progress: Progress | None = None,
-                       search: ProposalSearch = "coarse_to_fine") -> ProposalRun:
+                       search: ProposalSearch = "coarse_to_fine",
+                       siting: SitingRun | None = None) -> ProposalRun:
     """Score the proposals in ``proposals_path`` and write the scores into ``folder``.
 
     ``executor``: where the places tried around the proposals are evaluated (see
     :func:`run_siting`). ``progress``: shows each stage of the better-place search
     ("Proposals, places 800 m apart: 40% (...)"). ``search``: ``"coarse_to_fine"`` (default) or
     ``"exhaustive"`` (every place within the radius; see :mod:`netcover.siting.better`).
+    ``siting``: the site plan of the same inputs, coverage and settings (:func:`run_siting`), whose
+    demand, gaps and screening grid are then reused instead of made again.
 
     Returns
     -------
@@ -88,7 +91,8 @@ def evaluate_proposals(inputs: Inputs, coverage: CoverageResult, settings: Sitin
         The scores and the files written.
     """
     proposals = read_proposals(proposals_path, settings, inputs.crs, terrain=inputs.terrain)
-    problem = prepare(inputs, coverage, settings, with_matrix=False)
+    problem = (without_candidates(siting.plan.problem) if siting is not None
+               else prepare(inputs, coverage, settings, with_matrix=False))
     scores = score_proposals(problem, proposals, executor=executor, progress=progress,
                              search=search)
     for rec in scores.table.itertuples(index=False):
