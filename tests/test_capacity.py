@@ -139,7 +139,8 @@ def test_capacity_tables_sum_per_commune_and_per_cell(tmp_path) -> None:
         assert row["user_mbps"] == pytest.approx(row["peak_mbps"] * (1.0 - row["prb_load"]))
     assert cells.loc["B", "peak_mbps"] > cells.loc["A", "peak_mbps"]  # 20 MHz against 10
     raster = cap.throughput["4G"]
-    assert np.isnan(raster[3, 0]) and np.all(np.isfinite(raster[result.operator_best_cell[("Op", "4G")] >= 0]))
+    reached = result.operator_best_cell[("Op", "4G")] >= 0
+    assert np.isnan(raster[3, 0]) and np.all(np.isfinite(raster[reached]))
     paths = write_capacity(tmp_path, cap)
     assert {p.name for p in paths} == {"capacity_by_cell.csv", "capacity_by_unit.csv", "throughput_4G.tif"}
     back = files.by_key("throughput").of(tech="4G").read(tmp_path / "throughput_4G.tif")

@@ -68,4 +68,4 @@ def nr_resource_blocks(bandwidth_mhz: float, scs_khz: float) -> int:
 
 def nr_numerology(scs_khz: float) -> int:
     """The numerology mu of a subcarrier spacing: SCS = 15 kHz * 2**mu (TS 38.211 Table 4.2-1)."""
-    return int(round(math.log2(check_scs(scs_khz) / 15.0)))
+    return round(math.log2(check_scs(scs_khz) / 15.0))

@@ -19,7 +19,8 @@ from netcover.errors import InputError, ModelError
 
 __all__ = [
     "CLASS_NAMES", "DIFFRACTIONS", "LTE_RESOURCE_BLOCKS", "NODATA_CLASS", "RSCP_THRESHOLDS",
-    "RSRP_THRESHOLDS", "SS_RSRP_THRESHOLDS", "TECHNOLOGIES", "ClassThresholds", "CoverageClass", "Diffraction",
+    "RSRP_THRESHOLDS", "SS_RSRP_THRESHOLDS", "TECHNOLOGIES", "ClassThresholds", "CoverageClass",
+    "Diffraction",
     "Technology", "check_technology", "default_thresholds",
 ]
 

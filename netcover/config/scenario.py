@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from netcover.config._toml import build_section
-from netcover.config.capacity import CapacitySettings
 from netcover.config.calibration import Calibration, calibration_problems
+from netcover.config.capacity import CapacitySettings
 from netcover.config.landcover import TerminalClutter
 from netcover.config.links import LinkSettings
 from netcover.config.monitor import MonitorSettings, Targets

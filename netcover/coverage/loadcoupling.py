@@ -87,13 +87,15 @@ def load_fixed_point(cell: np.ndarray, signal_mw: np.ndarray, interference_mw: n
         raise ModelError(msg)
     load = np.ones(m)
     done, it = False, 0
-    sinr = peak = np.zeros(cell.shape)
+    sinr: np.ndarray
+    peak: np.ndarray
+    sinr = peak = np.zeros(cell.shape, dtype=np.float64)
     for it in range(1, iterations + 1):  # noqa: B007 - the count is returned
         neighbour = coupling @ np.minimum(load, 1.0)
         sinr = sinr_at_load_db(signal_mw, interference_mw, noise_mw, neighbour[cell])
         peak = model.efficiency(sinr) * rate_per_se[cell]
         share = np.divide(demand_mbps, peak, out=np.zeros(cell.shape), where=peak > 0.0)
-        new = np.bincount(cell, weights=share, minlength=m)
+        new = np.bincount(cell, weights=share, minlength=m).astype(np.float64)
         done = bool(np.all(np.abs(np.minimum(new, 1.0) - np.minimum(load, 1.0)) <= tolerance))
         load = new
         if done:

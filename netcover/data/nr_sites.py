@@ -53,7 +53,7 @@ def check_nr_cells(df: pd.DataFrame, label: str) -> list[Problem]:
         if not text and not (math.isfinite(freq[i]) and freq[i] > 0):
             continue  # the frequency's own problem is reported by the range checks
         scs[i] = given[i] if text else default_scs_khz(float(freq[i]))
-        problems += _bandwidth_problem(bw[i], scs[i], label, i)
+        problems += _bandwidth_problem(bw[i], scs[i], label, int(i))
     df[SCS_COLUMN] = scs
     return problems
 

@@ -1,7 +1,8 @@
 """Link budget, best-server accumulation, SINR and coverage classes.
 
 Levels are *reference-signal* levels: per resource element for 4G (RSRP, 15 kHz) and 5G NR
-(SS-RSRP, at the cell's subcarrier spacing) and the CPICH code power for 3G (RSCP). The chain for one cell (sector) is
+(SS-RSRP, at the cell's subcarrier spacing) and the CPICH code power for 3G (RSCP). The chain for
+one cell (sector) is
 
     level = reference power + antenna gain + relative gain (pattern) - basic loss
             + rx gain - feeder loss - body loss                         (:func:`received_level_dbm`)
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit, prange
 
+from netcover.config.nr import check_scs, nr_resource_blocks
 from netcover.config.radio import (
     LTE_RESOURCE_BLOCKS,
     RSRP_THRESHOLDS,
@@ -29,7 +31,6 @@ from netcover.config.radio import (
     CoverageClass,
     check_technology,
 )
-from netcover.config.nr import check_scs, nr_resource_blocks
 from netcover.errors import InputError, ModelError
 
 __all__ = [
