@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from netcover.errors import ScenarioError
+
+if TYPE_CHECKING:  # numpy is imported by the functions: reading a scenario does not load it
+    import numpy as np
 
 __all__ = ["CapacitySettings", "busy_hour_users", "offered_mbps"]
 
@@ -86,10 +88,14 @@ class CapacitySettings:
 def busy_hour_users(people: np.ndarray | float, smartphone_share: np.ndarray | float,
                     settings: CapacitySettings) -> np.ndarray:
     """Smartphones active in the busy hour: people x smartphone share x active share."""
+    import numpy as np
+
     return (np.asarray(people, dtype=np.float64) * np.asarray(smartphone_share, dtype=np.float64)
             * settings.active_share)
 
 
 def offered_mbps(users: np.ndarray | float, settings: CapacitySettings) -> np.ndarray:
     """Busy-hour offered traffic (Mb/s) of ``users`` active smartphones: users x MB x 8 / 3600."""
+    import numpy as np
+
     return np.asarray(users, dtype=np.float64) * settings.busy_hour_mb * 8.0 / 3600.0
