@@ -145,3 +145,48 @@ def test_capacity_tables_sum_per_commune_and_per_cell(tmp_path) -> None:
     assert {p.name for p in paths} == {"capacity_by_cell.csv", "capacity_by_unit.csv", "throughput_4G.tif"}
     back = files.by_key("throughput").of(tech="4G").read(tmp_path / "throughput_4G.tif")
     assert back.crs == UTM and np.allclose(back.values, raster, equal_nan=True)
+
+
+def test_sinr_of_an_operator_that_is_not_the_best_server_is_estimated() -> None:
+    from netcover.coverage.capacity import _full_load_sinr
+
+    result, _ = _coverage()
+    best = result.operator_best_cell[("Op", "4G")]
+    # a second operator, one cell everywhere, 3 dB under Op: never the technology's best server
+    level = np.where(best >= 0, -93.0, np.nan).astype(np.float32)
+    other = np.where(best >= 0, 2, -1).astype(np.int32)  # its own cell, row 2 of the cells table
+    result.cells = pd.concat([result.cells, pd.DataFrame([{
+        "cell_id": "X", "site_id": "S3", "operator": "Other", "technology": "4G",
+        "frequency_mhz": 1800.0}])], ignore_index=True)
+    result.operator_levels[("Other", "4G")] = level
+    result.operator_best_cell[("Other", "4G")] = other
+    notes: list[str] = []
+    noise = np.array([1e-13, 1e-13, 1e-13])
+    sinr = _full_load_sinr(result, "Other", "4G", noise, notes)
+    # no place where it is known: no interference estimate, so SINR = S / N
+    reached = best >= 0
+    assert np.allclose(sinr[reached], -93.0 - 10 * np.log10(1e-13), atol=1e-4)
+    assert notes and "median interference" in notes[0]
+    # with the per-operator SINR stored on the result, it is used as given
+    result.operator_sinr = {("Other", "4G"): np.full(best.shape, 2.0, np.float32)}  # type: ignore[attr-defined]
+    assert np.all(_full_load_sinr(result, "Other", "4G", noise, []) == 2.0)
+    # the operator's own best server: the technology's SINR where they agree
+    assert np.allclose(_full_load_sinr(result, "Op", "4G", noise, [])[reached], 5.0)
+
+
+def test_the_estimate_takes_the_median_interference_of_the_serving_cell() -> None:
+    from netcover.coverage.capacity import _full_load_sinr
+
+    result, _ = _coverage()
+    best = result.operator_best_cell[("Op", "4G")]
+    result.cells = pd.concat([result.cells, pd.DataFrame([{
+        "cell_id": "X", "site_id": "S3", "operator": "Other", "technology": "4G",
+        "frequency_mhz": 1800.0}])], ignore_index=True)
+    result.operator_levels[("Other", "4G")] = np.where(best >= 0, -93.0, np.nan).astype(np.float32)
+    result.operator_best_cell[("Other", "4G")] = np.where(best >= 0, 2, -1).astype(np.int32)
+    layers = result.technologies["4G"]
+    layers.best_cell[:, 3:] = 2  # Other is the technology's best server in the east, at 0 dB
+    layers.sinr_db[:, 3:] = 0.0
+    sinr = _full_load_sinr(result, "Other", "4G", np.full(3, 1e-13), [])
+    # east: I = S - N; west: S / (median I + N) = S / S = 0 dB
+    assert np.allclose(sinr[best >= 0], 0.0, atol=1e-4)

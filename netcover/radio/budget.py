@@ -113,8 +113,9 @@ def cell_reference_power_dbm(technology: str, tx_power_dbm: float, bandwidth_mhz
 
 def _nr_scs(scs_khz: float | None) -> float:
     if scs_khz is None:
-        msg = ("a 5G cell needs its subcarrier spacing (scs_khz): give the sites table's scs_khz "
-               "or the band's default (netcover.config.nr.default_scs_khz)")
+        msg = ("a 5G cell's reference power and noise need its subcarrier spacing: pass scs_khz "
+               "(the sites table's scs_khz, which reading the table fills with the band's default, "
+               "netcover.config.nr.default_scs_khz, where empty)")
         raise ModelError(msg)
     return check_scs(scs_khz)
 
