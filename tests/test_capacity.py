@@ -96,7 +96,8 @@ def _coverage() -> tuple[CoverageResult, SimpleNamespace]:
     level = np.where(best >= 0, -90.0, np.nan).astype(np.float32)
     sinr = np.where(best >= 0, 5.0, np.nan).astype(np.float32)
     cells = pd.DataFrame({"cell_id": ["A", "B"], "site_id": ["S1", "S2"], "operator": ["Op"] * 2,
-                          "technology": ["4G"] * 2, "frequency_mhz": [1800.0] * 2})
+                          "technology": ["4G"] * 2, "frequency_mhz": [1800.0] * 2,
+                          "azimuth_deg": [90.0, 270.0]})
     classes = np.where(best >= 0, 2, 0).astype(np.uint8)
     layers = TechnologyLayers(level, best, (best >= 0).astype(np.uint8), sinr, classes)
     result = CoverageResult(t, UTM, cells, {"4G": layers}, {"Op": classes}, classes,
@@ -157,7 +158,7 @@ def test_sinr_of_an_operator_that_is_not_the_best_server_is_estimated() -> None:
     other = np.where(best >= 0, 2, -1).astype(np.int32)  # its own cell, row 2 of the cells table
     result.cells = pd.concat([result.cells, pd.DataFrame([{
         "cell_id": "X", "site_id": "S3", "operator": "Other", "technology": "4G",
-        "frequency_mhz": 1800.0}])], ignore_index=True)
+        "frequency_mhz": 1800.0, "azimuth_deg": 0.0}])], ignore_index=True)
     result.operator_levels[("Other", "4G")] = level
     result.operator_best_cell[("Other", "4G")] = other
     notes: list[str] = []
@@ -181,7 +182,7 @@ def test_the_estimate_takes_the_median_interference_of_the_serving_cell() -> Non
     best = result.operator_best_cell[("Op", "4G")]
     result.cells = pd.concat([result.cells, pd.DataFrame([{
         "cell_id": "X", "site_id": "S3", "operator": "Other", "technology": "4G",
-        "frequency_mhz": 1800.0}])], ignore_index=True)
+        "frequency_mhz": 1800.0, "azimuth_deg": 0.0}])], ignore_index=True)
     result.operator_levels[("Other", "4G")] = np.where(best >= 0, -93.0, np.nan).astype(np.float32)
     result.operator_best_cell[("Other", "4G")] = np.where(best >= 0, 2, -1).astype(np.int32)
     layers = result.technologies["4G"]
@@ -190,3 +191,21 @@ def test_the_estimate_takes_the_median_interference_of_the_serving_cell() -> Non
     sinr = _full_load_sinr(result, "Other", "4G", np.full(3, 1e-13), [])
     # east: I = S - N; west: S / (median I + N) = S / S = 0 dB
     assert np.allclose(sinr[best >= 0], 0.0, atol=1e-4)
+
+
+def test_a_sectors_carriers_are_pooled_or_kept_apart() -> None:
+    from netcover.coverage.sectorpool import serving_units
+
+    cells = pd.DataFrame({"cell_id": ["L18-1", "L09-1", "L18-2", "other"],
+                          "site_id": ["S", "S", "S", "T"], "operator": ["Op", "Op", "Op", "B"],
+                          "technology": ["4G"] * 4, "azimuth_deg": [0.0, 0.2, 120.0, 0.0],
+                          "frequency_mhz": [1800.0, 900.0, 1800.0, 1800.0],
+                          "bandwidth_mhz": [20.0, 5.0, 20.0, 10.0],
+                          "rate_per_se": [18.0, 4.5, 18.0, 9.0]})
+    pooled = serving_units(cells, np.array([0, 1, 2]), pool=True)
+    assert pooled.of_cell.tolist() == [0, 0, 1, -1]
+    assert pooled.rate_per_se.tolist() == [22.5, 18.0]
+    assert pooled.table["cell_id"].tolist() == ["L18-1+L09-1", "L18-2"]
+    assert pooled.table["bandwidth_mhz"].tolist() == [25.0, 20.0]
+    apart = serving_units(cells, np.array([0, 1, 2]), pool=False)
+    assert apart.of_cell.tolist() == [0, 1, 2, -1] and apart.rate_per_se.tolist() == [18.0, 4.5, 18.0]

@@ -21,6 +21,8 @@ operator's busy-hour counters:
   smartphones active in that hour: 16,000 / 30 x 0.08 / 0.30 = 142 MB per active user;
 - ``target_mbps`` 40: Vietnam's mobile broadband speed target (4G >= 40 Mb/s, as netcover issue
   #15 states it; the monitoring targets' source applies);
+- ``pool_sector_carriers`` true: a sector's carriers share its users
+  (:mod:`netcover.coverage.sectorpool`);
 - ``iterations`` 20 and ``tolerance`` 1e-4: the load fixed point (:mod:`netcover.coverage.capacity`).
 """
 
@@ -52,6 +54,9 @@ class CapacitySettings:
         Megabytes an active smartphone moves in the busy hour (downlink).
     target_mbps : float
         User-throughput target (Mb/s) that the tables count people against.
+    pool_sector_carriers : bool
+        Serve a place from all the carriers of its best cell's sector (True) or from its best cell
+        alone (see :mod:`netcover.coverage.sectorpool`).
     iterations : int
         Most iterations of the load fixed point.
     tolerance : float
@@ -62,6 +67,7 @@ class CapacitySettings:
     active_share: float = 0.30
     busy_hour_mb: float = 140.0
     target_mbps: float = 40.0
+    pool_sector_carriers: bool = True
     iterations: int = 20
     tolerance: float = 1e-4
 

@@ -10,7 +10,8 @@ From a :class:`~netcover.coverage.combine.CoverageResult` and the scenario's inp
    shares per commune are not an input).
 2. **Serving layer**: an operator's users at a place use its 5G where the 5G level reaches the
    scenario's usable class, else its 4G where that does, else they are unserved (3G has no
-   throughput mapping). The serving cell is the operator's best server of that technology; each
+   throughput mapping). The serving cell is the operator's best server of that technology, pooled
+   with the other carriers of its sector by default (:mod:`netcover.coverage.sectorpool`); each
    population cell's people sit at the coverage cell under its centre.
 3. **Load and throughput**: the load-coupling fixed point of :mod:`netcover.coverage.loadcoupling`
    per operator and technology, the SINR-to-rate mapping of :mod:`netcover.radio.throughput`, and a
@@ -38,6 +39,7 @@ from netcover.config.nr import default_scs_khz
 from netcover.config.radio import default_thresholds
 from netcover.core import files
 from netcover.coverage.loadcoupling import coupling_from_best_cell, load_fixed_point, sinr_at_load_db
+from netcover.coverage.sectorpool import serving_units
 from netcover.data.units import zone_raster
 from netcover.radio import budget
 from netcover.radio.throughput import LTE_DL, NR_DL, lte_rate_mbps, nr_rate_mbps
@@ -117,7 +119,7 @@ def capacity_tables(result: CoverageResult, inputs: Inputs, *,
         for k, tech in enumerate(CAPACITY_TECHNOLOGIES):
             if (op, tech) not in result.operator_levels:
                 continue
-            group = _Group(result, inputs, op, tech, out.notes)
+            group = _Group(result, inputs, op, tech, out.notes, pool=settings.pool_sector_carriers)
             here = free & group.usable_at(places)
             free &= ~here
             share = shares.get(op, 0.0)
@@ -175,7 +177,7 @@ class _Group:
     """One operator's cells of one technology: full-load SINR, the load fixed point and the map."""
 
     def __init__(self, result: CoverageResult, inputs: Inputs, op: str, tech: str,
-                 notes: list[str]) -> None:
+                 notes: list[str], *, pool: bool) -> None:
         sc = inputs.scenario
         self.tech, self.op = tech, op
         self.level = result.operator_levels[(op, tech)]
@@ -186,11 +188,16 @@ class _Group:
         nf = sc.receiver.noise_figure_db
         self.noise_mw = np.array([10.0 ** (budget.reference_noise_dbm(
             tech, nf, scs_khz=s if tech == "5G" else None) / 10.0) for s in self.cells["scs_khz"]])
-        self.members = np.flatnonzero((result.cells["operator"].astype(str) == op).to_numpy()
-                                      & (result.cells["technology"].astype(str) == tech).to_numpy())
+        members = np.flatnonzero((result.cells["operator"].astype(str) == op).to_numpy()
+                                 & (result.cells["technology"].astype(str) == tech).to_numpy())
         self.sinr_full = _full_load_sinr(result, op, tech, self.noise_mw, notes)
-        self.load = np.ones(len(result.cells))
-        self.coupling = coupling_from_best_cell(self.best, self.cells["frequency_mhz"].to_numpy(float))
+        self.units = serving_units(self.cells, members, pool=pool)
+        self.unit_best = np.where(self.best >= 0, self.units.of_cell[np.maximum(self.best, 0)], -1)
+        n = len(self.units.rate_per_se)
+        self.load = np.ones(n)
+        carrier = (np.zeros(n) if pool else  # pooled sectors hold several carriers: all couple
+                   self.cells["frequency_mhz"].to_numpy(float)[self.units.table["index"].to_numpy()])
+        self.coupling = coupling_from_best_cell(self.unit_best, carrier)
 
     def usable_at(self, places: _Places) -> np.ndarray:
         level = self.level[places.row, places.col]
@@ -208,32 +215,29 @@ class _Group:
               settings: CapacitySettings) -> tuple[pd.DataFrame, np.ndarray]:
         """Solve the loads with the users of ``here``; the per-cell table and each place's rate."""
         cell, signal, interference, noise = self._inputs(places.row[here], places.col[here])
+        unit = self.units.of_cell[cell]
         demand = places.demand[here] * share
-        res = load_fixed_point(cell, signal, interference, noise, demand,
-                               self.cells["rate_per_se"].to_numpy(float), self.coupling,
-                               _MODELS[self.tech], iterations=settings.iterations,
+        res = load_fixed_point(unit, signal, interference, noise, demand, self.units.rate_per_se,
+                               self.coupling, _MODELS[self.tech], iterations=settings.iterations,
                                tolerance=settings.tolerance)
         self.load = res.load
-        mbps = res.peak_mbps * (1.0 - np.minimum(res.load[cell], 1.0))
+        mbps = res.peak_mbps * (1.0 - np.minimum(res.load[unit], 1.0))
         users = places.users[here] * share
-        return self._table(cell, users, demand, res.peak_mbps, mbps, settings), mbps
+        return self._table(unit, users, demand, res.peak_mbps, mbps, settings), mbps
 
-    def _table(self, cell: np.ndarray, users: np.ndarray, demand: np.ndarray, peak: np.ndarray,
+    def _table(self, unit: np.ndarray, users: np.ndarray, demand: np.ndarray, peak: np.ndarray,
                mbps: np.ndarray, settings: CapacitySettings) -> pd.DataFrame:
         m = len(self.load)
 
         def total(values: np.ndarray) -> np.ndarray:
-            return np.bincount(cell, weights=values, minlength=m)[self.members]
+            return np.bincount(unit, weights=values, minlength=m)
 
         n = total(users)
         mean = {name: np.divide(total(v * users), n, out=np.full(n.shape, np.nan), where=n > 0)
                 for name, v in (("peak_mbps", peak), ("user_mbps", mbps),
                                 ("share_users_at_target", (mbps >= settings.target_mbps) * 1.0))}
-        load = self.load[self.members]
-        return pd.DataFrame({
-            "index": self.members, **{c: self.cells[c].to_numpy()[self.members] for c in
-                                      ("cell_id", "site_id", "operator", "technology",
-                                       "frequency_mhz", "bandwidth_mhz")},
+        load = self.load
+        return self.units.table.assign(**{
             "busy_hour_users": n, "offered_mbps": total(demand), "prb_load": np.minimum(load, 1.0),
             "offered_load": load, "overloaded": load > 1.0, **mean})
 
@@ -242,11 +246,12 @@ class _Group:
         ok = (self.best >= 0) & (self.level >= self.floor)
         rows, cols = np.nonzero(ok)
         cell, signal, interference, noise = self._inputs(rows, cols)
-        neighbour = (self.coupling @ np.minimum(self.load, 1.0))[cell]
+        unit = self.units.of_cell[cell]
+        neighbour = (self.coupling @ np.minimum(self.load, 1.0))[unit]
         sinr = sinr_at_load_db(signal, interference, noise, neighbour)
-        peak = _MODELS[self.tech].efficiency(sinr) * self.cells["rate_per_se"].to_numpy(float)[cell]
+        peak = _MODELS[self.tech].efficiency(sinr) * self.units.rate_per_se[unit]
         out = np.full(self.best.shape, np.nan, dtype=np.float32)
-        out[rows, cols] = peak * (1.0 - np.minimum(self.load[cell], 1.0))
+        out[rows, cols] = peak * (1.0 - np.minimum(self.load[unit], 1.0))
         return out
 
 
