@@ -41,6 +41,7 @@ from netcover.core import files
 from netcover.coverage.loadcoupling import coupling_from_best_cell, load_fixed_point, sinr_at_load_db
 from netcover.coverage.sectorpool import serving_units
 from netcover.data.units import zone_raster
+from netcover.errors import InputError
 from netcover.radio import budget
 from netcover.radio.throughput import LTE_DL, NR_DL, lte_rate_mbps, nr_rate_mbps
 
@@ -102,12 +103,18 @@ def capacity_tables(result: CoverageResult, inputs: Inputs, *,
     Returns
     -------
     CapacityResult
+
+    Raises
+    ------
+    InputError
+        The inputs hold no population.
     """
     sc = inputs.scenario
     settings = settings or getattr(sc, "capacity", None) or CapacitySettings()
     if inputs.population is None:
-        msg = "capacity needs a population layer (inputs.population); none was read"
-        raise ValueError(msg)
+        msg = ("capacity needs people: the scenario names no population layer (inputs.population); "
+               "give one to compute busy-hour users and throughput")
+        raise InputError(msg)
     places = _places(result, inputs, settings, reported)
     operators = sorted(set(result.cells["operator"].astype(str)))
     shares = dict(market_share) if market_share else {op: 1.0 / len(operators) for op in operators}
