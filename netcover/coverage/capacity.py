@@ -186,7 +186,7 @@ class _Group:
     def __init__(self, result: CoverageResult, inputs: Inputs, op: str, tech: str,
                  notes: list[str], *, pool: bool) -> None:
         sc = inputs.scenario
-        self.tech, self.op = tech, op
+        self.tech, self.op, self.notes = tech, op, notes
         self.level = result.operator_levels[(op, tech)]
         self.best = result.operator_best_cell[(op, tech)]
         usable = sc.coverage.usable_class
@@ -228,6 +228,9 @@ class _Group:
                                self.coupling, _MODELS[self.tech], iterations=settings.iterations,
                                tolerance=settings.tolerance)
         self.load = res.load
+        if not res.converged:
+            self.notes.append(f"{self.op} {self.tech}: the cell loads had not settled after "
+                              f"{res.iterations} iterations ([capacity] iterations)")
         mbps = res.peak_mbps * (1.0 - np.minimum(res.load[unit], 1.0))
         users = places.users[here] * share
         return self._table(unit, users, demand, res.peak_mbps, mbps, settings), mbps
