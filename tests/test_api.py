@@ -142,7 +142,7 @@ def test_no_sites_is_a_netcover_error_not_an_assertion() -> None:
 
 def test_object_sites_get_the_row_checks_of_a_file(tmp_path: Path) -> None:
     rows = site_rows()
-    rows[1]["technology"] = "5G"
+    rows[1]["technology"] = "6G"
     rows[2]["height_m"] = -3
     with pytest.raises(ValidationError) as from_object:
         nc.read_sites(site_frame(rows))

@@ -73,8 +73,8 @@ def test_range_checks(tmp_path: Path) -> None:
 
 
 def test_unknown_technology_in_thresholds(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match="unknown technology '5G'"):
-        load_scenario(write(tmp_path, "[thresholds.5G]\ngood = -90\nfair = -100\nweak = -110\n"))
+    with pytest.raises(ScenarioError, match="unknown technology '6G'"):
+        load_scenario(write(tmp_path, "[thresholds.6G]\ngood = -90\nfair = -100\nweak = -110\n"))
 
 
 def test_bad_toml_names_the_file(tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ def test_every_option_list_is_defined_once() -> None:
 
 
 def test_a_spelled_out_list_is_found() -> None:
-    source = 'Kind = Literal["fibre", "lan", "none"]\nx = ("3G", "4G")\ny = ["a", "b"]\n'
+    source = 'Kind = Literal["fibre", "lan", "none"]\nx = ("3G", "4G", "5G")\ny = ["a", "b"]\n'
     assert _spelled_out(source) == [(1, "CONNECTIONS"), (2, "TECHNOLOGIES")]
 
 

@@ -57,8 +57,8 @@ def test_pilot_and_cell_reference_power():
         pilot_power_dbm(43.0, 3.0)
     assert cell_reference_power_dbm("3G", 43.0, 5.0) == 33.0
     assert cell_reference_power_dbm("4G", 43.0, 20.0) == reference_signal_power_dbm(43.0, 20.0)
-    with pytest.raises(InputError, match="technology='5G'"):
-        cell_reference_power_dbm("5G", 43.0, 20.0)
+    with pytest.raises(InputError, match="technology='6G'"):
+        cell_reference_power_dbm("6G", 43.0, 20.0)
 
 
 def test_thermal_noise():

@@ -56,7 +56,7 @@ def test_missing_column_lists_found_columns(tmp_path: Path) -> None:
         ("frequency_mhz", 7000, "field 'frequency_mhz': 7000 is out of range"),
         ("mech_tilt_deg", 50, "field 'mech_tilt_deg': 50 is out of range; give the downtilt in degrees"),
         ("elec_tilt_deg", -25, "field 'elec_tilt_deg': -25 is out of range"),
-        ("technology", "5G-NR", "unknown technology '5G-NR'; use 4G (LTE) or 3G"),
+        ("technology", "6G", "unknown technology '6G'; use 4G (LTE), 5G (NR) or 3G"),
         ("lat", 95, "field 'lat': 95 is out of range"),
         ("tx_power_dbm", "", "field 'tx_power_dbm': is empty"),
         ("pattern_file", "missing.msi", "field 'pattern_file': pattern file"),

@@ -19,12 +19,13 @@ from netcover.errors import InputError, ModelError
 
 __all__ = [
     "CLASS_NAMES", "DIFFRACTIONS", "LTE_RESOURCE_BLOCKS", "NODATA_CLASS", "RSCP_THRESHOLDS",
-    "RSRP_THRESHOLDS", "TECHNOLOGIES", "ClassThresholds", "CoverageClass", "Diffraction",
+    "RSRP_THRESHOLDS", "SS_RSRP_THRESHOLDS", "TECHNOLOGIES", "ClassThresholds", "CoverageClass",
+    "Diffraction",
     "Technology", "check_technology", "default_thresholds",
 ]
 
-#: Radio technologies of ``sites.csv``.
-Technology: TypeAlias = Literal["4G", "3G"]
+#: Radio technologies of ``sites.csv`` (5G: NR in FR1, see :mod:`netcover.config.nr`).
+Technology: TypeAlias = Literal["4G", "3G", "5G"]
 TECHNOLOGIES: tuple[Technology, ...] = get_args(Technology)
 
 #: Propagation models of ``[coverage] model``.
@@ -126,9 +127,21 @@ RSRP_THRESHOLDS = ClassThresholds(good=-95.0, fair=-105.0, weak=-115.0)
 RSCP_THRESHOLDS = ClassThresholds(good=-85.0, fair=-95.0, weak=-105.0)
 
 
+#: 5G NR SS-RSRP classes: good >= -95, fair >= -105, weak >= -115 dBm. 3GPP defines SS-RSRP
+#: (TS 38.215 section 5.1.1: power per resource element of the SSB's secondary synchronisation
+#: signal) but sets no service classes. *Assumption*: the 4G RSRP classes, as operators' NR
+#: drive-test legends commonly use the same bands; at equal power density an NR cell at 30 kHz
+#: reads 3 dB above LTE's 15 kHz RSRP, so these classes are slightly conservative for 30 kHz cells.
+SS_RSRP_THRESHOLDS = ClassThresholds(good=-95.0, fair=-105.0, weak=-115.0)
+
+_DEFAULT_THRESHOLDS: dict[str, ClassThresholds] = {
+    "4G": RSRP_THRESHOLDS, "3G": RSCP_THRESHOLDS, "5G": SS_RSRP_THRESHOLDS}
+
+
 def default_thresholds(technology: str) -> ClassThresholds:
-    """:data:`RSRP_THRESHOLDS` for 4G, :data:`RSCP_THRESHOLDS` for 3G."""
-    return RSRP_THRESHOLDS if check_technology(technology) == "4G" else RSCP_THRESHOLDS
+    """:data:`RSRP_THRESHOLDS` for 4G, :data:`RSCP_THRESHOLDS` for 3G, :data:`SS_RSRP_THRESHOLDS`
+    for 5G."""
+    return _DEFAULT_THRESHOLDS[check_technology(technology)]
 
 
 if tuple(f.name for f in fields(ClassThresholds)) != tuple(reversed(USABLE_CLASSES)):

@@ -18,12 +18,11 @@ from typing import Any
 
 from netcover.config._toml import build_section
 from netcover.config.calibration import Calibration, calibration_problems
+from netcover.config.capacity import CapacitySettings
 from netcover.config.landcover import TerminalClutter
 from netcover.config.links import LinkSettings
 from netcover.config.monitor import MonitorSettings, Targets
 from netcover.config.radio import (
-    RSCP_THRESHOLDS,
-    RSRP_THRESHOLDS,
     TECHNOLOGIES,
     ClassThresholds,
     Diffraction,
@@ -31,6 +30,7 @@ from netcover.config.radio import (
     Model,
     Polarisation,
     UsableClass,
+    default_thresholds,
 )
 from netcover.config.service import (
     DEFAULT_HEADLINE,
@@ -174,7 +174,7 @@ class ExecutionSettings:
 
 
 def _default_thresholds() -> dict[str, ClassThresholds]:
-    return {"4G": RSRP_THRESHOLDS, "3G": RSCP_THRESHOLDS}
+    return {tech: default_thresholds(tech) for tech in TECHNOLOGIES}
 
 
 @dataclass(frozen=True)
@@ -195,6 +195,7 @@ class Scenario:
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
     targets: Targets = field(default_factory=Targets)
     execution: ExecutionSettings = field(default_factory=ExecutionSettings)
+    capacity: CapacitySettings = field(default_factory=CapacitySettings)
 
     def __post_init__(self) -> None:
         usable = self.coverage.usable_class

@@ -253,7 +253,7 @@ def _entries() -> tuple[OutputFile, ...]:
           "monitoring history store (when the scenario names no other)", ("monitoring",)),
         # coverage/
         f("signal", "coverage", "signal_{tech}.tif", "geotiff",
-          "best-server level of a technology (dBm: RSRP for 4G, RSCP for 3G)"),
+          "best-server level of a technology (dBm: RSRP for 4G, SS-RSRP for 5G, RSCP for 3G)"),
         f("best_server", "coverage", "best_server_{tech}.tif", "geotiff",
           "best-server cell of a technology (row of cells.csv; -1 none)"),
         f("servers_within_6db", "coverage", "servers_within_6db_{tech}.tif", "geotiff",
@@ -266,6 +266,13 @@ def _entries() -> tuple[OutputFile, ...]:
         f("service_class", "coverage", "service_class_{service}.tif", "geotiff",
           "best class any operator offers at a service level (environment and location "
           "probability; 0 none, 1 weak, 2 fair, 3 good)"),
+        f("throughput", "coverage", "throughput_{tech}.tif", "geotiff",
+          "busy-hour user throughput of a technology (Mb/s; the best operator at each place)",
+          ("siting",)),  # absent without people, as the siting step (its note says why)
+        f("capacity_by_cell", "coverage", "capacity_by_cell.csv", "csv",
+          "busy-hour users, PRB load and user throughput per cell (sector)", ("siting",)),
+        f("capacity_by_unit", "coverage", "capacity_by_unit.csv", "csv",
+          "busy-hour users and user throughput per unit against the target", ("siting", "units")),
         f("loss_min", "coverage", "loss_min.tif", "geotiff",
           "smallest basic transmission loss from any site (dB)"),
         f("assumptions", "coverage", "assumptions.json", "json",

@@ -39,7 +39,7 @@ NEW_SITE_COLOUR = "#cc79a7"
 UNSERVED_COLOUR = "#f0e442"
 #: Chart colours: target met / not met (the good and no-service classes), per technology.
 MET_COLOUR, NOT_MET_COLOUR = CLASS_COLOURS[3], CLASS_COLOURS[0]
-TECH_COLOURS: dict[str, str] = {"4G": "#0072b2", "3G": "#e69f00"}
+TECH_COLOURS: dict[str, str] = {"4G": "#0072b2", "3G": "#e69f00", "5G": "#009e73"}
 
 
 def share_colour(share: float | None) -> str:

@@ -1,8 +1,9 @@
 """Field measurements: drive tests or crowdsourced samples, read and checked row by row.
 
-The CSV has ``lon``, ``lat`` (WGS84), ``time``, ``operator``, ``technology`` (4G/LTE or 3G/UMTS),
-the measured level in ``rsrp_dbm`` (4G) and/or ``rscp_dbm`` (3G) (``rsrp``, ``rscp`` or one
-``level_dbm`` column are accepted too) and optionally ``cell_id``.
+The CSV has ``lon``, ``lat`` (WGS84), ``time``, ``operator``, ``technology`` (4G/LTE, 5G/NR or
+3G/UMTS), the measured level in ``rsrp_dbm`` (4G), ``ss_rsrp_dbm`` (5G) and/or ``rscp_dbm`` (3G)
+(``rsrp``, ``rscp`` or one ``level_dbm`` column are accepted too; a 5G row may give its SS-RSRP as
+``rsrp_dbm``) and optionally ``cell_id``.
 
 Operator names are matched to the site inventory's without regard to case. Bad rows are never
 fatal: a row that cannot be compared with a prediction is dropped and counted
@@ -21,6 +22,7 @@ import pandas as pd
 
 from netcover.core.io import require_file
 from netcover.core.tables import read_table
+from netcover.data.nr_sites import NR_ALIASES
 from netcover.errors import InputError
 
 if TYPE_CHECKING:
@@ -40,10 +42,11 @@ FLAG_REASONS: tuple[str, ...] = get_args(FlagReason)
 REQUIRED = ("lon", "lat", "time", "operator", "technology")
 #: Accepted level columns per technology, in order of preference.
 LEVEL_COLUMNS: dict[str, tuple[str, ...]] = {"4G": ("rsrp_dbm", "rsrp", "level_dbm"),
-                                             "3G": ("rscp_dbm", "rscp", "level_dbm")}
+                                             "3G": ("rscp_dbm", "rscp", "level_dbm"),
+                                             "5G": ("ss_rsrp_dbm", "rsrp_dbm", "rsrp", "level_dbm")}
 #: Plausible measured levels (dBm): RSRP and RSCP outside this are logging errors.
 LEVEL_RANGE_DBM = (-140.0, -25.0)
-_TECH = {"4g": "4G", "lte": "4G", "3g": "3G", "umts": "3G", "wcdma": "3G", "hspa": "3G"}
+_TECH = {"4g": "4G", "lte": "4G", "3g": "3G", "umts": "3G", "wcdma": "3G", "hspa": "3G", **NR_ALIASES}
 
 
 @dataclass

@@ -131,7 +131,8 @@ def read_sites(source: str | Path | pd.DataFrame, *, dem: Terrain | None = None,
     The checks are those of ``netcover validate``: the columns of
     :data:`~netcover.data.sites.SITE_COLUMNS`, every value in range, unique cell ids, pattern
     files that parse. Common technology spellings are accepted and stored as "4G" (LTE, lte, 4g,
-    E-UTRA) or "3G" (UMTS, WCDMA, HSPA, 3g); an empty or NaN ``pattern_file`` means "no pattern".
+    E-UTRA), "5G" (NR, 5G NR, 5g) or "3G" (UMTS, WCDMA, HSPA, 3g); an empty or NaN ``pattern_file``
+    means "no pattern".
 
     Parameters
     ----------

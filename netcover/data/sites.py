@@ -21,6 +21,7 @@ import pandas as pd
 from netcover.config.radio import LTE_RESOURCE_BLOCKS
 from netcover.core.io import read_vector, require_file
 from netcover.core.tables import is_table, not_a_number, numbers, read_table, row_label
+from netcover.data.nr_sites import NR_ALIASES, SCS_COLUMN, check_nr_cells
 from netcover.errors import NetcoverError, Problem
 from netcover.radio.antenna import read_msi
 
@@ -46,11 +47,12 @@ SITE_COLUMNS: tuple[str, ...] = (
     "mech_tilt_deg", "elec_tilt_deg", "frequency_mhz", "bandwidth_mhz", "tx_power_dbm",
     "antenna_gain_dbi", "h_beamwidth_deg", "v_beamwidth_deg", "pattern_file",
 )
-OPTIONAL_COLUMNS = frozenset({"pattern_file"})
+OPTIONAL_COLUMNS = frozenset({"pattern_file", SCS_COLUMN})
 
 #: Technology names accepted in a site table, and what they mean.
 TECH_ALIASES = {
     "4g": "4G", "lte": "4G", "eutra": "4G", "3g": "3G", "umts": "3G", "wcdma": "3G", "hspa": "3G",
+    **NR_ALIASES,
 }
 
 #: A numeric column's check: (column, low, high, low inclusive, high inclusive, advice).
@@ -195,13 +197,14 @@ def _check_values(df: pd.DataFrame, label: str, max_height_m: float, base: Path)
               for c, lo, hi, lo_in, hi_in, advice in SITE_RANGES]
     problems += check_numbers(df, label, ranges)
     problems += check_lte_bandwidth(df, label)
+    problems += check_nr_cells(df, label)
     problems += _check_ids(df, label)
     problems += _check_patterns(df, label, base)
     return problems
 
 
 def check_technology(df: pd.DataFrame, label: str) -> list[Problem]:
-    """Unknown ``technology`` values; known ones (LTE, WCDMA...) become "4G"/"3G" in place.
+    """Unknown ``technology`` values; known ones (LTE, NR, WCDMA...) become "4G"/"5G"/"3G" in place.
 
     Empty cells are left as they are (required or defaulted by the caller).
     """
@@ -209,7 +212,7 @@ def check_technology(df: pd.DataFrame, label: str) -> list[Problem]:
     for k, tech in enumerate(df["technology"]):
         text = "" if pd.isna(tech) else str(tech).strip()
         if text and text.lower() not in TECH_ALIASES:
-            msg = f"unknown technology {text!r}; use 4G (LTE) or 3G (UMTS/WCDMA)"
+            msg = f"unknown technology {text!r}; use 4G (LTE), 5G (NR) or 3G (UMTS/WCDMA)"
             problems.append(Problem(label, msg, row_label(k), "technology"))
         elif text:
             df.loc[df.index[k], "technology"] = TECH_ALIASES[text.lower()]

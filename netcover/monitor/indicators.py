@@ -137,8 +137,10 @@ def _people_counts(counts: pd.DataFrame, inputs: Inputs, coverage: CoverageResul
         missing.append("people by class: no population input")
         return
     layers = {"all": coverage.classes, **coverage.operator_classes}
-    if "4G" in coverage.technologies:
-        layers["tech_4G"] = coverage.technologies["4G"].classes
+    # the 4G target is "4G/5G for 99% of people": a place with 5G counts as served too
+    mobile = [coverage.technologies[t].classes for t in ("4G", "5G") if t in coverage.technologies]
+    if mobile:
+        layers["tech_4G"] = np.maximum.reduce(mobile)
     table = covered.unit_table(inputs.units, inputs.population, None, layers,
                                coverage.transform, usable=level)
     table.index = counts.index

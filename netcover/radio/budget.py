@@ -1,7 +1,8 @@
 """Link budget, best-server accumulation, SINR and coverage classes.
 
-Levels are *reference-signal* levels: per resource element for 4G (RSRP, 15 kHz) and the CPICH
-code power for 3G (RSCP). The chain for one cell (sector) is
+Levels are *reference-signal* levels: per resource element for 4G (RSRP, 15 kHz) and 5G NR
+(SS-RSRP, at the cell's subcarrier spacing) and the CPICH code power for 3G (RSCP). The chain for
+one cell (sector) is
 
     level = reference power + antenna gain + relative gain (pattern) - basic loss
             + rx gain - feeder loss - body loss                         (:func:`received_level_dbm`)
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit, prange
 
+from netcover.config.nr import check_scs, nr_resource_blocks
 from netcover.config.radio import (
     LTE_RESOURCE_BLOCKS,
     RSRP_THRESHOLDS,
@@ -34,7 +36,8 @@ from netcover.errors import InputError, ModelError
 __all__ = [
     "NOISE_DENSITY_DBM_HZ", "RESOURCE_ELEMENT_HZ", "SUBCARRIERS_PER_RB", "UMTS_CHIP_RATE_HZ",
     "ServerAccumulator", "cell_reference_power_dbm", "classify", "pilot_power_dbm", "received_level_dbm",
-    "reference_noise_dbm", "reference_signal_power_dbm", "resource_blocks", "thermal_noise_dbm",
+    "reference_noise_dbm", "reference_signal_power_dbm", "resource_blocks", "ss_rsrp_power_dbm",
+    "thermal_noise_dbm",
 ]
 
 #: Subcarriers per LTE resource block.
@@ -72,6 +75,18 @@ def reference_signal_power_dbm(tx_power_dbm: float, bandwidth_mhz: float) -> flo
     return tx_power_dbm - 10.0 * math.log10(n_re)
 
 
+def ss_rsrp_power_dbm(tx_power_dbm: float, bandwidth_mhz: float, scs_khz: float) -> float:
+    """NR SS-RSRP reference power per resource element: total power over 12 N_RB subcarriers.
+
+    The SSB's resource elements carry the power per RE of the whole channel (no SSB boosting;
+    TS 38.215 section 5.1.1 defines SS-RSRP per RE of the secondary synchronisation signal), with
+    N_RB of TS 38.101-1 Table 5.3.2-1 at the subcarrier spacing: 46 dBm over 100 MHz at 30 kHz
+    (273 RB) gives 46 - 10 log10(3276) = 10.85 dBm.
+    """
+    n_re = SUBCARRIERS_PER_RB * nr_resource_blocks(bandwidth_mhz, scs_khz)
+    return tx_power_dbm - 10.0 * math.log10(n_re)
+
+
 def pilot_power_dbm(tx_power_dbm: float, pilot_fraction_db: float = -10.0) -> float:
     """UMTS CPICH power: the cell's total power times the pilot fraction (typically 10 %)."""
     if not (math.isfinite(pilot_fraction_db) and pilot_fraction_db <= 0.0):
@@ -81,14 +96,28 @@ def pilot_power_dbm(tx_power_dbm: float, pilot_fraction_db: float = -10.0) -> fl
 
 
 def cell_reference_power_dbm(technology: str, tx_power_dbm: float, bandwidth_mhz: float, *,
-                             pilot_fraction_db: float = -10.0) -> float:
-    """Reference power of a cell: RS power per resource element (4G) or CPICH power (3G).
+                             pilot_fraction_db: float = -10.0,
+                             scs_khz: float | None = None) -> float:
+    """Reference power of a cell: RS power per resource element (4G), SS-RSRP power per resource
+    element at ``scs_khz`` (5G, required) or CPICH power (3G).
 
     ``bandwidth_mhz`` is ignored for 3G (a UMTS carrier is always 5 MHz).
     """
-    if check_technology(technology) == "4G":
+    tech = check_technology(technology)
+    if tech == "4G":
         return reference_signal_power_dbm(tx_power_dbm, bandwidth_mhz)
+    if tech == "5G":
+        return ss_rsrp_power_dbm(tx_power_dbm, bandwidth_mhz, _nr_scs(scs_khz))
     return pilot_power_dbm(tx_power_dbm, pilot_fraction_db)
+
+
+def _nr_scs(scs_khz: float | None) -> float:
+    if scs_khz is None:
+        msg = ("a 5G cell's reference power and noise need its subcarrier spacing: pass scs_khz "
+               "(the sites table's scs_khz, which reading the table fills with the band's default, "
+               "netcover.config.nr.default_scs_khz, where empty)")
+        raise ModelError(msg)
+    return check_scs(scs_khz)
 
 
 def thermal_noise_dbm(bandwidth_hz: float, noise_figure_db: float) -> float:
@@ -107,16 +136,20 @@ def thermal_noise_dbm(bandwidth_hz: float, noise_figure_db: float) -> float:
 
 
 def reference_noise_dbm(technology: str, noise_figure_db: float, *,
-                        pilot_fraction_db: float = -10.0) -> float:
+                        pilot_fraction_db: float = -10.0, scs_khz: float | None = None) -> float:
     """Noise on the scale of the reference levels, for :meth:`ServerAccumulator.sinr_db`.
 
     4G: noise in one resource element (15 kHz), so S/(I+N) from RSRP levels is the SINR of a fully
-    loaded network. 3G: noise in the 3.84 MHz carrier scaled by the pilot fraction, so that
-    RSCP_best / (sum of other RSCP + N) equals the geometry factor P_own / (P_others + N) of cells
-    with equal pilot fractions at full load.
+    loaded network. 5G: noise in one resource element at ``scs_khz`` (required): -174 + 10
+    log10(30e3) + 7 = -122.2 dBm at 30 kHz and NF 7 dB. 3G: noise in the 3.84 MHz carrier scaled
+    by the pilot fraction, so that RSCP_best / (sum of other RSCP + N) equals the geometry factor
+    P_own / (P_others + N) of cells with equal pilot fractions at full load.
     """
-    if check_technology(technology) == "4G":
+    tech = check_technology(technology)
+    if tech == "4G":
         return thermal_noise_dbm(RESOURCE_ELEMENT_HZ, noise_figure_db)
+    if tech == "5G":
+        return thermal_noise_dbm(_nr_scs(scs_khz) * 1e3, noise_figure_db)
     return thermal_noise_dbm(UMTS_CHIP_RATE_HZ, noise_figure_db) + pilot_fraction_db
 
 
