@@ -258,7 +258,7 @@ def _run_siting_steps(inputs: Inputs, coverage: CoverageResult, stage: Path, say
                 steps.proposals = evaluate_proposals(inputs, coverage, siting,
                                                      inputs.scenario.inputs.proposals,
                                                      stage / "proposals", say, executor=pool,
-                                                     progress=progress)
+                                                     progress=progress, siting=steps.siting)
 
 
 @dataclass
@@ -293,6 +293,9 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
         tables = coverage_tables(result, inputs, usable=cov.usable_class)
     with timings.stage("writing"):
         files = write_coverage(result, inputs, tables, folder)
+    if inputs.population is not None:
+        with timings.stage("capacity"):
+            files += _capacity(result, inputs, folder, say)
     # the class columns are the median's; the headline and indoor columns carry their own level
     assumes = Assumptions.of_inputs(inputs, service=MEDIAN_SERVICE).sentence("en")
     if tables.units is not None:
@@ -304,6 +307,20 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
     for line in _coverage_lines(tables, cov.usable_class):
         say(line)
     return CoverageRun(result, tables, files)
+
+
+def _capacity(result: CoverageResult, inputs: Inputs, folder: Path, say: Reporter) -> list[Path]:
+    """Busy-hour load and user throughput per cell and commune (:mod:`netcover.coverage.capacity`),
+    written beside the coverage files; its notes are said."""
+    from netcover.coverage.capacity import capacity_tables, write_capacity
+    from netcover.data.reported import read_reported
+
+    reported = inputs.scenario.monitor.reported
+    cap = capacity_tables(result, inputs, reported=read_reported(reported) if reported else None)
+    record = Assumptions.of_inputs(inputs, service=MEDIAN_SERVICE).csv_columns()
+    for note in cap.notes:
+        say(f"note: {note}")
+    return write_capacity(folder, cap, record=record)
 
 
 def _computed(inputs: Inputs, cache: LossCache, progress: Progress | None, executor: Executor,
