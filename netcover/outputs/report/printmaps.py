@@ -74,6 +74,9 @@ NEW_SITE_SIZE = 90
 #: Rasters are decimated to at most this many cells a side for display.
 DISPLAY_CELLS = 800
 MAP_SIZE_IN = (9.0, 8.0)
+#: The columns of the units and sites layers the maps show (with the geometry): a change in another
+#: one (a tilt, a coverage statistic) does not draw a map again (:mod:`netcover.outputs.reuse`).
+_UNIT_COLUMNS, _SITE_COLUMNS = ("name",), ("site_id",)
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,7 @@ def map_extent(run: RunFolder, *, margin: float = 0.04) -> tuple[float, float, f
     """(left, bottom, right, top) of the maps: the communes with a margin, within the DEM's extent
     (the DEM's extent when the run has no communes)."""
     left, bottom, right, top = (float(v) for v in run.summary()["extent_m"])
-    units = run.units()
+    units = run.units(columns=_UNIT_COLUMNS)
     if units is None or units.empty:
         return left, bottom, right, top
     x0, y0, x1, y1 = (float(v) for v in units.total_bounds)
@@ -223,7 +226,7 @@ def _communes(ax: Axes, run: RunFolder, lang: Lang, handles: list[object],
     import shapely
     from matplotlib.lines import Line2D
 
-    units = run.units()
+    units = run.units(columns=_UNIT_COLUMNS)
     if units is None:
         return
     x0, x1 = ax.get_xlim()
@@ -254,7 +257,7 @@ def _xy(gdf: object) -> np.ndarray:
 def _markers(ax: Axes, run: RunFolder, lang: Lang, *points: np.ndarray) -> np.ndarray:
     """The run's sites and ``points``, for decorations to keep clear of; draws scale bar and
     north arrow accordingly."""
-    sites = run.sites()
+    sites = run.sites(columns=_SITE_COLUMNS)
     all_xy = np.vstack([_xy(sites.drop_duplicates("site_id") if sites is not None else None),
                         *points])
     decorations(ax, lang, all_xy)
@@ -264,7 +267,7 @@ def _markers(ax: Axes, run: RunFolder, lang: Lang, *points: np.ndarray) -> np.nd
 def _sites(ax: Axes, run: RunFolder, lang: Lang, handles: list[object]) -> None:
     from matplotlib.lines import Line2D
 
-    sites = run.sites()
+    sites = run.sites(columns=_SITE_COLUMNS)
     if sites is None or sites.empty:
         return
     one = sites.drop_duplicates("site_id")
