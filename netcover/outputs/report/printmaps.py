@@ -41,6 +41,7 @@ from netcover.outputs.report._furniture import (
     label_point,
     polygon_patch,
 )
+from netcover.outputs.report._pixels import add_pixel_image
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -174,8 +175,8 @@ def _frame(run: RunFolder, title: str, lang: Lang, data_date: str,
     s = run.summary()
     left, bottom, right, top = map_extent(run)
     if backdrop is not None:
-        ax.imshow(backdrop.shade, extent=backdrop.extent, cmap="gray", vmin=0, vmax=1,
-                  interpolation="bilinear", zorder=0)
+        add_pixel_image(ax, backdrop.shade, extent=backdrop.extent, cmap="gray", vmin=0, vmax=1,
+                        interpolation="bilinear", zorder=0)
     ax.set_xlim(left, right)
     ax.set_ylim(bottom, top)
     ax.set_aspect("equal")
@@ -215,8 +216,8 @@ def _classes(ax: Axes, r: Raster, alpha: float, only: Sequence[int] | None = Non
         v[r.values[::step, ::step] == r.nodata] = np.nan
     if only is not None:
         v[~np.isin(v, only)] = np.nan
-    ax.imshow(v, extent=_raster_extent(r), cmap=ListedColormap(CLASS_COLOURS), vmin=-0.5, vmax=3.5,
-              alpha=alpha, interpolation="nearest", zorder=Z_RASTER)
+    add_pixel_image(ax, v, extent=_raster_extent(r), cmap=ListedColormap(CLASS_COLOURS), vmin=-0.5,
+                    vmax=3.5, alpha=alpha, interpolation="nearest", zorder=Z_RASTER)
 
 
 def _communes(ax: Axes, run: RunFolder, lang: Lang, handles: list[object],
