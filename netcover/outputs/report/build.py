@@ -20,7 +20,7 @@ from netcover.config.options import MAP_FORMATS, MAP_KINDS, MapFormat, MapKind
 from netcover.core.files import by_key
 from netcover.core.i18n import LANGS, Lang, check_lang
 from netcover.outputs.maps.overlays import stored_in
-from netcover.outputs.report.charts import write_charts
+from netcover.outputs.report.charts import CHARTS, write_charts
 from netcover.outputs.report.document import write_report
 from netcover.outputs.report.export import write_export
 from netcover.outputs.report.printmaps import Backdrop, draw_map, figure_stem, read_backdrop, save_figure
@@ -115,9 +115,10 @@ def _language(session: Reuse, run: RunFolder, out: Path, lang: Lang, when: str,
         run, f"print_map:{kind}:{lang}", [when, fmts],
         partial(_print_map, kind=kind, lang=lang, when=when, out=out, formats=fmts,
                 backdrop=backdrop))]
-    figures += session.output(run, f"charts:{lang}", [when, fmts, target],
-                              partial(_charts, lang=lang, when=when, out=out, formats=fmts,
-                                      target=target))
+    for chart in CHARTS:  # each its own output: a changed signal raster leaves the share chart
+        figures += session.output(run, f"chart:{chart}:{lang}", [when, fmts, target],
+                                  partial(_charts, lang=lang, when=when, out=out, formats=fmts,
+                                          target=target, only=(chart,)))
     pngs = [p for p in figures if p.suffix == ".png"]
     shown = [[p.relative_to(out).as_posix(), file_digest(p)] for p in pngs]
     listed = hashlib.sha256(listing.to_csv(index=False).encode("utf-8")).hexdigest()
@@ -143,12 +144,15 @@ def _print_map(run: RunFolder, *, kind: MapKind, lang: Lang, when: str, out: Pat
                formats: Sequence[MapFormat], backdrop: _Backdrop) -> list[Path]:
     """One print map in ``formats`` (nothing when the run has no data for it)."""
     fig = draw_map(run, kind, lang, when, backdrop.of(run))
-    return [] if fig is None else save_figure(fig, figure_stem(out / PRINT_DIR, kind, lang), formats)
+    if fig is None:
+        return []
+    return save_figure(fig, figure_stem(out / PRINT_DIR, kind, lang), formats, close=True)
 
 
 def _charts(run: RunFolder, *, lang: Lang, when: str, out: Path, formats: Sequence[MapFormat],
-            target: float | None) -> list[Path]:
-    charts = write_charts(run, out / PRINT_DIR, lang, when, target=target, formats=formats)
+            target: float | None, only: Sequence[str]) -> list[Path]:
+    charts = write_charts(run, out / PRINT_DIR, lang, when, target=target, formats=formats,
+                          only=only)
     return [p for files in charts.values() for p in files]
 
 

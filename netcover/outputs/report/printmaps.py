@@ -98,7 +98,7 @@ def read_backdrop(run: RunFolder, *, max_cells: int = DISPLAY_CELLS) -> Backdrop
         return None
     with rasterio.open(dem) as src:
         step = max(1, int(np.ceil(max(src.height, src.width) / max_cells)))
-        z = src.read(1, masked=True).astype("float64").filled(np.nan)[::step, ::step]
+        z = src.read(1, masked=True)[::step, ::step].astype("float64").filled(np.nan)  # shown cells only
         b = src.bounds
         cell = abs(src.transform.a) * step
     return Backdrop(hillshade(z, cell), (b.left, b.right, b.bottom, b.top))
@@ -110,8 +110,11 @@ def figure_stem(folder: Path, figure: str, lang: Lang) -> Path:
     return by_key("print_png").of(figure=figure, lang=lang).in_step(folder).with_suffix("")
 
 
-def save_figure(fig: Figure, stem: Path, formats: Sequence[MapFormat] = MAP_FORMATS) -> list[Path]:
-    """Save ``fig`` as ``stem.png`` / ``stem.pdf`` atomically, without dates (reproducible files)."""
+def save_figure(fig: Figure, stem: Path, formats: Sequence[MapFormat] = MAP_FORMATS, *,
+                close: bool = False) -> list[Path]:
+    """Save ``fig`` as ``stem.png`` / ``stem.pdf`` atomically, without dates (reproducible files).
+    ``close``: clear the figure afterwards, so that its memory (tens of MB for a print map: its
+    artists refer to each other) is freed now, not at the next garbage collection."""
     written = []
     for fmt in formats:
         final = stem.with_suffix(f".{fmt}")
@@ -121,6 +124,8 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[MapFormat] = MAP_FORM
             else:
                 fig.savefig(tmp, format="pdf", metadata={"CreationDate": None})
         written.append(final)
+    if close:
+        fig.clear()
     return written
 
 
@@ -437,5 +442,5 @@ def print_maps(run: RunFolder, folder: Path, lang: Lang, data_date: str, *,
     for kind in MAP_KINDS:
         fig = draw_map(run, kind, lang, data_date, backdrop)
         if fig is not None:
-            written[kind] = save_figure(fig, figure_stem(folder, kind, lang), formats)
+            written[kind] = save_figure(fig, figure_stem(folder, kind, lang), formats, close=True)
     return written
