@@ -41,13 +41,14 @@ class PixelImage(AxesImage):
         clipped = Bbox.intersection(shown, clip)
         if clipped is None:
             return None, 0, 0, None
-        ex = clipped.extents * magnification  # rounded to output pixels as matplotlib rounds them
+        ex = np.asarray(clipped.extents) * magnification  # rounded to output pixels as matplotlib rounds them
         px0, py0 = np.floor(ex[0] + 0.5), np.ceil(ex[1] - 0.5 - 1e-8)
         px1, py1 = np.floor(ex[2] + 0.5 + 1e-8), np.ceil(ex[3] - 0.5)
         width, height = int(px1 - px0), int(py1 - py0)
         if width <= 0 or height <= 0:
             return None, 0, 0, None
-        colours = self.to_rgba(self.get_array(), bytes=True, alpha=self.get_alpha())
+        colours = self.to_rgba(self.get_array(), bytes=True,  # type: ignore[arg-type]
+                               alpha=self.get_alpha())
         rows, cols = colours.shape[:2]
         # output pixel centres -> fractional source columns / rows (Agg: output row 0 at the bottom)
         inverse = (self.get_transform() + _scale(magnification)).inverted()
@@ -120,4 +121,4 @@ def add_pixel_image(ax: Any, values: np.ndarray, **kwargs: Any) -> PixelImage:
     """``ax.imshow(values, **kwargs)`` drawn as a :class:`PixelImage` (same arguments)."""
     image = ax.imshow(values, **kwargs)
     image.__class__ = PixelImage
-    return image  # type: ignore[no-any-return]
+    return image
