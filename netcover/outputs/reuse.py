@@ -22,7 +22,6 @@ again. The same results give the same manifest (no clock, no paths of the run fo
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
@@ -297,7 +296,6 @@ class Reuse:
             return files
         watched = Watched.of(run, self._memo)
         written = [Path(p) for p in make(watched)]
-        gc.collect()  # a figure's artists refer to each other: free them now, not at the peak
         self._entries[name] = {
             "key": _key(name, settings, watched.reads),
             "reads": sorted(list(read) for read in watched.reads),

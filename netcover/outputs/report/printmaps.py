@@ -158,14 +158,17 @@ def render_rgb(fig: Figure, *, dpi: float = PNG_DPI) -> Image.Image:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    previous = fig.canvas
+    canvas = previous if isinstance(previous, FigureCanvasAgg) else FigureCanvasAgg(fig)
     was = fig.dpi
     fig.set_dpi(dpi)
     try:
         data, size = canvas.print_to_buffer()
+        return Image.frombuffer("RGBA", size, data, "raw", "RGBA", 0, 1).convert("RGB")
     finally:
         fig.set_dpi(was)
-    return Image.frombuffer("RGBA", size, data, "raw", "RGBA", 0, 1).convert("RGB")
+        if canvas is not previous:  # the canvas made here goes, with its renderer's pixels
+            fig.set_canvas(previous)
 
 
 # ------------------------------------------------------------------------------------ map furniture
