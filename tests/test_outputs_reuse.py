@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from netcover.app.pipeline import interactive_maps as pipeline_maps
 from netcover.app.pipeline import run
 from netcover.config.scenario import load_scenario
 from netcover.core.files import by_key
 from netcover.outputs.report import build, build_outputs
 from netcover.outputs.results import RunFolder, RunResults
-from netcover.outputs.reuse import Reuse, Watched, file_digest
+from netcover.outputs.reuse import Reuse, Watched, file_digest, layer_digest
 
 from .conftest import site_rows, snapshot, write_mini_district, write_sites
 
@@ -72,8 +73,8 @@ def test_a_second_run_reuses_everything_and_a_changed_tilt_redraws_the_coverage_
     run(load_scenario(scenario), out)
     first, drawn = snapshot(out), len(draws)
     assert sessions[-1].reused == [] and drawn > 0
-    assert {"print_map:coverage:en", "print_map:coverage:vi", "charts:en", "report:vi",
-            "interactive"} <= set(sessions[-1].made)
+    assert {"print_map:coverage:en", "print_map:coverage:vi", "chart:share_by_commune:en",
+            "chart:signal:en", "report:vi", "interactive"} <= set(sessions[-1].made)
     inode = (out / "map_en.html").stat().st_ino
 
     run(load_scenario(scenario), out)
@@ -138,6 +139,51 @@ def test_a_changed_result_redraws_only_what_shows_it(results: RunFolder, tmp_pat
     assert sessions[-1].made == ["report:en"]  # the report lists the ranked links; no map shows them
 
 
+def _raise_tilt(gpkg: Path, *, fid: int = 1, step: float = 2.0) -> None:
+    """The mechanical tilt of one sector of the sites layer raised by ``step`` (in place)."""
+    import sqlite3
+
+    con = sqlite3.connect(gpkg)
+    for name in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):  # of the R-tree triggers
+        con.create_function(name, 1, lambda _: 0)  # (the geometry is not changed)
+    with con:
+        changed = con.execute("UPDATE sites SET mech_tilt_deg = mech_tilt_deg + ? WHERE fid = ?",
+                              (step, fid)).rowcount
+    con.close()
+    assert changed == 1
+
+
+def test_a_layer_digest_sees_its_rows_and_only_the_columns_asked(results: RunFolder,
+                                                                  tmp_path: Path) -> None:
+    copy = tmp_path / "coverage.gpkg"
+    shutil.copyfile(results.path / "coverage" / "coverage.gpkg", copy)
+    before = {what: layer_digest(copy, "sites", cols)
+              for what, cols in (("all", None), ("where", ("site_id",)), ("tilt", ("mech_tilt_deg",)))}
+    units = layer_digest(copy, "units")
+    _raise_tilt(copy)
+    assert layer_digest(copy, "sites") != before["all"]
+    assert layer_digest(copy, "sites", ["mech_tilt_deg"]) != before["tilt"]
+    assert layer_digest(copy, "sites", ["site_id"]) == before["where"]  # same places and names
+    assert layer_digest(copy, "units") == units  # another layer of the same file
+    assert layer_digest(copy, "no_such_layer") == "absent"
+    assert layer_digest(tmp_path / "none.gpkg", "sites") == "absent"
+
+
+def test_a_changed_tilt_of_a_sector_keeps_the_maps_of_where_sites_are(
+        results: RunFolder, tmp_path: Path, sessions: list[Reuse], draws: list[tuple[str, str]]) -> None:
+    one = tmp_path / "one"
+    _build(results, one, map_builder=pipeline_maps)
+    changed = tmp_path / "changed"
+    shutil.copytree(results.path, changed)
+    _raise_tilt(changed / "coverage" / "coverage.gpkg")
+    drawn = len(draws)
+    _build(RunFolder.open(changed), tmp_path / "two", previous=one, map_builder=pipeline_maps)
+    # the print maps show where the sites are, not their tilt; the export and the interactive
+    # map (sector popups, wedges) show it
+    assert sorted(sessions[-1].made) == ["export", "interactive"]
+    assert len(draws) == drawn
+
+
 def test_building_into_its_own_folder_again_keeps_the_files(results: RunFolder, tmp_path: Path,
                                                              sessions: list[Reuse]) -> None:
     folder = tmp_path / "run"
@@ -164,7 +210,7 @@ def test_watched_results_record_what_is_read_with_its_content(results: RunFolder
     reads = dict(watched.reads)
     assert reads[("read", "coverage/class.tif", "")].startswith("memory:")
     gpkg = results.path / "coverage" / "coverage.gpkg"
-    assert reads[("read", "coverage/coverage.gpkg", "units")] == file_digest(gpkg)
+    assert reads[("read", "coverage/coverage.gpkg", "units")] == layer_digest(gpkg, "units")
     assert ("summary", "", "") in reads
     other = RunResults(results.path, {"coverage/class.tif": type(raster)(
         np.zeros_like(raster.values), raster.transform, raster.crs, raster.nodata)})

@@ -15,7 +15,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -129,12 +130,12 @@ class RunFolder:
                 return None
             raise missing_file_error(p, entry)
         if layer is None:
-            return entry.read(p)
+            return _read_once(entry, p)
         if layer not in _layer_names(p):
             if self._excused(entry, sections):
                 return None
             raise missing_file_error(p, entry, layer=layer)
-        return entry.read(p, layer=layer)
+        return _read_once(entry, p, layer)
 
     def _excused(self, entry: OutputFile, sections: tuple[str, ...]) -> bool:
         """Whether the run says why it has no ``entry``: its step was not run, or a ``skipped``
@@ -236,21 +237,27 @@ class RunFolder:
         return self.table("monitoring_summary")
 
     # ---------------------------------------------------------------- layers
-    def layer(self, entry: OutputFile | str, layer: str) -> gpd.GeoDataFrame | None:
-        """A vector layer of a GeoPackage result (None: the run says why it has none)."""
-        return self.read(entry, layer=layer)
+    def layer(self, entry: OutputFile | str, layer: str, *,
+              columns: Sequence[str] | None = None) -> gpd.GeoDataFrame | None:
+        """A vector layer of a GeoPackage result (None: the run says why it has none); with
+        ``columns``, only those of them the layer has, and the geometry (an output built from
+        them is made again only when they change: :mod:`netcover.outputs.reuse`)."""
+        gdf = self.read(entry, layer=layer)
+        if gdf is None or columns is None:
+            return gdf
+        return gdf[[c for c in gdf.columns if c in columns or c == gdf.geometry.name]]
 
-    def units(self) -> gpd.GeoDataFrame | None:
-        """Unit polygons with their coverage statistics."""
-        return self.layer("coverage_gpkg", "units")
+    def units(self, *, columns: Sequence[str] | None = None) -> gpd.GeoDataFrame | None:
+        """Unit polygons with their coverage statistics (``columns``: see :meth:`layer`)."""
+        return self.layer("coverage_gpkg", "units", columns=columns)
 
     def settlements(self) -> gpd.GeoDataFrame | None:
         """Settlement points with their coverage class."""
         return self.layer("coverage_gpkg", "settlements")
 
-    def sites(self) -> gpd.GeoDataFrame | None:
-        """Cells (one point per sector) with their parameters."""
-        return self.layer("coverage_gpkg", "sites")
+    def sites(self, *, columns: Sequence[str] | None = None) -> gpd.GeoDataFrame | None:
+        """Cells (one point per sector) with their parameters (``columns``: see :meth:`layer`)."""
+        return self.layer("coverage_gpkg", "sites", columns=columns)
 
     def links(self) -> gpd.GeoDataFrame | None:
         """Planned links (fibre and microwave) with phase and cost."""
@@ -325,7 +332,36 @@ _SUMMARY = by_key("input_summary")
 _TILED = by_key("tiled_run")
 
 
+#: Tables and layers already read in this process (a copy is handed out each time), by path, layer
+#: and the file's identity (files are replaced by renames, so a new file is a new inode); rasters are
+#: not kept (their memory). Maps, charts and reports of one build read the same layers many times.
+_READ: OrderedDict[tuple[str, str, int, int, int], Any] = OrderedDict()
+_READ_KEPT = 48
+
+
+def _read_once(entry: OutputFile, path: Path, layer: str | None = None) -> Any:
+    """``entry.read(path)`` (of ``layer``), a table or layer read once per file in this process."""
+    if entry.format not in ("csv", "gpkg"):
+        return entry.read(path) if layer is None else entry.read(path, layer=layer)
+    st = path.stat()
+    key = (str(path.resolve()), layer or "", st.st_ino, st.st_size, st.st_mtime_ns)
+    if key not in _READ:
+        _READ[key] = entry.read(path) if layer is None else entry.read(path, layer=layer)
+        while len(_READ) > _READ_KEPT:
+            _READ.popitem(last=False)
+    _READ.move_to_end(key)
+    return _READ[key].copy(deep=True)
+
+
 def _layer_names(path: Path) -> set[str]:
     import pyogrio
 
-    return {str(r[0]) for r in pyogrio.list_layers(path)}
+    st = path.stat()
+    key = (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+    if key not in _LAYERS:
+        _LAYERS[key] = frozenset(str(r[0]) for r in pyogrio.list_layers(path))
+    return set(_LAYERS[key])
+
+
+#: Layer names of the GeoPackages already listed in this process.
+_LAYERS: dict[tuple[str, int, int, int], frozenset[str]] = {}

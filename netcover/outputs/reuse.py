@@ -3,8 +3,10 @@
 Each output of :func:`~netcover.outputs.report.build.build_outputs` (a print map in one language,
 the charts of a language, a report, the interactive maps) is made by a function of the run's
 results. :meth:`Reuse.output` runs that function on a :class:`Watched` view of the results, which
-records every result it reads with a digest (SHA-256) of its content: a file or GeoPackage layer
-(the file's bytes, or the object the run holds in memory), the input summary, which step folders
+records every result it reads with a digest (SHA-256) of its content: a file (its bytes, or the
+object the run holds in memory), a GeoPackage layer (its rows, or only the columns the output
+shows: :func:`layer_digest`, so that a changed tilt in the sites layer does not redraw a map that
+shows only where the sites are), the input summary, which step folders
 exist, and the files outside the folder that outputs draw from (the DEM of the hillshade, the
 scenario file). The output's *key* hashes netcover's version, the output's name, its settings
 (language, data date, formats...) and those digests.
@@ -24,6 +26,7 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,32 +40,88 @@ from netcover.outputs.results import RunFolder, RunResults
 if TYPE_CHECKING:
     from netcover.config.scenario import Scenario
 
-__all__ = ["MANIFEST", "Reuse", "Watched", "file_digest"]
+__all__ = ["MANIFEST", "Reuse", "Watched", "file_digest", "layer_digest"]
 
 #: The manifest entry of the registry.
 MANIFEST = by_key("outputs_manifest")
-#: Version of the manifest's layout (a new layout makes every output again).
-_SCHEMA = 1
-#: One recorded read: (kind, path inside the folder or outside it, GeoPackage layer or "").
+#: Version of the manifest's layout (a new layout makes every output again). 2: GeoPackage layers
+#: digested by their rows (and columns), not by the whole file's bytes.
+_SCHEMA = 2
+#: One recorded read: (kind, path inside the folder or outside it, GeoPackage layer or ""); kind
+#: "columns": some columns of a layer, named in the third field as ``layer:column,column``.
 Read = tuple[str, str, str]
-#: Digests of files already hashed in this process, by (path, device, inode, size, mtime in ns).
-_FILE_DIGESTS: dict[tuple[str, int, int, int, int], str] = {}
+#: Digests already computed in this process, by (path, device, inode, size, mtime in ns) and what
+#: was hashed ("" the file's bytes, else the layer and columns).
+_FILE_DIGESTS: dict[tuple[str, int, int, int, int, str], str] = {}
+
+
+def _memo_key(path: Path, what: str) -> tuple[str, int, int, int, int, str] | None:
+    """Key of a file's digests in :data:`_FILE_DIGESTS` (files are replaced by renames, never
+    changed in place, so a new file is a new inode); None when there is no such file."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    if not path.is_file():
+        return None
+    return (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, what)
 
 
 def file_digest(path: Path) -> str:
     """SHA-256 of a file's bytes ("absent" when there is no such file); remembered per (path,
-    inode, size, modification time) so that a file read by several outputs is hashed once (files
-    are replaced by renames, never changed in place, so a new file is a new inode)."""
-    try:
-        st = path.stat()
-    except OSError:
+    inode, size, modification time) so that a file read by several outputs is hashed once."""
+    memo = _memo_key(path, "")
+    if memo is None:
         return "absent"
-    if not path.is_file():
-        return "absent"
-    memo = (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     if memo not in _FILE_DIGESTS:
         _FILE_DIGESTS[memo] = file_sha256(path)
     return _FILE_DIGESTS[memo]
+
+
+def layer_digest(path: Path, layer: str, columns: Sequence[str] | None = None) -> str:
+    """SHA-256 of a GeoPackage layer's rows in their order: every column, or only ``columns``
+    (those the layer has) and the geometry; with the layer's CRS. "absent" without the file or
+    the layer; the file's digest when SQLite cannot read it. Remembered like :func:`file_digest`.
+
+    Two files with the same rows give the same digest, whatever else differs between them (other
+    layers, the layer's metadata, the order of the file's pages).
+    """
+    what = f"{layer}:{','.join(sorted(columns))}" if columns is not None else f"{layer}:*"
+    memo = _memo_key(path, what)
+    if memo is None:
+        return "absent"
+    if memo not in _FILE_DIGESTS:
+        try:
+            _FILE_DIGESTS[memo] = _rows_digest(path, layer, columns)
+        except sqlite3.Error:
+            _FILE_DIGESTS[memo] = file_digest(path)
+    return _FILE_DIGESTS[memo]
+
+
+def _rows_digest(path: Path, layer: str, columns: Sequence[str] | None) -> str:
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        info = con.execute(f"PRAGMA table_info({quoted(layer)})").fetchall()
+        if not info:
+            return "absent"
+        found = con.execute("SELECT g.column_name, s.definition FROM gpkg_geometry_columns g "
+                            "LEFT JOIN gpkg_spatial_ref_sys s ON s.srs_id = g.srs_id "
+                            "WHERE g.table_name = ?", (layer,)).fetchone()
+        geometry, crs = found if found else ("", "")
+        pk = next((str(r[1]) for r in info if r[5]), "rowid")
+        names = [str(r[1]) for r in info
+                 if columns is None or r[1] in columns or r[1] == geometry]
+        h = hashlib.sha256(repr((names, crs)).encode("utf-8"))
+        rows = con.execute(f"SELECT {', '.join(map(quoted, names))} FROM {quoted(layer)} "
+                           f"ORDER BY {quoted(pk) if pk != 'rowid' else pk}")
+        for row in rows:
+            h.update(repr(row).encode("utf-8"))
+        return h.hexdigest()
+    finally:
+        con.close()
 
 
 def _object_digest(value: Any) -> str | None:
@@ -92,13 +151,16 @@ def _digest(run: RunFolder, read: Read, memo: dict[int, tuple[Any, str]]) -> str
     if kind == "outside":
         return file_digest(Path(where))
     memory = run.memory if isinstance(run, RunResults) else {}
-    known = memory.get(f"{where}#{layer}" if layer else where)
+    name, _, columns = layer.partition(":") if kind == "columns" else (layer, "", "")
+    known = memory.get(f"{where}#{name}" if name else where)
     if known is not None:
         if id(known) not in memo:
             digest = _object_digest(known)
             memo[id(known)] = (known, f"memory:{digest}" if digest else f"unknown:{id(known)}")
         return memo[id(known)][1]
-    return file_digest(run.path / where)
+    if not name:
+        return file_digest(run.path / where)
+    return layer_digest(run.path / where, name, columns.split(",") if kind == "columns" else None)
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,6 +215,17 @@ class Watched(RunFolder):
         self._saw(("read", entry.relative, layer or ""))
         self._saw(("folders", "", ""))  # an absent result may be excused by its absent folder
         return self.inner.read(entry, layer=layer)
+
+    def layer(self, entry: OutputFile | str, layer: str, *,
+              columns: Sequence[str] | None = None) -> Any:
+        """As :meth:`RunFolder.layer`, recorded: with ``columns``, only those columns (and the
+        geometry) count, so a change in another column leaves the output as it is."""
+        if columns is None:
+            return super().layer(entry, layer)
+        entry = by_key(entry) if isinstance(entry, str) else entry
+        self._saw(("columns", entry.relative, f"{layer}:{','.join(sorted(columns))}"))
+        self._saw(("folders", "", ""))
+        return self.inner.layer(entry, layer, columns=columns)
 
     def dem_file(self) -> Path | None:
         """As :meth:`RunFolder.dem_file`, recorded with the DEM's content."""

@@ -96,6 +96,48 @@ def add_popup(layer: Any, content: str, *, max_width: int = 360) -> None:
     layer.add_child(_popup_class()(content, max_width))
 
 
+#: What makes a text a Jinja template rather than plain text (the default delimiters).
+_JINJA = re.compile(r"\{[{%#]")
+_NEWLINES = re.compile(r"\r\n|\r")
+
+
+class _Plain:
+    """A text that renders as itself: what a Jinja template without any ``{{``, ``{%`` or ``{#``
+    renders to (newlines made ``\\n``, one trailing newline dropped, as Jinja's defaults do)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, source: str) -> None:
+        text = _NEWLINES.sub("\n", source)
+        self.text = text[:-1] if text.endswith("\n") else text
+
+    def render(self, *args: object, **kwargs: object) -> str:
+        return self.text
+
+
+def render_page(m: folium.Map) -> str:
+    """The HTML page of ``m``: ``m.get_root().render()``, the same text, about twice as fast.
+
+    branca wraps the script and HTML each element renders in a new ``Element``, whose text it
+    compiles as a Jinja template (about 1 ms each, thousands of markers and popups); the text
+    of every wrapper without Jinja syntax is taken as it is, the rest still compiled.
+    """
+    import branca.element as branca
+
+    jinja = branca.Template
+
+    def template(source: str, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs or not isinstance(source, str) or _JINJA.search(source):
+            return jinja(source, *args, **kwargs)
+        return _Plain(source)
+
+    branca.Template = template  # type: ignore[assignment,misc]
+    try:
+        return str(m.get_root().render())
+    finally:
+        branca.Template = jinja  # type: ignore[misc]
+
+
 def external_references(html: str) -> list[str]:
     """Every script, stylesheet, image or CSS ``url()`` reference of ``html`` that is not inline.
 

@@ -33,13 +33,14 @@ from netcover.core.palette import (
 )
 from netcover.core.textsafe import html_text
 from netcover.data.terrain import hillshade
-from netcover.outputs.maps._offline import add_popup
+from netcover.outputs.maps._offline import add_popup, render_page
 from netcover.outputs.maps.labels import class_label, label
 from netcover.outputs.maps.legend import banner_html, legend_html
 from netcover.outputs.maps.overlays import (
     Overlay,
     category_overlay,
     class_overlay,
+    dem_shade_overlay,
     shade_overlay,
     signal_overlay,
 )
@@ -119,10 +120,9 @@ def build_map(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
         import folium
 
         folium.TileLayer("OpenStreetMap", name=html_text(label("online_tiles", language))).add_to(m)
-    shade = _terrain_raster(results, dem)
+    shade = _terrain_overlay(results, dem)
     if shade is not None:
-        _image(m, shade_overlay(shade, max_px=MAX_OVERLAY_PX), label("hillshade", language),
-               "hillshade", opacity=1.0)
+        _image(m, shade, label("hillshade", language), "hillshade", opacity=1.0)
     _add_rasters(m, results, language)
     colours = operator_colours(_operators(results))
     _add_communes(m, units, language)
@@ -146,7 +146,7 @@ def build_map(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
     banner = assumed.banner(language) if assumed is not None else None
     if banner:
         m.get_root().html.add_child(Element(banner_html(banner)))  # type: ignore[attr-defined]
-    page = _stable_ids(m.get_root().render())
+    page = _stable_ids(render_page(m))
     out = Path(out_path)
     with atomic_path(out) as tmp:
         tmp.write_text(page, encoding="utf-8")
@@ -166,17 +166,26 @@ def opening_view(results: RunFolder, units: gpd.GeoDataFrame | None = None,
     return west, south, east, north
 
 
-def _terrain_raster(results: RunFolder, dem: Terrain | str | Path | None) -> Raster | None:
-    """The hillshade of ``dem`` (or of the run's DEM) as a Raster; None when there is no DEM."""
+def _terrain_overlay(results: RunFolder, dem: Terrain | str | Path | None) -> Overlay | None:
+    """The hillshade of ``dem`` (or of the run's DEM) as an overlay; None when there is no DEM.
+    The overlay of a DEM file is kept by the file's content, so the DEM is read and shaded once
+    (not again for the other language, nor by the next run: :func:`~netcover.outputs.maps.
+    overlays.stored_in`)."""
     from netcover.data.terrain import Terrain, read_dem
     from netcover.outputs.results import Raster
+
+    def shade(terrain: Terrain) -> Raster:
+        return Raster(hillshade(terrain.heights, terrain.cell_size), terrain.transform, terrain.crs,
+                      None)
 
     if dem is None:
         dem = results.dem_file()
         if dem is None:
             return None
-    terrain = dem if isinstance(dem, Terrain) else read_dem(dem)[0]
-    return Raster(hillshade(terrain.heights, terrain.cell_size), terrain.transform, terrain.crs, None)
+    if isinstance(dem, Terrain):
+        return shade_overlay(shade(dem), max_px=MAX_OVERLAY_PX)
+    path = Path(dem)
+    return dem_shade_overlay(path, lambda: shade(read_dem(path)[0]), max_px=MAX_OVERLAY_PX)
 
 
 def _operators(results: RunFolder) -> list[str]:

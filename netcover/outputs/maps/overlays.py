@@ -7,7 +7,11 @@ palette and written as a palette PNG (a few hundred kB for the whole sample dist
 data are transparent.
 
 The hillshade itself is :func:`netcover.data.terrain.hillshade`. The last few overlays made are kept
-by the SHA-256 of their raster and settings, so the map of each language shares them.
+by the SHA-256 of their raster and settings, so the map of each language shares them; inside
+:func:`stored_in` they are also kept in the loss cache folder (:class:`~netcover.coverage.losscache.
+LossCache` entries: checksummed, under its size cap and ``netcover cache`` upkeep), so that the next
+run draws again only the overlays whose raster changed (a changed tilt: that operator's signal and
+best-server layers, not the others).
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ import base64
 import hashlib
 import io
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -25,11 +31,13 @@ import numpy as np
 from netcover.core.palette import CLASS_COLOURS, SIGNAL_CMAP, ramp
 
 if TYPE_CHECKING:
+    from netcover.coverage.losscache import LossCache
     from netcover.outputs.results import Raster
 
 __all__ = [
-    "SIGNAL_RANGE_DBM", "Overlay", "OverlayCRS", "category_overlay", "class_overlay", "palette_png",
-    "shade_overlay", "signal_colours", "signal_overlay", "warp",
+    "SIGNAL_RANGE_DBM", "Overlay", "OverlayCRS", "category_overlay", "class_overlay", "dem_shade_overlay",
+    "palette_png",
+    "shade_overlay", "signal_colours", "signal_overlay", "stored_in", "warp",
 ]
 
 #: CRSs an overlay can be made in: Web Mercator (Leaflet) or longitude/latitude (KML).
@@ -120,23 +128,71 @@ def palette_png(index: np.ndarray, colours: Sequence[tuple[int, int, int, int]])
 #: Overlays kept for reuse (the maps in both languages show the same rasters).
 _KEPT: OrderedDict[str, Overlay] = OrderedDict()
 _KEEP = 24
+#: Where overlays are also kept between runs (:func:`stored_in`); empty: in this process only.
+_STORE: list[LossCache] = []
+#: Bump when the overlays drawn of the same raster change, so stored ones are not reused.
+_STORED_VERSION = "1"
+
+
+@contextmanager
+def stored_in(folder: str | Path | None) -> Iterator[None]:
+    """Inside the block, overlays are also read from and kept in the cache folder ``folder``
+    (None: in this process only), by the SHA-256 of their raster, kind and settings."""
+    from netcover.coverage.losscache import LossCache
+
+    _STORE.insert(0, LossCache(None if folder is None else Path(folder)))
+    try:
+        yield
+    finally:
+        _STORE.pop(0)
 
 
 def _kept(kind: str, raster: Raster, settings: tuple[object, ...], make: Callable[[], Overlay]) -> Overlay:
     """``make()``, or the overlay made earlier of the same raster (values, grid, CRS, nodata),
-    ``kind`` and ``settings``."""
+    ``kind`` and ``settings``: in this process, or stored (:func:`stored_in`)."""
     values = np.ascontiguousarray(raster.values)
     h = hashlib.sha256(f"{kind}{settings!r}{values.dtype.str}{values.shape}{tuple(raster.transform)}"
                        f"{raster.nodata!r}{raster.crs.to_wkt() if raster.crs is not None else ''}".encode())
     h.update(values.tobytes())
-    key = h.hexdigest()
+    return _remembered(h.hexdigest(), make)
+
+
+def _remembered(key: str, make: Callable[[], Overlay]) -> Overlay:
+    """The overlay kept under ``key`` (in this process, else stored), else ``make()`` kept."""
     if key in _KEPT:
         _KEPT.move_to_end(key)
         return _KEPT[key]
-    made = _KEPT[key] = make()
+    made = _KEPT[key] = _stored(key) or _store(key, make())
     while len(_KEPT) > _KEEP:
         _KEPT.popitem(last=False)
     return made
+
+
+def _stored_key(key: str) -> str:
+    from netcover.coverage.losscache import LossCache
+
+    return LossCache.key(key, overlay=_STORED_VERSION)
+
+
+def _stored(key: str) -> Overlay | None:
+    """The overlay of ``key`` in the store, if any."""
+    if not _STORE:
+        return None
+    found = _STORE[0].get_arrays(_stored_key(key))
+    if found is None or set(found) != {"png", "bounds", "size"}:
+        return None
+    s, w, n, e = (float(v) for v in found["bounds"])
+    width, height = (int(v) for v in found["size"])
+    return Overlay(found["png"].tobytes(), (s, w, n, e), width, height)
+
+
+def _store(key: str, overlay: Overlay) -> Overlay:
+    if _STORE:
+        _STORE[0].put_arrays(_stored_key(key), {
+            "png": np.frombuffer(overlay.png, dtype="uint8"),
+            "bounds": np.array(overlay.bounds, dtype="float64"),
+            "size": np.array([overlay.width, overlay.height], dtype="int64")})
+    return overlay
 
 
 def _overlay(index: np.ndarray, colours: Sequence[tuple[int, int, int, int]],
@@ -206,6 +262,17 @@ def shade_overlay(shade: Raster, dst_crs: OverlayCRS = "EPSG:3857", *, max_px: i
     """A hillshade (values in [0, 1]) as an opaque grey palette PNG of ``levels`` greys."""
     return _kept("shade", shade, (dst_crs, max_px, levels),
                  lambda: _shade_overlay(shade, dst_crs, max_px, levels))
+
+
+def dem_shade_overlay(dem: Path, shade: Callable[[], Raster], dst_crs: OverlayCRS = "EPSG:3857", *,
+                      max_px: int = 1600, levels: int = 48) -> Overlay:
+    """:func:`shade_overlay` of ``shade()``, the hillshade of the DEM file ``dem``, kept by the
+    file's SHA-256: the DEM is read and shaded only when no overlay of it is kept."""
+    from netcover.outputs.reuse import file_digest
+
+    settings = (dst_crs, max_px, levels, _STORED_VERSION)
+    key = hashlib.sha256(f"shade-of-file{settings!r}{file_digest(dem)}".encode()).hexdigest()
+    return _remembered(key, lambda: _shade_overlay(shade(), dst_crs, max_px, levels))
 
 
 def _shade_overlay(shade: Raster, dst_crs: OverlayCRS, max_px: int, levels: int) -> Overlay:

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 from netcover.config.options import MAP_FORMATS, MAP_KINDS, MapFormat, MapKind
 from netcover.core.files import by_key
 from netcover.core.i18n import LANGS, Lang, check_lang
-from netcover.outputs.report.charts import write_charts
+from netcover.outputs.maps.overlays import stored_in
+from netcover.outputs.report.charts import CHARTS, write_charts
 from netcover.outputs.report.document import write_report
 from netcover.outputs.report.export import write_export
 from netcover.outputs.report.printmaps import Backdrop, draw_map, figure_stem, read_backdrop, save_figure
@@ -76,7 +77,10 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
         interactive maps whose content key is unchanged are linked from it, not drawn again
         (:mod:`netcover.outputs.reuse`).
     reuse : bool
-        False: draw everything (the manifest is still written).
+        False: draw everything (the manifest is still written). True: also keep the raster
+        overlays of the interactive maps in the run's cache folder (``[coverage] cache_dir``, else
+        ``NETCOVER_CACHE_DIR``...: :func:`~netcover.outputs.maps.overlays.stored_in`), so that a
+        raster that did not change is not warped and coloured again.
 
     Returns
     -------
@@ -97,7 +101,9 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
     maps: list[Path] = []
     if map_builder is not None:
         name = f"{getattr(map_builder, '__module__', '')}.{getattr(map_builder, '__qualname__', '')}"
-        maps = session.output(run, "interactive", [name], partial(_interactive, builder=map_builder, out=out))
+        with stored_in(_cache_folder(run) if reuse else None):
+            maps = session.output(run, "interactive", [name],
+                                  partial(_interactive, builder=map_builder, out=out))
     return [*written, session.write_manifest(), *maps]  # the interactive map last, as it is made
 
 
@@ -109,9 +115,10 @@ def _language(session: Reuse, run: RunFolder, out: Path, lang: Lang, when: str,
         run, f"print_map:{kind}:{lang}", [when, fmts],
         partial(_print_map, kind=kind, lang=lang, when=when, out=out, formats=fmts,
                 backdrop=backdrop))]
-    figures += session.output(run, f"charts:{lang}", [when, fmts, target],
-                              partial(_charts, lang=lang, when=when, out=out, formats=fmts,
-                                      target=target))
+    for chart in CHARTS:  # each its own output: a changed signal raster leaves the share chart
+        figures += session.output(run, f"chart:{chart}:{lang}", [when, fmts, target],
+                                  partial(_charts, lang=lang, when=when, out=out, formats=fmts,
+                                          target=target, only=(chart,)))
     pngs = [p for p in figures if p.suffix == ".png"]
     shown = [[p.relative_to(out).as_posix(), file_digest(p)] for p in pngs]
     listed = hashlib.sha256(listing.to_csv(index=False).encode("utf-8")).hexdigest()
@@ -137,13 +144,25 @@ def _print_map(run: RunFolder, *, kind: MapKind, lang: Lang, when: str, out: Pat
                formats: Sequence[MapFormat], backdrop: _Backdrop) -> list[Path]:
     """One print map in ``formats`` (nothing when the run has no data for it)."""
     fig = draw_map(run, kind, lang, when, backdrop.of(run))
-    return [] if fig is None else save_figure(fig, figure_stem(out / PRINT_DIR, kind, lang), formats)
+    if fig is None:
+        return []
+    return save_figure(fig, figure_stem(out / PRINT_DIR, kind, lang), formats, close=True)
 
 
 def _charts(run: RunFolder, *, lang: Lang, when: str, out: Path, formats: Sequence[MapFormat],
-            target: float | None) -> list[Path]:
-    charts = write_charts(run, out / PRINT_DIR, lang, when, target=target, formats=formats)
+            target: float | None, only: Sequence[str]) -> list[Path]:
+    charts = write_charts(run, out / PRINT_DIR, lang, when, target=target, formats=formats,
+                          only=only)
     return [p for files in charts.values() for p in files]
+
+
+def _cache_folder(run: RunFolder) -> Path:
+    """The cache folder of the run's scenario (the default one when it is not known)."""
+    from netcover.coverage.losscache import default_cache_dir
+
+    scenario = run.scenario()
+    folder = scenario.coverage.cache_dir if scenario is not None else None
+    return Path(folder) if folder else default_cache_dir()
 
 
 def _interactive(run: RunFolder, *, builder: MapBuilder, out: Path) -> list[Path]:

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from netcover.outputs.results import Raster, RunFolder
 
 __all__ = [
-    "SHARE_INDICATOR", "SIGNAL_BIN_DB", "share_by_unit", "share_chart", "signal_chart", "signal_histogram",
-    "target_share", "unit_4g_shares", "write_charts",
+    "CHARTS", "SHARE_INDICATOR", "SIGNAL_BIN_DB", "share_by_unit", "share_chart", "signal_chart",
+    "signal_histogram", "target_share", "unit_4g_shares", "write_charts",
 ]
 
 #: Signal histogram bin width (dB).
@@ -166,24 +166,39 @@ def signal_chart(signals: dict[str, Raster], lang: Lang, data_date: str) -> Figu
     return fig
 
 
+#: The charts :func:`write_charts` writes, by name.
+CHARTS = ("share_by_commune", "signal")
+#: Masks of the cells outside the communes, by the communes' shapes and the raster's grid (the
+#: signal chart of each language and technology masks the same grid).
+_OUTSIDE: dict[str, np.ndarray] = {}
+
+
 def _within_units(run: RunFolder, r: Raster) -> Raster:
     """``r`` with cells outside the communes set to NaN (unchanged if the run has no communes)."""
+    import hashlib
     from dataclasses import replace
 
     from rasterio.features import geometry_mask
 
-    units = run.units()
+    units = run.units(columns=())
     if units is None or units.empty:
         return r
-    outside = geometry_mask(list(units.to_crs(r.crs).geometry), out_shape=r.values.shape,
-                            transform=r.transform)
-    return replace(r, values=np.where(outside, np.nan, r.values.astype("float64")))
+    shapes = units.to_crs(r.crs).geometry
+    key = hashlib.sha256(repr((tuple(r.transform), r.values.shape)).encode()
+                         + b"".join(shapes.to_wkb())).hexdigest()
+    if key not in _OUTSIDE:
+        _OUTSIDE.clear()
+        _OUTSIDE[key] = geometry_mask(list(shapes), out_shape=r.values.shape, transform=r.transform)
+    # float32 holds a float32 raster's values exactly (the histogram bins the same)
+    kind = np.result_type(r.values.dtype, np.float32)
+    return replace(r, values=np.where(_OUTSIDE[key], np.nan, r.values.astype(kind)))
 
 
 def write_charts(run: RunFolder, folder: Path, lang: Lang, data_date: str, *,
-                 target: float | None = None,
-                 formats: Sequence[MapFormat] = MAP_FORMATS) -> dict[str, list[Path]]:
-    """Write ``share_by_commune_<lang>`` and ``signal_<lang>`` charts the run has data for.
+                 target: float | None = None, formats: Sequence[MapFormat] = MAP_FORMATS,
+                 only: Sequence[str] = CHARTS) -> dict[str, list[Path]]:
+    """Write the ``share_by_commune_<lang>`` and ``signal_<lang>`` charts (those of ``only``: see
+    :data:`CHARTS`) the run has data for.
 
     Returns
     -------
@@ -191,15 +206,25 @@ def write_charts(run: RunFolder, folder: Path, lang: Lang, data_date: str, *,
         Chart name -> files written.
     """
     written: dict[str, list[Path]] = {}
-    units, four_g = run.unit_coverage(), unit_4g_shares(run)
-    if four_g is not None:  # 4G coverage against the 4G target
-        fig = share_chart(four_g, target_share(run, target), lang, data_date, four_g=True)
-        written["share_by_commune"] = save_figure(fig, figure_stem(folder, "share_by_commune", lang), formats)
-    elif units is not None and len(units):  # coverage, against a target only if one is given
-        fig = share_chart(units, target, lang, data_date)
-        written["share_by_commune"] = save_figure(fig, figure_stem(folder, "share_by_commune", lang), formats)
-    signals = {t: _within_units(run, r) for t in run.technologies() if (r := run.signal(t)) is not None}
-    if signals:
-        written["signal"] = save_figure(signal_chart(signals, lang, data_date),
-                                        figure_stem(folder, "signal", lang), formats)
+    if "share_by_commune" in only:
+        fig = _share_figure(run, lang, data_date, target)
+        if fig is not None:
+            written["share_by_commune"] = save_figure(
+                fig, figure_stem(folder, "share_by_commune", lang), formats, close=True)
+    if "signal" in only:
+        signals = {t: _within_units(run, r) for t in run.technologies()
+                   if (r := run.signal(t)) is not None}
+        if signals:
+            written["signal"] = save_figure(signal_chart(signals, lang, data_date),
+                                            figure_stem(folder, "signal", lang), formats, close=True)
     return written
+
+
+def _share_figure(run: RunFolder, lang: Lang, data_date: str, target: float | None) -> Figure | None:
+    """The share chart: 4G against the 4G target, else coverage (against ``target`` if given)."""
+    units, four_g = run.unit_coverage(), unit_4g_shares(run)
+    if four_g is not None:
+        return share_chart(four_g, target_share(run, target), lang, data_date, four_g=True)
+    if units is not None and len(units):
+        return share_chart(units, target, lang, data_date)
+    return None

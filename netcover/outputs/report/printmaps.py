@@ -41,6 +41,7 @@ from netcover.outputs.report._furniture import (
     label_point,
     polygon_patch,
 )
+from netcover.outputs.report._pixels import add_pixel_image
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -74,6 +75,9 @@ NEW_SITE_SIZE = 90
 #: Rasters are decimated to at most this many cells a side for display.
 DISPLAY_CELLS = 800
 MAP_SIZE_IN = (9.0, 8.0)
+#: The columns of the units and sites layers the maps show (with the geometry): a change in another
+#: one (a tilt, a coverage statistic) does not draw a map again (:mod:`netcover.outputs.reuse`).
+_UNIT_COLUMNS, _SITE_COLUMNS = ("name",), ("site_id",)
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ def read_backdrop(run: RunFolder, *, max_cells: int = DISPLAY_CELLS) -> Backdrop
         return None
     with rasterio.open(dem) as src:
         step = max(1, int(np.ceil(max(src.height, src.width) / max_cells)))
-        z = src.read(1, masked=True).astype("float64").filled(np.nan)[::step, ::step]
+        z = src.read(1, masked=True)[::step, ::step].astype("float64").filled(np.nan)  # shown cells only
         b = src.bounds
         cell = abs(src.transform.a) * step
     return Backdrop(hillshade(z, cell), (b.left, b.right, b.bottom, b.top))
@@ -106,8 +110,11 @@ def figure_stem(folder: Path, figure: str, lang: Lang) -> Path:
     return by_key("print_png").of(figure=figure, lang=lang).in_step(folder).with_suffix("")
 
 
-def save_figure(fig: Figure, stem: Path, formats: Sequence[MapFormat] = MAP_FORMATS) -> list[Path]:
-    """Save ``fig`` as ``stem.png`` / ``stem.pdf`` atomically, without dates (reproducible files)."""
+def save_figure(fig: Figure, stem: Path, formats: Sequence[MapFormat] = MAP_FORMATS, *,
+                close: bool = False) -> list[Path]:
+    """Save ``fig`` as ``stem.png`` / ``stem.pdf`` atomically, without dates (reproducible files).
+    ``close``: clear the figure afterwards, so that its memory (tens of MB for a print map: its
+    artists refer to each other) is freed now, not at the next garbage collection."""
     written = []
     for fmt in formats:
         final = stem.with_suffix(f".{fmt}")
@@ -117,6 +124,8 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[MapFormat] = MAP_FORM
             else:
                 fig.savefig(tmp, format="pdf", metadata={"CreationDate": None})
         written.append(final)
+    if close:
+        fig.clear()
     return written
 
 
@@ -149,14 +158,17 @@ def render_rgb(fig: Figure, *, dpi: float = PNG_DPI) -> Image.Image:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    previous = fig.canvas
+    canvas = previous if isinstance(previous, FigureCanvasAgg) else FigureCanvasAgg(fig)
     was = fig.dpi
     fig.set_dpi(dpi)
     try:
         data, size = canvas.print_to_buffer()
+        return Image.frombuffer("RGBA", size, data, "raw", "RGBA", 0, 1).convert("RGB")
     finally:
         fig.set_dpi(was)
-    return Image.frombuffer("RGBA", size, data, "raw", "RGBA", 0, 1).convert("RGB")
+        if canvas is not previous:  # the canvas made here goes, with its renderer's pixels
+            fig.set_canvas(previous)
 
 
 # ------------------------------------------------------------------------------------ map furniture
@@ -171,8 +183,8 @@ def _frame(run: RunFolder, title: str, lang: Lang, data_date: str,
     s = run.summary()
     left, bottom, right, top = map_extent(run)
     if backdrop is not None:
-        ax.imshow(backdrop.shade, extent=backdrop.extent, cmap="gray", vmin=0, vmax=1,
-                  interpolation="bilinear", zorder=0)
+        add_pixel_image(ax, backdrop.shade, extent=backdrop.extent, cmap="gray", vmin=0, vmax=1,
+                        interpolation="bilinear", zorder=0)
     ax.set_xlim(left, right)
     ax.set_ylim(bottom, top)
     ax.set_aspect("equal")
@@ -189,7 +201,7 @@ def map_extent(run: RunFolder, *, margin: float = 0.04) -> tuple[float, float, f
     """(left, bottom, right, top) of the maps: the communes with a margin, within the DEM's extent
     (the DEM's extent when the run has no communes)."""
     left, bottom, right, top = (float(v) for v in run.summary()["extent_m"])
-    units = run.units()
+    units = run.units(columns=_UNIT_COLUMNS)
     if units is None or units.empty:
         return left, bottom, right, top
     x0, y0, x1, y1 = (float(v) for v in units.total_bounds)
@@ -212,8 +224,8 @@ def _classes(ax: Axes, r: Raster, alpha: float, only: Sequence[int] | None = Non
         v[r.values[::step, ::step] == r.nodata] = np.nan
     if only is not None:
         v[~np.isin(v, only)] = np.nan
-    ax.imshow(v, extent=_raster_extent(r), cmap=ListedColormap(CLASS_COLOURS), vmin=-0.5, vmax=3.5,
-              alpha=alpha, interpolation="nearest", zorder=Z_RASTER)
+    add_pixel_image(ax, v, extent=_raster_extent(r), cmap=ListedColormap(CLASS_COLOURS), vmin=-0.5,
+                    vmax=3.5, alpha=alpha, interpolation="nearest", zorder=Z_RASTER)
 
 
 def _communes(ax: Axes, run: RunFolder, lang: Lang, handles: list[object],
@@ -223,7 +235,7 @@ def _communes(ax: Axes, run: RunFolder, lang: Lang, handles: list[object],
     import shapely
     from matplotlib.lines import Line2D
 
-    units = run.units()
+    units = run.units(columns=_UNIT_COLUMNS)
     if units is None:
         return
     x0, x1 = ax.get_xlim()
@@ -254,7 +266,7 @@ def _xy(gdf: object) -> np.ndarray:
 def _markers(ax: Axes, run: RunFolder, lang: Lang, *points: np.ndarray) -> np.ndarray:
     """The run's sites and ``points``, for decorations to keep clear of; draws scale bar and
     north arrow accordingly."""
-    sites = run.sites()
+    sites = run.sites(columns=_SITE_COLUMNS)
     all_xy = np.vstack([_xy(sites.drop_duplicates("site_id") if sites is not None else None),
                         *points])
     decorations(ax, lang, all_xy)
@@ -264,7 +276,7 @@ def _markers(ax: Axes, run: RunFolder, lang: Lang, *points: np.ndarray) -> np.nd
 def _sites(ax: Axes, run: RunFolder, lang: Lang, handles: list[object]) -> None:
     from matplotlib.lines import Line2D
 
-    sites = run.sites()
+    sites = run.sites(columns=_SITE_COLUMNS)
     if sites is None or sites.empty:
         return
     one = sites.drop_duplicates("site_id")
@@ -433,5 +445,5 @@ def print_maps(run: RunFolder, folder: Path, lang: Lang, data_date: str, *,
     for kind in MAP_KINDS:
         fig = draw_map(run, kind, lang, data_date, backdrop)
         if fig is not None:
-            written[kind] = save_figure(fig, figure_stem(folder, kind, lang), formats)
+            written[kind] = save_figure(fig, figure_stem(folder, kind, lang), formats, close=True)
     return written

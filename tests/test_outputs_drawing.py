@@ -1,0 +1,122 @@
+"""The faster ways the outputs are drawn give the same pictures and pages: raster layers of the print
+maps sampled at the output pixels (:mod:`netcover.outputs.report._pixels`) against matplotlib's
+own drawing, the interactive page rendered without compiling branca's wrappers against folium's
+rendering, and raster overlays kept in the cache folder between runs."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from pyproj import CRS
+from rasterio.transform import from_origin
+
+from netcover.core.files import Raster
+from netcover.core.palette import CLASS_COLOURS
+from netcover.outputs.maps import overlays
+from netcover.outputs.maps._offline import add_popup, offline_map, render_page
+from netcover.outputs.report._pixels import PixelImage, add_pixel_image
+from netcover.outputs.report.printmaps import render_rgb
+
+
+def _fields(rows: int = 130, cols: int = 155) -> tuple[np.ndarray, np.ndarray]:
+    """A smooth shade in [0, 1] with a hole (NaN) and classes 0-3 in blobs with a band of NaN."""
+    y, x = np.mgrid[0:rows, 0:cols]
+    shade = 0.5 + 0.45 * np.sin(x / 9.0) * np.cos(y / 13.0)
+    shade[:6, :9] = np.nan
+    classes = np.floor(2 + 1.99 * np.sin(x / 17.0 + y / 23.0)).astype("float64")
+    classes[60:70, :] = np.nan
+    return shade, classes
+
+
+def _figure(pixels: bool, size: tuple[float, float]) -> Figure:
+    shade, classes = _fields()
+    fig = Figure(figsize=size)
+    ax = fig.subplots()
+    show = add_pixel_image if pixels else (lambda a, v, **k: a.imshow(v, **k))
+    extent = (1000.0, 1000.0 + 155 * 30, 5000.0, 5000.0 + 130 * 30)
+    show(ax, shade, extent=extent, cmap="gray", vmin=0, vmax=1, interpolation="bilinear", zorder=0)
+    show(ax, classes, extent=extent, cmap=ListedColormap(CLASS_COLOURS), vmin=-0.5, vmax=3.5,
+         alpha=0.55, interpolation="nearest", zorder=1)
+    ax.set_xlim(800.0, 5400.0)  # the map's frame cuts the rasters on two sides, shows margin on two
+    ax.set_ylim(5100.0, 9100.0)
+    return fig
+
+
+@pytest.mark.parametrize(("size", "dpi"), [((9.0, 8.0), 300), ((4.0, 3.5), 300), ((6.0, 5.0), 97)])
+def test_pixel_images_draw_the_picture_matplotlib_draws(size: tuple[float, float], dpi: int) -> None:
+    ours = np.asarray(render_rgb(_figure(True, size), dpi=dpi)).astype(int)
+    theirs = np.asarray(render_rgb(_figure(False, size), dpi=dpi)).astype(int)
+    assert ours.shape == theirs.shape
+    worst = np.abs(ours - theirs).max(axis=-1)
+    # the same colours; only pixels on a cell edge may fall on the other side (sampling at the
+    # pixel centres, where matplotlib's filter is offset by a fraction of a pixel)
+    assert np.abs(ours - theirs).mean() < 2.0
+    assert (worst > 8).mean() < 0.03
+
+
+def test_pixel_images_are_pixel_images_and_draw_pdfs_as_matplotlib() -> None:
+    fig = _figure(True, (4.0, 3.5))
+    assert all(isinstance(im, PixelImage) for im in fig.axes[0].images)
+    pdfs = []
+    for pixels in (True, False):
+        buf = io.BytesIO()
+        _figure(pixels, (4.0, 3.5)).savefig(buf, format="pdf", metadata={"CreationDate": None})
+        pdfs.append(buf.getvalue())
+    assert pdfs[0] == pdfs[1]
+
+
+def test_an_image_outside_the_frame_draws_nothing() -> None:
+    fig = Figure(figsize=(3.0, 3.0))
+    ax = fig.subplots()
+    add_pixel_image(ax, np.ones((4, 4)), extent=(0, 1, 0, 1), cmap="gray", vmin=0, vmax=1)
+    ax.set_xlim(5, 6)
+    ax.set_ylim(5, 6)
+    white = np.asarray(render_rgb(fig, dpi=50))
+    inside = white[20:-20, 20:-20]  # inside the axes frame
+    assert (inside == 255).all()
+
+
+def test_the_offline_page_renders_as_folium_renders_it() -> None:
+    def page(fast: bool) -> str:
+        import folium
+
+        m = offline_map(location=[23.1, 104.9], zoom_start=11, tiles=None)
+        for k in range(5):
+            marker = folium.CircleMarker([23.1 + k / 100, 104.9], radius=4,
+                                         tooltip=f"site {k} {{braces}} %").add_to(m)
+            add_popup(marker, f"<b>site {k}</b>\r\nline two\n")
+        import re
+
+        text = render_page(m) if fast else m.get_root().render()
+        return re.sub(r"_[0-9a-f]{32}", "_id", text)
+
+    assert page(True) == page(False)
+
+
+def test_overlays_are_kept_in_the_cache_folder_between_runs(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    values = np.arange(60 * 80, dtype="uint8").reshape(60, 80) % 4
+    raster = Raster(values, from_origin(500000.0, 2560000.0, 30.0, 30.0), CRS.from_epsg(32648), 255)
+    made: list[int] = []
+    real = overlays._class_overlay
+
+    def counted(*args: object) -> overlays.Overlay:
+        made.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(overlays, "_class_overlay", counted)
+    monkeypatch.setattr(overlays, "_KEPT", type(overlays._KEPT)())
+    with overlays.stored_in(tmp_path / "cache"):
+        first = overlays.class_overlay(raster)
+    overlays._KEPT.clear()  # a new process
+    with overlays.stored_in(tmp_path / "cache"):
+        again = overlays.class_overlay(raster)
+        other = overlays.class_overlay(Raster((values + 1) % 4, raster.transform, raster.crs, 255))
+    assert again == first and len(made) == 2 and other != first
+    overlays._KEPT.clear()
+    assert overlays.class_overlay(raster) == first and len(made) == 3  # outside: not stored
