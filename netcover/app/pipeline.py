@@ -6,6 +6,7 @@ only when the whole run has succeeded, so a failed run leaves earlier results in
 
 from __future__ import annotations
 
+import gc
 import warnings
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -32,6 +33,7 @@ from netcover.coverage.losscache import (
     default_cache_dir,
     trim_cache,
 )
+from netcover.coverage.schedule import release_free_memory
 from netcover.coverage.write import (
     CoverageTables,
     coverage_rasters,
@@ -124,10 +126,15 @@ def _run(scenario: Scenario, out: Path, say: Reporter, progress: Progress | None
         if steps.coverage is not None:  # the headline figures, at their service levels
             result.summary["coverage_headline"] = steps.coverage.tables.headline
         staged = write_summary(result.summary, stage) + steps.files
+        results = steps.results(stage, result.summary)
+        # the outputs read the files and the coverage rasters only: the rest of what the steps
+        # made (per-operator layers, loss windows, candidate footprints) is freed before drawing
+        del steps, inputs
+        gc.collect()
+        release_free_memory()
         say("Maps, report and exports")
         with timings.stage("maps, report, print maps"):
-            staged += build_outputs(steps.results(stage, result.summary), stage,
-                                    map_builder=interactive_maps, previous=out)
+            staged += build_outputs(results, stage, map_builder=interactive_maps, previous=out)
     result.files = [out / p.relative_to(stage) for p in staged]
     return result
 
