@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import geopandas as gpd
 import networkx as nx
@@ -73,7 +74,9 @@ class LinkPlan:
         downstream of it (``people``, ``households``, ``institutions``, ``sites``), benefit per
         1,000 USD of everything the link unlocks, its subtree included (households-equivalent;
         NaN for a free link), and clearance (fraction of F1) and
-        fade margin (dB) for hops.
+        fade margin (dB) for hops; ``serves_key`` is the entity key of what the link serves
+        ("candidate:C0042"); ``network``, ``owner`` and ``shared_with`` say whose plan it is and
+        whose fibre or towers it uses besides its owner's (``owner`` "Viettel+VNPT" when shared).
     unreachable : list of Unreachable
         Terminals that cannot be connected, with the reason.
     total_cost, naive_cost, saving : float
@@ -91,6 +94,19 @@ class LinkPlan:
     hop_profiles: dict[str, HopProfile] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     currency: str = CURRENCY
+    network: str = "all"
+    owner: str = ""
+    sharing_saving: float = float("nan")
+    """Cost of this network's plan without sharing minus its cost with sharing (NaN: not
+    compared, sharing is off)."""
+
+    def title(self) -> str:
+        """"Link plan" and, for one network of :func:`~netcover.links.networks.plan_networks`,
+        the network and its owner."""
+        if self.network == "all":
+            return "Link plan"
+        owner = f", {self.owner}" if self.owner and self.owner != self.network else ""
+        return f"Link plan ({self.network}{owner})"
 
     def summary(self) -> str:
         """A few lines for the console: what is connected, the cost, the saving, the phases."""
@@ -100,13 +116,18 @@ class LinkPlan:
         new_km = float(r["new_km"].sum()) if len(r) else 0.0
         reused_km = float(r["reused_km"].sum()) if len(r) else 0.0
         reused = f", {reused_km:.1f} km of unconnected fibre reused" if reused_km > 0 else ""
-        lines = [f"Link plan: {n_conn} of {self.n_terminals} terminals connected, "
+        lines = [f"{self.title()}: {n_conn} of {self.n_terminals} terminals connected, "
                  f"{len(self.unreachable)} unreachable.",
                  f"Plan cost {self.total_cost:,.0f} {self.currency}: {len(r)} links, "
                  f"{new_km:.1f} km new fibre{reused}, {hops} microwave hop(s)."]
         pct = 100.0 * self.saving / self.naive_cost if self.naive_cost > 0 else 0.0
         lines.append(f"Naive plan (each terminal on its own path): {self.naive_cost:,.0f} "
                      f"{self.currency}; saving {self.saving:,.0f} {self.currency} ({pct:.0f}%).")
+        if np.isfinite(self.sharing_saving):
+            shared = int((r["shared_with"] != "").sum()) if len(r) else 0
+            lines.append(f"Sharing: {shared} link(s) use another owner's fibre or towers; the plan "
+                         f"costs {self.sharing_saving:,.0f} {self.currency} less than without "
+                         "sharing.")
         if len(r):
             unlocked = phase_summary(r).set_index("phase")["people_unlocked"]
             for phase, grp in r.groupby("phase"):
@@ -122,7 +143,8 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
                points: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
                settlements: gpd.GeoDataFrame, dem: np.ndarray, origin_xy: tuple[float, float],
                cell_size_m: float, settings: LinkSettings, *,
-               candidates: gpd.GeoDataFrame | None = None) -> LinkPlan:
+               candidates: gpd.GeoDataFrame | None = None, network: str = "all",
+               owner: str = "", id_prefix: str = "", allow_no_root: bool = False) -> LinkPlan:
     """Plan fibre and microwave links connecting every terminal to the existing network.
 
     Parameters
@@ -141,6 +163,16 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
         Costs, radio parameters and what must be connected.
     candidates : GeoDataFrame, optional
         New sites of a site plan (shaped like ``sites``); they all need backhaul.
+    network, owner : str
+        The network planned and who owns it (columns ``network`` and ``owner`` of every link;
+        see :func:`~netcover.links.networks.plan_networks`). A link that uses fibre (by the
+        fibre routes' optional ``owner`` column) or a tower of another owner has that owner in
+        ``shared_with`` and both in ``owner`` ("Viettel+VNPT"); owners "" are nobody's.
+    id_prefix : str
+        Put before every link id ("Viettel-" gives "Viettel-L001").
+    allow_no_root : bool
+        Without an existing network to connect to, report every terminal unreachable instead of
+        raising :class:`~netcover.errors.InputError`.
 
     Returns
     -------
@@ -156,7 +188,7 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
                          ignore_index=True)
     net = build_graph(roads, fibre_routes, dem, origin_xy, cell_size_m, settings)
     snap_entities(net, entities, settings)
-    if not net.root_nodes:
+    if not net.root_nodes and not allow_no_root:
         msg = ("links: there is no existing network to connect to: no point has connection in "
                f"{list(settings.root_point_connections)}, no site has backhaul in "
                f"{list(settings.root_site_backhaul)} and fibre_routes is empty")
@@ -171,13 +203,59 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
     unreached = set(result.unreached)
     unreachable = [_unreachable(i, entities, net, hops, settings)
                    for i in term_idx if net.entity_node[i] in unreached]
-    ranked, geoms, profiles = _tables(links, result.tree, entities, net, node_entity, hops,
-                                      settings)
+    ranked, geoms, profiles, order = _tables(links, result.tree, entities, net, node_entity,
+                                             hops, settings, id_prefix)
+    ranked = _owned(ranked, [links[k] for k in order], result.tree, entities, net, node_entity,
+                    _fibre_owners(net, fibre_routes), network, owner)
     warnings = net.warnings + _hub_warnings(profiles, settings)
     crs = next((g.crs for g in layers.values() if len(g) and g.crs is not None), None)
     gdf = gpd.GeoDataFrame(ranked.copy(), geometry=geoms, crs=crs)
     return LinkPlan(gdf, ranked, unreachable, result.cost, result.naive_cost,
-                    result.naive_cost - result.cost, len(term_idx), profiles, warnings)
+                    result.naive_cost - result.cost, len(term_idx), profiles, warnings,
+                    network=network, owner=owner)
+
+
+def _fibre_owners(net: NetworkGraph, fibre_routes: gpd.GeoDataFrame) -> dict[tuple[int, int], str]:
+    """The owner of each existing-fibre edge (the nearest fibre route's ``owner``; "" unknown)."""
+    edges = [(u, v) for u, v, k in net.graph.edges(data="kind") if k == "fibre"]
+    if not edges or "owner" not in fibre_routes.columns or not len(fibre_routes):
+        return {}
+    e = np.asarray(edges)
+    mid = shapely.points((net.xy[e[:, 0]] + net.xy[e[:, 1]]) / 2.0)
+    routes = fibre_routes.geometry.to_numpy()
+    _, idx = shapely.STRtree(routes).query_nearest(mid, all_matches=False)
+    owners = fibre_routes["owner"].fillna("").astype(str).str.strip().to_numpy()[idx]
+    return {(min(u, v), max(u, v)): str(o) for (u, v), o in zip(edges, owners, strict=True)}
+
+
+def _owned(ranked: pd.DataFrame, links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame,
+           net: NetworkGraph, node_entity: dict[int, int], fibre_owner: dict[tuple[int, int], str],
+           network: str, owner: str) -> pd.DataFrame:
+    """``network``, ``owner`` and ``shared_with`` columns: the other owners whose fibre or towers
+    each link uses (its root end included: where it joins the existing network)."""
+    ent_owner = entities["owner"].fillna("").astype(str).to_numpy()
+
+    def node_owners(node: int) -> set[str]:
+        i = node_entity.get(node)
+        if i is not None:
+            return {ent_owner[i]}
+        return {fibre_owner.get((min(node, nb), max(node, nb)), "") for nb in net.graph[node]
+                if net.graph.edges[node, nb].get("kind") == "fibre"}
+
+    with_: list[str] = []
+    for link in links:
+        found: set[str] = set()
+        for a, b in pairwise(link.nodes):
+            data = tree.edges[a, b]
+            u = data["via"] if a == ROOT else a
+            if data.get("kind") == "fibre":
+                found.add(fibre_owner.get((min(u, b), max(u, b)), ""))
+            if a == ROOT:
+                found |= node_owners(u)
+            found |= {str(ent_owner[node_entity[n]]) for n in (u, b) if n in node_entity}
+        with_.append("+".join(sorted(found - {"", owner})))
+    return ranked.assign(network=network, owner=[f"{owner}+{w}" if w else owner for w in with_],
+                         shared_with=with_)
 
 
 def _hub_warnings(profiles: dict[str, HopProfile], settings: LinkSettings) -> list[str]:
@@ -215,16 +293,19 @@ def _end_name(node: int, node_entity: dict[int, int], entities: pd.DataFrame,
 
 
 def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: NetworkGraph,
-            node_entity: dict[int, int], hops: HopSet, settings: LinkSettings,
-            ) -> tuple[pd.DataFrame, list[shapely.LineString], dict[str, HopProfile]]:
+            node_entity: dict[int, int], hops: HopSet, settings: LinkSettings, id_prefix: str = "",
+            ) -> tuple[pd.DataFrame, list[shapely.LineString], dict[str, HopProfile], list[int]]:
+    """The ranked table, link lines and hop profiles, in build order (``order``: link indices)."""
     direct, benefit, served, n_served = _served(links, entities, node_entity)
+    served_key = [str(entities.at[node_entity[lk.nodes[-1]], "key"]) if n_served[k] else ""
+                  for k, lk in enumerate(links)]
     parents = [lk.parent for lk in links]
     down = subtree_sums(parents, direct)
     unlocked = subtree_sums(parents, benefit)  # a link's benefit: all it unlocks, downstream too
     order = rank_links([lk.parent for lk in links], [lk.cost for lk in links], benefit.tolist())
     phases = assign_phases([links[k].cost for k in order], n_phases=settings.n_phases,
                            phase_budget=settings.phase_budget)
-    ids = {k: f"L{r + 1:03d}" for r, k in enumerate(order)}
+    ids = {k: f"{id_prefix}L{r + 1:03d}" for r, k in enumerate(order)}
     rows, geoms = [], []
     profiles: dict[str, HopProfile] = {}
     cum = 0.0
@@ -239,7 +320,7 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
                "parent_link": ids[link.parent] if link.parent is not None else "",
                "cost": link.cost, "cum_cost": cum, "length_km": link.new_km + link.reused_km,
                "new_km": link.new_km, "reused_km": link.reused_km, "serves": served[k],
-               "n_served": int(n_served[k]),
+               "serves_key": served_key[k], "n_served": int(n_served[k]),
                **{f"{c}_direct": direct[k, j] for j, c in enumerate(_COUNTS)},
                **{c: down[k, j] for j, c in enumerate(_COUNTS)},
                "benefit_per_kusd": unlocked[k] / link.cost * 1e3 if link.cost > 0 else np.nan,
@@ -252,8 +333,8 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
         rows.append(row)
     columns = None if rows else ["rank", "link_id", "phase", "type", "from_name", "to_name",
                                  "parent_link", "cost", "cum_cost", "length_km", "new_km",
-                                 "reused_km", "serves", "n_served", *_COUNTS]
-    return pd.DataFrame(rows, columns=columns), geoms, profiles
+                                 "reused_km", "serves", "serves_key", "n_served", *_COUNTS]
+    return pd.DataFrame(rows, columns=columns), geoms, profiles, order
 
 
 def _served(links: list[TreeLink], entities: pd.DataFrame, node_entity: dict[int, int]
