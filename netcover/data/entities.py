@@ -33,7 +33,7 @@ from netcover.errors import CRSError, Problem, ValidationError
 
 __all__ = [
     "ENTITY_COLUMNS", "REQUIRED_COLUMNS", "Role", "build_entities", "check_layers", "hilltop_entities",
-    "missing_link_inputs",
+    "missing_link_inputs", "site_backhaul",
 ]
 
 Role = Literal["root", "terminal", "relay"]
@@ -145,7 +145,8 @@ def _height_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
     return problems
 
 
-def _backhaul(gdf: gpd.GeoDataFrame) -> pd.Series:
+def site_backhaul(gdf: gpd.GeoDataFrame) -> pd.Series:
+    """Each site's ``backhaul``, "unknown" where the column is missing or the value empty."""
     if "backhaul" not in gdf.columns:
         return pd.Series("unknown", index=gdf.index)
     return gdf["backhaul"].fillna("unknown").astype(str).replace("", "unknown")
@@ -160,7 +161,7 @@ def _frame(gdf: gpd.GeoDataFrame, **cols: object) -> pd.DataFrame:
 
 def _site_rows(gdf: gpd.GeoDataFrame, category: str, settings: LinkSettings,
                always_terminal: bool) -> pd.DataFrame:
-    backhaul = _backhaul(gdf)
+    backhaul = site_backhaul(gdf)
     if always_terminal:
         role = pd.Series("terminal", index=gdf.index)
     else:

@@ -110,6 +110,8 @@ class LinkPlan:
 
     def summary(self) -> str:
         """A few lines for the console: what is connected, the cost, the saving, the phases."""
+        if self.n_terminals == 0:
+            return f"{self.title()}: nothing to connect (no terminal: every site is backhauled)."
         n_conn = self.n_terminals - len(self.unreachable)
         r = self.ranked
         hops = int((r["type"] == "microwave").sum()) if len(r) else 0
@@ -120,9 +122,10 @@ class LinkPlan:
                  f"{len(self.unreachable)} unreachable.",
                  f"Plan cost {self.total_cost:,.0f} {self.currency}: {len(r)} links, "
                  f"{new_km:.1f} km new fibre{reused}, {hops} microwave hop(s)."]
-        pct = 100.0 * self.saving / self.naive_cost if self.naive_cost > 0 else 0.0
+        saving = self.saving if abs(self.saving) >= 0.5 else 0.0  # no "-0 USD"
+        pct = 100.0 * saving / self.naive_cost if self.naive_cost > 0 else 0.0
         lines.append(f"Naive plan (each terminal on its own path): {self.naive_cost:,.0f} "
-                     f"{self.currency}; saving {self.saving:,.0f} {self.currency} ({pct:.0f}%).")
+                     f"{self.currency}; saving {saving:,.0f} {self.currency} ({pct:.0f}%).")
         if np.isfinite(self.sharing_saving):
             shared = int((r["shared_with"] != "").sum()) if len(r) else 0
             lines.append(f"Sharing: {shared} link(s) use another owner's fibre or towers; the plan "
