@@ -71,12 +71,7 @@ class NetworkPlans:
 
     def summary(self) -> str:
         """The summary of each network's plan, then the totals and the assumptions."""
-        parts = [p.summary() for p in self.plans.values()]
-        c = self.combined
-        parts.append(f"All networks: {c.n_terminals - len(c.unreachable)} of {c.n_terminals} "
-                     f"terminals connected, plan cost {c.total_cost:,.0f} {c.currency}.")
-        parts += [f"  assumption: {n}" for n in self.notes]
-        return "\n".join(parts)
+        return self.combined.summary()
 
 
 def default_operator(sites: gpd.GeoDataFrame, settings: LinkSettings, baseline: str = "") -> str:
@@ -187,19 +182,21 @@ def plan_networks(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
     if settings.sharing:
         notes.append("sharing is on: every network may use every owner's fibre and the "
                      "operators' backhauled towers; shared links carry both owners")
-    return NetworkPlans(plans, combine_plans(list(plans.values())), unshared, notes)
+    combined = combine_plans(list(plans.values()))
+    combined.notes = notes
+    return NetworkPlans(plans, combined, unshared, notes)
 
 
 def _plan_one(data: _Inputs, network: str, owner: str, settings: LinkSettings, *,
               shared: bool) -> LinkPlan:
     """One network's plan (an empty one when it has no terminal: nothing to build)."""
     layers = data.layers(network, owner, settings, shared=shared)
-    ents = build_entities(layers["points"], layers["sites"], layers["settlements"],  # type: ignore[arg-type]
+    ents = build_entities(layers["points"], layers["sites"], layers["settlements"],
                           settings, layers["candidates"])
     if not (ents["role"] == "terminal").any():
         return empty_plan(network, owner, data.roads.crs)
-    return plan_links(data.roads, layers["fibre_routes"], layers["points"], layers["sites"],  # type: ignore[arg-type]
-                      layers["settlements"], data.dem, data.origin_xy, data.cell_size_m,  # type: ignore[arg-type]
+    return plan_links(data.roads, layers["fibre_routes"], layers["points"], layers["sites"],
+                      layers["settlements"], data.dem, data.origin_xy, data.cell_size_m,
                       settings, candidates=layers["candidates"], network=network, owner=owner,
                       id_prefix=f"{safe_name(network, fallback='net', max_length=20)}-",
                       allow_no_root=True)
@@ -247,7 +244,8 @@ def combine_plans(plans: Sequence[LinkPlan]) -> LinkPlan:
         float(sum(p.saving for p in plans)), int(sum(p.n_terminals for p in plans)),
         {k: v for p in plans for k, v in p.hop_profiles.items()},
         [f"{p.network}: {w}" for p in plans for w in p.warnings], plans[0].currency if plans else
-        LinkPlan.currency, sharing_saving=float(sum(savings)) if savings else float("nan"))
+        LinkPlan.currency, sharing_saving=float(sum(savings)) if savings else float("nan"),
+        parts=list(plans))
 
 
 def new_site_backhaul(plan: LinkPlan, keys: Sequence[str]) -> pd.DataFrame:

@@ -99,6 +99,10 @@ class LinkPlan:
     sharing_saving: float = float("nan")
     """Cost of this network's plan without sharing minus its cost with sharing (NaN: not
     compared, sharing is off)."""
+    parts: list[LinkPlan] = field(default_factory=list)
+    """The per-network plans this one combines (:func:`~netcover.links.networks.combine_plans`)."""
+    notes: list[str] = field(default_factory=list)
+    """Assumptions the plan rests on, said in :meth:`summary`."""
 
     def title(self) -> str:
         """"Link plan" and, for one network of :func:`~netcover.links.networks.plan_networks`,
@@ -108,10 +112,21 @@ class LinkPlan:
         owner = f", {self.owner}" if self.owner and self.owner != self.network else ""
         return f"Link plan ({self.network}{owner})"
 
+    def _total_line(self) -> str:
+        n_conn = self.n_terminals - len(self.unreachable)
+        return (f"All networks: {n_conn} of {self.n_terminals} terminals connected, plan cost "
+                f"{self.total_cost:,.0f} {self.currency}.")
+
     def summary(self) -> str:
-        """A few lines for the console: what is connected, the cost, the saving, the phases."""
+        """A few lines for the console: what is connected, the cost, the saving, the phases (of
+        each network in turn for a combined plan, then the totals)."""
+        if self.parts:
+            return "\n".join([*(p.summary() for p in self.parts), self._total_line(),
+                              *(f"  assumption: {n}" for n in self.notes)])
         if self.n_terminals == 0:
-            return f"{self.title()}: nothing to connect (no terminal: every site is backhauled)."
+            why = ("" if self.network in ("all", "government") else
+                   ": no new site, and every site is backhauled")
+            return f"{self.title()}: nothing to connect{why}."
         n_conn = self.n_terminals - len(self.unreachable)
         r = self.ranked
         hops = int((r["type"] == "microwave").sum()) if len(r) else 0
