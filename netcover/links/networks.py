@@ -231,21 +231,26 @@ def combine_plans(plans: Sequence[LinkPlan]) -> LinkPlan:
     Link ids stay unique when each plan has its own ``id_prefix``; warnings are prefixed with their
     network; the sharing saving is the sum of the plans' (NaN when none compared).
     """
-    ranked = [p.ranked for p in plans if len(p.ranked)]
-    links = [p.links for p in plans if len(p.links)]
-    crs = next((p.links.crs for p in plans if p.links.crs is not None), None)
-    table = pd.concat(ranked, ignore_index=True) if ranked else empty_plan("all", "").ranked
-    gdf = (gpd.GeoDataFrame(pd.concat(links, ignore_index=True), crs=crs) if links
-           else gpd.GeoDataFrame(table.copy(), geometry=[], crs=crs))
+    gdf, table = _joined_tables(plans)
     savings = [p.sharing_saving for p in plans if np.isfinite(p.sharing_saving)]
     return LinkPlan(
         gdf, table, [u for p in plans for u in p.unreachable],
         float(sum(p.total_cost for p in plans)), float(sum(p.naive_cost for p in plans)),
         float(sum(p.saving for p in plans)), int(sum(p.n_terminals for p in plans)),
         {k: v for p in plans for k, v in p.hop_profiles.items()},
-        [f"{p.network}: {w}" for p in plans for w in p.warnings], plans[0].currency if plans else
-        LinkPlan.currency, sharing_saving=float(sum(savings)) if savings else float("nan"),
-        parts=list(plans))
+        [f"{p.network}: {w}" for p in plans for w in p.warnings],
+        sharing_saving=float(sum(savings)) if savings else float("nan"), parts=list(plans))
+
+
+def _joined_tables(plans: Sequence[LinkPlan]) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The plans' links layers and ranked tables, one after the other."""
+    ranked = [p.ranked for p in plans if len(p.ranked)]
+    links = [p.links for p in plans if len(p.links)]
+    crs = next((p.links.crs for p in plans if p.links.crs is not None), None)
+    table = pd.concat(ranked, ignore_index=True) if ranked else empty_plan("all", "").ranked
+    if not links:
+        return gpd.GeoDataFrame(table.copy(), geometry=[], crs=crs), table
+    return gpd.GeoDataFrame(pd.concat(links, ignore_index=True), crs=crs), table
 
 
 def new_site_backhaul(plan: LinkPlan, keys: Sequence[str]) -> pd.DataFrame:

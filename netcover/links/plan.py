@@ -112,21 +112,31 @@ class LinkPlan:
         owner = f", {self.owner}" if self.owner and self.owner != self.network else ""
         return f"Link plan ({self.network}{owner})"
 
-    def _total_line(self) -> str:
-        n_conn = self.n_terminals - len(self.unreachable)
-        return (f"All networks: {n_conn} of {self.n_terminals} terminals connected, plan cost "
-                f"{self.total_cost:,.0f} {self.currency}.")
+    def _short_summary(self) -> str:
+        """A combined plan: each network's summary, the totals, the assumptions; an empty one."""
+        if self.parts:
+            n_conn = self.n_terminals - len(self.unreachable)
+            return "\n".join([*(p.summary() for p in self.parts),
+                              f"All networks: {n_conn} of {self.n_terminals} terminals connected, "
+                              f"plan cost {self.total_cost:,.0f} {self.currency}.",
+                              *(f"  assumption: {n}" for n in self.notes)])
+        why = ("" if self.network in ("all", "government") else
+               ": no new site, and every site is backhauled")
+        return f"{self.title()}: nothing to connect{why}."
+
+    def _sharing_lines(self) -> list[str]:
+        if not np.isfinite(self.sharing_saving):
+            return []
+        r = self.ranked
+        shared = int((r["shared_with"] != "").sum()) if len(r) else 0
+        return [f"Sharing: {shared} link(s) use another owner's fibre or towers; the plan costs "
+                f"{self.sharing_saving:,.0f} {self.currency} less than without sharing."]
 
     def summary(self) -> str:
         """A few lines for the console: what is connected, the cost, the saving, the phases (of
         each network in turn for a combined plan, then the totals)."""
-        if self.parts:
-            return "\n".join([*(p.summary() for p in self.parts), self._total_line(),
-                              *(f"  assumption: {n}" for n in self.notes)])
-        if self.n_terminals == 0:
-            why = ("" if self.network in ("all", "government") else
-                   ": no new site, and every site is backhauled")
-            return f"{self.title()}: nothing to connect{why}."
+        if self.parts or self.n_terminals == 0:
+            return self._short_summary()
         n_conn = self.n_terminals - len(self.unreachable)
         r = self.ranked
         hops = int((r["type"] == "microwave").sum()) if len(r) else 0
@@ -141,11 +151,7 @@ class LinkPlan:
         pct = 100.0 * saving / self.naive_cost if self.naive_cost > 0 else 0.0
         lines.append(f"Naive plan (each terminal on its own path): {self.naive_cost:,.0f} "
                      f"{self.currency}; saving {saving:,.0f} {self.currency} ({pct:.0f}%).")
-        if np.isfinite(self.sharing_saving):
-            shared = int((r["shared_with"] != "").sum()) if len(r) else 0
-            lines.append(f"Sharing: {shared} link(s) use another owner's fibre or towers; the plan "
-                         f"costs {self.sharing_saving:,.0f} {self.currency} less than without "
-                         "sharing.")
+        lines += self._sharing_lines()
         if len(r):
             unlocked = phase_summary(r).set_index("phase")["people_unlocked"]
             for phase, grp in r.groupby("phase"):
