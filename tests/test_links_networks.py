@@ -166,10 +166,15 @@ def test_the_site_plan_sites_reach_their_operators_plan() -> None:
     inputs = SimpleNamespace(cells=cells, crs=CRS,
                              scenario=SimpleNamespace(siting=SimpleNamespace(baseline_operator="")))
     news = new_sites(inputs, SETTINGS, site_plan=site_plan)  # type: ignore[arg-type]
-    assert news is not None and news["operator"].tolist() == ["Viettel"]  # 2 sites of 3
+    assert news is not None and news["operator"].tolist() == [""]
     plans = plan_networks(**{**data, "candidates": news}, settings=SETTINGS)  # type: ignore[arg-type]
     r = plans.combined.ranked
-    assert r.loc[r["serves_key"] == "candidate:C7", "network"].tolist() == ["Viettel"]
+    assert r.loc[r["serves_key"] == "candidate:C7", "network"].tolist() == ["Viettel"]  # 2 of 3
+    assert "1 new site(s) without an operator are built by Viettel" in plans.summary()
+    baseline = SimpleNamespace(siting=SimpleNamespace(baseline_operator="VNPT"))
+    news = new_sites(SimpleNamespace(**{**vars(inputs), "scenario": baseline}),  # type: ignore[arg-type]
+                     SETTINGS, site_plan=site_plan)
+    assert news is not None and news["operator"].tolist() == ["VNPT"]
     assert default_operator(sites, LinkSettings(new_sites_operator="VNPT")) == "VNPT"
     assert default_operator(sites, SETTINGS, baseline="MobiFone") == "MobiFone"
 

@@ -165,6 +165,10 @@ def plan_networks(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
             candidates = candidates.assign(operator=ops.where(ops != "", who))
     data = _Inputs(roads, fibre_routes, points, sites, settlements, candidates, dem, origin_xy,
                    cell_size_m)
+    unknown = int((site_backhaul(sites) == "unknown").sum()) if len(sites) else 0
+    if unknown and "unknown" in settings.root_site_backhaul:
+        notes.append(f"{unknown} of {len(sites)} existing sites have no backhaul value: taken as "
+                     "backhauled, on their operator's network (sites column backhaul)")
     carrier = settings.government_carrier.strip()
     notes.append(f"the government data network uses {carrier or 'no operator'}'s fibre "
                  "([links] government_carrier) and fibre without an owner, and no BTS tower")

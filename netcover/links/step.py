@@ -22,7 +22,7 @@ from netcover.config.links import LinkSettings
 from netcover.core.files import by_key
 from netcover.data.entities import missing_link_inputs
 from netcover.data.sites import site_table
-from netcover.links.networks import default_operator, new_site_backhaul, plan_networks
+from netcover.links.networks import new_site_backhaul, plan_networks
 from netcover.links.output import write_link_plan
 from netcover.links.plan import LinkPlan
 
@@ -47,7 +47,8 @@ def new_sites(inputs: Inputs, settings: LinkSettings, *, site_plan: SitePlan | N
 
     Every scored proposal counts (each is a site its operator intends to build; the scores say
     where it would do better, not whether it is built), at its proposed position. The site plan's
-    sites are built by :func:`~netcover.links.networks.default_operator`.
+    sites are built by ``[links] new_sites_operator``, else the siting step's baseline operator,
+    else ("" here) the one :func:`~netcover.links.networks.plan_networks` picks.
 
     Returns
     -------
@@ -60,8 +61,9 @@ def new_sites(inputs: Inputs, settings: LinkSettings, *, site_plan: SitePlan | N
     frames = []
     if site_plan is not None and len(site_plan.ranked):
         chosen = site_plan.problem.candidates.iloc[site_plan.result.chosen]
-        who = default_operator(_masts(inputs), settings,
-                               inputs.scenario.siting.baseline_operator)
+        # "" when neither setting names one: plan_networks picks one and says so
+        who = (settings.new_sites_operator.strip()
+               or inputs.scenario.siting.baseline_operator.strip())
         frames.append(gpd.GeoDataFrame(
             {"site_id": site_plan.ranked["candidate_id"].astype(str).to_numpy(), "operator": who,
              "height_m": site_plan.ranked["height_m"].astype(float).to_numpy(),
