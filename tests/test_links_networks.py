@@ -228,3 +228,14 @@ def test_link_settings_of_the_networks_are_checked() -> None:
         LinkSettings(villages_network=" ")
     with pytest.raises(ScenarioError, match="government_carrier must be a string"):
         LinkSettings(government_carrier=3)  # type: ignore[arg-type]
+
+
+def test_an_operator_without_a_network_here_has_its_sites_unreachable() -> None:
+    lone = _gdf([{"site_id": "MBF1", "operator": "MobiFone", "height_m": 30.0, "backhaul": "none",
+                  "geometry": Point(506_000, Y + 100)}])
+    sites = pd.concat([_scene()["sites"], lone], ignore_index=True)
+    plans = _plans(sites=sites)
+    mbf = plans.plans["MobiFone"]
+    assert mbf.n_terminals == 1 and len(mbf.ranked) == 0
+    assert [u.key for u in mbf.unreachable] == ["site:MBF1"]
+    assert "1 unreachable" in plans.summary()
