@@ -238,4 +238,5 @@ def test_an_operator_without_a_network_here_has_its_sites_unreachable() -> None:
     mbf = plans.plans["MobiFone"]
     assert mbf.n_terminals == 1 and len(mbf.ranked) == 0
     assert [u.key for u in mbf.unreachable] == ["site:MBF1"]
+    assert "MobiFone has no existing network here" in mbf.unreachable[0].reason
     assert "1 unreachable" in plans.summary()

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -225,8 +226,8 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
     links = split_links(result.tree, terminals)
     node_entity = {node: i for i, node in net.entity_node.items()}
     unreached = set(result.unreached)
-    unreachable = [_unreachable(i, entities, net, hops, settings)
-                   for i in term_idx if net.entity_node[i] in unreached]
+    unreachable = _no_root([_unreachable(i, entities, net, hops, settings)
+                            for i in term_idx if net.entity_node[i] in unreached], net, owner)
     ranked, geoms, profiles, order = _tables(links, result.tree, entities, net, node_entity,
                                              hops, settings, id_prefix)
     ranked = _owned(ranked, [links[k] for k in order], result.tree, entities, net, node_entity,
@@ -280,6 +281,16 @@ def _owned(ranked: pd.DataFrame, links: list[TreeLink], tree: nx.Graph, entities
         with_.append("+".join(sorted(found - {"", owner})))
     return ranked.assign(network=network, owner=[f"{owner}+{w}" if w else owner for w in with_],
                          shared_with=with_)
+
+
+def _no_root(unreachable: list[Unreachable], net: NetworkGraph, owner: str) -> list[Unreachable]:
+    """Without any existing network (``allow_no_root``) say that, not what the roads do."""
+    if net.root_nodes:
+        return unreachable
+    whose = f"{owner} has" if owner else "there is"
+    return [dataclasses.replace(u, reason=f"{whose} no existing network here to connect to (no "
+                                          "backhauled site, no fibre on the network)")
+            for u in unreachable]
 
 
 def _hub_warnings(profiles: dict[str, HopProfile], settings: LinkSettings) -> list[str]:
