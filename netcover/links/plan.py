@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 import geopandas as gpd
 import networkx as nx
@@ -24,6 +23,7 @@ from netcover.data.entities import build_entities, check_layers, hilltop_entitie
 from netcover.errors import InputError
 from netcover.links.graph import NetworkGraph, build_graph, snap_entities
 from netcover.links.hops import HopSet, add_hop_edges, check_hops, hop_reason
+from netcover.links.owners import fibre_edge_owners, link_owners
 from netcover.links.ranking import assign_phases, phase_summary, rank_links, subtree_sums
 from netcover.links.steiner import ROOT, TreeLink, contract_root, split_links, steiner_plan
 
@@ -230,57 +230,14 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
                             for i in term_idx if net.entity_node[i] in unreached], net, owner)
     ranked, geoms, profiles, order = _tables(links, result.tree, entities, net, node_entity,
                                              hops, settings, id_prefix)
-    ranked = _owned(ranked, [links[k] for k in order], result.tree, entities, net, node_entity,
-                    _fibre_owners(net, fibre_routes), network, owner)
+    ranked = link_owners(ranked, [links[k] for k in order], result.tree, entities, net,
+                         node_entity, fibre_edge_owners(net, fibre_routes), network, owner)
     warnings = net.warnings + _hub_warnings(profiles, settings)
     crs = next((g.crs for g in layers.values() if len(g) and g.crs is not None), None)
     gdf = gpd.GeoDataFrame(ranked.copy(), geometry=geoms, crs=crs)
     return LinkPlan(gdf, ranked, unreachable, result.cost, result.naive_cost,
                     result.naive_cost - result.cost, len(term_idx), profiles, warnings,
                     network=network, owner=owner)
-
-
-def _fibre_owners(net: NetworkGraph, fibre_routes: gpd.GeoDataFrame) -> dict[tuple[int, int], str]:
-    """The owner of each existing-fibre edge (the nearest fibre route's ``owner``; "" unknown)."""
-    edges = [(u, v) for u, v, k in net.graph.edges(data="kind") if k == "fibre"]
-    if not edges or "owner" not in fibre_routes.columns or not len(fibre_routes):
-        return {}
-    e = np.asarray(edges)
-    mid = shapely.points((net.xy[e[:, 0]] + net.xy[e[:, 1]]) / 2.0)
-    routes = fibre_routes.geometry.to_numpy()
-    _, idx = shapely.STRtree(routes).query_nearest(mid, all_matches=False)
-    owners = fibre_routes["owner"].fillna("").astype(str).str.strip().to_numpy()[idx]
-    return {(min(u, v), max(u, v)): str(o) for (u, v), o in zip(edges, owners, strict=True)}
-
-
-def _owned(ranked: pd.DataFrame, links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame,
-           net: NetworkGraph, node_entity: dict[int, int], fibre_owner: dict[tuple[int, int], str],
-           network: str, owner: str) -> pd.DataFrame:
-    """``network``, ``owner`` and ``shared_with`` columns: the other owners whose fibre or towers
-    each link uses (its root end included: where it joins the existing network)."""
-    ent_owner = entities["owner"].fillna("").astype(str).to_numpy()
-
-    def node_owners(node: int) -> set[str]:
-        i = node_entity.get(node)
-        if i is not None:
-            return {ent_owner[i]}
-        return {fibre_owner.get((min(node, nb), max(node, nb)), "") for nb in net.graph[node]
-                if net.graph.edges[node, nb].get("kind") == "fibre"}
-
-    with_: list[str] = []
-    for link in links:
-        found: set[str] = set()
-        for a, b in pairwise(link.nodes):
-            data = tree.edges[a, b]
-            u = data["via"] if a == ROOT else a
-            if data.get("kind") == "fibre":
-                found.add(fibre_owner.get((min(u, b), max(u, b)), ""))
-            if a == ROOT:
-                found |= node_owners(u)
-            found |= {str(ent_owner[node_entity[n]]) for n in (u, b) if n in node_entity}
-        with_.append("+".join(sorted(found - {"", owner})))
-    return ranked.assign(network=network, owner=[f"{owner}+{w}" if w else owner for w in with_],
-                         shared_with=with_)
 
 
 def _no_root(unreachable: list[Unreachable], net: NetworkGraph, owner: str) -> list[Unreachable]:
