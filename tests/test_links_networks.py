@@ -240,3 +240,11 @@ def test_an_operator_without_a_network_here_has_its_sites_unreachable() -> None:
     assert [u.key for u in mbf.unreachable] == ["site:MBF1"]
     assert "MobiFone has no existing network here" in mbf.unreachable[0].reason
     assert "1 unreachable" in plans.summary()
+
+
+def test_fibre_owners_are_compared_without_regard_to_case(alone: NetworkPlans) -> None:
+    fibre = _scene()["fibre_routes"].assign(owner=["vnpt", "VIETTEL"])  # type: ignore[attr-defined]
+    plans = _plans(fibre_routes=fibre, candidates=_new_vnpt_site())
+    for name, plan in alone.plans.items():
+        assert plans.plans[name].total_cost == pytest.approx(plan.total_cost)
+    assert (plans.combined.ranked["shared_with"] == "").all()

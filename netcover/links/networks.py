@@ -15,10 +15,11 @@ network, each on what its owner may use:
   is no hub for commercial BTS).
 
 Fibre routes without an ``owner`` (or a layer without the column) are nobody's: every network may
-use them. With ``LinkSettings.sharing`` every network may also use every owner's fibre and the
-other operators' backhauled towers; each network is then planned twice, and the links of the
-shared plan that use another owner's assets carry both owners (``owner`` "Viettel+VNPT",
-``shared_with``) and ``sharing_saving``, the network's plan cost without sharing minus with it.
+use them; owners are compared without regard to case ("VIETTEL" fibre is Viettel's). With
+``LinkSettings.sharing`` every network may also use every owner's fibre and the other operators'
+backhauled towers; each network is then planned twice, and the links of the shared plan that use
+another owner's assets carry both owners (``owner`` "Viettel+VNPT", ``shared_with``) and
+``sharing_saving``, the network's plan cost without sharing minus with it.
 
 :func:`new_site_backhaul` gives each new site (a terminal of its operator's plan) its share of the
 plan's cost: each link's cost split equally among the terminals behind it, summed along the path.
@@ -119,7 +120,8 @@ class _Inputs:
         """What the plan of ``network`` may use (module docstring)."""
         gov = network == GOVERNMENT
         fibre_owner = _owners(self.fibre)
-        fibre = self.fibre if shared else self.fibre[fibre_owner.isin(["", owner])]
+        own_fibre = fibre_owner.str.casefold().isin(["", owner.casefold()]).to_numpy()
+        fibre = self.fibre if shared else self.fibre[own_fibre]
         ops = _operators(self.sites)
         own = self.sites.iloc[0:0] if gov else self.sites[(ops == network).to_numpy()]
         if shared:

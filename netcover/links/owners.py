@@ -71,6 +71,7 @@ def link_owners(ranked: pd.DataFrame, links: list[TreeLink], tree: nx.Graph,
         "+" those.
     """
     ent_owner = entities["owner"].fillna("").astype(str).to_numpy()
+    own = owner.casefold()  # "VIETTEL" fibre is Viettel's
 
     def node_owners(node: int) -> set[str]:
         i = node_entity.get(node)
@@ -90,6 +91,6 @@ def link_owners(ranked: pd.DataFrame, links: list[TreeLink], tree: nx.Graph,
             if a == ROOT:
                 found |= node_owners(u)
             found |= {str(ent_owner[node_entity[n]]) for n in (u, b) if n in node_entity}
-        with_.append("+".join(sorted(found - {"", owner})))
+        with_.append("+".join(sorted(o for o in found if o.casefold() not in ("", own))))
     return ranked.assign(network=network, owner=[f"{owner}+{w}" if w else owner for w in with_],
                          shared_with=with_)
