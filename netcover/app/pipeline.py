@@ -239,9 +239,13 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
     if "siting" not in skip:
         _run_siting_steps(inputs, coverage, stage, say, progress, executor, steps,
                           proposals="proposals" not in skip)
-    if "links" not in skip:
+    if "links" not in skip:  # the new sites and proposals are terminals of their operator's plan
         with timings.stage("links"):
-            steps.links = run_links(inputs, stage / "links", say, previous=out_dir / "links")
+            steps.links = run_links(
+                inputs, stage / "links", say, previous=out_dir / "links",
+                site_plan=steps.siting.plan if steps.siting is not None else None,
+                proposals=steps.proposals.scores if steps.proposals is not None else None,
+                siting_folder=stage / "siting", proposals_folder=stage / "proposals")
     if "monitoring" not in skip:
         gaps = steps.siting.gaps if steps.siting is not None else None
         with timings.stage("monitoring"):

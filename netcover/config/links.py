@@ -87,10 +87,29 @@ class LinkSettings:
     connect_point_connections : tuple of str
         Values of ``connection`` that make a point of ``terminal_types`` a terminal.
     connect_site_backhaul : tuple of str
-        Site ``backhaul`` values that make a BTS site a terminal ("unknown" is used when the column
-        is missing or empty).
+        Site ``backhaul`` values that make an existing BTS site a terminal of its operator's plan
+        (default "none" only).
     root_site_backhaul : tuple of str
-        Site ``backhaul`` values that put a site on the existing network.
+        Site ``backhaul`` values that put a site on its operator's existing network. "unknown" is
+        used when the column is missing or empty: **assumption** (issue 14): a site on air is
+        backhauled unless the sites table says otherwise. A "satellite" site is in neither list:
+        backhauled, but no hub for others (its tower may still relay a hop).
+    government_carrier : str
+        Owner (the fibre routes' ``owner`` value) whose fibre the government data network may use.
+        **Assumption**: "VNPT", which runs Vietnam's specialised data network for party and state
+        agencies (mạng truyền số liệu chuyên dùng). "" : the government network uses only fibre
+        without an owner.
+    sharing : bool
+        False (default): each network uses only its owner's fibre and towers. True: an operator's
+        (and the government's) plan may use another owner's fibre and backhauled towers; links that
+        do are marked with both owners and the saving against the plan without sharing.
+    villages_network : str
+        Which plan connects villages: "government" (default: fibre for every household is a
+        public target, Vietnam's universal-service programme) or an operator's name.
+    new_sites_operator : str
+        Operator that builds the site plan's new sites (a terminal of its backhaul plan). "": the
+        siting step's ``baseline_operator``, else the operator with the most sites in the inventory
+        (**assumption**, stated in the plan's summary).
     connect_villages : bool
         Make villages without fibre terminals (Vietnam's target: fibre on request for every household).
     village_min_households : int
@@ -152,8 +171,12 @@ class LinkSettings:
                                        "health_station")
     root_point_connections: tuple[str, ...] = ("fibre",)
     connect_point_connections: tuple[str, ...] = ("lan", "none")
-    connect_site_backhaul: tuple[str, ...] = ("none", "unknown")
-    root_site_backhaul: tuple[str, ...] = ("fibre",)
+    connect_site_backhaul: tuple[str, ...] = ("none",)
+    root_site_backhaul: tuple[str, ...] = ("fibre", "microwave", "unknown")
+    government_carrier: str = "VNPT"
+    sharing: bool = False
+    villages_network: str = "government"
+    new_sites_operator: str = ""
     connect_villages: bool = True
     village_min_households: int = 50
     village_max_fibre_share: float = 0.25
@@ -211,6 +234,14 @@ class LinkSettings:
             if getattr(self, name) < 0:
                 msg = f"[links] {name} = {getattr(self, name)!r} must be >= 0"
                 raise ScenarioError(msg)
+        for name in ("government_carrier", "villages_network", "new_sites_operator"):
+            if not isinstance(getattr(self, name), str):
+                msg = f"[links] {name} must be a string, not {getattr(self, name)!r}"
+                raise ScenarioError(msg)
+        if not self.villages_network.strip():
+            msg = ('[links] villages_network is empty; give "government" or the name of the '
+                   "operator that connects the villages")
+            raise ScenarioError(msg)
         if not 1.0 <= self.freq_ghz <= 50.0:
             msg = (f"[links] freq_ghz = {self.freq_ghz} is outside 1-50 GHz, the range of the "
                    "gaseous-loss model; point-to-point links use 7-23 GHz")

@@ -51,7 +51,7 @@ Connection: TypeAlias = Literal["fibre", "lan", "none"]
 CONNECTIONS: tuple[Connection, ...] = get_args(Connection)
 
 #: Backhaul of a site (``sites.csv`` field ``backhaul``).
-Backhaul: TypeAlias = Literal["fibre", "microwave", "none", "unknown"]
+Backhaul: TypeAlias = Literal["fibre", "microwave", "satellite", "none", "unknown"]
 BACKHAULS: tuple[Backhaul, ...] = get_args(Backhaul)
 
 #: What the site selection optimises (``[siting] objective``).

@@ -5,8 +5,13 @@ table, with its role in the plan:
 
 - ``root``: already on the existing network (contracted into the root of the Steiner tree);
 - ``terminal``: must be connected;
-- ``relay``: may carry a microwave hop (an existing tower with microwave backhaul, a hilltop);
+- ``relay``: may carry a microwave hop (an existing tower that is neither, a hilltop);
 - everything else is left out.
+
+``owner`` is a site's operator ("" for data-network points, villages and hilltops): the link plan
+marks a link that uses another owner's tower as shared. A site's ``backhaul`` (missing or empty:
+"unknown") decides its role through ``LinkSettings.root_site_backhaul`` (by default fibre, microwave
+and unknown: a site on air is taken as backhauled) and ``connect_site_backhaul`` (by default none).
 """
 
 from __future__ import annotations
@@ -28,13 +33,13 @@ from netcover.errors import CRSError, Problem, ValidationError
 
 __all__ = [
     "ENTITY_COLUMNS", "REQUIRED_COLUMNS", "Role", "build_entities", "check_layers", "hilltop_entities",
-    "missing_link_inputs",
+    "missing_link_inputs", "site_backhaul",
 ]
 
 Role = Literal["root", "terminal", "relay"]
 
 ENTITY_COLUMNS = ("key", "name", "category", "role", "x", "y", "mast_m", "hop_end", "extra_cost",
-                  "people", "households", "institutions", "sites", "benefit")
+                  "people", "households", "institutions", "sites", "benefit", "owner")
 
 #: Columns the link planner needs in each layer.
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -140,7 +145,8 @@ def _height_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
     return problems
 
 
-def _backhaul(gdf: gpd.GeoDataFrame) -> pd.Series:
+def site_backhaul(gdf: gpd.GeoDataFrame) -> pd.Series:
+    """Each site's ``backhaul``, "unknown" where the column is missing or the value empty."""
     if "backhaul" not in gdf.columns:
         return pd.Series("unknown", index=gdf.index)
     return gdf["backhaul"].fillna("unknown").astype(str).replace("", "unknown")
@@ -155,7 +161,7 @@ def _frame(gdf: gpd.GeoDataFrame, **cols: object) -> pd.DataFrame:
 
 def _site_rows(gdf: gpd.GeoDataFrame, category: str, settings: LinkSettings,
                always_terminal: bool) -> pd.DataFrame:
-    backhaul = _backhaul(gdf)
+    backhaul = site_backhaul(gdf)
     if always_terminal:
         role = pd.Series("terminal", index=gdf.index)
     else:
@@ -168,7 +174,8 @@ def _site_rows(gdf: gpd.GeoDataFrame, category: str, settings: LinkSettings,
     names = [f"{label} {i} ({o})" if o else f"{label} {i}" for i, o in zip(ids, op, strict=True)]
     return _frame(gdf, key=category + ":" + ids, name=names, category=category, role=role,
                   mast_m=gdf["height_m"].astype(float), hop_end=True, extra_cost=0.0, people=0.0,
-                  households=0.0, institutions=0.0, sites=1.0, benefit=settings.benefit_site)
+                  households=0.0, institutions=0.0, sites=1.0, benefit=settings.benefit_site,
+                  owner=op)
 
 
 def _point_rows(points: gpd.GeoDataFrame, settings: LinkSettings) -> pd.DataFrame:
@@ -181,7 +188,7 @@ def _point_rows(points: gpd.GeoDataFrame, settings: LinkSettings) -> pd.DataFram
                   name=points["name"].astype(str), category=points["type"].astype(str),
                   role=prole, mast_m=settings.office_mast_m, hop_end=True, extra_cost=0.0,
                   people=0.0, households=0.0, institutions=1.0, sites=0.0,
-                  benefit=settings.benefit_institution)
+                  benefit=settings.benefit_institution, owner="")
 
 
 def build_entities(points: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
@@ -193,7 +200,8 @@ def build_entities(points: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
     -------
     DataFrame
         Columns :data:`ENTITY_COLUMNS`, a fresh RangeIndex; ``key`` is unique
-        ("point:P01", "site:S12", "candidate:C3", "village:V7").
+        ("point:P01", "site:S12", "candidate:C3", "village:V7"); ``owner`` is a site's operator,
+        "" for the rest.
     """
     frames = []
     if len(points):
@@ -213,7 +221,7 @@ def build_entities(points: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
                              name=v["name"].astype(str), category="village", role="terminal",
                              mast_m=0.0, hop_end=False, extra_cost=0.0, people=people,
                              households=hh[sel] - fibre[sel], institutions=0.0, sites=0.0,
-                             benefit=hh[sel] - fibre[sel]))
+                             benefit=hh[sel] - fibre[sel], owner=""))
     if not frames:
         return pd.DataFrame(columns=list(ENTITY_COLUMNS))
     table = pd.concat(frames, ignore_index=True)
@@ -265,7 +273,7 @@ def hilltop_entities(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_
         "category": "hilltop", "role": "relay", "x": x[kept], "y": y[kept],
         "mast_m": settings.hilltop_mast_m, "hop_end": True,
         "extra_cost": settings.relay_site_cost, "people": 0.0, "households": 0.0,
-        "institutions": 0.0, "sites": 0.0, "benefit": 0.0,
+        "institutions": 0.0, "sites": 0.0, "benefit": 0.0, "owner": "",
     }, columns=cols)
 
 

@@ -4,8 +4,9 @@ One row per cell, with the columns of :data:`SITE_COLUMNS`. A table (CSV in any 
 Excel ``.xlsx``: see :mod:`netcover.core.tables`) gives positions as WGS84 ``lon``/``lat``; any vector
 format GDAL reads gives them as point geometries in its own CRS (the ``lon``/``lat`` columns may then
 be absent). An empty ``pattern_file`` means "no file"; a named pattern file is parsed when the sites
-are read. Every problem of the file is collected, each naming
-the row, the field and the fix.
+are read. The optional ``backhaul`` column (fibre, microwave, satellite, none; empty: not known,
+taken as backhauled by the link plan) says how a site reaches its operator's network. Every problem
+of the file is collected, each naming the row, the field and the fix.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from netcover.config.options import BACKHAULS
 from netcover.config.radio import LTE_RESOURCE_BLOCKS
 from netcover.core.io import read_vector, require_file
 from netcover.core.tables import is_table, not_a_number, numbers, read_table, row_label
@@ -37,7 +39,8 @@ if TYPE_CHECKING:
     Grid: TypeAlias = Terrain | DemSource
 
 __all__ = [
-    "OPTIONAL_COLUMNS", "SITE_COLUMNS", "SITE_RANGES", "TECH_ALIASES", "Range", "check_lte_bandwidth",
+    "OPTIONAL_COLUMNS", "SITE_COLUMNS", "SITE_RANGES", "TECH_ALIASES", "Range", "check_backhaul",
+    "check_lte_bandwidth",
     "check_numbers", "check_technology", "outside_problems", "read_sites", "same_place_problems",
     "site_table", "to_working_crs",
 ]
@@ -200,6 +203,33 @@ def _check_values(df: pd.DataFrame, label: str, max_height_m: float, base: Path)
     problems += check_nr_cells(df, label)
     problems += _check_ids(df, label)
     problems += _check_patterns(df, label, base)
+    return problems + check_backhaul(df, label)
+
+
+def check_backhaul(df: pd.DataFrame, label: str) -> list[Problem]:
+    """Check the optional ``backhaul`` column in place (trimmed, lower case; empty stays empty).
+
+    Values are those of :data:`~netcover.config.options.BACKHAULS`; empty means "unknown", which
+    the link plan takes as backhauled (issue 14). The cells of one site must agree.
+    """
+    if "backhaul" not in df.columns:
+        return []
+    text = df["backhaul"].astype(object).where(df["backhaul"].notna(), "").astype(str)
+    text = text.str.strip().str.lower()
+    df["backhaul"] = text.where(text != "nan", "")
+    allowed = ", ".join(BACKHAULS)
+    problems = [Problem(label, f"backhaul {value!r} is not one of {allowed}; leave it empty when "
+                               "the site's backhaul is not known (it is then taken as backhauled)",
+                        row_label(i), "backhaul")
+                for i, value in enumerate(df["backhaul"]) if value and value not in BACKHAULS]
+    ids = df["site_id"].astype(str).str.strip()
+    given = df["backhaul"].isin(BACKHAULS)
+    for sid, values in df.loc[given, "backhaul"].groupby(ids[given]):
+        if values.nunique() > 1:
+            rows = ", ".join(row_label(i) for i in np.flatnonzero((given & (ids == sid)).to_numpy()))
+            problems.append(Problem(label, f"site {sid!r} has cells with different backhaul "
+                                    f"({', '.join(sorted(set(values)))}); one value per site",
+                                    rows, "backhaul"))
     return problems
 
 
@@ -362,16 +392,24 @@ def _pattern_problem(p: Path) -> tuple[str, float | None]:
 
 
 def site_table(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """One row per site (first cell's position and height), with its cell count and technologies."""
+    """One row per site (first cell's position, tallest antenna), its cell count and technologies;
+    ``backhaul`` (the first value given, "" when none) when the cells have that column."""
+    more = {"backhaul": ("backhaul", _first_given)} if "backhaul" in cells.columns else {}
     agg = cells.groupby("site_id", sort=True).agg(
         operator=("operator", "first"), height_m=("height_m", "max"),
         cells=("cell_id", "count"),
         technologies=("technology", lambda s: "/".join(sorted(set(s)))),
-        geometry=("geometry", "first"),
+        **more, geometry=("geometry", "first"),
     )
     import geopandas as gpd
 
     return gpd.GeoDataFrame(agg.reset_index(), geometry="geometry", crs=cells.crs)
+
+
+def _first_given(values: pd.Series) -> str:
+    text = values.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    return str(text.iloc[0]) if len(text) else ""
 
 
 def to_working_crs(cells: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:

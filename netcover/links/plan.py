@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from netcover.data.entities import build_entities, check_layers, hilltop_entitie
 from netcover.errors import InputError
 from netcover.links.graph import NetworkGraph, build_graph, snap_entities
 from netcover.links.hops import HopSet, add_hop_edges, check_hops, hop_reason
+from netcover.links.owners import fibre_edge_owners, link_owners
 from netcover.links.ranking import assign_phases, phase_summary, rank_links, subtree_sums
 from netcover.links.steiner import ROOT, TreeLink, split_links
 from netcover.links.technology import TERMINAL_COLUMNS, plan_terminals
@@ -84,7 +86,9 @@ class LinkPlan:
         downstream of it (``people``, ``households``, ``institutions``, ``sites``), benefit per
         1,000 USD of everything the link unlocks, its subtree included (households-equivalent;
         NaN for a free link), and clearance (fraction of F1) and
-        fade margin (dB) for hops.
+        fade margin (dB) for hops; ``serves_key`` is the entity key of what the link serves
+        ("candidate:C0042"); ``network``, ``owner`` and ``shared_with`` say whose plan it is and
+        whose fibre or towers it uses besides its owner's (``owner`` "Viettel+VNPT" when shared).
     unreachable : list of Unreachable
         Terminals that cannot be connected, with the reason.
     total_cost, naive_cost, saving : float
@@ -108,26 +112,68 @@ class LinkPlan:
     currency: str = CURRENCY
     terminals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=list(TERMINAL_COLUMNS)))
+    network: str = "all"
+    owner: str = ""
+    sharing_saving: float = float("nan")
+    """Cost of this network's plan without sharing minus its cost with sharing (NaN: not
+    compared, sharing is off)."""
+    parts: list[LinkPlan] = field(default_factory=list)
+    """The per-network plans this one combines (:func:`~netcover.links.networks.combine_plans`)."""
+    notes: list[str] = field(default_factory=list)
+    """Assumptions the plan rests on, said in :meth:`summary`."""
+
+    def title(self) -> str:
+        """"Link plan" and, for one network of :func:`~netcover.links.networks.plan_networks`,
+        the network and its owner."""
+        if self.network == "all":
+            return "Link plan"
+        owner = f", {self.owner}" if self.owner and self.owner != self.network else ""
+        return f"Link plan ({self.network}{owner})"
+
+    def _short_summary(self) -> str:
+        """A combined plan: each network's summary, the totals, the assumptions; an empty one."""
+        if self.parts:
+            n_conn = self.n_terminals - len(self.unreachable)
+            return "\n".join([*(p.summary() for p in self.parts),
+                              f"All networks: {n_conn} of {self.n_terminals} terminals connected, "
+                              f"plan cost {self.total_cost:,.0f} {self.currency}.",
+                              *(f"  assumption: {n}" for n in self.notes)])
+        why = ("" if self.network in ("all", "government") else
+               ": no new site, and every site is backhauled")
+        return f"{self.title()}: nothing to connect{why}."
+
+    def _sharing_lines(self) -> list[str]:
+        if not np.isfinite(self.sharing_saving):
+            return []
+        r = self.ranked
+        shared = int((r["shared_with"] != "").sum()) if len(r) else 0
+        return [f"Sharing: {shared} link(s) use another owner's fibre or towers; the plan costs "
+                f"{self.sharing_saving:,.0f} {self.currency} less than without sharing."]
 
     def summary(self) -> str:
-        """A few lines for the console: what is connected, the cost, the saving, the phases."""
+        """A few lines for the console: what is connected, the cost, the saving, the phases (of
+        each network in turn for a combined plan, then the totals)."""
+        if self.parts or self.n_terminals == 0:
+            return self._short_summary()
         n_conn = self.n_terminals - len(self.unreachable)
         r = self.ranked
         hops = int((r["type"] == "microwave").sum()) if len(r) else 0
         new_km = float(r["new_km"].sum()) if len(r) else 0.0
         reused_km = float(r["reused_km"].sum()) if len(r) else 0.0
         reused = f", {reused_km:.1f} km of unconnected fibre reused" if reused_km > 0 else ""
-        lines = [f"Link plan: {n_conn} of {self.n_terminals} terminals connected, "
+        lines = [f"{self.title()}: {n_conn} of {self.n_terminals} terminals connected, "
                  f"{len(self.unreachable)} unreachable.",
                  f"Plan cost {self.total_cost:,.0f} {self.currency}: {len(r)} links, "
                  f"{new_km:.1f} km new fibre{reused}, {hops} microwave hop(s)."]
-        pct = 100.0 * self.saving / self.naive_cost if self.naive_cost > 0 else 0.0
+        saving = self.saving if abs(self.saving) >= 0.5 else 0.0  # no "-0 USD"
+        pct = 100.0 * saving / self.naive_cost if self.naive_cost > 0 else 0.0
         if len(self.terminals):
             counts = self.terminals["technology"].value_counts()
             lines.append("Technology per terminal: " + ", ".join(
                 f"{t} {counts[t]}" for t in sorted(counts.index)) + " (net present cost).")
         lines.append(f"Naive plan (each terminal on its own path): {self.naive_cost:,.0f} "
-                     f"{self.currency}; saving {self.saving:,.0f} {self.currency} ({pct:.0f}%).")
+                     f"{self.currency}; saving {saving:,.0f} {self.currency} ({pct:.0f}%).")
+        lines += self._sharing_lines()
         if len(r):
             unlocked = phase_summary(r).set_index("phase")["people_unlocked"]
             for phase, grp in r.groupby("phase"):
@@ -146,7 +192,9 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
                candidates: gpd.GeoDataFrame | None = None,
                clutter: np.ndarray | None = None,
                required_availability_pct: float | None = None,
-               rsrp_dbm: Mapping[str, float] | None = None) -> LinkPlan:
+               rsrp_dbm: Mapping[str, float] | None = None,
+               network: str = "all", owner: str = "", id_prefix: str = "",
+               allow_no_root: bool = False) -> LinkPlan:
     """Plan fibre and microwave links connecting every terminal to the existing network.
 
     Parameters
@@ -171,6 +219,16 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
     rsrp_dbm : mapping of str to float, optional
         Best 4G level (dBm) at terminals by entity key ("point:P01"), from the coverage step
         (:func:`netcover.links.graph.best_level_at`); absent: no cellular option.
+    network, owner : str
+        The network planned and who owns it (columns ``network`` and ``owner`` of every link;
+        see :func:`~netcover.links.networks.plan_networks`). A link that uses fibre (by the
+        fibre routes' optional ``owner`` column) or a tower of another owner has that owner in
+        ``shared_with`` and both in ``owner`` ("Viettel+VNPT"); owners "" are nobody's.
+    id_prefix : str
+        Put before every link id ("Viettel-" gives "Viettel-L001").
+    allow_no_root : bool
+        Without an existing network to connect to, report every terminal unreachable instead of
+        raising :class:`~netcover.errors.InputError`.
 
     Returns
     -------
@@ -186,7 +244,7 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
                          ignore_index=True)
     net = build_graph(roads, fibre_routes, dem, origin_xy, cell_size_m, settings)
     snap_entities(net, entities, settings)
-    if not net.root_nodes:
+    if not net.root_nodes and not allow_no_root:
         msg = ("links: there is no existing network to connect to: no point has connection in "
                f"{list(settings.root_point_connections)}, no site has backhaul in "
                f"{list(settings.root_site_backhaul)} and fibre_routes is empty")
@@ -202,16 +260,28 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
     links = split_links(result.tree, terminals)
     node_entity = {node: i for i, node in net.entity_node.items()}
     unreached = set(result.unreached)
-    unreachable = [_unreachable(i, entities, net, hops, settings)
-                   for i in term_idx if net.entity_node[i] in unreached]
-    ranked, geoms, profiles = _tables(links, result.tree, entities, net, node_entity, hops,
-                                      settings)
+    unreachable = _no_root([_unreachable(i, entities, net, hops, settings)
+                            for i in term_idx if net.entity_node[i] in unreached], net, owner)
+    ranked, geoms, profiles, order = _tables(links, result.tree, entities, net, node_entity,
+                                             hops, settings, id_prefix)
+    ranked = link_owners(ranked, [links[k] for k in order], result.tree, entities, net,
+                         node_entity, fibre_edge_owners(net, fibre_routes), network, owner)
     warnings = net.warnings + _hub_warnings(profiles, settings)
     crs = next((g.crs for g in layers.values() if len(g) and g.crs is not None), None)
     gdf = gpd.GeoDataFrame(ranked.copy(), geometry=geoms, crs=crs)
     return LinkPlan(gdf, ranked, unreachable, result.cost, result.naive_cost,
                     result.naive_cost - result.cost, len(term_idx), profiles, warnings,
-                    settings.costs.currency, tech.terminals)
+                    settings.costs.currency, tech.terminals, network=network, owner=owner)
+
+
+def _no_root(unreachable: list[Unreachable], net: NetworkGraph, owner: str) -> list[Unreachable]:
+    """Without any existing network (``allow_no_root``) say that, not what the roads do."""
+    if net.root_nodes:
+        return unreachable
+    whose = f"{owner} has" if owner else "there is"
+    return [dataclasses.replace(u, reason=f"{whose} no existing network here to connect to (no "
+                                          "backhauled site, no fibre on the network)")
+            for u in unreachable]
 
 
 def _hub_warnings(profiles: dict[str, HopProfile], settings: LinkSettings) -> list[str]:
@@ -249,16 +319,19 @@ def _end_name(node: int, node_entity: dict[int, int], entities: pd.DataFrame,
 
 
 def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: NetworkGraph,
-            node_entity: dict[int, int], hops: HopSet, settings: LinkSettings,
-            ) -> tuple[pd.DataFrame, list[shapely.LineString], dict[str, HopProfile]]:
+            node_entity: dict[int, int], hops: HopSet, settings: LinkSettings, id_prefix: str = "",
+            ) -> tuple[pd.DataFrame, list[shapely.LineString], dict[str, HopProfile], list[int]]:
+    """The ranked table, link lines and hop profiles, in build order (``order``: link indices)."""
     direct, benefit, served, n_served = _served(links, entities, node_entity)
+    served_key = [str(entities.at[node_entity[lk.nodes[-1]], "key"]) if n_served[k] else ""
+                  for k, lk in enumerate(links)]
     parents = [lk.parent for lk in links]
     down = subtree_sums(parents, direct)
     unlocked = subtree_sums(parents, benefit)  # a link's benefit: all it unlocks, downstream too
     order = rank_links([lk.parent for lk in links], [lk.cost for lk in links], benefit.tolist())
     phases = assign_phases([links[k].cost for k in order], n_phases=settings.n_phases,
                            phase_budget=settings.phase_budget)
-    ids = {k: f"L{r + 1:03d}" for r, k in enumerate(order)}
+    ids = {k: f"{id_prefix}L{r + 1:03d}" for r, k in enumerate(order)}
     rows, geoms = [], []
     profiles: dict[str, HopProfile] = {}
     cum = 0.0
@@ -275,7 +348,7 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
                "cost": link.cost, "capex": link.capex, "opex_per_year": link.opex,
                "cum_cost": cum, "length_km": link.new_km + link.reused_km,
                "new_km": link.new_km, "reused_km": link.reused_km, "serves": served[k],
-               "n_served": int(n_served[k]),
+               "serves_key": served_key[k], "n_served": int(n_served[k]),
                **{f"{c}_direct": direct[k, j] for j, c in enumerate(_COUNTS)},
                **{c: down[k, j] for j, c in enumerate(_COUNTS)},
                "benefit_per_kusd": unlocked[k] / link.cost * 1e3 if link.cost > 0 else np.nan,
@@ -292,8 +365,8 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
     columns = None if rows else ["rank", "link_id", "phase", "type", "from_name", "to_name",
                                  "parent_link", "cost", "capex", "opex_per_year", "cum_cost",
                                  "length_km", "new_km",
-                                 "reused_km", "serves", "n_served", *_COUNTS]
-    return pd.DataFrame(rows, columns=columns), geoms, profiles
+                                 "reused_km", "serves", "serves_key", "n_served", *_COUNTS]
+    return pd.DataFrame(rows, columns=columns), geoms, profiles, order
 
 
 def _served(links: list[TreeLink], entities: pd.DataFrame, node_entity: dict[int, int]

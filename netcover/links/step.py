@@ -1,9 +1,11 @@
-"""The link-planning step of a run: scenario inputs in, link plan files out.
+"""The link-planning step of a run: scenario inputs in, one plan per network out.
 
-Adapts :class:`~netcover.data.inputs.Inputs` to :func:`~netcover.links.plan.plan_links`: one row per mast
-from the cell list, whose backhaul is taken as fibre when the mast stands within
-:data:`SITE_ON_FIBRE_M` of an existing fibre route (the inventory has no backhaul column) and
-unknown otherwise, so the planner connects it.
+Adapts :class:`~netcover.data.inputs.Inputs` to :func:`~netcover.links.networks.plan_networks`: one
+row per mast from the cell list, with the sites table's optional ``backhaul`` column (a site without
+it is taken as backhauled: issue 14 replaced the guess "on fibre when within 200 m of a fibre
+route, else a terminal"). The site plan's new sites and the scored proposals are terminals of their
+operator's backhaul plan; the link plan's cost of bringing each of them backhaul is joined to the
+site plan's table (``site_plan.csv``) and the proposals' (``proposals_scored.csv``).
 """
 
 from __future__ import annotations
@@ -13,37 +15,82 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
 from netcover.config.links import LinkSettings
+from netcover.core.files import by_key
 from netcover.data.entities import missing_link_inputs
 from netcover.data.sites import site_table
+from netcover.links.networks import new_site_backhaul, plan_networks
 from netcover.links.output import write_link_plan
-from netcover.links.plan import LinkPlan, plan_links
+from netcover.links.plan import LinkPlan
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from netcover.data.inputs import Inputs
+    from netcover.siting.plan import SitePlan
+    from netcover.siting.proposals import ProposalScores
 
-__all__ = ["SITE_ON_FIBRE_M", "masts_with_backhaul", "plan_scenario_links", "run_links"]
+__all__ = ["BACKHAUL_COLUMNS", "LinksRun", "new_sites", "plan_scenario_links", "run_links",
+           "with_backhaul_costs"]
 
-#: A mast this close to an existing fibre route is taken to be on fibre (m).
-SITE_ON_FIBRE_M = 200.0
+#: Columns the link step adds to the site plan's and the proposals' tables.
+BACKHAUL_COLUMNS = ("backhaul_network", "backhaul_cost_link_plan", "backhaul_links",
+                    "backhaul_note")
 
 
-def masts_with_backhaul(cells: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame | None
-                        ) -> gpd.GeoDataFrame:
-    """One row per mast with a ``backhaul`` column ("fibre" near existing fibre, else "unknown")."""
-    masts = site_table(cells)
-    masts["backhaul"] = "unknown"
-    if fibre_routes is not None and len(fibre_routes):
-        near = masts.geometry.distance(fibre_routes.geometry.union_all()) <= SITE_ON_FIBRE_M
-        masts.loc[near, "backhaul"] = "fibre"
-    return masts
+def new_sites(inputs: Inputs, settings: LinkSettings, *, site_plan: SitePlan | None = None,
+              proposals: ProposalScores | None = None) -> gpd.GeoDataFrame | None:
+    """The site plan's chosen sites and the scored proposals as new sites needing backhaul.
+
+    Every scored proposal counts (each is a site its operator intends to build; the scores say
+    where it would do better, not whether it is built), at its proposed position. The site plan's
+    sites are built by ``[links] new_sites_operator``, else the siting step's baseline operator,
+    else ("" here) the one :func:`~netcover.links.networks.plan_networks` picks.
+
+    Returns
+    -------
+    GeoDataFrame or None
+        ``site_id`` (candidate or proposal id), ``operator``, ``height_m``, ``source`` ("site plan"
+        or "proposal"), points in the working CRS; None when there is none.
+    """
+    import geopandas as gpd
+
+    frames = []
+    if site_plan is not None and len(site_plan.ranked):
+        chosen = site_plan.problem.candidates.iloc[site_plan.result.chosen]
+        # "" when neither setting names one: plan_networks picks one and says so
+        who = (settings.new_sites_operator.strip()
+               or inputs.scenario.siting.baseline_operator.strip())
+        frames.append(gpd.GeoDataFrame(
+            {"site_id": site_plan.ranked["candidate_id"].astype(str).to_numpy(), "operator": who,
+             "height_m": site_plan.ranked["height_m"].astype(float).to_numpy(),
+             "source": "site plan"}, geometry=chosen.geometry.to_numpy(), crs=chosen.crs
+        ).to_crs(inputs.crs))
+    if proposals is not None and len(proposals.table):
+        t = proposals.table
+        frames.append(gpd.GeoDataFrame(
+            {"site_id": t["proposal_id"].astype(str).to_numpy(),
+             "operator": t["operator"].astype(str).to_numpy(),
+             "height_m": t["height_m"].astype(float).to_numpy(), "source": "proposal"},
+            geometry=gpd.points_from_xy(t["lon"], t["lat"]), crs="EPSG:4326").to_crs(inputs.crs))
+    if not frames:
+        return None
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=inputs.crs)
+
+
+def _masts(inputs: Inputs) -> gpd.GeoDataFrame:
+    assert inputs.cells is not None
+    return site_table(inputs.cells)
 
 
 def plan_scenario_links(inputs: Inputs, settings: LinkSettings, *,
                         candidates: gpd.GeoDataFrame | None = None) -> LinkPlan:
-    """Plan links for a scenario's inputs (all of :func:`missing_link_inputs` present)."""
+    """Plan every network's links for a scenario's inputs (all of :func:`missing_link_inputs`
+    present): the combined plan of :func:`~netcover.links.networks.plan_networks`, its
+    ``parts`` the per-network plans."""
     import geopandas as gpd
 
     assert inputs.cells is not None and inputs.roads is not None
@@ -52,10 +99,31 @@ def plan_scenario_links(inputs: Inputs, settings: LinkSettings, *,
     if fibre is None:
         fibre = gpd.GeoDataFrame({"route_id": []}, geometry=[], crs=inputs.crs)
     t = inputs.terrain
-    return plan_links(inputs.roads, fibre, inputs.network_points,
-                      masts_with_backhaul(inputs.cells, inputs.fibre_routes), inputs.settlements,
-                      t.heights, t.origin_xy, t.cell_size, settings, candidates=candidates,
-                      clutter=t.clutter_m)
+    return plan_networks(inputs.roads, fibre, inputs.network_points, _masts(inputs),
+                         inputs.settlements, t.heights, t.origin_xy, t.cell_size, settings,
+                         candidates=candidates, clutter=t.clutter_m).combined
+
+
+def with_backhaul_costs(table: pd.DataFrame, id_column: str, plan: LinkPlan, *,
+                        straight_line_cost: np.ndarray | None = None) -> pd.DataFrame:
+    """``table`` (site plan or proposals) with the link plan's backhaul of each of its sites.
+
+    Adds :data:`BACKHAUL_COLUMNS` (see :func:`~netcover.links.networks.new_site_backhaul`) and,
+    with ``straight_line_cost`` (the site plan's straight-line backhaul term of ``cost``),
+    ``cost_with_planned_backhaul``: ``cost`` with that term replaced by the link plan's cost.
+    """
+    keys = ["candidate:" + str(v) for v in table[id_column]]
+    cost = new_site_backhaul(plan, keys)
+    out = table.copy()
+    out["backhaul_network"] = cost["network"].to_numpy()
+    out["backhaul_cost_link_plan"] = cost["backhaul_cost"].round(0).to_numpy()
+    out["backhaul_links"] = cost["backhaul_links"].to_numpy()
+    out["backhaul_note"] = cost["note"].to_numpy()
+    if straight_line_cost is not None and "cost" in out.columns:
+        out["cost_with_planned_backhaul"] = (out["cost"].to_numpy(float) - straight_line_cost
+                                             + out["backhaul_cost_link_plan"].to_numpy(float)
+                                             ).round(0)
+    return out
 
 
 @dataclass
@@ -67,18 +135,39 @@ class LinksRun:
 
 
 def run_links(inputs: Inputs, folder: Path, say: Callable[[str], None], *,
-              candidates: gpd.GeoDataFrame | None = None,
-              previous: Path | None = None) -> LinksRun:
+              candidates: gpd.GeoDataFrame | None = None, site_plan: SitePlan | None = None,
+              proposals: ProposalScores | None = None, siting_folder: Path | None = None,
+              proposals_folder: Path | None = None, previous: Path | None = None) -> LinksRun:
     """Plan links and write ``links.gpkg``, ``links_ranked.csv`` and hop profiles to ``folder``.
 
-    ``previous``: the ``links`` folder of the run the new results replace; its hop profiles of
-    unchanged hops are reused instead of drawn again (see
+    ``site_plan`` and ``proposals`` (the siting steps' results) add their sites as terminals of
+    their operator's plan (with ``candidates``, any other new sites); with ``siting_folder`` /
+    ``proposals_folder`` their tables there get the link plan's backhaul cost of each site
+    (:func:`with_backhaul_costs`). ``previous``: the ``links`` folder of the run the new results
+    replace; its hop profiles of unchanged hops are reused instead of drawn again (see
     :func:`~netcover.links.output.write_link_plan`).
     """
     missing = missing_link_inputs(inputs)
     if missing:
         say(f"Links: skipped (the scenario has no {', '.join(missing)})")
         return LinksRun(None)
-    plan = plan_scenario_links(inputs, inputs.scenario.links, candidates=candidates)
+    settings = inputs.scenario.links
+    found = [f for f in (candidates, new_sites(inputs, settings, site_plan=site_plan,
+                                               proposals=proposals)) if f is not None and len(f)]
+    news = pd.concat(found, ignore_index=True) if found else None
+    plan = plan_scenario_links(inputs, settings, candidates=news)
     say(plan.summary())
-    return LinksRun(plan, write_link_plan(plan, folder, previous=previous))
+    files = write_link_plan(plan, folder, previous=previous)
+    if site_plan is not None and siting_folder is not None:
+        s = inputs.scenario.siting
+        line = s.cost_per_backhaul_km * np.nan_to_num(
+            site_plan.ranked["backhaul_distance_m"].to_numpy(float)) / 1e3
+        site_plan.ranked = with_backhaul_costs(site_plan.ranked, "candidate_id", plan,
+                                               straight_line_cost=line)
+        by_key("site_plan").write(siting_folder, site_plan.ranked)
+    if proposals is not None and proposals_folder is not None:
+        proposals.table = with_backhaul_costs(proposals.table, "proposal_id", plan)
+        text = proposals.search_text()
+        by_key("proposals_scored").write(proposals_folder, proposals.table,
+                                         record={"better_search": text} if text else None)
+    return LinksRun(plan, files)
