@@ -245,7 +245,8 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
                 inputs, stage / "links", say, previous=out_dir / "links",
                 site_plan=steps.siting.plan if steps.siting is not None else None,
                 proposals=steps.proposals.scores if steps.proposals is not None else None,
-                siting_folder=stage / "siting", proposals_folder=stage / "proposals")
+                siting_folder=stage / "siting", proposals_folder=stage / "proposals",
+                coverage=coverage)
     if "monitoring" not in skip:
         gaps = steps.siting.gaps if steps.siting is not None else None
         with timings.stage("monitoring"):

@@ -22,6 +22,7 @@ from netcover.config.links import LinkSettings
 from netcover.core.files import by_key
 from netcover.data.entities import missing_link_inputs
 from netcover.data.sites import site_table
+from netcover.links.graph import entity_levels
 from netcover.links.networks import new_site_backhaul, plan_networks
 from netcover.links.output import write_link_plan
 from netcover.links.plan import LinkPlan
@@ -29,6 +30,7 @@ from netcover.links.plan import LinkPlan
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from netcover.coverage.combine import CoverageResult
     from netcover.data.inputs import Inputs
     from netcover.siting.plan import SitePlan
     from netcover.siting.proposals import ProposalScores
@@ -87,10 +89,12 @@ def _masts(inputs: Inputs) -> gpd.GeoDataFrame:
 
 
 def plan_scenario_links(inputs: Inputs, settings: LinkSettings, *,
-                        candidates: gpd.GeoDataFrame | None = None) -> LinkPlan:
+                        candidates: gpd.GeoDataFrame | None = None,
+                        coverage: CoverageResult | None = None) -> LinkPlan:
     """Plan every network's links for a scenario's inputs (all of :func:`missing_link_inputs`
     present): the combined plan of :func:`~netcover.links.networks.plan_networks`, its
-    ``parts`` the per-network plans."""
+    ``parts`` the per-network plans. With ``coverage``, a terminal in good 4G coverage may be
+    connected by a cellular subscription (see :mod:`netcover.links.technology`)."""
     import geopandas as gpd
 
     assert inputs.cells is not None and inputs.roads is not None
@@ -99,9 +103,11 @@ def plan_scenario_links(inputs: Inputs, settings: LinkSettings, *,
     if fibre is None:
         fibre = gpd.GeoDataFrame({"route_id": []}, geometry=[], crs=inputs.crs)
     t = inputs.terrain
+    rsrp = None if coverage is None else entity_levels(
+        coverage.operator_levels, coverage.transform, inputs.network_points, inputs.settlements)
     return plan_networks(inputs.roads, fibre, inputs.network_points, _masts(inputs),
                          inputs.settlements, t.heights, t.origin_xy, t.cell_size, settings,
-                         candidates=candidates, clutter=t.clutter_m).combined
+                         candidates=candidates, clutter=t.clutter_m, rsrp_dbm=rsrp).combined
 
 
 def with_backhaul_costs(table: pd.DataFrame, id_column: str, plan: LinkPlan, *,
@@ -137,7 +143,8 @@ class LinksRun:
 def run_links(inputs: Inputs, folder: Path, say: Callable[[str], None], *,
               candidates: gpd.GeoDataFrame | None = None, site_plan: SitePlan | None = None,
               proposals: ProposalScores | None = None, siting_folder: Path | None = None,
-              proposals_folder: Path | None = None, previous: Path | None = None) -> LinksRun:
+              proposals_folder: Path | None = None, previous: Path | None = None,
+              coverage: CoverageResult | None = None) -> LinksRun:
     """Plan links and write ``links.gpkg``, ``links_ranked.csv`` and hop profiles to ``folder``.
 
     ``site_plan`` and ``proposals`` (the siting steps' results) add their sites as terminals of
@@ -145,7 +152,8 @@ def run_links(inputs: Inputs, folder: Path, say: Callable[[str], None], *,
     ``proposals_folder`` their tables there get the link plan's backhaul cost of each site
     (:func:`with_backhaul_costs`). ``previous``: the ``links`` folder of the run the new results
     replace; its hop profiles of unchanged hops are reused instead of drawn again (see
-    :func:`~netcover.links.output.write_link_plan`).
+    :func:`~netcover.links.output.write_link_plan`). ``coverage``: the coverage step's result,
+    for the cellular option of terminals in good 4G coverage (without it: no cellular option).
     """
     missing = missing_link_inputs(inputs)
     if missing:
@@ -155,7 +163,7 @@ def run_links(inputs: Inputs, folder: Path, say: Callable[[str], None], *,
     found = [f for f in (candidates, new_sites(inputs, settings, site_plan=site_plan,
                                                proposals=proposals)) if f is not None and len(f)]
     news = pd.concat(found, ignore_index=True) if found else None
-    plan = plan_scenario_links(inputs, settings, candidates=news)
+    plan = plan_scenario_links(inputs, settings, candidates=news, coverage=coverage)
     say(plan.summary())
     files = write_link_plan(plan, folder, previous=previous)
     if site_plan is not None and siting_folder is not None:
