@@ -38,6 +38,7 @@ from netcover.config.capacity import CapacitySettings, busy_hour_users, offered_
 from netcover.config.nr import default_scs_khz
 from netcover.config.radio import default_thresholds
 from netcover.core import files
+from netcover.core.textformat import rounded
 from netcover.coverage.loadcoupling import coupling_from_best_cell, load_fixed_point, sinr_at_load_db
 from netcover.coverage.sectorpool import serving_units
 from netcover.data.units import zone_raster
@@ -348,10 +349,13 @@ def write_capacity(folder: str | Path, capacity: CapacityResult, *,
 
     ``capacity_by_cell.csv``, ``capacity_by_unit.csv`` (with units) and ``throughput_{tech}.tif``
     (user throughput, Mb/s, float32, NaN where the technology does not serve at the usable class).
+    The tables' figures are rounded as people read them (2 decimals, whole counts as integers).
     """
-    written = [files.by_key("capacity_by_cell").write(folder, capacity.cells, record=record)]
+    written = [files.by_key("capacity_by_cell").write(folder, rounded(capacity.cells, decimals=2),
+                                                      record=record)]
     if capacity.units is not None:
-        written.append(files.by_key("capacity_by_unit").write(folder, capacity.units, record=record))
+        written.append(files.by_key("capacity_by_unit").write(
+            folder, rounded(capacity.units, decimals=2), record=record))
     for tech, values in sorted(capacity.throughput.items()):
         written.append(files.by_key("throughput").of(tech=tech).write(
             folder, values, transform=capacity.transform, crs=capacity.crs, nodata=np.nan,
