@@ -248,3 +248,24 @@ def test_fibre_owners_are_compared_without_regard_to_case(alone: NetworkPlans) -
     for name, plan in alone.plans.items():
         assert plans.plans[name].total_cost == pytest.approx(plan.total_cost)
     assert (plans.combined.ranked["shared_with"] == "").all()
+
+
+def test_a_hop_too_small_for_the_demand_behind_it_is_left_out() -> None:
+    """A new VNPT site 2 km from VNPT's site on fibre, off the roads: a hop at the default demand;
+    asked for more than any hop carries, the hop is left out and the site is unreachable, saying
+    why."""
+    import dataclasses
+
+    from netcover.config.link_costs import Demand
+    from netcover.links.networks import overloaded_hops
+
+    near = _gdf([{"site_id": "NEW2", "operator": "VNPT", "height_m": 30.0,
+                  "geometry": Point(501_500, Y + 2_040)}])
+    hop = _plans(candidates=near).plans["VNPT"]
+    assert "microwave" in hop.ranked["type"].tolist() and not overloaded_hops(hop)
+    big = dataclasses.replace(SETTINGS.costs, demand=Demand(candidate=5_000.0))
+    plan = _plans(dataclasses.replace(SETTINGS, costs=big), candidates=near).plans["VNPT"]
+    assert "microwave" not in plan.ranked["type"].tolist()
+    assert [u.key for u in plan.unreachable] == ["candidate:NEW2"]
+    assert "too small for the demand" in plan.unreachable[0].reason
+    assert any("1 hop(s) left out: too small for the demand" in w for w in plan.warnings)

@@ -117,7 +117,9 @@ class MicrowaveSettings:
     adaptive_modulation : bool
         Adaptive coding and modulation: ``modulation`` is the one the availability is reckoned at,
         and a hop carries the capacity of the densest modulation whose threshold still leaves the
-        margin its availability needs (never less than ``modulation``'s).
+        margin its availability needs (never less than ``modulation``'s). On by default: the
+        split-mount radios of operators' backhaul adapt their modulation, and at one fixed
+        128-QAM a hop (150 Mbps in 28 MHz) could not carry a 4G site's 150 Mbps.
     """
 
     rain_rate_mm_h: float = 73.0
@@ -132,7 +134,7 @@ class MicrowaveSettings:
     clutter: bool = True
     channel_mhz: float = 28.0
     modulation: ModulationName = "128QAM"
-    adaptive_modulation: bool = False
+    adaptive_modulation: bool = True
 
     def __post_init__(self) -> None:
         for name in ("rain_rate_mm_h", "channel_mhz"):

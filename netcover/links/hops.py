@@ -14,6 +14,7 @@ The checks run cheapest first: the budget of every pair, then the availability o
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -237,17 +238,22 @@ def _inside(xy: np.ndarray, shape: tuple[int, ...], origin_xy: tuple[float, floa
 
 
 def add_hop_edges(net: NetworkGraph, entities: pd.DataFrame, hops: HopSet,
-                  settings: LinkSettings) -> int:
+                  settings: LinkSettings, *, skip: Collection[frozenset[str]] = ()) -> int:
     """Add each feasible hop as a ``microwave`` edge between its ends' nodes; return how many.
 
-    Ends closer than ``min_hop_m`` get a ``last_mile`` drop cable between them instead.
+    Ends closer than ``min_hop_m`` get a ``last_mile`` drop cable between them instead. ``skip``:
+    hops left out, each the set of its two ends' entity keys (hops a plan found too small for the
+    demand behind them).
     """
+    keys = entities["key"].astype(str).to_numpy()
     extra = entities["extra_cost"].to_numpy(float)
     for a, b, km in hops.close:
         net.graph.add_edge(net.entity_node[a], net.entity_node[b], length_km=km, kind="last_mile",
                            cost=km * settings.last_mile_cost_per_km, road_class="")
     n = 0
     for c in hops.feasible():
+        if frozenset((keys[c.a], keys[c.b])) in skip:
+            continue
         u, v = net.entity_node[c.a], net.entity_node[c.b]
         cost = settings.hop_equipment_cost + 0.5 * (extra[c.a] + extra[c.b])
         old = net.graph.get_edge_data(u, v)

@@ -27,6 +27,7 @@ plan's cost: each link's cost split equally among the terminals behind it, summe
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -37,11 +38,21 @@ import pandas as pd
 from netcover.config.links import LinkSettings
 from netcover.core.textsafe import safe_name
 from netcover.data.entities import build_entities, site_backhaul
+from netcover.links.microwave import hops_below_demand
 from netcover.links.plan import CURRENCY, LinkPlan, plan_links
 from netcover.links.ranking import subtree_sums
 
-__all__ = ["GOVERNMENT", "NetworkPlans", "combine_plans", "default_operator", "empty_plan",
-           "new_site_backhaul", "plan_networks"]
+__all__ = [
+    "GOVERNMENT",
+    "MAX_CAPACITY_ROUNDS",
+    "NetworkPlans",
+    "combine_plans",
+    "default_operator",
+    "empty_plan",
+    "new_site_backhaul",
+    "overloaded_hops",
+    "plan_networks",
+]
 
 #: Name of the government data network's plan.
 GOVERNMENT = "government"
@@ -209,12 +220,52 @@ def _plan_one(data: _Inputs, network: str, owner: str, settings: LinkSettings, *
                           settings, layers["candidates"])
     if not (ents["role"] == "terminal").any():
         return empty_plan(network, owner, data.roads.crs, settings.costs.currency)
-    return plan_links(data.roads, layers["fibre_routes"], layers["points"], layers["sites"],
-                      layers["settlements"], data.dem, data.origin_xy, data.cell_size_m,
-                      settings, candidates=layers["candidates"], network=network, owner=owner,
-                      id_prefix=f"{safe_name(network, fallback='net', max_length=20)}-",
-                      allow_no_root=True, clutter=data.clutter, rsrp_dbm=data.rsrp_dbm,
-                      required_availability_pct=_availability(network, settings))
+    skip: set[frozenset[str]] = set()
+    for _ in range(MAX_CAPACITY_ROUNDS):
+        plan = plan_links(data.roads, layers["fibre_routes"], layers["points"], layers["sites"],
+                          layers["settlements"], data.dem, data.origin_xy, data.cell_size_m,
+                          settings, candidates=layers["candidates"], network=network,
+                          owner=owner, id_prefix=f"{safe_name(network, fallback='net', max_length=20)}-",
+                          allow_no_root=True, clutter=data.clutter, rsrp_dbm=data.rsrp_dbm,
+                          required_availability_pct=_availability(network, settings),
+                          skip_hops=frozenset(skip))
+        small = overloaded_hops(plan)
+        if not small:
+            break
+        skip |= small
+    else:
+        plan.warnings.append(f"{len(overloaded_hops(plan))} hop(s) still carry more than their "
+                             f"capacity after {MAX_CAPACITY_ROUNDS} re-plans ([links.microwave] "
+                             "modulation or channel width)")
+    if skip:
+        plan.warnings.append(f"{len(skip)} hop(s) left out: too small for the demand behind them "
+                             "([links.costs.demand], [links.microwave] capacity)")
+        ends = {key for pair in skip for key in pair}
+        plan.unreachable = [dataclasses.replace(u, reason=f"{u.reason}; its hop(s) left out: too "
+                                                "small for the demand behind them")
+                            if u.key in ends else u for u in plan.unreachable]
+    return plan
+
+
+#: Plans of one network at most, each without the hops the one before found too small.
+MAX_CAPACITY_ROUNDS = 30
+
+
+def overloaded_hops(plan: LinkPlan) -> set[frozenset[str]]:
+    """The hops of ``plan`` whose capacity is below the demand (Mbps) of every terminal behind
+    them (:func:`~netcover.links.microwave.hops_below_demand`), each as the set of its two ends'
+    entity keys."""
+    r = plan.ranked
+    if not len(r) or "hop_ends" not in r.columns:
+        return set()
+    index = {str(k): i for i, k in enumerate(r["link_id"])}
+    parents = [index.get(str(p)) if isinstance(p, str) and p else None for p in r["parent_link"]]
+    demand_of = dict(zip(plan.terminals["key"].astype(str),
+                         plan.terminals["demand_mbps"].astype(float), strict=True))
+    demand = [demand_of.get(str(k), 0.0) for k in r["serves_key"]]
+    capacity = np.where(r["type"] == "microwave", r["capacity_mbps"].astype(float), np.inf)
+    return {frozenset(str(r["hop_ends"].iat[i]).split("|"))
+            for i in hops_below_demand(parents, capacity, demand)}
 
 
 def _availability(network: str, settings: LinkSettings) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -194,7 +194,8 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
                required_availability_pct: float | None = None,
                rsrp_dbm: Mapping[str, float] | None = None,
                network: str = "all", owner: str = "", id_prefix: str = "",
-               allow_no_root: bool = False) -> LinkPlan:
+               allow_no_root: bool = False, skip_hops: Collection[frozenset[str]] = ()
+               ) -> LinkPlan:
     """Plan fibre and microwave links connecting every terminal to the existing network.
 
     Parameters
@@ -224,6 +225,9 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
         see :func:`~netcover.links.networks.plan_networks`). A link that uses fibre (by the
         fibre routes' optional ``owner`` column) or a tower of another owner has that owner in
         ``shared_with`` and both in ``owner`` ("Viettel+VNPT"); owners "" are nobody's.
+    skip_hops : collection of frozenset of str
+        Hops not to use, each the set of its two ends' entity keys (the ranked table's
+        ``hop_ends``): hops an earlier plan found too small for the demand behind them.
     id_prefix : str
         Put before every link id ("Viettel-" gives "Viettel-L001").
     allow_no_root : bool
@@ -251,7 +255,7 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
         raise InputError(msg)
     hops = check_hops(entities, dem, origin_xy, cell_size_m, settings, clutter=clutter,
                       required_availability_pct=required_availability_pct)
-    add_hop_edges(net, entities, hops, settings)
+    add_hop_edges(net, entities, hops, settings, skip=skip_hops)
     term_idx = [int(i) for i in np.nonzero(entities["role"].to_numpy() == "terminal")[0]]
     terminals = [net.entity_node[i] for i in term_idx]
     tech = plan_terminals(net.graph, net.root_nodes, net.entity_node, entities, settings,
@@ -357,6 +361,8 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
         if link.kind == "microwave":
             prof = _hop_profile(ids[k], link, tree, entities, hops, settings)
             profiles[ids[k]] = prof
+            a, b = tree.edges[link.nodes[0], link.nodes[1]]["hop"]
+            row["hop_ends"] = "|".join(str(entities.at[e, "key"]) for e in (a, b))
             row.update(clearance_f1=prof.clearance_ratio, fade_margin_db=prof.fade_margin_db,
                        freq_ghz=settings.freq_ghz, length_km=float(prof.d_km[-1]),
                        availability_pct=prof.availability_pct,
