@@ -33,7 +33,8 @@ def test_sample_plan_connects_every_reachable_terminal(tmp_path: Path) -> None:
     assert plan.saving > 0 and "saving" in plan.summary()
     files = write_link_plan(plan, tmp_path)
     n_hops = int((plan.ranked["type"] == "microwave").sum())
-    assert len(files) == 3 + n_hops  # links.gpkg, links_ranked.csv, links_terminals.csv (issue 14)
+    assert len(files) == 4 + n_hops  # links.gpkg, links_ranked.csv, links_terminals.csv and
+    # links_assumptions.csv (issue 14)
     # a hop's benefit is what it unlocks: not one figure for every hop; the first phase, which
     # builds the trunks, is credited with the people behind them
     from netcover.links import phase_summary

@@ -321,6 +321,9 @@ def _entries() -> tuple[OutputFile, ...]:
         f("links_ranked", "links", "links_ranked.csv", "csv", "the ranked link plan", ("links",)),
         f("links_terminals", "links", "links_terminals.csv", "csv",
           "technology, net present cost and the next option of every terminal", ("links",)),
+        f("links_assumptions", "links", "links_assumptions.csv", "csv",
+          "cost and demand figures of the link plan left at their default, with their source",
+          ("links",)),
         f("hop_profile", "links", "hop_profiles/{hop}.png", "png", "terrain profile of a hop",
           ("links",)),
         # monitoring/

@@ -314,7 +314,8 @@ def combine_plans(plans: Sequence[LinkPlan]) -> LinkPlan:
         {k: v for p in plans for k, v in p.hop_profiles.items()},
         [f"{p.network}: {w}" for p in plans for w in p.warnings],
         plans[0].currency if plans else LinkPlan.currency, _joined_terminals(plans),
-        sharing_saving=float(sum(savings)) if savings else float("nan"), parts=list(plans))
+        sharing_saving=float(sum(savings)) if savings else float("nan"), parts=list(plans),
+        assumptions=next((p.assumptions for p in plans if p.assumptions), []))
 
 
 def _joined_terminals(plans: Sequence[LinkPlan]) -> pd.DataFrame:

@@ -13,6 +13,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 from netcover.core.files import by_key
 from netcover.core.io import atomic_path
 from netcover.core.textsafe import safe_name
@@ -20,7 +22,8 @@ from netcover.errors import OutputError
 from netcover.links.plan import LinkPlan
 from netcover.links.profile_plot import hop_key, plot_hop_profile, previous_plot
 
-__all__ = ["LINKS_GPKG", "LINKS_LAYER", "PROFILE_DIR", "RANKED_CSV", "hop_file_name", "write_link_plan"]
+__all__ = ["LINKS_GPKG", "LINKS_LAYER", "PROFILE_DIR", "RANKED_CSV", "assumption_table", "hop_file_name",
+           "write_link_plan"]
 
 LINKS_GPKG = by_key("links_gpkg").name
 LINKS_LAYER = next(iter(by_key("links_gpkg").layers))
@@ -49,8 +52,8 @@ def hop_file_name(link_id: str, from_name: str, to_name: str) -> str:
 
 def write_link_plan(result: LinkPlan, out_dir: str | Path, *,
                     previous: str | Path | None = None) -> list[Path]:
-    """Write ``links.gpkg`` (layer ``planned_links``), ``links_ranked.csv``, ``links_terminals.csv``
-    and ``hop_profiles/``.
+    """Write ``links.gpkg`` (layer ``planned_links``), ``links_ranked.csv``, ``links_terminals.csv``,
+    ``links_assumptions.csv`` (:func:`assumption_table`) and ``hop_profiles/``.
 
     ``previous``: the ``links`` folder of an earlier run (e.g. the one the new results replace);
     a hop plot there of the same key is hard-linked (or copied), not drawn again.
@@ -75,6 +78,7 @@ def write_link_plan(result: LinkPlan, out_dir: str | Path, *,
         by_key("links_gpkg").write(out, {LINKS_LAYER: result.links}),
         by_key("links_ranked").write(out, result.ranked, float_format="%.6g"),
         by_key("links_terminals").write(out, result.terminals, float_format="%.6g"),
+        by_key("links_assumptions").write(out, assumption_table(result), float_format="%.6g"),
     ]
     for hop in result.hop_profiles.values():
         name = hop_file_name(hop.link_id, hop.from_name, hop.to_name)
@@ -86,6 +90,16 @@ def write_link_plan(result: LinkPlan, out_dir: str | Path, *,
             written.append(_atomic(out / PROFILE_DIR / name,
                                    lambda p, h=hop: plot_hop_profile(h, p)))  # type: ignore[misc]
     return written
+
+
+def assumption_table(plan: LinkPlan) -> pd.DataFrame:
+    """What the plan assumes, one row each: the cost and demand figures left at their default
+    (``key``, ``value``, ``unit``, ``source``), then the plan's notes (which networks use what)."""
+    rows = [{"key": a.key, "value": a.value, "unit": a.unit, "source": a.source}
+            for a in plan.assumptions]
+    rows += [{"key": "links", "value": float("nan"), "unit": "", "source": note}
+             for note in plan.notes]
+    return pd.DataFrame(rows, columns=["key", "value", "unit", "source"])
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from netcover.config.link_costs import STANDALONE
+from netcover.config.link_costs import STANDALONE, Assumption
 from netcover.config.links import LinkSettings
 from netcover.core.textformat import fold_warnings
 from netcover.data.entities import build_entities, check_layers, hilltop_entities
@@ -28,7 +28,7 @@ from netcover.links.hops import HopSet, add_hop_edges, check_hops, hop_reason
 from netcover.links.owners import fibre_edge_owners, link_owners
 from netcover.links.ranking import assign_phases, phase_summary, rank_links, subtree_sums
 from netcover.links.steiner import ROOT, TreeLink, split_links
-from netcover.links.technology import TERMINAL_COLUMNS, plan_terminals
+from netcover.links.technology import TERMINAL_COLUMNS, cost_assumptions, plan_terminals
 
 __all__ = ["CURRENCY", "HopProfile", "LinkPlan", "Unreachable", "plan_links"]
 
@@ -86,8 +86,10 @@ class LinkPlan:
         downstream of it (``people``, ``households``, ``institutions``, ``sites``), benefit per
         1,000 USD of everything the link unlocks, its subtree included (households-equivalent;
         NaN for a free link), and clearance (fraction of F1) and
-        fade margin (dB) for hops; ``serves_key`` is the entity key of what the link serves
-        ("candidate:C0042"); ``network``, ``owner`` and ``shared_with`` say whose plan it is and
+        fade margin (dB) for hops (``benefit_per_kusd`` is per 1,000 USD of cost, a VND plan's
+        costs converted at ``[links.costs] vnd_per_usd``; ``currency`` is the plan's);
+        ``serves_key`` is the entity key of what the link serves ("candidate:C0042");
+        ``network``, ``owner`` and ``shared_with`` say whose plan it is and
         whose fibre or towers it uses besides its owner's (``owner`` "Viettel+VNPT" when shared).
     unreachable : list of Unreachable
         Terminals that cannot be connected, with the reason.
@@ -121,6 +123,9 @@ class LinkPlan:
     """The per-network plans this one combines (:func:`~netcover.links.networks.combine_plans`)."""
     notes: list[str] = field(default_factory=list)
     """Assumptions the plan rests on, said in :meth:`summary`."""
+    assumptions: list[Assumption] = field(default_factory=list)
+    """The cost and demand figures left at their default, with their source
+    (:func:`~netcover.links.technology.cost_assumptions`): ``links_assumptions.csv``."""
 
     def title(self) -> str:
         """"Link plan" and, for one network of :func:`~netcover.links.networks.plan_networks`,
@@ -275,7 +280,8 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
     gdf = gpd.GeoDataFrame(ranked.copy(), geometry=geoms, crs=crs)
     return LinkPlan(gdf, ranked, unreachable, result.cost, result.naive_cost,
                     result.naive_cost - result.cost, len(term_idx), profiles, warnings,
-                    settings.costs.currency, tech.terminals, network=network, owner=owner)
+                    settings.costs.currency, tech.terminals, network=network, owner=owner,
+                    assumptions=cost_assumptions(settings))
 
 
 def _no_root(unreachable: list[Unreachable], net: NetworkGraph, owner: str) -> list[Unreachable]:
@@ -336,6 +342,8 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
     phases = assign_phases([links[k].cost for k in order], n_phases=settings.n_phases,
                            phase_budget=settings.phase_budget)
     ids = {k: f"{id_prefix}L{r + 1:03d}" for r, k in enumerate(order)}
+    costs = settings.costs
+    usd = costs.vnd_per_usd if costs.currency == "VND" else 1.0  # plan currency per USD
     rows, geoms = [], []
     profiles: dict[str, HopProfile] = {}
     cum = 0.0
@@ -349,13 +357,14 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
                    tree.edges[link.nodes[0], link.nodes[1]].get("via")),
                "to_name": _end_name(link.nodes[-1], node_entity, entities),
                "parent_link": ids[link.parent] if link.parent is not None else "",
-               "cost": link.cost, "capex": link.capex, "opex_per_year": link.opex,
+               "cost": link.cost, "currency": costs.currency, "capex": link.capex,
+               "opex_per_year": link.opex,
                "cum_cost": cum, "length_km": link.new_km + link.reused_km,
                "new_km": link.new_km, "reused_km": link.reused_km, "serves": served[k],
                "serves_key": served_key[k], "n_served": int(n_served[k]),
                **{f"{c}_direct": direct[k, j] for j, c in enumerate(_COUNTS)},
                **{c: down[k, j] for j, c in enumerate(_COUNTS)},
-               "benefit_per_kusd": unlocked[k] / link.cost * 1e3 if link.cost > 0 else np.nan,
+               "benefit_per_kusd": unlocked[k] / link.cost * usd * 1e3 if link.cost > 0 else np.nan,
                "clearance_f1": np.nan, "fade_margin_db": np.nan, "freq_ghz": np.nan,
                "availability_pct": np.nan, "margin_needed_db": np.nan, "capacity_mbps": np.nan}
         if link.kind == "microwave":
@@ -369,7 +378,8 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
                        margin_needed_db=prof.margin_needed_db, capacity_mbps=prof.capacity_mbps)
         rows.append(row)
     columns = None if rows else ["rank", "link_id", "phase", "type", "from_name", "to_name",
-                                 "parent_link", "cost", "capex", "opex_per_year", "cum_cost",
+                                 "parent_link", "cost", "currency", "capex", "opex_per_year",
+                                 "cum_cost",
                                  "length_km", "new_km",
                                  "reused_km", "serves", "serves_key", "n_served", *_COUNTS]
     return pd.DataFrame(rows, columns=columns), geoms, profiles, order

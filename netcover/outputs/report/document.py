@@ -59,10 +59,16 @@ _GAPS: dict[str, Kind] = {"gap_id": "text", "commune": "text", "people": "int", 
 _SITES: dict[str, Kind] = {"rank": "int", "candidate_id": "text", "commune": "text", "lon": "coord",
                            "lat": "coord", "new_people": "int", "cumulative_share_covered": "share",
                            "cost": "int", "cost_per_new_person": "int", "gaps_closed": "text"}
-_LINKS: dict[str, Kind] = {"rank": "int", "link_id": "text", "phase": "int", "type": "word",
-                           "from_name": "place", "to_name": "place", "length_km": "dec2", "cost": "int",
+_LINKS: dict[str, Kind] = {"network": "word", "rank": "int", "link_id": "text", "phase": "int",
+                           "type": "word", "from_name": "place", "to_name": "place",
+                           "length_km": "dec2", "cost": "int", "cost_vnd": "int", "cost_usd": "int",
                            "people": "int", "households": "int", "institutions": "int",
                            "sites": "int", "benefit_per_kusd": "dec1"}
+_TERMINALS: dict[str, Kind] = {"network": "word", "name": "place", "category": "word",
+                               "technology": "word", "npv_vnd": "int", "npv_usd": "int",
+                               "demand_mbps": "dec1", "why": "text"}
+_LINK_ASSUMPTIONS: dict[str, Kind] = {"key": "text", "value": "dec2", "unit": "text",
+                                      "source": "text"}
 _PROPOSALS: dict[str, Kind] = {"proposal_id": "text", "operator": "text", "new_people": "int",
                                "new_households": "int", "overlap_share": "share",
                                "nearest_site": "text", "nearest_site_m": "int", "gaps_closed": "text",
@@ -227,11 +233,35 @@ def _plan_rows(run: RunFolder, lang: Lang) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     for key, table in (("fig_new_sites", run.site_plan()), ("fig_links", run.ranked_links())):
         if table is not None:
-            rows.append((tr(key, lang), f"{_n(len(table), lang)} ({_n(table['cost'].sum(), lang)})"))
+            rows.append((tr(key, lang, currency=_currency(table)),
+                         f"{_n(len(table), lang)} ({_n(table['cost'].sum(), lang)})"))
     proposals = run.proposals()
     if proposals is not None:
         rows.append((tr("fig_proposals", lang), _n(len(proposals), lang)))
     return rows
+
+
+def _english_only(spec: dict[str, Kind], lang: Lang, *columns: str) -> dict[str, Kind]:
+    """``spec`` without ``columns`` in a Vietnamese report: their text is English only (the reason
+    of a choice, the source of a default), the CSV tables keep them."""
+    return spec if lang == "en" else {k: v for k, v in spec.items() if k not in columns}
+
+
+def _currency(table: pd.DataFrame) -> str:
+    """The currency of a table's costs: its ``currency`` column (the link plan's), else USD."""
+    if "currency" in table.columns and len(table):
+        return str(table["currency"].iloc[0])
+    return "USD"
+
+
+def _in_currency(table: pd.DataFrame | None, name: str, costs: pd.DataFrame | None = None
+                 ) -> pd.DataFrame | None:
+    """``table`` with its money column ``name`` renamed ``<name>_<currency>`` (the currency of
+    ``table`` or of ``costs``), so that its header says the currency."""
+    if table is None:
+        return None
+    cur = _currency(costs if costs is not None else table).lower()
+    return table.rename(columns={name: f"{name}_{cur}"}) if name in table.columns else table
 
 
 def _unit_spec(units: pd.DataFrame) -> dict[str, Kind]:
@@ -253,7 +283,13 @@ def _table_sections(run: RunFolder, lang: Lang, assumed: Assumptions | None = No
          f"{tr('units_note', lang)} {assumed.sentence(lang) if assumed else ''}".strip()),
         ("sec_gaps", "gaps", run.gaps(), lambda _df: _GAPS, ""),
         ("sec_sites", "ranked_sites", run.site_plan(), lambda _df: _SITES, ""),
-        ("sec_links", "ranked_links", run.ranked_links(), lambda _df: _LINKS, ""),
+        ("sec_links", "ranked_links", _in_currency(run.ranked_links(), "cost"),
+         lambda _df: _LINKS, ""),
+        ("sec_link_terminals", "link_terminals",
+         _in_currency(run.table("links_terminals"), "npv", run.ranked_links()),
+         lambda _df: _english_only(_TERMINALS, lang, "why"), ""),
+        ("sec_link_assumptions", "link_assumptions", run.table("links_assumptions"),
+         lambda _df: _english_only(_LINK_ASSUMPTIONS, lang, "source"), ""),
         ("sec_proposals", "proposals", run.proposals(), lambda _df: _PROPOSALS, ""),
         ("sec_monitoring", "monitoring", monitoring, lambda _df: _MONITORING, ""),
     ]
