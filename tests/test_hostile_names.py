@@ -62,8 +62,11 @@ def write_hostile_district(folder: Path) -> Path:
     points.to_file(folder / "network.gpkg", layer="points")
     text = scenario.read_text(encoding="utf-8")
     text = text.replace('name = "Mini district"', f"name = {json.dumps(SCENARIO)}")
-    scenario.write_text(text.replace('slug = "mini"', f"slug = {json.dumps(SLUG)}"),
-                        encoding="utf-8")
+    text = text.replace('slug = "mini"', f"slug = {json.dumps(SLUG)}")
+    # wired links only, so that planned links (with the hostile names of their ends) are drawn: in
+    # good 4G coverage the office would otherwise get a cellular subscription (issue 14)
+    text += '\n[links.costs]\ntechnologies = ["fibre", "microwave"]\n'
+    scenario.write_text(text, encoding="utf-8")
     return scenario
 
 

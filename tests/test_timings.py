@@ -19,7 +19,8 @@ from netcover.core.timings import collect, stage
 
 #: The stages of a whole run of the miniature district, as the table lists them.
 RUN_STAGES = ["start-up", "read scenario", "read inputs", "coverage", "coverage/losses, sectors, layers",
-              "coverage/loss cache trim", "coverage/statistics", "coverage/writing", "siting", "links",
+              "coverage/loss cache trim", "coverage/statistics", "coverage/writing",
+              "coverage/capacity", "siting", "links",
               "monitoring", "maps, report, print maps"]
 
 

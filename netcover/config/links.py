@@ -198,6 +198,12 @@ class LinkSettings:
                                        money_defaults(type(self)), self.costs)
             for name, value in money.items():
                 object.__setattr__(self, name, value)
+        self._check_lists()
+        self._check_numbers()
+        self._check_networks()
+
+    def _check_lists(self) -> None:
+        """The lists of place kinds: tuples of known values, no value both terminal and root."""
         lists = ("terminal_types", "root_point_connections", "connect_point_connections",
                  "connect_site_backhaul", "root_site_backhaul")
         for name in lists:
@@ -216,6 +222,9 @@ class LinkSettings:
                 msg = (f"[links] value(s) {sorted(both)} are in both connect_{kind} and "
                        f"root_{kind}; a place cannot be a terminal and on the network at once")
                 raise ScenarioError(msg)
+
+    def _check_numbers(self) -> None:
+        """Costs, distances and radio figures in their ranges."""
         positive = ("cost_per_km_national", "cost_per_km_provincial", "cost_per_km_commune",
                     "cost_per_km_track", "last_mile_cost_per_km", "max_snap_m", "node_merge_m",
                     "max_hop_km", "freq_ghz", "k_factor", "clearance_fraction", "n_phases",
@@ -234,6 +243,13 @@ class LinkSettings:
             if getattr(self, name) < 0:
                 msg = f"[links] {name} = {getattr(self, name)!r} must be >= 0"
                 raise ScenarioError(msg)
+        if not 1.0 <= self.freq_ghz <= 50.0:
+            msg = (f"[links] freq_ghz = {self.freq_ghz} is outside 1-50 GHz, the range of the "
+                   "gaseous-loss model; point-to-point links use 7-23 GHz")
+            raise ScenarioError(msg)
+
+    def _check_networks(self) -> None:
+        """The names of the per-network settings (issue 14)."""
         for name in ("government_carrier", "villages_network", "new_sites_operator"):
             if not isinstance(getattr(self, name), str):
                 msg = f"[links] {name} must be a string, not {getattr(self, name)!r}"
@@ -241,10 +257,6 @@ class LinkSettings:
         if not self.villages_network.strip():
             msg = ('[links] villages_network is empty; give "government" or the name of the '
                    "operator that connects the villages")
-            raise ScenarioError(msg)
-        if not 1.0 <= self.freq_ghz <= 50.0:
-            msg = (f"[links] freq_ghz = {self.freq_ghz} is outside 1-50 GHz, the range of the "
-                   "gaseous-loss model; point-to-point links use 7-23 GHz")
             raise ScenarioError(msg)
 
     def road_cost_per_km(self, road_class: str) -> float:

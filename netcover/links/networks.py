@@ -35,6 +35,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from netcover.config.link_costs import Assumption
 from netcover.config.links import LinkSettings
 from netcover.core.textsafe import safe_name
 from netcover.data.entities import build_entities, site_backhaul
@@ -313,9 +314,18 @@ def combine_plans(plans: Sequence[LinkPlan]) -> LinkPlan:
         float(sum(p.saving for p in plans)), int(sum(p.n_terminals for p in plans)),
         {k: v for p in plans for k, v in p.hop_profiles.items()},
         [f"{p.network}: {w}" for p in plans for w in p.warnings],
-        plans[0].currency if plans else LinkPlan.currency, _joined_terminals(plans),
+        _currency(plans), _joined_terminals(plans),
         sharing_saving=float(sum(savings)) if savings else float("nan"), parts=list(plans),
-        assumptions=next((p.assumptions for p in plans if p.assumptions), []))
+        assumptions=_assumptions(plans))
+
+
+def _currency(plans: Sequence[LinkPlan]) -> str:
+    return plans[0].currency if plans else CURRENCY
+
+
+def _assumptions(plans: Sequence[LinkPlan]) -> list[Assumption]:
+    """The cost and demand defaults of the plans (one scenario: the same for every plan)."""
+    return next((p.assumptions for p in plans if p.assumptions), [])
 
 
 def _joined_terminals(plans: Sequence[LinkPlan]) -> pd.DataFrame:

@@ -352,9 +352,7 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
         cum += link.cost
         geoms.append(_link_line(link, tree, net))
         row = {"rank": r + 1, "link_id": ids[k], "phase": int(phases[r]), "type": link.kind,
-               "from_name": f"{link.kind} service" if link.kind in STANDALONE else _end_name(
-                   link.nodes[0], node_entity, entities,
-                   tree.edges[link.nodes[0], link.nodes[1]].get("via")),
+               "from_name": _from_name(link, tree, node_entity, entities),
                "to_name": _end_name(link.nodes[-1], node_entity, entities),
                "parent_link": ids[link.parent] if link.parent is not None else "",
                "cost": link.cost, "currency": costs.currency, "capex": link.capex,
@@ -364,18 +362,11 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
                "serves_key": served_key[k], "n_served": int(n_served[k]),
                **{f"{c}_direct": direct[k, j] for j, c in enumerate(_COUNTS)},
                **{c: down[k, j] for j, c in enumerate(_COUNTS)},
-               "benefit_per_kusd": unlocked[k] / link.cost * usd * 1e3 if link.cost > 0 else np.nan,
+               "benefit_per_kusd": _per_kusd(unlocked[k], link.cost, usd),
                "clearance_f1": np.nan, "fade_margin_db": np.nan, "freq_ghz": np.nan,
                "availability_pct": np.nan, "margin_needed_db": np.nan, "capacity_mbps": np.nan}
         if link.kind == "microwave":
-            prof = _hop_profile(ids[k], link, tree, entities, hops, settings)
-            profiles[ids[k]] = prof
-            a, b = tree.edges[link.nodes[0], link.nodes[1]]["hop"]
-            row["hop_ends"] = "|".join(str(entities.at[e, "key"]) for e in (a, b))
-            row.update(clearance_f1=prof.clearance_ratio, fade_margin_db=prof.fade_margin_db,
-                       freq_ghz=settings.freq_ghz, length_km=float(prof.d_km[-1]),
-                       availability_pct=prof.availability_pct,
-                       margin_needed_db=prof.margin_needed_db, capacity_mbps=prof.capacity_mbps)
+            profiles[ids[k]] = _hop_row(row, ids[k], link, tree, entities, hops, settings)
         rows.append(row)
     columns = None if rows else ["rank", "link_id", "phase", "type", "from_name", "to_name",
                                  "parent_link", "cost", "currency", "capex", "opex_per_year",
@@ -383,6 +374,34 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
                                  "length_km", "new_km",
                                  "reused_km", "serves", "serves_key", "n_served", *_COUNTS]
     return pd.DataFrame(rows, columns=columns), geoms, profiles, order
+
+
+def _from_name(link: TreeLink, tree: nx.Graph, node_entity: dict[int, int],
+               entities: pd.DataFrame) -> str:
+    """Where a link starts: a network end's name, or "cellular service" for a subscription."""
+    if link.kind in STANDALONE:
+        return f"{link.kind} service"
+    via = tree.edges[link.nodes[0], link.nodes[1]].get("via")
+    return _end_name(link.nodes[0], node_entity, entities, via)
+
+
+def _per_kusd(benefit: float, cost: float, per_usd: float) -> float:
+    """Benefit per 1,000 USD of ``cost`` (in a currency of ``per_usd`` units a dollar); NaN free."""
+    return benefit / cost * per_usd * 1e3 if cost > 0 else float("nan")
+
+
+def _hop_row(row: dict[str, object], link_id: str, link: TreeLink, tree: nx.Graph,
+             entities: pd.DataFrame, hops: HopSet, settings: LinkSettings) -> HopProfile:
+    """Put a hop's figures into its ranked-table ``row`` (``hop_ends``: the entity keys of its two
+    ends); return its profile."""
+    prof = _hop_profile(link_id, link, tree, entities, hops, settings)
+    a, b = tree.edges[link.nodes[0], link.nodes[1]]["hop"]
+    row["hop_ends"] = "|".join(str(entities.at[e, "key"]) for e in (a, b))
+    row.update(clearance_f1=prof.clearance_ratio, fade_margin_db=prof.fade_margin_db,
+               freq_ghz=settings.freq_ghz, length_km=float(prof.d_km[-1]),
+               availability_pct=prof.availability_pct, margin_needed_db=prof.margin_needed_db,
+               capacity_mbps=prof.capacity_mbps)
+    return prof
 
 
 def _served(links: list[TreeLink], entities: pd.DataFrame, node_entity: dict[int, int]
