@@ -260,3 +260,24 @@ def test_why_names_the_terminals_a_dear_link_carries() -> None:
     assert t.at["point:M", "why"] == ("fibre 20,000 VND > cellular 13,000 VND, but the link also "
                                       "carries 2 terminal(s) behind it")
     assert t.at["point:A", "why"] == "fibre 1,000 VND <= cellular 13,000 VND"
+
+
+def test_an_office_needs_its_class_availability_a_school_does_not() -> None:
+    """Offices are held to [links.microwave] availability_office_pct (99.9%): a 99.5% cellular
+    subscription is refused with the figure however good the 4G; a school in the same place takes it."""
+    from netcover.links.plan import required_availability
+
+    settings = LinkSettings(costs=CHEAP_4G)
+    need = required_availability(settings)
+    assert (need("commune_office"), need("site"), need("school")) == (99.9, 99.99, 0.0)
+    ent = _entities(("point:NET", "district_agency"), ("point:A", "school"),
+                    ("point:O", "commune_office"))
+    graph = _road([(0, 3, 20_000.0), (3, 1, 1_000.0), (0, 4, 20_000.0), (4, 2, 1_000.0)])
+    for n in range(len(ent)):
+        graph.add_node(n)
+    plan = plan_terminals(graph, {0}, {i: i for i in range(len(ent))}, ent, settings,
+                          rsrp_dbm={"point:A": -80.0, "point:O": -80.0}, required_availability=need)
+    t = plan.terminals.set_index("key")
+    assert t.at["point:A", "technology"] == "cellular"
+    assert t.at["point:O", "technology"] == "fibre"
+    assert "availability 99.5% < 99.9% required" in t.at["point:O", "refused"]

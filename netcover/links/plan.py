@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -30,7 +30,8 @@ from netcover.links.ranking import assign_phases, phase_summary, rank_links, sub
 from netcover.links.steiner import ROOT, TreeLink, split_links
 from netcover.links.technology import TERMINAL_COLUMNS, cost_assumptions, plan_terminals
 
-__all__ = ["CURRENCY", "HopProfile", "LinkPlan", "Unreachable", "plan_links"]
+__all__ = ["AVAILABILITY_CLASSES", "CURRENCY", "HopProfile", "LinkPlan", "Unreachable", "plan_links",
+           "required_availability"]
 
 CURRENCY = "USD"
 _COUNTS = ("people", "households", "institutions", "sites")
@@ -264,7 +265,7 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
     term_idx = [int(i) for i in np.nonzero(entities["role"].to_numpy() == "terminal")[0]]
     terminals = [net.entity_node[i] for i in term_idx]
     tech = plan_terminals(net.graph, net.root_nodes, net.entity_node, entities, settings,
-                          rsrp_dbm=rsrp_dbm)
+                          rsrp_dbm=rsrp_dbm, required_availability=required_availability(settings))
     result = tech.result
     links = split_links(result.tree, terminals)
     node_entity = {node: i for i, node in net.entity_node.items()}
@@ -282,6 +283,25 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
                     result.naive_cost - result.cost, len(term_idx), profiles, warnings,
                     settings.costs.currency, tech.terminals, network=network, owner=owner,
                     assumptions=cost_assumptions(settings))
+
+
+#: Terminal categories held to an availability class of ``[links.microwave]``: a BTS site's
+#: backhaul, an office of the government data network. Schools, health stations and villages have
+#: none: any option may serve them, with its availability in the terminal table.
+AVAILABILITY_CLASSES = {"site": "backhaul", "candidate": "backhaul", "district_agency": "office",
+                        "commune_office": "office"}
+
+
+def required_availability(settings: LinkSettings) -> Callable[[str], float]:
+    """The availability (%) a terminal of a category needs (0: none); a standalone option below
+    it (a 99.5% cellular or satellite service for a BTS or an office) is refused with the figure."""
+    mw = settings.microwave
+    pct = {"backhaul": mw.availability_backhaul_pct, "office": mw.availability_office_pct}
+
+    def needed(category: str) -> float:
+        return pct[AVAILABILITY_CLASSES[category]] if category in AVAILABILITY_CLASSES else 0.0
+
+    return needed
 
 
 def _no_root(unreachable: list[Unreachable], net: NetworkGraph, owner: str) -> list[Unreachable]:
