@@ -39,6 +39,7 @@ from netcover.config.link_costs import Assumption
 from netcover.config.links import LinkSettings
 from netcover.core.textsafe import safe_name
 from netcover.data.entities import build_entities, site_backhaul
+from netcover.links.hops import HopSet
 from netcover.links.microwave import hops_below_demand
 from netcover.links.plan import CURRENCY, LinkPlan, plan_links
 from netcover.links.ranking import subtree_sums
@@ -222,6 +223,7 @@ def _plan_one(data: _Inputs, network: str, owner: str, settings: LinkSettings, *
     if not (ents["role"] == "terminal").any():
         return empty_plan(network, owner, data.roads.crs, settings.costs.currency)
     skip: set[frozenset[str]] = set()
+    memo: dict[str, HopSet] = {}  # the hops are checked once for all the re-plans
     for _ in range(MAX_CAPACITY_ROUNDS):
         plan = plan_links(data.roads, layers["fibre_routes"], layers["points"], layers["sites"],
                           layers["settlements"], data.dem, data.origin_xy, data.cell_size_m,
@@ -229,7 +231,7 @@ def _plan_one(data: _Inputs, network: str, owner: str, settings: LinkSettings, *
                           owner=owner, id_prefix=f"{safe_name(network, fallback='net', max_length=20)}-",
                           allow_no_root=True, clutter=data.clutter, rsrp_dbm=data.rsrp_dbm,
                           required_availability_pct=_availability(network, settings),
-                          skip_hops=frozenset(skip))
+                          skip_hops=frozenset(skip), hop_memo=memo)
         small = overloaded_hops(plan)
         if not small:
             break

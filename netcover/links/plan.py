@@ -200,8 +200,8 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
                required_availability_pct: float | None = None,
                rsrp_dbm: Mapping[str, float] | None = None,
                network: str = "all", owner: str = "", id_prefix: str = "",
-               allow_no_root: bool = False, skip_hops: Collection[frozenset[str]] = ()
-               ) -> LinkPlan:
+               allow_no_root: bool = False, skip_hops: Collection[frozenset[str]] = (),
+               hop_memo: dict[str, HopSet] | None = None) -> LinkPlan:
     """Plan fibre and microwave links connecting every terminal to the existing network.
 
     Parameters
@@ -231,6 +231,9 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
         see :func:`~netcover.links.networks.plan_networks`). A link that uses fibre (by the
         fibre routes' optional ``owner`` column) or a tower of another owner has that owner in
         ``shared_with`` and both in ``owner`` ("Viettel+VNPT"); owners "" are nobody's.
+    hop_memo : dict, optional
+        Kept by a caller that plans the same network again (same layers and settings, other
+        ``skip_hops``): the hop checks are made on the first plan and read from it after.
     skip_hops : collection of frozenset of str
         Hops not to use, each the set of its two ends' entity keys (the ranked table's
         ``hop_ends``): hops an earlier plan found too small for the demand behind them.
@@ -259,8 +262,11 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
                f"{list(settings.root_point_connections)}, no site has backhaul in "
                f"{list(settings.root_site_backhaul)} and fibre_routes is empty")
         raise InputError(msg)
-    hops = check_hops(entities, dem, origin_xy, cell_size_m, settings, clutter=clutter,
-                      required_availability_pct=required_availability_pct)
+    memo = hop_memo if hop_memo is not None else {}
+    if "hops" not in memo:
+        memo["hops"] = check_hops(entities, dem, origin_xy, cell_size_m, settings, clutter=clutter,
+                                  required_availability_pct=required_availability_pct)
+    hops = memo["hops"]
     add_hop_edges(net, entities, hops, settings, skip=skip_hops)
     term_idx = [int(i) for i in np.nonzero(entities["role"].to_numpy() == "terminal")[0]]
     terminals = [net.entity_node[i] for i in term_idx]
