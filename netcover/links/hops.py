@@ -25,7 +25,7 @@ from netcover.config.links import LinkSettings
 from netcover.errors import ModelError
 from netcover.links.graph import NetworkGraph
 from netcover.links.microwave import HopCheck, hop_climate, link_budget, min_clearance
-from netcover.links.profiles import HopTerrain, hop_terrain
+from netcover.links.profiles import HopTerrain, check_clutter, hop_terrain
 from netcover.radio._sampling import bilinear_height
 from netcover.radio.p530 import outage_percent, required_fade_margins_db
 
@@ -94,7 +94,7 @@ def check_hops(entities: pd.DataFrame, dem: np.ndarray, origin_xy: tuple[float, 
     if len(ends) < 2:
         return hops
     grid = np.ascontiguousarray(dem, dtype=np.float64)  # converted once, not once per profile
-    above = _clutter_grid(clutter, grid.shape) if ms.clutter else None
+    above = check_clutter(clutter, grid.shape) if ms.clutter else None
     pairs, dist_km = _pairs(entities, xy, ends, settings, hops)
     margin = _margins(dist_km, settings)
     ground = _ground(grid, origin_xy, cell_size_m, xy)
@@ -178,20 +178,6 @@ def _ground(grid: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float
     inside = _inside(xy, grid.shape, origin_xy, cell_size_m)
     return np.array([bilinear_height(grid, r, c) if ok else np.nan
                      for r, c, ok in zip(rows, cols, inside, strict=True)], dtype=np.float64)
-
-
-def _clutter_grid(clutter: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray | None:
-    """The clutter heights as float64, checked once for the whole run (None: no layer)."""
-    if clutter is None:
-        return None
-    arr = np.ascontiguousarray(clutter, dtype=np.float64)
-    if arr.shape != shape:
-        msg = f"clutter grid must have the DEM's shape {shape}, got {arr.shape}"
-        raise ModelError(msg)
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0.0):
-        msg = "clutter heights must be finite and >= 0 m above ground (0 where there is none)"
-        raise ModelError(msg)
-    return arr
 
 
 def _window(grid: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,

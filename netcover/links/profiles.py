@@ -30,7 +30,7 @@ from netcover.errors import ModelError
 from netcover.radio._sampling import bilinear_height
 from netcover.radio.area import profile_between
 
-__all__ = ["HopTerrain", "dense_profile", "hop_terrain", "max_cell_profile"]
+__all__ = ["HopTerrain", "check_clutter", "dense_profile", "hop_terrain", "max_cell_profile"]
 
 _F64 = NDArray[np.float64]
 
@@ -61,12 +61,19 @@ def _line_heights(grid: np.ndarray, ra: float, ca: float, rb: float, cb: float,
     return out
 
 
-def _check_clutter(clutter: np.ndarray | None, dem: np.ndarray) -> _F64 | None:
+def check_clutter(clutter: np.ndarray | None, shape: tuple[int, ...]) -> _F64 | None:
+    """Clutter heights on a DEM grid of ``shape`` as contiguous float64, checked (None: no layer).
+
+    Raises
+    ------
+    ModelError
+        The grid's shape differs from the DEM's, or a height is negative or not finite.
+    """
     if clutter is None:
         return None
-    arr = np.asarray(clutter, dtype=np.float64)
-    if arr.shape != dem.shape:
-        msg = f"clutter grid must have the DEM's shape {dem.shape}, got {arr.shape}"
+    arr = np.ascontiguousarray(clutter, dtype=np.float64)
+    if arr.shape != shape:
+        msg = f"clutter grid must have the DEM's shape {shape}, got {arr.shape}"
         raise ModelError(msg)
     if not np.all(np.isfinite(arr)) or np.any(arr < 0.0):
         msg = "clutter heights must be finite and >= 0 m above ground (0 where there is none)"
@@ -102,7 +109,7 @@ def dense_profile(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: 
         Distances from ``a_xy`` (km) and heights (m), ready for
         :func:`netcover.links.microwave.min_clearance`.
     """
-    extra = _check_clutter(clutter, dem)
+    extra = check_clutter(clutter, dem.shape)
     # profile_between validates the DEM and the ends (its three points cost nothing).
     profile_between(dem, origin_xy, cell_size_m, a_xy, b_xy, step_m=None)
     hop = _dense(dem, extra, origin_xy, cell_size_m, a_xy, b_xy, samples_per_cell)
@@ -194,7 +201,7 @@ def max_cell_profile(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_
     two ends at their bilinear ground height as in :func:`dense_profile`. Parameters and returns
     as in :func:`dense_profile` (no ``samples_per_cell``).
     """
-    extra = _check_clutter(clutter, dem)
+    extra = check_clutter(clutter, dem.shape)
     # profile_between validates the DEM and the ends and gives the ends' bilinear heights.
     _, h_ends = profile_between(dem, origin_xy, cell_size_m, a_xy, b_xy, step_m=None)
     length = math.hypot(b_xy[0] - a_xy[0], b_xy[1] - a_xy[1])
