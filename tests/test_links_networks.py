@@ -151,6 +151,12 @@ def test_backhaul_costs_of_a_plan_add_up_to_its_cost(alone: NetworkPlans) -> Non
                               straight_line_cost=np.array([8_000.0]))
     want = 100_000.0 - 8_000.0 + round(alone.plans["VNPT"].total_cost)
     assert out["cost_with_planned_backhaul"].iloc[0] == pytest.approx(want)
+    # the site plan is in USD, a VND link plan's cost enters at the exchange rate
+    usd = with_backhaul_costs(table, "candidate_id", alone.combined,
+                              straight_line_cost=np.array([8_000.0]), per_usd=26_000.0)
+    assert usd["backhaul_currency"].iloc[0] == alone.combined.currency == "VND"
+    assert usd["cost_with_planned_backhaul"].iloc[0] == pytest.approx(
+        100_000.0 - 8_000.0 + round(alone.plans["VNPT"].total_cost) / 26_000.0, abs=0.5)
     assert out["backhaul_network"].iloc[0] == "VNPT"
 
 

@@ -39,8 +39,8 @@ __all__ = ["BACKHAUL_COLUMNS", "LinksRun", "new_sites", "plan_scenario_links", "
            "with_backhaul_costs"]
 
 #: Columns the link step adds to the site plan's and the proposals' tables.
-BACKHAUL_COLUMNS = ("backhaul_network", "backhaul_cost_link_plan", "backhaul_links",
-                    "backhaul_note")
+BACKHAUL_COLUMNS = ("backhaul_network", "backhaul_cost_link_plan", "backhaul_currency",
+                    "backhaul_links", "backhaul_note")
 
 
 def new_sites(inputs: Inputs, settings: LinkSettings, *, site_plan: SitePlan | None = None,
@@ -111,24 +111,29 @@ def plan_scenario_links(inputs: Inputs, settings: LinkSettings, *,
 
 
 def with_backhaul_costs(table: pd.DataFrame, id_column: str, plan: LinkPlan, *,
-                        straight_line_cost: np.ndarray | None = None) -> pd.DataFrame:
+                        straight_line_cost: np.ndarray | None = None,
+                        per_usd: float = 1.0) -> pd.DataFrame:
     """``table`` (site plan or proposals) with the link plan's backhaul of each of its sites.
 
     Adds :data:`BACKHAUL_COLUMNS` (see :func:`~netcover.links.networks.new_site_backhaul`) and,
     with ``straight_line_cost`` (the site plan's straight-line backhaul term of ``cost``),
     ``cost_with_planned_backhaul``: ``cost`` with that term replaced by the link plan's cost.
+    ``backhaul_cost_link_plan`` is in the link plan's currency (``backhaul_currency``); the site
+    plan's costs are in US dollars, so the link plan's cost enters ``cost_with_planned_backhaul``
+    divided by ``per_usd`` (its currency's units per dollar: ``[links.costs] vnd_per_usd`` for VND).
     """
     keys = ["candidate:" + str(v) for v in table[id_column]]
     cost = new_site_backhaul(plan, keys)
     out = table.copy()
     out["backhaul_network"] = cost["network"].to_numpy()
     out["backhaul_cost_link_plan"] = cost["backhaul_cost"].round(0).to_numpy()
+    out["backhaul_currency"] = plan.currency
     out["backhaul_links"] = cost["backhaul_links"].to_numpy()
     out["backhaul_note"] = cost["note"].to_numpy()
     if straight_line_cost is not None and "cost" in out.columns:
         out["cost_with_planned_backhaul"] = (out["cost"].to_numpy(float) - straight_line_cost
                                              + out["backhaul_cost_link_plan"].to_numpy(float)
-                                             ).round(0)
+                                             / per_usd).round(0)
     return out
 
 
@@ -170,8 +175,10 @@ def run_links(inputs: Inputs, folder: Path, say: Callable[[str], None], *,
         s = inputs.scenario.siting
         line = s.cost_per_backhaul_km * np.nan_to_num(
             site_plan.ranked["backhaul_distance_m"].to_numpy(float)) / 1e3
+        costs = settings.costs
+        per_usd = costs.vnd_per_usd if plan.currency == "VND" else 1.0
         site_plan.ranked = with_backhaul_costs(site_plan.ranked, "candidate_id", plan,
-                                               straight_line_cost=line)
+                                               straight_line_cost=line, per_usd=per_usd)
         by_key("site_plan").write(siting_folder, site_plan.ranked)
     if proposals is not None and proposals_folder is not None:
         proposals.table = with_backhaul_costs(proposals.table, "proposal_id", plan)
