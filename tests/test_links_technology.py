@@ -281,3 +281,22 @@ def test_an_office_needs_its_class_availability_a_school_does_not() -> None:
     assert t.at["point:A", "technology"] == "cellular"
     assert t.at["point:O", "technology"] == "fibre"
     assert "availability 99.5% < 99.9% required" in t.at["point:O", "refused"]
+
+
+def test_cellular_needs_the_busy_hour_throughput_the_terminal_demands() -> None:
+    """Good 4G is not enough where the capacity estimate gives users less than the school's
+    20 Mbps in the busy hour: cellular is refused with both figures, and taken where it gives more."""
+    ent = _entities(("point:NET", "district_agency"), ("point:A", "school"))
+    graph = _road([(0, 2, 20_000.0), (2, 1, 1_000.0)])
+    for n in range(len(ent)):
+        graph.add_node(n)
+    nodes = {i: i for i in range(len(ent))}
+    settings = LinkSettings(costs=CHEAP_4G)
+    slow = plan_terminals(graph, {0}, nodes, ent, settings, rsrp_dbm={"point:A": -80.0},
+                          cell_mbps={"point:A": 5.5})
+    row = slow.terminals.set_index("key").loc["point:A"]
+    assert row["technology"] == "fibre"
+    assert "busy-hour 4G throughput there 5.5 Mbps < demand 20 Mbps" in row["refused"]
+    fast = plan_terminals(_road([(0, 2, 20_000.0), (2, 1, 1_000.0)]), {0}, nodes, ent, settings,
+                          rsrp_dbm={"point:A": -80.0}, cell_mbps={"point:A": 31.0})
+    assert fast.terminals.set_index("key").at["point:A", "technology"] == "cellular"

@@ -24,6 +24,7 @@ from netcover.core.parallel import DaskExecutor, Executor, InProcess, local_pool
 from netcover.core.textformat import fold_warnings, markdown_table
 from netcover.core.textsafe import safe_name
 from netcover.coverage.assumptions import Assumptions
+from netcover.coverage.capacity import CapacityResult
 from netcover.coverage.engine import CoverageResult, Progress, compute_coverage
 from netcover.coverage.losscache import (
     CacheWarning,
@@ -246,7 +247,8 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
                 site_plan=steps.siting.plan if steps.siting is not None else None,
                 proposals=steps.proposals.scores if steps.proposals is not None else None,
                 siting_folder=stage / "siting", proposals_folder=stage / "proposals",
-                coverage=coverage)
+                coverage=coverage, capacity=steps.coverage.capacity.result
+                if steps.coverage.capacity is not None else None)
     if "monitoring" not in skip:
         gaps = steps.siting.gaps if steps.siting is not None else None
         with timings.stage("monitoring"):
@@ -274,12 +276,22 @@ def _run_siting_steps(inputs: Inputs, coverage: CoverageResult, stage: Path, say
 
 
 @dataclass
+class CapacityRun:
+    """The busy-hour load estimate of the coverage step and the files it wrote."""
+
+    result: CapacityResult
+    files: list[Path] = field(default_factory=list)
+
+
+@dataclass
 class CoverageRun:
-    """What the coverage step made: the result, its statistics and the files written."""
+    """What the coverage step made: the result, its statistics, the files written and, with a
+    population, the capacity estimate."""
 
     result: CoverageResult
     tables: CoverageTables
     files: list[Path] = field(default_factory=list)
+    capacity: CapacityRun | None = None
 
 
 def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress | None = None,
@@ -305,9 +317,11 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
         tables = coverage_tables(result, inputs, usable=cov.usable_class)
     with timings.stage("writing"):
         files = write_coverage(result, inputs, tables, folder)
+    capacity = None
     if inputs.population is not None:
         with timings.stage("capacity"):
-            files += _capacity(result, inputs, folder, say)
+            capacity = _capacity(result, inputs, folder, say)
+            files += capacity.files
     # the class columns are the median's; the headline and indoor columns carry their own level
     assumes = Assumptions.of_inputs(inputs, service=MEDIAN_SERVICE).sentence("en")
     if tables.units is not None:
@@ -318,10 +332,11 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
         say(assumes)
     for line in _coverage_lines(tables, cov.usable_class):
         say(line)
-    return CoverageRun(result, tables, files)
+    return CoverageRun(result, tables, files, capacity)
 
 
-def _capacity(result: CoverageResult, inputs: Inputs, folder: Path, say: Reporter) -> list[Path]:
+def _capacity(result: CoverageResult, inputs: Inputs, folder: Path, say: Reporter
+              ) -> CapacityRun:
     """Busy-hour load and user throughput per cell and commune (:mod:`netcover.coverage.capacity`),
     written beside the coverage files; its notes are said."""
     from netcover.coverage.capacity import capacity_tables, write_capacity
@@ -332,7 +347,7 @@ def _capacity(result: CoverageResult, inputs: Inputs, folder: Path, say: Reporte
     record = Assumptions.of_inputs(inputs, service=MEDIAN_SERVICE).csv_columns()
     for note in cap.notes:
         say(f"note: {note}")
-    return write_capacity(folder, cap, record=record)
+    return CapacityRun(cap, write_capacity(folder, cap, record=record))
 
 
 def _computed(inputs: Inputs, cache: LossCache, progress: Progress | None, executor: Executor,

@@ -47,6 +47,8 @@ from netcover.radio import budget
 from netcover.radio.throughput import LTE_DL, NR_DL, lte_rate_mbps, nr_rate_mbps
 
 if TYPE_CHECKING:
+    from affine import Affine
+
     from netcover.coverage.combine import CoverageResult
     from netcover.data.inputs import Inputs
 
@@ -64,7 +66,7 @@ class CapacityResult:
     cells: pd.DataFrame
     units: pd.DataFrame | None
     throughput: dict[str, np.ndarray]
-    transform: object
+    transform: Affine
     crs: object
     settings: CapacitySettings
     notes: list[str] = field(default_factory=list)

@@ -129,6 +129,7 @@ class _Inputs:
     cell_size_m: float
     clutter: np.ndarray | None = None
     rsrp_dbm: Mapping[str, float] | None = None
+    cell_mbps: Mapping[str, float] | None = None
 
     def layers(self, network: str, owner: str, settings: LinkSettings, *, shared: bool
                ) -> dict[str, gpd.GeoDataFrame | None]:
@@ -157,7 +158,8 @@ def plan_networks(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
                   settlements: gpd.GeoDataFrame, dem: np.ndarray, origin_xy: tuple[float, float],
                   cell_size_m: float, settings: LinkSettings, *,
                   candidates: gpd.GeoDataFrame | None = None, clutter: np.ndarray | None = None,
-                  rsrp_dbm: Mapping[str, float] | None = None) -> NetworkPlans:
+                  rsrp_dbm: Mapping[str, float] | None = None,
+                  cell_mbps: Mapping[str, float] | None = None) -> NetworkPlans:
     """Plan the government data network and each operator's backhaul separately.
 
     Parameters
@@ -168,7 +170,7 @@ def plan_networks(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
     candidates : GeoDataFrame, optional
         New sites (the site plan's, accepted proposals), shaped like ``sites``; each is a terminal
         of the plan of its ``operator`` (empty: :func:`default_operator`).
-    clutter, rsrp_dbm
+    clutter, rsrp_dbm, cell_mbps
         As :func:`~netcover.links.plan.plan_links` (land-cover heights on the hop paths; the best
         4G level at the terminals, for the cellular option). Hops of the government network must
         reach ``[links.microwave] availability_office_pct``, an operator's backhaul
@@ -187,7 +189,7 @@ def plan_networks(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
                          f"{who} ([links] new_sites_operator, else the operator with most sites)")
             candidates = candidates.assign(operator=ops.where(ops != "", who))
     data = _Inputs(roads, fibre_routes, points, sites, settlements, candidates, dem, origin_xy,
-                   cell_size_m, clutter, rsrp_dbm)
+                   cell_size_m, clutter, rsrp_dbm, cell_mbps)
     unknown = int((site_backhaul(sites) == "unknown").sum()) if len(sites) else 0
     if unknown and "unknown" in settings.root_site_backhaul:
         notes.append(f"{unknown} of {len(sites)} existing sites have no backhaul value: taken as "
@@ -230,6 +232,7 @@ def _plan_one(data: _Inputs, network: str, owner: str, settings: LinkSettings, *
                           settings, candidates=layers["candidates"], network=network,
                           owner=owner, id_prefix=f"{safe_name(network, fallback='net', max_length=20)}-",
                           allow_no_root=True, clutter=data.clutter, rsrp_dbm=data.rsrp_dbm,
+                          cell_mbps=data.cell_mbps,
                           required_availability_pct=_availability(network, settings),
                           skip_hops=frozenset(skip), hop_memo=memo)
         small = overloaded_hops(plan)

@@ -199,6 +199,7 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
                clutter: np.ndarray | None = None,
                required_availability_pct: float | None = None,
                rsrp_dbm: Mapping[str, float] | None = None,
+               cell_mbps: Mapping[str, float] | None = None,
                network: str = "all", owner: str = "", id_prefix: str = "",
                allow_no_root: bool = False, skip_hops: Collection[frozenset[str]] = (),
                hop_memo: dict[str, HopSet] | None = None) -> LinkPlan:
@@ -226,6 +227,9 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
     rsrp_dbm : mapping of str to float, optional
         Best 4G level (dBm) at terminals by entity key ("point:P01"), from the coverage step
         (:func:`netcover.links.graph.best_level_at`); absent: no cellular option.
+    cell_mbps : mapping of str to float, optional
+        Busy-hour 4G user throughput (Mbps) at terminals by entity key, from the coverage step's
+        capacity estimate: cellular is refused where it is below the terminal's demand.
     network, owner : str
         The network planned and who owns it (columns ``network`` and ``owner`` of every link;
         see :func:`~netcover.links.networks.plan_networks`). A link that uses fibre (by the
@@ -271,7 +275,8 @@ def plan_links(roads: gpd.GeoDataFrame, fibre_routes: gpd.GeoDataFrame,
     term_idx = [int(i) for i in np.nonzero(entities["role"].to_numpy() == "terminal")[0]]
     terminals = [net.entity_node[i] for i in term_idx]
     tech = plan_terminals(net.graph, net.root_nodes, net.entity_node, entities, settings,
-                          rsrp_dbm=rsrp_dbm, required_availability=required_availability(settings))
+                          rsrp_dbm=rsrp_dbm, cell_mbps=cell_mbps,
+                          required_availability=required_availability(settings))
     result = tech.result
     links = split_links(result.tree, terminals)
     node_entity = {node: i for i, node in net.entity_node.items()}

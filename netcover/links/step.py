@@ -30,6 +30,7 @@ from netcover.links.plan import LinkPlan
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from netcover.coverage.capacity import CapacityResult
     from netcover.coverage.combine import CoverageResult
     from netcover.data.inputs import Inputs
     from netcover.siting.plan import SitePlan
@@ -90,11 +91,13 @@ def _masts(inputs: Inputs) -> gpd.GeoDataFrame:
 
 def plan_scenario_links(inputs: Inputs, settings: LinkSettings, *,
                         candidates: gpd.GeoDataFrame | None = None,
-                        coverage: CoverageResult | None = None) -> LinkPlan:
+                        coverage: CoverageResult | None = None,
+                        capacity: CapacityResult | None = None) -> LinkPlan:
     """Plan every network's links for a scenario's inputs (all of :func:`missing_link_inputs`
     present): the combined plan of :func:`~netcover.links.networks.plan_networks`, its
     ``parts`` the per-network plans. With ``coverage``, a terminal in good 4G coverage may be
-    connected by a cellular subscription (see :mod:`netcover.links.technology`)."""
+    connected by a cellular subscription (see :mod:`netcover.links.technology`); with
+    ``capacity`` too, only where the busy-hour 4G user throughput there covers its demand."""
     import geopandas as gpd
 
     assert inputs.cells is not None and inputs.roads is not None
@@ -105,9 +108,14 @@ def plan_scenario_links(inputs: Inputs, settings: LinkSettings, *,
     t = inputs.terrain
     rsrp = None if coverage is None else entity_levels(
         coverage.operator_levels, coverage.transform, inputs.network_points, inputs.settlements)
+    mbps = None
+    if capacity is not None and "4G" in capacity.throughput:
+        mbps = entity_levels({("all", "4G"): capacity.throughput["4G"]}, capacity.transform,
+                             inputs.network_points, inputs.settlements)
     return plan_networks(inputs.roads, fibre, inputs.network_points, _masts(inputs),
                          inputs.settlements, t.heights, t.origin_xy, t.cell_size, settings,
-                         candidates=candidates, clutter=t.clutter_m, rsrp_dbm=rsrp).combined
+                         candidates=candidates, clutter=t.clutter_m, rsrp_dbm=rsrp,
+                         cell_mbps=mbps).combined
 
 
 def with_backhaul_costs(table: pd.DataFrame, id_column: str, plan: LinkPlan, *,
@@ -149,7 +157,8 @@ def run_links(inputs: Inputs, folder: Path, say: Callable[[str], None], *,
               candidates: gpd.GeoDataFrame | None = None, site_plan: SitePlan | None = None,
               proposals: ProposalScores | None = None, siting_folder: Path | None = None,
               proposals_folder: Path | None = None, previous: Path | None = None,
-              coverage: CoverageResult | None = None) -> LinksRun:
+              coverage: CoverageResult | None = None,
+              capacity: CapacityResult | None = None) -> LinksRun:
     """Plan links and write ``links.gpkg``, ``links_ranked.csv`` and hop profiles to ``folder``.
 
     ``site_plan`` and ``proposals`` (the siting steps' results) add their sites as terminals of
@@ -158,7 +167,8 @@ def run_links(inputs: Inputs, folder: Path, say: Callable[[str], None], *,
     (:func:`with_backhaul_costs`). ``previous``: the ``links`` folder of the run the new results
     replace; its hop profiles of unchanged hops are reused instead of drawn again (see
     :func:`~netcover.links.output.write_link_plan`). ``coverage``: the coverage step's result,
-    for the cellular option of terminals in good 4G coverage (without it: no cellular option).
+    for the cellular option of terminals in good 4G coverage (without it: no cellular option);
+    ``capacity``: its busy-hour load estimate, refusing cellular where the throughput is too low.
     """
     missing = missing_link_inputs(inputs)
     if missing:
@@ -168,7 +178,8 @@ def run_links(inputs: Inputs, folder: Path, say: Callable[[str], None], *,
     found = [f for f in (candidates, new_sites(inputs, settings, site_plan=site_plan,
                                                proposals=proposals)) if f is not None and len(f)]
     news = pd.concat(found, ignore_index=True) if found else None
-    plan = plan_scenario_links(inputs, settings, candidates=news, coverage=coverage)
+    plan = plan_scenario_links(inputs, settings, candidates=news, coverage=coverage,
+                               capacity=capacity)
     say(plan.summary())
     files = write_link_plan(plan, folder, previous=previous)
     if site_plan is not None and siting_folder is not None:

@@ -57,11 +57,14 @@ def terminal_demand(entities: pd.DataFrame, costs: LinkCosts) -> np.ndarray:
 def standalone_options(entities: pd.DataFrame, rows: list[int], costs: LinkCosts, *,
                        rsrp_dbm: Mapping[str, float] | None = None,
                        required_availability: Callable[[str], float] | None = None,
+                       cell_mbps: Mapping[str, float] | None = None,
                        ) -> tuple[pd.DataFrame, dict[int, list[str]]]:
     """Every standalone option of the entities ``rows`` that meets demand and availability.
 
     Cellular needs the terminal's 4G level (``rsrp_dbm`` by entity key) at least
-    ``cellular_min_rsrp_dbm`` and is not offered to BTS sites (a site's backhaul does not ride on a
+    ``cellular_min_rsrp_dbm`` and, where the coverage step's busy-hour user throughput at the
+    terminal is known (``cell_mbps`` by entity key), at least the terminal's demand there; it is
+    not offered to BTS sites (a site's backhaul does not ride on a
     cell); villages get none unless ``standalone_villages``. ``required_availability(category)``
     gives the availability (%) an option must reach (None: no requirement).
 
@@ -78,7 +81,8 @@ def standalone_options(entities: pd.DataFrame, rows: list[int], costs: LinkCosts
     offered: list[dict[str, object]] = []
     refused: dict[int, list[str]] = {}
     for i in rows:
-        why = _refusals(entities.iloc[i], float(demand[i]), costs, rsrp_dbm, required_availability)
+        why = _refusals(entities.iloc[i], float(demand[i]), costs, rsrp_dbm, required_availability,
+                        cell_mbps)
         refused[i] = [f"{t}: {w}" for t, w in why.items() if w]
         for tech in (t for t in STANDALONE if not why.get(t)):
             capex = float(getattr(costs, f"{tech}_capex"))
@@ -94,7 +98,8 @@ def standalone_options(entities: pd.DataFrame, rows: list[int], costs: LinkCosts
 
 def _refusals(row: pd.Series, demand: float, costs: LinkCosts,
               rsrp_dbm: Mapping[str, float] | None,
-              required: Callable[[str], float] | None) -> dict[str, str]:
+              required: Callable[[str], float] | None,
+              cell_mbps: Mapping[str, float] | None = None) -> dict[str, str]:
     """Why each standalone technology is refused for one entity ("" where it is offered)."""
     category = str(row["category"])
     need = required(category) if required is not None else None
@@ -113,12 +118,13 @@ def _refusals(row: pd.Series, demand: float, costs: LinkCosts,
         else:
             out[tech] = ""
     if not out["cellular"]:
-        out["cellular"] = _cellular_refusal(row, category, costs, rsrp_dbm)
+        out["cellular"] = _cellular_refusal(row, category, costs, rsrp_dbm, demand, cell_mbps)
     return out
 
 
 def _cellular_refusal(row: pd.Series, category: str, costs: LinkCosts,
-                      rsrp_dbm: Mapping[str, float] | None) -> str:
+                      rsrp_dbm: Mapping[str, float] | None, demand: float = 0.0,
+                      cell_mbps: Mapping[str, float] | None = None) -> str:
     if category in ("site", "candidate"):
         return "a BTS site is not backhauled over a cell"
     level = (rsrp_dbm or {}).get(str(row["key"]))
@@ -126,6 +132,9 @@ def _cellular_refusal(row: pd.Series, category: str, costs: LinkCosts,
         return "no 4G coverage given for the terminal"
     if level < costs.cellular_min_rsrp_dbm:
         return f"4G level {level:.0f} dBm < {costs.cellular_min_rsrp_dbm:g} dBm"
+    mbps = (cell_mbps or {}).get(str(row["key"]))
+    if mbps is not None and math.isfinite(mbps) and mbps < demand:
+        return f"busy-hour 4G throughput there {mbps:.1f} Mbps < demand {demand:g} Mbps"
     return ""
 
 
@@ -155,6 +164,7 @@ class TechnologyPlan:
 def plan_terminals(graph: nx.Graph, root_nodes: set[int], entity_node: Mapping[int, int],
                    entities: pd.DataFrame, settings: LinkSettings, *,
                    rsrp_dbm: Mapping[str, float] | None = None,
+                   cell_mbps: Mapping[str, float] | None = None,
                    required_availability: Callable[[str], float] | None = None) -> TechnologyPlan:
     """Choose each terminal's technology and plan the network at least net present cost.
 
@@ -172,6 +182,9 @@ def plan_terminals(graph: nx.Graph, root_nodes: set[int], entity_node: Mapping[i
     rsrp_dbm : mapping of str to float, optional
         Best 4G level (dBm) at each terminal by entity key
         (:func:`netcover.links.graph.best_level_at`); absent: no cellular option.
+    cell_mbps : mapping of str to float, optional
+        Busy-hour user throughput (Mbps) of the coverage step's capacity estimate at each
+        terminal by entity key; cellular is refused where it is below the demand.
     required_availability : callable, optional
         Availability (%) a terminal of a category needs (None: no requirement).
 
@@ -183,6 +196,7 @@ def plan_terminals(graph: nx.Graph, root_nodes: set[int], entity_node: Mapping[i
     contracted = _network(graph, costs, root_nodes, entity_node)
     rows = [int(i) for i in np.nonzero(entities["role"].to_numpy() == "terminal")[0]]
     options, refused = standalone_options(entities, rows, costs, rsrp_dbm=rsrp_dbm,
+                                          cell_mbps=cell_mbps,
                                           required_availability=required_availability)
     best = options.drop_duplicates("entity").set_index("entity")
     best.index = [entity_node[int(e)] for e in best.index]  # by terminal node
