@@ -274,3 +274,12 @@ def test_land_cover_given_as_a_file_matches_the_scenario_with_it(mini: Path) -> 
         nc.compute_coverage(site_frame(), dem_array(), radius_km=2, landcover_table=mini / "x.csv")
     with pytest.raises(TypeError, match="land cover"):
         nc.compute_coverage(nc.load_scenario(mini / "scenario.toml"), landcover=mini / "lc.tif")
+
+
+def test_links_of_a_coverage_know_the_4g_at_their_terminals(mini: Path) -> None:
+    scenario = nc.load_scenario(mini / "scenario.toml")
+    cov = nc.compute_coverage(scenario)
+    with_cov = nc.plan_links(cov).terminals
+    without = nc.plan_links(scenario).terminals
+    assert len(with_cov) and with_cov["rsrp_dbm"].notna().any()
+    assert without["rsrp_dbm"].isna().all()

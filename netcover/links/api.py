@@ -31,7 +31,8 @@ def plan_links(source: Scenario | Inputs | Coverage | str | Path, *,
     ----------
     source : Scenario, Inputs, Coverage, str or Path
         A scenario (or its file) naming roads, a network layer, settlements and sites; or its
-        inputs (:func:`netcover.load_inputs`); or a coverage computed from a scenario.
+        inputs (:func:`netcover.load_inputs`); or a coverage computed from a scenario, whose 4G
+        levels give terminals in good coverage a cellular option (the others have none).
     settings : LinkSettings, optional
         Default: the scenario's ``[links]`` settings.
     **changes
@@ -70,7 +71,14 @@ def plan_links(source: Scenario | Inputs | Coverage | str | Path, *,
     s = settings if settings is not None else inputs.scenario.links
     if changes:
         s = dataclasses.replace(s, **changes)
-    return plan_scenario_links(inputs, s)
+    return plan_scenario_links(inputs, s, coverage=_coverage_result(source))
+
+
+def _coverage_result(source: Any) -> Any:
+    """The engine's result of a coverage given as ``source`` (None for any other source)."""
+    from netcover.coverage.result import Coverage
+
+    return source.result if isinstance(source, Coverage) else None
 
 
 def _inputs(source: Any) -> Inputs:
