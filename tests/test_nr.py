@@ -95,3 +95,21 @@ def test_4g_only_tables_get_no_new_column() -> None:
     gdf, problems = check_sites(_cells(technology=["4G"], frequency_mhz=[1800.0],
                                        bandwidth_mhz=[20.0]), label="sites.csv")
     assert problems == [] and gdf is not None and "scs_khz" not in gdf.columns
+
+
+def test_validation_says_before_a_run_that_coverage_does_not_compute_5g(tmp_path) -> None:
+    from netcover.config.scenario import load_scenario
+    from netcover.data.inputs import load_inputs
+    from netcover.errors import ValidationError
+
+    from .conftest import site_rows, write_mini_district, write_sites
+
+    scenario = write_mini_district(tmp_path / "mini")
+    rows = site_rows()
+    rows[-1] = {**rows[-1], "technology": "NR", "frequency_mhz": 3500, "bandwidth_mhz": 100}
+    write_sites(scenario.parent / "sites.csv", rows)
+    with pytest.raises(ValidationError) as err:
+        load_inputs(load_scenario(scenario))
+    (problem,) = [p for p in err.value.problems if p.field == "technology"]
+    assert problem.severity == "error" and "S2-1" in problem.message
+    assert "does not compute 5G cells yet" in problem.message and "sites.csv" in problem.source
