@@ -374,7 +374,7 @@ def _tables(links: list[TreeLink], tree: nx.Graph, entities: pd.DataFrame, net: 
                            phase_budget=settings.phase_budget)
     ids = {k: f"{id_prefix}L{r + 1:03d}" for r, k in enumerate(order)}
     costs = settings.costs
-    usd = costs.vnd_per_usd if costs.currency == "VND" else 1.0  # plan currency per USD
+    usd = costs.rate("USD")  # plan currency per USD
     rows, geoms = [], []
     profiles: dict[str, HopProfile] = {}
     cum = 0.0
@@ -417,7 +417,8 @@ def _from_name(link: TreeLink, tree: nx.Graph, node_entity: dict[int, int],
 
 
 def _per_kusd(benefit: float, cost: float, per_usd: float) -> float:
-    """Benefit per 1,000 USD of ``cost`` (in a currency of ``per_usd`` units a dollar); NaN free."""
+    """Benefit per 1,000 USD of ``cost`` (in a currency of ``per_usd`` units a dollar); NaN for a
+    free link."""
     return benefit / cost * per_usd * 1e3 if cost > 0 else float("nan")
 
 

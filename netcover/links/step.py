@@ -186,10 +186,9 @@ def run_links(inputs: Inputs, folder: Path, say: Callable[[str], None], *,
         s = inputs.scenario.siting
         line = s.cost_per_backhaul_km * np.nan_to_num(
             site_plan.ranked["backhaul_distance_m"].to_numpy(float)) / 1e3
-        costs = settings.costs
-        per_usd = costs.vnd_per_usd if plan.currency == "VND" else 1.0
         site_plan.ranked = with_backhaul_costs(site_plan.ranked, "candidate_id", plan,
-                                               straight_line_cost=line, per_usd=per_usd)
+                                               straight_line_cost=line,
+                                               per_usd=settings.costs.rate("USD"))
         by_key("site_plan").write(siting_folder, site_plan.ranked)
     if proposals is not None and proposals_folder is not None:
         proposals.table = with_backhaul_costs(proposals.table, "proposal_id", plan)
