@@ -146,6 +146,9 @@ def test_capacity_tables_sum_per_commune_and_per_cell(tmp_path) -> None:
     assert {p.name for p in paths} == {"capacity_by_cell.csv", "capacity_by_unit.csv", "throughput_4G.tif"}
     back = files.by_key("throughput").of(tech="4G").read(tmp_path / "throughput_4G.tif")
     assert back.crs == UTM and np.allclose(back.values, raster, equal_nan=True)
+    units = pd.read_csv(tmp_path / "capacity_by_unit.csv", encoding="utf-8-sig")
+    assert units["assumed_busy_hour_mb"].eq(cap.settings.busy_hour_mb).all()
+    assert units["assumed_smartphone_share"].eq(cap.settings.smartphone_share).all()
 
 
 def test_sinr_of_an_operator_that_is_not_the_best_server_is_estimated() -> None:

@@ -352,7 +352,16 @@ def write_capacity(folder: str | Path, capacity: CapacityResult, *,
     ``capacity_by_cell.csv``, ``capacity_by_unit.csv`` (with units) and ``throughput_{tech}.tif``
     (user throughput, Mb/s, float32, NaN where the technology does not serve at the usable class).
     The tables' figures are rounded as people read them (2 decimals, whole counts as integers).
+    Besides ``record`` (what the coverage assumes) the files carry the demand they assume:
+    ``assumed_smartphone_share`` (where no commune or district figure is reported),
+    ``assumed_active_share``, ``assumed_busy_hour_mb``, ``assumed_target_mbps``,
+    ``assumed_pool_sector_carriers``.
     """
+    s = capacity.settings
+    record = {**(record or {}), "assumed_smartphone_share": s.smartphone_share,
+              "assumed_active_share": s.active_share, "assumed_busy_hour_mb": s.busy_hour_mb,
+              "assumed_target_mbps": s.target_mbps,
+              "assumed_pool_sector_carriers": s.pool_sector_carriers}
     written = [files.by_key("capacity_by_cell").write(folder, rounded(capacity.cells, decimals=2),
                                                       record=record)]
     if capacity.units is not None:
