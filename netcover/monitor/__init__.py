@@ -11,6 +11,8 @@ checked against field measurements.
 - :mod:`~netcover.data.measurements`, :mod:`~netcover.monitor.compare`,
   :mod:`~netcover.monitor.calibrate`, :mod:`~netcover.monitor.calibrated_toml`: drive tests against
   predictions, and calibration per technology, band and land-cover class;
+- :mod:`~netcover.monitor.site_compare`, :mod:`~netcover.monitor.site_files`: predicted against
+  measured for one built site (:func:`site_measurements`, ``monitor measurements --site``);
 - :mod:`~netcover.monitor.model_choice`: which coverage model fits the measurements best;
 - :mod:`~netcover.monitor.workflow` and :mod:`~netcover.app.cli.monitor`: ``netcover monitor``.
 """
@@ -30,10 +32,11 @@ if TYPE_CHECKING:
         settings_from_scenario,
         store_path,
     )
+    from netcover.monitor.site_compare import SiteComparison, site_folder
     from netcover.monitor.snapshot import record_snapshot
     from netcover.monitor.store import Snapshot
     from netcover.monitor.trends import monitoring_summary
-    from netcover.monitor.workflow import readable_summary
+    from netcover.monitor.workflow import readable_summary, site_measurements
 
 #: Public name -> the module that defines it, imported on first use of the name.
 _EXPORTS = {
@@ -47,10 +50,14 @@ _EXPORTS = {
     "Snapshot": "netcover.monitor.store",
     "monitoring_summary": "netcover.monitor.trends",
     "readable_summary": "netcover.monitor.workflow",
+    "site_measurements": "netcover.monitor.workflow",
+    "SiteComparison": "netcover.monitor.site_compare",
+    "site_folder": "netcover.monitor.site_compare",
 }
 
 __all__ = [
-    "MonitorSettings", "Snapshot", "Targets", "current_period", "monitoring_summary", "parse_period",
-    "readable_summary", "record_snapshot", "settings_from_scenario", "store_path",
+    "MonitorSettings", "SiteComparison", "Snapshot", "Targets", "current_period", "monitoring_summary",
+    "parse_period", "readable_summary", "record_snapshot", "settings_from_scenario", "site_folder",
+    "site_measurements", "store_path",
 ]
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "STAT_COLUMNS", "cell_levels_at_points", "comparison_tables", "discrepancy_layers", "error_stats",
-    "landcover_at", "predict", "stats_by", "write_discrepancy",
+    "landcover_at", "predict", "serving_rows", "stats_by", "write_discrepancy",
 ]
 
 STAT_COLUMNS = ("n", "bias_db", "rmse_db", "std_db")
@@ -101,7 +101,7 @@ def predict(inputs: Inputs, ms: MeasurementSet, *, calibrated: bool = False) -> 
             continue
         idx = group.index.to_numpy()
         levels = cell_levels_at_points(inputs, candidates, x[idx], y[idx], calibrated=calibrated)
-        chosen = _serving_rows(group["cell_id"].to_numpy(dtype=str), ids[candidates], levels)
+        chosen = serving_rows(group["cell_id"].to_numpy(dtype=str), ids[candidates], levels)
         ok = chosen >= 0
         pred[idx[ok]] = levels[chosen[ok], np.flatnonzero(ok)]
         serving[idx[ok]] = candidates[chosen[ok]]
@@ -135,8 +135,9 @@ def landcover_at(terrain: Terrain, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return out
 
 
-def _serving_rows(given: np.ndarray, candidate_ids: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    """Row of ``levels`` serving each point: the given cell, else the strongest (-1 if none)."""
+def serving_rows(given: np.ndarray, candidate_ids: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Row of ``levels`` serving each point: the given cell (``given``: its id, "" = unknown;
+    ``candidate_ids``: the id of each row of ``levels``), else the strongest (-1 if none)."""
     filled = np.where(np.isnan(levels), -np.inf, levels)
     best = np.argmax(filled, axis=0)
     best = np.where(np.isfinite(filled[best, np.arange(levels.shape[1])]), best, -1)

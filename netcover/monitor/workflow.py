@@ -18,6 +18,7 @@ from netcover.core.io import staged_output, write_table, write_text
 from netcover.core.textformat import markdown_table
 from netcover.data.measurements import MeasurementSet, read_measurements
 from netcover.data.reported import read_reported
+from netcover.errors import InputError
 from netcover.monitor.calibrate import CalibrationResult, calibrate, write_calibrated_scenario
 from netcover.monitor.charts import write_charts
 from netcover.monitor.compare import comparison_tables, predict, write_discrepancy
@@ -30,10 +31,12 @@ if TYPE_CHECKING:
     from netcover.config.scenario import Scenario
     from netcover.coverage.engine import CoverageResult, Progress
     from netcover.data.inputs import Inputs
+    from netcover.monitor.site_compare import SiteComparison
 
 __all__ = [
     "JobResult", "calibration", "compare_measurements", "import_reported", "load_with_coverage",
-    "measurements", "readable_summary", "report", "resolve_store", "take_snapshot",
+    "measurements", "readable_summary", "report", "resolve_store", "site_measurements",
+    "site_measurements_job", "take_snapshot",
 ]
 
 
@@ -200,6 +203,131 @@ def measurements(scenario: Scenario, csv: Path, out_dir: Path, *,
                       markdown_table(pd.concat([tables["overall"].assign(technology="all"),
                                                 tables["by_technology"]], ignore_index=True))])
     return JobResult(text, [out_dir / p.relative_to(stage) for p in files])
+
+
+def _measured_inputs(scenario: Scenario, csv: str | Path | None) -> Inputs:
+    """The scenario's inputs, the measurements file checked with them (before any model runs)."""
+    from netcover.data.inputs import load_inputs
+
+    settings, _ = settings_from_scenario(scenario)
+    if csv is not None:
+        settings = dataclasses.replace(settings, measurements=Path(csv))
+    return load_inputs(dataclasses.replace(scenario, monitor=settings))
+
+
+def _no_points(ms: MeasurementSet, site_id: str, inputs: Inputs) -> InputError:
+    cells = inputs.cells
+    assert cells is not None
+    own = cells[cells["site_id"].astype(str) == site_id]
+    kinds = ", ".join(sorted({f"{o} {t}" for o, t in zip(own["operator"], own["technology"],
+                                                          strict=True)}))
+    return InputError(
+        f"{ms.source or 'measurements'}: no point of site {site_id!r} to compare: no row names one of "
+        f"its cells ({', '.join(own['cell_id'].astype(str))}) and no row of {kinds} without a cell id "
+        f"within {inputs.scenario.coverage.radius_km:g} km has it as the predicted best server; "
+        "is the drive test around this site?")
+
+
+def _site_comparisons(inputs: Inputs, ms: MeasurementSet, site_ids: list[str],
+                      calibrated: bool) -> list[SiteComparison]:
+    from netcover.monitor.site_compare import compare_site, require_sites
+
+    require_sites(inputs, site_ids)
+    out = [compare_site(inputs, ms, s, calibrated=calibrated, labels=_class_names(inputs))
+           for s in site_ids]
+    for comparison in out:
+        if comparison.summary["points"] == 0:
+            raise _no_points(ms, comparison.site_id, inputs)
+    return out
+
+
+def _write_site(inputs: Inputs, comparison: SiteComparison, out_dir: str | Path) -> list[Path]:
+    from netcover.coverage.assumptions import Assumptions
+    from netcover.monitor.site_files import write_site_files
+
+    cells = inputs.cells
+    assert cells is not None
+    own = cells[cells["site_id"].astype(str) == comparison.site_id]
+    record = Assumptions.of_inputs(inputs).csv_columns(service=False)
+    return write_site_files(comparison, out_dir, crs=inputs.crs, record=record,
+                            site_xy=(float(own["x"].iloc[0]), float(own["y"].iloc[0])))
+
+
+def site_measurements(source: Scenario | Inputs, csv: str | Path | MeasurementSet, site_id: str,
+                      out_dir: str | Path, *, calibrated: bool = True) -> SiteComparison:
+    """Predicted against measured for one site after it is built; write its files.
+
+    The drive-test points the site serves are kept (the rows naming one of its cells, else the
+    points within the computation radius where it is the predicted best server) and compared with
+    the prediction of the site's own cell (see :mod:`netcover.monitor.site_compare`). The files
+    (``site_comparison.csv``, ``site_summary.json``, ``site_discrepancy.gpkg``,
+    ``site_errors.png``; see :mod:`netcover.monitor.site_files`) go into
+    ``<out_dir>/site_<safe id>/``.
+
+    Parameters
+    ----------
+    source : Scenario or Inputs
+        The scenario (its inputs are loaded and the measurements checked with them), or inputs
+        already loaded.
+    csv : str, Path or MeasurementSet
+        The drive test (:mod:`netcover.data.measurements`), or measurements already read.
+    site_id : str
+        The site, as the sites file's ``site_id`` spells it.
+    out_dir : str or Path
+        The measurements folder (``monitor measurements --out``; a run's ``<results>/measurements``).
+    calibrated : bool
+        Predict with the scenario's ``[calibration]`` when it has one (the default, as ``monitor
+        measurements``); False: the model's own levels.
+
+    Returns
+    -------
+    SiteComparison
+        The points, the summary (as written to ``site_summary.json``) and the files written.
+
+    Raises
+    ------
+    InputError
+        The site is not in the sites file, or no measured point is the site's.
+    """
+    from netcover.data.inputs import Inputs as InputsType
+
+    path = None if isinstance(csv, MeasurementSet) else csv
+    inputs = source if isinstance(source, InputsType) else _measured_inputs(source, path)
+    ms = csv if isinstance(csv, MeasurementSet) else read_measurements(csv, inputs)
+    comparison = _site_comparisons(inputs, ms, [site_id], calibrated)[0]
+    _write_site(inputs, comparison, out_dir)
+    return comparison
+
+
+def _site_lines(c: SiteComparison) -> list[str]:
+    s = c.summary
+    how = "; ".join(f"{n} by {rule}" for rule, n in s["selected_by"].items() if n)
+    lines = [f"Site {c.site_id}: {s['points']} points ({how}); measured minus predicted: "
+             f"bias {s['bias_db']:+.1f} dB, RMSE {s['rmse_db']:.1f} dB, MAE {s['mae_db']:.1f} dB, "
+             f"median {s['median_error_db']:+.1f} dB, 90 % of |error| <= {s['p90_abs_error_db']:.1f} dB"]
+    if s["points_without_prediction"]:
+        lines.append(f"({s['points_without_prediction']} point(s) beyond the computation radius "
+                     "have no prediction)")
+    bands = pd.DataFrame(s["by_distance_band"])
+    if len(bands):
+        shown = bands[["band", "points", "bias_db", "rmse_db", "mae_db"]]
+        lines += ["", markdown_table(shown.round(1))]
+    return lines
+
+
+def site_measurements_job(scenario: Scenario, csv: Path, out_dir: Path,
+                          site_ids: list[str]) -> JobResult:
+    """``monitor measurements --site``: :func:`site_measurements` for each site, the inputs and
+    measurements read once; every site is checked (known, with points) before a file is written."""
+    inputs = _measured_inputs(scenario, csv)
+    ms = read_measurements(csv, inputs)
+    comparisons = _site_comparisons(inputs, ms, site_ids, calibrated=True)
+    files: list[Path] = []
+    lines: list[str] = []
+    for comparison in comparisons:
+        files += _write_site(inputs, comparison, out_dir)
+        lines += [*_site_lines(comparison), ""]
+    return JobResult("\n".join(lines).rstrip(), files)
 
 
 def _class_names(inputs: Inputs) -> dict[int, str]:

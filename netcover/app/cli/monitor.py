@@ -96,15 +96,28 @@ def report(scenario: Path, store: Path | None, before: str | None, after: str | 
 @click.argument("csv", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path),
               help="Output folder (default: reports/<slug>/measurements).")
+@click.option("--site", "sites", multiple=True, metavar="SITE_ID",
+              help="Compare only the points this built site serves with its own cells' predictions; "
+                   "writes <out>/site_<id>/ (site_comparison.csv, site_summary.json, "
+                   "site_discrepancy.gpkg, site_errors.png). Repeatable.")
 @handle_errors
-def measurements(scenario: Path, csv: Path, out_dir: Path | None) -> None:
-    """Compare measurements in CSV with SCENARIO's predictions; write the discrepancy layer."""
+def measurements(scenario: Path, csv: Path, out_dir: Path | None, sites: tuple[str, ...]) -> None:
+    """Compare measurements in CSV with SCENARIO's predictions; write the discrepancy layer
+    (with --site: predicted against measured around one built site)."""
     from netcover.monitor.workflow import measurements as run
+    from netcover.monitor.workflow import site_measurements_job
 
     sc = _load(scenario)
-    result = run(sc, csv, _out(sc, out_dir, "measurements"), progress=progress_bar)
+    out = _out(sc, out_dir, "measurements")
+    if sites:
+        result = site_measurements_job(sc, csv, out, list(dict.fromkeys(sites)))
+        click.echo(result.text)
+        folders = sorted({str(p.parent) for p in result.files})
+        click.echo(f"Wrote {len(result.files)} files to {', '.join(folders)}")
+        return
+    result = run(sc, csv, out, progress=progress_bar)
     click.echo(result.text)
-    click.echo(f"Wrote {len(result.files)} files to {_out(sc, out_dir, 'measurements')}")
+    click.echo(f"Wrote {len(result.files)} files to {out}")
 
 
 @monitor.command()
