@@ -158,7 +158,7 @@ def _site_group(inputs: Inputs, pts: pd.DataFrame, site_id: str, rows: np.ndarra
     keep = np.where(named, [cell_site.get(g, "") == site_id for g in given], near)
     levels = cell_levels_at_points(inputs, rows, x[keep], y[keep], calibrated=calibrated)
     chosen = serving_rows(given[keep], ids, levels)
-    ok = (chosen >= 0) & (mine[np.maximum(chosen, 0)] | named[keep])
+    ok = (chosen >= 0) & mine[np.maximum(chosen, 0)]
     take = np.flatnonzero(keep)[ok]
     chosen = chosen[ok]
     out = pts.iloc[take].copy()
