@@ -22,6 +22,7 @@ from netcover.monitor.compare import cell_levels_at_points
 from netcover.monitor.site_compare import (
     BY_PREDICTION,
     BY_SERVING_CELL,
+    SITE_COLUMNS,
     SiteComparison,
     band_stats,
     bearing_deg,
@@ -177,6 +178,15 @@ def test_an_unknown_site_names_the_file_the_field_and_known_ids(mini: Mini,
                                          r"\(field 'site_id'; known: S1, S2\)"):
         site_measurements(mini.inputs, drive[0], "S9", tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_a_site_without_points_gives_an_empty_table(mini: Mini,
+                                                   drive: tuple[Path, pd.DataFrame]) -> None:
+    ms = read_measurements(drive[0], mini.inputs)
+    for points in (ms.points[ms.points["cell_id"] == "S2-1"], ms.points.iloc[:0]):
+        empty = compare_site(mini.inputs, dataclasses.replace(ms, points=points), "S1")
+        assert empty.points.empty and list(empty.points.columns) == list(SITE_COLUMNS)
+        assert empty.summary["points"] == 0 and np.isnan(empty.summary["bias_db"])
 
 
 def test_statistics_kernels() -> None:
