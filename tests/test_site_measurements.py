@@ -149,6 +149,9 @@ def test_files_are_written_with_crs_and_the_contract_keys(mini: Mini,
     comparison, out = s1
     folder = site_folder(out, "S1")
     assert folder == out / "site_S1"
+    for hostile in ("../../etc", "a/b\\c", "", "=HYPERLINK(1)"):
+        inside = site_folder(out, hostile)
+        assert inside.parent == out and inside.name.startswith("site_") and ".." not in inside.name
     assert sorted(p.name for p in comparison.files) == sorted(FILES)
     assert sorted(p.name for p in folder.iterdir()) == sorted(FILES)  # no temporary left
     summary = json.loads((folder / "site_summary.json").read_text(encoding="utf-8"))

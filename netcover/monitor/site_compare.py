@@ -204,12 +204,16 @@ def compare_site(inputs: Inputs, ms: MeasurementSet, site_id: str, *, calibrated
     assert cells is not None
     ops, techs = cells["operator"].astype(str).to_numpy(), cells["technology"].astype(str).to_numpy()
     is_site = (cells["site_id"].astype(str) == site_id).to_numpy()
+    x, y = cells["x"].to_numpy(dtype=float), cells["y"].to_numpy(dtype=float)
+    # a cell farther than twice the radius reaches no point within the radius of the site
+    reach = 2 * inputs.scenario.coverage.radius_km * 1000.0 + 2 * inputs.terrain.cell_size
+    within = np.hypot(x - x[is_site][0], y - y[is_site][0]) <= reach
     parts = []
     pts = ms.points
     for op, tech in sorted(set(zip(ops[is_site], techs[is_site], strict=True))):
         group = pts[(pts["operator"] == op) & (pts["technology"] == tech)]
         if len(group):
-            rows = np.flatnonzero((ops == op) & (techs == tech))
+            rows = np.flatnonzero((ops == op) & (techs == tech) & (within | is_site))
             parts.append(_site_group(inputs, group, site_id, rows, calibrated))
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=[*pts.columns, "cell", "selected_by", "distance_m", "bearing_deg", "predicted_dbm"])
