@@ -91,12 +91,24 @@ def write_dossier(problem: SitingProblem, scores: ProposalScores | pd.DataFrame,
     ------
     OutputError
         There is no proposal to write a page of, or the file cannot be written.
+
+    Examples
+    --------
+    The scores of :func:`netcover.siting.evaluate_proposals` (``netcover evaluate --dossier``
+    does the same):
+
+    >>> import netcover as nc
+    >>> from netcover.siting import evaluate_proposals
+    >>> run = evaluate_proposals(inputs, coverage, settings, "proposals.csv", out / "proposals",
+    ...                          print)  # doctest: +SKIP
+    >>> nc.write_dossier(run.problem, run.scores, out / "proposals",
+    ...                  proposals=run.proposals)  # doctest: +SKIP
+    PosixPath('.../proposals/dossier.pdf')
     """
     import matplotlib
+    import pandas as pd
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
-
-    import pandas as pd
 
     table = scores if isinstance(scores, pd.DataFrame) else scores.table
     final = by_key("proposals_dossier").in_step(folder)
@@ -132,8 +144,9 @@ def _pages(problem: SitingProblem, table: pd.DataFrame, folder: Path,
     measure_root = Path(measurements) if measurements is not None else folder.parent / "measurements"
     scenario = problem.inputs.scenario.path
     to_xy = Transformer.from_crs("EPSG:4326", problem.inputs.crs, always_xy=True)
-    out = []
-    for row in table.to_dict("records"):
+    out: list[tuple[dict[str, Any], PageInput]] = []
+    for record in table.to_dict("records"):
+        row = {str(k): v for k, v in record.items()}
         pid = str(row["proposal_id"])
         prop = by_id.get(pid)
         x, y = ((prop.x, prop.y) if prop is not None

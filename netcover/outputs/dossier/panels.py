@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
     from netcover.siting.plan import SitingProblem
 
-__all__ = ["K_FACTOR", "MAP_MIN_SPAN_M", "MAP_NAMES", "PROFILE_MIN_M", "Village", "draw_map", "draw_profile", "profile_village"]
+__all__ = ["K_FACTOR", "MAP_MIN_SPAN_M", "MAP_NAMES", "PROFILE_MIN_M", "Village", "draw_map",
+           "draw_profile", "profile_village"]
 
 #: Effective earth radius factor of the profile (median refractivity gradient of temperate air).
 K_FACTOR = 4.0 / 3.0
@@ -156,23 +157,11 @@ def _context(ax: Axes, problem: SitingProblem, at: tuple[float, float],
     if inputs.roads is not None and len(inputs.roads):
         inputs.roads.plot(ax=ax, color=_ROAD, lw=1.0, zorder=2)
         ax.plot([], [], color=_ROAD, lw=1.0, label=_label("roads"))
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    villages = inputs.settlements
-    if villages is not None and len(villages):
-        vx, vy = villages.geometry.x.to_numpy(), villages.geometry.y.to_numpy()
-        seen = (vx >= x0) & (vx <= x1) & (vy >= y0) & (vy <= y1)
-        ax.scatter(vx[seen], vy[seen], s=10, c=_VILLAGE, marker="o", zorder=6,
-                   label=_label("villages"))
-        names = villages["name"].astype(str).to_numpy() if "name" in villages.columns else None
-        for k in _nearest(vx, vy, seen, at, MAP_NAMES) if names is not None else []:
-            if village is None or names[k] != village.name:
-                _name(ax, names[k], (vx[k], vy[k]), (3, 3), fontsize=5.5)
-        if village is not None:
-            _name(ax, village.name, (village.x, village.y), (3, 3), fontsize=6.5,
-                  fontweight="bold")
+    _villages(ax, problem, at, village)
     cells = inputs.cells
     if cells is not None and len(cells):
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
         sites = cells.drop_duplicates("site_id")
         sx, sy = sites["x"].to_numpy(), sites["y"].to_numpy()
         seen = (sx >= x0) & (sx <= x1) & (sy >= y0) & (sy <= y1)
@@ -181,6 +170,27 @@ def _context(ax: Axes, problem: SitingProblem, at: tuple[float, float],
         ids = sites["site_id"].astype(str).to_numpy()
         for k in _nearest(sx, sy, seen, at, MAP_NAMES // 2):
             _name(ax, ids[k], (sx[k], sy[k]), (3, -7), fontsize=5, color="#333333")
+
+
+def _villages(ax: Axes, problem: SitingProblem, at: tuple[float, float],
+              village: Village | None) -> None:
+    """The villages on the map, the nearest to ``at`` named, the profile's in bold."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    villages = problem.inputs.settlements
+    if villages is not None and len(villages):
+        vx, vy = villages.geometry.x.to_numpy(), villages.geometry.y.to_numpy()
+        seen = (vx >= x0) & (vx <= x1) & (vy >= y0) & (vy <= y1)
+        ax.scatter(vx[seen], vy[seen], s=10, c=_VILLAGE, marker="o", zorder=6,
+                   label=_label("villages"))
+        names = (villages["name"].astype(str).to_numpy() if "name" in villages.columns
+                 else np.array([], dtype=str))
+        for k in _nearest(vx, vy, seen, at, MAP_NAMES) if len(names) else []:
+            if village is None or names[k] != village.name:
+                _name(ax, names[k], (vx[k], vy[k]), (3, 3), fontsize=5.5)
+        if village is not None:
+            _name(ax, village.name, (village.x, village.y), (3, 3), fontsize=6.5,
+                  fontweight="bold")
 
 
 def _new_people(ax: Axes, problem: SitingProblem, footprint: Any, box: tuple[float, ...],
@@ -198,26 +208,25 @@ def _new_people(ax: Axes, problem: SitingProblem, footprint: Any, box: tuple[flo
 
 
 def draw_map(ax: Axes, problem: SitingProblem, row: dict[str, Any], xy: tuple[float, float],
-             footprint: Any | None, village: Village | None, *, width_in: float) -> None:
+             footprint: Any | None, village: Village | None, *,
+             size_in: tuple[float, float]) -> None:
     """The proposal's map into ``ax`` (see the module docstring). ``row``: the proposal's scores;
-    ``xy``: its position in the working CRS; ``width_in``: the axes' width in inches (for the
-    size of the demand cells)."""
+    ``xy``: its position in the working CRS; ``size_in``: the axes' width and height in inches
+    (the window's shape, and the size of the demand cells)."""
     from pyproj import Transformer
 
     better: list[tuple[float, float]] = []
     if np.isfinite(float(row.get("extra_people") or 0)) and float(row.get("extra_people") or 0) > 0:
         to_xy = Transformer.from_crs("EPSG:4326", problem.inputs.crs, always_xy=True)
         better.append(to_xy.transform(float(row["better_lon"]), float(row["better_lat"])))
-    pos = ax.get_position()
-    fig_w, fig_h = ax.figure.get_size_inches()
-    box = _extent(xy[0], xy[1], footprint, better, (pos.width * fig_w) / (pos.height * fig_h))
+    box = _extent(xy[0], xy[1], footprint, better, size_in[0] / size_in[1])
     ax.set_xlim(box[0], box[1])
     ax.set_ylim(box[2], box[3])
     _hillshade(ax, problem, box)
     if footprint is not None and not footprint.is_empty:
         ax.add_patch(polygon_patch(footprint, facecolor=_FOOTPRINT, alpha=0.22, edgecolor=_FOOTPRINT,
                                    lw=1.0, zorder=3, label=_label("footprint")))
-        _new_people(ax, problem, footprint, box, width_in)
+        _new_people(ax, problem, footprint, box, size_in[0])
     else:
         ax.text(0.5, 0.04, _label("no_footprint"), transform=ax.transAxes, ha="center",
                 fontsize=7, color="#555555")
