@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from matplotlib.lines import Line2D
-
 from netcover.outputs.dossier.panels import draw_map, draw_profile, profile_village
 from netcover.outputs.dossier.text import (
     MISSING,
@@ -73,6 +71,8 @@ class _Cursor:
         self.y -= points * self._pt
 
     def heading(self, key: str) -> None:
+        from matplotlib.lines import Line2D
+
         vi, en = both(key)
         self.fig.text(self.left, self.y, f"{vi} · {en}", fontsize=8.5, fontweight="bold",
                       va="top", color=_BLUE)
@@ -220,17 +220,17 @@ def draw_page(fig: Figure, problem: SitingProblem, row: dict[str, Any], page: Pa
     _header(fig, row, n, total)
     _verdict(fig, row)
     village = profile_village(problem, page.x, page.y, page.footprint)
-    box = (0.05, 0.49, 0.50, 0.345)
+    box = (0.05, 0.45, 0.50, 0.385)
     map_ax = fig.add_axes(box)
     title_vi, title_en = both("map_title")
     map_ax.set_title(f"{title_vi} / {title_en}", fontsize=8, loc="left")
     draw_map(map_ax, problem, row, (page.x, page.y), page.footprint, village,
              size_in=(box[2] * A4_IN[0], box[3] * A4_IN[1]))
     _scores(_Cursor(fig, 0.59, 0.95, 0.855), row)
-    profile_ax = fig.add_axes((0.09, 0.325, 0.86, 0.115))
+    profile_ax = fig.add_axes((0.09, 0.285, 0.86, 0.115))
     height = float(row.get("height_m") or 0.0)
     draw_profile(profile_ax, problem, (page.x, page.y), height, page.frequency_mhz, village)
-    left, right = _Cursor(fig, 0.05, 0.48, 0.255), _Cursor(fig, 0.52, 0.95, 0.255)
+    left, right = _Cursor(fig, 0.05, 0.48, 0.215), _Cursor(fig, 0.52, 0.95, 0.215)
     _capacity(left, row)
     _sharing(right, row)
     after = _Cursor(fig, 0.05, 0.95, min(left.y, right.y) - 0.004)
