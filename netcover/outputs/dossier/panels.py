@@ -293,6 +293,9 @@ def draw_profile(ax: Axes, problem: SitingProblem, xy: tuple[float, float], heig
                 textcoords="offset points", fontsize=6)
     ax.annotate(f"{rx_vi} / {rx_en}", (d[-1], los[-1]), xytext=(-4, -10),
                 textcoords="offset points", fontsize=6, ha="right")
+    if state != "clear":  # where the line of sight is lowest under the obstacles
+        w = int(np.argmin(los[inner] - drawn["ground"][inner])) + 1
+        ax.plot(d[w], drawn["ground"][w], "v", color="k", ms=5)
     vi, en = both(state)
     ax.text(0.5, 0.96, f"{vi} / {en}", transform=ax.transAxes, ha="center", va="top", fontsize=6.5,
             color="#1a7f37" if state == "clear" else "#b00020",
