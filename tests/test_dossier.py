@@ -135,6 +135,16 @@ def test_absent_columns_and_empty_values_read_dash(scored, tmp_path: Path) -> No
     assert "Chưa có kết quả đo kiểm." in east  # no measurements folder yet
 
 
+def test_a_table_alone_places_pages_by_lon_lat_and_keeps_text_plain(scored, tmp_path) -> None:
+    _, problem, _, scores = scored
+    table = scores.table.assign(proposal_id=["$x^2$ P1", "../P2"], note=["50% $5", ""])
+    pdf = write_dossier(problem, table, tmp_path / "proposals")  # no proposals: no footprint
+    first, second = _texts(pdf)
+    assert "$x^2$ P1" in first and "50% $5" in first  # never read as mathtext
+    assert "chưa có vùng phủ / footprint not available" in first
+    assert "site_P2" in second.replace("\n", "") and "site_../P2" not in second
+
+
 def test_a_page_renders_with_the_new_people_drawn(full_pdf) -> None:
     doc = pdfium.PdfDocument(full_pdf[0])
     image = np.asarray(doc[0].render(scale=1.0).to_pil().convert("RGB")).astype(int)
