@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from netcover.data.read import load_inputs, read_dem, read_population, read_sites
     from netcover.errors import NetcoverError, ValidationError
     from netcover.links.api import plan_links
+    from netcover.outputs.dossier import write_dossier
     from netcover.siting.api import evaluate, plan_sites
 
 #: Public name -> the module defining it (imported on first use).
@@ -49,6 +50,7 @@ _EXPORTS = {
     "plan_sites": "netcover.siting.api",
     "evaluate": "netcover.siting.api",
     "plan_links": "netcover.links.api",
+    "write_dossier": "netcover.outputs.dossier",
     "load_scenario": "netcover.app.api",
     "run": "netcover.app.api",
     "sample_scenario": "netcover.app.api",
@@ -72,5 +74,6 @@ __all__ = [
     "read_sites",
     "run",
     "sample_scenario",
+    "write_dossier",
 ]
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

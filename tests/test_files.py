@@ -24,8 +24,9 @@ from .test_report_vi import hand_made_run
 
 #: Entries a full run of the mini district with proposals does not write: the tiled run's own.
 NOT_IN_A_RUN = {k for k, e in files.REGISTRY.items() if e.scope == "tiled"}
-#: Written only when asked for (``netcover run --profile``, ``NETCOVER_TIMINGS=1``): tests/test_timings.py.
-ON_REQUEST = {"timings"}
+#: Written only when asked for (``netcover run --profile``, ``NETCOVER_TIMINGS=1``: tests/test_timings.py;
+#: ``netcover evaluate --dossier``: tests/test_dossier.py).
+ON_REQUEST = {"timings", "proposals_dossier"}
 
 
 def _relative_files(folder: Path) -> list[str]:

@@ -315,6 +315,9 @@ def _entries() -> tuple[OutputFile, ...]:
           "all proposals together", ("proposals",)),
         f("proposals_md", "proposals", "proposals.md", "markdown", "proposal assessments",
           ("proposals",)),
+        f("proposals_dossier", "proposals", "dossier.pdf", "pdf",
+          "one bilingual A4 page per proposal (only with `netcover evaluate --dossier`)",
+          ("proposals",)),
         # links/
         f("links_gpkg", "links", "links.gpkg", "gpkg", "planned links (fibre and microwave)",
           ("links",), layers={"planned_links": ()}),

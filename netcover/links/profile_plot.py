@@ -25,7 +25,8 @@ from netcover.core.textsafe import plot_text
 from netcover.links.microwave import earth_bulge_m, fresnel_radius_m
 from netcover.links.plan import HopProfile
 
-__all__ = ["KEY_CHUNK", "hop_key", "plot_hop_profile", "previous_plot"]
+__all__ = ["KEY_CHUNK", "PROFILE_LABELS", "draw_path_profile", "hop_key", "plot_hop_profile",
+           "previous_plot"]
 
 #: Name of the PNG text chunk holding :func:`hop_key`.
 KEY_CHUNK = "netcover-key"
@@ -60,6 +61,60 @@ def previous_plot(path: Path, key: str) -> bool:
     return True
 
 
+#: Legend labels of :func:`draw_path_profile` (``{k}`` and ``{fraction}`` are filled in).
+PROFILE_LABELS = {"terrain": "terrain + earth bulge", "clutter": "land-cover clutter",
+                  "bulge": "earth bulge (k = {k:.2f})", "los": "line of sight",
+                  "fresnel": "first Fresnel zone", "clearance": "{fraction:g} F1 clearance"}
+
+
+def draw_path_profile(ax: Any, d_km: np.ndarray, h_m: np.ndarray, clutter_m: np.ndarray | None,
+                      mast_a_m: float, mast_b_m: float, freq_ghz: float, k_factor: float, *,
+                      clearance_fraction: float | None = None,
+                      labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """Draw a radio path's profile into ``ax``: terrain raised by the earth bulge (k-factor earth
+    drawn flat), clutter on top, the line of sight between the two antennas (``mast_*_m`` above
+    the end points' ground), the first Fresnel zone at ``freq_ghz`` and the two masts.
+
+    ``clearance_fraction``: also the earth-bulge line and the required clearance line (a
+    microwave hop's plot). ``labels``: legend labels replacing those of :data:`PROFILE_LABELS`.
+
+    Returns
+    -------
+    dict
+        ``d``, ``h`` (ground plus clutter), ``ground`` (``h`` plus the bulge), ``los``, ``f1``
+        (Fresnel radius) as arrays, and ``base``: the bottom of the terrain fill (m).
+    """
+    text = {**PROFILE_LABELS, **(labels or {})}
+    d = np.asarray(d_km, dtype=float)
+    h = np.asarray(h_m, dtype=float)
+    clutter = np.zeros_like(h) if clutter_m is None else np.asarray(clutter_m, float)
+    total = float(d[-1] - d[0])
+    d1 = d - d[0]
+    d2 = total - d1
+    bulge = np.asarray(earth_bulge_m(d1, d2, k_factor))
+    f1 = np.asarray(fresnel_radius_m(d1, d2, freq_ghz))
+    h_a = h[0] + mast_a_m
+    h_b = h[-1] + mast_b_m
+    los = h_a + (h_b - h_a) * d1 / max(total, 1e-12)
+    ground = h + bulge  # obstacles: ground plus clutter
+    base = float(min(ground.min(), los.min() - f1.max())) - 20.0
+    ax.fill_between(d, base, ground - clutter, color="#b5a27a", label=text["terrain"])
+    if clutter.any():
+        ax.fill_between(d, ground - clutter, ground, where=clutter > 0, color="#4f8a3c",
+                        alpha=0.8, lw=0, label=text["clutter"])
+    if clearance_fraction is not None:
+        ax.plot(d, base + bulge - bulge.min(), color="#6b5b3e", lw=0.8, ls=":",
+                label=text["bulge"].format(k=k_factor))
+    ax.plot(d, los, color="#c0392b", lw=1.4, label=text["los"])
+    ax.fill_between(d, los - f1, los + f1, color="#3498db", alpha=0.18, label=text["fresnel"])
+    if clearance_fraction is not None:
+        ax.plot(d, los - clearance_fraction * f1, color="#2874a6", lw=1.0, ls="--",
+                label=text["clearance"].format(fraction=clearance_fraction))
+    ax.plot([d[0], d[0]], [h[0], h_a], color="k", lw=2)
+    ax.plot([d[-1], d[-1]], [h[-1], h_b], color="k", lw=2)
+    return {"d": d, "h": h, "ground": ground, "los": los, "f1": f1, "base": base}
+
+
 def plot_hop_profile(hop: HopProfile, path: str | Path) -> Path:
     """Draw the hop's profile to a PNG at ``path`` (with its :func:`hop_key`) and return the path."""
     import matplotlib
@@ -67,34 +122,13 @@ def plot_hop_profile(hop: HopProfile, path: str | Path) -> Path:
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    d = np.asarray(hop.d_km, dtype=float)
-    h = np.asarray(hop.h_m, dtype=float)
-    clutter = np.zeros_like(h) if hop.clutter_m is None else np.asarray(hop.clutter_m, float)
-    total = float(d[-1] - d[0])
-    d1 = d - d[0]
-    d2 = total - d1
-    bulge = np.asarray(earth_bulge_m(d1, d2, hop.k_factor))
-    f1 = np.asarray(fresnel_radius_m(d1, d2, hop.freq_ghz))
-    h_a = h[0] + hop.mast_a_m
-    h_b = h[-1] + hop.mast_b_m
-    los = h_a + (h_b - h_a) * d1 / max(total, 1e-12)
-    ground = h + bulge  # obstacles: ground plus clutter
-
     fig = Figure(figsize=(9, 4.5), dpi=100)
     ax = fig.add_subplot()
-    base = float(min(ground.min(), los.min() - f1.max())) - 20.0
-    ax.fill_between(d, base, ground - clutter, color="#b5a27a", label="terrain + earth bulge")
-    if clutter.any():
-        ax.fill_between(d, ground - clutter, ground, where=clutter > 0, color="#4f8a3c",
-                        alpha=0.8, lw=0, label="land-cover clutter")
-    ax.plot(d, base + bulge - bulge.min(), color="#6b5b3e", lw=0.8, ls=":",
-            label=f"earth bulge (k = {hop.k_factor:.2f})")
-    ax.plot(d, los, color="#c0392b", lw=1.4, label="line of sight")
-    ax.fill_between(d, los - f1, los + f1, color="#3498db", alpha=0.18, label="first Fresnel zone")
-    ax.plot(d, los - hop.clearance_fraction * f1, color="#2874a6", lw=1.0, ls="--",
-            label=f"{hop.clearance_fraction:g} F1 clearance")
-    ax.plot([d[0], d[0]], [h[0], h_a], color="k", lw=2)
-    ax.plot([d[-1], d[-1]], [h[-1], h_b], color="k", lw=2)
+    drawn = draw_path_profile(ax, hop.d_km, hop.h_m, hop.clutter_m, hop.mast_a_m, hop.mast_b_m,
+                              hop.freq_ghz, hop.k_factor, clearance_fraction=hop.clearance_fraction)
+    d, ground, los, f1 = drawn["d"], drawn["ground"], drawn["los"], drawn["f1"]
+    total = float(d[-1] - d[0])
+    base = float(drawn["base"])
     interior = slice(1, len(d) - 1)
     if len(d) > 2:
         ratio = (los[interior] - ground[interior]) / np.maximum(f1[interior], 1e-9)

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from netcover.coverage.engine import CoverageResult, Progress
     from netcover.data.inputs import Inputs
     from netcover.siting.better import ProposalSearch
+    from netcover.siting.plan import SitingProblem
+    from netcover.siting.proposals import Proposal
 
 __all__ = ["evaluate_proposals", "run_siting"]
 
@@ -34,10 +36,13 @@ class SitingRun:
 
 @dataclass
 class ProposalRun:
-    """What the scoring of proposals made: the scores and the files written."""
+    """What the scoring of proposals made: the scores and the files written; the problem and the
+    proposals scored (for a dossier: :func:`netcover.outputs.dossier.write_dossier`)."""
 
     scores: ProposalScores
     files: list[Path] = field(default_factory=list)
+    problem: SitingProblem | None = None
+    proposals: list[Proposal] = field(default_factory=list)
 
 
 def run_siting(inputs: Inputs, coverage: CoverageResult, settings: SitingSettings, folder: Path,
@@ -102,4 +107,4 @@ def evaluate_proposals(inputs: Inputs, coverage: CoverageResult, settings: Sitin
     say(f"All {c['proposals']} proposals together: {c['new_people']:,.0f} new people, "
         f"{c['share_covered_before']:.2%} -> {c['share_covered_after']:.2%} covered")
     say(f"Proposals: {scores.search_text()}")
-    return ProposalRun(scores, write_proposals(problem, scores, folder))
+    return ProposalRun(scores, write_proposals(problem, scores, folder), problem, proposals)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from netcover.coverage.engine import CoverageResult
     from netcover.data.inputs import Inputs
     from netcover.siting.better import ProposalSearch
+    from netcover.siting.step import ProposalRun
 
 __all__ = ["evaluate", "plan_sites", "scenario_settings"]
 
@@ -90,6 +91,17 @@ def plan_sites(scenario: Path, out_dir: Path | None, scheduler: str | None, work
     click.echo(f"Results in {out / 'siting'}")
 
 
+def _dossier(scored: ProposalRun, folder: Path, out: Path) -> None:
+    """Write the dossier of ``scored`` into ``folder`` (the staging folder), pointing its pages
+    at ``out``'s ``measurements`` folder (where ``netcover monitor measurements`` writes)."""
+    from netcover.outputs.dossier import write_dossier
+
+    assert scored.problem is not None
+    path = write_dossier(scored.problem, scored.scores, folder, proposals=scored.proposals,
+                         measurements_folder=out / "measurements")
+    echo_err(f"Dossier: {len(scored.scores.table)} pages in {out / 'proposals' / path.name}")
+
+
 @click.command("evaluate")
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.argument("proposals", type=click.Path(path_type=Path))
@@ -102,10 +114,14 @@ def plan_sites(scenario: Path, out_dir: Path | None, scheduler: str | None, work
               help="How better places are searched: coarse to fine (places 1,600, 800, 400, "
                    "200 m apart at the default radius and spacing, refined around the best), or "
                    "every place within the radius (several times slower).")
+@click.option("--dossier", is_flag=True,
+              help="Also write proposals/dossier.pdf: one bilingual (Vietnamese/English) A4 page "
+                   "per proposal (map, terrain profile, scores, verdict).")
 @execution_options
 @handle_errors
 def evaluate(scenario: Path, proposals: Path, out_dir: Path | None, radius_m: float | None,
-             search: ProposalSearch, scheduler: str | None, workers: int | None) -> None:
+             search: ProposalSearch, dossier: bool, scheduler: str | None,
+             workers: int | None) -> None:
     """Score the site PROPOSALS (CSV or point layer) against SCENARIO's network."""
     from netcover.app.pipeline import default_out_dir
     from netcover.app.summary import summarize, write_summary
@@ -121,7 +137,10 @@ def evaluate(scenario: Path, proposals: Path, out_dir: Path | None, radius_m: fl
     with named_executor(sc.execution, scheduler, workers) as named:
         inputs, coverage = _coverage(sc, named)
         with staged_output(out) as stage, _pool(named) as pool:
-            evaluate_proposals(inputs, coverage, settings, proposals, stage / "proposals",
-                               echo_err, executor=pool, progress=progress_bar, search=search)
+            scored = evaluate_proposals(inputs, coverage, settings, proposals, stage / "proposals",
+                                        echo_err, executor=pool, progress=progress_bar,
+                                        search=search)
+            if dossier:
+                _dossier(scored, stage / "proposals", out)
             write_summary(summarize(inputs), stage)  # for `netcover report`
     click.echo(f"Results in {out / 'proposals'}")
