@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from netcover._version import __version__
 from netcover.core.files import by_key
 from netcover.core.io import atomic_path
-from netcover.core.textsafe import plot_text, safe_name
+from netcover.core.textsafe import plot_text
 from netcover.errors import OutputError
 from netcover.outputs.dossier.page import A4_IN, PageInput, draw_page
 
@@ -42,14 +42,18 @@ __all__ = ["measurement_folder", "read_site_summary", "write_dossier"]
 
 def measurement_folder(measurements: str | Path, site_id: str) -> Path:
     """Where ``netcover monitor measurements ... --site SITE_ID`` writes:
-    ``<measurements>/site_<safe id>`` (the id made safe by :func:`netcover.core.textsafe.safe_name`)."""
-    return Path(measurements) / f"site_{safe_name(site_id)}"
+    ``<measurements>/site_<safe id>`` (:func:`netcover.monitor.site_compare.site_folder`)."""
+    from netcover.monitor.site_compare import site_folder
+
+    return site_folder(measurements, site_id)
 
 
 def read_site_summary(folder: str | Path) -> dict[str, Any] | None:
     """The ``site_summary.json`` in ``folder`` (``points``, ``bias_db``, ``rmse_db``...), or None
     when there is none or it cannot be read."""
-    path = Path(folder) / "site_summary.json"
+    from netcover.monitor.site_files import SITE_FILES
+
+    path = Path(folder) / SITE_FILES["summary"]
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
