@@ -187,11 +187,11 @@ def _text_problems(df: pd.DataFrame, label: str) -> list[Problem]:
     if "technology" in df.columns:
         problems += check_technology(df, label)
     if "purpose" in df.columns:
-        for i, value in enumerate(df["purpose"]):
+        for k, value in enumerate(df["purpose"]):
             if _text(value).lower() not in ("", *PURPOSES):
                 msg = (f"{_text(value)!r} is not a purpose; give one of {', '.join(PURPOSES)} "
                        "(empty: coverage)")
-                problems.append(Problem(label, msg, row_label(i), "purpose"))
+                problems.append(Problem(label, msg, row_label(k), "purpose"))
     return problems
 
 
@@ -252,8 +252,10 @@ def _mast_problems(df: pd.DataFrame, label: str) -> list[Problem]:
     problems = []
     ids = df["proposal_id"].astype(str).str.strip()
     for name in (f for f in _MAST_FIELDS if f in df.columns):
-        for pid, rows in df[name].groupby(ids, sort=False):
-            given = [(i, _mast_value(name, v)) for i, v in rows.items() if _given(v)]
+        column = df[name].tolist()
+        for pid in dict.fromkeys(ids):
+            given = [(int(i), _mast_value(name, column[i]))
+                     for i in np.flatnonzero((ids == pid).to_numpy()) if _given(column[i])]
             values = {v for _, v in given}
             if len(values) > 1:
                 where = ", ".join(f"{row_label(i)}: {v!r}" for i, v in given)
@@ -266,8 +268,13 @@ def _mast_problems(df: pd.DataFrame, label: str) -> list[Problem]:
 
 def _mast_value(name: str, value: object) -> object:
     if name == "height_m":
-        return float(pd.to_numeric(value, errors="coerce"))
+        return _number(value)
     return _text(value).lower() if name == "purpose" else _text(value)
+
+
+def _number(value: object) -> float:
+    """A number the range checks accepted (a number, or text of one)."""
+    return float(pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0])
 
 
 def _first_given(rows: pd.DataFrame, name: str) -> object:
@@ -292,7 +299,7 @@ def _proposal(pid: str, rows: gpd.GeoDataFrame, settings: SitingSettings,
     purpose = _text(_first_given(rows, "purpose")).lower() or "coverage"
     return Proposal(pid, _text(_first_given(rows, "operator")), float(first.geometry.x),
                     float(first.geometry.y),
-                    settings.mast_height_m if height is None else float(pd.to_numeric(height)), sectors,
+                    settings.mast_height_m if height is None else _number(height), sectors,
                     "; ".join(n for n in notes if n), purpose)
 
 
