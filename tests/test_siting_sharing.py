@@ -37,14 +37,23 @@ def test_no_suggestion(second: Proposal, reason: str) -> None:
 
 def test_another_operators_existing_mast_and_the_setting() -> None:
     cells = pd.DataFrame({"site_id": ["VNP-1", "VNP-1", "VTL-9"], "operator": ["VNPT", "VNPT", "Viettel"],
-                          "x": [0.0, 0.0, 5.0], "y": [80.0, 80.0, 0.0]})
+                          "x": [0.0, 0.0, 5000.0], "y": [80.0, 80.0, 0.0]})
     table = sharing_table([prop("A", "Viettel", 0.0)], S, cells=cells)
-    assert table.loc["A", "share_with"] == "VNP-1"  # not its own operator's VTL-9
+    assert table.loc["A", "share_with"] == "VNP-1"
     assert "put the antennas on its tower" in table.loc["A", "sharing"]
     narrow = SitingSettings(sharing_distance_m=50.0, sharing_base_saving_share=0.0)
     assert sharing_table([prop("A", "Viettel", 0.0)], narrow, cells=cells).loc["A", "share_with"] == ""
     near = sharing_table([prop("A", "Viettel", 0.0, 60.0)], narrow, cells=cells)
     assert near.loc["A", "sharing_saving"] == 30 * 1000  # the mast only
+
+
+def test_a_proposal_on_its_own_operators_mast_is_not_told_to_share() -> None:
+    cells = pd.DataFrame({"site_id": ["VTL-4", "MBF-4"], "operator": ["Viettel", "MobiFone"],
+                          "x": [0.0, 60.0], "y": [0.0, 0.0]})
+    table = sharing_table([prop("A", "Viettel", 0.0)], S, cells=cells)
+    assert table.loc["A", "share_with"] == "" and table.loc["A", "sharing"] == ""
+    other = sharing_table([prop("B", "VNPT", 0.0)], S, cells=cells)
+    assert other.loc["B", "share_with"] == "VTL-4;MBF-4"
 
 
 def test_a_better_place_next_to_another_operator_is_named() -> None:

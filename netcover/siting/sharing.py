@@ -11,8 +11,9 @@ shelter, site works). The saving is the pair's: two proposals that share save on
 them, so the saving shown on both rows must not be added up.
 
 Proposals without an operator, and masts of the proposal's own operator, are never sharing
-partners (a proposal beside its own operator's site is a capacity or replacement question, not a
-sharing one).
+partners; a proposal within ``sharing_distance_m`` of an existing mast of its own operator gets no
+suggestion at all (it goes on that mast, as capacity sites usually do: a question of the
+operator's own tower, not of sharing).
 
 :func:`sharing_near` is for the better-place search: when it sends a proposal to a place, the
 other operators' proposals and masts near that place are named in the advice, so that two
@@ -95,8 +96,11 @@ def sharing_table(proposals: Sequence[Proposal], settings: SitingSettings, *,
     """
     masts = masts_of(proposals, cells)
     rows = []
+    own = [m for m in masts if not m.proposed]
     for p in proposals:
         near = _partners(masts, p.x, p.y, p.operator, settings.sharing_distance_m, p.proposal_id)
+        if near and _own_mast_near(own, p, settings.sharing_distance_m):
+            near = []
         if not near:
             rows.append({"share_with": "", "share_distance_m": np.nan, "sharing_saving": 0.0,
                          "sharing": ""})
@@ -140,6 +144,13 @@ def _partners(masts: Sequence[Mast], x: float, y: float, operator: str, distance
         if d <= distance_m:
             found.append((m, d))
     return sorted(found, key=lambda md: (md[1], md[0].mast_id))
+
+
+def _own_mast_near(masts: Sequence[Mast], p: Proposal, distance_m: float) -> bool:
+    """Does an existing mast of ``p``'s own operator stand within ``distance_m`` of it?"""
+    mine = p.operator.strip().casefold()
+    return any(m.operator.strip().casefold() == mine
+               and float(np.hypot(m.x - p.x, m.y - p.y)) <= distance_m for m in masts)
 
 
 def _share_words(m: Mast) -> str:

@@ -13,7 +13,9 @@ own):
 2. **Capacity** (``purpose`` capacity or both) passes when it takes busy-hour users off its
    operator's cells (``users_offloaded``), the busiest of them was loaded
    (``load_before`` >= ``loaded_share``, 0.7 PRB load, where user throughput starts to fall fast)
-   and it lowers that load or raises the users' throughput.
+   and its load falls by at least ``min_load_drop`` (0.05: 5 points of PRB load) or below
+   ``loaded_share``. The users' throughput (``throughput_before_mbps``/``_after_mbps``) is said,
+   not judged: a few users moved to an empty sector gain much while the loaded cell stays loaded.
 3. A proposal passing (either test for ``both``) is **recommended**, or **recommended with
    changes** when it should share another operator's tower (``share_with``, see
    :mod:`netcover.siting.sharing`) or, for coverage, when a better place adds at least
@@ -47,6 +49,7 @@ class VerdictRule:
     min_new_people: float = 50.0
     max_cost_per_new_person: float = 1_000.0
     loaded_share: float = 0.7
+    min_load_drop: float = 0.05
     min_move_share: float = 0.10
     min_move_people: float = 10.0
 
@@ -110,9 +113,9 @@ def _capacity(row: Mapping[str, object], rule: VerdictRule) -> tuple[bool, str]:
         return False, (f"the busiest cell it offloads ({busiest}) is only {before:.0%} loaded in the "
                        f"busy hour (under {rule.loaded_share:.0%}): no capacity need yet")
     t0, t1 = _number(row, "throughput_before_mbps"), _number(row, "throughput_after_mbps")
-    if not after < before and not t1 > t0:
-        return False, (f"it takes {users:,.0f} busy-hour users but neither lowers the load of "
-                       f"{busiest} nor raises their throughput")
+    if not (after <= before - rule.min_load_drop or after < rule.loaded_share):
+        return False, (f"it takes only {users:,.0f} busy-hour users: {busiest} stays at "
+                       f"{after:.0%} PRB load ({before:.0%} before)")
     speed = f", users there get {t1:,.1f} instead of {t0:,.1f} Mb/s" if t1 > t0 else ""
     return True, (f"it takes {users:,.0f} busy-hour users off {busiest} and its neighbours "
                   f"(PRB load {before:.0%} to {after:.0%}{speed})")
