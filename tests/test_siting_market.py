@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import rasterio
-from affine import Affine
 from pyproj import Transformer
 
 from netcover.config.capacity import CapacitySettings
@@ -18,21 +16,15 @@ from netcover.siting.market import MARKET_COLUMNS, market_view
 from netcover.siting.plan import SitingProblem, prepare
 from netcover.siting.proposals import score_proposals
 
-from .conftest import CRS, X0, Y0, write_mini_district
+from .conftest import CRS, X0, Y0
+from .test_siting_relief import two_villages_north
 
 PLAN = SitingSettings(frequency_mhz=900.0, proposal_search_radius_m=600.0)
 
 
 @pytest.fixture(scope="module")
 def problem(tmp_path_factory: pytest.TempPathFactory) -> SitingProblem:
-    folder = tmp_path_factory.mktemp("market") / "mini"
-    path = write_mini_district(folder)
-    pop = np.zeros((24, 24), dtype="float32")
-    pop[7, 5], pop[2, 6], pop[18, 20] = 300, 300, 200
-    with rasterio.open(folder / "population.tif", "w", driver="GTiff", height=24, width=24,
-                       count=1, dtype="float32", crs=CRS, nodata=-1,
-                       transform=Affine(100, 0, X0, 0, -100, Y0)) as dst:
-        dst.write(pop, 1)
+    path = two_villages_north(tmp_path_factory.mktemp("market") / "mini")
     text = path.read_text(encoding="utf-8") + "\n[capacity]\nbusy_hour_mb = 170.0\n"
     path.write_text(text, encoding="utf-8")
     inputs = load_inputs(load_scenario(path))

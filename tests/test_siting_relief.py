@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import rasterio
@@ -25,9 +27,8 @@ CAP = CapacitySettings(busy_hour_mb=170.0)
 PLAN = SitingSettings(frequency_mhz=900.0)
 
 
-@pytest.fixture(scope="module")
-def network(tmp_path_factory: pytest.TempPathFactory) -> tuple:
-    folder = tmp_path_factory.mktemp("relief") / "mini"
+def two_villages_north(folder: Path) -> Path:
+    """The miniature district with a second village of 300 people north of S1; its scenario."""
     path = write_mini_district(folder)
     pop = np.zeros((24, 24), dtype="float32")
     pop[7, 5], pop[2, 6], pop[18, 20] = 300, 300, 200
@@ -35,7 +36,12 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> tuple:
                        count=1, dtype="float32", crs=CRS, nodata=-1,
                        transform=Affine(100, 0, X0, 0, -100, Y0)) as dst:
         dst.write(pop, 1)
-    inputs = load_inputs(load_scenario(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    inputs = load_inputs(load_scenario(two_villages_north(tmp_path_factory.mktemp("relief") / "mini")))
     return inputs, compute_coverage(inputs)
 
 

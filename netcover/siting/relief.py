@@ -228,11 +228,9 @@ def _people_on_grid(inputs: Inputs, coverage: CoverageResult
     """Populated cells as (row, col) of the coverage grid under their centres, and their people."""
     pop = inputs.population
     assert pop is not None, "capacity relief needs the population"
-    x, y = pop.cell_centres()
-    t = coverage.transform
-    n_rows, n_cols = coverage.classes.shape
-    r = np.floor((y - t.f) / t.e).astype(np.int64).ravel()
-    c = np.floor((x - t.c) / t.a).astype(np.int64).ravel()
+    col, row = (np.floor(v).astype(np.int64).ravel() for v in ~coverage.transform
+                @ pop.cell_centres())
     people = pop.counts.ravel().astype(np.float64)
-    keep = (r >= 0) & (r < n_rows) & (c >= 0) & (c < n_cols) & (people > 0)
-    return r[keep], c[keep], people[keep]
+    shape = coverage.classes.shape
+    keep = (row >= 0) & (row < shape[0]) & (col >= 0) & (col < shape[1]) & (people > 0)
+    return row[keep], col[keep], people[keep]
