@@ -12,7 +12,7 @@ from netcover.config.siting import SitingSettings
 from netcover.coverage.engine import compute_coverage
 from netcover.data.inputs import load_inputs
 from netcover.data.proposals import Proposal, plan_sectors
-from netcover.siting.market import MARKET_COLUMNS, market_view
+from netcover.siting.market import MARKET_COLUMNS, market_record, market_view
 from netcover.siting.plan import SitingProblem, prepare
 from netcover.siting.proposals import score_proposals
 
@@ -66,3 +66,10 @@ def test_a_better_place_next_to_another_operator_is_said(problem: SitingProblem)
     assert out.loc[0, "advice"] == ("move it 600 m west; that place is 40 m from Viettel's "
                                     "proposal VTL: share one tower")
     assert not out.loc[1, "advice"].endswith("share one tower")
+
+
+def test_the_record_says_what_the_market_view_assumes(problem: SitingProblem) -> None:
+    record = market_record(problem)
+    assert record["assumed_sharing_distance_m"] == PLAN.sharing_distance_m
+    assert record["assumed_verdict_min_new_people"] == 50.0
+    assert record["assumed_busy_hour_mb"] == 170.0

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from netcover.data.proposals import Proposal
     from netcover.siting.plan import SitingProblem
 
-__all__ = ["MARKET_COLUMNS", "market_view"]
+__all__ = ["MARKET_COLUMNS", "market_record", "market_view"]
 
 #: The columns :func:`market_view` adds, in order.
 MARKET_COLUMNS = ("purpose", *RELIEF_COLUMNS, *SHARING_COLUMNS, "verdict", "verdict_reason")
@@ -88,6 +88,25 @@ def market_view(problem: SitingProblem, proposals: Sequence[Proposal], table: pd
     _say_sharing_at_better_places(out, proposals, problem)
     judged = verdicts(out, rule)
     out["verdict"], out["verdict_reason"] = judged["verdict"], judged["verdict_reason"]
+    return out
+
+
+def market_record(problem: SitingProblem, rule: VerdictRule | None = None) -> dict[str, object]:
+    """What the market view assumes, as ``assumed_*`` columns for ``proposals_scored.csv``'s
+    record: the sharing distance and saving share, the verdict's thresholds and the capacity
+    step's demand (smartphone share where none is reported, active share, busy-hour MB)."""
+    import dataclasses
+
+    s = problem.settings
+    out: dict[str, object] = {"assumed_sharing_distance_m": s.sharing_distance_m,
+                              "assumed_sharing_base_saving_share": s.sharing_base_saving_share}
+    out.update({f"assumed_verdict_{k}": v
+                for k, v in dataclasses.asdict(rule or VerdictRule()).items()})
+    cap = getattr(problem.inputs.scenario, "capacity", None)
+    if cap is not None:
+        out.update({"assumed_smartphone_share": cap.smartphone_share,
+                    "assumed_active_share": cap.active_share,
+                    "assumed_busy_hour_mb": cap.busy_hour_mb})
     return out
 
 
