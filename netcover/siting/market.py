@@ -8,7 +8,8 @@ row per proposal: new people, better place, advice...) and adds, in this order:
   (``users_offloaded``, ``cells_offloaded``, ``load_before``, ``load_after``,
   ``throughput_before_mbps``, ``throughput_after_mbps``); a capacity proposal's ``advice`` becomes
   the relief sentence and its better place is cleared (capacity sites are never told to move for
-  coverage);
+  coverage); a ``both`` proposal keeps its better place as information, but its verdict never
+  asks it to move (the move would change its relief);
 - the sharing columns of :mod:`netcover.siting.sharing` (``share_with``, ``share_distance_m``,
   ``sharing_saving``, ``sharing``); a better place within ``sharing_distance_m`` of another
   operator's proposal or mast gets that said in its ``advice`` ("...; that place is 30 m from

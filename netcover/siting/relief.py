@@ -62,8 +62,8 @@ RELIEF_COLUMNS = ("users_offloaded", "cells_offloaded", "load_before", "load_aft
 #: Purposes scored by relief.
 RELIEF_PURPOSES = ("capacity", "both")
 
-#: A cell whose busy-hour users fall by no more than this is not offloaded (numerical noise).
-MIN_USERS_MOVED = 0.01
+#: A cell whose busy-hour users fall by no more than this (a tenth of a user) is not offloaded.
+MIN_USERS_MOVED = 0.1
 
 
 def proposal_cells(inputs: Inputs, prop: Proposal) -> gpd.GeoDataFrame:
