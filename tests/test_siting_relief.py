@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 from affine import Affine
@@ -16,6 +18,7 @@ from netcover.coverage.capacity import capacity_tables
 from netcover.coverage.engine import compute_coverage
 from netcover.data.inputs import load_inputs
 from netcover.data.proposals import Proposal, plan_sectors
+from netcover.siting.colocate import SAME_SECTOR_DEG, host_site, next_channel, same_sector
 from netcover.siting.relief import capacity_relief, proposal_cells, relief_sentence
 
 from .conftest import CRS, X0, Y0, write_mini_district
@@ -90,3 +93,62 @@ def test_relief_sentence_needs_no_throughput() -> None:
            "load_after": 0.6, "throughput_before_mbps": np.nan, "throughput_after_mbps": np.nan}
     assert relief_sentence(row) == ("capacity site: it takes 12 busy-hour users off 2 existing "
                                     "cell(s); the busiest, A-1, goes from 90% to 60% PRB load")
+
+
+# A capacity carrier added to S1's mast (20 m away, within sharing_distance_m): 1,800 MHz like S1-1
+# but 6 dB weaker, so it is nowhere the best server; facing 10 degrees, inside S1-1's 65 degree beam.
+def _added() -> Proposal:
+    return _proposal("ADD", X0 + 620, Y0 - 1200, 10.0, frequency_mhz=1800.0, tx_power_dbm=37.0)
+
+
+def test_a_capacity_proposal_on_its_operators_mast_is_another_carrier_of_its_sector(
+        network: tuple) -> None:
+    inputs, _ = network
+    cells = proposal_cells(inputs, _added())
+    s1 = inputs.cells.set_index("cell_id").loc["S1-1"]
+    assert cells.loc[0, "site_id"] == "S1" and cells.loc[0, "cell_id"] == "ADD-P1"
+    assert (cells.loc[0, "x"], cells.loc[0, "y"]) == (s1["x"], s1["y"])  # the mast's position
+    assert cells.loc[0, "azimuth_deg"] == 0.0  # S1-1's azimuth: pooled with it
+    assert cells.loc[0, "frequency_mhz"] == 1810.0  # the band's next 10 MHz channel, not co-channel
+    # a coverage proposal, or one beyond sharing_distance_m, is a new site
+    assert proposal_cells(inputs, dataclasses.replace(_added(), purpose="coverage")
+                          ).loc[0, "site_id"] == "ADD"
+    assert proposal_cells(inputs, _added(), sharing_distance_m=10.0).loc[0, "site_id"] == "ADD"
+
+
+def test_pooling_the_added_carrier_relieves_the_sector(network: tuple) -> None:
+    inputs, coverage = network
+    pooled = capacity_relief(inputs, coverage, [_added()], capacity_settings=CAP).loc["ADD"]
+    alone = capacity_relief(inputs, coverage, [_added()], capacity_settings=dataclasses.replace(
+        CAP, pool_sector_carriers=False)).loc["ADD"]
+    assert pooled["added_to_site"] == alone["added_to_site"] == "S1"
+    # alone, the weaker carrier serves no one: S1-1 keeps its users and its load
+    assert alone["users_offloaded"] == 0 and alone["cells_offloaded"] == ""
+    # pooled, S1-1's sector has twice the bandwidth: half its users go on the new carrier
+    before = capacity_tables(coverage, inputs, settings=CAP).cells.set_index("cell_id")
+    assert pooled["cells_offloaded"] == "S1-1"
+    assert pooled["users_offloaded"] == pytest.approx(before.loc["S1-1", "busy_hour_users"] / 2,
+                                                      rel=1e-6)
+    assert pooled["load_before"] == pytest.approx(1.0)
+    assert pooled["load_after"] < 0.8 * min(1.0, before.loc["S1-1", "offered_load"])
+    assert pooled["throughput_after_mbps"] > pooled["throughput_before_mbps"]
+    text = relief_sentence(pooled.to_dict())
+    assert text.startswith("capacity added to site S1")
+
+
+def test_colocation_rules() -> None:
+    sectors = pd.DataFrame({"azimuth_deg": [30.0, 150.0, 270.0], "h_beamwidth_deg": [65.0, 65.0, 33.0]})
+    assert same_sector(0.0, sectors) == 0  # 30 degrees off, inside the 65 degree beam
+    assert same_sector(90.0, sectors) is None  # a new sector between two
+    assert same_sector(250.0, sectors) is None  # 20 degrees off a 33 degree beam
+    assert same_sector(358.0, sectors.drop(columns="h_beamwidth_deg")) == 0  # 32 across north
+    assert same_sector(310.0, sectors.drop(columns="h_beamwidth_deg")) is None  # 40 off
+    assert SAME_SECTOR_DEG == 32.5
+    assert next_channel(1800.0, 10.0, [(900.0, 5.0)]) == 1800.0  # another band: unchanged
+    assert next_channel(1800.0, 10.0, [(1800.0, 20.0), (1815.0, 10.0)]) == 1825.0
+    cells = pd.DataFrame({"site_id": ["A", "B"], "operator": ["Viettel", "MobiFone"],
+                          "technology": ["4G", "4G"], "x": [0.0, 10.0], "y": [0.0, 0.0]})
+    prop = Proposal("P", "viettel ", 50.0, 0.0, 30.0, plan_sectors(PLAN, azimuths=[0.0]))
+    assert host_site(cells, prop, 100.0) == ("A", 0.0, 0.0)  # operator names compared loosely
+    assert host_site(cells, prop, 40.0) is None
+    assert host_site(cells, dataclasses.replace(prop, operator="Vinaphone"), 100.0) is None

@@ -10,7 +10,8 @@ Public API
   (-> :class:`SitePlan`), :func:`read_proposals`, :func:`check_proposals`, :func:`with_proposals`,
   :func:`score_proposals`, :func:`proposal_footprints` (for maps), :func:`footprint_cache` (where
   candidate footprints are kept: the scenario's loss cache folder).
-- Proposals' market view: :func:`capacity_relief` (capacity proposals: load and throughput relief),
+- Proposals' market view: :func:`capacity_relief` (capacity proposals: load and throughput relief;
+  one on its own operator's mast is added to that site, :mod:`netcover.siting.colocate`),
   :func:`sharing_table` and :func:`sharing_near` (tower sharing between operators),
   :func:`verdicts` (recommended / with changes / not recommended, with the reason).
 - Numeric cores: :func:`solve` (greedy + 1-swap or exact MILP on a sparse matrix, -> :class:`SolveResult`),

@@ -6,10 +6,10 @@ row per proposal: new people, better place, advice...) and adds, in this order:
 - ``purpose`` (coverage, capacity or both; :class:`~netcover.data.proposals.Proposal`);
 - for capacity and both proposals, the relief columns of :mod:`netcover.siting.relief`
   (``users_offloaded``, ``cells_offloaded``, ``load_before``, ``load_after``,
-  ``throughput_before_mbps``, ``throughput_after_mbps``); a capacity proposal's ``advice`` becomes
-  the relief sentence and its better place is cleared (capacity sites are never told to move for
-  coverage); a ``both`` proposal keeps its better place as information, but its verdict never
-  asks it to move (the move would change its relief);
+  ``throughput_before_mbps``, ``throughput_after_mbps``, ``added_to_site``); a capacity
+  proposal's ``advice`` becomes the relief sentence and its better place is cleared (capacity
+  sites are never told to move for coverage); a ``both`` proposal keeps its better place as
+  information, but its verdict never asks it to move (the move would change its relief);
 - the sharing columns of :mod:`netcover.siting.sharing` (``share_with``, ``share_distance_m``,
   ``sharing_saving``, ``sharing``); a better place within ``sharing_distance_m`` of another
   operator's proposal or mast gets that said in its ``advice`` ("...; that place is 30 m from
@@ -81,7 +81,8 @@ def market_view(problem: SitingProblem, proposals: Sequence[Proposal], table: pd
                                  cache=cache or footprint_cache(inputs.scenario))
     for col in RELIEF_COLUMNS:
         out[col] = ids.map(relief[col]) if len(relief) else np.nan
-    out["cells_offloaded"] = out["cells_offloaded"].astype(object).fillna("")
+    for col in ("cells_offloaded", "added_to_site"):
+        out[col] = out[col].astype(object).fillna("")
     _no_move_for_capacity(out)
     shares = sharing_table(proposals, settings, cells=inputs.cells)
     for col in SHARING_COLUMNS:
