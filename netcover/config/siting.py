@@ -23,8 +23,11 @@ _POSITIVE = ("cluster_distance_m", "hilltop_window_m", "max_road_m", "max_gap_di
              "time_limit_s", "proposal_search_radius_m", "proposal_search_spacing_m")
 _NON_NEGATIVE = ("min_people", "min_rise_m", "screening_cell_m", "screening_radius_km",
                  "base_cost", "cost_per_mast_m", "cost_per_road_km", "cost_per_backhaul_km",
-                 "budget", "target_village_min_population", "mip_gap")
+                 "budget", "target_village_min_population", "mip_gap", "tie_people",
+                 "sharing_distance_m")
 _SHARES = ("gap_close_share", "target_share")
+#: Settings that are shares in [0, 1].
+_FRACTIONS = ("sharing_base_saving_share",)
 
 
 @dataclass(frozen=True)
@@ -113,12 +116,28 @@ class SitingSettings:
         Time limit of the exact solver; the result says whether it stopped the solver.
     mip_gap : float
         Relative optimality gap at which the exact solver stops.
+    tie_people : float
+        Candidates whose added people differ by at most this many people are a tie, and the one
+        with the lower cost per new person is chosen (greedy and its swaps; the exact solver breaks
+        such ties with a cost term worth less than this many people over all its sites, see
+        :mod:`netcover.siting.solvers`). 1 person: below the precision of the population raster
+        spread over 100 m cells; 0 turns tie-breaking off.
     proposal_search_radius_m : float
         Around each proposal, places within this distance are tried with the proposal's antenna to
         find a better position (2 km: a move an operator can still negotiate with the same land
         owners and access road).
     proposal_search_spacing_m : float
         Spacing of the places tried around a proposal.
+    sharing_distance_m : float
+        Proposals of different operators closer than this, or a proposal this close to another
+        operator's existing mast, are told to share one tower (:mod:`netcover.siting.sharing`).
+        100 m: an assumption, the distance within which two operators' antennas reach the same
+        people from one mast (the coverage screening grid is 100 m on the sample); 0 turns the
+        suggestion off.
+    sharing_base_saving_share : float
+        Share of ``base_cost`` the second operator saves by sharing a tower (power system, shelter,
+        site works, installation), besides the whole mast (``cost_per_mast_m`` x its height).
+        0.5: an assumption, the order of tower-sharing savings operators report; give your own.
     """
 
     usable_class: UsableClass = "fair"
@@ -162,6 +181,9 @@ class SitingSettings:
     mip_gap: float = 0.005
     proposal_search_radius_m: float = 2_000.0
     proposal_search_spacing_m: float = 200.0
+    tie_people: float = 1.0
+    sharing_distance_m: float = 100.0
+    sharing_base_saving_share: float = 0.5
 
     def __post_init__(self) -> None:
         for name in ("candidate_point_types", "azimuths_deg"):
@@ -191,7 +213,8 @@ class SitingSettings:
     def _check_ranges(self) -> None:
         checks = ((_POSITIVE, lambda v: v > 0, "must be > 0"),
                   (_NON_NEGATIVE, lambda v: not v < 0, "must be >= 0"),
-                  (_SHARES, lambda v: 0.0 < v <= 1.0, "is a share: give a value in (0, 1]"))
+                  (_SHARES, lambda v: 0.0 < v <= 1.0, "is a share: give a value in (0, 1]"),
+                  (_FRACTIONS, lambda v: 0.0 <= v <= 1.0, "is a share: give a value in [0, 1]"))
         for names, ok, why in checks:
             for name in names:
                 if not ok(getattr(self, name)):

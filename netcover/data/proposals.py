@@ -9,7 +9,14 @@ problem at once, with the row and the field. Columns:
 - optional, defaults from :class:`~netcover.config.siting.SitingSettings` where empty:
   ``operator``, ``height_m``, ``azimuths_deg`` (``"0;120;240"``) or ``azimuth_deg`` (one per row),
   ``technology``, ``frequency_mhz``, ``bandwidth_mhz``, ``tx_power_dbm``, ``antenna_gain_dbi``,
-  ``h_beamwidth_deg``, ``v_beamwidth_deg``, ``mech_tilt_deg``, ``elec_tilt_deg``, ``note``.
+  ``h_beamwidth_deg``, ``v_beamwidth_deg``, ``mech_tilt_deg``, ``elec_tilt_deg``, ``note``;
+- optional ``purpose``: ``coverage`` (default: scored by the people it newly covers), ``capacity``
+  (scored by the load it takes off the existing cells, :mod:`netcover.siting.relief`, and never
+  told to move for coverage) or ``both``.
+
+With one row per sector, each row's own sector fields (``technology`` ... ``elec_tilt_deg``) are
+that sector's; ``operator``, ``height_m`` and ``purpose`` are the mast's and must agree between its
+rows (a row may leave them empty); the rows' different notes are joined with "; ".
 
 Numbers are checked with the sites' ranges (:data:`netcover.data.sites.SITE_RANGES`). The public names
 are re-exported by :mod:`netcover.siting.proposals`.
@@ -39,11 +46,9 @@ from netcover.data.sites import (
 from netcover.errors import Problem, ValidationError
 
 __all__ = [
-    "PROPOSAL_RANGES", "SECTOR_FIELDS", "Proposal", "check_proposals", "plan_sectors", "read_proposals",
-    "with_proposals",
+    "PROPOSAL_RANGES", "PURPOSES", "SECTOR_FIELDS", "Proposal", "check_proposals", "plan_sectors",
+    "read_proposals", "with_proposals",
 ]
-
-pass
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -57,6 +62,12 @@ if TYPE_CHECKING:
 SECTOR_FIELDS = ("technology", "frequency_mhz", "bandwidth_mhz", "tx_power_dbm", "antenna_gain_dbi",
                  "h_beamwidth_deg", "v_beamwidth_deg", "mech_tilt_deg", "elec_tilt_deg")
 
+#: What a proposal is for: new people (coverage), relief of loaded cells (capacity), or both.
+PURPOSES = ("coverage", "capacity", "both")
+
+#: Fields of the mast: with one row per sector, the rows that give one must agree.
+_MAST_FIELDS = ("operator", "height_m", "purpose")
+
 
 @dataclass(frozen=True)
 class Proposal:
@@ -69,6 +80,7 @@ class Proposal:
     height_m: float
     sectors: list[pd.Series]
     note: str = ""
+    purpose: str = "coverage"
 
 
 #: The numeric columns of a proposal, checked with the sites' ranges; empty cells take the default.
@@ -132,6 +144,7 @@ def check_proposals(path: str | Path, settings: SitingSettings, crs: CRS, *,
     problems += check_lte_bandwidth(df, label, technology=settings.technology)
     azimuths = _azimuth_lists(df, label, settings, problems)
     problems += _id_problems(df, label)
+    problems += _mast_problems(df, label)
     if terrain is not None:
         problems += outside_problems(df, "proposal_id", label, terrain, what="proposal")
     if any(pr.severity == "error" for pr in problems):
@@ -173,6 +186,12 @@ def _text_problems(df: pd.DataFrame, label: str) -> list[Problem]:
                                 "proposal_id"))
     if "technology" in df.columns:
         problems += check_technology(df, label)
+    if "purpose" in df.columns:
+        for k, value in enumerate(df["purpose"]):
+            if _text(value).lower() not in ("", *PURPOSES):
+                msg = (f"{_text(value)!r} is not a purpose; give one of {', '.join(PURPOSES)} "
+                       "(empty: coverage)")
+                problems.append(Problem(label, msg, row_label(k), "purpose"))
     return problems
 
 
@@ -226,19 +245,67 @@ def _id_problems(df: pd.DataFrame, label: str) -> list[Problem]:
     return problems
 
 
+def _mast_problems(df: pd.DataFrame, label: str) -> list[Problem]:
+    """With one row per sector, the rows of one proposal that give a mast field must agree."""
+    if "azimuth_deg" not in df.columns:
+        return []
+    problems = []
+    ids = df["proposal_id"].astype(str).str.strip()
+    for name in (f for f in _MAST_FIELDS if f in df.columns):
+        column = df[name].tolist()
+        for pid in dict.fromkeys(ids):
+            given = [(int(i), _mast_value(name, column[i]))
+                     for i in np.flatnonzero((ids == pid).to_numpy()) if _given(column[i])]
+            values = {v for _, v in given}
+            if len(values) > 1:
+                where = ", ".join(f"{row_label(i)}: {v!r}" for i, v in given)
+                msg = (f"proposal_id {pid!r} has different {name} values on its sector rows "
+                       f"({where}); {name} is the mast's: give one value (or leave the other rows "
+                       "empty)")
+                problems.append(Problem(label, msg, row_label(given[0][0]), name))
+    return problems
+
+
+def _mast_value(name: str, value: object) -> object:
+    if name == "height_m":
+        return _number(value)
+    return _text(value).lower() if name == "purpose" else _text(value)
+
+
+def _number(value: object) -> float:
+    """A number the range checks accepted (a number, or text of one)."""
+    return float(pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0])
+
+
+def _first_given(rows: pd.DataFrame, name: str) -> object:
+    """The first non-empty value of column ``name`` among ``rows`` (None when none)."""
+    if name not in rows.columns:
+        return None
+    given = [v for v in rows[name] if _given(v)]
+    return given[0] if given else None
+
+
 def _proposal(pid: str, rows: gpd.GeoDataFrame, settings: SitingSettings,
               azimuth_lists: dict[int, list[float]]) -> Proposal:
     first = rows.iloc[0]
-    override = {k: first[k] for k in SECTOR_FIELDS if k in rows.columns and _given(first[k])}
-    if "azimuth_deg" in rows.columns:
-        azimuths = [float(v) for v in rows["azimuth_deg"]]
+    if "azimuth_deg" in rows.columns:  # one row per sector: each row's own sector fields
+        sectors = [plan_sectors(settings, azimuths=[float(row["azimuth_deg"])], **_override(row))[0]
+                   for _, row in rows.iterrows()]
     else:
         azimuths = azimuth_lists.get(int(rows.index[0]), list(settings.azimuths_deg))
-    height = float(first["height_m"]) if "height_m" in rows.columns and _given(
-        first["height_m"]) else settings.mast_height_m
-    return Proposal(pid, _text(first.get("operator")), float(first.geometry.x),
-                    float(first.geometry.y), height,
-                    plan_sectors(settings, azimuths=azimuths, **override), _text(first.get("note")))
+        sectors = plan_sectors(settings, azimuths=azimuths, **_override(first))
+    height = _first_given(rows, "height_m")
+    notes = dict.fromkeys(_text(v) for v in rows["note"]) if "note" in rows.columns else {}
+    purpose = _text(_first_given(rows, "purpose")).lower() or "coverage"
+    return Proposal(pid, _text(_first_given(rows, "operator")), float(first.geometry.x),
+                    float(first.geometry.y),
+                    settings.mast_height_m if height is None else _number(height), sectors,
+                    "; ".join(n for n in notes if n), purpose)
+
+
+def _override(row: pd.Series) -> dict[str, object]:
+    """The sector fields ``row`` gives (the others take the plan's)."""
+    return {k: row[k] for k in SECTOR_FIELDS if k in row.index and _given(row[k])}
 
 
 def _given(value: object) -> bool:

@@ -79,7 +79,8 @@ this generator, and are synthetic too:
 
 - `proposals.csv`: six operators' site proposals of different quality, for `netcover evaluate`
   (`proposal_id, operator, lon, lat, height_m, azimuths_deg` ("0;120;240"), `technology,
-  frequency_mhz, tx_power_dbm, antenna_gain_dbi, note`; one row per proposed site).
+  frequency_mhz, tx_power_dbm, antenna_gain_dbi, note, purpose`; one row per proposed site;
+  `purpose` is `coverage` or `capacity`: VTL-P01 is a capacity site beside VTL-QB-004).
 - `history/` and `drive_test.csv`: two earlier site inventories, fibre households per period,
   reported indicators and a drive test made from the model plus a known bias and noise, for
   `netcover monitor`; `history/README.md` describes them (`python -m netcover.samplegen.history`

@@ -10,6 +10,10 @@ Public API
   (-> :class:`SitePlan`), :func:`read_proposals`, :func:`check_proposals`, :func:`with_proposals`,
   :func:`score_proposals`, :func:`proposal_footprints` (for maps), :func:`footprint_cache` (where
   candidate footprints are kept: the scenario's loss cache folder).
+- Proposals' market view: :func:`capacity_relief` (capacity proposals: load and throughput relief;
+  one on its own operator's mast is added to that site, :mod:`netcover.siting.colocate`),
+  :func:`sharing_table` and :func:`sharing_near` (tower sharing between operators),
+  :func:`verdicts` (recommended / with changes / not recommended, with the reason).
 - Numeric cores: :func:`solve` (greedy + 1-swap or exact MILP on a sparse matrix, -> :class:`SolveResult`),
   :func:`rank_order`, :func:`cluster_labels`, :func:`thin`.
 """
@@ -29,8 +33,11 @@ if TYPE_CHECKING:
     from netcover.siting.output import plan_lines, write_plan, write_proposals
     from netcover.siting.plan import SitePlan, SitingProblem, plan_sites, prepare
     from netcover.siting.proposals import ProposalScores, proposal_footprints, score_proposals
+    from netcover.siting.relief import capacity_relief
+    from netcover.siting.sharing import masts_of, sharing_near, sharing_table
     from netcover.siting.solvers import SolveResult, rank_order, solve
     from netcover.siting.step import evaluate_proposals, run_siting
+    from netcover.siting.verdict import verdicts
 
 #: Public name -> the module that defines it, imported on first use of the name.
 _EXPORTS = {
@@ -60,13 +67,44 @@ _EXPORTS = {
     "solve": "netcover.siting.solvers",
     "run_siting": "netcover.siting.step",
     "evaluate_proposals": "netcover.siting.step",
+    "capacity_relief": "netcover.siting.relief",
+    "masts_of": "netcover.siting.sharing",
+    "sharing_near": "netcover.siting.sharing",
+    "sharing_table": "netcover.siting.sharing",
+    "verdicts": "netcover.siting.verdict",
 }
 
 __all__ = [
-    "Demand", "Proposal", "ProposalScores", "SitePlan", "SitingProblem", "SitingSettings", "SolveResult",
-    "check_proposals", "cluster_labels", "evaluate_proposals", "footprint_cache", "generate_candidates",
+    "Demand",
+    "Proposal",
+    "ProposalScores",
+    "SitePlan",
+    "SitingProblem",
+    "SitingSettings",
+    "SolveResult",
+    "capacity_relief",
+    "check_proposals",
+    "cluster_labels",
+    "evaluate_proposals",
+    "footprint_cache",
+    "generate_candidates",
+    "masts_of",
     "plan_lines",
-    "plan_sites", "prepare", "proposal_footprints", "rank_order", "read_proposals", "run_siting",
-    "score_proposals", "solve", "thin", "uncovered_demand", "with_proposals", "write_plan", "write_proposals",
+    "plan_sites",
+    "prepare",
+    "proposal_footprints",
+    "rank_order",
+    "read_proposals",
+    "run_siting",
+    "score_proposals",
+    "sharing_near",
+    "sharing_table",
+    "solve",
+    "thin",
+    "uncovered_demand",
+    "verdicts",
+    "with_proposals",
+    "write_plan",
+    "write_proposals",
 ]
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

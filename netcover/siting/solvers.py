@@ -7,6 +7,10 @@ exact solver is ``scipy.optimize.milp`` (HiGHS) on the matrix with identical dem
 when its time limit stops it, the better of its incumbent and the greedy answer is returned, with
 the gap to HiGHS's bound.
 
+With ``tie_weight`` > 0, candidates whose gains are within that weight are a tie, won by the
+lower cost per new person (:mod:`netcover.siting.ties`, for greedy, its swaps and kicks, and the
+exact solver's objective).
+
 Both solvers take the same problem and return a :class:`SolveResult` in the same format:
 
 - ``objective="count"``: the ``n_sites`` candidates covering the most demand weight (maximal
@@ -28,12 +32,14 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from netcover.config.options import OBJECTIVES, SOLVERS, Objective, SolverName
 from netcover.errors import ModelError
+from netcover.siting.ties import better, pick, swap_choice
 
 __all__ = ["SolveResult", "rank_order", "solve"]
 
@@ -87,7 +93,7 @@ def solve(matrix: sp.spmatrix | sp.sparray, weights: np.ndarray, *, objective: O
           n_sites: int = 10, costs: np.ndarray | None = None, budget: float = np.inf,
           target_weight: float = 0.0, required: np.ndarray | None = None,
           fixed: Sequence[int] = (), solver: SolverName = "greedy", time_limit_s: float = 60.0,
-          mip_gap: float = 0.005) -> SolveResult:
+          mip_gap: float = 0.005, tie_weight: float = 0.0) -> SolveResult:
     """Choose candidates (columns of ``matrix``) covering demand rows.
 
     Parameters
@@ -114,6 +120,9 @@ def solve(matrix: sp.spmatrix | sp.sparray, weights: np.ndarray, *, objective: O
         Greedy + 1-swap or ``scipy.optimize.milp``.
     time_limit_s, mip_gap : float
         Limits of the exact solver.
+    tie_weight : float
+        Gains within this weight are a tie, won by the lower cost per new person
+        (``[siting] tie_people``; 0: strict, the first best; see :mod:`netcover.siting.ties`).
 
     Returns
     -------
@@ -144,13 +153,13 @@ def solve(matrix: sp.spmatrix | sp.sparray, weights: np.ndarray, *, objective: O
                            feasible, time.perf_counter() - start, nothing)
     if solver == "greedy":
         chosen, feasible = _greedy(a, w, c, base, objective, n_sites, budget, target_weight, req,
-                                   fixed_idx)
+                                   fixed_idx, tie_weight)
         optimal, gap, limited, note = (False, float("nan"), False,
                                        "greedy with 1-swap and kick improvement")
     else:
         chosen, feasible, optimal, gap, limited, note = _exact(
             a, w, c, base, objective, n_sites, budget, target_weight, req, fixed_idx,
-            time_limit_s, mip_gap)
+            time_limit_s, mip_gap, tie_weight)
     order, gains = rank_order(a, w, chosen, base)
     order, gains = _drop_idle(a, order, gains, base, req if objective == "target" else None)
     covered = float(w[(base + _counts(a, order)) > 0].sum())
@@ -212,16 +221,16 @@ def _col(a: sp.csc_array, j: int) -> np.ndarray:
 
 def _greedy(a: sp.csc_array, w: np.ndarray, c: np.ndarray, base: np.ndarray, objective: str,
             n_sites: int, budget: float, target: float, req: np.ndarray,
-            fixed: np.ndarray) -> tuple[np.ndarray, bool]:
+            fixed: np.ndarray, tie: float = 0.0) -> tuple[np.ndarray, bool]:
     """Greedy; then, for count and budget, 1-swap and "kicks" (drop a site, refill, swap again)."""
     at = a.T.tocsr()
     need = req & (np.diff(a.tocsr().indptr) > 0)
-    fill = _Filler(a, at, w, c, base, objective, n_sites, budget, target, need, fixed)
+    fill = _Filler(a, at, w, c, base, objective, n_sites, budget, target, need, fixed, tie)
     chosen = fill([], np.zeros(a.shape[1], bool))
     if objective == "budget":
         chosen = _best_single_check(a, w, c, base, chosen, budget, fixed)
     if objective != "target":
-        chosen = _one_swap(a, at, w, c, base, chosen, objective, budget, fixed)
+        chosen = _one_swap(a, at, w, c, base, chosen, objective, budget, fixed, tie)
         chosen = _kicks(fill, chosen)
     else:
         chosen = _drop_redundant(fill, chosen)
@@ -246,6 +255,7 @@ class _Filler:
     target: float
     need: np.ndarray
     fixed: np.ndarray
+    tie: float = 0.0
 
     def __call__(self, start: list[int], ban: np.ndarray) -> list[int]:
         a, w, c = self.a, self.w, self.c
@@ -269,7 +279,8 @@ class _Filler:
                     break
                 score = g + (w.sum() + 1.0) * (self.at @ (self.need & (count <= 0)).astype(float))
             score = np.where(banned, -np.inf, score)
-            j = int(np.argmax(score)) if len(score) else -1
+            tie = 0.0 if self.objective == "budget" else self.tie  # budget: people per cost
+            j = pick(score, g, c, tie) if len(score) else -1
             if j < 0 or not score[j] > _EPS:
                 break
             chosen.append(j)
@@ -280,6 +291,10 @@ class _Filler:
     def value(self, chosen: list[int]) -> float:
         """Weight covered by the fixed and ``chosen`` candidates."""
         return float(self.w[(self.base + _counts(self.a, np.array(chosen, dtype=np.int64))) > 0].sum())
+
+    def cost(self, chosen: list[int]) -> float:
+        """Cost of ``chosen``."""
+        return float(self.c[np.array(chosen, dtype=np.int64)].sum())
 
 
 def _drop_redundant(fill: _Filler, chosen: list[int]) -> list[int]:
@@ -299,8 +314,9 @@ def _drop_redundant(fill: _Filler, chosen: list[int]) -> list[int]:
 
 
 def _kicks(fill: _Filler, chosen: list[int], rounds: int = 3) -> list[int]:
-    """Drop each site in turn, refill greedily without it, 1-swap; keep the first improvement."""
-    best = fill.value(chosen)
+    """Drop each site in turn, refill greedily without it, 1-swap; keep the first improvement
+    (:func:`~netcover.siting.ties.better`: ties within ``fill.tie`` go to the cheaper choice)."""
+    best, best_cost = fill.value(chosen), fill.cost(chosen)
     for _ in range(rounds):
         improved = False
         for k in list(chosen):
@@ -308,10 +324,10 @@ def _kicks(fill: _Filler, chosen: list[int], rounds: int = 3) -> list[int]:
             ban[k] = True
             trial = fill([j for j in chosen if j != k], ban)
             trial = _one_swap(fill.a, fill.at, fill.w, fill.c, fill.base, trial, fill.objective,
-                              fill.budget, fill.fixed)
-            value = fill.value(trial)
-            if value > best + _EPS * max(1.0, best):
-                chosen, best, improved = trial, value, True
+                              fill.budget, fill.fixed, fill.tie)
+            value, cost = fill.value(trial), fill.cost(trial)
+            if better(value, cost, best, best_cost, fill.tie):
+                chosen, best, best_cost, improved = trial, value, cost, True
                 break
         if not improved:
             break
@@ -331,8 +347,10 @@ def _best_single_check(a: sp.csc_array, w: np.ndarray, c: np.ndarray, base: np.n
 
 
 def _one_swap(a: sp.csc_array, at: sp.csr_array, w: np.ndarray, c: np.ndarray, base: np.ndarray,
-              chosen: list[int], objective: str, budget: float, fixed: np.ndarray) -> list[int]:
-    """Replace one chosen site by an unchosen one while that adds weight (and fits the budget)."""
+              chosen: list[int], objective: str, budget: float, fixed: np.ndarray,
+              tie: float = 0.0) -> list[int]:
+    """Replace one chosen site by an unchosen one while that adds weight (and fits the budget);
+    within ``tie`` weight, while that saves money (:func:`~netcover.siting.ties.swap_choice`)."""
     chosen = list(chosen)
     for _ in range(10 * max(len(chosen), 1)):
         count = base + _counts(a, np.array(chosen, dtype=np.int64))
@@ -341,7 +359,8 @@ def _one_swap(a: sp.csc_array, at: sp.csr_array, w: np.ndarray, c: np.ndarray, b
         out[chosen] = True
         out[fixed] = True
         spent = float(c[chosen].sum())
-        best = (_EPS * max(1.0, float(w.sum())), -1, -1)
+        threshold = _EPS * max(1.0, float(w.sum()))
+        best = (-1.0, 0.0, -1, -1)  # (rank, gain or saving, position, candidate)
         for pos, k in enumerate(chosen):
             rows = _col(a, k)
             only = rows[count[rows] == 1]
@@ -352,12 +371,12 @@ def _one_swap(a: sp.csc_array, at: sp.csr_array, w: np.ndarray, c: np.ndarray, b
             delta[out] = -np.inf
             if objective == "budget":
                 delta[c > budget - spent + c[k] + _EPS] = -np.inf
-            j = int(np.argmax(delta))
-            if delta[j] > best[0]:
-                best = (float(delta[j]), pos, j)
-        if best[1] < 0:
+            rank, j, value = swap_choice(delta, c, float(c[k]), tie, threshold)
+            if (rank, value) > best[:2]:
+                best = (rank, value, pos, j)
+        if best[0] < 0:
             break
-        chosen[best[1]] = best[2]
+        chosen[best[2]] = best[3]
     return chosen
 
 
@@ -380,11 +399,12 @@ def _collapse(a: sp.csc_array, w: np.ndarray, base: np.ndarray,
 
 def _exact(a: sp.csc_array, w: np.ndarray, c: np.ndarray, base: np.ndarray, objective: str,
            n_sites: int, budget: float, target: float, req: np.ndarray, fixed: np.ndarray,
-           time_limit_s: float, mip_gap: float) -> tuple[np.ndarray, bool, bool, float, bool, str]:
+           time_limit_s: float, mip_gap: float,
+           tie: float = 0.0) -> tuple[np.ndarray, bool, bool, float, bool, str]:
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     start = time.perf_counter()
-    greedy, greedy_ok = _greedy(a, w, c, base, objective, n_sites, budget, target, req, fixed)
+    greedy, greedy_ok = _greedy(a, w, c, base, objective, n_sites, budget, target, req, fixed, tie)
     r, rw, rreq = _collapse(a, w, base, req)
     m, n = r.shape
     r = sp.csr_array(r, dtype=np.float64)
@@ -410,39 +430,56 @@ def _exact(a: sp.csc_array, w: np.ndarray, c: np.ndarray, base: np.ndarray, obje
             cons.append(LinearConstraint(sp.hstack([r[rreq], sp.csr_array((int(rreq.sum()), m))],
                                                    format="csr"), 1.0, np.inf))
         obj = np.concatenate([np.ones(n), np.zeros(m)])
-    res = milp(obj, integrality=np.concatenate([np.ones(n), np.zeros(m)]),
-               bounds=Bounds(np.zeros(n + m), np.concatenate([ub_x, np.ones(m)])),
-               constraints=cons,
-               options={"time_limit": max(0.01, time_limit_s - (time.perf_counter() - start)),
-                        "mip_rel_gap": float(mip_gap)})
+    kind = np.concatenate([np.ones(n), np.zeros(m)])
+    box = Bounds(np.zeros(n + m), np.concatenate([ub_x, np.ones(m)]))
+
+    def run(objective_row: np.ndarray, constraints: list[LinearConstraint]) -> Any:
+        return milp(objective_row, integrality=kind, bounds=box, constraints=constraints,
+                    options={"time_limit": max(0.01, time_limit_s - (time.perf_counter() - start)),
+                             "mip_rel_gap": float(mip_gap)})
+
+    res = run(obj, cons)
     limited = res.status == 1
     if res.x is None:
         note = f"exact solver found no solution ({res.message.strip()}); greedy answer returned"
         return greedy, greedy_ok, False, float("nan"), limited, note
     chosen = np.flatnonzero(res.x[:n] > 0.5)
     optimal = res.status == 0
-    open_weight = target - float(w[base > 0].sum())
+    dual = float(getattr(res, "mip_dual_bound", np.nan))
     if objective == "target":
-        feasible = open_weight <= float(rw.sum()) + 1e-6
-        better = greedy_ok and len(greedy) < len(chosen)
-        value, bound = float(len(chosen)), float(getattr(res, "mip_dual_bound", np.nan))
-        if better:
-            chosen, value = greedy, float(len(greedy))
-        gap = (value - bound) / value if value > 0 else 0.0
+        feasible = target - float(w[base > 0].sum()) <= float(rw.sum()) + 1e-6
+        better_greedy = greedy_ok and len(greedy) < len(chosen)
+        if better_greedy:
+            chosen = greedy
+        value = float(len(chosen))
+        gap = (value - dual) / value if value > 0 else 0.0
     else:
         feasible = True
-        value = _covered(a, w, base, chosen)
-        bound = -float(getattr(res, "mip_dual_bound", np.nan))  # milp minimised -weight
-        better = _covered(a, w, base, greedy) > value + 1e-9
-        if better:
-            chosen, value = greedy, _covered(a, w, base, greedy)
-        gap = (bound - value) / bound if bound > 0 else 0.0
+        if tie > 0:  # second pass: the cheapest choice within tie of the people found
+            reach = sp.hstack([sp.csr_array((1, n)), sp.csr_array(rw[None, :])], format="csr")
+            least = float(rw @ (r @ np.isin(np.arange(n), chosen) > 0)) - tie
+            cheap = run(np.concatenate([c, np.zeros(m)]), [*cons, LinearConstraint(reach, least)])
+            if cheap.x is not None:
+                chosen = np.flatnonzero(cheap.x[:n] > 0.5)
+        chosen, gap, better_greedy = _best_of(a, w, c, base, chosen, greedy, -dual, tie)
     gap = max(float(gap), 0.0) if np.isfinite(gap) else float("nan")
     state = "optimal" if optimal else ("stopped by the time limit" if limited else "stopped")
-    kept = "; the greedy answer was better and is returned" if better else ""
+    kept = "; the greedy answer was better and is returned" if better_greedy else ""
     note = (f"exact (HiGHS MILP, {n} candidates x {m} distinct demand rows): {state}, "
             f"gap {gap:.3%}{kept}")
     return chosen, feasible, bool(optimal), gap, bool(limited), note
+
+
+def _best_of(a: sp.csc_array, w: np.ndarray, c: np.ndarray, base: np.ndarray, chosen: np.ndarray,
+             greedy: np.ndarray, bound: float, tie: float) -> tuple[np.ndarray, float, bool]:
+    """The exact answer or the greedy one when :func:`~netcover.siting.ties.better`; the gap to
+    ``bound`` (the MILP's bound on the weight); whether greedy's was kept."""
+    value = _covered(a, w, base, chosen)
+    better_greedy = better(_covered(a, w, base, greedy), float(c[greedy].sum()), value,
+                           float(c[chosen].sum()), tie)
+    if better_greedy:
+        chosen, value = greedy, _covered(a, w, base, greedy)
+    return chosen, (bound - value) / bound if bound > 0 else 0.0, better_greedy
 
 
 def _covered(a: sp.csc_array, w: np.ndarray, base: np.ndarray, cols: np.ndarray) -> float:

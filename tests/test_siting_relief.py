@@ -1,0 +1,154 @@
+"""Capacity relief of capacity proposals (netcover.siting.relief) on the miniature district."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from affine import Affine
+
+from netcover.config.capacity import CapacitySettings, busy_hour_users
+from netcover.config.scenario import load_scenario
+from netcover.config.siting import SitingSettings
+from netcover.coverage.capacity import capacity_tables
+from netcover.coverage.engine import compute_coverage
+from netcover.data.inputs import load_inputs
+from netcover.data.proposals import Proposal, plan_sectors
+from netcover.siting.colocate import SAME_SECTOR_DEG, host_site, next_channel, same_sector
+from netcover.siting.relief import capacity_relief, proposal_cells, relief_sentence
+
+from .conftest import CRS, X0, Y0, write_mini_district
+
+# S1-1 (azimuth 0, 1,800 MHz) serves two villages of 300 people north of S1; at 170 MB per active
+# user in the busy hour it is overloaded. A 900 MHz sector 100 m south of the northern village,
+# facing north, takes that village's users; a weak sector in the far corner takes none.
+CAP = CapacitySettings(busy_hour_mb=170.0)
+PLAN = SitingSettings(frequency_mhz=900.0)
+
+
+def two_villages_north(folder: Path) -> Path:
+    """The miniature district with a second village of 300 people north of S1; its scenario."""
+    path = write_mini_district(folder)
+    pop = np.zeros((24, 24), dtype="float32")
+    pop[7, 5], pop[2, 6], pop[18, 20] = 300, 300, 200
+    with rasterio.open(folder / "population.tif", "w", driver="GTiff", height=24, width=24,
+                       count=1, dtype="float32", crs=CRS, nodata=-1,
+                       transform=Affine(100, 0, X0, 0, -100, Y0)) as dst:
+        dst.write(pop, 1)
+    return path
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    inputs = load_inputs(load_scenario(two_villages_north(tmp_path_factory.mktemp("relief") / "mini")))
+    return inputs, compute_coverage(inputs)
+
+
+def _proposal(pid: str, x: float, y: float, azimuth: float, purpose: str = "capacity",
+              **radio: object) -> Proposal:
+    return Proposal(pid, "Viettel", x, y, 30.0, plan_sectors(PLAN, azimuths=[azimuth], **radio),
+                    purpose=purpose)
+
+
+def test_a_capacity_site_next_to_an_overloaded_cell_relieves_it(network: tuple) -> None:
+    inputs, coverage = network
+    before = capacity_tables(coverage, inputs, settings=CAP).cells.set_index("cell_id")
+    assert before.loc["S1-1", "offered_load"] > 1.0  # the case: S1-1 is overloaded
+    near = _proposal("CAP", X0 + 650, Y0 - 350, 0.0)
+    far = _proposal("FAR", X0 + 2300, Y0 - 100, 45.0, tx_power_dbm=10.0)
+    cover = _proposal("COV", X0 + 650, Y0 - 350, 0.0, purpose="coverage")
+    table = capacity_relief(inputs, coverage, [near, far, cover], capacity_settings=CAP)
+    assert list(table.index) == ["CAP", "FAR"]  # coverage proposals are not scored by relief
+    row = table.loc["CAP"]
+    # one operator (all the users): the northern village's 300 x smartphone x active share
+    users = float(busy_hour_users(np.array(300.0), CAP.smartphone_share, CAP))
+    assert row["users_offloaded"] == pytest.approx(users, rel=1e-6)
+    assert row["cells_offloaded"] == "S1-1"
+    assert row["load_before"] == pytest.approx(1.0)
+    assert row["load_after"] < row["load_before"]
+    assert row["throughput_after_mbps"] > row["throughput_before_mbps"]
+    nothing = table.loc["FAR"]
+    assert nothing["users_offloaded"] == 0 and nothing["cells_offloaded"] == ""
+    assert np.isnan(nothing["load_before"])
+    assert "no busy-hour users" in relief_sentence(nothing.to_dict())
+    text = relief_sentence(row.to_dict())
+    assert "off 1 existing cell(s)" in text and "S1-1, goes from 100%" in text
+
+
+def test_the_proposal_cells_have_the_inventory_columns(network: tuple) -> None:
+    inputs, _ = network
+    cells = proposal_cells(inputs, _proposal("CAP", X0 + 650, Y0 - 350, 0.0, mech_tilt_deg=5.0))
+    assert list(cells.columns) == list(inputs.cells.columns)
+    assert cells.loc[0, "cell_id"] == "CAP-P1" and cells.loc[0, "site_id"] == "CAP"
+    assert (cells.loc[0, "frequency_mhz"], cells.loc[0, "mech_tilt_deg"]) == (900.0, 5.0)
+    assert cells.loc[0, "x"] == X0 + 650 and cells.crs == inputs.cells.crs
+
+
+def test_relief_sentence_needs_no_throughput() -> None:
+    row = {"users_offloaded": 12.4, "cells_offloaded": "A-1;A-2", "load_before": 0.9,
+           "load_after": 0.6, "throughput_before_mbps": np.nan, "throughput_after_mbps": np.nan}
+    assert relief_sentence(row) == ("capacity site: it takes 12 busy-hour users off 2 existing "
+                                    "cell(s); the busiest, A-1, goes from 90% to 60% PRB load")
+
+
+# A capacity carrier added to S1's mast (20 m away, within sharing_distance_m): 1,800 MHz like S1-1
+# but 6 dB weaker, so it is nowhere the best server; facing 10 degrees, inside S1-1's 65 degree beam.
+def _added() -> Proposal:
+    return _proposal("ADD", X0 + 620, Y0 - 1200, 10.0, frequency_mhz=1800.0, tx_power_dbm=37.0)
+
+
+def test_a_capacity_proposal_on_its_operators_mast_is_another_carrier_of_its_sector(
+        network: tuple) -> None:
+    inputs, _ = network
+    cells = proposal_cells(inputs, _added())
+    s1 = inputs.cells.set_index("cell_id").loc["S1-1"]
+    assert cells.loc[0, "site_id"] == "S1" and cells.loc[0, "cell_id"] == "ADD-P1"
+    assert (cells.loc[0, "x"], cells.loc[0, "y"]) == (s1["x"], s1["y"])  # the mast's position
+    assert cells.loc[0, "azimuth_deg"] == 0.0  # S1-1's azimuth: pooled with it
+    assert cells.loc[0, "frequency_mhz"] == 1810.0  # the band's next 10 MHz channel, not co-channel
+    # a coverage proposal, or one beyond sharing_distance_m, is a new site
+    assert proposal_cells(inputs, dataclasses.replace(_added(), purpose="coverage")
+                          ).loc[0, "site_id"] == "ADD"
+    assert proposal_cells(inputs, _added(), sharing_distance_m=10.0).loc[0, "site_id"] == "ADD"
+
+
+def test_pooling_the_added_carrier_relieves_the_sector(network: tuple) -> None:
+    inputs, coverage = network
+    pooled = capacity_relief(inputs, coverage, [_added()], capacity_settings=CAP).loc["ADD"]
+    alone = capacity_relief(inputs, coverage, [_added()], capacity_settings=dataclasses.replace(
+        CAP, pool_sector_carriers=False)).loc["ADD"]
+    assert pooled["added_to_site"] == alone["added_to_site"] == "S1"
+    # alone, the weaker carrier serves no one: S1-1 keeps its users and its load
+    assert alone["users_offloaded"] == 0 and alone["cells_offloaded"] == ""
+    # pooled, S1-1's sector has twice the bandwidth: half its users go on the new carrier
+    before = capacity_tables(coverage, inputs, settings=CAP).cells.set_index("cell_id")
+    assert pooled["cells_offloaded"] == "S1-1"
+    assert pooled["users_offloaded"] == pytest.approx(before.loc["S1-1", "busy_hour_users"] / 2,
+                                                      rel=1e-6)
+    assert pooled["load_before"] == pytest.approx(1.0)
+    assert pooled["load_after"] < 0.8 * min(1.0, before.loc["S1-1", "offered_load"])
+    assert pooled["throughput_after_mbps"] > pooled["throughput_before_mbps"]
+    text = relief_sentence(pooled.to_dict())
+    assert text.startswith("capacity added to site S1")
+
+
+def test_colocation_rules() -> None:
+    sectors = pd.DataFrame({"azimuth_deg": [30.0, 150.0, 270.0], "h_beamwidth_deg": [65.0, 65.0, 33.0]})
+    assert same_sector(0.0, sectors) == 0  # 30 degrees off, inside the 65 degree beam
+    assert same_sector(90.0, sectors) is None  # a new sector between two
+    assert same_sector(250.0, sectors) is None  # 20 degrees off a 33 degree beam
+    assert same_sector(358.0, sectors.drop(columns="h_beamwidth_deg")) == 0  # 32 across north
+    assert same_sector(310.0, sectors.drop(columns="h_beamwidth_deg")) is None  # 40 off
+    assert SAME_SECTOR_DEG == 32.5
+    assert next_channel(1800.0, 10.0, [(900.0, 5.0)]) == 1800.0  # another band: unchanged
+    assert next_channel(1800.0, 10.0, [(1800.0, 20.0), (1815.0, 10.0)]) == 1825.0
+    cells = pd.DataFrame({"site_id": ["A", "B"], "operator": ["Viettel", "MobiFone"],
+                          "technology": ["4G", "4G"], "x": [0.0, 10.0], "y": [0.0, 0.0]})
+    prop = Proposal("P", "viettel ", 50.0, 0.0, 30.0, plan_sectors(PLAN, azimuths=[0.0]))
+    assert host_site(cells, prop, 100.0) == ("A", 0.0, 0.0)  # operator names compared loosely
+    assert host_site(cells, prop, 40.0) is None
+    assert host_site(cells, dataclasses.replace(prop, operator="Vinaphone"), 100.0) is None
