@@ -55,6 +55,27 @@ def check_nr_cells(df: pd.DataFrame, label: str) -> list[Problem]:
         scs[i] = given[i] if text else default_scs_khz(float(freq[i]))
         problems += _bandwidth_problem(bw[i], scs[i], label, int(i))
     df[SCS_COLUMN] = scs
+    return problems + _mixed_spacing_problems(df, scs, label)
+
+
+def _mixed_spacing_problems(df: pd.DataFrame, scs: np.ndarray, label: str) -> list[Problem]:
+    """An operator's 5G cells on one carrier must share a spacing: their SS-RSRP and its noise
+    are per resource element of it, and they interfere with each other."""
+    if "operator" not in df.columns:
+        return []
+    known = np.isfinite(scs)
+    found = pd.DataFrame({"operator": df["operator"].astype(str).to_numpy()[known],
+                          "frequency_mhz": pd.to_numeric(df["frequency_mhz"], errors="coerce")
+                          .to_numpy(dtype=float)[known], "scs": scs[known],
+                          "row": np.flatnonzero(known)})
+    problems = []
+    for (op, freq), g in found.groupby(["operator", "frequency_mhz"], sort=True):
+        if g["scs"].nunique() > 1:
+            rows = ", ".join(row_label(int(i)) for i in g["row"])
+            values = ", ".join(f"{v:g}" for v in sorted(g["scs"].unique()))
+            problems.append(Problem(label, f"{op}'s 5G cells on {freq:g} MHz ({rows}) have "
+                                    f"subcarrier spacings {values} kHz; give the cells of one "
+                                    "carrier one scs_khz", field=SCS_COLUMN))
     return problems
 
 

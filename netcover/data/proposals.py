@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from netcover.config.nr import default_scs_khz
 from netcover.core.io import read_vector, require_file
 from netcover.core.tables import is_table, read_table, row_label
 from netcover.data.sites import (
@@ -253,7 +254,8 @@ def plan_sectors(settings: SitingSettings, *, azimuths: Sequence[float] | None =
                  **override: object) -> list[pd.Series]:
     """Sector rows (the columns :class:`SectorLevels` reads) of a new site of the plan.
 
-    ``override`` replaces fields (e.g. ``frequency_mhz``, ``tx_power_dbm`` of a proposal).
+    ``override`` replaces fields (e.g. ``frequency_mhz``, ``tx_power_dbm`` of a proposal). A 5G
+    sector gets ``scs_khz``: the plan's spacing (``[siting] scs_khz``, else its band's usual one).
     """
     base: dict[str, object] = {
         "technology": settings.technology, "frequency_mhz": settings.frequency_mhz,
@@ -262,5 +264,8 @@ def plan_sectors(settings: SitingSettings, *, azimuths: Sequence[float] | None =
         "v_beamwidth_deg": settings.v_beamwidth_deg, "mech_tilt_deg": settings.mech_tilt_deg,
         "elec_tilt_deg": settings.elec_tilt_deg, "pattern_file": ""}
     base.update(override)
+    if base["technology"] == "5G" and "scs_khz" not in base:
+        freq = float(base["frequency_mhz"])  # type: ignore[arg-type]
+        base["scs_khz"] = settings.scs_khz or default_scs_khz(freq)
     return [pd.Series({**base, "azimuth_deg": float(az)})
             for az in (settings.azimuths_deg if azimuths is None else azimuths)]
