@@ -204,3 +204,21 @@ def test_a_5g_siting_plan() -> None:
         SitingSettings(technology="5G", frequency_mhz=3500.0, bandwidth_mhz=100.0, scs_khz=15.0)
     with pytest.raises(ScenarioError, match="LTE channel bandwidth"):
         SitingSettings(technology="4G", bandwidth_mhz=100.0)
+
+
+def test_a_5g_plan_closes_the_walled_gap(tmp_path: Path) -> None:
+    import dataclasses
+
+    from netcover.siting import plan_sites, prepare
+
+    from .test_siting_plan import SETTINGS, write_gap_district
+
+    inputs = load_inputs(load_scenario(write_gap_district(tmp_path / "walled")))
+    coverage = compute_coverage(inputs)
+    n78 = dataclasses.replace(SETTINGS, technology="5G", frequency_mhz=3500.0,
+                              bandwidth_mhz=100.0, tx_power_dbm=49.0, antenna_gain_dbi=18.0)
+    problem = prepare(inputs, coverage, n78)
+    assert problem.screen.threshold_dbm == inputs.scenario.thresholds["5G"].fair  # SS-RSRP
+    plan = plan_sites(problem)
+    assert len(plan.ranked) == 1
+    assert plan.ranked.loc[0, "new_people"] == pytest.approx(360.0)

@@ -6,7 +6,10 @@ computed once on the DEM grid within the radius (or read from the
 its clutter heights in the P.1812 profiles and the receiver's clutter loss of its class, see
 :func:`terminal_loss`); each sector then applies its pattern, tilt and link budget to that loss and
 is folded into a :class:`~netcover.radio.budget.ServerAccumulator` per operator and technology
-(users of one operator are served by its cells only; 4G RSRP and 3G RSCP are not on one scale). The
+(users of one operator are served by its cells only; 4G RSRP, 5G SS-RSRP and 3G RSCP are not on one
+scale). A 5G group's SINR takes the noise of a resource element at the subcarrier spacing of the
+best server's carrier (:func:`~netcover.coverage.sectors.carrier_noise_dbm`); the spacing is part
+of a 5G sector's fixed budget and of its group's cache key, so 4G and 3G keys are unchanged. The
 per-operator results are then combined (:mod:`netcover.coverage.combine`): the overall best server,
 the class per operator, and the class of the district (the best any operator offers).
 

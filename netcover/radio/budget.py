@@ -10,9 +10,10 @@ one cell (sector) is
 and the coverage engine adds every cell's level raster, window by window, to a
 :class:`ServerAccumulator`, which keeps the best server, the number of servers within a margin of it
 and, per carrier frequency, the total received power for SINR. One accumulator should hold the cells
-of one operator and one technology: users of one operator are not served by another's cells, and 4G
-and 3G levels are not on the same scale (cells of different operators never share a carrier, so they
-would not interfere in any case).
+of one operator and one technology: users of one operator are not served by another's cells, and 4G,
+5G and 3G levels are not on the same scale (cells of different operators never share a carrier, so
+they would not interfere in any case). A 5G accumulator may hold carriers of different subcarrier
+spacings: its SINR takes one noise per carrier (:meth:`ServerAccumulator.sinr_db`).
 """
 
 from __future__ import annotations
