@@ -22,7 +22,7 @@ from netcover.errors import ModelError, ScenarioError
 from netcover.radio.budget import ServerAccumulator
 from netcover.radio.throughput import LTE_DL, NR_DL, lte_rate_mbps, nr_rate_mbps
 
-from .conftest import CELL, CRS, X0, Y0, N, site_rows, write_dem
+from .conftest import CELL, CRS, X0, Y0, N, site_rows, write_dem, write_sites
 
 _TO_LL = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
 
@@ -222,3 +222,33 @@ def test_a_5g_plan_closes_the_walled_gap(tmp_path: Path) -> None:
     plan = plan_sites(problem)
     assert len(plan.ranked) == 1
     assert plan.ranked.loc[0, "new_people"] == pytest.approx(360.0)
+
+
+def test_tiled_5g_layers_match_the_one_piece_engine(tmp_path: Path) -> None:
+    """Two 5G carriers of one operator at 15 and 30 kHz (n28, n78): the tiled engine's layers are
+    the district engine's, cell for cell (the per-carrier noise in both)."""
+    from netcover.coverage.losscache import LossCache
+    from netcover.coverage.tiled import run_tiled
+
+    from .test_tiling import TILE, _province, _province_sites, _rasters
+
+    scenario = _province(tmp_path / "p")
+    rows = _province_sites()
+    nr = [dict(r, cell_id=f"{r['cell_id']}-NR", technology="5G", frequency_mhz=freq)
+          for r in rows for site, freq in (("P0", 700.0), ("P4", 3500.0))
+          if r["site_id"] == site and r["technology"] == "4G"]
+    write_sites(scenario.parent / "sites.csv", rows + nr)
+    sc = load_scenario(scenario)
+    inputs = load_inputs(sc)
+    assert inputs.cells is not None
+    assert sorted(set(inputs.cells["scs_khz"].dropna())) == [15.0, 30.0]
+    result = compute_coverage(inputs, cache=LossCache(tmp_path / "whole"))
+    assert carrier_noise_dbm(sc, ("Viettel", "5G"), inputs.cells) == [
+        group_noise_dbm(sc, "5G", 15.0), group_noise_dbm(sc, "5G", 30.0)]
+    run_tiled(sc, tmp_path / "tiled", tile_size=TILE)
+    layers = _rasters(tmp_path / "tiled")
+    lay = result.technologies["5G"]
+    np.testing.assert_array_equal(layers["signal_5G.tif"], lay.level_dbm)
+    np.testing.assert_array_equal(layers["sinr_5G.tif"], lay.sinr_db)
+    np.testing.assert_array_equal(layers["class_5G.tif"], lay.classes)
+    assert np.isfinite(lay.sinr_db).any()
