@@ -252,3 +252,24 @@ def test_tiled_5g_layers_match_the_one_piece_engine(tmp_path: Path) -> None:
     np.testing.assert_array_equal(layers["sinr_5G.tif"], lay.sinr_db)
     np.testing.assert_array_equal(layers["class_5G.tif"], lay.classes)
     assert np.isfinite(lay.sinr_db).any()
+
+
+def test_5g_proposals_are_checked_and_planned(tmp_path: Path) -> None:
+    from pyproj import CRS as ProjCRS
+
+    from netcover.data.proposals import check_proposals
+
+    lon, lat = _TO_LL.transform(X0 + 600.0, Y0 - 600.0)
+    path = tmp_path / "proposals.csv"
+    pd.DataFrame({"proposal_id": ["A", "B", "C"], "lon": [lon] * 3,
+                  "lat": [lat + 0.01 * k for k in range(3)], "technology": ["NR", "", "4G"],
+                  "bandwidth_mhz": [100.0, 7.0, 20.0]}).to_csv(path, index=False)
+    n78 = SitingSettings(technology="5G", frequency_mhz=3500.0, bandwidth_mhz=100.0)
+    found, problems = check_proposals(path, n78, ProjCRS.from_epsg(32648))
+    (problem,) = problems  # B: 5G by the plan, 7 MHz is no NR channel
+    assert problem.where == "row 3" and "7 MHz is not an NR channel bandwidth at 30 kHz" in problem.message
+    path.write_text(path.read_text().replace(",7.0", ",40.0"))
+    found, problems = check_proposals(path, n78, ProjCRS.from_epsg(32648))
+    assert problems == [] and found is not None
+    assert [p.sectors[0].get("scs_khz") for p in found][:2] == [30.0, 30.0]
+    assert "scs_khz" not in found[2].sectors[0]  # the 4G proposal

@@ -11,7 +11,9 @@ problem at once, with the row and the field. Columns:
   ``technology``, ``frequency_mhz``, ``bandwidth_mhz``, ``tx_power_dbm``, ``antenna_gain_dbi``,
   ``h_beamwidth_deg``, ``v_beamwidth_deg``, ``mech_tilt_deg``, ``elec_tilt_deg``, ``note``.
 
-Numbers are checked with the sites' ranges (:data:`netcover.data.sites.SITE_RANGES`). The public names
+Numbers are checked with the sites' ranges (:data:`netcover.data.sites.SITE_RANGES`), a bandwidth
+as a channel of its technology (a 5G sector's at ``[siting] scs_khz`` or its band's usual spacing,
+which its sector rows carry as ``scs_khz``). The public names
 are re-exported by :mod:`netcover.siting.proposals`.
 """
 
@@ -29,6 +31,7 @@ import pandas as pd
 from netcover.config.nr import default_scs_khz
 from netcover.core.io import read_vector, require_file
 from netcover.core.tables import is_table, read_table, row_label
+from netcover.data.nr_sites import check_planned_nr_bandwidth
 from netcover.data.sites import (
     SITE_RANGES,
     check_lte_bandwidth,
@@ -131,6 +134,7 @@ def check_proposals(path: str | Path, settings: SitingSettings, crs: CRS, *,
     problems += check_numbers(df, label, PROPOSAL_RANGES, required=False)
     problems += _text_problems(df, label)
     problems += check_lte_bandwidth(df, label, technology=settings.technology)
+    problems += check_planned_nr_bandwidth(df, label, settings)
     azimuths = _azimuth_lists(df, label, settings, problems)
     problems += _id_problems(df, label)
     if terrain is not None:
