@@ -112,6 +112,13 @@ def test_validation_accepts_5g_rows_and_fills_their_spacing(tmp_path) -> None:
     assert inputs.cells["technology"].tolist() == ["4G", "4G", "4G", "5G"]
     assert inputs.cells["scs_khz"].iloc[-1] == 30.0
     assert not [w for w in inputs.warnings if w.field in ("technology", "scs_khz")]
+    from click.testing import CliRunner
+
+    from netcover.app.cli import cli
+
+    result = CliRunner().invoke(cli, ["validate", str(scenario)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "OK: the inputs are valid" in result.output and "5G: 1" in result.output
 
 
 def test_one_carrier_of_an_operator_has_one_spacing() -> None:
