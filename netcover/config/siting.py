@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
-from netcover.config.nr import check_scs, default_scs_khz, nr_resource_blocks
+from netcover.config.nr import NR_RESOURCE_BLOCKS, NR_SCS_KHZ, check_scs, default_scs_khz
 from netcover.config.options import OBJECTIVES, POINT_TYPES, SOLVERS, Objective, SolverName
 from netcover.config.radio import (
     CLASS_LEVELS,
@@ -21,7 +21,7 @@ from netcover.config.radio import (
     Technology,
     UsableClass,
 )
-from netcover.errors import ModelError, ScenarioError
+from netcover.errors import ScenarioError
 
 __all__ = ["OBJECTIVES", "SOLVERS", "SitingSettings"]
 
@@ -208,18 +208,21 @@ class SitingSettings:
 
     def _check_channel(self) -> None:
         """The bandwidth (and a 5G plan's spacing) must be a channel of the plan's technology."""
-        try:
-            if self.technology == "5G":
-                nr_resource_blocks(self.bandwidth_mhz, self.sector_scs_khz)
-            elif self.technology == "4G" and self.bandwidth_mhz > 0:
-                if not any(math.isclose(self.bandwidth_mhz, b) for b in LTE_RESOURCE_BLOCKS):
-                    allowed = ", ".join(f"{b:g}" for b in LTE_RESOURCE_BLOCKS)
-                    msg = f"is not an LTE channel bandwidth: use one of {allowed}"
-                    raise ModelError(msg)
-        except ModelError as exc:
-            msg = (f"[siting] bandwidth_mhz = {self.bandwidth_mhz!r}, scs_khz = {self.scs_khz!r} "
-                   f"({self.technology}): {exc}")
-            raise ScenarioError(msg) from None
+        if self.technology == "5G":
+            if self.scs_khz != 0 and self.scs_khz not in NR_SCS_KHZ:
+                msg = (f"[siting] scs_khz = {self.scs_khz!r} is not an NR subcarrier spacing; use "
+                       f"{', '.join(f'{v:g}' for v in NR_SCS_KHZ)} (kHz), or 0 for the band's usual one")
+                raise ScenarioError(msg)
+            table = NR_RESOURCE_BLOCKS[self.sector_scs_khz]
+            what = f"an NR channel bandwidth at {self.sector_scs_khz:g} kHz subcarrier spacing"
+        elif self.technology == "4G":
+            table, what = LTE_RESOURCE_BLOCKS, "an LTE channel bandwidth"
+        else:
+            return
+        if not any(math.isclose(self.bandwidth_mhz, b) for b in table):
+            msg = (f"[siting] bandwidth_mhz = {self.bandwidth_mhz:g} is not {what}; use one of "
+                   f"{', '.join(f'{b:g}' for b in table)}")
+            raise ScenarioError(msg)
 
     @property
     def sector_scs_khz(self) -> float:
