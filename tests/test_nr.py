@@ -83,7 +83,7 @@ def test_sites_accept_nr_spellings_and_fill_the_spacing() -> None:
 
 def test_sites_refuse_a_bad_spacing_or_bandwidth() -> None:
     df = _cells(technology=["5G", "5G", "5G"], bandwidth_mhz=[100.0, 100.0, 20.0],
-                scs_khz=["", "15", "45"])
+                frequency_mhz=[3500.0, 3300.0, 3500.0], scs_khz=["", "15", "45"])
     _, problems = check_sites(df, label="sites.csv")
     text = " | ".join(str(p) for p in problems)
     assert len(problems) == 2, text
@@ -97,10 +97,9 @@ def test_4g_only_tables_get_no_new_column() -> None:
     assert problems == [] and gdf is not None and "scs_khz" not in gdf.columns
 
 
-def test_validation_says_before_a_run_that_coverage_does_not_compute_5g(tmp_path) -> None:
+def test_validation_accepts_5g_rows_and_fills_their_spacing(tmp_path) -> None:
     from netcover.config.scenario import load_scenario
     from netcover.data.inputs import load_inputs
-    from netcover.errors import ValidationError
 
     from .conftest import site_rows, write_mini_district, write_sites
 
@@ -108,8 +107,26 @@ def test_validation_says_before_a_run_that_coverage_does_not_compute_5g(tmp_path
     rows = site_rows()
     rows[-1] = {**rows[-1], "technology": "NR", "frequency_mhz": 3500, "bandwidth_mhz": 100}
     write_sites(scenario.parent / "sites.csv", rows)
-    with pytest.raises(ValidationError) as err:
-        load_inputs(load_scenario(scenario))
-    (problem,) = [p for p in err.value.problems if p.field == "technology"]
-    assert problem.severity == "error" and "S2-1" in problem.message
-    assert "does not compute 5G cells yet" in problem.message and "sites.csv" in problem.source
+    inputs = load_inputs(load_scenario(scenario))  # no ValidationError
+    assert inputs.cells is not None
+    assert inputs.cells["technology"].tolist() == ["4G", "4G", "4G", "5G"]
+    assert inputs.cells["scs_khz"].iloc[-1] == 30.0
+    assert not [w for w in inputs.warnings if w.field in ("technology", "scs_khz")]
+    from click.testing import CliRunner
+
+    from netcover.app.cli import cli
+
+    result = CliRunner().invoke(cli, ["validate", str(scenario)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "OK: the inputs are valid" in result.output and "5G: 1" in result.output
+
+
+def test_one_carrier_of_an_operator_has_one_spacing() -> None:
+    df = _cells(technology=["5G", "5G", "5G"], frequency_mhz=[2600.0, 2600.0, 700.0],
+                bandwidth_mhz=[20.0, 20.0, 20.0], scs_khz=["15", "30", "30"])
+    _, problems = check_sites(df, label="sites.csv")
+    (problem,) = problems
+    assert problem.field == "scs_khz" and "2600 MHz" in problem.message
+    assert "15, 30 kHz" in problem.message and "row 2, row 3" in problem.message
+    df["operator"] = ["A", "B", "A"]  # two operators' carriers: each has its one spacing
+    assert check_sites(df, label="sites.csv")[1] == []

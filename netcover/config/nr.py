@@ -13,8 +13,8 @@ import math
 
 from netcover.errors import ModelError
 
-__all__ = ["NR_RESOURCE_BLOCKS", "NR_SCS_KHZ", "check_scs", "default_scs_khz", "nr_numerology",
-           "nr_resource_blocks"]
+__all__ = ["NR_RESOURCE_BLOCKS", "NR_SCS_KHZ", "cell_scs_khz", "check_scs", "default_scs_khz",
+           "nr_numerology", "nr_resource_blocks"]
 
 #: Subcarrier spacings of NR FR1 data channels, kHz (numerology mu = 0, 1, 2: 15 * 2**mu).
 NR_SCS_KHZ: tuple[float, ...] = (15.0, 30.0, 60.0)
@@ -52,6 +52,23 @@ def default_scs_khz(frequency_mhz: float) -> float:
         msg = f"frequency_mhz={frequency_mhz!r} must be a positive number"
         raise ModelError(msg)
     return 30.0 if frequency_mhz >= SCS_30_FROM_MHZ else 15.0
+
+
+def cell_scs_khz(scs_khz: object, frequency_mhz: float) -> float:
+    """A cell's subcarrier spacing: ``scs_khz`` when given (checked), else the band's usual one.
+
+    ``scs_khz`` None, NaN or empty (a sites table without the column, a planned sector) takes
+    :func:`default_scs_khz` of ``frequency_mhz``, as reading the sites table does.
+    """
+    if scs_khz is None or (isinstance(scs_khz, str) and not scs_khz.strip()):
+        return default_scs_khz(frequency_mhz)
+    try:
+        value = float(scs_khz)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        allowed = ", ".join(f"{s:g}" for s in NR_SCS_KHZ)
+        msg = f"scs_khz={scs_khz!r} is not a number: use one of {allowed} (kHz) or leave it empty"
+        raise ModelError(msg) from None
+    return default_scs_khz(frequency_mhz) if math.isnan(value) else check_scs(value)
 
 
 def nr_resource_blocks(bandwidth_mhz: float, scs_khz: float) -> int:

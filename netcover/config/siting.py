@@ -8,10 +8,19 @@ the operator's own rates. The lead maps the scenario's ``[siting]`` section onto
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
+from netcover.config.nr import NR_RESOURCE_BLOCKS, NR_SCS_KHZ, check_scs, default_scs_khz
 from netcover.config.options import OBJECTIVES, POINT_TYPES, SOLVERS, Objective, SolverName
-from netcover.config.radio import CLASS_LEVELS, TECHNOLOGIES, USABLE_CLASSES, Technology, UsableClass
+from netcover.config.radio import (
+    CLASS_LEVELS,
+    LTE_RESOURCE_BLOCKS,
+    TECHNOLOGIES,
+    USABLE_CLASSES,
+    Technology,
+    UsableClass,
+)
 from netcover.errors import ScenarioError
 
 __all__ = ["OBJECTIVES", "SOLVERS", "SitingSettings"]
@@ -78,7 +87,14 @@ class SitingSettings:
         Coverage radius of a candidate (0: the scenario's ``coverage.radius_km``).
     technology, frequency_mhz, bandwidth_mhz, tx_power_dbm, antenna_gain_dbi : str, float
         The plan's radio: 4G at 900 MHz (band 8: the longest reach of the bands used in the
-        district), 10 MHz, 43 dBm per sector, 16 dBi.
+        district), 10 MHz, 43 dBm per sector, 16 dBi. The bandwidth must be one of the
+        technology's channels: LTE's (1.4 to 20 MHz) for 4G, TS 38.101-1 Table 5.3.2-1 at the
+        subcarrier spacing for 5G (e.g. ``technology = "5G"``, ``frequency_mhz = 3500``,
+        ``bandwidth_mhz = 100``: n78, 273 resource blocks at 30 kHz).
+    scs_khz : float
+        Subcarrier spacing of a 5G plan's sectors, kHz (15, 30 or 60); 0: the band's usual one
+        (:func:`netcover.config.nr.default_scs_khz`: 30 kHz from 2,300 MHz up, else 15 kHz).
+        Not used by 4G or 3G plans.
     mast_height_m : float
         Antenna height above ground of a new site.
     azimuths_deg : tuple of float
@@ -160,6 +176,7 @@ class SitingSettings:
     bandwidth_mhz: float = 10.0
     tx_power_dbm: float = 43.0
     antenna_gain_dbi: float = 16.0
+    scs_khz: float = 0.0
     mast_height_m: float = 30.0
     azimuths_deg: tuple[float, ...] = (0.0, 120.0, 240.0)
     h_beamwidth_deg: float = 65.0
@@ -192,6 +209,7 @@ class SitingSettings:
                 object.__setattr__(self, name, tuple(value))
         self._check_choices()
         self._check_ranges()
+        self._check_channel()
 
     def _check_choices(self) -> None:
         for name, value, allowed in (("usable_class", self.usable_class, USABLE_CLASSES),
@@ -209,6 +227,32 @@ class SitingSettings:
         if not self.azimuths_deg:
             msg = "[siting] azimuths_deg is empty; give at least one sector azimuth, e.g. [0, 120, 240]"
             raise ScenarioError(msg)
+
+    def _check_channel(self) -> None:
+        """The bandwidth (and a 5G plan's spacing) must be a channel of the plan's technology."""
+        if self.technology == "5G":
+            if self.scs_khz != 0 and self.scs_khz not in NR_SCS_KHZ:
+                msg = (f"[siting] scs_khz = {self.scs_khz!r} is not an NR subcarrier spacing; use "
+                       f"{', '.join(f'{v:g}' for v in NR_SCS_KHZ)} (kHz), or 0 for the band's usual one")
+                raise ScenarioError(msg)
+            table = NR_RESOURCE_BLOCKS[self.sector_scs_khz]
+            what = f"an NR channel bandwidth at {self.sector_scs_khz:g} kHz subcarrier spacing"
+        elif self.technology == "4G":
+            table, what = LTE_RESOURCE_BLOCKS, "an LTE channel bandwidth"
+        else:
+            return
+        if not any(math.isclose(self.bandwidth_mhz, b) for b in table):
+            msg = (f"[siting] bandwidth_mhz = {self.bandwidth_mhz:g} is not {what}; use one of "
+                   f"{', '.join(f'{b:g}' for b in table)}")
+            raise ScenarioError(msg)
+
+    @property
+    def sector_scs_khz(self) -> float:
+        """The subcarrier spacing of a 5G plan's sectors: :attr:`scs_khz`, or the band's usual
+        one when 0 (kHz)."""
+        if self.scs_khz == 0:
+            return default_scs_khz(self.frequency_mhz)
+        return check_scs(self.scs_khz)
 
     def _check_ranges(self) -> None:
         checks = ((_POSITIVE, lambda v: v > 0, "must be > 0"),

@@ -12,6 +12,7 @@ rasters: memory is a few rasters, whatever the number of operators.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -87,8 +88,10 @@ class GroupResult:
     sinr: np.ndarray
 
     @classmethod
-    def from_accumulator(cls, acc: radio.ServerAccumulator, noise_dbm: float) -> GroupResult:
-        """Read the layers off a filled accumulator."""
+    def from_accumulator(cls, acc: radio.ServerAccumulator,
+                         noise_dbm: float | Sequence[float]) -> GroupResult:
+        """Read the layers off a filled accumulator (``noise_dbm``: one value, or one per carrier
+        of the accumulator, see :meth:`~netcover.radio.budget.ServerAccumulator.sinr_db`)."""
         return cls(acc.best_level_dbm(), acc.best_cell(), acc.server_count(), acc.sinr_db(noise_dbm))
 
 

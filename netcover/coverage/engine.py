@@ -6,7 +6,10 @@ computed once on the DEM grid within the radius (or read from the
 its clutter heights in the P.1812 profiles and the receiver's clutter loss of its class, see
 :func:`terminal_loss`); each sector then applies its pattern, tilt and link budget to that loss and
 is folded into a :class:`~netcover.radio.budget.ServerAccumulator` per operator and technology
-(users of one operator are served by its cells only; 4G RSRP and 3G RSCP are not on one scale). The
+(users of one operator are served by its cells only; 4G RSRP, 5G SS-RSRP and 3G RSCP are not on one
+scale). A 5G group's SINR takes the noise of a resource element at the subcarrier spacing of the
+best server's carrier (:func:`~netcover.coverage.sectors.carrier_noise_dbm`); the spacing is part
+of a 5G sector's fixed budget and of its group's cache key, so 4G and 3G keys are unchanged. The
 per-operator results are then combined (:mod:`netcover.coverage.combine`): the overall best server,
 the class per operator, and the class of the district (the best any operator offers).
 
@@ -67,7 +70,13 @@ from netcover.coverage.schedule import (
     run_tasks,
     thread_count,
 )
-from netcover.coverage.sectors import SECTOR_COLUMNS, SectorLevels
+from netcover.coverage.sectors import (
+    SECTOR_COLUMNS,
+    SectorLevels,
+    carrier_noise_dbm,
+    nr_key_part,
+    reference_noise,
+)
 from netcover.coverage.stored import combined
 from netcover.data.window import disc_window
 from netcover.errors import DataFileError
@@ -83,8 +92,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CELL_COLUMNS", "CoverageResult", "GroupResult", "LossJob", "Progress", "TechnologyLayers",
-    "accumulators", "cell_group", "cells_table", "combine_groups", "compute_coverage", "fold_levels",
-    "grid_loss", "group_frequencies", "group_noise_dbm", "job_loss", "loss_jobs",
+    "accumulators", "carrier_noise_dbm", "cell_group", "cells_table", "combine_groups",
+    "compute_coverage", "fold_levels", "grid_loss", "group_frequencies", "group_noise_dbm",
+    "job_loss", "loss_jobs",
     "p2108_terminal_loss", "site_loss_key", "site_terrain", "terminal_loss", "terrain_digest",
 ]
 
@@ -382,7 +392,8 @@ class _Run:
                         fmin_into(self.fill_min, loss.row_off, loss.col_off, loss.loss_db)
                 if task.group != current:
                     if acc is not None and current is not None:
-                        yield current, GroupResult.from_accumulator(acc, group_noise_dbm(sc, current[1]))
+                        yield current, GroupResult.from_accumulator(
+                            acc, carrier_noise_dbm(sc, current, self.cells))
                     current, acc = task.group, None
                     release_free_memory()
                     if current is not None:
@@ -395,7 +406,8 @@ class _Run:
                 del loss, levels
                 release_free_memory(above_mb=_TRIM_SLACK_MB)
         if acc is not None and current is not None:
-            yield current, GroupResult.from_accumulator(acc, group_noise_dbm(sc, current[1]))
+            yield current, GroupResult.from_accumulator(acc, carrier_noise_dbm(sc, current,
+                                                                               self.cells))
         release_free_memory()
 
 
@@ -448,9 +460,10 @@ def cell_group(row: pd.Series) -> tuple[str, str]:
     return str(row["operator"]), str(row["technology"])
 
 
-def group_noise_dbm(sc: Scenario, tech: str) -> float:
-    return radio.reference_noise_dbm(tech, sc.receiver.noise_figure_db,
-                                     pilot_fraction_db=sc.receiver.pilot_fraction_db)
+def group_noise_dbm(sc: Scenario, tech: str, scs_khz: float | None = None) -> float:
+    """Noise (dBm) on the scale of a technology's levels: :func:`~netcover.coverage.sectors.reference_noise`
+    (per resource element for 4G and 5G at ``scs_khz``, required for 5G; the pilot's for 3G)."""
+    return reference_noise(sc.receiver, tech, scs_khz)
 
 
 def _group_keys(cells: gpd.GeoDataFrame, jobs: list[LossJob], loss_keys: dict[LossJob, str],
@@ -464,6 +477,7 @@ def _group_keys(cells: gpd.GeoDataFrame, jobs: list[LossJob], loss_keys: dict[Lo
     for i in range(len(cells)):
         row = cells.iloc[i]
         sector = [str(row[c]) for c in SECTOR_COLUMNS if c in row.index]
+        sector += nr_key_part(row).values()  # 5G: the spacing (4G/3G keys as before)
         pattern = str(row.get("pattern_file", "") or "")
         if pattern:
             sector.append(hashlib.sha256(Path(pattern).read_bytes()).hexdigest())
@@ -496,7 +510,7 @@ def _patched(run: _Run, g: Group, patch: Patch, tasks: list[Task], sc: Scenario,
     made = dict(run.groups(tasks, sc, progress, threads))
     part = made.get(g) or GroupResult.from_accumulator(  # no sector reaches the box any more
         radio.ServerAccumulator(patch.box[2:], group_frequencies(run.cells)[g]),
-        group_noise_dbm(sc, g[1]))
+        carrier_noise_dbm(sc, g, run.cells))
     yield g, patch.apply(part)
 
 

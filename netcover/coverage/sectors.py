@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from netcover.config.calibration import Calibration
-from netcover.config.scenario import CoverageSettings, ReceiverSettings
+from netcover.config.nr import cell_scs_khz
+from netcover.config.scenario import CoverageSettings, ReceiverSettings, Scenario
 from netcover.coverage._geometry_kernels import (
     BEARING_STEP_DEG,
     ELEVATION_SCALE_DEG,
@@ -29,6 +30,7 @@ from netcover.coverage._geometry_kernels import (
     table_axes,
 )
 from netcover.coverage.losscache import CachedLoss, LossCache, quantize
+from netcover.errors import ModelError
 from netcover.radio import budget as radio
 from netcover.radio.antenna import AntennaPattern, pattern_for_sector, relative_gain_db
 from netcover.radio.basic import effective_earth_radius_km
@@ -36,7 +38,8 @@ from netcover.radio.basic import effective_earth_radius_km
 if TYPE_CHECKING:
     from netcover.data.terrain import Terrain
 
-__all__ = ["SECTOR_COLUMNS", "SectorLevels", "fixed_budget_db", "gain_table"]
+__all__ = ["SECTOR_COLUMNS", "SectorLevels", "carrier_noise_dbm", "fixed_budget_db", "gain_table",
+           "nr_key_part", "reference_noise", "sector_scs_khz"]
 
 #: Sector columns that decide a sector's gain table and fixed link budget.
 _TABLE_COLUMNS = ("h_beamwidth_deg", "v_beamwidth_deg", "pattern_file", "azimuth_deg",
@@ -167,7 +170,7 @@ class SectorLevels:
 
     def _sector(self, row: pd.Series) -> tuple[np.ndarray, float]:
         """Gain table and fixed link budget of a sector, computed once per configuration."""
-        key = tuple(str(row.get(c, "")) for c in _TABLE_COLUMNS)
+        key = (*(str(row.get(c, "")) for c in _TABLE_COLUMNS), *nr_key_part(row).values())
         with self._lock:
             found = self._sectors.get(key)
             if found is not None:
@@ -248,12 +251,73 @@ def gain_table(pattern: AntennaPattern, row: pd.Series) -> np.ndarray:
                             elec_tilt_deg=float(row["elec_tilt_deg"])).astype(np.float32)
 
 
+def sector_scs_khz(row: pd.Series) -> float | None:
+    """The subcarrier spacing (kHz) of a 5G sector: its ``scs_khz``, or where empty or absent (a
+    planned sector) the band's usual one (:func:`~netcover.config.nr.cell_scs_khz`); None for
+    other technologies."""
+    if str(row["technology"]) != "5G":
+        return None
+    return cell_scs_khz(row.get("scs_khz"), float(row["frequency_mhz"]))
+
+
+def nr_key_part(row: pd.Series) -> dict[str, str]:
+    """What a 5G sector adds to the cache keys of its levels: its subcarrier spacing (the power and
+    noise per resource element depend on it); nothing for other technologies (their keys stay as
+    they were)."""
+    scs = sector_scs_khz(row)
+    return {} if scs is None else {"scs_khz": f"{scs:g}"}
+
+
 def fixed_budget_db(row: pd.Series, rx: ReceiverSettings) -> float:
-    """Reference power + antenna gain + receiver gain - feeder and body losses (dBm)."""
+    """Reference power + antenna gain + receiver gain - feeder and body losses (dBm).
+
+    The reference power is per resource element for 4G (15 kHz) and 5G (at the sector's
+    subcarrier spacing, :func:`sector_scs_khz`), the pilot's for 3G
+    (:func:`~netcover.radio.budget.cell_reference_power_dbm`).
+    """
     ref = radio.cell_reference_power_dbm(str(row["technology"]), float(row["tx_power_dbm"]),
                                          float(row["bandwidth_mhz"]),
-                                         pilot_fraction_db=rx.pilot_fraction_db)
+                                         pilot_fraction_db=rx.pilot_fraction_db,
+                                         scs_khz=sector_scs_khz(row))
     return float(radio.received_level_dbm(ref, float(row["antenna_gain_dbi"]), 0.0, 0.0,
                                           rx_gain_dbi=rx.gain_dbi,
                                           feeder_loss_db=rx.tx_feeder_loss_db,
                                           body_loss_db=rx.body_loss_db))
+
+
+def reference_noise(rx: ReceiverSettings, tech: str, scs_khz: float | None = None) -> float:
+    """Noise (dBm) on the scale of a technology's levels
+    (:func:`~netcover.radio.budget.reference_noise_dbm` with the receiver's noise figure)."""
+    return radio.reference_noise_dbm(tech, rx.noise_figure_db,
+                                     pilot_fraction_db=rx.pilot_fraction_db, scs_khz=scs_khz)
+
+
+def carrier_noise_dbm(sc: Scenario, group: tuple[str, str],
+                      cells: pd.DataFrame) -> float | list[float]:
+    """The noise of an operator/technology group's SINR
+    (:meth:`~netcover.radio.budget.ServerAccumulator.sinr_db`): one value for 4G and 3G; for 5G
+    one per carrier of the group (sorted by frequency), per resource element at the subcarrier
+    spacing of the group's cells on that carrier (:func:`sector_scs_khz`).
+
+    Raises
+    ------
+    ModelError
+        An operator's 5G cells of one carrier with different subcarrier spacings (the sites table's
+        check refuses them first).
+    """
+    if group[1] != "5G":
+        return reference_noise(sc.receiver, group[1])
+    mine = ((cells["operator"].astype(str) == group[0])
+            & (cells["technology"].astype(str) == "5G")).to_numpy()
+    spacing: dict[float, set[float]] = {}
+    for i in np.flatnonzero(mine):
+        row = cells.iloc[int(i)]
+        spacing.setdefault(float(row["frequency_mhz"]), set()).add(float(sector_scs_khz(row) or 0))
+    mixed = sorted((f, v) for f, v in spacing.items() if len(v) > 1)
+    if mixed:
+        f, v = mixed[0]
+        msg = (f"{group[0]}'s 5G cells on {f:g} MHz have subcarrier spacings "
+               f"{', '.join(f'{x:g}' for x in sorted(v))} kHz: give the cells of one carrier one "
+               "scs_khz (the SS-RSRP and its noise are per resource element of that spacing)")
+        raise ModelError(msg)
+    return [reference_noise(sc.receiver, "5G", min(spacing[f])) for f in sorted(spacing)]

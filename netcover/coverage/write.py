@@ -2,9 +2,9 @@
 
 Layout under the output folder's ``coverage/``:
 
-- ``signal_<tech>.tif`` best-server level (dBm: RSRP for 4G, RSCP for 3G), ``best_server_<tech>.tif``
-  (row of ``cells.csv``; -1 none), ``servers_within_6db_<tech>.tif``, ``sinr_<tech>.tif`` (dB),
-  ``class_<tech>.tif``;
+- ``signal_<tech>.tif`` best-server level (dBm: RSRP for 4G, SS-RSRP for 5G, RSCP for 3G),
+  ``best_server_<tech>.tif`` (row of ``cells.csv``; -1 none), ``servers_within_6db_<tech>.tif``,
+  ``sinr_<tech>.tif`` (dB), ``class_<tech>.tif``;
 - ``class.tif`` the best class any operator offers, ``class_<operator>.tif`` per operator;
 - ``loss_min.tif`` the smallest basic transmission loss from any site (no antenna);
 - ``service_class_<level>.tif`` the best class any operator offers at each service level

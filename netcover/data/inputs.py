@@ -109,7 +109,6 @@ def check_inputs(scenario: Scenario) -> tuple[Inputs | None, list[Problem]]:
     inputs = Inputs(scenario=scenario, terrain=terrain, notes=notes, **found)  # type: ignore[arg-type]
     problems += _coded_value_problems(inputs)
     problems += _other_file_problems(inputs)
-    problems += _nr_cell_problems(inputs)
     warnings = [p for p in problems if p.severity == "warning"]
     return dataclasses.replace(inputs, warnings=warnings), problems
 
@@ -202,21 +201,6 @@ def _coded_value_problems(inputs: Inputs) -> list[Problem]:
                    "needs them (add them in QGIS)")
             problems.append(Problem(str(path), msg, field=",".join(missing)))
     return problems
-
-
-def _nr_cell_problems(inputs: Inputs) -> list[Problem]:
-    """5G rows of the sites table: read and checked (:mod:`netcover.data.nr_sites`), but the
-    coverage step does not compute NR cells yet, so a run would stop there; said here first."""
-    cells = inputs.cells
-    if cells is None or "technology" not in cells.columns:
-        return []
-    rows = [i for i, t in enumerate(cells["technology"].astype(str)) if t == "5G"]
-    if not rows:
-        return []
-    where = ", ".join(str(cells["cell_id"].iloc[i]) for i in rows[:5]) + (" ..." if len(rows) > 5 else "")
-    msg = (f"{len(rows)} 5G NR cell(s) ({where}): the coverage step does not compute 5G cells yet; "
-           "keep them in another file for now and run with the 3G/4G cells")
-    return [Problem(str(inputs.scenario.inputs.sites), msg, field="technology")]
 
 
 def _other_file_problems(inputs: Inputs) -> list[Problem]:

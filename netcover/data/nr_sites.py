@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 
 from netcover.config.nr import NR_RESOURCE_BLOCKS, NR_SCS_KHZ, default_scs_khz
+from netcover.config.siting import SitingSettings
 from netcover.core.tables import row_label
 from netcover.errors import Problem
 
-__all__ = ["NR_ALIASES", "SCS_COLUMN", "check_nr_cells"]
+__all__ = ["NR_ALIASES", "SCS_COLUMN", "check_nr_cells", "check_planned_nr_bandwidth"]
 
 #: Optional column of the sites table: subcarrier spacing of a 5G cell, kHz.
 SCS_COLUMN = "scs_khz"
@@ -55,6 +56,49 @@ def check_nr_cells(df: pd.DataFrame, label: str) -> list[Problem]:
         scs[i] = given[i] if text else default_scs_khz(float(freq[i]))
         problems += _bandwidth_problem(bw[i], scs[i], label, int(i))
     df[SCS_COLUMN] = scs
+    return problems + _mixed_spacing_problems(df, scs, label)
+
+
+def _mixed_spacing_problems(df: pd.DataFrame, scs: np.ndarray, label: str) -> list[Problem]:
+    """An operator's 5G cells on one carrier must share a spacing: their SS-RSRP and its noise
+    are per resource element of it, and they interfere with each other."""
+    if "operator" not in df.columns:
+        return []
+    known = np.isfinite(scs)
+    found = pd.DataFrame({"operator": df["operator"].astype(str).to_numpy()[known],
+                          "frequency_mhz": pd.to_numeric(df["frequency_mhz"], errors="coerce")
+                          .to_numpy(dtype=float)[known], "scs": scs[known],
+                          "row": np.flatnonzero(known)})
+    problems = []
+    for (op, freq), g in found.groupby(["operator", "frequency_mhz"], sort=True):
+        if g["scs"].nunique() > 1:
+            rows = ", ".join(row_label(int(i)) for i in g["row"])
+            values = ", ".join(f"{v:g}" for v in sorted(g["scs"].unique()))
+            problems.append(Problem(label, f"{op}'s 5G cells on {freq:g} MHz ({rows}) have "
+                                    f"subcarrier spacings {values} kHz; give the cells of one "
+                                    "carrier one scs_khz", field=SCS_COLUMN))
+    return problems
+
+
+def check_planned_nr_bandwidth(df: pd.DataFrame, label: str, settings: SitingSettings) -> list[Problem]:
+    """Rows of a proposals table that are 5G sectors (their ``technology``, else the plan's) whose
+    bandwidth (theirs, else the plan's) is not an NR channel at the plan's spacing
+    (:attr:`~netcover.config.siting.SitingSettings.scs_khz`, else the band's usual one)."""
+    n = len(df)
+
+    def column(name: str, default: object) -> pd.Series:
+        given = df[name] if name in df.columns else pd.Series(np.nan, index=df.index)
+        return given.where(given.notna() & (given.astype(str).str.strip() != ""), default)
+
+    tech = column("technology", settings.technology).astype(str).str.strip().str.lower()
+    freq = pd.to_numeric(column("frequency_mhz", settings.frequency_mhz), errors="coerce")
+    bw = pd.to_numeric(column("bandwidth_mhz", settings.bandwidth_mhz), errors="coerce")
+    problems: list[Problem] = []
+    for i in range(n):
+        f = float(freq.iloc[i])
+        if tech.iloc[i] in NR_ALIASES and math.isfinite(f) and f > 0:
+            scs = settings.scs_khz or default_scs_khz(f)
+            problems += _bandwidth_problem(float(bw.iloc[i]), scs, label, i)
     return problems
 
 

@@ -18,7 +18,9 @@ With one row per sector, each row's own sector fields (``technology`` ... ``elec
 that sector's; ``operator``, ``height_m`` and ``purpose`` are the mast's and must agree between its
 rows (a row may leave them empty); the rows' different notes are joined with "; ".
 
-Numbers are checked with the sites' ranges (:data:`netcover.data.sites.SITE_RANGES`). The public names
+Numbers are checked with the sites' ranges (:data:`netcover.data.sites.SITE_RANGES`), a bandwidth
+as a channel of its technology (a 5G sector's at ``[siting] scs_khz`` or its band's usual spacing,
+which its sector rows carry as ``scs_khz``). The public names
 are re-exported by :mod:`netcover.siting.proposals`.
 """
 
@@ -33,8 +35,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from netcover.config.nr import default_scs_khz
 from netcover.core.io import read_vector, require_file
 from netcover.core.tables import is_table, read_table, row_label
+from netcover.data.nr_sites import check_planned_nr_bandwidth
 from netcover.data.sites import (
     SITE_RANGES,
     check_lte_bandwidth,
@@ -142,6 +146,7 @@ def check_proposals(path: str | Path, settings: SitingSettings, crs: CRS, *,
     problems += check_numbers(df, label, PROPOSAL_RANGES, required=False)
     problems += _text_problems(df, label)
     problems += check_lte_bandwidth(df, label, technology=settings.technology)
+    problems += check_planned_nr_bandwidth(df, label, settings)
     azimuths = _azimuth_lists(df, label, settings, problems)
     problems += _id_problems(df, label)
     problems += _mast_problems(df, label)
@@ -320,7 +325,8 @@ def plan_sectors(settings: SitingSettings, *, azimuths: Sequence[float] | None =
                  **override: object) -> list[pd.Series]:
     """Sector rows (the columns :class:`SectorLevels` reads) of a new site of the plan.
 
-    ``override`` replaces fields (e.g. ``frequency_mhz``, ``tx_power_dbm`` of a proposal).
+    ``override`` replaces fields (e.g. ``frequency_mhz``, ``tx_power_dbm`` of a proposal). A 5G
+    sector gets ``scs_khz``: the plan's spacing (``[siting] scs_khz``, else its band's usual one).
     """
     base: dict[str, object] = {
         "technology": settings.technology, "frequency_mhz": settings.frequency_mhz,
@@ -329,5 +335,8 @@ def plan_sectors(settings: SitingSettings, *, azimuths: Sequence[float] | None =
         "v_beamwidth_deg": settings.v_beamwidth_deg, "mech_tilt_deg": settings.mech_tilt_deg,
         "elec_tilt_deg": settings.elec_tilt_deg, "pattern_file": ""}
     base.update(override)
+    if base["technology"] == "5G" and "scs_khz" not in base:
+        freq = float(base["frequency_mhz"])  # type: ignore[arg-type]
+        base["scs_khz"] = settings.scs_khz or default_scs_khz(freq)
     return [pd.Series({**base, "azimuth_deg": float(az)})
             for az in (settings.azimuths_deg if azimuths is None else azimuths)]

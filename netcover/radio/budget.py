@@ -10,9 +10,10 @@ one cell (sector) is
 and the coverage engine adds every cell's level raster, window by window, to a
 :class:`ServerAccumulator`, which keeps the best server, the number of servers within a margin of it
 and, per carrier frequency, the total received power for SINR. One accumulator should hold the cells
-of one operator and one technology: users of one operator are not served by another's cells, and 4G
-and 3G levels are not on the same scale (cells of different operators never share a carrier, so they
-would not interfere in any case).
+of one operator and one technology: users of one operator are not served by another's cells, and 4G,
+5G and 3G levels are not on the same scale (cells of different operators never share a carrier, so
+they would not interfere in any case). A 5G accumulator may hold carriers of different subcarrier
+spacings: its SINR takes one noise per carrier (:meth:`ServerAccumulator.sinr_db`).
 """
 
 from __future__ import annotations
@@ -341,24 +342,40 @@ class ServerAccumulator:
             out = 10.0 * np.log10(total)
         return np.where(total > 0.0, out, np.nan).astype(np.float32)
 
-    def sinr_db(self, noise_dbm: float) -> np.ndarray:
+    def sinr_db(self, noise_dbm: float | Sequence[float]) -> np.ndarray:
         """SINR of the best server (float32 dB), NaN where no cell reaches.
 
         S / (I + N) with S the best level, I the sum of the other cells on the best server's carrier
-        and N = ``noise_dbm`` on the same scale as the levels (see :func:`reference_noise_dbm`).
+        and N = ``noise_dbm`` on the same scale as the levels (see :func:`reference_noise_dbm`):
+        one value, or one per carrier of :attr:`frequencies_mhz` (5G cells of different subcarrier
+        spacings: the noise of a resource element differs), the best server's carrier's then.
         """
-        if not math.isfinite(noise_dbm):
-            msg = f"noise_dbm={noise_dbm!r} must be a finite number"
-            raise ModelError(msg)
+        noise = self._noise_mw(noise_dbm)
         covered = self._covered()
         idx = np.where(covered, self._best_freq, 0).astype(np.intp)
         total = np.take_along_axis(self._total, idx[None], axis=0)[0]
         signal = np.where(covered, 10.0 ** (self._best.astype(np.float64) / 10.0), 0.0)
         interference = np.maximum(total - signal, 0.0)
-        noise = 10.0 ** (noise_dbm / 10.0)
+        if not isinstance(noise, float):
+            noise = noise[idx]
         with np.errstate(divide="ignore"):
             sinr = 10.0 * np.log10(signal / (interference + noise))
         return np.where(covered, sinr, np.nan).astype(np.float32)
+
+    def _noise_mw(self, noise_dbm: float | Sequence[float]) -> float | np.ndarray:
+        """The noise (mW) of :meth:`sinr_db`: a float, or an array with one value per carrier."""
+        one = isinstance(noise_dbm, (int, float, np.floating))
+        values = np.atleast_1d(np.asarray(noise_dbm, dtype=np.float64))
+        if not np.all(np.isfinite(values)):
+            msg = f"noise_dbm={noise_dbm!r} must be finite numbers"
+            raise ModelError(msg)
+        if one:
+            return float(10.0 ** (float(values[0]) / 10.0))
+        if values.shape != (len(self.frequencies_mhz),):
+            msg = (f"noise_dbm: {values.size} value(s) for {len(self.frequencies_mhz)} carrier(s) "
+                   f"{list(self.frequencies_mhz)}: give one number, or one per carrier")
+            raise ModelError(msg)
+        return 10.0 ** (values / 10.0)
 
 
 # --------------------------------------------------------------------------- coverage classes

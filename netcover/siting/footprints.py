@@ -31,7 +31,7 @@ import pandas as pd
 
 from netcover.core.io import file_sha256, json_sha256
 from netcover.coverage.losscache import LossCache, default_cache_dir, dem_fingerprint
-from netcover.coverage.sectors import SECTOR_COLUMNS
+from netcover.coverage.sectors import SECTOR_COLUMNS, nr_key_part
 
 if TYPE_CHECKING:
     from netcover.config.scenario import Scenario
@@ -72,11 +72,11 @@ def screening_digest(screen: Screening) -> str:
 
 
 def sectors_digest(sectors: Sequence[pd.Series]) -> str:
-    """Digest of a mast's sectors: the columns that change their levels, and the content of
-    their antenna pattern files."""
+    """Digest of a mast's sectors: the columns that change their levels (with a 5G sector's
+    subcarrier spacing), and the content of their antenna pattern files."""
     rows = []
     for row in sectors:
-        values = {c: str(row.get(c, "")) for c in SECTOR_COLUMNS}
+        values = {c: str(row.get(c, "")) for c in SECTOR_COLUMNS} | nr_key_part(row)
         pattern = str(row.get("pattern_file", "") or "")
         if pattern and Path(pattern).is_file():
             values["pattern_sha256"] = file_sha256(pattern)

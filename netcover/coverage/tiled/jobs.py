@@ -31,9 +31,9 @@ from netcover.coverage.engine import (
     GroupResult,
     LossJob,
     accumulators,
+    carrier_noise_dbm,
     combine_groups,
     fold_levels,
-    group_noise_dbm,
     job_loss,
     site_loss_key,
 )
@@ -120,7 +120,7 @@ def tile_job(state: dict[str, Any], item: tuple[Window, list[int]]) -> TileLayer
         fmin_into(min_loss, part.row_off, part.col_off, part.loss_db)
         fold_levels(apply, todo, job, part, [(i, cells.iloc[i]) for i in job.cells],
                     ground_m=info.ground_m)
-    groups = {g: GroupResult.from_accumulator(acc, group_noise_dbm(sc, g[1]))
+    groups = {g: GroupResult.from_accumulator(acc, carrier_noise_dbm(sc, g, cells))
               for g, acc in todo.items()}
     result = combine_groups(groups, sc, terrain, cells)
     result.min_loss_db = min_loss
