@@ -102,6 +102,7 @@ def test_validate_checks_the_scenario_proposals(mini_scenario: Path) -> None:
 
 def test_evaluate_refuses_before_any_model_runs(mini_scenario: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import netcover.app.pipeline  # noqa: F401  (bound to the real function before the patch)
     from netcover.app.cli import cli
     from netcover.coverage import engine as coverage
 
