@@ -5,18 +5,36 @@ re-exported here: :class:`Proposal`, :func:`read_proposals`, :func:`check_propos
 :func:`with_proposals`, :data:`SECTOR_FIELDS`, :data:`PROPOSAL_RANGES`).
 
 For each proposal: the people and households it newly covers, the share of its footprint's people
-already covered (overlap with existing sites), the nearest existing site, the gaps it closes, and
-the best place within ``proposal_search_radius_m`` where the same mast would add more people. Then
-the combined effect of all proposals together.
+already covered (overlap with existing sites), the nearest existing site, the gaps it closes, its
+cost, and the best place within ``proposal_search_radius_m`` where the same mast would add more
+people. Then the combined effect of all proposals together.
+
+Every figure is full resolution (:mod:`netcover.siting.fullres`: the coverage step's engine on the
+DEM grid, the proposal's own sectors, the usable class's threshold of each sector's technology):
+
+- ``new_people``/``new_households``: the *market* view, people below the usable class of every
+  operator's coverage (``coverage.classes``) that the proposal covers; ``new_people_own``/
+  ``new_households_own``: the same against the proposer's own operator's coverage only (everyone
+  is uncovered for an operator without sites); ``people_in_footprint``: everyone it covers;
+  ``overlap_share`` = 1 - new / in footprint; ``gaps_closed``: gaps of which it covers
+  ``gap_close_share`` of the people;
+- ``screening_new_people``: the 100 m screening figure (:mod:`netcover.siting.matrix`), kept for
+  reference;
+- ``cost`` (USD): the candidates' cost model (:func:`~netcover.siting.candidates.site_cost`: base,
+  mast, access road and backhaul distance at the proposal); ``cost_per_new_person`` = cost /
+  ``new_people`` (NaN when nobody is new);
+- combined (:attr:`ProposalScores.combined`): all proposals together, each person counted once.
 
 Better places (columns ``better_lon``, ``better_lat``, ``better_distance_m``, ``better_direction``,
 ``better_new_people``, ``extra_people`` and ``advice``) are the best of the places the search tried
 (:mod:`netcover.siting.better`): by default a coarse-to-fine search over the lattice
 ``proposal_search_spacing_m`` apart and the high points within the radius (places 1,600, 800, 400
 and 200 m apart at the default 2 km and 200 m, refined around the best ones), or every place with
-``search="exhaustive"`` or a radius under 8 steps. Either way the place reported is one of the
-exhaustive search's places, with the gain the exhaustive search gives it;
-:attr:`ProposalScores.search` says which search ran and how many places it tried.
+``search="exhaustive"`` or a radius under 8 steps. The search runs on the screening grid; the
+place it finds best is then computed at full resolution, and is reported (``better_new_people``,
+``extra_people``, the advice) only when the same mast there adds at least max(1, 5%) more people
+than the proposal at full resolution. :attr:`ProposalScores.search` says which search ran and how
+many places it tried.
 """
 
 from __future__ import annotations
