@@ -136,30 +136,44 @@ def score_proposals(problem: SitingProblem, proposals: list[Proposal], *,
     screened = [float(d.people[problem.lookup.rows_of(_footprint(problem, p, p.x, p.y))].sum())
                 for p in proposals]
     picks = [_screening_pick(s, *near) for s, near in zip(screened, nearby, strict=True)]
-    moved = [(p, k) for p, k in zip(proposals, picks, strict=True) if k is not None]
-    there = iter(full.gain(c, views.market) for c in full.covers(
-        [_site(p, k[0], k[1]) for p, k in moved], executor=executor))
+    there = _gains_at_picks(views, proposals, picks, executor)
     records, better = [], []
-    for prop, cover, gain, screen_new, pick in zip(proposals, covers, new, screened, picks,
-                                                   strict=True):
-        alt = _best_nearby(problem, prop, gain.total, pick,
-                           next(there).total if pick is not None else 0.0)
+    for prop, cover, gain, screen_new, pick, at_pick in zip(proposals, covers, new, screened,
+                                                            picks, there, strict=True):
+        alt = _best_nearby(problem, prop, gain.total, pick, at_pick)
         records.append(_record(problem, views, cells, prop, cover, gain, screen_new, alt))
         better.append({"proposal_id": prop.proposal_id, "x": alt["x"], "y": alt["y"],
                        "new_people": alt["better_new_people"], "advice": alt["advice"]})
-    table = pd.DataFrame(records)
-    steps = full.gains_in_order(covers, views.market)
+    combined = _combined(problem, views, cells, covers, sum(g.total for g in new))
+    return ProposalScores(pd.DataFrame(records), pd.DataFrame(better), combined, how, covers)
+
+
+def _gains_at_picks(views: _Views, proposals: list[Proposal],
+                    picks: list[tuple[float, float, float] | None],
+                    executor: Executor | None) -> list[float]:
+    """Full-resolution new people (market) of each proposal's mast at its picked place (0 without
+    one)."""
+    moved = [(p, k) for p, k in zip(proposals, picks, strict=True) if k is not None]
+    covers = iter(views.full.covers([_site(p, k[0], k[1]) for p, k in moved], executor=executor))
+    return [views.full.gain(next(covers), views.market).total if k is not None else 0.0
+            for k in picks]
+
+
+def _combined(problem: SitingProblem, views: _Views, cells: np.ndarray, covers: list[SiteCover],
+              alone: float) -> dict[str, Any]:
+    """All proposals together (:attr:`ProposalScores.combined`); ``alone``: the sum of their
+    own new people."""
+    d = problem.demand
+    steps = views.full.gains_in_order(covers, views.market)
     together = sum(g.total for g in steps)
-    alone = sum(g.total for g in new)
     closed = gaps_closed_by_people(problem, [g.at(cells) for g in steps])
-    combined = {"proposals": len(proposals), "new_people": round(together, 1),
-                "new_households": round(together / d.people_per_household, 1),
-                "sum_of_individual_new_people": round(alone, 1),
-                "overlap_between_proposals_people": round(alone - together, 1),
-                "share_covered_before": round(d.covered_people / d.total_people, 4),
-                "share_covered_after": round((d.covered_people + together) / d.total_people, 4),
-                "gaps_closed": "; ".join(g for step in closed for g in step)}
-    return ProposalScores(table, pd.DataFrame(better), combined, how, covers)
+    return {"proposals": len(covers), "new_people": round(together, 1),
+            "new_households": round(together / d.people_per_household, 1),
+            "sum_of_individual_new_people": round(alone, 1),
+            "overlap_between_proposals_people": round(alone - together, 1),
+            "share_covered_before": round(d.covered_people / d.total_people, 4),
+            "share_covered_after": round((d.covered_people + together) / d.total_people, 4),
+            "gaps_closed": "; ".join(g for step in closed for g in step)}
 
 
 def _record(problem: SitingProblem, views: _Views, cells: np.ndarray, prop: Proposal,
