@@ -10,6 +10,8 @@ Public API
   (-> :class:`SitePlan`), :func:`read_proposals`, :func:`check_proposals`, :func:`with_proposals`,
   :func:`score_proposals`, :func:`proposal_footprints` (for maps), :func:`footprint_cache` (where
   candidate footprints are kept: the scenario's loss cache folder).
+- Full-resolution figures of new sites (the coverage step's engine and grid):
+  :class:`FullResolution` (:mod:`netcover.siting.fullres`).
 - Numeric cores: :func:`solve` (greedy + 1-swap or exact MILP on a sparse matrix, -> :class:`SolveResult`),
   :func:`rank_order`, :func:`cluster_labels`, :func:`thin`.
 """
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from netcover.data.proposals import Proposal, check_proposals, read_proposals, with_proposals
     from netcover.siting.candidates import generate_candidates, thin
     from netcover.siting.footprints import footprint_cache
+    from netcover.siting.fullres import FullResolution
     from netcover.siting.gaps import Demand, cluster_labels, uncovered_demand
     from netcover.siting.output import plan_lines, write_plan, write_proposals
     from netcover.siting.plan import SitePlan, SitingProblem, plan_sites, prepare
@@ -37,6 +40,7 @@ _EXPORTS = {
     "generate_candidates": "netcover.siting.candidates",
     "thin": "netcover.siting.candidates",
     "footprint_cache": "netcover.siting.footprints",
+    "FullResolution": "netcover.siting.fullres",
     "Demand": "netcover.siting.gaps",
     "cluster_labels": "netcover.siting.gaps",
     "uncovered_demand": "netcover.siting.gaps",
@@ -63,7 +67,8 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "Demand", "Proposal", "ProposalScores", "SitePlan", "SitingProblem", "SitingSettings", "SolveResult",
+    "Demand", "FullResolution", "Proposal", "ProposalScores", "SitePlan", "SitingProblem",
+    "SitingSettings", "SolveResult",
     "check_proposals", "cluster_labels", "evaluate_proposals", "footprint_cache", "generate_candidates",
     "plan_lines",
     "plan_sites", "prepare", "proposal_footprints", "rank_order", "read_proposals", "run_siting",
