@@ -164,3 +164,21 @@ def test_the_sample_proposals_have_finite_full_resolution_figures(tmp_path) -> N
     assert (t["new_people"] <= t["people_in_footprint"] + 1e-6).all()
     scored = pd.read_csv(tmp_path / "proposals" / "proposals_scored.csv", encoding="utf-8-sig")
     assert {"new_people_own", "cost_per_new_person", "screening_new_people"} <= set(scored.columns)
+
+
+def test_proposal_footprints_are_the_full_resolution_cells(walled, tmp_path) -> None:
+    from netcover.siting import proposal_footprints
+
+    inputs, coverage = walled
+    problem = prepare(inputs, coverage, WEAK, with_matrix=False)
+    path = _proposals_csv(tmp_path / "p.csv", [{"proposal_id": "E", "x": EAST[0], "y": EAST[1],
+                                                **S1_COPY}])
+    found = read_proposals(path, WEAK, inputs.crs)
+    scores = score_proposals(problem, found)
+    drawn = proposal_footprints(problem, found, scores)
+    cells = int(scores.covers[0].covered.sum())
+    assert cells > 0
+    assert float(drawn.geometry.area.iloc[0]) == pytest.approx(cells * 30.0 * 30.0)
+    again = proposal_footprints(problem, found)  # computed again: the same polygon
+    assert again.geometry.iloc[0].equals(drawn.geometry.iloc[0])
+    assert drawn.loc[0, "new_people"] == scores.table.loc[0, "new_people"]
