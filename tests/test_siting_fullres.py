@@ -81,12 +81,12 @@ def test_a_copy_of_an_existing_site_adds_nobody(walled, tmp_path) -> None:
 def test_own_and_market_views_of_another_operators_area(walled, tmp_path) -> None:
     table = _scores(walled, tmp_path, [
         {"proposal_id": "MBF", "x": WEST[0], "y": WEST[1], **dict(S1_COPY, operator="MobiFone")},
-        {"proposal_id": "VTL", "x": WEST[0], "y": WEST[1], **S1_COPY}])
+        {"proposal_id": "VTL", "x": WEST[0], "y": WEST[1], **dict(S1_COPY, operator=" viettel")}])
     mbf, vtl = table.loc["MBF"], table.loc["VTL"]
     assert mbf["new_people"] == 0.0  # the market: Viettel covers them already
     assert mbf["new_people_own"] == pytest.approx(mbf["people_in_footprint"])  # MobiFone: no sites
     assert mbf["new_people_own"] > 90
-    assert vtl["new_people_own"] == 0.0
+    assert vtl["new_people_own"] == 0.0  # " viettel" is the sites' Viettel
     assert mbf["cost"] == vtl["cost"] > 0
     assert np.isnan(mbf["cost_per_new_person"])
 

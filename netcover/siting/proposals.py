@@ -14,8 +14,9 @@ DEM grid, the proposal's own sectors, the usable class's threshold of each secto
 
 - ``new_people``/``new_households``: the *market* view, people below the usable class of every
   operator's coverage (``coverage.classes``) that the proposal covers; ``new_people_own``/
-  ``new_households_own``: the same against the proposer's own operator's coverage only (everyone
-  is uncovered for an operator without sites); ``people_in_footprint``: everyone it covers;
+  ``new_households_own``: the same against the proposer's own operator's coverage only (its
+  ``operator`` matched to the sites' operators regardless of case; everyone is uncovered for an
+  operator without sites); ``people_in_footprint``: everyone it covers;
   ``overlap_share`` = 1 - new / in footprint; ``gaps_closed``: gaps of which it covers
   ``gap_close_share`` of the people;
 - ``screening_new_people``: the 100 m screening figure (:mod:`netcover.siting.matrix`), kept for
@@ -109,9 +110,13 @@ class _Views:
         self._own: dict[str, np.ndarray] = {}
 
     def own(self, operator: str) -> np.ndarray:
-        """Cells below the usable class of ``operator``'s own coverage."""
+        """Cells below the usable class of ``operator``'s own coverage (its name matched to the
+        sites' operators regardless of case and surrounding spaces)."""
         if operator not in self._own:
-            self._own[operator] = self.full.open_cells(self.coverage.operator_classes.get(operator))
+            name = operator.strip().casefold()
+            classes = next((v for k, v in self.coverage.operator_classes.items()
+                            if k.strip().casefold() == name), None)
+            self._own[operator] = self.full.open_cells(classes)
         return self._own[operator]
 
 
