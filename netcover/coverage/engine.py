@@ -93,8 +93,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CELL_COLUMNS", "CoverageResult", "GroupResult", "LossJob", "Progress", "TechnologyLayers",
     "accumulators", "carrier_noise_dbm", "cell_group", "cells_table", "combine_groups",
-    "compute_coverage", "fold_levels", "grid_loss", "group_frequencies", "group_noise_dbm",
-    "job_loss", "loss_jobs",
+    "compute_coverage", "fill_loss_cache", "fold_levels", "grid_loss", "group_frequencies",
+    "group_noise_dbm", "job_loss", "loss_jobs",
     "p2108_terminal_loss", "site_loss_key", "site_terrain", "terminal_loss", "terrain_digest",
 ]
 
@@ -183,8 +183,8 @@ def compute_coverage(
                  whole_jobs=stored_min is None)
     notes: list[str] = []
     progress = progress or _no_progress
-    filled = _fill_cache(terrain, plan.needed(jobs), loss_keys, cov, cache.folder,
-                         executor or InProcess(), progress, notes)
+    filled = fill_loss_cache(terrain, plan.needed(jobs), loss_keys, cov, cache.folder,
+                             executor or InProcess(), progress, notes)
     apply = SectorLevels(terrain, cov, sc.receiver, cache=side, dem_digest=digest,
                          calibration=sc.calibration, tables=_TABLES_KEPT)
     run = _Run(jobs, cells, apply,
@@ -430,11 +430,13 @@ def fold_levels(apply: SectorLevels, todo: dict[tuple[str, str], radio.ServerAcc
         todo[cell_group(row)].add(i, job.frequency_mhz, loss.row_off, loss.col_off, level)
 
 
-def _fill_cache(terrain: Terrain, jobs: list[LossJob], keys: dict[LossJob, str],
-                cov: CoverageSettings, folder: Path | None, executor: Executor, wrap: Progress,
-                notes: list[str]) -> int:
-    """Compute the jobs' losses missing from the shared cache on the executor (of more than one
-    worker); return how many."""
+def fill_loss_cache(terrain: Terrain, jobs: list[LossJob], keys: dict[LossJob, str],
+                    cov: CoverageSettings, folder: Path | None, executor: Executor,
+                    wrap: Progress, notes: list[str]) -> int:
+    """Compute the jobs' losses missing from the cache ``folder`` on the executor's workers and
+    write them there; return how many (0 with a single-worker executor, no folder or fewer than
+    two missing: the caller then computes them itself, e.g. with :func:`grid_loss`). ``keys``:
+    each job's :func:`site_loss_key`; the workers' model notes are added to ``notes``."""
     if executor.workers < 2 or folder is None:
         return 0
     missing = [(job, keys[job]) for job in jobs if not LossCache.has(folder, keys[job])]

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from netcover.data.population import PopulationGrid
 
 __all__ = [
-    "DISTRICT_CODE", "SERVICE_COLUMNS", "class_at_points", "class_shares", "covered_shares",
+    "DISTRICT_CODE", "SERVICE_COLUMNS", "GridOverlap", "class_at_points", "class_shares",
+    "covered_shares",
     "people_by_zone_and_class", "service_table", "settlement_table", "unit_table",
 ]
 
@@ -89,11 +90,15 @@ def covered_shares(covered: np.ndarray, class_transform: Affine, pop_transform: 
     The share of the cell's area on the raster, as :func:`class_shares` computes it (population
     cells off the raster have 0); one overlap product instead of one per class.
     """
-    return _GridOverlap(covered.shape, class_transform, pop_transform, pop_shape).share(covered)
+    return GridOverlap(covered.shape, class_transform, pop_transform, pop_shape).share(covered)
 
 
-class _GridOverlap:
-    """The overlap of a class raster's cells with the population cells, for many rasters."""
+class GridOverlap:
+    """The overlap of a class raster's cells with the population cells, for many rasters.
+
+    :meth:`share` is :func:`covered_shares` of a whole raster; :meth:`window_share` the same share
+    of a window of the raster (cells outside it count as not covered), without the whole raster.
+    """
 
     def __init__(self, shape: tuple[int, int], class_transform: Affine, pop_transform: Affine,
                  pop_shape: tuple[int, int]) -> None:
@@ -102,12 +107,25 @@ class _GridOverlap:
         self.ox = _overlap_1d(class_transform.c, class_transform.a, shape[1],
                               pop_transform.c, pop_transform.a, pop_shape[1])
         self.total = self._area(np.ones(shape))
+        self._cols: tuple[sparse.csc_array, sparse.csc_array] | None = None
 
     def _area(self, values: np.ndarray) -> np.ndarray:
         return np.asarray((self.ox @ (self.oy @ values).T).T)
 
     def share(self, covered: np.ndarray) -> np.ndarray:
+        """Share of each population cell's area (on the raster) where ``covered`` is true."""
         hit = self._area(covered.astype(np.float64))
+        return np.divide(hit, self.total, out=np.zeros(self.total.shape), where=self.total > 0)
+
+    def window_share(self, covered: np.ndarray, row_off: int, col_off: int) -> np.ndarray:
+        """:meth:`share` of a raster true only in the window ``covered`` (bool) placed at
+        ``row_off``, ``col_off`` of the class raster."""
+        if self._cols is None:
+            self._cols = (self.oy.tocsc(), self.ox.tocsc())
+        oy, ox = self._cols
+        rows, cols = covered.shape
+        part = oy[:, row_off:row_off + rows] @ covered.astype(np.float64)
+        hit = np.asarray((ox[:, col_off:col_off + cols] @ part.T).T)
         return np.divide(hit, self.total, out=np.zeros(self.total.shape), where=self.total > 0)
 
 
@@ -289,10 +307,10 @@ def service_table(
     codes = [*([] if units is None else units["code"].astype(str)), DISTRICT_CODE]
     names = [*([] if units is None else units["name"].astype(str)), DISTRICT_CODE]
     rows = []
-    overlap: _GridOverlap | None = None
+    overlap: GridOverlap | None = None
     for name, s in service.items():
         if overlap is None:
-            overlap = _GridOverlap(s.classes["all"].shape, class_transform, population.transform,
+            overlap = GridOverlap(s.classes["all"].shape, class_transform, population.transform,
                                    counts.shape)
         for layer in s.classes:
             figures = [_covered_people(counts, zones, n, overlap.share(rasters[layer] >= usable))

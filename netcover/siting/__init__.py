@@ -14,6 +14,8 @@ Public API
   one on its own operator's mast is added to that site, :mod:`netcover.siting.colocate`),
   :func:`sharing_table` and :func:`sharing_near` (tower sharing between operators),
   :func:`verdicts` (recommended / with changes / not recommended, with the reason).
+- Full-resolution figures of new sites (the coverage step's engine and grid):
+  :class:`FullResolution` (:mod:`netcover.siting.fullres`).
 - Numeric cores: :func:`solve` (greedy + 1-swap or exact MILP on a sparse matrix, -> :class:`SolveResult`),
   :func:`rank_order`, :func:`cluster_labels`, :func:`thin`.
 """
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from netcover.data.proposals import Proposal, check_proposals, read_proposals, with_proposals
     from netcover.siting.candidates import generate_candidates, thin
     from netcover.siting.footprints import footprint_cache
+    from netcover.siting.fullres import FullResolution
     from netcover.siting.gaps import Demand, cluster_labels, uncovered_demand
     from netcover.siting.output import plan_lines, write_plan, write_proposals
     from netcover.siting.plan import SitePlan, SitingProblem, plan_sites, prepare
@@ -44,6 +47,7 @@ _EXPORTS = {
     "generate_candidates": "netcover.siting.candidates",
     "thin": "netcover.siting.candidates",
     "footprint_cache": "netcover.siting.footprints",
+    "FullResolution": "netcover.siting.fullres",
     "Demand": "netcover.siting.gaps",
     "cluster_labels": "netcover.siting.gaps",
     "uncovered_demand": "netcover.siting.gaps",
@@ -76,6 +80,7 @@ _EXPORTS = {
 
 __all__ = [
     "Demand",
+    "FullResolution",
     "Proposal",
     "ProposalScores",
     "SitePlan",

@@ -32,13 +32,16 @@ class ProposalEvaluation:
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per proposal: ``new_people`` it covers, ``overlap_share`` of its footprint already
-        covered, ``nearest_site``, a better place nearby, ``advice``.
+        One row per proposal: ``new_people`` it covers (beyond every operator's coverage;
+        ``new_people_own``: beyond its operator's), ``overlap_share`` of its footprint already
+        covered, ``nearest_site``, ``cost``, a better place nearby, ``advice``; all at full
+        resolution (``screening_new_people``: the 100 m screening figure), see
+        :mod:`netcover.siting.proposals`.
     combined : dict
         All proposals together: ``new_people``, ``share_covered_before``/``after``.
     footprints : geopandas.GeoDataFrame
-        Each proposal's footprint as a polygon (working CRS), with ``new_people`` and
-        ``people_in_footprint``.
+        Each proposal's full-resolution footprint as a polygon (working CRS), with ``new_people``
+        and ``people_in_footprint``.
     """
 
     table: pd.DataFrame

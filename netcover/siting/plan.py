@@ -3,6 +3,15 @@
 :func:`prepare` builds everything the choice needs (:class:`SitingProblem`); :func:`plan_sites`
 solves it and tabulates the ranked sites and the coverage after the plan per commune. Proposal
 scoring (:mod:`.proposals`) reuses the same :class:`SitingProblem`.
+
+The choice is made on the 100 m *screening* grid (:mod:`netcover.siting.matrix`: the candidates'
+coverage matrix and the solver); the figures of the chosen sites are full resolution
+(:mod:`netcover.siting.fullres`: the coverage step's engine, grid and thresholds): ``site_plan.csv``'s
+``new_people``, ``new_households``, ``cumulative_*``, ``cost_per_new_person`` and ``gaps_closed``
+are each site's people beyond the existing network and the sites ranked before it, and
+``coverage_after_plan.csv`` and the summary's ``new_people`` and ``share_covered_after`` add them
+up. The solver's own (screening) figure of each site is kept as ``screening_new_people`` (and
+the summary's ``screening_new_people``).
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from netcover.data.proposals import plan_sectors
 from netcover.siting import gaps as gapmod
 from netcover.siting.candidates import PlaceContext, candidate_table, generate_candidates
 from netcover.siting.footprints import footprint_cache
+from netcover.siting.fullres import FullResolution, Gain, NewSite, population_cells
 from netcover.siting.matrix import DemandLookup, Screening, coverage_matrix, screening
 from netcover.siting.solvers import SolveResult, solve
 
@@ -34,8 +44,9 @@ if TYPE_CHECKING:
     from netcover.data.inputs import Inputs
 
 __all__ = [
-    "SitePlan", "SitingProblem", "gaps_closed_by_steps", "plan_sites", "prepare", "ranked_table",
-    "target_weight", "unit_table_after", "without_candidates",
+    "SitePlan", "SitingProblem", "demand_cells", "gaps_closed_by_people", "gaps_closed_by_steps",
+    "plan_sites", "prepare", "ranked_table", "site_gains", "target_weight", "unit_table_after",
+    "without_candidates",
 ]
 
 
@@ -121,17 +132,27 @@ def target_weight(demand: gapmod.Demand, settings: SitingSettings) -> float:
     return max(settings.target_share * demand.total_people - demand.covered_people, 0.0)
 
 
-def plan_sites(problem: SitingProblem, settings: SitingSettings | None = None) -> SitePlan:
-    """Solve the problem with ``settings`` (default: the problem's) and tabulate the plan."""
+def plan_sites(problem: SitingProblem, settings: SitingSettings | None = None, *,
+               executor: Executor | None = None) -> SitePlan:
+    """Solve the problem with ``settings`` (default: the problem's) and tabulate the plan.
+
+    The solver works on the screening matrix; the tables' figures are full resolution
+    (:func:`site_gains`; ``executor``: where the chosen sites' loss rasters are computed, None:
+    here).
+    """
     s = settings or problem.settings
     d = problem.demand
     result = solve(problem.matrix, d.people, objective=s.objective, n_sites=s.n_sites,
                    costs=problem.candidates["cost"].to_numpy(), budget=s.budget,
                    target_weight=target_weight(d, s), required=d.required, solver=s.solver,
                    time_limit_s=s.time_limit_s, mip_gap=s.mip_gap)
-    ranked = ranked_table(problem, result)
-    by_unit = unit_table_after(problem, result)
-    covered_after = d.covered_people + result.covered_weight
+    t0 = time.perf_counter()
+    gains = site_gains(problem, result, executor=executor)
+    full_seconds = time.perf_counter() - t0
+    ranked = ranked_table(problem, result, gains)
+    by_unit = unit_table_after(problem, result, gains)
+    new_people = sum(g.total for g in gains)
+    covered_after = d.covered_people + new_people
     summary = {
         "objective": s.objective, "solver": result.solver, "message": result.message,
         "optimal": result.optimal, "gap": result.gap, "time_limited": result.time_limited,
@@ -141,55 +162,101 @@ def plan_sites(problem: SitingProblem, settings: SitingSettings | None = None) -
         "people_uncovered_before": round(float(d.people.sum())),
         "share_covered_before": d.covered_people / d.total_people if d.total_people else 0.0,
         "share_covered_after": covered_after / d.total_people if d.total_people else 0.0,
-        "new_sites": len(result.chosen), "new_people": round(result.covered_weight),
+        "new_sites": len(result.chosen), "new_people": round(new_people),
+        "screening_new_people": round(result.covered_weight),
         "total_cost": round(result.total_cost),
         "access": problem.context.access, "access_from": problem.context.access_from,
         **{f"{k}_seconds": round(v, 2) for k, v in problem.seconds.items()},
+        "full_resolution_seconds": round(full_seconds, 2),
     }
     return SitePlan(problem, result, ranked, by_unit, summary)
 
 
-def gaps_closed_by_steps(problem: SitingProblem, columns: list[np.ndarray]) -> list[list[str]]:
-    """Gap ids each step closes, when the demand rows of ``columns`` are added in order."""
+def site_gains(problem: SitingProblem, result: SolveResult, *,
+               executor: Executor | None = None) -> list[Gain]:
+    """Full-resolution people of the chosen sites in rank order, each beyond the baseline
+    (:func:`~netcover.siting.gaps.baseline_classes`) and the sites ranked before it
+    (:meth:`~netcover.siting.fullres.FullResolution.gains_in_order`)."""
+    full = FullResolution(problem.inputs, problem.coverage, problem.settings)
+    cands = problem.candidates.iloc[result.chosen]
+    sectors = plan_sectors(problem.settings)
+    sites = [NewSite(float(x), float(y), float(h), sectors, str(cid)) for x, y, h, cid in
+             zip(cands["x"], cands["y"], cands["height_m"], cands["candidate_id"], strict=True)]
+    covers = full.covers(sites, executor=executor)
+    baseline = gapmod.baseline_classes(problem.coverage, problem.settings)
+    return full.gains_in_order(covers, full.open_cells(baseline))
+
+
+def demand_cells(problem: SitingProblem) -> np.ndarray:
+    """Flat index on the population grid of each demand row's cell."""
+    pop = problem.inputs.population
+    assert pop is not None  # the demand was made from it
+    return population_cells(pop, problem.demand.x, problem.demand.y)
+
+
+def gaps_closed_by_people(problem: SitingProblem, steps: list[np.ndarray]) -> list[list[str]]:
+    """Gap ids each step closes, when step k newly covers ``steps[k]`` people of each demand row
+    (in order; a gap closes when ``gap_close_share`` of its people are reached)."""
     labels, people = problem.gap_labels, problem.demand.people
     n = len(problem.gaps)
     gap_people = np.bincount(labels, weights=people, minlength=n)
-    done = np.zeros(len(people), bool)
+    reached = np.zeros(n)
     closed = np.zeros(n, bool)
     out = []
-    for rows in columns:
-        done[rows] = True
-        reached = np.bincount(labels[done], weights=people[done], minlength=n)
+    for new in steps:
+        reached += np.bincount(labels, weights=np.minimum(new, people), minlength=n)
         now = (reached >= problem.settings.gap_close_share * gap_people - 1e-9) & (gap_people > 0)
         out.append([str(problem.gaps["gap_id"].iloc[g]) for g in np.flatnonzero(now & ~closed)])
         closed |= now
     return out
 
 
-def ranked_table(problem: SitingProblem, result: SolveResult) -> pd.DataFrame:
-    """One row per chosen site in rank order (see the issue's list of columns)."""
-    d, a = problem.demand, problem.matrix
+def gaps_closed_by_steps(problem: SitingProblem, columns: list[np.ndarray]) -> list[list[str]]:
+    """Gap ids each step closes, when the whole demand rows of ``columns`` are added in order."""
+    people = problem.demand.people
+    done = np.zeros(len(people), bool)
+    steps = []
+    for rows in columns:
+        fresh = np.asarray(rows, dtype=np.int64)[~done[rows]]
+        new = np.zeros(len(people))
+        new[fresh] = people[fresh]
+        done[rows] = True
+        steps.append(new)
+    return gaps_closed_by_people(problem, steps)
+
+
+def ranked_table(problem: SitingProblem, result: SolveResult,
+                 gains: list[Gain] | None = None) -> pd.DataFrame:
+    """One row per chosen site in rank order (see the issue's list of columns).
+
+    ``gains``: the sites' :func:`site_gains` (None: computed here).
+    """
+    d = problem.demand
+    gains = site_gains(problem, result) if gains is None else gains
     cands = problem.candidates.iloc[result.chosen]
     table = candidate_table(cands).reset_index(drop=True)
-    cols = [a.indices[a.indptr[j]:a.indptr[j + 1]] for j in result.chosen]
-    cum_people = np.cumsum(result.gains)
+    new = np.array([g.total for g in gains], dtype=np.float64)
+    cum_people = np.cumsum(new)
     cost = cands["cost"].to_numpy()
     out = pd.DataFrame({"rank": np.arange(1, len(cands) + 1), "candidate_id": table["candidate_id"],
                         "source": table["source"], "name": table["name"],
                         "lon": table["lon"], "lat": table["lat"],
                         "commune": _communes(problem, cands)})
-    out["new_people"] = result.gains.round(1)
-    out["new_households"] = (result.gains / d.people_per_household).round(1)
+    out["new_people"] = new.round(1)
+    out["new_households"] = (new / d.people_per_household).round(1)
     out["cumulative_people"] = cum_people.round(1)
     total = d.total_people or 1.0
     out["cumulative_share_covered"] = ((d.covered_people + cum_people) / total).round(4)
     out["cost"] = cost.round(0)
     out["cumulative_cost"] = np.cumsum(cost).round(0)
-    out["cost_per_new_person"] = np.divide(cost, result.gains, out=np.full(len(cost), np.nan),
-                                           where=result.gains > 0).round(0)
-    out["gaps_closed"] = ["; ".join(g) for g in gaps_closed_by_steps(problem, cols)]
+    out["cost_per_new_person"] = np.divide(cost, new, out=np.full(len(cost), np.nan),
+                                           where=new > 0).round(0)
+    cells = demand_cells(problem)
+    out["gaps_closed"] = ["; ".join(g) for g in
+                          gaps_closed_by_people(problem, [g.at(cells) for g in gains])]
     for c in ("ground_m", "rise_m", "road_distance_m", "backhaul_distance_m", "height_m"):
         out[c] = table[c].to_numpy()
+    out["screening_new_people"] = np.asarray(result.gains, dtype=np.float64).round(1)
     return out
 
 
@@ -202,12 +269,15 @@ def _communes(problem: SitingProblem, cands: gpd.GeoDataFrame) -> list[str]:
     return [str(v) if isinstance(v, str) else "" for v in first]
 
 
-def unit_table_after(problem: SitingProblem, result: SolveResult) -> pd.DataFrame | None:
-    """People covered per unit before and after the plan, and the new sites in each unit."""
-    inputs, d = problem.inputs, problem.demand
+def unit_table_after(problem: SitingProblem, result: SolveResult,
+                     gains: list[Gain] | None = None) -> pd.DataFrame | None:
+    """People covered per unit before and after the plan (full resolution: ``gains``, the sites'
+    :func:`site_gains`, None: computed here), and the new sites in each unit."""
+    inputs = problem.inputs
     pop = inputs.population
     if inputs.units is None or pop is None:
         return None
+    gains = site_gains(problem, result) if gains is None else gains
     n = len(inputs.units)
     zones = covered.zone_raster(inputs.units, pop.transform, pop.counts.shape)
     share = gapmod.uncovered_share(inputs, problem.coverage, problem.settings)
@@ -215,9 +285,10 @@ def unit_table_after(problem: SitingProblem, result: SolveResult) -> pd.DataFram
     inside = zones >= 0
     people = np.bincount(zones[inside], weights=counts[inside], minlength=n)
     before = people - np.bincount(zones[inside], weights=(counts * share)[inside], minlength=n)
-    rows = np.flatnonzero(np.asarray(problem.matrix[:, result.chosen].sum(axis=1)).ravel() > 0)
-    rows = rows[d.unit[rows] >= 0]
-    new = np.bincount(d.unit[rows], weights=d.people[rows], minlength=n)
+    added = np.zeros(counts.size)
+    for g in gains:
+        added[g.cells] += g.people
+    new = np.bincount(zones[inside], weights=added.reshape(counts.shape)[inside], minlength=n)
     sites = pd.Series(_communes(problem, problem.candidates.iloc[result.chosen])).value_counts()
     names = inputs.units["name"].astype(str).to_numpy()
     share_of = np.divide(1.0, people, out=np.zeros(n), where=people > 0)

@@ -5,18 +5,37 @@ re-exported here: :class:`Proposal`, :func:`read_proposals`, :func:`check_propos
 :func:`with_proposals`, :data:`SECTOR_FIELDS`, :data:`PROPOSAL_RANGES`).
 
 For each proposal: the people and households it newly covers, the share of its footprint's people
-already covered (overlap with existing sites), the nearest existing site, the gaps it closes, and
-the best place within ``proposal_search_radius_m`` where the same mast would add more people. Then
-the combined effect of all proposals together.
+already covered (overlap with existing sites), the nearest existing site, the gaps it closes, its
+cost, and the best place within ``proposal_search_radius_m`` where the same mast would add more
+people. Then the combined effect of all proposals together.
+
+Every figure is full resolution (:mod:`netcover.siting.fullres`: the coverage step's engine on the
+DEM grid, the proposal's own sectors, the usable class's threshold of each sector's technology):
+
+- ``new_people``/``new_households``: the *market* view, people below the usable class of every
+  operator's coverage (``coverage.classes``) that the proposal covers; ``new_people_own``/
+  ``new_households_own``: the same against the proposer's own operator's coverage only (its
+  ``operator`` matched to the sites' operators regardless of case; everyone is uncovered for an
+  operator without sites); ``people_in_footprint``: everyone it covers;
+  ``overlap_share`` = 1 - new / in footprint; ``gaps_closed``: gaps of which it covers
+  ``gap_close_share`` of the people;
+- ``screening_new_people``: the 100 m screening figure (:mod:`netcover.siting.matrix`), kept for
+  reference;
+- ``cost`` (USD): the candidates' cost model (:func:`~netcover.siting.candidates.site_cost`: base,
+  mast, access road and backhaul distance at the proposal); ``cost_per_new_person`` = cost /
+  ``new_people`` (NaN when nobody is new);
+- combined (:attr:`ProposalScores.combined`): all proposals together, each person counted once.
 
 Better places (columns ``better_lon``, ``better_lat``, ``better_distance_m``, ``better_direction``,
 ``better_new_people``, ``extra_people`` and ``advice``) are the best of the places the search tried
 (:mod:`netcover.siting.better`): by default a coarse-to-fine search over the lattice
 ``proposal_search_spacing_m`` apart and the high points within the radius (places 1,600, 800, 400
 and 200 m apart at the default 2 km and 200 m, refined around the best ones), or every place with
-``search="exhaustive"`` or a radius under 8 steps. Either way the place reported is one of the
-exhaustive search's places, with the gain the exhaustive search gives it;
-:attr:`ProposalScores.search` says which search ran and how many places it tried.
+``search="exhaustive"`` or a radius under 8 steps. The search runs on the screening grid; the
+place it finds best is then computed at full resolution, and is reported (``better_new_people``,
+``extra_people``, the advice) only when the same mast there adds at least max(1, 5%) more people
+than the proposal at full resolution. :attr:`ProposalScores.search` says which search ran and how
+many places it tried.
 """
 
 from __future__ import annotations
@@ -34,10 +53,11 @@ from netcover.data.proposals import check_proposals as check_proposals
 from netcover.data.proposals import read_proposals as read_proposals
 from netcover.data.proposals import with_proposals as with_proposals
 from netcover.siting.better import PlaceSet, ProposalSearch, search_places, search_run, search_steps
-from netcover.siting.candidates import places_around
+from netcover.siting.candidates import places_around, site_cost
 from netcover.siting.footprints import footprint_cache
-from netcover.siting.matrix import DemandLookup, Footprint, coverage_matrix, footprint
-from netcover.siting.plan import SitingProblem, gaps_closed_by_steps
+from netcover.siting.fullres import FullResolution, Gain, NewSite, SiteCover
+from netcover.siting.matrix import Footprint, coverage_matrix, footprint
+from netcover.siting.plan import SitingProblem, demand_cells, gaps_closed_by_people
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -64,6 +84,8 @@ class ProposalScores:
     better: pd.DataFrame
     combined: dict[str, Any]
     search: dict[str, Any] = field(default_factory=dict)
+    #: Each proposal's full-resolution covered cells (:func:`proposal_footprints` draws them).
+    covers: list[SiteCover] = field(default_factory=list, repr=False)
 
     def search_text(self) -> str:
         """One sentence on the better-place search ("" when unknown), for notes and reports."""
@@ -77,21 +99,25 @@ class ProposalScores:
                 f"{s['tried']:,} of {s['places']:,} places tried")
 
 
-class _People:
-    """Every populated cell: its people and its people below the usable class."""
+class _Views:
+    """The baselines a proposal is scored against: the market (every operator's coverage), its
+    own operator's (everyone uncovered when it has no sites) and nobody's (all it reaches)."""
 
-    def __init__(self, problem: SitingProblem):
-        from netcover.siting.gaps import uncovered_share
+    def __init__(self, problem: SitingProblem, full: FullResolution):
+        self.full, self.coverage = full, problem.coverage
+        self.market = full.open_cells(problem.coverage.classes)
+        self.everyone = full.open_cells(None)
+        self._own: dict[str, np.ndarray] = {}
 
-        pop = problem.inputs.population
-        assert pop is not None
-        counts = pop.counts.astype(np.float64)
-        share = uncovered_share(problem.inputs, problem.coverage, problem.settings)
-        rows, cols = np.nonzero(counts > 0)
-        xs, ys = pop.cell_centres()
-        self.people = counts[rows, cols]
-        self.open = (counts * share)[rows, cols]
-        self.lookup = DemandLookup(problem.screen, xs[rows, cols], ys[rows, cols])
+    def own(self, operator: str) -> np.ndarray:
+        """Cells below the usable class of ``operator``'s own coverage (its name matched to the
+        sites' operators regardless of case and surrounding spaces)."""
+        if operator not in self._own:
+            name = operator.strip().casefold()
+            classes = next((v for k, v in self.coverage.operator_classes.items()
+                            if k.strip().casefold() == name), None)
+            self._own[operator] = self.full.open_cells(classes)
+        return self._own[operator]
 
 
 def score_proposals(problem: SitingProblem, proposals: list[Proposal], *,
@@ -99,54 +125,102 @@ def score_proposals(problem: SitingProblem, proposals: list[Proposal], *,
                     search: ProposalSearch = "coarse_to_fine") -> ProposalScores:
     """Score proposals (see the module docstring).
 
-    ``executor``: where the places tried around the proposals are evaluated (None: here; see
-    :func:`~netcover.siting.matrix.coverage_matrix`). ``progress``: wraps each stage's places
-    (labels "Proposals, places 800 m apart"...). ``search``: ``"coarse_to_fine"`` (default) or
-    ``"exhaustive"`` (every place; see :mod:`netcover.siting.better`).
+    ``executor``: where the places tried around the proposals are evaluated and the proposals'
+    loss rasters computed (None: here; see :func:`~netcover.siting.matrix.coverage_matrix`).
+    ``progress``: wraps each stage's places (labels "Proposals, places 800 m apart"...).
+    ``search``: ``"coarse_to_fine"`` (default) or ``"exhaustive"`` (every place; see
+    :mod:`netcover.siting.better`).
     """
     d = problem.demand
-    everyone = _People(problem)
+    full = FullResolution(problem.inputs, problem.coverage, problem.settings)
+    views = _Views(problem, full)
+    cells = demand_cells(problem)
     nearby, how = _gains_nearby(problem, proposals, executor, progress, search)
-    rows_per, records, better = [], [], []
-    for prop, (xs, ys, rise, gains) in zip(proposals, nearby, strict=True):
-        fp = _footprint(problem, prop, prop.x, prop.y)
-        demand_rows = problem.lookup.rows_of(fp)
-        rows_per.append(demand_rows)
-        all_rows = everyone.lookup.rows_of(fp)
-        reach = float(everyone.people[all_rows].sum())
-        new = float(d.people[demand_rows].sum())
-        alt = _best_nearby(problem, prop, new, xs, ys, rise, gains)
-        records.append({
-            "proposal_id": prop.proposal_id, "operator": prop.operator,
-            **_lonlat(problem, prop.x, prop.y), "height_m": prop.height_m,
-            "people_in_footprint": round(reach, 1), "new_people": round(new, 1),
-            "new_households": round(new / d.people_per_household, 1),
-            "overlap_share": round(1.0 - float(everyone.open[all_rows].sum()) / reach, 4)
-            if reach > 0 else 0.0,
-            **_nearest_site(problem, prop.x, prop.y),
-            "gaps_closed": "; ".join(gaps_closed_by_steps(problem, [demand_rows])[0]),
-            **{k: alt[k] for k in ("better_lon", "better_lat", "better_distance_m",
-                                   "better_direction", "better_new_people", "extra_people")},
-            "advice": alt["advice"], "note": prop.note})
+    covers = full.covers([_site(p, p.x, p.y) for p in proposals], executor=executor)
+    new = [full.gain(c, views.market) for c in covers]
+    screened = [float(d.people[problem.lookup.rows_of(_footprint(problem, p, p.x, p.y))].sum())
+                for p in proposals]
+    picks = [_screening_pick(s, *near) for s, near in zip(screened, nearby, strict=True)]
+    there = _gains_at_picks(views, proposals, picks, executor)
+    records, better = [], []
+    for prop, cover, gain, screen_new, pick, at_pick in zip(proposals, covers, new, screened,
+                                                            picks, there, strict=True):
+        alt = _best_nearby(problem, prop, gain.total, pick, at_pick)
+        records.append(_record(problem, views, cells, prop, cover, gain, screen_new, alt))
         better.append({"proposal_id": prop.proposal_id, "x": alt["x"], "y": alt["y"],
                        "new_people": alt["better_new_people"], "advice": alt["advice"]})
-    table = pd.DataFrame(records)
-    union = np.unique(np.concatenate(rows_per)) if rows_per else np.zeros(0, dtype=np.int64)
-    together = float(d.people[union].sum())
-    alone = float(table["new_people"].sum()) if len(table) else 0.0
-    combined = {"proposals": len(proposals), "new_people": round(together, 1),
-                "new_households": round(together / d.people_per_household, 1),
-                "sum_of_individual_new_people": round(alone, 1),
-                "overlap_between_proposals_people": round(alone - together, 1),
-                "share_covered_before": round(d.covered_people / d.total_people, 4),
-                "share_covered_after": round((d.covered_people + together) / d.total_people, 4),
-                "gaps_closed": "; ".join(gaps_closed_by_steps(problem, [union])[0])}
-    return ProposalScores(table, pd.DataFrame(better), combined, how)
+    combined = _combined(problem, views, cells, covers, sum(g.total for g in new))
+    return ProposalScores(pd.DataFrame(records), pd.DataFrame(better), combined, how, covers)
+
+
+def _gains_at_picks(views: _Views, proposals: list[Proposal],
+                    picks: list[tuple[float, float, float] | None],
+                    executor: Executor | None) -> list[float]:
+    """Full-resolution new people (market) of each proposal's mast at its picked place (0 without
+    one)."""
+    moved = [(p, k) for p, k in zip(proposals, picks, strict=True) if k is not None]
+    covers = iter(views.full.covers([_site(p, k[0], k[1]) for p, k in moved], executor=executor))
+    return [views.full.gain(next(covers), views.market).total if k is not None else 0.0
+            for k in picks]
+
+
+def _combined(problem: SitingProblem, views: _Views, cells: np.ndarray, covers: list[SiteCover],
+              alone: float) -> dict[str, Any]:
+    """All proposals together (:attr:`ProposalScores.combined`); ``alone``: the sum of their
+    own new people."""
+    d = problem.demand
+    steps = views.full.gains_in_order(covers, views.market)
+    together = sum(g.total for g in steps)
+    closed = gaps_closed_by_people(problem, [g.at(cells) for g in steps])
+    return {"proposals": len(covers), "new_people": round(together, 1),
+            "new_households": round(together / d.people_per_household, 1),
+            "sum_of_individual_new_people": round(alone, 1),
+            "overlap_between_proposals_people": round(alone - together, 1),
+            "share_covered_before": round(d.covered_people / d.total_people, 4),
+            "share_covered_after": round((d.covered_people + together) / d.total_people, 4),
+            "gaps_closed": "; ".join(g for step in closed for g in step)}
+
+
+def _record(problem: SitingProblem, views: _Views, cells: np.ndarray, prop: Proposal,
+            cover: SiteCover, gain: Gain, screening_new: float,
+            alt: dict[str, Any]) -> dict[str, Any]:
+    """One row of the scores table (see the module docstring)."""
+    d, full = problem.demand, views.full
+    reach = full.gain(cover, views.everyone).total
+    own = full.gain(cover, views.own(prop.operator)).total
+    new = gain.total
+    cost = _cost(problem, prop)
+    return {
+        "proposal_id": prop.proposal_id, "operator": prop.operator,
+        **_lonlat(problem, prop.x, prop.y), "height_m": prop.height_m,
+        "people_in_footprint": round(reach, 1), "new_people": round(new, 1),
+        "new_households": round(new / d.people_per_household, 1),
+        "new_people_own": round(own, 1),
+        "new_households_own": round(own / d.people_per_household, 1),
+        "screening_new_people": round(screening_new, 1),
+        "overlap_share": round(1.0 - new / reach, 4) if reach > 0 else 0.0,
+        **_nearest_site(problem, prop.x, prop.y),
+        "gaps_closed": "; ".join(gaps_closed_by_people(problem, [gain.at(cells)])[0]),
+        **{k: alt[k] for k in ("better_lon", "better_lat", "better_distance_m",
+                               "better_direction", "better_new_people", "extra_people")},
+        "cost": round(cost), "cost_per_new_person": round(cost / new) if new > 0 else np.nan,
+        "advice": alt["advice"], "note": prop.note}
+
+
+def _site(prop: Proposal, x: float, y: float) -> NewSite:
+    return NewSite(float(x), float(y), prop.height_m, prop.sectors, prop.proposal_id)
+
+
+def _cost(problem: SitingProblem, prop: Proposal) -> float:
+    """USD: the candidates' cost model (base, mast, access road, backhaul) at the proposal."""
+    road, back = problem.context.at(np.array([prop.x]), np.array([prop.y]))
+    return float(site_cost(road, back, np.array([prop.height_m]), problem.settings)[0])
 
 
 def proposal_footprints(problem: SitingProblem, proposals: list[Proposal],
                         scores: ProposalScores | None = None) -> gpd.GeoDataFrame:
-    """Each proposal's footprint (the screening cells it covers) as one polygon, for maps.
+    """Each proposal's footprint (the coverage-grid cells it covers at full resolution,
+    :mod:`netcover.siting.fullres`) as one polygon, for maps.
 
     Returns
     -------
@@ -155,20 +229,12 @@ def proposal_footprints(problem: SitingProblem, proposals: list[Proposal],
         ``people_in_footprint`` (what it adds, and all it reaches), in the working CRS.
     """
     import geopandas as gpd
-    import shapely
-    from rasterio.features import shapes
-    from rasterio.windows import Window
-    from rasterio.windows import transform as window_transform
 
-    rows, geoms = [], []
-    for prop in proposals:
-        fp = _footprint(problem, prop, prop.x, prop.y)
-        window = Window(fp.col_off, fp.row_off, fp.covered.shape[1], fp.covered.shape[0])
-        where = window_transform(window, problem.screen.transform)
-        cells = [shapely.geometry.shape(g) for g, _ in shapes(fp.covered.astype("uint8"),
-                                                             mask=fp.covered, transform=where)]
-        geoms.append(shapely.union_all(cells) if cells else shapely.Polygon())
-        rows.append({"proposal_id": prop.proposal_id, "operator": prop.operator})
+    full = FullResolution(problem.inputs, problem.coverage, problem.settings)
+    covers = (scores.covers if scores is not None and len(scores.covers) == len(proposals)
+              else full.covers([_site(p, p.x, p.y) for p in proposals]))
+    geoms = [full.outline(c) for c in covers]
+    rows = [{"proposal_id": p.proposal_id, "operator": p.operator} for p in proposals]
     table = pd.DataFrame(rows, columns=["proposal_id", "operator"])
     if scores is not None:
         table = table.merge(scores.table[["proposal_id", "new_people", "people_in_footprint"]],
@@ -214,30 +280,41 @@ def _gains_nearby(problem: SitingProblem, proposals: list[Proposal], executor: E
                                                                          strict=True)], how
 
 
-def _best_nearby(problem: SitingProblem, prop: Proposal, new: float, xs: np.ndarray,
-                 ys: np.ndarray, rise: np.ndarray, gains: np.ndarray) -> dict[str, Any]:
-    """The place among ``xs``/``ys`` (the places tried) where the same mast adds the most new
-    people."""
+def _screening_pick(screening_new: float, xs: np.ndarray, ys: np.ndarray, rise: np.ndarray,
+                    gains: np.ndarray) -> tuple[float, float, float] | None:
+    """The place the screening search found best (x, y, rise), or None when no place tried beats
+    the proposal's own screening figure."""
+    if len(gains) == 0:
+        return None
+    k = int(np.argmax(gains))
+    if float(gains[k]) <= screening_new:
+        return None
+    return float(xs[k]), float(ys[k]), float(rise[k])
+
+
+def _best_nearby(problem: SitingProblem, prop: Proposal, new: float,
+                 place: tuple[float, float, float] | None, there: float) -> dict[str, Any]:
+    """The better place to report: ``place`` (the screening search's best, None: none) when the
+    same mast there adds ``there`` people (full resolution), more than ``new`` by at least
+    max(1, 5%)."""
     s = problem.settings
     out: dict[str, Any] = {"x": prop.x, "y": prop.y, "better_lon": np.nan, "better_lat": np.nan,
                            "better_distance_m": np.nan, "better_direction": "",
                            "better_new_people": round(new, 1), "extra_people": 0.0,
                            "advice": "no place within "
                                      f"{s.proposal_search_radius_m:,.0f} m adds more people"}
-    if len(gains) == 0:
+    extra = there - new
+    if place is None or extra < max(1.0, 0.05 * new):
         return out
-    k = int(np.argmax(gains))
-    extra = float(gains[k]) - new
-    if extra < max(1.0, 0.05 * new):
-        return out
-    dx, dy = float(xs[k]) - prop.x, float(ys[k]) - prop.y
+    x, y, rise = place
+    dx, dy = x - prop.x, y - prop.y
     dist = float(np.hypot(dx, dy))
     direction = _COMPASS[int(((np.degrees(np.arctan2(dx, dy)) % 360) + 22.5) // 45) % 8]
-    where = " onto a hilltop or ridge" if rise[k] >= s.min_rise_m else ""
-    ll = _lonlat(problem, float(xs[k]), float(ys[k]))
-    out.update({"x": float(xs[k]), "y": float(ys[k]), "better_lon": ll["lon"],
+    where = " onto a hilltop or ridge" if rise >= s.min_rise_m else ""
+    ll = _lonlat(problem, x, y)
+    out.update({"x": x, "y": y, "better_lon": ll["lon"],
                 "better_lat": ll["lat"], "better_distance_m": round(dist),
-                "better_direction": direction, "better_new_people": round(float(gains[k]), 1),
+                "better_direction": direction, "better_new_people": round(there, 1),
                 "extra_people": round(extra, 1),
                 "advice": f"move it {dist:,.0f} m {direction}{where} ({ll['lon']:.5f}, "
                           f"{ll['lat']:.5f}) and it reaches {extra:,.0f} more people"})

@@ -68,7 +68,7 @@ def run_siting(inputs: Inputs, coverage: CoverageResult, settings: SitingSetting
         f"{problem.matrix.shape[1]:,} candidates in {problem.seconds['matrix']:.1f} s")
     if problem.context.access == "straight_line":
         say(f"Candidates: {access_text(problem.context.access_from)}")
-    plan = plan_sites(problem)
+    plan = plan_sites(problem, executor=executor)
     say(f"Site plan ({settings.objective}): {plan.result.message}")
     for line in plan_lines(plan):
         say(line)
