@@ -26,6 +26,7 @@ import pandas as pd
 from netcover.core.files import by_key
 from netcover.core.textformat import markdown_table
 from netcover.siting.candidates import candidate_table
+from netcover.siting.market import market_record
 
 if TYPE_CHECKING:
     from netcover.siting.plan import SitePlan, SitingProblem
@@ -163,7 +164,8 @@ def write_proposals(problem: SitingProblem, scores: ProposalScores, folder: Path
     combined = pd.DataFrame([_flat(scores.combined)])
     return [by_key("proposals_gpkg").write(folder, {"proposals": points, "better_places": better,
                                                     "moves": moves}),
-            by_key("proposals_scored").write(folder, t, record=_search_record(scores)),
+            by_key("proposals_scored").write(folder, t, record={**(_search_record(scores) or {}),
+                                                                **market_record(problem)}),
             by_key("proposals_combined").write(folder, combined),
             by_key("proposals_md").write(folder, proposals_text(scores))]
 

@@ -145,7 +145,7 @@ def plan_sites(problem: SitingProblem, settings: SitingSettings | None = None, *
     result = solve(problem.matrix, d.people, objective=s.objective, n_sites=s.n_sites,
                    costs=problem.candidates["cost"].to_numpy(), budget=s.budget,
                    target_weight=target_weight(d, s), required=d.required, solver=s.solver,
-                   time_limit_s=s.time_limit_s, mip_gap=s.mip_gap)
+                   time_limit_s=s.time_limit_s, mip_gap=s.mip_gap, tie_weight=s.tie_people)
     t0 = time.perf_counter()
     gains = site_gains(problem, result, executor=executor)
     full_seconds = time.perf_counter() - t0

@@ -56,6 +56,7 @@ from netcover.siting.better import PlaceSet, ProposalSearch, search_places, sear
 from netcover.siting.candidates import places_around, site_cost
 from netcover.siting.footprints import footprint_cache
 from netcover.siting.fullres import FullResolution, Gain, NewSite, SiteCover
+from netcover.siting.market import market_view
 from netcover.siting.matrix import Footprint, coverage_matrix, footprint
 from netcover.siting.plan import SitingProblem, demand_cells, gaps_closed_by_people
 
@@ -150,7 +151,17 @@ def score_proposals(problem: SitingProblem, proposals: list[Proposal], *,
         better.append({"proposal_id": prop.proposal_id, "x": alt["x"], "y": alt["y"],
                        "new_people": alt["better_new_people"], "advice": alt["advice"]})
     combined = _combined(problem, views, cells, covers, sum(g.total for g in new))
-    return ProposalScores(pd.DataFrame(records), pd.DataFrame(better), combined, how, covers)
+    table = market_view(problem, proposals, pd.DataFrame(records), progress=progress)
+    return ProposalScores(table, _advice_of(pd.DataFrame(better), table), combined, how, covers)
+
+
+def _advice_of(better: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The better places with the market view's advice (a capacity proposal's relief sentence, a
+    sharing note)."""
+    if len(better) == 0:
+        return better
+    advice = table.set_index("proposal_id")["advice"]
+    return better.assign(advice=better["proposal_id"].map(advice).fillna(better["advice"]))
 
 
 def _gains_at_picks(views: _Views, proposals: list[Proposal],
@@ -253,7 +264,8 @@ def _gains_nearby(problem: SitingProblem, proposals: list[Proposal], executor: E
     summary (:attr:`ProposalScores.search`)."""
     s = problem.settings
     radius, spacing = s.proposal_search_radius_m, s.proposal_search_spacing_m
-    places = [places_around(problem.context, p.x, p.y, radius, spacing) for p in proposals]
+    places = [places_around(problem.context, p.x, p.y, radius, spacing)
+              if p.purpose != "capacity" else _no_places() for p in proposals]
     sets = [PlaceSet.around(p.x, p.y, xs, ys, rise, spacing)
             for p, (xs, ys, rise) in zip(proposals, places, strict=True)]
 
@@ -278,6 +290,12 @@ def _gains_nearby(problem: SitingProblem, proposals: list[Proposal], executor: E
            "places": sum(len(g) for g in gains), "tried": int(sum(t.sum() for t in tried))}
     return [(xs[t], ys[t], rise[t], g[t]) for (xs, ys, rise), g, t in zip(places, gains, tried,
                                                                          strict=True)], how
+
+
+def _no_places() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """No place to try: a capacity proposal is never told to move for coverage."""
+    empty = np.zeros(0)
+    return empty, empty.copy(), empty.copy()
 
 
 def _screening_pick(screening_new: float, xs: np.ndarray, ys: np.ndarray, rise: np.ndarray,

@@ -101,7 +101,8 @@ def evaluate_proposals(inputs: Inputs, coverage: CoverageResult, settings: Sitin
     scores = score_proposals(problem, proposals, executor=executor, progress=progress,
                              search=search)
     for rec in scores.table.itertuples(index=False):
-        say(f"{rec.proposal_id} ({rec.operator}): {rec.new_people:,.0f} new people, "
+        say(f"{rec.proposal_id} ({rec.operator}, {rec.purpose}): {rec.verdict}; "
+            f"{rec.new_people:,.0f} new people ({rec.new_people_own:,.0f} for its operator), "
             f"{rec.overlap_share:.0%} of its footprint already covered; {rec.advice}")
     c = scores.combined
     say(f"All {c['proposals']} proposals together: {c['new_people']:,.0f} new people, "
