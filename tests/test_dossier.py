@@ -3,7 +3,7 @@
 On the walled district of tests/test_siting_plan.py (a village behind a wall of rock, one site in
 the west): the PDF has one A4 page per proposal with every font embedded as TrueType, its text
 (read back with PDFium) holds the ids, the Vietnamese words with their diacritics and the English
-ones, the contract's columns (CONTRACT.md of issue 15) and "—" where a column is absent; the
+ones, the scores' columns (set by hand here, so each is checked) and "—" where a column is absent; the
 page renders with the newly covered people drawn; the same inputs give the same bytes; the
 profile says when the wall blocks the line of sight; ``netcover evaluate --dossier`` writes it.
 """
@@ -31,8 +31,9 @@ from .test_siting_plan import EAST, S1_ANTENNA, SETTINGS, _proposals_csv, write_
 
 pdfium = pytest.importorskip("pypdfium2")
 
-#: The columns other helpers add to the scores (CONTRACT.md), with values for the two proposals.
-CONTRACT = {
+#: Columns of the scores (own network, cost, purpose, capacity relief, sharing, verdict), set by
+#: hand for the two proposals so that each value's place on the page is checked.
+COLUMNS = {
     "new_people_own": [360.0, 0.0], "new_households_own": [72.0, 0.0],
     "screening_new_people": [350.0, 0.0], "cost": [123456.0, 80000.0],
     "cost_per_new_person": [342.9, np.nan], "purpose": ["both", "coverage"],
@@ -67,7 +68,7 @@ def full_pdf(scored, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
     """The dossier of a scores table with every contract column, and a drive test's summary for
     EAST-1; returns (pdf, measurements folder)."""
     _, problem, proposals, scores = scored
-    table = scores.table.assign(**CONTRACT)
+    table = scores.table.assign(**COLUMNS)
     out = tmp_path_factory.mktemp("dossier_full")
     site = measurement_folder(out / "measurements", "EAST-1")
     site.mkdir(parents=True)
@@ -157,7 +158,7 @@ def test_a_page_renders_with_the_new_people_drawn(full_pdf) -> None:
 
 def test_the_same_inputs_give_the_same_bytes(scored, full_pdf, tmp_path: Path) -> None:
     _, problem, proposals, scores = scored
-    again = write_dossier(problem, scores.table.assign(**CONTRACT), tmp_path / "proposals",
+    again = write_dossier(problem, scores.table.assign(**COLUMNS), tmp_path / "proposals",
                           proposals=proposals, measurements_folder=full_pdf[1])
     assert again.read_bytes() == full_pdf[0].read_bytes()
 
@@ -230,20 +231,37 @@ def test_evaluate_dossier_flag_writes_the_pdf(scored, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_the_sample_dossier_has_a_page_per_proposal(tmp_path: Path) -> None:
-    from netcover.app.sample import sample_dir
-    from netcover.config.siting import SitingSettings
+def test_the_sample_proposals_end_to_end(tmp_path: Path) -> None:
+    """The sample's six proposals (3 km radius to keep it short): full-resolution figures, the
+    market view, the CSV and a dossier page each."""
+    import dataclasses
 
-    scenario = load_scenario(sample_dir() / "scenario.toml")
-    inputs = load_inputs(scenario)
-    settings = scenario.siting if isinstance(scenario.siting, SitingSettings) else SitingSettings()
-    problem = prepare(inputs, compute_coverage(inputs), settings, with_matrix=False)
-    assert scenario.inputs.proposals is not None
-    proposals = read_proposals(scenario.inputs.proposals, settings, inputs.crs)
-    ids = pd.read_csv(scenario.inputs.proposals)["proposal_id"].tolist()
-    pdf = write_dossier(problem, score_proposals(problem, proposals), tmp_path,
-                        proposals=proposals)
+    from netcover.app.sample import sample_dir
+    from netcover.siting import evaluate_proposals
+
+    sc = load_scenario(sample_dir() / "scenario.toml")
+    sc = dataclasses.replace(sc, coverage=dataclasses.replace(sc.coverage, radius_km=3.0))
+    inputs = load_inputs(sc)
+    settings = dataclasses.replace(sc.siting, proposal_search_radius_m=400.0)
+    assert sc.inputs.proposals is not None
+    run = evaluate_proposals(inputs, compute_coverage(inputs), settings, sc.inputs.proposals,
+                             tmp_path / "proposals", lambda _line: None)
+    t = run.scores.table
+    ids = pd.read_csv(sc.inputs.proposals)["proposal_id"].tolist()
+    assert t["proposal_id"].tolist() == ids and len(ids) == 6
+    for c in ("new_people", "new_people_own", "people_in_footprint", "screening_new_people",
+              "cost", "better_new_people", "extra_people"):
+        assert np.isfinite(t[c].to_numpy(dtype=float)).all(), c
+    assert (t["new_people"] <= t["people_in_footprint"] + 1e-6).all()
+    assert set(t["verdict"]) <= {"recommended", "recommended with changes", "not recommended"}
+    cap = t.set_index("proposal_id").loc["VTL-P01"]  # a capacity site: never told to move
+    assert cap["purpose"] == "capacity" and cap["extra_people"] == 0
+    scored = pd.read_csv(tmp_path / "proposals" / "proposals_scored.csv", encoding="utf-8-sig")
+    assert {"new_people_own", "cost_per_new_person", "screening_new_people", "verdict"} <= set(
+        scored.columns)
+    assert run.problem is not None
+    pdf = write_dossier(run.problem, run.scores, tmp_path, proposals=run.proposals)
     texts = _texts(pdf)
-    assert len(texts) == len(ids) == 6
+    assert len(texts) == 6
     for pid, text in zip(ids, texts, strict=True):
         assert pid in text and "Kết luận" in text and "Người dân được phủ sóng mới" in text

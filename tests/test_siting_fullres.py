@@ -23,7 +23,6 @@ from netcover.data.proposals import plan_sectors
 from netcover.siting import SitingSettings, plan_sites, prepare, read_proposals, score_proposals
 from netcover.siting.fullres import FullResolution, NewSite
 
-from .conftest import SAMPLE
 from .test_siting_plan import EAST, WEST, _proposals_csv, write_gap_district
 
 #: The existing site S1's antenna, every sector field given (a copy of it is an exact duplicate).
@@ -142,28 +141,6 @@ def test_gains_in_order_count_each_person_once(walled) -> None:
     everyone = full.gain(covers[0], full.open_cells(None))
     assert everyone.total >= first.total
     assert everyone.at(everyone.cells).sum() == pytest.approx(everyone.total)
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not (SAMPLE / "proposals.csv").exists(), reason="the bundled sample is not there")
-def test_the_sample_proposals_have_finite_full_resolution_figures(tmp_path) -> None:
-    from netcover.siting import evaluate_proposals
-
-    sc = load_scenario(SAMPLE / "scenario.toml")
-    sc = dataclasses.replace(sc, coverage=dataclasses.replace(sc.coverage, radius_km=3.0))
-    inputs = load_inputs(sc)
-    coverage = compute_coverage(inputs)
-    settings = dataclasses.replace(sc.siting, proposal_search_radius_m=400.0)
-    run = evaluate_proposals(inputs, coverage, settings, SAMPLE / "proposals.csv",
-                             tmp_path / "proposals", lambda _line: None)
-    t = run.scores.table
-    assert len(t) == 6
-    for c in ("new_people", "new_people_own", "people_in_footprint", "screening_new_people",
-              "cost", "better_new_people", "extra_people"):
-        assert np.isfinite(t[c].to_numpy(dtype=float)).all(), c
-    assert (t["new_people"] <= t["people_in_footprint"] + 1e-6).all()
-    scored = pd.read_csv(tmp_path / "proposals" / "proposals_scored.csv", encoding="utf-8-sig")
-    assert {"new_people_own", "cost_per_new_person", "screening_new_people"} <= set(scored.columns)
 
 
 def test_proposal_footprints_are_the_full_resolution_cells(walled, tmp_path) -> None:
