@@ -13,12 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from netcover.outputs.dossier.layout import LEADING, Column, fit
 from netcover.outputs.dossier.panels import draw_map, draw_profile, profile_village
 from netcover.outputs.dossier.text import (
     MISSING,
     advice_text,
     assumptions_line,
     both,
+    id_list,
     is_missing,
     number,
     page_label,
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
 
     from netcover.siting.plan import SitingProblem
 
-__all__ = ["A4_IN", "CAPACITY_PURPOSES", "PageInput", "draw_page"]
+__all__ = ["A4_IN", "BOXES", "CAPACITY_PURPOSES", "PageInput", "draw_page"]
 
 #: A4 portrait in inches (210 x 297 mm: 595 x 842 PDF points).
 A4_IN = (210 / 25.4, 297 / 25.4)
@@ -42,7 +44,7 @@ A4_IN = (210 / 25.4, 297 / 25.4)
 CAPACITY_PURPOSES = ("capacity", "both")
 _VERDICT_COLOURS = {"recommended": "#d8f0d2", "recommended with changes": "#fff1c1",
                     "not recommended": "#f8d3d3"}
-_GREY, _BLUE = "#555555", "#1f3b73"
+_GREY = "#555555"
 
 
 @dataclass(frozen=True)
@@ -60,74 +62,50 @@ class PageInput:
     measured: dict[str, Any] | None
 
 
-class _Cursor:
-    """Writes lines down a column of the page (figure coordinates), heights in points."""
-
-    def __init__(self, fig: Figure, left: float, right: float, top: float):
-        self.fig, self.left, self.right, self.y = fig, left, right, top
-        self._pt = 1.0 / 72.0 / fig.get_size_inches()[1]
-
-    def down(self, points: float) -> None:
-        self.y -= points * self._pt
-
-    def heading(self, key: str) -> None:
-        from matplotlib.lines import Line2D
-
-        vi, en = both(key)
-        self.fig.text(self.left, self.y, f"{vi} · {en}", fontsize=8.5, fontweight="bold",
-                      va="top", color=_BLUE)
-        self.down(12)
-        self.fig.add_artist(Line2D([self.left, self.right], [self.y, self.y], lw=0.6,
-                                   color=_BLUE))
-        self.down(4)
-
-    def row(self, vi: str, en: str, value: str, *, own: str | None = None) -> None:
-        """A label (Vietnamese bold, English grey under it) and its value(s) on the right."""
-        self.fig.text(self.left, self.y, vi, fontsize=7, fontweight="bold", va="top")
-        self.fig.text(self.left, self.y - 8.5 * self._pt, en, fontsize=6, color=_GREY, va="top")
-        lines = value.count("\n") + 1
-        self.fig.text(self.right, self.y, value, fontsize=7.5, ha="right", va="top")
-        if own is not None:
-            self.fig.text(self.right - 0.28 * (self.right - self.left), self.y, own, fontsize=7.5,
-                          ha="right", va="top")
-        self.down(max(17.0, 9.0 * lines + 4.0))
-
-    def line(self, text: str, *, size: float = 6.5, grey: bool = False, bold: bool = False,
-             mono: bool = False) -> None:
-        """A paragraph of ``text`` (already wrapped), under the previous one."""
-        self.fig.text(self.left, self.y, text, fontsize=size, va="top",
-                      color=_GREY if grey else "black", fontweight="bold" if bold else "normal",
-                      family="DejaVu Sans Mono" if mono else "DejaVu Sans")
-        self.down((text.count("\n") + 1) * size * 1.25 + 2.0)
+#: The page's fixed boxes (left, right, top, bottom in figure fractions): nothing drawn in one
+#: reaches into another, whatever the length of its text.
+BOXES: dict[str, tuple[float, float, float, float]] = {
+    "title": (0.05, 0.80, 0.975, 0.950), "page": (0.82, 0.95, 0.975, 0.960),
+    "subtitle": (0.05, 0.56, 0.952, 0.910), "note": (0.58, 0.95, 0.952, 0.910),
+    "verdict": (0.05, 0.95, 0.905, 0.857), "verdict_title": (0.06, 0.46, 0.901, 0.861),
+    "reason": (0.48, 0.94, 0.901, 0.861), "map": (0.05, 0.55, 0.830, 0.475),
+    "scores": (0.59, 0.95, 0.847, 0.450), "profile": (0.09, 0.95, 0.415, 0.310),
+    "capacity": (0.05, 0.48, 0.245, 0.122), "sharing": (0.52, 0.95, 0.245, 0.122),
+    "after": (0.05, 0.95, 0.118, 0.040), "footer": (0.05, 0.95, 0.034, 0.006),
+}
 
 
-def _wrap(text: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width)) or MISSING
+def _column(fig: Figure, name: str) -> Column:
+    return Column(fig, BOXES[name])
 
 
-def _scores(c: _Cursor, row: dict[str, Any]) -> None:
+def _scores(c: Column, row: dict[str, Any]) -> None:
     """The right column: scores (own network | market), cost and the better place."""
     c.heading("scores")
     own_vi, own_en = both("own")
     market_vi, market_en = both("market")
-    c.row("", "", f"{market_vi}\n{market_en}", own=f"{own_vi}\n{own_en}")
+    c.row("", "", f"{market_vi}\n{market_en}", own=f"{own_vi}\n{own_en}", size=6.5)
     for key, own in (("new_people", "new_people_own"), ("new_households", "new_households_own")):
         c.row(*both(key), number(row.get(key)), own=number(row.get(own)))
     c.row(*both("people_in_footprint"), number(row.get("people_in_footprint")))
     c.row(*both("overlap_share"), share(row.get("overlap_share")))
     c.row(*both("screening"), number(row.get("screening_new_people")))
-    c.row(*both("gaps_closed"), _wrap(text_value(row, "gaps_closed"), 28))
+    c.row(*both("gaps_closed"), text_value(row, "gaps_closed"))
     c.down(4)
     c.heading("cost_head")
     c.row(*both("cost"), number(row.get("cost")))
+    site = text_value(row, "added_to_site")
+    if site != MISSING:  # a capacity site on an existing mast: the cost model prices a new site
+        vi, en = both("cost_new_site", site=site)
+        c.line(vi, size=6)
+        c.line(en, size=5.5, grey=True)
     c.row(*both("cost_per_new_person"), number(row.get("cost_per_new_person")))
     c.down(4)
     c.heading("better_head")
     vi, en = advice_text(row.get("advice"))
-    c.line(_wrap(vi, 56))
-    c.line(_wrap(en, 64), size=6, grey=True)
+    c.line(vi)
+    if en != vi:  # an advice without a Vietnamese wording is written once
+        c.line(en, size=6, grey=True)
     c.row(*both("better_new_people"), number(row.get("better_new_people")))
     c.row(*both("extra_people"), number(row.get("extra_people")))
 
@@ -139,7 +117,7 @@ def _before_after(row: dict[str, Any], before: str, after: str, decimals: int = 
     return f"{number(row.get(before), decimals)} → {number(row.get(after), decimals)}"
 
 
-def _capacity(c: _Cursor, row: dict[str, Any]) -> None:
+def _capacity(c: Column, row: dict[str, Any]) -> None:
     c.heading("capacity_head")
     if str(row.get("purpose") or "coverage") not in CAPACITY_PURPOSES:
         vi, en = both("no_capacity")
@@ -147,94 +125,123 @@ def _capacity(c: _Cursor, row: dict[str, Any]) -> None:
         c.line(en, size=6, grey=True)
         return
     c.row(*both("users_offloaded"), number(row.get("users_offloaded")))
-    c.row(*both("cells_offloaded"), _wrap(text_value(row, "cells_offloaded"), 24))
+    c.row(*both("cells_offloaded"), id_list(row.get("cells_offloaded")))
     c.row(*both("load"), _before_after(row, "load_before", "load_after", as_share=True))
     c.row(*both("throughput"), _before_after(row, "throughput_before_mbps",
                                              "throughput_after_mbps"))
 
 
-def _sharing(c: _Cursor, row: dict[str, Any]) -> None:
+def _sharing(c: Column, row: dict[str, Any], distance_m: float) -> None:
+    """Sharing: the suggestion, or that no other operator's mast or proposal is near enough."""
     c.heading("sharing_head")
-    c.line(_wrap(text_value(row, "sharing"), 80))
-    c.row(*both("share_with"), _wrap(text_value(row, "share_with"), 24))
+    partner = text_value(row, "share_with")
+    if partner == MISSING:
+        vi, en = both("no_sharing", distance=number(distance_m))
+        c.line(vi)
+        c.line(en, size=6, grey=True)
+    else:
+        c.line(text_value(row, "sharing"))
+    c.row(*both("share_with"), partner)
     c.row(*both("share_distance_m"), number(row.get("share_distance_m")))
-    c.row(*both("sharing_saving"), number(row.get("sharing_saving")))
+    c.row(*both("sharing_saving"),
+          MISSING if partner == MISSING else number(row.get("sharing_saving")))
 
 
-def _after(c: _Cursor, page: PageInput) -> None:
+def _after(c: Column, page: PageInput) -> None:
     """After the site is built: the command, where it writes, and the drive test's summary."""
     c.heading("after_head")
     vi, en = both("after")
-    c.line(f"{vi} / {en}")
-    c.line(_wrap(page.measure_command, 120), mono=True)
-    w_vi, w_en = both("writes_to", path=page.measure_path)
-    c.line(_wrap(f"{w_vi} / {w_en}", 150), size=6, grey=True)
     m = page.measured
     if m is None:
-        vi, en = both("not_measured")
+        r_vi, r_en = both("not_measured")
     else:
-        vi, en = both("measured", points=number(m.get("points")), bias=number(m.get("bias_db"), 1),
-                      rmse=number(m.get("rmse_db"), 1))
-    c.line(f"{vi} / {en}", bold=True)
+        r_vi, r_en = both("measured", points=number(m.get("points")),
+                          bias=number(m.get("bias_db"), 1), rmse=number(m.get("rmse_db"), 1))
+    c.line(f"{r_vi} / {r_en}", bold=True)  # first: the box cuts what does not fit from the end
+    c.line(f"{vi} / {en}")
+    c.line(page.measure_command, mono=True)
+    w_vi, w_en = both("writes_to", path=page.measure_path)
+    c.line(f"{w_vi} / {w_en}", size=6, grey=True)
 
 
 def _header(fig: Figure, row: dict[str, Any], n: int, total: int) -> None:
     pid = text_value(row, "proposal_id")
     vi, en = both("title", pid=pid)
     op_vi, op_en = both("operator", operator=text_value(row, "operator"))
-    fig.text(0.05, 0.975, f"{vi} — {op_vi}", fontsize=14, fontweight="bold", va="top")
-    fig.text(0.05, 0.952, f"{en} — {op_en}", fontsize=9, color=_GREY, va="top")
+    title = _column(fig, "title")
+    title.line(f"{vi} — {op_vi}", size=14, bold=True)
+    note = text_value(row, "note")
+    box = BOXES["subtitle"]
+    sub = Column(fig, box if note != MISSING else (box[0], *BOXES["note"][1:]))  # whole width
+    sub.line(f"{en} — {op_en}", size=9, grey=True)
     p_vi, p_en = purpose_text(row.get("purpose"))
     where, height = place_line(row.get("lon"), row.get("lat")), number(row.get("height_m"))
-    fig.text(0.05, 0.936, both("where", place=where, height=height, purpose=p_vi)[0], fontsize=7,
-             va="top")
-    fig.text(0.05, 0.925, both("where", place=where, height=height, purpose=p_en)[1],
-             fontsize=6.5, color=_GREY, va="top")
-    note = text_value(row, "note")
+    sub.line(both("where", place=where, height=height, purpose=p_vi)[0], size=7)
+    sub.line(both("where", place=where, height=height, purpose=p_en)[1], size=6.5, grey=True)
     if note != MISSING:
-        fig.text(0.95, 0.952, _wrap(note, 60), fontsize=6.5, style="italic", ha="right", va="top")
-    fig.text(0.95, 0.975, page_label(n, total), fontsize=6, color=_GREY, ha="right", va="top")
+        box = BOXES["note"]
+        lines, size = fit(note, (box[1] - box[0]) * A4_IN[0] * 72.0,
+                          (box[2] - box[3]) * A4_IN[1] * 72.0, 6.5)
+        fig.text(box[1], box[2], "\n".join(lines), fontsize=size, style="italic", ha="right",
+                 va="top", linespacing=LEADING)
+    fig.text(BOXES["page"][1], BOXES["page"][2], page_label(n, total), fontsize=6, color=_GREY,
+             ha="right", va="top")
 
 
 def _verdict(fig: Figure, row: dict[str, Any]) -> None:
+    """The verdict band: the verdict (shrunk to its box) on the left, its reason on the right."""
     from matplotlib.patches import Rectangle
 
     value = row.get("verdict")
     colour = _VERDICT_COLOURS.get(str(value), "#eeeeee") if not is_missing(value) else "#eeeeee"
-    ax = fig.add_axes((0.05, 0.862, 0.90, 0.05))
-    ax.set_axis_off()
-    ax.add_patch(Rectangle((0, 0), 1, 1, transform=ax.transAxes, facecolor=colour,
-                           edgecolor="#999999", lw=0.6))
+    left, right, top, bottom = BOXES["verdict"]
+    fig.add_artist(Rectangle((left, bottom), right - left, top - bottom, transform=fig.transFigure,
+                             facecolor=colour, edgecolor="#999999", lw=0.6, zorder=0))
     k_vi, k_en = both("verdict")
     v_vi, v_en = verdict_text(value)
-    ax.text(0.015, 0.72, f"{k_vi}: {v_vi}", fontsize=11, fontweight="bold", va="center")
-    ax.text(0.015, 0.36, f"{k_en}: {v_en}", fontsize=8, color=_GREY, va="center")
+    title = _column(fig, "verdict_title")
+    title.line(f"{k_vi}: {v_vi}", size=11, bold=True)
+    title.line(f"{k_en}: {v_en}", size=8, grey=True)
     r_vi, r_en = both("reason")
-    reason = _wrap(text_value(row, "verdict_reason"), 80)
-    ax.text(0.42, 0.5, f"{r_vi} / {r_en}:\n{reason}", fontsize=6.5, va="center")
+    reason = _column(fig, "reason")
+    reason.line(f"{r_vi} / {r_en}:", size=6.5)
+    reason.line(text_value(row, "verdict_reason"), size=6.5)
+
+
+def _footer(fig: Figure) -> None:
+    """The footer in its own band at the foot of the page: what the figures are."""
+    footer = _column(fig, "footer")
+    for text, grey in zip(assumptions_line(), (False, True), strict=True):
+        footer.line(text, size=5, grey=grey)
 
 
 def draw_page(fig: Figure, problem: SitingProblem, row: dict[str, Any], page: PageInput,
               n: int, total: int) -> None:
-    """Lay out proposal ``row``'s page on the empty A4 figure ``fig`` (page ``n`` of ``total``)."""
+    """Lay out proposal ``row``'s page on the empty A4 figure ``fig`` (page ``n`` of ``total``),
+    each part in its box of :data:`BOXES`."""
     _header(fig, row, n, total)
     _verdict(fig, row)
     village = profile_village(problem, page.x, page.y, page.footprint)
-    box = (0.05, 0.45, 0.50, 0.385)
-    map_ax = fig.add_axes(box)
+    left, right, top, bottom = BOXES["map"]
+    map_ax = fig.add_axes((left, bottom, right - left, top - bottom))
     title_vi, title_en = both("map_title")
     map_ax.set_title(f"{title_vi} / {title_en}", fontsize=8, loc="left")
     draw_map(map_ax, problem, row, (page.x, page.y), page.footprint, village,
-             size_in=(box[2] * A4_IN[0], box[3] * A4_IN[1]))
-    _scores(_Cursor(fig, 0.59, 0.95, 0.855), row)
-    profile_ax = fig.add_axes((0.09, 0.285, 0.86, 0.115))
+             size_in=((right - left) * A4_IN[0], (top - bottom) * A4_IN[1]))
+    _scores(_column(fig, "scores"), row)
+    left, right, top, bottom = BOXES["profile"]
+    profile_ax = fig.add_axes((left, bottom, right - left, top - bottom))
     height = float(row.get("height_m") or 0.0)
     draw_profile(profile_ax, problem, (page.x, page.y), height, page.frequency_mhz, village)
-    left, right = _Cursor(fig, 0.05, 0.48, 0.215), _Cursor(fig, 0.52, 0.95, 0.215)
-    _capacity(left, row)
-    _sharing(right, row)
-    after = _Cursor(fig, 0.05, 0.95, min(left.y, right.y) - 0.004)
-    _after(after, page)
-    footer = _Cursor(fig, 0.05, 0.95, 0.036)
-    for text, grey in zip(assumptions_line(), (False, True), strict=True):
-        footer.line(_wrap(text, 190), size=5, grey=grey)
+    _capacity(_column(fig, "capacity"), row)
+    _sharing(_column(fig, "sharing"), row, _sharing_distance(problem, row))
+    _after(_column(fig, "after"), page)
+    _footer(fig)
+
+
+def _sharing_distance(problem: SitingProblem, row: dict[str, Any]) -> float:
+    """The sharing distance the scores assumed (their column), else the settings'."""
+    value = row.get("assumed_sharing_distance_m")
+    if not is_missing(value):
+        return float(value)
+    return float(problem.settings.sharing_distance_m)

@@ -21,6 +21,7 @@ import numpy as np
 from netcover.core.palette import SITE_COLOUR
 from netcover.core.textsafe import plot_text
 from netcover.errors import ModelError
+from netcover.outputs.dossier.names import MapName, MapNames, legend_corner
 from netcover.outputs.dossier.text import both, number
 from netcover.outputs.report._furniture import north_arrow, polygon_patch, scale_bar
 
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
 
     from netcover.siting.plan import SitingProblem
 
-__all__ = ["K_FACTOR", "MAP_MIN_SPAN_M", "MAP_NAMES", "PROFILE_MIN_M", "Village", "draw_map",
+__all__ = ["K_FACTOR", "MAP_MIN_SPAN_M", "MAP_NAMES", "MAP_SITE_NAMES", "PROFILE_MIN_M", "Village",
+           "draw_map",
            "draw_profile", "profile_village"]
 
 #: Effective earth radius factor of the profile (median refractivity gradient of temperate air).
@@ -38,8 +40,11 @@ K_FACTOR = 4.0 / 3.0
 MAP_MIN_SPAN_M = 4000.0
 #: Nearest village a profile runs to (m): one at the mast's foot shows no terrain.
 PROFILE_MIN_M = 300.0
-#: Most villages and sites named on a map (the nearest to the proposal; others are dots).
-MAP_NAMES = 14
+#: Most villages named on a map: the profile's, those the proposal newly serves, then the nearest
+#: (others are dots); a name whose box overlaps one already drawn is skipped.
+MAP_NAMES = 8
+#: Most existing sites named on a map (the nearest to the proposal).
+MAP_SITE_NAMES = 3
 _FOOTPRINT, _NEW, _PROPOSAL, _BETTER = "#3182bd", "#e6550d", "#d62728", "#2ca02c"
 _ROAD, _UNIT, _VILLAGE = "#8c6d31", "#555555", "#1b1b1b"
 
@@ -47,6 +52,11 @@ _ROAD, _UNIT, _VILLAGE = "#8c6d31", "#555555", "#1b1b1b"
 def _label(key: str) -> str:
     vi, en = both(key)
     return f"{vi} / {en}"
+
+
+#: The map legend's entries (the most it holds: its box is kept free of names).
+_LEGEND_KEYS = {k: _label(k) for k in ("footprint", "new_cells", "communes", "roads", "villages",
+                                       "sites", "proposal", "better")}
 
 
 @dataclass(frozen=True)
@@ -141,14 +151,8 @@ def _nearest(xs: np.ndarray, ys: np.ndarray, seen: np.ndarray, at: tuple[float, 
     return idx[order[:n]]
 
 
-def _name(ax: Axes, text: str, xy: tuple[float, float], offset: tuple[float, float], **style: Any
-          ) -> None:
-    ax.annotate(plot_text(text), xy, xytext=offset, textcoords="offset points", zorder=7,
-                **style).set_clip_on(True)
-
-
 def _context(ax: Axes, problem: SitingProblem, at: tuple[float, float],
-             village: Village | None) -> None:
+             village: Village | None, footprint: Any | None, names: MapNames) -> None:
     """Commune boundaries, roads, villages and existing sites (the nearest ones named)."""
     inputs = problem.inputs
     if inputs.units is not None and len(inputs.units):
@@ -157,40 +161,55 @@ def _context(ax: Axes, problem: SitingProblem, at: tuple[float, float],
     if inputs.roads is not None and len(inputs.roads):
         inputs.roads.plot(ax=ax, color=_ROAD, lw=1.0, zorder=2)
         ax.plot([], [], color=_ROAD, lw=1.0, label=_label("roads"))
-    _villages(ax, problem, at, village)
+    if village is not None:
+        names.add(MapName(village.name, village.x, village.y, (3, 3), 6.5, bold=True))
     cells = inputs.cells
     if cells is not None and len(cells):
-        x0, x1 = ax.get_xlim()
-        y0, y1 = ax.get_ylim()
+        x0, x1, y0, y1 = names.box
         sites = cells.drop_duplicates("site_id")
         sx, sy = sites["x"].to_numpy(), sites["y"].to_numpy()
         seen = (sx >= x0) & (sx <= x1) & (sy >= y0) & (sy <= y1)
         ax.scatter(sx[seen], sy[seen], s=28, marker="^", c=SITE_COLOUR, zorder=8,
                    label=_label("sites"))
         ids = sites["site_id"].astype(str).to_numpy()
-        for k in _nearest(sx, sy, seen, at, MAP_NAMES // 2):
-            _name(ax, ids[k], (sx[k], sy[k]), (3, -7), fontsize=5, color="#333333")
+        for k in _nearest(sx, sy, seen, at, MAP_SITE_NAMES):
+            names.add(MapName(ids[k], sx[k], sy[k], (3, -7), 5, colour="#333333"))
+    _villages(ax, problem, at, village, footprint, names)
 
 
 def _villages(ax: Axes, problem: SitingProblem, at: tuple[float, float],
-              village: Village | None) -> None:
-    """The villages on the map, the nearest to ``at`` named, the profile's in bold."""
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
+              village: Village | None, footprint: Any | None, names: MapNames) -> None:
+    """The villages on the map; named: those the proposal newly serves (inside the footprint,
+    their people uncovered), then the nearest to ``at``, at most :data:`MAP_NAMES` with the
+    profile's (named bold by :func:`_context`)."""
+    import shapely
+
+    x0, x1, y0, y1 = names.box
     villages = problem.inputs.settlements
-    if villages is not None and len(villages):
-        vx, vy = villages.geometry.x.to_numpy(), villages.geometry.y.to_numpy()
-        seen = (vx >= x0) & (vx <= x1) & (vy >= y0) & (vy <= y1)
-        ax.scatter(vx[seen], vy[seen], s=10, c=_VILLAGE, marker="o", zorder=6,
-                   label=_label("villages"))
-        names = (villages["name"].astype(str).to_numpy() if "name" in villages.columns
-                 else np.array([], dtype=str))
-        for k in _nearest(vx, vy, seen, at, MAP_NAMES) if len(names) else []:
-            if village is None or names[k] != village.name:
-                _name(ax, names[k], (vx[k], vy[k]), (3, 3), fontsize=5.5)
-        if village is not None:
-            _name(ax, village.name, (village.x, village.y), (3, 3), fontsize=6.5,
-                  fontweight="bold")
+    if villages is None or not len(villages):
+        return
+    vx, vy = villages.geometry.x.to_numpy(), villages.geometry.y.to_numpy()
+    seen = (vx >= x0) & (vx <= x1) & (vy >= y0) & (vy <= y1)
+    ax.scatter(vx[seen], vy[seen], s=10, c=_VILLAGE, marker="o", zorder=6,
+               label=_label("villages"))
+    if "name" not in villages.columns:
+        return
+    names_of = villages["name"].astype(str).to_numpy()
+    served = seen.copy()
+    if footprint is not None and not footprint.is_empty:
+        served &= shapely.contains_xy(footprint, vx, vy) & _uncovered(problem, vx, vy)
+    else:
+        served[:] = False
+    order = [*_nearest(vx, vy, served, at, len(vx)), *_nearest(vx, vy, seen, at, len(vx))]
+    named = 1 if village is not None else 0
+    done: set[int] = set()
+    for k in order:
+        if named >= MAP_NAMES:
+            break
+        if k in done or (village is not None and names_of[k] == village.name):
+            continue
+        done.add(k)
+        named += names.add(MapName(names_of[k], vx[k], vy[k], (3, 3), 5.5))
 
 
 def _new_people(ax: Axes, problem: SitingProblem, footprint: Any, box: tuple[float, ...],
@@ -219,7 +238,8 @@ def draw_map(ax: Axes, problem: SitingProblem, row: dict[str, Any], xy: tuple[fl
     if np.isfinite(float(row.get("extra_people") or 0)) and float(row.get("extra_people") or 0) > 0:
         to_xy = Transformer.from_crs("EPSG:4326", problem.inputs.crs, always_xy=True)
         better.append(to_xy.transform(float(row["better_lon"]), float(row["better_lat"])))
-    box = _extent(xy[0], xy[1], footprint, better, size_in[0] / size_in[1])
+    shown = better + ([(village.x, village.y)] if village is not None else [])
+    box = _extent(xy[0], xy[1], footprint, shown, size_in[0] / size_in[1])
     ax.set_xlim(box[0], box[1])
     ax.set_ylim(box[2], box[3])
     _hillshade(ax, problem, box)
@@ -230,7 +250,10 @@ def draw_map(ax: Axes, problem: SitingProblem, row: dict[str, Any], xy: tuple[fl
     else:
         ax.text(0.5, 0.04, _label("no_footprint"), transform=ax.transAxes, ha="center",
                 fontsize=7, color="#555555")
-    _context(ax, problem, xy, village)
+    names = MapNames(ax, box, size_in)
+    keep = [xy, *better] + ([(village.x, village.y)] if village is not None else [])
+    corner = legend_corner(names, keep, list(_LEGEND_KEYS.values()))
+    _context(ax, problem, xy, village, footprint, names)
     ax.scatter([xy[0]], [xy[1]], s=160, marker="*", c=_PROPOSAL, edgecolors="white",
                linewidths=0.8, zorder=9, label=_label("proposal"))
     for bx, by in better:
@@ -247,7 +270,7 @@ def draw_map(ax: Axes, problem: SitingProblem, row: dict[str, Any], xy: tuple[fl
     ax.set_ylabel("")
     scale_bar(ax)
     north_arrow(ax, "B")
-    ax.legend(loc="lower right", fontsize=5.5, framealpha=0.85, borderpad=0.4, labelspacing=0.3,
+    ax.legend(loc=corner, fontsize=5.5, framealpha=0.85, borderpad=0.4, labelspacing=0.3,
               handlelength=1.4, scatterpoints=1)
 
 
@@ -314,5 +337,6 @@ def draw_profile(ax: Axes, problem: SitingProblem, xy: tuple[float, float], heig
     ax.set_ylabel(f"{h_vi} / {h_en}", fontsize=6.5)
     ax.tick_params(labelsize=6)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.34), fontsize=6, ncol=4, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.34), fontsize=5.5, ncol=4, frameon=False,
+              columnspacing=1.2, handlelength=1.6)
 

@@ -18,10 +18,13 @@ from netcover.core.i18n import advice
 from netcover.core.textsafe import plot_text
 
 __all__ = [
-    "DOSSIER_STRINGS", "MISSING", "PURPOSES", "VERDICTS", "advice_text", "assumptions_line", "both",
-    "is_missing", "number", "page_label", "place_line", "purpose_text", "share", "text_value",
-    "verdict_text",
+    "DOSSIER_STRINGS", "MISSING", "PURPOSES", "SHOWN_IDS", "VERDICTS", "advice_text",
+    "assumptions_line", "both", "id_list", "is_missing", "number", "page_label", "place_line",
+    "purpose_text", "share", "text_value", "verdict_text",
 ]
+
+#: Most ids of a list (the cells a capacity site relieves) a page shows; the CSV keeps them all.
+SHOWN_IDS = 3
 
 #: What a page shows for a value the scores table lacks.
 MISSING = "—"
@@ -73,6 +76,9 @@ DOSSIER_STRINGS: dict[str, tuple[str, str]] = {
     "cost_head": ("Cost", "Chi phí"),
     "cost": ("Cost (USD)", "Chi phí (USD)"),
     "cost_per_new_person": ("Cost per new person (USD)", "Chi phí cho mỗi người được phủ mới (USD)"),
+    "cost_new_site": ("cost of a new site; adding carriers to {site} costs less (not modelled)",
+                      "chi phí của một trạm mới; lắp thêm sóng mang vào trạm {site} rẻ hơn "
+                      "(chưa tính)"),
     "better_head": ("Better place", "Vị trí tốt hơn"),
     "better_new_people": ("New people there", "Số người được phủ mới tại đó"),
     "extra_people": ("More than here", "Nhiều hơn so với vị trí đề xuất"),
@@ -88,6 +94,9 @@ DOSSIER_STRINGS: dict[str, tuple[str, str]] = {
     "share_with": ("Share with", "Dùng chung với"),
     "share_distance_m": ("Distance (m)", "Khoảng cách (m)"),
     "sharing_saving": ("Saving (USD)", "Tiết kiệm (USD)"),
+    "no_sharing": ("no other operator's mast or proposal within {distance} m",
+                   "không có cột hay đề xuất của doanh nghiệp khác trong phạm vi {distance} m"),
+    "more_ids": ("+{n} more", "+{n} khác"),
     "after_head": ("After the site is built", "Sau khi xây dựng trạm"),
     "after": ("Compare a drive test with the prediction:",
               "So sánh kết quả đo kiểm thực tế với dự báo:"),
@@ -159,6 +168,21 @@ def text_value(row: Mapping[str, Any], column: str) -> str:
     """A text column of the scores table, plain (never mathtext), or :data:`MISSING`."""
     value = row.get(column)
     return MISSING if is_missing(value) else plot_text(str(value))
+
+
+def id_list(value: object, shown: int = SHOWN_IDS) -> str:
+    """A ``;``-separated list of ids as a page shows it: the first ``shown``, then how many more
+    ("+3 khác / more"), or :data:`MISSING`."""
+    if is_missing(value):
+        return MISSING
+    ids = [plot_text(i.strip()) for i in str(value).split(";") if i.strip()]
+    if not ids:
+        return MISSING
+    text = "; ".join(ids[:shown])
+    if len(ids) > shown:
+        vi, en = both("more_ids", n=len(ids) - shown)
+        text += f" ({vi} / {en.lstrip('+')})"
+    return text
 
 
 def verdict_text(value: object) -> tuple[str, str]:

@@ -1,0 +1,188 @@
+"""Fitting text into the fixed boxes of a dossier page: measure, wrap, shrink, clip.
+
+A page is cut into fixed boxes (header, verdict, scores, capacity, sharing, after the site is
+built, footer), so that a long value cannot push one panel into the next. Text is measured with
+the font's own metrics (:func:`text_width`, in points, whatever the output device), wrapped to its
+box's width (:func:`wrap`: at spaces, a word wider than the box broken where it must be), shrunk
+a little when it has too many lines for the room left (:func:`fit`), and cut with "…" when even the
+smallest size does not fit. :class:`Column` writes headings, label/value rows and paragraphs down
+one box and draws nothing below its bottom.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from netcover.outputs.dossier.text import both
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["ELLIPSIS", "LEADING", "Column", "fit", "text_width", "wrap"]
+
+#: Line height over font size.
+LEADING = 1.25
+#: Ends a text cut to fit its box.
+ELLIPSIS = "…"
+#: Smallest share of its size a text is shrunk to before it is cut.
+_MIN_SCALE = 0.8
+_GREY, _BLUE = "#555555", "#1f3b73"
+_SANS, _MONO = "DejaVu Sans", "DejaVu Sans Mono"
+
+
+@lru_cache(maxsize=4096)
+def text_width(text: str, size: float, *, bold: bool = False, mono: bool = False) -> float:
+    """The width of one line of ``text`` at ``size`` points, in points (the font's metrics)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(family=_MONO if mono else _SANS, size=size,
+                          weight="bold" if bold else "normal")
+    return float(TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0])
+
+
+def _break_word(word: str, width: float, size: float, bold: bool, mono: bool) -> list[str]:
+    """``word`` cut into pieces no wider than ``width`` (at least one character each)."""
+    pieces, piece = [], ""
+    for ch in word:
+        if piece and text_width(piece + ch, size, bold=bold, mono=mono) > width:
+            pieces.append(piece)
+            piece = ""
+        piece += ch
+    return [*pieces, piece] if piece else pieces
+
+
+def wrap(text: str, width: float, size: float, *, bold: bool = False,
+         mono: bool = False) -> list[str]:
+    """The lines of ``text`` (its own line breaks kept) no wider than ``width`` points."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split():
+            candidate = f"{line} {word}" if line else word
+            if text_width(candidate, size, bold=bold, mono=mono) <= width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            pieces = _break_word(word, width, size, bold, mono)
+            lines += pieces[:-1]
+            line = pieces[-1] if pieces else ""
+        lines.append(line)
+    return lines
+
+
+def _cut(line: str, width: float, size: float, bold: bool, mono: bool) -> str:
+    """``line`` ended by "…", no wider than ``width``."""
+    while line and text_width(line + ELLIPSIS, size, bold=bold, mono=mono) > width:
+        line = line[:-1]
+    return line.rstrip() + ELLIPSIS
+
+
+def fit(text: str, width: float, height: float, size: float, *, bold: bool = False,
+        mono: bool = False) -> tuple[list[str], float]:
+    """``text`` wrapped into a box ``width`` x ``height`` points: (lines, font size). The size
+    shrinks by half points down to 80% of ``size`` until every line fits; then the lines that
+    fit are kept, the last cut with "…". No line fits: ([], size)."""
+    smallest = size * _MIN_SCALE
+    current = size
+    while True:
+        lines = wrap(text, width, current, bold=bold, mono=mono)
+        if len(lines) * current * LEADING <= height + 1e-6:
+            return lines, current
+        if current - 0.5 < smallest - 1e-9:
+            break
+        current -= 0.5
+    room = int((height + 1e-6) // (current * LEADING))
+    if room <= 0:
+        return [], size
+    kept = lines[:room]
+    kept[-1] = _cut(kept[-1], width, current, bold, mono)
+    return kept, current
+
+
+class Column:
+    """Writes headings, rows and paragraphs down a fixed box of the page (figure coordinates),
+    never below its ``bottom``; heights in points."""
+
+    def __init__(self, fig: Figure, box: tuple[float, float, float, float]):
+        self.fig = fig
+        self.left, self.right, self.y, self.bottom = box
+        w_in, h_in = fig.get_size_inches()
+        self._pt = 1.0 / 72.0 / h_in
+        self.width = (self.right - self.left) * w_in * 72.0
+
+    @property
+    def room(self) -> float:
+        """The points left above the bottom."""
+        return max((self.y - self.bottom) / self._pt, 0.0)
+
+    def down(self, points: float) -> None:
+        self.y -= points * self._pt
+
+    def _text(self, x: float, lines: list[str], size: float, **style: object) -> None:
+        self.fig.text(x, self.y, "\n".join(lines), fontsize=size, va="top",
+                      linespacing=LEADING, **style)  # type: ignore[arg-type]
+
+    def heading(self, key: str) -> None:
+        """A panel's title (Vietnamese · English) over a rule."""
+        from matplotlib.lines import Line2D
+
+        if self.room < 20.0:
+            self.y = self.bottom
+            return
+        vi, en = both(key)
+        lines, size = fit(f"{vi} · {en}", self.width, 11.0, 8.5, bold=True)
+        self._text(self.left, lines[:1], size, fontweight="bold", color=_BLUE)
+        self.down(12)
+        self.fig.add_artist(Line2D([self.left, self.right], [self.y, self.y], lw=0.6,
+                                   color=_BLUE))
+        self.down(4)
+
+    def line(self, text: str, *, size: float = 6.5, grey: bool = False, bold: bool = False,
+             mono: bool = False) -> None:
+        """A paragraph of ``text``, wrapped to the box, under the previous one."""
+        lines, size = fit(text, self.width, self.room, size, bold=bold, mono=mono)
+        if not lines:
+            self.y = self.bottom
+            return
+        self._text(self.left, lines, size, color=_GREY if grey else "black",
+                   fontweight="bold" if bold else "normal", family=_MONO if mono else _SANS)
+        self.down(len(lines) * size * LEADING + 2.0)
+
+    def row(self, vi: str, en: str, value: str, *, own: str | None = None,
+            size: float = 7.5) -> None:
+        """A label (Vietnamese bold, English grey under it) and its value(s) on the right; the
+        value takes the width the label leaves (30-65%; 30% each with ``own``)."""
+        room = self.room
+        if room < 17.0:
+            self.y = self.bottom
+            return
+        label_natural = max(text_width(vi, 7.0, bold=True), text_width(en, 6.0))
+        share = (0.3 if own is not None else
+                 min(max((self.width - label_natural - 8.0) / self.width, 0.3), 0.65))
+        value_lines, v_size = fit(value, share * self.width - 4.0, room, size)
+        used = max((text_width(t, v_size) for t in value_lines), default=0.0)
+        columns = [(self.right, value_lines, v_size)]
+        if own is not None:
+            own_lines, o_size = fit(own, share * self.width - 4.0, room, size)
+            used = (share * self.width
+                    + max((text_width(t, o_size) for t in own_lines), default=0.0))
+            columns.append((self.right - share * (self.right - self.left), own_lines, o_size))
+        label_w = max(self.width - used - 6.0, 0.3 * self.width)
+        vi_lines, vi_size = fit(vi, label_w, min(room, 18.0), 7.0, bold=True) if vi else ([], 7.0)
+        head = len(vi_lines) * vi_size * LEADING
+        en_lines, en_size = fit(en, label_w, max(room - head, 0.0), 6.0) if en else ([], 6.0)
+        if vi_lines:
+            self._text(self.left, vi_lines, vi_size, fontweight="bold")
+        if en_lines:
+            self.fig.text(self.left, self.y - head * self._pt, "\n".join(en_lines),
+                          fontsize=en_size, color=_GREY, va="top", linespacing=LEADING)
+        for x, lines, v in columns:
+            if lines:
+                self.fig.text(x, self.y, "\n".join(lines), fontsize=v, ha="right",
+                              va="top", linespacing=LEADING)
+        label_h = head + len(en_lines) * en_size * LEADING
+        value_h = max(len(lines) * v for _, lines, v in columns) * LEADING
+        self.down(max(17.0, label_h + 2.0, value_h + 2.0))
