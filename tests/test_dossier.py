@@ -23,7 +23,9 @@ from netcover.coverage.engine import compute_coverage
 from netcover.data.inputs import load_inputs
 from netcover.outputs.dossier import measurement_folder, read_site_summary, write_dossier
 from netcover.outputs.dossier.panels import Village, draw_profile, profile_village
-from netcover.outputs.dossier.text import MISSING, number, share, verdict_text
+from netcover.outputs.dossier.layout import ELLIPSIS, LEADING, fit, text_width
+from netcover.outputs.dossier.page import A4_IN, PageInput, draw_page
+from netcover.outputs.dossier.text import MISSING, id_list, number, share, verdict_text
 from netcover.siting import prepare, read_proposals, score_proposals
 
 from .conftest import X0, Y0
@@ -116,9 +118,11 @@ def test_pages_hold_ids_vietnamese_english_and_contract_columns(full_pdf) -> Non
     assert "Không khuyến nghị" in west
     assert "It covers the village behind the wall." in east
     assert "123 456" in east and "342,9" not in east and "343" in east  # cost per new person
-    assert "91% → 55%" in east and "2,4 → 7,8" in east and "S1-1;S1-2" in east
+    assert "91% → 55%" in east and "2,4 → 7,8" in east and "S1-1; S1-2" in east
     assert "Share the mast of S1 and save the tower." in east and "25 000" in east
     assert "A coverage proposal: no capacity figures." in west
+    assert "no other operator's mast or proposal within 100 m" in west  # no partner: no saving
+    assert "trong phạm vi 100 m" in west and "25 000" not in west
     command = "netcover monitor measurements"
     assert command in east and "--site EAST-1" in east
     assert str(measurement_folder(measurements, "EAST-1")) in east.replace("\n", "")
@@ -128,8 +132,8 @@ def test_pages_hold_ids_vietnamese_english_and_contract_columns(full_pdf) -> Non
 
 def test_absent_columns_and_empty_values_read_dash(scored, tmp_path: Path) -> None:
     _, problem, proposals, scores = scored
-    assert "verdict" not in scores.table.columns  # the scorer of this branch: no contract columns
-    pdf = write_dossier(problem, scores, tmp_path / "proposals", proposals=proposals)
+    table = scores.table.drop(columns=[c for c in COLUMNS if c in scores.table.columns])
+    pdf = write_dossier(problem, table, tmp_path / "proposals", proposals=proposals)
     east, west = _texts(pdf)
     assert f"Kết luận: {MISSING}" in east and f"Verdict: {MISSING}" in west
     assert east.count(MISSING) >= 10  # own network, cost, sharing, reason...
@@ -179,6 +183,76 @@ def test_the_profile_runs_to_the_village_it_serves_and_sees_the_wall(scored) -> 
                  Village("Thôn Đông", EAST[0], EAST[1], inside=False))
     assert any("line of sight blocked by the terrain" in t.get_text() for t in ax.texts)
     assert "khoảng cách (km)" in ax.get_xlabel()
+
+
+def _boxes_overlap(a, b, slack: float = 0.5) -> bool:
+    return (a.x0 + slack < b.x1 and b.x0 + slack < a.x1
+            and a.y0 + slack < b.y1 and b.y0 + slack < a.y1)
+
+
+def test_a_page_of_very_long_texts_has_no_text_over_another(scored) -> None:
+    """Long advice, reason, note, operator and 20 relieved cells: every text block of the page
+    (matplotlib's own extents) stays on the page, off the map and the profile, and off every
+    other block; the map's names do not overlap either."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    _, problem, proposals, scores = scored
+    words = "the proposal reaches the village behind the wall and its neighbours " * 12
+    cells = ";".join(f"S1-LONG-CELL-{k:02d}" for k in range(20))
+    row = {**scores.table.assign(**COLUMNS).to_dict("records")[0], "advice": words,
+           "verdict_reason": words, "note": words, "cells_offloaded": cells,
+           "operator": "Operator " * 12, "added_to_site": "S1", "sharing": words,
+           "verdict": "recommended with changes", "gaps_closed": "G1, G2, G3, " * 10,
+           "purpose": "capacity"}
+    east = proposals[0]
+    page = PageInput(x=east.x, y=east.y, frequency_mhz=1800.0, footprint=None,
+                     measure_command="netcover monitor measurements " + "/very/long/path" * 12,
+                     measure_path="/very/long/path" * 12, measured=None)
+    fig = Figure(figsize=A4_IN)
+    canvas = FigureCanvasAgg(fig)
+    draw_page(fig, problem, row, page, 1, 1)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    page_box = fig.bbox
+    blocks = [(t.get_text(), t.get_window_extent(renderer)) for t in fig.texts
+              if t.get_text().strip()]
+    assert len(blocks) > 40
+    axes = [ax.get_tightbbox(renderer) for ax in fig.axes]
+    for k, (text, box) in enumerate(blocks):
+        assert page_box.x0 <= box.x0 and box.x1 <= page_box.x1, text
+        assert page_box.y0 <= box.y0 and box.y1 <= page_box.y1, text
+        for ax_box in axes:
+            assert not _boxes_overlap(box, ax_box), text
+        for other, other_box in blocks[k + 1:]:
+            assert not _boxes_overlap(box, other_box), (text, other)
+    assert not _boxes_overlap(axes[0], axes[1])
+    texts = "\n".join(t for t, _ in blocks)
+    assert "S1-LONG-CELL-00; S1-LONG-CELL-01; S1-LONG-CELL-02" in texts.replace("\n", " ")
+    assert "S1-LONG-CELL-03" not in texts and "+17 khác" in texts  # the CSV keeps them all
+    assert ELLIPSIS in texts  # what did not fit was cut, visibly
+    assert "adding carriers to S1 costs less (not modelled)" in texts.replace("\n", " ")
+    names = [t.get_window_extent(renderer) for t in fig.axes[0].texts if t.get_text().strip()]
+    for k, box in enumerate(names):
+        assert not any(_boxes_overlap(box, other) for other in names[k + 1:])
+
+
+def test_fit_wraps_shrinks_then_cuts() -> None:
+    text = "một hai ba bốn năm sáu bảy tám chín mười " * 6
+    lines, size = fit(text, 120.0, 100.0, 8.0)
+    assert size == 8.0 and all(text_width(t, size) <= 120.0 for t in lines)
+    assert " ".join(lines).split() == text.split()  # nothing lost when it fits
+    lines, size = fit(text, 120.0, 30.0, 8.0)  # 3 lines at most: shrunk to 6.4, then cut
+    assert size == pytest.approx(6.5) and len(lines) * size * LEADING <= 30.0
+    assert lines[-1].endswith(ELLIPSIS) and all(text_width(t, size) <= 120.0 for t in lines)
+    assert fit(text, 120.0, 4.0, 8.0) == ([], 8.0)
+    lines, _ = fit("x" * 200, 50.0, 400.0, 8.0)  # a word wider than the box is broken
+    assert len(lines) > 1 and "".join(lines) == "x" * 200
+
+
+def test_id_list_shows_three_and_counts_the_rest() -> None:
+    assert id_list("A;B") == "A; B" and id_list("") == MISSING and id_list(" ; ") == MISSING
+    assert id_list("A;B;C;D;E") == "A; B; C (+2 khác / 2 more)"
 
 
 def test_numbers_read_alike_in_both_languages() -> None:
