@@ -22,9 +22,9 @@ from netcover.config.scenario import load_scenario
 from netcover.coverage.engine import compute_coverage
 from netcover.data.inputs import load_inputs
 from netcover.outputs.dossier import measurement_folder, read_site_summary, write_dossier
-from netcover.outputs.dossier.panels import Village, draw_profile, profile_village
 from netcover.outputs.dossier.layout import ELLIPSIS, LEADING, fit, text_width
 from netcover.outputs.dossier.page import A4_IN, PageInput, draw_page
+from netcover.outputs.dossier.panels import Village, draw_profile, profile_village
 from netcover.outputs.dossier.text import MISSING, id_list, number, share, verdict_text
 from netcover.siting import prepare, read_proposals, score_proposals
 

@@ -157,13 +157,21 @@ def _pages(problem: SitingProblem, table: pd.DataFrame, folder: Path,
                 else to_xy.transform(float(row["lon"]), float(row["lat"])))
         site = measurement_folder(measure_root, pid)
         command = ("netcover monitor measurements "
-                   f"{shlex.quote(str(scenario) if scenario else 'scenario.toml')} "
+                   f"{shlex.quote(_shown(scenario) if scenario else 'scenario.toml')} "
                    f"<drive-test.csv> --site {shlex.quote(pid)}")
         out.append((row, PageInput(x=float(x), y=float(y), frequency_mhz=_frequency(problem, prop),
                                    footprint=shapes.get(pid), measure_command=plot_text(command),
                                    measure_path=plot_text(f"{site}/"),
                                    measured=read_site_summary(site))))
     return out
+
+
+def _shown(path: str | Path) -> str:
+    """``path`` as the page shows it: relative to the working folder when under it (as typed)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _frequency(problem: SitingProblem, prop: Proposal | None) -> float:

@@ -242,6 +242,6 @@ def draw_page(fig: Figure, problem: SitingProblem, row: dict[str, Any], page: Pa
 def _sharing_distance(problem: SitingProblem, row: dict[str, Any]) -> float:
     """The sharing distance the scores assumed (their column), else the settings'."""
     value = row.get("assumed_sharing_distance_m")
-    if not is_missing(value):
+    if value is not None and not is_missing(value):
         return float(value)
     return float(problem.settings.sharing_distance_m)

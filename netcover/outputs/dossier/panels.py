@@ -21,7 +21,7 @@ import numpy as np
 from netcover.core.palette import SITE_COLOUR
 from netcover.core.textsafe import plot_text
 from netcover.errors import ModelError
-from netcover.outputs.dossier.names import MapName, MapNames, legend_corner
+from netcover.outputs.dossier.layout import MapName, MapNames, legend_corner
 from netcover.outputs.dossier.text import both, number
 from netcover.outputs.report._furniture import north_arrow, polygon_patch, scale_bar
 
@@ -117,9 +117,10 @@ def _extent(x: float, y: float, footprint: Any | None, extra: list[tuple[float, 
         xs += [x0, x1]
         ys += [y0, y1]
     cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
-    w = max(max(xs) - min(xs), MAP_MIN_SPAN_M) * 1.12
-    h = max(max(ys) - min(ys), MAP_MIN_SPAN_M) * 1.12
+    w = max(max(xs) - min(xs), MAP_MIN_SPAN_M) * 1.2
+    h = max(max(ys) - min(ys), MAP_MIN_SPAN_M) * 1.2
     w, h = max(w, h * aspect), max(h, w / aspect)
+    cy -= 0.05 * h  # the content a little higher: room at the foot, where the scale bar stands
     return cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2
 
 
@@ -253,6 +254,7 @@ def draw_map(ax: Axes, problem: SitingProblem, row: dict[str, Any], xy: tuple[fl
     names = MapNames(ax, box, size_in)
     keep = [xy, *better] + ([(village.x, village.y)] if village is not None else [])
     corner = legend_corner(names, keep, list(_LEGEND_KEYS.values()))
+    names.drawn += [names.point_box(x, y, 6.0) for x, y in (xy, *better)]  # the stars
     _context(ax, problem, xy, village, footprint, names)
     ax.scatter([xy[0]], [xy[1]], s=160, marker="*", c=_PROPOSAL, edgecolors="white",
                linewidths=0.8, zorder=9, label=_label("proposal"))
