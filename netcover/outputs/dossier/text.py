@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from netcover.core.i18n import advice
+from netcover.core.i18n import STATUSES, advice
 from netcover.core.textsafe import plot_text
 
 __all__ = [
@@ -113,19 +113,13 @@ DOSSIER_STRINGS: dict[str, tuple[str, str]] = {
     "page": ("page {n} of {total}", "trang {n}/{total}"),
 }
 
-#: The verdicts of the scores table (column ``verdict``): value -> (English, Vietnamese).
+#: The verdicts of the scores table (column ``verdict``): value -> (English, Vietnamese), as the
+#: report's tables say them (:data:`netcover.core.i18n.STATUSES`).
 VERDICTS: dict[str, tuple[str, str]] = {
-    "recommended": ("recommended", "Khuyến nghị xây dựng"),
-    "recommended with changes": ("recommended with changes", "Khuyến nghị, cần điều chỉnh"),
-    "not recommended": ("not recommended", "Không khuyến nghị"),
-}
+    k: STATUSES[k] for k in ("recommended", "recommended with changes", "not recommended")}
 
 #: The purposes of a proposal (column ``purpose``): value -> (English, Vietnamese).
-PURPOSES: dict[str, tuple[str, str]] = {
-    "coverage": ("coverage", "phủ sóng"),
-    "capacity": ("capacity", "dung lượng"),
-    "both": ("coverage and capacity", "phủ sóng và dung lượng"),
-}
+PURPOSES: dict[str, tuple[str, str]] = {k: STATUSES[k] for k in ("coverage", "capacity", "both")}
 
 
 def both(key: str, **fields: object) -> tuple[str, str]:

@@ -69,9 +69,11 @@ _TERMINALS: dict[str, Kind] = {"network": "word", "name": "place", "category": "
                                "demand_mbps": "dec1", "why": "text"}
 _LINK_ASSUMPTIONS: dict[str, Kind] = {"key": "text", "value": "dec2", "unit": "text",
                                       "source": "text"}
-_PROPOSALS: dict[str, Kind] = {"proposal_id": "text", "operator": "text", "new_people": "int",
+_PROPOSALS: dict[str, Kind] = {"proposal_id": "text", "operator": "text", "purpose": "word",
+                               "new_people": "int", "new_people_own": "int",
                                "new_households": "int", "overlap_share": "share",
-                               "nearest_site": "text", "nearest_site_m": "int", "gaps_closed": "text",
+                               "cost_per_new_person": "int", "nearest_site": "text",
+                               "nearest_site_m": "int", "gaps_closed": "text", "verdict": "word",
                                "advice": "advice"}
 _MONITORING: dict[str, Kind] = {"indicator": "indicator", "period": "text", "latest": "percent",
                                 "target": "percent", "by": "year", "status": "word", "trend": "word"}
