@@ -107,6 +107,8 @@ def test_the_plan_adds_what_the_coverage_step_finds_once_its_sites_are_built(wal
     assert len(ranked) >= 2
     assert (ranked["new_people"] > 0).all()
     assert "screening_new_people" in ranked.columns
+    # ranked by the people each adds at full resolution: most first
+    assert (np.diff(ranked["new_people"].to_numpy()) <= 1e-9).all()
     cells = inputs.cells
     template = cells.iloc[0]
     rows = []

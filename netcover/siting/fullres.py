@@ -212,6 +212,19 @@ class FullResolution:
             still[cover.window] &= ~cover.covered
         return out
 
+    def greedy_order(self, covers: Sequence[SiteCover], open_cells: np.ndarray) -> list[int]:
+        """The sites' order by full-resolution people added: at each step the site adding the
+        most people beyond ``open_cells``' baseline and the sites before it (the first on a tie)."""
+        still = open_cells.copy()
+        left = list(range(len(covers)))
+        order = []
+        while left:
+            added = [self.gain(covers[k], still).total for k in left]
+            k = left.pop(int(np.argmax(added)))
+            order.append(k)
+            still[covers[k].window] &= ~covers[k].covered
+        return order
+
     def outline(self, cover: SiteCover) -> object:
         """The covered cells as one (multi)polygon in the working CRS (empty if none)."""
         import shapely

@@ -31,7 +31,7 @@ from netcover.data.proposals import plan_sectors
 from netcover.siting import gaps as gapmod
 from netcover.siting.candidates import PlaceContext, candidate_table, generate_candidates
 from netcover.siting.footprints import footprint_cache
-from netcover.siting.fullres import FullResolution, Gain, NewSite, population_cells
+from netcover.siting.fullres import FullResolution, Gain, NewSite, SiteCover, population_cells
 from netcover.siting.matrix import DemandLookup, Screening, coverage_matrix, screening
 from netcover.siting.solvers import SolveResult, solve
 
@@ -44,8 +44,18 @@ if TYPE_CHECKING:
     from netcover.data.inputs import Inputs
 
 __all__ = [
-    "SitePlan", "SitingProblem", "demand_cells", "gaps_closed_by_people", "gaps_closed_by_steps",
-    "plan_sites", "prepare", "ranked_table", "site_gains", "target_weight", "unit_table_after",
+    "SitePlan",
+    "SitingProblem",
+    "demand_cells",
+    "full_resolution_rank",
+    "gaps_closed_by_people",
+    "gaps_closed_by_steps",
+    "plan_sites",
+    "prepare",
+    "ranked_table",
+    "site_gains",
+    "target_weight",
+    "unit_table_after",
     "without_candidates",
 ]
 
@@ -147,7 +157,7 @@ def plan_sites(problem: SitingProblem, settings: SitingSettings | None = None, *
                    target_weight=target_weight(d, s), required=d.required, solver=s.solver,
                    time_limit_s=s.time_limit_s, mip_gap=s.mip_gap, tie_weight=s.tie_people)
     t0 = time.perf_counter()
-    gains = site_gains(problem, result, executor=executor)
+    result, gains = full_resolution_rank(problem, result, executor=executor)
     full_seconds = time.perf_counter() - t0
     ranked = ranked_table(problem, result, gains)
     by_unit = unit_table_after(problem, result, gains)
@@ -177,6 +187,33 @@ def site_gains(problem: SitingProblem, result: SolveResult, *,
     """Full-resolution people of the chosen sites in rank order, each beyond the baseline
     (:func:`~netcover.siting.gaps.baseline_classes`) and the sites ranked before it
     (:meth:`~netcover.siting.fullres.FullResolution.gains_in_order`)."""
+    full, covers, open_cells = _chosen_covers(problem, result, executor)
+    return full.gains_in_order(covers, open_cells)
+
+
+def full_resolution_rank(problem: SitingProblem, result: SolveResult, *,
+                         executor: Executor | None = None) -> tuple[SolveResult, list[Gain]]:
+    """``result`` with its chosen sites ranked by the people each adds at full resolution (the
+    most first, beyond the baseline and the sites before it), not by the screening figures the
+    solver chose them with (its ``gains``: the screening figures in that order), and the sites'
+    full-resolution gains in that order (:func:`site_gains`)."""
+    full, covers, open_cells = _chosen_covers(problem, result, executor)
+    order = full.greedy_order(covers, open_cells)
+    chosen = np.asarray(result.chosen, dtype=np.int64)[order]
+    a, open_rows = problem.matrix.tocsc(), np.ones(len(problem.demand), bool)
+    screening = []
+    for j in chosen:
+        rows = a.indices[a.indptr[j]:a.indptr[j + 1]]
+        screening.append(float(problem.demand.people[rows[open_rows[rows]]].sum()))
+        open_rows[rows] = False
+    gains = full.gains_in_order([covers[k] for k in order], open_cells)
+    return dataclasses.replace(result, chosen=chosen, gains=np.array(screening)), gains
+
+
+def _chosen_covers(problem: SitingProblem, result: SolveResult, executor: Executor | None
+                   ) -> tuple[FullResolution, list[SiteCover], np.ndarray]:
+    """The chosen sites' full-resolution covers (loss rasters from the cache once computed) and
+    the cells open before the plan."""
     full = FullResolution(problem.inputs, problem.coverage, problem.settings)
     cands = problem.candidates.iloc[result.chosen]
     sectors = plan_sectors(problem.settings)
@@ -184,7 +221,7 @@ def site_gains(problem: SitingProblem, result: SolveResult, *,
              zip(cands["x"], cands["y"], cands["height_m"], cands["candidate_id"], strict=True)]
     covers = full.covers(sites, executor=executor)
     baseline = gapmod.baseline_classes(problem.coverage, problem.settings)
-    return full.gains_in_order(covers, full.open_cells(baseline))
+    return full, covers, full.open_cells(baseline)
 
 
 def demand_cells(problem: SitingProblem) -> np.ndarray:
