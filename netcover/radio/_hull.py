@@ -222,10 +222,11 @@ def _tail_nu(h: float, tg: np.ndarray, k: int, d: float, hts: float, hrs: float,
 
 @njit(cache=True, inline="always")
 def _horizon_slopes(hx: np.ndarray, hy: np.ndarray, mh: int, m: int, stim_base: float,
-                    tg: np.ndarray, tail: np.ndarray, nt: int, d: float, hts: float, hrs: float,
+                    stim_tail: float, srim_tail: float, nt: int, d: float, hts: float, hrs: float,
                     c: float) -> tuple[float, bool, float]:
     """(stim, trans, srim) of a profile: radial samples 1..m (hull ``hx, hy``, ``stim_base``), then
-    the tail points with heights ``tail`` (geometry ``tg``, see :func:`_radial_cells`).
+    nt tail points, whose own maxima of the two slopes below are ``stim_tail`` and ``srim_tail``
+    (-1e300 for none; taken while sampling them, :func:`._radial._sample_tail`).
 
     ``stim`` = max_i (a_i - hts) / d_i with a_i = height_i - 500 Ce d_i^2 (P.1812 Eq 14 is
     stim + 500 Ce d); ``trans``: the path is trans-horizon (Eq 14 >= Eq 15's Str, and at least one
@@ -233,16 +234,13 @@ def _horizon_slopes(hx: np.ndarray, hy: np.ndarray, mh: int, m: int, stim_base: 
     Y = hrs - 500 Ce d^2 (Eq 17 is srim - 500 Ce d). The Bullington loss and the path angular
     distance both take these (one hull query serves both when they see the same heights).
     """
-    stim = stim_base
-    for k in range(nt):
-        stim = max(stim, (tail[k] - tg[4, k] - hts) * tg[1, k])
+    stim = max(stim_base, stim_tail)
     trans = m + nt >= 1 and not stim + c * d < (hrs - hts) / d
     srim = _NEG
     if trans:
         y = hrs - c * d * d
         srim = hull_max_slope_from_right(hx, hy, mh, d, y) if m >= 1 else _NEG
-        for k in range(nt):
-            srim = max(srim, (tail[k] - tg[4, k] - y) * tg[3, k])
+        srim = max(srim, srim_tail)
     return stim, trans, srim
 
 

@@ -111,13 +111,30 @@ _SCRATCH_ROWS = 12
 
 
 @njit(cache=True, inline="always")
+def _tail_slopes(height: float, cx2: float, inv_x: float, inv_dx: float, hts: float, y: float,
+                 stim: float, srim: float) -> tuple[float, float]:
+    """The running maxima of :func:`~._hull._horizon_slopes` over the tail points, one more point:
+    (height - c x^2 - hts) / x and (height - c x^2 - y) / (d - x)."""
+    return (max(stim, (height - cx2 - hts) * inv_x), max(srim, (height - cx2 - y) * inv_dx))
+
+
+@njit(cache=True, inline="always")
 def _sample_tail(dem: np.ndarray, clutter_dem: np.ndarray, has_clutter: bool, row0: float,
                  col0: float, cell_row: float, cell_col: float, d: float, c: float, nt: int,
-                 tgeo: np.ndarray, th: np.ndarray, tg: np.ndarray) -> None:
+                 hts: float, hrs: float, tgeo: np.ndarray, th: np.ndarray,
+                 tg: np.ndarray) -> tuple[float, float, float, float, bool]:
     """The receiver's tail points k = 1..nt (d - k steps on its own line from the site): their
     geometry into ``tgeo`` (rows x, 1 / x, d - x (preset), 1 / (d - x) (preset), c x^2), their
-    bilinear ground into ``th`` and ground plus clutter into ``tg``."""
+    bilinear ground into ``th`` and ground plus clutter into ``tg``.
+
+    Returns the tail's part of the horizon slopes (:func:`~._hull._horizon_slopes`) on the ground
+    plus clutter (stim, srim) and on the ground (stim, srim; only with clutter), and whether the tail
+    has no clutter (``tg`` equal to ``th``). Computed here, on scalars, so that the horizon queries
+    take no tail arrays: each array an inlined kernel takes costs reference counts per receiver."""
     inv_d = 1.0 / d
+    y = hrs - c * d * d
+    stim_g = srim_g = stim_h = srim_h = _NEG
+    bare = True
     for k in range(nt):
         x = d - tgeo[2, k]
         tgeo[0, k] = x
@@ -129,8 +146,15 @@ def _sample_tail(dem: np.ndarray, clutter_dem: np.ndarray, has_clutter: bool, ro
         if has_clutter:
             th[k], clutter_k = bilinear_pair(dem, clutter_dem, tr, tc)
             tg[k] = th[k] + clutter_k
+            bare = bare and tg[k] == th[k]
+            stim_h, srim_h = _tail_slopes(th[k], tgeo[4, k], tgeo[1, k], tgeo[3, k], hts, y,
+                                          stim_h, srim_h)
         else:
             th[k] = bilinear_height(dem, tr, tc)
+            tg[k] = th[k]
+        stim_g, srim_g = _tail_slopes(tg[k], tgeo[4, k], tgeo[1, k], tgeo[3, k], hts, y, stim_g,
+                                      srim_g)
+    return stim_g, srim_g, stim_h, srim_h, bare
 
 
 @njit(cache=True, inline="always")
@@ -157,18 +181,6 @@ def _fill_radial(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: float
             work[10, i] = i * step_km
             work[11, i] = (g[i] if has_clutter else h[i]) if i < n else 0.0
     return first
-
-
-@njit(cache=True, inline="always")
-def _bare_profile(m: int, first_clutter: int, th: np.ndarray, tg: np.ndarray, nt: int) -> bool:
-    """No clutter on the samples 1..m (``first_clutter`` beyond m) nor on the tail points: hull T
-    and its running maximum are then hull A and its own (the same values pushed), bit for bit."""
-    if m >= first_clutter:
-        return False
-    for k in range(nt):
-        if tg[k] != th[k]:
-            return False
-    return True
 
 
 @njit(cache=True)
@@ -206,10 +218,9 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
     k_earth = 500.0 / ae_km
     first_clutter = _fill_radial(h, g, has_clutter, step_km, c, deygout, work)
     a = work[0, :n]
-    at = work[1, :n] if has_clutter else a
-    ax, ay, bx, by = work[2], work[3], work[4], work[5]
-    tx, ty = (work[6], work[7]) if has_clutter else (ax, ay)
-    th, tg = work[8, :n_tail], (work[9, :n_tail] if has_clutter else work[8, :n_tail])
+    at = work[1, :n]  # (hull T and its rows are only read with clutter)
+    ax, ay, bx, by, tx, ty = work[2], work[3], work[4], work[5], work[6], work[7]
+    th, tg = work[8, :n_tail], work[9, :n_tail]
     ma = mt = mb = 0
     stim_base = stim_t_base = alpha_t_base = _NEG  # max (a_i - hts) / d_i, (at_i - ...), (h_i - ...)
     v1 = v2 = 0.0  # least-squares sums over the segments 0..m
@@ -237,15 +248,18 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
         hr = cell_h[e]
         hrs = hr + hrg
         nt = tail_count(d / step_km, n_tail)
-        _sample_tail(dem, clutter_dem, has_clutter, row0, col0, cell_row[e], cell_col[e], d, c, nt,
-                     tgeo, th, tg)
-        stim, trans, srim = _horizon_slopes(ax, ay, ma, m, stim_base, tgeo, tg, nt, d, hts, hrs, c)
+        stim_g, srim_g, stim_h, srim_h, bare_tail = _sample_tail(
+            dem, clutter_dem, has_clutter, row0, col0, cell_row[e], cell_col[e], d, c, nt, hts,
+            hrs, tgeo, th, tg)
+        stim, trans, srim = _horizon_slopes(ax, ay, ma, m, stim_base, stim_g, srim_g, nt, d, hts,
+                                            hrs, c)
         lbulla = _bullington_actual(ax, ay, ma, a, step_km, m, stim, trans, srim, tgeo, tg, nt, d,
                                     hts, hrs, c, lam, hull_window)
-        if has_clutter and not _bare_profile(m, first_clutter, th, tg, nt):
-            # the horizon angles see the ground: hull T (hull A itself where there is no clutter)
-            stim, trans, srim = _horizon_slopes(tx, ty, mt, m, stim_t_base, tgeo, th, nt, d, hts,
-                                                hrs, c)
+        if has_clutter and not (m < first_clutter and bare_tail):
+            # the horizon angles see the ground: hull T (hull A itself where the samples 1..m and
+            # the tail have no clutter: the same values pushed, bit for bit)
+            stim, trans, srim = _horizon_slopes(tx, ty, mt, m, stim_t_base, stim_h, srim_h, nt, d,
+                                                hts, hrs, c)
         theta_out[e] = _angular_distance(stim, trans, srim, d, hts, hrs, c, ae_km)
         # Smooth-earth heights for the diffraction model (least squares, then obstruction-modified).
         hst, hsr = _smooth_surface(v1, v2, m * step_km, h[m], tgeo, th, nt, d, hr)
