@@ -42,7 +42,8 @@ per receiver, and the loss of a receiver equals that of
 exact (they change no value beyond rounding):
 
 * without clutter the Bullington loss and the angular distance see the same heights, so one hull
-  query gives both their horizon slopes (:func:`~._hull._horizon_slopes`);
+  query gives both their horizon slopes (:func:`~._hull._horizon_stim`,
+  :func:`~._hull._horizon_srim`);
 * the spherical-earth loss Ldsph and the smooth-profile Bullington loss Lbulls are skipped where
   :func:`~._diffraction.smooth_earth_clear` shows Ldsph = 0 (line of sight over the smooth earth
   with more than the largest required clearance, P.1812 Eqs 23-27): Eq 39 then adds
@@ -84,7 +85,8 @@ from netcover.radio._hull import (
     _angular_distance,
     _bullington_actual,
     _deygout_cell,
-    _horizon_slopes,
+    _horizon_srim,
+    _horizon_stim,
     _obstruction,
     _smooth_surface,
     hull_argmax_linear,
@@ -113,8 +115,9 @@ _SCRATCH_ROWS = 12
 @njit(cache=True, inline="always")
 def _tail_slopes(height: float, cx2: float, inv_x: float, inv_dx: float, hts: float, y: float,
                  stim: float, srim: float) -> tuple[float, float]:
-    """The running maxima of :func:`~._hull._horizon_slopes` over the tail points, one more point:
-    (height - c x^2 - hts) / x and (height - c x^2 - y) / (d - x)."""
+    """The tail's running maxima of the horizon slopes (:func:`~._hull._horizon_stim`,
+    :func:`~._hull._horizon_srim`), one more point: (height - c x^2 - hts) / x and
+    (height - c x^2 - y) / (d - x)."""
     return (max(stim, (height - cx2 - hts) * inv_x), max(srim, (height - cx2 - y) * inv_dx))
 
 
@@ -127,10 +130,11 @@ def _sample_tail(dem: np.ndarray, clutter_dem: np.ndarray, has_clutter: bool, ro
     geometry into ``tgeo`` (rows x, 1 / x, d - x (preset), 1 / (d - x) (preset), c x^2), their
     bilinear ground into ``th`` and ground plus clutter into ``tg``.
 
-    Returns the tail's part of the horizon slopes (:func:`~._hull._horizon_slopes`) on the ground
-    plus clutter (stim, srim) and on the ground (stim, srim; only with clutter), and whether the tail
-    has no clutter (``tg`` equal to ``th``). Computed here, on scalars, so that the horizon queries
-    take no tail arrays: each array an inlined kernel takes costs reference counts per receiver."""
+    Returns the tail's part of the horizon slopes (:func:`~._hull._horizon_stim`,
+    :func:`~._hull._horizon_srim`) on the ground plus clutter (stim, srim) and on the ground (stim,
+    srim; only with clutter), and whether the tail has no clutter (``tg`` equal to ``th``).
+    Computed here, on scalars, so that the horizon queries take no tail arrays: each array an
+    inlined kernel takes costs atomic reference counts per receiver."""
     inv_d = 1.0 / d
     y = hrs - c * d * d
     stim_g = srim_g = stim_h = srim_h = _NEG
@@ -251,15 +255,18 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
         stim_g, srim_g, stim_h, srim_h, bare_tail = _sample_tail(
             dem, clutter_dem, has_clutter, row0, col0, cell_row[e], cell_col[e], d, c, nt, hts,
             hrs, tgeo, th, tg)
-        stim, trans, srim = _horizon_slopes(ax, ay, ma, m, stim_base, stim_g, srim_g, nt, d, hts,
-                                            hrs, c)
+        y = hrs - c * d * d  # srim's point (d, Y): a hull query only where the path is trans-horizon
+        stim, trans = _horizon_stim(stim_base, stim_g, m, nt, d, hts, hrs, c)
+        srim = _horizon_srim(trans, hull_max_slope_from_right(ax, ay, ma, d, y) if trans else _NEG,
+                             srim_g)
         lbulla = _bullington_actual(ax, ay, ma, a, step_km, m, stim, trans, srim, tgeo, tg, nt, d,
                                     hts, hrs, c, lam, hull_window)
         if has_clutter and not (m < first_clutter and bare_tail):
             # the horizon angles see the ground: hull T (hull A itself where the samples 1..m and
             # the tail have no clutter: the same values pushed, bit for bit)
-            stim, trans, srim = _horizon_slopes(tx, ty, mt, m, stim_t_base, stim_h, srim_h, nt, d,
-                                                hts, hrs, c)
+            stim, trans = _horizon_stim(stim_t_base, stim_h, m, nt, d, hts, hrs, c)
+            srim = _horizon_srim(trans, hull_max_slope_from_right(tx, ty, mt, d, y) if trans
+                                 else _NEG, srim_h)
         theta_out[e] = _angular_distance(stim, trans, srim, d, hts, hrs, c, ae_km)
         # Smooth-earth heights for the diffraction model (least squares, then obstruction-modified).
         hst, hsr = _smooth_surface(v1, v2, m * step_km, h[m], tgeo, th, nt, d, hr)
