@@ -162,33 +162,35 @@ def _sample_tail(dem: np.ndarray, clutter_dem: np.ndarray, has_clutter: bool, ro
 
 
 @njit(cache=True, inline="always")
-def _fill_radial(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: float, c: float,
+def _fill_radial(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: float, c: float,
                  deygout: bool, work: np.ndarray) -> int:
-    """The per-radial rows of the scratch ``work``: a_i = g_i - c d_i^2 (row 0, hull A, Bullington),
-    at_i = h_i - c d_i^2 (row 1 with clutter, hull T, horizon angles; hull A itself without), and
-    for Deygout the profile's distances and heights (rows 10, 11; tails are written after m).
+    """The per-radial rows of the scratch ``work``, in one pass over the radial: a_i = g_i - c d_i^2
+    (row 0, hull A, Bullington), g_i = h_i + r_i the ground plus clutter (g_0 = h_0), at_i =
+    h_i - c d_i^2 (row 1 with clutter, hull T, horizon angles; hull A itself without), and for
+    Deygout the profile's distances and heights (rows 10, 11; tails are written after m).
     Returns the first sample i >= 1 with clutter (g_i != h_i; ``h.size`` if none)."""
     n = h.size
     first = n
-    if has_clutter:
-        for i in range(n - 1, 0, -1):
-            if g[i] != h[i]:
-                first = i
     for i in range(n):
         di = i * step_km
         curv = c * (di * di)
-        work[0, i] = (g[i] if has_clutter else h[i]) - curv
+        gi = h[i] + r[i] if has_clutter and i >= 1 else h[i]
+        if gi != h[i] and first == n:
+            first = i
+        work[0, i] = gi - curv
         if has_clutter:
             work[1, i] = h[i] - curv
+        if deygout:
+            work[11, i] = gi
     if deygout:
         for i in range(work.shape[1]):
             work[10, i] = i * step_km
-            work[11, i] = (g[i] if has_clutter else h[i]) if i < n else 0.0
+        work[11, n:] = 0.0
     return first
 
 
 @njit(cache=True)
-def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: float, htg: float,
+def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: float, htg: float,
                   hrg: float, f_ghz: float, pol: int, ae_km: float, hull_window: int,
                   cells: np.ndarray, cell_m: np.ndarray, cell_d: np.ndarray, cell_h: np.ndarray,
                   n_tail: int, dem: np.ndarray, clutter_dem: np.ndarray, row0: float, col0: float,
@@ -202,12 +204,12 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
     ``cell_m[cells]`` non-decreasing), then its tail points k = nt..1 at ``cell_d[e] - k step`` on its
     straight line from the site at (``row0``, ``col0``) to (``cell_row[e]``, ``cell_col[e]``) in
     ``dem`` (bilinear ground, plus the bilinear ``clutter_dem`` with clutter; nt from
-    :func:`tail_count`). ``h`` are the samples' ground heights, ``g`` their ground plus clutter
-    heights (P.1812 Section 3.2; only read when ``has_clutter``, else ``g`` is ``h``): the Bullington
-    loss Lbulla sees ``g``, the horizon angles, the smooth-earth surface and hobs see ``h``, as in
-    :func:`~netcover.radio.p1812.p1812_profile_loss`. ``theta_out[e]`` gets the path angular distance
-    (mrad, P.1812 Eq 74 as :func:`~netcover.radio.p1812._horizons` takes the horizon angles), for the
-    troposcatter loss. With ``deygout``, Ld50 is the delta-Deygout loss of
+    :func:`tail_count`). ``h`` are the samples' ground heights, ``r`` their clutter heights (only
+    read when ``has_clutter``; sample 0 read as 0): the Bullington loss Lbulla sees the ground plus
+    clutter g = h + r (P.1812 Section 3.2), the horizon angles, the smooth-earth surface and hobs
+    see ``h``, as in :func:`~netcover.radio.p1812.p1812_profile_loss`. ``theta_out[e]`` gets the
+    path angular distance (mrad, P.1812 Eq 74 as :func:`~netcover.radio.p1812._horizons` takes the
+    horizon angles), for the troposcatter loss. With ``deygout``, Ld50 is the delta-Deygout loss of
     :func:`~netcover.radio.deygout.delta_deygout_between` on the same profile (O(m) per receiver).
     ``work`` (:data:`_SCRATCH_ROWS` x (h.size + n_tail)) and ``tgeo`` (5 x n_tail, rows 2
     and 3 preset to k step and its inverse) are scratch, so a thread reuses them over its radials;
@@ -220,7 +222,7 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
     hts = h[0] + htg
     horizon = horizon_factor(ae_km)  # smooth_earth_clear's parts that do not change with the cell
     k_earth = 500.0 / ae_km
-    first_clutter = _fill_radial(h, g, has_clutter, step_km, c, deygout, work)
+    first_clutter = _fill_radial(h, r, has_clutter, step_km, c, deygout, work)
     a = work[0, :n]
     at = work[1, :n]  # (hull T and its rows are only read with clutter)
     ax, ay, bx, by, tx, ty = work[2], work[3], work[4], work[5], work[6], work[7]
@@ -395,15 +397,10 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
         for k in range(n_tail):
             tgeo[2, k] = (k + 1) * step_km
             tgeo[3, k] = 1.0 / tgeo[2, k]
-        g = np.empty(ns)
         for r in range(chunk * nb // n_chunks, (chunk + 1) * nb // n_chunks):
             h = heights[r]
-            if has_clutter:  # ground plus clutter, in place (no temporary per radial)
-                g[0] = h[0]
-                for i in range(1, ns):
-                    g[i] = h[i] + clutter[r, i]
-            _radial_cells(h, g if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz, pol,
-                          ae_km, hull_window, order[start[r]:start[r + 1]], m, cell_d_km, cell_h,
-                          n_tail, dem, clutter_dem, row0, col0, cell_row, cell_col, deygout, work,
-                          tgeo, inv_d, out, theta)
+            _radial_cells(h, clutter[r] if has_clutter else h, has_clutter, step_km, htg, hrg,
+                          f_ghz, pol, ae_km, hull_window, order[start[r]:start[r + 1]], m,
+                          cell_d_km, cell_h, n_tail, dem, clutter_dem, row0, col0, cell_row,
+                          cell_col, deygout, work, tgeo, inv_d, out, theta)
     return out, theta
