@@ -278,9 +278,8 @@ def _angular_distance(stim: float, trans: bool, srim: float, d: float, hts: floa
     The horizon elevation angles with earth curvature are tan(theta) = (h_i - h_s - c x^2) / (1000 x),
     x the distance to the terminal, h_i the ground: from the transmitter ``stim`` / 1000, from the
     receiver ``srim`` / 1000 minus 2 c d (:func:`_horizon_stim`, :func:`_horizon_srim` on the ground
-    heights). A path is
-    trans-horizon when the transmitter's horizon angle exceeds the angle to the receiver, as in the
-    per-profile model; else both angles are those of the direct ray.
+    heights). A path is trans-horizon when the transmitter's horizon angle exceeds the angle to the
+    receiver, as in the per-profile model; else both angles are those of the direct ray.
     """
     if trans:
         t_raw = stim
