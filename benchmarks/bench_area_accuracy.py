@@ -17,7 +17,8 @@ call is made and not timed), process CPU time, the minimum of ``--repeat`` calls
 clutter layer (15 m forest on half of the cells, in patches), and the clutter's cost in %. With
 ``--before PATH`` (another checkout, e.g. ``git worktree add /tmp/old 41e0cad``) it also times that
 engine, each engine in its own process, alternately for ``--rounds`` rounds so both see the same
-load, and prints the ratio of the minima; an engine without ``clutter_m`` skips the clutter timing.
+load, and prints the ratios of the minima (bare earth, with clutter) and each round's clutter cost;
+an engine without ``clutter_m`` skips the clutter timing.
 Running the script with ``PYTHONPATH=/path/to/other/checkout`` measures that checkout alone.
 
 Run: ``python benchmarks/bench_area_accuracy.py [--cells 1500] [--repeat 5] [--speed-only]
@@ -179,11 +180,14 @@ def compare_before(before: str, rounds: int, repeat: int) -> None:
         raise SystemExit(msg)
     here = str(Path(__file__).resolve().parents[1])
     best: dict[str, list[float]] = {"before": [math.inf, math.inf], "this": [math.inf, math.inf]}
+    costs: dict[str, list[str]] = {"before": [], "this": []}
     for _ in range(rounds):
         for name, path in (("before", before), ("this", here)):
             plain, wooded = engine_times(path, repeat)
             best[name][0] = min(best[name][0], plain)
             best[name][1] = min(best[name][1], math.inf if wooded is None else wooded)
+            if wooded is not None:
+                costs[name].append(f"{100 * (wooded / plain - 1):+.0f}%")
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"A/B, {rounds} alternate rounds of {repeat} calls each (load average now {load}):")
     for name, path in (("before", before), ("this", here)):
@@ -191,6 +195,12 @@ def compare_before(before: str, rounds: int, repeat: int) -> None:
         print_times(f"  {name} ({path}): ", best[name][0], wooded, repeat)
     ratio = best["this"][0] / best["before"][0]
     print(f"  this engine / before, bare earth: {ratio:.3f} ({100 * (ratio - 1):+.0f}%)")
+    if math.isfinite(best["before"][1]) and math.isfinite(best["this"][1]):
+        ratio = best["this"][1] / best["before"][1]
+        print(f"  this engine / before, with clutter: {ratio:.3f} ({100 * (ratio - 1):+.0f}%)")
+    for name in ("before", "this"):  # each round's own minima: the spread the load leaves
+        if costs[name]:
+            print(f"  clutter cost of {name} in each round: {', '.join(costs[name])}")
 
 
 def main() -> None:

@@ -163,6 +163,13 @@ def test_hull_queries_match_brute_force(ys: list[float], s: float, py: float) ->
         np.max((y - py) / (px - xs)), abs=1e-9)
 
 
+def test_hull_max_slope_from_right_of_an_empty_hull_is_minus_infinity_like() -> None:
+    # the radial kernel asks it for the receivers whose profile has no radial sample (m = 0)
+    hx, hy = np.full(3, 7.0), np.full(3, 9.0)  # whatever the scratch holds is not read
+    assert hull_max_slope_from_right(hx, hy, 0, 1.0, 0.0) == -1.0e300
+    assert hull_max_slope_from_right(hx, hy, 1, 8.0, 2.0) == pytest.approx(7.0)
+
+
 def test_flat_earth_monotone_and_equal_to_profile_model() -> None:
     dem = np.full((101, 101), 300.0, dtype=np.float32)
     site = _cell_xy(50, 50)

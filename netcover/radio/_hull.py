@@ -66,8 +66,10 @@ def hull_max_slope_from_right(hx: np.ndarray, hy: np.ndarray, m: int, px: float,
     """max over hull vertices of (y - py) / (px - x) for a point P right of every vertex.
 
     The largest elevation angle seen from P looking back: it is reached on the upper hull, where it
-    is unimodal in the vertex order, so a bisection finds it.
+    is unimodal in the vertex order, so a bisection finds it. An empty hull (m = 0) gives -1e300.
     """
+    if m < 1:
+        return _NEG
     lo = 0
     hi = m - 1
     while lo < hi:
@@ -221,29 +223,28 @@ def _tail_nu(h: float, tg: np.ndarray, k: int, d: float, hts: float, hrs: float,
 
 
 @njit(cache=True, inline="always")
-def _horizon_slopes(hx: np.ndarray, hy: np.ndarray, mh: int, m: int, stim_base: float,
-                    tg: np.ndarray, tail: np.ndarray, nt: int, d: float, hts: float, hrs: float,
-                    c: float) -> tuple[float, bool, float]:
-    """(stim, trans, srim) of a profile: radial samples 1..m (hull ``hx, hy``, ``stim_base``), then
-    the tail points with heights ``tail`` (geometry ``tg``, see :func:`_radial_cells`).
+def _horizon_stim(stim_base: float, stim_tail: float, m: int, nt: int, d: float, hts: float,
+                  hrs: float, c: float) -> tuple[float, bool]:
+    """(stim, trans) of a profile: radial samples 1..m (their running maximum ``stim_base``), then
+    nt tail points (their own maximum ``stim_tail``, -1e300 for none; taken while sampling them,
+    :func:`._radial._sample_tail`).
 
     ``stim`` = max_i (a_i - hts) / d_i with a_i = height_i - 500 Ce d_i^2 (P.1812 Eq 14 is
     stim + 500 Ce d); ``trans``: the path is trans-horizon (Eq 14 >= Eq 15's Str, and at least one
-    intermediate point); ``srim`` (only when ``trans``, else -1e300) = max_i (a_i - Y) / (d - d_i),
-    Y = hrs - 500 Ce d^2 (Eq 17 is srim - 500 Ce d). The Bullington loss and the path angular
-    distance both take these (one hull query serves both when they see the same heights).
+    intermediate point). Only then is srim needed (:func:`_horizon_srim`). The Bullington loss and
+    the path angular distance both take these (one query serves both when they see the same
+    heights). Scalars only: an array an inlined kernel takes costs reference counts per receiver.
     """
-    stim = stim_base
-    for k in range(nt):
-        stim = max(stim, (tail[k] - tg[4, k] - hts) * tg[1, k])
-    trans = m + nt >= 1 and not stim + c * d < (hrs - hts) / d
-    srim = _NEG
-    if trans:
-        y = hrs - c * d * d
-        srim = hull_max_slope_from_right(hx, hy, mh, d, y) if m >= 1 else _NEG
-        for k in range(nt):
-            srim = max(srim, (tail[k] - tg[4, k] - y) * tg[3, k])
-    return stim, trans, srim
+    stim = max(stim_base, stim_tail)
+    return stim, m + nt >= 1 and not stim + c * d < (hrs - hts) / d
+
+
+@njit(cache=True, inline="always")
+def _horizon_srim(trans: bool, hull_srim: float, srim_tail: float) -> float:
+    """srim = max_i (a_i - Y) / (d - d_i), Y = hrs - 500 Ce d^2 (P.1812 Eq 17 is srim - 500 Ce d)
+    of a trans-horizon profile (-1e300 otherwise): ``hull_srim`` the samples' maximum
+    (:func:`hull_max_slope_from_right` from (d, Y), -1e300 for none), ``srim_tail`` the tail's."""
+    return max(hull_srim, srim_tail) if trans else _NEG
 
 
 @njit(cache=True, inline="always")
@@ -253,7 +254,7 @@ def _bullington_actual(ax: np.ndarray, ay: np.ndarray, ma: int, a: np.ndarray, s
                        lam: float, hull_window: int) -> float:
     """Bullington loss Lbulla of the profile: radial samples 1..m (hull A), then the tail points
     (geometry ``tg``, see :func:`_radial_cells`) with heights (ground plus clutter) ``tail_g``, from
-    the horizon slopes of :func:`_horizon_slopes` on the same heights."""
+    the horizon slopes of :func:`_horizon_stim` and :func:`_horizon_srim` on the same heights."""
     if m + nt < 1:
         return 0.0  # bullington_finish(0, d) is exactly 0
     if not trans:
@@ -276,9 +277,9 @@ def _angular_distance(stim: float, trans: bool, srim: float, d: float, hts: floa
 
     The horizon elevation angles with earth curvature are tan(theta) = (h_i - h_s - c x^2) / (1000 x),
     x the distance to the terminal, h_i the ground: from the transmitter ``stim`` / 1000, from the
-    receiver ``srim`` / 1000 minus 2 c d (:func:`_horizon_slopes` on the ground heights). A path is
-    trans-horizon when the transmitter's horizon angle exceeds the angle to the receiver, as in the
-    per-profile model; else both angles are those of the direct ray.
+    receiver ``srim`` / 1000 minus 2 c d (:func:`_horizon_stim`, :func:`_horizon_srim` on the ground
+    heights). A path is trans-horizon when the transmitter's horizon angle exceeds the angle to the
+    receiver, as in the per-profile model; else both angles are those of the direct ray.
     """
     if trans:
         t_raw = stim

@@ -42,7 +42,8 @@ per receiver, and the loss of a receiver equals that of
 exact (they change no value beyond rounding):
 
 * without clutter the Bullington loss and the angular distance see the same heights, so one hull
-  query gives both their horizon slopes (:func:`~._hull._horizon_slopes`);
+  query gives both their horizon slopes (:func:`~._hull._horizon_stim`,
+  :func:`~._hull._horizon_srim`);
 * the spherical-earth loss Ldsph and the smooth-profile Bullington loss Lbulls are skipped where
   :func:`~._diffraction.smooth_earth_clear` shows Ldsph = 0 (line of sight over the smooth earth
   with more than the largest required clearance, P.1812 Eqs 23-27): Eq 39 then adds
@@ -58,7 +59,16 @@ exact (they change no value beyond rounding):
   reuse hull A's answer where the receiver's profile has no clutter (hull T is then hull A);
 * the smooth-earth clearance test's parts that depend only on the earth radius or on the path
   (:func:`~._diffraction.horizon_factor`, :func:`~._diffraction.clearance_bound`) are computed
-  once per radial or per receiver.
+  once per radial or per receiver;
+* the tail's share of the horizon slopes (on the ground plus clutter, and with clutter on the
+  ground) is taken while sampling the tail (:func:`_sample_tail`), and the horizon queries
+  (:func:`~._hull._horizon_stim`, :func:`~._hull._horizon_srim`) take scalars, the hull query
+  being made in the receiver loop itself. Numba counts the references of every array an inlined
+  kernel takes, with atomic operations that its reference pruning leaves inside the receiver
+  loop (perf on the karst of ``benchmarks/bench_area_accuracy.py``: 0.12-0.13 s of a 0.32 s
+  kernel call, 0.15-0.17 s of 0.39-0.41 s with clutter, before these changes; 0.08 and 0.07 s
+  after); the horizon queries, two with clutter, now add none. The other per-receiver kernels
+  still take arrays: that is where more time is.
 
 All kernels are pure (arrays and scalars in, new arrays out) and release the GIL, so several sites
 can run on threads at once.
@@ -84,7 +94,8 @@ from netcover.radio._hull import (
     _angular_distance,
     _bullington_actual,
     _deygout_cell,
-    _horizon_slopes,
+    _horizon_srim,
+    _horizon_stim,
     _obstruction,
     _smooth_surface,
     hull_argmax_linear,
@@ -111,13 +122,32 @@ _SCRATCH_ROWS = 12
 
 
 @njit(cache=True, inline="always")
+def _tail_slopes(height: float, cx2: float, inv_x: float, inv_dx: float, hts: float, y: float,
+                 stim: float, srim: float) -> tuple[float, float]:
+    """The tail's running maxima of the horizon slopes (:func:`~._hull._horizon_stim`,
+    :func:`~._hull._horizon_srim`), one more point: (height - c x^2 - hts) / x and
+    (height - c x^2 - y) / (d - x)."""
+    return (max(stim, (height - cx2 - hts) * inv_x), max(srim, (height - cx2 - y) * inv_dx))
+
+
+@njit(cache=True, inline="always")
 def _sample_tail(dem: np.ndarray, clutter_dem: np.ndarray, has_clutter: bool, row0: float,
                  col0: float, cell_row: float, cell_col: float, d: float, c: float, nt: int,
-                 tgeo: np.ndarray, th: np.ndarray, tg: np.ndarray) -> None:
+                 hts: float, hrs: float, tgeo: np.ndarray, th: np.ndarray,
+                 tg: np.ndarray) -> tuple[float, float, float, float, bool]:
     """The receiver's tail points k = 1..nt (d - k steps on its own line from the site): their
     geometry into ``tgeo`` (rows x, 1 / x, d - x (preset), 1 / (d - x) (preset), c x^2), their
-    bilinear ground into ``th`` and ground plus clutter into ``tg``."""
+    bilinear ground into ``th`` and ground plus clutter into ``tg``.
+
+    Returns the tail's part of the horizon slopes (:func:`~._hull._horizon_stim`,
+    :func:`~._hull._horizon_srim`) on the ground plus clutter (stim, srim) and on the ground (stim,
+    srim; only with clutter), and whether the tail has no clutter (``tg`` equal to ``th``).
+    Computed here, on scalars, so that the horizon queries take no tail arrays: each array an
+    inlined kernel takes costs atomic reference counts per receiver."""
     inv_d = 1.0 / d
+    y = hrs - c * d * d
+    stim_g = srim_g = stim_h = srim_h = _NEG
+    bare = True
     for k in range(nt):
         x = d - tgeo[2, k]
         tgeo[0, k] = x
@@ -129,50 +159,47 @@ def _sample_tail(dem: np.ndarray, clutter_dem: np.ndarray, has_clutter: bool, ro
         if has_clutter:
             th[k], clutter_k = bilinear_pair(dem, clutter_dem, tr, tc)
             tg[k] = th[k] + clutter_k
+            bare = bare and tg[k] == th[k]
+            stim_h, srim_h = _tail_slopes(th[k], tgeo[4, k], tgeo[1, k], tgeo[3, k], hts, y,
+                                          stim_h, srim_h)
         else:
             th[k] = bilinear_height(dem, tr, tc)
+            tg[k] = th[k]
+        stim_g, srim_g = _tail_slopes(tg[k], tgeo[4, k], tgeo[1, k], tgeo[3, k], hts, y, stim_g,
+                                      srim_g)
+    return stim_g, srim_g, stim_h, srim_h, bare
 
 
 @njit(cache=True, inline="always")
-def _fill_radial(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: float, c: float,
+def _fill_radial(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: float, c: float,
                  deygout: bool, work: np.ndarray) -> int:
-    """The per-radial rows of the scratch ``work``: a_i = g_i - c d_i^2 (row 0, hull A, Bullington),
-    at_i = h_i - c d_i^2 (row 1 with clutter, hull T, horizon angles; hull A itself without), and
-    for Deygout the profile's distances and heights (rows 10, 11; tails are written after m).
+    """The per-radial rows of the scratch ``work``, in one pass over the radial: a_i = g_i - c d_i^2
+    (row 0, hull A, Bullington), g_i = h_i + r_i the ground plus clutter (g_0 = h_0), at_i =
+    h_i - c d_i^2 (row 1 with clutter, hull T, horizon angles; hull A itself without), and for
+    Deygout the profile's distances and heights (rows 10, 11; tails are written after m).
     Returns the first sample i >= 1 with clutter (g_i != h_i; ``h.size`` if none)."""
     n = h.size
     first = n
-    if has_clutter:
-        for i in range(n - 1, 0, -1):
-            if g[i] != h[i]:
-                first = i
     for i in range(n):
         di = i * step_km
         curv = c * (di * di)
-        work[0, i] = (g[i] if has_clutter else h[i]) - curv
+        gi = h[i] + r[i] if has_clutter and i >= 1 else h[i]
+        if gi != h[i] and first == n:
+            first = i
+        work[0, i] = gi - curv
         if has_clutter:
             work[1, i] = h[i] - curv
+        if deygout:
+            work[11, i] = gi
     if deygout:
         for i in range(work.shape[1]):
             work[10, i] = i * step_km
-            work[11, i] = (g[i] if has_clutter else h[i]) if i < n else 0.0
+        work[11, n:] = 0.0
     return first
 
 
-@njit(cache=True, inline="always")
-def _bare_profile(m: int, first_clutter: int, th: np.ndarray, tg: np.ndarray, nt: int) -> bool:
-    """No clutter on the samples 1..m (``first_clutter`` beyond m) nor on the tail points: hull T
-    and its running maximum are then hull A and its own (the same values pushed), bit for bit."""
-    if m >= first_clutter:
-        return False
-    for k in range(nt):
-        if tg[k] != th[k]:
-            return False
-    return True
-
-
 @njit(cache=True)
-def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: float, htg: float,
+def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: float, htg: float,
                   hrg: float, f_ghz: float, pol: int, ae_km: float, hull_window: int,
                   cells: np.ndarray, cell_m: np.ndarray, cell_d: np.ndarray, cell_h: np.ndarray,
                   n_tail: int, dem: np.ndarray, clutter_dem: np.ndarray, row0: float, col0: float,
@@ -186,12 +213,12 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
     ``cell_m[cells]`` non-decreasing), then its tail points k = nt..1 at ``cell_d[e] - k step`` on its
     straight line from the site at (``row0``, ``col0``) to (``cell_row[e]``, ``cell_col[e]``) in
     ``dem`` (bilinear ground, plus the bilinear ``clutter_dem`` with clutter; nt from
-    :func:`tail_count`). ``h`` are the samples' ground heights, ``g`` their ground plus clutter
-    heights (P.1812 Section 3.2; only read when ``has_clutter``, else ``g`` is ``h``): the Bullington
-    loss Lbulla sees ``g``, the horizon angles, the smooth-earth surface and hobs see ``h``, as in
-    :func:`~netcover.radio.p1812.p1812_profile_loss`. ``theta_out[e]`` gets the path angular distance
-    (mrad, P.1812 Eq 74 as :func:`~netcover.radio.p1812._horizons` takes the horizon angles), for the
-    troposcatter loss. With ``deygout``, Ld50 is the delta-Deygout loss of
+    :func:`tail_count`). ``h`` are the samples' ground heights, ``r`` their clutter heights (only
+    read when ``has_clutter``; sample 0 read as 0): the Bullington loss Lbulla sees the ground plus
+    clutter g = h + r (P.1812 Section 3.2), the horizon angles, the smooth-earth surface and hobs
+    see ``h``, as in :func:`~netcover.radio.p1812.p1812_profile_loss`. ``theta_out[e]`` gets the
+    path angular distance (mrad, P.1812 Eq 74 as :func:`~netcover.radio.p1812._horizons` takes the
+    horizon angles), for the troposcatter loss. With ``deygout``, Ld50 is the delta-Deygout loss of
     :func:`~netcover.radio.deygout.delta_deygout_between` on the same profile (O(m) per receiver).
     ``work`` (:data:`_SCRATCH_ROWS` x (h.size + n_tail)) and ``tgeo`` (5 x n_tail, rows 2
     and 3 preset to k step and its inverse) are scratch, so a thread reuses them over its radials;
@@ -204,12 +231,11 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
     hts = h[0] + htg
     horizon = horizon_factor(ae_km)  # smooth_earth_clear's parts that do not change with the cell
     k_earth = 500.0 / ae_km
-    first_clutter = _fill_radial(h, g, has_clutter, step_km, c, deygout, work)
+    first_clutter = _fill_radial(h, r, has_clutter, step_km, c, deygout, work)
     a = work[0, :n]
-    at = work[1, :n] if has_clutter else a
-    ax, ay, bx, by = work[2], work[3], work[4], work[5]
-    tx, ty = (work[6], work[7]) if has_clutter else (ax, ay)
-    th, tg = work[8, :n_tail], (work[9, :n_tail] if has_clutter else work[8, :n_tail])
+    at = work[1, :n]  # (hull T and its rows are only read with clutter)
+    ax, ay, bx, by, tx, ty = work[2], work[3], work[4], work[5], work[6], work[7]
+    th, tg = work[8, :n_tail], work[9, :n_tail]
     ma = mt = mb = 0
     stim_base = stim_t_base = alpha_t_base = _NEG  # max (a_i - hts) / d_i, (at_i - ...), (h_i - ...)
     v1 = v2 = 0.0  # least-squares sums over the segments 0..m
@@ -237,15 +263,21 @@ def _radial_cells(h: np.ndarray, g: np.ndarray, has_clutter: bool, step_km: floa
         hr = cell_h[e]
         hrs = hr + hrg
         nt = tail_count(d / step_km, n_tail)
-        _sample_tail(dem, clutter_dem, has_clutter, row0, col0, cell_row[e], cell_col[e], d, c, nt,
-                     tgeo, th, tg)
-        stim, trans, srim = _horizon_slopes(ax, ay, ma, m, stim_base, tgeo, tg, nt, d, hts, hrs, c)
+        stim_g, srim_g, stim_h, srim_h, bare_tail = _sample_tail(
+            dem, clutter_dem, has_clutter, row0, col0, cell_row[e], cell_col[e], d, c, nt, hts,
+            hrs, tgeo, th, tg)
+        y = hrs - c * d * d  # srim's point (d, Y): a hull query only where the path is trans-horizon
+        stim, trans = _horizon_stim(stim_base, stim_g, m, nt, d, hts, hrs, c)
+        srim = _horizon_srim(trans, hull_max_slope_from_right(ax, ay, ma, d, y) if trans else _NEG,
+                             srim_g)
         lbulla = _bullington_actual(ax, ay, ma, a, step_km, m, stim, trans, srim, tgeo, tg, nt, d,
                                     hts, hrs, c, lam, hull_window)
-        if has_clutter and not _bare_profile(m, first_clutter, th, tg, nt):
-            # the horizon angles see the ground: hull T (hull A itself where there is no clutter)
-            stim, trans, srim = _horizon_slopes(tx, ty, mt, m, stim_t_base, tgeo, th, nt, d, hts,
-                                                hrs, c)
+        if has_clutter and not (m < first_clutter and bare_tail):
+            # the horizon angles see the ground: hull T (hull A itself where the samples 1..m and
+            # the tail have no clutter: the same values pushed, bit for bit)
+            stim, trans = _horizon_stim(stim_t_base, stim_h, m, nt, d, hts, hrs, c)
+            srim = _horizon_srim(trans, hull_max_slope_from_right(tx, ty, mt, d, y) if trans
+                                 else _NEG, srim_h)
         theta_out[e] = _angular_distance(stim, trans, srim, d, hts, hrs, c, ae_km)
         # Smooth-earth heights for the diffraction model (least squares, then obstruction-modified).
         hst, hsr = _smooth_surface(v1, v2, m * step_km, h[m], tgeo, th, nt, d, hr)
@@ -374,15 +406,10 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
         for k in range(n_tail):
             tgeo[2, k] = (k + 1) * step_km
             tgeo[3, k] = 1.0 / tgeo[2, k]
-        g = np.empty(ns)
         for r in range(chunk * nb // n_chunks, (chunk + 1) * nb // n_chunks):
             h = heights[r]
-            if has_clutter:  # ground plus clutter, in place (no temporary per radial)
-                g[0] = h[0]
-                for i in range(1, ns):
-                    g[i] = h[i] + clutter[r, i]
-            _radial_cells(h, g if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz, pol,
-                          ae_km, hull_window, order[start[r]:start[r + 1]], m, cell_d_km, cell_h,
-                          n_tail, dem, clutter_dem, row0, col0, cell_row, cell_col, deygout, work,
-                          tgeo, inv_d, out, theta)
+            _radial_cells(h, clutter[r] if has_clutter else h, has_clutter, step_km, htg, hrg,
+                          f_ghz, pol, ae_km, hull_window, order[start[r]:start[r + 1]], m,
+                          cell_d_km, cell_h, n_tail, dem, clutter_dem, row0, col0, cell_row,
+                          cell_col, deygout, work, tgeo, inv_d, out, theta)
     return out, theta
