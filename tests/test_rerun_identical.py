@@ -108,3 +108,30 @@ def test_the_key_sees_every_value_of_its_inputs() -> None:
     assert key(-90.0) == key(-90.0)
     assert key(-90.0) != key(-90.0 + 1e-9)  # exact: one ulp of a level plans again
     assert key(-90.0) != key(-90.0, dem=1.0)
+
+
+def test_throughputs_with_the_same_decisions_give_the_same_refusals() -> None:
+    import pandas as pd
+
+    from netcover.config.link_costs import LinkCosts
+    from netcover.links.technology import _cellular_refusal, throughput_decisions
+
+    costs = LinkCosts()
+    demand = costs.demand.of("commune_office")
+    row = pd.Series({"key": "point:P1"})
+
+    def refusal(mbps: float) -> str:
+        return _cellular_refusal(row, "commune_office", costs, {"point:P1": -80.0}, demand,
+                                 {"point:P1": mbps})
+
+    def decisions(mbps: float) -> object:
+        return throughput_decisions({"point:P1": mbps}, costs)
+
+    near = [demand - 0.04, demand - 1e-9, demand, demand + 0.04, 3.21, 3.2100004]
+    for a in near:
+        for b in near:
+            if decisions(a) == decisions(b):
+                assert refusal(a) == refusal(b)
+    assert decisions(demand - 1e-9) != decisions(demand)  # the same text, either side of demand
+    assert decisions(3.21) == decisions(3.2100004)
+    assert throughput_decisions({"point:P1": float("nan")}, costs) == {"point:P1": None}

@@ -7,7 +7,9 @@ rasters, but mostly not those values; planning again would give the same plan, b
 
 :func:`inputs_key` hashes every input of :func:`~netcover.links.networks.plan_networks` (roads,
 fibre routes, data-network points, masts, settlements, new sites, DEM and land-cover heights, the
-link settings, the terminals' 4G levels and throughputs, the working CRS) and netcover's version.
+link settings, the terminals' 4G levels, the working CRS) and netcover's version; of the terminals'
+busy-hour throughputs, which change in their last digits with the load of any cell, only what the
+plan reads of them (:func:`~netcover.links.technology.throughput_decisions`).
 The link manifest (``links/links_manifest.json``, in the registry :mod:`netcover.core.files`) keeps
 that key, the plan's summary text, its currency, the backhaul of each new site
 (:func:`~netcover.links.networks.new_site_backhaul`) and the SHA-256 of each file the plan wrote.

@@ -27,6 +27,7 @@ from netcover.links.networks import new_site_backhaul, plan_networks
 from netcover.links.output import write_link_plan
 from netcover.links.plan import LinkPlan
 from netcover.links.reuse import PlanRecord, inputs_key, record_plan, reuse_plan
+from netcover.links.technology import throughput_decisions
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -143,9 +144,13 @@ class _LinkInputs:
                     "masts": self.masts, "settlements": i.settlements,
                     "candidates": self.candidates},
             arrays={"dem": t.heights, "clutter": t.clutter_m}, settings=self.settings,
-            levels={"rsrp_dbm": self.rsrp, "cell_mbps": self.mbps},
+            levels={"rsrp_dbm": self.rsrp},
             other={"origin_xy": [float(v) for v in t.origin_xy], "cell_size": float(t.cell_size),
-                   "crs": str(i.crs.to_wkt()) if hasattr(i.crs, "to_wkt") else str(i.crs)})
+                   "crs": str(i.crs.to_wkt()) if hasattr(i.crs, "to_wkt") else str(i.crs),
+                   # the plan reads only these of the throughputs, which change in their last
+                   # digits with any change of load anywhere
+                   "cell_mbps": None if self.mbps is None
+                   else throughput_decisions(self.mbps, self.settings.costs)})
 
 
 def _plan(data: _LinkInputs) -> LinkPlan:
