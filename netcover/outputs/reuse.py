@@ -144,6 +144,10 @@ def _digest(run: RunFolder, read: Read, memo: dict[int, tuple[Any, str]]) -> str
     """The digest of ``read`` in ``run`` now (see :class:`Watched`); "unknown:..." never matches.
     ``memo``: digests of results in memory already hashed, by ``id``."""
     kind, where, layer = read
+    if kind == "summary" and layer.startswith("key:"):  # one entry of the summary
+        summary = run.summary()
+        key = layer[len("key:"):]
+        return json_sha256(["value", summary[key]]) if key in summary else "absent"
     if kind == "summary":
         return json_sha256(run.summary())
     if kind == "folders":
@@ -194,9 +198,10 @@ class Watched(RunFolder):
             self.reads[read] = _digest(self.inner, read, self.memo)
 
     def summary(self) -> dict[str, Any]:
-        """As :meth:`RunFolder.summary`, recorded."""
-        self._saw(("summary", "", ""))
-        return self.inner.summary()
+        """As :meth:`RunFolder.summary`, recorded entry by entry (see :class:`_RecordedSummary`):
+        an output that reads only the summary's extent is not made again when the coverage
+        headline figures in it change."""
+        return _RecordedSummary(self.inner.summary(), self._saw)
 
     def notes(self) -> list[Any]:
         """As :meth:`RunFolder.notes`, recorded (the notes depend on the step folders present)."""
@@ -236,11 +241,81 @@ class Watched(RunFolder):
 
     def scenario(self) -> Scenario | None:
         """As :meth:`RunFolder.scenario`, recorded with the scenario file's content."""
-        self._saw(("summary", "", ""))
+        self._saw(("summary", "", "key:scenario_file"))
         recorded = self.inner.summary().get("scenario_file")
         if recorded:
             self._saw(("outside", str(recorded), ""))
         return self.inner.scenario()
+
+
+class _RecordedSummary(dict[str, Any]):
+    """The input summary as an output reads it: each entry read (``[key]``, ``get``, ``in``) is
+    recorded as a read of that entry alone (``("summary", "", "key:<key>")``); whatever reads the
+    whole (iteration, ``items``, ``len``, a copy, a comparison) records the whole summary."""
+
+    def __init__(self, data: Mapping[str, Any], saw: Callable[[Read], None]) -> None:
+        super().__init__(data)
+        self._saw = saw
+
+    def _entry(self, key: object) -> None:
+        self._saw(("summary", "", f"key:{key}"))
+
+    def _whole(self) -> None:
+        self._saw(("summary", "", ""))
+
+    def __getitem__(self, key: str) -> Any:
+        self._entry(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._entry(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._entry(key)
+        return super().__contains__(key)
+
+    def keys(self) -> Any:
+        self._whole()
+        return super().keys()
+
+    def items(self) -> Any:
+        self._whole()
+        return super().items()
+
+    def values(self) -> Any:
+        self._whole()
+        return super().values()
+
+    def __iter__(self) -> Any:
+        self._whole()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._whole()
+        return super().__len__()
+
+    def __eq__(self, other: object) -> bool:
+        self._whole()
+        return super().__eq__(other)
+
+    __hash__ = None
+
+    def copy(self) -> dict[str, Any]:
+        """A plain copy (the whole summary is recorded as read)."""
+        self._whole()
+        return dict(super().items())
+
+    def __copy__(self) -> dict[str, Any]:
+        return self.copy()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        import copy
+
+        return copy.deepcopy(self.copy(), memo)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (dict, (self.copy(),))
 
 
 def _key(name: str, settings: Any, reads: Mapping[Read, str]) -> str:
