@@ -144,12 +144,8 @@ def _digest(run: RunFolder, read: Read, memo: dict[int, tuple[Any, str]]) -> str
     """The digest of ``read`` in ``run`` now (see :class:`Watched`); "unknown:..." never matches.
     ``memo``: digests of results in memory already hashed, by ``id``."""
     kind, where, layer = read
-    if kind == "summary" and layer.startswith("key:"):  # one entry of the summary
-        summary = run.summary()
-        key = layer[len("key:"):]
-        return json_sha256(["value", summary[key]]) if key in summary else "absent"
     if kind == "summary":
-        return json_sha256(run.summary())
+        return _summary_digest(run, layer)
     if kind == "folders":
         return ",".join(s for s in STEP_FOLDERS if (run.path / s).is_dir())
     if kind == "outside":
@@ -165,6 +161,15 @@ def _digest(run: RunFolder, read: Read, memo: dict[int, tuple[Any, str]]) -> str
     if not name:
         return file_digest(run.path / where)
     return layer_digest(run.path / where, name, columns.split(",") if kind == "columns" else None)
+
+
+def _summary_digest(run: RunFolder, entry: str) -> str:
+    """Digest of the input summary (``entry`` "") or of one entry of it (``entry`` "key:<key>")."""
+    summary = run.summary()
+    if not entry.startswith("key:"):
+        return json_sha256(summary)
+    key = entry[len("key:"):]
+    return json_sha256(["value", summary[key]]) if key in summary else "absent"
 
 
 @dataclass(frozen=True, eq=False)
