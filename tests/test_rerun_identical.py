@@ -48,12 +48,17 @@ def _fresh(scenario: Path, out: Path, cache: Path, monkeypatch: pytest.MonkeyPat
     return snapshot(out)
 
 
-def test_a_rerun_after_a_changed_tilt_writes_what_a_fresh_run_writes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plans: list[int]) -> None:
+def _first_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """The mini district's scenario and the folder of its first run (a fixed date)."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1727654400")
     scenario = write_mini_district(tmp_path / "mini")
-    out = tmp_path / "out"
-    run(load_scenario(scenario), out)
+    run(load_scenario(scenario), tmp_path / "out")
+    return scenario, tmp_path / "out"
+
+
+def test_a_rerun_after_a_changed_tilt_writes_what_a_fresh_run_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plans: list[int]) -> None:
+    scenario, out = _first_run(tmp_path, monkeypatch)
     assert len(plans) == 1
     run(load_scenario(scenario), out)  # nothing changed: the plan and its files are reused
     assert len(plans) == 1
@@ -69,10 +74,7 @@ def test_a_rerun_after_a_changed_tilt_writes_what_a_fresh_run_writes(
 
 def test_the_link_plan_is_made_again_when_a_file_or_an_input_changed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plans: list[int]) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1727654400")
-    scenario = write_mini_district(tmp_path / "mini")
-    out = tmp_path / "out"
-    run(load_scenario(scenario), out)
+    scenario, out = _first_run(tmp_path, monkeypatch)
     first = snapshot(out)
     manifest = json.loads(first[LINKS_MANIFEST])
     ranked = by_key("links_ranked").relative

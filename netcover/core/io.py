@@ -26,8 +26,8 @@ from netcover.errors import CRSError, DataFileError, OutputError
 
 __all__ = [
     "GPKG_TIMESTAMP", "after_results", "atomic_path", "file_sha256", "json_sha256", "open_raster",
-    "read_vector", "recover_output", "require_file", "staged_output", "write_layers", "write_raster",
-    "write_table", "write_text",
+    "place_file", "read_vector", "recover_output", "require_file", "staged_output", "write_layers",
+    "write_raster", "write_table", "write_text",
 ]
 
 _CHUNK = 1 << 20
@@ -80,6 +80,24 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
                 shutil.rmtree(tmp, ignore_errors=True)
             else:
                 tmp.unlink()
+
+
+def place_file(src: str | Path, dst: str | Path) -> Path:
+    """``src`` at ``dst`` (a result of an earlier run reused): a hard link (results are replaced by
+    renames, never changed in place), else a copy; through a temporary name, so that ``dst`` is
+    never half a file. Nothing is done when they are already the same file."""
+    src, dst = Path(src), Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists() and os.path.samefile(src, dst):
+        return dst
+    tmp = dst.with_name(f".{dst.name}.reuse-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+    return dst
 
 
 def require_file(path: str | Path, what: str) -> Path:

@@ -24,8 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +34,7 @@ import pandas as pd
 
 from netcover._version import __version__
 from netcover.core.files import by_key
-from netcover.core.io import file_sha256
+from netcover.core.io import file_sha256, place_file
 
 __all__ = ["MANIFEST", "PlanRecord", "frame_digest", "inputs_key", "record_plan", "reuse_plan"]
 
@@ -196,22 +194,6 @@ def _read_record(path: Path) -> PlanRecord | None:
     return record if inside else None
 
 
-def _place(src: Path, dst: Path) -> Path:
-    """``src`` at ``dst``: a hard link (files are replaced, never changed in place), else a copy;
-    through a temporary name so that ``dst`` is never half a file."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.exists() and os.path.samefile(src, dst):
-        return dst
-    tmp = dst.with_name(f".{dst.name}.reuse-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    try:
-        os.link(src, tmp)
-    except OSError:
-        shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
-    return dst
-
-
 def reuse_plan(previous: Path | None, folder: Path, key: str) -> tuple[PlanRecord, list[Path]] | None:
     """The previous run's plan record and its files placed in ``folder`` (manifest last), when
     its key is ``key`` and each of its files is intact; else None (nothing is placed).
@@ -228,5 +210,5 @@ def reuse_plan(previous: Path | None, folder: Path, key: str) -> tuple[PlanRecor
         src = Path(previous) / rel
         if not src.is_file() or file_sha256(src) != sha:
             return None
-    placed = [_place(Path(previous) / rel, Path(folder) / rel) for rel, _ in record.files]
-    return record, [*placed, _place(before, MANIFEST.in_step(folder))]
+    placed = [place_file(Path(previous) / rel, Path(folder) / rel) for rel, _ in record.files]
+    return record, [*placed, place_file(before, MANIFEST.in_step(folder))]

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from netcover._version import __version__
 from netcover.core.files import STEP_FOLDERS, OutputFile, Raster, by_key
-from netcover.core.io import file_sha256, json_sha256
+from netcover.core.io import file_sha256, json_sha256, place_file
 from netcover.outputs.results import RunFolder, RunResults
 
 if TYPE_CHECKING:
@@ -328,17 +326,6 @@ def _key(name: str, settings: Any, reads: Mapping[Read, str]) -> str:
                          sorted([*read, digest] for read, digest in reads.items())])
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.reuse-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    try:
-        os.link(src, tmp)
-    except OSError:
-        shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
-
-
 @dataclass
 class Reuse:
     """Outputs of one build: made, or reused from the ``previous`` build's folder.
@@ -401,14 +388,7 @@ class Reuse:
         if any(file_digest(self.previous / rel) != sha for rel, sha in files.items()):
             return None  # a file of the previous build is missing or damaged
         self._entries[name] = old
-        return [self._place(self.previous / rel, self.out / rel) for rel in files]
-
-    @staticmethod
-    def _place(src: Path, dst: Path) -> Path:
-        """``src`` at ``dst`` (nothing to do when they are the same file)."""
-        if not (dst.exists() and os.path.samefile(src, dst)):
-            _link_or_copy(src, dst)
-        return dst
+        return [place_file(self.previous / rel, self.out / rel) for rel in files]
 
     def write_manifest(self) -> Path:
         """Write the manifest of this build's outputs (sorted, so the same outputs give the same
