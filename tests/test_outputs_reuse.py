@@ -87,9 +87,12 @@ def test_a_second_run_reuses_everything_and_a_changed_tilt_redraws_the_coverage_
     write_sites(scenario.parent / "sites.csv", [{**row, "mech_tilt_deg": 9} for row in site_rows()])
     run(load_scenario(scenario), out)
     redrawn = set(sessions[-1].made)
-    assert {"print_map:coverage:en", "print_map:coverage:vi", "print_map:gaps:en",
-            "interactive"} <= redrawn
-    assert ("coverage", "en") in draws[drawn:]
+    assert {"print_map:gaps:en", "interactive", "report:en"} <= redrawn
+    # the coverage print map shows the classes and the summary's extent, not its headline figures
+    classes = "coverage/class.tif"
+    assert ("print_map:coverage:en" in redrawn) == (snapshot(out)[classes] != first[classes])
+    assert {"print_map:links:en", "print_map:site_plan:en"} <= set(sessions[-1].reused)
+    assert ("gaps", "en") in draws[drawn:]
 
 
 def test_a_damaged_or_missing_previous_file_is_drawn_again(
@@ -206,12 +209,16 @@ def test_watched_results_record_what_is_read_with_its_content(results: RunFolder
     watched = Watched.of(memory)
     assert watched == memory and watched.coverage_class() is not None
     watched.units()
-    watched.summary()
+    summary = watched.summary()
+    assert summary.get("crs") and "no such entry" not in summary
+    assert ("summary", "", "") not in watched.reads  # entries read, not the whole summary
     reads = dict(watched.reads)
     assert reads[("read", "coverage/class.tif", "")].startswith("memory:")
     gpkg = results.path / "coverage" / "coverage.gpkg"
     assert reads[("read", "coverage/coverage.gpkg", "units")] == layer_digest(gpkg, "units")
-    assert ("summary", "", "") in reads
+    assert {("summary", "", "key:crs"), ("summary", "", "key:no such entry")} <= set(reads)
+    assert reads[("summary", "", "key:no such entry")] == "absent"
+    assert dict(summary) == results.summary() and ("summary", "", "") in watched.reads
     other = RunResults(results.path, {"coverage/class.tif": type(raster)(
         np.zeros_like(raster.values), raster.transform, raster.crs, raster.nodata)})
     changed = Watched.of(other)

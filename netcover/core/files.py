@@ -329,6 +329,10 @@ def _entries() -> tuple[OutputFile, ...]:
           ("links",)),
         f("hop_profile", "links", "hop_profiles/{hop}.png", "png", "terrain profile of a hop",
           ("links",)),
+        f("links_manifest", "links", "links_manifest.json", "json",
+          "key of every input of the link plan (the terminals' 4G level and throughput "
+          "included), its summary and the SHA-256 of its files: the next run reuses the plan "
+          "when the key is unchanged instead of planning again", ("links",)),
         # monitoring/
         f("monitoring_summary", "monitoring", "monitoring_summary.csv", "csv",
           "indicators against targets", ("monitoring",)),

@@ -26,8 +26,8 @@ from netcover.errors import CRSError, DataFileError, OutputError
 
 __all__ = [
     "GPKG_TIMESTAMP", "after_results", "atomic_path", "file_sha256", "json_sha256", "open_raster",
-    "read_vector", "recover_output", "require_file", "staged_output", "write_layers", "write_raster",
-    "write_table", "write_text",
+    "place_file", "read_vector", "recover_output", "require_file", "staged_output", "write_layers",
+    "write_raster", "write_table", "write_text",
 ]
 
 _CHUNK = 1 << 20
@@ -80,6 +80,24 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
                 shutil.rmtree(tmp, ignore_errors=True)
             else:
                 tmp.unlink()
+
+
+def place_file(src: str | Path, dst: str | Path) -> Path:
+    """``src`` at ``dst`` (a result of an earlier run reused): a hard link (results are replaced by
+    renames, never changed in place), else a copy; through a temporary name, so that ``dst`` is
+    never half a file. Nothing is done when they are already the same file."""
+    src, dst = Path(src), Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists() and os.path.samefile(src, dst):
+        return dst
+    tmp = dst.with_name(f".{dst.name}.reuse-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+    return dst
 
 
 def require_file(path: str | Path, what: str) -> Path:
@@ -225,14 +243,19 @@ GPKG_TIMESTAMP = "2024-10-01T00:00:00.000Z"
 def write_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame], *,
                  metadata: Mapping[str, str] | None = None) -> Path:
     """Write several layers into one GeoPackage, atomically (all or nothing), reproducibly;
-    ``metadata`` (text items) is written as every layer's metadata."""
+    ``metadata`` (text items) is written as every layer's metadata.
+
+    SQLite does not wait for the disk after each layer (``OGR_SQLITE_SYNCHRONOUS=OFF``): the file
+    is written under a temporary name and renamed into place, like every other output, so a crash
+    leaves at most a temporary file; the bytes are the same, the writing about 5 times faster."""
     import pyogrio
 
     for name, gdf in layers.items():
         if gdf.crs is None:
             msg = f"{path}: layer {name!r} has no CRS; set it before writing"
             raise CRSError(msg)
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_TIMESTAMP})
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_TIMESTAMP,
+                                     "OGR_SQLITE_SYNCHRONOUS": "OFF"})
     try:
         with atomic_path(path) as tmp:
             for i, (name, gdf) in enumerate(layers.items()):
@@ -240,7 +263,7 @@ def write_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame], *,
                                         layer_metadata=dict(metadata) if metadata else None,
                                         SPATIAL_INDEX="YES")
     finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None, "OGR_SQLITE_SYNCHRONOUS": None})
     return Path(path)
 
 

@@ -26,6 +26,8 @@ from netcover.links.graph import entity_levels
 from netcover.links.networks import new_site_backhaul, plan_networks
 from netcover.links.output import write_link_plan
 from netcover.links.plan import LinkPlan
+from netcover.links.reuse import PlanRecord, inputs_key, record_plan, reuse_plan
+from netcover.links.technology import throughput_decisions
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -98,24 +100,66 @@ def plan_scenario_links(inputs: Inputs, settings: LinkSettings, *,
     ``parts`` the per-network plans. With ``coverage``, a terminal in good 4G coverage may be
     connected by a cellular subscription (see :mod:`netcover.links.technology`); with
     ``capacity`` too, only where the busy-hour 4G user throughput there covers its demand."""
-    import geopandas as gpd
+    return _plan(_LinkInputs.of(inputs, settings, candidates, coverage, capacity))
 
-    assert inputs.cells is not None and inputs.roads is not None
-    assert inputs.network_points is not None and inputs.settlements is not None
-    fibre = inputs.fibre_routes
-    if fibre is None:
-        fibre = gpd.GeoDataFrame({"route_id": []}, geometry=[], crs=inputs.crs)
-    t = inputs.terrain
-    rsrp = None if coverage is None else entity_levels(
-        coverage.operator_levels, coverage.transform, inputs.network_points, inputs.settlements)
-    mbps = None
-    if capacity is not None and "4G" in capacity.throughput:
-        mbps = entity_levels({("all", "4G"): capacity.throughput["4G"]}, capacity.transform,
-                             inputs.network_points, inputs.settlements)
-    return plan_networks(inputs.roads, fibre, inputs.network_points, _masts(inputs),
-                         inputs.settlements, t.heights, t.origin_xy, t.cell_size, settings,
-                         candidates=candidates, clutter=t.clutter_m, rsrp_dbm=rsrp,
-                         cell_mbps=mbps).combined
+
+@dataclass(frozen=True)
+class _LinkInputs:
+    """Every input of :func:`~netcover.links.networks.plan_networks` for a scenario."""
+
+    inputs: Inputs
+    settings: LinkSettings
+    fibre: gpd.GeoDataFrame
+    masts: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame | None
+    rsrp: dict[str, float] | None
+    mbps: dict[str, float] | None
+
+    @classmethod
+    def of(cls, inputs: Inputs, settings: LinkSettings, candidates: gpd.GeoDataFrame | None,
+           coverage: CoverageResult | None, capacity: CapacityResult | None) -> _LinkInputs:
+        """The inputs; the terminals' 4G level (with ``coverage``) and busy-hour 4G throughput
+        (with ``capacity``) read from the rasters."""
+        import geopandas as gpd
+
+        assert inputs.cells is not None and inputs.roads is not None
+        assert inputs.network_points is not None and inputs.settlements is not None
+        fibre = inputs.fibre_routes
+        if fibre is None:
+            fibre = gpd.GeoDataFrame({"route_id": []}, geometry=[], crs=inputs.crs)
+        rsrp = None if coverage is None else entity_levels(
+            coverage.operator_levels, coverage.transform, inputs.network_points,
+            inputs.settlements)
+        mbps = None
+        if capacity is not None and "4G" in capacity.throughput:
+            mbps = entity_levels({("all", "4G"): capacity.throughput["4G"]}, capacity.transform,
+                                 inputs.network_points, inputs.settlements)
+        return cls(inputs, settings, fibre, _masts(inputs), candidates, rsrp, mbps)
+
+    def key(self) -> str:
+        """:func:`~netcover.links.reuse.inputs_key` of these inputs."""
+        i, t = self.inputs, self.inputs.terrain
+        return inputs_key(
+            frames={"roads": i.roads, "fibre": self.fibre, "points": i.network_points,
+                    "masts": self.masts, "settlements": i.settlements,
+                    "candidates": self.candidates},
+            arrays={"dem": t.heights, "clutter": t.clutter_m}, settings=self.settings,
+            levels={"rsrp_dbm": self.rsrp},
+            other={"origin_xy": [float(v) for v in t.origin_xy], "cell_size": float(t.cell_size),
+                   "crs": str(i.crs.to_wkt()) if hasattr(i.crs, "to_wkt") else str(i.crs),
+                   # the plan reads only these of the throughputs, which change in their last
+                   # digits with any change of load anywhere
+                   "cell_mbps": None if self.mbps is None
+                   else throughput_decisions(self.mbps, self.settings.costs)})
+
+
+def _plan(data: _LinkInputs) -> LinkPlan:
+    i, t = data.inputs, data.inputs.terrain
+    assert i.roads is not None and i.network_points is not None and i.settlements is not None
+    return plan_networks(i.roads, data.fibre, i.network_points, data.masts, i.settlements,
+                         t.heights, t.origin_xy, t.cell_size, data.settings,
+                         candidates=data.candidates, clutter=t.clutter_m, rsrp_dbm=data.rsrp,
+                         cell_mbps=data.mbps).combined
 
 
 def with_backhaul_costs(table: pd.DataFrame, id_column: str, plan: LinkPlan, *,
@@ -130,12 +174,24 @@ def with_backhaul_costs(table: pd.DataFrame, id_column: str, plan: LinkPlan, *,
     plan's costs are in US dollars, so the link plan's cost enters ``cost_with_planned_backhaul``
     divided by ``per_usd`` (its currency's units per dollar: ``[links.costs] vnd_per_usd`` for VND).
     """
-    keys = ["candidate:" + str(v) for v in table[id_column]]
-    cost = new_site_backhaul(plan, keys)
+    cost = new_site_backhaul(plan, _site_keys(table, id_column))
+    return _with_backhaul(table, cost, plan.currency, straight_line_cost=straight_line_cost,
+                          per_usd=per_usd)
+
+
+def _site_keys(table: pd.DataFrame, id_column: str) -> list[str]:
+    return ["candidate:" + str(v) for v in table[id_column]]
+
+
+def _with_backhaul(table: pd.DataFrame, cost: pd.DataFrame, currency: str, *,
+                   straight_line_cost: np.ndarray | None = None,
+                   per_usd: float = 1.0) -> pd.DataFrame:
+    """:func:`with_backhaul_costs` given the backhaul of each row of ``table`` (``cost``, in its
+    order) and the plan's currency."""
     out = table.copy()
     out["backhaul_network"] = cost["network"].to_numpy()
     out["backhaul_cost_link_plan"] = cost["backhaul_cost"].round(0).to_numpy()
-    out["backhaul_currency"] = plan.currency
+    out["backhaul_currency"] = currency
     out["backhaul_links"] = cost["backhaul_links"].to_numpy()
     out["backhaul_note"] = cost["note"].to_numpy()
     if straight_line_cost is not None and "cost" in out.columns:
@@ -147,10 +203,17 @@ def with_backhaul_costs(table: pd.DataFrame, id_column: str, plan: LinkPlan, *,
 
 @dataclass
 class LinksRun:
-    """What the link step made: the plan (None: skipped, the inputs lack a layer) and the files."""
+    """What the link step made: the plan (None: skipped, the inputs lack a layer, or reused), the
+    files, and the link manifest's record of the plan (None: skipped)."""
 
     plan: LinkPlan | None
     files: list[Path] = field(default_factory=list)
+    record: PlanRecord | None = None
+
+    @property
+    def reused(self) -> bool:
+        """Whether the previous run's plan and files were reused (:mod:`netcover.links.reuse`)."""
+        return self.plan is None and self.record is not None
 
 
 def run_links(inputs: Inputs, folder: Path, say: Callable[[str], None], *,
@@ -165,10 +228,12 @@ def run_links(inputs: Inputs, folder: Path, say: Callable[[str], None], *,
     their operator's plan (with ``candidates``, any other new sites); with ``siting_folder`` /
     ``proposals_folder`` their tables there get the link plan's backhaul cost of each site
     (:func:`with_backhaul_costs`). ``previous``: the ``links`` folder of the run the new results
-    replace; its hop profiles of unchanged hops are reused instead of drawn again (see
-    :func:`~netcover.links.output.write_link_plan`). ``coverage``: the coverage step's result,
-    for the cellular option of terminals in good 4G coverage (without it: no cellular option);
-    ``capacity``: its busy-hour load estimate, refusing cellular where the throughput is too low.
+    replace: when every input of the plan is unchanged (:mod:`netcover.links.reuse`), its plan and
+    files are reused instead of planned again, else its hop profiles of unchanged hops are reused
+    instead of drawn again (see :func:`~netcover.links.output.write_link_plan`). ``coverage``:
+    the coverage step's result, for the cellular option of terminals in good 4G coverage (without
+    it: no cellular option); ``capacity``: its busy-hour load estimate, refusing cellular where the
+    throughput is too low.
     """
     missing = missing_link_inputs(inputs)
     if missing:
@@ -178,21 +243,44 @@ def run_links(inputs: Inputs, folder: Path, say: Callable[[str], None], *,
     found = [f for f in (candidates, new_sites(inputs, settings, site_plan=site_plan,
                                                proposals=proposals)) if f is not None and len(f)]
     news = pd.concat(found, ignore_index=True) if found else None
-    plan = plan_scenario_links(inputs, settings, candidates=news, coverage=coverage,
-                               capacity=capacity)
-    say(plan.summary())
-    files = write_link_plan(plan, folder, previous=previous)
+    data = _LinkInputs.of(inputs, settings, news, coverage, capacity)
+    keys = [*(_site_keys(site_plan.ranked, "candidate_id") if site_plan is not None else []),
+            *(_site_keys(proposals.table, "proposal_id") if proposals is not None else [])]
+    done = _planned(data, folder, previous, keys)
+    assert done.record is not None
+    say(done.record.summary)
+    backhaul = done.record.backhaul.drop_duplicates("key").set_index("key")
+    currency = done.record.currency
     if site_plan is not None and siting_folder is not None:
         s = inputs.scenario.siting
         line = s.cost_per_backhaul_km * np.nan_to_num(
             site_plan.ranked["backhaul_distance_m"].to_numpy(float)) / 1e3
-        site_plan.ranked = with_backhaul_costs(site_plan.ranked, "candidate_id", plan,
-                                               straight_line_cost=line,
-                                               per_usd=settings.costs.rate("USD"))
+        cost = backhaul.loc[_site_keys(site_plan.ranked, "candidate_id")]
+        site_plan.ranked = _with_backhaul(site_plan.ranked, cost, currency,
+                                          straight_line_cost=line,
+                                          per_usd=settings.costs.rate("USD"))
         by_key("site_plan").write(siting_folder, site_plan.ranked)
     if proposals is not None and proposals_folder is not None:
-        proposals.table = with_backhaul_costs(proposals.table, "proposal_id", plan)
+        cost = backhaul.loc[_site_keys(proposals.table, "proposal_id")]
+        proposals.table = _with_backhaul(proposals.table, cost, currency)
         text = proposals.search_text()
         by_key("proposals_scored").write(proposals_folder, proposals.table,
                                          record={"better_search": text} if text else None)
-    return LinksRun(plan, files)
+    return done
+
+
+def _planned(data: _LinkInputs, folder: Path, previous: Path | None,
+             keys: list[str]) -> LinksRun:
+    """The previous run's plan when its inputs are ``data`` and it has the backhaul of every new
+    site in ``keys``; else a new plan, written to ``folder`` with its link manifest."""
+    key = data.key()
+    reused = reuse_plan(previous, folder, key)
+    if reused is not None and set(keys) <= set(reused[0].backhaul["key"]):
+        return LinksRun(None, reused[1], reused[0])
+    plan = _plan(data)
+    files = write_link_plan(plan, folder, previous=previous)
+    backhaul = new_site_backhaul(plan, list(dict.fromkeys(keys)))
+    summary = plan.summary()
+    files.append(record_plan(folder, key=key, summary=summary, currency=plan.currency,
+                             backhaul=backhaul, files=files))
+    return LinksRun(plan, files, PlanRecord(key, summary, plan.currency, backhaul, []))

@@ -37,7 +37,7 @@ from netcover.links.steiner import ROOT, SteinerResult, contract_root, prune_tre
 
 __all__ = [
     "TERMINAL_COLUMNS", "TechnologyPlan", "cost_assumptions", "plan_terminals",
-    "standalone_options", "terminal_demand",
+    "standalone_options", "terminal_demand", "throughput_decisions",
 ]
 
 #: Columns of :attr:`TechnologyPlan.terminals` (``LinkPlan.terminals``, ``links_terminals.csv``).
@@ -136,6 +136,17 @@ def _cellular_refusal(row: pd.Series, category: str, costs: LinkCosts,
     if mbps is not None and math.isfinite(mbps) and mbps < demand:
         return f"busy-hour 4G throughput there {mbps:.1f} Mbps < demand {demand:g} Mbps"
     return ""
+
+
+def throughput_decisions(cell_mbps: Mapping[str, float], costs: LinkCosts
+                         ) -> dict[str, tuple[str, list[bool]] | None]:
+    """All a plan reads of each terminal's busy-hour 4G throughput (``cell_mbps`` by entity key):
+    its text to 0.1 Mbps and whether it is below each demand figure of ``[links.costs.demand]``
+    (:func:`_cellular_refusal` reads nothing else); None where it is not finite. Throughputs with
+    the same decisions give the same plan (:mod:`netcover.links.reuse` keys on them)."""
+    demands = sorted({float(v) for v in vars(costs.demand).values()})
+    return {str(k): (f"{float(v):.1f}", [float(v) < d for d in demands])
+            if math.isfinite(v) else None for k, v in cell_mbps.items()}
 
 
 @dataclass

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from netcover._version import __version__
 from netcover.core.files import STEP_FOLDERS, OutputFile, Raster, by_key
-from netcover.core.io import file_sha256, json_sha256
+from netcover.core.io import file_sha256, json_sha256, place_file
 from netcover.outputs.results import RunFolder, RunResults
 
 if TYPE_CHECKING:
@@ -145,7 +143,7 @@ def _digest(run: RunFolder, read: Read, memo: dict[int, tuple[Any, str]]) -> str
     ``memo``: digests of results in memory already hashed, by ``id``."""
     kind, where, layer = read
     if kind == "summary":
-        return json_sha256(run.summary())
+        return _summary_digest(run, layer)
     if kind == "folders":
         return ",".join(s for s in STEP_FOLDERS if (run.path / s).is_dir())
     if kind == "outside":
@@ -161,6 +159,15 @@ def _digest(run: RunFolder, read: Read, memo: dict[int, tuple[Any, str]]) -> str
     if not name:
         return file_digest(run.path / where)
     return layer_digest(run.path / where, name, columns.split(",") if kind == "columns" else None)
+
+
+def _summary_digest(run: RunFolder, entry: str) -> str:
+    """Digest of the input summary (``entry`` "") or of one entry of it (``entry`` "key:<key>")."""
+    summary = run.summary()
+    if not entry.startswith("key:"):
+        return json_sha256(summary)
+    key = entry[len("key:"):]
+    return json_sha256(["value", summary[key]]) if key in summary else "absent"
 
 
 @dataclass(frozen=True, eq=False)
@@ -194,9 +201,10 @@ class Watched(RunFolder):
             self.reads[read] = _digest(self.inner, read, self.memo)
 
     def summary(self) -> dict[str, Any]:
-        """As :meth:`RunFolder.summary`, recorded."""
-        self._saw(("summary", "", ""))
-        return self.inner.summary()
+        """As :meth:`RunFolder.summary`, recorded entry by entry (see :class:`_RecordedSummary`):
+        an output that reads only the summary's extent is not made again when the coverage
+        headline figures in it change."""
+        return _RecordedSummary(self.inner.summary(), self._saw)
 
     def notes(self) -> list[Any]:
         """As :meth:`RunFolder.notes`, recorded (the notes depend on the step folders present)."""
@@ -236,27 +244,86 @@ class Watched(RunFolder):
 
     def scenario(self) -> Scenario | None:
         """As :meth:`RunFolder.scenario`, recorded with the scenario file's content."""
-        self._saw(("summary", "", ""))
+        self._saw(("summary", "", "key:scenario_file"))
         recorded = self.inner.summary().get("scenario_file")
         if recorded:
             self._saw(("outside", str(recorded), ""))
         return self.inner.scenario()
 
 
+class _RecordedSummary(dict[str, Any]):
+    """The input summary as an output reads it: each entry read (``[key]``, ``get``, ``in``) is
+    recorded as a read of that entry alone (``("summary", "", "key:<key>")``); whatever reads the
+    whole (iteration, ``items``, ``len``, a copy, a comparison) records the whole summary."""
+
+    def __init__(self, data: Mapping[str, Any], saw: Callable[[Read], None]) -> None:
+        super().__init__(data)
+        self._saw = saw
+
+    def _entry(self, key: object) -> None:
+        self._saw(("summary", "", f"key:{key}"))
+
+    def _whole(self) -> None:
+        self._saw(("summary", "", ""))
+
+    def __getitem__(self, key: str) -> Any:
+        self._entry(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._entry(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._entry(key)
+        return super().__contains__(key)
+
+    def keys(self) -> Any:
+        self._whole()
+        return super().keys()
+
+    def items(self) -> Any:
+        self._whole()
+        return super().items()
+
+    def values(self) -> Any:
+        self._whole()
+        return super().values()
+
+    def __iter__(self) -> Any:
+        self._whole()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._whole()
+        return super().__len__()
+
+    def __eq__(self, other: object) -> bool:
+        self._whole()
+        return super().__eq__(other)
+
+    __hash__ = None
+
+    def copy(self) -> dict[str, Any]:
+        """A plain copy (the whole summary is recorded as read)."""
+        self._whole()
+        return dict(super().items())
+
+    def __copy__(self) -> dict[str, Any]:
+        return self.copy()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        import copy
+
+        return copy.deepcopy(self.copy(), memo)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (dict, (self.copy(),))
+
+
 def _key(name: str, settings: Any, reads: Mapping[Read, str]) -> str:
     return json_sha256([_SCHEMA, __version__, name, settings,
                          sorted([*read, digest] for read, digest in reads.items())])
-
-
-def _link_or_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.reuse-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    try:
-        os.link(src, tmp)
-    except OSError:
-        shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
 
 
 @dataclass
@@ -321,14 +388,7 @@ class Reuse:
         if any(file_digest(self.previous / rel) != sha for rel, sha in files.items()):
             return None  # a file of the previous build is missing or damaged
         self._entries[name] = old
-        return [self._place(self.previous / rel, self.out / rel) for rel in files]
-
-    @staticmethod
-    def _place(src: Path, dst: Path) -> Path:
-        """``src`` at ``dst`` (nothing to do when they are the same file)."""
-        if not (dst.exists() and os.path.samefile(src, dst)):
-            _link_or_copy(src, dst)
-        return dst
+        return [place_file(self.previous / rel, self.out / rel) for rel in files]
 
     def write_manifest(self) -> Path:
         """Write the manifest of this build's outputs (sorted, so the same outputs give the same
