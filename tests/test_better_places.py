@@ -225,5 +225,7 @@ def test_scores_keep_their_columns_and_say_the_search(district, tmp_path) -> Non
     files = write_proposals(problem, fast, tmp_path / "out")
     scored = pd.read_csv(next(p for p in files if p.name == "proposals_scored.csv"),
                          encoding="utf-8-sig")
-    assert list(scored.columns) == [*fast.table.columns, "better_search"]
+    n = len(fast.table.columns)
+    assert list(scored.columns)[:n + 1] == [*fast.table.columns, "better_search"]
+    assert all(c.startswith("assumed_") for c in scored.columns[n + 1:])  # the market view's
     assert scored["better_search"].eq(fast.search_text()).all()
