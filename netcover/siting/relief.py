@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from netcover.coverage.capacity import CAPACITY_TECHNOLOGIES, CapacityResult, capacity_tables
+from netcover.coverage.schedule import release_free_memory
 from netcover.siting.colocate import colocated_sectors, host_site
 
 if TYPE_CHECKING:
@@ -157,9 +158,11 @@ def capacity_relief(inputs: Inputs, coverage: CoverageResult, proposals: Sequenc
     """
     from netcover.coverage import engine
 
+    assert inputs.cells is not None, "capacity relief needs the existing cells"
+    shares = dict(market_share) if market_share else _equal_shares(inputs.cells)
+
     def capacity(result: CoverageResult, cells_inputs: Inputs, op: str) -> CapacityResult:
-        return _operator_capacity(result, cells_inputs, op, capacity_settings, reported,
-                                  market_share)
+        return _operator_capacity(result, cells_inputs, op, capacity_settings, reported, shares)
 
     before: dict[str, CapacityResult] = {}
     rows = {}
@@ -168,9 +171,8 @@ def capacity_relief(inputs: Inputs, coverage: CoverageResult, proposals: Sequenc
         if op not in before:
             before[op] = capacity(coverage, inputs, op)
         added = proposal_cells(inputs, prop, sharing_distance_m=sharing_distance_m)
-        assert inputs.cells is not None
         cells = pd.concat([inputs.cells, added], ignore_index=True)
-        after_inputs = dataclasses.replace(inputs, cells=cells)
+        after_inputs = dataclasses.replace(inputs, cells=_capacity_cells(cells))
         after = engine.compute_coverage(after_inputs, cache=cache, progress=progress)
         new = set(added["cell_id"].astype(str))
         cap_after = capacity(after, after_inputs, op)
@@ -182,8 +184,25 @@ def capacity_relief(inputs: Inputs, coverage: CoverageResult, proposals: Sequenc
             **_cell_relief(before[op].cells, cap_after.cells, op, new, bandwidth),
             **_throughput_relief(inputs, coverage, after, before[op], cap_after, op, new),
             "added_to_site": "" if site == prop.proposal_id else site}
+        del after, cap_after  # a coverage result of the grid: freed before the next proposal's
+        release_free_memory()
     index = pd.Index(list(rows), name="proposal_id")
     return pd.DataFrame(list(rows.values()), index=index, columns=list(RELIEF_COLUMNS))
+
+
+def _capacity_cells(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The cells of the capacity technologies (:data:`CAPACITY_TECHNOLOGIES`), in order: all the
+    capacity step reads of a coverage result are their layers (the other technologies' layers are
+    neither computed nor held for the coverage with a proposal)."""
+    keep = cells["technology"].astype(str).isin(CAPACITY_TECHNOLOGIES).to_numpy()
+    return cells[keep].reset_index(drop=True)
+
+
+def _equal_shares(cells: pd.DataFrame) -> dict[str, float]:
+    """An equal share of the users per operator of the sites table (the capacity step's default,
+    :func:`~netcover.coverage.capacity.capacity_tables`), whichever technologies it has."""
+    operators = sorted(set(cells["operator"].astype(str)))
+    return {op: 1.0 / len(operators) for op in operators}
 
 
 def relief_sentence(row: Mapping[str, object]) -> str:
