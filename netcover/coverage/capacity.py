@@ -256,15 +256,18 @@ class _Group:
 
     def raster(self) -> np.ndarray:
         """User throughput (Mb/s, float32) where this group serves at the usable class; NaN else."""
-        ok = (self.best >= 0) & (self.level >= self.floor)
-        rows, cols = np.nonzero(ok)
-        cell, signal, interference, noise = self._inputs(rows, cols)
-        unit = self.units.of_cell[cell]
-        neighbour = (self.coupling @ np.minimum(self.load, 1.0))[unit]
-        sinr = sinr_at_load_db(signal, interference, noise, neighbour)
-        peak = _MODELS[self.tech].efficiency(sinr) * self.units.rate_per_se[unit]
         out = np.full(self.best.shape, np.nan, dtype=np.float32)
-        out[rows, cols] = peak * (1.0 - np.minimum(self.load[unit], 1.0))
+        load = np.minimum(self.load, 1.0)
+        per_unit = self.coupling @ load
+        for block in _row_blocks(self.best.shape[0]):  # a block of rows at a time: same values
+            ok = (self.best[block] >= 0) & (self.level[block] >= self.floor)
+            rows, cols = np.nonzero(ok)
+            rows += block.start
+            cell, signal, interference, noise = self._inputs(rows, cols)
+            unit = self.units.of_cell[cell]
+            sinr = sinr_at_load_db(signal, interference, noise, per_unit[unit])
+            peak = _MODELS[self.tech].efficiency(sinr) * self.units.rate_per_se[unit]
+            out[rows, cols] = peak * (1.0 - load[unit])
         return out
 
 
@@ -294,26 +297,46 @@ def _cell_radio(table: pd.DataFrame, inputs: Inputs, tech: str) -> pd.DataFrame:
 
 def _full_load_sinr(result: CoverageResult, op: str, tech: str, noise_mw: np.ndarray,
                     notes: list[str]) -> np.ndarray:
-    """The operator's full-load SINR (dB), as the module notes say."""
+    """The operator's full-load SINR (dB), as the module notes say (computed in blocks of rows:
+    the same values, without a dozen float64 rasters of the grid at once)."""
     stored = getattr(result, "operator_sinr", None)
     if stored and (op, tech) in stored:
         return np.asarray(stored[(op, tech)])
     layers = result.technologies[tech]
     best, level = result.operator_best_cell[(op, tech)], result.operator_levels[(op, tech)]
-    known = (best >= 0) & (layers.best_cell == best)
-    signal = 10.0 ** (level.astype(np.float64) / 10.0)
-    cell = np.where(best >= 0, best, 0)
-    noise = noise_mw[cell]
-    interference = np.where(known, signal / 10.0 ** (layers.sinr_db / 10.0) - noise, np.nan)
-    median = pd.Series(interference[known]).groupby(cell[known]).median()
+
+    def block(rows: slice) -> tuple[np.ndarray, ...]:
+        known = (best[rows] >= 0) & (layers.best_cell[rows] == best[rows])
+        signal = 10.0 ** (level[rows].astype(np.float64) / 10.0)
+        cell = np.where(best[rows] >= 0, best[rows], 0)
+        return known, signal, cell, noise_mw[cell]
+
+    parts = []
+    for rows in _row_blocks(best.shape[0]):
+        known, signal, cell, noise = block(rows)
+        interference = signal[known] / 10.0 ** (layers.sinr_db[rows][known] / 10.0) - noise[known]
+        parts.append((interference, cell[known]))
+    median = (pd.Series(np.concatenate([p[0] for p in parts]))
+              .groupby(np.concatenate([p[1] for p in parts])).median())
+    del parts
     fill = np.zeros(len(noise_mw))
     fill[median.index.to_numpy(int)] = np.maximum(median.to_numpy(float), 0.0)
-    estimate = sinr_at_load_db(signal, fill[cell], noise, np.ones(signal.shape))
-    if ((best >= 0) & ~known).any():
+    out, guessed = np.empty(best.shape, dtype=np.float32), False
+    for rows in _row_blocks(best.shape[0]):
+        known, signal, cell, noise = block(rows)
+        estimate = sinr_at_load_db(signal, fill[cell], noise, np.ones(signal.shape))
+        out[rows] = np.where(known, layers.sinr_db[rows], estimate)
+        guessed = guessed or bool(((best[rows] >= 0) & ~known).any())
+    if guessed:
         notes.append(f"{op} {tech}: SINR where another operator is the best server estimated from "
                      "the median interference of the serving cell (the coverage result has no "
                      "per-operator SINR)")
-    return np.where(known, layers.sinr_db, estimate).astype(np.float32)
+    return out
+
+
+def _row_blocks(rows: int, size: int = 128) -> list[slice]:
+    """Blocks of ``size`` rows of a raster: its cell-by-cell arithmetic done a block at a time."""
+    return [slice(r, min(r + size, rows)) for r in range(0, rows, size)]
 
 
 def _unit_table(inputs: Inputs, places: _Places, served: np.ndarray, rate: np.ndarray,
