@@ -156,8 +156,6 @@ def capacity_relief(inputs: Inputs, coverage: CoverageResult, proposals: Sequenc
     pandas.DataFrame
         :data:`RELIEF_COLUMNS`, indexed by ``proposal_id`` (no row for coverage proposals).
     """
-    from netcover.coverage import engine
-
     assert inputs.cells is not None, "capacity relief needs the existing cells"
     shares = dict(market_share) if market_share else _equal_shares(inputs.cells)
 
@@ -172,8 +170,8 @@ def capacity_relief(inputs: Inputs, coverage: CoverageResult, proposals: Sequenc
             before[op] = capacity(coverage, inputs, op)
         added = proposal_cells(inputs, prop, sharing_distance_m=sharing_distance_m)
         cells = pd.concat([inputs.cells, added], ignore_index=True)
-        after_inputs = dataclasses.replace(inputs, cells=_capacity_cells(cells))
-        after = engine.compute_coverage(after_inputs, cache=cache, progress=progress)
+        after_inputs = dataclasses.replace(inputs, cells=_capacity_cells(cells, op))
+        after = _coverage_after(after_inputs, coverage, op, cache, progress)
         new = set(added["cell_id"].astype(str))
         cap_after = capacity(after, after_inputs, op)
         bandwidth = pd.Series(cells["bandwidth_mhz"].to_numpy(float),
@@ -190,12 +188,52 @@ def capacity_relief(inputs: Inputs, coverage: CoverageResult, proposals: Sequenc
     return pd.DataFrame(list(rows.values()), index=index, columns=list(RELIEF_COLUMNS))
 
 
-def _capacity_cells(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The cells of the capacity technologies (:data:`CAPACITY_TECHNOLOGIES`), in order: all the
-    capacity step reads of a coverage result are their layers (the other technologies' layers are
-    neither computed nor held for the coverage with a proposal)."""
-    keep = cells["technology"].astype(str).isin(CAPACITY_TECHNOLOGIES).to_numpy()
+def _capacity_cells(cells: gpd.GeoDataFrame, op: str) -> gpd.GeoDataFrame:
+    """``op``'s cells of the capacity technologies (:data:`CAPACITY_TECHNOLOGIES`), in order."""
+    keep = ((cells["operator"].astype(str) == op)
+            & cells["technology"].astype(str).isin(CAPACITY_TECHNOLOGIES)).to_numpy()
     return cells[keep].reset_index(drop=True)
+
+
+def _coverage_after(inputs: Inputs, coverage: CoverageResult, op: str, cache: LossCache | None,
+                    progress: Progress | None) -> CoverageResult:
+    """What the capacity step reads of the coverage with the proposal, for operator ``op``, whose
+    capacity-technology cells (with the proposal's) are ``inputs.cells``: ``op``'s layers, and of
+    each technology's layers (all operators) the best server only where it is one of ``op``'s
+    cells (else -1), the only use the capacity step makes of it. The other operators' layers are
+    unchanged by the proposal: their levels are read from ``coverage``, and neither they nor the
+    district's layers are computed or held again.
+    """
+    from netcover.coverage import engine
+
+    assert inputs.cells is not None
+    if len(inputs.cells) == 0:  # nothing of ``op``'s for the capacity step
+        return dataclasses.replace(coverage, technologies={}, operator_levels={},
+                                   operator_best_cell={}, service={})
+    after = engine.compute_coverage(inputs, cache=cache, progress=progress)
+    techs = {}
+    for tech, layers in after.technologies.items():
+        wins = _wins(coverage, op, tech, after.operator_levels[(op, tech)])
+        techs[tech] = dataclasses.replace(layers, best_cell=np.where(wins, layers.best_cell, -1))
+    return dataclasses.replace(after, technologies=techs, service={})
+
+
+def _wins(coverage: CoverageResult, op: str, tech: str, level: np.ndarray) -> np.ndarray:
+    """bool grid: where ``op``'s ``level`` of ``tech`` wins the technology's best server over the
+    other operators' levels in ``coverage``, by the rule of
+    :func:`~netcover.coverage.combine.combine_groups` (operators in name order, the highest level
+    wins, ties and cells no one reaches go to the first)."""
+    levels = {o: v for (o, t), v in coverage.operator_levels.items() if t == tech and o != op}
+    levels[op] = level
+    order = sorted(levels)
+    first = levels[order[0]]
+    top = np.where(np.isnan(first), np.float32(-np.inf), first)
+    winner = np.zeros(first.shape, dtype=np.int32)
+    for k, name in enumerate(order[1:], start=1):
+        better = np.greater(levels[name], top)  # NaN never wins
+        np.copyto(top, levels[name], where=better)
+        winner[better] = k
+    return winner == order.index(op)
 
 
 def _equal_shares(cells: pd.DataFrame) -> dict[str, float]:
