@@ -202,12 +202,15 @@ class _Group:
                                  & (result.cells["technology"].astype(str) == tech).to_numpy())
         self.sinr_full = _full_load_sinr(result, op, tech, self.noise_mw, notes)
         self.units = serving_units(self.cells, members, pool=pool)
-        self.unit_best = np.where(self.best >= 0, self.units.of_cell[np.maximum(self.best, 0)], -1)
+        unit_best = np.empty(self.best.shape, dtype=np.int32)  # a block of rows at a time
+        for rows in _row_blocks(self.best.shape[0]):
+            b = self.best[rows]
+            unit_best[rows] = np.where(b >= 0, self.units.of_cell[np.maximum(b, 0)], -1)
         n = len(self.units.rate_per_se)
         self.load = np.ones(n)
         carrier = (np.zeros(n) if pool else  # pooled sectors hold several carriers: all couple
                    self.cells["frequency_mhz"].to_numpy(float)[self.units.table["index"].to_numpy()])
-        self.coupling = coupling_from_best_cell(self.unit_best, carrier)
+        self.coupling = coupling_from_best_cell(unit_best, carrier)
 
     def usable_at(self, places: _Places) -> np.ndarray:
         level = self.level[places.row, places.col]
@@ -311,14 +314,16 @@ def _full_load_sinr(result: CoverageResult, op: str, tech: str, noise_mw: np.nda
         cell = np.where(best[rows] >= 0, best[rows], 0)
         return known, signal, cell, noise_mw[cell]
 
-    parts = []
+    size = int(sum(int(block(rows)[0].sum()) for rows in _row_blocks(best.shape[0])))
+    interference, serving, at = np.empty(size), np.empty(size, dtype=best.dtype), 0
     for rows in _row_blocks(best.shape[0]):
         known, signal, cell, noise = block(rows)
-        interference = signal[known] / 10.0 ** (layers.sinr_db[rows][known] / 10.0) - noise[known]
-        parts.append((interference, cell[known]))
-    median = (pd.Series(np.concatenate([p[0] for p in parts]))
-              .groupby(np.concatenate([p[1] for p in parts])).median())
-    del parts
+        n = int(known.sum())
+        interference[at:at + n] = (signal[known] / 10.0 ** (layers.sinr_db[rows][known] / 10.0)
+                                   - noise[known])
+        serving[at:at + n], at = cell[known], at + n
+    median = pd.Series(interference).groupby(serving).median()
+    del interference, serving
     fill = np.zeros(len(noise_mw))
     fill[median.index.to_numpy(int)] = np.maximum(median.to_numpy(float), 0.0)
     out, guessed = np.empty(best.shape, dtype=np.float32), False

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from netcover.coverage.capacity import CAPACITY_TECHNOLOGIES, CapacityResult, capacity_tables
+from netcover.coverage.combine import CoverageResult, TechnologyLayers
 from netcover.coverage.schedule import release_free_memory
 from netcover.siting.colocate import colocated_sectors, host_site
 
@@ -58,7 +59,6 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from netcover.config.capacity import CapacitySettings
-    from netcover.coverage.combine import CoverageResult
     from netcover.coverage.engine import Progress
     from netcover.coverage.losscache import LossCache
     from netcover.data.inputs import Inputs
@@ -168,6 +168,7 @@ def capacity_relief(inputs: Inputs, coverage: CoverageResult, proposals: Sequenc
         op = prop.operator
         if op not in before:
             before[op] = capacity(coverage, inputs, op)
+            release_free_memory()
         added = proposal_cells(inputs, prop, sharing_distance_m=sharing_distance_m)
         cells = pd.concat([inputs.cells, added], ignore_index=True)
         after_inputs = dataclasses.replace(inputs, cells=_capacity_cells(cells, op))
@@ -211,11 +212,19 @@ def _coverage_after(inputs: Inputs, coverage: CoverageResult, op: str, cache: Lo
         return dataclasses.replace(coverage, technologies={}, operator_levels={},
                                    operator_best_cell={}, service={})
     after = engine.compute_coverage(inputs, cache=cache, progress=progress)
+    none = np.broadcast_to(np.uint8(0), after.classes.shape)  # layers the capacity step never reads
     techs = {}
     for tech, layers in after.technologies.items():
         wins = _wins(coverage, op, tech, after.operator_levels[(op, tech)])
-        techs[tech] = dataclasses.replace(layers, best_cell=np.where(wins, layers.best_cell, -1))
-    return dataclasses.replace(after, technologies=techs, service={})
+        techs[tech] = TechnologyLayers(none, np.where(wins, layers.best_cell, -1), none,
+                                       layers.sinr_db.copy(), none)
+    # copies: the rest of the result (and the cache entries its layers are read on) is freed
+    slim = CoverageResult(after.transform, after.crs, after.cells, techs, {}, none, none,
+                          {k: v.copy() for k, v in after.operator_levels.items()},
+                          {k: v.copy() for k, v in after.operator_best_cell.items()})
+    del after
+    release_free_memory()
+    return slim
 
 
 def _wins(coverage: CoverageResult, op: str, tech: str, level: np.ndarray) -> np.ndarray:
@@ -228,7 +237,7 @@ def _wins(coverage: CoverageResult, op: str, tech: str, level: np.ndarray) -> np
     order = sorted(levels)
     first = levels[order[0]]
     top = np.where(np.isnan(first), np.float32(-np.inf), first)
-    winner = np.zeros(first.shape, dtype=np.int32)
+    winner = np.zeros(first.shape, dtype=np.int16)  # operators of one technology: a few
     for k, name in enumerate(order[1:], start=1):
         better = np.greater(levels[name], top)  # NaN never wins
         np.copyto(top, levels[name], where=better)
