@@ -203,7 +203,7 @@ def _coverage_after(inputs: Inputs, coverage: CoverageResult, op: str, cache: Lo
     each technology's layers (all operators) the best server only where it is one of ``op``'s
     cells (else -1), the only use the capacity step makes of it. The other operators' layers are
     unchanged by the proposal: their levels are read from ``coverage``, and neither they nor the
-    district's layers are computed or held again.
+    district's layers (nor any service level's classes) are computed or held again.
     """
     from netcover.coverage import engine
 
@@ -211,7 +211,10 @@ def _coverage_after(inputs: Inputs, coverage: CoverageResult, op: str, cache: Lo
     if len(inputs.cells) == 0:  # nothing of ``op``'s for the capacity step
         return dataclasses.replace(coverage, technologies={}, operator_levels={},
                                    operator_best_cell={}, service={})
-    after = engine.compute_coverage(inputs, cache=cache, progress=progress)
+    # without service levels: their classes (most of the combined layers) are not read here
+    bare = dataclasses.replace(inputs, scenario=dataclasses.replace(inputs.scenario,
+                                                                    service_levels=()))
+    after = engine.compute_coverage(bare, cache=cache, progress=progress)
     none = np.broadcast_to(np.uint8(0), after.classes.shape)  # layers the capacity step never reads
     techs = {}
     for tech, layers in after.technologies.items():
