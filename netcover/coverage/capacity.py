@@ -39,7 +39,13 @@ from netcover.config.nr import default_scs_khz
 from netcover.config.radio import default_thresholds
 from netcover.core import files
 from netcover.core.textformat import rounded
-from netcover.coverage.loadcoupling import coupling_from_best_cell, load_fixed_point, sinr_at_load_db
+from netcover.coverage.loadcoupling import (
+    coupling_from_best_cell,
+    full_load_sinr,
+    load_fixed_point,
+    row_blocks,
+    sinr_at_load_db,
+)
 from netcover.coverage.sectorpool import serving_units
 from netcover.data.units import zone_raster
 from netcover.errors import InputError
@@ -200,10 +206,10 @@ class _Group:
             tech, nf, scs_khz=s if tech == "5G" else None) / 10.0) for s in self.cells["scs_khz"]])
         members = np.flatnonzero((result.cells["operator"].astype(str) == op).to_numpy()
                                  & (result.cells["technology"].astype(str) == tech).to_numpy())
-        self.sinr_full = _full_load_sinr(result, op, tech, self.noise_mw, notes)
+        self.sinr_full = full_load_sinr(result, op, tech, self.noise_mw, notes)
         self.units = serving_units(self.cells, members, pool=pool)
         unit_best = np.empty(self.best.shape, dtype=np.int32)  # a block of rows at a time
-        for rows in _row_blocks(self.best.shape[0]):
+        for rows in row_blocks(self.best.shape[0]):
             b = self.best[rows]
             unit_best[rows] = np.where(b >= 0, self.units.of_cell[np.maximum(b, 0)], -1)
         n = len(self.units.rate_per_se)
@@ -262,7 +268,7 @@ class _Group:
         out = np.full(self.best.shape, np.nan, dtype=np.float32)
         load = np.minimum(self.load, 1.0)
         per_unit = self.coupling @ load
-        for block in _row_blocks(self.best.shape[0]):  # a block of rows at a time: same values
+        for block in row_blocks(self.best.shape[0]):  # a block of rows at a time: same values
             ok = (self.best[block] >= 0) & (self.level[block] >= self.floor)
             rows, cols = np.nonzero(ok)
             rows += block.start
@@ -296,52 +302,6 @@ def _cell_radio(table: pd.DataFrame, inputs: Inputs, tech: str) -> pd.DataFrame:
             rate[i] = float(nr_rate_mbps(1.0, bw, scs))
     out["rate_per_se"] = rate
     return out
-
-
-def _full_load_sinr(result: CoverageResult, op: str, tech: str, noise_mw: np.ndarray,
-                    notes: list[str]) -> np.ndarray:
-    """The operator's full-load SINR (dB), as the module notes say (computed in blocks of rows:
-    the same values, without a dozen float64 rasters of the grid at once)."""
-    stored = getattr(result, "operator_sinr", None)
-    if stored and (op, tech) in stored:
-        return np.asarray(stored[(op, tech)])
-    layers = result.technologies[tech]
-    best, level = result.operator_best_cell[(op, tech)], result.operator_levels[(op, tech)]
-
-    def block(rows: slice) -> tuple[np.ndarray, ...]:
-        known = (best[rows] >= 0) & (layers.best_cell[rows] == best[rows])
-        signal = 10.0 ** (level[rows].astype(np.float64) / 10.0)
-        cell = np.where(best[rows] >= 0, best[rows], 0)
-        return known, signal, cell, noise_mw[cell]
-
-    size = int(sum(int(block(rows)[0].sum()) for rows in _row_blocks(best.shape[0])))
-    interference, serving, at = np.empty(size), np.empty(size, dtype=best.dtype), 0
-    for rows in _row_blocks(best.shape[0]):
-        known, signal, cell, noise = block(rows)
-        n = int(known.sum())
-        interference[at:at + n] = (signal[known] / 10.0 ** (layers.sinr_db[rows][known] / 10.0)
-                                   - noise[known])
-        serving[at:at + n], at = cell[known], at + n
-    median = pd.Series(interference).groupby(serving).median()
-    del interference, serving
-    fill = np.zeros(len(noise_mw))
-    fill[median.index.to_numpy(int)] = np.maximum(median.to_numpy(float), 0.0)
-    out, guessed = np.empty(best.shape, dtype=np.float32), False
-    for rows in _row_blocks(best.shape[0]):
-        known, signal, cell, noise = block(rows)
-        estimate = sinr_at_load_db(signal, fill[cell], noise, np.ones(signal.shape))
-        out[rows] = np.where(known, layers.sinr_db[rows], estimate)
-        guessed = guessed or bool(((best[rows] >= 0) & ~known).any())
-    if guessed:
-        notes.append(f"{op} {tech}: SINR where another operator is the best server estimated from "
-                     "the median interference of the serving cell (the coverage result has no "
-                     "per-operator SINR)")
-    return out
-
-
-def _row_blocks(rows: int, size: int = 128) -> list[slice]:
-    """Blocks of ``size`` rows of a raster: its cell-by-cell arithmetic done a block at a time."""
-    return [slice(r, min(r + size, rows)) for r in range(0, rows, size)]
 
 
 def _unit_table(inputs: Inputs, places: _Places, served: np.ndarray, rate: np.ndarray,
