@@ -11,8 +11,8 @@ computed twice for the proposal's operator:
   recomputed with the loss cache, so that only the proposal's losses and its operator's layers
   are new (and only what the capacity step reads: the operator's layers of the capacity
   technologies, the other operators' levels taken from the run's coverage; the same figures as a
-  whole recomputation). A proposal within ``[siting] sharing_distance_m`` of a mast of its own operator (with
-  cells of its technology) is **added to that site** (:mod:`netcover.siting.colocate`): its
+  whole recomputation). A proposal within ``[siting] sharing_distance_m`` of a mast of its own
+  operator (with cells of its technology) is **added to that site** (:mod:`netcover.siting.colocate`): its
   cells take the site's id and position, and a sector within half a beamwidth of one of the
   site's sectors takes that sector's azimuth (and, on a frequency the sector already uses, the
   band's next channel), so that the capacity step pools it with that sector's carriers
