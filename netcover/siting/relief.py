@@ -12,12 +12,13 @@ computed twice for the proposal's operator:
   are new (and only what the capacity step reads: the operator's layers of the capacity
   technologies, the other operators' levels taken from the run's coverage; the same figures as a
   whole recomputation). A proposal within ``[siting] sharing_distance_m`` of a mast of its own
-  operator (with cells of its technology) is **added to that site** (:mod:`netcover.siting.colocate`): its
-  cells take the site's id and position, and a sector within half a beamwidth of one of the
-  site's sectors takes that sector's azimuth (and, on a frequency the sector already uses, the
-  band's next channel), so that the capacity step pools it with that sector's carriers
-  (``[capacity] pool_sector_carriers``, :mod:`netcover.coverage.sectorpool`) and the sector's
-  users share the added capacity. Otherwise it is a new site (site id = the proposal id).
+  operator (with cells of its technology) is **added to that site**
+  (:mod:`netcover.siting.colocate`): its cells take the site's id and position, and a sector
+  within half a beamwidth of one of the site's sectors takes that sector's azimuth (and, on a
+  frequency the sector already uses, the band's next channel), so that the capacity step pools it
+  with that sector's carriers (``[capacity] pool_sector_carriers``,
+  :mod:`netcover.coverage.sectorpool`) and the sector's users share the added capacity.
+  Otherwise it is a new site (site id = the proposal id).
 
 Columns (:data:`RELIEF_COLUMNS`, one row per capacity or both proposal, indexed by
 ``proposal_id``):
