@@ -152,7 +152,7 @@ def test_capacity_tables_sum_per_commune_and_per_cell(tmp_path) -> None:
 
 
 def test_sinr_of_an_operator_that_is_not_the_best_server_is_estimated() -> None:
-    from netcover.coverage.capacity import _full_load_sinr
+    from netcover.coverage.loadcoupling import full_load_sinr as _full_load_sinr
 
     result, _ = _coverage()
     best = result.operator_best_cell[("Op", "4G")]
@@ -179,7 +179,7 @@ def test_sinr_of_an_operator_that_is_not_the_best_server_is_estimated() -> None:
 
 
 def test_the_estimate_takes_the_median_interference_of_the_serving_cell() -> None:
-    from netcover.coverage.capacity import _full_load_sinr
+    from netcover.coverage.loadcoupling import full_load_sinr as _full_load_sinr
 
     result, _ = _coverage()
     best = result.operator_best_cell[("Op", "4G")]
@@ -212,3 +212,21 @@ def test_a_sectors_carriers_are_pooled_or_kept_apart() -> None:
     assert pooled.table["bandwidth_mhz"].tolist() == [25.0, 20.0]
     apart = serving_units(cells, np.array([0, 1, 2]), pool=False)
     assert apart.of_cell.tolist() == [0, 1, 2, -1] and apart.rate_per_se.tolist() == [18.0, 4.5, 18.0]
+
+
+def test_median_by_key_is_pandas_group_median():
+    """The full-load SINR's median interference per serving cell, sorted once: pandas' group
+    median, value for value (NaN left out, NaN for a cell with none, even counts averaged)."""
+    from netcover.coverage.loadcoupling import median_by_cell as _median_by
+
+    rng = np.random.default_rng(7)
+    for trial in range(60):
+        n = int(rng.integers(0, 400))
+        keys = rng.integers(0, 30, n).astype(np.int32)
+        values = np.round(rng.normal(size=n) * 10.0 ** int(rng.integers(-4, 4)), trial % 4)
+        values[rng.random(n) < 0.1 * (trial % 3)] = np.nan
+        values[keys == 5] = np.nan  # a cell with no known interference at all
+        expected = pd.Series(values).groupby(keys).median()
+        cells, median = _median_by(keys, values)
+        assert cells.tolist() == expected.index.tolist()
+        np.testing.assert_array_equal(median, expected.to_numpy(float))

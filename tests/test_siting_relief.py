@@ -152,3 +152,31 @@ def test_colocation_rules() -> None:
     assert host_site(cells, prop, 100.0) == ("A", 0.0, 0.0)  # operator names compared loosely
     assert host_site(cells, prop, 40.0) is None
     assert host_site(cells, dataclasses.replace(prop, operator="Vinaphone"), 100.0) is None
+
+
+def test_the_coverage_with_a_proposal_gives_the_capacity_of_a_whole_recomputation(
+        network: tuple) -> None:
+    """The relief computes the coverage with a proposal for its operator's cells only, and takes
+    the technology's best server from the other operators' levels of the run's coverage: the
+    capacity figures and throughput maps of a whole recomputation with every operator's cells."""
+    from netcover.siting.relief import _capacity_cells, _coverage_after, _operator_capacity
+
+    inputs, _ = network
+    cells = inputs.cells
+    rival = cells.assign(operator="MobiFone", cell_id=cells["cell_id"] + "-M",
+                         tx_power_dbm=cells["tx_power_dbm"] - 4.0,
+                         azimuth_deg=(cells["azimuth_deg"] + 60.0) % 360.0)
+    both = dataclasses.replace(inputs, cells=pd.concat([rival, cells], ignore_index=True))
+    coverage = compute_coverage(both)
+    added = proposal_cells(both, _proposal("CAP", X0 + 650, Y0 - 350, 0.0))
+    every = dataclasses.replace(both, cells=pd.concat([both.cells, added], ignore_index=True))
+    whole = _operator_capacity(compute_coverage(every), every, "Viettel", CAP, None, None)
+    mine = dataclasses.replace(both, cells=_capacity_cells(every.cells, "Viettel"))
+    shares = {"MobiFone": 0.5, "Viettel": 0.5}
+    slim = _operator_capacity(_coverage_after(mine, coverage, "Viettel", None, None), mine,
+                              "Viettel", CAP, None, shares)
+    columns = ["cell_id", "busy_hour_users", "prb_load", "user_mbps"]
+    pd.testing.assert_frame_equal(slim.cells[columns], whole.cells[columns])
+    assert whole.cells["busy_hour_users"].sum() > 0
+    for tech, raster in whole.throughput.items():
+        np.testing.assert_array_equal(slim.throughput[tech], raster)

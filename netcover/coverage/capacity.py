@@ -39,7 +39,13 @@ from netcover.config.nr import default_scs_khz
 from netcover.config.radio import default_thresholds
 from netcover.core import files
 from netcover.core.textformat import rounded
-from netcover.coverage.loadcoupling import coupling_from_best_cell, load_fixed_point, sinr_at_load_db
+from netcover.coverage.loadcoupling import (
+    coupling_from_best_cell,
+    full_load_sinr,
+    load_fixed_point,
+    row_blocks,
+    sinr_at_load_db,
+)
 from netcover.coverage.sectorpool import serving_units
 from netcover.data.units import zone_raster
 from netcover.errors import InputError
@@ -200,14 +206,17 @@ class _Group:
             tech, nf, scs_khz=s if tech == "5G" else None) / 10.0) for s in self.cells["scs_khz"]])
         members = np.flatnonzero((result.cells["operator"].astype(str) == op).to_numpy()
                                  & (result.cells["technology"].astype(str) == tech).to_numpy())
-        self.sinr_full = _full_load_sinr(result, op, tech, self.noise_mw, notes)
+        self.sinr_full = full_load_sinr(result, op, tech, self.noise_mw, notes)
         self.units = serving_units(self.cells, members, pool=pool)
-        self.unit_best = np.where(self.best >= 0, self.units.of_cell[np.maximum(self.best, 0)], -1)
+        unit_best = np.empty(self.best.shape, dtype=np.int32)  # a block of rows at a time
+        for rows in row_blocks(self.best.shape[0]):
+            b = self.best[rows]
+            unit_best[rows] = np.where(b >= 0, self.units.of_cell[np.maximum(b, 0)], -1)
         n = len(self.units.rate_per_se)
         self.load = np.ones(n)
         carrier = (np.zeros(n) if pool else  # pooled sectors hold several carriers: all couple
                    self.cells["frequency_mhz"].to_numpy(float)[self.units.table["index"].to_numpy()])
-        self.coupling = coupling_from_best_cell(self.unit_best, carrier)
+        self.coupling = coupling_from_best_cell(unit_best, carrier)
 
     def usable_at(self, places: _Places) -> np.ndarray:
         level = self.level[places.row, places.col]
@@ -256,15 +265,18 @@ class _Group:
 
     def raster(self) -> np.ndarray:
         """User throughput (Mb/s, float32) where this group serves at the usable class; NaN else."""
-        ok = (self.best >= 0) & (self.level >= self.floor)
-        rows, cols = np.nonzero(ok)
-        cell, signal, interference, noise = self._inputs(rows, cols)
-        unit = self.units.of_cell[cell]
-        neighbour = (self.coupling @ np.minimum(self.load, 1.0))[unit]
-        sinr = sinr_at_load_db(signal, interference, noise, neighbour)
-        peak = _MODELS[self.tech].efficiency(sinr) * self.units.rate_per_se[unit]
         out = np.full(self.best.shape, np.nan, dtype=np.float32)
-        out[rows, cols] = peak * (1.0 - np.minimum(self.load[unit], 1.0))
+        load = np.minimum(self.load, 1.0)
+        per_unit = self.coupling @ load
+        for block in row_blocks(self.best.shape[0]):  # a block of rows at a time: same values
+            ok = (self.best[block] >= 0) & (self.level[block] >= self.floor)
+            rows, cols = np.nonzero(ok)
+            rows += block.start
+            cell, signal, interference, noise = self._inputs(rows, cols)
+            unit = self.units.of_cell[cell]
+            sinr = sinr_at_load_db(signal, interference, noise, per_unit[unit])
+            peak = _MODELS[self.tech].efficiency(sinr) * self.units.rate_per_se[unit]
+            out[rows, cols] = peak * (1.0 - load[unit])
         return out
 
 
@@ -290,30 +302,6 @@ def _cell_radio(table: pd.DataFrame, inputs: Inputs, tech: str) -> pd.DataFrame:
             rate[i] = float(nr_rate_mbps(1.0, bw, scs))
     out["rate_per_se"] = rate
     return out
-
-
-def _full_load_sinr(result: CoverageResult, op: str, tech: str, noise_mw: np.ndarray,
-                    notes: list[str]) -> np.ndarray:
-    """The operator's full-load SINR (dB), as the module notes say."""
-    stored = getattr(result, "operator_sinr", None)
-    if stored and (op, tech) in stored:
-        return np.asarray(stored[(op, tech)])
-    layers = result.technologies[tech]
-    best, level = result.operator_best_cell[(op, tech)], result.operator_levels[(op, tech)]
-    known = (best >= 0) & (layers.best_cell == best)
-    signal = 10.0 ** (level.astype(np.float64) / 10.0)
-    cell = np.where(best >= 0, best, 0)
-    noise = noise_mw[cell]
-    interference = np.where(known, signal / 10.0 ** (layers.sinr_db / 10.0) - noise, np.nan)
-    median = pd.Series(interference[known]).groupby(cell[known]).median()
-    fill = np.zeros(len(noise_mw))
-    fill[median.index.to_numpy(int)] = np.maximum(median.to_numpy(float), 0.0)
-    estimate = sinr_at_load_db(signal, fill[cell], noise, np.ones(signal.shape))
-    if ((best >= 0) & ~known).any():
-        notes.append(f"{op} {tech}: SINR where another operator is the best server estimated from "
-                     "the median interference of the serving cell (the coverage result has no "
-                     "per-operator SINR)")
-    return np.where(known, layers.sinr_db, estimate).astype(np.float32)
 
 
 def _unit_table(inputs: Inputs, places: _Places, served: np.ndarray, rate: np.ndarray,

@@ -20,19 +20,24 @@ neighbours whose edge users it interferes with most). The load map is monotone a
 the unique fixed point; :func:`load_fixed_point` stops when no capped load moves by more than the
 tolerance. Places whose peak rate is 0 (SINR below SINR_MIN) carry no load: their users are
 unserved. Offered loads above 1 mean an overloaded cell (reported as such, capped at 1 for the
-interference it causes).
+interference it causes). :func:`full_load_sinr` gives an operator's ``I_p`` from a coverage result.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from netcover.errors import ModelError
 from netcover.radio.throughput import AttenuatedShannon
 
-__all__ = ["LoadResult", "coupling_from_best_cell", "load_fixed_point", "sinr_at_load_db"]
+if TYPE_CHECKING:
+    from netcover.coverage.combine import CoverageResult
+
+__all__ = ["LoadResult", "coupling_from_best_cell", "full_load_sinr", "load_fixed_point",
+           "median_by_cell", "row_blocks", "sinr_at_load_db"]
 
 
 @dataclass(frozen=True)
@@ -129,3 +134,80 @@ def coupling_from_best_cell(best_cell: np.ndarray, carrier: np.ndarray) -> np.nd
     counts = np.where(same, counts, 0.0)
     total = counts.sum(axis=1, keepdims=True)
     return np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
+
+
+def median_by_cell(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each key's (serving cell's) median of its values (interference), as pandas' group median:
+    NaN left out (NaN when all are), of an even count the mean of the two middle values; sorted
+    once, without pandas' copies.
+
+    Returns
+    -------
+    tuple of arrays
+        The keys (sorted, intp) and their medians (float64; NaN for a key whose values are all
+        NaN).
+    """
+    order = np.lexsort((values, keys))  # NaN last within a key
+    keys, values = keys[order], values[order]
+    del order
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    counts = np.add.reduceat((~np.isnan(values)).astype(np.int64), starts)
+    upper = values[starts + counts // 2]
+    lower = values[starts + np.maximum(counts - 1, 0) // 2]
+    median = np.where(counts % 2 == 1, upper, (upper + lower) / 2)
+    return keys[starts].astype(np.intp), np.where(counts > 0, median, np.nan)
+
+
+def full_load_sinr(result: CoverageResult, op: str, tech: str, noise_mw: np.ndarray,
+                   notes: list[str]) -> np.ndarray:
+    """Operator ``op``'s full-load SINR (dB) of ``tech`` on the grid, as the notes of
+    :mod:`netcover.coverage.capacity` say: ``result.operator_sinr`` when the result carries it,
+    else the technology's SINR where ``op`` is its best server, and elsewhere ``op``'s level over
+    the median full-load interference of its serving cell (noise alone where never known; a
+    note in ``notes`` then). ``noise_mw``: noise of each row of ``result.cells``.
+
+    Computed a block of rows at a time: the same values, without a dozen float64 rasters of the
+    grid at once.
+    """
+    stored = getattr(result, "operator_sinr", None)
+    if stored and (op, tech) in stored:
+        return np.asarray(stored[(op, tech)])
+    layers = result.technologies[tech]
+    best, level = result.operator_best_cell[(op, tech)], result.operator_levels[(op, tech)]
+
+    def block(rows: slice) -> tuple[np.ndarray, ...]:
+        known = (best[rows] >= 0) & (layers.best_cell[rows] == best[rows])
+        signal = 10.0 ** (level[rows].astype(np.float64) / 10.0)
+        cell = np.where(best[rows] >= 0, best[rows], 0)
+        return known, signal, cell, noise_mw[cell]
+
+    size = int(sum(int(block(rows)[0].sum()) for rows in row_blocks(best.shape[0])))
+    interference, serving, at = np.empty(size), np.empty(size, dtype=best.dtype), 0
+    for rows in row_blocks(best.shape[0]):
+        known, signal, cell, noise = block(rows)
+        n = int(known.sum())
+        interference[at:at + n] = (signal[known] / 10.0 ** (layers.sinr_db[rows][known] / 10.0)
+                                   - noise[known])
+        serving[at:at + n], at = cell[known], at + n
+    cells, median = median_by_cell(serving, interference)
+    del interference, serving
+    fill = np.zeros(len(noise_mw))
+    fill[cells] = np.maximum(median, 0.0)
+    out, guessed = np.empty(best.shape, dtype=np.float32), False
+    for rows in row_blocks(best.shape[0]):
+        known, signal, cell, noise = block(rows)
+        estimate = sinr_at_load_db(signal, fill[cell], noise, np.ones(signal.shape))
+        out[rows] = np.where(known, layers.sinr_db[rows], estimate)
+        guessed = guessed or bool(((best[rows] >= 0) & ~known).any())
+    if guessed:
+        notes.append(f"{op} {tech}: SINR where another operator is the best server estimated from "
+                     "the median interference of the serving cell (the coverage result has no "
+                     "per-operator SINR)")
+    return out
+
+
+def row_blocks(rows: int, size: int = 128) -> list[slice]:
+    """Blocks of ``size`` rows of a raster: its cell-by-cell arithmetic done a block at a time."""
+    return [slice(r, min(r + size, rows)) for r in range(0, rows, size)]

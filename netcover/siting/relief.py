@@ -9,13 +9,16 @@ computed twice for the proposal's operator:
 - **before**: the network as it is (the coverage result of the run);
 - **after**: the network with the proposal's sectors added as cells of its operator, the coverage
   recomputed with the loss cache, so that only the proposal's losses and its operator's layers
-  are new. A proposal within ``[siting] sharing_distance_m`` of a mast of its own operator (with
-  cells of its technology) is **added to that site** (:mod:`netcover.siting.colocate`): its
-  cells take the site's id and position, and a sector within half a beamwidth of one of the
-  site's sectors takes that sector's azimuth (and, on a frequency the sector already uses, the
-  band's next channel), so that the capacity step pools it with that sector's carriers
-  (``[capacity] pool_sector_carriers``, :mod:`netcover.coverage.sectorpool`) and the sector's
-  users share the added capacity. Otherwise it is a new site (site id = the proposal id).
+  are new (and only what the capacity step reads: the operator's layers of the capacity
+  technologies, the other operators' levels taken from the run's coverage; the same figures as a
+  whole recomputation). A proposal within ``[siting] sharing_distance_m`` of a mast of its own
+  operator (with cells of its technology) is **added to that site**
+  (:mod:`netcover.siting.colocate`): its cells take the site's id and position, and a sector
+  within half a beamwidth of one of the site's sectors takes that sector's azimuth (and, on a
+  frequency the sector already uses, the band's next channel), so that the capacity step pools it
+  with that sector's carriers (``[capacity] pool_sector_carriers``,
+  :mod:`netcover.coverage.sectorpool`) and the sector's users share the added capacity.
+  Otherwise it is a new site (site id = the proposal id).
 
 Columns (:data:`RELIEF_COLUMNS`, one row per capacity or both proposal, indexed by
 ``proposal_id``):
@@ -51,13 +54,14 @@ import numpy as np
 import pandas as pd
 
 from netcover.coverage.capacity import CAPACITY_TECHNOLOGIES, CapacityResult, capacity_tables
+from netcover.coverage.combine import CoverageResult, TechnologyLayers
+from netcover.coverage.schedule import release_free_memory
 from netcover.siting.colocate import colocated_sectors, host_site
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from netcover.config.capacity import CapacitySettings
-    from netcover.coverage.combine import CoverageResult
     from netcover.coverage.engine import Progress
     from netcover.coverage.losscache import LossCache
     from netcover.data.inputs import Inputs
@@ -155,11 +159,11 @@ def capacity_relief(inputs: Inputs, coverage: CoverageResult, proposals: Sequenc
     pandas.DataFrame
         :data:`RELIEF_COLUMNS`, indexed by ``proposal_id`` (no row for coverage proposals).
     """
-    from netcover.coverage import engine
+    assert inputs.cells is not None, "capacity relief needs the existing cells"
+    shares = dict(market_share) if market_share else _equal_shares(inputs.cells)
 
     def capacity(result: CoverageResult, cells_inputs: Inputs, op: str) -> CapacityResult:
-        return _operator_capacity(result, cells_inputs, op, capacity_settings, reported,
-                                  market_share)
+        return _operator_capacity(result, cells_inputs, op, capacity_settings, reported, shares)
 
     before: dict[str, CapacityResult] = {}
     rows = {}
@@ -167,11 +171,11 @@ def capacity_relief(inputs: Inputs, coverage: CoverageResult, proposals: Sequenc
         op = prop.operator
         if op not in before:
             before[op] = capacity(coverage, inputs, op)
+            release_free_memory()
         added = proposal_cells(inputs, prop, sharing_distance_m=sharing_distance_m)
-        assert inputs.cells is not None
         cells = pd.concat([inputs.cells, added], ignore_index=True)
-        after_inputs = dataclasses.replace(inputs, cells=cells)
-        after = engine.compute_coverage(after_inputs, cache=cache, progress=progress)
+        after_inputs = dataclasses.replace(inputs, cells=_capacity_cells(cells, op))
+        after = _coverage_after(after_inputs, coverage, op, cache, progress)
         new = set(added["cell_id"].astype(str))
         cap_after = capacity(after, after_inputs, op)
         bandwidth = pd.Series(cells["bandwidth_mhz"].to_numpy(float),
@@ -182,8 +186,76 @@ def capacity_relief(inputs: Inputs, coverage: CoverageResult, proposals: Sequenc
             **_cell_relief(before[op].cells, cap_after.cells, op, new, bandwidth),
             **_throughput_relief(inputs, coverage, after, before[op], cap_after, op, new),
             "added_to_site": "" if site == prop.proposal_id else site}
+        del after, cap_after  # a coverage result of the grid: freed before the next proposal's
+        release_free_memory()
     index = pd.Index(list(rows), name="proposal_id")
     return pd.DataFrame(list(rows.values()), index=index, columns=list(RELIEF_COLUMNS))
+
+
+def _capacity_cells(cells: gpd.GeoDataFrame, op: str) -> gpd.GeoDataFrame:
+    """``op``'s cells of the capacity technologies (:data:`CAPACITY_TECHNOLOGIES`), in order."""
+    keep = ((cells["operator"].astype(str) == op)
+            & cells["technology"].astype(str).isin(CAPACITY_TECHNOLOGIES)).to_numpy()
+    return cells[keep].reset_index(drop=True)
+
+
+def _coverage_after(inputs: Inputs, coverage: CoverageResult, op: str, cache: LossCache | None,
+                    progress: Progress | None) -> CoverageResult:
+    """What the capacity step reads of the coverage with the proposal, for operator ``op``, whose
+    capacity-technology cells (with the proposal's) are ``inputs.cells``: ``op``'s layers, and of
+    each technology's layers (all operators) the best server only where it is one of ``op``'s
+    cells (else -1), the only use the capacity step makes of it. The other operators' layers are
+    unchanged by the proposal: their levels are read from ``coverage``, and neither they nor the
+    district's layers (nor any service level's classes) are computed or held again.
+    """
+    from netcover.coverage import engine
+
+    assert inputs.cells is not None
+    if len(inputs.cells) == 0:  # nothing of ``op``'s for the capacity step
+        return dataclasses.replace(coverage, technologies={}, operator_levels={},
+                                   operator_best_cell={}, service={})
+    # without service levels: their classes (most of the combined layers) are not read here
+    bare = dataclasses.replace(inputs, scenario=dataclasses.replace(inputs.scenario,
+                                                                    service_levels=()))
+    after = engine.compute_coverage(bare, cache=cache, progress=progress)
+    none = np.broadcast_to(np.uint8(0), after.classes.shape)  # layers the capacity step never reads
+    techs = {}
+    for tech, layers in after.technologies.items():
+        wins = _wins(coverage, op, tech, after.operator_levels[(op, tech)])
+        techs[tech] = TechnologyLayers(none, np.where(wins, layers.best_cell, -1), none,
+                                       layers.sinr_db.copy(), none)
+    # copies: the rest of the result (and the cache entries its layers are read on) is freed
+    slim = CoverageResult(after.transform, after.crs, after.cells, techs, {}, none, none,
+                          {k: v.copy() for k, v in after.operator_levels.items()},
+                          {k: v.copy() for k, v in after.operator_best_cell.items()})
+    del after
+    release_free_memory()
+    return slim
+
+
+def _wins(coverage: CoverageResult, op: str, tech: str, level: np.ndarray) -> np.ndarray:
+    """bool grid: where ``op``'s ``level`` of ``tech`` wins the technology's best server over the
+    other operators' levels in ``coverage``, by the rule of
+    :func:`~netcover.coverage.combine.combine_groups` (operators in name order, the highest level
+    wins, ties and cells no one reaches go to the first)."""
+    levels = {o: v for (o, t), v in coverage.operator_levels.items() if t == tech and o != op}
+    levels[op] = level
+    order = sorted(levels)
+    first = levels[order[0]]
+    top = np.where(np.isnan(first), np.float32(-np.inf), first)
+    winner = np.zeros(first.shape, dtype=np.int16)  # operators of one technology: a few
+    for k, name in enumerate(order[1:], start=1):
+        better = np.greater(levels[name], top)  # NaN never wins
+        np.copyto(top, levels[name], where=better)
+        winner[better] = k
+    return winner == order.index(op)
+
+
+def _equal_shares(cells: pd.DataFrame) -> dict[str, float]:
+    """An equal share of the users per operator of the sites table (the capacity step's default,
+    :func:`~netcover.coverage.capacity.capacity_tables`), whichever technologies it has."""
+    operators = sorted(set(cells["operator"].astype(str)))
+    return {op: 1.0 / len(operators) for op in operators}
 
 
 def relief_sentence(row: Mapping[str, object]) -> str:
