@@ -125,14 +125,18 @@ def write_plan(plan: SitePlan, folder: Path, *, gaps: pd.DataFrame | None = None
 
 def proposals_text(scores: ProposalScores) -> str:
     """The Markdown summary of proposal scores."""
-    cols = ["proposal_id", "operator", "new_people", "new_households", "overlap_share",
-            "nearest_site", "nearest_site_m", "gaps_closed", "advice"]
-    table = scores.table[cols].copy()
+    cols = ["proposal_id", "operator", "purpose", "new_people", "new_people_own",
+            "new_households", "overlap_share", "cost_per_new_person", "nearest_site",
+            "nearest_site_m", "gaps_closed", "verdict", "advice"]
+    table = scores.table[[c for c in cols if c in scores.table.columns]].copy()
     table["overlap_share"] = [f"{v:.0%}" for v in table["overlap_share"]]
     c = scores.combined
     search = scores.search_text()
     return "\n".join([
-        "# Site proposals", "", markdown_table(table), "",
+        "# Site proposals", "",
+        "New people at full resolution, against every operator's coverage (`new_people`) and "
+        "against the proposer's own (`new_people_own`); the verdict's reasons, the capacity "
+        "relief and sharing are in proposals_scored.csv.", "", markdown_table(table), "",
         f"All {c['proposals']} proposals together newly cover {c['new_people']:,.0f} people "
         f"({_households(c['new_households'])}); {c['overlap_between_proposals_people']:,.0f} of "
         "the people they reach one by one are reached by more than one proposal. Share covered: "

@@ -10,8 +10,9 @@ coverage matrix and the solver); the figures of the chosen sites are full resolu
 ``new_people``, ``new_households``, ``cumulative_*``, ``cost_per_new_person`` and ``gaps_closed``
 are each site's people beyond the existing network and the sites ranked before it, and
 ``coverage_after_plan.csv`` and the summary's ``new_people`` and ``share_covered_after`` add them
-up. The solver's own (screening) figure of each site is kept as ``screening_new_people`` (and
-the summary's ``screening_new_people``).
+up. The chosen sites are ranked by those full-resolution figures (:func:`full_resolution_rank`:
+at each step the site adding the most people). The solver's own (screening) figure of each site in
+that order is kept as ``screening_new_people`` (and the summary's ``screening_new_people``).
 """
 
 from __future__ import annotations
