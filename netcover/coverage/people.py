@@ -108,13 +108,25 @@ class GridOverlap:
                               pop_transform.c, pop_transform.a, pop_shape[1])
         self.total = self._area(np.ones(shape))
         self._cols: tuple[sparse.csc_array, sparse.csc_array] | None = None
+        self._hit: tuple[np.ndarray, np.ndarray] | None = None  # :meth:`share_at_least`'s buffers
 
     def _area(self, values: np.ndarray) -> np.ndarray:
         return np.asarray((self.ox @ (self.oy @ values).T).T)
 
     def share(self, covered: np.ndarray) -> np.ndarray:
         """Share of each population cell's area (on the raster) where ``covered`` is true."""
-        hit = self._area(covered.astype(np.float64))
+        return self._share_of_area(self._area(covered.astype(np.float64)))
+
+    def share_at_least(self, classes: np.ndarray, usable: int) -> np.ndarray:
+        """:meth:`share` of ``classes >= usable``, the comparison written straight into a float
+        buffer kept for the next raster (no boolean raster, no new float raster each time)."""
+        if self._hit is None or self._hit[0].shape != classes.shape:
+            self._hit = (np.empty(classes.shape, dtype=bool), np.empty(classes.shape))
+        np.greater_equal(classes, usable, out=self._hit[0])
+        np.copyto(self._hit[1], self._hit[0])
+        return self._share_of_area(self._area(self._hit[1]))
+
+    def _share_of_area(self, hit: np.ndarray) -> np.ndarray:
         return np.divide(hit, self.total, out=np.zeros(self.total.shape), where=self.total > 0)
 
     def window_share(self, covered: np.ndarray, row_off: int, col_off: int) -> np.ndarray:
@@ -125,8 +137,7 @@ class GridOverlap:
         oy, ox = self._cols
         rows, cols = covered.shape
         part = oy[:, row_off:row_off + rows] @ covered.astype(np.float64)
-        hit = np.asarray((ox[:, col_off:col_off + cols] @ part.T).T)
-        return np.divide(hit, self.total, out=np.zeros(self.total.shape), where=self.total > 0)
+        return self._share_of_area(np.asarray((ox[:, col_off:col_off + cols] @ part.T).T))
 
 
 def _overlap_1d(src_start: float, src_step: float, n_src: int, dst_start: float, dst_step: float,
@@ -308,12 +319,14 @@ def service_table(
     names = [*([] if units is None else units["name"].astype(str)), DISTRICT_CODE]
     rows = []
     overlap: GridOverlap | None = None
+    inside = zones >= 0
+    zone_of = (zones[inside], inside, n)
     for name, s in service.items():
         if overlap is None:
             overlap = GridOverlap(s.classes["all"].shape, class_transform, population.transform,
                                    counts.shape)
         for layer in s.classes:
-            figures = [_covered_people(counts, zones, n, overlap.share(rasters[layer] >= usable))
+            figures = [_covered_people(counts, zone_of, overlap.share_at_least(rasters[layer], usable))
                        for rasters in (s.classes, s.low, s.high)]
             for i in range(n + 1):
                 share = [f[i] / people[i] if people[i] > 0 else 0.0 for f in figures]
@@ -323,10 +336,11 @@ def service_table(
     return pd.DataFrame(rows, columns=list(SERVICE_COLUMNS))
 
 
-def _covered_people(counts: np.ndarray, zones: np.ndarray, n: int,
+def _covered_people(counts: np.ndarray, zone_of: tuple[np.ndarray, np.ndarray, int],
                     shares: np.ndarray) -> np.ndarray:
-    """People covered per zone (``n`` of them, ``zones`` -1 outside all), then the whole grid's."""
+    """People covered per zone, then the whole grid's; ``zone_of``: the zone of each cell inside a
+    zone, the mask of those cells, the number ``n`` of zones."""
+    zone, inside, n = zone_of
     covered = counts * shares
-    inside = zones >= 0
-    by_zone = np.bincount(zones[inside], weights=covered[inside], minlength=n)[:n]
+    by_zone = np.bincount(zone, weights=covered[inside], minlength=n)[:n]
     return np.append(by_zone, float(covered.sum()))

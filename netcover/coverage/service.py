@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -276,14 +277,25 @@ def _normal_probability(excess: np.ndarray, sigma: np.ndarray) -> np.ndarray:
 def _indoor_probability(excess: np.ndarray, f_mhz: np.ndarray, sigma_l: np.ndarray,
                         building: str) -> np.ndarray:
     """``P(excess - L_BEL + N(0, sigma_L) >= 0)``, L_BEL of P.2109 at its own frequency."""
-    q = 100.0 * (np.arange(BEL_QUANTILES) + 0.5) / BEL_QUANTILES
     out = np.full(excess.shape, np.nan)
     for f in np.unique(f_mhz[np.isfinite(f_mhz)]):
         at = f_mhz == f
-        bel = np.array([float(building_entry_loss_db(f / 1e3, p, building=building)) for p in q])
+        bel = _bel_quantiles(float(f), building)
         out[at] = _normal_probability(excess[at][:, None] - bel[None, :],
                                       sigma_l[at][:, None]).mean(axis=1)
     return out
+
+
+@lru_cache(maxsize=64)
+def _bel_quantiles(f_mhz: float, building: str) -> np.ndarray:
+    """P.2109's entry loss at the :data:`BEL_QUANTILES` mid-point quantiles, at ``f_mhz``: kept
+    per (frequency, building), as operators share frequencies and a re-tilt reuses them. Scalar
+    calls, one per quantile: a call over an array of quantiles takes numpy's SIMD log10 and power,
+    which differ from the scalar ones in the last bit."""
+    q = 100.0 * (np.arange(BEL_QUANTILES) + 0.5) / BEL_QUANTILES
+    bel = np.array([float(building_entry_loss_db(f_mhz / 1e3, p, building=building)) for p in q])
+    bel.flags.writeable = False
+    return bel
 
 
 def settlement_columns(levels: dict[tuple[str, str], np.ndarray],
