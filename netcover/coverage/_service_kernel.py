@@ -49,3 +49,45 @@ def fold_service_classes(level: np.ndarray, index: np.ndarray, margin: np.ndarra
             c = _class_of(at + d, weak, fair, good)
             if c > fold_high[i, j]:
                 fold_high[i, j] = c
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def rows_at_least(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, classes: np.ndarray,
+                  usable: int) -> np.ndarray:
+    """``M @ (classes >= usable)`` for a CSR matrix ``M`` (``indptr``, ``indices``, ``data``),
+    without the float raster of the comparison.
+
+    The sums of scipy's CSR product (``csr_matvecs``), term by term in the same order from 0, so
+    the result is the same to the bit: a term is ``data`` (class at least ``usable``) or 0.
+    """
+    n_rows = indptr.shape[0] - 1
+    cols = classes.shape[1]
+    out = np.zeros((n_rows, cols))
+    for i in prange(n_rows):
+        for jj in range(indptr[i], indptr[i + 1]):
+            a = data[jj]
+            k = indices[jj]
+            for j in range(cols):
+                out[i, j] += a * (1.0 if classes[k, j] >= usable else 0.0)
+    return out
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def cols_share(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, part: np.ndarray,
+               total: np.ndarray) -> np.ndarray:
+    """``(M @ part.T).T / total`` for a CSR matrix ``M``, 0 where ``total`` is not positive.
+
+    The sums of scipy's CSR product term by term in the same order from 0, then the division, so
+    the result is the same to the bit as scipy's product and numpy's division.
+    """
+    rows = part.shape[0]
+    n_cols = indptr.shape[0] - 1
+    out = np.zeros((rows, n_cols))
+    for i in prange(rows):
+        for a in range(n_cols):
+            if total[i, a] > 0:
+                s = 0.0
+                for jj in range(indptr[a], indptr[a + 1]):
+                    s += data[jj] * part[i, indices[jj]]
+                out[i, a] = s / total[i, a]
+    return out

@@ -24,6 +24,7 @@ import pandas as pd
 from affine import Affine
 
 from netcover.config.radio import CLASS_NAMES, NODATA_CLASS
+from netcover.coverage._service_kernel import cols_share, rows_at_least
 from netcover.data.units import unit_of_points, zone_raster
 
 if TYPE_CHECKING:
@@ -108,7 +109,6 @@ class GridOverlap:
                               pop_transform.c, pop_transform.a, pop_shape[1])
         self.total = self._area(np.ones(shape))
         self._cols: tuple[sparse.csc_array, sparse.csc_array] | None = None
-        self._hit: tuple[np.ndarray, np.ndarray] | None = None  # :meth:`share_at_least`'s buffers
 
     def _area(self, values: np.ndarray) -> np.ndarray:
         return np.asarray((self.ox @ (self.oy @ values).T).T)
@@ -118,13 +118,13 @@ class GridOverlap:
         return self._share_of_area(self._area(covered.astype(np.float64)))
 
     def share_at_least(self, classes: np.ndarray, usable: int) -> np.ndarray:
-        """:meth:`share` of ``classes >= usable``, the comparison written straight into a float
-        buffer kept for the next raster (no boolean raster, no new float raster each time)."""
-        if self._hit is None or self._hit[0].shape != classes.shape:
-            self._hit = (np.empty(classes.shape, dtype=bool), np.empty(classes.shape))
-        np.greater_equal(classes, usable, out=self._hit[0])
-        np.copyto(self._hit[1], self._hit[0])
-        return self._share_of_area(self._area(self._hit[1]))
+        """:meth:`share` of ``classes >= usable`` (uint8 classes), the rows' overlap summed by a
+        kernel that reads the classes as they are (no float raster of the comparison), the
+        columns' in a kernel that divides by the total as it goes."""
+        oy, ox = self.oy, self.ox
+        part = rows_at_least(oy.indptr, oy.indices, oy.data, np.ascontiguousarray(classes),
+                             usable)
+        return cols_share(ox.indptr, ox.indices, ox.data, part, self.total)
 
     def _share_of_area(self, hit: np.ndarray) -> np.ndarray:
         return np.divide(hit, self.total, out=np.zeros(self.total.shape), where=self.total > 0)
