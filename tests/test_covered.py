@@ -12,6 +12,7 @@ from shapely.geometry import Point, box
 
 from netcover.coverage.people import (
     NODATA_CLASS,
+    GridOverlap,
     class_at_points,
     class_shares,
     people_by_zone_and_class,
@@ -118,3 +119,27 @@ def test_people_per_class_do_not_depend_on_which_grid_is_finer(cell_m: float) ->
     np.testing.assert_allclose(got, expected, rtol=1e-4)
     assert got[2:].sum() / got.sum() == pytest.approx(expected[2:].sum() / expected.sum(),
                                                       abs=1e-6)
+
+
+@pytest.mark.parametrize("cell_m", [30.0, 100.0, 250.0, 2400.0])
+@pytest.mark.parametrize("usable", [1, 2, 3])
+def test_share_at_least_is_the_scipy_share_to_the_bit(cell_m: float, usable: int) -> None:
+    """The kernels of :meth:`GridOverlap.share_at_least` give, bit for bit, the straightforward
+    share: scipy's sparse products of the float raster of the comparison, then numpy's division
+    (the service table's figures must not move), finer or coarser than the population grid, with
+    nodata cells and a population grid reaching past the raster."""
+    rng = np.random.default_rng(int(cell_m) + usable)
+    pop_t = Affine(100, 0, 474_320, 0, -100, 2_570_670)
+    cls_t = Affine(cell_m, 0, 474_300, 0, -cell_m, 2_570_700)
+    shape = (int(np.ceil(4_000 / cell_m)) + 1, int(np.ceil(5_000 / cell_m)) + 2)
+    classes = rng.integers(0, 4, shape).astype(np.uint8)
+    classes[rng.random(shape) < 0.05] = NODATA_CLASS
+    overlap = GridOverlap(shape, cls_t, pop_t, (45, 52))
+    hit = (classes >= usable).astype(np.float64)
+    area = np.asarray((overlap.ox @ (overlap.oy @ hit).T).T)
+    reference = np.divide(area, overlap.total, out=np.zeros(area.shape), where=overlap.total > 0)
+    got = overlap.share_at_least(classes, usable)
+    assert got.dtype == reference.dtype and got.shape == reference.shape
+    assert np.array_equal(got, reference)
+    assert np.array_equal(got, overlap.share(classes >= usable))
+    assert 0 < np.count_nonzero(got) < got.size  # the case is not trivial

@@ -243,3 +243,31 @@ def test_files_written_for_service_levels(tmp_path) -> None:
     with rasterio.open(tmp_path / "service_class_outdoor_90.tif") as src:
         assert np.array_equal(src.read(1), cov.result.service["outdoor_90"].classes["all"])
         assert src.descriptions[0] == "0 none, 1 weak, 2 fair, 3 good"
+
+
+def test_indoor_probability_with_kept_entry_losses_is_the_scalar_one_to_the_bit() -> None:
+    """The entry losses kept per (frequency, building) give the probabilities of P.2109's scalar
+    calls, bit for bit, on a first call and on a second (from the kept table); the kept table is
+    read-only."""
+    from scipy.special import ndtr
+
+    from netcover.coverage.service import BEL_QUANTILES, _bel_quantiles, _indoor_probability
+
+    rng = np.random.default_rng(5)
+    f = rng.choice([900.0, 1800.0, 2100.0, np.nan], 60)
+    excess, sigma = rng.normal(10.0, 15.0, 60), rng.uniform(0.0, 8.0, 60)
+    sigma[:5] = 0.0
+    q = 100.0 * (np.arange(BEL_QUANTILES) + 0.5) / BEL_QUANTILES
+    for building in ("traditional", "thermally_efficient"):
+        expected = np.full(60, np.nan)
+        for fr in (900.0, 1800.0, 2100.0):
+            at = f == fr
+            bel = np.array([float(building_entry_loss_db(fr / 1e3, p, building=building))
+                            for p in q])
+            x, s = excess[at][:, None] - bel[None, :], sigma[at][:, None]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                expected[at] = np.where(s > 0, ndtr(x / s), (x >= 0).astype(float)).mean(axis=1)
+        for _ in range(2):
+            got = _indoor_probability(excess, f, sigma, building)
+            np.testing.assert_array_equal(got, expected)
+        assert not _bel_quantiles(900.0, building).flags.writeable
