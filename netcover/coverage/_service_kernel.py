@@ -91,3 +91,19 @@ def cols_share(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, part: 
                     s += data[jj] * part[i, indices[jj]]
                 out[i, a] = s / total[i, a]
     return out
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def unpack_classes(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The three uint8 class rasters (bits 0-1, 2-3, 4-5) of ``packed`` (uint8), in one pass."""
+    rows, cols = packed.shape
+    mid = np.empty((rows, cols), dtype=np.uint8)
+    low = np.empty((rows, cols), dtype=np.uint8)
+    high = np.empty((rows, cols), dtype=np.uint8)
+    for i in prange(rows):
+        for j in range(cols):
+            v = packed[i, j]
+            mid[i, j] = v & 3
+            low[i, j] = (v >> 2) & 3
+            high[i, j] = (v >> 4) & 3
+    return mid, low, high

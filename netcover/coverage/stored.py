@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from netcover.coverage._service_kernel import unpack_classes
 from netcover.coverage.combine import (
     CoverageResult,
     GroupResult,
@@ -37,6 +38,9 @@ __all__ = ["combined", "flat_layers"]
 
 Group = tuple[str, str]
 _SEP = "\x1f"  # between the parts of a layer's name (operator names may hold any other text)
+#: Layout of the stored layers: a service level's classes, low and high in one byte per cell
+#: (``classes | low << 2 | high << 4``), a third of the bytes to read and check.
+_LAYOUT = "service-packed"
 
 
 def combined(side: LossCache, groups: dict[Group, GroupResult], group_keys: dict[Group, str],
@@ -46,8 +50,8 @@ def combined(side: LossCache, groups: dict[Group, GroupResult], group_keys: dict
     result, else patched into the last one where only patched groups changed, else whole."""
     settings = repr((sc.thresholds, sc.service_levels, sc.calibration, sc.coverage))
     keys = {_SEP.join(g): group_keys[g] for g in sorted(group_keys)}
-    key = LossCache.key(digest, kind="combined", groups=keys, settings=settings)
-    base = LossCache.key(digest, kind="combined_base", settings=settings)
+    key = LossCache.key(digest, kind="combined", groups=keys, settings=settings, layout=_LAYOUT)
+    base = LossCache.key(digest, kind="combined_base", settings=settings, layout=_LAYOUT)
     stored = side.get_arrays(key)
     if stored is not None:
         try:
@@ -127,9 +131,9 @@ def flat_layers(result: CoverageResult) -> dict[str, np.ndarray]:
         out[_SEP.join(("op", op))] = cls
     out["classes"] = result.classes
     for level, s in result.service.items():
-        for kind, layers in (("classes", s.classes), ("low", s.low), ("high", s.high)):
-            for layer, array in layers.items():
-                out[_SEP.join(("service", level, kind, layer))] = array
+        for layer, array in s.classes.items():  # classes 0-3: the three in one byte, 2 bits each
+            out[_SEP.join(("service", level, layer))] = array | (s.low[layer] << 2) | (
+                s.high[layer] << 4)
     return out
 
 
@@ -146,7 +150,10 @@ def _result(flat: dict[str, np.ndarray], groups: dict[Group, GroupResult], sc: S
         elif parts[0] == "op":
             ops[parts[1]] = array
         elif parts[0] == "service":
-            service.setdefault(parts[1], {}).setdefault(parts[2], {})[parts[3]] = array
+            kinds = service.setdefault(parts[1], {})
+            for kind, unpacked in zip(("classes", "low", "high"), unpack_classes(array),
+                                      strict=True):
+                kinds.setdefault(kind, {})[parts[2]] = unpacked
     levels = {lv.name: lv for lv in sc.service_levels}
     order = sorted(groups, key=lambda g: (g[1], g[0]))  # as combine_groups: by technology
     return CoverageResult(
