@@ -1,7 +1,11 @@
-"""numba kernel of the service-level classes: one pass over a level raster per service level.
+"""numba kernels of the service levels: their classes, and the share of people covered at each.
 
-Pure: arrays and scalars in, the class rasters folded in place (the ``fold_*`` arguments are
-accumulators, the best class so far).
+:func:`fold_service_classes`: one pass over a level raster per service level, the class rasters
+folded in place (the ``fold_*`` arguments are accumulators, the best class so far).
+:func:`rows_at_least` and :func:`cols_share`: the overlap of a class raster with the population
+cells (:class:`~netcover.coverage.people.GridOverlap`), the same sums as scipy's sparse products.
+:func:`unpack_classes`: a level's three class rasters from the cache's one byte per cell. Pure:
+arrays and scalars in, arrays out.
 """
 
 from __future__ import annotations
