@@ -112,13 +112,15 @@ def write_plan(plan: SitePlan, folder: Path, *, gaps: pd.DataFrame | None = None
     new_sites = problem.candidates.iloc[plan.result.chosen][["geometry"]].reset_index(drop=True)
     new_sites = new_sites.join(plan.ranked)
     cands = problem.candidates.drop(columns=["x", "y"])
+    record = coverage_record(problem)
     files = [by_key("siting_gpkg").write(folder, {"gaps": problem.gaps, "candidates": cands,
-                                                  "new_sites": new_sites}),
-             by_key("gaps").write(folder, gaps if gaps is not None else gap_table(problem)),
+                                                  "new_sites": new_sites}, record=record),
+             by_key("gaps").write(folder, gaps if gaps is not None else gap_table(problem),
+                                  record=record),
              by_key("candidates").write(folder, candidate_table(problem.candidates)),
-             by_key("site_plan").write(folder, plan.ranked)]
+             by_key("site_plan").write(folder, plan.ranked, record=record)]
     if plan.by_unit is not None:
-        files.append(by_key("coverage_after_plan").write(folder, plan.by_unit))
+        files.append(by_key("coverage_after_plan").write(folder, plan.by_unit, record=record))
     files.append(by_key("site_plan_md").write(folder, summary_text(plan)))
     return files
 
@@ -169,9 +171,21 @@ def write_proposals(problem: SitingProblem, scores: ProposalScores, folder: Path
     return [by_key("proposals_gpkg").write(folder, {"proposals": points, "better_places": better,
                                                     "moves": moves}),
             by_key("proposals_scored").write(folder, t, record={**(_search_record(scores) or {}),
-                                                                **market_record(problem)}),
+                                                                **market_record(problem),
+                                                                **coverage_record(problem)}),
             by_key("proposals_combined").write(folder, combined),
             by_key("proposals_md").write(folder, proposals_text(scores))]
+
+
+def coverage_record(problem: SitingProblem) -> dict[str, object]:
+    """What the people figures of a plan or of proposals assume (the coverage step's
+    ``assumed_*`` columns: model, diffraction, service level and location probability, land cover,
+    calibration), for the siting tables' records: the median level (outdoor, 50% of locations),
+    that of the class raster the gaps are measured on."""
+    from netcover.config.service import MEDIAN_SERVICE
+    from netcover.coverage.assumptions import Assumptions
+
+    return Assumptions.of_inputs(problem.inputs, service=MEDIAN_SERVICE).csv_columns()
 
 
 def _search_record(scores: ProposalScores) -> dict[str, object] | None:
