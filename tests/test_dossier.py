@@ -128,6 +128,12 @@ def test_pages_hold_ids_vietnamese_english_and_contract_columns(full_pdf) -> Non
     assert str(measurement_folder(measurements, "EAST-1")) in east.replace("\n", "")
     assert "1 234 điểm" in east and "-1,2 dB" in east and "6,5 dB" in east  # site_summary.json
     assert "No drive test compared yet." in west
+    for page in (east, west):  # the footer: what the coverage behind the figures assumes
+        flat = " ".join(page.split())
+        assert "The coverage figures assume: the ITU-R P.1812 model" in flat
+        assert "service level outdoor_50" in flat and "uncalibrated" in flat
+        assert "Số liệu vùng phủ dựa trên giả định: mô hình ITU-R P.1812" in flat
+        assert "chưa hiệu chỉnh" in flat
 
 
 def test_absent_columns_and_empty_values_read_dash(scored, tmp_path: Path) -> None:

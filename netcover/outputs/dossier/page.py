@@ -4,8 +4,9 @@ From the top: the proposal's name, place and purpose; the verdict with its reaso
 coloured by the verdict; the map (left) beside the scores (own network and market), cost and the
 better place (right); the terrain profile; then capacity, sharing and what to do after the site
 is built (the ``netcover monitor measurements`` command, where it writes, and the drive test's
-bias and RMSE once it has run). Every label is Vietnamese with the English under or beside it
-(:mod:`netcover.outputs.dossier.text`); a value the scores table lacks reads "—".
+bias and RMSE once it has run); the footer says what the figures assume. Every label is
+Vietnamese with the English under or beside it (:mod:`netcover.outputs.dossier.text`); a value
+the scores table lacks reads "—".
 """
 
 from __future__ import annotations
@@ -69,9 +70,9 @@ BOXES: dict[str, tuple[float, float, float, float]] = {
     "subtitle": (0.05, 0.56, 0.952, 0.910), "note": (0.58, 0.95, 0.952, 0.910),
     "verdict": (0.05, 0.95, 0.905, 0.857), "verdict_title": (0.06, 0.46, 0.901, 0.861),
     "reason": (0.48, 0.94, 0.901, 0.861), "map": (0.05, 0.55, 0.830, 0.475),
-    "scores": (0.59, 0.95, 0.847, 0.450), "profile": (0.09, 0.95, 0.415, 0.310),
-    "capacity": (0.05, 0.48, 0.245, 0.122), "sharing": (0.52, 0.95, 0.245, 0.122),
-    "after": (0.05, 0.95, 0.118, 0.040), "footer": (0.05, 0.95, 0.034, 0.006),
+    "scores": (0.59, 0.95, 0.847, 0.450), "profile": (0.09, 0.95, 0.415, 0.345),
+    "capacity": (0.05, 0.48, 0.280, 0.146), "sharing": (0.52, 0.95, 0.280, 0.146),
+    "after": (0.05, 0.95, 0.140, 0.074), "footer": (0.05, 0.95, 0.070, 0.006),
 }
 
 
@@ -208,10 +209,18 @@ def _verdict(fig: Figure, row: dict[str, Any]) -> None:
     reason.line(text_value(row, "verdict_reason"), size=6.5)
 
 
-def _footer(fig: Figure) -> None:
-    """The footer in its own band at the foot of the page: what the figures are."""
+def _footer(fig: Figure, problem: SitingProblem) -> None:
+    """The footer in its own band at the foot of the page: what the figures are, and what the
+    coverage they are counted on assumes (model, median service level, land cover, calibration:
+    :class:`~netcover.coverage.assumptions.Assumptions`, as the scores table's ``assumed_*``
+    columns)."""
+    from netcover.config.service import MEDIAN_SERVICE
+    from netcover.coverage.assumptions import Assumptions
+
+    record = Assumptions.of_inputs(problem.inputs, service=MEDIAN_SERVICE)
     footer = _column(fig, "footer")
-    for text, grey in zip(assumptions_line(), (False, True), strict=True):
+    lines = assumptions_line((record.sentence("vi"), record.sentence("en")))
+    for text, grey in zip(lines, (False, True), strict=True):
         footer.line(text, size=5, grey=grey)
 
 
@@ -236,7 +245,7 @@ def draw_page(fig: Figure, problem: SitingProblem, row: dict[str, Any], page: Pa
     _capacity(_column(fig, "capacity"), row)
     _sharing(_column(fig, "sharing"), row, _sharing_distance(problem, row))
     _after(_column(fig, "after"), page)
-    _footer(fig)
+    _footer(fig, problem)
 
 
 def _sharing_distance(problem: SitingProblem, row: dict[str, Any]) -> float:

@@ -215,9 +215,12 @@ def page_label(n: int, total: int) -> str:
     return f"{vi} · {en}"
 
 
-def assumptions_line() -> tuple[str, str]:
-    """The footer's sentence on what the figures are, and how numbers are written."""
+def assumptions_line(coverage: tuple[str, str] = ("", "")) -> tuple[str, str]:
+    """The footer's sentences (Vietnamese, English): what the figures are, what the coverage
+    they are counted on assumes (``coverage``: that sentence in each language), and how numbers
+    are written."""
     a_vi, a_en = both("assumes")
     n_vi, n_en = both("numbers")
-    return f"{a_vi} {n_vi}", f"{a_en} {n_en}"
+    return (" ".join(t for t in (a_vi, coverage[0], n_vi) if t),
+            " ".join(t for t in (a_en, coverage[1], n_en) if t))
 
