@@ -271,7 +271,9 @@ def test_numbers_read_alike_in_both_languages() -> None:
 
 
 def test_measurement_folder_is_safe_and_a_broken_summary_is_ignored(tmp_path: Path) -> None:
-    assert measurement_folder(tmp_path, "../VTL P01") == tmp_path / "site_VTL_P01"
+    hostile = measurement_folder(tmp_path, "../VTL P01")
+    assert hostile.parent == tmp_path and hostile.name.startswith("site_VTL_P01-")
+    assert measurement_folder(tmp_path, "VTL-P01") == tmp_path / "site_VTL-P01"  # safe: as it is
     folder = tmp_path / "site_X"
     folder.mkdir()
     assert read_site_summary(folder) is None

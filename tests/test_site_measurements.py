@@ -152,6 +152,9 @@ def test_files_are_written_with_crs_and_the_contract_keys(mini: Mini,
     for hostile in ("../../etc", "a/b\\c", "", "=HYPERLINK(1)"):
         inside = site_folder(out, hostile)
         assert inside.parent == out and inside.name.startswith("site_") and ".." not in inside.name
+    # ids that differ only in unsafe characters get folders of their own
+    names = {site_folder(out, i).name for i in ("A/1", "A 1", "A\\1", "A_1", "A:1")}
+    assert len(names) == 5 and site_folder(out, "A_1").name == "site_A_1"
     assert sorted(p.name for p in comparison.files) == sorted(FILES)
     assert sorted(p.name for p in folder.iterdir()) == sorted(FILES)  # no temporary left
     summary = json.loads((folder / "site_summary.json").read_text(encoding="utf-8"))

@@ -80,8 +80,16 @@ class SiteComparison:
 
 def site_folder(out_dir: str | Path, site_id: str) -> Path:
     """The folder of one site's comparison: ``<out_dir>/site_<safe id>`` (``out_dir``: the
-    measurements folder, e.g. ``<results>/measurements``)."""
-    return Path(out_dir) / f"site_{safe_name(site_id, fallback='site')}"
+    measurements folder, e.g. ``<results>/measurements``). An id that is not already a safe file
+    name (``netcover.core.textsafe.safe_name``) gets the first 8 hex digits of its SHA-256 after
+    the safe name, so that two ids differing only in unsafe characters (``A/1`` and ``A 1``) never
+    share a folder."""
+    import hashlib
+
+    safe = safe_name(site_id, fallback="site")
+    if safe != site_id:
+        safe += "-" + hashlib.sha256(str(site_id).encode("utf-8")).hexdigest()[:8]
+    return Path(out_dir) / f"site_{safe}"
 
 
 def bearing_deg(x0: float, y0: float, x: np.ndarray, y: np.ndarray) -> np.ndarray:
