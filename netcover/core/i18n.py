@@ -106,13 +106,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "model_fspl": ("free-space loss", "suy hao không gian tự do"),
     "no_notes": ("The run recorded no notes on its data.",
                  "Lần chạy không ghi nhận lưu ý nào về dữ liệu."),
-    "advice_move": ("move it {dist} m {direction}{hill} ({lon}, {lat}) and it reaches {extra} more "
-                    "people",
-                    "dời {dist} m về phía {direction}{hill} ({lon}, {lat}) thì phủ thêm được "
-                    "{extra} người"),
-    "advice_hill": (" onto a hilltop or ridge", ", lên đỉnh đồi hoặc sống núi"),
-    "advice_none": ("no place within {radius} m adds more people",
-                    "không có vị trí nào trong phạm vi {radius} m phủ thêm được nhiều người hơn"),
     "figure": ("Figure", "Hình"),
     "item": ("Item", "Nội dung"),
     "value": ("Value", "Giá trị"),
@@ -350,25 +343,12 @@ def fmt_share(value: float, lang: Lang, decimals: int = 1) -> str:
     return f"{fmt_number(100.0 * value, lang, decimals)}%"
 
 
-_ADVICE_MOVE = re.compile(r"move it (?P<dist>[\d,]+) m (?P<direction>[a-z-]+)(?P<hill> onto a hilltop or "
-                          r"ridge)? \((?P<lon>-?[\d.]+), (?P<lat>-?[\d.]+)\) and it reaches "
-                          r"(?P<extra>[\d,]+) more people")
-_ADVICE_NONE = re.compile(r"no place within (?P<radius>[\d,]+) m adds more people")
-
-
 def advice(text: str, lang: Lang) -> str:
-    """A proposal's advice (as ``netcover evaluate`` writes it, in English) in ``lang``."""
-    if lang == "en":
-        return text
-    vi = lambda n: n.replace(",", ".")  # noqa: E731 (thousands separator)
-    if m := _ADVICE_MOVE.fullmatch(text.strip()):
-        return tr("advice_move", lang, dist=vi(m["dist"]),
-                  direction=COMPASS.get(m["direction"], m["direction"]),
-                  hill=tr("advice_hill", lang) if m["hill"] else "",
-                  lon=m["lon"].replace(".", ","), lat=m["lat"].replace(".", ","), extra=vi(m["extra"]))
-    if m := _ADVICE_NONE.fullmatch(text.strip()):
-        return tr("advice_none", lang, radius=vi(m["radius"]))
-    return text
+    """A proposal's advice (as ``netcover evaluate`` writes it, in English) in ``lang``
+    (:func:`netcover.core.sentences.translated`)."""
+    from netcover.core.sentences import translated
+
+    return translated(text, lang)
 
 
 #: The data files' layers and raster contents (as the export lists them): English -> Vietnamese;

@@ -18,9 +18,9 @@ from netcover.outputs.dossier.layout import LEADING, Column, fit
 from netcover.outputs.dossier.panels import draw_map, draw_profile, profile_village
 from netcover.outputs.dossier.text import (
     MISSING,
-    advice_text,
     assumptions_line,
     both,
+    explained,
     id_list,
     is_missing,
     number,
@@ -68,8 +68,8 @@ class PageInput:
 BOXES: dict[str, tuple[float, float, float, float]] = {
     "title": (0.05, 0.80, 0.975, 0.950), "page": (0.82, 0.95, 0.975, 0.960),
     "subtitle": (0.05, 0.56, 0.952, 0.910), "note": (0.58, 0.95, 0.952, 0.910),
-    "verdict": (0.05, 0.95, 0.905, 0.857), "verdict_title": (0.06, 0.46, 0.901, 0.861),
-    "reason": (0.48, 0.94, 0.901, 0.861), "map": (0.05, 0.55, 0.830, 0.475),
+    "verdict": (0.05, 0.95, 0.905, 0.853), "verdict_title": (0.06, 0.46, 0.901, 0.857),
+    "reason": (0.48, 0.94, 0.901, 0.857), "map": (0.05, 0.55, 0.830, 0.475),
     "scores": (0.59, 0.95, 0.847, 0.450), "profile": (0.09, 0.95, 0.415, 0.345),
     "capacity": (0.05, 0.48, 0.280, 0.146), "sharing": (0.52, 0.95, 0.280, 0.146),
     "after": (0.05, 0.95, 0.140, 0.074), "footer": (0.05, 0.95, 0.070, 0.006),
@@ -103,7 +103,7 @@ def _scores(c: Column, row: dict[str, Any]) -> None:
     c.row(*both("cost_per_new_person"), number(row.get("cost_per_new_person")))
     c.down(4)
     c.heading("better_head")
-    vi, en = advice_text(row.get("advice"))
+    vi, en = explained(row.get("advice"))
     c.line(vi)
     if en != vi:  # an advice without a Vietnamese wording is written once
         c.line(en, size=6, grey=True)
@@ -141,7 +141,10 @@ def _sharing(c: Column, row: dict[str, Any], distance_m: float) -> None:
         c.line(vi)
         c.line(en, size=6, grey=True)
     else:
-        c.line(text_value(row, "sharing"))
+        vi, en = explained(row.get("sharing"))
+        c.line(vi)
+        if en != vi:
+            c.line(en, size=6, grey=True)
     c.row(*both("share_with"), partner)
     c.row(*both("share_distance_m"), number(row.get("share_distance_m")))
     c.row(*both("sharing_saving"),
@@ -205,8 +208,10 @@ def _verdict(fig: Figure, row: dict[str, Any]) -> None:
     title.line(f"{k_en}: {v_en}", size=8, grey=True)
     r_vi, r_en = both("reason")
     reason = _column(fig, "reason")
-    reason.line(f"{r_vi} / {r_en}:", size=6.5)
-    reason.line(text_value(row, "verdict_reason"), size=6.5)
+    vi, en = explained(row.get("verdict_reason"))
+    reason.line(f"{r_vi}: {vi}", size=6.5)
+    if en != vi:
+        reason.line(f"{r_en}: {en}", size=6, grey=True)
 
 
 def _footer(fig: Figure, problem: SitingProblem) -> None:

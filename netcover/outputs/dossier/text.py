@@ -14,12 +14,13 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from netcover.core.i18n import STATUSES, advice
+from netcover.core.i18n import STATUSES
+from netcover.core.sentences import translated
 from netcover.core.textsafe import plot_text
 
 __all__ = [
-    "DOSSIER_STRINGS", "MISSING", "PURPOSES", "SHOWN_IDS", "VERDICTS", "advice_text",
-    "assumptions_line", "both", "id_list", "is_missing", "number", "page_label", "place_line",
+    "DOSSIER_STRINGS", "MISSING", "PURPOSES", "SHOWN_IDS", "VERDICTS", "assumptions_line",
+    "both", "explained", "id_list", "is_missing", "number", "page_label", "place_line",
     "purpose_text", "share", "text_value", "verdict_text",
 ]
 
@@ -194,12 +195,13 @@ def purpose_text(value: object) -> tuple[str, str]:
     return vi, en
 
 
-def advice_text(value: object) -> tuple[str, str]:
-    """The (Vietnamese, English) advice of the better-place search, or "—"."""
+def explained(value: object) -> tuple[str, str]:
+    """An explanation of the scores table (``advice``, ``verdict_reason``, ``sharing``: English)
+    as (Vietnamese, English) plain text (:func:`netcover.core.sentences.translated`), or "—"."""
     if is_missing(value):
         return MISSING, MISSING
     en = str(value)
-    return plot_text(advice(en, "vi")), plot_text(en)
+    return plot_text(translated(en, "vi", thousands="\u00a0")), plot_text(en)
 
 
 def place_line(lon: object, lat: object) -> str:
