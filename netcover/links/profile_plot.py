@@ -7,8 +7,9 @@ sets the hop's fade margin against the margin ITU-R P.530 needs for the link cla
 matplotlib is imported inside the function (Agg backend, no display needed).
 
 Each PNG carries the key of what it shows (:func:`hop_key`: the hop's profile and settings and
-netcover's version) in a ``netcover-key`` text chunk, so that an unchanged hop's plot can be taken
-from the previous run instead of drawn again (:func:`previous_plot`).
+the code's digest, :func:`netcover.core.codeversion.code_digest`) in a ``netcover-key`` text
+chunk, so that an unchanged hop's plot can be taken from the previous run instead of drawn again
+(:func:`previous_plot`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from netcover._version import __version__
+from netcover.core.codeversion import code_digest
 from netcover.core.textsafe import plot_text
 from netcover.links.microwave import earth_bulge_m, fresnel_radius_m
 from netcover.links.plan import HopProfile
@@ -34,8 +35,8 @@ KEY_CHUNK = "netcover-key"
 
 def hop_key(hop: HopProfile) -> str:
     """SHA-256 of everything a hop's plot shows (names, profile, masts, frequency, k-factor,
-    clearance, fade margin) and of netcover's version."""
-    h = hashlib.sha256(f"hop-profile 2 {__version__}".encode())
+    clearance, fade margin) and of the code (:func:`netcover.core.codeversion.code_digest`)."""
+    h = hashlib.sha256(f"hop-profile 2 {code_digest()}".encode())
     for f in dataclasses.fields(hop):
         value = getattr(hop, f.name)
         if isinstance(value, np.ndarray):

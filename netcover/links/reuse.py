@@ -7,15 +7,16 @@ rasters, but mostly not those values; planning again would give the same plan, b
 
 :func:`inputs_key` hashes every input of :func:`~netcover.links.networks.plan_networks` (roads,
 fibre routes, data-network points, masts, settlements, new sites, DEM and land-cover heights, the
-link settings, the terminals' 4G levels, the working CRS) and netcover's version; of the terminals'
-busy-hour throughputs, which change in their last digits with the load of any cell, only what the
-plan reads of them (:func:`~netcover.links.technology.throughput_decisions`).
+link settings, the terminals' 4G levels, the working CRS) and the code that plans
+(:func:`netcover.core.codeversion.code_digest`: the version and a digest of the package's files);
+of the terminals' busy-hour throughputs, which change in their last digits with the load of any
+cell, only what the plan reads of them (:func:`~netcover.links.technology.throughput_decisions`).
 The link manifest (``links/links_manifest.json``, in the registry :mod:`netcover.core.files`) keeps
 that key, the plan's summary text, its currency, the backhaul of each new site
 (:func:`~netcover.links.networks.new_site_backhaul`) and the SHA-256 of each file the plan wrote.
 :func:`reuse_plan` gives back the previous run's record, with its files hard-linked (or copied)
 into the new folder, when the key is the same and every file is there with its recorded SHA-256;
-a changed input, version or a missing or damaged file plans again. The manifest holds no clock
+a changed input or code, or a missing or damaged file, plans again. The manifest holds no clock
 and no path of the run folder: the same inputs give the same bytes.
 """
 
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from netcover._version import __version__
+from netcover.core.codeversion import code_digest
 from netcover.core.files import by_key
 from netcover.core.io import file_sha256, place_file
 
@@ -112,7 +113,7 @@ def inputs_key(*, frames: Mapping[str, pd.DataFrame | None],
     str
         Hex SHA-256; equal keys mean equal inputs.
     """
-    h = hashlib.sha256(f"links-inputs {_SCHEMA} {__version__}".encode())
+    h = hashlib.sha256(f"links-inputs {_SCHEMA} {code_digest()}".encode())
     h.update(repr(settings).encode("utf-8"))
     h.update(json.dumps(other, sort_keys=True, default=str).encode("utf-8"))
     for name in sorted(frames):
@@ -169,7 +170,7 @@ def record_plan(folder: Path, *, key: str, summary: str, currency: str,
     folder = Path(folder)
     rows = [[_cell(v) for v in row] for row in backhaul.loc[:, list(_BACKHAUL)].itertuples(index=False)]
     return MANIFEST.write(folder, {
-        "schema": _SCHEMA, "netcover": __version__, "key": key, "summary": summary,
+        "schema": _SCHEMA, "netcover": code_digest(), "key": key, "summary": summary,
         "currency": currency, "backhaul": rows,
         "files": [[_relative(Path(p), folder), file_sha256(p)] for p in files]})
 
