@@ -1,0 +1,146 @@
+"""A run's operator/technology layers with cells added: folded again only where the change reaches.
+
+A network with a few cells added (a proposal's sectors, e.g. for its capacity relief,
+:mod:`netcover.siting.relief`) differs from the run's network only inside the added cells' loss
+windows: every grid cell outside them sees the same sectors' levels, in the same order, and keeps
+its best server, server count and SINR (the argument of :mod:`netcover.coverage.patch`). So each
+group of the new sites table is the run's layers of that group with the **box** around the
+changed cells' windows folded again from all the group's cells clipped to it
+(:func:`~netcover.coverage.engine.fold_groups`): the same arrays, bit for bit, as a whole fold of
+the new table (``tests/test_coverage_added.py`` checks it), on a fraction of the grid.
+
+The new table's rows are rows of the run's table (kept in their order, e.g. one operator's cells
+only) and new rows; its best-cell layers index the new table, so the run's best cells are renumbered.
+A cell "changed" when it is new, was left out, or differs from its row of the run's table in any
+column but its id, or in its loss job (mast position, height, band: the job's position is that of
+its first row, which another operator's row may set). A group the run did not have, or whose box
+is most of the grid, is folded whole.
+
+Nothing is written to the cache but the added cells' losses: no group layers and no group record,
+so the run's records (what a later run patches from) stay the run's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from netcover.coverage.combine import GroupResult
+from netcover.coverage.patch import MAX_BOX_SHARE, CellPart, Patch, changed_box
+from netcover.data.window import disc_window
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from netcover.coverage.engine import Progress
+    from netcover.coverage.losscache import LossCache
+    from netcover.data.inputs import Inputs
+    from netcover.data.terrain import Terrain
+
+__all__ = ["added_groups"]
+
+Group = tuple[str, str]
+#: Columns that do not enter a cell's fold (its name only).
+_NAMES = ("cell_id",)
+
+
+def added_groups(inputs: Inputs, base_cells: pd.DataFrame, source: Sequence[int] | np.ndarray,
+                 previous: Mapping[Group, GroupResult], *, cache: LossCache | None = None,
+                 progress: Progress | None = None,
+                 threads: int | None = None) -> dict[Group, GroupResult]:
+    """The layers of every operator/technology group of ``inputs.cells``, from ``previous``.
+
+    Parameters
+    ----------
+    inputs : Inputs
+        The inputs with the new sites table.
+    base_cells : pandas.DataFrame
+        The sites table ``previous`` was folded from (every row of its groups).
+    source : sequence of int
+        For each row of ``inputs.cells``: its row in ``base_cells``, -1 for a new row; the rows
+        taken from ``base_cells`` in increasing order (else every group is folded whole).
+    previous : mapping
+        Layers of the run's groups (:class:`~netcover.coverage.combine.GroupResult`, best cells
+        as rows of ``base_cells``). A layer the caller does not read may be a placeholder (e.g. a
+        broadcast array): outside the box its values are returned as given. Never written to.
+    cache, progress, threads
+        As :func:`~netcover.coverage.engine.compute_coverage` (the cache: losses only).
+
+    Returns
+    -------
+    dict
+        Group -> layers (best cells as rows of ``inputs.cells``), in sorted group order.
+    """
+    from netcover.coverage.engine import fold_groups, group_frequencies
+
+    cells = inputs.cells
+    assert cells is not None, "coverage needs sites"
+    src = np.asarray(source, dtype=np.int64).reshape(-1)
+    kept = src[src >= 0]
+    if len(src) != len(cells) or np.any(np.diff(kept) <= 0) or np.any(kept >= len(base_cells)):
+        previous = {}  # the run's rows are not a subsequence: nothing to renumber by
+    renumber = np.full(len(base_cells) + 1, -1, dtype=np.int32)  # the last: -1 (no server) stays
+    renumber[kept] = np.flatnonzero(src >= 0)
+    ids = np.arange(len(base_cells)) + len(cells)  # the run's rows left out: ids of their own
+    ids[kept] = renumber[kept]
+    wanted = [g for g in group_frequencies(cells) if g in previous]
+    terrain, radius = inputs.terrain, inputs.scenario.coverage.radius_km * 1000.0
+    before = _parts(base_cells, ids, terrain, radius, set(wanted))
+    after = _parts(cells, np.arange(len(cells)), terrain, radius, set(wanted))
+    same: dict[Group, GroupResult] = {}
+    patches: dict[Group, Patch] = {}
+    for g in wanted:
+        box = changed_box(before.get(g, []), after[g])
+        old = previous[g]
+        moved = GroupResult(old.level, renumber[old.best_cell], old.count, old.sinr)
+        if box is None:
+            same[g] = moved
+        elif box[2] * box[3] <= MAX_BOX_SHARE * math.prod(terrain.shape):
+            patches[g] = Patch(_read_only(moved), box)
+    made = dict(fold_groups(inputs, patches, cache=cache, progress=progress, threads=threads,
+                            skip=set(same)))
+    return {g: same[g] if g in same else made[g] for g in sorted({*same, *made})}
+
+
+def _parts(cells: pd.DataFrame, ids: np.ndarray, terrain: Terrain, radius_m: float,
+           groups: set[Group]) -> dict[Group, list[CellPart]]:
+    """What each cell of ``groups`` is (:data:`~netcover.coverage.patch.CellPart`): its id, its
+    loss job (position, height, band), its other columns and its job's window on the grid."""
+    from netcover.coverage.engine import loss_jobs
+
+    out: dict[Group, list[CellPart]] = {}
+    geometry = getattr(getattr(cells, "geometry", None), "name", None)
+    names = [c for c in cells.columns if c not in _NAMES and c != geometry]
+    of = list(zip(cells["operator"].astype(str), cells["technology"].astype(str), strict=True))
+    for job in loss_jobs(cells):
+        window = list(disc_window(terrain.index_origin, terrain.cell_size, terrain.offset,
+                                  terrain.shape, job.x, job.y, radius_m))
+        for i in (i for i in job.cells if of[i] in groups):
+            row = cells.iloc[i]
+            out.setdefault(of[i], []).append([int(ids[i]), [job.x, job.y, job.height_m,
+                                                             job.frequency_mhz],
+                                              [_value(row[c]) for c in names], window])
+    return out
+
+
+def _value(value: object) -> object:
+    """A cell's value, compared across tables: numbers as floats (an integer column may become
+    a float one when rows are added), NaN and missing values as None, the rest as text."""
+    if value is None or (isinstance(value, float | np.floating) and math.isnan(value)):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        return float(value)
+    return str(value)
+
+
+def _read_only(layers: GroupResult) -> GroupResult:
+    """Read-only views of the layers: a patch copies them rather than writing into the run's."""
+    views = []
+    for array in (layers.level, layers.best_cell, layers.count, layers.sinr):
+        view = array.view()
+        view.flags.writeable = False
+        views.append(view)
+    return GroupResult(*views)
