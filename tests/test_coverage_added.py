@@ -115,20 +115,32 @@ def test_rows_out_of_order_fold_whole(mini_scenario: Path) -> None:
     _assert_same(added_groups(after, inputs.cells, order, marked), _whole(after))
 
 
-def test_added_cells_leave_the_runs_cache_records(mini_scenario: Path, tmp_path: Path) -> None:
-    """What the added cells' levels are made of goes into the cache (the new mast's loss and
-    geometry): no entry of the run's is replaced, its group records stay, and the next run after
-    a tilt patches its group from them."""
+def test_added_cells_leave_the_runs_cache_records(mini_scenario: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """No entry of the run's is replaced (the new mast's loss and geometry and the layers made are
+    added under keys of their own), the layers made are read back when nothing changed, and the
+    next run after a tilt patches its group from the run's records."""
+    from netcover.coverage import engine
+
     inputs = _network(mini_scenario)
     cache = tmp_path / "cache"
     compute_coverage(inputs, cache=LossCache(cache))
     before = snapshot(cache)
     table, source = _case(inputs.cells, "a new site")
     after = dataclasses.replace(inputs, cells=table)
-    added_groups(after, inputs.cells, source, _whole(inputs), cache=LossCache(cache))
+    run = _whole(inputs)
+    made = added_groups(after, inputs.cells, source, run, cache=LossCache(cache))
     now = snapshot(cache)
     assert {name: now[name] for name in before} == before
-    assert 0 < len(now) - len(before) <= 2
+    assert 0 < len(now) - len(before) <= 4  # a loss, a mast's geometry, two groups' layers
+    monkeypatch.setattr(engine, "fold_groups", None)  # read, not folded
+    _assert_same(added_groups(after, inputs.cells, source, run, cache=LossCache(cache)), made)
+    assert snapshot(cache) == now
+    monkeypatch.undo()
+    marked = {g: dataclasses.replace(res, count=np.broadcast_to(np.uint8(255), res.count.shape))
+              for g, res in run.items()}  # other layers before: another key
+    remade = added_groups(after, inputs.cells, source, marked, cache=LossCache(cache))
+    assert (remade[("Viettel", "4G")].count == 255).any()
     tilted = inputs.cells.copy()
     tilted.loc[tilted["cell_id"] == "S1-1", "mech_tilt_deg"] = 9
     patched = compute_coverage(dataclasses.replace(inputs, cells=tilted), cache=LossCache(cache))

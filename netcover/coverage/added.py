@@ -16,27 +16,32 @@ column but its id, or in its loss job (mast position, height, band: the job's po
 its first row, which another operator's row may set). A group the run did not have, or whose box
 is most of the grid, is folded whole.
 
-Nothing is written to the cache but the added cells' losses: no group layers and no group record,
-so the run's records (what a later run patches from) stay the run's.
+With a cache, the added cells' losses are kept in it, and the layers made under a key of
+everything they are made of (the previous layers' bytes, both tables, the terrain, the settings:
+a run where none of it changed reads them); no group layers under a group's key and no group
+record (:func:`~netcover.coverage.patch.store_base`), so the run's records (what a later run
+patches from) stay the run's.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from netcover.coverage.combine import GroupResult
+from netcover.coverage.losscache import LossCache
 from netcover.coverage.patch import MAX_BOX_SHARE, CellPart, Patch, changed_box
 from netcover.data.window import disc_window
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from netcover.coverage.engine import Progress
-    from netcover.coverage.losscache import LossCache
     from netcover.data.inputs import Inputs
     from netcover.data.terrain import Terrain
 
@@ -87,6 +92,11 @@ def added_groups(inputs: Inputs, base_cells: pd.DataFrame, source: Sequence[int]
     ids = np.arange(len(base_cells)) + len(cells)  # the run's rows left out: ids of their own
     ids[kept] = renumber[kept]
     wanted = [g for g in group_frequencies(cells) if g in previous]
+    side = LossCache(cache.folder if cache is not None else None)
+    key = _key(inputs, base_cells, src, {g: previous[g] for g in wanted}) if side.folder else ""
+    stored = _stored(side, key, list(group_frequencies(cells)))
+    if stored is not None:
+        return stored
     terrain, radius = inputs.terrain, inputs.scenario.coverage.radius_km * 1000.0
     before = _parts(base_cells, ids, terrain, radius, set(wanted))
     after = _parts(cells, np.arange(len(cells)), terrain, radius, set(wanted))
@@ -102,7 +112,55 @@ def added_groups(inputs: Inputs, base_cells: pd.DataFrame, source: Sequence[int]
             patches[g] = Patch(_read_only(moved), box)
     made = dict(fold_groups(inputs, patches, cache=cache, progress=progress, threads=threads,
                             skip=set(same)))
-    return {g: same[g] if g in same else made[g] for g in sorted({*same, *made})}
+    out = {g: same[g] if g in same else made[g] for g in sorted({*same, *made})}
+    for g, res in out.items():
+        side.put_arrays(LossCache.key(key, group=list(g)), dataclasses.asdict(res))
+    return out
+
+
+def _key(inputs: Inputs, base_cells: pd.DataFrame, source: np.ndarray,
+         previous: Mapping[Group, GroupResult]) -> str:
+    """Cache key of the layers :func:`added_groups` makes: everything they are made of (the
+    previous layers' bytes, both sites tables and the antenna patterns they name, the mapping,
+    every layer of the terrain, the coverage, receiver and calibration settings)."""
+    from netcover.coverage.engine import terrain_digest
+
+    h = hashlib.sha256(source.astype(np.int64).tobytes())
+    for g, res in sorted(previous.items()):
+        h.update(repr(g).encode())
+        for array in dataclasses.astuple(res):
+            h.update(f"{array.dtype.str}{array.shape}".encode())
+            h.update(np.ascontiguousarray(array).data)
+    patterns: set[str] = set()
+    assert inputs.cells is not None
+    for table in (base_cells, inputs.cells):
+        frame = pd.DataFrame(table).drop(columns=_geometry(table) or [], errors="ignore")
+        h.update(repr(frame.dtypes.to_dict()).encode() + frame.to_csv(index=False).encode())
+        if "pattern_file" in frame.columns:
+            patterns |= {str(p) for p in frame["pattern_file"] if isinstance(p, str) and p}
+    for path in sorted(patterns):
+        h.update(path.encode() + hashlib.sha256(Path(path).read_bytes()).digest())
+    sc = inputs.scenario
+    return LossCache.key(terrain_digest(inputs.terrain), kind="added_groups", made=h.hexdigest(),
+                         settings=repr((sc.coverage, sc.receiver, sorted(sc.calibration.items()))))
+
+
+def _stored(side: LossCache, key: str, groups: list[Group]) -> dict[Group, GroupResult] | None:
+    """The layers stored under ``key``, when every group's are there."""
+    if not key:
+        return None
+    found = {}
+    for g in groups:
+        arrays = side.get_arrays(LossCache.key(key, group=list(g)))
+        if arrays is None or set(arrays) != {"level", "best_cell", "count", "sinr"}:
+            return None
+        found[g] = GroupResult(**arrays)
+    return found
+
+
+def _geometry(cells: pd.DataFrame) -> str | None:
+    """The name of a GeoDataFrame's geometry column (None: a plain table)."""
+    return getattr(getattr(cells, "geometry", None), "name", None)
 
 
 def _parts(cells: pd.DataFrame, ids: np.ndarray, terrain: Terrain, radius_m: float,
@@ -112,8 +170,7 @@ def _parts(cells: pd.DataFrame, ids: np.ndarray, terrain: Terrain, radius_m: flo
     from netcover.coverage.engine import loss_jobs
 
     out: dict[Group, list[CellPart]] = {}
-    geometry = getattr(getattr(cells, "geometry", None), "name", None)
-    names = [c for c in cells.columns if c not in _NAMES and c != geometry]
+    names = [c for c in cells.columns if c not in _NAMES and c != _geometry(cells)]
     of = list(zip(cells["operator"].astype(str), cells["technology"].astype(str), strict=True))
     for job in loss_jobs(cells):
         window = list(disc_window(terrain.index_origin, terrain.cell_size, terrain.offset,
