@@ -72,7 +72,8 @@ def added_groups(inputs: Inputs, base_cells: pd.DataFrame, source: Sequence[int]
         as rows of ``base_cells``). A layer the caller does not read may be a placeholder (e.g. a
         broadcast array): outside the box its values are returned as given. Never written to.
     cache, progress, threads
-        As :func:`~netcover.coverage.engine.compute_coverage` (the cache: losses only).
+        As :func:`~netcover.coverage.engine.compute_coverage` (the cache: see the module
+        docstring).
 
     Returns
     -------
@@ -86,36 +87,48 @@ def added_groups(inputs: Inputs, base_cells: pd.DataFrame, source: Sequence[int]
     src = np.asarray(source, dtype=np.int64).reshape(-1)
     kept = src[src >= 0]
     if len(src) != len(cells) or np.any(np.diff(kept) <= 0) or np.any(kept >= len(base_cells)):
-        previous = {}  # the run's rows are not a subsequence: nothing to renumber by
-    renumber = np.full(len(base_cells) + 1, -1, dtype=np.int32)  # the last: -1 (no server) stays
-    renumber[kept] = np.flatnonzero(src >= 0)
-    ids = np.arange(len(base_cells)) + len(cells)  # the run's rows left out: ids of their own
-    ids[kept] = renumber[kept]
-    wanted = [g for g in group_frequencies(cells) if g in previous]
+        src, previous = np.full(len(cells), -1), {}  # not a subsequence: nothing to renumber by
+    groups = list(group_frequencies(cells))
+    wanted = [g for g in groups if g in previous]
     side = LossCache(cache.folder if cache is not None else None)
     key = _key(inputs, base_cells, src, {g: previous[g] for g in wanted}) if side.folder else ""
-    stored = _stored(side, key, list(group_frequencies(cells)))
+    stored = _stored(side, key, groups)
     if stored is not None:
         return stored
-    terrain, radius = inputs.terrain, inputs.scenario.coverage.radius_km * 1000.0
-    before = _parts(base_cells, ids, terrain, radius, set(wanted))
-    after = _parts(cells, np.arange(len(cells)), terrain, radius, set(wanted))
-    same: dict[Group, GroupResult] = {}
-    patches: dict[Group, Patch] = {}
-    for g in wanted:
-        box = changed_box(before.get(g, []), after[g])
-        old = previous[g]
-        moved = GroupResult(old.level, renumber[old.best_cell], old.count, old.sinr)
-        if box is None:
-            same[g] = moved
-        elif box[2] * box[3] <= MAX_BOX_SHARE * math.prod(terrain.shape):
-            patches[g] = Patch(_read_only(moved), box)
+    same, patches = _patches(inputs, base_cells, src, {g: previous[g] for g in wanted})
     made = dict(fold_groups(inputs, patches, cache=cache, progress=progress, threads=threads,
                             skip=set(same)))
     out = {g: same[g] if g in same else made[g] for g in sorted({*same, *made})}
     for g, res in out.items():
         side.put_arrays(LossCache.key(key, group=list(g)), dataclasses.asdict(res))
     return out
+
+
+def _patches(inputs: Inputs, base_cells: pd.DataFrame, src: np.ndarray,
+             previous: Mapping[Group, GroupResult]
+             ) -> tuple[dict[Group, GroupResult], dict[Group, Patch]]:
+    """The groups of ``previous`` unchanged (their layers, renumbered) and those to patch (their
+    box); a group whose box is most of the grid is in neither (folded whole)."""
+    cells = inputs.cells
+    assert cells is not None
+    kept = src[src >= 0]
+    renumber = np.full(len(base_cells) + 1, -1, dtype=np.int32)  # the last: -1 (no server) stays
+    renumber[kept] = np.flatnonzero(src >= 0)
+    ids = np.arange(len(base_cells)) + len(cells)  # the run's rows left out: ids of their own
+    ids[kept] = renumber[kept]
+    terrain, radius = inputs.terrain, inputs.scenario.coverage.radius_km * 1000.0
+    before = _parts(base_cells, ids, terrain, radius, set(previous))
+    after = _parts(cells, np.arange(len(cells)), terrain, radius, set(previous))
+    same: dict[Group, GroupResult] = {}
+    patches: dict[Group, Patch] = {}
+    for g, old in previous.items():
+        box = changed_box(before.get(g, []), after[g])
+        moved = GroupResult(old.level, renumber[old.best_cell], old.count, old.sinr)
+        if box is None:
+            same[g] = moved
+        elif box[2] * box[3] <= MAX_BOX_SHARE * math.prod(terrain.shape):
+            patches[g] = Patch(_read_only(moved), box)
+    return same, patches
 
 
 def _key(inputs: Inputs, base_cells: pd.DataFrame, source: np.ndarray,

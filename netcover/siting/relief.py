@@ -7,16 +7,17 @@ per place, serving sector, load-coupling fixed point, throughput = peak rate x (
 computed twice for the proposal's operator:
 
 - **before**: the network as it is (the coverage result of the run);
-- **after**: the network with the proposal's sectors added as cells of its operator, the coverage
-  recomputed with the loss cache, so that only the proposal's losses and its operator's layers
-  are new (and only what the capacity step reads: the operator's layers of the capacity
-  technologies, the other operators' levels taken from the run's coverage; the same figures as a
-  whole recomputation). A proposal within ``[siting] sharing_distance_m`` of a mast of its own
-  operator (with cells of its technology) is **added to that site**
-  (:mod:`netcover.siting.colocate`): its cells take the site's id and position, and a sector
-  within half a beamwidth of one of the site's sectors takes that sector's azimuth (and, on a
-  frequency the sector already uses, the band's next channel), so that the capacity step pools it
-  with that sector's carriers (``[capacity] pool_sector_carriers``,
+- **after**: the network with the proposal's sectors added as cells of its operator; only the
+  operator's layers of the capacity technologies are made (the others' levels are the run's):
+  the run's layers folded again in the box around the proposal's loss windows
+  (:mod:`netcover.coverage.added`: bit for bit those of a whole recomputation), kept in the loss
+  cache under a key of their own (the run's records there, which a later run patches from, stay).
+
+  A proposal within ``[siting] sharing_distance_m`` of a mast of its own operator (with cells of
+  its technology) is **added to that site** (:mod:`netcover.siting.colocate`): its cells take the
+  site's id and position, and a sector within half a beamwidth of one of the site's sectors takes
+  that sector's azimuth (and, on a frequency the sector already uses, the band's next channel), so
+  that the capacity step pools it with that sector's carriers (``[capacity] pool_sector_carriers``,
   :mod:`netcover.coverage.sectorpool`) and the sector's users share the added capacity.
   Otherwise it is a new site (site id = the proposal id).
 
@@ -204,11 +205,6 @@ def _capacity_rows(cells: pd.DataFrame, op: str) -> np.ndarray:
             & cells["technology"].astype(str).isin(CAPACITY_TECHNOLOGIES)).to_numpy()
 
 
-def _capacity_cells(cells: gpd.GeoDataFrame, op: str) -> gpd.GeoDataFrame:
-    """``op``'s cells of the capacity technologies (:data:`CAPACITY_TECHNOLOGIES`), in order."""
-    return cells[_capacity_rows(cells, op)].reset_index(drop=True)
-
-
 def _coverage_after(inputs: Inputs, coverage: CoverageResult, op: str,
                     base: tuple[pd.DataFrame, np.ndarray] | None, cache: LossCache | None,
                     progress: Progress | None) -> CoverageResult:
@@ -217,13 +213,11 @@ def _coverage_after(inputs: Inputs, coverage: CoverageResult, op: str,
     each technology's layers (all operators) the best server and SINR only where it is one of
     ``op``'s cells (else -1 and NaN), the only use the capacity step makes of them.
 
-    ``op``'s layers are the run's (``coverage``) folded again only in the box around the
-    proposal's windows (:func:`~netcover.coverage.added.added_groups`) when ``base`` gives the
-    run's sites table and, for each row of ``inputs.cells``, its row there (-1: the proposal's);
-    else (None, or a coverage of another table) folded whole. The other operators' layers are
-    unchanged by the proposal: their levels are read from ``coverage``, and neither they nor the
-    district's layers (nor any service level's classes) are computed or held again; nothing is
-    stored in the cache but the proposal's losses.
+    ``op``'s layers: the run's folded again in the box around the proposal's windows
+    (:func:`~netcover.coverage.added.added_groups`) when ``base`` gives the run's sites table and
+    each row's row there (-1: the proposal's), else (None, or ``coverage`` of another table) folded
+    whole. The other operators' levels are read from ``coverage``; neither they nor the district's
+    layers (nor any service level's classes) are computed or held again.
     """
     from netcover.coverage.added import added_groups
 
