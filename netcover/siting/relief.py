@@ -216,8 +216,7 @@ def _coverage_after(inputs: Inputs, coverage: CoverageResult, op: str,
     ``op``'s layers: the run's folded again in the box around the proposal's windows
     (:func:`~netcover.coverage.added.added_groups`) when ``base`` gives the run's sites table and
     each row's row there (-1: the proposal's), else (None, or ``coverage`` of another table) folded
-    whole. The other operators' levels are read from ``coverage``; neither they nor the district's
-    layers (nor any service level's classes) are computed or held again.
+    whole. The other operators' levels are read from ``coverage``, the district's layers not made.
     """
     from netcover.coverage.added import added_groups
 
