@@ -22,7 +22,10 @@ remembered under a digest of the whole terrain (:func:`terrain_digest`), a group
 cells changed is read, a group where some sectors changed (a tilt, an azimuth, a power) is folded
 again only in the box around their windows (:mod:`netcover.coverage.patch`), and the combined
 layers are read, or combined again in that box (:mod:`netcover.coverage.stored`): the same arrays,
-bit for bit, as a cold run.
+bit for bit, as a cold run. A network with cells added to the run's (a capacity proposal's, for
+its relief) is folded the same way from the run's layers, in the box around the added cells'
+windows, by :func:`fold_groups` (:mod:`netcover.coverage.added`), which leaves the run's records in
+the cache as they are.
 """
 
 from __future__ import annotations
