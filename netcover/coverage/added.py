@@ -184,15 +184,15 @@ def _parts(cells: pd.DataFrame, ids: np.ndarray, terrain: Terrain, radius_m: flo
 
     out: dict[Group, list[CellPart]] = {}
     names = [c for c in cells.columns if c not in _NAMES and c != _geometry(cells)]
+    values = pd.DataFrame(cells[names]).to_numpy(dtype=object)
     of = list(zip(cells["operator"].astype(str), cells["technology"].astype(str), strict=True))
     for job in loss_jobs(cells):
         window = list(disc_window(terrain.index_origin, terrain.cell_size, terrain.offset,
                                   terrain.shape, job.x, job.y, radius_m))
         for i in (i for i in job.cells if of[i] in groups):
-            row = cells.iloc[i]
             out.setdefault(of[i], []).append([int(ids[i]), [job.x, job.y, job.height_m,
                                                              job.frequency_mhz],
-                                              [_value(row[c]) for c in names], window])
+                                              [_value(v) for v in values[i]], window])
     return out
 
 
