@@ -16,6 +16,7 @@ from netcover.config.scenario import load_scenario
 from netcover.config.siting import SitingSettings
 from netcover.coverage.capacity import capacity_tables
 from netcover.coverage.engine import compute_coverage
+from netcover.coverage.losscache import LossCache
 from netcover.data.inputs import load_inputs
 from netcover.data.proposals import Proposal, plan_sectors
 from netcover.siting.colocate import SAME_SECTOR_DEG, host_site, next_channel, same_sector
@@ -154,29 +155,79 @@ def test_colocation_rules() -> None:
     assert host_site(cells, dataclasses.replace(prop, operator="Vinaphone"), 100.0) is None
 
 
+@pytest.mark.parametrize("radius_km", [2.0, 0.7])
+@pytest.mark.parametrize("where", ["a new site", "on S1's mast"])
 def test_the_coverage_with_a_proposal_gives_the_capacity_of_a_whole_recomputation(
-        network: tuple) -> None:
-    """The relief computes the coverage with a proposal for its operator's cells only, and takes
-    the technology's best server from the other operators' levels of the run's coverage: the
-    capacity figures and throughput maps of a whole recomputation with every operator's cells."""
-    from netcover.siting.relief import _capacity_cells, _coverage_after, _operator_capacity
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, radius_km: float, where: str) -> None:
+    """The relief computes the coverage with a proposal for its operator's cells only, from the
+    run's layers folded again in the box around the proposal's windows (with a 0.7 km radius;
+    2 km: the box is most of the grid, folded whole), and takes the technology's best server from
+    the other operators' levels of the run's coverage: the capacity figures and throughput maps of
+    a whole recomputation with every operator's cells."""
+    from netcover.coverage import engine
+    from netcover.siting.relief import _capacity_rows, _coverage_after, _operator_capacity
 
-    inputs, _ = network
+    scenario = two_villages_north(tmp_path / "mini")
+    scenario.write_text(scenario.read_text(encoding="utf-8").replace(
+        "radius_km = 2.0", f"radius_km = {radius_km}"), encoding="utf-8")
+    inputs = load_inputs(load_scenario(scenario))
     cells = inputs.cells
     rival = cells.assign(operator="MobiFone", cell_id=cells["cell_id"] + "-M",
                          tx_power_dbm=cells["tx_power_dbm"] - 4.0,
                          azimuth_deg=(cells["azimuth_deg"] + 60.0) % 360.0)
     both = dataclasses.replace(inputs, cells=pd.concat([rival, cells], ignore_index=True))
     coverage = compute_coverage(both)
-    added = proposal_cells(both, _proposal("CAP", X0 + 650, Y0 - 350, 0.0))
+    prop = _proposal("CAP", X0 + 650, Y0 - 350, 0.0) if where == "a new site" else _added()
+    added = proposal_cells(both, prop)
+    assert (added["site_id"].iloc[0] == "S1") == (where != "a new site")
     every = dataclasses.replace(both, cells=pd.concat([both.cells, added], ignore_index=True))
     whole = _operator_capacity(compute_coverage(every), every, "Viettel", CAP, None, None)
-    mine = dataclasses.replace(both, cells=_capacity_cells(every.cells, "Viettel"))
+    source = np.flatnonzero(_capacity_rows(every.cells, "Viettel"))
+    mine = dataclasses.replace(both, cells=every.cells.iloc[source].reset_index(drop=True))
+    source[source >= len(both.cells)] = -1
+    patches: list[int] = []
+    fold = engine.fold_groups
+
+    def spy(*args: object, **kwargs: object) -> object:
+        patches.append(len(args[1]))  # type: ignore[arg-type]
+        return fold(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "fold_groups", spy)
+    after = _coverage_after(mine, coverage, "Viettel", (both.cells, source), None, None)
+    assert patches == [1 if radius_km < 1 else 0]  # the Viettel 4G group: patched, or whole
     shares = {"MobiFone": 0.5, "Viettel": 0.5}
-    slim = _operator_capacity(_coverage_after(mine, coverage, "Viettel", None, None), mine,
-                              "Viettel", CAP, None, shares)
+    slim = _operator_capacity(after, mine, "Viettel", CAP, None, shares)
     columns = ["cell_id", "busy_hour_users", "prb_load", "user_mbps"]
     pd.testing.assert_frame_equal(slim.cells[columns], whole.cells[columns])
     assert whole.cells["busy_hour_users"].sum() > 0
     for tech, raster in whole.throughput.items():
         np.testing.assert_array_equal(slim.throughput[tech], raster)
+    # the whole fold of the operator's cells (no run's layers): the same layers
+    alone = _coverage_after(mine, coverage, "Viettel", None, None, None)
+    for key, level in alone.operator_levels.items():
+        np.testing.assert_array_equal(after.operator_levels[key], level, strict=True)
+        np.testing.assert_array_equal(after.operator_best_cell[key],
+                                      alone.operator_best_cell[key], strict=True)
+
+
+def test_the_relief_leaves_the_runs_cache_records(tmp_path: Path) -> None:
+    """The relief's coverage stores no group layers or records of its own: after it, a run with
+    one sector tilted patches its group from the first run's layers (the relief's table, with
+    another operator's rows first, shares no row with the run's: a record of its would make the
+    next run fold the group whole)."""
+    scenario = two_villages_north(tmp_path / "mini")
+    scenario.write_text(scenario.read_text(encoding="utf-8").replace(
+        "radius_km = 2.0", "radius_km = 0.7"), encoding="utf-8")
+    inputs = load_inputs(load_scenario(scenario))
+    cells = inputs.cells
+    rival = cells.assign(operator="MobiFone", cell_id=cells["cell_id"] + "-M")
+    inputs = dataclasses.replace(inputs, cells=pd.concat([rival, cells], ignore_index=True))
+    cache = tmp_path / "cache"
+    coverage = compute_coverage(inputs, cache=LossCache(cache))
+    table = capacity_relief(inputs, coverage, [_proposal("CAP", X0 + 650, Y0 - 350, 0.0)],
+                            capacity_settings=CAP, cache=LossCache(cache))
+    assert list(table.index) == ["CAP"]
+    tilted = inputs.cells.copy()
+    tilted.loc[tilted["cell_id"] == "S2-1", "mech_tilt_deg"] = 9
+    again = compute_coverage(dataclasses.replace(inputs, cells=tilted), cache=LossCache(cache))
+    assert (again.groups_patched, again.combined) == (1, "patched")

@@ -22,7 +22,10 @@ remembered under a digest of the whole terrain (:func:`terrain_digest`), a group
 cells changed is read, a group where some sectors changed (a tilt, an azimuth, a power) is folded
 again only in the box around their windows (:mod:`netcover.coverage.patch`), and the combined
 layers are read, or combined again in that box (:mod:`netcover.coverage.stored`): the same arrays,
-bit for bit, as a cold run.
+bit for bit, as a cold run. A network with cells added to the run's (a capacity proposal's, for
+its relief) is folded the same way from the run's layers, in the box around the added cells'
+windows, by :func:`fold_groups` (:mod:`netcover.coverage.added`), which leaves the run's records in
+the cache as they are.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,8 +96,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CELL_COLUMNS", "CoverageResult", "GroupResult", "LossJob", "Progress", "TechnologyLayers",
     "accumulators", "carrier_noise_dbm", "cell_group", "cells_table", "combine_groups",
-    "compute_coverage", "fill_loss_cache", "fold_levels", "grid_loss", "group_frequencies",
-    "group_noise_dbm", "job_loss", "loss_jobs",
+    "compute_coverage", "fill_loss_cache", "fold_groups", "fold_levels", "grid_loss",
+    "group_frequencies", "group_noise_dbm", "job_loss", "loss_jobs",
     "p2108_terminal_loss", "site_loss_key", "site_terrain", "terminal_loss", "terrain_digest",
 ]
 
@@ -240,12 +243,50 @@ def _plan(side: LossCache, jobs: list[LossJob], cells: gpd.GeoDataFrame,
     none when every job's whole loss is read anyway, for the minimum-loss layer)."""
     patches = {} if whole_jobs else {
         g: p for g in todo if (p := find_patch(side, bases[g], parts[g], shape)) is not None}
+    return _tasks(jobs, cells, windows, [g for g in todo if g not in patches], patches,
+                  all_jobs=whole_jobs)
+
+
+def _tasks(jobs: list[LossJob], cells: gpd.GeoDataFrame, windows: dict[LossJob, Box],
+           whole: list[Group], patches: dict[Group, Patch], *, all_jobs: bool) -> _Plan:
+    """The plan folding the groups ``whole`` whole and the ``patches`` in their boxes (the tasks
+    of each patched group whose job's window meets its box)."""
     job_cells, cell_groups = [job.cells for job in jobs], _cell_groups(cells)
-    tasks = plan_tasks(job_cells, cell_groups, [g for g in todo if g not in patches],
-                       all_jobs=whole_jobs)
+    tasks = plan_tasks(job_cells, cell_groups, whole, all_jobs=all_jobs)
     boxes = {g: [t for t in plan_tasks(job_cells, cell_groups, [g], all_jobs=False)
                  if intersects(windows[jobs[t.job]], p.box)] for g, p in patches.items()}
     return _Plan(tasks, patches, boxes)
+
+
+def fold_groups(inputs: Inputs, patches: dict[Group, Patch], *, cache: LossCache | None = None,
+                progress: Progress | None = None, threads: int | None = None,
+                skip: Collection[Group] = ()) -> Iterator[tuple[Group, GroupResult]]:
+    """The operator/technology groups of ``inputs.cells`` but those in ``skip``: the groups of
+    ``patches`` as their previous layers with the box folded again
+    (:class:`~netcover.coverage.patch.Patch`; the caller vouches that only the box changed), the
+    others folded whole; each yielded as soon as it is made, the whole ones first.
+
+    The same layers, bit for bit, as :func:`compute_coverage`'s groups, without its records: the
+    losses are read from (or put into) ``cache``, but no group layers, group record
+    (:func:`~netcover.coverage.patch.store_base`), minimum-loss or combined layers are read or
+    stored, so a run's records stay those of the run (e.g. for a network with cells added to it,
+    :mod:`netcover.coverage.added`).
+    """
+    cells = inputs.cells
+    assert cells is not None, "coverage needs sites"
+    sc, terrain = inputs.scenario, inputs.terrain
+    cov, cache = sc.coverage, cache or LossCache(None)
+    jobs = loss_jobs(cells)
+    whole = [g for g in group_frequencies(cells) if g not in patches and g not in skip]
+    plan = _tasks(jobs, cells, _job_windows(terrain, jobs, cov), whole, patches, all_jobs=False)
+    needed = plan.needed(jobs)
+    keys = map_threads(lambda job: site_loss_key(site_terrain(terrain, job, cov), job, cov),
+                       needed, threads=thread_count(threads, len(needed)))
+    digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
+    apply = SectorLevels(terrain, cov, sc.receiver, cache=LossCache(cache.folder),
+                         dem_digest=digest, calibration=sc.calibration, tables=_TABLES_KEPT)
+    run = _Run(jobs, cells, apply, cache, dict(zip(needed, keys, strict=True)), [], None)
+    yield from plan.run(run, sc, progress or _no_progress, threads)
 
 
 def _loss_keys(terrain: Terrain, jobs: list[LossJob], cov: CoverageSettings, side: LossCache,

@@ -7,16 +7,17 @@ per place, serving sector, load-coupling fixed point, throughput = peak rate x (
 computed twice for the proposal's operator:
 
 - **before**: the network as it is (the coverage result of the run);
-- **after**: the network with the proposal's sectors added as cells of its operator, the coverage
-  recomputed with the loss cache, so that only the proposal's losses and its operator's layers
-  are new (and only what the capacity step reads: the operator's layers of the capacity
-  technologies, the other operators' levels taken from the run's coverage; the same figures as a
-  whole recomputation). A proposal within ``[siting] sharing_distance_m`` of a mast of its own
-  operator (with cells of its technology) is **added to that site**
-  (:mod:`netcover.siting.colocate`): its cells take the site's id and position, and a sector
-  within half a beamwidth of one of the site's sectors takes that sector's azimuth (and, on a
-  frequency the sector already uses, the band's next channel), so that the capacity step pools it
-  with that sector's carriers (``[capacity] pool_sector_carriers``,
+- **after**: the network with the proposal's sectors added as cells of its operator; only the
+  operator's layers of the capacity technologies are made (the others' levels are the run's):
+  the run's layers folded again in the box around the proposal's loss windows
+  (:mod:`netcover.coverage.added`: bit for bit those of a whole recomputation), kept in the loss
+  cache under a key of their own (the run's records there, which a later run patches from, stay).
+
+  A proposal within ``[siting] sharing_distance_m`` of a mast of its own operator (with cells of
+  its technology) is **added to that site** (:mod:`netcover.siting.colocate`): its cells take the
+  site's id and position, and a sector within half a beamwidth of one of the site's sectors takes
+  that sector's azimuth (and, on a frequency the sector already uses, the band's next channel), so
+  that the capacity step pools it with that sector's carriers (``[capacity] pool_sector_carriers``,
   :mod:`netcover.coverage.sectorpool`) and the sector's users share the added capacity.
   Otherwise it is a new site (site id = the proposal id).
 
@@ -54,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from netcover.coverage.capacity import CAPACITY_TECHNOLOGIES, CapacityResult, capacity_tables
-from netcover.coverage.combine import CoverageResult, TechnologyLayers
+from netcover.coverage.combine import CoverageResult, GroupResult, TechnologyLayers, cells_table
 from netcover.coverage.schedule import release_free_memory
 from netcover.siting.colocate import colocated_sectors, host_site
 
@@ -66,6 +67,8 @@ if TYPE_CHECKING:
     from netcover.coverage.losscache import LossCache
     from netcover.data.inputs import Inputs
     from netcover.data.proposals import Proposal
+
+Group = tuple[str, str]
 
 __all__ = ["MIN_USERS_MOVED", "RELIEF_COLUMNS", "RELIEF_PURPOSES", "capacity_relief",
            "proposal_cells", "relief_sentence"]
@@ -174,8 +177,11 @@ def capacity_relief(inputs: Inputs, coverage: CoverageResult, proposals: Sequenc
             release_free_memory()
         added = proposal_cells(inputs, prop, sharing_distance_m=sharing_distance_m)
         cells = pd.concat([inputs.cells, added], ignore_index=True)
-        after_inputs = dataclasses.replace(inputs, cells=_capacity_cells(cells, op))
-        after = _coverage_after(after_inputs, coverage, op, cache, progress)
+        source = np.flatnonzero(_capacity_rows(cells, op))  # the run's rows, then the proposal's
+        after_inputs = dataclasses.replace(inputs, cells=cells.iloc[source].reset_index(drop=True))
+        source[source >= len(inputs.cells)] = -1
+        after = _coverage_after(after_inputs, coverage, op, (inputs.cells, source), cache,
+                                progress)
         new = set(added["cell_id"].astype(str))
         cap_after = capacity(after, after_inputs, op)
         bandwidth = pd.Series(cells["bandwidth_mhz"].to_numpy(float),
@@ -192,45 +198,65 @@ def capacity_relief(inputs: Inputs, coverage: CoverageResult, proposals: Sequenc
     return pd.DataFrame(list(rows.values()), index=index, columns=list(RELIEF_COLUMNS))
 
 
-def _capacity_cells(cells: gpd.GeoDataFrame, op: str) -> gpd.GeoDataFrame:
-    """``op``'s cells of the capacity technologies (:data:`CAPACITY_TECHNOLOGIES`), in order."""
-    keep = ((cells["operator"].astype(str) == op)
+def _capacity_rows(cells: pd.DataFrame, op: str) -> np.ndarray:
+    """bool per row: one of ``op``'s cells of the capacity technologies
+    (:data:`CAPACITY_TECHNOLOGIES`)."""
+    return ((cells["operator"].astype(str) == op)
             & cells["technology"].astype(str).isin(CAPACITY_TECHNOLOGIES)).to_numpy()
-    return cells[keep].reset_index(drop=True)
 
 
-def _coverage_after(inputs: Inputs, coverage: CoverageResult, op: str, cache: LossCache | None,
+def _coverage_after(inputs: Inputs, coverage: CoverageResult, op: str,
+                    base: tuple[pd.DataFrame, np.ndarray] | None, cache: LossCache | None,
                     progress: Progress | None) -> CoverageResult:
     """What the capacity step reads of the coverage with the proposal, for operator ``op``, whose
     capacity-technology cells (with the proposal's) are ``inputs.cells``: ``op``'s layers, and of
-    each technology's layers (all operators) the best server only where it is one of ``op``'s
-    cells (else -1), the only use the capacity step makes of it. The other operators' layers are
-    unchanged by the proposal: their levels are read from ``coverage``, and neither they nor the
-    district's layers (nor any service level's classes) are computed or held again.
+    each technology's layers (all operators) the best server and SINR only where it is one of
+    ``op``'s cells (else -1 and NaN), the only use the capacity step makes of them.
+
+    ``op``'s layers: the run's folded again in the box around the proposal's windows
+    (:func:`~netcover.coverage.added.added_groups`) when ``base`` gives the run's sites table and
+    each row's row there (-1: the proposal's), else (None, or ``coverage`` of another table) folded
+    whole. The other operators' levels are read from ``coverage``, the district's layers not made.
     """
-    from netcover.coverage import engine
+    from netcover.coverage.added import added_groups
 
     assert inputs.cells is not None
     if len(inputs.cells) == 0:  # nothing of ``op``'s for the capacity step
         return dataclasses.replace(coverage, technologies={}, operator_levels={},
                                    operator_best_cell={}, service={})
-    # without service levels: their classes (most of the combined layers) are not read here
-    bare = dataclasses.replace(inputs, scenario=dataclasses.replace(inputs.scenario,
-                                                                    service_levels=()))
-    after = engine.compute_coverage(bare, cache=cache, progress=progress)
-    none = np.broadcast_to(np.uint8(0), after.classes.shape)  # layers the capacity step never reads
-    techs = {}
-    for tech, layers in after.technologies.items():
-        wins = _wins(coverage, op, tech, after.operator_levels[(op, tech)])
-        techs[tech] = TechnologyLayers(none, np.where(wins, layers.best_cell, -1), none,
-                                       layers.sinr_db.copy(), none)
-    # copies: the rest of the result (and the cache entries its layers are read on) is freed
-    slim = CoverageResult(after.transform, after.crs, after.cells, techs, {}, none, none,
-                          {k: v.copy() for k, v in after.operator_levels.items()},
-                          {k: v.copy() for k, v in after.operator_best_cell.items()})
-    del after
+    none = np.broadcast_to(np.uint8(0), coverage.classes.shape)  # never read by the capacity step
+    previous = {}
+    if base is None or not _same_cells(coverage.cells, base[0]):
+        base = (inputs.cells.iloc[:0], np.full(len(inputs.cells), -1))  # all new: whole folds
+    else:
+        previous = _previous(coverage, op, none)
+    groups = added_groups(inputs, *base, previous, cache=cache, progress=progress)
+    techs, levels, best = {}, {}, {}
+    for (o, tech), res in groups.items():
+        wins = _wins(coverage, op, tech, res.level)
+        techs[tech] = TechnologyLayers(none, np.where(wins, res.best_cell, -1), none,
+                                       np.where(wins, res.sinr, np.float32(np.nan)), none)
+        levels[(o, tech)], best[(o, tech)] = res.level, res.best_cell
+    del groups
     release_free_memory()
-    return slim
+    return CoverageResult(coverage.transform, coverage.crs, cells_table(inputs.cells), techs, {},
+                          none, none, levels, best)
+
+
+def _same_cells(table: pd.DataFrame, cells: pd.DataFrame) -> bool:
+    """Whether a coverage's cells table (``table``) is that of the sites table ``cells``."""
+    return len(table) == len(cells) and bool(
+        (table["cell_id"].astype(str).to_numpy() == cells["cell_id"].astype(str).to_numpy()).all())
+
+
+def _previous(coverage: CoverageResult, op: str, none: np.ndarray) -> dict[Group, GroupResult]:
+    """The run's layers of ``op``'s capacity-technology groups: its level and best cell, and the
+    technology's SINR (``op``'s own where it is the technology's best server, the only place the
+    capacity step reads it); no server count (``none``: the capacity step does not read it)."""
+    return {(o, t): GroupResult(level, coverage.operator_best_cell[(o, t)], none,
+                                coverage.technologies[t].sinr_db)
+            for (o, t), level in coverage.operator_levels.items()
+            if o == op and t in CAPACITY_TECHNOLOGIES}
 
 
 def _wins(coverage: CoverageResult, op: str, tech: str, level: np.ndarray) -> np.ndarray:
