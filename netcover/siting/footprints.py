@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -34,11 +34,12 @@ from netcover.coverage.losscache import LossCache, default_cache_dir, dem_finger
 from netcover.coverage.sectors import SECTOR_COLUMNS, nr_key_part
 
 if TYPE_CHECKING:
-    from netcover.config.scenario import Scenario
+    from netcover.config.calibration import Calibration
+    from netcover.config.scenario import CoverageSettings, ReceiverSettings, Scenario
     from netcover.siting.matrix import Screening
 
-__all__ = ["FOOTPRINT_VERSION", "FootprintStore", "footprint_cache", "near_cells", "screening_digest",
-           "sectors_digest"]
+__all__ = ["FOOTPRINT_VERSION", "FootprintStore", "footprint_cache", "levels_key_parts", "near_cells",
+           "screening_digest", "sectors_digest"]
 
 #: Bump when footprints change for a reason the key does not see (their definition).
 FOOTPRINT_VERSION = "1"
@@ -64,11 +65,18 @@ def screening_digest(screen: Screening) -> str:
         layers.append(hashlib.sha256(np.ascontiguousarray(t.landcover, dtype=np.int16)
                                      .tobytes()).hexdigest())
         layers.append(t.landcover_classes.fingerprint())
-    cov = {k: v for k, v in dataclasses.asdict(screen.coverage).items() if k not in _NOT_IN_KEY}
     levels = screen.levels
-    calibration = sorted((k, repr(v)) for k, v in levels.calibration.items())
-    return json_sha256([layers, cov, dataclasses.asdict(levels.rx), calibration,
+    return json_sha256([layers, *levels_key_parts(screen.coverage, levels.rx, levels.calibration),
                         float(screen.threshold_dbm)])
+
+
+def levels_key_parts(cov: CoverageSettings, rx: ReceiverSettings,
+                     calibration: Mapping[str, Calibration]) -> list[Any]:
+    """The parts of a cache key that the levels of sectors depend on besides the terrain and the
+    sectors: the propagation settings (not where the cache is nor report choices), the receiver's
+    link budget and the calibration."""
+    cov_part = {k: v for k, v in dataclasses.asdict(cov).items() if k not in _NOT_IN_KEY}
+    return [cov_part, dataclasses.asdict(rx), sorted((k, repr(v)) for k, v in calibration.items())]
 
 
 def sectors_digest(sectors: Sequence[pd.Series]) -> str:
