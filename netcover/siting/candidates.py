@@ -70,13 +70,21 @@ def backhaul_geometries(inputs: Inputs) -> list[object]:
 
 def high_points(terrain: Terrain, window_m: float, min_rise_m: float) -> tuple[np.ndarray, ...]:
     """(rows, cols, rise) of the DEM's hilltops and ridge shoulders (see the module docstring)."""
+    return _peaks_above(*_local_peaks(terrain, window_m), min_rise_m)
+
+
+def _local_peaks(terrain: Terrain, window_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """The topographic position index of every DEM cell and where it is a local maximum."""
     from scipy.ndimage import maximum_filter, uniform_filter
 
     size = max(3, round(window_m / terrain.cell_size) | 1)
     h = terrain.heights.astype(np.float64)
     tpi = h - uniform_filter(h, size=size, mode="nearest")
-    peak = (maximum_filter(tpi, size=size, mode="nearest") == tpi) & (tpi >= min_rise_m)
-    rows, cols = np.nonzero(peak)
+    return tpi, maximum_filter(tpi, size=size, mode="nearest") == tpi
+
+
+def _peaks_above(tpi: np.ndarray, peak: np.ndarray, min_rise_m: float) -> tuple[np.ndarray, ...]:
+    rows, cols = np.nonzero(peak & (tpi >= min_rise_m))
     return rows, cols, tpi[rows, cols]
 
 
@@ -136,6 +144,13 @@ class PlaceContext:
         self.road_m = distance_raster(geoms, self.terrain)
         self.backhaul_m = distance_raster(backhaul_geometries(inputs), self.terrain)
         self.exclusion = _exclusion(inputs, settings)
+        self._peaks: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+
+    def high_points(self, window_m: float, min_rise_m: float) -> tuple[np.ndarray, ...]:
+        """:func:`high_points` of the DEM; the filtered rasters are made once per window."""
+        if window_m not in self._peaks:
+            self._peaks[window_m] = _local_peaks(self.terrain, window_m)
+        return _peaks_above(*self._peaks[window_m], min_rise_m)
 
     def at(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Distance to a road and to backhaul (m) at points on the DEM."""
@@ -178,7 +193,7 @@ def generate_candidates(inputs: Inputs, demand: Demand, settings: SitingSettings
 
     ctx = context or PlaceContext(inputs, settings)
     t = inputs.terrain
-    rows, cols, rise = high_points(t, settings.hilltop_window_m, settings.min_rise_m)
+    rows, cols, rise = ctx.high_points(settings.hilltop_window_m, settings.min_rise_m)
     x = t.transform.c + (cols + 0.5) * t.cell_size
     y = t.transform.f - (rows + 0.5) * t.cell_size
     lx, ly, lsource, lname = _listed(inputs, settings)
@@ -211,7 +226,7 @@ def places_around(ctx: PlaceContext, x0: float, y0: float, radius_m: float,
     t = ctx.terrain
     step = np.arange(-radius_m, radius_m + 1e-6, spacing_m)
     gx, gy = (a.ravel() for a in np.meshgrid(x0 + step, y0 + step))
-    rows, cols, rise = high_points(t, ctx.settings.hilltop_window_m, 0.0)
+    rows, cols, rise = ctx.high_points(ctx.settings.hilltop_window_m, 0.0)
     hx = t.transform.c + (cols + 0.5) * t.cell_size
     hy = t.transform.f - (rows + 0.5) * t.cell_size
     near = np.hypot(hx - x0, hy - y0) <= radius_m
