@@ -17,6 +17,7 @@ plan's summary and ``site_plan.md`` repeat it.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,8 @@ import pandas as pd
 
 from netcover.config.siting import SitingSettings
 from netcover.core.io import read_vector
+from netcover.coverage.losscache import LossCache
+from netcover.siting.footprints import footprint_cache
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -53,6 +56,32 @@ def distance_raster(geoms: object, terrain: Terrain) -> np.ndarray:
     hit = rasterize(((g, 1) for g in shapes), out_shape=terrain.shape, transform=terrain.transform,
                     fill=0, dtype="uint8", all_touched=True)
     return distance_transform_edt(hit == 0) * terrain.cell_size
+
+
+def _kept_distance_raster(geoms: object, terrain: Terrain, cache: LossCache) -> np.ndarray:
+    """:func:`distance_raster`, kept in ``cache`` under a key of the geometries (their WKB) and
+    the grid."""
+    import shapely
+
+    shapes = [g for g in np.asarray(geoms, dtype=object).ravel() if g is not None and not g.is_empty]
+    if cache.folder is None or not shapes:
+        return distance_raster(shapes, terrain)
+    digest = hashlib.sha256()
+    for wkb in shapely.to_wkb(np.asarray(shapes, dtype=object)).tolist():
+        digest.update(len(wkb).to_bytes(8, "little"))
+        digest.update(wkb)
+    key = LossCache.key(digest.hexdigest(), kind="distance_raster", version=_DISTANCE_VERSION,
+                        transform=tuple(terrain.transform)[:6], shape=list(terrain.shape))
+    found = cache.get_arrays(key)
+    if found is not None and "distance_m" in found and found["distance_m"].shape == terrain.shape:
+        return np.array(found["distance_m"], dtype=np.float64)
+    out = distance_raster(shapes, terrain)
+    cache.put_arrays(key, {"distance_m": out})
+    return out
+
+
+#: Bump when :func:`distance_raster` changes.
+_DISTANCE_VERSION = "1"
 
 
 def backhaul_geometries(inputs: Inputs) -> list[object]:
@@ -141,8 +170,9 @@ class PlaceContext:
         self.inputs, self.settings, self.terrain = inputs, settings, inputs.terrain
         geoms, self.access_from = access_geometries(inputs)
         self.access = "roads" if self.access_from == "roads" else "straight_line"
-        self.road_m = distance_raster(geoms, self.terrain)
-        self.backhaul_m = distance_raster(backhaul_geometries(inputs), self.terrain)
+        cache = footprint_cache(inputs.scenario)
+        self.road_m = _kept_distance_raster(geoms, self.terrain, cache)
+        self.backhaul_m = _kept_distance_raster(backhaul_geometries(inputs), self.terrain, cache)
         self.exclusion = _exclusion(inputs, settings)
         self._peaks: dict[float, tuple[np.ndarray, np.ndarray]] = {}
 

@@ -15,7 +15,10 @@ covered threshold and the engine's version (:data:`~netcover.coverage.losscache.
 evaluated at (those near the mast when it was computed) and which of them are covered, and it
 serves any later demand whose cells near the mast it evaluated, so a re-run, a changed siting
 budget or objective, or a better existing network (less demand) read it back; new demand near the
-mast computes it again.
+mast computes it again. The footprints of one call of
+:func:`~netcover.siting.matrix.coverage_matrix` are also kept together in one entry (keyed by their
+keys and the demand cells each was needed at), which an unchanged re-run reads instead of one entry
+per candidate.
 """
 
 from __future__ import annotations
@@ -110,6 +113,8 @@ class FootprintStore:
     ----------
     cached, computed : int
         Footprints read back, and footprints stored after being computed.
+    read_at_once : bool
+        Whether :meth:`get_all` read them all from one joint entry.
     """
 
     def __init__(self, cache: LossCache, screen: Screening):
@@ -118,6 +123,8 @@ class FootprintStore:
         self.digest = screening_digest(screen) if cache.folder is not None else ""
         self.cached = 0
         self.computed = 0
+        #: Whether :meth:`get_all` found its joint entry.
+        self.read_at_once = False
         self._sectors: dict[int, str] = {}
 
     def key(self, x: float, y: float, height_m: float, sectors: Sequence[pd.Series]) -> str:
@@ -144,8 +151,42 @@ class FootprintStore:
         self.cached += 1
         return found["covered"].astype(np.int64)
 
+    def get_all(self, keys: Sequence[str], needed: Sequence[np.ndarray]
+                ) -> tuple[str, list[np.ndarray | None]]:
+        """Covered cells of every footprint of ``keys`` (each evaluated on ``needed``), read at
+        once from the entry :meth:`put_all` wrote for the same keys and cells, else one by one
+        (:meth:`get`; None for those missing); and the key of that joint entry."""
+        joint = LossCache.key(self.digest, kind="footprints", version=FOOTPRINT_VERSION,
+                              keys=json_sha256(list(keys)),
+                              needed=_arrays_sha256([np.asarray(c, dtype=np.int64)
+                                                     for c in needed]))
+        found = self.cache.get_arrays(joint) if self.cache.folder is not None else None
+        if found is not None and {"covered", "indptr"} <= set(found) \
+                and len(found["indptr"]) == len(keys) + 1:
+            cells, ends = found["covered"].astype(np.int64), found["indptr"]
+            self.cached += len(keys)
+            self.read_at_once = True
+            return joint, [cells[ends[j]:ends[j + 1]] for j in range(len(keys))]
+        return joint, [self.get(key, cells) for key, cells in zip(keys, needed, strict=True)]
+
+    def put_all(self, joint: str, covered: Sequence[np.ndarray]) -> None:
+        """Keep the covered cells of several footprints in one entry (see :meth:`get_all`)."""
+        lengths = [len(c) for c in covered]
+        self.cache.put_arrays(joint, {
+            "covered": np.concatenate([np.asarray(c, dtype=np.int32) for c in covered])
+            if covered else np.zeros(0, dtype=np.int32),
+            "indptr": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)})
+
     def put(self, key: str, evaluated: np.ndarray, covered: np.ndarray) -> None:
         """Store the cells a footprint was evaluated at and those it covers (sorted flat)."""
         self.computed += 1
         self.cache.put_arrays(key, {"evaluated": np.asarray(evaluated, dtype=np.int32),
                                     "covered": np.asarray(covered, dtype=np.int32)})
+
+
+def _arrays_sha256(arrays: Sequence[np.ndarray]) -> str:
+    """Digest of a list of integer arrays: their lengths and their values."""
+    h = hashlib.sha256(np.array([len(a) for a in arrays], dtype=np.int64).tobytes())
+    for a in arrays:
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()

@@ -300,8 +300,9 @@ def coverage_matrix(screen: Screening, lookup: DemandLookup, x: np.ndarray, y: n
     needed = [near_cells(lookup.cells, screen, float(x[j]), float(y[j])) for j in range(n)]
     keys = [store.key(x[j], y[j], height_m[j], sectors[j]) for j in range(n)] if store.digest else []
     covered: list[np.ndarray | None] = [None] * n
+    joint = ""
     if keys:
-        covered = [store.get(key, cells) for key, cells in zip(keys, needed, strict=True)]
+        joint, covered = store.get_all(keys, needed)
     todo = [j for j in range(n) if covered[j] is None]
     jobs = [(float(x[j]), float(y[j]), float(height_m[j]), list(sectors[j])) for j in todo]
     for j, cells in zip(todo, _computed_cells(screen, lookup, jobs, executor, progress, label),
@@ -309,6 +310,8 @@ def coverage_matrix(screen: Screening, lookup: DemandLookup, x: np.ndarray, y: n
         covered[j] = cells
         if keys:
             store.put(keys[j], needed[j], cells)
+    if keys and not store.read_at_once:  # kept together for the next run
+        store.put_all(joint, [c for c in covered if c is not None])
     if counts is not None:
         counts.update(cached=store.cached, computed=len(todo))
     return _matrix(lookup, covered)
