@@ -23,6 +23,14 @@ area that is below the usable class before and covered by the site, the area ari
 (site k beyond the baseline and sites 1..k-1): adding them as cells and running the coverage step
 again gives the same people.
 
+A site's cover is kept in the loss cache folder (:meth:`FullResolution.cover_key`: the keys of
+its loss rasters, its sectors, the receiver, the calibration, the thresholds and the DEM; not the
+existing network's coverage, which only the gains use), so that a re-run, or one after another
+sector changed, reads it back instead of reading its loss rasters and applying its sectors again.
+:meth:`FullResolution.greedy` orders sites incrementally: after a site is taken only the gains of
+sites whose windows meet its window are stale, and a stale gain is an upper bound (gains only
+fall), recomputed when it reaches the top.
+
 The loss rasters of several sites are independent: with an executor of more than one worker the
 missing ones are computed by its workers into the loss cache folder
 (:func:`~netcover.coverage.engine.fill_loss_cache`), then read here.
