@@ -39,10 +39,11 @@ from netcover.coverage.sectors import SECTOR_COLUMNS, nr_key_part
 if TYPE_CHECKING:
     from netcover.config.calibration import Calibration
     from netcover.config.scenario import CoverageSettings, ReceiverSettings, Scenario
+    from netcover.data.terrain import Terrain
     from netcover.siting.matrix import Screening
 
-__all__ = ["FOOTPRINT_VERSION", "FootprintStore", "footprint_cache", "levels_key_parts", "near_cells",
-           "screening_digest", "sectors_digest"]
+__all__ = ["FOOTPRINT_VERSION", "FootprintStore", "footprint_cache", "land_layers_digests",
+           "levels_key_parts", "near_cells", "screening_digest", "sectors_digest"]
 
 #: Bump when footprints change for a reason the key does not see (their definition).
 FOOTPRINT_VERSION = "1"
@@ -61,16 +62,23 @@ def screening_digest(screen: Screening) -> str:
     t = screen.terrain
     crs = t.crs.to_wkt() if hasattr(t.crs, "to_wkt") else str(t.crs)
     layers = [dem_fingerprint(t.heights, tuple(t.transform)[:6], crs),
-              hashlib.sha256(np.packbits(screen.inside).tobytes()).hexdigest()]
-    if t.clutter_m is not None:
-        layers.append(dem_fingerprint(t.clutter_m, (), ""))
-    if t.landcover is not None and t.landcover_classes is not None:
-        layers.append(hashlib.sha256(np.ascontiguousarray(t.landcover, dtype=np.int16)
-                                     .tobytes()).hexdigest())
-        layers.append(t.landcover_classes.fingerprint())
+              hashlib.sha256(np.packbits(screen.inside).tobytes()).hexdigest(),
+              *land_layers_digests(t)]
     levels = screen.levels
     return json_sha256([layers, *levels_key_parts(screen.coverage, levels.rx, levels.calibration),
                         float(screen.threshold_dbm)])
+
+
+def land_layers_digests(t: Terrain) -> list[str]:
+    """Digests of a terrain's clutter heights and land-cover classes (none without them)."""
+    out = []
+    if t.clutter_m is not None:
+        out.append(dem_fingerprint(t.clutter_m, (), ""))
+    if t.landcover is not None and t.landcover_classes is not None:
+        out.append(hashlib.sha256(np.ascontiguousarray(t.landcover, dtype=np.int16)
+                                  .tobytes()).hexdigest())
+        out.append(t.landcover_classes.fingerprint())
+    return out
 
 
 def levels_key_parts(cov: CoverageSettings, rx: ReceiverSettings,
@@ -169,13 +177,15 @@ class FootprintStore:
             return joint, [cells[ends[j]:ends[j + 1]] for j in range(len(keys))]
         return joint, [self.get(key, cells) for key, cells in zip(keys, needed, strict=True)]
 
-    def put_all(self, joint: str, covered: Sequence[np.ndarray]) -> None:
-        """Keep the covered cells of several footprints in one entry (see :meth:`get_all`)."""
-        lengths = [len(c) for c in covered]
+    def put_all(self, joint: str, covered: Sequence[np.ndarray | None]) -> None:
+        """Keep the covered cells of several footprints in one entry (see :meth:`get_all`), unless
+        :meth:`get_all` read them from it (or there is no key, or one is missing)."""
+        if not joint or self.read_at_once or any(c is None for c in covered):
+            return
+        cells = [np.asarray(c, dtype=np.int32) for c in covered]
         self.cache.put_arrays(joint, {
-            "covered": np.concatenate([np.asarray(c, dtype=np.int32) for c in covered])
-            if covered else np.zeros(0, dtype=np.int32),
-            "indptr": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)})
+            "covered": np.concatenate(cells) if cells else np.zeros(0, dtype=np.int32),
+            "indptr": np.concatenate([[0], np.cumsum([len(c) for c in cells])]).astype(np.int64)})
 
     def put(self, key: str, evaluated: np.ndarray, covered: np.ndarray) -> None:
         """Store the cells a footprint was evaluated at and those it covers (sorted flat)."""

@@ -23,10 +23,11 @@ area that is below the usable class before and covered by the site, the area ari
 (site k beyond the baseline and sites 1..k-1): adding them as cells and running the coverage step
 again gives the same people.
 
-A site's cover is kept in the loss cache folder (:meth:`FullResolution.cover_key`: the keys of
-its loss rasters, its sectors, the receiver, the calibration, the thresholds and the DEM; not the
-existing network's coverage, which only the gains use), so that a re-run, or one after another
-sector changed, reads it back instead of reading its loss rasters and applying its sectors again.
+A site's cover is kept in the loss cache folder (:meth:`FullResolution.cover_key`: its place,
+height and sectors, the thresholds, the DEM and its land cover, the propagation settings, the
+receiver and the calibration; not the existing network's coverage, which only the gains use), so
+that a re-run, or one after another sector changed, reads it back instead of reading its loss
+rasters and applying its sectors again.
 :meth:`FullResolution.greedy` orders sites incrementally: after a site is taken only the gains of
 sites whose windows meet its window are stale, and a stale gain is an upper bound (gains only
 fall), recomputed when it reaches the top.
@@ -54,7 +55,12 @@ from netcover.coverage.losscache import LossCache, dem_fingerprint
 from netcover.coverage.people import GridOverlap
 from netcover.coverage.sectors import SectorLevels
 from netcover.errors import InputError
-from netcover.siting.footprints import footprint_cache, levels_key_parts, sectors_digest
+from netcover.siting.footprints import (
+    footprint_cache,
+    land_layers_digests,
+    levels_key_parts,
+    sectors_digest,
+)
 
 if TYPE_CHECKING:
     from netcover.config.siting import SitingSettings
@@ -156,8 +162,8 @@ class FullResolution:
         self.apply = SectorLevels(terrain, sc.coverage, sc.receiver,
                                   cache=LossCache(self.cache.folder), dem_digest=digest,
                                   calibration=sc.calibration)
-        self._digest = json_sha256([digest, *levels_key_parts(sc.coverage, sc.receiver,
-                                                               sc.calibration)])
+        self._digest = json_sha256([digest, *land_layers_digests(terrain),
+                                    *levels_key_parts(sc.coverage, sc.receiver, sc.calibration)])
         self.counts = pop.counts.astype(np.float64)
         self.overlap = GridOverlap(terrain.shape, coverage.transform, pop.transform,
                                    self.counts.shape)
@@ -190,35 +196,40 @@ class FullResolution:
         ``executor``: where missing loss rasters are computed (None or one worker: here).
         ``progress(items, label)`` sees the loss rasters the workers compute.
         """
-        t, cov = self.inputs.terrain, self.inputs.scenario.coverage
-        jobs = [_jobs(site) for site in sites]
-        unique = list(dict.fromkeys(job for per in jobs for job, _ in per))
-        keys = {job: site_loss_key(site_terrain(t, job, cov), job, cov) for job in unique}
-        cover_keys = [self.cover_key(site, [keys[job] for job, _ in per])
-                      for site, per in zip(sites, jobs, strict=True)]
+        cover_keys = [self.cover_key(site) for site in sites]
         found = [_read_cover(self.cache, key) for key in cover_keys]
-        todo = list(dict.fromkeys(job for per, hit in zip(jobs, found, strict=True) if hit is None
-                                  for job, _ in per))
-        if todo:
-            fill_loss_cache(t, todo, keys, cov, self.cache.folder, executor or InProcess(),
-                            progress or _no_progress, self.notes)
+        made = iter(self._made([site for site, hit in zip(sites, found, strict=True) if hit is None],
+                               executor, progress))
         out = []
-        for site, per, key, hit in zip(sites, jobs, cover_keys, found, strict=True):
+        for key, hit in zip(cover_keys, found, strict=True):
             if hit is None:
-                hit = self._cover(site, per, keys)
+                hit = next(made)
                 _write_cover(self.cache, key, hit)
             out.append(hit)
         return out
 
-    def cover_key(self, site: NewSite, loss_keys: Sequence[str]) -> str:
-        """Cache key of a site's cover: the loss keys of its bands (the DEM window, place, height,
-        band and propagation settings), its sectors (with their pattern files' content), the
-        receiver, the calibration, the thresholds of its technologies and the whole DEM."""
+    def _made(self, sites: Sequence[NewSite], executor: Executor | None,
+              progress: Progress | None) -> list[SiteCover]:
+        """The covers of ``sites`` computed: their loss rasters (the missing ones on the
+        executor's workers, see :meth:`covers`) with their sectors applied."""
+        t, cov = self.inputs.terrain, self.inputs.scenario.coverage
+        jobs = [_jobs(site) for site in sites]
+        unique = list(dict.fromkeys(job for per in jobs for job, _ in per))
+        keys = {job: site_loss_key(site_terrain(t, job, cov), job, cov) for job in unique}
+        if unique:
+            fill_loss_cache(t, unique, keys, cov, self.cache.folder, executor or InProcess(),
+                            progress or _no_progress, self.notes)
+        return [self._cover(site, per, keys) for site, per in zip(sites, jobs, strict=True)]
+
+    def cover_key(self, site: NewSite) -> str:
+        """Cache key of a site's cover: its place, height and sectors (with their pattern files'
+        content), the thresholds of its technologies, and what every loss and level depends on:
+        the whole DEM and its land cover, the propagation settings, the receiver and the
+        calibration (and the engine's version)."""
         techs = sorted({str(row["technology"]) for row in site.sectors})
         return LossCache.key(self._digest, kind="fullres_cover", version=COVER_VERSION,
-                             losses=list(loss_keys), x=round(float(site.x), 3),
-                             y=round(float(site.y), 3), height_m=float(site.height_m),
-                             sectors=sectors_digest(site.sectors),
+                             x=round(float(site.x), 3), y=round(float(site.y), 3),
+                             height_m=float(site.height_m), sectors=sectors_digest(site.sectors),
                              thresholds=[[tech, self.threshold_dbm(tech)] for tech in techs])
 
     def _cover(self, site: NewSite, jobs: list[tuple[LossJob, list[pd.Series]]],

@@ -310,8 +310,7 @@ def coverage_matrix(screen: Screening, lookup: DemandLookup, x: np.ndarray, y: n
         covered[j] = cells
         if keys:
             store.put(keys[j], needed[j], cells)
-    if keys and not store.read_at_once:  # kept together for the next run
-        store.put_all(joint, [c for c in covered if c is not None])
+    store.put_all(joint, covered)  # kept together for the next run (unless read so)
     if counts is not None:
         counts.update(cached=store.cached, computed=len(todo))
     return _matrix(lookup, covered)
