@@ -307,7 +307,8 @@ def test_gap_people_add_up_to_the_coverage_tables_uncovered_people(walled) -> No
     assert table["rank"].iloc[:-1].tolist() == list(range(1, len(table)))
 
 
-def test_place_context_rasters_are_kept_and_read_back_equal(walled, tmp_path, monkeypatch) -> None:
+def test_place_context_rasters_and_high_points_are_kept_and_read_back_equal(walled, tmp_path,
+                                                                           monkeypatch) -> None:
     import dataclasses
 
     from netcover.siting import candidates as cand
@@ -331,6 +332,10 @@ def test_place_context_rasters_are_kept_and_read_back_equal(walled, tmp_path, mo
         raise AssertionError("computed again")
 
     monkeypatch.setattr(cand, "distance_raster", fail)
+    monkeypatch.setattr(cand, "_local_peaks", fail)
     again = cand.PlaceContext(kept, SETTINGS)
     np.testing.assert_array_equal(again.road_m, first.road_m)
     np.testing.assert_array_equal(again.backhaul_m, first.backhaul_m)
+    for got, before in zip(again.high_points(300.0, 10.0), first.high_points(300.0, 10.0),
+                           strict=True):
+        np.testing.assert_array_equal(got, before)

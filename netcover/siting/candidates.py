@@ -26,7 +26,7 @@ import pandas as pd
 
 from netcover.config.siting import SitingSettings
 from netcover.core.io import read_vector
-from netcover.coverage.losscache import LossCache
+from netcover.coverage.losscache import LossCache, dem_fingerprint
 from netcover.siting.footprints import footprint_cache
 
 if TYPE_CHECKING:
@@ -112,6 +112,26 @@ def _local_peaks(terrain: Terrain, window_m: float) -> tuple[np.ndarray, np.ndar
     return tpi, maximum_filter(tpi, size=size, mode="nearest") == tpi
 
 
+def _kept_peaks(terrain: Terrain, window_m: float, cache: LossCache) -> tuple[np.ndarray, ...]:
+    """(rows, cols, rise) of every local maximum of the DEM's topographic position index (any
+    rise, in :func:`high_points`' order), kept in ``cache``."""
+    crs = terrain.crs.to_wkt() if hasattr(terrain.crs, "to_wkt") else str(terrain.crs)
+    key = LossCache.key(dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], crs),
+                        kind="high_points", version=_PEAKS_VERSION, window_m=float(window_m))
+    found = cache.get_arrays(key) if cache.folder is not None else None
+    if found is not None and {"rows", "cols", "rise"} <= set(found):
+        return (found["rows"].astype(np.int64), found["cols"].astype(np.int64),
+                np.array(found["rise"], dtype=np.float64))
+    tpi, peak = _local_peaks(terrain, window_m)
+    rows, cols = np.nonzero(peak)
+    cache.put_arrays(key, {"rows": rows, "cols": cols, "rise": tpi[rows, cols]})
+    return rows, cols, tpi[rows, cols]
+
+
+#: Bump when :func:`_local_peaks` changes.
+_PEAKS_VERSION = "1"
+
+
 def _peaks_above(tpi: np.ndarray, peak: np.ndarray, min_rise_m: float) -> tuple[np.ndarray, ...]:
     rows, cols = np.nonzero(peak & (tpi >= min_rise_m))
     return rows, cols, tpi[rows, cols]
@@ -174,13 +194,17 @@ class PlaceContext:
         self.road_m = _kept_distance_raster(geoms, self.terrain, cache)
         self.backhaul_m = _kept_distance_raster(backhaul_geometries(inputs), self.terrain, cache)
         self.exclusion = _exclusion(inputs, settings)
-        self._peaks: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+        self._peaks: dict[float, tuple[np.ndarray, ...]] = {}
+        self._cache = cache
 
     def high_points(self, window_m: float, min_rise_m: float) -> tuple[np.ndarray, ...]:
-        """:func:`high_points` of the DEM; the filtered rasters are made once per window."""
+        """:func:`high_points` of the DEM; its local maxima are found once per window (and kept in
+        the loss cache folder, keyed by the DEM and the window)."""
         if window_m not in self._peaks:
-            self._peaks[window_m] = _local_peaks(self.terrain, window_m)
-        return _peaks_above(*self._peaks[window_m], min_rise_m)
+            self._peaks[window_m] = _kept_peaks(self.terrain, window_m, self._cache)
+        rows, cols, rise = self._peaks[window_m]
+        above = rise >= min_rise_m
+        return rows[above], cols[above], rise[above]
 
     def at(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Distance to a road and to backhaul (m) at points on the DEM."""
