@@ -124,12 +124,13 @@ def _kept_peaks(terrain: Terrain, window_m: float, cache: LossCache) -> tuple[np
                 np.array(found["rise"], dtype=np.float64))
     tpi, peak = _local_peaks(terrain, window_m)
     rows, cols = np.nonzero(peak)
-    cache.put_arrays(key, {"rows": rows, "cols": cols, "rise": tpi[rows, cols]})
+    cache.put_arrays(key, {"rows": rows.astype(np.int32), "cols": cols.astype(np.int32),
+                           "rise": tpi[rows, cols]})
     return rows, cols, tpi[rows, cols]
 
 
 #: Bump when :func:`_local_peaks` changes.
-_PEAKS_VERSION = "1"
+_PEAKS_VERSION = "2"
 
 
 def _peaks_above(tpi: np.ndarray, peak: np.ndarray, min_rise_m: float) -> tuple[np.ndarray, ...]:
