@@ -136,11 +136,10 @@ def score_proposals(problem: SitingProblem, proposals: list[Proposal], *,
     views = _Views(problem, full)
     cells = demand_cells(problem)
     nearby, how = _gains_nearby(problem, proposals, executor, progress, search)
-    covers = full.covers([_site(p, p.x, p.y) for p in proposals], executor=executor)
-    new = [full.gain(c, views.market) for c in covers]
     screened = _screened(problem, proposals, executor)
     picks = [_screening_pick(s, *near) for s, near in zip(screened, nearby, strict=True)]
-    there = _gains_at_picks(views, proposals, picks, executor)
+    covers, there = _covers_and_picks(views, proposals, picks, executor)
+    new = [full.gain(c, views.market) for c in covers]
     records, better = [], []
     for prop, cover, gain, screen_new, pick, at_pick in zip(proposals, covers, new, screened,
                                                             picks, there, strict=True):
@@ -162,15 +161,18 @@ def _advice_of(better: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     return better.assign(advice=better["proposal_id"].map(advice).fillna(better["advice"]))
 
 
-def _gains_at_picks(views: _Views, proposals: list[Proposal],
-                    picks: list[tuple[float, float, float] | None],
-                    executor: Executor | None) -> list[float]:
-    """Full-resolution new people (market) of each proposal's mast at its picked place (0 without
-    one)."""
+def _covers_and_picks(views: _Views, proposals: list[Proposal],
+                      picks: list[tuple[float, float, float] | None],
+                      executor: Executor | None) -> tuple[list[SiteCover], list[float]]:
+    """Each proposal's full-resolution cover, and the new people (market) of its mast at its
+    picked place (0 without one); the missing loss rasters of both in one batch of the executor."""
     moved = [(p, k) for p, k in zip(proposals, picks, strict=True) if k is not None]
-    covers = iter(views.full.covers([_site(p, k[0], k[1]) for p, k in moved], executor=executor))
-    return [views.full.gain(next(covers), views.market).total if k is not None else 0.0
-            for k in picks]
+    every = views.full.covers([_site(p, p.x, p.y) for p in proposals]
+                              + [_site(p, k[0], k[1]) for p, k in moved], executor=executor)
+    at_picks = iter(every[len(proposals):])
+    there = [views.full.gain(next(at_picks), views.market).total if k is not None else 0.0
+             for k in picks]
+    return every[:len(proposals)], there
 
 
 def _combined(problem: SitingProblem, views: _Views, cells: np.ndarray, covers: list[SiteCover],
