@@ -123,6 +123,33 @@ def test_a_warm_call_computes_no_footprint(screen: Screening, tmp_path: Path) ->
         np.testing.assert_array_equal(col, fresh)
 
 
+def test_an_unchanged_call_reads_its_footprints_from_one_entry(screen: Screening,
+                                                              tmp_path: Path) -> None:
+    lookup = _demand(screen)
+    x, y, h = _candidates()
+    sectors = [plan_sectors(SETTINGS)] * N
+    cache = LossCache(tmp_path)
+    cold = coverage_matrix(screen, lookup, x, y, h, sectors, cache=cache)
+    joint = FootprintStore(cache, screen)
+    keys = [joint.key(x[j], y[j], h[j], sectors[j]) for j in range(N)]
+    needed = [near_cells(lookup.cells, screen, float(x[j]), float(y[j])) for j in range(N)]
+    for key in keys:  # without the candidates' own entries, the joint one serves
+        next(tmp_path.rglob(f"{key}.npz")).unlink()
+    _, found = joint.get_all(keys, needed)
+    assert joint.read_at_once and joint.cached == N
+    assert [len(lookup.rows_at(f)) for f in found] == [len(c) for c in _columns(cold)]
+    counts: dict[str, int] = {}
+    warm = coverage_matrix(screen, lookup, x, y, h, sectors, cache=cache, counts=counts)
+    assert counts == {"cached": N, "computed": 0}
+    for part in ("indptr", "indices"):
+        np.testing.assert_array_equal(getattr(cold, part), getattr(warm, part))
+    fewer = _demand(screen, keep=60)  # other demand cells: not the joint entry, nor the others
+    other = FootprintStore(cache, screen)
+    _, missing = other.get_all(keys, [near_cells(fewer.cells, screen, float(x[j]), float(y[j]))
+                                      for j in range(N)])
+    assert not other.read_at_once and all(m is None for m in missing)
+
+
 def test_what_changes_a_footprint_computes_it_again(screen: Screening, tmp_path: Path) -> None:
     lookup = _demand(screen)
     x, y, h = _candidates(4)
@@ -151,9 +178,12 @@ def test_a_damaged_entry_is_computed_again_with_a_warning(screen: Screening, tmp
     sectors = [plan_sectors(SETTINGS)] * 3
     cache = LossCache(tmp_path)
     cold = coverage_matrix(screen, lookup, x, y, h, sectors, cache=cache)
-    key = FootprintStore(cache, screen).key(x[1], y[1], h[1], sectors[1])
-    (entry,) = tmp_path.rglob(f"{key}.npz")
-    entry.write_bytes(entry.read_bytes()[:-10])
+    store = FootprintStore(cache, screen)
+    keys = [store.key(x[j], y[j], h[j], sectors[j]) for j in range(3)]
+    (joint,) = [p for p in tmp_path.rglob("*.npz") if p.stem not in keys]  # the three together
+    (entry,) = tmp_path.rglob(f"{keys[1]}.npz")
+    for damaged in (joint, entry):
+        damaged.write_bytes(damaged.read_bytes()[:-10])
     counts: dict[str, int] = {}
     with pytest.warns(CacheWarning, match="computed again"):
         warm = coverage_matrix(screen, lookup, x, y, h, sectors, cache=cache, counts=counts)

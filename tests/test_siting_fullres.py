@@ -161,3 +161,61 @@ def test_proposal_footprints_are_the_full_resolution_cells(walled, tmp_path) -> 
     again = proposal_footprints(problem, found)  # computed again: the same polygon
     assert again.geometry.iloc[0].equals(drawn.geometry.iloc[0])
     assert drawn.loc[0, "new_people"] == scores.table.loc[0, "new_people"]
+
+
+def _brute_greedy(full: FullResolution, covers, open_cells) -> list[int]:
+    """The greedy order as first written: every remaining site's gain again at each step."""
+    still, left, order = open_cells.copy(), list(range(len(covers))), []
+    while left:
+        added = [full.gain(covers[k], still).total for k in left]
+        k = left.pop(int(np.argmax(added)))
+        order.append(k)
+        still[covers[k].window] &= ~covers[k].covered
+    return order
+
+
+def test_the_incremental_greedy_order_is_the_full_recomputation(walled) -> None:
+    from netcover.siting.fullres import SiteCover
+
+    inputs, coverage = walled
+    full = FullResolution(inputs, coverage, WEAK)
+    rows, cols = coverage.classes.shape
+    rng = np.random.default_rng(18)
+    covers = []
+    for _ in range(12):  # windows apart, overlapping and nested; some exact duplicates (ties)
+        h, w = rng.integers(3, rows // 2), rng.integers(3, cols // 2)
+        r0, c0 = rng.integers(0, rows - h), rng.integers(0, cols - w)
+        covers.append(SiteCover(rng.random((h, w)) < 0.6, int(r0), int(c0)))
+    covers += [covers[3], covers[7], SiteCover(np.zeros((0, 0), dtype=bool), 0, 0)]
+    open_cells = full.open_cells(None)
+    order, gains = full.greedy(covers, open_cells)
+    assert order == _brute_greedy(full, covers, open_cells)
+    assert full.greedy_order(covers, open_cells) == order
+    expected = full.gains_in_order([covers[k] for k in order], open_cells)
+    assert [g.total for g in gains] == [g.total for g in expected]
+    assert all(np.array_equal(g.cells, e.cells) and np.array_equal(g.people, e.people)
+               for g, e in zip(gains, expected, strict=True))
+    assert gains[-1].total == 0.0 and gains[0].total > 0
+
+
+def test_covers_are_kept_in_the_cache_and_read_back_equal(walled, tmp_path) -> None:
+    from netcover.coverage.losscache import LossCache
+
+    inputs, coverage = walled
+    cache = LossCache(tmp_path / "cache")
+    site = NewSite(EAST[0], EAST[1], 30.0, plan_sectors(WEAK))
+    first = FullResolution(inputs, coverage, WEAK, cache=cache).covers([site])[0]
+    entries = sorted((tmp_path / "cache").rglob("*.npz"))
+    assert entries  # the cover (and the loss raster) are stored
+    losses = sorted((tmp_path / "cache").rglob("*.npy"))
+    assert losses
+    for path in losses:  # without the loss rasters the cover is read back, not computed
+        path.unlink()
+    again = FullResolution(inputs, coverage, WEAK, cache=cache).covers([site])[0]
+    assert not list((tmp_path / "cache").rglob("*.npy"))  # no loss raster computed again
+    assert again.covered.any()
+    assert np.array_equal(again.covered, first.covered)
+    assert (again.row_off, again.col_off) == (first.row_off, first.col_off)
+    taller = NewSite(EAST[0], EAST[1], 40.0, plan_sectors(WEAK))  # another key: computed
+    other = FullResolution(inputs, coverage, WEAK, cache=cache).covers([taller])[0]
+    assert other.covered.sum() >= first.covered.sum()

@@ -305,3 +305,37 @@ def test_gap_people_add_up_to_the_coverage_tables_uncovered_people(walled) -> No
     last = table.iloc[-1]
     assert last["gap_id"] == "scattered" and pd.isna(last["rank"]) and last["people"] > 50
     assert table["rank"].iloc[:-1].tolist() == list(range(1, len(table)))
+
+
+def test_place_context_rasters_and_high_points_are_kept_and_read_back_equal(walled, tmp_path,
+                                                                           monkeypatch) -> None:
+    import dataclasses
+
+    from netcover.siting import candidates as cand
+
+    _, inputs, _ = walled
+    sc = inputs.scenario
+    kept = dataclasses.replace(inputs, scenario=dataclasses.replace(
+        sc, coverage=dataclasses.replace(sc.coverage, cache_dir=tmp_path / "cache")))
+    first = cand.PlaceContext(kept, SETTINGS)
+    geoms, _ = cand.access_geometries(kept)
+    np.testing.assert_array_equal(first.road_m, cand.distance_raster(geoms, kept.terrain))
+    assert np.isfinite(first.road_m).all() and first.road_m.max() > 0
+    assert len(list((tmp_path / "cache").rglob("*.npz"))) == 2  # roads and backhaul
+    for rise in (0.0, 10.0, 0.0):  # the filtered rasters made once, each threshold as alone
+        for got, alone in zip(first.high_points(300.0, rise),
+                              cand.high_points(kept.terrain, 300.0, rise), strict=True):
+            np.testing.assert_array_equal(got, alone)
+    assert list(first._peaks) == [300.0]
+
+    def fail(*_args: object) -> None:
+        raise AssertionError("computed again")
+
+    monkeypatch.setattr(cand, "distance_raster", fail)
+    monkeypatch.setattr(cand, "_local_peaks", fail)
+    again = cand.PlaceContext(kept, SETTINGS)
+    np.testing.assert_array_equal(again.road_m, first.road_m)
+    np.testing.assert_array_equal(again.backhaul_m, first.backhaul_m)
+    for got, before in zip(again.high_points(300.0, 10.0), first.high_points(300.0, 10.0),
+                           strict=True):
+        np.testing.assert_array_equal(got, before)

@@ -17,6 +17,7 @@ plan's summary and ``site_plan.md`` repeat it.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,8 @@ import pandas as pd
 
 from netcover.config.siting import SitingSettings
 from netcover.core.io import read_vector
+from netcover.coverage.losscache import LossCache, dem_fingerprint
+from netcover.siting.footprints import footprint_cache
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -55,6 +58,32 @@ def distance_raster(geoms: object, terrain: Terrain) -> np.ndarray:
     return distance_transform_edt(hit == 0) * terrain.cell_size
 
 
+def _kept_distance_raster(geoms: object, terrain: Terrain, cache: LossCache) -> np.ndarray:
+    """:func:`distance_raster`, kept in ``cache`` under a key of the geometries (their WKB) and
+    the grid."""
+    import shapely
+
+    shapes = [g for g in np.asarray(geoms, dtype=object).ravel() if g is not None and not g.is_empty]
+    if cache.folder is None or not shapes:
+        return distance_raster(shapes, terrain)
+    digest = hashlib.sha256()
+    for wkb in shapely.to_wkb(np.asarray(shapes, dtype=object)).tolist():
+        digest.update(len(wkb).to_bytes(8, "little"))
+        digest.update(wkb)
+    key = LossCache.key(digest.hexdigest(), kind="distance_raster", version=_DISTANCE_VERSION,
+                        transform=tuple(terrain.transform)[:6], shape=list(terrain.shape))
+    found = cache.get_arrays(key)
+    if found is not None and "distance_m" in found and found["distance_m"].shape == terrain.shape:
+        return np.array(found["distance_m"], dtype=np.float64)
+    out = distance_raster(shapes, terrain)
+    cache.put_arrays(key, {"distance_m": out})
+    return out
+
+
+#: Bump when :func:`distance_raster` changes.
+_DISTANCE_VERSION = "1"
+
+
 def backhaul_geometries(inputs: Inputs) -> list[object]:
     """Where backhaul can be picked up: fibre routes and fibre-connected points, else existing sites."""
     geoms: list[object] = []
@@ -70,13 +99,42 @@ def backhaul_geometries(inputs: Inputs) -> list[object]:
 
 def high_points(terrain: Terrain, window_m: float, min_rise_m: float) -> tuple[np.ndarray, ...]:
     """(rows, cols, rise) of the DEM's hilltops and ridge shoulders (see the module docstring)."""
+    return _peaks_above(*_local_peaks(terrain, window_m), min_rise_m)
+
+
+def _local_peaks(terrain: Terrain, window_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """The topographic position index of every DEM cell and where it is a local maximum."""
     from scipy.ndimage import maximum_filter, uniform_filter
 
     size = max(3, round(window_m / terrain.cell_size) | 1)
     h = terrain.heights.astype(np.float64)
     tpi = h - uniform_filter(h, size=size, mode="nearest")
-    peak = (maximum_filter(tpi, size=size, mode="nearest") == tpi) & (tpi >= min_rise_m)
+    return tpi, maximum_filter(tpi, size=size, mode="nearest") == tpi
+
+
+def _kept_peaks(terrain: Terrain, window_m: float, cache: LossCache) -> tuple[np.ndarray, ...]:
+    """(rows, cols, rise) of every local maximum of the DEM's topographic position index (any
+    rise, in :func:`high_points`' order), kept in ``cache``."""
+    crs = terrain.crs.to_wkt() if hasattr(terrain.crs, "to_wkt") else str(terrain.crs)
+    key = LossCache.key(dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], crs),
+                        kind="high_points", version=_PEAKS_VERSION, window_m=float(window_m))
+    found = cache.get_arrays(key) if cache.folder is not None else None
+    if found is not None and {"rows", "cols", "rise"} <= set(found):
+        return (found["rows"].astype(np.int64), found["cols"].astype(np.int64),
+                np.array(found["rise"], dtype=np.float64))
+    tpi, peak = _local_peaks(terrain, window_m)
     rows, cols = np.nonzero(peak)
+    cache.put_arrays(key, {"rows": rows.astype(np.int32), "cols": cols.astype(np.int32),
+                           "rise": tpi[rows, cols]})
+    return rows, cols, tpi[rows, cols]
+
+
+#: Bump when :func:`_local_peaks` changes.
+_PEAKS_VERSION = "2"
+
+
+def _peaks_above(tpi: np.ndarray, peak: np.ndarray, min_rise_m: float) -> tuple[np.ndarray, ...]:
+    rows, cols = np.nonzero(peak & (tpi >= min_rise_m))
     return rows, cols, tpi[rows, cols]
 
 
@@ -133,9 +191,21 @@ class PlaceContext:
         self.inputs, self.settings, self.terrain = inputs, settings, inputs.terrain
         geoms, self.access_from = access_geometries(inputs)
         self.access = "roads" if self.access_from == "roads" else "straight_line"
-        self.road_m = distance_raster(geoms, self.terrain)
-        self.backhaul_m = distance_raster(backhaul_geometries(inputs), self.terrain)
+        cache = footprint_cache(inputs.scenario)
+        self.road_m = _kept_distance_raster(geoms, self.terrain, cache)
+        self.backhaul_m = _kept_distance_raster(backhaul_geometries(inputs), self.terrain, cache)
         self.exclusion = _exclusion(inputs, settings)
+        self._peaks: dict[float, tuple[np.ndarray, ...]] = {}
+        self._cache = cache
+
+    def high_points(self, window_m: float, min_rise_m: float) -> tuple[np.ndarray, ...]:
+        """:func:`high_points` of the DEM; its local maxima are found once per window (and kept in
+        the loss cache folder, keyed by the DEM and the window)."""
+        if window_m not in self._peaks:
+            self._peaks[window_m] = _kept_peaks(self.terrain, window_m, self._cache)
+        rows, cols, rise = self._peaks[window_m]
+        above = rise >= min_rise_m
+        return rows[above], cols[above], rise[above]
 
     def at(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Distance to a road and to backhaul (m) at points on the DEM."""
@@ -178,7 +248,7 @@ def generate_candidates(inputs: Inputs, demand: Demand, settings: SitingSettings
 
     ctx = context or PlaceContext(inputs, settings)
     t = inputs.terrain
-    rows, cols, rise = high_points(t, settings.hilltop_window_m, settings.min_rise_m)
+    rows, cols, rise = ctx.high_points(settings.hilltop_window_m, settings.min_rise_m)
     x = t.transform.c + (cols + 0.5) * t.cell_size
     y = t.transform.f - (rows + 0.5) * t.cell_size
     lx, ly, lsource, lname = _listed(inputs, settings)
@@ -211,7 +281,7 @@ def places_around(ctx: PlaceContext, x0: float, y0: float, radius_m: float,
     t = ctx.terrain
     step = np.arange(-radius_m, radius_m + 1e-6, spacing_m)
     gx, gy = (a.ravel() for a in np.meshgrid(x0 + step, y0 + step))
-    rows, cols, rise = high_points(t, ctx.settings.hilltop_window_m, 0.0)
+    rows, cols, rise = ctx.high_points(ctx.settings.hilltop_window_m, 0.0)
     hx = t.transform.c + (cols + 0.5) * t.cell_size
     hy = t.transform.f - (rows + 0.5) * t.cell_size
     near = np.hypot(hx - x0, hy - y0) <= radius_m

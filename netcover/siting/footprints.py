@@ -15,16 +15,19 @@ covered threshold and the engine's version (:data:`~netcover.coverage.losscache.
 evaluated at (those near the mast when it was computed) and which of them are covered, and it
 serves any later demand whose cells near the mast it evaluated, so a re-run, a changed siting
 budget or objective, or a better existing network (less demand) read it back; new demand near the
-mast computes it again.
+mast computes it again. The footprints of one call of
+:func:`~netcover.siting.matrix.coverage_matrix` are also kept together in one entry (keyed by their
+keys and the demand cells each was needed at), which an unchanged re-run reads instead of one entry
+per candidate.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -34,11 +37,13 @@ from netcover.coverage.losscache import LossCache, default_cache_dir, dem_finger
 from netcover.coverage.sectors import SECTOR_COLUMNS, nr_key_part
 
 if TYPE_CHECKING:
-    from netcover.config.scenario import Scenario
+    from netcover.config.calibration import Calibration
+    from netcover.config.scenario import CoverageSettings, ReceiverSettings, Scenario
+    from netcover.data.terrain import Terrain
     from netcover.siting.matrix import Screening
 
-__all__ = ["FOOTPRINT_VERSION", "FootprintStore", "footprint_cache", "near_cells", "screening_digest",
-           "sectors_digest"]
+__all__ = ["FOOTPRINT_VERSION", "FootprintStore", "footprint_cache", "land_layers_digests",
+           "levels_key_parts", "near_cells", "screening_digest", "sectors_digest"]
 
 #: Bump when footprints change for a reason the key does not see (their definition).
 FOOTPRINT_VERSION = "1"
@@ -57,18 +62,32 @@ def screening_digest(screen: Screening) -> str:
     t = screen.terrain
     crs = t.crs.to_wkt() if hasattr(t.crs, "to_wkt") else str(t.crs)
     layers = [dem_fingerprint(t.heights, tuple(t.transform)[:6], crs),
-              hashlib.sha256(np.packbits(screen.inside).tobytes()).hexdigest()]
-    if t.clutter_m is not None:
-        layers.append(dem_fingerprint(t.clutter_m, (), ""))
-    if t.landcover is not None and t.landcover_classes is not None:
-        layers.append(hashlib.sha256(np.ascontiguousarray(t.landcover, dtype=np.int16)
-                                     .tobytes()).hexdigest())
-        layers.append(t.landcover_classes.fingerprint())
-    cov = {k: v for k, v in dataclasses.asdict(screen.coverage).items() if k not in _NOT_IN_KEY}
+              hashlib.sha256(np.packbits(screen.inside).tobytes()).hexdigest(),
+              *land_layers_digests(t)]
     levels = screen.levels
-    calibration = sorted((k, repr(v)) for k, v in levels.calibration.items())
-    return json_sha256([layers, cov, dataclasses.asdict(levels.rx), calibration,
+    return json_sha256([layers, *levels_key_parts(screen.coverage, levels.rx, levels.calibration),
                         float(screen.threshold_dbm)])
+
+
+def land_layers_digests(t: Terrain) -> list[str]:
+    """Digests of a terrain's clutter heights and land-cover classes (none without them)."""
+    out = []
+    if t.clutter_m is not None:
+        out.append(dem_fingerprint(t.clutter_m, (), ""))
+    if t.landcover is not None and t.landcover_classes is not None:
+        out.append(hashlib.sha256(np.ascontiguousarray(t.landcover, dtype=np.int16)
+                                  .tobytes()).hexdigest())
+        out.append(t.landcover_classes.fingerprint())
+    return out
+
+
+def levels_key_parts(cov: CoverageSettings, rx: ReceiverSettings,
+                     calibration: Mapping[str, Calibration]) -> list[Any]:
+    """The parts of a cache key that the levels of sectors depend on besides the terrain and the
+    sectors: the propagation settings (not where the cache is nor report choices), the receiver's
+    link budget and the calibration."""
+    cov_part = {k: v for k, v in dataclasses.asdict(cov).items() if k not in _NOT_IN_KEY}
+    return [cov_part, dataclasses.asdict(rx), sorted((k, repr(v)) for k, v in calibration.items())]
 
 
 def sectors_digest(sectors: Sequence[pd.Series]) -> str:
@@ -102,6 +121,8 @@ class FootprintStore:
     ----------
     cached, computed : int
         Footprints read back, and footprints stored after being computed.
+    read_at_once : bool
+        Whether :meth:`get_all` read them all from one joint entry.
     """
 
     def __init__(self, cache: LossCache, screen: Screening):
@@ -110,6 +131,8 @@ class FootprintStore:
         self.digest = screening_digest(screen) if cache.folder is not None else ""
         self.cached = 0
         self.computed = 0
+        #: Whether :meth:`get_all` found its joint entry.
+        self.read_at_once = False
         self._sectors: dict[int, str] = {}
 
     def key(self, x: float, y: float, height_m: float, sectors: Sequence[pd.Series]) -> str:
@@ -136,8 +159,44 @@ class FootprintStore:
         self.cached += 1
         return found["covered"].astype(np.int64)
 
+    def get_all(self, keys: Sequence[str], needed: Sequence[np.ndarray]
+                ) -> tuple[str, list[np.ndarray | None]]:
+        """Covered cells of every footprint of ``keys`` (each evaluated on ``needed``), read at
+        once from the entry :meth:`put_all` wrote for the same keys and cells, else one by one
+        (:meth:`get`; None for those missing); and the key of that joint entry."""
+        joint = LossCache.key(self.digest, kind="footprints", version=FOOTPRINT_VERSION,
+                              keys=json_sha256(list(keys)),
+                              needed=_arrays_sha256([np.asarray(c, dtype=np.int64)
+                                                     for c in needed]))
+        found = self.cache.get_arrays(joint) if self.cache.folder is not None else None
+        if found is not None and {"covered", "indptr"} <= set(found) \
+                and len(found["indptr"]) == len(keys) + 1:
+            cells, ends = found["covered"].astype(np.int64), found["indptr"]
+            self.cached += len(keys)
+            self.read_at_once = True
+            return joint, [cells[ends[j]:ends[j + 1]] for j in range(len(keys))]
+        return joint, [self.get(key, cells) for key, cells in zip(keys, needed, strict=True)]
+
+    def put_all(self, joint: str, covered: Sequence[np.ndarray | None]) -> None:
+        """Keep the covered cells of several footprints in one entry (see :meth:`get_all`), unless
+        :meth:`get_all` read them from it (or there is no key, or one is missing)."""
+        if not joint or self.read_at_once or any(c is None for c in covered):
+            return
+        cells = [np.asarray(c, dtype=np.int32) for c in covered]
+        self.cache.put_arrays(joint, {
+            "covered": np.concatenate(cells) if cells else np.zeros(0, dtype=np.int32),
+            "indptr": np.concatenate([[0], np.cumsum([len(c) for c in cells])]).astype(np.int64)})
+
     def put(self, key: str, evaluated: np.ndarray, covered: np.ndarray) -> None:
         """Store the cells a footprint was evaluated at and those it covers (sorted flat)."""
         self.computed += 1
         self.cache.put_arrays(key, {"evaluated": np.asarray(evaluated, dtype=np.int32),
                                     "covered": np.asarray(covered, dtype=np.int32)})
+
+
+def _arrays_sha256(arrays: Sequence[np.ndarray]) -> str:
+    """Digest of a list of integer arrays: their lengths and their values."""
+    h = hashlib.sha256(np.array([len(a) for a in arrays], dtype=np.int64).tobytes())
+    for a in arrays:
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()

@@ -23,6 +23,15 @@ area that is below the usable class before and covered by the site, the area ari
 (site k beyond the baseline and sites 1..k-1): adding them as cells and running the coverage step
 again gives the same people.
 
+A site's cover is kept in the loss cache folder (:meth:`FullResolution.cover_key`: its place,
+height and sectors, the thresholds, the DEM and its land cover, the propagation settings, the
+receiver and the calibration; not the existing network's coverage, which only the gains use), so
+that a re-run, or one after another sector changed, reads it back instead of reading its loss
+rasters and applying its sectors again.
+:meth:`FullResolution.greedy` orders sites incrementally: after a site is taken only the gains of
+sites whose windows meet its window are stale, and a stale gain is an upper bound (gains only
+fall), recomputed when it reaches the top.
+
 The loss rasters of several sites are independent: with an executor of more than one worker the
 missing ones are computed by its workers into the loss cache folder
 (:func:`~netcover.coverage.engine.fill_loss_cache`), then read here.
@@ -30,6 +39,7 @@ missing ones are computed by its workers into the loss cache folder
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -38,13 +48,19 @@ import numpy as np
 import pandas as pd
 
 from netcover.config.radio import default_thresholds
+from netcover.core.io import json_sha256
 from netcover.core.parallel import InProcess
 from netcover.coverage.engine import LossJob, fill_loss_cache, grid_loss, site_loss_key, site_terrain
 from netcover.coverage.losscache import LossCache, dem_fingerprint
 from netcover.coverage.people import GridOverlap
 from netcover.coverage.sectors import SectorLevels
 from netcover.errors import InputError
-from netcover.siting.footprints import footprint_cache
+from netcover.siting.footprints import (
+    footprint_cache,
+    land_layers_digests,
+    levels_key_parts,
+    sectors_digest,
+)
 
 if TYPE_CHECKING:
     from netcover.config.siting import SitingSettings
@@ -53,7 +69,11 @@ if TYPE_CHECKING:
     from netcover.data.inputs import Inputs
     from netcover.data.population import PopulationGrid
 
-__all__ = ["FullResolution", "Gain", "NewSite", "SiteCover", "population_cells"]
+__all__ = ["COVER_VERSION", "FullResolution", "Gain", "NewSite", "SiteCover", "population_cells"]
+
+#: Bump when a site's cover changes for a reason its key (:meth:`FullResolution.cover_key`) does
+#: not see.
+COVER_VERSION = "1"
 
 
 @dataclass(frozen=True)
@@ -142,6 +162,8 @@ class FullResolution:
         self.apply = SectorLevels(terrain, sc.coverage, sc.receiver,
                                   cache=LossCache(self.cache.folder), dem_digest=digest,
                                   calibration=sc.calibration)
+        self._digest = json_sha256([digest, *land_layers_digests(terrain),
+                                    *levels_key_parts(sc.coverage, sc.receiver, sc.calibration)])
         self.counts = pop.counts.astype(np.float64)
         self.overlap = GridOverlap(terrain.shape, coverage.transform, pop.transform,
                                    self.counts.shape)
@@ -169,16 +191,46 @@ class FullResolution:
                progress: Progress | None = None) -> list[SiteCover]:
         """The cells each site covers (see the module docstring), in order.
 
+        A site's cover is kept in the loss cache folder under a key of everything it depends on
+        (:meth:`cover_key`) and read back when found: its loss rasters are then not read.
         ``executor``: where missing loss rasters are computed (None or one worker: here).
         ``progress(items, label)`` sees the loss rasters the workers compute.
         """
+        cover_keys = [self.cover_key(site) for site in sites]
+        found = [_read_cover(self.cache, key) for key in cover_keys]
+        made = iter(self._made([site for site, hit in zip(sites, found, strict=True) if hit is None],
+                               executor, progress))
+        out = []
+        for key, hit in zip(cover_keys, found, strict=True):
+            if hit is None:
+                hit = next(made)
+                _write_cover(self.cache, key, hit)
+            out.append(hit)
+        return out
+
+    def _made(self, sites: Sequence[NewSite], executor: Executor | None,
+              progress: Progress | None) -> list[SiteCover]:
+        """The covers of ``sites`` computed: their loss rasters (the missing ones on the
+        executor's workers, see :meth:`covers`) with their sectors applied."""
         t, cov = self.inputs.terrain, self.inputs.scenario.coverage
         jobs = [_jobs(site) for site in sites]
         unique = list(dict.fromkeys(job for per in jobs for job, _ in per))
         keys = {job: site_loss_key(site_terrain(t, job, cov), job, cov) for job in unique}
-        fill_loss_cache(t, unique, keys, cov, self.cache.folder, executor or InProcess(),
-                        progress or _no_progress, self.notes)
+        if unique:
+            fill_loss_cache(t, unique, keys, cov, self.cache.folder, executor or InProcess(),
+                            progress or _no_progress, self.notes)
         return [self._cover(site, per, keys) for site, per in zip(sites, jobs, strict=True)]
+
+    def cover_key(self, site: NewSite) -> str:
+        """Cache key of a site's cover: its place, height and sectors (with their pattern files'
+        content), the thresholds of its technologies, and what every loss and level depends on:
+        the whole DEM and its land cover, the propagation settings, the receiver and the
+        calibration (and the engine's version)."""
+        techs = sorted({str(row["technology"]) for row in site.sectors})
+        return LossCache.key(self._digest, kind="fullres_cover", version=COVER_VERSION,
+                             x=round(float(site.x), 3), y=round(float(site.y), 3),
+                             height_m=float(site.height_m), sectors=sectors_digest(site.sectors),
+                             thresholds=[[tech, self.threshold_dbm(tech)] for tech in techs])
 
     def _cover(self, site: NewSite, jobs: list[tuple[LossJob, list[pd.Series]]],
                keys: dict[LossJob, str]) -> SiteCover:
@@ -215,15 +267,35 @@ class FullResolution:
     def greedy_order(self, covers: Sequence[SiteCover], open_cells: np.ndarray) -> list[int]:
         """The sites' order by full-resolution people added: at each step the site adding the
         most people beyond ``open_cells``' baseline and the sites before it (the first on a tie)."""
+        return self.greedy(covers, open_cells)[0]
+
+    def greedy(self, covers: Sequence[SiteCover], open_cells: np.ndarray
+               ) -> tuple[list[int], list[Gain]]:
+        """:meth:`greedy_order` and each site's gain in that order (as :meth:`gains_in_order` of
+        the sites in that order gives them).
+
+        Incremental and exact: a site's gain changes only when a chosen site's window meets its
+        own, and gains only fall, so a gain made before is an upper bound; the site on top of the
+        bounds (the most people, then the lowest index) is taken once its gain is up to date.
+        """
         still = open_cells.copy()
-        left = list(range(len(covers)))
-        order = []
-        while left:
-            added = [self.gain(covers[k], still).total for k in left]
-            k = left.pop(int(np.argmax(added)))
+        gains: dict[int, Gain] = {k: self.gain(c, still) for k, c in enumerate(covers)}
+        fresh = set(gains)
+        heap = [(-g.total, k) for k, g in gains.items()]
+        heapq.heapify(heap)
+        order: list[int] = []
+        while heap:
+            _, k = heapq.heappop(heap)
+            if k not in fresh:
+                gains[k] = self.gain(covers[k], still)
+                fresh.add(k)
+                heapq.heappush(heap, (-gains[k].total, k))
+                continue
             order.append(k)
+            fresh.discard(k)
             still[covers[k].window] &= ~covers[k].covered
-        return order
+            fresh -= {j for j in fresh if _meet(covers[j], covers[k])}
+        return order, [gains[k] for k in order]
 
     def outline(self, cover: SiteCover) -> object:
         """The covered cells as one (multi)polygon in the working CRS (empty if none)."""
@@ -257,6 +329,29 @@ def _jobs(site: NewSite) -> list[tuple[LossJob, list[pd.Series]]]:
         bands.setdefault(float(row["frequency_mhz"]), []).append(row)
     return [(LossJob(site.site_id, float(site.x), float(site.y), float(site.height_m), f, ()), rows)
             for f, rows in sorted(bands.items())]
+
+
+def _meet(a: SiteCover, b: SiteCover) -> bool:
+    """Whether the windows of two covers share a cell."""
+    (ar, ac), (br, bc) = a.window, b.window
+    return ar.start < br.stop and br.start < ar.stop and ac.start < bc.stop and bc.start < ac.stop
+
+
+def _read_cover(cache: LossCache, key: str) -> SiteCover | None:
+    """A cover kept by :func:`_write_cover` (None: not there, or not one)."""
+    found = cache.get_arrays(key)
+    if found is None or not {"packed", "shape", "offset"} <= set(found):
+        return None
+    rows, cols = (int(v) for v in found["shape"])
+    covered = np.unpackbits(found["packed"], count=rows * cols).reshape(rows, cols).astype(bool)
+    return SiteCover(covered, int(found["offset"][0]), int(found["offset"][1]))
+
+
+def _write_cover(cache: LossCache, key: str, cover: SiteCover) -> None:
+    """Keep a cover in the cache, its cells packed eight to a byte."""
+    cache.put_arrays(key, {"packed": np.packbits(cover.covered.ravel()),
+                           "shape": np.array(cover.covered.shape, dtype=np.int64),
+                           "offset": np.array([cover.row_off, cover.col_off], dtype=np.int64)})
 
 
 def _union(parts: list[SiteCover]) -> SiteCover:

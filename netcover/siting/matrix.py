@@ -18,6 +18,7 @@ rest out to an executor whose workers receive the screening grid once (a long-li
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -33,12 +34,12 @@ from netcover.config.scenario import CoverageSettings, Scenario
 from netcover.config.siting import SitingSettings
 from netcover.core.parallel import Executor, InProcess
 from netcover.coverage.engine import Progress, terminal_loss
-from netcover.coverage.losscache import CachedLoss, LossCache
+from netcover.coverage.losscache import CachedLoss, LossCache, dem_fingerprint
 from netcover.coverage.sectors import SectorLevels
 from netcover.data.terrain import Terrain
 from netcover.errors import InputError
 from netcover.radio.area import site_loss_grid
-from netcover.siting.footprints import FootprintStore, near_cells
+from netcover.siting.footprints import FootprintStore, footprint_cache, near_cells
 
 __all__ = [
     "PARALLEL_MIN", "CandidateJob", "DemandLookup", "Footprint", "Screening", "coverage_matrix", "footprint",
@@ -113,7 +114,7 @@ def screening(scenario: Scenario, dem: Terrain, like: Affine, shape: tuple[int, 
     if not inside.any():
         msg = "the population grid does not overlap the DEM; check both files' extent and CRS"
         raise InputError(msg)
-    layers = _coarse_landcover(dem, like, shape)
+    layers = _coarse_landcover(dem, like, shape, footprint_cache(scenario))
     if not inside.all():
         idx = distance_transform_edt(~inside, return_distances=False, return_indices=True)
         out = out[tuple(idx)]
@@ -130,15 +131,41 @@ def screening(scenario: Scenario, dem: Terrain, like: Affine, shape: tuple[int, 
                      SectorLevels(terrain, cov, scenario.receiver, calibration=scenario.calibration))
 
 
-def _coarse_landcover(dem: Terrain, like: Affine, shape: tuple[int, int]) -> dict[str, np.ndarray]:
+def _coarse_landcover(dem: Terrain, like: Affine, shape: tuple[int, int],
+                      cache: LossCache) -> dict[str, np.ndarray]:
     """The DEM's land cover on the screening grid: each cell's class is the mode of the DEM cells'
     classes in it (the class a receiver there most likely stands in), its clutter height the mean
     of theirs (a half-forested 100 m cell is a lower canopy, not a full one nor open ground).
-    Empty without land cover."""
-    from rasterio.warp import Resampling, reproject
-
+    Empty without land cover. Kept in ``cache`` under a key of the layers and both grids."""
     if dem.landcover is None or dem.clutter_m is None or dem.landcover_classes is None:
         return {}
+    crs = dem.crs.to_wkt() if hasattr(dem.crs, "to_wkt") else str(dem.crs)
+    key = LossCache.key(
+        dem_fingerprint(dem.clutter_m, tuple(dem.transform)[:6], crs), kind="screening_landcover",
+        version=_LANDCOVER_VERSION, to=[*tuple(like)[:6], *shape],
+        landcover=hashlib.sha256(np.ascontiguousarray(dem.landcover, dtype=np.int16)
+                                 .tobytes()).hexdigest(),
+        classes=dem.landcover_classes.fingerprint())
+    found = cache.get_arrays(key) if cache.folder is not None else None
+    if found is not None and {"landcover", "clutter_m"} <= set(found):
+        return {"landcover": np.array(found["landcover"], dtype=np.int16),
+                "clutter_m": np.array(found["clutter_m"], dtype=np.float32)}
+    layers = _coarsened_landcover(dem, like, shape)
+    cache.put_arrays(key, layers)
+    return layers
+
+
+#: Bump when :func:`_coarsened_landcover` changes.
+_LANDCOVER_VERSION = "1"
+
+
+def _coarsened_landcover(dem: Terrain, like: Affine, shape: tuple[int, int]
+                         ) -> dict[str, np.ndarray]:
+    """:func:`_coarse_landcover` computed (the DEM has land cover)."""
+    from rasterio.warp import Resampling, reproject
+
+    assert dem.landcover is not None and dem.clutter_m is not None
+    assert dem.landcover_classes is not None
     codes = np.full(shape, -1, dtype=np.int16)
     reproject(dem.landcover, codes, src_transform=dem.transform, src_crs=dem.crs,
               dst_transform=like, dst_crs=dem.crs, resampling=Resampling.mode, src_nodata=-1,
@@ -273,8 +300,9 @@ def coverage_matrix(screen: Screening, lookup: DemandLookup, x: np.ndarray, y: n
     needed = [near_cells(lookup.cells, screen, float(x[j]), float(y[j])) for j in range(n)]
     keys = [store.key(x[j], y[j], height_m[j], sectors[j]) for j in range(n)] if store.digest else []
     covered: list[np.ndarray | None] = [None] * n
+    joint = ""
     if keys:
-        covered = [store.get(key, cells) for key, cells in zip(keys, needed, strict=True)]
+        joint, covered = store.get_all(keys, needed)
     todo = [j for j in range(n) if covered[j] is None]
     jobs = [(float(x[j]), float(y[j]), float(height_m[j]), list(sectors[j])) for j in todo]
     for j, cells in zip(todo, _computed_cells(screen, lookup, jobs, executor, progress, label),
@@ -282,6 +310,7 @@ def coverage_matrix(screen: Screening, lookup: DemandLookup, x: np.ndarray, y: n
         covered[j] = cells
         if keys:
             store.put(keys[j], needed[j], cells)
+    store.put_all(joint, covered)  # kept together for the next run (unless read so)
     if counts is not None:
         counts.update(cached=store.cached, computed=len(todo))
     return _matrix(lookup, covered)

@@ -199,7 +199,7 @@ def full_resolution_rank(problem: SitingProblem, result: SolveResult, *,
     solver chose them with (its ``gains``: the screening figures in that order), and the sites'
     full-resolution gains in that order (:func:`site_gains`)."""
     full, covers, open_cells = _chosen_covers(problem, result, executor)
-    order = full.greedy_order(covers, open_cells)
+    order, gains = full.greedy(covers, open_cells)
     chosen = np.asarray(result.chosen, dtype=np.int64)[order]
     a, open_rows = problem.matrix.tocsc(), np.ones(len(problem.demand), bool)
     screening = []
@@ -207,7 +207,6 @@ def full_resolution_rank(problem: SitingProblem, result: SolveResult, *,
         rows = a.indices[a.indptr[j]:a.indptr[j + 1]]
         screening.append(float(problem.demand.people[rows[open_rows[rows]]].sum()))
         open_rows[rows] = False
-    gains = full.gains_in_order([covers[k] for k in order], open_cells)
     return dataclasses.replace(result, chosen=chosen, gains=np.array(screening)), gains
 
 

@@ -57,7 +57,7 @@ from netcover.siting.candidates import places_around, site_cost
 from netcover.siting.footprints import footprint_cache
 from netcover.siting.fullres import FullResolution, Gain, NewSite, SiteCover
 from netcover.siting.market import market_view
-from netcover.siting.matrix import Footprint, coverage_matrix, footprint
+from netcover.siting.matrix import coverage_matrix
 from netcover.siting.plan import SitingProblem, demand_cells, gaps_closed_by_people
 
 if TYPE_CHECKING:
@@ -132,17 +132,14 @@ def score_proposals(problem: SitingProblem, proposals: list[Proposal], *,
     ``search``: ``"coarse_to_fine"`` (default) or ``"exhaustive"`` (every place; see
     :mod:`netcover.siting.better`).
     """
-    d = problem.demand
     full = FullResolution(problem.inputs, problem.coverage, problem.settings)
     views = _Views(problem, full)
     cells = demand_cells(problem)
     nearby, how = _gains_nearby(problem, proposals, executor, progress, search)
-    covers = full.covers([_site(p, p.x, p.y) for p in proposals], executor=executor)
-    new = [full.gain(c, views.market) for c in covers]
-    screened = [float(d.people[problem.lookup.rows_of(_footprint(problem, p, p.x, p.y))].sum())
-                for p in proposals]
+    screened = _screened(problem, proposals, executor)
     picks = [_screening_pick(s, *near) for s, near in zip(screened, nearby, strict=True)]
-    there = _gains_at_picks(views, proposals, picks, executor)
+    covers, there = _covers_and_picks(views, proposals, picks, executor)
+    new = [full.gain(c, views.market) for c in covers]
     records, better = [], []
     for prop, cover, gain, screen_new, pick, at_pick in zip(proposals, covers, new, screened,
                                                             picks, there, strict=True):
@@ -164,15 +161,18 @@ def _advice_of(better: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     return better.assign(advice=better["proposal_id"].map(advice).fillna(better["advice"]))
 
 
-def _gains_at_picks(views: _Views, proposals: list[Proposal],
-                    picks: list[tuple[float, float, float] | None],
-                    executor: Executor | None) -> list[float]:
-    """Full-resolution new people (market) of each proposal's mast at its picked place (0 without
-    one)."""
+def _covers_and_picks(views: _Views, proposals: list[Proposal],
+                      picks: list[tuple[float, float, float] | None],
+                      executor: Executor | None) -> tuple[list[SiteCover], list[float]]:
+    """Each proposal's full-resolution cover, and the new people (market) of its mast at its
+    picked place (0 without one); the missing loss rasters of both in one batch of the executor."""
     moved = [(p, k) for p, k in zip(proposals, picks, strict=True) if k is not None]
-    covers = iter(views.full.covers([_site(p, k[0], k[1]) for p, k in moved], executor=executor))
-    return [views.full.gain(next(covers), views.market).total if k is not None else 0.0
-            for k in picks]
+    every = views.full.covers([_site(p, p.x, p.y) for p in proposals]
+                              + [_site(p, k[0], k[1]) for p, k in moved], executor=executor)
+    at_picks = iter(every[len(proposals):])
+    there = [views.full.gain(next(at_picks), views.market).total if k is not None else 0.0
+             for k in picks]
+    return every[:len(proposals)], there
 
 
 def _combined(problem: SitingProblem, views: _Views, cells: np.ndarray, covers: list[SiteCover],
@@ -253,8 +253,19 @@ def proposal_footprints(problem: SitingProblem, proposals: list[Proposal],
     return gpd.GeoDataFrame(table, geometry=geoms, crs=problem.inputs.crs)
 
 
-def _footprint(problem: SitingProblem, prop: Proposal, x: float, y: float) -> Footprint:
-    return footprint(problem.screen, x, y, prop.height_m, prop.sectors)
+def _screened(problem: SitingProblem, proposals: list[Proposal],
+              executor: Executor | None) -> list[float]:
+    """Each proposal's screening figure: the demand's people in its footprint on the screening
+    grid, evaluated on the demand cells (each as on the whole grid) and kept with the candidates'
+    footprints (:func:`~netcover.siting.matrix.coverage_matrix`)."""
+    a = coverage_matrix(problem.screen, problem.lookup, np.array([p.x for p in proposals]),
+                        np.array([p.y for p in proposals]),
+                        np.array([p.height_m for p in proposals]), [p.sectors for p in proposals],
+                        executor=executor, cache=footprint_cache(problem.inputs.scenario),
+                        label="Proposals")
+    people = problem.demand.people
+    return [float(people[a.indices[a.indptr[j]:a.indptr[j + 1]]].sum())
+            for j in range(len(proposals))]
 
 
 def _gains_nearby(problem: SitingProblem, proposals: list[Proposal], executor: Executor | None,
