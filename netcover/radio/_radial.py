@@ -106,6 +106,7 @@ from netcover.radio._hull import (
 from netcover.radio._sampling import (
     bilinear_height,
     bilinear_pair,
+    borrowed,
     disc_cells,
     prefix_count,
     radial_heights,
@@ -301,6 +302,29 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
         out[e] = delta_bullington_loss(lbulla, lbulls, ldsph)
 
 
+@njit(cache=True)
+def _radial_chunk(r_lo: int, r_hi: int, heights: np.ndarray, clutter: np.ndarray,
+                  has_clutter: bool, step_km: float, htg: float, hrg: float, f_ghz: float,
+                  pol: int, ae_km: float, hull_window: int, order: np.ndarray, start: np.ndarray,
+                  cell_m: np.ndarray, cell_d: np.ndarray, cell_h: np.ndarray, n_tail: int,
+                  dem: np.ndarray, clutter_dem: np.ndarray, row0: float, col0: float,
+                  cell_row: np.ndarray, cell_col: np.ndarray, deygout: bool, work: np.ndarray,
+                  tgeo: np.ndarray, inv_d: np.ndarray, out: np.ndarray,
+                  theta_out: np.ndarray) -> None:
+    """:func:`_radial_cells` on the radials ``r_lo``..``r_hi - 1`` (receivers of radial r:
+    ``order[start[r]:start[r + 1]]``), every array passed as a view without reference counts
+    (:func:`~._sampling.borrowed`): the caller holds them all for the call, and the receiver loop
+    then counts none."""
+    radials, layer, scratch, geo = borrowed(heights), borrowed(clutter), borrowed(work), borrowed(tgeo)
+    for r in range(r_lo, r_hi):
+        h = radials[r]
+        _radial_cells(h, layer[r] if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz,
+                      pol, ae_km, hull_window, borrowed(order)[start[r]:start[r + 1]],
+                      borrowed(cell_m), borrowed(cell_d), borrowed(cell_h), n_tail, borrowed(dem),
+                      borrowed(clutter_dem), row0, col0, borrowed(cell_row), borrowed(cell_col),
+                      deygout, scratch, geo, borrowed(inv_d), borrowed(out), borrowed(theta_out))
+
+
 #: Chunks of radials :func:`cell_diffraction_loss` hands to its threads (each with its scratch).
 _CHUNKS = 64
 
@@ -406,10 +430,8 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
         for k in range(n_tail):
             tgeo[2, k] = (k + 1) * step_km
             tgeo[3, k] = 1.0 / tgeo[2, k]
-        for r in range(chunk * nb // n_chunks, (chunk + 1) * nb // n_chunks):
-            h = heights[r]
-            _radial_cells(h, clutter[r] if has_clutter else h, has_clutter, step_km, htg, hrg,
-                          f_ghz, pol, ae_km, hull_window, order[start[r]:start[r + 1]], m,
-                          cell_d_km, cell_h, n_tail, dem, clutter_dem, row0, col0, cell_row,
-                          cell_col, deygout, work, tgeo, inv_d, out, theta)
+        _radial_chunk(chunk * nb // n_chunks, (chunk + 1) * nb // n_chunks, heights, clutter,
+                      has_clutter, step_km, htg, hrg, f_ghz, pol, ae_km, hull_window, order, start,
+                      m, cell_d_km, cell_h, n_tail, dem, clutter_dem, row0, col0, cell_row,
+                      cell_col, deygout, work, tgeo, inv_d, out, theta)
     return out, theta

@@ -12,10 +12,36 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
-__all__ = ["bilinear_height", "bilinear_pair", "disc_cells", "prefix_count", "radial_heights",
-           "radial_pair", "tail_count"]
+__all__ = ["bilinear_height", "bilinear_pair", "borrowed", "disc_cells", "prefix_count",
+           "radial_heights", "radial_pair", "tail_count"]
+
+
+@intrinsic
+def borrowed(typingctx: object, arr: types.Type) -> tuple[types.Type, object] | None:
+    """(numba only) A view of the array ``arr`` that does not own it: the same data, shape and
+    strides, without its memory-info pointer (nor its Python parent).
+
+    Numba counts the references of every array a kernel takes, and of every view of it, with
+    atomic operations on the owner's count, a few per receiver in the area engine's loop; on a view
+    without an owner the count is a test of a null pointer. Borrow only an array the kernel
+    received as an argument (its caller holds it for the whole call; numba frees a local array
+    after its last use, however long a view without an owner lives), and never return the view
+    (nor a view of it).
+    """
+    if not isinstance(arr, types.Array):
+        return None
+
+    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+        view = context.make_array(sig.args[0])(context, builder, value=args[0])
+        view.meminfo = cgutils.get_null_value(view.meminfo.type)
+        view.parent = cgutils.get_null_value(view.parent.type)
+        return view._getvalue()
+
+    return arr(arr), codegen
 
 
 @njit(cache=True, inline="always")
