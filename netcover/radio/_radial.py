@@ -209,10 +209,11 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
                   theta_out: np.ndarray) -> None:
     """Ld50 and the angular distance theta for the receivers ``cells`` of one radial, in order.
 
-    Receiver e = ``cells[i]`` sits at ``cell_d[e]`` km with ground ``cell_h[e]``; its intermediate
-    profile points are the radial samples 1..``cell_m[e]`` (sample 0 is the transmitter;
-    ``cell_m[cells]`` non-decreasing), then its tail points k = nt..1 at ``cell_d[e] - k step`` on its
-    straight line from the site at (``row0``, ``col0``) to (``cell_row[e]``, ``cell_col[e]``) in
+    Receiver i, whose results go to index e = ``cells[i]`` of ``out`` and ``theta_out``, sits at
+    ``cell_d[i]`` km with ground ``cell_h[i]`` (the cell arrays in the radial's order, read in turn);
+    its intermediate profile points are the radial samples 1..``cell_m[i]`` (sample 0 is the
+    transmitter; ``cell_m`` non-decreasing), then its tail points k = nt..1 at ``cell_d[i] - k step``
+    on its straight line from the site at (``row0``, ``col0``) to (``cell_row[i]``, ``cell_col[i]``) in
     ``dem`` (bilinear ground, plus the bilinear ``clutter_dem`` with clutter; nt from
     :func:`tail_count`). ``h`` are the samples' ground heights, ``r`` their clutter heights (only
     read when ``has_clutter``; sample 0 read as 0): the Bullington loss Lbulla sees the ground plus
@@ -244,7 +245,7 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
     pd, pg = work[10], work[11]  # the profile as arrays, for Deygout: tails written after sample m
     for i in range(cells.size):
         e = cells[i]
-        m = cell_m[e]
+        m = cell_m[i]
         while m_cur < m:  # sample m_cur + 1 becomes an obstacle
             m_cur += 1
             di = m_cur * step_km
@@ -260,12 +261,12 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
             mb = hull_push(bx, by, mb, di, hi)
             v1 += step_km * (hi + h[m_cur - 1])
             v2 += step_km * (hi * (2.0 * di + dp) + h[m_cur - 1] * (di + 2.0 * dp))
-        d = cell_d[e]
-        hr = cell_h[e]
+        d = cell_d[i]
+        hr = cell_h[i]
         hrs = hr + hrg
         nt = tail_count(d / step_km, n_tail)
         stim_g, srim_g, stim_h, srim_h, bare_tail = _sample_tail(
-            dem, clutter_dem, has_clutter, row0, col0, cell_row[e], cell_col[e], d, c, nt, hts,
+            dem, clutter_dem, has_clutter, row0, col0, cell_row[i], cell_col[i], d, c, nt, hts,
             hrs, tgeo, th, tg)
         y = hrs - c * d * d  # srim's point (d, Y): a hull query only where the path is trans-horizon
         stim, trans = _horizon_stim(stim_base, stim_g, m, nt, d, hts, hrs, c)
@@ -311,18 +312,21 @@ def _radial_chunk(r_lo: int, r_hi: int, heights: np.ndarray, clutter: np.ndarray
                   cell_row: np.ndarray, cell_col: np.ndarray, deygout: bool, work: np.ndarray,
                   tgeo: np.ndarray, inv_d: np.ndarray, out: np.ndarray,
                   theta_out: np.ndarray) -> None:
-    """:func:`_radial_cells` on the radials ``r_lo``..``r_hi - 1`` (receivers of radial r:
-    ``order[start[r]:start[r + 1]]``), every array passed as a view without reference counts
+    """:func:`_radial_cells` on the radials ``r_lo``..``r_hi - 1``: the receivers of radial r are
+    ``order[start[r]:start[r + 1]]``, and the cell arrays are in that order (their entries
+    ``start[r]:start[r + 1]``). Every array is passed as a view without reference counts
     (:func:`~._sampling.borrowed`): the caller holds them all for the call, and the receiver loop
     then counts none."""
     radials, layer, scratch, geo = borrowed(heights), borrowed(clutter), borrowed(work), borrowed(tgeo)
     for r in range(r_lo, r_hi):
         h = radials[r]
+        a, b = start[r], start[r + 1]
         _radial_cells(h, layer[r] if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz,
-                      pol, ae_km, hull_window, borrowed(order)[start[r]:start[r + 1]],
-                      borrowed(cell_m), borrowed(cell_d), borrowed(cell_h), n_tail, borrowed(dem),
-                      borrowed(clutter_dem), row0, col0, borrowed(cell_row), borrowed(cell_col),
-                      deygout, scratch, geo, borrowed(inv_d), borrowed(out), borrowed(theta_out))
+                      pol, ae_km, hull_window, borrowed(order)[a:b], borrowed(cell_m)[a:b],
+                      borrowed(cell_d)[a:b], borrowed(cell_h)[a:b], n_tail, borrowed(dem),
+                      borrowed(clutter_dem), row0, col0, borrowed(cell_row)[a:b],
+                      borrowed(cell_col)[a:b], deygout, scratch, geo, borrowed(inv_d),
+                      borrowed(out), borrowed(theta_out))
 
 
 #: Chunks of radials :func:`cell_diffraction_loss` hands to its threads (each with its scratch).
@@ -353,6 +357,24 @@ def _radial_order(j: np.ndarray, m: np.ndarray, n_bearings: int,
     counting sorts, so deterministic): radial r's are ``order[start[r]:start[r + 1]]``."""
     by_m, _ = _counting_order(m, n_samples, np.arange(j.size))
     return _counting_order(j, n_bearings, by_m)
+
+
+@njit(cache=True)
+def _gather(order: np.ndarray, m: np.ndarray, cell_d: np.ndarray, cell_h: np.ndarray,
+            cell_row: np.ndarray, cell_col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``m[order]`` and the rows ``cell_d[order]``, ``cell_h[order]``, ``cell_row[order]``,
+    ``cell_col[order]`` of one (4, n) array."""
+    n = order.size
+    m_out = np.empty(n, dtype=np.int64)
+    out = np.empty((4, n))
+    for i in range(n):
+        e = order[i]
+        m_out[i] = m[e]
+        out[0, i] = cell_d[e]
+        out[1, i] = cell_h[e]
+        out[2, i] = cell_row[e]
+        out[3, i] = cell_col[e]
+    return m_out, out
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -418,6 +440,9 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
         j[e] = math.floor(cell_bearing[e] + 0.5) % nb
         m[e] = prefix_count(cell_d_km[e] / step_km, n_tail, ns)
     order, start = _radial_order(j, m, nb, ns)
+    # the cells' values in the order they are read (each radial's receivers in turn): one gather,
+    # instead of a cache miss per value in the receiver loop
+    m_by_radial, by_radial = _gather(order, m, cell_d_km, cell_h, cell_row, cell_col)
     out = np.empty(n)
     theta = np.empty(n)
     inv_d = np.zeros(ns)
@@ -432,6 +457,6 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
             tgeo[3, k] = 1.0 / tgeo[2, k]
         _radial_chunk(chunk * nb // n_chunks, (chunk + 1) * nb // n_chunks, heights, clutter,
                       has_clutter, step_km, htg, hrg, f_ghz, pol, ae_km, hull_window, order, start,
-                      m, cell_d_km, cell_h, n_tail, dem, clutter_dem, row0, col0, cell_row,
-                      cell_col, deygout, work, tgeo, inv_d, out, theta)
+                      m_by_radial, by_radial[0], by_radial[1], n_tail, dem, clutter_dem, row0,
+                      col0, by_radial[2], by_radial[3], deygout, work, tgeo, inv_d, out, theta)
     return out, theta
