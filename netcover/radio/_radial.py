@@ -334,47 +334,76 @@ _CHUNKS = 64
 
 
 @njit(cache=True)
-def _counting_order(key: np.ndarray, n_keys: int, within: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Stable counting sort of the indices ``within`` by ``key``; returns (order, start): the indices
-    of key r are ``order[start[r]:start[r + 1]]``, in their order in ``within``."""
-    start = np.zeros(n_keys + 1, dtype=np.int64)
-    for e in within:
-        start[key[e] + 1] += 1
-    for r in range(n_keys):
+def _group_by_radial(j: np.ndarray, m: np.ndarray, n_bearings: int, cell_d: np.ndarray,
+                     cell_h: np.ndarray, cell_row: np.ndarray,
+                     cell_col: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The receivers grouped by radial ``j`` (in their order within each), their values carried
+    along: (start, ints, values, m range), radial r's receivers at rows start[r]:start[r + 1] of
+    ``ints`` (index, m) and ``values`` (cell_d, cell_h, cell_row, cell_col), and the least and the
+    largest m of each radial (rows 0 and 1 of the m range). One pass over the cells in their order,
+    so no later pass reads them out of order."""
+    n = j.size
+    start = np.zeros(n_bearings + 1, dtype=np.int64)
+    for e in range(n):
+        start[j[e] + 1] += 1
+    for r in range(n_bearings):
         start[r + 1] += start[r]
-    order = np.empty(within.size, dtype=np.int64)
     fill = start[:-1].copy()
-    for e in within:
-        order[fill[key[e]]] = e
-        fill[key[e]] += 1
-    return order, start
+    ints = np.empty((n, 2), dtype=np.int64)
+    values = np.empty((n, 4))
+    m_range = np.empty((2, n_bearings), dtype=np.int64)
+    m_range[0, :] = np.iinfo(np.int64).max
+    m_range[1, :] = -1
+    for e in range(n):
+        r = j[e]
+        i = fill[r]
+        fill[r] += 1
+        ints[i, 0] = e
+        ints[i, 1] = m[e]
+        values[i, 0] = cell_d[e]
+        values[i, 1] = cell_h[e]
+        values[i, 2] = cell_row[e]
+        values[i, 3] = cell_col[e]
+        m_range[0, r] = min(m_range[0, r], m[e])
+        m_range[1, r] = max(m_range[1, r], m[e])
+    return start, ints, values, m_range
 
 
 @njit(cache=True)
-def _radial_order(j: np.ndarray, m: np.ndarray, n_bearings: int,
-                  n_samples: int) -> tuple[np.ndarray, np.ndarray]:
-    """The receivers by radial ``j``, each radial's by prefix length ``m`` then index (two stable
-    counting sorts, so deterministic): radial r's are ``order[start[r]:start[r + 1]]``."""
-    by_m, _ = _counting_order(m, n_samples, np.arange(j.size))
-    return _counting_order(j, n_bearings, by_m)
-
-
-@njit(cache=True)
-def _gather(order: np.ndarray, m: np.ndarray, cell_d: np.ndarray, cell_h: np.ndarray,
-            cell_row: np.ndarray, cell_col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``m[order]`` and the rows ``cell_d[order]``, ``cell_h[order]``, ``cell_row[order]``,
-    ``cell_col[order]`` of one (4, n) array."""
-    n = order.size
+def _radial_order(j: np.ndarray, m: np.ndarray, n_bearings: int, n_samples: int,
+                  cell_d: np.ndarray, cell_h: np.ndarray, cell_row: np.ndarray,
+                  cell_col: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The receivers by radial ``j``, each radial's by prefix length ``m`` then index (a counting
+    sort by radial, then one by m within each radial's rows, so deterministic), and their values in
+    that order: (order, start, m, values), radial r's receivers ``order[start[r]:start[r + 1]]``
+    with their m and the rows (cell_d, cell_h, cell_row, cell_col) of ``values`` (4, n) at the same
+    entries."""
+    start, ints, grouped, m_range = _group_by_radial(j, m, n_bearings, cell_d, cell_h, cell_row,
+                                                     cell_col)
+    n = j.size
+    order = np.empty(n, dtype=np.int64)
     m_out = np.empty(n, dtype=np.int64)
-    out = np.empty((4, n))
-    for i in range(n):
-        e = order[i]
-        m_out[i] = m[e]
-        out[0, i] = cell_d[e]
-        out[1, i] = cell_h[e]
-        out[2, i] = cell_row[e]
-        out[3, i] = cell_col[e]
-    return m_out, out
+    values = np.empty((4, n))
+    count = np.empty(n_samples + 1, dtype=np.int64)
+    for r in range(n_bearings):
+        a, b = start[r], start[r + 1]
+        if a == b:
+            continue
+        lo, hi = m_range[0, r], m_range[1, r]
+        count[:hi - lo + 2] = 0
+        for i in range(a, b):
+            count[ints[i, 1] - lo + 1] += 1
+        count[0] = a
+        for k in range(hi - lo + 1):
+            count[k + 1] += count[k]
+        for i in range(a, b):
+            k = count[ints[i, 1] - lo]
+            count[ints[i, 1] - lo] += 1
+            order[k] = ints[i, 0]
+            m_out[k] = ints[i, 1]
+            for q in range(4):
+                values[q, k] = grouped[i, q]
+    return order, start, m_out, values
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -439,10 +468,10 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
     for e in range(n):
         j[e] = math.floor(cell_bearing[e] + 0.5) % nb
         m[e] = prefix_count(cell_d_km[e] / step_km, n_tail, ns)
-    order, start = _radial_order(j, m, nb, ns)
-    # the cells' values in the order they are read (each radial's receivers in turn): one gather,
-    # instead of a cache miss per value in the receiver loop
-    m_by_radial, by_radial = _gather(order, m, cell_d_km, cell_h, cell_row, cell_col)
+    # the cells' values in the order they are read (each radial's receivers in turn), so that the
+    # receiver loop reads them in turn instead of missing the cache on each
+    order, start, m_by_radial, by_radial = _radial_order(j, m, nb, ns, cell_d_km, cell_h,
+                                                         cell_row, cell_col)
     out = np.empty(n)
     theta = np.empty(n)
     inv_d = np.zeros(ns)
