@@ -202,18 +202,18 @@ def _fill_radial(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: float
 @njit(cache=True)
 def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: float, htg: float,
                   hrg: float, f_ghz: float, pol: int, ae_km: float, hull_window: int,
-                  cells: np.ndarray, cell_m: np.ndarray, cell_d: np.ndarray, cell_h: np.ndarray,
-                  n_tail: int, dem: np.ndarray, clutter_dem: np.ndarray, row0: float, col0: float,
-                  cell_row: np.ndarray, cell_col: np.ndarray, deygout: bool, work: np.ndarray,
+                  cells: np.ndarray, cell_values: np.ndarray, n_tail: int, dem: np.ndarray,
+                  clutter_dem: np.ndarray, row0: float, col0: float, deygout: bool, work: np.ndarray,
                   tgeo: np.ndarray, inv_d: np.ndarray, out: np.ndarray,
                   theta_out: np.ndarray) -> None:
     """Ld50 and the angular distance theta for the receivers ``cells`` of one radial, in order.
 
-    Receiver i, whose results go to index e = ``cells[i]`` of ``out`` and ``theta_out``, sits at
-    ``cell_d[i]`` km with ground ``cell_h[i]`` (the cell arrays in the radial's order, read in turn);
-    its intermediate profile points are the radial samples 1..``cell_m[i]`` (sample 0 is the
-    transmitter; ``cell_m`` non-decreasing), then its tail points k = nt..1 at ``cell_d[i] - k step``
-    on its straight line from the site at (``row0``, ``col0``) to (``cell_row[i]``, ``cell_col[i]``) in
+    Receiver i, whose results go to index e = ``cells[i, 0]`` of ``out`` and ``theta_out``, sits at
+    ``cell_values[i, 0]`` km with ground ``cell_values[i, 1]`` (rows in the radial's order, read in
+    turn); its intermediate profile points are the radial samples 1..m, m = ``cells[i, 1]`` (sample 0
+    is the transmitter; m non-decreasing over the rows), then its tail points k = nt..1 at
+    ``cell_values[i, 0] - k step`` on its straight line from the site at (``row0``, ``col0``) to
+    (``cell_values[i, 2]``, ``cell_values[i, 3]``) in
     ``dem`` (bilinear ground, plus the bilinear ``clutter_dem`` with clutter; nt from
     :func:`tail_count`). ``h`` are the samples' ground heights, ``r`` their clutter heights (only
     read when ``has_clutter``; sample 0 read as 0): the Bullington loss Lbulla sees the ground plus
@@ -243,9 +243,9 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
     v1 = v2 = 0.0  # least-squares sums over the segments 0..m
     m_cur = 0
     pd, pg = work[10], work[11]  # the profile as arrays, for Deygout: tails written after sample m
-    for i in range(cells.size):
-        e = cells[i]
-        m = cell_m[i]
+    for i in range(cells.shape[0]):
+        e = cells[i, 0]
+        m = cells[i, 1]
         while m_cur < m:  # sample m_cur + 1 becomes an obstacle
             m_cur += 1
             di = m_cur * step_km
@@ -261,12 +261,12 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
             mb = hull_push(bx, by, mb, di, hi)
             v1 += step_km * (hi + h[m_cur - 1])
             v2 += step_km * (hi * (2.0 * di + dp) + h[m_cur - 1] * (di + 2.0 * dp))
-        d = cell_d[i]
-        hr = cell_h[i]
+        d = cell_values[i, 0]
+        hr = cell_values[i, 1]
         hrs = hr + hrg
         nt = tail_count(d / step_km, n_tail)
         stim_g, srim_g, stim_h, srim_h, bare_tail = _sample_tail(
-            dem, clutter_dem, has_clutter, row0, col0, cell_row[i], cell_col[i], d, c, nt, hts,
+            dem, clutter_dem, has_clutter, row0, col0, cell_values[i, 2], cell_values[i, 3], d, c, nt, hts,
             hrs, tgeo, th, tg)
         y = hrs - c * d * d  # srim's point (d, Y): a hull query only where the path is trans-horizon
         stim, trans = _horizon_stim(stim_base, stim_g, m, nt, d, hts, hrs, c)
@@ -306,104 +306,99 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
 @njit(cache=True)
 def _radial_chunk(r_lo: int, r_hi: int, heights: np.ndarray, clutter: np.ndarray,
                   has_clutter: bool, step_km: float, htg: float, hrg: float, f_ghz: float,
-                  pol: int, ae_km: float, hull_window: int, order: np.ndarray, start: np.ndarray,
-                  cell_m: np.ndarray, cell_d: np.ndarray, cell_h: np.ndarray, n_tail: int,
-                  dem: np.ndarray, clutter_dem: np.ndarray, row0: float, col0: float,
-                  cell_row: np.ndarray, cell_col: np.ndarray, deygout: bool, work: np.ndarray,
-                  tgeo: np.ndarray, inv_d: np.ndarray, out: np.ndarray,
+                  pol: int, ae_km: float, hull_window: int, start: np.ndarray,
+                  cell_ints: np.ndarray, cell_values: np.ndarray, n_tail: int, dem: np.ndarray,
+                  clutter_dem: np.ndarray, row0: float, col0: float, deygout: bool,
+                  work: np.ndarray, tgeo: np.ndarray, inv_d: np.ndarray, out: np.ndarray,
                   theta_out: np.ndarray) -> None:
-    """:func:`_radial_cells` on the radials ``r_lo``..``r_hi - 1``: the receivers of radial r are
-    ``order[start[r]:start[r + 1]]``, and the cell arrays are in that order (their entries
-    ``start[r]:start[r + 1]``). Every array is passed as a view without reference counts
-    (:func:`~._sampling.borrowed`): the caller holds them all for the call, and the receiver loop
-    then counts none."""
+    """:func:`_radial_cells` on the radials ``r_lo``..``r_hi - 1``, the receivers of radial r at
+    rows ``start[r]:start[r + 1]`` of ``cell_ints`` and ``cell_values`` (:func:`_radial_order`).
+    Every array is passed as a view without reference counts (:func:`~._sampling.borrowed`): the
+    caller holds them all for the call, and the receiver loop then counts none."""
     radials, layer, scratch, geo = borrowed(heights), borrowed(clutter), borrowed(work), borrowed(tgeo)
     for r in range(r_lo, r_hi):
         h = radials[r]
         a, b = start[r], start[r + 1]
         _radial_cells(h, layer[r] if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz,
-                      pol, ae_km, hull_window, borrowed(order)[a:b], borrowed(cell_m)[a:b],
-                      borrowed(cell_d)[a:b], borrowed(cell_h)[a:b], n_tail, borrowed(dem),
-                      borrowed(clutter_dem), row0, col0, borrowed(cell_row)[a:b],
-                      borrowed(cell_col)[a:b], deygout, scratch, geo, borrowed(inv_d),
-                      borrowed(out), borrowed(theta_out))
+                      pol, ae_km, hull_window, borrowed(cell_ints)[a:b],
+                      borrowed(cell_values)[a:b], n_tail, borrowed(dem), borrowed(clutter_dem),
+                      row0, col0, deygout, scratch, geo, borrowed(inv_d), borrowed(out),
+                      borrowed(theta_out))
 
 
 #: Chunks of radials :func:`cell_diffraction_loss` hands to its threads (each with its scratch).
 _CHUNKS = 64
 
 
+@njit(cache=True, inline="always")
+def _radial_of(bearing: float, n_bearings: int) -> int:
+    """The radial nearest to a bearing in units of the radial spacing."""
+    return math.floor(bearing + 0.5) % n_bearings
+
+
 @njit(cache=True)
-def _group_by_radial(j: np.ndarray, m: np.ndarray, n_bearings: int, cell_d: np.ndarray,
-                     cell_h: np.ndarray, cell_row: np.ndarray,
-                     cell_col: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The receivers grouped by radial ``j`` (in their order within each), their values carried
-    along: (start, ints, values, m range), radial r's receivers at rows start[r]:start[r + 1] of
-    ``ints`` (index, m) and ``values`` (cell_d, cell_h, cell_row, cell_col), and the least and the
-    largest m of each radial (rows 0 and 1 of the m range). One pass over the cells in their order,
-    so no later pass reads them out of order."""
-    n = j.size
+def _sort_by_prefix(start: np.ndarray, ints: np.ndarray, values: np.ndarray,
+                    n_samples: int) -> None:
+    """Sort the rows of each radial, ``start[r]:start[r + 1]`` of ``ints`` (index, m) and
+    ``values``, by m in place (a stable counting sort through a scratch copy of the radial)."""
+    n_bearings = start.size - 1
+    longest = 0
+    for r in range(n_bearings):
+        longest = max(longest, start[r + 1] - start[r])
+    ints_copy = np.empty((longest, 2), dtype=np.int64)
+    values_copy = np.empty((longest, values.shape[1]))
+    count = np.empty(n_samples + 1, dtype=np.int64)
+    for r in range(n_bearings):
+        a, b = start[r], start[r + 1]
+        lo, hi = n_samples, -1
+        for i in range(a, b):
+            ints_copy[i - a] = ints[i]
+            values_copy[i - a] = values[i]
+            lo, hi = min(lo, ints[i, 1]), max(hi, ints[i, 1])
+        count[:hi - lo + 2] = 0
+        for i in range(b - a):
+            count[ints_copy[i, 1] - lo + 1] += 1
+        count[0] = a
+        for k in range(hi - lo):
+            count[k + 1] += count[k]
+        for i in range(b - a):
+            k = count[ints_copy[i, 1] - lo]
+            count[ints_copy[i, 1] - lo] += 1
+            ints[k] = ints_copy[i]
+            values[k] = values_copy[i]
+
+
+@njit(cache=True)
+def _radial_order(cell_bearing: np.ndarray, cell_d_km: np.ndarray, cell_h: np.ndarray,
+                  cell_row: np.ndarray, cell_col: np.ndarray, step_km: float, n_tail: int,
+                  n_bearings: int, n_samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The receivers by radial (the nearest to their bearing), each radial's by prefix length m
+    (:func:`~._sampling.prefix_count`) then index (counting sorts, so deterministic), with their
+    values: (start, ints, values), radial r's receivers at rows ``start[r]:start[r + 1]`` of
+    ``ints`` (index, m) and ``values`` (cell_d_km, cell_h, cell_row, cell_col). The cells are read
+    in their order, in two passes, so that the receiver loop then reads every value in turn (a
+    cache miss per value otherwise)."""
+    n = cell_bearing.size
     start = np.zeros(n_bearings + 1, dtype=np.int64)
     for e in range(n):
-        start[j[e] + 1] += 1
+        start[_radial_of(cell_bearing[e], n_bearings) + 1] += 1
     for r in range(n_bearings):
         start[r + 1] += start[r]
     fill = start[:-1].copy()
     ints = np.empty((n, 2), dtype=np.int64)
     values = np.empty((n, 4))
-    m_range = np.empty((2, n_bearings), dtype=np.int64)
-    m_range[0, :] = np.iinfo(np.int64).max
-    m_range[1, :] = -1
     for e in range(n):
-        r = j[e]
+        r = _radial_of(cell_bearing[e], n_bearings)
         i = fill[r]
         fill[r] += 1
         ints[i, 0] = e
-        ints[i, 1] = m[e]
-        values[i, 0] = cell_d[e]
+        ints[i, 1] = prefix_count(cell_d_km[e] / step_km, n_tail, n_samples)
+        values[i, 0] = cell_d_km[e]
         values[i, 1] = cell_h[e]
         values[i, 2] = cell_row[e]
         values[i, 3] = cell_col[e]
-        m_range[0, r] = min(m_range[0, r], m[e])
-        m_range[1, r] = max(m_range[1, r], m[e])
-    return start, ints, values, m_range
-
-
-@njit(cache=True)
-def _radial_order(j: np.ndarray, m: np.ndarray, n_bearings: int, n_samples: int,
-                  cell_d: np.ndarray, cell_h: np.ndarray, cell_row: np.ndarray,
-                  cell_col: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The receivers by radial ``j``, each radial's by prefix length ``m`` then index (a counting
-    sort by radial, then one by m within each radial's rows, so deterministic), and their values in
-    that order: (order, start, m, values), radial r's receivers ``order[start[r]:start[r + 1]]``
-    with their m and the rows (cell_d, cell_h, cell_row, cell_col) of ``values`` (4, n) at the same
-    entries."""
-    start, ints, grouped, m_range = _group_by_radial(j, m, n_bearings, cell_d, cell_h, cell_row,
-                                                     cell_col)
-    n = j.size
-    order = np.empty(n, dtype=np.int64)
-    m_out = np.empty(n, dtype=np.int64)
-    values = np.empty((4, n))
-    count = np.empty(n_samples + 1, dtype=np.int64)
-    for r in range(n_bearings):
-        a, b = start[r], start[r + 1]
-        if a == b:
-            continue
-        lo, hi = m_range[0, r], m_range[1, r]
-        count[:hi - lo + 2] = 0
-        for i in range(a, b):
-            count[ints[i, 1] - lo + 1] += 1
-        count[0] = a
-        for k in range(hi - lo + 1):
-            count[k + 1] += count[k]
-        for i in range(a, b):
-            k = count[ints[i, 1] - lo]
-            count[ints[i, 1] - lo] += 1
-            order[k] = ints[i, 0]
-            m_out[k] = ints[i, 1]
-            for q in range(4):
-                values[q, k] = grouped[i, q]
-    return order, start, m_out, values
+    _sort_by_prefix(start, ints, values, n_samples)
+    return start, ints, values
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -463,15 +458,8 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
     nb, ns = heights.shape
     has_clutter = clutter.shape[0] > 0
     n = cell_bearing.size
-    j = np.empty(n, dtype=np.int64)
-    m = np.empty(n, dtype=np.int64)
-    for e in range(n):
-        j[e] = math.floor(cell_bearing[e] + 0.5) % nb
-        m[e] = prefix_count(cell_d_km[e] / step_km, n_tail, ns)
-    # the cells' values in the order they are read (each radial's receivers in turn), so that the
-    # receiver loop reads them in turn instead of missing the cache on each
-    order, start, m_by_radial, by_radial = _radial_order(j, m, nb, ns, cell_d_km, cell_h,
-                                                         cell_row, cell_col)
+    start, cell_ints, cell_values = _radial_order(cell_bearing, cell_d_km, cell_h, cell_row,
+                                                  cell_col, step_km, n_tail, nb, ns)
     out = np.empty(n)
     theta = np.empty(n)
     inv_d = np.zeros(ns)
@@ -485,7 +473,7 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
             tgeo[2, k] = (k + 1) * step_km
             tgeo[3, k] = 1.0 / tgeo[2, k]
         _radial_chunk(chunk * nb // n_chunks, (chunk + 1) * nb // n_chunks, heights, clutter,
-                      has_clutter, step_km, htg, hrg, f_ghz, pol, ae_km, hull_window, order, start,
-                      m_by_radial, by_radial[0], by_radial[1], n_tail, dem, clutter_dem, row0,
-                      col0, by_radial[2], by_radial[3], deygout, work, tgeo, inv_d, out, theta)
+                      has_clutter, step_km, htg, hrg, f_ghz, pol, ae_km, hull_window, start,
+                      cell_ints, cell_values, n_tail, dem, clutter_dem, row0, col0, deygout, work,
+                      tgeo, inv_d, out, theta)
     return out, theta
