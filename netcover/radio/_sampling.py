@@ -10,6 +10,8 @@ kernels are pure: arrays in, new arrays out.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 from numba import njit, prange, types
@@ -21,9 +23,9 @@ __all__ = ["bilinear_height", "bilinear_pair", "borrowed", "disc_cells", "prefix
 
 
 @intrinsic
-def borrowed(typingctx: object, arr: types.Type) -> tuple[types.Type, object] | None:
-    """(numba only) A view of the array ``arr`` that does not own it: the same data, shape and
-    strides, without its memory-info pointer (nor its Python parent).
+def _borrowed(typingctx: Any, arr: Any) -> tuple[Any, Any] | None:
+    """(numba only; :func:`borrowed`) A view of the array ``arr`` that does not own it: the same
+    data, shape and strides, without its memory-info pointer (nor its Python parent).
 
     Numba counts the references of every array a kernel takes, and of every view of it, with
     atomic operations on the owner's count, a few per receiver in the area engine's loop; on a view
@@ -35,13 +37,17 @@ def borrowed(typingctx: object, arr: types.Type) -> tuple[types.Type, object] | 
     if not isinstance(arr, types.Array):
         return None
 
-    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
         view = context.make_array(sig.args[0])(context, builder, value=args[0])
         view.meminfo = cgutils.get_null_value(view.meminfo.type)
         view.parent = cgutils.get_null_value(view.parent.type)
         return view._getvalue()
 
     return arr(arr), codegen
+
+
+#: :func:`_borrowed` as the kernels call it: ``view = borrowed(arr)``.
+borrowed = cast("Callable[[np.ndarray], np.ndarray]", _borrowed)
 
 
 @njit(cache=True, inline="always")
