@@ -244,8 +244,8 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
     m_cur = 0
     pd, pg = work[10], work[11]  # the profile as arrays, for Deygout: tails written after sample m
     for i in range(cells.shape[0]):
-        e = cells[i, 0]
-        m = cells[i, 1]
+        e = int(cells[i, 0])
+        m = int(cells[i, 1])
         while m_cur < m:  # sample m_cur + 1 becomes an obstacle
             m_cur += 1
             di = m_cur * step_km
@@ -345,7 +345,7 @@ def _sort_by_prefix(start: np.ndarray, ints: np.ndarray, values: np.ndarray,
     longest = 0
     for r in range(n_bearings):
         longest = max(longest, start[r + 1] - start[r])
-    ints_copy = np.empty((longest, 2), dtype=np.int64)
+    ints_copy = np.empty((longest, 2), dtype=np.int32)
     values_copy = np.empty((longest, values.shape[1]))
     count = np.empty(n_samples + 1, dtype=np.int64)
     for r in range(n_bearings):
@@ -375,7 +375,7 @@ def _radial_order(cell_bearing: np.ndarray, cell_d_km: np.ndarray, cell_h: np.nd
     """The receivers by radial (the nearest to their bearing), each radial's by prefix length m
     (:func:`~._sampling.prefix_count`) then index (counting sorts, so deterministic), with their
     values: (start, ints, values), radial r's receivers at rows ``start[r]:start[r + 1]`` of
-    ``ints`` (index, m) and ``values`` (cell_d_km, cell_h, cell_row, cell_col). The cells are read
+    ``ints`` (index, m; int32) and ``values`` (cell_d_km, cell_h, cell_row, cell_col). The cells are read
     in their order, in two passes, so that the receiver loop then reads every value in turn (a
     cache miss per value otherwise)."""
     n = cell_bearing.size
@@ -385,7 +385,7 @@ def _radial_order(cell_bearing: np.ndarray, cell_d_km: np.ndarray, cell_h: np.nd
     for r in range(n_bearings):
         start[r + 1] += start[r]
     fill = start[:-1].copy()
-    ints = np.empty((n, 2), dtype=np.int64)
+    ints = np.empty((n, 2), dtype=np.int32)
     values = np.empty((n, 4))
     for e in range(n):
         r = _radial_of(cell_bearing[e], n_bearings)
