@@ -70,8 +70,8 @@ exact (they change no value beyond rounding):
   after); the horizon queries, two with clutter, now add none;
 * the radial kernel gets every array as a view without an owner
   (:func:`~._sampling.borrowed`, in :func:`_radial_chunk`), so the reference counts the other
-  per-receiver kernels still take are tests of a null pointer, not atomic operations (perf: from
-  about a quarter of the kernel's samples to under 1%);
+  per-receiver kernels still take are tests of a null pointer, not atomic operations (perf, the
+  karst above: from about a quarter of the kernel's samples to about 1%);
 * the receivers are grouped by radial in one pass over the cells, carrying their values (index,
   prefix, distance, ground, row, column) along, then sorted by prefix within each radial
   (:func:`_radial_order`): the receiver loop reads them in turn, where reading them by index
