@@ -139,11 +139,18 @@ def disc_cells(n_rows: int, n_cols: int, row0: float, col0: float,
     indices (row-major, int64), bearings from the point (radians clockwise from north, in [0, 2 pi))
     and distances (cell sizes).
     """
-    idx = np.empty(n_rows * n_cols, dtype=np.int64)
-    bearing = np.empty(n_rows * n_cols)
-    dist = np.empty(n_rows * n_cols)
-    n = 0
     r2 = radius_cells * radius_cells
+    n = 0
+    for r in range(n_rows):  # count first, so the arrays are allocated at their size
+        dy = row0 - r
+        for c in range(n_cols):
+            dx = c - col0
+            if dx * dx + dy * dy <= r2:
+                n += 1
+    idx = np.empty(n, dtype=np.int64)
+    bearing = np.empty(n)
+    dist = np.empty(n)
+    n = 0
     for r in range(n_rows):
         dy = row0 - r
         for c in range(n_cols):
@@ -154,7 +161,7 @@ def disc_cells(n_rows: int, n_cols: int, row0: float, col0: float,
                 bearing[n] = b + 2.0 * math.pi if b < 0.0 else b
                 dist[n] = math.sqrt(dx * dx + dy * dy)
                 n += 1
-    return idx[:n].copy(), bearing[:n].copy(), dist[:n].copy()
+    return idx, bearing, dist
 
 
 @njit(cache=True)
