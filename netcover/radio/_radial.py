@@ -353,14 +353,19 @@ def _sort_by_prefix(start: np.ndarray, ints: np.ndarray, values: np.ndarray,
     for r in range(n_bearings):
         longest = max(longest, start[r + 1] - start[r])
     ints_copy = np.empty((longest, 2), dtype=np.int32)
-    values_copy = np.empty((longest, values.shape[1]))
+    n_values = values.shape[1]
+    values_copy = np.empty((longest, n_values))
     count = np.empty(n_samples + 1, dtype=np.int64)
     for r in range(n_bearings):
         a, b = start[r], start[r + 1]
+        if a == b:
+            continue
         lo, hi = n_samples, -1
-        for i in range(a, b):
-            ints_copy[i - a] = ints[i]
-            values_copy[i - a] = values[i]
+        for i in range(a, b):  # element by element: a row view per receiver costs more
+            ints_copy[i - a, 0] = ints[i, 0]
+            ints_copy[i - a, 1] = ints[i, 1]
+            for q in range(n_values):
+                values_copy[i - a, q] = values[i, q]
             lo, hi = min(lo, ints[i, 1]), max(hi, ints[i, 1])
         count[:hi - lo + 2] = 0
         for i in range(b - a):
@@ -371,8 +376,10 @@ def _sort_by_prefix(start: np.ndarray, ints: np.ndarray, values: np.ndarray,
         for i in range(b - a):
             k = count[ints_copy[i, 1] - lo]
             count[ints_copy[i, 1] - lo] += 1
-            ints[k] = ints_copy[i]
-            values[k] = values_copy[i]
+            ints[k, 0] = ints_copy[i, 0]
+            ints[k, 1] = ints_copy[i, 1]
+            for q in range(n_values):
+                values[k, q] = values_copy[i, q]
 
 
 @njit(cache=True)
