@@ -20,9 +20,12 @@ engine, each engine in its own process, alternately for ``--rounds`` rounds so b
 load, and prints the ratios of the minima (bare earth, with clutter) and each round's clutter cost;
 an engine without ``clutter_m`` skips the clutter timing.
 Running the script with ``PYTHONPATH=/path/to/other/checkout`` measures that checkout alone.
+With ``--rusage`` it also prints the bare-earth call's user and system CPU seconds and minor page
+faults (``getrusage``, means of ``--repeat`` calls after two untimed ones): the system time is the
+kernel's, mostly giving fresh pages to the call's large arrays.
 
 Run: ``python benchmarks/bench_area_accuracy.py [--cells 1500] [--repeat 5] [--speed-only]
-[--before PATH [--rounds 3]]``
+[--before PATH [--rounds 3]] [--rusage]``
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -152,6 +156,23 @@ def site_times(dem: np.ndarray, site: tuple[float, float], repeat: int) -> tuple
     return plain, with_clutter
 
 
+def print_rusage(dem: np.ndarray, site: tuple[float, float], repeat: int) -> None:
+    """User and system CPU seconds and minor page faults of a bare-earth call, one thread."""
+    numba.set_num_threads(1)
+    try:
+        for _ in range(2):
+            site_loss_grid(dem, ORIGIN, CELL_M, site, TX_HEIGHT_M, RX_HEIGHT_M, 1800.0, RADIUS_M)
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
+        for _ in range(repeat):
+            site_loss_grid(dem, ORIGIN, CELL_M, site, TX_HEIGHT_M, RX_HEIGHT_M, 1800.0, RADIUS_M)
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    print(f"per bare-earth call (mean of {repeat}): user {(r1.ru_utime - r0.ru_utime) / repeat:.3f} s, "
+          f"system {(r1.ru_stime - r0.ru_stime) / repeat:.3f} s, "
+          f"{(r1.ru_minflt - r0.ru_minflt) / repeat:,.0f} minor page faults")
+
+
 def print_times(label: str, plain: float, wooded: float | None, repeat: int) -> None:
     print(f"{label}speed, one site, 1 thread, JIT excluded: {plain:.3f} s CPU (min of {repeat})")
     if wooded is None:
@@ -210,6 +231,8 @@ def main() -> None:
     parser.add_argument("--speed-only", action="store_true", help="skip the accuracy figures")
     parser.add_argument("--before", metavar="PATH", help="checkout of the engine to compare with")
     parser.add_argument("--rounds", type=int, default=3, help="alternate rounds with --before")
+    parser.add_argument("--rusage", action="store_true",
+                        help="also user and system time and page faults of a bare-earth call")
     parser.add_argument("--times-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     dem = rough_karst(N_CELLS_SIDE, CELL_M, 2026)
@@ -231,6 +254,8 @@ def main() -> None:
           f"{dem.min():.0f}-{dem.max():.0f} m; site at the centre, {TX_HEIGHT_M:g} m, receivers "
           f"{RX_HEIGHT_M:g} m, radius {RADIUS_M:g} m")
     print_times("", *site_times(dem, site, args.repeat), args.repeat)
+    if args.rusage:
+        print_rusage(dem, site, args.repeat)
     if args.before:
         compare_before(args.before, args.rounds, args.repeat)
     if args.speed_only:

@@ -67,8 +67,15 @@ exact (they change no value beyond rounding):
   kernel takes, with atomic operations that its reference pruning leaves inside the receiver
   loop (perf on the karst of ``benchmarks/bench_area_accuracy.py``: 0.12-0.13 s of a 0.32 s
   kernel call, 0.15-0.17 s of 0.39-0.41 s with clutter, before these changes; 0.08 and 0.07 s
-  after); the horizon queries, two with clutter, now add none. The other per-receiver kernels
-  still take arrays: that is where more time is.
+  after); the horizon queries, two with clutter, now add none;
+* the radial kernel gets every array as a view without an owner
+  (:func:`~._sampling.borrowed`, in :func:`_radial_chunk`), so the reference counts the other
+  per-receiver kernels still take are tests of a null pointer, not atomic operations (perf, the
+  karst above: from about a quarter of the kernel's samples to about 1%);
+* the receivers are grouped by radial in one pass over the cells, carrying their values (index,
+  prefix, distance, ground, row, column) along, then sorted by prefix within each radial
+  (:func:`_radial_order`): the receiver loop reads them in turn, where reading them by index
+  missed the cache on each value.
 
 All kernels are pure (arrays and scalars in, new arrays out) and release the GIL, so several sites
 can run on threads at once.
@@ -106,6 +113,7 @@ from netcover.radio._hull import (
 from netcover.radio._sampling import (
     bilinear_height,
     bilinear_pair,
+    borrowed,
     disc_cells,
     prefix_count,
     radial_heights,
@@ -201,17 +209,18 @@ def _fill_radial(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: float
 @njit(cache=True)
 def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: float, htg: float,
                   hrg: float, f_ghz: float, pol: int, ae_km: float, hull_window: int,
-                  cells: np.ndarray, cell_m: np.ndarray, cell_d: np.ndarray, cell_h: np.ndarray,
-                  n_tail: int, dem: np.ndarray, clutter_dem: np.ndarray, row0: float, col0: float,
-                  cell_row: np.ndarray, cell_col: np.ndarray, deygout: bool, work: np.ndarray,
+                  cells: np.ndarray, cell_values: np.ndarray, n_tail: int, dem: np.ndarray,
+                  clutter_dem: np.ndarray, row0: float, col0: float, deygout: bool, work: np.ndarray,
                   tgeo: np.ndarray, inv_d: np.ndarray, out: np.ndarray,
                   theta_out: np.ndarray) -> None:
     """Ld50 and the angular distance theta for the receivers ``cells`` of one radial, in order.
 
-    Receiver e = ``cells[i]`` sits at ``cell_d[e]`` km with ground ``cell_h[e]``; its intermediate
-    profile points are the radial samples 1..``cell_m[e]`` (sample 0 is the transmitter;
-    ``cell_m[cells]`` non-decreasing), then its tail points k = nt..1 at ``cell_d[e] - k step`` on its
-    straight line from the site at (``row0``, ``col0``) to (``cell_row[e]``, ``cell_col[e]``) in
+    Receiver i, whose results go to index e = ``cells[i, 0]`` of ``out`` and ``theta_out``, sits at
+    ``cell_values[i, 0]`` km with ground ``cell_values[i, 1]`` (rows in the radial's order, read in
+    turn); its intermediate profile points are the radial samples 1..m, m = ``cells[i, 1]`` (sample 0
+    is the transmitter; m non-decreasing over the rows), then its tail points k = nt..1 at
+    ``cell_values[i, 0] - k step`` on its straight line from the site at (``row0``, ``col0``) to
+    (``cell_values[i, 2]``, ``cell_values[i, 3]``) in
     ``dem`` (bilinear ground, plus the bilinear ``clutter_dem`` with clutter; nt from
     :func:`tail_count`). ``h`` are the samples' ground heights, ``r`` their clutter heights (only
     read when ``has_clutter``; sample 0 read as 0): the Bullington loss Lbulla sees the ground plus
@@ -241,9 +250,9 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
     v1 = v2 = 0.0  # least-squares sums over the segments 0..m
     m_cur = 0
     pd, pg = work[10], work[11]  # the profile as arrays, for Deygout: tails written after sample m
-    for i in range(cells.size):
-        e = cells[i]
-        m = cell_m[e]
+    for i in range(cells.shape[0]):
+        e = int(cells[i, 0])
+        m = int(cells[i, 1])
         while m_cur < m:  # sample m_cur + 1 becomes an obstacle
             m_cur += 1
             di = m_cur * step_km
@@ -259,12 +268,12 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
             mb = hull_push(bx, by, mb, di, hi)
             v1 += step_km * (hi + h[m_cur - 1])
             v2 += step_km * (hi * (2.0 * di + dp) + h[m_cur - 1] * (di + 2.0 * dp))
-        d = cell_d[e]
-        hr = cell_h[e]
+        d = cell_values[i, 0]
+        hr = cell_values[i, 1]
         hrs = hr + hrg
         nt = tail_count(d / step_km, n_tail)
         stim_g, srim_g, stim_h, srim_h, bare_tail = _sample_tail(
-            dem, clutter_dem, has_clutter, row0, col0, cell_row[e], cell_col[e], d, c, nt, hts,
+            dem, clutter_dem, has_clutter, row0, col0, cell_values[i, 2], cell_values[i, 3], d, c, nt, hts,
             hrs, tgeo, th, tg)
         y = hrs - c * d * d  # srim's point (d, Y): a hull query only where the path is trans-horizon
         stim, trans = _horizon_stim(stim_base, stim_g, m, nt, d, hts, hrs, c)
@@ -301,34 +310,109 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
         out[e] = delta_bullington_loss(lbulla, lbulls, ldsph)
 
 
+@njit(cache=True)
+def _radial_chunk(r_lo: int, r_hi: int, heights: np.ndarray, clutter: np.ndarray,
+                  has_clutter: bool, step_km: float, htg: float, hrg: float, f_ghz: float,
+                  pol: int, ae_km: float, hull_window: int, start: np.ndarray,
+                  cell_ints: np.ndarray, cell_values: np.ndarray, n_tail: int, dem: np.ndarray,
+                  clutter_dem: np.ndarray, row0: float, col0: float, deygout: bool,
+                  work: np.ndarray, tgeo: np.ndarray, inv_d: np.ndarray, out: np.ndarray,
+                  theta_out: np.ndarray) -> None:
+    """:func:`_radial_cells` on the radials ``r_lo``..``r_hi - 1``, the receivers of radial r at
+    rows ``start[r]:start[r + 1]`` of ``cell_ints`` and ``cell_values`` (:func:`_radial_order`).
+    Every array is passed as a view without reference counts (:func:`~._sampling.borrowed`): the
+    caller holds them all for the call, and the receiver loop then counts none."""
+    radials, layer, scratch, geo = borrowed(heights), borrowed(clutter), borrowed(work), borrowed(tgeo)
+    for r in range(r_lo, r_hi):
+        h = radials[r]
+        a, b = start[r], start[r + 1]
+        _radial_cells(h, layer[r] if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz,
+                      pol, ae_km, hull_window, borrowed(cell_ints)[a:b],
+                      borrowed(cell_values)[a:b], n_tail, borrowed(dem), borrowed(clutter_dem),
+                      row0, col0, deygout, scratch, geo, borrowed(inv_d), borrowed(out),
+                      borrowed(theta_out))
+
+
 #: Chunks of radials :func:`cell_diffraction_loss` hands to its threads (each with its scratch).
 _CHUNKS = 64
 
 
+@njit(cache=True, inline="always")
+def _radial_of(bearing: float, n_bearings: int) -> int:
+    """The radial nearest to a bearing in units of the radial spacing."""
+    return math.floor(bearing + 0.5) % n_bearings
+
+
 @njit(cache=True)
-def _counting_order(key: np.ndarray, n_keys: int, within: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Stable counting sort of the indices ``within`` by ``key``; returns (order, start): the indices
-    of key r are ``order[start[r]:start[r + 1]]``, in their order in ``within``."""
-    start = np.zeros(n_keys + 1, dtype=np.int64)
-    for e in within:
-        start[key[e] + 1] += 1
-    for r in range(n_keys):
+def _sort_by_prefix(start: np.ndarray, ints: np.ndarray, values: np.ndarray,
+                    n_samples: int) -> None:
+    """Sort the rows of each radial, ``start[r]:start[r + 1]`` of ``ints`` (index, m) and
+    ``values``, by m in place (a stable counting sort through a scratch copy of the radial)."""
+    n_bearings = start.size - 1
+    longest = 0
+    for r in range(n_bearings):
+        longest = max(longest, start[r + 1] - start[r])
+    ints_copy = np.empty((longest, 2), dtype=np.int32)
+    n_values = values.shape[1]
+    values_copy = np.empty((longest, n_values))
+    count = np.empty(n_samples + 1, dtype=np.int64)
+    for r in range(n_bearings):
+        a, b = start[r], start[r + 1]
+        if a == b:
+            continue
+        lo, hi = n_samples, -1
+        for i in range(a, b):  # element by element: a row view per receiver costs more
+            ints_copy[i - a, 0] = ints[i, 0]
+            ints_copy[i - a, 1] = ints[i, 1]
+            for q in range(n_values):
+                values_copy[i - a, q] = values[i, q]
+            lo, hi = min(lo, ints[i, 1]), max(hi, ints[i, 1])
+        count[:hi - lo + 2] = 0
+        for i in range(b - a):
+            count[ints_copy[i, 1] - lo + 1] += 1
+        count[0] = a
+        for k in range(hi - lo):
+            count[k + 1] += count[k]
+        for i in range(b - a):
+            k = count[ints_copy[i, 1] - lo]
+            count[ints_copy[i, 1] - lo] += 1
+            ints[k, 0] = ints_copy[i, 0]
+            ints[k, 1] = ints_copy[i, 1]
+            for q in range(n_values):
+                values[k, q] = values_copy[i, q]
+
+
+@njit(cache=True)
+def _radial_order(cell_bearing: np.ndarray, cell_d_km: np.ndarray, cell_h: np.ndarray,
+                  cell_row: np.ndarray, cell_col: np.ndarray, step_km: float, n_tail: int,
+                  n_bearings: int, n_samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The receivers by radial (the nearest to their bearing), each radial's by prefix length m
+    (:func:`~._sampling.prefix_count`) then index (counting sorts, so deterministic), with their
+    values: (start, ints, values), radial r's receivers at rows ``start[r]:start[r + 1]`` of
+    ``ints`` (index, m; int32) and ``values`` (cell_d_km, cell_h, cell_row, cell_col). The cells are read
+    in their order, in two passes, so that the receiver loop then reads every value in turn (a
+    cache miss per value otherwise)."""
+    n = cell_bearing.size
+    start = np.zeros(n_bearings + 1, dtype=np.int64)
+    for e in range(n):
+        start[_radial_of(cell_bearing[e], n_bearings) + 1] += 1
+    for r in range(n_bearings):
         start[r + 1] += start[r]
-    order = np.empty(within.size, dtype=np.int64)
     fill = start[:-1].copy()
-    for e in within:
-        order[fill[key[e]]] = e
-        fill[key[e]] += 1
-    return order, start
-
-
-@njit(cache=True)
-def _radial_order(j: np.ndarray, m: np.ndarray, n_bearings: int,
-                  n_samples: int) -> tuple[np.ndarray, np.ndarray]:
-    """The receivers by radial ``j``, each radial's by prefix length ``m`` then index (two stable
-    counting sorts, so deterministic): radial r's are ``order[start[r]:start[r + 1]]``."""
-    by_m, _ = _counting_order(m, n_samples, np.arange(j.size))
-    return _counting_order(j, n_bearings, by_m)
+    ints = np.empty((n, 2), dtype=np.int32)
+    values = np.empty((n, 4))
+    for e in range(n):
+        r = _radial_of(cell_bearing[e], n_bearings)
+        i = fill[r]
+        fill[r] += 1
+        ints[i, 0] = e
+        ints[i, 1] = prefix_count(cell_d_km[e] / step_km, n_tail, n_samples)
+        values[i, 0] = cell_d_km[e]
+        values[i, 1] = cell_h[e]
+        values[i, 2] = cell_row[e]
+        values[i, 3] = cell_col[e]
+    _sort_by_prefix(start, ints, values, n_samples)
+    return start, ints, values
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -388,12 +472,8 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
     nb, ns = heights.shape
     has_clutter = clutter.shape[0] > 0
     n = cell_bearing.size
-    j = np.empty(n, dtype=np.int64)
-    m = np.empty(n, dtype=np.int64)
-    for e in range(n):
-        j[e] = math.floor(cell_bearing[e] + 0.5) % nb
-        m[e] = prefix_count(cell_d_km[e] / step_km, n_tail, ns)
-    order, start = _radial_order(j, m, nb, ns)
+    start, cell_ints, cell_values = _radial_order(cell_bearing, cell_d_km, cell_h, cell_row,
+                                                  cell_col, step_km, n_tail, nb, ns)
     out = np.empty(n)
     theta = np.empty(n)
     inv_d = np.zeros(ns)
@@ -406,10 +486,8 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
         for k in range(n_tail):
             tgeo[2, k] = (k + 1) * step_km
             tgeo[3, k] = 1.0 / tgeo[2, k]
-        for r in range(chunk * nb // n_chunks, (chunk + 1) * nb // n_chunks):
-            h = heights[r]
-            _radial_cells(h, clutter[r] if has_clutter else h, has_clutter, step_km, htg, hrg,
-                          f_ghz, pol, ae_km, hull_window, order[start[r]:start[r + 1]], m,
-                          cell_d_km, cell_h, n_tail, dem, clutter_dem, row0, col0, cell_row,
-                          cell_col, deygout, work, tgeo, inv_d, out, theta)
+        _radial_chunk(chunk * nb // n_chunks, (chunk + 1) * nb // n_chunks, heights, clutter,
+                      has_clutter, step_km, htg, hrg, f_ghz, pol, ae_km, hull_window, start,
+                      cell_ints, cell_values, n_tail, dem, clutter_dem, row0, col0, deygout, work,
+                      tgeo, inv_d, out, theta)
     return out, theta

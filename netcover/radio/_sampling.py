@@ -10,12 +10,44 @@ kernels are pure: arrays in, new arrays out.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
-__all__ = ["bilinear_height", "bilinear_pair", "disc_cells", "prefix_count", "radial_heights",
-           "radial_pair", "tail_count"]
+__all__ = ["bilinear_height", "bilinear_pair", "borrowed", "disc_cells", "prefix_count",
+           "radial_heights", "radial_pair", "tail_count"]
+
+
+@intrinsic
+def _borrowed(typingctx: Any, arr: Any) -> tuple[Any, Any] | None:
+    """(numba only; :func:`borrowed`) A view of the array ``arr`` that does not own it: the same
+    data, shape and strides, without its memory-info pointer (nor its Python parent).
+
+    Numba counts the references of every array a kernel takes, and of every view of it, with
+    atomic operations on the owner's count, a few per receiver in the area engine's loop; on a view
+    without an owner the count is a test of a null pointer. Borrow only an array the kernel
+    received as an argument (its caller holds it for the whole call; numba frees a local array
+    after its last use, however long a view without an owner lives), and never return the view
+    (nor a view of it).
+    """
+    if not isinstance(arr, types.Array):
+        return None
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        view = context.make_array(sig.args[0])(context, builder, value=args[0])
+        view.meminfo = cgutils.get_null_value(view.meminfo.type)
+        view.parent = cgutils.get_null_value(view.parent.type)
+        return view._getvalue()
+
+    return arr(arr), codegen
+
+
+#: :func:`_borrowed` as the kernels call it: ``view = borrowed(arr)``.
+borrowed = cast("Callable[[np.ndarray], np.ndarray]", _borrowed)
 
 
 @njit(cache=True, inline="always")
@@ -107,11 +139,18 @@ def disc_cells(n_rows: int, n_cols: int, row0: float, col0: float,
     indices (row-major, int64), bearings from the point (radians clockwise from north, in [0, 2 pi))
     and distances (cell sizes).
     """
-    idx = np.empty(n_rows * n_cols, dtype=np.int64)
-    bearing = np.empty(n_rows * n_cols)
-    dist = np.empty(n_rows * n_cols)
-    n = 0
     r2 = radius_cells * radius_cells
+    n = 0
+    for r in range(n_rows):  # count first, so the arrays are allocated at their size
+        dy = row0 - r
+        for c in range(n_cols):
+            dx = c - col0
+            if dx * dx + dy * dy <= r2:
+                n += 1
+    idx = np.empty(n, dtype=np.int64)
+    bearing = np.empty(n)
+    dist = np.empty(n)
+    n = 0
     for r in range(n_rows):
         dy = row0 - r
         for c in range(n_cols):
@@ -122,7 +161,7 @@ def disc_cells(n_rows: int, n_cols: int, row0: float, col0: float,
                 bearing[n] = b + 2.0 * math.pi if b < 0.0 else b
                 dist[n] = math.sqrt(dx * dx + dy * dy)
                 n += 1
-    return idx[:n].copy(), bearing[:n].copy(), dist[:n].copy()
+    return idx, bearing, dist
 
 
 @njit(cache=True)

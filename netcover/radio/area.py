@@ -317,8 +317,9 @@ class Disc:
 
     def cell_indices(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """(row, col) of each disc cell in :attr:`grid` (float64)."""
-        rows = self.row_off - self.grid_off[0] + self.flat // self.shape[1]
-        cols = self.col_off - self.grid_off[1] + self.flat % self.shape[1]
+        rows, cols = np.divmod(self.flat, self.shape[1])
+        rows += self.row_off - self.grid_off[0]
+        cols += self.col_off - self.grid_off[1]
         return rows.astype(np.float64), cols.astype(np.float64)
 
     def only(self, cells: np.ndarray) -> Disc:
@@ -420,7 +421,11 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
     site_amsl = bilinear_height(disc.grid, disc.row0, disc.col0) + tx_height_m
     ground, flat, shape = disc.ground, disc.flat, disc.shape
     horiz_m = np.maximum(disc.dist_cells * cell_size_m, MIN_DISTANCE_M)
-    slant_km = np.hypot(horiz_m, site_amsl - (ground + rx_height_m)) / 1000.0
+    horiz_km = horiz_m / 1000.0
+    slant_km = ground + rx_height_m  # then the slant distance, in place (each array is megabytes)
+    np.subtract(site_amsl, slant_km, out=slant_km)
+    np.hypot(horiz_m, slant_km, out=slant_km)
+    slant_km /= 1000.0
     n_bearings, step_km = disc.n_bearings, cell_size_m / 1000.0
     bearing = disc.bearing_units()
     values: NDArray[np.float64]
@@ -437,11 +442,11 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         pol_code = POL_VERTICAL if pol == "vertical" else POL_HORIZONTAL
         ld, theta = cell_diffraction_loss(heights, clutter, step_km, float(tx_height_m),
                                           float(rx_height_m), f_mhz / 1000.0, pol_code, ae_km,
-                                          HULL_WINDOW, bearing, horiz_m / 1000.0, ground,
+                                          HULL_WINDOW, bearing, horiz_km, ground,
                                           TAIL_STEPS, disc.grid, layer, disc.row0, disc.col0,
                                           *disc.cell_indices(), diffraction == "deygout")
         lbfs = p1812_free_space_loss(slant_km, f_mhz / 1000.0)
-        lbs = troposcatter_loss(horiz_m / 1000.0, theta, f_mhz / 1000.0, n0=float(n0))
+        lbs = troposcatter_loss(horiz_km, theta, f_mhz / 1000.0, n0=float(n0))
         values = np.asarray(diffraction_troposcatter_loss(lbfs, lbfs + ld, lbs))
     else:
         heights = disc.radial_heights()
@@ -449,7 +454,7 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         j0 = np.floor(bearing).astype(np.int64)
         tb = bearing - j0
         hb = (1.0 - tb) * hb_radial[j0 % n_bearings] + tb * hb_radial[(j0 + 1) % n_bearings]
-        d_km = horiz_m / 1000.0
+        d_km = horiz_km
         if message := hata_validity_warning(d_km, f_mhz, hb, rx_height_m):
             warnings.warn(message, UserWarning, stacklevel=2)
         values = hata_loss(d_km, f_mhz, hb, rx_height_m, environment=hata_environment)
