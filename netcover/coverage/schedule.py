@@ -19,7 +19,8 @@ and runs it:
 - **One loss per job.** A job serving several groups (one mast and band carrying two technologies)
   has its loss computed or read once (:class:`_Losses`) and kept until its last task has it.
 - **Memory given back.** :func:`release_free_memory` returns the blocks the threads freed to the
-  system after each group.
+  system after each group, and the threads share one malloc arena (:func:`thread_count` sets it
+  up), so that a block one thread freed serves the other's next job.
 - **Warnings per thread.** :func:`recorded_warnings` records the warnings of the calling thread
   only, where :class:`warnings.catch_warnings` would swap process-wide state under another thread.
 """
@@ -94,6 +95,7 @@ def thread_count(threads: int | None, tasks: int) -> int:
     layer aborts the process when two threads launch parallel kernels at once.
     """
     wanted = usable_cores() if threads is None else int(threads)
+    _one_arena()  # before any pool starts its threads
     if wanted > 1 and not _threadsafe_numba():
         return 1
     return max(1, min(wanted, tasks))
@@ -236,6 +238,28 @@ def _malloc_trim() -> Callable[[int], int] | None:
         return libc.malloc_trim
     except (OSError, AttributeError):  # not glibc
         return None
+
+
+#: ``mallopt`` parameter of glibc: the most arenas the threads of the process may use.
+_M_ARENA_MAX = -8
+
+
+@functools.cache
+def _one_arena() -> None:
+    """Let the threads created from now on allocate from the arena glibc already has (its
+    ``mallopt(M_ARENA_MAX, 1)``; a no-op elsewhere), once per process.
+
+    By default each thread of a pool gets an arena of its own, which keeps the blocks its jobs
+    freed for that thread only: the memory a job's kernels freed on one thread was taken afresh by
+    the next job on the other, and the resident memory of the coverage step peaked about 80 MB
+    higher (the sample's first 14 sites). Large blocks are handed out whole, so the threads
+    hardly ever wait on the arena's lock.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(ctypes.c_int(_M_ARENA_MAX), ctypes.c_int(1))
+    except (OSError, AttributeError):  # not glibc
+        return
 
 
 # --------------------------------------------------------------------------- warnings per thread
