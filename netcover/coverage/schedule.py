@@ -27,6 +27,7 @@ and runs it:
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import ctypes
 import ctypes.util
@@ -158,7 +159,10 @@ def run_tasks(tasks: Sequence[Task], loss: Callable[[int], T],
 
     ``loss`` runs once per job however many tasks share it. With ``threads`` > 1 the tasks run on a
     pool of that many threads, each with single-threaded numba kernels, at most ``threads + 1``
-    tasks ahead of the consumer; the results are the same as with one thread.
+    tasks ahead of the consumer, and at most :data:`_PAST_A_GROUP` past the first task of another
+    group until the consumer asks for the task after that one (there it reads off and stores the
+    group it finished and makes the next one's accumulator: the jobs in flight would add to the
+    largest memory of the step). The results are the same as with one thread.
     """
     losses = _Losses(loss, tasks)
 
@@ -169,27 +173,47 @@ def run_tasks(tasks: Sequence[Task], loss: Callable[[int], T],
     if threads <= 1:
         yield from (one(task) for task in tasks)
         return
+    starts = [k for k in range(1, len(tasks)) if tasks[k].group != tasks[k - 1].group]
+    first_of_group = set(starts)
     pool = ThreadPoolExecutor(threads, thread_name_prefix="netcover-coverage",
                               initializer=_single_threaded_numba)
     pending: deque[Future[tuple[T, R]]] = deque()
+    submitted = 0
+
+    def top_up(limit: int) -> None:  # submit tasks up to index ``limit``, threads + 1 at most
+        nonlocal submitted
+        while submitted < min(limit + 1, len(tasks)) and len(pending) <= threads:
+            pending.append(pool.submit(one, tasks[submitted]))
+            submitted += 1
+
     _install()  # once for the pool, not once per job
     try:
-        queue = iter(tasks)
-        for task in queue:
-            pending.append(pool.submit(one, task))
-            if len(pending) > threads:
-                break
-        while pending:
+        top_up(_limit(starts, -1))
+        for k in range(len(tasks)):
             done = pending.popleft().result()
-            for task in queue:
-                pending.append(pool.submit(one, task))
-                break
+            if k in first_of_group:  # the consumer finishes a group: nothing more starts meanwhile
+                yield done
+                top_up(_limit(starts, k))
+                continue
+            top_up(_limit(starts, k))
             yield done
     finally:
         for future in pending:
             future.cancel()
         pool.shutdown(wait=True)
         _uninstall()
+
+
+#: Tasks past the first of a group that may run while the consumer finishes the previous group.
+_PAST_A_GROUP = 1
+
+
+def _limit(starts: Sequence[int], k: int) -> int:
+    """The last task that may be submitted once the consumer has task ``k``: up to
+    :data:`_PAST_A_GROUP` past the next group's first task (``starts``: first task of each group
+    but the first)."""
+    after = bisect.bisect_right(starts, k)
+    return starts[after] + _PAST_A_GROUP if after < len(starts) else 1 << 62
 
 
 def _single_threaded_numba() -> None:
