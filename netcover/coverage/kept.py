@@ -48,7 +48,7 @@ def raster_key(name: str, array: np.ndarray, options: Mapping[str, Any]) -> str:
     head = json.dumps([__version__, name, values.dtype.str, list(values.shape), dict(options)],
                       sort_keys=True, default=_exact)
     h = hashlib.sha256(head.encode("utf-8"))
-    h.update(memoryview(values.reshape(-1)).cast("B"))  # the GIL is released while hashing
+    h.update(values.reshape(-1).view(np.uint8).data)  # the GIL is released while hashing
     return h.hexdigest()
 
 

@@ -12,7 +12,9 @@ and runs it:
   order, as when all groups were filled together, so the results are the same bit for bit.
 - **Threads.** :func:`run_tasks` computes the tasks (loss window, then each sector's level) on a
   thread pool and yields them in task order, at most a few tasks ahead of the fold, so memory stays
-  bounded however many masts there are. The numba kernels release the GIL, so the threads run on
+  bounded however many masts there are, and at most one task past the first of a group while the
+  fold reads off the group it finished and makes the next accumulator (the step's largest memory:
+  two jobs' kernel temporaries on top of it made the sample's peak about 100 MB higher). The numba kernels release the GIL, so the threads run on
   every core; each thread's kernels run single-threaded (``numba.set_num_threads(1)`` is per
   thread), one job per core. The fold stays in the calling thread, in task order: a result never
   depends on which thread computed what, or when.
