@@ -14,10 +14,11 @@ and runs it:
   thread pool and yields them in task order, at most a few tasks ahead of the fold, so memory stays
   bounded however many masts there are, and at most one task past the first of a group while the
   fold reads off the group it finished and makes the next accumulator (the step's largest memory:
-  two jobs' kernel temporaries on top of it made the sample's peak about 100 MB higher). The numba kernels release the GIL, so the threads run on
-  every core; each thread's kernels run single-threaded (``numba.set_num_threads(1)`` is per
-  thread), one job per core. The fold stays in the calling thread, in task order: a result never
-  depends on which thread computed what, or when.
+  two jobs' kernel temporaries on top of it made the sample's peak over 100 MB higher). The numba
+  kernels release the GIL, so the threads run on every core; each thread's kernels run
+  single-threaded (``numba.set_num_threads(1)`` is per thread), one job per core. The fold stays
+  in the calling thread, in task order: a result never depends on which thread computed what, or
+  when.
 - **One loss per job.** A job serving several groups (one mast and band carrying two technologies)
   has its loss computed or read once (:class:`_Losses`) and kept until its last task has it.
 - **Memory given back.** :func:`release_free_memory` returns the blocks the threads freed to the
