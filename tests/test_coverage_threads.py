@@ -178,6 +178,30 @@ def test_run_tasks_keeps_order_makes_each_loss_once_and_stays_a_few_tasks_ahead(
         assert sorted(made) == sorted(set(made)) == sorted({t.job for t in tasks})
 
 
+def test_run_tasks_starts_little_while_the_consumer_finishes_a_group() -> None:
+    """When the consumer gets the first task of another group (it then reads off and stores the
+    group it finished), at most one later task has been started, however many threads."""
+    groups = [("a", "3G")] * 5 + [("a", "4G")] * 7 + [("b", "4G")] * 6 + [None] * 3
+    tasks = [Task(k % 4, g, (k,) if g else ()) for k, g in enumerate(groups)]
+    started: list[int] = []
+    lock = threading.Lock()
+
+    def work(task: Task, value: int) -> int:
+        with lock:
+            started.append(task.cells[0] if task.cells else -1)
+        time.sleep(0.002)
+        return value + len(task.cells)
+
+    got = []
+    for k, (_value, result) in enumerate(run_tasks(tasks, lambda job: 10 * job, work, threads=3)):
+        got.append(result)
+        if k in (5, 12, 18):  # first tasks of a group: the pool had time to run ahead
+            time.sleep(0.05)
+            with lock:
+                assert len(started) <= k + 2
+    assert got == [10 * t.job + len(t.cells) for t in tasks]
+
+
 def test_recorded_warnings_are_those_of_the_thread() -> None:
     """Two threads record at once; each gets its own warnings, every time (the same warning from
     a netcover module three times), and the main thread's go where they went before."""

@@ -26,6 +26,7 @@ from netcover.core.textsafe import safe_name
 from netcover.coverage.assumptions import Assumptions
 from netcover.coverage.capacity import CapacityResult
 from netcover.coverage.engine import CoverageResult, Progress, compute_coverage
+from netcover.coverage.kept import KeptFiles
 from netcover.coverage.losscache import (
     CacheWarning,
     LossCache,
@@ -155,7 +156,8 @@ def run_step(step: str, scenario: Scenario, out_dir: str | Path | None = None, *
     with staged_output(out) as stage:
         summary = summarize(inputs)
         if step == "coverage":
-            done = run_coverage(inputs, stage / "coverage", say, progress, executor=executor)
+            done = run_coverage(inputs, stage / "coverage", say, progress, executor=executor,
+                                previous=out / "coverage")
             summary["coverage_headline"] = done.tables.headline
             staged = done.files
         else:
@@ -235,7 +237,8 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
                 steps.links = run_links(inputs, stage / "links", say, previous=out_dir / "links")
         return steps
     with timings.stage("coverage"):
-        steps.coverage = run_coverage(inputs, stage / "coverage", say, progress, executor=executor)
+        steps.coverage = run_coverage(inputs, stage / "coverage", say, progress, executor=executor,
+                                  previous=out_dir / "coverage")
     coverage = steps.coverage.result
     if "siting" not in skip:
         _run_siting_steps(inputs, coverage, stage, say, progress, executor, steps,
@@ -295,8 +298,12 @@ class CoverageRun:
 
 
 def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress | None = None,
-                 *, executor: Executor | None = None) -> CoverageRun:
-    """Coverage step: compute, tabulate, write; prints the per-unit table."""
+                 *, executor: Executor | None = None, previous: Path | None = None) -> CoverageRun:
+    """Coverage step: compute, tabulate, write; prints the per-unit table.
+
+    ``previous``: the coverage folder of the run the new results replace: its rasters whose
+    content is unchanged are kept instead of written again (:mod:`netcover.coverage.kept`).
+    """
     cov = inputs.scenario.coverage
     cache = LossCache(cov.cache_dir or default_cache_dir())
     executor = executor or InProcess()
@@ -315,13 +322,15 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
         say(f"warning: {note}")
     with timings.stage("statistics"):
         tables = coverage_tables(result, inputs, usable=cov.usable_class)
+    kept = KeptFiles(folder, previous)
     with timings.stage("writing"):
-        files = write_coverage(result, inputs, tables, folder)
+        files = write_coverage(result, inputs, tables, folder, kept=kept)
     capacity = None
     if inputs.population is not None:
         with timings.stage("capacity"):
-            capacity = _capacity(result, inputs, folder, say)
+            capacity = _capacity(result, inputs, folder, say, kept)
             files += capacity.files
+    files.append(kept.finish())
     # the class columns are the median's; the headline and indoor columns carry their own level
     assumes = Assumptions.of_inputs(inputs, service=MEDIAN_SERVICE).sentence("en")
     if tables.units is not None:
@@ -335,8 +344,8 @@ def run_coverage(inputs: Inputs, folder: Path, say: Reporter, progress: Progress
     return CoverageRun(result, tables, files, capacity)
 
 
-def _capacity(result: CoverageResult, inputs: Inputs, folder: Path, say: Reporter
-              ) -> CapacityRun:
+def _capacity(result: CoverageResult, inputs: Inputs, folder: Path, say: Reporter,
+              kept: KeptFiles | None = None) -> CapacityRun:
     """Busy-hour load and user throughput per cell and commune (:mod:`netcover.coverage.capacity`),
     written beside the coverage files; its notes are said."""
     from netcover.coverage.capacity import capacity_tables, write_capacity
@@ -347,7 +356,7 @@ def _capacity(result: CoverageResult, inputs: Inputs, folder: Path, say: Reporte
     record = Assumptions.of_inputs(inputs, service=MEDIAN_SERVICE).csv_columns()
     for note in cap.notes:
         say(f"note: {note}")
-    return CapacityRun(cap, write_capacity(folder, cap, record=record))
+    return CapacityRun(cap, write_capacity(folder, cap, record=record, kept=kept))
 
 
 def _computed(inputs: Inputs, cache: LossCache, progress: Progress | None, executor: Executor,

@@ -292,6 +292,9 @@ def _entries() -> tuple[OutputFile, ...]:
         f("coverage_gpkg", "coverage", "coverage.gpkg", "gpkg",
           "units, settlements and sites with their coverage",
           layers={"units": ("units",), "settlements": ("settlements",), "sites": ()}),
+        f("coverage_manifest", "coverage", "coverage_manifest.json", "json",
+          "content key and SHA-256 of each coverage raster: the next run keeps a raster whose "
+          "key is unchanged instead of writing it again"),
         f("coverage_area", "coverage", "coverage_area.csv", "csv",
           "km2 and people per class of each class layer", scope="tiled"),
         f("tiled_run", "coverage", "run.md", "markdown", "what the tiled run did", scope="tiled"),

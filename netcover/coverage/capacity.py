@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from affine import Affine
 
     from netcover.coverage.combine import CoverageResult
+    from netcover.coverage.kept import KeptFiles
     from netcover.data.inputs import Inputs
 
 __all__ = ["CAPACITY_TECHNOLOGIES", "CapacityResult", "capacity_tables", "write_capacity"]
@@ -334,7 +335,8 @@ def _unit_table(inputs: Inputs, places: _Places, served: np.ndarray, rate: np.nd
 
 
 def write_capacity(folder: str | Path, capacity: CapacityResult, *,
-                   record: Mapping[str, object] | None = None) -> list[Path]:
+                   record: Mapping[str, object] | None = None,
+                   kept: KeptFiles | None = None) -> list[Path]:
     """Write the capacity files into the coverage step's folder; return the paths written.
 
     ``capacity_by_cell.csv``, ``capacity_by_unit.csv`` (with units) and ``throughput_{tech}.tif``
@@ -343,7 +345,8 @@ def write_capacity(folder: str | Path, capacity: CapacityResult, *,
     Besides ``record`` (what the coverage assumes) the files carry the demand they assume:
     ``assumed_smartphone_share`` (where no commune or district figure is reported),
     ``assumed_active_share``, ``assumed_busy_hour_mb``, ``assumed_target_mbps``,
-    ``assumed_pool_sector_carriers``.
+    ``assumed_pool_sector_carriers``. ``kept``: the rasters go through it, as in
+    :func:`~netcover.coverage.write.write_coverage`.
     """
     s = capacity.settings
     record = {**(record or {}), "assumed_smartphone_share": s.smartphone_share,
@@ -356,7 +359,10 @@ def write_capacity(folder: str | Path, capacity: CapacityResult, *,
         written.append(files.by_key("capacity_by_unit").write(
             folder, rounded(capacity.units, decimals=2), record=record))
     for tech, values in sorted(capacity.throughput.items()):
-        written.append(files.by_key("throughput").of(tech=tech).write(
-            folder, values, transform=capacity.transform, crs=capacity.crs, nodata=np.nan,
-            descriptions=(f"busy-hour user throughput, {tech} (Mb/s)",), record=record))
+        entry = files.by_key("throughput").of(tech=tech)
+        options = {"transform": capacity.transform, "crs": capacity.crs, "nodata": np.nan,
+                   "descriptions": (f"busy-hour user throughput, {tech} (Mb/s)",),
+                   "record": record}
+        written.append(entry.write(folder, values, **options) if kept is None
+                       else kept.raster(entry, values, **options))
     return written

@@ -92,7 +92,8 @@ class GroupResult:
                          noise_dbm: float | Sequence[float]) -> GroupResult:
         """Read the layers off a filled accumulator (``noise_dbm``: one value, or one per carrier
         of the accumulator, see :meth:`~netcover.radio.budget.ServerAccumulator.sinr_db`)."""
-        return cls(acc.best_level_dbm(), acc.best_cell(), acc.server_count(), acc.sinr_db(noise_dbm))
+        sinr = acc.sinr_db(noise_dbm)  # its float64 temporaries first, while no layer is held
+        return cls(acc.best_level_dbm(), acc.best_cell(), acc.server_count(), sinr)
 
 
 def cells_table(cells: pd.DataFrame) -> pd.DataFrame:

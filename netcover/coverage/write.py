@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from netcover.config.scenario import Scenario
     from netcover.config.service import ServiceLevel
     from netcover.coverage.engine import CoverageResult
+    from netcover.coverage.kept import KeptFiles
     from netcover.data.inputs import Inputs
 
 __all__ = [
@@ -282,8 +283,12 @@ def raster_spec(stem: str) -> tuple[float | int | None, str]:
 
 
 def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTables,
-                   folder: Path) -> list[Path]:
-    """Write every coverage output into ``folder``; return the paths written."""
+                   folder: Path, *, kept: KeptFiles | None = None) -> list[Path]:
+    """Write every coverage output into ``folder``; return the paths written.
+
+    ``kept``: the rasters go through it (:class:`~netcover.coverage.kept.KeptFiles`, writing
+    into ``folder``): those whose content is the previous run's are placed, not written again.
+    """
     # the class rasters and the *_share_covered columns are the median's (other levels: own files)
     assumed = Assumptions.of_inputs(inputs, service=MEDIAN_SERVICE)
     record = assumed.csv_columns()  # into every table, raster and layer (netcover.core.record)
@@ -291,9 +296,11 @@ def write_coverage(result: CoverageResult, inputs: Inputs, tables: CoverageTable
 
     def raster(item: tuple[str, np.ndarray]) -> Path:
         nodata, description = raster_spec(item[0])
-        return raster_file(item[0]).write(folder, item[1], transform=result.transform,
-                                          crs=result.crs, nodata=nodata,
-                                          descriptions=(description,), record=record)
+        options = {"transform": result.transform, "crs": result.crs, "nodata": nodata,
+                   "descriptions": (description,), "record": record}
+        if kept is not None:
+            return kept.raster(raster_file(item[0]), item[1], **options)
+        return raster_file(item[0]).write(folder, item[1], **options)
 
     # GDAL compresses with the GIL released: the rasters are written on every core
     written += map_threads(raster, list(raster_layers(result).items()),
