@@ -5,7 +5,8 @@ the same values: the other operators' and technologies' layers, the minimum loss
 from the change. Compressing and writing them is most of the step's "writing" time (about 1 s of CPU
 on the sample), so :class:`KeptFiles` writes a raster only when its *content key* changed.
 
-The key of a raster is a SHA-256 of everything its file is made of: netcover's version, the file's
+The key of a raster is a SHA-256 of everything its file is made of: the code that wrote it
+(:func:`netcover.core.codeversion.code_digest`: version and a digest of the package), the file's
 name, its array (dtype, shape and bytes) and every option of the writer (transform, CRS, nodata,
 band descriptions, the record of assumptions). The coverage manifest (``coverage_manifest.json``,
 in the registry :mod:`netcover.core.files`) keeps, per file, its key and the SHA-256 of its bytes.
@@ -28,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from netcover._version import __version__
+from netcover.core.codeversion import code_digest
 from netcover.core import files
 from netcover.core.io import file_sha256, place_file
 
@@ -41,11 +42,11 @@ _SCHEMA = 1
 
 
 def raster_key(name: str, array: np.ndarray, options: Mapping[str, Any]) -> str:
-    """Content key of a raster file: netcover's version, the file's ``name``, the array's dtype,
+    """Content key of a raster file: the code's digest, the file's ``name``, the array's dtype,
     shape and bytes and the writer's ``options`` (as sorted JSON; a CRS by its WKT, other objects
     such as a transform by ``repr``)."""
     values = np.ascontiguousarray(array)
-    head = json.dumps([__version__, name, values.dtype.str, list(values.shape), dict(options)],
+    head = json.dumps([code_digest(), name, values.dtype.str, list(values.shape), dict(options)],
                       sort_keys=True, default=_exact)
     h = hashlib.sha256(head.encode("utf-8"))
     h.update(values.reshape(-1).view(np.uint8).data)  # the GIL is released while hashing
@@ -117,7 +118,7 @@ class KeptFiles:
         """Write the manifest of the files written or placed so far; its path."""
         with self._lock:
             entries = [[name, key, sha] for name, (key, sha) in sorted(self._now.items())]
-        return MANIFEST.write(self.folder, {"schema": _SCHEMA, "netcover": __version__,
+        return MANIFEST.write(self.folder, {"schema": _SCHEMA, "netcover": code_digest(),
                                             "files": entries})
 
 
@@ -129,7 +130,7 @@ def _recorded(path: Path | None) -> dict[str, tuple[str, str]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if (not isinstance(data, dict) or data.get("schema") != _SCHEMA
-                or data.get("netcover") != __version__):
+                or data.get("netcover") != code_digest()):
             return {}
         found = {str(name): (str(key), str(sha)) for name, key, sha in data["files"]}
     except (OSError, ValueError, KeyError, TypeError):
