@@ -40,7 +40,8 @@ def sessions(monkeypatch: pytest.MonkeyPatch) -> list[Reuse]:
 
 @pytest.fixture
 def draws(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """(kind, language) of every print map drawn."""
+    """(kind, language) of every print map drawn (all in this process, to be counted)."""
+    monkeypatch.setattr(build, "WORKERS", 0)
     seen: list[tuple[str, str]] = []
     draw = build.draw_map
 
