@@ -120,3 +120,19 @@ def test_overlays_are_kept_in_the_cache_folder_between_runs(tmp_path: Path,
     assert again == first and len(made) == 2 and other != first
     overlays._KEPT.clear()
     assert overlays.class_overlay(raster) == first and len(made) == 3  # outside: not stored
+
+
+def test_a_grey_image_is_sampled_in_two_channels_to_the_same_bytes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from netcover.outputs.report import _pixels
+
+    is_grey = _pixels._is_grey
+    assert is_grey(np.full((2, 3, 4), 7, dtype=np.uint8))
+    assert not is_grey(np.array([[[1, 2, 1, 255]]], dtype=np.uint8))
+    seen: list[bool] = []
+    monkeypatch.setattr(_pixels, "_is_grey", lambda c: seen.append(is_grey(c)) or seen[-1])
+    fast = np.asarray(render_rgb(_figure(True, (4.0, 3.5)), dpi=150))
+    assert seen == [True]  # the hillshade (the classes are sampled nearest, not interpolated)
+    monkeypatch.setattr(_pixels, "_is_grey", lambda _colours: False)
+    every = np.asarray(render_rgb(_figure(True, (4.0, 3.5)), dpi=150))
+    assert np.array_equal(fast, every)

@@ -61,11 +61,15 @@ class PixelImage(AxesImage):
         if self.origin == "upper":
             v = rows - v
         smooth = self.get_interpolation() in ("bilinear", "antialiased", "auto")
-        source = _premultiplied(colours) if smooth else colours
+        # a grey image (the hillshade) is interpolated in its red and alpha channels only: each
+        # channel is computed on its own, so green and blue would be the same bytes as red
+        grey = smooth and _is_grey(colours)
+        source = _premultiplied(colours[..., [0, 3]] if grey else colours) if smooth else colours
         out = np.empty((height, width, 4), dtype=np.uint8)
         for r0 in range(0, height, _BAND_ROWS):
             band = slice(r0, min(r0 + _BAND_ROWS, height))
-            out[band] = (_bilinear if smooth else _nearest)(source, v[band], u)
+            sampled = (_bilinear if smooth else _nearest)(source, v[band], u)
+            out[band] = sampled[..., [0, 0, 0, 1]] if grey else sampled
         return out, px0, py0, None
 
 
@@ -85,15 +89,23 @@ def _nearest(colours: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
     return out
 
 
+def _is_grey(colours: np.ndarray) -> bool:
+    """Whether RGBA bytes have red = green = blue everywhere."""
+    return bool(np.array_equal(colours[..., 0], colours[..., 1])
+                and np.array_equal(colours[..., 0], colours[..., 2]))
+
+
 def _premultiplied(colours: np.ndarray) -> np.ndarray:
-    """RGBA bytes as float32 with the colour multiplied by the alpha (0-255 each)."""
-    alpha = colours[..., 3:4].astype(np.float32) / 255.0
-    return np.concatenate([colours[..., :3] * alpha, alpha * 255.0], axis=-1)
+    """Colour-and-alpha bytes (RGBA, or one colour channel and alpha) as float32 with the colour
+    multiplied by the alpha (0-255 each); the alpha is the last channel."""
+    alpha = colours[..., -1:].astype(np.float32) / 255.0
+    return np.concatenate([colours[..., :-1] * alpha, alpha * 255.0], axis=-1)
 
 
 def _bilinear(pm: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Premultiplied colours ``pm`` interpolated between the four nearest cell centres (edge cells
-    extend to the border of the extent), as RGBA bytes; transparent outside the extent."""
+    """Premultiplied colours ``pm`` (alpha last) interpolated between the four nearest cell
+    centres (edge cells extend to the border of the extent), as bytes of the same channels;
+    transparent outside the extent."""
     rows, cols = pm.shape[:2]
 
     def weights(x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -109,8 +121,8 @@ def _bilinear(pm: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
     bottom = bottom[:, c0] * (1 - fc3) + bottom[:, c1] * fc3
     mixed = top * (1 - fr)[:, None, None] + bottom * fr[:, None, None]
     del top, bottom
-    a = mixed[..., 3:4]
-    np.divide(mixed[..., :3] * 255.0, a, out=mixed[..., :3], where=a > 0)
+    a = mixed[..., -1:]
+    np.divide(mixed[..., :-1] * 255.0, a, out=mixed[..., :-1], where=a > 0)
     out = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
     outside = ((v < 0) | (v > rows))[:, None] | ((u < 0) | (u > cols))[None, :]
     out[outside] = 0

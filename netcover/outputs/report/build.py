@@ -107,10 +107,10 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
     session = Reuse(out, (Path(previous) if previous is not None else out) if reuse else None)
     written, listing = write_export(run, out, reuse=session)
     figures = {lang: _figure_jobs(lang, when, out, fmts, target) for lang in languages}
+    cache = (_cache_folder(run),) if reuse else ()  # where overlays and screen images are kept
     jobs = [job for lang in languages for job in figures[lang]]
     if map_builder is not None:  # the interactive map last, as it is made
         name = f"{getattr(map_builder, '__module__', '')}.{getattr(map_builder, '__qualname__', '')}"
-        cache = (_cache_folder(run),) if reuse else ()
         jobs.append(Job("interactive", [name], partial(_interactive, builder=map_builder, out=out,
                                                        cache=cache), _COST["interactive"]))
     made: dict[str, list[Path]] = {}
@@ -119,8 +119,8 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
     extra = _workers(workers, sum(j.cost for j in todo) + len(languages) * _COST["report"], run)
     with worker_pool(extra) as pool:
         build.make(todo, pool, extra, "Print maps, charts and interactive maps")
-        reports = [_report_job(lang, when, out, listing, [p for job in figures[lang]
-                                                         for p in made[job.name]])
+        reports = [_report_job(lang, when, out, listing, cache,
+                               [p for job in figures[lang] for p in made[job.name]])
                    for lang in languages]
         build.make([job for job in reports if not build.reused(job)], pool, extra, "Reports")
     for lang, report in zip(languages, reports, strict=True):
@@ -164,15 +164,22 @@ def _figure_jobs(lang: Lang, when: str, out: Path, fmts: Sequence[MapFormat],
         _COST["chart"]) for chart in CHARTS]
 
 
-def _report_job(lang: Lang, when: str, out: Path, listing: pd.DataFrame,
+def _report_job(lang: Lang, when: str, out: Path, listing: pd.DataFrame, cache: tuple[Path, ...],
                 figures: Sequence[Path]) -> Job:
     """The report of one language, showing its figures (made or reused)."""
     pngs = [p for p in figures if p.suffix == ".png"]
     shown = [[p.relative_to(out).as_posix(), file_digest(p)] for p in pngs]
     listed = hashlib.sha256(listing.to_csv(index=False).encode("utf-8")).hexdigest()
     return Job(f"report:{lang}", [when, shown, listed], partial(
-        write_report, out_dir=out, lang=lang, data_date=when, images=pngs, files=listing),
+        _report, cache=cache, out_dir=out, lang=lang, data_date=when, images=pngs, files=listing),
         _COST["report"])
+
+
+def _report(run: RunFolder, *, cache: tuple[Path, ...], **options: Any) -> list[Path]:
+    """:func:`write_report`, the screen copies of its images kept in ``cache`` (one folder, or
+    none)."""
+    with stored_in(cache[0] if cache else None):
+        return write_report(run, **options)
 
 
 @dataclass
