@@ -70,6 +70,27 @@ def test_pixel_images_are_pixel_images_and_draw_pdfs_as_matplotlib() -> None:
     assert pdfs[0] == pdfs[1]
 
 
+def test_the_layout_pass_before_a_pdf_makes_no_image(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[bool] = []
+    make = PixelImage.make_image
+
+    def counted(self: PixelImage, renderer: object, *args: object, **kwargs: object) -> object:
+        image = make(self, renderer, *args, **kwargs)  # type: ignore[arg-type]
+        made.append(image[0] is not None)
+        return image
+
+    monkeypatch.setattr(PixelImage, "make_image", counted)
+    pdfs = []
+    for pixels in (True, False):
+        fig = _figure(pixels, (4.0, 3.5))
+        fig.set_layout_engine("constrained")  # as the print maps: savefig lays out first
+        buf = io.BytesIO()
+        fig.savefig(buf, format="pdf", metadata={"CreationDate": None})
+        pdfs.append(buf.getvalue())
+    assert pdfs[0] == pdfs[1]
+    assert made == [False, False, True, True]  # the layout pass, then the PDF's two images
+
+
 def test_an_image_outside_the_frame_draws_nothing() -> None:
     fig = Figure(figsize=(3.0, 3.0))
     ax = fig.subplots()

@@ -9,7 +9,8 @@ centres of the output pixels, in bands of rows: nearest cell (classes) or biline
 nearest cell centres in premultiplied alpha (the hillshade). The output is the same picture: the
 same colours for classes, and for the hillshade the grey of each cell interpolated instead of the
 height-shade interpolated then greyed (the grey colormap is linear, so they differ by rounding;
-tests compare with matplotlib's own drawing). Vector backends (the PDFs) draw it as matplotlib does.
+tests compare with matplotlib's own drawing). Vector backends (the PDFs) draw it as matplotlib does,
+except in the layout pass ``savefig`` makes before a PDF, which draws nothing: no image is made.
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ class PixelImage(AxesImage):
     def make_image(self, renderer: Any, magnification: float = 1.0,
                    unsampled: bool = False) -> tuple[Any, float, float, Any]:
         """As ``AxesImage.make_image``; on a raster backend, the colours of the source cells
-        sampled at the output pixels (no float copy of the output)."""
+        sampled at the output pixels (no float copy of the output). Nothing in a pass that draws
+        nothing (``savefig``'s layout pass before a PDF is written)."""
+        if _drawing_disabled(renderer):
+            return None, 0, 0, None
         if unsampled or renderer.option_scale_image() or not self.get_transform().is_affine:
             return super().make_image(renderer, magnification, unsampled)
         x1, x2, y1, y2 = self.get_extent()
@@ -71,6 +75,14 @@ class PixelImage(AxesImage):
             sampled = (_bilinear if smooth else _nearest)(source, v[band], u)
             out[band] = sampled[..., [0, 0, 0, 1]] if grey else sampled
         return out, px0, py0, None
+
+
+def _drawing_disabled(renderer: Any) -> bool:
+    """Whether ``renderer`` draws nothing now (inside ``RendererBase._draw_disabled``, whose no-op
+    methods wrap the base class's), so an image made for it would be thrown away."""
+    from matplotlib.backend_bases import RendererBase
+
+    return getattr(getattr(renderer, "draw_image", None), "__wrapped__", None) is RendererBase.draw_image
 
 
 def _scale(factor: float) -> Any:
