@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import queue
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,8 +108,8 @@ def spread(jobs: Sequence[Job], here: Callable[[Job], Any], there: Callable[[Job
            pool: Any, workers: int) -> Iterator[tuple[int, Any]]:
     """``(index, result)`` of each job as it is done: ``there(job)`` in the ``workers``
     processes of ``pool`` (``there`` picklable) for the jobs from the front that can go there,
-    ``here(job)`` in this process for the others, from the back. Without a pool, all here, in
-    order."""
+    each worker given the next one as soon as it is done; ``here(job)`` in this process for the
+    others, from the back. Without a pool, all here, in order."""
     from netcover.core._worker_life import submit_held
 
     if pool is None:
@@ -116,14 +118,28 @@ def spread(jobs: Sequence[Job], here: Callable[[Job], Any], there: Callable[[Job
         return
     todo = deque(range(len(jobs)))
     running: dict[Future[Any], int] = {}
-    while todo or running:
-        while len(running) < workers and todo and jobs[todo[0]].anywhere:
-            index = todo.popleft()
-            running[submit_held(pool, there, jobs[index])] = index
-        for future in [f for f in running if f.done()]:
-            yield running.pop(future), future.result()
-        if todo:
-            index = todo.pop()
-            yield index, here(jobs[index])
-        elif running:
-            wait(running, return_when=FIRST_COMPLETED)
+    finished: queue.Queue[tuple[int, Future[Any]]] = queue.Queue()
+    lock = threading.RLock()  # the pool's thread calls ``_done`` (and a done future at once)
+
+    def feed() -> None:
+        with lock:
+            while len(running) < workers and todo and jobs[todo[0]].anywhere:
+                index = todo.popleft()
+                future = submit_held(pool, there, jobs[index])  # a signal never splits a spawn
+                running[future] = index
+                future.add_done_callback(_done)
+
+    def _done(future: Future[Any]) -> None:
+        with lock:
+            finished.put((running.pop(future), future))
+        feed()
+
+    feed()
+    for _ in range(len(jobs)):
+        with lock:
+            mine = todo.pop() if todo and finished.empty() else None
+        if mine is not None:
+            yield mine, here(jobs[mine])
+            continue
+        index, future = finished.get()
+        yield index, future.result()
