@@ -65,15 +65,7 @@ class PixelImage(AxesImage):
         if self.origin == "upper":
             v = rows - v
         smooth = self.get_interpolation() in ("bilinear", "antialiased", "auto")
-        # a grey image (the hillshade) is interpolated in its red and alpha channels only: each
-        # channel is computed on its own, so green and blue would be the same bytes as red
-        grey = smooth and _is_grey(colours)
-        source = _premultiplied(colours[..., [0, 3]] if grey else colours) if smooth else colours
-        out = np.empty((height, width, 4), dtype=np.uint8)
-        for r0 in range(0, height, _BAND_ROWS):
-            band = slice(r0, min(r0 + _BAND_ROWS, height))
-            sampled = (_bilinear if smooth else _nearest)(source, v[band], u)
-            out[band] = sampled[..., [0, 0, 0, 1]] if grey else sampled
+        out = _sampled(colours, v, u, smooth=smooth)
         return out, px0, py0, None
 
 
@@ -83,6 +75,21 @@ def _drawing_disabled(renderer: Any) -> bool:
     from matplotlib.backend_bases import RendererBase
 
     return getattr(getattr(renderer, "draw_image", None), "__wrapped__", None) is RendererBase.draw_image
+
+
+def _sampled(colours: np.ndarray, v: np.ndarray, u: np.ndarray, *, smooth: bool) -> np.ndarray:
+    """RGBA bytes ``colours`` sampled at rows ``v`` and columns ``u`` (fractional cells): between
+    the four nearest cell centres (``smooth``) or the nearest cell, in bands of output rows."""
+    # a grey image (the hillshade) is interpolated in its red and alpha channels only: each
+    # channel is computed on its own, so green and blue would be the same bytes as red
+    grey = smooth and _is_grey(colours)
+    source = _premultiplied(colours[..., [0, 3]] if grey else colours) if smooth else colours
+    out = np.empty((len(v), len(u), 4), dtype=np.uint8)
+    for r0 in range(0, len(v), _BAND_ROWS):
+        band = slice(r0, min(r0 + _BAND_ROWS, len(v)))
+        sampled = (_bilinear if smooth else _nearest)(source, v[band], u)
+        out[band] = sampled[..., [0, 0, 0, 1]] if grey else sampled
+    return out
 
 
 def _scale(factor: float) -> Any:

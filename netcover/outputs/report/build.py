@@ -10,7 +10,7 @@ instead of being drawn again.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -108,25 +108,14 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
     written, listing = write_export(run, out, reuse=session)
     figures = {lang: _figure_jobs(lang, when, out, fmts, target) for lang in languages}
     cache = (_cache_folder(run),) if reuse else ()  # where overlays and screen images are kept
-    jobs = [job for lang in languages for job in figures[lang]]
-    if map_builder is not None:  # the interactive map last, as it is made
-        name = f"{getattr(map_builder, '__module__', '')}.{getattr(map_builder, '__qualname__', '')}"
-        jobs.append(Job("interactive", [name], partial(_interactive, builder=map_builder, out=out,
-                                                       cache=cache), _COST["interactive"]))
-    made: dict[str, list[Path]] = {}
-    build = _Build(session, run, made, progress)
-    todo = [job for job in jobs if not build.reused(job)]
-    extra = _workers(workers, sum(j.cost for j in todo) + len(languages) * _COST["report"], run)
-    with worker_pool(extra) as pool:
-        build.make(todo, pool, extra, "Print maps, charts and interactive maps")
-        reports = [_report_job(lang, when, out, listing, cache,
-                               [p for job in figures[lang] for p in made[job.name]])
-                   for lang in languages]
-        build.make([job for job in reports if not build.reused(job)], pool, extra, "Reports")
+    build = _Build(session, run, {}, progress)
+    reports = build.everything(
+        figures, _interactive_job(map_builder, out, cache) if map_builder is not None else None,
+        lambda lang, shown: _report_job(lang, when, out, listing, cache, shown), workers)
     for lang, report in zip(languages, reports, strict=True):
-        written += [p for job in [*figures[lang], report] for p in made[job.name]]
+        written += build.files([*figures[lang], report])
     # the interactive map last, as it is made
-    return [*written, session.write_manifest(), *made.get("interactive", [])]
+    return [*written, session.write_manifest(), *build.made.get("interactive", [])]
 
 
 #: Worker processes drawing beside this one (None: one fewer than the usable cores; 0: none).
@@ -164,6 +153,13 @@ def _figure_jobs(lang: Lang, when: str, out: Path, fmts: Sequence[MapFormat],
         _COST["chart"]) for chart in CHARTS]
 
 
+def _interactive_job(builder: MapBuilder, out: Path, cache: tuple[Path, ...]) -> Job:
+    """The interactive maps, keyed on the builder's name."""
+    name = f"{getattr(builder, '__module__', '')}.{getattr(builder, '__qualname__', '')}"
+    return Job("interactive", [name], partial(_interactive, builder=builder, out=out, cache=cache),
+               _COST["interactive"])
+
+
 def _report_job(lang: Lang, when: str, out: Path, listing: pd.DataFrame, cache: tuple[Path, ...],
                 figures: Sequence[Path]) -> Job:
     """The report of one language, showing its figures (made or reused)."""
@@ -197,6 +193,26 @@ class _Build:
         if files is not None:
             self.made[job.name] = files
         return files is not None
+
+    def everything(self, figures: Mapping[Lang, Sequence[Job]], interactive: Job | None,
+                   report: Callable[[Lang, list[Path]], Job], workers: int | None) -> list[Job]:
+        """Make or reuse the print maps and charts (``figures``, by language), the interactive
+        maps, then the report of each language (``report(lang, its figures' files)``), on worker
+        processes too when there is enough to draw (see :func:`_workers`); the report jobs."""
+        jobs = [job for each in figures.values() for job in each] + (
+            [interactive] if interactive is not None else [])
+        todo = [job for job in jobs if not self.reused(job)]
+        extra = _workers(workers, sum(j.cost for j in todo) + len(figures) * _COST["report"],
+                         self.run)
+        with worker_pool(extra) as pool:
+            self.make(todo, pool, extra, "Print maps, charts and interactive maps")
+            reports = [report(lang, self.files(each)) for lang, each in figures.items()]
+            self.make([job for job in reports if not self.reused(job)], pool, extra, "Reports")
+        return reports
+
+    def files(self, jobs: Sequence[Job]) -> list[Path]:
+        """The files of ``jobs`` (made or reused), in their order."""
+        return [p for job in jobs for p in self.made[job.name]]
 
     def make(self, jobs: Sequence[Job], pool: Any, workers: int, label: str) -> None:
         """Make ``jobs``, on ``pool``'s workers too, with progress shown per output made."""
