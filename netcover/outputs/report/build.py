@@ -92,7 +92,8 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
     workers : int, optional
         Worker processes drawing beside this one (default :data:`WORKERS`: one fewer than the
         usable cores), started only when enough is left to draw. Where an output is drawn never
-        changes its files.
+        changes its files. The workers are spawned: a script calling this needs the
+        ``if __name__ == "__main__":`` guard (as for :func:`netcover.run`), or ``workers=0``.
 
     Returns
     -------
