@@ -179,6 +179,17 @@ def _report(run: RunFolder, *, cache: tuple[Path, ...], **options: Any) -> list[
         return write_report(run, **options)
 
 
+def _ends_first(figures: Mapping[Lang, Sequence[Job]], interactive: Job | None) -> list[Job]:
+    """The figures and the interactive maps in the order :func:`spread` hands them out from both
+    ends: the costly ones first at each end, the cheap charts in the middle (the last ones drawn,
+    so the two processes end at about the same time)."""
+    every = [job for each in figures.values() for job in each]
+    costly = [job for job in every if job.cost >= 1.0]
+    cheap = [job for job in every if job.cost < 1.0]
+    half = len(costly) // 2
+    return costly[:half] + cheap + costly[half:] + ([interactive] if interactive is not None else [])
+
+
 @dataclass
 class _Build:
     """The outputs of one build, made or reused, by name (``made``)."""
@@ -200,9 +211,7 @@ class _Build:
         """Make or reuse the print maps and charts (``figures``, by language), the interactive
         maps, then the report of each language (``report(lang, its figures' files)``), on worker
         processes too when there is enough to draw (see :func:`_workers`); the report jobs."""
-        jobs = [job for each in figures.values() for job in each] + (
-            [interactive] if interactive is not None else [])
-        todo = [job for job in jobs if not self.reused(job)]
+        todo = [job for job in _ends_first(figures, interactive) if not self.reused(job)]
         extra = _workers(workers, sum(j.cost for j in todo) + len(figures) * _COST["report"],
                          self.run)
         with worker_pool(extra) as pool:
