@@ -5,6 +5,7 @@ rendering, and raster overlays kept in the cache folder between runs."""
 
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
 
@@ -157,3 +158,35 @@ def test_a_grey_image_is_sampled_in_two_channels_to_the_same_bytes(
     monkeypatch.setattr(_pixels, "_is_grey", lambda _colours: False)
     every = np.asarray(render_rgb(_figure(True, (4.0, 3.5)), dpi=150))
     assert np.array_equal(fast, every)
+
+
+def test_the_reports_screen_copies_are_kept_by_the_bytes_they_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import Image
+
+    from netcover.outputs.report import document
+
+    pngs = []
+    for k, shade in enumerate((90, 91)):
+        buf = io.BytesIO()
+        Image.new("RGB", (300, 120), (shade, 120, 200)).save(buf, format="png")
+        pngs.append(tmp_path / f"map_{k}.png")
+        pngs[-1].write_bytes(buf.getvalue())
+    made: list[int] = []
+    real = document._screen_png
+
+    def counted(data: bytes, max_px: int) -> bytes:
+        made.append(max_px)
+        return real(data, max_px)
+
+    monkeypatch.setattr(document, "_screen_png", counted)
+    plain = document.data_uri(pngs[0], max_px=100)  # outside a cache folder: made every time
+    with overlays.stored_in(tmp_path / "cache"):
+        first = document.data_uri(pngs[0], max_px=100)
+    with overlays.stored_in(tmp_path / "cache"):
+        again = document.data_uri(pngs[0], max_px=100)
+        other = document.data_uri(pngs[1], max_px=100)
+    assert plain == first == again and other != first
+    assert made == [100, 100, 100]  # the second copy of the first map was read back
+    with Image.open(io.BytesIO(base64.b64decode(first.split(",", 1)[1]))) as small:
+        assert small.size == (100, 40)
