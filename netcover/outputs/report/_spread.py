@@ -124,15 +124,17 @@ def spread(jobs: Sequence[Job], here: Callable[[Job], Any], there: Callable[[Job
     def feed() -> None:
         with lock:
             while len(running) < workers and todo and jobs[todo[0]].anywhere:
-                index = todo.popleft()
-                future = submit_held(pool, there, jobs[index])  # a signal never splits a spawn
-                running[future] = index
+                future = submit_held(pool, there, jobs[todo[0]])  # a signal never splits a spawn
+                running[future] = todo.popleft()
                 future.add_done_callback(_done)
 
     def _done(future: Future[Any]) -> None:
         with lock:
             finished.put((running.pop(future), future))
-        feed()
+        try:
+            feed()
+        except RuntimeError:  # the pool is shut down or broken: what is left is made here
+            return
 
     feed()
     for _ in range(len(jobs)):
