@@ -14,9 +14,10 @@ the link plan. Prints figures and the machine, asserts nothing.
      tilt change);
    - warm: the outputs of TILT again, the tilt folder as ``previous`` (nothing changed).
 
-   For each: wall and CPU time (``time.process_time``: the machine may be shared), the peak
-   resident memory of the process and what it held before the build, the outputs made and reused,
-   and the slowest outputs.
+   For each: wall and CPU time (``time.process_time``: the machine may be shared) of the process
+   and of the worker processes it started to draw on the other cores, the peak resident memory of
+   the process (and what it held before the build) and of the largest worker, and the outputs
+   made and reused.
 2. The sample's hop-profile PNGs: drawn, then taken from the previous folder.
 
 Run: ``python benchmarks/bench_outputs.py [--base BASE --tilt TILT]``
@@ -73,36 +74,34 @@ def _in_memory(folder: Path) -> object:
 
 
 def build_phase(results: Path, out: Path, previous: Path | None) -> dict[str, object]:
-    """One build of the outputs (in this process); its figures."""
+    """One build of the outputs (in this process and the worker processes it starts); its
+    figures."""
     import folium  # noqa: F401  (imports outside the timing, as in a run)
     import matplotlib  # noqa: F401
 
     from netcover.app.pipeline import interactive_maps
-    from netcover.outputs import reuse
-    from netcover.outputs.report import build_outputs
+    from netcover.outputs.report import build, build_outputs
 
     run = _in_memory(results)
     before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    seconds: dict[str, float] = {}
-    sessions: list[reuse.Reuse] = []
-    output = reuse.Reuse.output
+    sessions: list[object] = []
 
-    def timed_output(self: reuse.Reuse, *args: object, **kwargs: object) -> object:
-        t = time.process_time()
-        made = output(self, *args, **kwargs)  # type: ignore[arg-type]
-        seconds[str(args[1])] = time.process_time() - t
-        if self not in sessions:
+    class _Counted(build.Reuse):  # type: ignore[name-defined,misc]
+        def __post_init__(self) -> None:
+            super().__post_init__()
             sessions.append(self)
-        return made
 
-    reuse.Reuse.output = timed_output  # type: ignore[method-assign]
+    build.Reuse = _Counted  # type: ignore[attr-defined,misc]
     wall, cpu = time.perf_counter(), time.process_time()
     build_outputs(run, out, map_builder=interactive_maps, previous=previous)  # type: ignore[arg-type]
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    session = sessions[0] if sessions else None
     return {"wall": wall, "cpu": cpu, "before_mb": before_mb,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "made": sessions[0].made if sessions else [],
-            "reused": sessions[0].reused if sessions else [], "seconds": seconds}
+            "workers_cpu": workers.ru_utime + workers.ru_stime,
+            "workers_peak_mb": workers.ru_maxrss / 1024,
+            "made": getattr(session, "made", []), "reused": getattr(session, "reused", [])}
 
 
 def _phase(case: str, results: Path, out: Path, previous: Path | None, cache: Path) -> None:
@@ -113,11 +112,12 @@ def _phase(case: str, results: Path, out: Path, previous: Path | None, cache: Pa
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
     m = json.loads(done.stdout.strip().splitlines()[-1])
-    slowest = sorted(m["seconds"].items(), key=lambda kv: -kv[1])[:4]
-    print(f"  {case:<5} {m['wall']:6.2f} s wall, {m['cpu']:6.2f} s CPU; peak RSS "
-          f"{m['peak_mb']:5.0f} MB ({m['before_mb']:.0f} MB before the build, "
-          f"+{m['peak_mb'] - m['before_mb']:.0f}); {len(m['made'])} made, {len(m['reused'])} reused")
-    print("        slowest (CPU s): " + ", ".join(f"{k} {v:.2f}" for k, v in slowest))
+    print(f"  {case:<5} {m['wall']:6.2f} s wall, {m['cpu']:6.2f} s CPU here + "
+          f"{m['workers_cpu']:5.2f} s in worker processes; peak RSS {m['peak_mb']:5.0f} MB here "
+          f"({m['before_mb']:.0f} MB before the build, +{m['peak_mb'] - m['before_mb']:.0f}), "
+          f"{m['workers_peak_mb']:.0f} MB in the largest worker; {len(m['made'])} made, "
+          f"{len(m['reused'])} reused")
+    print("        made: " + ", ".join(sorted(m["made"])))
 
 
 def bench_outputs(base: Path, tilt: Path, tmp: Path) -> None:

@@ -5,6 +5,7 @@ rendering, and raster overlays kept in the cache folder between runs."""
 
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
 
@@ -70,6 +71,27 @@ def test_pixel_images_are_pixel_images_and_draw_pdfs_as_matplotlib() -> None:
     assert pdfs[0] == pdfs[1]
 
 
+def test_the_layout_pass_before_a_pdf_makes_no_image(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[bool] = []
+    make = PixelImage.make_image
+
+    def counted(self: PixelImage, renderer: object, *args: object, **kwargs: object) -> object:
+        image = make(self, renderer, *args, **kwargs)  # type: ignore[arg-type]
+        made.append(image[0] is not None)
+        return image
+
+    monkeypatch.setattr(PixelImage, "make_image", counted)
+    pdfs = []
+    for pixels in (True, False):
+        fig = _figure(pixels, (4.0, 3.5))
+        fig.set_layout_engine("constrained")  # as the print maps: savefig lays out first
+        buf = io.BytesIO()
+        fig.savefig(buf, format="pdf", metadata={"CreationDate": None})
+        pdfs.append(buf.getvalue())
+    assert pdfs[0] == pdfs[1]
+    assert made == [False, False, True, True]  # the layout pass, then the PDF's two images
+
+
 def test_an_image_outside_the_frame_draws_nothing() -> None:
     fig = Figure(figsize=(3.0, 3.0))
     ax = fig.subplots()
@@ -120,3 +142,51 @@ def test_overlays_are_kept_in_the_cache_folder_between_runs(tmp_path: Path,
     assert again == first and len(made) == 2 and other != first
     overlays._KEPT.clear()
     assert overlays.class_overlay(raster) == first and len(made) == 3  # outside: not stored
+
+
+def test_a_grey_image_is_sampled_in_two_channels_to_the_same_bytes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from netcover.outputs.report import _pixels
+
+    is_grey = _pixels._is_grey
+    assert is_grey(np.full((2, 3, 4), 7, dtype=np.uint8))
+    assert not is_grey(np.array([[[1, 2, 1, 255]]], dtype=np.uint8))
+    seen: list[bool] = []
+    monkeypatch.setattr(_pixels, "_is_grey", lambda c: seen.append(is_grey(c)) or seen[-1])
+    fast = np.asarray(render_rgb(_figure(True, (4.0, 3.5)), dpi=150))
+    assert seen == [True]  # the hillshade (the classes are sampled nearest, not interpolated)
+    monkeypatch.setattr(_pixels, "_is_grey", lambda _colours: False)
+    every = np.asarray(render_rgb(_figure(True, (4.0, 3.5)), dpi=150))
+    assert np.array_equal(fast, every)
+
+
+def test_the_reports_screen_copies_are_kept_by_the_bytes_they_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import Image
+
+    from netcover.outputs.report import document
+
+    pngs = []
+    for k, shade in enumerate((90, 91)):
+        buf = io.BytesIO()
+        Image.new("RGB", (300, 120), (shade, 120, 200)).save(buf, format="png")
+        pngs.append(tmp_path / f"map_{k}.png")
+        pngs[-1].write_bytes(buf.getvalue())
+    made: list[int] = []
+    real = document._screen_png
+
+    def counted(data: bytes, max_px: int) -> bytes:
+        made.append(max_px)
+        return real(data, max_px)
+
+    monkeypatch.setattr(document, "_screen_png", counted)
+    plain = document.data_uri(pngs[0], max_px=100)  # outside a cache folder: made every time
+    with overlays.stored_in(tmp_path / "cache"):
+        first = document.data_uri(pngs[0], max_px=100)
+    with overlays.stored_in(tmp_path / "cache"):
+        again = document.data_uri(pngs[0], max_px=100)
+        other = document.data_uri(pngs[1], max_px=100)
+    assert plain == first == again and other != first
+    assert made == [100, 100, 100]  # the second copy of the first map was read back
+    with Image.open(io.BytesIO(base64.b64decode(first.split(",", 1)[1]))) as small:
+        assert small.size == (100, 40)

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import rasterio
+from pyproj import CRS
 
 from netcover.app.pipeline import interactive_maps as pipeline_maps
 from netcover.app.pipeline import run
 from netcover.config.scenario import load_scenario
-from netcover.core.files import by_key
+from netcover.core.files import Raster, by_key
 from netcover.outputs.report import build, build_outputs
 from netcover.outputs.results import RunFolder, RunResults
 from netcover.outputs.reuse import Reuse, Watched, file_digest, layer_digest
@@ -40,7 +42,8 @@ def sessions(monkeypatch: pytest.MonkeyPatch) -> list[Reuse]:
 
 @pytest.fixture
 def draws(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """(kind, language) of every print map drawn."""
+    """(kind, language) of every print map drawn (all in this process, to be counted)."""
+    monkeypatch.setattr(build, "WORKERS", 0)
     seen: list[tuple[str, str]] = []
     draw = build.draw_map
 
@@ -241,3 +244,36 @@ def test_a_manifest_naming_files_outside_the_folder_is_ignored(results: RunFolde
     assert "print_map:coverage:en" in sessions[-1].made
     drawn = (two / "print" / "coverage_en.png").read_bytes()
     assert drawn == (one / "print" / "coverage_en.png").read_bytes()
+
+
+def test_outputs_drawn_in_a_worker_process_are_the_same_files(
+        results: RunFolder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the results as a run holds them: the summary and every coverage raster in memory
+    memory: dict[str, object] = {"input_summary.json": results.summary()}
+    for tif in sorted((results.path / "coverage").glob("*.tif")):
+        with rasterio.open(tif) as src:
+            memory[tif.relative_to(results.path).as_posix()] = Raster(
+                src.read(1), src.transform, CRS.from_user_input(src.crs), src.nodata)
+    held = RunResults(results.path, memory)
+    pools: list[int] = []
+    pool = build.worker_pool
+
+    def counted(workers: int) -> object:
+        pools.append(workers)
+        return pool(workers)
+
+    monkeypatch.setattr(build, "worker_pool", counted)
+    shown: list[tuple[int, str]] = []
+
+    def progress(items: list[object], label: str) -> list[object]:
+        shown.append((len(items), label))
+        return items
+
+    folders = {n: tmp_path / f"workers_{n}" for n in (0, 1)}
+    for workers, folder in folders.items():
+        build_outputs(held, folder, date=DATE, map_builder=pipeline_maps, reuse=False,
+                      workers=workers, progress=progress)  # type: ignore[arg-type]
+    assert pools == [0, 1]  # the second build drew in one worker process beside this one
+    assert snapshot(folders[0]) == snapshot(folders[1])  # manifest (keys, reads) included
+    drawn = len(json.loads((folders[0] / MANIFEST).read_text(encoding="utf-8"))["outputs"]) - 1
+    assert [n for n, _label in shown] == [drawn - 2, 2, drawn - 2, 2]  # figures, then reports

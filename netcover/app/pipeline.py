@@ -136,7 +136,8 @@ def _run(scenario: Scenario, out: Path, say: Reporter, progress: Progress | None
         release_free_memory()
         say("Maps, report and exports")
         with timings.stage("maps, report, print maps"):
-            staged += build_outputs(results, stage, map_builder=interactive_maps, previous=out)
+            staged += build_outputs(results, stage, map_builder=interactive_maps, previous=out,
+                                    progress=progress)
     result.files = [out / p.relative_to(stage) for p in staged]
     return result
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from netcover._version import __version__
 from netcover.core.files import STEP_FOLDERS, OutputFile, Raster, by_key
 from netcover.core.io import file_sha256, json_sha256, place_file
+from netcover.outputs._summary_reads import Read, RecordedSummary
 from netcover.outputs.results import RunFolder, RunResults
 
 if TYPE_CHECKING:
@@ -45,9 +46,6 @@ MANIFEST = by_key("outputs_manifest")
 #: Version of the manifest's layout (a new layout makes every output again). 2: GeoPackage layers
 #: digested by their rows (and columns), not by the whole file's bytes.
 _SCHEMA = 2
-#: One recorded read: (kind, path inside the folder or outside it, GeoPackage layer or ""); kind
-#: "columns": some columns of a layer, named in the third field as ``layer:column,column``.
-Read = tuple[str, str, str]
 #: Digests already computed in this process, by (path, device, inode, size, mtime in ns) and what
 #: was hashed ("" the file's bytes, else the layer and columns).
 _FILE_DIGESTS: dict[tuple[str, int, int, int, int, str], str] = {}
@@ -173,17 +171,23 @@ def _summary_digest(run: RunFolder, entry: str) -> str:
 @dataclass(frozen=True, eq=False)
 class Watched(RunFolder):
     """A results folder (``inner``) that records what is read from it (``reads``) while an
-    output is made; reads the same results as ``inner`` (and compares equal to it)."""
+    output is made; reads the same results as ``inner`` (and compares equal to it).
+
+    ``digests`` False: the reads are recorded without their digests ("" each), for an output made
+    in a worker process whose reads the build digests itself (:meth:`Reuse.record`).
+    """
 
     inner: RunFolder = field(default_factory=lambda: RunFolder(Path()))
     reads: dict[Read, str] = field(default_factory=dict)
     memo: dict[int, tuple[Any, str]] = field(default_factory=dict)
+    digests: bool = True
 
     @classmethod
-    def of(cls, run: RunFolder, memo: dict[int, tuple[Any, str]] | None = None) -> Watched:
-        """A watched view of ``run`` (``memo``: see :func:`_digest`)."""
+    def of(cls, run: RunFolder, memo: dict[int, tuple[Any, str]] | None = None, *,
+           digests: bool = True) -> Watched:
+        """A watched view of ``run`` (``memo``: see :func:`_digest`; ``digests``: see above)."""
         inner = run.inner if isinstance(run, Watched) else run
-        return cls(inner.path, inner, memo=memo if memo is not None else {})
+        return cls(inner.path, inner, memo=memo if memo is not None else {}, digests=digests)
 
     @property
     def memory(self) -> Mapping[str, Any]:
@@ -198,13 +202,13 @@ class Watched(RunFolder):
 
     def _saw(self, read: Read) -> None:
         if read not in self.reads:
-            self.reads[read] = _digest(self.inner, read, self.memo)
+            self.reads[read] = _digest(self.inner, read, self.memo) if self.digests else ""
 
     def summary(self) -> dict[str, Any]:
-        """As :meth:`RunFolder.summary`, recorded entry by entry (see :class:`_RecordedSummary`):
-        an output that reads only the summary's extent is not made again when the coverage
-        headline figures in it change."""
-        return _RecordedSummary(self.inner.summary(), self._saw)
+        """As :meth:`RunFolder.summary`, recorded entry by entry (see
+        :class:`~netcover.outputs._summary_reads.RecordedSummary`): an output that reads only the
+        summary's extent is not made again when the coverage headline figures in it change."""
+        return RecordedSummary(self.inner.summary(), self._saw)
 
     def notes(self) -> list[Any]:
         """As :meth:`RunFolder.notes`, recorded (the notes depend on the step folders present)."""
@@ -251,76 +255,6 @@ class Watched(RunFolder):
         return self.inner.scenario()
 
 
-class _RecordedSummary(dict[str, Any]):
-    """The input summary as an output reads it: each entry read (``[key]``, ``get``, ``in``) is
-    recorded as a read of that entry alone (``("summary", "", "key:<key>")``); whatever reads the
-    whole (iteration, ``items``, ``len``, a copy, a comparison) records the whole summary."""
-
-    def __init__(self, data: Mapping[str, Any], saw: Callable[[Read], None]) -> None:
-        super().__init__(data)
-        self._saw = saw
-
-    def _entry(self, key: object) -> None:
-        self._saw(("summary", "", f"key:{key}"))
-
-    def _whole(self) -> None:
-        self._saw(("summary", "", ""))
-
-    def __getitem__(self, key: str) -> Any:
-        self._entry(key)
-        return super().__getitem__(key)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        self._entry(key)
-        return super().get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        self._entry(key)
-        return super().__contains__(key)
-
-    def keys(self) -> Any:
-        self._whole()
-        return super().keys()
-
-    def items(self) -> Any:
-        self._whole()
-        return super().items()
-
-    def values(self) -> Any:
-        self._whole()
-        return super().values()
-
-    def __iter__(self) -> Any:
-        self._whole()
-        return super().__iter__()
-
-    def __len__(self) -> int:
-        self._whole()
-        return super().__len__()
-
-    def __eq__(self, other: object) -> bool:
-        self._whole()
-        return super().__eq__(other)
-
-    __hash__ = None
-
-    def copy(self) -> dict[str, Any]:
-        """A plain copy (the whole summary is recorded as read)."""
-        self._whole()
-        return dict(super().items())
-
-    def __copy__(self) -> dict[str, Any]:
-        return self.copy()
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
-        import copy
-
-        return copy.deepcopy(self.copy(), memo)
-
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        return (dict, (self.copy(),))
-
-
 def _key(name: str, settings: Any, reads: Mapping[Read, str]) -> str:
     return json_sha256([_SCHEMA, __version__, name, settings,
                          sorted([*read, digest] for read, digest in reads.items())])
@@ -357,19 +291,39 @@ class Reuse:
 
         ``settings`` (JSON-like) are what else the output depends on: language, date, formats.
         """
-        files = self._reusable(run, name, settings)
+        files = self.reusable(run, name, settings)
         if files is not None:
-            self.reused.append(name)
             return files
         watched = Watched.of(run, self._memo)
         written = [Path(p) for p in make(watched)]
+        self._enter(name, settings, watched.reads, written)
+        return written
+
+    def reusable(self, run: RunFolder, name: str, settings: Any) -> list[Path] | None:
+        """The previous build's files of ``name``, placed in ``out`` and counted as reused, if
+        nothing the output showed changed (see :meth:`output`); else None: make it, then
+        :meth:`record` it."""
+        files = self._reusable(run, name, settings)
+        if files is not None:
+            self.reused.append(name)
+        return files
+
+    def record(self, run: RunFolder, name: str, settings: Any, reads: Iterable[Read],
+               written: Sequence[Path]) -> list[Path]:
+        """Count output ``name`` as made elsewhere (a worker process: :func:`Watched.of` without
+        digests) from ``reads`` of ``run``, which this build digests; returns ``written``."""
+        inner = run.inner if isinstance(run, Watched) else run
+        self._enter(name, settings, {r: _digest(inner, r, self._memo) for r in reads}, written)
+        return [Path(p) for p in written]
+
+    def _enter(self, name: str, settings: Any, reads: Mapping[Read, str],
+               written: Sequence[Path]) -> None:
         self._entries[name] = {
-            "key": _key(name, settings, watched.reads),
-            "reads": sorted(list(read) for read in watched.reads),
-            "files": {self._relative(p): file_digest(p) for p in written},
+            "key": _key(name, settings, reads),
+            "reads": sorted(list(read) for read in reads),
+            "files": {self._relative(Path(p)): file_digest(Path(p)) for p in written},
         }
         self.made.append(name)
-        return written
 
     def _relative(self, p: Path) -> str:
         return p.resolve().relative_to(self.out.resolve()).as_posix()

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SIGNAL_RANGE_DBM", "Overlay", "OverlayCRS", "category_overlay", "class_overlay", "dem_shade_overlay",
     "palette_png",
-    "shade_overlay", "signal_colours", "signal_overlay", "stored_in", "warp",
+    "shade_overlay", "signal_colours", "signal_overlay", "stored_in", "stored_png", "warp",
 ]
 
 #: CRSs an overlay can be made in: Web Mercator (Leaflet) or longitude/latitude (KML).
@@ -193,6 +193,21 @@ def _store(key: str, overlay: Overlay) -> Overlay:
             "bounds": np.array(overlay.bounds, dtype="float64"),
             "size": np.array([overlay.width, overlay.height], dtype="int64")})
     return overlay
+
+
+def stored_png(key: str, make: Callable[[], bytes]) -> bytes:
+    """``make()``: a PNG derived from something whose SHA-256 is in ``key`` (the report's copy of
+    a print map: :func:`~netcover.outputs.report.document.data_uri`); inside :func:`stored_in`,
+    kept in its cache folder, and the kept PNG when there is one."""
+    if not _STORE:
+        return make()
+    stored = _stored_key(f"png:{key}")
+    found = _STORE[0].get_arrays(stored)
+    if found is not None and set(found) == {"png"}:
+        return found["png"].tobytes()
+    png = make()
+    _STORE[0].put_arrays(stored, {"png": np.frombuffer(png, dtype="uint8")})
+    return png
 
 
 def _overlay(index: np.ndarray, colours: Sequence[tuple[int, int, int, int]],

@@ -9,7 +9,8 @@ centres of the output pixels, in bands of rows: nearest cell (classes) or biline
 nearest cell centres in premultiplied alpha (the hillshade). The output is the same picture: the
 same colours for classes, and for the hillshade the grey of each cell interpolated instead of the
 height-shade interpolated then greyed (the grey colormap is linear, so they differ by rounding;
-tests compare with matplotlib's own drawing). Vector backends (the PDFs) draw it as matplotlib does.
+tests compare with matplotlib's own drawing). Vector backends (the PDFs) draw it as matplotlib does,
+except in the layout pass ``savefig`` makes before a PDF, which draws nothing: no image is made.
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ class PixelImage(AxesImage):
     def make_image(self, renderer: Any, magnification: float = 1.0,
                    unsampled: bool = False) -> tuple[Any, float, float, Any]:
         """As ``AxesImage.make_image``; on a raster backend, the colours of the source cells
-        sampled at the output pixels (no float copy of the output)."""
+        sampled at the output pixels (no float copy of the output). Nothing in a pass that draws
+        nothing (``savefig``'s layout pass before a PDF is written)."""
+        if _drawing_disabled(renderer):
+            return None, 0, 0, None
         if unsampled or renderer.option_scale_image() or not self.get_transform().is_affine:
             return super().make_image(renderer, magnification, unsampled)
         x1, x2, y1, y2 = self.get_extent()
@@ -61,12 +65,31 @@ class PixelImage(AxesImage):
         if self.origin == "upper":
             v = rows - v
         smooth = self.get_interpolation() in ("bilinear", "antialiased", "auto")
-        source = _premultiplied(colours) if smooth else colours
-        out = np.empty((height, width, 4), dtype=np.uint8)
-        for r0 in range(0, height, _BAND_ROWS):
-            band = slice(r0, min(r0 + _BAND_ROWS, height))
-            out[band] = (_bilinear if smooth else _nearest)(source, v[band], u)
+        out = _sampled(colours, v, u, smooth=smooth)
         return out, px0, py0, None
+
+
+def _drawing_disabled(renderer: Any) -> bool:
+    """Whether ``renderer`` draws nothing now (inside ``RendererBase._draw_disabled``, whose no-op
+    methods wrap the base class's), so an image made for it would be thrown away."""
+    from matplotlib.backend_bases import RendererBase
+
+    return getattr(getattr(renderer, "draw_image", None), "__wrapped__", None) is RendererBase.draw_image
+
+
+def _sampled(colours: np.ndarray, v: np.ndarray, u: np.ndarray, *, smooth: bool) -> np.ndarray:
+    """RGBA bytes ``colours`` sampled at rows ``v`` and columns ``u`` (fractional cells): between
+    the four nearest cell centres (``smooth``) or the nearest cell, in bands of output rows."""
+    # a grey image (the hillshade) is interpolated in its red and alpha channels only: each
+    # channel is computed on its own, so green and blue would be the same bytes as red
+    grey = smooth and _is_grey(colours)
+    source = _premultiplied(colours[..., [0, 3]] if grey else colours) if smooth else colours
+    out = np.empty((len(v), len(u), 4), dtype=np.uint8)
+    for r0 in range(0, len(v), _BAND_ROWS):
+        band = slice(r0, min(r0 + _BAND_ROWS, len(v)))
+        sampled = (_bilinear if smooth else _nearest)(source, v[band], u)
+        out[band] = sampled[..., [0, 0, 0, 1]] if grey else sampled
+    return out
 
 
 def _scale(factor: float) -> Any:
@@ -85,15 +108,23 @@ def _nearest(colours: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
     return out
 
 
+def _is_grey(colours: np.ndarray) -> bool:
+    """Whether RGBA bytes have red = green = blue everywhere."""
+    return bool(np.array_equal(colours[..., 0], colours[..., 1])
+                and np.array_equal(colours[..., 0], colours[..., 2]))
+
+
 def _premultiplied(colours: np.ndarray) -> np.ndarray:
-    """RGBA bytes as float32 with the colour multiplied by the alpha (0-255 each)."""
-    alpha = colours[..., 3:4].astype(np.float32) / 255.0
-    return np.concatenate([colours[..., :3] * alpha, alpha * 255.0], axis=-1)
+    """Colour-and-alpha bytes (RGBA, or one colour channel and alpha) as float32 with the colour
+    multiplied by the alpha (0-255 each); the alpha is the last channel."""
+    alpha = colours[..., -1:].astype(np.float32) / 255.0
+    return np.concatenate([colours[..., :-1] * alpha, alpha * 255.0], axis=-1)
 
 
 def _bilinear(pm: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Premultiplied colours ``pm`` interpolated between the four nearest cell centres (edge cells
-    extend to the border of the extent), as RGBA bytes; transparent outside the extent."""
+    """Premultiplied colours ``pm`` (alpha last) interpolated between the four nearest cell
+    centres (edge cells extend to the border of the extent), as bytes of the same channels;
+    transparent outside the extent."""
     rows, cols = pm.shape[:2]
 
     def weights(x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -109,8 +140,8 @@ def _bilinear(pm: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
     bottom = bottom[:, c0] * (1 - fc3) + bottom[:, c1] * fc3
     mixed = top * (1 - fr)[:, None, None] + bottom * fr[:, None, None]
     del top, bottom
-    a = mixed[..., 3:4]
-    np.divide(mixed[..., :3] * 255.0, a, out=mixed[..., :3], where=a > 0)
+    a = mixed[..., -1:]
+    np.divide(mixed[..., :-1] * 255.0, a, out=mixed[..., :-1], where=a > 0)
     out = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
     outside = ((v < 0) | (v > rows))[:, None] | ((u < 0) | (u > cols))[None, :]
     out[outside] = 0

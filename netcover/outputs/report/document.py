@@ -384,23 +384,40 @@ EMBED_MAX_PX = 1400
 
 
 def data_uri(path: Path, max_px: int = EMBED_MAX_PX) -> str:
-    """A PNG file as a ``data:`` URI, scaled down to at most ``max_px`` wide for the screen."""
+    """A PNG file as a ``data:`` URI, scaled down to at most ``max_px`` wide for the screen (inside
+    :func:`~netcover.outputs.maps.overlays.stored_in`, the scaled PNG of the same file's bytes is
+    kept in the cache folder: a report made again shows the print maps that did not change)."""
+    import hashlib
+
+    from netcover.outputs.maps.overlays import stored_png
+
+    data = path.read_bytes()
+    key = f"embed:{_EMBED_VERSION}:{max_px}:{hashlib.sha256(data).hexdigest()}"
+    return "data:image/png;base64," + base64.b64encode(
+        stored_png(key, lambda: _screen_png(data, max_px))).decode("ascii")
+
+
+#: Bump when :func:`_screen_png` makes other bytes of the same PNG, so kept ones are not reused.
+_EMBED_VERSION = "1"
+
+
+def _screen_png(data: bytes, max_px: int) -> bytes:
+    """PNG bytes scaled down to at most ``max_px`` wide (as they are if they are not wider)."""
     import io
 
     from PIL import Image
 
     from netcover.outputs.report.printmaps import PNG_COMPRESS_LEVEL
 
-    data = path.read_bytes()
     with Image.open(io.BytesIO(data)) as img:
-        if img.width > max_px:
-            small = img.convert("RGB").resize((max_px, round(img.height * max_px / img.width)),
-                                              Image.Resampling.LANCZOS)
-            buf = io.BytesIO()
-            small.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(
-                buf, format="png", compress_level=PNG_COMPRESS_LEVEL)
-            data = buf.getvalue()
-    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+        if img.width <= max_px:
+            return data
+        small = img.convert("RGB").resize((max_px, round(img.height * max_px / img.width)),
+                                          Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    small.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(
+        buf, format="png", compress_level=PNG_COMPRESS_LEVEL)
+    return buf.getvalue()
 
 
 def render_html(sections: Sequence[Section], title: str, lang: Lang, data_date: str) -> str:

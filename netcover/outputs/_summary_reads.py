@@ -1,0 +1,87 @@
+"""The input summary as an output of :mod:`netcover.outputs.reuse` reads it: entry by entry.
+
+An output that reads only some entries of the summary (its extent, its CRS) records only those, so
+it is not made again when another entry (the coverage headline figures) changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["Read", "RecordedSummary"]
+
+#: One recorded read of :mod:`netcover.outputs.reuse`: (kind, path inside the folder or outside it,
+#: GeoPackage layer or ""); kind "columns": some columns of a layer, named in the third field as
+#: ``layer:column,column``.
+Read = tuple[str, str, str]
+
+
+class RecordedSummary(dict[str, Any]):
+    """The input summary as an output reads it: each entry read (``[key]``, ``get``, ``in``) is
+    recorded as a read of that entry alone (``("summary", "", "key:<key>")``); whatever reads the
+    whole (iteration, ``items``, ``len``, a copy, a comparison) records the whole summary."""
+
+    def __init__(self, data: Mapping[str, Any], saw: Callable[[Read], None]) -> None:
+        super().__init__(data)
+        self._saw = saw
+
+    def _entry(self, key: object) -> None:
+        self._saw(("summary", "", f"key:{key}"))
+
+    def _whole(self) -> None:
+        self._saw(("summary", "", ""))
+
+    def __getitem__(self, key: str) -> Any:
+        self._entry(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._entry(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._entry(key)
+        return super().__contains__(key)
+
+    def keys(self) -> Any:
+        self._whole()
+        return super().keys()
+
+    def items(self) -> Any:
+        self._whole()
+        return super().items()
+
+    def values(self) -> Any:
+        self._whole()
+        return super().values()
+
+    def __iter__(self) -> Any:
+        self._whole()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._whole()
+        return super().__len__()
+
+    def __eq__(self, other: object) -> bool:
+        self._whole()
+        return super().__eq__(other)
+
+    __hash__ = None
+
+    def copy(self) -> dict[str, Any]:
+        """A plain copy (the whole summary is recorded as read)."""
+        self._whole()
+        return dict(super().items())
+
+    def __copy__(self) -> dict[str, Any]:
+        return self.copy()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        import copy
+
+        return copy.deepcopy(self.copy(), memo)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (dict, (self.copy(),))
