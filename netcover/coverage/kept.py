@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from netcover.core.codeversion import code_digest
 from netcover.core import files
+from netcover.core.codeversion import code_digest
 from netcover.core.io import file_sha256, place_file
 
 __all__ = ["MANIFEST", "KeptFiles", "raster_key"]

@@ -8,15 +8,16 @@ object the run holds in memory), a GeoPackage layer (its rows, or only the colum
 shows: :func:`layer_digest`, so that a changed tilt in the sites layer does not redraw a map that
 shows only where the sites are), the input summary, which step folders
 exist, and the files outside the folder that outputs draw from (the DEM of the hillshade, the
-scenario file). The output's *key* hashes netcover's version, the output's name, its settings
-(language, data date, formats...) and those digests.
+scenario file). The output's *key* hashes the code that draws it
+(:func:`netcover.core.codeversion.code_digest`: netcover's version and a digest of its files), the
+output's name, its settings (language, data date, formats...) and those digests.
 
 The outputs manifest (``outputs_manifest.json``, in the registry :mod:`netcover.core.files`) keeps
 per output its key, what it read and the SHA-256 of each file it wrote. The next build checks the
 recorded reads against the results it is given (digests only, nothing drawn): when the key is the
 same and every file of the previous build (``previous``: the output folder the new one replaces)
 is there with its recorded SHA-256, the files are hard-linked (or copied) instead of made again. A
-changed result, setting, language, date or version, or a missing or damaged file, makes the output
+changed result, setting, language, date or code, or a missing or damaged file, makes the output
 again. The same results give the same manifest (no clock, no paths of the run folder).
 """
 
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from netcover._version import __version__
+from netcover.core.codeversion import code_digest
 from netcover.core.files import STEP_FOLDERS, OutputFile, Raster, by_key
 from netcover.core.io import file_sha256, json_sha256, place_file
 from netcover.outputs._summary_reads import Read, RecordedSummary
@@ -256,7 +257,7 @@ class Watched(RunFolder):
 
 
 def _key(name: str, settings: Any, reads: Mapping[Read, str]) -> str:
-    return json_sha256([_SCHEMA, __version__, name, settings,
+    return json_sha256([_SCHEMA, code_digest(), name, settings,
                          sorted([*read, digest] for read, digest in reads.items())])
 
 
@@ -347,7 +348,7 @@ class Reuse:
     def write_manifest(self) -> Path:
         """Write the manifest of this build's outputs (sorted, so the same outputs give the same
         bytes) into ``out``."""
-        return MANIFEST.write_in_run(self.out, {"schema": _SCHEMA, "netcover": __version__,
+        return MANIFEST.write_in_run(self.out, {"schema": _SCHEMA, "netcover": code_digest(),
                                                 "outputs": dict(sorted(self._entries.items()))})
 
 
