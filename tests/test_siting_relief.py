@@ -231,3 +231,30 @@ def test_the_relief_leaves_the_runs_cache_records(tmp_path: Path) -> None:
     tilted.loc[tilted["cell_id"] == "S2-1", "mech_tilt_deg"] = 9
     again = compute_coverage(dataclasses.replace(inputs, cells=tilted), cache=LossCache(cache))
     assert (again.groups_patched, again.combined) == (1, "patched")
+
+
+def test_the_proposals_losses_are_computed_by_the_workers_with_the_same_figures(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given the run's worker pool, the relief has the proposal's missing loss computed by a worker
+    (the run's process then folds without the kernel's temporaries): the same figures as here."""
+    from netcover.core.parallel import ProcessPool
+    from netcover.coverage import engine
+
+    scenario = two_villages_north(tmp_path / "mini")
+    scenario.write_text(scenario.read_text(encoding="utf-8").replace(
+        "radius_km = 2.0", "radius_km = 0.7"), encoding="utf-8")
+    inputs = load_inputs(load_scenario(scenario))
+    proposal = [_proposal("CAP", X0 + 650, Y0 - 350, 0.0)]
+    here = capacity_relief(inputs, compute_coverage(inputs), proposal, capacity_settings=CAP)
+    filled: list[int] = []
+    fill = engine.fill_loss_cache
+    monkeypatch.setattr(engine, "fill_loss_cache",
+                        lambda *a, **k: filled.append(fill(*a, **k)) or filled[-1])
+    cache = LossCache(tmp_path / "cache")
+    coverage = compute_coverage(inputs, cache=cache)
+    filled.clear()
+    with ProcessPool(2) as pool:
+        there = capacity_relief(inputs, coverage, proposal, capacity_settings=CAP,
+                                cache=LossCache(tmp_path / "cache"), executor=pool)
+    assert filled == [1]  # the proposal's one loss raster, by a worker
+    pd.testing.assert_frame_equal(there, here)

@@ -41,6 +41,7 @@ from netcover.coverage.patch import MAX_BOX_SHARE, CellPart, Patch, changed_box
 from netcover.data.window import disc_window
 
 if TYPE_CHECKING:
+    from netcover.core.parallel import Executor
     from netcover.coverage.engine import Progress
     from netcover.data.inputs import Inputs
     from netcover.data.terrain import Terrain
@@ -54,8 +55,8 @@ _NAMES = ("cell_id",)
 
 def added_groups(inputs: Inputs, base_cells: pd.DataFrame, source: Sequence[int] | np.ndarray,
                  previous: Mapping[Group, GroupResult], *, cache: LossCache | None = None,
-                 progress: Progress | None = None,
-                 threads: int | None = None) -> dict[Group, GroupResult]:
+                 progress: Progress | None = None, threads: int | None = None,
+                 executor: Executor | None = None) -> dict[Group, GroupResult]:
     """The layers of every operator/technology group of ``inputs.cells``, from ``previous``.
 
     Parameters
@@ -97,7 +98,7 @@ def added_groups(inputs: Inputs, base_cells: pd.DataFrame, source: Sequence[int]
         return stored
     same, patches = _patches(inputs, base_cells, src, {g: previous[g] for g in wanted})
     made = dict(fold_groups(inputs, patches, cache=cache, progress=progress, threads=threads,
-                            skip=set(same)))
+                            skip=set(same), executor=executor))
     out = {g: same[g] if g in same else made[g] for g in sorted({*same, *made})}
     for g, res in out.items():
         side.put_arrays(LossCache.key(key, group=list(g)), dataclasses.asdict(res))

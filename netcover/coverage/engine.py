@@ -260,7 +260,8 @@ def _tasks(jobs: list[LossJob], cells: gpd.GeoDataFrame, windows: dict[LossJob, 
 
 def fold_groups(inputs: Inputs, patches: dict[Group, Patch], *, cache: LossCache | None = None,
                 progress: Progress | None = None, threads: int | None = None,
-                skip: Collection[Group] = ()) -> Iterator[tuple[Group, GroupResult]]:
+                skip: Collection[Group] = (), executor: Executor | None = None,
+                ) -> Iterator[tuple[Group, GroupResult]]:
     """The operator/technology groups of ``inputs.cells`` but those in ``skip``: the groups of
     ``patches`` as their previous layers with the box folded again
     (:class:`~netcover.coverage.patch.Patch`; the caller vouches that only the box changed), the
@@ -271,6 +272,10 @@ def fold_groups(inputs: Inputs, patches: dict[Group, Patch], *, cache: LossCache
     (:func:`~netcover.coverage.patch.store_base`), minimum-loss or combined layers are read or
     stored, so a run's records stay those of the run (e.g. for a network with cells added to it,
     :mod:`netcover.coverage.added`).
+
+    ``executor``: with a cache folder and more than one worker, the losses missing from the cache
+    are computed by its workers (even one: this process then holds no kernel temporaries while it
+    folds), else here on the fold's threads.
     """
     cells = inputs.cells
     assert cells is not None, "coverage needs sites"
@@ -285,7 +290,11 @@ def fold_groups(inputs: Inputs, patches: dict[Group, Patch], *, cache: LossCache
     digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
     apply = SectorLevels(terrain, cov, sc.receiver, cache=LossCache(cache.folder),
                          dem_digest=digest, calibration=sc.calibration, tables=_TABLES_KEPT)
-    run = _Run(jobs, cells, apply, cache, dict(zip(needed, keys, strict=True)), [], None)
+    loss_keys = dict(zip(needed, keys, strict=True))
+    notes: list[str] = []
+    fill_loss_cache(terrain, needed, loss_keys, cov, cache.folder, executor or InProcess(),
+                    progress or _no_progress, notes, least=1)
+    run = _Run(jobs, cells, apply, cache, loss_keys, notes, None)
     yield from plan.run(run, sc, progress or _no_progress, threads)
 
 
@@ -473,15 +482,15 @@ def fold_levels(apply: SectorLevels, todo: dict[tuple[str, str], radio.ServerAcc
 
 def fill_loss_cache(terrain: Terrain, jobs: list[LossJob], keys: dict[LossJob, str],
                     cov: CoverageSettings, folder: Path | None, executor: Executor,
-                    wrap: Progress, notes: list[str]) -> int:
+                    wrap: Progress, notes: list[str], *, least: int = 2) -> int:
     """Compute the jobs' losses missing from the cache ``folder`` on the executor's workers and
     write them there; return how many (0 with a single-worker executor, no folder or fewer than
-    two missing: the caller then computes them itself, e.g. with :func:`grid_loss`). ``keys``:
-    each job's :func:`site_loss_key`; the workers' model notes are added to ``notes``."""
+    ``least`` missing: the caller then computes them itself, e.g. with :func:`grid_loss`).
+    ``keys``: each job's :func:`site_loss_key`; the workers' model notes are added to ``notes``."""
     if executor.workers < 2 or folder is None:
         return 0
     missing = [(job, keys[job]) for job in jobs if not LossCache.has(folder, keys[job])]
-    if len(missing) < 2:
+    if len(missing) < max(least, 1):
         return 0
     per_job = executor.map(_worker_loss, missing, setup=_loss_state,
                            setup_args=(terrain, cov, folder), progress=wrap, label="Loss rasters")

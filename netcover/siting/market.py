@@ -30,6 +30,7 @@ from netcover.siting.sharing import SHARING_COLUMNS, masts_of, sharing_near, sha
 from netcover.siting.verdict import VerdictRule, verdicts
 
 if TYPE_CHECKING:
+    from netcover.core.parallel import Executor
     from netcover.coverage.engine import Progress
     from netcover.coverage.losscache import LossCache
     from netcover.data.proposals import Proposal
@@ -47,7 +48,8 @@ _NO_MOVE = {"better_lon": np.nan, "better_lat": np.nan, "better_distance_m": np.
 
 def market_view(problem: SitingProblem, proposals: Sequence[Proposal], table: pd.DataFrame, *,
                 cache: LossCache | None = None, progress: Progress | None = None,
-                rule: VerdictRule | None = None) -> pd.DataFrame:
+                rule: VerdictRule | None = None,
+                executor: Executor | None = None) -> pd.DataFrame:
     """``table`` (one row per proposal, ``proposal_id`` column) with :data:`MARKET_COLUMNS` added.
 
     Parameters
@@ -65,6 +67,9 @@ def market_view(problem: SitingProblem, proposals: Sequence[Proposal], table: pd
         Passed to the coverage engine.
     rule : VerdictRule, optional
         Thresholds of the verdict.
+    executor : Executor, optional
+        Where the capacity proposals' missing loss rasters are computed
+        (:func:`~netcover.siting.relief.capacity_relief`).
     """
     from netcover.siting.footprints import footprint_cache
 
@@ -78,7 +83,8 @@ def market_view(problem: SitingProblem, proposals: Sequence[Proposal], table: pd
         relief = capacity_relief(inputs, problem.coverage, proposals,
                                  capacity_settings=getattr(inputs.scenario, "capacity", None),
                                  reported=_reported(problem), progress=progress,
-                                 cache=cache or footprint_cache(inputs.scenario))
+                                 cache=cache or footprint_cache(inputs.scenario),
+                                 executor=executor)
     for col in RELIEF_COLUMNS:
         out[col] = ids.map(relief[col]) if len(relief) else np.nan
     for col in ("cells_offloaded", "added_to_site"):

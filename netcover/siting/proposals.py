@@ -148,7 +148,8 @@ def score_proposals(problem: SitingProblem, proposals: list[Proposal], *,
         better.append({"proposal_id": prop.proposal_id, "x": alt["x"], "y": alt["y"],
                        "new_people": alt["better_new_people"], "advice": alt["advice"]})
     combined = _combined(problem, views, cells, covers, sum(g.total for g in new))
-    table = market_view(problem, proposals, pd.DataFrame(records), progress=progress)
+    table = market_view(problem, proposals, pd.DataFrame(records), progress=progress,
+                        executor=executor)
     return ProposalScores(table, _advice_of(pd.DataFrame(better), table), combined, how, covers)
 
 

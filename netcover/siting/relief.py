@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from netcover.config.capacity import CapacitySettings
+    from netcover.core.parallel import Executor
     from netcover.coverage.engine import Progress
     from netcover.coverage.losscache import LossCache
     from netcover.data.inputs import Inputs
@@ -134,7 +135,8 @@ def capacity_relief(inputs: Inputs, coverage: CoverageResult, proposals: Sequenc
                     market_share: Mapping[str, float] | None = None,
                     cache: LossCache | None = None,
                     progress: Progress | None = None,
-                    sharing_distance_m: float | None = None) -> pd.DataFrame:
+                    sharing_distance_m: float | None = None,
+                    executor: Executor | None = None) -> pd.DataFrame:
     """Load and throughput relief of each capacity (or both) proposal (see the module docstring).
 
     Parameters
@@ -156,6 +158,9 @@ def capacity_relief(inputs: Inputs, coverage: CoverageResult, proposals: Sequenc
     sharing_distance_m : float, optional
         A proposal this close to a mast of its own operator is added to that site
         (:func:`proposal_cells`); default: the scenario's ``[siting] sharing_distance_m``.
+    executor : Executor, optional
+        Where the proposals' missing loss rasters are computed (the run's worker pool: this
+        process then folds without the kernel's temporaries); None: here.
 
     Returns
     -------
@@ -181,7 +186,7 @@ def capacity_relief(inputs: Inputs, coverage: CoverageResult, proposals: Sequenc
         after_inputs = dataclasses.replace(inputs, cells=cells.iloc[source].reset_index(drop=True))
         source[source >= len(inputs.cells)] = -1
         after = _coverage_after(after_inputs, coverage, op, (inputs.cells, source), cache,
-                                progress)
+                                progress, executor)
         new = set(added["cell_id"].astype(str))
         cap_after = capacity(after, after_inputs, op)
         bandwidth = pd.Series(cells["bandwidth_mhz"].to_numpy(float),
@@ -207,7 +212,7 @@ def _capacity_rows(cells: pd.DataFrame, op: str) -> np.ndarray:
 
 def _coverage_after(inputs: Inputs, coverage: CoverageResult, op: str,
                     base: tuple[pd.DataFrame, np.ndarray] | None, cache: LossCache | None,
-                    progress: Progress | None) -> CoverageResult:
+                    progress: Progress | None, executor: Executor | None = None) -> CoverageResult:
     """What the capacity step reads of the coverage with the proposal, for operator ``op``, whose
     capacity-technology cells (with the proposal's) are ``inputs.cells``: ``op``'s layers, and of
     each technology's layers (all operators) the best server and SINR only where it is one of
@@ -230,7 +235,8 @@ def _coverage_after(inputs: Inputs, coverage: CoverageResult, op: str,
         base = (inputs.cells.iloc[:0], np.full(len(inputs.cells), -1))  # all new: whole folds
     else:
         previous = _previous(coverage, op, none)
-    groups = added_groups(inputs, *base, previous, cache=cache, progress=progress)
+    groups = added_groups(inputs, *base, previous, cache=cache, progress=progress,
+                          executor=executor)
     techs, levels, best = {}, {}, {}
     for (o, tech), res in groups.items():
         wins = _wins(coverage, op, tech, res.level)
