@@ -274,13 +274,13 @@ def test_siting_screening_grid_carries_coarsened_land_cover():
     t = dataclasses.replace(mini_terrain(), landcover=codes, clutter_m=clutter,
                             landcover_classes=WORLDCOVER)
     like = Affine(120.0, 0, X0, 0, -120.0, Y0)  # 4 x 4 DEM cells per screening cell
-    layers = _coarse_landcover(t, like, (N // 4, N // 4))
+    layers = _coarse_landcover(t, like, (N // 4, N // 4), LossCache(None))
     assert layers["landcover"].dtype == np.int16
     np.testing.assert_array_equal(layers["landcover"][:, :2], 10)
     np.testing.assert_array_equal(layers["landcover"][:, 2], 10)  # 3 of 4 columns forest
     np.testing.assert_array_equal(layers["landcover"][:, 3:], 40)
     np.testing.assert_allclose(layers["clutter_m"][:, 2], 15.0 * 3 / 4)  # mean height
-    assert _coarse_landcover(mini_terrain(), like, (N // 4, N // 4)) == {}
+    assert _coarse_landcover(mini_terrain(), like, (N // 4, N // 4), LossCache(None)) == {}
 
 
 def test_tiles_read_the_land_cover_of_the_whole_grid(tmp_path):
