@@ -138,8 +138,8 @@ def coupling_from_best_cell(best_cell: np.ndarray, carrier: np.ndarray) -> np.nd
 
 def median_by_cell(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each key's (serving cell's) median of its values (interference), as pandas' group median:
-    NaN left out (NaN when all are), of an even count the mean of the two middle values; sorted
-    once, without pandas' copies.
+    NaN left out (NaN when all are), of an even count the mean of the two middle values; the keys
+    sorted once, then each key's values, without pandas' copies.
 
     Returns
     -------
@@ -147,12 +147,14 @@ def median_by_cell(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np
         The keys (sorted, intp) and their medians (float64; NaN for a key whose values are all
         NaN).
     """
-    order = np.lexsort((values, keys))  # NaN last within a key
+    order = np.argsort(keys, kind="stable")  # a radix sort of the (integer) keys
     keys, values = keys[order], values[order]
     del order
     if len(keys) == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0)
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    for s, e in zip(starts, [*starts[1:], len(keys)], strict=True):
+        values[s:e].sort()  # each key's values in order, NaN last
     counts = np.add.reduceat((~np.isnan(values)).astype(np.int64), starts)
     upper = values[starts + counts // 2]
     lower = values[starts + np.maximum(counts - 1, 0) // 2]
@@ -177,13 +179,15 @@ def full_load_sinr(result: CoverageResult, op: str, tech: str, noise_mw: np.ndar
     layers = result.technologies[tech]
     best, level = result.operator_best_cell[(op, tech)], result.operator_levels[(op, tech)]
 
+    def known_in(rows: slice) -> np.ndarray:
+        return (best[rows] >= 0) & (layers.best_cell[rows] == best[rows])
+
     def block(rows: slice) -> tuple[np.ndarray, ...]:
-        known = (best[rows] >= 0) & (layers.best_cell[rows] == best[rows])
         signal = 10.0 ** (level[rows].astype(np.float64) / 10.0)
         cell = np.where(best[rows] >= 0, best[rows], 0)
-        return known, signal, cell, noise_mw[cell]
+        return known_in(rows), signal, cell, noise_mw[cell]
 
-    size = int(sum(int(block(rows)[0].sum()) for rows in row_blocks(best.shape[0])))
+    size = int(sum(int(known_in(rows).sum()) for rows in row_blocks(best.shape[0])))
     interference, serving, at = np.empty(size), np.empty(size, dtype=best.dtype), 0
     for rows in row_blocks(best.shape[0]):
         known, signal, cell, noise = block(rows)

@@ -297,7 +297,7 @@ class ServerAccumulator:
         if cell_index < 0 or cell_index > np.iinfo(np.int32).max:
             msg = f"cell_index={cell_index!r} must be a non-negative 32-bit integer"
             raise InputError(msg)
-        if np.isposinf(level).any():
+        if np.isinf(level).any() and np.isposinf(level).any():  # one pass when none is
             msg = f"cell {cell_index}: level_dbm holds +inf; use NaN where the cell does not reach"
             raise InputError(msg)
         freq = self._frequency_index(frequency_mhz)
