@@ -195,3 +195,23 @@ def test_cache_commands(tmp_path: Path) -> None:
     cleared = runner.invoke(cli, ["cache", "clear", "--cache-dir", str(tmp_path / "loss")])
     assert cleared.exit_code == 0 and "Removed 1 entries" in cleared.output
     assert _entries(tmp_path) == []
+
+
+def test_kept_arrays_are_made_once_and_read_back(tmp_path: Path) -> None:
+    from netcover.coverage.losscache import LossCache
+
+    made: list[int] = []
+
+    def make() -> dict[str, np.ndarray]:
+        made.append(1)
+        return {"a": np.arange(3, dtype=np.int32), "b": np.ones(2)}
+
+    cache = LossCache(tmp_path)
+    first = cache.kept_arrays("k" * 32, ["a", "b"], make)
+    again = cache.kept_arrays("k" * 32, ["a", "b"], make)
+    assert len(made) == 1 and again["a"].dtype == np.int32
+    np.testing.assert_array_equal(again["a"], first["a"])
+    cache.kept_arrays("k" * 32, ["a", "c"], make)  # a name the entry lacks: made again
+    assert len(made) == 2
+    LossCache(None).kept_arrays("k" * 32, ["a"], make)  # no folder: made, nothing stored
+    assert len(made) == 3

@@ -24,7 +24,7 @@ import os
 import threading
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -36,7 +36,8 @@ from netcover.errors import InputError
 
 __all__ = [
     "ENGINE_VERSION", "FORMAT_VERSION", "CacheInfo", "CacheWarning", "CachedLoss", "LossCache", "cache_info",
-    "cache_limit_mb", "clear_cache", "default_cache_dir", "dem_fingerprint", "quantize", "trim_cache",
+    "cache_limit_mb", "clear_cache", "default_cache_dir", "dem_fingerprint", "grid_fingerprint", "quantize",
+    "trim_cache",
 ]
 
 #: Bump when the engine's numbers change, so old cache entries are not reused.
@@ -60,6 +61,13 @@ def dem_fingerprint(heights: np.ndarray, transform: tuple[float, ...], crs_wkt: 
     h.update(json.dumps([float(v) for v in transform]).encode())
     h.update(crs_wkt.encode())
     return h.hexdigest()
+
+
+def grid_fingerprint(values: np.ndarray, grid: Any) -> str:
+    """:func:`dem_fingerprint` of a layer ``values`` on ``grid`` (anything with ``transform`` and
+    ``crs``, e.g. a :class:`~netcover.data.terrain.Terrain`)."""
+    crs = grid.crs.to_wkt() if hasattr(grid.crs, "to_wkt") else str(grid.crs)
+    return dem_fingerprint(values, tuple(grid.transform)[:6], crs)
 
 
 def _pack(values: np.ndarray, scale: float = _SCALE) -> np.ndarray:
@@ -287,6 +295,17 @@ class LossCache:
         if self.folder is None:
             return
         self._write(key, ".npz", lambda fh: np.savez(fh, **arrays))  # type: ignore[arg-type]
+
+    def kept_arrays(self, key: str, names: Collection[str],
+                    make: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        """The arrays stored under ``key`` when it holds every one of ``names``; else ``make()``,
+        stored under ``key`` (without a folder: made, nothing stored)."""
+        found = self.get_arrays(key) if self.folder is not None else None
+        if found is not None and set(names) <= set(found):
+            return found
+        made = make()
+        self.put_arrays(key, made)
+        return made
 
 
 def _read_writable(path: Path) -> bytearray:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from netcover.config.siting import SitingSettings
 from netcover.core.io import read_vector
-from netcover.coverage.losscache import LossCache, dem_fingerprint
+from netcover.coverage.losscache import LossCache, grid_fingerprint
 from netcover.siting.footprints import footprint_cache
 
 if TYPE_CHECKING:
@@ -72,12 +72,9 @@ def _kept_distance_raster(geoms: object, terrain: Terrain, cache: LossCache) -> 
         digest.update(wkb)
     key = LossCache.key(digest.hexdigest(), kind="distance_raster", version=_DISTANCE_VERSION,
                         transform=tuple(terrain.transform)[:6], shape=list(terrain.shape))
-    found = cache.get_arrays(key)
-    if found is not None and "distance_m" in found and found["distance_m"].shape == terrain.shape:
-        return np.array(found["distance_m"], dtype=np.float64)
-    out = distance_raster(shapes, terrain)
-    cache.put_arrays(key, {"distance_m": out})
-    return out
+    kept = cache.kept_arrays(key, ["distance_m"],
+                             lambda: {"distance_m": distance_raster(shapes, terrain)})
+    return np.array(kept["distance_m"], dtype=np.float64)
 
 
 #: Bump when :func:`distance_raster` changes.
@@ -115,18 +112,18 @@ def _local_peaks(terrain: Terrain, window_m: float) -> tuple[np.ndarray, np.ndar
 def _kept_peaks(terrain: Terrain, window_m: float, cache: LossCache) -> tuple[np.ndarray, ...]:
     """(rows, cols, rise) of every local maximum of the DEM's topographic position index (any
     rise, in :func:`high_points`' order), kept in ``cache``."""
-    crs = terrain.crs.to_wkt() if hasattr(terrain.crs, "to_wkt") else str(terrain.crs)
-    key = LossCache.key(dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], crs),
-                        kind="high_points", version=_PEAKS_VERSION, window_m=float(window_m))
-    found = cache.get_arrays(key) if cache.folder is not None else None
-    if found is not None and {"rows", "cols", "rise"} <= set(found):
-        return (found["rows"].astype(np.int64), found["cols"].astype(np.int64),
-                np.array(found["rise"], dtype=np.float64))
-    tpi, peak = _local_peaks(terrain, window_m)
-    rows, cols = np.nonzero(peak)
-    cache.put_arrays(key, {"rows": rows.astype(np.int32), "cols": cols.astype(np.int32),
-                           "rise": tpi[rows, cols]})
-    return rows, cols, tpi[rows, cols]
+    key = LossCache.key(grid_fingerprint(terrain.heights, terrain), kind="high_points",
+                        version=_PEAKS_VERSION, window_m=float(window_m))
+
+    def make() -> dict[str, np.ndarray]:
+        tpi, peak = _local_peaks(terrain, window_m)
+        rows, cols = np.nonzero(peak)
+        return {"rows": rows.astype(np.int32), "cols": cols.astype(np.int32),
+                "rise": tpi[rows, cols]}
+
+    kept = cache.kept_arrays(key, ["rows", "cols", "rise"], make)
+    return (kept["rows"].astype(np.int64), kept["cols"].astype(np.int64),
+            np.array(kept["rise"], dtype=np.float64))
 
 
 #: Bump when :func:`_local_peaks` changes.

@@ -33,7 +33,12 @@ import numpy as np
 import pandas as pd
 
 from netcover.core.io import file_sha256, json_sha256
-from netcover.coverage.losscache import LossCache, default_cache_dir, dem_fingerprint
+from netcover.coverage.losscache import (
+    LossCache,
+    default_cache_dir,
+    dem_fingerprint,
+    grid_fingerprint,
+)
 from netcover.coverage.sectors import SECTOR_COLUMNS, nr_key_part
 
 if TYPE_CHECKING:
@@ -60,8 +65,7 @@ def footprint_cache(scenario: Scenario) -> LossCache:
 def screening_digest(screen: Screening) -> str:
     """Digest of everything of a screening that changes a footprint (see the module docstring)."""
     t = screen.terrain
-    crs = t.crs.to_wkt() if hasattr(t.crs, "to_wkt") else str(t.crs)
-    layers = [dem_fingerprint(t.heights, tuple(t.transform)[:6], crs),
+    layers = [grid_fingerprint(t.heights, t),
               hashlib.sha256(np.packbits(screen.inside).tobytes()).hexdigest(),
               *land_layers_digests(t)]
     levels = screen.levels

@@ -34,7 +34,7 @@ from netcover.config.scenario import CoverageSettings, Scenario
 from netcover.config.siting import SitingSettings
 from netcover.core.parallel import Executor, InProcess
 from netcover.coverage.engine import Progress, terminal_loss
-from netcover.coverage.losscache import CachedLoss, LossCache, dem_fingerprint
+from netcover.coverage.losscache import CachedLoss, LossCache, grid_fingerprint
 from netcover.coverage.sectors import SectorLevels
 from netcover.data.terrain import Terrain
 from netcover.errors import InputError
@@ -139,20 +139,16 @@ def _coarse_landcover(dem: Terrain, like: Affine, shape: tuple[int, int],
     Empty without land cover. Kept in ``cache`` under a key of the layers and both grids."""
     if dem.landcover is None or dem.clutter_m is None or dem.landcover_classes is None:
         return {}
-    crs = dem.crs.to_wkt() if hasattr(dem.crs, "to_wkt") else str(dem.crs)
     key = LossCache.key(
-        dem_fingerprint(dem.clutter_m, tuple(dem.transform)[:6], crs), kind="screening_landcover",
+        grid_fingerprint(dem.clutter_m, dem), kind="screening_landcover",
         version=_LANDCOVER_VERSION, to=[*tuple(like)[:6], *shape],
         landcover=hashlib.sha256(np.ascontiguousarray(dem.landcover, dtype=np.int16)
                                  .tobytes()).hexdigest(),
         classes=dem.landcover_classes.fingerprint())
-    found = cache.get_arrays(key) if cache.folder is not None else None
-    if found is not None and {"landcover", "clutter_m"} <= set(found):
-        return {"landcover": np.array(found["landcover"], dtype=np.int16),
-                "clutter_m": np.array(found["clutter_m"], dtype=np.float32)}
-    layers = _coarsened_landcover(dem, like, shape)
-    cache.put_arrays(key, layers)
-    return layers
+    kept = cache.kept_arrays(key, ["landcover", "clutter_m"],
+                             lambda: _coarsened_landcover(dem, like, shape))
+    return {"landcover": np.array(kept["landcover"], dtype=np.int16),
+            "clutter_m": np.array(kept["clutter_m"], dtype=np.float32)}
 
 
 #: Bump when :func:`_coarsened_landcover` changes.
