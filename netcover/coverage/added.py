@@ -25,8 +25,8 @@ patches from) stay the run's.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
+import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -37,7 +37,8 @@ import pandas as pd
 
 from netcover.coverage.combine import GroupResult
 from netcover.coverage.losscache import LossCache
-from netcover.coverage.patch import MAX_BOX_SHARE, CellPart, Patch, changed_box
+from netcover.coverage.patch import MAX_BOX_SHARE, Box, CellPart, Patch, changed_box, intersects
+from netcover.coverage.sectors import carrier_noise_dbm
 from netcover.data.window import disc_window
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ __all__ = ["added_groups"]
 Group = tuple[str, str]
 #: Columns that do not enter a cell's fold (its name only).
 _NAMES = ("cell_id",)
+_LAYERS = ("level", "best_cell", "count", "sinr")
 
 
 def added_groups(inputs: Inputs, base_cells: pd.DataFrame, source: Sequence[int] | np.ndarray,
@@ -81,7 +83,7 @@ def added_groups(inputs: Inputs, base_cells: pd.DataFrame, source: Sequence[int]
     dict
         Group -> layers (best cells as rows of ``inputs.cells``), in sorted group order.
     """
-    from netcover.coverage.engine import fold_groups, group_frequencies
+    from netcover.coverage.engine import fold_groups, group_frequencies, terrain_digest
 
     cells = inputs.cells
     assert cells is not None, "coverage needs sites"
@@ -90,26 +92,31 @@ def added_groups(inputs: Inputs, base_cells: pd.DataFrame, source: Sequence[int]
     if len(src) != len(cells) or np.any(np.diff(kept) <= 0) or np.any(kept >= len(base_cells)):
         src, previous = np.full(len(cells), -1), {}  # not a subsequence: nothing to renumber by
     groups = list(group_frequencies(cells))
-    wanted = [g for g in groups if g in previous]
+    wanted = {g: previous[g] for g in groups if g in previous}
+    out, patches, parts = _patches(inputs, base_cells, src, wanted)
     side = LossCache(cache.folder if cache is not None else None)
-    key = _key(inputs, base_cells, src, {g: previous[g] for g in wanted}) if side.folder else ""
-    stored = _stored(side, key, groups)
-    if stored is not None:
-        return stored
-    same, patches = _patches(inputs, base_cells, src, {g: previous[g] for g in wanted})
-    made = dict(fold_groups(inputs, patches, cache=cache, progress=progress, threads=threads,
-                            skip=set(same), executor=executor))
-    out = {g: same[g] if g in same else made[g] for g in sorted({*same, *made})}
-    for g, res in out.items():
-        side.put_arrays(LossCache.key(key, group=list(g)), dataclasses.asdict(res))
-    return out
+    boxes = _Boxes(inputs, side, terrain_digest(inputs.terrain) if side.folder else "", parts)
+    todo: dict[Group, Patch] = {}
+    for g in (g for g in groups if g not in out):
+        found = boxes.reuse(g, patches.get(g))
+        if isinstance(found, GroupResult):
+            out[g] = found
+        elif found is not None:
+            todo[g] = found
+    if len(out) < len(groups):  # some group to fold (whole: neither made nor patched)
+        for g, res in fold_groups(inputs, todo, cache=cache, progress=progress, threads=threads,
+                                  skip=set(out), executor=executor):
+            out[g] = res
+            boxes.keep(g, res)
+    return {g: out[g] for g in sorted(out)}
 
 
 def _patches(inputs: Inputs, base_cells: pd.DataFrame, src: np.ndarray,
              previous: Mapping[Group, GroupResult]
-             ) -> tuple[dict[Group, GroupResult], dict[Group, Patch]]:
-    """The groups of ``previous`` unchanged (their layers, renumbered) and those to patch (their
-    box); a group whose box is most of the grid is in neither (folded whole)."""
+             ) -> tuple[dict[Group, GroupResult], dict[Group, Patch], dict[Group, list[CellPart]]]:
+    """The groups of ``previous`` unchanged (their layers, renumbered), those to patch (their
+    box; a group whose box is most of the grid is in neither: folded whole) and what each group
+    of the new table is made of (:func:`_parts`)."""
     cells = inputs.cells
     assert cells is not None
     kept = src[src >= 0]
@@ -119,7 +126,7 @@ def _patches(inputs: Inputs, base_cells: pd.DataFrame, src: np.ndarray,
     ids[kept] = renumber[kept]
     terrain, radius = inputs.terrain, inputs.scenario.coverage.radius_km * 1000.0
     before = _parts(base_cells, ids, terrain, radius, set(previous))
-    after = _parts(cells, np.arange(len(cells)), terrain, radius, set(previous))
+    after = _parts(cells, np.arange(len(cells)), terrain, radius, None)
     same: dict[Group, GroupResult] = {}
     patches: dict[Group, Patch] = {}
     for g, old in previous.items():
@@ -129,47 +136,100 @@ def _patches(inputs: Inputs, base_cells: pd.DataFrame, src: np.ndarray,
             same[g] = moved
         elif box[2] * box[3] <= MAX_BOX_SHARE * math.prod(terrain.shape):
             patches[g] = Patch(_read_only(moved), box)
-    return same, patches
+    return same, patches, after
 
 
-def _key(inputs: Inputs, base_cells: pd.DataFrame, source: np.ndarray,
-         previous: Mapping[Group, GroupResult]) -> str:
-    """Cache key of the layers :func:`added_groups` makes: everything they are made of (the
-    previous layers' bytes, both sites tables and the antenna patterns they name, the mapping,
-    every layer of the terrain, the coverage, receiver and calibration settings)."""
-    from netcover.coverage.engine import terrain_digest
+class _Boxes:
+    """Each group's box layers kept in the cache with the cells they were folded from (one record
+    per group and box, the last one folded), and what a fold of the group needs of them."""
 
-    h = hashlib.sha256(source.astype(np.int64).tobytes())
-    for g, res in sorted(previous.items()):
-        h.update(repr(g).encode())
-        for array in dataclasses.astuple(res):
-            h.update(f"{array.dtype.str}{array.shape}".encode())
-            h.update(np.ascontiguousarray(array).data)
-    patterns: set[str] = set()
-    assert inputs.cells is not None
-    for table in (base_cells, inputs.cells):
-        frame = pd.DataFrame(table).drop(columns=_geometry(table) or [], errors="ignore")
-        h.update(repr(frame.dtypes.to_dict()).encode() + frame.to_csv(index=False).encode())
-        if "pattern_file" in frame.columns:
-            patterns |= {str(p) for p in frame["pattern_file"] if isinstance(p, str) and p}
-    for path in sorted(patterns):
-        h.update(path.encode() + hashlib.sha256(Path(path).read_bytes()).digest())
-    sc = inputs.scenario
-    return LossCache.key(terrain_digest(inputs.terrain), kind="added_groups", made=h.hexdigest(),
-                         settings=repr((sc.coverage, sc.receiver, sorted(sc.calibration.items()))))
+    def __init__(self, inputs: Inputs, side: LossCache, digest: str,
+                 parts: Mapping[Group, list[CellPart]]) -> None:
+        self.inputs, self.side, self.digest, self.parts = inputs, side, digest, parts
+        self.made: dict[Group, tuple[Box, str, list[CellPart]]] = {}
+
+    def reuse(self, g: Group, patch: Patch | None) -> GroupResult | Patch | None:
+        """The group's layers when its box's record holds them; else the patch to fold: the
+        recorded box with the windows of the cells changed since folded again, or ``patch`` (the
+        group's run layers with its box to fold) when there is no record; None: fold it whole.
+
+        The box is ``patch``'s (the whole grid without one)."""
+        shape = self.inputs.terrain.shape
+        box = patch.box if patch is not None else (0, 0, *shape)
+        mine = json.loads(json.dumps([c for c in self.parts[g] if intersects(c[3], box)],
+                                     sort_keys=True))
+        key = self._key(g, box, mine) if self.side.folder else ""
+        self.made[g] = (box, key, mine)
+        record = _record(self.side, key, box)
+        if record is None:
+            return patch
+        layers = _pasted(patch.previous if patch is not None else None, record[1], box)
+        changed = changed_box(record[0], mine)
+        sub = None if changed is None else _meet(changed, box)
+        if sub is None:
+            return layers
+        if sub[2] * sub[3] > MAX_BOX_SHARE * math.prod(shape):
+            return patch
+        return Patch(layers, sub)
+
+    def keep(self, g: Group, layers: GroupResult) -> None:
+        """Record the group's box of ``layers`` (as folded) and the cells it was folded from."""
+        box, key, mine = self.made[g]
+        if not key:
+            return
+        r0, c0, rows, cols = box
+        arrays = {name: np.ascontiguousarray(getattr(layers, name)[r0:r0 + rows, c0:c0 + cols])
+                  for name in _LAYERS}
+        self.side.put_arrays(key, {**arrays, "cells": np.array(json.dumps(mine, sort_keys=True))})
+
+    def _key(self, g: Group, box: Box, mine: list[CellPart]) -> str:
+        """Key of the group's box record: all a fold of the box reads but its cells (the terrain,
+        every layer; the settings; the group's carriers and noise; the antenna patterns that its
+        cells name, their bytes)."""
+        from netcover.coverage.engine import group_frequencies
+
+        cells, sc = self.inputs.cells, self.inputs.scenario
+        assert cells is not None
+        named = cells.iloc[[int(c[0]) for c in mine]].get("pattern_file", pd.Series(dtype=object))
+        patterns = sorted({str(p) for p in named if isinstance(p, str) and p})
+        return LossCache.key(
+            self.digest, kind="added_box", group=list(g), box=[int(v) for v in box],
+            frequencies=group_frequencies(cells)[g], noise=repr(carrier_noise_dbm(sc, g, cells)),
+            settings=repr((sc.coverage, sc.receiver, sorted(sc.calibration.items()))),
+            patterns=[[p, hashlib.sha256(Path(p).read_bytes()).hexdigest()] for p in patterns])
 
 
-def _stored(side: LossCache, key: str, groups: list[Group]) -> dict[Group, GroupResult] | None:
-    """The layers stored under ``key``, when every group's are there."""
-    if not key:
+def _record(side: LossCache, key: str, box: Box) -> tuple[list[CellPart], GroupResult] | None:
+    """The cells and box layers recorded under ``key``; None without a whole record."""
+    arrays = side.get_arrays(key) if key else None
+    if arrays is None or not {*_LAYERS, "cells"} <= set(arrays):
         return None
-    found = {}
-    for g in groups:
-        arrays = side.get_arrays(LossCache.key(key, group=list(g)))
-        if arrays is None or set(arrays) != {"level", "best_cell", "count", "sinr"}:
-            return None
-        found[g] = GroupResult(**arrays)
-    return found
+    if any(arrays[name].shape != tuple(box[2:]) for name in _LAYERS):
+        return None
+    try:
+        cells = json.loads(str(arrays["cells"]))
+    except ValueError:
+        return None
+    return cells, GroupResult(*(arrays[name] for name in _LAYERS))
+
+
+def _pasted(base: GroupResult | None, part: GroupResult, box: Box) -> GroupResult:
+    """Writable layers: ``base`` (None: ``part``, the whole grid) with ``part`` in the box."""
+    r0, c0, rows, cols = box
+    out = []
+    for name in _LAYERS:
+        array = np.array(getattr(base if base is not None else part, name))
+        if base is not None:
+            array[r0:r0 + rows, c0:c0 + cols] = getattr(part, name)
+        out.append(array)
+    return GroupResult(*out)
+
+
+def _meet(a: Box, b: Box) -> Box | None:
+    """The rectangle two rectangles share (None: they do not meet)."""
+    r0, c0 = max(a[0], b[0]), max(a[1], b[1])
+    r1, c1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    return (r0, c0, r1 - r0, c1 - c0) if r1 > r0 and c1 > c0 else None
 
 
 def _geometry(cells: pd.DataFrame) -> str | None:
@@ -178,9 +238,10 @@ def _geometry(cells: pd.DataFrame) -> str | None:
 
 
 def _parts(cells: pd.DataFrame, ids: np.ndarray, terrain: Terrain, radius_m: float,
-           groups: set[Group]) -> dict[Group, list[CellPart]]:
-    """What each cell of ``groups`` is (:data:`~netcover.coverage.patch.CellPart`): its id, its
-    loss job (position, height, band), its other columns and its job's window on the grid."""
+           groups: set[Group] | None) -> dict[Group, list[CellPart]]:
+    """What each cell of ``groups`` (None: every group) is
+    (:data:`~netcover.coverage.patch.CellPart`): its id, its loss job (position, height, band),
+    its other columns and its job's window on the grid."""
     from netcover.coverage.engine import loss_jobs
 
     out: dict[Group, list[CellPart]] = {}
@@ -190,7 +251,7 @@ def _parts(cells: pd.DataFrame, ids: np.ndarray, terrain: Terrain, radius_m: flo
     for job in loss_jobs(cells):
         window = list(disc_window(terrain.index_origin, terrain.cell_size, terrain.offset,
                                   terrain.shape, job.x, job.y, radius_m))
-        for i in (i for i in job.cells if of[i] in groups):
+        for i in (i for i in job.cells if groups is None or of[i] in groups):
             out.setdefault(of[i], []).append([int(ids[i]), [job.x, job.y, job.height_m,
                                                              job.frequency_mhz],
                                               [_value(v) for v in values[i]], window])
