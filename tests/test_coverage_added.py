@@ -145,3 +145,57 @@ def test_added_cells_leave_the_runs_cache_records(mini_scenario: Path, tmp_path:
     tilted.loc[tilted["cell_id"] == "S1-1", "mech_tilt_deg"] = 9
     patched = compute_coverage(dataclasses.replace(inputs, cells=tilted), cache=LossCache(cache))
     assert patched.groups_patched == 1
+
+
+def test_a_tilt_reads_the_box_back_or_folds_the_part_its_window_covers(
+        mini_scenario: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run after a tilt, with the box layers of the run before in the cache: a sector whose
+    window misses the new site's box leaves them as recorded (read, nothing folded), one whose
+    window meets it has that part of the box folded again; both the layers of a fresh call and of a
+    whole fold, array for array. Without the run's layers (every group folded whole, recorded on
+    the whole grid) a tilt folds the tilted sector's window only."""
+    from netcover.coverage import engine
+
+    inputs = _network(mini_scenario)
+    cache = LossCache(tmp_path / "cache")
+    corner = _row(inputs.cells, "S2-1", site_id="N", cell_id="N-1", x=X0 + 2350.0, y=Y0 - 2350.0)
+    shape = inputs.terrain.shape
+
+    def tilted(of: str | None) -> Inputs:
+        cells = inputs.cells.copy()
+        cells.loc[cells["cell_id"] == of, "mech_tilt_deg"] = 9.0
+        return dataclasses.replace(inputs, cells=cells)
+
+    def call(run_inputs: Inputs, given: bool, side: LossCache | None
+             ) -> tuple[dict[Group, GroupResult], Inputs]:
+        run = _whole(run_inputs) if given else {}
+        after = dataclasses.replace(run_inputs, cells=pd.concat([run_inputs.cells, corner],
+                                                                ignore_index=True))
+        source = np.concatenate([np.arange(len(run_inputs.cells)), [-1]])
+        return added_groups(after, run_inputs.cells, source, run, cache=side), after
+
+    folded: list[dict[Group, tuple[int, ...]]] = []
+    real = engine.fold_groups
+
+    def spy(inp: Inputs, patches: dict, **kw: object):  # type: ignore[no-untyped-def]
+        folded.append({g: p.box for g, p in patches.items()})
+        return real(inp, patches, **kw)  # type: ignore[arg-type]
+
+    for given in (True, False):
+        call(inputs, given, cache)  # the records of the run before
+        monkeypatch.setattr(engine, "fold_groups", spy)
+        for of, meets in (("S1-1", False), ("S2-1", True)):
+            folded.clear()
+            got, after = call(tilted(of), given, cache)
+            made = list(folded)
+            fresh, _ = call(tilted(of), given, None)
+            _assert_same(got, fresh)
+            _assert_same(got, _whole(after))
+            if given and not meets:
+                assert made == []  # read back: nothing folded
+            else:
+                (boxes,) = made  # one fold: the tilted sector's part of the box (or grid)
+                assert list(boxes) == [("Viettel", "4G")]
+                box = boxes[("Viettel", "4G")]
+                assert 0 < box[2] * box[3] < (0.5 if given else 1.0) * shape[0] * shape[1]
+        monkeypatch.undo()
