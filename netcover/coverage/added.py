@@ -16,11 +16,17 @@ column but its id, or in its loss job (mast position, height, band: the job's po
 its first row, which another operator's row may set). A group the run did not have, or whose box
 is most of the grid, is folded whole.
 
-With a cache, the added cells' losses are kept in it, and the layers made under a key of
-everything they are made of (the previous layers' bytes, both tables, the terrain, the settings:
-a run where none of it changed reads them); no group layers under a group's key and no group
-record (:func:`~netcover.coverage.patch.store_base`), so the run's records (what a later run
-patches from) stay the run's.
+With a cache, the added cells' losses are kept in it, and each group's box layers with the cells
+they were folded from (those whose window meets the box, as :data:`~netcover.coverage.patch.CellPart`),
+one record per group and box (the last one folded), under a key of all else a fold of the box
+reads (the terrain, every layer; the coverage, receiver and calibration settings; the group's
+carriers and noise; the bytes of the antenna patterns its cells name). The next call with that
+box (e.g. the relief of the same proposal in the next run) reads them: as they are when none of
+those cells changed (a change elsewhere, e.g. a tilt whose window misses the box, leaves the box
+as it was), else with the part of the box that the changed cells' windows cover folded again (the
+patch argument again, the recorded layers as the previous ones). No group layers under a group's
+key and no group record (:func:`~netcover.coverage.patch.store_base`), so the run's records (what
+a later run patches from) stay the run's.
 """
 
 from __future__ import annotations
@@ -96,13 +102,7 @@ def added_groups(inputs: Inputs, base_cells: pd.DataFrame, source: Sequence[int]
     out, patches, parts = _patches(inputs, base_cells, src, wanted)
     side = LossCache(cache.folder if cache is not None else None)
     boxes = _Boxes(inputs, side, terrain_digest(inputs.terrain) if side.folder else "", parts)
-    todo: dict[Group, Patch] = {}
-    for g in (g for g in groups if g not in out):
-        found = boxes.reuse(g, patches.get(g))
-        if isinstance(found, GroupResult):
-            out[g] = found
-        elif found is not None:
-            todo[g] = found
+    todo = boxes.plan([g for g in groups if g not in out], patches, out)
     if len(out) < len(groups):  # some group to fold (whole: neither made nor patched)
         for g, res in fold_groups(inputs, todo, cache=cache, progress=progress, threads=threads,
                                   skip=set(out), executor=executor):
@@ -147,6 +147,19 @@ class _Boxes:
                  parts: Mapping[Group, list[CellPart]]) -> None:
         self.inputs, self.side, self.digest, self.parts = inputs, side, digest, parts
         self.made: dict[Group, tuple[Box, str, list[CellPart]]] = {}
+
+    def plan(self, groups: list[Group], patches: Mapping[Group, Patch],
+             out: dict[Group, GroupResult]) -> dict[Group, Patch]:
+        """The patches to fold of ``groups`` (:meth:`reuse`); the groups read back go to ``out``,
+        those in neither are folded whole."""
+        todo: dict[Group, Patch] = {}
+        for g in groups:
+            found = self.reuse(g, patches.get(g))
+            if isinstance(found, GroupResult):
+                out[g] = found
+            elif found is not None:
+                todo[g] = found
+        return todo
 
     def reuse(self, g: Group, patch: Patch | None) -> GroupResult | Patch | None:
         """The group's layers when its box's record holds them; else the patch to fold: the

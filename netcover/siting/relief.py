@@ -10,8 +10,10 @@ computed twice for the proposal's operator:
 - **after**: the network with the proposal's sectors added as cells of its operator; only the
   operator's layers of the capacity technologies are made (the others' levels are the run's):
   the run's layers folded again in the box around the proposal's loss windows
-  (:mod:`netcover.coverage.added`: bit for bit those of a whole recomputation), kept in the loss
-  cache under a key of their own (the run's records there, which a later run patches from, stay).
+  (:mod:`netcover.coverage.added`: bit for bit those of a whole recomputation), the box's layers
+  kept in the loss cache with the cells folded in them: the next run reads them back when none of
+  those cells changed, else folds again only the part of the box a changed cell's window covers
+  (the run's records there, which a later run patches from, stay).
 
   A proposal within ``[siting] sharing_distance_m`` of a mast of its own operator (with cells of
   its technology) is **added to that site** (:mod:`netcover.siting.colocate`): its cells take the
