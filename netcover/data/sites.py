@@ -239,13 +239,18 @@ def check_technology(df: pd.DataFrame, label: str) -> list[Problem]:
     Empty cells are left as they are (required or defaulted by the caller).
     """
     problems = []
+    known: list[int] = []
     for k, tech in enumerate(df["technology"]):
         text = "" if pd.isna(tech) else str(tech).strip()
         if text and text.lower() not in TECH_ALIASES:
             msg = f"unknown technology {text!r}; use 4G (LTE), 5G (NR) or 3G (UMTS/WCDMA)"
             problems.append(Problem(label, msg, row_label(k), "technology"))
         elif text:
-            df.loc[df.index[k], "technology"] = TECH_ALIASES[text.lower()]
+            known.append(k)
+    if known:  # one assignment for all the rows (one per row took 0.2 ms each)
+        column = df["technology"]
+        names = [TECH_ALIASES[str(column.iat[k]).strip().lower()] for k in known]
+        df.loc[df.index[known], "technology"] = names
     return problems
 
 
