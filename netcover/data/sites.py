@@ -331,9 +331,11 @@ def same_place_problems(df: pd.DataFrame, id_column: str, label: str) -> list[Pr
     problems = []
     pos = df[["lon", "lat"]].apply(pd.to_numeric, errors="coerce")
     ids = df[id_column].astype(str).str.strip()
-    for sid, group in pos.groupby(ids):
-        spread_m = float(np.hypot(np.ptp(group["lon"]) * 102_000, np.ptp(group["lat"]) * 111_000))
-        if len(group) > 1 and spread_m > 50:
+    groups = pos.groupby(ids)  # per id, in id order: its extent (NaN where a value is NaN, as ptp)
+    extent = (groups.max() - groups.min()).where(~pos.isna().groupby(ids).any())
+    spread = np.hypot(extent["lon"].to_numpy() * 102_000, extent["lat"].to_numpy() * 111_000)
+    for sid, size, spread_m in zip(extent.index, groups.size().to_numpy(), spread, strict=True):
+        if size > 1 and spread_m > 50:
             rows = ", ".join(row_label(i) for i in np.flatnonzero((ids == sid).to_numpy()))
             problems.append(Problem(label, f"{id_column} {sid!r} is used for places "
                                     f"{spread_m:.0f} m apart ({rows}); one id per mast position",
