@@ -21,12 +21,17 @@ the timed runs do not compile netcover's modules from source each time (about 0.
 For each run it prints the wall time, the CPU time (user + system) of the process and every worker
 process it waited for (``os.wait4``), the goal beside each, and the peak memory: of the largest
 single process (its peak RSS, the same call), and of the whole process tree, sampled every 0.2 s
-from ``/proc/<pid>/smaps_rollup`` (Linux only) as two sums over the process and its descendants:
-of PSS (a page shared by n processes counts 1/n in each: the memory the tree really holds, which
-the goal is judged on) and of RSS (shared pages, such as those of the libraries every process
-maps, counted once per process: an upper bound). Then the per-stage table the run printed
-(``NETCOVER_TIMINGS=1``; a checkout without :mod:`netcover.core.timings` prints none) and each
-process's own sampled peaks (RSS, PSS, and the anonymous part of its PSS).
+from ``/proc/<pid>/smaps_rollup`` (Linux only) as three sums over the process and its descendants:
+of PSS (a page shared by n processes counts 1/n in each: the memory the tree holds, which the goal
+is judged on), of RSS (shared pages, such as those of the libraries every process maps, counted
+once per process: an upper bound) and of anonymous PSS (arrays, heaps, compiled code: a lower
+bound). PSS also shares the library pages with processes outside the tree that map the same files
+(another Python run of the same environment): on a busy machine the PSS sum is lower than on an
+idle one by up to the libraries' part (on the sample, 100-180 MB of RSS a process), never below the
+anonymous sum.
+Then the per-stage table the run printed (``NETCOVER_TIMINGS=1``; a checkout without
+:mod:`netcover.core.timings` prints none) and each process's own sampled peaks (RSS, PSS, and the
+anonymous part of its PSS).
 
 Run from the repository root: ``python benchmarks/bench_sample_run.py [--keep DIR]``. To measure
 another checkout: ``python benchmarks/bench_sample_run.py --checkout /path/to/checkout`` (its
@@ -69,6 +74,7 @@ class Measured:
     largest_mb: float  # peak RSS of the largest single process
     tree_mb: float  # peak of the sampled sum of RSS over the process tree: an upper bound
     tree_pss_mb: float  # peak of the sampled sum of PSS over the process tree (0 without /proc)
+    tree_anon_mb: float  # peak of the sampled sum of anonymous PSS: a lower bound
     processes: tuple[ProcessPeak, ...]  # each process's sampled peaks, the run first
     table: str  # the per-stage table it printed ("" without one)
     returncode: int
@@ -139,24 +145,25 @@ class _TreeSampler(threading.Thread):
     def __init__(self, pid: int, period: float = 0.2) -> None:
         super().__init__(daemon=True)
         self.pid, self.period = pid, period
-        self.peak_rss_kb = self.peak_pss_kb = 0
+        self.peak_rss_kb = self.peak_pss_kb = self.peak_anon_kb = 0
         self.processes: dict[int, ProcessPeak] = {}
         self._stop_event = threading.Event()
 
     def sample(self) -> None:
         """One look at the tree."""
-        rss_sum = pss_sum = 0
+        rss_sum = pss_sum = anon_sum = 0
         for p in _tree_pids(self.pid):
             got = _rollup_kb(p)
             if got is None:
                 continue
             rss, pss, anon = got
-            rss_sum, pss_sum = rss_sum + rss, pss_sum + pss
+            rss_sum, pss_sum, anon_sum = rss_sum + rss, pss_sum + pss, anon_sum + anon
             peak = self.processes.setdefault(p, ProcessPeak(_label(p, self.pid)))
             peak.rss_kb, peak.pss_kb = max(peak.rss_kb, rss), max(peak.pss_kb, pss)
             peak.pss_anon_kb = max(peak.pss_anon_kb, anon)
         self.peak_rss_kb = max(self.peak_rss_kb, rss_sum)
         self.peak_pss_kb = max(self.peak_pss_kb, pss_sum)
+        self.peak_anon_kb = max(self.peak_anon_kb, anon_sum)
 
     def run(self) -> None:
         while not self._stop_event.is_set():
@@ -188,6 +195,7 @@ def run_netcover(case: str, scenario: Path, out: Path, cache: Path, checkout: Pa
     found = _TABLE.search(text)
     return Measured(case, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0,
                     sampler.peak_rss_kb / 1024.0, sampler.peak_pss_kb / 1024.0,
+                    sampler.peak_anon_kb / 1024.0,
                     tuple(sampler.processes.values()), found.group(1).rstrip() if found else "",
                     proc.returncode)
 
@@ -234,7 +242,8 @@ def describe(m: Measured) -> str:
     return (f"{m.case:<5} wall {m.wall_s:7.1f} s (goal < {goal:g} s: {met}); CPU {m.cpu_s:7.1f} s; "
             f"peak memory: largest process {m.largest_mb:6.0f} MB RSS, process tree "
             f"{m.tree_pss_mb:6.0f} MB PSS (goal < {GOAL_PEAK_MB:g} MB: {peak_met}), "
-            f"{m.tree_mb:6.0f} MB RSS sum (upper bound){failed}")
+            f"{m.tree_mb:6.0f} MB RSS sum (upper bound), {m.tree_anon_mb:6.0f} MB anonymous PSS "
+            f"sum (lower bound){failed}")
 
 
 def describe_processes(m: Measured) -> str:
