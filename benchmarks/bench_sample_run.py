@@ -14,11 +14,24 @@ Before them, unless ``--no-prime``, one untimed run of the same copy with a 3 km
 throwaway loss cache loads (or compiles and stores) every numba kernel, so that "cold" means a cold
 loss cache, not a cold JIT cache.
 
+The runs may write Python's bytecode caches (``__pycache__``; ``PYTHONDONTWRITEBYTECODE`` is
+removed from their environment), as an installed package has them: the prime run writes them, so
+the timed runs do not compile netcover's modules from source each time (about 0.2 s of a run).
+
 For each run it prints the wall time, the CPU time (user + system) of the process and every worker
-process it waited for (``os.wait4``), the peak resident memory of the largest single process (the
-same call) and of the whole process tree (the sum of ``VmRSS`` of the process and its descendants,
-sampled every 0.2 s from ``/proc``; Linux only), the goal beside each, and the per-stage table the
-run printed (``NETCOVER_TIMINGS=1``; a checkout without :mod:`netcover.core.timings` prints none).
+process it waited for (``os.wait4``), the goal beside each, and the peak memory: of the largest
+single process (its peak RSS, the same call), and of the whole process tree, sampled every 0.2 s
+from ``/proc/<pid>/smaps_rollup`` (Linux only) as three sums over the process and its descendants:
+of PSS (a page shared by n processes counts 1/n in each: the memory the tree holds, which the goal
+is judged on), of RSS (shared pages, such as those of the libraries every process maps, counted
+once per process: an upper bound) and of anonymous PSS (arrays, heaps, compiled code: a lower
+bound). PSS also shares the library pages with processes outside the tree that map the same files
+(another Python run of the same environment): on a busy machine the PSS sum is lower than on an
+idle one by up to the libraries' part (on the sample, 100-180 MB of RSS a process), never below the
+anonymous sum.
+Then the per-stage table the run printed (``NETCOVER_TIMINGS=1``; a checkout without
+:mod:`netcover.core.timings` prints none) and each process's own sampled peaks (RSS, PSS, and the
+anonymous part of its PSS).
 
 Run from the repository root: ``python benchmarks/bench_sample_run.py [--keep DIR]``. To measure
 another checkout: ``python benchmarks/bench_sample_run.py --checkout /path/to/checkout`` (its
@@ -59,39 +72,102 @@ class Measured:
     wall_s: float
     cpu_s: float  # the process and the children it waited for
     largest_mb: float  # peak RSS of the largest single process
-    tree_mb: float  # peak of the sampled sum over the process tree (0 where /proc is missing)
+    tree_mb: float  # peak of the sampled sum of RSS over the process tree: an upper bound
+    tree_pss_mb: float  # peak of the sampled sum of PSS over the process tree (0 without /proc)
+    tree_anon_mb: float  # peak of the sampled sum of anonymous PSS: a lower bound
+    processes: tuple[ProcessPeak, ...]  # each process's sampled peaks, the run first
     table: str  # the per-stage table it printed ("" without one)
     returncode: int
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Sum of VmRSS (kB) of ``pid`` and its descendants (0 when it has ended)."""
-    total, todo = 0, [pid]
+#: Fields of ``/proc/<pid>/smaps_rollup`` read per process (kB).
+_ROLLUP = ("Rss:", "Pss:", "Pss_Anon:")
+
+
+@dataclass
+class ProcessPeak:
+    """Peaks (kB) of one process of the tree, as sampled."""
+
+    label: str  # "run", "worker" (a spawned process) or the command's first words
+    rss_kb: int = 0
+    pss_kb: int = 0
+    pss_anon_kb: int = 0  # its share of anonymous memory: arrays, heaps, JIT code (not files)
+
+
+def _tree_pids(pid: int) -> list[int]:
+    """``pid`` and its descendants (those still alive)."""
+    found, todo = [], [pid]
     while todo:
         p = todo.pop()
         try:
-            for line in Path(f"/proc/{p}/status").read_text(encoding="ascii").splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-                    break
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text(encoding="ascii").split()]
         except (OSError, ValueError):
             continue
-    return total
+        found.append(p)
+    return found
+
+
+def _rollup_kb(pid: int) -> tuple[int, int, int] | None:
+    """RSS, PSS and anonymous PSS (kB) of ``pid`` from ``smaps_rollup`` (None when it has ended).
+
+    PSS (proportional set size) counts a page shared by n processes as 1/n in each, so the PSS of
+    the processes of a tree add up to the memory they really hold; their RSS add up to more (the
+    pages of shared libraries and files they all map are counted once per process).
+    """
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text(encoding="ascii")
+    except OSError:
+        return None
+    got = dict.fromkeys(_ROLLUP, 0)
+    for line in text.splitlines():
+        key = line.split(maxsplit=1)[0] if line else ""
+        if key in got:
+            got[key] = int(line.split()[1])
+    return got["Rss:"], got["Pss:"], got["Pss_Anon:"]
+
+
+def _label(pid: int, root: int) -> str:
+    if pid == root:
+        return "run"
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "?"
+    text = " ".join(w.decode("utf-8", "replace") for w in words if w)
+    return "worker" if "multiprocessing" in text else text[:40]
 
 
 class _TreeSampler(threading.Thread):
-    """Samples the process tree's resident memory every ``period`` seconds until stopped."""
+    """Samples the process tree's memory every ``period`` seconds until stopped: the peaks of the
+    sums over the tree of RSS (an upper bound) and PSS, and each process's own peaks."""
 
     def __init__(self, pid: int, period: float = 0.2) -> None:
         super().__init__(daemon=True)
-        self.pid, self.period, self.peak_kb = pid, period, 0
+        self.pid, self.period = pid, period
+        self.peak_rss_kb = self.peak_pss_kb = self.peak_anon_kb = 0
+        self.processes: dict[int, ProcessPeak] = {}
         self._stop_event = threading.Event()
+
+    def sample(self) -> None:
+        """One look at the tree."""
+        rss_sum = pss_sum = anon_sum = 0
+        for p in _tree_pids(self.pid):
+            got = _rollup_kb(p)
+            if got is None:
+                continue
+            rss, pss, anon = got
+            rss_sum, pss_sum, anon_sum = rss_sum + rss, pss_sum + pss, anon_sum + anon
+            peak = self.processes.setdefault(p, ProcessPeak(_label(p, self.pid)))
+            peak.rss_kb, peak.pss_kb = max(peak.rss_kb, rss), max(peak.pss_kb, pss)
+            peak.pss_anon_kb = max(peak.pss_anon_kb, anon)
+        self.peak_rss_kb = max(self.peak_rss_kb, rss_sum)
+        self.peak_pss_kb = max(self.peak_pss_kb, pss_sum)
+        self.peak_anon_kb = max(self.peak_anon_kb, anon_sum)
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            self.peak_kb = max(self.peak_kb, _tree_rss_kb(self.pid))
+            self.sample()
             self._stop_event.wait(self.period)
 
     def stop(self) -> None:
@@ -104,6 +180,7 @@ def run_netcover(case: str, scenario: Path, out: Path, cache: Path, checkout: Pa
     """Run ``netcover run`` on ``scenario`` in a fresh process and measure it."""
     env = {**os.environ, "PYTHONPATH": str(checkout), "NETCOVER_CACHE_DIR": str(cache),
            "NETCOVER_TIMINGS": "1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode caches, as an installed package has them
     cmd = [sys.executable, "-m", "netcover", "run", str(scenario), "--out", str(out)]
     with log.open("w", encoding="utf-8") as fh:
         t0 = time.perf_counter()
@@ -117,7 +194,9 @@ def run_netcover(case: str, scenario: Path, out: Path, cache: Path, checkout: Pa
     text = log.read_text(encoding="utf-8", errors="replace")
     found = _TABLE.search(text)
     return Measured(case, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0,
-                    sampler.peak_kb / 1024.0, found.group(1).rstrip() if found else "",
+                    sampler.peak_rss_kb / 1024.0, sampler.peak_pss_kb / 1024.0,
+                    sampler.peak_anon_kb / 1024.0,
+                    tuple(sampler.processes.values()), found.group(1).rstrip() if found else "",
                     proc.returncode)
 
 
@@ -152,14 +231,26 @@ def change_tilt(sites: Path, step_deg: float) -> str:
 
 
 def describe(m: Measured) -> str:
+    """The figures of one run: times, then memory (the goal is judged on the largest process and
+    the tree's PSS sum; the RSS sum, which counts shared pages once per process, is an upper bound)."""
     goal = GOAL_S[m.case]
     met = "met" if m.wall_s < goal else "not met"
-    peak = max(m.largest_mb, m.tree_mb)
+    tree = m.tree_pss_mb or m.tree_mb  # RSS where PSS could not be read
+    peak = max(m.largest_mb, tree)
     peak_met = "met" if peak < GOAL_PEAK_MB else "not met"
     failed = f"; EXIT CODE {m.returncode}" if m.returncode else ""
     return (f"{m.case:<5} wall {m.wall_s:7.1f} s (goal < {goal:g} s: {met}); CPU {m.cpu_s:7.1f} s; "
-            f"peak RSS largest process {m.largest_mb:6.0f} MB, process tree {m.tree_mb:6.0f} MB "
-            f"(goal < {GOAL_PEAK_MB:g} MB: {peak_met}){failed}")
+            f"peak memory: largest process {m.largest_mb:6.0f} MB RSS, process tree "
+            f"{m.tree_pss_mb:6.0f} MB PSS (goal < {GOAL_PEAK_MB:g} MB: {peak_met}), "
+            f"{m.tree_mb:6.0f} MB RSS sum (upper bound), {m.tree_anon_mb:6.0f} MB anonymous PSS "
+            f"sum (lower bound){failed}")
+
+
+def describe_processes(m: Measured) -> str:
+    """One line per sampled process: its peaks of RSS, PSS and anonymous PSS."""
+    lines = [f"{p.label:<8} peak RSS {p.rss_kb / 1024:6.0f} MB, PSS {p.pss_kb / 1024:6.0f} MB "
+             f"(anonymous {p.pss_anon_kb / 1024:6.0f} MB)" for p in m.processes]
+    return "\n".join(lines) or "(no process sampled)"
 
 
 def main() -> None:
@@ -196,10 +287,13 @@ def main() -> None:
         for m in results:
             print(f"\n== {m.case}: per-stage table ==")
             print(m.table or "(none: this checkout prints no per-stage table)")
+            print(f"-- {m.case}: each process's sampled peaks --")
+            print(describe_processes(m))
         if args.keep:
             print(f"\nlogs, inputs and outputs kept in {work}")
     print("\nWall and CPU of whole fresh processes (start-up included); CPU includes the worker "
-          "processes each run waited for; 'process tree' memory is sampled every 0.2 s.")
+          "processes each run waited for; 'process tree' memory is sampled every 0.2 s (PSS: "
+          "shared pages divided among the processes that share them; RSS sum: counted in each).")
 
 
 if __name__ == "__main__":

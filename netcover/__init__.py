@@ -19,17 +19,18 @@ dataset or an xarray DataArray; sites as a path or a GeoDataFrame in any CRS; ea
 A whole scenario: ``nc.compute_coverage(nc.load_scenario(path))``, ``nc.plan_sites(cov)``,
 ``nc.evaluate(cov)``, ``nc.plan_links(scenario)``, ``nc.run(scenario)``.
 
-Names are imported on first use: ``import netcover`` stays cheap (no numpy, pandas or geopandas).
+Names are imported on first use: ``import netcover`` stays cheap (no numpy, pandas or geopandas, and
+no look-up of the package metadata until ``netcover.__version__`` is read).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from netcover._version import __version__
 from netcover.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from netcover._version import __version__
     from netcover.app.api import load_scenario, run, sample_scenario
     from netcover.coverage.api import compute_coverage
     from netcover.coverage.result import Coverage
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
 #: Public name -> the module defining it (imported on first use).
 _EXPORTS = {
+    "__version__": "netcover._version",  # from the package metadata: a look-up the workers skip
     "read_dem": "netcover.data.read",
     "read_sites": "netcover.data.read",
     "read_population": "netcover.data.read",

@@ -160,6 +160,15 @@ def test_unknown_codes_are_an_error_naming_file_codes_and_fix(tmp_path):
     assert str(path) in text and "13, 201" in text and "landcover_table" in text
 
 
+@pytest.mark.parametrize("values", [[], [5, 3, 3, 0], [-2, 7, 7], [70000, 1, 70000], "random"])
+def test_the_codes_found_are_those_of_numpy_unique(values):
+    from netcover.data.landcover import _codes_present
+
+    array = (np.random.default_rng(7).integers(0, 250, 5000) if values == "random"
+             else np.array(values, dtype=np.int64))
+    assert _codes_present(array).tolist() == np.unique(array).tolist()
+
+
 def test_nodata_cells_get_the_default_class_with_a_warning(tmp_path):
     codes = west_forest()
     codes[:10, :] = 0  # WorldCover's "no data"

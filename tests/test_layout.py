@@ -253,6 +253,12 @@ def test_reading_a_scenario_does_not_load_numpy() -> None:
     assert "numpy" not in _loaded_after("import netcover.config.scenario")
 
 
+def test_the_version_is_looked_up_when_read() -> None:
+    """A pool worker imports the package without reading its metadata (importlib.metadata)."""
+    assert "netcover._version" not in _loaded_after("import netcover.core._worker_life")
+    assert "netcover._version" in _loaded_after("import netcover\nassert netcover.__version__")
+
+
 def _public_modules() -> list[tuple[str, Path]]:
     return [(name, path) for name, path in _modules().items()
             if not any(part.startswith("_") for part in name.split("."))]

@@ -102,3 +102,29 @@ def test_closed_pool_starts_again_when_used() -> None:
         assert pool.starts == 2
     finally:
         pool.close()
+
+
+def test_a_chunk_gives_its_freed_memory_back(monkeypatch: pytest.MonkeyPatch,
+                                              tmp_path: Path) -> None:
+    from netcover.core import _worker_life
+
+    trims: list[int] = []
+    monkeypatch.setattr(_worker_life, "_malloc_trim", lambda: trims.append)
+    files = PayloadFiles()
+    try:
+        token, path = files.add(_marking_setup, (str(tmp_path),))
+        assert _worker_life.run_shared_chunk(_who, [1, 2, 3], token, path)[0][0] == 1
+        assert trims == [0]  # once per chunk, after its items
+        with pytest.raises(ValueError, match="three"):
+            _worker_life.run_shared_chunk(_fails_on_three, [2, 3], token, path)
+        assert trims == [0, 0]  # a failed chunk too
+    finally:
+        files.clear()
+        _worker_life.forget_states()
+
+
+def test_giving_memory_back_is_a_no_op_without_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
+    from netcover.core import _worker_life
+
+    monkeypatch.setattr(_worker_life, "_malloc_trim", lambda: None)
+    _worker_life.give_back_free_memory()  # no error where there is no malloc_trim

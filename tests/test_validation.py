@@ -84,6 +84,17 @@ def test_one_site_id_in_two_places(tmp_path: Path) -> None:
     assert "site_id 'S1' is used for places" in sites_problems(tmp_path, rows)
 
 
+def test_site_id_places_each_id_once_and_not_where_a_position_is_unreadable(tmp_path: Path) -> None:
+    rows = site_rows()
+    rows.append({**rows[3], "cell_id": "S2-2"})
+    rows[3]["site_id"] = rows[4]["site_id"] = "S1"  # two more rows of S1 elsewhere
+    text = sites_problems(tmp_path, rows)
+    assert text.count("site_id 'S1' is used for places") == 1
+    rows[3]["lon"] = "east"  # S1's extent is unknown: only the bad value is reported
+    text = sites_problems(tmp_path, rows)
+    assert "used for places" not in text and "east" in text
+
+
 def test_all_problems_at_once(tmp_path: Path) -> None:
     rows = site_rows()
     rows[0]["height_m"] = -1

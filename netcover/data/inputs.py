@@ -8,6 +8,7 @@ with that report when any problem is an error.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,10 +88,11 @@ def check_inputs(scenario: Scenario) -> tuple[Inputs | None, list[Problem]]:
         return None, [Problem(label, "no DEM given; set inputs.dem to a GeoTIFF or .hgt file",
                               field="inputs.dem")]
     problems: list[Problem] = []
+    sites = _sites_reader(scenario)
     try:
         terrain, warnings = read_dem(files.dem, crs_setting=scenario.scenario.crs,
                                      max_nodata_share=scenario.validation.max_nodata_share,
-                                     area=_needed_area(scenario),
+                                     area=_needed_area(scenario, sites),
                                      radius_m=scenario.coverage.radius_km * 1000.0)
     except ValidationError as exc:
         return None, exc.problems
@@ -99,7 +101,7 @@ def check_inputs(scenario: Scenario) -> tuple[Inputs | None, list[Problem]]:
     problems += warnings
     terrain = _add_landcover(scenario, terrain, problems)
     notes = dem_notes(terrain)
-    found = _read_files(scenario, terrain, problems, notes)
+    found = _read_files(scenario, terrain, problems, notes, sites)
     notes += _unit_notes(found, terrain, scenario, problems)
     changes = scenario.monitor.unit_changes
     if changes is not None:  # read again by monitoring; checked here so that validate says it
@@ -138,8 +140,25 @@ def _add_landcover(scenario: Scenario, terrain: Terrain, problems: list[Problem]
     return terrain
 
 
+#: Reads the scenario's site inventory: :func:`~netcover.data.sites.read_sites`'s answer.
+SitesReader = Callable[[], "tuple[gpd.GeoDataFrame | None, list[Problem]]"]
+
+
+def _sites_reader(scenario: Scenario) -> SitesReader | None:
+    """Reads the scenario's sites once for the DEM window and the cells (None without sites).
+
+    The answer is kept (the file is read and checked once per :func:`check_inputs`); a reader that
+    raises is run again by the next caller, which reports the error.
+    """
+    path = scenario.inputs.sites
+    if path is None:
+        return None
+    return functools.cache(
+        lambda: read_sites(path, max_height_m=scenario.validation.max_site_height_m))
+
+
 def _read_files(scenario: Scenario, terrain: Terrain, problems: list[Problem],
-                notes: list[Note]) -> dict[str, object]:
+                notes: list[Note], sites: SitesReader | None = None) -> dict[str, object]:
     """Every input file but the DEM, by :class:`Inputs` field; problems and notes are added to."""
     files = scenario.inputs
     label = str(scenario.path or "<scenario>")
@@ -149,7 +168,8 @@ def _read_files(scenario: Scenario, terrain: Terrain, problems: list[Problem],
         problems.append(Problem(label, "no sites given; set inputs.sites to the site inventory "
                                 "(CSV with lon/lat, one row per cell)", field="inputs.sites"))
     else:
-        found["cells"] = _guard(files.sites, problems, lambda: read_cells(scenario, terrain))
+        found["cells"] = _guard(files.sites, problems,
+                                lambda: read_cells(scenario, terrain, sites=sites))
 
     if files.units is not None:
         found["units"] = _guard(files.units, problems, lambda: _read_units(scenario, crs))
@@ -228,12 +248,20 @@ def _layer_reader(
     return lambda: layers.read_layer(path, spec, crs)
 
 
-def read_cells(scenario: Scenario, terrain: Terrain | DemSource
-               ) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
-    """The scenario's cells in the working CRS (``x``/``y`` columns), each site inside the grid."""
+def read_cells(scenario: Scenario, terrain: Terrain | DemSource, *,
+               sites: SitesReader | None = None) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """The scenario's cells in the working CRS (``x``/``y`` columns), each site inside the grid.
+
+    ``sites``: reads the site inventory (default: :func:`~netcover.data.sites.read_sites` of the
+    scenario's file), for a caller that has read it already.
+    """
     path = scenario.inputs.sites
     assert path is not None
-    cells, problems = read_sites(path, max_height_m=scenario.validation.max_site_height_m)
+    if sites is None:
+        cells, problems = read_sites(path, max_height_m=scenario.validation.max_site_height_m)
+    else:
+        cells, found = sites()
+        problems = list(found)  # the reader's answer is kept: add to a copy
     if cells is None:
         if is_table(path):
             # the positions are still checked, so that every problem is reported at once and
@@ -312,16 +340,16 @@ def _read_population(
     return grid, problems + check_population(grid, str(path))
 
 
-def _needed_area(scenario: Scenario) -> tuple[float, float, float, float] | None:
-    """Lon/lat bounds of the sites and the units: the part of the DEM a run reads (with the
-    radius); None (read the whole DEM) when the sites cannot be read."""
+def _needed_area(scenario: Scenario, sites: SitesReader | None
+                 ) -> tuple[float, float, float, float] | None:
+    """Lon/lat bounds of the sites (read by ``sites``) and the units: the part of the DEM a run
+    reads (with the radius); None (read the whole DEM) when the sites cannot be read."""
     import pyogrio
     from pyproj import Transformer
 
     files = scenario.inputs
     try:
-        cells = read_sites(files.sites, max_height_m=scenario.validation.max_site_height_m)[0] \
-            if files.sites is not None else None
+        cells = sites()[0] if sites is not None else None
         if cells is None or cells.crs is None:
             return None
         boxes = [cells.to_crs("EPSG:4326").total_bounds]

@@ -174,14 +174,16 @@ def _flags(df: pd.DataFrame, operator: np.ndarray, tech: np.ndarray,
     for k in np.flatnonzero(times.isna().to_numpy()):
         flags[int(k)].append("time unreadable")
     if "cell_id" in df.columns and cells is not None:
-        table = cells.set_index(cells["cell_id"].astype(str))[["operator", "technology"]]
+        # a dict, not .at on an indexed frame: 20 us a row less (the cell ids are unique)
+        table = dict(zip(cells["cell_id"].astype(str),
+                         zip(cells["operator"], cells["technology"], strict=True), strict=True))
         ids = df["cell_id"].str.strip()
         for i, cid in enumerate(ids):
             if not cid:
                 continue
-            if cid not in table.index:
+            if cid not in table:
                 flags[i].append("cell id not in the inventory")
-            elif (table.at[cid, "operator"], table.at[cid, "technology"]) != (operator[i], tech[i]):
+            elif table[cid] != (operator[i], tech[i]):
                 flags[i].append("cell id of another operator or technology")
     return np.array(["; ".join(f) for f in flags], dtype=object)
 

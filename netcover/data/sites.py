@@ -239,13 +239,18 @@ def check_technology(df: pd.DataFrame, label: str) -> list[Problem]:
     Empty cells are left as they are (required or defaulted by the caller).
     """
     problems = []
+    known: list[int] = []
     for k, tech in enumerate(df["technology"]):
         text = "" if pd.isna(tech) else str(tech).strip()
         if text and text.lower() not in TECH_ALIASES:
             msg = f"unknown technology {text!r}; use 4G (LTE), 5G (NR) or 3G (UMTS/WCDMA)"
             problems.append(Problem(label, msg, row_label(k), "technology"))
         elif text:
-            df.loc[df.index[k], "technology"] = TECH_ALIASES[text.lower()]
+            known.append(k)
+    if known:  # one assignment for all the rows (one per row took 0.2 ms each)
+        column = df["technology"]
+        names = [TECH_ALIASES[str(column.iat[k]).strip().lower()] for k in known]
+        df.loc[df.index[known], "technology"] = names
     return problems
 
 
@@ -326,9 +331,11 @@ def same_place_problems(df: pd.DataFrame, id_column: str, label: str) -> list[Pr
     problems = []
     pos = df[["lon", "lat"]].apply(pd.to_numeric, errors="coerce")
     ids = df[id_column].astype(str).str.strip()
-    for sid, group in pos.groupby(ids):
-        spread_m = float(np.hypot(np.ptp(group["lon"]) * 102_000, np.ptp(group["lat"]) * 111_000))
-        if len(group) > 1 and spread_m > 50:
+    groups = pos.groupby(ids)  # per id, in id order: its extent (NaN where a value is NaN, as ptp)
+    extent = (groups.max() - groups.min()).where(~pos.isna().groupby(ids).any())
+    spread = np.hypot(extent["lon"].to_numpy() * 102_000, extent["lat"].to_numpy() * 111_000)
+    for sid, size, spread_m in zip(extent.index, groups.size().to_numpy(), spread, strict=True):
+        if size > 1 and spread_m > 50:
             rows = ", ".join(row_label(i) for i in np.flatnonzero((ids == sid).to_numpy()))
             problems.append(Problem(label, f"{id_column} {sid!r} is used for places "
                                     f"{spread_m:.0f} m apart ({rows}); one id per mast position",
