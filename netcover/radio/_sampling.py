@@ -18,8 +18,8 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["bilinear_height", "bilinear_pair", "borrowed", "disc_cells", "prefix_count",
-           "radial_heights", "radial_pair", "tail_count"]
+__all__ = ["bilinear_height", "bilinear_pair", "borrowed", "cell_geometry", "disc_cells",
+           "prefix_count", "radial_heights", "radial_pair", "tail_count"]
 
 
 @intrinsic
@@ -131,13 +131,16 @@ def radial_pair(dem: np.ndarray, layer: np.ndarray, row0: float, col0: float, n_
 
 
 @njit(cache=True, nogil=True)
-def disc_cells(n_rows: int, n_cols: int, row0: float, col0: float,
-               radius_cells: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def disc_cells(grid: np.ndarray, row_off: int, col_off: int, n_rows: int, n_cols: int,
+               row0: float, col0: float, radius_cells: float
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The cells of an (n_rows, n_cols) window whose centre lies within ``radius_cells`` of a point.
 
-    The point is at fractional index (``row0``, ``col0``) of the window. Returns the cells' flat
-    indices (row-major, int64), bearings from the point (radians clockwise from north, in [0, 2 pi))
-    and distances (cell sizes).
+    The window is at (``row_off``, ``col_off``) of ``grid`` (heights), the point at fractional index
+    (``row0``, ``col0``) of the window. Returns, in one pass over the window, the cells' flat indices
+    in the window (row-major, int64), bearings from the point (radians clockwise from north, in
+    [0, 2 pi)), distances (cell sizes), ground heights (from ``grid``) and (row, column) in ``grid``
+    (float64).
     """
     r2 = radius_cells * radius_cells
     n = 0
@@ -150,6 +153,9 @@ def disc_cells(n_rows: int, n_cols: int, row0: float, col0: float,
     idx = np.empty(n, dtype=np.int64)
     bearing = np.empty(n)
     dist = np.empty(n)
+    ground = np.empty(n)
+    rows = np.empty(n)
+    cols = np.empty(n)
     n = 0
     for r in range(n_rows):
         dy = row0 - r
@@ -160,8 +166,32 @@ def disc_cells(n_rows: int, n_cols: int, row0: float, col0: float,
                 b = math.atan2(dx, dy)
                 bearing[n] = b + 2.0 * math.pi if b < 0.0 else b
                 dist[n] = math.sqrt(dx * dx + dy * dy)
+                ground[n] = grid[r + row_off, c + col_off]
+                rows[n] = r + row_off
+                cols[n] = c + col_off
                 n += 1
-    return idx, bearing, dist
+    return idx, bearing, dist, ground, rows, cols
+
+
+@njit(cache=True, nogil=True)
+def cell_geometry(bearing: np.ndarray, dist_cells: np.ndarray, ground: np.ndarray,
+                  bearing_scale: float, cell_size_m: float, min_distance_m: float,
+                  rx_height_m: float, site_amsl: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per cell, in one pass: the bearing in units of the radial spacing (``bearing`` times
+    ``bearing_scale``), the horizontal distance (km; at least ``min_distance_m``) and the slant
+    distance (km) from the antenna at ``site_amsl`` to one ``rx_height_m`` above the cell's
+    ``ground``: the values, bit for bit, of the same operations on whole arrays in NumPy."""
+    n = bearing.size
+    units = np.empty(n)
+    horiz_km = np.empty(n)
+    slant_km = np.empty(n)
+    for i in range(n):
+        units[i] = bearing[i] * bearing_scale
+        horiz_m = max(dist_cells[i] * cell_size_m, min_distance_m)
+        horiz_km[i] = horiz_m / 1000.0
+        slant_km[i] = math.hypot(horiz_m, site_amsl - (ground[i] + rx_height_m)) / 1000.0
+    return units, horiz_km, slant_km
 
 
 @njit(cache=True)

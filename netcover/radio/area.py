@@ -62,15 +62,20 @@ from netcover.config.radio import Environment as HataEnvironment
 from netcover.errors import ModelError
 from netcover.radio._diffraction import POL_HORIZONTAL, POL_VERTICAL
 from netcover.radio._radial import cell_diffraction_loss
-from netcover.radio._sampling import bilinear_height, disc_cells, radial_heights, radial_pair
+from netcover.radio._sampling import (
+    bilinear_height,
+    cell_geometry,
+    disc_cells,
+    radial_heights,
+    radial_pair,
+)
 from netcover.radio.basic import (
     effective_earth_radius_km,
     free_space_loss,
     hata_loss,
     hata_validity_warning,
-    p1812_free_space_loss,
 )
-from netcover.radio.p1812 import H_MAX_M, H_MIN_M, diffraction_troposcatter_loss, troposcatter_loss
+from netcover.radio.p1812 import H_MAX_M, H_MIN_M, area_loss_into
 
 __all__ = [
     "BEARINGS_PER_RIM_CELL", "HATA_MIN_HB_M", "HATA_TERRAIN_KM", "HULL_WINDOW", "MIN_DISTANCE_M",
@@ -245,7 +250,8 @@ class Disc:
         site's fractional position in ``grid``.
     flat : numpy.ndarray
         Indices (into the flattened window) of the cells in the disc; ``bearing`` (radians, from
-        north, clockwise), ``dist_cells`` (cell sizes) and ``ground`` (m) are theirs.
+        north, clockwise), ``dist_cells`` (cell sizes), ``ground`` (m) and ``cell_row``,
+        ``cell_col`` (their index in :attr:`grid`, float64) are theirs.
     n_bearings, n_samples : int
         Radials and samples per radial.
     """
@@ -260,6 +266,8 @@ class Disc:
     bearing: NDArray[np.float64]
     dist_cells: NDArray[np.float64]
     ground: NDArray[np.float64]
+    cell_row: NDArray[np.float64]
+    cell_col: NDArray[np.float64]
     n_bearings: int
     n_samples: int
     grid_off: tuple[int, int] = (0, 0)
@@ -288,12 +296,11 @@ class Disc:
         grid, g_row, g_col = _height_window(dem, (row0 - radius_cells, row0 + radius_cells),
                                             (col0 - radius_cells, col0 + radius_cells))
         row0, col0 = row0 - g_row, col0 - g_col
-        flat, bearing, dist_cells = disc_cells(shape[0], shape[1], row0 - (r_start - g_row),
-                                               col0 - (c_start - g_col), radius_cells)
-        ground = grid[r_start - g_row:r_stop - g_row, c_start - g_col:c_stop - g_col].ravel()[flat]
+        cells = disc_cells(grid, r_start - g_row, c_start - g_col, shape[0], shape[1],
+                           row0 - (r_start - g_row), col0 - (c_start - g_col), radius_cells)
         n_bearings = max(math.ceil(BEARINGS_PER_RIM_CELL * 2.0 * math.pi * radius_cells), 8)
-        return cls(int(r_start), int(c_start), shape, grid, row0, col0, flat, bearing, dist_cells,
-                   ground, n_bearings, math.ceil(radius_cells) + 2, (int(g_row), int(g_col)))
+        return cls(int(r_start), int(c_start), shape, grid, row0, col0, *cells, n_bearings,
+                   math.ceil(radius_cells) + 2, (int(g_row), int(g_col)))
 
     def radial_heights(self) -> NDArray[np.float64]:
         """Heights along every radial, one sample per cell size (n_bearings x n_samples)."""
@@ -315,13 +322,6 @@ class Disc:
             raise ModelError(msg)
         return window
 
-    def cell_indices(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """(row, col) of each disc cell in :attr:`grid` (float64)."""
-        rows, cols = np.divmod(self.flat, self.shape[1])
-        rows += self.row_off - self.grid_off[0]
-        cols += self.col_off - self.grid_off[1]
-        return rows.astype(np.float64), cols.astype(np.float64)
-
     def only(self, cells: np.ndarray) -> Disc:
         """The disc without the cells where ``cells`` (bool, shape of the DEM or window it was set up
         on) is False; each cell left is computed exactly as in the whole disc."""
@@ -329,11 +329,24 @@ class Disc:
         cols = self.col_off + self.flat % self.shape[1]
         keep = np.asarray(cells, dtype=bool)[rows, cols]
         return replace(self, flat=self.flat[keep], bearing=self.bearing[keep],
-                                   dist_cells=self.dist_cells[keep], ground=self.ground[keep])
+                       dist_cells=self.dist_cells[keep], ground=self.ground[keep],
+                       cell_row=self.cell_row[keep], cell_col=self.cell_col[keep])
 
     def bearing_units(self) -> NDArray[np.float64]:
         """The disc cells' bearings in units of the radial spacing."""
-        return self.bearing * (self.n_bearings / (2.0 * math.pi))
+        return self.bearing * self._bearing_scale()
+
+    def _bearing_scale(self) -> float:
+        return self.n_bearings / (2.0 * math.pi)
+
+    def geometry(self, cell_size_m: float, site_amsl: float, rx_height_m: float
+                 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """(:meth:`bearing_units`, horizontal distance in km, at least :data:`MIN_DISTANCE_M`,
+        slant distance in km from the antenna at ``site_amsl`` to ``rx_height_m`` above each
+        cell's ground) of the disc cells, in one pass."""
+        return cell_geometry(self.bearing, self.dist_cells, self.ground, self._bearing_scale(),
+                             float(cell_size_m), MIN_DISTANCE_M, float(rx_height_m),
+                             float(site_amsl))
 
 
 def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
@@ -420,14 +433,9 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
     ae_km = effective_earth_radius_km(delta_n)
     site_amsl = bilinear_height(disc.grid, disc.row0, disc.col0) + tx_height_m
     ground, flat, shape = disc.ground, disc.flat, disc.shape
-    horiz_m = np.maximum(disc.dist_cells * cell_size_m, MIN_DISTANCE_M)
-    horiz_km = horiz_m / 1000.0
-    slant_km = ground + rx_height_m  # then the slant distance, in place (each array is megabytes)
-    np.subtract(site_amsl, slant_km, out=slant_km)
-    np.hypot(horiz_m, slant_km, out=slant_km)
-    slant_km /= 1000.0
+    bearing, horiz_km, slant_km = disc.geometry(cell_size_m, site_amsl, rx_height_m)
     n_bearings, step_km = disc.n_bearings, cell_size_m / 1000.0
-    bearing = disc.bearing_units()
+    loss = np.full(shape[0] * shape[1], np.nan, dtype=np.float32)
     values: NDArray[np.float64]
     if model == "fspl":
         values = free_space_loss(slant_km, f_mhz)
@@ -444,10 +452,9 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
                                           float(rx_height_m), f_mhz / 1000.0, pol_code, ae_km,
                                           HULL_WINDOW, bearing, horiz_km, ground,
                                           TAIL_STEPS, disc.grid, layer, disc.row0, disc.col0,
-                                          *disc.cell_indices(), diffraction == "deygout")
-        lbfs = p1812_free_space_loss(slant_km, f_mhz / 1000.0)
-        lbs = troposcatter_loss(horiz_km, theta, f_mhz / 1000.0, n0=float(n0))
-        values = np.asarray(diffraction_troposcatter_loss(lbfs, lbfs + ld, lbs))
+                                          disc.cell_row, disc.cell_col, diffraction == "deygout")
+        area_loss_into(loss, flat, slant_km, horiz_km, ld, theta, f_mhz / 1000.0, float(n0))
+        return SiteLoss(loss_db=loss.reshape(shape), row_off=disc.row_off, col_off=disc.col_off)
     else:
         heights = disc.radial_heights()
         hb_radial = _okumura_base_height(heights, site_amsl, step_km, radius_m / 1000.0)
@@ -458,7 +465,6 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         if message := hata_validity_warning(d_km, f_mhz, hb, rx_height_m):
             warnings.warn(message, UserWarning, stacklevel=2)
         values = hata_loss(d_km, f_mhz, hb, rx_height_m, environment=hata_environment)
-    loss = np.full(shape[0] * shape[1], np.nan, dtype=np.float32)
     loss[flat] = values
     return SiteLoss(loss_db=loss.reshape(shape), row_off=disc.row_off, col_off=disc.col_off)
 
