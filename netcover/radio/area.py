@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,11 +61,15 @@ from netcover.config.radio import (
 from netcover.config.radio import Environment as HataEnvironment
 from netcover.errors import ModelError
 from netcover.radio._diffraction import POL_HORIZONTAL, POL_VERTICAL
-from netcover.radio._radial import cell_diffraction_loss
+from netcover.radio._radial import sorted_diffraction_loss
 from netcover.radio._sampling import (
+    INT_INDEX,
+    VAL_D,
+    VAL_SLANT,
     bilinear_height,
     cell_geometry,
     disc_cells,
+    radial_disc,
     radial_heights,
     radial_pair,
 )
@@ -79,7 +83,7 @@ from netcover.radio.p1812 import H_MAX_M, H_MIN_M, area_loss_into
 
 __all__ = [
     "BEARINGS_PER_RIM_CELL", "HATA_MIN_HB_M", "HATA_TERRAIN_KM", "HULL_WINDOW", "MIN_DISTANCE_M",
-    "TAIL_STEPS", "Disc", "SiteLoss", "profile_between", "site_loss_grid",
+    "TAIL_STEPS", "Disc", "DiscWindow", "SiteLoss", "profile_between", "site_loss_grid",
 ]
 
 #: Frequency range accepted by every model of the engine (MHz), that of ITU-R P.1812.
@@ -237,9 +241,9 @@ def profile_between(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m
 
 
 @dataclass(frozen=True)
-class Disc:
-    """The cells within a radius of a site, and the radials through them (shared set-up of the
-    area engine and the line-of-sight grid).
+class DiscWindow:
+    """The window of the DEM around a site's disc, and the radials through it (shared set-up of the
+    area engine and the line-of-sight grid; :class:`Disc` adds the disc's cells in their order).
 
     Attributes
     ----------
@@ -247,11 +251,9 @@ class Disc:
         The window of the DEM holding the disc.
     grid : numpy.ndarray
         float64 heights around the disc (radials are sampled from it); ``row0``, ``col0`` are the
-        site's fractional position in ``grid``.
-    flat : numpy.ndarray
-        Indices (into the flattened window) of the cells in the disc; ``bearing`` (radians, from
-        north, clockwise), ``dist_cells`` (cell sizes), ``ground`` (m) and ``cell_row``,
-        ``cell_col`` (their index in :attr:`grid`, float64) are theirs.
+        site's fractional position in ``grid``, ``grid_off`` the (row, col) of ``grid`` in the DEM.
+    radius_cells : float
+        The disc's radius in cell sizes.
     n_bearings, n_samples : int
         Radials and samples per radial.
     """
@@ -262,21 +264,16 @@ class Disc:
     grid: NDArray[np.float64]
     row0: float
     col0: float
-    flat: NDArray[np.int64]
-    bearing: NDArray[np.float64]
-    dist_cells: NDArray[np.float64]
-    ground: NDArray[np.float64]
-    cell_row: NDArray[np.float64]
-    cell_col: NDArray[np.float64]
+    radius_cells: float
     n_bearings: int
     n_samples: int
-    grid_off: tuple[int, int] = (0, 0)
+    grid_off: tuple[int, int]
 
     @classmethod
     def around(cls, dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
                site_xy: tuple[float, float], radius_m: float, *,
-               grid_offset: tuple[int, int] = (0, 0)) -> Disc:
-        """Check the DEM and the site (:class:`ModelError` otherwise) and set up the disc.
+               grid_offset: tuple[int, int] = (0, 0)) -> DiscWindow:
+        """Check the DEM and the site (:class:`ModelError` otherwise) and set up the window.
 
         With ``grid_offset``, ``dem`` is the window at that (row, col) of a grid whose origin is
         ``origin_xy`` (offsets of the disc are then relative to the window).
@@ -292,15 +289,36 @@ class Disc:
         r_stop = min(math.floor(row0 + radius_cells), nr - 1) + 1
         c_start = max(math.ceil(col0 - radius_cells), 0)
         c_stop = min(math.floor(col0 + radius_cells), nc - 1) + 1
-        shape = (r_stop - r_start, c_stop - c_start)
         grid, g_row, g_col = _height_window(dem, (row0 - radius_cells, row0 + radius_cells),
                                             (col0 - radius_cells, col0 + radius_cells))
-        row0, col0 = row0 - g_row, col0 - g_col
-        cells = disc_cells(grid, r_start - g_row, c_start - g_col, shape[0], shape[1],
-                           row0 - (r_start - g_row), col0 - (c_start - g_col), radius_cells)
         n_bearings = max(math.ceil(BEARINGS_PER_RIM_CELL * 2.0 * math.pi * radius_cells), 8)
-        return cls(int(r_start), int(c_start), shape, grid, row0, col0, *cells, n_bearings,
-                   math.ceil(radius_cells) + 2, (int(g_row), int(g_col)))
+        return DiscWindow(int(r_start), int(c_start), (r_stop - r_start, c_stop - c_start), grid,
+                          row0 - g_row, col0 - g_col, radius_cells, n_bearings,
+                          math.ceil(radius_cells) + 2, (int(g_row), int(g_col)))
+
+    def _cells_origin(self) -> tuple[int, int, float, float]:
+        """(row, col) of the window's first cell in :attr:`grid`, and the site's in the window."""
+        r_off, c_off = self.row_off - self.grid_off[0], self.col_off - self.grid_off[1]
+        return r_off, c_off, self.row0 - r_off, self.col0 - c_off
+
+    def radial_cells(self, cell_size_m: float, site_amsl: float, rx_height_m: float,
+                     cells: np.ndarray | None
+                     ) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.float64]]:
+        """The disc's cells (where ``cells``, bool of the DEM's shape, is True; all for None) in
+        the area engine's radial order: (start, ints, values) of
+        :func:`~netcover.radio._sampling.radial_disc` (every value that of :class:`Disc`, bit for
+        bit)."""
+        r_off, c_off, row0, col0 = self._cells_origin()
+        mask = (np.zeros((0, 0), dtype=bool) if cells is None else np.asarray(
+            cells, dtype=bool)[self.row_off:self.row_off + self.shape[0],
+                               self.col_off:self.col_off + self.shape[1]])
+        return radial_disc(self.grid, r_off, c_off, self.shape[0], self.shape[1], row0, col0,
+                           self.radius_cells, mask, self._bearing_scale(), self.n_bearings,
+                           self.n_samples, float(cell_size_m), MIN_DISTANCE_M, TAIL_STEPS,
+                           float(site_amsl), float(rx_height_m))
+
+    def _bearing_scale(self) -> float:
+        return self.n_bearings / (2.0 * math.pi)
 
     def radial_heights(self) -> NDArray[np.float64]:
         """Heights along every radial, one sample per cell size (n_bearings x n_samples)."""
@@ -322,6 +340,42 @@ class Disc:
             raise ModelError(msg)
         return window
 
+
+@dataclass(frozen=True)
+class Disc(DiscWindow):
+    """The cells within a radius of a site (:class:`DiscWindow` and its cells, in the window's
+    row-major order).
+
+    Attributes
+    ----------
+    flat : numpy.ndarray
+        Indices (into the flattened window) of the cells in the disc; ``bearing`` (radians, from
+        north, clockwise), ``dist_cells`` (cell sizes), ``ground`` (m) and ``cell_row``,
+        ``cell_col`` (their index in :attr:`grid`, float64) are theirs.
+    """
+
+    flat: NDArray[np.int64]
+    bearing: NDArray[np.float64]
+    dist_cells: NDArray[np.float64]
+    ground: NDArray[np.float64]
+    cell_row: NDArray[np.float64]
+    cell_col: NDArray[np.float64]
+
+    @classmethod
+    def around(cls, dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
+               site_xy: tuple[float, float], radius_m: float, *,
+               grid_offset: tuple[int, int] = (0, 0)) -> Disc:
+        """:meth:`DiscWindow.around` and the disc's cells."""
+        window = DiscWindow.around(dem, origin_xy, cell_size_m, site_xy, radius_m,
+                                   grid_offset=grid_offset)
+        r_off, c_off, row0, col0 = window._cells_origin()
+        cells = disc_cells(window.grid, r_off, c_off, window.shape[0], window.shape[1], row0, col0,
+                           window.radius_cells)
+        flat, bearing, dist_cells, ground, cell_row, cell_col = cells
+        return cls(**{f.name: getattr(window, f.name) for f in fields(DiscWindow)}, flat=flat,
+                   bearing=bearing, dist_cells=dist_cells, ground=ground, cell_row=cell_row,
+                   cell_col=cell_col)
+
     def only(self, cells: np.ndarray) -> Disc:
         """The disc without the cells where ``cells`` (bool, shape of the DEM or window it was set up
         on) is False; each cell left is computed exactly as in the whole disc."""
@@ -335,9 +389,6 @@ class Disc:
     def bearing_units(self) -> NDArray[np.float64]:
         """The disc cells' bearings in units of the radial spacing."""
         return self.bearing * self._bearing_scale()
-
-    def _bearing_scale(self) -> float:
-        return self.n_bearings / (2.0 * math.pi)
 
     def geometry(self, cell_size_m: float, site_amsl: float, rx_height_m: float
                  ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
@@ -424,40 +475,26 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         msg = (f"clutter_m has shape {np.shape(clutter_m)}, expected the DEM's {np.shape(dem)}: "
                "give one clutter height per DEM cell")
         raise ModelError(msg)
+    if cells is not None and np.shape(cells) != np.shape(dem):
+        msg = f"cells has shape {np.shape(cells)}, expected the DEM's {np.shape(dem)}"
+        raise ModelError(msg)
+    if model == "p1812":
+        window = DiscWindow.around(dem, origin_xy, cell_size_m, site_xy, radius_m,
+                                   grid_offset=grid_offset)
+        return _p1812_loss(window, cell_size_m, tx_height_m, rx_height_m, f_mhz, delta_n, n0, pol,
+                           clutter_m, diffraction == "deygout", cells)
     disc = Disc.around(dem, origin_xy, cell_size_m, site_xy, radius_m, grid_offset=grid_offset)
     if cells is not None:
-        if np.shape(cells) != np.shape(dem):
-            msg = f"cells has shape {np.shape(cells)}, expected the DEM's {np.shape(dem)}"
-            raise ModelError(msg)
         disc = disc.only(cells)
-    ae_km = effective_earth_radius_km(delta_n)
     site_amsl = bilinear_height(disc.grid, disc.row0, disc.col0) + tx_height_m
-    ground, flat, shape = disc.ground, disc.flat, disc.shape
     bearing, horiz_km, slant_km = disc.geometry(cell_size_m, site_amsl, rx_height_m)
-    n_bearings, step_km = disc.n_bearings, cell_size_m / 1000.0
-    loss = np.full(shape[0] * shape[1], np.nan, dtype=np.float32)
     values: NDArray[np.float64]
     if model == "fspl":
         values = free_space_loss(slant_km, f_mhz)
-    elif model == "p1812":
-        clutter = layer = np.empty((0, 0))
-        if clutter_m is None:
-            heights = disc.radial_heights()
-        else:  # ground and clutter along the radials in one pass
-            layer = disc.layer_window(clutter_m, "clutter_m")
-            heights, clutter = radial_pair(disc.grid, layer, disc.row0, disc.col0, n_bearings,
-                                           disc.n_samples, 1.0)
-        pol_code = POL_VERTICAL if pol == "vertical" else POL_HORIZONTAL
-        ld, theta = cell_diffraction_loss(heights, clutter, step_km, float(tx_height_m),
-                                          float(rx_height_m), f_mhz / 1000.0, pol_code, ae_km,
-                                          HULL_WINDOW, bearing, horiz_km, ground,
-                                          TAIL_STEPS, disc.grid, layer, disc.row0, disc.col0,
-                                          disc.cell_row, disc.cell_col, diffraction == "deygout")
-        area_loss_into(loss, flat, slant_km, horiz_km, ld, theta, f_mhz / 1000.0, float(n0))
-        return SiteLoss(loss_db=loss.reshape(shape), row_off=disc.row_off, col_off=disc.col_off)
     else:
-        heights = disc.radial_heights()
-        hb_radial = _okumura_base_height(heights, site_amsl, step_km, radius_m / 1000.0)
+        n_bearings = disc.n_bearings
+        hb_radial = _okumura_base_height(disc.radial_heights(), site_amsl, cell_size_m / 1000.0,
+                                         radius_m / 1000.0)
         j0 = np.floor(bearing).astype(np.int64)
         tb = bearing - j0
         hb = (1.0 - tb) * hb_radial[j0 % n_bearings] + tb * hb_radial[(j0 + 1) % n_bearings]
@@ -465,8 +502,38 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         if message := hata_validity_warning(d_km, f_mhz, hb, rx_height_m):
             warnings.warn(message, UserWarning, stacklevel=2)
         values = hata_loss(d_km, f_mhz, hb, rx_height_m, environment=hata_environment)
-    loss[flat] = values
-    return SiteLoss(loss_db=loss.reshape(shape), row_off=disc.row_off, col_off=disc.col_off)
+    loss = np.full(disc.shape[0] * disc.shape[1], np.nan, dtype=np.float32)
+    loss[disc.flat] = values
+    return SiteLoss(loss_db=loss.reshape(disc.shape), row_off=disc.row_off, col_off=disc.col_off)
+
+
+def _p1812_loss(window: DiscWindow, cell_size_m: float, tx_height_m: float, rx_height_m: float,
+                f_mhz: float, delta_n: float, n0: float, pol: str, clutter_m: np.ndarray | None,
+                deygout: bool, cells: np.ndarray | None) -> SiteLoss:
+    """:func:`site_loss_grid` with the P.1812 model: the cells in the radial order
+    (:meth:`DiscWindow.radial_cells`), their diffraction loss and angular distance
+    (:func:`~netcover.radio._radial.sorted_diffraction_loss`), then the combined loss written
+    straight into the float32 window (:func:`~netcover.radio.p1812.area_loss_into`)."""
+    site_amsl = bilinear_height(window.grid, window.row0, window.col0) + tx_height_m
+    start, ints, values = window.radial_cells(cell_size_m, site_amsl, rx_height_m, cells)
+    clutter = layer = np.empty((0, 0))
+    if clutter_m is None:
+        heights = window.radial_heights()
+    else:  # ground and clutter along the radials in one pass
+        layer = window.layer_window(clutter_m, "clutter_m")
+        heights, clutter = radial_pair(window.grid, layer, window.row0, window.col0,
+                                       window.n_bearings, window.n_samples, 1.0)
+    pol_code = POL_VERTICAL if pol == "vertical" else POL_HORIZONTAL
+    ld, theta = sorted_diffraction_loss(heights, clutter, cell_size_m / 1000.0, float(tx_height_m),
+                                        float(rx_height_m), f_mhz / 1000.0, pol_code,
+                                        effective_earth_radius_km(delta_n), HULL_WINDOW, start,
+                                        ints, values, TAIL_STEPS, window.grid, layer, window.row0,
+                                        window.col0, deygout)
+    loss = np.full(window.shape[0] * window.shape[1], np.nan, dtype=np.float32)
+    area_loss_into(loss, ints[:, INT_INDEX], values[:, VAL_SLANT].copy(), values[:, VAL_D].copy(), ld, theta,
+                   f_mhz / 1000.0, float(n0))
+    return SiteLoss(loss_db=loss.reshape(window.shape), row_off=window.row_off,
+                    col_off=window.col_off)
 
 
 def _okumura_base_height(heights: NDArray[np.float64], site_amsl: float, step_km: float,

@@ -497,7 +497,7 @@ def diffraction_troposcatter_loss(lb0p: ArrayLike, lbd: ArrayLike,
     return out[()] if out.ndim == 0 else out
 
 
-def area_loss_into(out: NDArray[np.float32], flat: NDArray[np.int64], slant_km: NDArray[np.float64],
+def area_loss_into(out: NDArray[np.float32], flat: NDArray[np.integer], slant_km: NDArray[np.float64],
                    horiz_km: NDArray[np.float64], ld: NDArray[np.float64],
                    theta: NDArray[np.float64], f_ghz: float, n0: float) -> None:
     """Lb without ducting at many cells (the area engine), written as float32 to ``out[flat]``.
