@@ -14,7 +14,7 @@ import pytest
 from numba import njit
 
 from netcover.radio._radial import _radial_order
-from netcover.radio._sampling import borrowed, prefix_count
+from netcover.radio._sampling import borrowed, prefix_count, tail_count
 
 
 @njit
@@ -53,16 +53,17 @@ def test_radial_order_is_by_radial_then_prefix_then_index(n_bearings: int, n_sam
     bearing[:3] = [n_bearings - 0.4, 0.5, 0.49999]  # the last radial wraps to radial 0
     d_km = rng.uniform(0.01, (n_samples - 2) * step_km, n_cells)
     d_km[3:6] = d_km[6]  # equal distances: ties broken by the index
-    h, row, col = (rng.normal(1000.0, 50.0, n_cells), rng.uniform(0, 99, n_cells),
-                   rng.uniform(0, 99, n_cells))
+    h, row, col = (rng.normal(1000.0, 50.0, n_cells), rng.integers(0, 99, n_cells).astype(float),
+                   rng.integers(0, 99, n_cells).astype(float))
     start, ints, values = _radial_order(bearing, d_km, h, row, col, step_km, n_tail, n_bearings,
                                         n_samples)
 
     j = np.floor(bearing + 0.5).astype(np.int64) % n_bearings
     m = np.array([prefix_count(d / step_km, n_tail, n_samples) for d in d_km])
     expected = np.lexsort((np.arange(n_cells), m, j))
-    np.testing.assert_array_equal(ints[:, 0], expected)
-    np.testing.assert_array_equal(ints[:, 1], m[expected])
-    np.testing.assert_array_equal(values, np.column_stack([d_km, h, row, col])[expected])
+    nt = np.array([tail_count(d / step_km, n_tail) for d in d_km])
+    np.testing.assert_array_equal(ints, np.column_stack([expected, m[expected], nt[expected],
+                                                         row[expected], col[expected]]))
+    np.testing.assert_array_equal(values, np.column_stack([d_km, h])[expected])
     np.testing.assert_array_equal(start, np.concatenate([[0], np.cumsum(np.bincount(
         j, minlength=n_bearings))]))

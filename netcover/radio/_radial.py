@@ -109,19 +109,20 @@ from netcover.radio._hull import (
     smooth_bullington,
 )
 from netcover.radio._sampling import (
+    INT_COL,
     INT_INDEX,
     INT_PREFIX,
+    INT_ROW,
     INT_TAIL,
-    VAL_COL,
     VAL_D,
     VAL_GROUND,
-    VAL_ROW,
     bilinear_height,
     bilinear_pair,
     borrowed,
     disc_cells,
     prefix_count,
     radial_heights,
+    radial_into,
     radial_of,
     sort_by_prefix,
     tail_count,
@@ -134,7 +135,7 @@ __all__ = [
 ]
 
 #: Rows of the per-thread scratch array of :func:`_radial_cells`.
-_SCRATCH_ROWS = 12
+_SCRATCH_ROWS = 14
 
 
 @njit(cache=True, inline="always")
@@ -228,7 +229,7 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
     order, read in turn); its intermediate profile points are the radial samples 1..m, m =
     ``cells[i, INT_PREFIX]`` (sample 0 is the transmitter; m non-decreasing over the rows), then its
     tail points k = nt..1, nt = ``cells[i, INT_TAIL]`` (:func:`tail_count`), at d - k step on its
-    straight line from the site at (``row0``, ``col0``) to its (``VAL_ROW``, ``VAL_COL``) in
+    straight line from the site at (``row0``, ``col0``) to its (``INT_ROW``, ``INT_COL``) in
     ``dem`` (bilinear ground, plus the bilinear ``clutter_dem`` with clutter). ``h`` are the
     samples' ground heights, ``r`` their clutter heights (only read when ``has_clutter``; sample 0
     read as 0): the Bullington loss Lbulla sees the ground plus
@@ -280,8 +281,8 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
         hrs = hr + hrg
         nt = int(cells[i, INT_TAIL])
         stim_g, srim_g, stim_h, srim_h, bare_tail = _sample_tail(
-            dem, clutter_dem, has_clutter, row0, col0, cell_values[i, VAL_ROW],
-            cell_values[i, VAL_COL], d, c, nt, hts, hrs, tgeo, th, tg)
+            dem, clutter_dem, has_clutter, row0, col0, float(cells[i, INT_ROW]),
+            float(cells[i, INT_COL]), d, c, nt, hts, hrs, tgeo, th, tg)
         y = hrs - c * d * d  # srim's point (d, Y): a hull query only where the path is trans-horizon
         stim, trans = _horizon_stim(stim_base, stim_g, m, nt, d, hts, hrs, c)
         srim = _horizon_srim(trans, hull_max_slope_from_right(ax, ay, ma, d, y) if trans else _NEG,
@@ -324,18 +325,29 @@ def _radial_chunk(r_lo: int, r_hi: int, heights: np.ndarray, clutter: np.ndarray
                   cell_ints: np.ndarray, cell_values: np.ndarray, n_tail: int, dem: np.ndarray,
                   clutter_dem: np.ndarray, row0: float, col0: float, deygout: bool,
                   work: np.ndarray, tgeo: np.ndarray, inv_d: np.ndarray, out: np.ndarray,
-                  theta_out: np.ndarray) -> None:
+                  theta_out: np.ndarray, n_bearings: int, n_samples: int) -> None:
     """:func:`_radial_cells` on the radials ``r_lo``..``r_hi - 1``, the receivers of radial r at
     rows ``start[r]:start[r + 1]`` of ``cell_ints`` and ``cell_values``
     (:func:`~._sampling.radial_disc`, :func:`_radial_order`), their results at the same rows of
-    ``out`` and ``theta_out``.
+    ``out`` and ``theta_out``. With ``heights`` empty, each radial is sampled from ``dem`` (and
+    ``clutter_dem``) into rows 12 and 13 of ``work`` first (:func:`~._sampling.radial_into`, the
+    values of :func:`~._sampling.radial_heights` and :func:`~._sampling.radial_pair`).
     Every array is passed as a view without reference counts (:func:`~._sampling.borrowed`): the
     caller holds them all for the call, and the receiver loop then counts none."""
     radials, layer, scratch, geo = borrowed(heights), borrowed(clutter), borrowed(work), borrowed(tgeo)
+    sample = radials.shape[0] == 0
     for r in range(r_lo, r_hi):
-        h = radials[r]
         a, b = start[r], start[r + 1]
-        _radial_cells(h, layer[r] if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz,
+        if sample:
+            if a == b:
+                continue
+            h, layer_r = scratch[12, :n_samples], scratch[13, :n_samples]
+            radial_into(borrowed(dem), borrowed(clutter_dem), has_clutter, row0, col0, r,
+                        n_bearings, 1.0, h, layer_r)
+        else:
+            h = radials[r]
+            layer_r = layer[r] if has_clutter else h
+        _radial_cells(h, layer_r if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz,
                       pol, ae_km, hull_window, borrowed(cell_ints)[a:b],
                       borrowed(cell_values)[a:b], n_tail, borrowed(dem), borrowed(clutter_dem),
                       row0, col0, deygout, scratch, geo, borrowed(inv_d), borrowed(out)[a:b],
@@ -353,9 +365,9 @@ def _radial_order(cell_bearing: np.ndarray, cell_d_km: np.ndarray, cell_h: np.nd
     """The receivers by radial (the nearest to their bearing), each radial's by prefix length m
     (:func:`~._sampling.prefix_count`) then index (counting sorts, so deterministic), with their
     values: (start, ints, values), radial r's receivers at rows ``start[r]:start[r + 1]`` of
-    ``ints`` (index, m, nt; int32) and ``values`` (cell_d_km, cell_h, cell_row,
-    cell_col; columns ``VAL_D`` ... of :mod:`._sampling`), the order of
-    :func:`~._sampling.radial_disc` for cells given one by one."""
+    ``ints`` (index, m, nt, cell_row, cell_col; int32, columns ``INT_INDEX`` ... of
+    :mod:`._sampling`; the rows and columns are whole indices) and ``values`` (cell_d_km, cell_h),
+    the order of :func:`~._sampling.radial_disc` for cells given one by one."""
     n = cell_bearing.size
     start = np.zeros(n_bearings + 1, dtype=np.int64)
     for e in range(n):
@@ -363,8 +375,8 @@ def _radial_order(cell_bearing: np.ndarray, cell_d_km: np.ndarray, cell_h: np.nd
     for r in range(n_bearings):
         start[r + 1] += start[r]
     fill = start[:-1].copy()
-    ints = np.empty((n, 3), dtype=np.int32)
-    values = np.empty((n, 4))
+    ints = np.empty((n, 5), dtype=np.int32)
+    values = np.empty((n, 2))
     for e in range(n):
         r = radial_of(cell_bearing[e], n_bearings)
         i = fill[r]
@@ -372,10 +384,10 @@ def _radial_order(cell_bearing: np.ndarray, cell_d_km: np.ndarray, cell_h: np.nd
         ints[i, INT_INDEX] = e
         ints[i, INT_PREFIX] = prefix_count(cell_d_km[e] / step_km, n_tail, n_samples)
         ints[i, INT_TAIL] = tail_count(cell_d_km[e] / step_km, n_tail)
+        ints[i, INT_ROW] = int(cell_row[e])
+        ints[i, INT_COL] = int(cell_col[e])
         values[i, VAL_D] = cell_d_km[e]
         values[i, VAL_GROUND] = cell_h[e]
-        values[i, VAL_ROW] = cell_row[e]
-        values[i, VAL_COL] = cell_col[e]
     sort_by_prefix(start, ints, values, n_samples)
     return start, ints, values
 
@@ -386,12 +398,20 @@ def sorted_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: f
                             hull_window: int, start: np.ndarray, cell_ints: np.ndarray,
                             cell_values: np.ndarray, n_tail: int, dem: np.ndarray,
                             clutter_dem: np.ndarray, row0: float, col0: float,
-                            deygout: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                            deygout: bool, n_bearings: int,
+                            n_samples: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`cell_diffraction_loss` of receivers already in the radial order (``start``,
     ``cell_ints``, ``cell_values`` of :func:`~._sampling.radial_disc`): (Ld50, theta) in that
-    order, row i of ``cell_ints`` at index i."""
-    nb, ns = heights.shape
-    has_clutter = clutter.shape[0] > 0
+    order, row i of ``cell_ints`` at index i.
+
+    With ``heights`` and ``clutter`` empty (0, 0) arrays, the ``n_bearings`` radials of
+    ``n_samples`` samples (one per cell size) are sampled from ``dem`` and ``clutter_dem`` (with
+    clutter when it is not empty) one at a time, as each is evaluated: the values of
+    :func:`~._sampling.radial_heights` and :func:`~._sampling.radial_pair`, bit for bit, without
+    their (n_bearings, n_samples) arrays. Otherwise ``heights`` (and ``clutter``, with clutter when
+    it is not empty) are the radials, and ``n_bearings``, ``n_samples`` their shape."""
+    nb, ns = n_bearings, n_samples
+    has_clutter = (clutter_dem if heights.shape[0] == 0 else clutter).shape[0] > 0
     n = cell_ints.shape[0]
     out = np.empty(n)
     theta = np.empty(n)
@@ -408,7 +428,7 @@ def sorted_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: f
         _radial_chunk(chunk * nb // n_chunks, (chunk + 1) * nb // n_chunks, heights, clutter,
                       has_clutter, step_km, htg, hrg, f_ghz, pol, ae_km, hull_window, start,
                       cell_ints, cell_values, n_tail, dem, clutter_dem, row0, col0, deygout, work,
-                      tgeo, inv_d, out, theta)
+                      tgeo, inv_d, out, theta, nb, ns)
     return out, theta
 
 
@@ -456,7 +476,7 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
     row0, col0 : float
         The site's fractional index in ``dem``.
     cell_row, cell_col : float64 arrays
-        Each cell's index in ``dem``.
+        Each cell's (whole) row and column index in ``dem``.
     deygout : bool
         Ld50 from the delta-Deygout loss (:mod:`netcover.radio.deygout`, up to three edges) on the
         same profile instead of delta-Bullington; O(m) per receiver.
@@ -471,7 +491,7 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
                                                   cell_col, step_km, n_tail, nb, ns)
     ld, theta = sorted_diffraction_loss(heights, clutter, step_km, htg, hrg, f_ghz, pol, ae_km,
                                         hull_window, start, cell_ints, cell_values, n_tail, dem,
-                                        clutter_dem, row0, col0, deygout)
+                                        clutter_dem, row0, col0, deygout, nb, ns)
     out = np.empty(ld.size)
     theta_out = np.empty(ld.size)
     for i in range(ld.size):  # back to the cells' order

@@ -18,9 +18,9 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["INT_INDEX", "INT_PREFIX", "INT_TAIL", "VAL_COL", "VAL_D", "VAL_GROUND", "VAL_ROW",
+__all__ = ["INT_COL", "INT_INDEX", "INT_PREFIX", "INT_ROW", "INT_TAIL", "VAL_D", "VAL_GROUND",
            "VAL_SLANT", "bilinear_height", "bilinear_pair", "borrowed", "cell_geometry",
-           "disc_cells", "prefix_count", "radial_disc", "radial_heights", "radial_of",
+           "disc_cells", "prefix_count", "radial_disc", "radial_heights", "radial_into", "radial_of",
            "radial_pair", "sort_by_prefix", "tail_count"]
 
 
@@ -99,6 +99,21 @@ def _radial_step(j: int, n_bearings: int, step_cells: float) -> tuple[float, flo
     return -math.cos(theta) * step_cells, math.sin(theta) * step_cells
 
 
+@njit(cache=True, inline="always")
+def radial_into(dem: np.ndarray, layer: np.ndarray, has_layer: bool, row0: float, col0: float,
+                j: int, n_bearings: int, step_cells: float, out: np.ndarray,
+                out_layer: np.ndarray) -> None:
+    """Radial j of :func:`radial_heights` into ``out`` (its ``out.size`` samples), and with
+    ``has_layer`` that of ``layer`` (:func:`radial_pair`) into ``out_layer``."""
+    nr, nc = dem.shape
+    dr, dc = _radial_step(j, n_bearings, step_cells)
+    for k in range(out.size):
+        r0, c0, fr, fc = _bilinear_corner(nr, nc, row0 + k * dr, col0 + k * dc)
+        out[k] = _bilinear_at(dem, r0, c0, fr, fc)
+        if has_layer:
+            out_layer[k] = _bilinear_at(layer, r0, c0, fr, fc)
+
+
 @njit(cache=True, parallel=True, nogil=True)
 def radial_heights(dem: np.ndarray, row0: float, col0: float, n_bearings: int, n_samples: int,
                    step_cells: float) -> np.ndarray:
@@ -109,9 +124,7 @@ def radial_heights(dem: np.ndarray, row0: float, col0: float, n_bearings: int, n
     """
     out = np.empty((n_bearings, n_samples))
     for j in prange(n_bearings):
-        dr, dc = _radial_step(j, n_bearings, step_cells)
-        for k in range(n_samples):
-            out[j, k] = bilinear_height(dem, row0 + k * dr, col0 + k * dc)
+        radial_into(dem, dem, False, row0, col0, j, n_bearings, step_cells, out[j], out[j])
     return out
 
 
@@ -120,15 +133,10 @@ def radial_pair(dem: np.ndarray, layer: np.ndarray, row0: float, col0: float, n_
                 n_samples: int, step_cells: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`radial_heights` of ``dem`` and of ``layer`` (same shape, e.g. clutter heights) in one
     pass: each array equal, bit for bit, to its own call."""
-    nr, nc = dem.shape
     out = np.empty((n_bearings, n_samples))
     out_layer = np.empty((n_bearings, n_samples))
     for j in prange(n_bearings):
-        dr, dc = _radial_step(j, n_bearings, step_cells)
-        for k in range(n_samples):
-            r0, c0, fr, fc = _bilinear_corner(nr, nc, row0 + k * dr, col0 + k * dc)
-            out[j, k] = _bilinear_at(dem, r0, c0, fr, fc)
-            out_layer[j, k] = _bilinear_at(layer, r0, c0, fr, fc)
+        radial_into(dem, layer, True, row0, col0, j, n_bearings, step_cells, out[j], out_layer[j])
     return out, out_layer
 
 
@@ -196,11 +204,12 @@ def cell_geometry(bearing: np.ndarray, dist_cells: np.ndarray, ground: np.ndarra
     return units, horiz_km, slant_km
 
 
-#: Rows of the receivers' values in the radial order (:func:`radial_disc`, ``_radial_order``):
-#: distance (km), ground (m), row and column in the grid, slant distance (km, :func:`radial_disc`).
-VAL_D, VAL_GROUND, VAL_ROW, VAL_COL, VAL_SLANT = 0, 1, 2, 3, 4
-#: Columns of the receivers' integers in the radial order: index, prefix m, tail points nt.
-INT_INDEX, INT_PREFIX, INT_TAIL = 0, 1, 2
+#: Columns of the receivers' values in the radial order (:func:`radial_disc`, ``_radial_order``):
+#: distance (km), ground (m), slant distance (km, :func:`radial_disc` only).
+VAL_D, VAL_GROUND, VAL_SLANT = 0, 1, 2
+#: Columns of the receivers' integers in the radial order: index, prefix m, tail points nt, row
+#: and column in the grid.
+INT_INDEX, INT_PREFIX, INT_TAIL, INT_ROW, INT_COL = 0, 1, 2, 3, 4
 
 
 @njit(cache=True, inline="always")
@@ -234,10 +243,11 @@ def radial_disc(grid: np.ndarray, row_off: int, col_off: int, n_rows: int, n_col
     n_bearings / 2 pi, :func:`radial_of`); within a radial the cells are in order of their prefix
     m (:func:`prefix_count` of the distance in profile steps of ``cell_size_m``), then of index.
     Returns (start, ints, values): radial r's cells are at rows ``start[r]:start[r + 1]``;
-    ``ints`` (int32, n x 3) holds their flat index in the window, m and the tail count nt
-    (:func:`tail_count`); ``values`` (n x 5, columns :data:`VAL_D` ...) their horizontal distance
-    (km, at least ``min_distance_m``), ground height (from ``grid``), (row, column) in ``grid``,
-    and slant distance (km) from the antenna at ``site_amsl`` to ``rx_height_m`` above the ground.
+    ``ints`` (int32, n x 5, columns :data:`INT_INDEX` ...) holds their flat index in the window,
+    m, the tail count nt (:func:`tail_count`) and (row, column) in ``grid``; ``values`` (n x 3,
+    columns :data:`VAL_D` ...) their horizontal distance (km, at least ``min_distance_m``), ground
+    height (from ``grid``) and slant distance (km) from the antenna at ``site_amsl`` to
+    ``rx_height_m`` above the ground.
     Every value is, bit for bit, that of :func:`disc_cells` and :func:`cell_geometry`. Cells of
     equal m are in the order they were visited (the window's rows, then its columns, outward from
     the site: each radial's m then mostly grows, and a radial already in order is not sorted);
@@ -263,8 +273,8 @@ def radial_disc(grid: np.ndarray, row_off: int, col_off: int, n_rows: int, n_col
         start[j + 1] += start[j]
     fill = start[:-1].copy()
     n = start[n_bearings]
-    ints = np.empty((n, 3), dtype=np.int32)
-    values = np.empty((n, 5))
+    ints = np.empty((n, 5), dtype=np.int32)
+    values = np.empty((n, 3))
     r_mid = min(max(math.ceil(row0), 0), n_rows)
     c_mid = min(max(math.ceil(col0), 0), n_cols)
     for q in range(n_rows):  # rows and columns outward from the site: m mostly grows in a radial
@@ -284,10 +294,10 @@ def radial_disc(grid: np.ndarray, row_off: int, col_off: int, n_rows: int, n_col
             ints[i, INT_INDEX] = r * n_cols + c
             ints[i, INT_PREFIX] = m
             ints[i, INT_TAIL] = nt
+            ints[i, INT_ROW] = r + row_off
+            ints[i, INT_COL] = c + col_off
             values[i, VAL_D] = d_km
             values[i, VAL_GROUND] = ground
-            values[i, VAL_ROW] = r + row_off
-            values[i, VAL_COL] = c + col_off
             values[i, VAL_SLANT] = math.hypot(horiz_m, site_amsl - (ground + rx_height_m)) / 1000.0
     sort_by_prefix(start, ints, values, n_samples)
     return start, ints, values
@@ -302,7 +312,7 @@ def _outward(mid: int, n: int, q: int) -> int:
 @njit(cache=True, nogil=True)
 def sort_by_prefix(start: np.ndarray, ints: np.ndarray, values: np.ndarray,
                    n_samples: int) -> None:
-    """Sort the receivers of each radial, rows ``start[r]:start[r + 1]`` of ``ints`` (int32, n x 3,
+    """Sort the receivers of each radial, rows ``start[r]:start[r + 1]`` of ``ints`` (int32, n x 5,
     its column :data:`INT_PREFIX` the key m) and of ``values``, by m in place (a stable counting
     sort of the radial's rows, moved through a scratch copy; none for a radial in order)."""
     n_bearings = start.size - 1
@@ -310,7 +320,7 @@ def sort_by_prefix(start: np.ndarray, ints: np.ndarray, values: np.ndarray,
     for r in range(n_bearings):
         longest = max(longest, start[r + 1] - start[r])
     n_values = values.shape[1]
-    ints_copy = np.empty((longest, 3), dtype=np.int32)
+    ints_copy = np.empty((longest, 5), dtype=np.int32)
     values_copy = np.empty((longest, n_values))
     count = np.empty(n_samples + 1, dtype=np.int64)
     for r in range(n_bearings):
@@ -330,6 +340,8 @@ def sort_by_prefix(start: np.ndarray, ints: np.ndarray, values: np.ndarray,
             ints_copy[i - a, INT_INDEX] = ints[i, INT_INDEX]
             ints_copy[i - a, INT_PREFIX] = m
             ints_copy[i - a, INT_TAIL] = ints[i, INT_TAIL]
+            ints_copy[i - a, INT_ROW] = ints[i, INT_ROW]
+            ints_copy[i - a, INT_COL] = ints[i, INT_COL]
         values_copy[:b - a] = values[a:b]
         count[:hi - lo + 2] = 0
         for i in range(b - a):
@@ -343,6 +355,8 @@ def sort_by_prefix(start: np.ndarray, ints: np.ndarray, values: np.ndarray,
             ints[k, INT_INDEX] = ints_copy[i, INT_INDEX]
             ints[k, INT_PREFIX] = ints_copy[i, INT_PREFIX]
             ints[k, INT_TAIL] = ints_copy[i, INT_TAIL]
+            ints[k, INT_ROW] = ints_copy[i, INT_ROW]
+            ints[k, INT_COL] = ints_copy[i, INT_COL]
             for q in range(n_values):
                 values[k, q] = values_copy[i, q]
 

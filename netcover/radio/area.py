@@ -71,7 +71,6 @@ from netcover.radio._sampling import (
     disc_cells,
     radial_disc,
     radial_heights,
-    radial_pair,
 )
 from netcover.radio.basic import (
     effective_earth_radius_km,
@@ -516,21 +515,16 @@ def _p1812_loss(window: DiscWindow, cell_size_m: float, tx_height_m: float, rx_h
     straight into the float32 window (:func:`~netcover.radio.p1812.area_loss_into`)."""
     site_amsl = bilinear_height(window.grid, window.row0, window.col0) + tx_height_m
     start, ints, values = window.radial_cells(cell_size_m, site_amsl, rx_height_m, cells)
-    clutter = layer = np.empty((0, 0))
-    if clutter_m is None:
-        heights = window.radial_heights()
-    else:  # ground and clutter along the radials in one pass
-        layer = window.layer_window(clutter_m, "clutter_m")
-        heights, clutter = radial_pair(window.grid, layer, window.row0, window.col0,
-                                       window.n_bearings, window.n_samples, 1.0)
+    none = np.empty((0, 0))  # the kernel samples each radial (ground, and clutter) in its turn
+    layer = none if clutter_m is None else window.layer_window(clutter_m, "clutter_m")
     pol_code = POL_VERTICAL if pol == "vertical" else POL_HORIZONTAL
-    ld, theta = sorted_diffraction_loss(heights, clutter, cell_size_m / 1000.0, float(tx_height_m),
+    ld, theta = sorted_diffraction_loss(none, none, cell_size_m / 1000.0, float(tx_height_m),
                                         float(rx_height_m), f_mhz / 1000.0, pol_code,
                                         effective_earth_radius_km(delta_n), HULL_WINDOW, start,
                                         ints, values, TAIL_STEPS, window.grid, layer, window.row0,
-                                        window.col0, deygout)
+                                        window.col0, deygout, window.n_bearings, window.n_samples)
     loss = np.full(window.shape[0] * window.shape[1], np.nan, dtype=np.float32)
-    area_loss_into(loss, ints[:, INT_INDEX], values[:, VAL_SLANT].copy(), values[:, VAL_D].copy(), ld, theta,
+    area_loss_into(loss, ints[:, INT_INDEX], values[:, VAL_SLANT], values[:, VAL_D], ld, theta,
                    f_mhz / 1000.0, float(n0))
     return SiteLoss(loss_db=loss.reshape(window.shape), row_off=window.row_off,
                     col_off=window.col_off)

@@ -508,7 +508,8 @@ def area_loss_into(out: NDArray[np.float32], flat: NDArray[np.integer], slant_km
     Lbfs + ``ld`` and Lbs: the same values, bit for bit (the logarithms and exponentials are
     NumPy's, in place; the arithmetic one numba pass before them and one after), without the
     temporaries of the array expressions. ``slant_km``, ``horiz_km`` and ``theta`` are overwritten
-    (scratch); every distance must be > 0.
+    (scratch; the distances may be strided views, e.g. columns of the engine's receiver values:
+    NumPy's logarithm gives the same bits on them); every distance must be > 0.
     """
     fs_base = 92.4 + 20.0 * np.log10(np.asarray(f_ghz, dtype=np.float64))
     ts_base, n0_term, p_term = _troposcatter_terms(f_ghz, n0, 50.0)
