@@ -16,16 +16,9 @@ import numpy as np
 import pytest
 from numba import njit
 
+from netcover.radio import _sampling as sampling
 from netcover.radio._radial import _radial_order
 from netcover.radio._sampling import (
-    INT_COL,
-    INT_INDEX,
-    INT_PREFIX,
-    INT_ROW,
-    INT_TAIL,
-    VAL_D,
-    VAL_GROUND,
-    VAL_SLANT,
     borrowed,
     cell_geometry,
     disc_cells,
@@ -120,22 +113,22 @@ def test_radial_disc_is_disc_cells_in_the_kernels_order(seed: int, site: tuple[f
         flat, bearing, dist, ground, rows, cols = (a[keep] for a in (flat, bearing, dist, ground,
                                                                      rows, cols))
     units, horiz_km, slant_km = cell_geometry(bearing, dist, ground, scale, cell, 1.0, rx, amsl)
-    e = np.searchsorted(flat, ints[:, INT_INDEX])
-    np.testing.assert_array_equal(flat[e], ints[:, INT_INDEX])  # each cell once
+    e = np.searchsorted(flat, ints[:, sampling.INT_INDEX])
+    np.testing.assert_array_equal(flat[e], ints[:, sampling.INT_INDEX])  # each cell once
     assert ints.shape[0] == flat.size
     radial = np.floor(units[e] + 0.5).astype(np.int64) % n_bearings
     np.testing.assert_array_equal(np.repeat(np.arange(n_bearings), np.diff(start)), radial)
     d_steps = horiz_km[e] / (cell / 1000.0)
-    np.testing.assert_array_equal(ints[:, INT_PREFIX], [prefix_count(d, n_tail, n_samples)
+    np.testing.assert_array_equal(ints[:, sampling.INT_PREFIX], [prefix_count(d, n_tail, n_samples)
                                                         for d in d_steps])
-    np.testing.assert_array_equal(ints[:, INT_TAIL], [tail_count(d, n_tail) for d in d_steps])
-    np.testing.assert_array_equal(ints[:, INT_ROW], rows[e])
-    np.testing.assert_array_equal(ints[:, INT_COL], cols[e])
-    np.testing.assert_array_equal(values[:, VAL_D], horiz_km[e])
-    np.testing.assert_array_equal(values[:, VAL_GROUND], ground[e])
-    np.testing.assert_array_equal(values[:, VAL_SLANT], slant_km[e])
+    np.testing.assert_array_equal(ints[:, sampling.INT_TAIL], [tail_count(d, n_tail) for d in d_steps])
+    np.testing.assert_array_equal(ints[:, sampling.INT_ROW], rows[e])
+    np.testing.assert_array_equal(ints[:, sampling.INT_COL], cols[e])
+    np.testing.assert_array_equal(values[:, sampling.VAL_D], horiz_km[e])
+    np.testing.assert_array_equal(values[:, sampling.VAL_GROUND], ground[e])
+    np.testing.assert_array_equal(values[:, sampling.VAL_SLANT], slant_km[e])
     for r in range(n_bearings):
-        assert np.all(np.diff(ints[start[r]:start[r + 1], INT_PREFIX]) >= 0)
+        assert np.all(np.diff(ints[start[r]:start[r + 1], sampling.INT_PREFIX]) >= 0)
 
 
 def test_area_loss_into_is_the_numpy_composition_bit_for_bit() -> None:

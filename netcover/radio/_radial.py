@@ -73,9 +73,19 @@ exact (they change no value beyond rounding):
   per-receiver kernels still take are tests of a null pointer, not atomic operations (perf, the
   karst above: from about a quarter of the kernel's samples to about 1%);
 * the receivers are grouped by radial in one pass over the cells, carrying their values (index,
-  prefix, distance, ground, row, column) along, then sorted by prefix within each radial
-  (:func:`_radial_order`): the receiver loop reads them in turn, where reading them by index
-  missed the cache on each value.
+  prefix, tail count, row, column; distance, ground) along, then sorted by prefix within each
+  radial (:func:`_radial_order`): the receiver loop reads them in turn, where reading them by index
+  missed the cache on each value. The area engine does it straight from the DEM window
+  (:func:`~._sampling.radial_disc`: one pass finds each disc cell's radial, a second writes its
+  values at its radial's rows, rows and columns visited outward from the site so that most radials
+  are already in order of prefix and skip the sort), so the cells in the window's order, their
+  geometry and the regrouping are never made; the kernel (:func:`sorted_diffraction_loss`) then
+  writes its results in that order, and the combined loss goes from there straight into the float32
+  window (:func:`~netcover.radio.p1812.area_loss_into`);
+* each radial is sampled (ground, and clutter) into the scratch of its chunk just before its
+  receivers are evaluated (:func:`~._sampling.radial_into`), instead of into an (n_bearings,
+  n_samples) array (25 MB per site at 15 km and 30 m, whose fresh pages cost the kernel's system
+  time on every call).
 
 All kernels are pure (arrays and scalars in, new arrays out) and release the GIL, so several sites
 can run on threads at once.
