@@ -342,7 +342,8 @@ def sort_by_prefix(start: np.ndarray, ints: np.ndarray, values: np.ndarray,
             ints_copy[i - a, INT_TAIL] = ints[i, INT_TAIL]
             ints_copy[i - a, INT_ROW] = ints[i, INT_ROW]
             ints_copy[i - a, INT_COL] = ints[i, INT_COL]
-        values_copy[:b - a] = values[a:b]
+            for q in range(n_values):
+                values_copy[i - a, q] = values[i, q]
         count[:hi - lo + 2] = 0
         for i in range(b - a):
             count[ints_copy[i, INT_PREFIX] - lo + 1] += 1
