@@ -73,17 +73,25 @@ exact (they change no value beyond rounding):
   per-receiver kernels still take are tests of a null pointer, not atomic operations (perf, the
   karst above: from about a quarter of the kernel's samples to about 1%);
 * the receivers are grouped by radial in one pass over the cells, carrying their values (index,
-  prefix, distance, ground, row, column) along, then sorted by prefix within each radial
-  (:func:`_radial_order`): the receiver loop reads them in turn, where reading them by index
-  missed the cache on each value.
+  prefix, tail count, row, column; distance, ground) along, then sorted by prefix within each
+  radial (:func:`_radial_order`): the receiver loop reads them in turn, where reading them by index
+  missed the cache on each value. The area engine does it straight from the DEM window
+  (:func:`~._sampling.radial_disc`: one pass finds each disc cell's radial, a second writes its
+  values at its radial's rows, rows and columns visited outward from the site so that most radials
+  are already in order of prefix and skip the sort), so the cells in the window's order, their
+  geometry and the regrouping are never made; the kernel (:func:`sorted_diffraction_loss`) then
+  writes its results in that order, and the combined loss goes from there straight into the float32
+  window (:func:`~netcover.radio.p1812.area_loss_into`);
+* each radial is sampled (ground, and clutter) into the scratch of its chunk just before its
+  receivers are evaluated (:func:`~._sampling.radial_into`), instead of into an (n_bearings,
+  n_samples) array (25 MB per site at 15 km and 30 m, whose fresh pages cost the kernel's system
+  time on every call).
 
 All kernels are pure (arrays and scalars in, new arrays out) and release the GIL, so several sites
 can run on threads at once.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from numba import njit, prange
@@ -111,22 +119,33 @@ from netcover.radio._hull import (
     smooth_bullington,
 )
 from netcover.radio._sampling import (
+    INT_COL,
+    INT_INDEX,
+    INT_PREFIX,
+    INT_ROW,
+    INT_TAIL,
+    VAL_D,
+    VAL_GROUND,
     bilinear_height,
     bilinear_pair,
     borrowed,
     disc_cells,
     prefix_count,
     radial_heights,
+    radial_into,
+    radial_of,
+    sort_by_prefix,
     tail_count,
 )
 
 __all__ = [
     "bilinear_height", "cell_diffraction_loss", "disc_cells", "hull_argmax_linear",
     "hull_max_slope_from_right", "hull_push", "radial_heights", "smooth_bullington",
+    "sorted_diffraction_loss",
 ]
 
 #: Rows of the per-thread scratch array of :func:`_radial_cells`.
-_SCRATCH_ROWS = 12
+_SCRATCH_ROWS = 14
 
 
 @njit(cache=True, inline="always")
@@ -215,17 +234,17 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
                   theta_out: np.ndarray) -> None:
     """Ld50 and the angular distance theta for the receivers ``cells`` of one radial, in order.
 
-    Receiver i, whose results go to index e = ``cells[i, 0]`` of ``out`` and ``theta_out``, sits at
-    ``cell_values[i, 0]`` km with ground ``cell_values[i, 1]`` (rows in the radial's order, read in
-    turn); its intermediate profile points are the radial samples 1..m, m = ``cells[i, 1]`` (sample 0
-    is the transmitter; m non-decreasing over the rows), then its tail points k = nt..1 at
-    ``cell_values[i, 0] - k step`` on its straight line from the site at (``row0``, ``col0``) to
-    (``cell_values[i, 2]``, ``cell_values[i, 3]``) in
-    ``dem`` (bilinear ground, plus the bilinear ``clutter_dem`` with clutter; nt from
-    :func:`tail_count`). ``h`` are the samples' ground heights, ``r`` their clutter heights (only
-    read when ``has_clutter``; sample 0 read as 0): the Bullington loss Lbulla sees the ground plus
+    Receiver i, whose results go to index i of ``out`` and ``theta_out``, sits at
+    ``cell_values[i, VAL_D]`` km with ground ``cell_values[i, VAL_GROUND]`` (rows in the radial's
+    order, read in turn); its intermediate profile points are the radial samples 1..m, m =
+    ``cells[i, INT_PREFIX]`` (sample 0 is the transmitter; m non-decreasing over the rows), then its
+    tail points k = nt..1, nt = ``cells[i, INT_TAIL]`` (:func:`tail_count`), at d - k step on its
+    straight line from the site at (``row0``, ``col0``) to its (``INT_ROW``, ``INT_COL``) in
+    ``dem`` (bilinear ground, plus the bilinear ``clutter_dem`` with clutter). ``h`` are the
+    samples' ground heights, ``r`` their clutter heights (only read when ``has_clutter``; sample 0
+    read as 0): the Bullington loss Lbulla sees the ground plus
     clutter g = h + r (P.1812 Section 3.2), the horizon angles, the smooth-earth surface and hobs
-    see ``h``, as in :func:`~netcover.radio.p1812.p1812_profile_loss`. ``theta_out[e]`` gets the
+    see ``h``, as in :func:`~netcover.radio.p1812.p1812_profile_loss`. ``theta_out[i]`` gets the
     path angular distance (mrad, P.1812 Eq 74 as :func:`~netcover.radio.p1812._horizons` takes the
     horizon angles), for the troposcatter loss. With ``deygout``, Ld50 is the delta-Deygout loss of
     :func:`~netcover.radio.deygout.delta_deygout_between` on the same profile (O(m) per receiver).
@@ -251,8 +270,7 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
     m_cur = 0
     pd, pg = work[10], work[11]  # the profile as arrays, for Deygout: tails written after sample m
     for i in range(cells.shape[0]):
-        e = int(cells[i, 0])
-        m = int(cells[i, 1])
+        m = int(cells[i, INT_PREFIX])
         while m_cur < m:  # sample m_cur + 1 becomes an obstacle
             m_cur += 1
             di = m_cur * step_km
@@ -268,13 +286,13 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
             mb = hull_push(bx, by, mb, di, hi)
             v1 += step_km * (hi + h[m_cur - 1])
             v2 += step_km * (hi * (2.0 * di + dp) + h[m_cur - 1] * (di + 2.0 * dp))
-        d = cell_values[i, 0]
-        hr = cell_values[i, 1]
+        d = cell_values[i, VAL_D]
+        hr = cell_values[i, VAL_GROUND]
         hrs = hr + hrg
-        nt = tail_count(d / step_km, n_tail)
+        nt = int(cells[i, INT_TAIL])
         stim_g, srim_g, stim_h, srim_h, bare_tail = _sample_tail(
-            dem, clutter_dem, has_clutter, row0, col0, cell_values[i, 2], cell_values[i, 3], d, c, nt, hts,
-            hrs, tgeo, th, tg)
+            dem, clutter_dem, has_clutter, row0, col0, float(cells[i, INT_ROW]),
+            float(cells[i, INT_COL]), d, c, nt, hts, hrs, tgeo, th, tg)
         y = hrs - c * d * d  # srim's point (d, Y): a hull query only where the path is trans-horizon
         stim, trans = _horizon_stim(stim_base, stim_g, m, nt, d, hts, hrs, c)
         srim = _horizon_srim(trans, hull_max_slope_from_right(ax, ay, ma, d, y) if trans else _NEG,
@@ -287,27 +305,27 @@ def _radial_cells(h: np.ndarray, r: np.ndarray, has_clutter: bool, step_km: floa
             stim, trans = _horizon_stim(stim_t_base, stim_h, m, nt, d, hts, hrs, c)
             srim = _horizon_srim(trans, hull_max_slope_from_right(tx, ty, mt, d, y) if trans
                                  else _NEG, srim_h)
-        theta_out[e] = _angular_distance(stim, trans, srim, d, hts, hrs, c, ae_km)
+        theta_out[i] = _angular_distance(stim, trans, srim, d, hts, hrs, c, ae_km)
         # Smooth-earth heights for the diffraction model (least squares, then obstruction-modified).
         hst, hsr = _smooth_surface(v1, v2, m * step_km, h[m], tgeo, th, nt, d, hr)
         bound = clearance_bound(d, f_ghz)
         if not deygout and clear_of_bound(d, hts - min(hst, h[0]), hrs - min(hsr, hr), horizon,
                                           k_earth, bound):
-            out[e] = lbulla  # clear already without hobs (below), so clear with it: Ldsph = 0
+            out[i] = lbulla  # clear already without hobs (below), so clear with it: Ldsph = 0
             continue
         hobs, gt = _obstruction(bx, by, mb, m, alpha_t_base, tgeo, th, nt, d, hts, hrs)
         hts_s = hts - min(hst - hobs * gt, h[0])
         hrs_s = hrs - min(hsr - hobs * (1.0 - gt), hr)
         if deygout and m + nt >= 1:
-            out[e] = _deygout_cell(pd, pg, m, nt, tgeo, tg, d, hts, hrs, hts_s, hrs_s, ae_km,
+            out[i] = _deygout_cell(pd, pg, m, nt, tgeo, tg, d, hts, hrs, hts_s, hrs_s, ae_km,
                                    f_ghz, pol)
             continue
         if clear_of_bound(d, hts_s, hrs_s, horizon, k_earth, bound):
-            out[e] = lbulla  # Ldsph = 0 <= Lbulls: Eq 39's correction is exactly 0
+            out[i] = lbulla  # Ldsph = 0 <= Lbulls: Eq 39's correction is exactly 0
             continue
         lbulls = smooth_bullington(d, step_km, m, tgeo, nt, hts_s, hrs_s, ce, lam)
         ldsph = spherical_earth_loss(d, hts_s, hrs_s, ae_km, f_ghz, pol, 0.0)
-        out[e] = delta_bullington_loss(lbulla, lbulls, ldsph)
+        out[i] = delta_bullington_loss(lbulla, lbulls, ldsph)
 
 
 @njit(cache=True)
@@ -317,69 +335,37 @@ def _radial_chunk(r_lo: int, r_hi: int, heights: np.ndarray, clutter: np.ndarray
                   cell_ints: np.ndarray, cell_values: np.ndarray, n_tail: int, dem: np.ndarray,
                   clutter_dem: np.ndarray, row0: float, col0: float, deygout: bool,
                   work: np.ndarray, tgeo: np.ndarray, inv_d: np.ndarray, out: np.ndarray,
-                  theta_out: np.ndarray) -> None:
+                  theta_out: np.ndarray, n_bearings: int, n_samples: int) -> None:
     """:func:`_radial_cells` on the radials ``r_lo``..``r_hi - 1``, the receivers of radial r at
-    rows ``start[r]:start[r + 1]`` of ``cell_ints`` and ``cell_values`` (:func:`_radial_order`).
+    rows ``start[r]:start[r + 1]`` of ``cell_ints`` and ``cell_values``
+    (:func:`~._sampling.radial_disc`, :func:`_radial_order`), their results at the same rows of
+    ``out`` and ``theta_out``. With ``heights`` empty, each radial is sampled from ``dem`` (and
+    ``clutter_dem``) into rows 12 and 13 of ``work`` first (:func:`~._sampling.radial_into`, the
+    values of :func:`~._sampling.radial_heights` and :func:`~._sampling.radial_pair`).
     Every array is passed as a view without reference counts (:func:`~._sampling.borrowed`): the
     caller holds them all for the call, and the receiver loop then counts none."""
     radials, layer, scratch, geo = borrowed(heights), borrowed(clutter), borrowed(work), borrowed(tgeo)
+    sample = radials.shape[0] == 0
     for r in range(r_lo, r_hi):
-        h = radials[r]
         a, b = start[r], start[r + 1]
-        _radial_cells(h, layer[r] if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz,
+        if sample:
+            if a == b:
+                continue
+            h, layer_r = scratch[12, :n_samples], scratch[13, :n_samples]
+            radial_into(borrowed(dem), borrowed(clutter_dem), has_clutter, row0, col0, r,
+                        n_bearings, 1.0, h, layer_r)
+        else:
+            h = radials[r]
+            layer_r = layer[r] if has_clutter else h
+        _radial_cells(h, layer_r if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz,
                       pol, ae_km, hull_window, borrowed(cell_ints)[a:b],
                       borrowed(cell_values)[a:b], n_tail, borrowed(dem), borrowed(clutter_dem),
-                      row0, col0, deygout, scratch, geo, borrowed(inv_d), borrowed(out),
-                      borrowed(theta_out))
+                      row0, col0, deygout, scratch, geo, borrowed(inv_d), borrowed(out)[a:b],
+                      borrowed(theta_out)[a:b])
 
 
 #: Chunks of radials :func:`cell_diffraction_loss` hands to its threads (each with its scratch).
 _CHUNKS = 64
-
-
-@njit(cache=True, inline="always")
-def _radial_of(bearing: float, n_bearings: int) -> int:
-    """The radial nearest to a bearing in units of the radial spacing."""
-    return math.floor(bearing + 0.5) % n_bearings
-
-
-@njit(cache=True)
-def _sort_by_prefix(start: np.ndarray, ints: np.ndarray, values: np.ndarray,
-                    n_samples: int) -> None:
-    """Sort the rows of each radial, ``start[r]:start[r + 1]`` of ``ints`` (index, m) and
-    ``values``, by m in place (a stable counting sort through a scratch copy of the radial)."""
-    n_bearings = start.size - 1
-    longest = 0
-    for r in range(n_bearings):
-        longest = max(longest, start[r + 1] - start[r])
-    ints_copy = np.empty((longest, 2), dtype=np.int32)
-    n_values = values.shape[1]
-    values_copy = np.empty((longest, n_values))
-    count = np.empty(n_samples + 1, dtype=np.int64)
-    for r in range(n_bearings):
-        a, b = start[r], start[r + 1]
-        if a == b:
-            continue
-        lo, hi = n_samples, -1
-        for i in range(a, b):  # element by element: a row view per receiver costs more
-            ints_copy[i - a, 0] = ints[i, 0]
-            ints_copy[i - a, 1] = ints[i, 1]
-            for q in range(n_values):
-                values_copy[i - a, q] = values[i, q]
-            lo, hi = min(lo, ints[i, 1]), max(hi, ints[i, 1])
-        count[:hi - lo + 2] = 0
-        for i in range(b - a):
-            count[ints_copy[i, 1] - lo + 1] += 1
-        count[0] = a
-        for k in range(hi - lo):
-            count[k + 1] += count[k]
-        for i in range(b - a):
-            k = count[ints_copy[i, 1] - lo]
-            count[ints_copy[i, 1] - lo] += 1
-            ints[k, 0] = ints_copy[i, 0]
-            ints[k, 1] = ints_copy[i, 1]
-            for q in range(n_values):
-                values[k, q] = values_copy[i, q]
 
 
 @njit(cache=True)
@@ -389,33 +375,74 @@ def _radial_order(cell_bearing: np.ndarray, cell_d_km: np.ndarray, cell_h: np.nd
     """The receivers by radial (the nearest to their bearing), each radial's by prefix length m
     (:func:`~._sampling.prefix_count`) then index (counting sorts, so deterministic), with their
     values: (start, ints, values), radial r's receivers at rows ``start[r]:start[r + 1]`` of
-    ``ints`` (index, m; int32) and ``values`` (cell_d_km, cell_h, cell_row, cell_col). The cells are read
-    in their order, in two passes, so that the receiver loop then reads every value in turn (a
-    cache miss per value otherwise)."""
+    ``ints`` (index, m, nt, cell_row, cell_col; int32, columns ``INT_INDEX`` ... of
+    :mod:`._sampling`; the rows and columns are whole indices) and ``values`` (cell_d_km, cell_h),
+    the order of :func:`~._sampling.radial_disc` for cells given one by one."""
     n = cell_bearing.size
     start = np.zeros(n_bearings + 1, dtype=np.int64)
     for e in range(n):
-        start[_radial_of(cell_bearing[e], n_bearings) + 1] += 1
+        start[radial_of(cell_bearing[e], n_bearings) + 1] += 1
     for r in range(n_bearings):
         start[r + 1] += start[r]
     fill = start[:-1].copy()
-    ints = np.empty((n, 2), dtype=np.int32)
-    values = np.empty((n, 4))
+    ints = np.empty((n, 5), dtype=np.int32)
+    values = np.empty((n, 2))
     for e in range(n):
-        r = _radial_of(cell_bearing[e], n_bearings)
+        r = radial_of(cell_bearing[e], n_bearings)
         i = fill[r]
         fill[r] += 1
-        ints[i, 0] = e
-        ints[i, 1] = prefix_count(cell_d_km[e] / step_km, n_tail, n_samples)
-        values[i, 0] = cell_d_km[e]
-        values[i, 1] = cell_h[e]
-        values[i, 2] = cell_row[e]
-        values[i, 3] = cell_col[e]
-    _sort_by_prefix(start, ints, values, n_samples)
+        ints[i, INT_INDEX] = e
+        ints[i, INT_PREFIX] = prefix_count(cell_d_km[e] / step_km, n_tail, n_samples)
+        ints[i, INT_TAIL] = tail_count(cell_d_km[e] / step_km, n_tail)
+        ints[i, INT_ROW] = int(cell_row[e])
+        ints[i, INT_COL] = int(cell_col[e])
+        values[i, VAL_D] = cell_d_km[e]
+        values[i, VAL_GROUND] = cell_h[e]
+    sort_by_prefix(start, ints, values, n_samples)
     return start, ints, values
 
 
 @njit(cache=True, parallel=True, nogil=True)
+def sorted_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: float,
+                            htg: float, hrg: float, f_ghz: float, pol: int, ae_km: float,
+                            hull_window: int, start: np.ndarray, cell_ints: np.ndarray,
+                            cell_values: np.ndarray, n_tail: int, dem: np.ndarray,
+                            clutter_dem: np.ndarray, row0: float, col0: float,
+                            deygout: bool, n_bearings: int,
+                            n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cell_diffraction_loss` of receivers already in the radial order (``start``,
+    ``cell_ints``, ``cell_values`` of :func:`~._sampling.radial_disc`): (Ld50, theta) in that
+    order, row i of ``cell_ints`` at index i.
+
+    With ``heights`` and ``clutter`` empty (0, 0) arrays, the ``n_bearings`` radials of
+    ``n_samples`` samples (one per cell size) are sampled from ``dem`` and ``clutter_dem`` (with
+    clutter when it is not empty) one at a time, as each is evaluated: the values of
+    :func:`~._sampling.radial_heights` and :func:`~._sampling.radial_pair`, bit for bit, without
+    their (n_bearings, n_samples) arrays. Otherwise ``heights`` (and ``clutter``, with clutter when
+    it is not empty) are the radials, and ``n_bearings``, ``n_samples`` their shape."""
+    nb, ns = n_bearings, n_samples
+    has_clutter = (clutter_dem if heights.shape[0] == 0 else clutter).shape[0] > 0
+    n = cell_ints.shape[0]
+    out = np.empty(n)
+    theta = np.empty(n)
+    inv_d = np.zeros(ns)
+    for i in range(1, ns):
+        inv_d[i] = 1.0 / (i * step_km)
+    n_chunks = min(nb, _CHUNKS)
+    for chunk in prange(n_chunks):  # scratch once per chunk of radials; results do not depend on it
+        work = np.empty((_SCRATCH_ROWS, ns + n_tail))
+        tgeo = np.empty((5, n_tail))
+        for k in range(n_tail):
+            tgeo[2, k] = (k + 1) * step_km
+            tgeo[3, k] = 1.0 / tgeo[2, k]
+        _radial_chunk(chunk * nb // n_chunks, (chunk + 1) * nb // n_chunks, heights, clutter,
+                      has_clutter, step_km, htg, hrg, f_ghz, pol, ae_km, hull_window, start,
+                      cell_ints, cell_values, n_tail, dem, clutter_dem, row0, col0, deygout, work,
+                      tgeo, inv_d, out, theta, nb, ns)
+    return out, theta
+
+
+@njit(cache=True, nogil=True)
 def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: float, htg: float,
                           hrg: float, f_ghz: float, pol: int, ae_km: float, hull_window: int,
                           cell_bearing: np.ndarray, cell_d_km: np.ndarray, cell_h: np.ndarray,
@@ -459,7 +486,7 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
     row0, col0 : float
         The site's fractional index in ``dem``.
     cell_row, cell_col : float64 arrays
-        Each cell's index in ``dem``.
+        Each cell's (whole) row and column index in ``dem``.
     deygout : bool
         Ld50 from the delta-Deygout loss (:mod:`netcover.radio.deygout`, up to three edges) on the
         same profile instead of delta-Bullington; O(m) per receiver.
@@ -470,24 +497,14 @@ def cell_diffraction_loss(heights: np.ndarray, clutter: np.ndarray, step_km: flo
         Per cell: the diffraction loss (dB) and the path angular distance (mrad, for troposcatter).
     """
     nb, ns = heights.shape
-    has_clutter = clutter.shape[0] > 0
-    n = cell_bearing.size
     start, cell_ints, cell_values = _radial_order(cell_bearing, cell_d_km, cell_h, cell_row,
                                                   cell_col, step_km, n_tail, nb, ns)
-    out = np.empty(n)
-    theta = np.empty(n)
-    inv_d = np.zeros(ns)
-    for i in range(1, ns):
-        inv_d[i] = 1.0 / (i * step_km)
-    n_chunks = min(nb, _CHUNKS)
-    for chunk in prange(n_chunks):  # scratch once per chunk of radials; results do not depend on it
-        work = np.empty((_SCRATCH_ROWS, ns + n_tail))
-        tgeo = np.empty((5, n_tail))
-        for k in range(n_tail):
-            tgeo[2, k] = (k + 1) * step_km
-            tgeo[3, k] = 1.0 / tgeo[2, k]
-        _radial_chunk(chunk * nb // n_chunks, (chunk + 1) * nb // n_chunks, heights, clutter,
-                      has_clutter, step_km, htg, hrg, f_ghz, pol, ae_km, hull_window, start,
-                      cell_ints, cell_values, n_tail, dem, clutter_dem, row0, col0, deygout, work,
-                      tgeo, inv_d, out, theta)
-    return out, theta
+    ld, theta = sorted_diffraction_loss(heights, clutter, step_km, htg, hrg, f_ghz, pol, ae_km,
+                                        hull_window, start, cell_ints, cell_values, n_tail, dem,
+                                        clutter_dem, row0, col0, deygout, nb, ns)
+    out = np.empty(ld.size)
+    theta_out = np.empty(ld.size)
+    for i in range(ld.size):  # back to the cells' order
+        out[cell_ints[i, INT_INDEX]] = ld[i]
+        theta_out[cell_ints[i, INT_INDEX]] = theta[i]
+    return out, theta_out

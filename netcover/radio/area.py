@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,37 +61,40 @@ from netcover.config.radio import (
 from netcover.config.radio import Environment as HataEnvironment
 from netcover.errors import ModelError
 from netcover.radio._diffraction import POL_HORIZONTAL, POL_VERTICAL
-from netcover.radio._radial import cell_diffraction_loss
-from netcover.radio._sampling import bilinear_height, disc_cells, radial_heights, radial_pair
+from netcover.radio._disc import (
+    BEARINGS_PER_RIM_CELL,
+    MIN_DISTANCE_M,
+    TAIL_STEPS,
+    Disc,
+    DiscWindow,
+    fractional_index,
+    height_window,
+    require_inside,
+    validate_dem,
+)
+from netcover.radio._radial import sorted_diffraction_loss
+from netcover.radio._sampling import INT_INDEX, VAL_D, VAL_SLANT, bilinear_height
 from netcover.radio.basic import (
     effective_earth_radius_km,
     free_space_loss,
     hata_loss,
     hata_validity_warning,
-    p1812_free_space_loss,
 )
-from netcover.radio.p1812 import H_MAX_M, H_MIN_M, diffraction_troposcatter_loss, troposcatter_loss
+from netcover.radio.p1812 import H_MAX_M, H_MIN_M, area_loss_into
 
 __all__ = [
     "BEARINGS_PER_RIM_CELL", "HATA_MIN_HB_M", "HATA_TERRAIN_KM", "HULL_WINDOW", "MIN_DISTANCE_M",
-    "TAIL_STEPS", "Disc", "SiteLoss", "profile_between", "site_loss_grid",
+    "TAIL_STEPS", "Disc", "DiscWindow", "SiteLoss", "profile_between", "site_loss_grid",
 ]
 
 #: Frequency range accepted by every model of the engine (MHz), that of ITU-R P.1812.
 F_MIN_MHZ, F_MAX_MHZ = 30.0, 6000.0
-#: Shortest distance used in a loss formula (m): the site's own cell is not at distance 0.
-MIN_DISTANCE_M = 1.0
 #: Okumura's range of distances (km) over which the effective base height's average terrain is taken.
 HATA_TERRAIN_KM = (3.0, 15.0)
 #: Lowest effective base height (m) used by the Hata model (sites below the average terrain).
 HATA_MIN_HB_M = 1.0
 #: Hull vertices each side of the least-clearance vertex where the line-of-sight nu is evaluated first.
 HULL_WINDOW = 4
-#: Steps before each receiver sampled on its own straight line from the site (the exact tail).
-TAIL_STEPS = 6
-#: Radials per cell of the rim's circumference: with 2, every cell's own bearing is within a quarter
-#: cell (at the rim) of the radial it is evaluated on.
-BEARINGS_PER_RIM_CELL = 2.0
 
 
 @dataclass(frozen=True)
@@ -109,65 +112,6 @@ class SiteLoss:
     loss_db: np.ndarray
     row_off: int
     col_off: int
-
-
-def _fractional_index(origin_xy: tuple[float, float], cell_size_m: float,
-                      xy: tuple[float, float], offset: tuple[int, int] = (0, 0)
-                      ) -> tuple[float, float]:
-    """(row, col) of a point as fractional cell index, cell centres at integers.
-
-    ``origin_xy`` is the origin of the grid the indices are measured in; ``offset`` the (row, col)
-    of the array's first cell in that grid. Subtracting the whole offset last is exact, so a window
-    of a grid gives its points the very positions the whole grid gives them.
-    """
-    col = (xy[0] - origin_xy[0]) / cell_size_m - 0.5
-    row = (origin_xy[1] - xy[1]) / cell_size_m - 0.5
-    return row - offset[0], col - offset[1]
-
-
-def _require_inside(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
-                    xy: tuple[float, float], what: str) -> None:
-    """Raise :class:`ModelError` if ``xy`` lies outside the DEM's extent."""
-    nr, nc = dem.shape
-    x0, y0 = origin_xy
-    x1, y1 = x0 + nc * cell_size_m, y0 - nr * cell_size_m
-    if not (x0 <= xy[0] <= x1 and y1 <= xy[1] <= y0):
-        msg = (f"{what} at (x={xy[0]:.1f}, y={xy[1]:.1f}) lies outside the DEM, whose bounds are "
-               f"x {x0:.1f}..{x1:.1f}, y {y1:.1f}..{y0:.1f}; check the coordinates' CRS or use a "
-               "larger DEM")
-        raise ModelError(msg)
-
-
-def _validate_dem(dem: np.ndarray, cell_size_m: float) -> None:
-    if dem.ndim != 2 or min(dem.shape) < 2:
-        msg = f"dem must be a 2-D array of at least 2x2 cells, got shape {dem.shape}"
-        raise ModelError(msg)
-    if not cell_size_m > 0.0:
-        msg = f"cell_size_m = {cell_size_m} must be > 0"
-        raise ModelError(msg)
-
-
-def _height_window(dem: np.ndarray, rows: tuple[float, float],
-                   cols: tuple[float, float]) -> tuple[NDArray[np.float64], int, int]:
-    """float64 copy of the DEM cells around a span of fractional rows and columns, and its offset.
-
-    Two cells of margin cover the bilinear neighbours of every point in the span; only that part of
-    the DEM is converted and checked for holes, so a large DEM costs nothing per call.
-    """
-    nr, nc = dem.shape
-    r0 = max(math.floor(min(rows)) - 2, 0)
-    r1 = min(math.ceil(max(rows)) + 3, nr)
-    c0 = max(math.floor(min(cols)) - 2, 0)
-    c1 = min(math.ceil(max(cols)) + 3, nc)
-    window = np.asarray(dem[r0:r1, c0:c1], dtype=np.float64)
-    if window.shape[0] < 2 or window.shape[1] < 2:  # span at the DEM's edge: widen inwards
-        r0, c0 = max(min(r0, nr - 2), 0), max(min(c0, nc - 2), 0)
-        window = np.asarray(dem[r0:max(r1, r0 + 2), c0:max(c1, c0 + 2)], dtype=np.float64)
-    if not np.all(np.isfinite(window)):
-        msg = (f"dem contains NaN or infinite heights in rows {r0}-{r1 - 1}, columns {c0}-{c1 - 1}; "
-               "fill the holes (the terrain loader does) first")
-        raise ModelError(msg)
-    return window, r0, c0
 
 
 def _validate_options(model: str, diffraction: str, pol: str, hata_environment: str, f_mhz: float,
@@ -213,9 +157,9 @@ def profile_between(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m
     d_km, h_m : numpy.ndarray
         Distances from ``a_xy`` (km, first 0) and ground heights (m) of the profile points.
     """
-    _validate_dem(dem, cell_size_m)
-    _require_inside(dem, origin_xy, cell_size_m, a_xy, "profile start")
-    _require_inside(dem, origin_xy, cell_size_m, b_xy, "profile end")
+    validate_dem(dem, cell_size_m)
+    require_inside(dem, origin_xy, cell_size_m, a_xy, "profile start")
+    require_inside(dem, origin_xy, cell_size_m, b_xy, "profile end")
     step = cell_size_m if step_m is None else float(step_m)
     length = math.hypot(b_xy[0] - a_xy[0], b_xy[1] - a_xy[1])
     if not (step > 0.0 and length > 0.0):
@@ -223,117 +167,12 @@ def profile_between(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m
         raise ModelError(msg)
     n_seg = max(math.ceil(length / step - 1e-9), 2)
     t = np.linspace(0.0, 1.0, n_seg + 1)
-    ra, ca = _fractional_index(origin_xy, cell_size_m, a_xy)
-    rb, cb = _fractional_index(origin_xy, cell_size_m, b_xy)
-    grid, r_off, c_off = _height_window(dem, (ra, rb), (ca, cb))
+    ra, ca = fractional_index(origin_xy, cell_size_m, a_xy)
+    rb, cb = fractional_index(origin_xy, cell_size_m, b_xy)
+    grid, r_off, c_off = height_window(dem, (ra, rb), (ca, cb))
     ra, rb, ca, cb = ra - r_off, rb - r_off, ca - c_off, cb - c_off
     h = np.array([bilinear_height(grid, ra + ti * (rb - ra), ca + ti * (cb - ca)) for ti in t])
     return t * (length / 1000.0), h
-
-
-@dataclass(frozen=True)
-class Disc:
-    """The cells within a radius of a site, and the radials through them (shared set-up of the
-    area engine and the line-of-sight grid).
-
-    Attributes
-    ----------
-    row_off, col_off, shape : int, int, (int, int)
-        The window of the DEM holding the disc.
-    grid : numpy.ndarray
-        float64 heights around the disc (radials are sampled from it); ``row0``, ``col0`` are the
-        site's fractional position in ``grid``.
-    flat : numpy.ndarray
-        Indices (into the flattened window) of the cells in the disc; ``bearing`` (radians, from
-        north, clockwise), ``dist_cells`` (cell sizes) and ``ground`` (m) are theirs.
-    n_bearings, n_samples : int
-        Radials and samples per radial.
-    """
-
-    row_off: int
-    col_off: int
-    shape: tuple[int, int]
-    grid: NDArray[np.float64]
-    row0: float
-    col0: float
-    flat: NDArray[np.int64]
-    bearing: NDArray[np.float64]
-    dist_cells: NDArray[np.float64]
-    ground: NDArray[np.float64]
-    n_bearings: int
-    n_samples: int
-    grid_off: tuple[int, int] = (0, 0)
-
-    @classmethod
-    def around(cls, dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
-               site_xy: tuple[float, float], radius_m: float, *,
-               grid_offset: tuple[int, int] = (0, 0)) -> Disc:
-        """Check the DEM and the site (:class:`ModelError` otherwise) and set up the disc.
-
-        With ``grid_offset``, ``dem`` is the window at that (row, col) of a grid whose origin is
-        ``origin_xy`` (offsets of the disc are then relative to the window).
-        """
-        _validate_dem(dem, cell_size_m)
-        window_origin = (origin_xy[0] + grid_offset[1] * cell_size_m,
-                         origin_xy[1] - grid_offset[0] * cell_size_m)
-        _require_inside(dem, window_origin, cell_size_m, site_xy, "site")
-        nr, nc = dem.shape
-        row0, col0 = _fractional_index(origin_xy, cell_size_m, site_xy, grid_offset)
-        radius_cells = radius_m / cell_size_m
-        r_start = max(math.ceil(row0 - radius_cells), 0)
-        r_stop = min(math.floor(row0 + radius_cells), nr - 1) + 1
-        c_start = max(math.ceil(col0 - radius_cells), 0)
-        c_stop = min(math.floor(col0 + radius_cells), nc - 1) + 1
-        shape = (r_stop - r_start, c_stop - c_start)
-        grid, g_row, g_col = _height_window(dem, (row0 - radius_cells, row0 + radius_cells),
-                                            (col0 - radius_cells, col0 + radius_cells))
-        row0, col0 = row0 - g_row, col0 - g_col
-        flat, bearing, dist_cells = disc_cells(shape[0], shape[1], row0 - (r_start - g_row),
-                                               col0 - (c_start - g_col), radius_cells)
-        ground = grid[r_start - g_row:r_stop - g_row, c_start - g_col:c_stop - g_col].ravel()[flat]
-        n_bearings = max(math.ceil(BEARINGS_PER_RIM_CELL * 2.0 * math.pi * radius_cells), 8)
-        return cls(int(r_start), int(c_start), shape, grid, row0, col0, flat, bearing, dist_cells,
-                   ground, n_bearings, math.ceil(radius_cells) + 2, (int(g_row), int(g_col)))
-
-    def radial_heights(self) -> NDArray[np.float64]:
-        """Heights along every radial, one sample per cell size (n_bearings x n_samples)."""
-        return radial_heights(self.grid, self.row0, self.col0, self.n_bearings, self.n_samples,
-                              1.0)
-
-    def layer_window(self, layer: np.ndarray, name: str) -> NDArray[np.float64]:
-        """float64 copy of a per-cell layer (same shape as the DEM) on the window of :attr:`grid`.
-
-        Raises :class:`ModelError` if the window holds NaN, infinite or negative values.
-        """
-        r0, c0 = self.grid_off
-        window = np.asarray(layer[r0:r0 + self.grid.shape[0], c0:c0 + self.grid.shape[1]],
-                            dtype=np.float64)
-        if not (np.all(np.isfinite(window)) and np.all(window >= 0.0)):
-            msg = (f"{name} contains NaN, infinite or negative values in rows {r0}-"
-                   f"{r0 + window.shape[0] - 1}, columns {c0}-{c0 + window.shape[1] - 1}; give 0 m "
-                   "where there is no clutter")
-            raise ModelError(msg)
-        return window
-
-    def cell_indices(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """(row, col) of each disc cell in :attr:`grid` (float64)."""
-        rows, cols = np.divmod(self.flat, self.shape[1])
-        rows += self.row_off - self.grid_off[0]
-        cols += self.col_off - self.grid_off[1]
-        return rows.astype(np.float64), cols.astype(np.float64)
-
-    def only(self, cells: np.ndarray) -> Disc:
-        """The disc without the cells where ``cells`` (bool, shape of the DEM or window it was set up
-        on) is False; each cell left is computed exactly as in the whole disc."""
-        rows = self.row_off + self.flat // self.shape[1]
-        cols = self.col_off + self.flat % self.shape[1]
-        keep = np.asarray(cells, dtype=bool)[rows, cols]
-        return replace(self, flat=self.flat[keep], bearing=self.bearing[keep],
-                                   dist_cells=self.dist_cells[keep], ground=self.ground[keep])
-
-    def bearing_units(self) -> NDArray[np.float64]:
-        """The disc cells' bearings in units of the radial spacing."""
-        return self.bearing * (self.n_bearings / (2.0 * math.pi))
 
 
 def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
@@ -411,46 +250,26 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         msg = (f"clutter_m has shape {np.shape(clutter_m)}, expected the DEM's {np.shape(dem)}: "
                "give one clutter height per DEM cell")
         raise ModelError(msg)
+    if cells is not None and np.shape(cells) != np.shape(dem):
+        msg = f"cells has shape {np.shape(cells)}, expected the DEM's {np.shape(dem)}"
+        raise ModelError(msg)
+    if model == "p1812":
+        window = DiscWindow.around(dem, origin_xy, cell_size_m, site_xy, radius_m,
+                                   grid_offset=grid_offset)
+        return _p1812_loss(window, cell_size_m, tx_height_m, rx_height_m, f_mhz, delta_n, n0, pol,
+                           clutter_m, diffraction == "deygout", cells)
     disc = Disc.around(dem, origin_xy, cell_size_m, site_xy, radius_m, grid_offset=grid_offset)
     if cells is not None:
-        if np.shape(cells) != np.shape(dem):
-            msg = f"cells has shape {np.shape(cells)}, expected the DEM's {np.shape(dem)}"
-            raise ModelError(msg)
         disc = disc.only(cells)
-    ae_km = effective_earth_radius_km(delta_n)
     site_amsl = bilinear_height(disc.grid, disc.row0, disc.col0) + tx_height_m
-    ground, flat, shape = disc.ground, disc.flat, disc.shape
-    horiz_m = np.maximum(disc.dist_cells * cell_size_m, MIN_DISTANCE_M)
-    horiz_km = horiz_m / 1000.0
-    slant_km = ground + rx_height_m  # then the slant distance, in place (each array is megabytes)
-    np.subtract(site_amsl, slant_km, out=slant_km)
-    np.hypot(horiz_m, slant_km, out=slant_km)
-    slant_km /= 1000.0
-    n_bearings, step_km = disc.n_bearings, cell_size_m / 1000.0
-    bearing = disc.bearing_units()
+    bearing, horiz_km, slant_km = disc.geometry(cell_size_m, site_amsl, rx_height_m)
     values: NDArray[np.float64]
     if model == "fspl":
         values = free_space_loss(slant_km, f_mhz)
-    elif model == "p1812":
-        clutter = layer = np.empty((0, 0))
-        if clutter_m is None:
-            heights = disc.radial_heights()
-        else:  # ground and clutter along the radials in one pass
-            layer = disc.layer_window(clutter_m, "clutter_m")
-            heights, clutter = radial_pair(disc.grid, layer, disc.row0, disc.col0, n_bearings,
-                                           disc.n_samples, 1.0)
-        pol_code = POL_VERTICAL if pol == "vertical" else POL_HORIZONTAL
-        ld, theta = cell_diffraction_loss(heights, clutter, step_km, float(tx_height_m),
-                                          float(rx_height_m), f_mhz / 1000.0, pol_code, ae_km,
-                                          HULL_WINDOW, bearing, horiz_km, ground,
-                                          TAIL_STEPS, disc.grid, layer, disc.row0, disc.col0,
-                                          *disc.cell_indices(), diffraction == "deygout")
-        lbfs = p1812_free_space_loss(slant_km, f_mhz / 1000.0)
-        lbs = troposcatter_loss(horiz_km, theta, f_mhz / 1000.0, n0=float(n0))
-        values = np.asarray(diffraction_troposcatter_loss(lbfs, lbfs + ld, lbs))
     else:
-        heights = disc.radial_heights()
-        hb_radial = _okumura_base_height(heights, site_amsl, step_km, radius_m / 1000.0)
+        n_bearings = disc.n_bearings
+        hb_radial = _okumura_base_height(disc.radial_heights(), site_amsl, cell_size_m / 1000.0,
+                                         radius_m / 1000.0)
         j0 = np.floor(bearing).astype(np.int64)
         tb = bearing - j0
         hb = (1.0 - tb) * hb_radial[j0 % n_bearings] + tb * hb_radial[(j0 + 1) % n_bearings]
@@ -458,9 +277,33 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         if message := hata_validity_warning(d_km, f_mhz, hb, rx_height_m):
             warnings.warn(message, UserWarning, stacklevel=2)
         values = hata_loss(d_km, f_mhz, hb, rx_height_m, environment=hata_environment)
-    loss = np.full(shape[0] * shape[1], np.nan, dtype=np.float32)
-    loss[flat] = values
-    return SiteLoss(loss_db=loss.reshape(shape), row_off=disc.row_off, col_off=disc.col_off)
+    loss = np.full(disc.shape[0] * disc.shape[1], np.nan, dtype=np.float32)
+    loss[disc.flat] = values
+    return SiteLoss(loss_db=loss.reshape(disc.shape), row_off=disc.row_off, col_off=disc.col_off)
+
+
+def _p1812_loss(window: DiscWindow, cell_size_m: float, tx_height_m: float, rx_height_m: float,
+                f_mhz: float, delta_n: float, n0: float, pol: str, clutter_m: np.ndarray | None,
+                deygout: bool, cells: np.ndarray | None) -> SiteLoss:
+    """:func:`site_loss_grid` with the P.1812 model: the cells in the radial order
+    (:meth:`DiscWindow.radial_cells`), their diffraction loss and angular distance
+    (:func:`~netcover.radio._radial.sorted_diffraction_loss`), then the combined loss written
+    straight into the float32 window (:func:`~netcover.radio.p1812.area_loss_into`)."""
+    site_amsl = bilinear_height(window.grid, window.row0, window.col0) + tx_height_m
+    start, ints, values = window.radial_cells(cell_size_m, site_amsl, rx_height_m, cells)
+    none = np.empty((0, 0))  # the kernel samples each radial (ground, and clutter) in its turn
+    layer = none if clutter_m is None else window.layer_window(clutter_m, "clutter_m")
+    pol_code = POL_VERTICAL if pol == "vertical" else POL_HORIZONTAL
+    ld, theta = sorted_diffraction_loss(none, none, cell_size_m / 1000.0, float(tx_height_m),
+                                        float(rx_height_m), f_mhz / 1000.0, pol_code,
+                                        effective_earth_radius_km(delta_n), HULL_WINDOW, start,
+                                        ints, values, TAIL_STEPS, window.grid, layer, window.row0,
+                                        window.col0, deygout, window.n_bearings, window.n_samples)
+    loss = np.full(window.shape[0] * window.shape[1], np.nan, dtype=np.float32)
+    area_loss_into(loss, ints[:, INT_INDEX], values[:, VAL_SLANT], values[:, VAL_D], ld, theta,
+                   f_mhz / 1000.0, float(n0))
+    return SiteLoss(loss_db=loss.reshape(window.shape), row_off=window.row_off,
+                    col_off=window.col_off)
 
 
 def _okumura_base_height(heights: NDArray[np.float64], site_amsl: float, step_km: float,
