@@ -78,7 +78,9 @@ def _pack(values: np.ndarray, scale: float = _SCALE) -> np.ndarray:
 
 
 def _unpack(packed: np.ndarray, scale: float = _SCALE) -> np.ndarray:
-    return np.take(_unpacked(scale), packed)
+    from netcover.coverage._cache_kernels import look_up  # numba: not for the cache commands
+
+    return look_up(_unpacked(scale), np.ascontiguousarray(packed, dtype=np.uint16))
 
 
 @functools.cache
