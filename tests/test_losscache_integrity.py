@@ -242,3 +242,16 @@ def test_kept_arrays_are_made_once_and_read_back(tmp_path: Path) -> None:
     assert len(made) == 2
     LossCache(None).kept_arrays("k" * 32, ["a"], make)  # no folder: made, nothing stored
     assert len(made) == 3
+
+
+def test_unpacking_looks_up_every_word_as_numpy_would() -> None:
+    """Every packed word (65535: no value) becomes its table value, in the window's shape."""
+    from netcover.coverage._cache_kernels import look_up
+    from netcover.coverage.losscache import _unpacked
+
+    words = np.arange(65536, dtype=np.uint16).reshape(256, 256)[::-1]
+    table = _unpacked(100.0)
+    got = look_up(table, np.ascontiguousarray(words))
+    assert got.shape == words.shape and got.dtype == np.float32
+    assert got.tobytes() == np.take(table, words).tobytes()
+    assert np.isnan(got[0, 255]) and got[255, 1] == np.float32(0.01)
