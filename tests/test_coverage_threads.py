@@ -8,6 +8,7 @@ both operators on the same band, so that one loss job serves two operator/techno
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 import time
 import warnings
@@ -265,3 +266,16 @@ def test_layers_lost_from_the_cache_during_the_run_are_a_clear_error(
         compute_coverage(shared_mast, cache=LossCache(tmp_path / "c"), threads=2)
     monkeypatch.undo()
     assert compute_coverage(shared_mast, cache=LossCache(None), threads=2).groups == 3
+
+
+@pytest.mark.parametrize(("given", "kept"), [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_openmp_threads_sleep_after_a_kernel_unless_told_otherwise(
+        monkeypatch: pytest.MonkeyPatch, given: str | None, kept: str) -> None:
+    from netcover.coverage import schedule
+
+    if given is None:
+        monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    else:
+        monkeypatch.setenv("OMP_WAIT_POLICY", given)
+    schedule._threadsafe_numba.__wrapped__()  # type: ignore[attr-defined]
+    assert os.environ["OMP_WAIT_POLICY"] == kept

@@ -20,6 +20,7 @@ from netcover.app.pipeline import run_step
 from netcover.config.scenario import load_scenario
 from netcover.coverage.engine import compute_coverage
 from netcover.coverage.losscache import (
+    FORMAT_VERSION,
     CachedLoss,
     CacheWarning,
     LossCache,
@@ -83,6 +84,32 @@ def test_a_damaged_entry_is_a_miss_with_a_warning(tmp_path: Path, damage: str) -
     assert cache.misses == 1 and cache.hits == 0
     cache.put(KEY_A, _loss(1))  # recomputed and rewritten: good again
     assert cache.get(KEY_A) is not None
+
+
+@pytest.mark.parametrize("where", [8, 40, 44, 75, 80, 200, -1])
+def test_one_flipped_bit_anywhere_is_found(tmp_path: Path, where: int) -> None:
+    """The key, checksum field (its CRC-32 and zero padding), length and payload are checked."""
+    cache = LossCache(tmp_path)
+    cache.put_arrays(KEY_A, {"x": np.arange(100, dtype=np.float64)})
+    path = _only_entry(tmp_path)
+    data = bytearray(path.read_bytes())
+    data[where] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.warns(CacheWarning, match="computed again"):
+        assert cache.get_arrays(KEY_A) is None
+
+
+def test_entries_of_format_2_are_old(tmp_path: Path) -> None:
+    """Entries of the SHA-256 format (folder v2) are never read; ``cache_info`` counts them old."""
+    cache = LossCache(tmp_path)
+    cache.put(KEY_A, _loss(1))
+    path = _only_entry(tmp_path)
+    assert path.parts[-3] == f"v{FORMAT_VERSION}" and FORMAT_VERSION != "2"
+    older = tmp_path / "v2" / path.parent.name / path.name
+    older.parent.mkdir(parents=True)
+    path.rename(older)
+    assert cache.get(KEY_A) is None and not LossCache.has(tmp_path, KEY_A)
+    assert cache_info(tmp_path).old_entries == 1
 
 
 def test_an_entry_swapped_between_keys_is_not_used(tmp_path: Path) -> None:
@@ -215,3 +242,16 @@ def test_kept_arrays_are_made_once_and_read_back(tmp_path: Path) -> None:
     assert len(made) == 2
     LossCache(None).kept_arrays("k" * 32, ["a"], make)  # no folder: made, nothing stored
     assert len(made) == 3
+
+
+def test_unpacking_looks_up_every_word_as_numpy_would() -> None:
+    """Every packed word (65535: no value) becomes its table value, in the window's shape."""
+    from netcover.coverage._cache_kernels import look_up
+    from netcover.coverage.losscache import _unpacked
+
+    words = np.arange(65536, dtype=np.uint16).reshape(256, 256)[::-1]
+    table = _unpacked(100.0)
+    got = look_up(table, np.ascontiguousarray(words))
+    assert got.shape == words.shape and got.dtype == np.float32
+    assert got.tobytes() == np.take(table, words).tobytes()
+    assert np.isnan(got[0, 255]) and got[255, 1] == np.float32(0.01)

@@ -10,6 +10,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from netcover.radio.budget import table_gain, table_position
+
 #: Elevations are tabulated on t = asinh(elevation / ELEVATION_SCALE_DEG): fine near the horizon
 #: (0.1 degree per step), coarse towards the zenith and nadir where only side lobes matter.
 ELEVATION_SCALE_DEG = 5.0
@@ -102,13 +104,7 @@ def sector_level(loss: np.ndarray, bearing: np.ndarray, elev_index: np.ndarray,
             if math.isnan(lv):
                 out[i, j] = np.nan
                 continue
-            fb = bearing[i, j] / BEARING_STEP_DEG
-            b0 = min(int(fb), n_b - 2)
-            wb = fb - b0
-            fe = elev_index[i, j]
-            e0 = min(max(int(fe), 0), n_e - 2)
-            we = min(max(fe - e0, 0.0), 1.0)
-            g = ((1.0 - we) * ((1.0 - wb) * table[e0, b0] + wb * table[e0, b0 + 1])
-                 + we * ((1.0 - wb) * table[e0 + 1, b0] + wb * table[e0 + 1, b0 + 1]))
-            out[i, j] = fixed_db + g - lv
+            b0, wb, e0, we = table_position(bearing[i, j] / BEARING_STEP_DEG, elev_index[i, j],
+                                            n_e, n_b)
+            out[i, j] = fixed_db + table_gain(table, b0, wb, e0, we) - lv
     return out

@@ -76,6 +76,7 @@ from netcover.coverage.schedule import (
 from netcover.coverage.sectors import (
     SECTOR_COLUMNS,
     SectorLevels,
+    TabulatedLevels,
     carrier_noise_dbm,
     nr_key_part,
     reference_noise,
@@ -406,16 +407,24 @@ class _Run:
                          self.loss_keys[job])
         return loss, notes
 
-    def levels(self, task: Task, got: tuple[CachedLoss, list[str]]) -> list[np.ndarray]:
-        """The levels of the task's sectors on the job's loss window (on a pool thread)."""
+    def levels(self, task: Task, got: tuple[CachedLoss, list[str]]
+               ) -> list[np.ndarray] | TabulatedLevels:
+        """The levels of the task's sectors on the job's loss window (on a pool thread): without
+        a calibration of theirs, as what they are made of (:class:`TabulatedLevels`, folded
+        without making them); [] when none or outside the box."""
         job, loss = self.jobs[task.job], got[0]
         rows = [self.cells.iloc[i] for i in task.cells]
-        if self.box is None:
-            return self.apply.levels(job.x, job.y, job.height_m, loss, rows) if rows else []
-        clip = clip_of(loss.row_off, loss.col_off, loss.loss_db.shape, self.box)
-        if clip is None or not rows:
+        clip = None
+        if self.box is not None:
+            clip = clip_of(loss.row_off, loss.col_off, loss.loss_db.shape, self.box)
+            if clip is None:
+                return []
+        if not rows:
             return []
-        return self.apply.levels(job.x, job.y, job.height_m, loss, rows, clip=clip[0])
+        part = None if clip is None else clip[0]
+        if self.apply.calibrated(rows):
+            return self.apply.levels(job.x, job.y, job.height_m, loss, rows, clip=part)
+        return self.apply.tabulated(job.x, job.y, job.height_m, loss, rows, clip=part)
 
     def _place(self, loss: CachedLoss) -> tuple[int, int]:
         """Where the levels of a loss window go in the accumulator (the grid's, or the box's)."""
@@ -448,17 +457,26 @@ class _Run:
                     release_free_memory()
                     if current is not None:
                         acc = radio.ServerAccumulator(shape, freqs[current])
-                freq = self.jobs[task.job].frequency_mhz
-                row_off, col_off = self._place(loss)
-                for i, level in zip(task.cells, levels, strict=bool(levels)):  # []: outside the box
+                if levels:  # []: no sector, or outside the box
                     assert acc is not None
-                    acc.add(i, freq, row_off, col_off, level)
+                    _fold(acc, task.cells, self.jobs[task.job].frequency_mhz, self._place(loss),
+                          levels)
                 del loss, levels
                 release_free_memory(above_mb=_TRIM_SLACK_MB)
         if acc is not None and current is not None:
             yield current, GroupResult.from_accumulator(acc, carrier_noise_dbm(sc, current,
                                                                                self.cells))
         release_free_memory()
+
+
+def _fold(acc: radio.ServerAccumulator, cells: Sequence[int], frequency_mhz: float,
+          place: tuple[int, int], levels: list[np.ndarray] | TabulatedLevels) -> None:
+    """Add a task's levels (:meth:`_Run.levels`) to the accumulator."""
+    if isinstance(levels, TabulatedLevels):
+        levels.add_to(acc, cells, frequency_mhz, *place)
+        return
+    for i, level in zip(cells, levels, strict=True):
+        acc.add(i, frequency_mhz, *place, level)
 
 
 def group_frequencies(cells: pd.DataFrame) -> dict[Group, list[float]]:

@@ -12,6 +12,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,8 +39,8 @@ from netcover.radio.basic import effective_earth_radius_km
 if TYPE_CHECKING:
     from netcover.data.terrain import Terrain
 
-__all__ = ["SECTOR_COLUMNS", "SectorLevels", "carrier_noise_dbm", "fixed_budget_db", "gain_table",
-           "nr_key_part", "reference_noise", "sector_scs_khz"]
+__all__ = ["SECTOR_COLUMNS", "SectorLevels", "TabulatedLevels", "carrier_noise_dbm",
+           "fixed_budget_db", "gain_table", "nr_key_part", "reference_noise", "sector_scs_khz"]
 
 #: Sector columns that decide a sector's gain table and fixed link budget.
 _TABLE_COLUMNS = ("h_beamwidth_deg", "v_beamwidth_deg", "pattern_file", "azimuth_deg",
@@ -51,6 +52,34 @@ _ANGLE_COLUMNS = ("azimuth_deg", "mech_tilt_deg", "elec_tilt_deg")
 SECTOR_COLUMNS = ("operator", "technology", "frequency_mhz", "bandwidth_mhz", "tx_power_dbm",
                   "antenna_gain_dbi", "azimuth_deg", "mech_tilt_deg", "elec_tilt_deg",
                   "h_beamwidth_deg", "v_beamwidth_deg", "pattern_file")
+
+
+@dataclass(frozen=True)
+class TabulatedLevels:
+    """The levels of a mast's sectors on a loss window, before any calibration, as what they are
+    made of: level = ``fixed_db[s]`` + the gain of ``tables[s]`` at each cell's bearing and
+    elevation row - ``loss_db`` (:func:`~netcover.coverage._geometry_kernels.sector_level`)."""
+
+    loss_db: np.ndarray
+    bearing_deg: np.ndarray
+    elevation_row: np.ndarray
+    tables: list[np.ndarray]
+    fixed_db: list[float]
+
+    def levels(self) -> list[np.ndarray]:
+        """Each sector's level window (dBm, float32, NaN where the loss is NaN)."""
+        return [sector_level(self.loss_db, self.bearing_deg, self.elevation_row, table, fixed)
+                for table, fixed in zip(self.tables, self.fixed_db, strict=True)]
+
+    def add_to(self, acc: radio.ServerAccumulator, cells: Sequence[int], frequency_mhz: float,
+               row_off: int, col_off: int) -> None:
+        """Add the sectors (as the accumulator's cells ``cells``) to ``acc`` at the window's place:
+        the same as adding each of :meth:`levels` in turn, bit for bit, without making them."""
+        if not self.tables:
+            return
+        acc.add_tabulated(cells, frequency_mhz, row_off, col_off, self.loss_db, self.bearing_deg,
+                          self.elevation_row, np.stack(self.tables), self.fixed_db,
+                          bearing_step_deg=BEARING_STEP_DEG)
 
 
 #: Masts whose geometry a :class:`SectorLevels` keeps (a few per thread).
@@ -122,15 +151,10 @@ class SectorLevels:
         ``clip`` (rows, columns of the loss window): the levels of that part of the window only,
         the same values, bit for bit, as that part of the whole window's levels.
         """
-        bearing, elev_idx = self._mast(x, y, height_m, loss, ground_m)
-        loss_db = loss.loss_db
-        if clip is not None:  # every value is a function of its cell's alone
-            loss_db, bearing, elev_idx = (np.ascontiguousarray(a[clip])
-                                          for a in (loss_db, bearing, elev_idx))
+        tabulated = self.tabulated(x, y, height_m, loss, sectors, ground_m=ground_m, clip=clip)
         out = []
         corrections: dict[tuple[str, float], np.ndarray] = {}  # sectors of a band share theirs
-        for row in sectors:
-            level = sector_level(loss_db, bearing, elev_idx, *self._sector(row))
+        for row, level in zip(sectors, tabulated.levels(), strict=True):
             tech, band = str(row["technology"]), float(row["frequency_mhz"])
             cal = self.calibration.get(tech)
             if cal is not None:
@@ -144,6 +168,26 @@ class SectorLevels:
                 level = (level + corrections[tech, band]).astype(np.float32)
             out.append(level)
         return out
+
+    def calibrated(self, sectors: Sequence[pd.Series]) -> bool:
+        """Whether a calibration corrects the levels of any of the sectors (then only
+        :meth:`levels` gives them: :meth:`tabulated` leaves the correction out)."""
+        return any(str(row["technology"]) in self.calibration for row in sectors)
+
+    def tabulated(self, x: float, y: float, height_m: float, loss: CachedLoss,
+                  sectors: Sequence[pd.Series], *, ground_m: float | None = None,
+                  clip: tuple[slice, slice] | None = None) -> TabulatedLevels:
+        """What the sectors' levels on the loss window are made of, before any calibration
+        (arguments as :meth:`levels`): folded into an accumulator by
+        :meth:`TabulatedLevels.add_to` without making the level windows."""
+        bearing, elev_idx = self._mast(x, y, height_m, loss, ground_m)
+        loss_db = loss.loss_db
+        if clip is not None:  # every value is a function of its cell's alone
+            loss_db, bearing, elev_idx = (np.ascontiguousarray(a[clip])
+                                          for a in (loss_db, bearing, elev_idx))
+        made = [self._sector(row) for row in sectors]
+        return TabulatedLevels(loss_db, bearing, elev_idx, [m[0] for m in made],
+                               [m[1] for m in made])
 
     def _mast(self, x: float, y: float, height_m: float, loss: CachedLoss,
               ground_m: float | None) -> tuple[np.ndarray, np.ndarray]:

@@ -38,7 +38,7 @@ __all__ = [
     "NOISE_DENSITY_DBM_HZ", "RESOURCE_ELEMENT_HZ", "SUBCARRIERS_PER_RB", "UMTS_CHIP_RATE_HZ",
     "ServerAccumulator", "cell_reference_power_dbm", "classify", "pilot_power_dbm", "received_level_dbm",
     "reference_noise_dbm", "reference_signal_power_dbm", "resource_blocks", "ss_rsrp_power_dbm",
-    "thermal_noise_dbm",
+    "table_gain", "table_position", "thermal_noise_dbm",
 ]
 
 #: Subcarriers per LTE resource block.
@@ -174,42 +174,97 @@ def received_level_dbm(ref_power_dbm: float, antenna_gain_dbi: float,
 # --------------------------------------------------------------------------- best server
 
 
-@njit(cache=True, parallel=True, nogil=True, fastmath={"afn", "contract"})
-def _accumulate(level: np.ndarray, row_off: int, col_off: int, cell: int, freq: int,
-                margin: float, best: np.ndarray, best_cell: np.ndarray, best_freq: np.ndarray,
-                top: np.ndarray, total: np.ndarray) -> None:
-    """Fold one cell's window of levels into the accumulator arrays (modified in place).
+@njit(inline="always")  # into the calling kernel, with its floating-point flags
+def _fold_level(lv: float | np.float32, r: int, c: int, cell: int, freq: int, margin: float,
+                best: np.ndarray, best_cell: np.ndarray, best_freq: np.ndarray, top: np.ndarray,
+                total: np.ndarray) -> None:
+    """Fold one level (not NaN) of one cell into grid cell ``(r, c)`` of the accumulator arrays.
 
     ``top[r, c, :]`` keeps the largest levels that were within ``margin`` of the best level when
     they arrived; since the best only rises, it holds every level within ``margin`` of the final
     best as long as there are at most ``top.shape[2]`` of them.
     """
+    total[freq, r, c] += math.exp(lv * _LN10_OVER_10)
+    b = best[r, c]
+    if lv > b or (lv == b and cell < best_cell[r, c]):
+        best[r, c] = lv
+        best_cell[r, c] = cell
+        best_freq[r, c] = freq
+        b = lv
+    if lv < b - margin:
+        return
+    slot = 0
+    low = top[r, c, 0]
+    for q in range(1, top.shape[2]):
+        if top[r, c, q] < low:
+            low = top[r, c, q]
+            slot = q
+    if lv > low:
+        top[r, c, slot] = lv
+
+
+@njit(cache=True, parallel=True, nogil=True, fastmath={"afn", "contract"})
+def _accumulate(level: np.ndarray, row_off: int, col_off: int, cell: int, freq: int,
+                margin: float, best: np.ndarray, best_cell: np.ndarray, best_freq: np.ndarray,
+                top: np.ndarray, total: np.ndarray) -> None:
+    """Fold one cell's window of levels into the accumulator arrays (modified in place)."""
     rows, cols = level.shape
-    k = top.shape[2]
     for i in prange(rows):  # rows are independent: each grid cell is touched by one row only
         r = row_off + i
         for j in range(cols):
             lv = level[i, j]
+            if not math.isnan(lv):
+                _fold_level(lv, r, col_off + j, cell, freq, margin, best, best_cell, best_freq,
+                            top, total)
+
+
+@njit(inline="always")
+def table_position(fb: float, fe: float, n_e: int, n_b: int) -> tuple[int, float, int, float]:
+    """Node and weight of a point on a gain table of ``n_e`` elevation x ``n_b`` bearing nodes:
+    ``fb``, ``fe`` are the point's fractional bearing column and elevation row; the bearing is
+    clamped to the last interval, the elevation to the table (for :func:`table_gain`; inlined
+    into the numba kernel calling it, with that kernel's floating-point flags)."""
+    b0 = min(int(fb), n_b - 2)
+    wb = fb - b0
+    e0 = min(max(int(fe), 0), n_e - 2)
+    we = min(max(fe - e0, 0.0), 1.0)
+    return b0, wb, e0, we
+
+
+@njit(inline="always")
+def table_gain(table: np.ndarray, b0: int, wb: float, e0: int, we: float) -> float:
+    """The gain table's bilinear value at a :func:`table_position` (numba, inlined)."""
+    return ((1.0 - we) * ((1.0 - wb) * table[e0, b0] + wb * table[e0, b0 + 1])
+            + we * ((1.0 - wb) * table[e0 + 1, b0] + wb * table[e0 + 1, b0 + 1]))
+
+
+@njit(cache=True, parallel=True, nogil=True, fastmath={"afn"})
+def _accumulate_tabulated(loss: np.ndarray, bearing: np.ndarray, elevation_row: np.ndarray,
+                          bearing_step: float, tables: np.ndarray, fixed: np.ndarray,
+                          cells: np.ndarray, row_off: int, col_off: int, freq: int,
+                          margin: float, best: np.ndarray, best_cell: np.ndarray,
+                          best_freq: np.ndarray, top: np.ndarray, total: np.ndarray) -> None:
+    """Fold the levels ``fixed[s] + gain of tables[s] - loss`` of the cells ``cells[s]`` (one mast,
+    one carrier) into the accumulator arrays without making them: for each grid cell the same
+    levels, folded in the same order, as ``sector_level`` then :func:`_accumulate` cell by cell.
+
+    No ``contract`` flag here (unlike :func:`_accumulate`): the level's products and sums are
+    rounded one by one, as in a kernel without fast-math; the fold has no product to contract.
+    """
+    rows, cols = loss.shape
+    n_e, n_b = tables.shape[1], tables.shape[2]
+    for i in prange(rows):
+        r = row_off + i
+        for j in range(cols):
+            lv = loss[i, j]
             if math.isnan(lv):
                 continue
-            c = col_off + j
-            total[freq, r, c] += math.exp(lv * _LN10_OVER_10)
-            b = best[r, c]
-            if lv > b or (lv == b and cell < best_cell[r, c]):
-                best[r, c] = lv
-                best_cell[r, c] = cell
-                best_freq[r, c] = freq
-                b = lv
-            if lv < b - margin:
-                continue
-            slot = 0
-            low = top[r, c, 0]
-            for q in range(1, k):
-                if top[r, c, q] < low:
-                    low = top[r, c, q]
-                    slot = q
-            if lv > low:
-                top[r, c, slot] = lv
+            b0, wb, e0, we = table_position(bearing[i, j] / bearing_step, elevation_row[i, j],
+                                            n_e, n_b)
+            for s in range(cells.size):
+                level = np.float32(fixed[s] + table_gain(tables[s], b0, wb, e0, we) - lv)
+                _fold_level(level, r, col_off + j, cells[s], freq, margin, best, best_cell,
+                            best_freq, top, total)
 
 
 class ServerAccumulator:
@@ -284,6 +339,54 @@ class ServerAccumulator:
         must lie inside the grid. ``cell_index`` >= 0 identifies the cell in :meth:`best_cell`.
         """
         level = np.ascontiguousarray(level_dbm, dtype=np.float32)
+        self._check_window(cell_index, level, row_off, col_off)
+        if np.isinf(level).any() and np.isposinf(level).any():  # one pass when none is
+            msg = f"cell {cell_index}: level_dbm holds +inf; use NaN where the cell does not reach"
+            raise InputError(msg)
+        freq = self._register([cell_index], frequency_mhz)
+        _accumulate(level, int(row_off), int(col_off), int(cell_index), freq,
+                    self.overlap_margin_db, self._best, self._best_cell, self._best_freq,
+                    self._top, self._total)
+
+    def add_tabulated(self, cell_indices: Sequence[int], frequency_mhz: float, row_off: int,
+                      col_off: int, loss_db: np.ndarray, bearing_deg: np.ndarray,
+                      elevation_row: np.ndarray, tables: np.ndarray, fixed_db: Sequence[float],
+                      *, bearing_step_deg: float) -> None:
+        """Add the cells of one mast and carrier whose level is a fixed budget plus a tabulated
+        antenna gain minus the loss, without making their level windows.
+
+        Cell ``cell_indices[s]`` has, at window cell ``(i, j)`` (grid cell ``(row_off + i,
+        col_off + j)``), the level ``fixed_db[s] + g - loss_db[i, j]`` rounded to float32, with
+        ``g`` the bilinear value of ``tables[s]`` (elevation x bearing nodes) at bearing column
+        ``bearing_deg[i, j] / bearing_step_deg`` and row ``elevation_row[i, j]``
+        (:func:`table_position`, :func:`table_gain`); NaN losses do not reach. The same as
+        :meth:`add` of each cell's level window in turn, bit for bit, in one pass over the window.
+        """
+        loss = np.asarray(loss_db, dtype=np.float32)
+        shape = loss.shape
+        tabs = np.ascontiguousarray(tables, dtype=np.float32)
+        fixed = np.array([float(f) for f in fixed_db], dtype=np.float64)
+        cells = np.array([int(i) for i in cell_indices], dtype=np.int64)
+        if (np.shape(bearing_deg) != shape or np.shape(elevation_row) != shape or tabs.ndim != 3
+                or not cells.size == fixed.size == tabs.shape[0] or min(tabs.shape[1:]) < 2):
+            msg = (f"cells {cells.tolist()}: the loss, bearing and elevation windows must share "
+                   "one shape, with one gain table (at least 2 x 2) and fixed budget per cell")
+            raise InputError(msg)
+        if not (np.all(np.isfinite(fixed)) and np.all(np.isfinite(tabs))
+                and math.isfinite(bearing_step_deg) and bearing_step_deg > 0.0):
+            msg = f"cells {cells.tolist()}: gain tables, budgets and bearing step must be finite"
+            raise InputError(msg)
+        for i in cells:
+            self._check_window(int(i), loss, row_off, col_off)
+        freq = self._register(cells.tolist(), frequency_mhz)
+        _accumulate_tabulated(loss, np.asarray(bearing_deg, dtype=np.float32),
+                              np.asarray(elevation_row, dtype=np.float32),
+                              float(bearing_step_deg), tabs, fixed, cells, int(row_off),
+                              int(col_off), freq, self.overlap_margin_db, self._best,
+                              self._best_cell, self._best_freq, self._top, self._total)
+
+    def _check_window(self, cell_index: int, level: np.ndarray, row_off: int, col_off: int) -> None:
+        """Refuse a window that is not 2-D or leaves the grid, and a bad cell index."""
         if level.ndim != 2:
             msg = f"cell {cell_index}: level_dbm must be a 2-D window, got {level.ndim} dimension(s)"
             raise InputError(msg)
@@ -297,18 +400,17 @@ class ServerAccumulator:
         if cell_index < 0 or cell_index > np.iinfo(np.int32).max:
             msg = f"cell_index={cell_index!r} must be a non-negative 32-bit integer"
             raise InputError(msg)
-        if np.isinf(level).any() and np.isposinf(level).any():  # one pass when none is
-            msg = f"cell {cell_index}: level_dbm holds +inf; use NaN where the cell does not reach"
-            raise InputError(msg)
+
+    def _register(self, cell_indices: Sequence[int], frequency_mhz: float) -> int:
+        """The carrier's index; each cell is kept on the carrier it was first added on."""
         freq = self._frequency_index(frequency_mhz)
-        known = self._cell_freq.setdefault(cell_index, freq)
-        if known != freq:
-            msg = (f"cell {cell_index} was added on {self.frequencies_mhz[known]:g} MHz before, "
-                   f"now on {frequency_mhz:g} MHz: one cell index per (cell, carrier)")
-            raise InputError(msg)
-        _accumulate(level, int(row_off), int(col_off), int(cell_index), freq,
-                    self.overlap_margin_db, self._best, self._best_cell, self._best_freq,
-                    self._top, self._total)
+        for cell_index in cell_indices:
+            known = self._cell_freq.setdefault(cell_index, freq)
+            if known != freq:
+                msg = (f"cell {cell_index} was added on {self.frequencies_mhz[known]:g} MHz "
+                       f"before, now on {frequency_mhz:g} MHz: one cell index per (cell, carrier)")
+                raise InputError(msg)
+        return freq
 
     def _covered(self) -> np.ndarray:
         return self._best_cell >= 0
