@@ -14,7 +14,12 @@ did not produce are left out.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +48,7 @@ from netcover.outputs.maps.overlays import (
     dem_shade_overlay,
     shade_overlay,
     signal_overlay,
+    stored_in,
 )
 from netcover.outputs.maps.vectors import (
     operator_colours,
@@ -60,7 +66,8 @@ if TYPE_CHECKING:
     from netcover.data.terrain import Terrain
     from netcover.outputs.results import Raster, RunFolder
 
-__all__ = ["MAX_OVERLAY_PX", "OUTSIDE_OPACITY", "build_map", "opening_view"]
+__all__ = ["MAX_OVERLAY_PX", "OUTSIDE_OPACITY", "build_map", "make_overlays", "opening_view",
+           "overlays_beside"]
 
 #: Radius of the sector wedges drawn at each site: this share of the district's width, within bounds (m).
 WEDGE_RADIUS_SHARE, WEDGE_RADIUS_M = 1 / 60, (150.0, 800.0)
@@ -203,25 +210,87 @@ def _image(m: folium.Map, overlay: Overlay, name: str, key: str, *, opacity: flo
         show=key in _SHOWN, interactive=False, cross_origin=False, zindex=1), _GROUP[key]).add_to(m)
 
 
-def _add_rasters(m: folium.Map, results: RunFolder, lang: Lang) -> None:
-    best = results.coverage_class()
-    if best is not None:
-        _image(m, class_overlay(best, max_px=MAX_OVERLAY_PX), label("coverage_all", lang),
-               "coverage_all", opacity=CLASS_OPACITY)
-    for op in _operators(results):
-        raster = results.coverage_class(op)
-        if raster is not None:
-            _image(m, class_overlay(raster, max_px=MAX_OVERLAY_PX),
-                   label("coverage_op", lang, operator=op), "coverage_op", opacity=CLASS_OPACITY)
+#: A raster layer of the map: (read its raster, make its overlay, label key and parameters,
+#: layer key, opacity).
+_RasterLayer = tuple["Callable[[], Raster | None]", "Callable[..., Overlay]", str, dict[str, str],
+                     str, float]
+
+
+def _raster_layers(results: RunFolder) -> list[_RasterLayer]:
+    """The raster layers of the map, in their order (each raster read when its overlay is made)."""
+    layers: list[_RasterLayer] = [
+        (results.coverage_class, class_overlay, "coverage_all", {}, "coverage_all", CLASS_OPACITY)]
+    layers += [(partial(results.coverage_class, op), class_overlay, "coverage_op", {"operator": op},
+                "coverage_op", CLASS_OPACITY) for op in _operators(results)]
     for tech in results.technologies():
-        signal = results.signal(tech)
-        if signal is not None:
-            _image(m, signal_overlay(signal, max_px=MAX_OVERLAY_PX), label("signal", lang, tech=tech),
-                   "signal", opacity=SIGNAL_OPACITY)
-        server = results.best_server(tech)
-        if server is not None:
-            _image(m, category_overlay(server, max_px=MAX_OVERLAY_PX),
-                   label("best_server", lang, tech=tech), "best_server", opacity=0.5)
+        layers += [(partial(results.signal, tech), signal_overlay, "signal", {"tech": tech}, "signal",
+                    SIGNAL_OPACITY),
+                   (partial(results.best_server, tech), category_overlay, "best_server",
+                    {"tech": tech}, "best_server", 0.5)]
+    return layers
+
+
+def _add_rasters(m: folium.Map, results: RunFolder, lang: Lang) -> None:
+    for read, overlay, name, params, key, opacity in _raster_layers(results):
+        raster = read()
+        if raster is not None:
+            _image(m, overlay(raster, max_px=MAX_OVERLAY_PX), label(name, lang, **params), key,
+                   opacity=opacity)
+
+
+def make_overlays(results: RunFolder) -> None:
+    """Make the hillshade and raster overlays of :func:`build_map` (the maps of every language
+    show the same ones), so that the maps find them kept (:mod:`~netcover.outputs.maps.overlays`):
+    what a build runs in a thread beside the other drawings (:func:`overlays_beside`). Reads
+    ``results`` as the maps do (pass the results themselves, not a view that records what is
+    read)."""
+    _terrain_overlay(results, None)
+    for read, overlay, *_ in _raster_layers(results):
+        raster = read()
+        if raster is not None:
+            overlay(raster, max_px=MAX_OVERLAY_PX)
+        del raster
+
+
+@contextmanager
+def overlays_beside(results: RunFolder | None, cache: Path | None = None) -> Iterator[None]:
+    """Inside the block, :func:`make_overlays` of ``results`` runs in a thread (nothing when
+    ``results`` is None), its overlays also kept in the cache folder ``cache`` (see
+    :func:`~netcover.outputs.maps.overlays.stored_in`); the block's end waits for it.
+
+    Warping a raster, encoding its PNG and hashing it release the GIL, so this thread draws while
+    the calling one draws charts and reports (whatever fails here is made again, and raises, when
+    a map asks for it). The modules the thread uses are imported here first.
+    """
+    if results is None:
+        yield
+        return
+    _import_for_overlays()
+
+    def work() -> None:
+        with contextlib.suppress(Exception), stored_in(cache):
+            make_overlays(results)
+
+    thread = threading.Thread(target=work, name="netcover-overlays", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+def _import_for_overlays() -> None:
+    """Import what making an overlay imports (an import running in two threads at once may hand
+    one of them a module not yet filled)."""
+    import matplotlib.cm
+    import matplotlib.colors  # noqa: F401
+    import PIL.Image
+    import pyproj  # noqa: F401
+    import rasterio.warp  # noqa: F401
+
+    import netcover.coverage.losscache  # noqa: F401
+
+    PIL.Image.preinit()
 
 
 def _group(m: folium.Map, name: str, key: str) -> folium.FeatureGroup:
