@@ -299,7 +299,8 @@ def test_map_opens_on_the_units_else_the_sites(mini_run: RunFolder, tmp_path: Pa
 
 def test_overlays_made_beside_are_the_ones_the_map_shows(mini_run: RunFolder, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from netcover.outputs.maps import interactive, overlays
+    from netcover.outputs.maps import overlays
+    from netcover.outputs.maps import rasters as interactive
 
     warped: list[str] = []
     real = overlays.warp
@@ -376,3 +377,19 @@ def test_an_overlay_being_made_in_another_thread_is_waited_for() -> None:
     assert len(errors) == 1 and got[-1] is overlay  # the waiter made it after the failure
     overlays._KEPT.pop("k-wait", None)
     overlays._KEPT.pop("k-fail", None)
+
+
+def test_geo_json_is_the_geo_interface_read_ring_by_ring() -> None:
+    import shapely
+    from shapely.geometry import LineString, MultiLineString, Point, Polygon
+
+    from netcover.outputs.maps.vectors import geo_json
+
+    holed = shapely.box(0, 0, 10, 10).difference(shapely.box(2, 2, 3.5, 3))
+    shapes = [holed, shapely.union_all([holed, shapely.box(20, 20, 21.25, 21)]), holed.boundary,
+              LineString([(0, 0), (1, 2.5), (3, 3)]), MultiLineString([[(0, 0), (1, 1)], [(2, 2), (3, 1)]]),
+              shapely.box(-180, -85, 180, 85).difference(holed), Point(1, 2), Polygon(),
+              LineString([(0, 0, 1), (1, 1, 2)])]
+    for shape in shapes:
+        assert geo_json(shape) == shape.__geo_interface__, shape.geom_type
+        assert json.dumps(geo_json(shape)) == json.dumps(shape.__geo_interface__)

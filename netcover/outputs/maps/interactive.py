@@ -14,12 +14,7 @@ did not produce are left out.
 
 from __future__ import annotations
 
-import contextlib
 import re
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,28 +24,21 @@ from netcover.core.files import by_key
 from netcover.core.io import atomic_path
 from netcover.core.palette import (
     CLASS_COLOURS,
-    CLASS_OPACITY,
     GAP_COLOUR,
     LINK_COLOURS,
     SHARE_OPACITY,
-    SIGNAL_OPACITY,
     share_colour,
 )
 from netcover.core.textsafe import html_text
-from netcover.data.terrain import hillshade
 from netcover.outputs.maps._offline import add_popup, render_page
 from netcover.outputs.maps.labels import class_label, label
 from netcover.outputs.maps.legend import banner_html, legend_html
 from netcover.outputs.maps.overlays import (
     Overlay,
-    category_overlay,
-    class_overlay,
-    dem_shade_overlay,
-    shade_overlay,
-    signal_overlay,
-    stored_in,
 )
+from netcover.outputs.maps.rasters import MAX_OVERLAY_PX, operators, raster_layers, terrain_overlay
 from netcover.outputs.maps.vectors import (
+    geo_json,
     operator_colours,
     people_served,
     popup_table,
@@ -64,16 +52,12 @@ if TYPE_CHECKING:
 
     from netcover.core.i18n import Lang
     from netcover.data.terrain import Terrain
-    from netcover.outputs.results import Raster, RunFolder
+    from netcover.outputs.results import RunFolder
 
-__all__ = ["MAX_OVERLAY_PX", "OUTSIDE_OPACITY", "build_map", "make_overlays", "opening_view",
-           "overlays_beside"]
+__all__ = ["MAX_OVERLAY_PX", "OUTSIDE_OPACITY", "build_map", "opening_view"]
 
 #: Radius of the sector wedges drawn at each site: this share of the district's width, within bounds (m).
 WEDGE_RADIUS_SHARE, WEDGE_RADIUS_M = 1 / 60, (150.0, 800.0)
-
-#: Longest side (pixels) of the raster overlays of the map.
-MAX_OVERLAY_PX = 1600
 
 #: Layers shown when the map opens (the others are in the switcher, unticked).
 _SHOWN = {"hillshade", "coverage_all", "boundaries", "gaps", "links", "sites", "new_sites"}
@@ -127,11 +111,11 @@ def build_map(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
         import folium
 
         folium.TileLayer("OpenStreetMap", name=html_text(label("online_tiles", language))).add_to(m)
-    shade = _terrain_overlay(results, dem)
+    shade = terrain_overlay(results, dem)
     if shade is not None:
         _image(m, shade, label("hillshade", language), "hillshade", opacity=1.0)
     _add_rasters(m, results, language)
-    colours = operator_colours(_operators(results))
+    colours = operator_colours(operators(results))
     _add_communes(m, units, language)
     _add_boundaries(m, units, language)
     gaps, new_sites = results.gap_areas(), results.new_sites()
@@ -173,33 +157,6 @@ def opening_view(results: RunFolder, units: gpd.GeoDataFrame | None = None,
     return west, south, east, north
 
 
-def _terrain_overlay(results: RunFolder, dem: Terrain | str | Path | None) -> Overlay | None:
-    """The hillshade of ``dem`` (or of the run's DEM) as an overlay; None when there is no DEM.
-    The overlay of a DEM file is kept by the file's content, so the DEM is read and shaded once
-    (not again for the other language, nor by the next run: :func:`~netcover.outputs.maps.
-    overlays.stored_in`)."""
-    from netcover.data.terrain import Terrain, read_dem
-    from netcover.outputs.results import Raster
-
-    def shade(terrain: Terrain) -> Raster:
-        return Raster(hillshade(terrain.heights, terrain.cell_size), terrain.transform, terrain.crs,
-                      None)
-
-    if dem is None:
-        dem = results.dem_file()
-        if dem is None:
-            return None
-    if isinstance(dem, Terrain):
-        return shade_overlay(shade(dem), max_px=MAX_OVERLAY_PX)
-    path = Path(dem)
-    return dem_shade_overlay(path, lambda: shade(read_dem(path)[0]), max_px=MAX_OVERLAY_PX)
-
-
-def _operators(results: RunFolder) -> list[str]:
-    ops = results.summary().get("sites", {}).get("per_operator", {})
-    return sorted(str(o) for o in ops)
-
-
 def _image(m: folium.Map, overlay: Overlay, name: str, key: str, *, opacity: float) -> None:
     import folium
 
@@ -210,87 +167,12 @@ def _image(m: folium.Map, overlay: Overlay, name: str, key: str, *, opacity: flo
         show=key in _SHOWN, interactive=False, cross_origin=False, zindex=1), _GROUP[key]).add_to(m)
 
 
-#: A raster layer of the map: (read its raster, make its overlay, label key and parameters,
-#: layer key, opacity).
-_RasterLayer = tuple["Callable[[], Raster | None]", "Callable[..., Overlay]", str, dict[str, str],
-                     str, float]
-
-
-def _raster_layers(results: RunFolder) -> list[_RasterLayer]:
-    """The raster layers of the map, in their order (each raster read when its overlay is made)."""
-    layers: list[_RasterLayer] = [
-        (results.coverage_class, class_overlay, "coverage_all", {}, "coverage_all", CLASS_OPACITY)]
-    layers += [(partial(results.coverage_class, op), class_overlay, "coverage_op", {"operator": op},
-                "coverage_op", CLASS_OPACITY) for op in _operators(results)]
-    for tech in results.technologies():
-        layers += [(partial(results.signal, tech), signal_overlay, "signal", {"tech": tech}, "signal",
-                    SIGNAL_OPACITY),
-                   (partial(results.best_server, tech), category_overlay, "best_server",
-                    {"tech": tech}, "best_server", 0.5)]
-    return layers
-
-
 def _add_rasters(m: folium.Map, results: RunFolder, lang: Lang) -> None:
-    for read, overlay, name, params, key, opacity in _raster_layers(results):
+    for read, overlay, name, params, key, opacity in raster_layers(results):
         raster = read()
         if raster is not None:
             _image(m, overlay(raster, max_px=MAX_OVERLAY_PX), label(name, lang, **params), key,
                    opacity=opacity)
-
-
-def make_overlays(results: RunFolder) -> None:
-    """Make the hillshade and raster overlays of :func:`build_map` (the maps of every language
-    show the same ones), so that the maps find them kept (:mod:`~netcover.outputs.maps.overlays`):
-    what a build runs in a thread beside the other drawings (:func:`overlays_beside`). Reads
-    ``results`` as the maps do (pass the results themselves, not a view that records what is
-    read)."""
-    _terrain_overlay(results, None)
-    for read, overlay, *_ in _raster_layers(results):
-        raster = read()
-        if raster is not None:
-            overlay(raster, max_px=MAX_OVERLAY_PX)
-        del raster
-
-
-@contextmanager
-def overlays_beside(results: RunFolder | None, cache: Path | None = None) -> Iterator[None]:
-    """Inside the block, :func:`make_overlays` of ``results`` runs in a thread (nothing when
-    ``results`` is None), its overlays also kept in the cache folder ``cache`` (see
-    :func:`~netcover.outputs.maps.overlays.stored_in`); the block's end waits for it.
-
-    Warping a raster, encoding its PNG and hashing it release the GIL, so this thread draws while
-    the calling one draws charts and reports (whatever fails here is made again, and raises, when
-    a map asks for it). The modules the thread uses are imported here first.
-    """
-    if results is None:
-        yield
-        return
-    _import_for_overlays()
-
-    def work() -> None:
-        with contextlib.suppress(Exception), stored_in(cache):
-            make_overlays(results)
-
-    thread = threading.Thread(target=work, name="netcover-overlays", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        thread.join()
-
-
-def _import_for_overlays() -> None:
-    """Import what making an overlay imports (an import running in two threads at once may hand
-    one of them a module not yet filled)."""
-    import matplotlib.cm
-    import matplotlib.colors  # noqa: F401
-    import PIL.Image
-    import pyproj  # noqa: F401
-    import rasterio.warp  # noqa: F401
-
-    import netcover.coverage.losscache  # noqa: F401
-
-    PIL.Image.preinit()
 
 
 def _group(m: folium.Map, name: str, key: str) -> folium.FeatureGroup:
@@ -307,7 +189,7 @@ def _feature(geometry: Any, style: dict[str, Any], popup: str | None, tooltip: o
     """A GeoJSON shape with its popup (HTML) and tooltip (plain text, escaped here)."""
     import folium
 
-    feature = folium.GeoJson(geometry.__geo_interface__, style_function=lambda _, s=style: s,
+    feature = folium.GeoJson(geo_json(geometry), style_function=lambda _, s=style: s,
                              tooltip=None if tooltip is None else html_text(tooltip),
                              control=False)
     if popup is not None:

@@ -20,8 +20,8 @@ from netcover.config.options import MAP_FORMATS, MAP_KINDS, MapFormat, MapKind
 from netcover.core.files import by_key
 from netcover.core.i18n import LANGS, Lang, check_lang
 from netcover.outputs._summary_reads import Read
-from netcover.outputs.maps.interactive import overlays_beside
 from netcover.outputs.maps.overlays import stored_in
+from netcover.outputs.maps.rasters import overlays_beside
 from netcover.outputs.report._spread import Job, folder_view, made_there, picklable, spread, worker_pool
 from netcover.outputs.report.charts import CHARTS, write_charts
 from netcover.outputs.report.document import write_report
