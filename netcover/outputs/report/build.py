@@ -22,7 +22,15 @@ from netcover.core.i18n import LANGS, Lang, check_lang
 from netcover.outputs._summary_reads import Read
 from netcover.outputs.maps.overlays import stored_in
 from netcover.outputs.maps.rasters import overlays_beside
-from netcover.outputs.report._spread import Job, folder_view, made_there, picklable, spread, worker_pool
+from netcover.outputs.report._spread import (
+    Job,
+    folder_view,
+    made_there,
+    picklable,
+    spread,
+    two_threads,
+    worker_pool,
+)
 from netcover.outputs.report.charts import CHARTS, write_charts
 from netcover.outputs.report.document import write_report
 from netcover.outputs.report.export import write_export
@@ -92,9 +100,11 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
         output done.
     workers : int, optional
         Worker processes drawing beside this one (default :data:`WORKERS`: one fewer than the
-        usable cores), started only when enough is left to draw. Where an output is drawn never
-        changes its files. The workers are spawned: a script calling this needs the
-        ``if __name__ == "__main__":`` guard (as for :func:`netcover.run`), or ``workers=0``.
+        usable cores), started only when enough is left to draw; without them, the print maps and
+        charts are drawn in a second thread, and the interactive maps' raster overlays made in a
+        third, beside the rest. Where an output is drawn never changes its files. The workers are
+        spawned: a script calling this needs the ``if __name__ == "__main__":`` guard (as for
+        :func:`netcover.run`), or ``workers=0``.
 
     Returns
     -------
@@ -131,7 +141,8 @@ _COST = {"print_map": 1.2, "chart": 0.3, "report": 0.9, "interactive": 2.5}
 #: Least drawing (CPU s, :data:`_COST`) worth starting worker processes for: a worker spends 2-3 s
 #: of CPU before its first output is done (imports, fonts, the layers and rasters it reads), so
 #: after a tilt change (two charts, two reports and the interactive maps: 4.9 s by these costs)
-#: everything is drawn here; a cold build (15 s) is spread.
+#: everything is drawn in this process (in threads: :func:`_Build.make`); a cold build (15 s) is
+#: spread.
 _POOL_MIN_COST = 6.0
 
 
@@ -165,6 +176,11 @@ def _interactive_job(builder: MapBuilder | None, out: Path, cache: tuple[Path, .
     name = f"{getattr(builder, '__module__', '')}.{getattr(builder, '__qualname__', '')}"
     return Job("interactive", [name], partial(_interactive, builder=builder, out=out, cache=cache),
                _COST["interactive"])
+
+
+def _drawn_with_matplotlib(job: Job) -> bool:
+    """Whether ``job`` is a print map or a chart (matplotlib draws in one thread at a time)."""
+    return job.name.startswith(("print_map:", "chart:"))
 
 
 def _maps_drawn(run: RunFolder, todo: Sequence[Job]) -> RunFolder | None:
@@ -241,13 +257,17 @@ class _Build:
         return [p for job in jobs for p in self.made[job.name]]
 
     def make(self, jobs: Sequence[Job], pool: Any, workers: int, label: str) -> None:
-        """Make ``jobs``, on ``pool``'s workers too, with progress shown per output made."""
+        """Make ``jobs``, on ``pool``'s workers too (without a pool: the print maps and charts in a
+        second thread, :func:`~netcover.outputs.report._spread.two_threads`), with progress shown
+        per output made."""
         if not jobs:
             return
         view = folder_view(self.run) if pool is not None else None
-        there = partial(made_there, view) if view is not None else self._here
-        done = spread([replace(j, anywhere=j.anywhere and picklable(j.make)) for j in jobs],
-                      self._here, there, pool if view is not None else None, workers)
+        if view is None:  # this process only: the figures in a second thread
+            done = two_threads(jobs, self._here, _drawn_with_matplotlib)
+        else:
+            done = spread([replace(j, anywhere=j.anywhere and picklable(j.make)) for j in jobs],
+                          self._here, partial(made_there, view), pool, workers)
         for _ in self.progress(jobs, label) if self.progress is not None else jobs:
             index, (files, reads) = next(done)
             job = jobs[index]
