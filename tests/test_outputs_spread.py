@@ -71,3 +71,20 @@ def test_a_job_failing_in_the_second_thread_raises_here() -> None:
 
     with pytest.raises(OSError, match="disk full"):
         list(two_threads(_jobs(), here, lambda job: job.name in ("j1", "j4")))
+
+
+def test_two_threads_call_first_once_here_before_this_threads_jobs() -> None:
+    order: list[str] = []
+
+    def here(job: Job) -> str:
+        order.append(job.name if threading.current_thread() is threading.main_thread() else "apart")
+        return job.name
+
+    for apart in (lambda job: job.name == "j1", lambda job: True, lambda job: False):
+        order.clear()
+        done = list(two_threads(_jobs(), here, apart, lambda: order.append("first")))
+        assert sorted(index for index, _ in done) == list(range(7))
+        mine = [name for name in order if name != "apart"]
+        assert mine[0] == "first" and mine.count("first") == 1
+    assert list(two_threads([], here, bool, lambda: order.append("alone"))) == []
+    assert order[-1] == "alone"

@@ -152,26 +152,31 @@ def spread(jobs: Sequence[Job], here: Callable[[Job], Any], there: Callable[[Job
         yield index, future.result()
 
 
-def two_threads(jobs: Sequence[Job], here: Callable[[Job], Any],
-                apart: Callable[[Job], bool]) -> Iterator[tuple[int, Any]]:
+def two_threads(jobs: Sequence[Job], here: Callable[[Job], Any], apart: Callable[[Job], bool],
+                first: Callable[[], object] | None = None) -> Iterator[tuple[int, Any]]:
     """``(index, here(job))`` of each job as it is done, without worker processes: the jobs
     ``apart`` (those drawn with matplotlib, which draws in one thread at a time) one after the
-    other in a second thread, the others in this thread meanwhile (then those of the second thread
-    as they are done). The two threads share the GIL: what they gain is the work that releases it
-    (rendering, PNG and zlib encoding, GeoPackage and GeoTIFF reading, hashing). All in this
-    thread, in order, when the jobs are all of one kind."""
+    other in a second thread, ``first()`` (if given) and then the other jobs in this thread
+    meanwhile, then those of the second thread as they are done. The two threads share the GIL:
+    what they gain is the work that releases it (rendering, PNG and zlib encoding, GeoPackage and
+    GeoTIFF reading and writing, hashing). All in this thread, in order, when there is nothing
+    to do beside the jobs apart, or no job apart."""
     from concurrent.futures import ThreadPoolExecutor
 
     second = [index for index, job in enumerate(jobs) if apart(job)]
-    first = [index for index in range(len(jobs)) if index not in second]
-    if not second or not first:
+    mine = [index for index in range(len(jobs)) if index not in second]
+    if not second or not (mine or first is not None):
+        if first is not None:
+            first()
         for index, job in enumerate(jobs):
             yield index, here(job)
         return
     with ThreadPoolExecutor(1, thread_name_prefix="netcover-figures") as thread:
         futures = [(index, thread.submit(here, jobs[index])) for index in second]
         try:
-            for index in first:
+            if first is not None:
+                first()
+            for index in mine:
                 yield index, here(jobs[index])
             for index, future in futures:
                 yield index, future.result()

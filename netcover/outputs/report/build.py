@@ -122,11 +122,13 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
     build = _Build(session, run, {}, progress)
     todo = build.todo(figures, _interactive_job(map_builder, out, cache))
     # the maps' raster overlays are made in a thread beside the export, charts and print maps
+    exported: list[tuple[list[Path], pd.DataFrame]] = []  # made while the figures are drawn
     with overlays_beside(_maps_drawn(run, todo), cache[0] if cache else None):
-        written, listing = write_export(run, out, reuse=session)
         reports = build.everything(
-            todo, figures, lambda lang, shown: _report_job(lang, when, out, listing, cache, shown),
-            workers)
+            todo, figures,
+            lambda lang, shown: _report_job(lang, when, out, exported[0][1], cache, shown), workers,
+            lambda: exported.append(write_export(run, out, reuse=session)))
+    written = list(exported[0][0])
     for lang, report in zip(languages, reports, strict=True):
         written += build.files([*figures[lang], report])
     # the interactive map last, as it is made
@@ -239,15 +241,17 @@ class _Build:
         return [job for job in _ends_first(figures, interactive) if not self.reused(job)]
 
     def everything(self, todo: Sequence[Job], figures: Mapping[Lang, Sequence[Job]],
-                   report: Callable[[Lang, list[Path]], Job], workers: int | None) -> list[Job]:
+                   report: Callable[[Lang, list[Path]], Job], workers: int | None,
+                   first: Callable[[], object]) -> list[Job]:
         """Make the print maps, charts and interactive maps of ``todo`` (:meth:`todo`), then make
         or reuse the report of each language of ``figures`` (``report(lang, its figures'
         files)``), on worker processes too when there is enough to draw (see :func:`_workers`);
-        the report jobs."""
+        the report jobs. ``first()`` (the export) is called once, in this thread, before its share
+        of the drawing."""
         extra = _workers(workers, sum(j.cost for j in todo) + len(figures) * _COST["report"],
                          self.run)
         with worker_pool(extra) as pool:
-            self.make(todo, pool, extra, "Print maps, charts and interactive maps")
+            self.make(todo, pool, extra, "Print maps, charts and interactive maps", first)
             reports = [report(lang, self.files(each)) for lang, each in figures.items()]
             self.make([job for job in reports if not self.reused(job)], pool, extra, "Reports")
         return reports
@@ -256,16 +260,21 @@ class _Build:
         """The files of ``jobs`` (made or reused), in their order."""
         return [p for job in jobs for p in self.made[job.name]]
 
-    def make(self, jobs: Sequence[Job], pool: Any, workers: int, label: str) -> None:
+    def make(self, jobs: Sequence[Job], pool: Any, workers: int, label: str,
+             first: Callable[[], object] | None = None) -> None:
         """Make ``jobs``, on ``pool``'s workers too (without a pool: the print maps and charts in a
         second thread, :func:`~netcover.outputs.report._spread.two_threads`), with progress shown
-        per output made."""
+        per output made; ``first()``, if given, before this thread's share."""
         if not jobs:
+            if first is not None:
+                first()
             return
         view = folder_view(self.run) if pool is not None else None
         if view is None:  # this process only: the figures in a second thread
-            done = two_threads(jobs, self._here, _drawn_with_matplotlib)
+            done = two_threads(jobs, self._here, _drawn_with_matplotlib, first)
         else:
+            if first is not None:
+                first()
             done = spread([replace(j, anywhere=j.anywhere and picklable(j.make)) for j in jobs],
                           self._here, partial(made_there, view), pool, workers)
         for _ in self.progress(jobs, label) if self.progress is not None else jobs:
