@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -338,8 +337,6 @@ _TILED = by_key("tiled_run")
 #: not kept (their memory). Maps, charts and reports of one build read the same layers many times.
 _READ: OrderedDict[tuple[str, str, int, int, int], Any] = OrderedDict()
 _READ_KEPT = 48
-#: Guards :data:`_READ` (the outputs of a build are drawn in two threads).
-_READ_LOCK = threading.Lock()
 
 
 def _read_once(entry: OutputFile, path: Path, layer: str | None = None) -> Any:
@@ -348,17 +345,12 @@ def _read_once(entry: OutputFile, path: Path, layer: str | None = None) -> Any:
         return entry.read(path) if layer is None else entry.read(path, layer=layer)
     st = path.stat()
     key = (str(path.resolve()), layer or "", st.st_ino, st.st_size, st.st_mtime_ns)
-    with _READ_LOCK:
-        known = _READ.get(key)
-        if known is not None:
-            _READ.move_to_end(key)
-    if known is None:  # read outside the lock (two threads may both read it: the same table)
-        known = entry.read(path) if layer is None else entry.read(path, layer=layer)
-        with _READ_LOCK:
-            _READ[key] = known
-            while len(_READ) > _READ_KEPT:
-                _READ.popitem(last=False)
-    return known.copy(deep=True)
+    if key not in _READ:
+        _READ[key] = entry.read(path) if layer is None else entry.read(path, layer=layer)
+        while len(_READ) > _READ_KEPT:
+            _READ.popitem(last=False)
+    _READ.move_to_end(key)
+    return _READ[key].copy(deep=True)
 
 
 def _layer_names(path: Path) -> set[str]:

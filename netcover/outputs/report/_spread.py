@@ -12,11 +12,6 @@ small results given (the input summary), and records what it read without digest
 (:meth:`~netcover.outputs.reuse.Watched.of`); this process digests those reads, as it does for an
 output it made itself, so an output's key does not depend on where it was drawn. Each drawing
 writes the same bytes wherever it runs (no clock, no process state in the files).
-
-When too little is left to draw to start worker processes (after a changed tilt: a chart per
-language and the interactive maps), :func:`two_threads` draws the print maps and charts in a second
-thread of this process while this thread makes the rest: the threads share the GIL, but much of the
-drawing releases it.
 """
 
 from __future__ import annotations
@@ -38,7 +33,7 @@ from netcover.outputs._summary_reads import Read
 from netcover.outputs.results import RunFolder, RunResults
 from netcover.outputs.reuse import Watched
 
-__all__ = ["Job", "folder_view", "made_there", "picklable", "spread", "two_threads", "worker_pool"]
+__all__ = ["Job", "folder_view", "made_there", "picklable", "spread", "worker_pool"]
 
 
 @dataclass(frozen=True)
@@ -150,36 +145,3 @@ def spread(jobs: Sequence[Job], here: Callable[[Job], Any], there: Callable[[Job
             continue
         index, future = finished.get()
         yield index, future.result()
-
-
-def two_threads(jobs: Sequence[Job], here: Callable[[Job], Any], apart: Callable[[Job], bool],
-                first: Callable[[], object] | None = None) -> Iterator[tuple[int, Any]]:
-    """``(index, here(job))`` of each job as it is done, without worker processes: the jobs
-    ``apart`` (those drawn with matplotlib, which draws in one thread at a time) one after the
-    other in a second thread, ``first()`` (if given) and then the other jobs in this thread
-    meanwhile, then those of the second thread as they are done. The two threads share the GIL:
-    what they gain is the work that releases it (rendering, PNG and zlib encoding, GeoPackage and
-    GeoTIFF reading and writing, hashing). All in this thread, in order, when there is nothing
-    to do beside the jobs apart, or no job apart."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    second = [index for index, job in enumerate(jobs) if apart(job)]
-    mine = [index for index in range(len(jobs)) if index not in second]
-    if not second or not (mine or first is not None):
-        if first is not None:
-            first()
-        for index, job in enumerate(jobs):
-            yield index, here(job)
-        return
-    with ThreadPoolExecutor(1, thread_name_prefix="netcover-figures") as thread:
-        futures = [(index, thread.submit(here, jobs[index])) for index in second]
-        try:
-            if first is not None:
-                first()
-            for index in mine:
-                yield index, here(jobs[index])
-            for index, future in futures:
-                yield index, future.result()
-        finally:
-            for _, future in futures:
-                future.cancel()

@@ -22,15 +22,7 @@ from netcover.core.i18n import LANGS, Lang, check_lang
 from netcover.outputs._summary_reads import Read
 from netcover.outputs.maps.overlays import stored_in
 from netcover.outputs.maps.rasters import overlays_beside
-from netcover.outputs.report._spread import (
-    Job,
-    folder_view,
-    made_there,
-    picklable,
-    spread,
-    two_threads,
-    worker_pool,
-)
+from netcover.outputs.report._spread import Job, folder_view, made_there, picklable, spread, worker_pool
 from netcover.outputs.report.charts import CHARTS, write_charts
 from netcover.outputs.report.document import write_report
 from netcover.outputs.report.export import write_export
@@ -100,11 +92,9 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
         output done.
     workers : int, optional
         Worker processes drawing beside this one (default :data:`WORKERS`: one fewer than the
-        usable cores), started only when enough is left to draw; without them, the print maps and
-        charts are drawn in a second thread, and the interactive maps' raster overlays made in a
-        third, beside the rest. Where an output is drawn never changes its files. The workers are
-        spawned: a script calling this needs the ``if __name__ == "__main__":`` guard (as for
-        :func:`netcover.run`), or ``workers=0``.
+        usable cores), started only when enough is left to draw. Where an output is drawn never
+        changes its files. The workers are spawned: a script calling this needs the
+        ``if __name__ == "__main__":`` guard (as for :func:`netcover.run`), or ``workers=0``.
 
     Returns
     -------
@@ -122,13 +112,11 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
     build = _Build(session, run, {}, progress)
     todo = build.todo(figures, _interactive_job(map_builder, out, cache))
     # the maps' raster overlays are made in a thread beside the export, charts and print maps
-    exported: list[tuple[list[Path], pd.DataFrame]] = []  # made while the figures are drawn
     with overlays_beside(_maps_drawn(run, todo), cache[0] if cache else None):
+        written, listing = write_export(run, out, reuse=session)
         reports = build.everything(
-            todo, figures,
-            lambda lang, shown: _report_job(lang, when, out, exported[0][1], cache, shown), workers,
-            lambda: exported.append(write_export(run, out, reuse=session)))
-    written = list(exported[0][0])
+            todo, figures, lambda lang, shown: _report_job(lang, when, out, listing, cache, shown),
+            workers)
     for lang, report in zip(languages, reports, strict=True):
         written += build.files([*figures[lang], report])
     # the interactive map last, as it is made
@@ -143,8 +131,7 @@ _COST = {"print_map": 1.2, "chart": 0.3, "report": 0.9, "interactive": 2.5}
 #: Least drawing (CPU s, :data:`_COST`) worth starting worker processes for: a worker spends 2-3 s
 #: of CPU before its first output is done (imports, fonts, the layers and rasters it reads), so
 #: after a tilt change (two charts, two reports and the interactive maps: 4.9 s by these costs)
-#: everything is drawn in this process (in threads: :func:`_Build.make`); a cold build (15 s) is
-#: spread.
+#: everything is drawn here; a cold build (15 s) is spread.
 _POOL_MIN_COST = 6.0
 
 
@@ -178,11 +165,6 @@ def _interactive_job(builder: MapBuilder | None, out: Path, cache: tuple[Path, .
     name = f"{getattr(builder, '__module__', '')}.{getattr(builder, '__qualname__', '')}"
     return Job("interactive", [name], partial(_interactive, builder=builder, out=out, cache=cache),
                _COST["interactive"])
-
-
-def _drawn_with_matplotlib(job: Job) -> bool:
-    """Whether ``job`` is a print map or a chart (matplotlib draws in one thread at a time)."""
-    return job.name.startswith(("print_map:", "chart:"))
 
 
 def _maps_drawn(run: RunFolder, todo: Sequence[Job]) -> RunFolder | None:
@@ -241,17 +223,15 @@ class _Build:
         return [job for job in _ends_first(figures, interactive) if not self.reused(job)]
 
     def everything(self, todo: Sequence[Job], figures: Mapping[Lang, Sequence[Job]],
-                   report: Callable[[Lang, list[Path]], Job], workers: int | None,
-                   first: Callable[[], object]) -> list[Job]:
+                   report: Callable[[Lang, list[Path]], Job], workers: int | None) -> list[Job]:
         """Make the print maps, charts and interactive maps of ``todo`` (:meth:`todo`), then make
         or reuse the report of each language of ``figures`` (``report(lang, its figures'
         files)``), on worker processes too when there is enough to draw (see :func:`_workers`);
-        the report jobs. ``first()`` (the export) is called once, in this thread, before its share
-        of the drawing."""
+        the report jobs."""
         extra = _workers(workers, sum(j.cost for j in todo) + len(figures) * _COST["report"],
                          self.run)
         with worker_pool(extra) as pool:
-            self.make(todo, pool, extra, "Print maps, charts and interactive maps", first)
+            self.make(todo, pool, extra, "Print maps, charts and interactive maps")
             reports = [report(lang, self.files(each)) for lang, each in figures.items()]
             self.make([job for job in reports if not self.reused(job)], pool, extra, "Reports")
         return reports
@@ -260,23 +240,14 @@ class _Build:
         """The files of ``jobs`` (made or reused), in their order."""
         return [p for job in jobs for p in self.made[job.name]]
 
-    def make(self, jobs: Sequence[Job], pool: Any, workers: int, label: str,
-             first: Callable[[], object] | None = None) -> None:
-        """Make ``jobs``, on ``pool``'s workers too (without a pool: the print maps and charts in a
-        second thread, :func:`~netcover.outputs.report._spread.two_threads`), with progress shown
-        per output made; ``first()``, if given, before this thread's share."""
+    def make(self, jobs: Sequence[Job], pool: Any, workers: int, label: str) -> None:
+        """Make ``jobs``, on ``pool``'s workers too, with progress shown per output made."""
         if not jobs:
-            if first is not None:
-                first()
             return
         view = folder_view(self.run) if pool is not None else None
-        if view is None:  # this process only: the figures in a second thread
-            done = two_threads(jobs, self._here, _drawn_with_matplotlib, first)
-        else:
-            if first is not None:
-                first()
-            done = spread([replace(j, anywhere=j.anywhere and picklable(j.make)) for j in jobs],
-                          self._here, partial(made_there, view), pool, workers)
+        there = partial(made_there, view) if view is not None else self._here
+        done = spread([replace(j, anywhere=j.anywhere and picklable(j.make)) for j in jobs],
+                      self._here, there, pool if view is not None else None, workers)
         for _ in self.progress(jobs, label) if self.progress is not None else jobs:
             index, (files, reads) = next(done)
             job = jobs[index]
