@@ -130,7 +130,7 @@ def palette_png(index: np.ndarray, colours: Sequence[tuple[int, int, int, int]])
 _KEPT: OrderedDict[str, Overlay] = OrderedDict()
 _KEEP = 24
 #: Guards :data:`_KEPT` and :data:`_MAKING` (overlays may be made beside the drawing thread:
-#: :func:`netcover.outputs.maps.interactive.make_overlays`).
+#: :func:`netcover.outputs.maps.rasters.overlays_beside`).
 _LOCK = threading.Lock()
 #: Overlays being made now, by key: set when done (kept, or failed).
 _MAKING: dict[str, threading.Event] = {}
