@@ -295,3 +295,101 @@ def test_map_opens_on_the_units_else_the_sites(mini_run: RunFolder, tmp_path: Pa
                                sites.to_crs("EPSG:4326").total_bounds)
     page = build_map(mini_run, tmp_path / "map.html").read_text(encoding="utf-8")
     assert in_page(label("boundaries", "en"), page) and "fitBounds" in page
+
+
+def test_overlays_made_beside_are_the_ones_the_map_shows(mini_run: RunFolder, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from netcover.outputs.maps import overlays
+    from netcover.outputs.maps import rasters as interactive
+
+    warped: list[str] = []
+    real = overlays.warp
+
+    def counted(raster: Raster, *args: object, **kwargs: object) -> object:
+        warped.append(interactive.threading.current_thread().name)
+        return real(raster, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(overlays, "warp", counted)
+    monkeypatch.setattr(overlays, "_KEPT", type(overlays._KEPT)())
+    alone = build_map(mini_run, tmp_path / "alone.html").read_bytes()
+    made_alone = len(warped)
+    overlays._KEPT.clear()
+    warped.clear()
+    with interactive.overlays_beside(mini_run):
+        pass  # the block's end waits for the thread
+    assert len(warped) == made_alone and set(warped) == {"netcover-overlays"}
+    beside = build_map(mini_run, tmp_path / "beside.html").read_bytes()
+    assert beside == alone and len(warped) == made_alone  # the map drew none again
+    with interactive.overlays_beside(None):  # no map to make: no thread
+        assert "netcover-overlays" not in {t.name for t in interactive.threading.enumerate()}
+
+
+def test_an_overlay_being_made_in_another_thread_is_waited_for() -> None:
+    import threading
+
+    from netcover.outputs.maps import overlays
+
+    started, go = threading.Event(), threading.Event()
+    made: list[str] = []
+    overlay = overlays.Overlay(b"png", (0.0, 0.0, 1.0, 1.0), 1, 1)
+
+    def slow() -> overlays.Overlay:
+        made.append("slow")
+        started.set()
+        go.wait(10)
+        return overlay
+
+    got: list[overlays.Overlay] = []
+    thread = threading.Thread(target=lambda: got.append(overlays._remembered("k-wait", slow)))
+    thread.start()
+    started.wait(10)
+    waiter = threading.Thread(target=lambda: got.append(
+        overlays._remembered("k-wait", lambda: made.append("again") or overlay)))
+    waiter.start()
+    go.set()
+    thread.join(10)
+    waiter.join(10)
+    assert made == ["slow"] and got == [overlay, overlay] and "k-wait" not in overlays._MAKING
+
+    def failing() -> overlays.Overlay:
+        started.set()
+        go.wait(10)
+        raise OSError("no room")
+
+    started.clear()
+    go.clear()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            overlays._remembered("k-fail", failing)
+        except OSError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    started.wait(10)
+    second = threading.Thread(target=lambda: got.append(overlays._remembered("k-fail", lambda: overlay)))
+    second.start()
+    go.set()
+    thread.join(10)
+    second.join(10)
+    assert len(errors) == 1 and got[-1] is overlay  # the waiter made it after the failure
+    overlays._KEPT.pop("k-wait", None)
+    overlays._KEPT.pop("k-fail", None)
+
+
+def test_geo_json_is_the_geo_interface_read_ring_by_ring() -> None:
+    import shapely
+    from shapely.geometry import LineString, MultiLineString, Point, Polygon
+
+    from netcover.outputs.maps.vectors import geo_json
+
+    holed = shapely.box(0, 0, 10, 10).difference(shapely.box(2, 2, 3.5, 3))
+    shapes = [holed, shapely.union_all([holed, shapely.box(20, 20, 21.25, 21)]), holed.boundary,
+              LineString([(0, 0), (1, 2.5), (3, 3)]), MultiLineString([[(0, 0), (1, 1)], [(2, 2), (3, 1)]]),
+              shapely.box(-180, -85, 180, 85).difference(holed), Point(1, 2), Polygon(),
+              LineString([(0, 0, 1), (1, 1, 2)])]
+    for shape in shapes:
+        assert geo_json(shape) == shape.__geo_interface__, shape.geom_type
+        assert json.dumps(geo_json(shape)) == json.dumps(shape.__geo_interface__)

@@ -277,3 +277,23 @@ def test_outputs_drawn_in_a_worker_process_are_the_same_files(
     assert snapshot(folders[0]) == snapshot(folders[1])  # manifest (keys, reads) included
     drawn = len(json.loads((folders[0] / MANIFEST).read_text(encoding="utf-8"))["outputs"]) - 1
     assert [n for n, _label in shown] == [drawn - 2, 2, drawn - 2, 2]  # figures, then reports
+
+
+def test_a_map_redrawn_after_a_changed_tilt_is_the_map_drawn_from_scratch(
+        tmp_path: Path, sessions: list[Reuse], monkeypatch: pytest.MonkeyPatch) -> None:
+    from collections import OrderedDict
+
+    from netcover.outputs.maps import build_map, overlays
+
+    scenario = write_mini_district(tmp_path / "mini")
+    out = tmp_path / "out"
+    run(load_scenario(scenario), out)
+    before = (out / "map_vi.html").read_bytes()
+    write_sites(scenario.parent / "sites.csv", [{**row, "mech_tilt_deg": 9} for row in site_rows()])
+    run(load_scenario(scenario), out)  # its raster overlays made in a thread beside the charts
+    assert "interactive" in sessions[-1].made
+    after = (out / "map_vi.html").read_bytes()
+    monkeypatch.setattr(overlays, "_KEPT", OrderedDict())  # nothing kept: every overlay drawn here
+    with overlays.stored_in(None):
+        fresh = build_map(RunFolder.open(out), tmp_path / "fresh.html", lang="vi").read_bytes()
+    assert after != before and fresh == after

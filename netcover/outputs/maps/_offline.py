@@ -120,11 +120,14 @@ def render_page(m: folium.Map) -> str:
 
     branca wraps the script and HTML each element renders in a new ``Element``, whose text it
     compiles as a Jinja template (about 1 ms each, thousands of markers and popups); the text
-    of every wrapper without Jinja syntax is taken as it is, the rest still compiled.
+    of every wrapper without Jinja syntax is taken as it is, the rest still compiled. The
+    JavaScript name of an element's kind (``circle_marker`` of ``CircleMarker``), which branca
+    spells out character by character each time an element is named (a few times per element),
+    is spelled once per kind.
     """
     import branca.element as branca
 
-    jinja = branca.Template
+    jinja, camelify = branca.Template, branca._camelify
 
     def template(source: str, *args: Any, **kwargs: Any) -> Any:
         if args or kwargs or not isinstance(source, str) or _JINJA.search(source):
@@ -132,10 +135,12 @@ def render_page(m: folium.Map) -> str:
         return _Plain(source)
 
     branca.Template = template  # type: ignore[assignment,misc]
+    branca._camelify = cache(camelify)
     try:
         return str(m.get_root().render())
     finally:
         branca.Template = jinja  # type: ignore[misc]
+        branca._camelify = camelify
 
 
 def external_references(html: str) -> list[str]:

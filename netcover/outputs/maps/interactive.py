@@ -24,27 +24,21 @@ from netcover.core.files import by_key
 from netcover.core.io import atomic_path
 from netcover.core.palette import (
     CLASS_COLOURS,
-    CLASS_OPACITY,
     GAP_COLOUR,
     LINK_COLOURS,
     SHARE_OPACITY,
-    SIGNAL_OPACITY,
     share_colour,
 )
 from netcover.core.textsafe import html_text
-from netcover.data.terrain import hillshade
 from netcover.outputs.maps._offline import add_popup, render_page
 from netcover.outputs.maps.labels import class_label, label
 from netcover.outputs.maps.legend import banner_html, legend_html
 from netcover.outputs.maps.overlays import (
     Overlay,
-    category_overlay,
-    class_overlay,
-    dem_shade_overlay,
-    shade_overlay,
-    signal_overlay,
 )
+from netcover.outputs.maps.rasters import MAX_OVERLAY_PX, operators, raster_layers, terrain_overlay
 from netcover.outputs.maps.vectors import (
+    geo_json,
     operator_colours,
     people_served,
     popup_table,
@@ -58,15 +52,12 @@ if TYPE_CHECKING:
 
     from netcover.core.i18n import Lang
     from netcover.data.terrain import Terrain
-    from netcover.outputs.results import Raster, RunFolder
+    from netcover.outputs.results import RunFolder
 
 __all__ = ["MAX_OVERLAY_PX", "OUTSIDE_OPACITY", "build_map", "opening_view"]
 
 #: Radius of the sector wedges drawn at each site: this share of the district's width, within bounds (m).
 WEDGE_RADIUS_SHARE, WEDGE_RADIUS_M = 1 / 60, (150.0, 800.0)
-
-#: Longest side (pixels) of the raster overlays of the map.
-MAX_OVERLAY_PX = 1600
 
 #: Layers shown when the map opens (the others are in the switcher, unticked).
 _SHOWN = {"hillshade", "coverage_all", "boundaries", "gaps", "links", "sites", "new_sites"}
@@ -120,11 +111,11 @@ def build_map(results: RunFolder, out_path: str | Path, *, dem: Terrain | str | 
         import folium
 
         folium.TileLayer("OpenStreetMap", name=html_text(label("online_tiles", language))).add_to(m)
-    shade = _terrain_overlay(results, dem)
+    shade = terrain_overlay(results, dem)
     if shade is not None:
         _image(m, shade, label("hillshade", language), "hillshade", opacity=1.0)
     _add_rasters(m, results, language)
-    colours = operator_colours(_operators(results))
+    colours = operator_colours(operators(results))
     _add_communes(m, units, language)
     _add_boundaries(m, units, language)
     gaps, new_sites = results.gap_areas(), results.new_sites()
@@ -166,33 +157,6 @@ def opening_view(results: RunFolder, units: gpd.GeoDataFrame | None = None,
     return west, south, east, north
 
 
-def _terrain_overlay(results: RunFolder, dem: Terrain | str | Path | None) -> Overlay | None:
-    """The hillshade of ``dem`` (or of the run's DEM) as an overlay; None when there is no DEM.
-    The overlay of a DEM file is kept by the file's content, so the DEM is read and shaded once
-    (not again for the other language, nor by the next run: :func:`~netcover.outputs.maps.
-    overlays.stored_in`)."""
-    from netcover.data.terrain import Terrain, read_dem
-    from netcover.outputs.results import Raster
-
-    def shade(terrain: Terrain) -> Raster:
-        return Raster(hillshade(terrain.heights, terrain.cell_size), terrain.transform, terrain.crs,
-                      None)
-
-    if dem is None:
-        dem = results.dem_file()
-        if dem is None:
-            return None
-    if isinstance(dem, Terrain):
-        return shade_overlay(shade(dem), max_px=MAX_OVERLAY_PX)
-    path = Path(dem)
-    return dem_shade_overlay(path, lambda: shade(read_dem(path)[0]), max_px=MAX_OVERLAY_PX)
-
-
-def _operators(results: RunFolder) -> list[str]:
-    ops = results.summary().get("sites", {}).get("per_operator", {})
-    return sorted(str(o) for o in ops)
-
-
 def _image(m: folium.Map, overlay: Overlay, name: str, key: str, *, opacity: float) -> None:
     import folium
 
@@ -204,24 +168,11 @@ def _image(m: folium.Map, overlay: Overlay, name: str, key: str, *, opacity: flo
 
 
 def _add_rasters(m: folium.Map, results: RunFolder, lang: Lang) -> None:
-    best = results.coverage_class()
-    if best is not None:
-        _image(m, class_overlay(best, max_px=MAX_OVERLAY_PX), label("coverage_all", lang),
-               "coverage_all", opacity=CLASS_OPACITY)
-    for op in _operators(results):
-        raster = results.coverage_class(op)
+    for read, overlay, name, params, key, opacity in raster_layers(results):
+        raster = read()
         if raster is not None:
-            _image(m, class_overlay(raster, max_px=MAX_OVERLAY_PX),
-                   label("coverage_op", lang, operator=op), "coverage_op", opacity=CLASS_OPACITY)
-    for tech in results.technologies():
-        signal = results.signal(tech)
-        if signal is not None:
-            _image(m, signal_overlay(signal, max_px=MAX_OVERLAY_PX), label("signal", lang, tech=tech),
-                   "signal", opacity=SIGNAL_OPACITY)
-        server = results.best_server(tech)
-        if server is not None:
-            _image(m, category_overlay(server, max_px=MAX_OVERLAY_PX),
-                   label("best_server", lang, tech=tech), "best_server", opacity=0.5)
+            _image(m, overlay(raster, max_px=MAX_OVERLAY_PX), label(name, lang, **params), key,
+                   opacity=opacity)
 
 
 def _group(m: folium.Map, name: str, key: str) -> folium.FeatureGroup:
@@ -238,7 +189,7 @@ def _feature(geometry: Any, style: dict[str, Any], popup: str | None, tooltip: o
     """A GeoJSON shape with its popup (HTML) and tooltip (plain text, escaped here)."""
     import folium
 
-    feature = folium.GeoJson(geometry.__geo_interface__, style_function=lambda _, s=style: s,
+    feature = folium.GeoJson(geo_json(geometry), style_function=lambda _, s=style: s,
                              tooltip=None if tooltip is None else html_text(tooltip),
                              control=False)
     if popup is not None:

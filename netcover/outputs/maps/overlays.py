@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -128,8 +129,22 @@ def palette_png(index: np.ndarray, colours: Sequence[tuple[int, int, int, int]])
 #: Overlays kept for reuse (the maps in both languages show the same rasters).
 _KEPT: OrderedDict[str, Overlay] = OrderedDict()
 _KEEP = 24
-#: Where overlays are also kept between runs (:func:`stored_in`); empty: in this process only.
-_STORE: list[LossCache] = []
+#: Guards :data:`_KEPT` and :data:`_MAKING` (overlays may be made beside the drawing thread:
+#: :func:`netcover.outputs.maps.rasters.overlays_beside`).
+_LOCK = threading.Lock()
+#: Overlays being made now, by key: set when done (kept, or failed).
+_MAKING: dict[str, threading.Event] = {}
+
+
+class _Stores(threading.local):
+    """Where overlays are also kept between runs (:func:`stored_in`), innermost first, per thread;
+    empty: in this process only."""
+
+    def __init__(self) -> None:
+        self.stack: list[LossCache] = []
+
+
+_STORES = _Stores()
 #: Bump when the overlays drawn of the same raster change, so stored ones are not reused.
 _STORED_VERSION = "1"
 
@@ -140,11 +155,11 @@ def stored_in(folder: str | Path | None) -> Iterator[None]:
     (None: in this process only), by the SHA-256 of their raster, kind and settings."""
     from netcover.coverage.losscache import LossCache
 
-    _STORE.insert(0, LossCache(None if folder is None else Path(folder)))
+    _STORES.stack.insert(0, LossCache(None if folder is None else Path(folder)))
     try:
         yield
     finally:
-        _STORE.pop(0)
+        _STORES.stack.pop(0)
 
 
 def _kept(kind: str, raster: Raster, settings: tuple[object, ...], make: Callable[[], Overlay]) -> Overlay:
@@ -158,14 +173,29 @@ def _kept(kind: str, raster: Raster, settings: tuple[object, ...], make: Callabl
 
 
 def _remembered(key: str, make: Callable[[], Overlay]) -> Overlay:
-    """The overlay kept under ``key`` (in this process, else stored), else ``make()`` kept."""
-    if key in _KEPT:
-        _KEPT.move_to_end(key)
-        return _KEPT[key]
-    made = _KEPT[key] = _stored(key) or _store(key, make())
-    while len(_KEPT) > _KEEP:
-        _KEPT.popitem(last=False)
-    return made
+    """The overlay kept under ``key`` (in this process, else stored), else ``make()`` kept. An
+    overlay another thread is making is waited for (then made here only if that one failed)."""
+    while True:
+        with _LOCK:
+            if key in _KEPT:
+                _KEPT.move_to_end(key)
+                return _KEPT[key]
+            other = _MAKING.get(key)
+            if other is None:
+                mine = _MAKING[key] = threading.Event()
+                break
+        other.wait()
+    try:
+        made = _stored(key) or _store(key, make())
+        with _LOCK:
+            _KEPT[key] = made
+            while len(_KEPT) > _KEEP:
+                _KEPT.popitem(last=False)
+        return made
+    finally:
+        with _LOCK:
+            del _MAKING[key]
+        mine.set()
 
 
 def _stored_key(key: str) -> str:
@@ -176,9 +206,9 @@ def _stored_key(key: str) -> str:
 
 def _stored(key: str) -> Overlay | None:
     """The overlay of ``key`` in the store, if any."""
-    if not _STORE:
+    if not _STORES.stack:
         return None
-    found = _STORE[0].get_arrays(_stored_key(key))
+    found = _STORES.stack[0].get_arrays(_stored_key(key))
     if found is None or set(found) != {"png", "bounds", "size"}:
         return None
     s, w, n, e = (float(v) for v in found["bounds"])
@@ -187,8 +217,8 @@ def _stored(key: str) -> Overlay | None:
 
 
 def _store(key: str, overlay: Overlay) -> Overlay:
-    if _STORE:
-        _STORE[0].put_arrays(_stored_key(key), {
+    if _STORES.stack:
+        _STORES.stack[0].put_arrays(_stored_key(key), {
             "png": np.frombuffer(overlay.png, dtype="uint8"),
             "bounds": np.array(overlay.bounds, dtype="float64"),
             "size": np.array([overlay.width, overlay.height], dtype="int64")})
@@ -199,14 +229,14 @@ def stored_png(key: str, make: Callable[[], bytes]) -> bytes:
     """``make()``: a PNG derived from something whose SHA-256 is in ``key`` (the report's copy of
     a print map: :func:`~netcover.outputs.report.document.data_uri`); inside :func:`stored_in`,
     kept in its cache folder, and the kept PNG when there is one."""
-    if not _STORE:
+    if not _STORES.stack:
         return make()
     stored = _stored_key(f"png:{key}")
-    found = _STORE[0].get_arrays(stored)
+    found = _STORES.stack[0].get_arrays(stored)
     if found is not None and set(found) == {"png"}:
         return found["png"].tobytes()
     png = make()
-    _STORE[0].put_arrays(stored, {"png": np.frombuffer(png, dtype="uint8")})
+    _STORES.stack[0].put_arrays(stored, {"png": np.frombuffer(png, dtype="uint8")})
     return png
 
 

@@ -7,7 +7,7 @@ Geometry is built in the working (metric) CRS and returned in EPSG:4326, as web 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,8 +20,37 @@ if TYPE_CHECKING:
 
     from netcover.outputs.results import RunFolder
 
-__all__ = ["operator_colours", "people_served", "popup_table", "sector_wedges", "site_table", "wedge_ring"]
+__all__ = ["geo_json", "operator_colours", "people_served", "popup_table", "sector_wedges", "site_table",
+           "wedge_ring"]
 
+
+
+def geo_json(geometry: Any) -> Any:
+    """``geometry.__geo_interface__``: the same mapping (coordinates as tuples of floats), the
+    coordinates of a polygon's or line's rings read as one array each rather than point by point
+    (a commune's outline has thousands of points)."""
+    import shapely
+
+    def ring(part: Any) -> tuple[tuple[float, ...], ...]:
+        return tuple(map(tuple, shapely.get_coordinates(part).tolist()))
+
+    def rings(polygon: Any) -> tuple[tuple[tuple[float, ...], ...], ...]:
+        return (ring(polygon.exterior), *(ring(hole) for hole in polygon.interiors))
+
+    kind = geometry.geom_type
+    if geometry.is_empty or geometry.has_z or kind not in _RINGED:
+        return geometry.__geo_interface__
+    if kind == "LineString":
+        return {"type": kind, "coordinates": ring(geometry)}
+    if kind == "MultiLineString":
+        return {"type": kind, "coordinates": tuple(ring(line) for line in geometry.geoms)}
+    if kind == "Polygon":
+        return {"type": kind, "coordinates": rings(geometry)}
+    return {"type": kind, "coordinates": [rings(polygon) for polygon in geometry.geoms]}
+
+
+#: Geometry types :func:`geo_json` reads ring by ring.
+_RINGED = ("LineString", "MultiLineString", "Polygon", "MultiPolygon")
 
 
 def operator_colours(operators: Iterable[str]) -> dict[str, str]:

@@ -21,6 +21,7 @@ from netcover.core.files import by_key
 from netcover.core.i18n import LANGS, Lang, check_lang
 from netcover.outputs._summary_reads import Read
 from netcover.outputs.maps.overlays import stored_in
+from netcover.outputs.maps.rasters import overlays_beside
 from netcover.outputs.report._spread import Job, folder_view, made_there, picklable, spread, worker_pool
 from netcover.outputs.report.charts import CHARTS, write_charts
 from netcover.outputs.report.document import write_report
@@ -106,13 +107,16 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
     fmts: list[MapFormat] = ["png", *[f for f in formats if f != "png"]]
     when = date or data_date(run)
     session = Reuse(out, (Path(previous) if previous is not None else out) if reuse else None)
-    written, listing = write_export(run, out, reuse=session)
     figures = {lang: _figure_jobs(lang, when, out, fmts, target) for lang in languages}
     cache = (_cache_folder(run),) if reuse else ()  # where overlays and screen images are kept
     build = _Build(session, run, {}, progress)
-    reports = build.everything(
-        figures, _interactive_job(map_builder, out, cache) if map_builder is not None else None,
-        lambda lang, shown: _report_job(lang, when, out, listing, cache, shown), workers)
+    todo = build.todo(figures, _interactive_job(map_builder, out, cache))
+    # the maps' raster overlays are made in a thread beside the export, charts and print maps
+    with overlays_beside(_maps_drawn(run, todo), cache[0] if cache else None):
+        written, listing = write_export(run, out, reuse=session)
+        reports = build.everything(
+            todo, figures, lambda lang, shown: _report_job(lang, when, out, listing, cache, shown),
+            workers)
     for lang, report in zip(languages, reports, strict=True):
         written += build.files([*figures[lang], report])
     # the interactive map last, as it is made
@@ -154,11 +158,18 @@ def _figure_jobs(lang: Lang, when: str, out: Path, fmts: Sequence[MapFormat],
         _COST["chart"]) for chart in CHARTS]
 
 
-def _interactive_job(builder: MapBuilder, out: Path, cache: tuple[Path, ...]) -> Job:
-    """The interactive maps, keyed on the builder's name."""
+def _interactive_job(builder: MapBuilder | None, out: Path, cache: tuple[Path, ...]) -> Job | None:
+    """The interactive maps, keyed on the builder's name (None without a builder)."""
+    if builder is None:
+        return None
     name = f"{getattr(builder, '__module__', '')}.{getattr(builder, '__qualname__', '')}"
     return Job("interactive", [name], partial(_interactive, builder=builder, out=out, cache=cache),
                _COST["interactive"])
+
+
+def _maps_drawn(run: RunFolder, todo: Sequence[Job]) -> RunFolder | None:
+    """``run`` when the interactive maps are among the outputs to make (``todo``), else None."""
+    return run if any(job.name == "interactive" for job in todo) else None
 
 
 def _report_job(lang: Lang, when: str, out: Path, listing: pd.DataFrame, cache: tuple[Path, ...],
@@ -206,12 +217,17 @@ class _Build:
             self.made[job.name] = files
         return files is not None
 
-    def everything(self, figures: Mapping[Lang, Sequence[Job]], interactive: Job | None,
+    def todo(self, figures: Mapping[Lang, Sequence[Job]], interactive: Job | None) -> list[Job]:
+        """The print maps and charts (``figures``, by language) and the interactive maps to make,
+        in the order they are handed out (:func:`_ends_first`); the others are reused."""
+        return [job for job in _ends_first(figures, interactive) if not self.reused(job)]
+
+    def everything(self, todo: Sequence[Job], figures: Mapping[Lang, Sequence[Job]],
                    report: Callable[[Lang, list[Path]], Job], workers: int | None) -> list[Job]:
-        """Make or reuse the print maps and charts (``figures``, by language), the interactive
-        maps, then the report of each language (``report(lang, its figures' files)``), on worker
-        processes too when there is enough to draw (see :func:`_workers`); the report jobs."""
-        todo = [job for job in _ends_first(figures, interactive) if not self.reused(job)]
+        """Make the print maps, charts and interactive maps of ``todo`` (:meth:`todo`), then make
+        or reuse the report of each language of ``figures`` (``report(lang, its figures'
+        files)``), on worker processes too when there is enough to draw (see :func:`_workers`);
+        the report jobs."""
         extra = _workers(workers, sum(j.cost for j in todo) + len(figures) * _COST["report"],
                          self.run)
         with worker_pool(extra) as pool:

@@ -85,8 +85,10 @@ def raster_listing(run: RunFolder) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def file_listing(run: RunFolder, gpkg: Path | None, layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
-    """The data files of the run for the report: the export's layers and the rasters."""
+def file_listing(run: RunFolder, gpkg: Path | None, layers: dict[str, gpd.GeoDataFrame],
+                 rasters: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The data files of the run for the report: the export's layers and the rasters
+    (``rasters``: the run's :func:`raster_listing`, if already made)."""
     import pandas as pd
 
     rows = []
@@ -94,7 +96,7 @@ def file_listing(run: RunFolder, gpkg: Path | None, layers: dict[str, gpd.GeoDat
         name = gpkg.relative_to(run.path).as_posix() if gpkg.is_relative_to(run.path) else gpkg.name
         rows += [{"file": name, "layer": layer, "rows": len(gdf), "crs": str(gdf.crs.to_string())}
                  for layer, gdf in layers.items()]
-    rasters = raster_listing(run)
+    rasters = raster_listing(run) if rasters is None else rasters
     rows += [{"file": r.file, "layer": r.band, "rows": f"{r.width} x {r.height}", "crs": r.crs}
              for r in rasters.itertuples(index=False)]
     return pd.DataFrame(rows, columns=["file", "layer", "rows", "crs"])
@@ -124,8 +126,9 @@ def write_export(run: RunFolder, out_dir: Path, *,
     written = reuse.output(run, "export", [], gpkg) if reuse is not None else gpkg(run)
     if written and not layers:  # reused: the listing still names the layers
         layers.update(vector_layers(run))
-    listing = file_listing(run, written[0] if written else None, layers)
-    written.append(by_key("raster_listing").write_in_run(out_dir, raster_listing(run)))
+    rasters = raster_listing(run)  # every raster file opened once
+    listing = file_listing(run, written[0] if written else None, layers, rasters)
+    written.append(by_key("raster_listing").write_in_run(out_dir, rasters))
     return written, listing
 
 
