@@ -215,8 +215,13 @@ _register_groups()
 
 
 def main() -> None:
-    """Entry point of the ``netcover`` script (SIGTERM ends it as Ctrl-C does, workers included)."""
-    from netcover.app.cli._tools import stop_on_sigterm
+    """Entry point of the ``netcover`` script (SIGTERM ends it as Ctrl-C does, workers included;
+    the process ends without tearing the interpreter down: :func:`~._tools.exit_now`)."""
+    from netcover.app.cli._tools import exit_now, stop_on_sigterm
 
     stop_on_sigterm()
-    cli(prog_name="netcover")
+    try:
+        cli(prog_name="netcover")
+    except SystemExit as stop:  # click's standalone mode always ends with it
+        exit_now(stop.code)
+    exit_now(0)
