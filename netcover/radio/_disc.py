@@ -202,16 +202,13 @@ class Disc(DiscWindow):
     ----------
     flat : numpy.ndarray
         Indices (into the flattened window) of the cells in the disc; ``bearing`` (radians, from
-        north, clockwise), ``dist_cells`` (cell sizes), ``ground`` (m) and ``cell_row``,
-        ``cell_col`` (their index in :attr:`grid`, float64) are theirs.
+        north, clockwise), ``dist_cells`` (cell sizes) and ``ground`` (m) are theirs.
     """
 
     flat: NDArray[np.int64]
     bearing: NDArray[np.float64]
     dist_cells: NDArray[np.float64]
     ground: NDArray[np.float64]
-    cell_row: NDArray[np.float64]
-    cell_col: NDArray[np.float64]
 
     @classmethod
     def around(cls, dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m: float,
@@ -223,10 +220,9 @@ class Disc(DiscWindow):
         r_off, c_off, row0, col0 = window._cells_origin()
         cells = disc_cells(window.grid, r_off, c_off, window.shape[0], window.shape[1], row0, col0,
                            window.radius_cells)
-        flat, bearing, dist_cells, ground, cell_row, cell_col = cells
+        flat, bearing, dist_cells, ground, _, _ = cells  # the grid rows and columns: unused here
         return cls(**{f.name: getattr(window, f.name) for f in fields(DiscWindow)}, flat=flat,
-                   bearing=bearing, dist_cells=dist_cells, ground=ground, cell_row=cell_row,
-                   cell_col=cell_col)
+                   bearing=bearing, dist_cells=dist_cells, ground=ground)
 
     def only(self, cells: np.ndarray) -> Disc:
         """The disc without the cells where ``cells`` (bool, shape of the DEM or window it was set up
@@ -235,8 +231,7 @@ class Disc(DiscWindow):
         cols = self.col_off + self.flat % self.shape[1]
         keep = np.asarray(cells, dtype=bool)[rows, cols]
         return replace(self, flat=self.flat[keep], bearing=self.bearing[keep],
-                       dist_cells=self.dist_cells[keep], ground=self.ground[keep],
-                       cell_row=self.cell_row[keep], cell_col=self.cell_col[keep])
+                       dist_cells=self.dist_cells[keep], ground=self.ground[keep])
 
     def bearing_units(self) -> NDArray[np.float64]:
         """The disc cells' bearings in units of the radial spacing."""
