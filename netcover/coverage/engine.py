@@ -53,7 +53,13 @@ from netcover.coverage.combine import (
     cells_table,
     combine_groups,
 )
-from netcover.coverage.losscache import CachedLoss, LossCache, dem_fingerprint, quantize
+from netcover.coverage.losscache import (
+    CachedLoss,
+    LossCache,
+    dem_fingerprint,
+    grid_fingerprint,
+    quantize,
+)
 from netcover.coverage.patch import (
     Box,
     CellPart,
@@ -171,7 +177,7 @@ def compute_coverage(
     cache = cache or LossCache(None)
     side = LossCache(cache.folder)  # geometry and group results: hits and misses are of losses
     jobs = loss_jobs(cells)
-    digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
+    digest = grid_fingerprint(terrain.heights, terrain)
     whole = terrain_digest(terrain, digest)  # every layer
     loss_keys = _loss_keys(terrain, jobs, cov, side, whole, threads)
     windows = _job_windows(terrain, jobs, cov)
@@ -288,7 +294,7 @@ def fold_groups(inputs: Inputs, patches: dict[Group, Patch], *, cache: LossCache
     needed = plan.needed(jobs)
     keys = map_threads(lambda job: site_loss_key(site_terrain(terrain, job, cov), job, cov),
                        needed, threads=thread_count(threads, len(needed)))
-    digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
+    digest = grid_fingerprint(terrain.heights, terrain)
     apply = SectorLevels(terrain, cov, sc.receiver, cache=LossCache(cache.folder),
                          dem_digest=digest, calibration=sc.calibration, tables=_TABLES_KEPT)
     loss_keys = dict(zip(needed, keys, strict=True))
@@ -323,8 +329,7 @@ def terrain_digest(terrain: Terrain, heights_digest: str | None = None) -> str:
     already known.
     """
     h = hashlib.sha256()
-    h.update((heights_digest or dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6],
-                                                terrain.crs.to_wkt())).encode())
+    h.update((heights_digest or grid_fingerprint(terrain.heights, terrain)).encode())
     h.update(repr((terrain.index_origin, terrain.offset, terrain.shape)).encode())
     for layer in (terrain.clutter_m, terrain.landcover):
         h.update(b"-" if layer is None else
