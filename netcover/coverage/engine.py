@@ -292,17 +292,16 @@ def fold_groups(inputs: Inputs, patches: dict[Group, Patch], *, cache: LossCache
     whole = [g for g in group_frequencies(cells) if g not in patches and g not in skip]
     plan = _tasks(jobs, cells, _job_windows(terrain, jobs, cov), whole, patches, all_jobs=False)
     needed = plan.needed(jobs)
-    keys = map_threads(lambda job: site_loss_key(site_terrain(terrain, job, cov), job, cov),
-                       needed, threads=thread_count(threads, len(needed)))
+    loss_keys = dict(zip(needed, _hashed_loss_keys(terrain, needed, cov, threads), strict=True))
     digest = grid_fingerprint(terrain.heights, terrain)
     apply = SectorLevels(terrain, cov, sc.receiver, cache=LossCache(cache.folder),
                          dem_digest=digest, calibration=sc.calibration, tables=_TABLES_KEPT)
-    loss_keys = dict(zip(needed, keys, strict=True))
     notes: list[str] = []
+    progress = progress or _no_progress
     fill_loss_cache(terrain, needed, loss_keys, cov, cache.folder, executor or InProcess(),
-                    progress or _no_progress, notes, least=1)
+                    progress, notes, least=1)
     run = _Run(jobs, cells, apply, cache, loss_keys, notes, None)
-    yield from plan.run(run, sc, progress or _no_progress, threads)
+    yield from plan.run(run, sc, progress, threads)
 
 
 def _loss_keys(terrain: Terrain, jobs: list[LossJob], cov: CoverageSettings, side: LossCache,
@@ -315,10 +314,16 @@ def _loss_keys(terrain: Terrain, jobs: list[LossJob], cov: CoverageSettings, sid
     stored = side.get_arrays(memo)
     if stored is not None and stored["keys"].shape == (len(jobs),):
         return dict(zip(jobs, (str(k) for k in stored["keys"]), strict=True))
-    keys = map_threads(lambda job: site_loss_key(site_terrain(terrain, job, cov), job, cov), jobs,
-                       threads=thread_count(threads, len(jobs)))  # hashing the DEM windows
+    keys = _hashed_loss_keys(terrain, jobs, cov, threads)
     side.put_arrays(memo, {"keys": np.array(keys, dtype="U32")})
     return dict(zip(jobs, keys, strict=True))
+
+
+def _hashed_loss_keys(terrain: Terrain, jobs: list[LossJob], cov: CoverageSettings,
+                      threads: int | None) -> list[str]:
+    """Each job's :func:`site_loss_key`, hashing the DEM windows on threads."""
+    return map_threads(lambda job: site_loss_key(site_terrain(terrain, job, cov), job, cov), jobs,
+                       threads=thread_count(threads, len(jobs)))
 
 
 def terrain_digest(terrain: Terrain, heights_digest: str | None = None) -> str:
