@@ -208,8 +208,9 @@ def cell_geometry(bearing: np.ndarray, dist_cells: np.ndarray, ground: np.ndarra
 #: distance (km), ground (m), slant distance (km, :func:`radial_disc` only).
 VAL_D, VAL_GROUND, VAL_SLANT = 0, 1, 2
 #: Columns of the receivers' integers in the radial order: index, prefix m, tail points nt, row
-#: and column in the grid.
+#: and column in the grid (``_N_INTS`` columns).
 INT_INDEX, INT_PREFIX, INT_TAIL, INT_ROW, INT_COL = 0, 1, 2, 3, 4
+_N_INTS = 5
 
 
 @njit(cache=True, inline="always")
@@ -273,7 +274,7 @@ def radial_disc(grid: np.ndarray, row_off: int, col_off: int, n_rows: int, n_col
         start[j + 1] += start[j]
     fill = start[:-1].copy()
     n = start[n_bearings]
-    ints = np.empty((n, 5), dtype=np.int32)
+    ints = np.empty((n, _N_INTS), dtype=np.int32)
     values = np.empty((n, 3))
     r_mid = min(max(math.ceil(row0), 0), n_rows)
     c_mid = min(max(math.ceil(col0), 0), n_cols)
@@ -320,7 +321,7 @@ def sort_by_prefix(start: np.ndarray, ints: np.ndarray, values: np.ndarray,
     for r in range(n_bearings):
         longest = max(longest, start[r + 1] - start[r])
     n_values = values.shape[1]
-    ints_copy = np.empty((longest, 5), dtype=np.int32)
+    ints_copy = np.empty((longest, _N_INTS), dtype=np.int32)
     values_copy = np.empty((longest, n_values))
     count = np.empty(n_samples + 1, dtype=np.int64)
     for r in range(n_bearings):
@@ -336,12 +337,8 @@ def sort_by_prefix(start: np.ndarray, ints: np.ndarray, values: np.ndarray,
         if ordered:
             continue
         for i in range(a, b):  # element by element: a row view per receiver costs more
-            m = ints[i, INT_PREFIX]
-            ints_copy[i - a, INT_INDEX] = ints[i, INT_INDEX]
-            ints_copy[i - a, INT_PREFIX] = m
-            ints_copy[i - a, INT_TAIL] = ints[i, INT_TAIL]
-            ints_copy[i - a, INT_ROW] = ints[i, INT_ROW]
-            ints_copy[i - a, INT_COL] = ints[i, INT_COL]
+            for q in range(_N_INTS):
+                ints_copy[i - a, q] = ints[i, q]
             for q in range(n_values):
                 values_copy[i - a, q] = values[i, q]
         count[:hi - lo + 2] = 0
@@ -353,11 +350,8 @@ def sort_by_prefix(start: np.ndarray, ints: np.ndarray, values: np.ndarray,
         for i in range(b - a):
             k = count[ints_copy[i, INT_PREFIX] - lo]
             count[ints_copy[i, INT_PREFIX] - lo] += 1
-            ints[k, INT_INDEX] = ints_copy[i, INT_INDEX]
-            ints[k, INT_PREFIX] = ints_copy[i, INT_PREFIX]
-            ints[k, INT_TAIL] = ints_copy[i, INT_TAIL]
-            ints[k, INT_ROW] = ints_copy[i, INT_ROW]
-            ints[k, INT_COL] = ints_copy[i, INT_COL]
+            for q in range(_N_INTS):
+                ints[k, q] = ints_copy[i, q]
             for q in range(n_values):
                 values[k, q] = values_copy[i, q]
 
