@@ -424,14 +424,14 @@ class _Run:
         without making them); [] when none or outside the box."""
         job, loss = self.jobs[task.job], got[0]
         rows = [self.cells.iloc[i] for i in task.cells]
-        clip = None
+        part = None
         if self.box is not None:
             clip = clip_of(loss.row_off, loss.col_off, loss.loss_db.shape, self.box)
             if clip is None:
                 return []
+            part = clip[0]
         if not rows:
             return []
-        part = None if clip is None else clip[0]
         if self.apply.calibrated(rows):
             return self.apply.levels(job.x, job.y, job.height_m, loss, rows, clip=part)
         return self.apply.tabulated(job.x, job.y, job.height_m, loss, rows, clip=part)
