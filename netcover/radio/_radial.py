@@ -357,7 +357,7 @@ def _radial_chunk(r_lo: int, r_hi: int, heights: np.ndarray, clutter: np.ndarray
         else:
             h = radials[r]
             layer_r = layer[r] if has_clutter else h
-        _radial_cells(h, layer_r if has_clutter else h, has_clutter, step_km, htg, hrg, f_ghz,
+        _radial_cells(h, layer_r, has_clutter, step_km, htg, hrg, f_ghz,
                       pol, ae_km, hull_window, borrowed(cell_ints)[a:b],
                       borrowed(cell_values)[a:b], n_tail, borrowed(dem), borrowed(clutter_dem),
                       row0, col0, deygout, scratch, geo, borrowed(inv_d), borrowed(out)[a:b],
