@@ -262,7 +262,7 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
     if cells is not None:
         disc = disc.only(cells)
     site_amsl = bilinear_height(disc.grid, disc.row0, disc.col0) + tx_height_m
-    bearing, horiz_km, slant_km = disc.geometry(cell_size_m, site_amsl, rx_height_m)
+    bearing, d_km, slant_km = disc.geometry(cell_size_m, site_amsl, rx_height_m)
     values: NDArray[np.float64]
     if model == "fspl":
         values = free_space_loss(slant_km, f_mhz)
@@ -273,7 +273,6 @@ def site_loss_grid(dem: np.ndarray, origin_xy: tuple[float, float], cell_size_m:
         j0 = np.floor(bearing).astype(np.int64)
         tb = bearing - j0
         hb = (1.0 - tb) * hb_radial[j0 % n_bearings] + tb * hb_radial[(j0 + 1) % n_bearings]
-        d_km = horiz_km
         if message := hata_validity_warning(d_km, f_mhz, hb, rx_height_m):
             warnings.warn(message, UserWarning, stacklevel=2)
         values = hata_loss(d_km, f_mhz, hb, rx_height_m, environment=hata_environment)
