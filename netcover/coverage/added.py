@@ -284,8 +284,8 @@ def _value(value: object) -> object:
 def _read_only(layers: GroupResult) -> GroupResult:
     """Read-only views of the layers: a patch copies them rather than writing into the run's."""
     views = []
-    for array in (layers.level, layers.best_cell, layers.count, layers.sinr):
-        view = array.view()
+    for name in _LAYERS:
+        view = getattr(layers, name).view()
         view.flags.writeable = False
         views.append(view)
     return GroupResult(*views)

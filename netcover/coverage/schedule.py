@@ -44,6 +44,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from netcover.core._worker_life import _malloc_trim  # the process pool's workers trim too
 from netcover.core.parallel import usable_cores
 
 __all__ = ["Task", "map_threads", "plan_tasks", "recorded_warnings", "release_free_memory",
@@ -264,15 +265,6 @@ def _resident_mb() -> float:
 
 
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
-
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc.malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return None
 
 
 #: ``mallopt`` parameter of glibc: the most arenas the threads of the process may use.

@@ -96,7 +96,9 @@ def backhaul_geometries(inputs: Inputs) -> list[object]:
 
 def high_points(terrain: Terrain, window_m: float, min_rise_m: float) -> tuple[np.ndarray, ...]:
     """(rows, cols, rise) of the DEM's hilltops and ridge shoulders (see the module docstring)."""
-    return _peaks_above(*_local_peaks(terrain, window_m), min_rise_m)
+    tpi, peak = _local_peaks(terrain, window_m)
+    rows, cols = np.nonzero(peak & (tpi >= min_rise_m))
+    return rows, cols, tpi[rows, cols]
 
 
 def _local_peaks(terrain: Terrain, window_m: float) -> tuple[np.ndarray, np.ndarray]:
@@ -128,11 +130,6 @@ def _kept_peaks(terrain: Terrain, window_m: float, cache: LossCache) -> tuple[np
 
 #: Bump when :func:`_local_peaks` changes.
 _PEAKS_VERSION = "2"
-
-
-def _peaks_above(tpi: np.ndarray, peak: np.ndarray, min_rise_m: float) -> tuple[np.ndarray, ...]:
-    rows, cols = np.nonzero(peak & (tpi >= min_rise_m))
-    return rows, cols, tpi[rows, cols]
 
 
 def thin(x: np.ndarray, y: np.ndarray, priority: np.ndarray, spacing_m: float) -> np.ndarray:
