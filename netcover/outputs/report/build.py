@@ -19,16 +19,23 @@ from typing import TYPE_CHECKING, Any
 from netcover.config.options import MAP_FORMATS, MAP_KINDS, MapFormat, MapKind
 from netcover.core.files import by_key
 from netcover.core.i18n import LANGS, Lang, check_lang
-from netcover.outputs._summary_reads import Read
 from netcover.outputs.maps.overlays import stored_in
 from netcover.outputs.maps.rasters import overlays_beside
-from netcover.outputs.report._spread import Job, folder_view, made_there, picklable, spread, worker_pool
+from netcover.outputs.report._spread import (
+    Job,
+    folder_view,
+    made_in,
+    made_there,
+    picklable,
+    spread,
+    worker_pool,
+)
 from netcover.outputs.report.charts import CHARTS, write_charts
 from netcover.outputs.report.document import write_report
 from netcover.outputs.report.export import write_export
 from netcover.outputs.report.printmaps import Backdrop, draw_map, figure_stem, read_backdrop, save_figure
 from netcover.outputs.results import RunFolder
-from netcover.outputs.reuse import Reuse, Watched, file_digest
+from netcover.outputs.reuse import Reuse, file_digest
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -244,18 +251,15 @@ class _Build:
         """Make ``jobs``, on ``pool``'s workers too, with progress shown per output made."""
         if not jobs:
             return
+        here = partial(made_in, self.run)
         view = folder_view(self.run) if pool is not None else None
-        there = partial(made_there, view) if view is not None else self._here
+        there = partial(made_there, view) if view is not None else here
         done = spread([replace(j, anywhere=j.anywhere and picklable(j.make)) for j in jobs],
-                      self._here, there, pool if view is not None else None, workers)
+                      here, there, pool if view is not None else None, workers)
         for _ in self.progress(jobs, label) if self.progress is not None else jobs:
             index, (files, reads) = next(done)
             job = jobs[index]
             self.made[job.name] = self.session.record(self.run, job.name, job.settings, reads, files)
-
-    def _here(self, job: Job) -> tuple[list[Path], list[Read]]:
-        watched = Watched.of(self.run, digests=False)
-        return [Path(p) for p in job.make(watched)], list(watched.reads)
 
 
 #: The hillshade of the DEM last drawn in this process, by the DEM file's identity.
