@@ -115,11 +115,11 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
     when = date or data_date(run)
     session = Reuse(out, (Path(previous) if previous is not None else out) if reuse else None)
     figures = {lang: _figure_jobs(lang, when, out, fmts, target) for lang in languages}
-    cache = (_cache_folder(run),) if reuse else ()  # where overlays and screen images are kept
+    cache = _cache_folder(run) if reuse else None  # where overlays and screen images are kept
     build = _Build(session, run, {}, progress)
     todo = build.todo(figures, _interactive_job(map_builder, out, cache))
     # the maps' raster overlays are made in a thread beside the export, charts and print maps
-    with overlays_beside(_maps_drawn(run, todo), cache[0] if cache else None):
+    with overlays_beside(_maps_drawn(run, todo), cache):
         written, listing = write_export(run, out, reuse=session)
         reports = build.everything(
             todo, figures, lambda lang, shown: _report_job(lang, when, out, listing, cache, shown),
@@ -165,7 +165,7 @@ def _figure_jobs(lang: Lang, when: str, out: Path, fmts: Sequence[MapFormat],
         _COST["chart"]) for chart in CHARTS]
 
 
-def _interactive_job(builder: MapBuilder | None, out: Path, cache: tuple[Path, ...]) -> Job | None:
+def _interactive_job(builder: MapBuilder | None, out: Path, cache: Path | None) -> Job | None:
     """The interactive maps, keyed on the builder's name (None without a builder)."""
     if builder is None:
         return None
@@ -179,7 +179,7 @@ def _maps_drawn(run: RunFolder, todo: Sequence[Job]) -> RunFolder | None:
     return run if any(job.name == "interactive" for job in todo) else None
 
 
-def _report_job(lang: Lang, when: str, out: Path, listing: pd.DataFrame, cache: tuple[Path, ...],
+def _report_job(lang: Lang, when: str, out: Path, listing: pd.DataFrame, cache: Path | None,
                 figures: Sequence[Path]) -> Job:
     """The report of one language, showing its figures (made or reused)."""
     pngs = [p for p in figures if p.suffix == ".png"]
@@ -190,10 +190,10 @@ def _report_job(lang: Lang, when: str, out: Path, listing: pd.DataFrame, cache: 
         _COST["report"])
 
 
-def _report(run: RunFolder, *, cache: tuple[Path, ...], **options: Any) -> list[Path]:
-    """:func:`write_report`, the screen copies of its images kept in ``cache`` (one folder, or
-    none)."""
-    with stored_in(cache[0] if cache else None):
+def _report(run: RunFolder, *, cache: Path | None, **options: Any) -> list[Path]:
+    """:func:`write_report`, the screen copies of its images kept in the folder ``cache``
+    (None: in this process only)."""
+    with stored_in(cache):
         return write_report(run, **options)
 
 
@@ -305,8 +305,9 @@ def _cache_folder(run: RunFolder) -> Path:
 
 
 def _interactive(run: RunFolder, *, builder: MapBuilder, out: Path,
-                 cache: tuple[Path, ...]) -> list[Path]:
-    """The interactive maps, their raster overlays kept in ``cache`` (one folder, or none)."""
-    with stored_in(cache[0] if cache else None):
+                 cache: Path | None) -> list[Path]:
+    """The interactive maps, their raster overlays kept in the folder ``cache`` (None: in this
+    process only)."""
+    with stored_in(cache):
         built = builder(run, out)
     return [built] if isinstance(built, Path) else list(built)
