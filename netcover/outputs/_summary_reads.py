@@ -17,6 +17,30 @@ __all__ = ["Read", "RecordedSummary"]
 Read = tuple[str, str, str]
 
 
+def _read_entry(name: str) -> Callable[..., Any]:
+    """The dict method ``name`` of one key, recording a read of that entry first."""
+    method = getattr(dict, name)
+
+    def read(self: RecordedSummary, key: Any) -> Any:
+        self._entry(key)
+        return method(self, key)
+
+    read.__name__, read.__qualname__ = name, f"RecordedSummary.{name}"
+    return read
+
+
+def _read_all(name: str) -> Callable[..., Any]:
+    """The dict method ``name``, recording a read of the whole summary first."""
+    method = getattr(dict, name)
+
+    def read(self: RecordedSummary, *args: Any) -> Any:
+        self._whole()
+        return method(self, *args)
+
+    read.__name__, read.__qualname__ = name, f"RecordedSummary.{name}"
+    return read
+
+
 class RecordedSummary(dict[str, Any]):
     """The input summary as an output reads it: each entry read (``[key]``, ``get``, ``in``) is
     recorded as a read of that entry alone (``("summary", "", "key:<key>")``); whatever reads the
@@ -32,41 +56,19 @@ class RecordedSummary(dict[str, Any]):
     def _whole(self) -> None:
         self._saw(("summary", "", ""))
 
-    def __getitem__(self, key: str) -> Any:
-        self._entry(key)
-        return super().__getitem__(key)
+    __getitem__ = _read_entry("__getitem__")
+    __contains__ = _read_entry("__contains__")
 
     def get(self, key: str, default: Any = None) -> Any:
         self._entry(key)
         return super().get(key, default)
 
-    def __contains__(self, key: object) -> bool:
-        self._entry(key)
-        return super().__contains__(key)
-
-    def keys(self) -> Any:
-        self._whole()
-        return super().keys()
-
-    def items(self) -> Any:
-        self._whole()
-        return super().items()
-
-    def values(self) -> Any:
-        self._whole()
-        return super().values()
-
-    def __iter__(self) -> Any:
-        self._whole()
-        return super().__iter__()
-
-    def __len__(self) -> int:
-        self._whole()
-        return super().__len__()
-
-    def __eq__(self, other: object) -> bool:
-        self._whole()
-        return super().__eq__(other)
+    keys = _read_all("keys")
+    items = _read_all("items")
+    values = _read_all("values")
+    __iter__ = _read_all("__iter__")
+    __len__ = _read_all("__len__")
+    __eq__ = _read_all("__eq__")
 
     __hash__ = None
 

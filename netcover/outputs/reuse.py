@@ -313,8 +313,7 @@ class Reuse:
                written: Sequence[Path]) -> list[Path]:
         """Count output ``name`` as made elsewhere (a worker process: :func:`Watched.of` without
         digests) from ``reads`` of ``run``, which this build digests; returns ``written``."""
-        inner = run.inner if isinstance(run, Watched) else run
-        self._enter(name, settings, {r: _digest(inner, r, self._memo) for r in reads}, written)
+        self._enter(name, settings, self._digests(run, reads), written)
         return [Path(p) for p in written]
 
     def _enter(self, name: str, settings: Any, reads: Mapping[Read, str],
@@ -326,6 +325,11 @@ class Reuse:
         }
         self.made.append(name)
 
+    def _digests(self, run: RunFolder, reads: Iterable[Read]) -> dict[Read, str]:
+        """The digest of each of ``reads`` of ``run`` (of its results, not of a watched view)."""
+        inner = run.inner if isinstance(run, Watched) else run
+        return {read: _digest(inner, read, self._memo) for read in reads}
+
     def _relative(self, p: Path) -> str:
         return p.resolve().relative_to(self.out.resolve()).as_posix()
 
@@ -336,8 +340,7 @@ class Reuse:
         if self.previous is None or recorded is None or not isinstance(old, dict):
             return None
         reads, files = recorded
-        inner = run.inner if isinstance(run, Watched) else run
-        now = {read: _digest(inner, read, self._memo) for read in reads}
+        now = self._digests(run, reads)
         if _key(name, settings, now) != old.get("key"):
             return None
         if any(file_digest(self.previous / rel) != sha for rel, sha in files.items()):

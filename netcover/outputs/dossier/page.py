@@ -103,12 +103,18 @@ def _scores(c: Column, row: dict[str, Any]) -> None:
     c.row(*both("cost_per_new_person"), number(row.get("cost_per_new_person")))
     c.down(4)
     c.heading("better_head")
-    vi, en = explained(row.get("advice"))
-    c.line(vi)
-    if en != vi:  # an advice without a Vietnamese wording is written once
-        c.line(en, size=6, grey=True)
+    _explanation(c, row.get("advice"))
     c.row(*both("better_new_people"), number(row.get("better_new_people")))
     c.row(*both("extra_people"), number(row.get("extra_people")))
+
+
+def _explanation(c: Column, value: object) -> None:
+    """An explanation of the scores table (:func:`explained`): Vietnamese, then English in grey
+    under it (one without a Vietnamese wording is written once)."""
+    vi, en = explained(value)
+    c.line(vi)
+    if en != vi:
+        c.line(en, size=6, grey=True)
 
 
 def _before_after(row: dict[str, Any], before: str, after: str, decimals: int = 1,
@@ -141,10 +147,7 @@ def _sharing(c: Column, row: dict[str, Any], distance_m: float) -> None:
         c.line(vi)
         c.line(en, size=6, grey=True)
     else:
-        vi, en = explained(row.get("sharing"))
-        c.line(vi)
-        if en != vi:
-            c.line(en, size=6, grey=True)
+        _explanation(c, row.get("sharing"))
     c.row(*both("share_with"), partner)
     c.row(*both("share_distance_m"), number(row.get("share_distance_m")))
     c.row(*both("sharing_saving"),

@@ -33,7 +33,7 @@ from netcover.outputs._summary_reads import Read
 from netcover.outputs.results import RunFolder, RunResults
 from netcover.outputs.reuse import Watched
 
-__all__ = ["Job", "folder_view", "made_there", "picklable", "spread", "worker_pool"]
+__all__ = ["Job", "folder_view", "made_in", "made_there", "picklable", "spread", "worker_pool"]
 
 
 @dataclass(frozen=True)
@@ -61,13 +61,19 @@ def folder_view(run: RunFolder) -> tuple[Path, dict[str, Any]] | None:
     return run.path, {k: v for k, v in memory.items() if not isinstance(v, Raster)}
 
 
-def made_there(view: tuple[Path, dict[str, Any]], job: Job) -> tuple[list[Path], list[Read]]:
-    """In a worker process: ``job`` made from the results of ``view`` (:func:`folder_view`); the
-    files written and what was read (to be digested by the build: :meth:`Reuse.record`)."""
-    folder, memory = view
-    watched = Watched.of(RunResults(folder, memory), digests=False)
+def made_in(run: RunFolder, job: Job) -> tuple[list[Path], list[Read]]:
+    """``job`` made from the results ``run``; the files written and what was read, without
+    digests (to be digested by the build: :meth:`Reuse.record`)."""
+    watched = Watched.of(run, digests=False)
     written = [Path(p) for p in job.make(watched)]
     return written, list(watched.reads)
+
+
+def made_there(view: tuple[Path, dict[str, Any]], job: Job) -> tuple[list[Path], list[Read]]:
+    """In a worker process: ``job`` made from the results of ``view`` (:func:`folder_view`), as
+    :func:`made_in`."""
+    folder, memory = view
+    return made_in(RunResults(folder, memory), job)
 
 
 def picklable(value: object) -> bool:

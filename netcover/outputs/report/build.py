@@ -19,16 +19,23 @@ from typing import TYPE_CHECKING, Any
 from netcover.config.options import MAP_FORMATS, MAP_KINDS, MapFormat, MapKind
 from netcover.core.files import by_key
 from netcover.core.i18n import LANGS, Lang, check_lang
-from netcover.outputs._summary_reads import Read
 from netcover.outputs.maps.overlays import stored_in
 from netcover.outputs.maps.rasters import overlays_beside
-from netcover.outputs.report._spread import Job, folder_view, made_there, picklable, spread, worker_pool
+from netcover.outputs.report._spread import (
+    Job,
+    folder_view,
+    made_in,
+    made_there,
+    picklable,
+    spread,
+    worker_pool,
+)
 from netcover.outputs.report.charts import CHARTS, write_charts
 from netcover.outputs.report.document import write_report
 from netcover.outputs.report.export import write_export
 from netcover.outputs.report.printmaps import Backdrop, draw_map, figure_stem, read_backdrop, save_figure
 from netcover.outputs.results import RunFolder
-from netcover.outputs.reuse import Reuse, Watched, file_digest
+from netcover.outputs.reuse import Reuse, file_digest
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,11 +115,11 @@ def build_outputs(results: RunFolder | str | Path, out_dir: str | Path | None = 
     when = date or data_date(run)
     session = Reuse(out, (Path(previous) if previous is not None else out) if reuse else None)
     figures = {lang: _figure_jobs(lang, when, out, fmts, target) for lang in languages}
-    cache = (_cache_folder(run),) if reuse else ()  # where overlays and screen images are kept
+    cache = _cache_folder(run) if reuse else None  # where overlays and screen images are kept
     build = _Build(session, run, {}, progress)
     todo = build.todo(figures, _interactive_job(map_builder, out, cache))
     # the maps' raster overlays are made in a thread beside the export, charts and print maps
-    with overlays_beside(_maps_drawn(run, todo), cache[0] if cache else None):
+    with overlays_beside(_maps_drawn(run, todo), cache):
         written, listing = write_export(run, out, reuse=session)
         reports = build.everything(
             todo, figures, lambda lang, shown: _report_job(lang, when, out, listing, cache, shown),
@@ -158,7 +165,7 @@ def _figure_jobs(lang: Lang, when: str, out: Path, fmts: Sequence[MapFormat],
         _COST["chart"]) for chart in CHARTS]
 
 
-def _interactive_job(builder: MapBuilder | None, out: Path, cache: tuple[Path, ...]) -> Job | None:
+def _interactive_job(builder: MapBuilder | None, out: Path, cache: Path | None) -> Job | None:
     """The interactive maps, keyed on the builder's name (None without a builder)."""
     if builder is None:
         return None
@@ -172,7 +179,7 @@ def _maps_drawn(run: RunFolder, todo: Sequence[Job]) -> RunFolder | None:
     return run if any(job.name == "interactive" for job in todo) else None
 
 
-def _report_job(lang: Lang, when: str, out: Path, listing: pd.DataFrame, cache: tuple[Path, ...],
+def _report_job(lang: Lang, when: str, out: Path, listing: pd.DataFrame, cache: Path | None,
                 figures: Sequence[Path]) -> Job:
     """The report of one language, showing its figures (made or reused)."""
     pngs = [p for p in figures if p.suffix == ".png"]
@@ -183,10 +190,10 @@ def _report_job(lang: Lang, when: str, out: Path, listing: pd.DataFrame, cache: 
         _COST["report"])
 
 
-def _report(run: RunFolder, *, cache: tuple[Path, ...], **options: Any) -> list[Path]:
-    """:func:`write_report`, the screen copies of its images kept in ``cache`` (one folder, or
-    none)."""
-    with stored_in(cache[0] if cache else None):
+def _report(run: RunFolder, *, cache: Path | None, **options: Any) -> list[Path]:
+    """:func:`write_report`, the screen copies of its images kept in the folder ``cache``
+    (None: in this process only)."""
+    with stored_in(cache):
         return write_report(run, **options)
 
 
@@ -244,18 +251,15 @@ class _Build:
         """Make ``jobs``, on ``pool``'s workers too, with progress shown per output made."""
         if not jobs:
             return
+        here = partial(made_in, self.run)
         view = folder_view(self.run) if pool is not None else None
-        there = partial(made_there, view) if view is not None else self._here
+        there = partial(made_there, view) if view is not None else here
         done = spread([replace(j, anywhere=j.anywhere and picklable(j.make)) for j in jobs],
-                      self._here, there, pool if view is not None else None, workers)
+                      here, there, pool if view is not None else None, workers)
         for _ in self.progress(jobs, label) if self.progress is not None else jobs:
             index, (files, reads) = next(done)
             job = jobs[index]
             self.made[job.name] = self.session.record(self.run, job.name, job.settings, reads, files)
-
-    def _here(self, job: Job) -> tuple[list[Path], list[Read]]:
-        watched = Watched.of(self.run, digests=False)
-        return [Path(p) for p in job.make(watched)], list(watched.reads)
 
 
 #: The hillshade of the DEM last drawn in this process, by the DEM file's identity.
@@ -301,8 +305,9 @@ def _cache_folder(run: RunFolder) -> Path:
 
 
 def _interactive(run: RunFolder, *, builder: MapBuilder, out: Path,
-                 cache: tuple[Path, ...]) -> list[Path]:
-    """The interactive maps, their raster overlays kept in ``cache`` (one folder, or none)."""
-    with stored_in(cache[0] if cache else None):
+                 cache: Path | None) -> list[Path]:
+    """The interactive maps, their raster overlays kept in the folder ``cache`` (None: in this
+    process only)."""
+    with stored_in(cache):
         built = builder(run, out)
     return [built] if isinstance(built, Path) else list(built)

@@ -387,14 +387,12 @@ def data_uri(path: Path, max_px: int = EMBED_MAX_PX) -> str:
     """A PNG file as a ``data:`` URI, scaled down to at most ``max_px`` wide for the screen (inside
     :func:`~netcover.outputs.maps.overlays.stored_in`, the scaled PNG of the same file's bytes is
     kept in the cache folder: a report made again shows the print maps that did not change)."""
-    import hashlib
-
     from netcover.outputs.maps.overlays import stored_png
+    from netcover.outputs.reuse import file_digest
 
-    data = path.read_bytes()
-    key = f"embed:{_EMBED_VERSION}:{max_px}:{hashlib.sha256(data).hexdigest()}"
+    key = f"embed:{_EMBED_VERSION}:{max_px}:{file_digest(path)}"
     return "data:image/png;base64," + base64.b64encode(
-        stored_png(key, lambda: _screen_png(data, max_px))).decode("ascii")
+        stored_png(key, lambda: _screen_png(path.read_bytes(), max_px))).decode("ascii")
 
 
 #: Bump when :func:`_screen_png` makes other bytes of the same PNG, so kept ones are not reused.
