@@ -47,14 +47,14 @@ def cell_levels_at_points(inputs: Inputs, cell_rows: np.ndarray, x: np.ndarray,
         (len(cell_rows), len(x)); NaN where a cell's computation radius does not reach a point.
     """
     from netcover.coverage.engine import grid_loss, loss_jobs
-    from netcover.coverage.losscache import LossCache, default_cache_dir, dem_fingerprint
+    from netcover.coverage.losscache import LossCache, default_cache_dir, grid_fingerprint
     from netcover.coverage.sectors import SectorLevels
 
     cells = inputs.cells
     assert cells is not None
     sc, terrain = inputs.scenario, inputs.terrain
     cache = LossCache(sc.coverage.cache_dir or default_cache_dir())
-    digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
+    digest = grid_fingerprint(terrain.heights, terrain)
     apply = SectorLevels(terrain, sc.coverage, sc.receiver, cache=LossCache(cache.folder),
                          dem_digest=digest, calibration=sc.calibration if calibrated else None)
     left, top = terrain.origin_xy

@@ -51,7 +51,7 @@ from netcover.config.radio import default_thresholds
 from netcover.core.io import json_sha256
 from netcover.core.parallel import InProcess
 from netcover.coverage.engine import LossJob, fill_loss_cache, grid_loss, site_loss_key, site_terrain
-from netcover.coverage.losscache import LossCache, dem_fingerprint
+from netcover.coverage.losscache import LossCache, grid_fingerprint
 from netcover.coverage.people import GridOverlap
 from netcover.coverage.sectors import SectorLevels
 from netcover.errors import InputError
@@ -158,7 +158,7 @@ class FullResolution:
             raise InputError(msg)
         self.inputs, self.coverage, self.settings = inputs, coverage, settings
         self.cache = cache or footprint_cache(sc)
-        digest = dem_fingerprint(terrain.heights, tuple(terrain.transform)[:6], terrain.crs.to_wkt())
+        digest = grid_fingerprint(terrain.heights, terrain)
         self.apply = SectorLevels(terrain, sc.coverage, sc.receiver,
                                   cache=LossCache(self.cache.folder), dem_digest=digest,
                                   calibration=sc.calibration)
