@@ -24,7 +24,7 @@ With ``--rusage`` it also prints the bare-earth call's user and system CPU secon
 faults (``getrusage``, means of ``--repeat`` calls after two untimed ones): the system time is the
 kernel's, mostly giving fresh pages to the call's large arrays.
 
-Run: ``python benchmarks/bench_area_accuracy.py [--cells 1500] [--repeat 5] [--speed-only]
+Run: ``python benchmarks/bench_area_accuracy.py [--cells 5000] [--repeat 5] [--speed-only]
 [--before PATH [--rounds 3]] [--rusage]``
 """
 
@@ -226,7 +226,7 @@ def compare_before(before: str, rounds: int, repeat: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cells", type=int, default=1500, help="random cells per frequency")
+    parser.add_argument("--cells", type=int, default=5000, help="random cells per frequency")
     parser.add_argument("--repeat", type=int, default=5, help="timed calls")
     parser.add_argument("--speed-only", action="store_true", help="skip the accuracy figures")
     parser.add_argument("--before", metavar="PATH", help="checkout of the engine to compare with")

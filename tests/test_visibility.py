@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from netcover.errors import ModelError
 from netcover.radio._radial import bilinear_height
-from netcover.radio.area import profile_between, site_loss_grid
+from netcover.radio.area import BEARINGS_PER_RIM_CELL, profile_between, site_loss_grid
 from netcover.radio.visibility import EARTH_RADIUS_KM, line_of_sight_grid
 
 CELL = 30.0
@@ -54,7 +54,7 @@ def test_matches_a_per_cell_check_on_the_nearest_radial() -> None:
     vis, r_off, c_off = line_of_sight_grid(dem, ORIGIN, CELL, site, 10.0, 1.5, radius)
     a_m = 4.0 / 3.0 * EARTH_RADIUS_KM * 1000.0
     r_cells = radius / CELL
-    n_bearings = math.ceil(2.0 * 2.0 * math.pi * r_cells)
+    n_bearings = max(math.ceil(BEARINGS_PER_RIM_CELL * 2.0 * math.pi * r_cells), 8)
     row0 = col0 = n // 2
     hts = float(dem[row0, col0]) + 10.0
     checked = 0

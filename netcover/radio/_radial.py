@@ -1,6 +1,6 @@
 """Numba kernels of the area engine: incremental hulls and the per-cell P.1812 loss.
 
-The engine draws one terrain profile per bearing from the site (radials about half a cell apart at the
+The engine draws one terrain profile per bearing from the site (radials 0.4 cell apart at the
 rim, samples every step = one cell size, :mod:`._sampling`) and evaluates every cell of the disc at its
 own distance d (in steps) and ground height, on this profile:
 

@@ -9,12 +9,12 @@
   diffraction loss for Lbam), Lbs the troposcatter loss (Eq 44) with the scenario's N0 and each
   cell's path angular distance (from its horizon angles). Ld50 comes from radial profiles (see
   :mod:`._radial`): every cell is evaluated at its own distance d and ground height on the profile
-  made of the site, the samples of the radial nearest its bearing (radials at most half a cell apart
+  made of the site, the samples of the radial nearest its bearing (radials at most 0.4 cell apart
   at the rim, samples every cell size) up to at most one step before its tail, the tail (the last
   :data:`TAIL_STEPS` steps before the cell, d - k cell sizes, sampled bilinearly on the cell's own
   straight line from the site), and the cell. Every receiver on a radial shares a prefix of the
   radial's profile; its tail is its own, so the receiver end of each profile, where a low antenna's
-  loss is decided, is exact. The radial part runs within a quarter cell of the cell's own line; no
+  loss is decided, is exact. The radial part runs within 0.2 cell of the cell's own line; no
   value is interpolated between radials, so there are no holes and no streaks beyond the terrain's
   own. Lbfs is free space over each cell's slant distance, as P.1812's Eq 8 writes it
   (:func:`~netcover.radio.basic.p1812_free_space_loss`).
@@ -23,12 +23,14 @@
   is P.1812's on that profile to rounding (the kernels' shortcuts are exact: a shared hull query, and
   the spherical-earth terms skipped only where a closed-form bound shows Ldsph = 0, see
   :mod:`._radial`). The profile differs from the cell's exact straight line before its tail (radial
-  samples at whole steps, within a quarter cell of the line). Measured against
+  samples at whole steps, within 0.2 cell of the line). Measured against
   :func:`~netcover.radio.p1812.p1812_profile_loss` on each cell's exact straight profile
   (``benchmarks/bench_area_accuracy.py``: a rough synthetic 30 m karst, 15 km disc, 1.5 m
-  receivers, 1,000 random cells): |difference| median 0.04 dB, p95 0.29 dB, p99 0.57-0.62 dB, max
-  1.5-2.1 dB at 900/1800/2600 MHz with :data:`TAIL_STEPS` = 6 (p95 0.33, p99 0.66-0.68 with 4);
-  sampling the same straight line with one point more moves the reference itself by p95 0.15 dB.
+  receivers, 5,000 random cells per frequency): |difference| median 0.03 dB, p95 0.26 dB, p99
+  0.56-0.57 dB, max 2.3-2.4 dB, 0.2-0.3% of cells above 1 dB at 900/1800/2600 MHz with
+  :data:`TAIL_STEPS` = 6 and :data:`BEARINGS_PER_RIM_CELL` = 2.5 (with 2 radials per rim cell:
+  p95 0.32 dB, p99 0.68-0.71 dB, max 3.1-4.9 dB); sampling the same straight line with one point
+  more moves the reference itself by p95 0.16 dB.
 - ``"fspl"``: free space (ITU-R P.525) over the slant distance between the antennas.
 - ``"hata"``: Okumura-Hata / COST-231 Hata (:func:`~netcover.radio.basic.hata_loss`) over the
   horizontal distance, with the base height taken as Okumura's effective height: the site antenna

@@ -3,7 +3,7 @@
 :func:`line_of_sight_grid` answers, for each cell within the radius, whether the straight ray from
 the site's antenna to a receiver antenna above the cell clears the terrain, over a spherical earth of
 effective radius k x 6371 km. It uses the geometry of :func:`~netcover.radio.area.site_loss_grid`:
-one terrain profile per bearing (radials about half a cell apart at the rim, samples every cell size),
+one terrain profile per bearing (radials 0.4 cell apart at the rim, samples every cell size),
 every cell evaluated at its own distance and ground height on the radial nearest to its bearing, with
 the radial samples at least half a step short of the cell as the obstacles. A cell is visible when
 no obstacle's elevation angle, seen from the antenna, exceeds the receiver's:
