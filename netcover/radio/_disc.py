@@ -26,11 +26,13 @@ __all__ = [
 #: Shortest distance used in a loss formula (m): the site's own cell is not at distance 0.
 MIN_DISTANCE_M = 1.0
 #: Steps before each receiver sampled on its own straight line from the site (the exact tail).
-TAIL_STEPS = 6
+TAIL_STEPS = 4
 #: Radials per cell of the rim's circumference: with 2.5, radials are 0.4 cell apart at the rim and
-#: every cell's own bearing is within 0.2 cell (at the rim) of the radial it is evaluated on. Against
-#: each cell's exact straight profile (``benchmarks/bench_area_accuracy.py``, 5,000 cells per
-#: frequency) 2 gave p95 0.32 dB, 2.5 gives 0.26 dB and 3 0.25 dB, at +6% and +12% CPU per site.
+#: every cell's own bearing is within 0.2 cell (at the rim) of the radial it is evaluated on.
+#: Against each cell's exact straight profile (``benchmarks/bench_area_accuracy.py``, 5,000 cells
+#: per frequency), |difference| p95 and one site's CPU time against 2 radials and 6 tail steps:
+#: 2 and 6: 0.32 dB; 2.5 and 4 (these): 0.28 dB, -2%; 2.5 and 6: 0.26 dB, +4%; 3 and 6: 0.25 dB,
+#: +13%; 2 and 4: 0.32-0.33 dB; 1 and 6: 0.53-0.54 dB (``benchmarks/README.md``).
 BEARINGS_PER_RIM_CELL = 2.5
 
 

@@ -26,11 +26,11 @@
   samples at whole steps, within 0.2 cell of the line). Measured against
   :func:`~netcover.radio.p1812.p1812_profile_loss` on each cell's exact straight profile
   (``benchmarks/bench_area_accuracy.py``: a rough synthetic 30 m karst, 15 km disc, 1.5 m
-  receivers, 5,000 random cells per frequency): |difference| median 0.03 dB, p95 0.26 dB, p99
-  0.56-0.57 dB, max 2.3-2.4 dB, 0.2-0.3% of cells above 1 dB at 900/1800/2600 MHz with
-  :data:`TAIL_STEPS` = 6 and :data:`BEARINGS_PER_RIM_CELL` = 2.5 (with 2 radials per rim cell:
-  p95 0.32 dB, p99 0.68-0.71 dB, max 3.1-4.9 dB); sampling the same straight line with one point
-  more moves the reference itself by p95 0.16 dB.
+  receivers, 5,000 random cells per frequency): |difference| median 0.04 dB, p95 0.28 dB, p99
+  0.57-0.60 dB, max 2.3-2.4 dB, 0.3% of cells above 1 dB at 900/1800/2600 MHz with
+  :data:`TAIL_STEPS` = 4 and :data:`BEARINGS_PER_RIM_CELL` = 2.5 (with 2 radials per rim cell and
+  6 tail steps: p95 0.32 dB, p99 0.68-0.71 dB, max 3.1-4.9 dB); sampling the same straight line
+  with one point more moves the reference itself by p95 0.16 dB.
 - ``"fspl"``: free space (ITU-R P.525) over the slant distance between the antennas.
 - ``"hata"``: Okumura-Hata / COST-231 Hata (:func:`~netcover.radio.basic.hata_loss`) over the
   horizontal distance, with the base height taken as Okumura's effective height: the site antenna
