@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 #: Bump when the engine's numbers change, so old cache entries are not reused.
-ENGINE_VERSION = "5"
+ENGINE_VERSION = "6"
 _NODATA = np.uint16(65535)
 _SCALE = 100.0
 
