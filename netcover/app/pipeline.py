@@ -6,6 +6,7 @@ only when the whole run has succeeded, so a failed run leaves earlier results in
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import warnings
 from collections.abc import Callable
@@ -241,6 +242,7 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
         steps.coverage = run_coverage(inputs, stage / "coverage", say, progress, executor=executor,
                                   previous=out_dir / "coverage")
     coverage = steps.coverage.result
+    _without_service_ranges(coverage)
     if "siting" not in skip:
         _run_siting_steps(inputs, coverage, stage, say, progress, executor, steps,
                           proposals="proposals" not in skip)
@@ -259,6 +261,15 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
             steps.monitoring = run_monitoring(inputs, coverage, out_dir, stage / "monitoring",
                                               say, gaps=gaps)
     return steps
+
+
+def _without_service_ranges(result: CoverageResult) -> None:
+    """Drop the low and high ends of the service levels' class ranges from ``result``, whose only
+    reader is the coverage step's service table (written already): the later steps and the maps
+    read the service classes themselves. On the sample, 64 MB the run held from the siting to the
+    maps, while it holds its largest memory."""
+    result.service = {name: dataclasses.replace(s, low={}, high={})
+                      for name, s in result.service.items()}
 
 
 def _run_siting_steps(inputs: Inputs, coverage: CoverageResult, stage: Path, say: Reporter,
