@@ -279,3 +279,38 @@ def test_openmp_threads_sleep_after_a_kernel_unless_told_otherwise(
         monkeypatch.setenv("OMP_WAIT_POLICY", given)
     schedule._threadsafe_numba.__wrapped__()  # type: ignore[attr-defined]
     assert os.environ["OMP_WAIT_POLICY"] == kept
+
+
+def test_operator_layers_own_their_memory_computed_or_read_back(shared_mast: Inputs,
+                                                                 tmp_path: Path) -> None:
+    """With a cache, the groups are read back from their entries (views of the whole entry, server
+    count and SINR with them): the result keeps copies of the levels and best cells only, the same
+    values as a run without cache."""
+    plain = compute_coverage(shared_mast, cache=LossCache(None), threads=1)
+    for _ in range(2):  # computed and stored, then read from the cache
+        cached = compute_coverage(shared_mast, cache=LossCache(tmp_path / "c"), threads=1)
+        for layers in (cached.operator_levels, cached.operator_best_cell):
+            assert layers and all(a.base is None and a.flags.owndata for a in layers.values())
+        assert set(cached.operator_levels) == set(plain.operator_levels)
+        for g, level in plain.operator_levels.items():
+            np.testing.assert_array_equal(cached.operator_levels[g], level)
+            np.testing.assert_array_equal(cached.operator_best_cell[g], plain.operator_best_cell[g])
+
+
+def test_a_run_keeps_the_service_classes_and_drops_their_ranges(shared_mast: Inputs) -> None:
+    """After the coverage step's tables, a run keeps what the maps read of the service levels
+    (their classes), not the ranges only the service table reads."""
+    from netcover.app.pipeline import _without_service_ranges
+    from netcover.coverage.write import raster_layers
+
+    result = compute_coverage(shared_mast, cache=LossCache(None), threads=1)
+    before = raster_layers(result)
+    classes = {name: dict(s.classes) for name, s in result.service.items()}
+    assert classes and all(s.low and s.high for s in result.service.values())
+    _without_service_ranges(result)
+    assert all(not s.low and not s.high for s in result.service.values())
+    assert {name: s.classes for name, s in result.service.items()} == classes
+    after = raster_layers(result)
+    assert list(after) == list(before)
+    for stem, array in before.items():
+        np.testing.assert_array_equal(after[stem], array)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from netcover.core.parallel import (
     Executor,
     InProcess,
     ProcessPool,
+    ThreadPool,
     check_scheduler,
     executor_for,
     executor_named,
@@ -56,7 +58,13 @@ def _marked(state: dict[str, Any], item: int) -> int:
 
 
 def _executors(dask_local: DaskExecutor) -> list[Executor]:
-    return [InProcess(), ProcessPool(2), dask_local]
+    return [InProcess(), ThreadPool(2), ProcessPool(2), dask_local]
+
+
+def _numba_threads(_state: dict[str, Any], item: int) -> tuple[int, int, int]:
+    import numba
+
+    return item, threading.get_ident(), numba.get_num_threads()
 
 
 # --- results and state ---------------------------------------------------------------------------
@@ -113,6 +121,32 @@ def test_imap_yields_before_everything_is_submitted(dask_local: DaskExecutor,
         assert 1 <= ran <= 2 * executor.workers + 1  # the bound in flight, plus the next one
         assert list(results) == items[1:]
         assert len(list(folder.glob("ran-*"))) == len(items)
+
+
+def test_thread_pool_runs_single_threaded_kernels_on_threads_of_this_process() -> None:
+    rows = ThreadPool(2).map(_numba_threads, ITEMS)
+    assert [r[0] for r in rows] == ITEMS
+    threads = {r[1] for r in rows}
+    assert threading.get_ident() not in threads and 1 <= len(threads) <= 2
+    assert {r[2] for r in rows} == {1}  # one numba thread each: one job per core
+
+
+def test_thread_pool_runs_here_where_numba_cannot_launch_from_threads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "threadsafe_numba", lambda: False)  # the workqueue layer
+    rows = ThreadPool(2).map(_numba_threads, ITEMS)
+    assert [r[0] for r in rows] == ITEMS
+    assert {r[1] for r in rows} == {threading.get_ident()}
+
+
+def test_local_pool_is_threads_of_the_usable_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 3)
+    pool = parallel.local_pool()
+    assert type(pool) is ThreadPool and pool.workers == 3
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 1)
+    assert type(parallel.local_pool()) is InProcess
+    with pytest.raises(InputError, match="workers=0"):
+        ThreadPool(0)
 
 
 # --- choosing the executor -----------------------------------------------------------------------

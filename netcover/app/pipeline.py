@@ -92,7 +92,7 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
     executor : Executor, optional
         Where per-site losses and candidate coverage are computed (see
         :func:`~netcover.coverage.engine.compute_coverage`). None: losses in this process, candidate
-        coverage on a process pool of the usable cores (:func:`~netcover.core.parallel.local_pool`).
+        coverage on a thread pool of the usable cores (:func:`~netcover.core.parallel.local_pool`).
     profile : bool, optional
         Time each stage (:mod:`netcover.core.timings`): ``report`` gets the table of wall and CPU
         time per stage and the peak memory at the end, and ``timings.json`` is written into the
