@@ -281,20 +281,23 @@ def test_openmp_threads_sleep_after_a_kernel_unless_told_otherwise(
     assert os.environ["OMP_WAIT_POLICY"] == kept
 
 
-def test_operator_layers_own_their_memory_computed_or_read_back(shared_mast: Inputs,
-                                                                 tmp_path: Path) -> None:
-    """With a cache, the groups are read back from their entries (views of the whole entry, server
-    count and SINR with them): the result keeps copies of the levels and best cells only, the same
-    values as a run without cache."""
+def test_operator_layers_own_their_memory_where_they_were_combined(shared_mast: Inputs,
+                                                                    tmp_path: Path) -> None:
+    """With a cache, the groups a run computes are stored and read back (views of the whole entry,
+    server count and SINR with them): a run that combines them keeps copies of the levels and best
+    cells only; a run that reads its combined layers keeps the views (no copies to pay for). The
+    values are those of a run without cache either way."""
     plain = compute_coverage(shared_mast, cache=LossCache(None), threads=1)
-    for _ in range(2):  # computed and stored, then read from the cache
-        cached = compute_coverage(shared_mast, cache=LossCache(tmp_path / "c"), threads=1)
-        for layers in (cached.operator_levels, cached.operator_best_cell):
-            assert layers and all(a.base is None and a.flags.owndata for a in layers.values())
-        assert set(cached.operator_levels) == set(plain.operator_levels)
+    for combined in ("computed", "cached"):
+        found = compute_coverage(shared_mast, cache=LossCache(tmp_path / "c"), threads=1)
+        assert found.combined == combined
+        owned = [a.base is None for layers in (found.operator_levels, found.operator_best_cell)
+                 for a in layers.values()]
+        assert owned and all(owned) == (combined == "computed")
+        assert set(found.operator_levels) == set(plain.operator_levels)
         for g, level in plain.operator_levels.items():
-            np.testing.assert_array_equal(cached.operator_levels[g], level)
-            np.testing.assert_array_equal(cached.operator_best_cell[g], plain.operator_best_cell[g])
+            np.testing.assert_array_equal(found.operator_levels[g], level)
+            np.testing.assert_array_equal(found.operator_best_cell[g], plain.operator_best_cell[g])
 
 
 def test_a_run_keeps_the_service_classes_and_drops_their_ranges(shared_mast: Inputs) -> None:

@@ -38,7 +38,6 @@ from netcover.core._worker_life import (
     DaskPayload,
     PayloadFiles,
     forget_dask_state,
-    give_back_free_memory,
     one_arena,
     pool_init,
     run_dask_chunk,
@@ -166,8 +165,7 @@ class ThreadPool(Executor):
     kernels that release the GIL (the siting's footprints and loss rasters), without the copy of
     the libraries, the compiled kernels and the state that each process of a :class:`ProcessPool`
     holds (on the sample, 160-230 MB a worker). Where numba's threading layer cannot launch
-    kernels from several threads at once (``workqueue``), one thread runs them all. The memory
-    the jobs freed is given back to the system when a call ends.
+    kernels from several threads at once (``workqueue``), one thread runs them all.
     """
 
     def __init__(self, workers: int):
@@ -185,10 +183,7 @@ class ThreadPool(Executor):
         if threads > 1:
             one_arena()  # before the threads start: their freed blocks serve each other
         if threads <= 1 or not threadsafe_numba():
-            try:
-                yield from ([func(state, item) for item in chunk] for chunk in chunks)
-            finally:
-                give_back_free_memory()
+            yield from ([func(state, item) for item in chunk] for chunk in chunks)
             return
         from concurrent.futures import ThreadPoolExecutor
 
@@ -199,7 +194,6 @@ class ThreadPool(Executor):
                                 chunks, 2 * threads, lambda fut: fut.result())
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-            give_back_free_memory()
 
 
 def _run_chunk(func: Job[T, R], state: dict[str, Any], chunk: Sequence[T]) -> list[R]:

@@ -208,7 +208,8 @@ def compute_coverage(
     result = combined(side, groups, group_keys, patches, sc, terrain, cells, whole)
     n_groups = len(groups)
     del groups  # their cache entries' buffers go with the views the result no longer holds
-    _own_operator_layers(result)
+    if result.combined == "computed":
+        _own_operator_layers(result)
     result.min_loss_db = min_loss
     result.cache_hits, result.cache_misses, result.jobs = cache.hits, cache.misses, len(jobs)
     result.losses_computed = cache.misses + filled  # here, or by the workers into the cache
@@ -228,7 +229,11 @@ def _own_operator_layers(result: CoverageResult) -> None:
     time, where they are views of the group's cache entry read whole (:func:`_read_back`,
     :func:`_stored_groups`): the entry's server count and SINR, which the result does not keep,
     are then freed with it (10 of its 26 MB per group on the sample) instead of being held for
-    the rest of the run. The values are the same."""
+    the rest of the run. The values are the same.
+
+    Done where the layers were combined whole (a cold run, the one whose later steps hold the most
+    memory), not where they were read or patched: the copies' fresh pages cost 0.04-0.6 s of CPU on
+    the sample (the 2-core VM's page faults), a run of a few seconds' worth."""
     levels, best = result.operator_levels, result.operator_best_cell
     for g in levels:  # both layers of a group, then the next: one group's copies more at a time
         for layers in (levels, best):
