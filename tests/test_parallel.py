@@ -139,6 +139,22 @@ def test_thread_pool_runs_here_where_numba_cannot_launch_from_threads(
     assert {r[1] for r in rows} == {threading.get_ident()}
 
 
+def _numba_in_worker(_state: dict[str, Any], item: int) -> tuple[int, bool, str | None, int]:
+    loaded = "numba" in sys.modules
+    import numba
+
+    return item, loaded, os.environ.get("NUMBA_NUM_THREADS"), numba.get_num_threads()
+
+
+def test_pool_workers_import_numba_only_for_jobs_that_need_it_then_on_one_thread() -> None:
+    """A worker drawing maps never needs numba: its initializer does not import it (about 60 MB),
+    and a job that does import it gets one thread, as the initializer's ``set_num_threads(1)``
+    gave before."""
+    with ProcessPool(1) as pool:
+        rows = pool.map(_numba_in_worker, [0, 1])
+    assert rows == [(0, False, "1", 1), (1, True, "1", 1)]
+
+
 def test_local_pool_is_threads_of_the_usable_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "usable_cores", lambda: 3)
     pool = parallel.local_pool()

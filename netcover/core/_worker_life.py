@@ -170,9 +170,21 @@ def one_arena() -> None:
 
 
 def pool_init(parent: int) -> None:
-    """Initializer of a pool's worker: ends with ``parent``, one numba thread."""
+    """Initializer of a pool's worker: ends with ``parent``, one numba thread
+    (:func:`single_threaded_numba_process`)."""
     end_with_parent(parent)  # no worker outlives the run
-    single_threaded_numba()
+    single_threaded_numba_process()
+
+
+def single_threaded_numba_process() -> None:
+    """One numba thread in this (worker) process, without importing numba here: numba reads
+    ``NUMBA_NUM_THREADS`` when the process imports it, if its jobs need it at all (a worker that
+    draws maps and charts does not: importing numba and llvmlite for nothing made it about 60 MB
+    larger on the sample). Where numba is imported already, as :func:`single_threaded_numba`."""
+    if "numba" in sys.modules:
+        single_threaded_numba()
+    else:
+        os.environ["NUMBA_NUM_THREADS"] = "1"
 
 
 def kept_state(token: str, path: str) -> dict[str, Any]:
