@@ -205,10 +205,12 @@ class StepResults:
 
     def results(self, folder: Path, summary: dict[str, Any]) -> RunResults:
         """The results as maps and reports read them (:class:`~netcover.outputs.results.RunResults`):
-        the input summary and the coverage rasters from memory, the rest from ``folder``."""
+        the input summary and the coverage rasters they draw (:data:`_DRAWN_RASTERS`) from memory,
+        the rest from ``folder``."""
         memory: dict[str, Any] = {files_registry.by_key("input_summary").relative: summary}
         if self.coverage is not None:
-            memory.update(coverage_rasters(self.coverage.result))
+            memory.update({path: raster for path, raster in coverage_rasters(self.coverage.result)
+                           .items() if Path(path).name.startswith(_DRAWN_RASTERS)})
         return RunResults(folder, memory)
 
     @property
@@ -216,6 +218,13 @@ class StepResults:
         """The files the steps wrote, in the order they ran."""
         steps = (self.coverage, self.siting, self.proposals, self.links, self.monitoring)
         return [p for step in steps if step is not None for p in step.files]
+
+
+#: The coverage rasters the maps, charts and reports draw (classes, signal, best server), by the
+#: start of their file name: held in memory for them. The others (SINR, servers within 6 dB,
+#: minimum loss, service classes: 40 MB on the sample, held while the run draws beside its worker,
+#: its largest memory) are read from their files by whatever reads them.
+_DRAWN_RASTERS = ("class", "signal_", "best_server_")
 
 
 def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
