@@ -279,3 +279,41 @@ def test_openmp_threads_sleep_after_a_kernel_unless_told_otherwise(
         monkeypatch.setenv("OMP_WAIT_POLICY", given)
     schedule._threadsafe_numba.__wrapped__()  # type: ignore[attr-defined]
     assert os.environ["OMP_WAIT_POLICY"] == kept
+
+
+def test_operator_layers_own_their_memory_where_they_were_combined(shared_mast: Inputs,
+                                                                    tmp_path: Path) -> None:
+    """With a cache, the groups a run computes are stored and read back (views of the whole entry,
+    server count and SINR with them): a run that combines them keeps copies of the levels and best
+    cells only; a run that reads its combined layers keeps the views (no copies to pay for). The
+    values are those of a run without cache either way."""
+    plain = compute_coverage(shared_mast, cache=LossCache(None), threads=1)
+    for combined in ("computed", "cached"):
+        found = compute_coverage(shared_mast, cache=LossCache(tmp_path / "c"), threads=1)
+        assert found.combined == combined
+        owned = [a.base is None for layers in (found.operator_levels, found.operator_best_cell)
+                 for a in layers.values()]
+        assert owned and all(owned) == (combined == "computed")
+        assert set(found.operator_levels) == set(plain.operator_levels)
+        for g, level in plain.operator_levels.items():
+            np.testing.assert_array_equal(found.operator_levels[g], level)
+            np.testing.assert_array_equal(found.operator_best_cell[g], plain.operator_best_cell[g])
+
+
+def test_a_run_keeps_the_service_classes_and_drops_their_ranges(shared_mast: Inputs) -> None:
+    """After the coverage step's tables, a run keeps what the maps read of the service levels
+    (their classes), not the ranges only the service table reads."""
+    from netcover.app.pipeline import _without_service_ranges
+    from netcover.coverage.write import raster_layers
+
+    result = compute_coverage(shared_mast, cache=LossCache(None), threads=1)
+    before = raster_layers(result)
+    classes = {name: dict(s.classes) for name, s in result.service.items()}
+    assert classes and all(s.low and s.high for s in result.service.values())
+    _without_service_ranges(result)
+    assert all(not s.low and not s.high for s in result.service.values())
+    assert {name: s.classes for name, s in result.service.items()} == classes
+    after = raster_layers(result)
+    assert list(after) == list(before)
+    for stem, array in before.items():
+        np.testing.assert_array_equal(after[stem], array)

@@ -8,6 +8,7 @@ A seeded hilly DEM of 120 x 120 cells at 30 m is screened on a 100 m grid with a
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from scipy.ndimage import gaussian_filter
 
 from netcover.config.scenario import scenario_from_dict
 from netcover.core._worker_life import PayloadFiles
-from netcover.core.parallel import ProcessPool
+from netcover.core.parallel import ProcessPool, ThreadPool
 from netcover.coverage.losscache import CacheWarning, LossCache
 from netcover.data.proposals import plan_sectors
 from netcover.data.terrain import Terrain
@@ -221,6 +222,22 @@ def test_calls_on_one_pool_start_it_once_and_match_in_process(
     np.testing.assert_array_equal(here.indices, first.indices)
     for a, b in zip(_columns(here), _columns(second)[::-1], strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_footprints_on_threads_match_in_process_and_leave_the_warning_filters(
+        screen: Screening, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Threads share one screening (read only); each footprint drops its kernel's warnings without
+    swapping the process's warning filters under the other thread."""
+    monkeypatch.setattr(matrix_mod, "PARALLEL_MIN", 2)
+    lookup = _demand(screen)
+    x, y, h = _candidates()
+    sectors = [plan_sectors(SETTINGS)] * N
+    here = coverage_matrix(screen, lookup, x, y, h, sectors)
+    before = list(warnings.filters)
+    threaded = coverage_matrix(screen, lookup, x, y, h, sectors, executor=ThreadPool(2))
+    assert list(warnings.filters) == before
+    np.testing.assert_array_equal(here.indptr, threaded.indptr)
+    np.testing.assert_array_equal(here.indices, threaded.indices)
 
 
 def test_equal_screenings_make_one_payload_for_the_pool_workers() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from netcover.core.parallel import (
     Executor,
     InProcess,
     ProcessPool,
+    ThreadPool,
     check_scheduler,
     executor_for,
     executor_named,
@@ -56,7 +58,13 @@ def _marked(state: dict[str, Any], item: int) -> int:
 
 
 def _executors(dask_local: DaskExecutor) -> list[Executor]:
-    return [InProcess(), ProcessPool(2), dask_local]
+    return [InProcess(), ThreadPool(2), ProcessPool(2), dask_local]
+
+
+def _numba_threads(_state: dict[str, Any], item: int) -> tuple[int, int, int]:
+    import numba
+
+    return item, threading.get_ident(), numba.get_num_threads()
 
 
 # --- results and state ---------------------------------------------------------------------------
@@ -113,6 +121,48 @@ def test_imap_yields_before_everything_is_submitted(dask_local: DaskExecutor,
         assert 1 <= ran <= 2 * executor.workers + 1  # the bound in flight, plus the next one
         assert list(results) == items[1:]
         assert len(list(folder.glob("ran-*"))) == len(items)
+
+
+def test_thread_pool_runs_single_threaded_kernels_on_threads_of_this_process() -> None:
+    rows = ThreadPool(2).map(_numba_threads, ITEMS)
+    assert [r[0] for r in rows] == ITEMS
+    threads = {r[1] for r in rows}
+    assert threading.get_ident() not in threads and 1 <= len(threads) <= 2
+    assert {r[2] for r in rows} == {1}  # one numba thread each: one job per core
+
+
+def test_thread_pool_runs_here_where_numba_cannot_launch_from_threads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "threadsafe_numba", lambda: False)  # the workqueue layer
+    rows = ThreadPool(2).map(_numba_threads, ITEMS)
+    assert [r[0] for r in rows] == ITEMS
+    assert {r[1] for r in rows} == {threading.get_ident()}
+
+
+def _numba_in_worker(_state: dict[str, Any], item: int) -> tuple[int, bool, str | None, int]:
+    loaded = "numba" in sys.modules
+    import numba
+
+    return item, loaded, os.environ.get("NUMBA_NUM_THREADS"), numba.get_num_threads()
+
+
+def test_pool_workers_import_numba_only_for_jobs_that_need_it_then_on_one_thread() -> None:
+    """A worker drawing maps never needs numba: its initializer does not import it (about 60 MB),
+    and a job that does import it gets one thread, as the initializer's ``set_num_threads(1)``
+    gave before."""
+    with ProcessPool(1) as pool:
+        rows = pool.map(_numba_in_worker, [0, 1])
+    assert rows == [(0, False, "1", 1), (1, True, "1", 1)]
+
+
+def test_local_pool_is_threads_of_the_usable_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 3)
+    pool = parallel.local_pool()
+    assert type(pool) is ThreadPool and pool.workers == 3
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 1)
+    assert type(parallel.local_pool()) is InProcess
+    with pytest.raises(InputError, match="workers=0"):
+        ThreadPool(0)
 
 
 # --- choosing the executor -----------------------------------------------------------------------

@@ -6,6 +6,7 @@ only when the whole run has succeeded, so a failed run leaves earlier results in
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import warnings
 from collections.abc import Callable
@@ -91,7 +92,7 @@ def run(scenario: Scenario, out_dir: str | Path | None = None, *,
     executor : Executor, optional
         Where per-site losses and candidate coverage are computed (see
         :func:`~netcover.coverage.engine.compute_coverage`). None: losses in this process, candidate
-        coverage on a process pool of the usable cores (:func:`~netcover.core.parallel.local_pool`).
+        coverage on a thread pool of the usable cores (:func:`~netcover.core.parallel.local_pool`).
     profile : bool, optional
         Time each stage (:mod:`netcover.core.timings`): ``report`` gets the table of wall and CPU
         time per stage and the peak memory at the end, and ``timings.json`` is written into the
@@ -204,10 +205,12 @@ class StepResults:
 
     def results(self, folder: Path, summary: dict[str, Any]) -> RunResults:
         """The results as maps and reports read them (:class:`~netcover.outputs.results.RunResults`):
-        the input summary and the coverage rasters from memory, the rest from ``folder``."""
+        the input summary and the coverage rasters they draw (:data:`_DRAWN_RASTERS`) from memory,
+        the rest from ``folder``."""
         memory: dict[str, Any] = {files_registry.by_key("input_summary").relative: summary}
         if self.coverage is not None:
-            memory.update(coverage_rasters(self.coverage.result))
+            memory.update({path: raster for path, raster in coverage_rasters(self.coverage.result)
+                           .items() if Path(path).name.startswith(_DRAWN_RASTERS)})
         return RunResults(folder, memory)
 
     @property
@@ -215,6 +218,13 @@ class StepResults:
         """The files the steps wrote, in the order they ran."""
         steps = (self.coverage, self.siting, self.proposals, self.links, self.monitoring)
         return [p for step in steps if step is not None for p in step.files]
+
+
+#: The coverage rasters the maps, charts and reports draw (classes, signal, best server), by the
+#: start of their file name: held in memory for them. The others (SINR, servers within 6 dB,
+#: minimum loss, service classes: 40 MB on the sample, held while the run draws beside its worker,
+#: its largest memory) are read from their files by whatever reads them.
+_DRAWN_RASTERS = ("class", "signal_", "best_server_")
 
 
 def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
@@ -241,6 +251,7 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
         steps.coverage = run_coverage(inputs, stage / "coverage", say, progress, executor=executor,
                                   previous=out_dir / "coverage")
     coverage = steps.coverage.result
+    _without_service_ranges(coverage)
     if "siting" not in skip:
         _run_siting_steps(inputs, coverage, stage, say, progress, executor, steps,
                           proposals="proposals" not in skip)
@@ -259,6 +270,15 @@ def _run_steps(inputs: Inputs, stage: Path, out_dir: Path, say: Reporter,
             steps.monitoring = run_monitoring(inputs, coverage, out_dir, stage / "monitoring",
                                               say, gaps=gaps)
     return steps
+
+
+def _without_service_ranges(result: CoverageResult) -> None:
+    """Drop the low and high ends of the service levels' class ranges from ``result``, whose only
+    reader is the coverage step's service table (written already): the later steps and the maps
+    read the service classes themselves. On the sample, 64 MB the run held from the siting to the
+    maps, while it holds its largest memory."""
+    result.service = {name: dataclasses.replace(s, low={}, high={})
+                      for name, s in result.service.items()}
 
 
 def _run_siting_steps(inputs: Inputs, coverage: CoverageResult, stage: Path, say: Reporter,

@@ -1,15 +1,19 @@
 """One executor interface for independent jobs: per-site losses, candidate footprints, tiles.
 
-Three executors run ``[func(state, item) for item in items]`` and give the results back in order:
+Four executors run ``[func(state, item) for item in items]`` and give the results back in order:
 
 - :class:`InProcess` runs them here (the default; numba's threads still use every core);
+- :class:`ThreadPool` runs them on threads of this process, each with single-threaded numba
+  kernels (for jobs whose work is in kernels that release the GIL: one copy of the libraries,
+  compiled kernels and state for all, where each process of a pool holds its own);
 - :class:`ProcessPool` runs them in spawned local processes (never forked: numba's thread pool does
   not survive a fork), each single-threaded, started once and kept until it is closed;
 - :class:`DaskExecutor` runs them on a ``dask.distributed`` cluster: a scheduler at an address, or a
   ``LocalCluster`` started here (``pip install "netcover[dask]"``).
 
 ``state`` is what ``setup(*setup_args)`` returns, made once per worker process (per call; a
-:class:`ProcessPool`'s workers keep it for later calls with the same payload), so a large argument
+:class:`ProcessPool`'s workers keep it for later calls with the same payload; a
+:class:`ThreadPool`'s threads share one, which their jobs only read), so a large argument
 such as the DEM travels once per worker, not once per item. Functions and arguments
 must be picklable (module-level functions, plain data). Spawned processes re-import ``__main__``,
 so a script using :class:`ProcessPool` or a ``LocalCluster`` needs the
@@ -34,17 +38,20 @@ from netcover.core._worker_life import (
     DaskPayload,
     PayloadFiles,
     forget_dask_state,
+    one_arena,
     pool_init,
     run_dask_chunk,
     run_shared_chunk,
+    single_threaded_numba,
     submit_held,
+    threadsafe_numba,
 )
 from netcover.errors import InputError, NetcoverError
 
 __all__ = [
     "CONNECT_TIMEOUT_S", "SCHEDULER_WORDS", "DaskExecutor", "ExecutionChoice", "Executor", "InProcess", "Job",
-    "ProcessPool", "ProgressFn", "Setup", "check_scheduler", "executor_for", "executor_named", "local_pool",
-    "make_executor", "peak_rss_mb", "usable_cores",
+    "ProcessPool", "ProgressFn", "Setup", "ThreadPool", "check_scheduler", "executor_for", "executor_named",
+    "local_pool", "make_executor", "peak_rss_mb", "usable_cores",
 ]
 
 
@@ -147,6 +154,50 @@ class InProcess(Executor):
         state = setup(*setup_args) if setup is not None else {}
         for chunk in chunks:
             yield [func(state, item) for item in chunk]
+
+
+class ThreadPool(Executor):
+    """Runs the jobs on ``workers`` threads of this process, each running numba's kernels on that
+    thread alone, at most about two chunks per thread ahead of the caller.
+
+    The jobs share one ``setup`` state, made here once per call: they must only read it (and
+    anything else they share must be thread-safe). They run side by side where their work is in
+    kernels that release the GIL (the siting's footprints and loss rasters), without the copy of
+    the libraries, the compiled kernels and the state that each process of a :class:`ProcessPool`
+    holds (on the sample, 160-230 MB a worker). Where numba's threading layer cannot launch
+    kernels from several threads at once (``workqueue``), one thread runs them all.
+    """
+
+    def __init__(self, workers: int):
+        if workers < 1:
+            msg = f"workers={workers!r}: use 1 or more"
+            raise InputError(msg)
+        self.workers = workers
+
+    def _run_chunks(self, func: Job[T, R], chunks: list[Sequence[T]], setup: Setup | None,
+                    setup_args: tuple[Any, ...]) -> Iterator[list[R]]:
+        if not chunks:
+            return
+        state = setup(*setup_args) if setup is not None else {}
+        threads = min(self.workers, len(chunks))
+        if threads > 1:
+            one_arena()  # before the threads start: their freed blocks serve each other
+        if threads <= 1 or not threadsafe_numba():
+            yield from ([func(state, item) for item in chunk] for chunk in chunks)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(threads, thread_name_prefix="netcover-jobs",
+                                  initializer=single_threaded_numba)
+        try:
+            yield from _bounded(lambda chunk: pool.submit(_run_chunk, func, state, chunk),
+                                chunks, 2 * threads, lambda fut: fut.result())
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_chunk(func: Job[T, R], state: dict[str, Any], chunk: Sequence[T]) -> list[R]:
+    return [func(state, item) for item in chunk]
 
 
 class ProcessPool(Executor):
@@ -368,9 +419,16 @@ def executor_named(settings: ExecutionChoice, scheduler: str | None = None,
 
 
 def local_pool() -> Executor:
-    """A :class:`ProcessPool` of the usable cores, or :class:`InProcess` on a single core."""
+    """A :class:`ThreadPool` of the usable cores, or :class:`InProcess` on a single core.
+
+    Threads, not processes: the jobs it is used for (the siting's footprints and loss rasters)
+    spend their time in numba kernels that release the GIL, and a process pool's workers hold
+    each their own copy of the libraries, the compiled kernels and the state while the run holds
+    its largest memory (on the sample, a cold ``netcover run``'s two workers added 320-450 MB to
+    the process tree's memory, and took longer: they start, import and load the kernels first).
+    """
     cores = usable_cores()
-    return ProcessPool(cores) if cores >= 2 else InProcess()
+    return ThreadPool(cores) if cores >= 2 else InProcess()
 
 
 def _bounded(submit: Callable[[Any], Any], chunks: list[Any], ahead: int,

@@ -32,9 +32,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import ctypes
-import ctypes.util
-import functools
 import os
 import threading
 import warnings
@@ -45,6 +42,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from netcover.core._worker_life import _malloc_trim  # the process pool's workers trim too
+from netcover.core._worker_life import one_arena as _one_arena
+from netcover.core._worker_life import threadsafe_numba as _threadsafe_numba
 from netcover.core.parallel import usable_cores
 
 __all__ = ["Task", "map_threads", "plan_tasks", "recorded_warnings", "release_free_memory",
@@ -104,24 +103,6 @@ def thread_count(threads: int | None, tasks: int) -> int:
     if wanted > 1 and not _threadsafe_numba():
         return 1
     return max(1, min(wanted, tasks))
-
-
-@functools.cache
-def _threadsafe_numba() -> bool:
-    """True when numba's parallel kernels may be launched from several threads at once.
-
-    Launching the threads, it lets OpenMP's threads sleep as soon as a kernel ends
-    (``OMP_WAIT_POLICY=PASSIVE``, unless the environment sets it): by default they spin for a
-    while, and the fold's kernel ends hundreds of times in a run while the pool's threads compute
-    the next tasks on the same cores (a tilt run of the sample on the loaded 2-core Xeon: about
-    0.5 to 1 s less CPU in its coverage step). Without effect when the layer was loaded before.
-    """
-    import numba
-    from numba.np.ufunc import parallel
-
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when the layer loads: see below
-    parallel._launch_threads()  # picks the threading layer (omp, tbb or workqueue)
-    return bool(numba.threading_layer() != "workqueue")
 
 
 def map_threads(func: Callable[[T], R], items: Sequence[T], *, threads: int) -> list[R]:
@@ -265,28 +246,6 @@ def _resident_mb() -> float:
 
 
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
-
-#: ``mallopt`` parameter of glibc: the most arenas the threads of the process may use.
-_M_ARENA_MAX = -8
-
-
-@functools.cache
-def _one_arena() -> None:
-    """Let the threads created from now on allocate from the arena glibc already has (its
-    ``mallopt(M_ARENA_MAX, 1)``; a no-op elsewhere), once per process.
-
-    By default each thread of a pool gets an arena of its own, which keeps the blocks its jobs
-    freed for that thread only: the memory a job's kernels freed on one thread was taken afresh by
-    the next job on the other, and the resident memory of the coverage step peaked about 80 MB
-    higher (the sample's first 14 sites). Large blocks are handed out whole, so the threads
-    hardly ever wait on the arena's lock.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(ctypes.c_int(_M_ARENA_MAX), ctypes.c_int(1))
-    except (OSError, AttributeError):  # not glibc
-        return
 
 
 # --------------------------------------------------------------------------- warnings per thread

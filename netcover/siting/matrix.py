@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +34,7 @@ from netcover.config.siting import SitingSettings
 from netcover.core.parallel import Executor, InProcess
 from netcover.coverage.engine import Progress, terminal_loss
 from netcover.coverage.losscache import CachedLoss, LossCache, grid_fingerprint
+from netcover.coverage.schedule import recorded_warnings
 from netcover.coverage.sectors import SectorLevels
 from netcover.data.terrain import Terrain
 from netcover.errors import InputError
@@ -198,8 +198,7 @@ def footprint(screen: Screening, x: float, y: float, height_m: float,
     """
     t, cov = screen.terrain, screen.coverage
     freq = float(sectors[0]["frequency_mhz"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Hata validity: reported by the coverage step already
+    with recorded_warnings():  # Hata validity: reported by the coverage step already (dropped)
         sl = site_loss_grid(t.heights, t.origin_xy, t.cell_size, (x, y), height_m, cov.rx_height_m,
                             freq, cov.radius_km * 1000.0, model=cov.model, delta_n=cov.delta_n, n0=cov.n0,
                             pol=cov.polarization, hata_environment=cov.hata_environment,

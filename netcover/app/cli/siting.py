@@ -35,7 +35,7 @@ def scenario_settings(scenario: Scenario) -> SitingSettings:
 
 
 def _pool(named: Executor | None) -> contextlib.AbstractContextManager[Executor]:
-    """``named`` (closed by its owner), else a process pool of the usable cores closed at the end."""
+    """``named`` (closed by its owner), else a thread pool of the usable cores closed at the end."""
     from netcover.core.parallel import local_pool
 
     return contextlib.nullcontext(named) if named is not None else local_pool()
