@@ -137,3 +137,24 @@ def test_throughputs_with_the_same_decisions_give_the_same_refusals() -> None:
     assert decisions(demand - 1e-9) != decisions(demand)  # the same text, either side of demand
     assert decisions(3.21) == decisions(3.2100004)
     assert throughput_decisions({"point:P1": float("nan")}, costs) == {"point:P1": None}
+
+
+def test_the_key_reads_the_levels_of_terminals_only() -> None:
+    """A point on fibre (a root) or a village already on fibre is no terminal: its 4G level and
+    busy-hour throughput, which the plan never reads, stay out of the key."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from netcover.config.links import LinkSettings
+
+    settings = LinkSettings()
+    points = gpd.GeoDataFrame(
+        {"point_id": ["P1", "P2", "P3"], "name": ["a", "b", "c"],
+         "type": ["commune_office", "commune_office", "bts_hub"],
+         "connection": ["none", "fibre", "none"]},
+        geometry=[Point(0, 0), Point(1, 0), Point(2, 0)], crs="EPSG:32648")
+    settlements = gpd.GeoDataFrame(
+        {"settlement_id": ["V1", "V2"], "name": ["x", "y"], "households": [80.0, 80.0],
+         "fibre_households": [0.0, 80.0], "population": [400.0, 400.0]},
+        geometry=[Point(0, 1), Point(1, 1)], crs="EPSG:32648")
+    assert link_step.terminal_keys(points, settlements, settings) == {"point:P1", "village:V1"}

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from netcover.siting.proposals import ProposalScores
 
 __all__ = ["BACKHAUL_COLUMNS", "LinksRun", "new_sites", "plan_scenario_links", "run_links",
-           "with_backhaul_costs"]
+           "terminal_keys", "with_backhaul_costs"]
 
 #: Columns the link step adds to the site plan's and the proposals' tables.
 BACKHAUL_COLUMNS = ("backhaul_network", "backhaul_cost_link_plan", "backhaul_currency",
@@ -139,18 +139,39 @@ class _LinkInputs:
     def key(self) -> str:
         """:func:`~netcover.links.reuse.inputs_key` of these inputs."""
         i, t = self.inputs, self.inputs.terrain
+        assert i.network_points is not None and i.settlements is not None
+        read = terminal_keys(i.network_points, i.settlements, self.settings)
         return inputs_key(
             frames={"roads": i.roads, "fibre": self.fibre, "points": i.network_points,
                     "masts": self.masts, "settlements": i.settlements,
                     "candidates": self.candidates},
             arrays={"dem": t.heights, "clutter": t.clutter_m}, settings=self.settings,
-            levels={"rsrp_dbm": self.rsrp},
+            levels={"rsrp_dbm": _only(self.rsrp, read)},
             other={"origin_xy": [float(v) for v in t.origin_xy], "cell_size": float(t.cell_size),
                    "crs": str(i.crs.to_wkt()) if hasattr(i.crs, "to_wkt") else str(i.crs),
                    # the plan reads only these of the throughputs, which change in their last
                    # digits with any change of load anywhere
                    "cell_mbps": None if self.mbps is None
-                   else throughput_decisions(self.mbps, self.settings.costs)})
+                   else throughput_decisions(_only(self.mbps, read), self.settings.costs)})
+
+
+def terminal_keys(points: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame,
+                  settings: LinkSettings) -> set[str]:
+    """The keys of the data-network points and villages that are terminals of a link plan
+    (:func:`~netcover.data.entities.build_entities`, role "terminal": a row's role depends on the
+    row alone, so it is the same in every network's plan). The plan reads the 4G level and the
+    busy-hour throughput of terminals only (:func:`~netcover.links.technology.standalone_options`),
+    so the key of its inputs takes only theirs: a tilt that moves the load at an office already on
+    fibre does not plan the links again."""
+    from netcover.data.entities import build_entities
+
+    empty = points.iloc[0:0]
+    entities = build_entities(points, empty, settlements, settings)
+    return set(entities.loc[entities["role"] == "terminal", "key"].astype(str))
+
+
+def _only(values: dict[str, float] | None, keys: set[str]) -> dict[str, float] | None:
+    return None if values is None else {k: v for k, v in values.items() if k in keys}
 
 
 def _plan(data: _LinkInputs) -> LinkPlan:
