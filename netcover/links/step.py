@@ -146,13 +146,15 @@ class _LinkInputs:
                     "masts": self.masts, "settlements": i.settlements,
                     "candidates": self.candidates},
             arrays={"dem": t.heights, "clutter": t.clutter_m}, settings=self.settings,
-            levels={"rsrp_dbm": _only(self.rsrp, read)},
+            levels={"rsrp_dbm": None if self.rsrp is None
+                    else {k: v for k, v in self.rsrp.items() if k in read}},
             other={"origin_xy": [float(v) for v in t.origin_xy], "cell_size": float(t.cell_size),
                    "crs": str(i.crs.to_wkt()) if hasattr(i.crs, "to_wkt") else str(i.crs),
                    # the plan reads only these of the throughputs, which change in their last
                    # digits with any change of load anywhere
                    "cell_mbps": None if self.mbps is None
-                   else throughput_decisions(_only(self.mbps, read), self.settings.costs)})
+                   else throughput_decisions({k: v for k, v in self.mbps.items() if k in read},
+                                             self.settings.costs)})
 
 
 def terminal_keys(points: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame,
@@ -169,9 +171,6 @@ def terminal_keys(points: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame,
     entities = build_entities(points, empty, settlements, settings)
     return set(entities.loc[entities["role"] == "terminal", "key"].astype(str))
 
-
-def _only(values: dict[str, float] | None, keys: set[str]) -> dict[str, float] | None:
-    return None if values is None else {k: v for k, v in values.items() if k in keys}
 
 
 def _plan(data: _LinkInputs) -> LinkPlan:
