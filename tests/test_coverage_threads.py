@@ -271,13 +271,13 @@ def test_layers_lost_from_the_cache_during_the_run_are_a_clear_error(
 @pytest.mark.parametrize(("given", "kept"), [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
 def test_openmp_threads_sleep_after_a_kernel_unless_told_otherwise(
         monkeypatch: pytest.MonkeyPatch, given: str | None, kept: str) -> None:
-    from netcover.coverage import schedule
+    from netcover.core import _worker_life
 
     if given is None:
         monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
     else:
         monkeypatch.setenv("OMP_WAIT_POLICY", given)
-    schedule._threadsafe_numba.__wrapped__()  # type: ignore[attr-defined]
+    _worker_life.threadsafe_numba.__wrapped__()  # type: ignore[attr-defined]
     assert os.environ["OMP_WAIT_POLICY"] == kept
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from netcover.config.scenario import ExecutionSettings, scenario_from_dict
-from netcover.core import parallel
+from netcover.core import _worker_life, parallel
 from netcover.core.parallel import (
     DaskExecutor,
     Executor,
@@ -133,7 +133,7 @@ def test_thread_pool_runs_single_threaded_kernels_on_threads_of_this_process() -
 
 def test_thread_pool_runs_here_where_numba_cannot_launch_from_threads(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parallel, "threadsafe_numba", lambda: False)  # the workqueue layer
+    monkeypatch.setattr(_worker_life, "threadsafe_numba", lambda: False)  # the workqueue layer
     rows = ThreadPool(2).map(_numba_threads, ITEMS)
     assert [r[0] for r in rows] == ITEMS
     assert {r[1] for r in rows} == {threading.get_ident()}

@@ -147,6 +147,14 @@ def threadsafe_numba() -> bool:
     return bool(numba.threading_layer() != "workqueue")
 
 
+def kernel_threads(wanted: int) -> int:
+    """Threads that may run numba kernels side by side: ``wanted``, or 1 where the threading layer
+    is ``workqueue`` (it aborts the process when two threads launch parallel kernels at once).
+    Sets one malloc arena for the threads first (:func:`one_arena`)."""
+    one_arena()  # before any pool starts its threads
+    return wanted if wanted <= 1 or threadsafe_numba() else 1
+
+
 #: ``mallopt`` parameter of glibc: the most arenas the threads of the process may use.
 _M_ARENA_MAX = -8
 

@@ -38,13 +38,12 @@ from netcover.core._worker_life import (
     DaskPayload,
     PayloadFiles,
     forget_dask_state,
-    one_arena,
+    kernel_threads,
     pool_init,
     run_dask_chunk,
     run_shared_chunk,
     single_threaded_numba,
     submit_held,
-    threadsafe_numba,
 )
 from netcover.errors import InputError, NetcoverError
 
@@ -179,10 +178,8 @@ class ThreadPool(Executor):
         if not chunks:
             return
         state = setup(*setup_args) if setup is not None else {}
-        threads = min(self.workers, len(chunks))
-        if threads > 1:
-            one_arena()  # before the threads start: their freed blocks serve each other
-        if threads <= 1 or not threadsafe_numba():
+        threads = kernel_threads(min(self.workers, len(chunks)))
+        if threads <= 1:
             yield from ([func(state, item) for item in chunk] for chunk in chunks)
             return
         from concurrent.futures import ThreadPoolExecutor

@@ -41,9 +41,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from netcover.core._worker_life import _malloc_trim  # the process pool's workers trim too
-from netcover.core._worker_life import one_arena as _one_arena
-from netcover.core._worker_life import threadsafe_numba as _threadsafe_numba
+from netcover.core._worker_life import (
+    _malloc_trim,  # the process pool's workers trim too
+    kernel_threads,
+    single_threaded_numba,
+)
 from netcover.core.parallel import usable_cores
 
 __all__ = ["Task", "map_threads", "plan_tasks", "recorded_warnings", "release_free_memory",
@@ -99,10 +101,7 @@ def thread_count(threads: int | None, tasks: int) -> int:
     layer aborts the process when two threads launch parallel kernels at once.
     """
     wanted = usable_cores() if threads is None else int(threads)
-    _one_arena()  # before any pool starts its threads
-    if wanted > 1 and not _threadsafe_numba():
-        return 1
-    return max(1, min(wanted, tasks))
+    return max(1, min(kernel_threads(wanted), tasks))
 
 
 def map_threads(func: Callable[[T], R], items: Sequence[T], *, threads: int) -> list[R]:
@@ -169,7 +168,7 @@ def run_tasks(tasks: Sequence[Task], loss: Callable[[int], T],
     starts = [k for k in range(1, len(tasks)) if tasks[k].group != tasks[k - 1].group]
     first_of_group = set(starts)
     pool = ThreadPoolExecutor(threads, thread_name_prefix="netcover-coverage",
-                              initializer=_single_threaded_numba)
+                              initializer=single_threaded_numba)
     pending: deque[Future[tuple[T, R]]] = deque()
     submitted = 0
 
@@ -207,13 +206,6 @@ def _limit(starts: Sequence[int], k: int) -> int:
     but the first)."""
     after = bisect.bisect_right(starts, k)
     return starts[after] + _PAST_A_GROUP if after < len(starts) else 1 << 62
-
-
-def _single_threaded_numba() -> None:
-    """A pool thread's numba kernels run on that thread alone (the setting is per thread)."""
-    import numba
-
-    numba.set_num_threads(1)
 
 
 def release_free_memory(*, above_mb: float = 0.0) -> None:
