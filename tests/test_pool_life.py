@@ -128,3 +128,32 @@ def test_giving_memory_back_is_a_no_op_without_glibc(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(_worker_life, "_malloc_trim", lambda: None)
     _worker_life.give_back_free_memory()  # no error where there is no malloc_trim
+
+
+def _slow(_state: dict[str, Any], item: int) -> int:
+    time.sleep(0.3)
+    return item
+
+
+def _pool_threads() -> list[str]:
+    import threading
+    from concurrent.futures.process import _ExecutorManagerThread
+
+    return [t.name for t in threading.enumerate()
+            if isinstance(t, _ExecutorManagerThread) and t.is_alive()]
+
+
+def test_a_stopped_call_leaves_no_pool_thread_running() -> None:
+    """A call stopped in the middle (a signal, the caller gone) ends its pool's manager thread
+    before it returns: left closing the pool's pipes while the interpreter exits, it raced with
+    ``concurrent.futures``' exit handler, which printed ``OSError: [Errno 9] Bad file descriptor``
+    after the ``netcover`` command's "stopped by SIGTERM" (a CI run of tests/test_sigterm.py)."""
+    assert not _pool_threads()
+    with ProcessPool(2) as pool:
+        results = pool.imap(_slow, list(range(12)))
+        assert next(results) == 0
+        workers = [p.pid for p in pool._pool._processes.values()]
+        results.close()  # the caller gone: the call's workers are terminated
+        assert pool._pool is None
+        assert not _pool_threads()
+        assert not any(_alive(p) for p in workers)

@@ -79,6 +79,8 @@ SCHEDULER_WORDS = ("", "inprocess", "processes", "local")
 #: A Dask scheduler address: ``tcp://host:port``, ``tls://host:port`` or ``host:port``.
 _ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss)://)?"
                       r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*):[0-9]{1,5}$")
+#: Seconds a stopped :class:`ProcessPool` waits for its manager thread after terminating its workers.
+STOP_JOIN_S = 10.0
 #: Seconds :class:`DaskExecutor` waits for a scheduler given by address.
 CONNECT_TIMEOUT_S = 20.0
 
@@ -255,13 +257,27 @@ class ProcessPool(Executor):
                 self._stop(wait=False)
 
     def _stop(self, *, wait: bool) -> None:
+        """Shut the pool down: its workers finish their items (``wait``), or are terminated now.
+
+        After terminating them, the pool's manager thread (which notices the dead workers and
+        closes the pool's pipes) is waited for, at most :data:`STOP_JOIN_S` seconds: a thread left
+        closing them while the interpreter exits races with ``concurrent.futures``' own exit
+        handler, which writes to one of those pipes unguarded before CPython gh-125451 (Python
+        3.11 has it), and prints ``OSError: [Errno 9] Bad file descriptor`` after the run's last
+        line.
+        """
         pool, self._pool = self._pool, None
         if pool is None:
             return
-        if not wait:
-            for process in list((getattr(pool, "_processes", None) or {}).values()):
-                process.terminate()
-        pool.shutdown(wait=wait, cancel_futures=not wait)
+        if wait:
+            pool.shutdown(wait=True)
+            return
+        manager = getattr(pool, "_executor_manager_thread", None)
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        if manager is not None:
+            manager.join(STOP_JOIN_S)
 
     def close(self) -> None:
         """Shut the workers down (they finish their items first) and delete the payload files."""
