@@ -237,7 +237,7 @@ def test_a_page_of_very_long_texts_has_no_text_over_another(scored) -> None:
     assert "S1-LONG-CELL-00; S1-LONG-CELL-01; S1-LONG-CELL-02" in texts.replace("\n", " ")
     assert "S1-LONG-CELL-03" not in texts and "+17 khác" in texts  # the CSV keeps them all
     assert ELLIPSIS in texts  # what did not fit was cut, visibly
-    assert "adding carriers to S1 costs less (not modelled)" in texts.replace("\n", " ")
+    assert "added to S1: antennas and radios on its mast" in texts.replace("\n", " ")
     names = [t.get_window_extent(renderer) for t in fig.axes[0].texts if t.get_text().strip()]
     for k, box in enumerate(names):
         assert not any(_boxes_overlap(box, other) for other in names[k + 1:])

@@ -73,3 +73,24 @@ def test_the_record_says_what_the_market_view_assumes(problem: SitingProblem) ->
     assert record["assumed_sharing_distance_m"] == PLAN.sharing_distance_m
     assert record["assumed_verdict_min_new_people"] == 50.0
     assert record["assumed_busy_hour_mb"] == 170.0
+
+
+def test_a_capacity_proposal_added_to_its_operators_site_costs_the_addition(
+        problem: SitingProblem) -> None:
+    from netcover.siting.sharing import site_addition_cost
+
+    # 20 m from S1, Viettel's mast (see tests/test_siting_relief.py)
+    cap = plan_sectors(PLAN, azimuths=[10.0], frequency_mhz=1800.0, tx_power_dbm=37.0)
+    proposals = [Proposal("CAP", "Viettel", X0 + 620, Y0 - 1200, 30.0, cap, purpose="capacity"),
+                 Proposal("COV", "Viettel", X0 + 620, Y0 - 1200, 30.0, cap)]
+    scores = score_proposals(problem, proposals).table.set_index("proposal_id")
+    added, alone = scores.loc["CAP"], scores.loc["COV"]
+    assert added["added_to_site"] == "S1" and alone["added_to_site"] == ""
+    assert site_addition_cost(PLAN) == 30_000.0  # half the 60,000 USD base: no mast, road, backhaul
+    assert added["cost"] == 30_000.0
+    # the same mast as a coverage proposal is a new site: base, the 30 m mast, road, backhaul
+    assert alone["cost"] >= PLAN.base_cost + 30.0 * PLAN.cost_per_mast_m
+    if added["new_people"] > 0:
+        assert added["cost_per_new_person"] == round(30_000.0 / added["new_people"])
+    else:
+        assert np.isnan(added["cost_per_new_person"])

@@ -22,8 +22,9 @@ DEM grid, the proposal's own sectors, the usable class's threshold of each secto
 - ``screening_new_people``: the 100 m screening figure (:mod:`netcover.siting.matrix`), kept for
   reference;
 - ``cost`` (USD): the candidates' cost model (:func:`~netcover.siting.candidates.site_cost`: base,
-  mast, access road and backhaul distance at the proposal); ``cost_per_new_person`` = cost /
-  ``new_people`` (NaN when nobody is new);
+  mast, access road and backhaul distance at the proposal; a capacity proposal added to an
+  existing site of its operator costs that addition instead, see :mod:`netcover.siting.market`);
+  ``cost_per_new_person`` = cost / ``new_people`` (NaN when nobody is new);
 - combined (:attr:`ProposalScores.combined`): all proposals together, each person counted once.
 
 Better places (columns ``better_lon``, ``better_lat``, ``better_distance_m``, ``better_direction``,

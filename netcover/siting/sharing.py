@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from netcover.config.siting import SitingSettings
     from netcover.data.proposals import Proposal
 
-__all__ = ["SHARING_COLUMNS", "Mast", "masts_of", "sharing_near", "sharing_saving", "sharing_table"]
+__all__ = ["SHARING_COLUMNS", "Mast", "masts_of", "sharing_near", "sharing_saving", "sharing_table",
+           "site_addition_cost"]
 
 #: The columns :func:`sharing_table` adds to a proposals table.
 SHARING_COLUMNS = ("share_with", "share_distance_m", "sharing_saving", "sharing")
@@ -74,6 +75,14 @@ def masts_of(proposals: Sequence[Proposal], cells: pd.DataFrame | None = None) -
 def sharing_saving(height_m: float, settings: SitingSettings) -> float:
     """USD one operator saves on a shared tower: its mast, and a share of the base cost."""
     return settings.cost_per_mast_m * height_m + settings.sharing_base_saving_share * settings.base_cost
+
+
+def site_addition_cost(settings: SitingSettings) -> float:
+    """USD of a proposal added to an existing site of its own operator (a capacity proposal within
+    ``sharing_distance_m`` of it, :mod:`netcover.siting.colocate`): what a shared tower still
+    costs, ``base_cost`` less its ``sharing_base_saving_share`` (antennas, radios, installation);
+    the site's mast, access road and backhaul are there already."""
+    return (1.0 - settings.sharing_base_saving_share) * settings.base_cost
 
 
 def sharing_table(proposals: Sequence[Proposal], settings: SitingSettings, *,

@@ -96,8 +96,8 @@ def _scores(c: Column, row: dict[str, Any]) -> None:
     c.heading("cost_head")
     c.row(*both("cost"), number(row.get("cost")))
     site = text_value(row, "added_to_site")
-    if site != MISSING:  # a capacity site on an existing mast: the cost model prices a new site
-        vi, en = both("cost_new_site", site=site)
+    if site != MISSING:  # a capacity proposal on an existing mast: the cost of that addition
+        vi, en = both("cost_added", site=site)
         c.line(vi, size=6)
         c.line(en, size=5.5, grey=True)
     c.row(*both("cost_per_new_person"), number(row.get("cost_per_new_person")))

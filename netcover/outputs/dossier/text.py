@@ -77,9 +77,10 @@ DOSSIER_STRINGS: dict[str, tuple[str, str]] = {
     "cost_head": ("Cost", "Chi phí"),
     "cost": ("Cost (USD)", "Chi phí (USD)"),
     "cost_per_new_person": ("Cost per new person (USD)", "Chi phí cho mỗi người được phủ mới (USD)"),
-    "cost_new_site": ("cost of a new site; adding carriers to {site} costs less (not modelled)",
-                      "chi phí của một trạm mới; lắp thêm sóng mang vào trạm {site} rẻ hơn "
-                      "(chưa tính)"),
+    "cost_added": ("added to {site}: antennas and radios on its mast (its mast, road and "
+                   "backhaul are there already)",
+                   "lắp thêm vào trạm {site}: ăng-ten và thiết bị vô tuyến trên cột sẵn có "
+                   "(cột, đường và truyền dẫn đã có)"),
     "better_head": ("Better place", "Vị trí tốt hơn"),
     "better_new_people": ("New people there", "Số người được phủ mới tại đó"),
     "extra_people": ("More than here", "Nhiều hơn so với vị trí đề xuất"),
