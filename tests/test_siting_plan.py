@@ -152,6 +152,8 @@ def test_objectives_on_the_district(problem, solver) -> None:
     target = plan_sites(problem, dataclasses.replace(exact, objective="target", target_share=1.0,
                                                      target_village_min_population=50))
     assert (len(target.result.chosen), target.result.feasible) == (1, True)
+    assert (target.summary["target_share"], target.summary["target_reached"]) == (1.0, True)
+    assert target.summary["share_covered_after"] == pytest.approx(1.0)
     poor = plan_sites(problem, dataclasses.replace(exact, objective="budget", budget=50_000.0))
     assert len(poor.result.chosen) == 0  # every site costs more than 90,000 USD
     assert poor.summary["share_covered_after"] == pytest.approx(100 / 460)
@@ -339,3 +341,17 @@ def test_place_context_rasters_and_high_points_are_kept_and_read_back_equal(wall
     for got, before in zip(again.high_points(300.0, 10.0), first.high_points(300.0, 10.0),
                            strict=True):
         np.testing.assert_array_equal(got, before)
+
+
+def test_a_target_reached_on_the_screening_grid_only_is_said() -> None:
+    from netcover.siting.output import target_text
+
+    base = {"objective": "target", "target_share": 0.99, "feasible": True, "people": 57_000,
+            "share_covered_after": 0.99, "target_reached": True}
+    assert target_text(base) == ""
+    assert target_text({**base, "objective": "count", "target_reached": False}) == ""
+    short = target_text({**base, "share_covered_after": 0.98, "target_reached": False})
+    assert short.startswith("the target (99.0% of people covered) was reached on the screening "
+                            "grid only: at full resolution the plan covers 98.00%, about 570 people")
+    missed = target_text({**base, "feasible": False, "target_reached": False})
+    assert "was NOT reached with the candidates available" in missed

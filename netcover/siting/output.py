@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SHORT_COLUMNS", "access_text", "gap_table", "plan_lines", "proposals_text", "readable_ranking",
-    "summary_text", "write_plan", "write_proposals",
+    "summary_text", "target_text", "write_plan", "write_proposals",
 ]
 
 #: Columns of the ranked table shown in the Markdown summary and on the console.
@@ -89,9 +89,26 @@ def summary_text(plan: SitePlan) -> str:
     ]
     if s.get("access") == "straight_line":
         head.append(f"- {access_text(s['access_from'])}")
-    if not s["feasible"]:
-        head.append("- the target was NOT reached with the candidates available")
+    if (target := target_text(s)):
+        head.append(f"- {target}")
     return "\n".join([*head, "", markdown_table(readable_ranking(plan.ranked)), ""])
+
+
+def target_text(summary: dict[str, Any]) -> str:
+    """What a plan with ``objective="target"`` reached ("" when it reached its target or has
+    another objective): the target missed with the candidates available, or reached on the
+    screening grid only (the full-resolution share below it)."""
+    if summary.get("objective") != "target" or summary.get("target_reached", True):
+        return ""
+    target = float(summary["target_share"])
+    if not summary["feasible"]:
+        return (f"the target ({target:.1%} of people covered) was NOT reached with the candidates "
+                "available")
+    after = float(summary["share_covered_after"])
+    short = (target - after) * float(summary["people"])
+    return (f"the target ({target:.1%} of people covered) was reached on the screening grid "
+            f"only: at full resolution the plan covers {after:.2%}, about {short:,.0f} people "
+            "short (the screening grid counts whole cells); raise target_share or add a site")
 
 
 def readable_ranking(ranked: pd.DataFrame) -> pd.DataFrame:

@@ -143,13 +143,20 @@ def target_weight(demand: gapmod.Demand, settings: SitingSettings) -> float:
     return max(settings.target_share * demand.total_people - demand.covered_people, 0.0)
 
 
+#: Shares closer than this count as equal (the target reached at full resolution).
+_SHARE_EPS = 1e-9
+
+
 def plan_sites(problem: SitingProblem, settings: SitingSettings | None = None, *,
                executor: Executor | None = None) -> SitePlan:
     """Solve the problem with ``settings`` (default: the problem's) and tabulate the plan.
 
     The solver works on the screening matrix; the tables' figures are full resolution
     (:func:`site_gains`; ``executor``: where the chosen sites' loss rasters are computed, None:
-    here).
+    here). With ``objective="target"`` the summary also has ``target_share`` and
+    ``target_reached``: whether the full-resolution ``share_covered_after`` reaches it (the solver
+    reached it on the screening grid, whose whole 100 m cells may count people the full
+    resolution does not; :func:`~netcover.siting.output.target_text` says it).
     """
     s = settings or problem.settings
     d = problem.demand
@@ -164,6 +171,7 @@ def plan_sites(problem: SitingProblem, settings: SitingSettings | None = None, *
     by_unit = unit_table_after(problem, result, gains)
     new_people = sum(g.total for g in gains)
     covered_after = d.covered_people + new_people
+    share_after = covered_after / d.total_people if d.total_people else 0.0
     summary = {
         "objective": s.objective, "solver": result.solver, "message": result.message,
         "optimal": result.optimal, "gap": result.gap, "time_limited": result.time_limited,
@@ -172,7 +180,7 @@ def plan_sites(problem: SitingProblem, settings: SitingSettings | None = None, *
         "matrix_nonzeros": int(problem.matrix.nnz), "people": round(d.total_people),
         "people_uncovered_before": round(float(d.people.sum())),
         "share_covered_before": d.covered_people / d.total_people if d.total_people else 0.0,
-        "share_covered_after": covered_after / d.total_people if d.total_people else 0.0,
+        "share_covered_after": share_after,
         "new_sites": len(result.chosen), "new_people": round(new_people),
         "screening_new_people": round(result.covered_weight),
         "total_cost": round(result.total_cost),
@@ -180,6 +188,10 @@ def plan_sites(problem: SitingProblem, settings: SitingSettings | None = None, *
         **{f"{k}_seconds": round(v, 2) for k, v in problem.seconds.items()},
         "full_resolution_seconds": round(full_seconds, 2),
     }
+    if s.objective == "target":
+        summary.update(target_share=s.target_share,
+                       target_reached=bool(result.feasible
+                                           and share_after >= s.target_share - _SHARE_EPS))
     return SitePlan(problem, result, ranked, by_unit, summary)
 
 

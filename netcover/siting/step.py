@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from netcover.config.siting import SitingSettings
-from netcover.siting.output import access_text, gap_table, plan_lines, write_plan, write_proposals
+from netcover.siting.output import (
+    access_text,
+    gap_table,
+    plan_lines,
+    target_text,
+    write_plan,
+    write_proposals,
+)
 from netcover.siting.plan import SitePlan, plan_sites, prepare, without_candidates
 from netcover.siting.proposals import ProposalScores, read_proposals, score_proposals
 
@@ -72,6 +79,8 @@ def run_siting(inputs: Inputs, coverage: CoverageResult, settings: SitingSetting
     say(f"Site plan ({settings.objective}): {plan.result.message}")
     for line in plan_lines(plan):
         say(line)
+    if (target := target_text(plan.summary)):
+        say(f"Site plan: {target}")
     gaps = gap_table(problem)
     return SitingRun(plan, gaps, write_plan(plan, folder, gaps=gaps))
 
