@@ -48,3 +48,16 @@ def test_report_of_one_step_gives_a_map_and_its_sections(tmp_path: Path,
 def test_a_folder_without_results_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DataFileError, match="coverage/"):
         RunFolder.open(tmp_path)
+
+
+def test_the_report_command_shows_its_progress(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from netcover.app.cli import cli
+
+    folder = step_only(tmp_path, ("coverage",))
+    result = CliRunner().invoke(cli, ["report", str(folder), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "Print maps, charts and interactive maps: 100%" in result.stderr
+    assert "Reports: 100% (1/1)" in result.stderr
+    assert result.stdout.startswith("Wrote ")

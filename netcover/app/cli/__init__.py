@@ -130,7 +130,7 @@ def report(results: Path, lang: str | None) -> None:
 
     run = RunFolder.open(results)
     files = build_outputs(run, results, langs=(lang,) if lang else LANGS,
-                          map_builder=interactive_maps)
+                          map_builder=interactive_maps, progress=progress_bar)
     click.echo(f"Wrote {len(files)} files to {results}")
 
 
