@@ -135,6 +135,20 @@ def test_loss_cache_round_trip(tmp_path: Path) -> None:
     assert LossCache.key("dem", x=1.0, f=900.0) != LossCache.key("dem", x=1.0, f=1800.0)
 
 
+def test_derived_entries_are_keyed_by_the_code_and_losses_by_the_engine_version(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Other code (an upgrade, an edited checkout) never re-uses a derived figure; the per-site
+    losses stay until ENGINE_VERSION changes."""
+    from netcover.coverage import losscache
+
+    derived, loss = LossCache.key("dem", kind="group", x=1.0), LossCache.loss_key("dem", x=1.0)
+    monkeypatch.setattr(losscache, "code_digest", lambda: "0.0+other")
+    assert LossCache.key("dem", kind="group", x=1.0) != derived
+    assert LossCache.loss_key("dem", x=1.0) == loss
+    monkeypatch.setattr(losscache, "ENGINE_VERSION", "older")
+    assert LossCache.loss_key("dem", x=1.0) != loss
+
+
 def test_tabulated_antenna_gain_matches_the_pattern() -> None:
     """The per-sector gain table reproduces the exact pattern within 0.3 dB off the mast's cell."""
     import pandas as pd

@@ -322,7 +322,7 @@ def test_loss_key_unchanged_for_bullington_and_new_for_deygout() -> None:
     site, job = _site()
     cov = CoverageSettings()
     place = (*site.index_origin, site.cell_size, *site.offset)
-    before = LossCache.key(  # the key as it was before the diffraction setting existed
+    before = LossCache.loss_key(  # the key as it was before the diffraction setting existed
         dem_fingerprint(site.heights, place, site.crs.to_wkt()), x=round(job.x, 3),
         y=round(job.y, 3), height_m=job.height_m, frequency_mhz=job.frequency_mhz, model=cov.model,
         radius_m=cov.radius_km * 1000.0, rx_height_m=cov.rx_height_m, delta_n=cov.delta_n,

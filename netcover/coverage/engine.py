@@ -642,7 +642,7 @@ def site_loss_key(site: Terrain, job: LossJob, cov: CoverageSettings) -> str:
     p1812: dict[str, float | str] = {"n0": cov.n0} if cov.model == "p1812" else {}
     if cov.model == "p1812" and cov.diffraction != "bullington":  # the default keeps older keys
         p1812["diffraction"] = cov.diffraction
-    return LossCache.key(
+    return LossCache.loss_key(
         dem_fingerprint(site.heights, place, site.crs.to_wkt()), x=round(job.x, 3),
         y=round(job.y, 3), height_m=job.height_m, frequency_mhz=job.frequency_mhz, model=cov.model,
         radius_m=cov.radius_km * 1000.0, rx_height_m=cov.rx_height_m, delta_n=cov.delta_n,

@@ -32,6 +32,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from netcover.core.codeversion import code_digest
 from netcover.core.io import atomic_path
 from netcover.errors import InputError
 
@@ -187,7 +188,20 @@ class LossCache:
 
     @staticmethod
     def key(dem_digest: str, **params: Any) -> str:
-        """Cache key of a computation: the DEM digest plus every parameter, canonically."""
+        """Cache key of a result derived from losses (levels folded per group, combined layers,
+        footprints, covers, distance rasters...): the DEM digest, every parameter and the code
+        that made it (:func:`~netcover.core.codeversion.code_digest`), canonically.
+
+        Derived results are quick to make again, so any change of netcover's files retires them:
+        an upgrade never re-uses a figure made by other code. The per-site losses, a minute of
+        work on the sample, are keyed by :meth:`loss_key` instead."""
+        return LossCache.loss_key(dem_digest, code=code_digest(), **params)
+
+    @staticmethod
+    def loss_key(dem_digest: str, **params: Any) -> str:
+        """Cache key of a per-site loss: the DEM digest plus every parameter and
+        :data:`ENGINE_VERSION` (bumped by hand whenever the propagation kernels' numbers change),
+        canonically."""
         payload = json.dumps({"dem": dem_digest, "engine": ENGINE_VERSION, **params},
                              sort_keys=True, default=float)
         return hashlib.sha256(payload.encode()).hexdigest()[:32]

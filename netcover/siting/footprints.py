@@ -10,7 +10,7 @@ An entry's key holds everything the footprint depends on: the place and mast hei
 (band, power, gains, azimuths, tilts, beamwidths, the pattern file's content), the screening grid
 (heights, land cover, clutter heights, the cells on the source DEM), the propagation settings
 (model, diffraction, radius, receiver height...), the receiver's link budget, the calibration, the
-covered threshold and the engine's version (:data:`~netcover.coverage.losscache.ENGINE_VERSION`,
+covered threshold and the code that made it (:meth:`~netcover.coverage.losscache.LossCache.key`,
 :data:`FOOTPRINT_VERSION`). It does not hold the demand: an entry stores the demand cells it was
 evaluated at (those near the mast when it was computed) and which of them are covered, and it
 serves any later demand whose cells near the mast it evaluated, so a re-run, a changed siting

@@ -225,7 +225,7 @@ class FullResolution:
         """Cache key of a site's cover: its place, height and sectors (with their pattern files'
         content), the thresholds of its technologies, and what every loss and level depends on:
         the whole DEM and its land cover, the propagation settings, the receiver and the
-        calibration (and the engine's version)."""
+        calibration (and the code: :meth:`~netcover.coverage.losscache.LossCache.key`)."""
         techs = sorted({str(row["technology"]) for row in site.sectors})
         return LossCache.key(self._digest, kind="fullres_cover", version=COVER_VERSION,
                              x=round(float(site.x), 3), y=round(float(site.y), 3),
