@@ -120,6 +120,23 @@ def test_the_offline_page_renders_as_folium_renders_it() -> None:
     assert page(True) == page(False)
 
 
+def test_the_page_renders_where_branca_lacks_the_internals_it_speeds_up(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    import folium
+
+    from netcover.outputs.maps import _offline
+
+    m = offline_map(location=[23.1, 104.9], zoom_start=11, tiles=None)
+    folium.CircleMarker([23.1, 104.9], radius=4, tooltip="site").add_to(m)
+    monkeypatch.setattr(_offline, "_branca_internals", lambda _module: (None, None))
+    text = render_page(m)  # a branca release without Template or _camelify: the ordinary way
+    assert "L.circleMarker(" in text
+    assert re.sub(r"_[0-9a-f]{32}", "_id", text) == re.sub(r"_[0-9a-f]{32}", "_id",
+                                                          m.get_root().render())
+
+
 def test_overlays_are_kept_in_the_cache_folder_between_runs(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     values = np.arange(60 * 80, dtype="uint8").reshape(60, 80) % 4

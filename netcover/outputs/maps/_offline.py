@@ -123,11 +123,14 @@ def render_page(m: folium.Map) -> str:
     of every wrapper without Jinja syntax is taken as it is, the rest still compiled. The
     JavaScript name of an element's kind (``circle_marker`` of ``CircleMarker``), which branca
     spells out character by character each time an element is named (a few times per element),
-    is spelled once per kind.
+    is spelled once per kind. Both are branca's internals: where a branca release lacks them, the
+    page is rendered the ordinary way.
     """
     import branca.element as branca
 
-    jinja, camelify = branca.Template, branca._camelify
+    jinja, camelify = _branca_internals(branca)
+    if jinja is None or camelify is None:
+        return str(m.get_root().render())
 
     def template(source: str, *args: Any, **kwargs: Any) -> Any:
         if args or kwargs or not isinstance(source, str) or _JINJA.search(source):
@@ -141,6 +144,11 @@ def render_page(m: folium.Map) -> str:
     finally:
         branca.Template = jinja  # type: ignore[misc]
         branca._camelify = camelify
+
+
+def _branca_internals(branca: Any) -> tuple[Any, Any]:
+    """``branca.element``'s ``Template`` and ``_camelify`` (None where a release lacks them)."""
+    return getattr(branca, "Template", None), getattr(branca, "_camelify", None)
 
 
 def external_references(html: str) -> list[str]:
