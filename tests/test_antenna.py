@@ -15,10 +15,9 @@ from netcover.radio.antenna import (
     OmniPattern,
     ParametricPattern,
     TabulatedPattern,
-    pattern_for_sector,
-    read_msi,
     relative_gain_db,
 )
+from netcover.radio.msi import pattern_for_sector, read_msi
 
 H_BW, V_BW, AM, SLA = 65.0, 10.0, 25.0, 20.0
 SECTOR = ParametricPattern(H_BW, V_BW, front_to_back_db=AM, side_lobe_db=SLA)

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from netcover.data.sites import check_sites
-from netcover.radio.antenna import DIPOLE_GAIN_DBI, read_msi
+from netcover.radio.antenna import DIPOLE_GAIN_DBI
+from netcover.radio.msi import read_msi
 
 
 def _msi(path: Path, gain_line: str) -> Path:

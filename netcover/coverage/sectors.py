@@ -33,8 +33,9 @@ from netcover.coverage._geometry_kernels import (
 from netcover.coverage.losscache import CachedLoss, LossCache, quantize
 from netcover.errors import ModelError
 from netcover.radio import budget as radio
-from netcover.radio.antenna import AntennaPattern, pattern_for_sector, relative_gain_db
+from netcover.radio.antenna import AntennaPattern, relative_gain_db
 from netcover.radio.basic import effective_earth_radius_km
+from netcover.radio.msi import pattern_for_sector
 
 if TYPE_CHECKING:
     from netcover.data.terrain import Terrain

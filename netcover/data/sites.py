@@ -25,7 +25,7 @@ from netcover.core.io import read_vector, require_file
 from netcover.core.tables import is_table, not_a_number, numbers, read_table, row_label
 from netcover.data.nr_sites import NR_ALIASES, SCS_COLUMN, check_nr_cells
 from netcover.errors import NetcoverError, Problem
-from netcover.radio.antenna import read_msi
+from netcover.radio.msi import read_msi
 
 if TYPE_CHECKING:
     from typing import TypeAlias
