@@ -18,17 +18,9 @@ from click.testing import CliRunner
 from netcover.app.cli import cli
 from netcover.app.pipeline import run_step
 from netcover.config.scenario import load_scenario
+from netcover.coverage.cacheupkeep import cache_info, cache_limit_mb, clear_cache, trim_cache
 from netcover.coverage.engine import compute_coverage
-from netcover.coverage.losscache import (
-    FORMAT_VERSION,
-    CachedLoss,
-    CacheWarning,
-    LossCache,
-    cache_info,
-    cache_limit_mb,
-    clear_cache,
-    trim_cache,
-)
+from netcover.coverage.losscache import FORMAT_VERSION, CachedLoss, CacheWarning, LossCache
 from netcover.data.inputs import load_inputs
 from netcover.errors import InputError
 

@@ -25,17 +25,11 @@ from netcover.core.parallel import DaskExecutor, Executor, InProcess, local_pool
 from netcover.core.textformat import fold_warnings, markdown_table
 from netcover.core.textsafe import safe_name
 from netcover.coverage.assumptions import Assumptions
+from netcover.coverage.cacheupkeep import cache_info, cache_limit_mb, trim_cache
 from netcover.coverage.capacity import CapacityResult
 from netcover.coverage.engine import CoverageResult, Progress, compute_coverage
 from netcover.coverage.kept import KeptFiles
-from netcover.coverage.losscache import (
-    CacheWarning,
-    LossCache,
-    cache_info,
-    cache_limit_mb,
-    default_cache_dir,
-    trim_cache,
-)
+from netcover.coverage.losscache import CacheWarning, LossCache, default_cache_dir
 from netcover.coverage.schedule import release_free_memory
 from netcover.coverage.write import (
     CoverageTables,

@@ -184,7 +184,7 @@ _CACHE_DIR = click.option("--cache-dir", type=click.Path(path_type=Path),
 @handle_errors
 def cache_info(cache_dir: Path | None) -> None:
     """Show the cache folder, its number of entries and its size."""
-    from netcover.coverage.losscache import cache_info as info
+    from netcover.coverage.cacheupkeep import cache_info as info
     from netcover.coverage.losscache import default_cache_dir
 
     click.echo(info(cache_dir or default_cache_dir()).describe())
@@ -195,7 +195,8 @@ def cache_info(cache_dir: Path | None) -> None:
 @handle_errors
 def cache_clear(cache_dir: Path | None) -> None:
     """Delete every entry of the loss cache (the next run computes the losses again)."""
-    from netcover.coverage.losscache import clear_cache, default_cache_dir
+    from netcover.coverage.cacheupkeep import clear_cache
+    from netcover.coverage.losscache import default_cache_dir
 
     removed = clear_cache(cache_dir or default_cache_dir())
     click.echo(f"Removed {removed.entries + removed.old_entries} entries "
