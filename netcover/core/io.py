@@ -25,7 +25,8 @@ from netcover.core._staging import after_results, recover_output, staged_output
 from netcover.errors import CRSError, DataFileError, OutputError
 
 __all__ = [
-    "GPKG_TIMESTAMP", "after_results", "atomic_path", "file_sha256", "json_sha256", "open_raster",
+    "GPKG_TIMESTAMP", "after_results", "atomic_path", "file_identity", "file_sha256", "json_sha256",
+    "open_raster",
     "place_file", "read_vector", "recover_output", "require_file", "staged_output", "write_layers",
     "write_raster", "write_table", "write_text",
 ]
@@ -47,6 +48,15 @@ def file_sha256(path: str | Path) -> str:
         while chunk := fh.read(_CHUNK):
             h.update(chunk)
     return h.hexdigest()
+
+
+def file_identity(path: str | Path) -> tuple[str, int, int, int, int]:
+    """(resolved path, device, inode, size, modification time in ns) of a file: a key for what a
+    process remembers of it (results are replaced by renames, never changed in place, so a new
+    file is a new inode). Raises :class:`OSError` when there is no such file."""
+    p = Path(path)
+    st = p.stat()
+    return (str(p.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def json_sha256(value: Any) -> str:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from netcover.config.radio import TECHNOLOGIES
 from netcover.core.files import STEP_FOLDERS, OutputFile, Raster, by_key, missing_file_error
+from netcover.core.io import file_identity
 from netcover.core.notes import Note, skipped
 from netcover.errors import DataFileError
 
@@ -335,7 +336,7 @@ _TILED = by_key("tiled_run")
 #: Tables and layers already read in this process (a copy is handed out each time), by path, layer
 #: and the file's identity (files are replaced by renames, so a new file is a new inode); rasters are
 #: not kept (their memory). Maps, charts and reports of one build read the same layers many times.
-_READ: OrderedDict[tuple[str, str, int, int, int], Any] = OrderedDict()
+_READ: OrderedDict[tuple[object, ...], Any] = OrderedDict()
 _READ_KEPT = 48
 
 
@@ -343,8 +344,7 @@ def _read_once(entry: OutputFile, path: Path, layer: str | None = None) -> Any:
     """``entry.read(path)`` (of ``layer``), a table or layer read once per file in this process."""
     if entry.format not in ("csv", "gpkg"):
         return entry.read(path) if layer is None else entry.read(path, layer=layer)
-    st = path.stat()
-    key = (str(path.resolve()), layer or "", st.st_ino, st.st_size, st.st_mtime_ns)
+    key = (*file_identity(path), layer or "")
     if key not in _READ:
         _READ[key] = entry.read(path) if layer is None else entry.read(path, layer=layer)
         while len(_READ) > _READ_KEPT:
@@ -356,12 +356,11 @@ def _read_once(entry: OutputFile, path: Path, layer: str | None = None) -> Any:
 def _layer_names(path: Path) -> set[str]:
     import pyogrio
 
-    st = path.stat()
-    key = (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+    key = file_identity(path)
     if key not in _LAYERS:
         _LAYERS[key] = frozenset(str(r[0]) for r in pyogrio.list_layers(path))
     return set(_LAYERS[key])
 
 
 #: Layer names of the GeoPackages already listed in this process.
-_LAYERS: dict[tuple[str, int, int, int], frozenset[str]] = {}
+_LAYERS: dict[tuple[str, int, int, int, int], frozenset[str]] = {}

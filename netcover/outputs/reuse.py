@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from netcover.core.codeversion import code_digest
 from netcover.core.files import STEP_FOLDERS, OutputFile, Raster, by_key
-from netcover.core.io import file_sha256, json_sha256, place_file
+from netcover.core.io import file_identity, file_sha256, json_sha256, place_file
 from netcover.outputs._summary_reads import Read, RecordedSummary
 from netcover.outputs.results import RunFolder, RunResults
 
@@ -49,19 +49,18 @@ MANIFEST = by_key("outputs_manifest")
 _SCHEMA = 2
 #: Digests already computed in this process, by (path, device, inode, size, mtime in ns) and what
 #: was hashed ("" the file's bytes, else the layer and columns).
-_FILE_DIGESTS: dict[tuple[str, int, int, int, int, str], str] = {}
+_FILE_DIGESTS: dict[tuple[object, ...], str] = {}
 
 
-def _memo_key(path: Path, what: str) -> tuple[str, int, int, int, int, str] | None:
-    """Key of a file's digests in :data:`_FILE_DIGESTS` (files are replaced by renames, never
-    changed in place, so a new file is a new inode); None when there is no such file."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
+def _memo_key(path: Path, what: str) -> tuple[object, ...] | None:
+    """Key of a file's digests in :data:`_FILE_DIGESTS` (:func:`~netcover.core.io.file_identity`
+    and ``what``); None when there is no such file."""
     if not path.is_file():
         return None
-    return (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, what)
+    try:
+        return (*file_identity(path), what)
+    except OSError:
+        return None
 
 
 def file_digest(path: Path) -> str:

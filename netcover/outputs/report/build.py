@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from netcover.config.options import MAP_FORMATS, MAP_KINDS, MapFormat, MapKind
 from netcover.core.files import by_key
 from netcover.core.i18n import LANGS, Lang, check_lang
+from netcover.core.io import file_identity
 from netcover.outputs.maps.overlays import stored_in
 from netcover.outputs.maps.rasters import overlays_beside
 from netcover.outputs.report._spread import (
@@ -263,7 +264,7 @@ class _Build:
 
 
 #: The hillshade of the DEM last drawn in this process, by the DEM file's identity.
-_SHADE: dict[tuple[str, int, int, int], Backdrop | None] = {}
+_SHADE: dict[tuple[str, int, int, int, int], Backdrop | None] = {}
 
 
 def _backdrop(run: RunFolder) -> Backdrop | None:
@@ -271,8 +272,7 @@ def _backdrop(run: RunFolder) -> Backdrop | None:
     dem = run.dem_file()  # a watched run records the DEM's content
     if dem is None:
         return None
-    st = dem.stat()
-    key = (str(dem.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+    key = file_identity(dem)
     if key not in _SHADE:
         _SHADE.clear()
         _SHADE[key] = read_backdrop(run)
