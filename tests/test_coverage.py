@@ -12,8 +12,9 @@ from click.testing import CliRunner
 from netcover.app.cli import cli
 from netcover.config.scenario import load_scenario
 from netcover.core.parallel import ProcessPool
-from netcover.coverage.engine import compute_coverage, loss_jobs
+from netcover.coverage.engine import compute_coverage
 from netcover.coverage.losscache import LossCache
+from netcover.coverage.losses import loss_jobs
 from netcover.data.inputs import load_inputs
 
 from .conftest import CELL, N, site_rows, write_sites

@@ -21,16 +21,10 @@ from scipy.ndimage import gaussian_filter
 
 from netcover.config.scenario import load_scenario
 from netcover.coverage.combine import GroupResult, combine_groups
-from netcover.coverage.engine import (
-    CoverageResult,
-    accumulators,
-    compute_coverage,
-    fold_levels,
-    grid_loss,
-    group_noise_dbm,
-    loss_jobs,
-)
+from netcover.coverage.engine import CoverageResult, compute_coverage
+from netcover.coverage.groups import accumulators, fold_levels, group_noise_dbm
 from netcover.coverage.losscache import LossCache
+from netcover.coverage.losses import grid_loss, loss_jobs
 from netcover.coverage.schedule import Task, plan_tasks, recorded_warnings, run_tasks
 from netcover.coverage.sectors import SectorLevels
 from netcover.data.inputs import Inputs, load_inputs

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from pyproj import CRS as ProjCRS
 
 from netcover.config.scenario import CoverageSettings, scenario_from_dict
-from netcover.coverage.engine import LossJob, site_loss_key
 from netcover.coverage.losscache import LossCache, dem_fingerprint
+from netcover.coverage.losses import LossJob, site_loss_key
 from netcover.data.terrain import Terrain
 from netcover.errors import ModelError, ScenarioError
 from netcover.radio import p1812_profile_loss

@@ -20,8 +20,8 @@ from netcover.config.landcover import (
     read_landcover_table,
 )
 from netcover.config.scenario import CoverageSettings, load_scenario
-from netcover.coverage.engine import LossJob, job_loss, site_loss_key, site_terrain
 from netcover.coverage.losscache import LossCache
+from netcover.coverage.losses import LossJob, job_loss, site_loss_key, site_terrain
 from netcover.data.inputs import load_inputs
 from netcover.data.landcover import landcover_on_grid, with_landcover
 from netcover.data.terrain import Terrain, read_dem
@@ -330,7 +330,7 @@ def test_forest_strip_raises_the_loss_as_the_per_profile_model_says(terminal):
     P.2108 terminal loss where the receiver stands in the forest when ``terminal_clutter`` is
     "p2108" ("auto" leaves it out: the forest around the receiver is in the profile): behind a
     15 m forest strip the loss rises, exactly as the per-profile model says."""
-    from netcover.coverage.engine import grid_loss
+    from netcover.coverage.losses import grid_loss
     from netcover.radio.p1812 import p1812_profile_loss
 
     from .area_profiles import engine_profile
@@ -367,7 +367,7 @@ def test_forest_strip_raises_the_loss_as_the_per_profile_model_says(terminal):
 def test_open_ground_land_cover_gives_the_bare_loss():
     """Cropland everywhere (R = 0 m, open/rural: no profile clutter, no terminal loss): the very
     loss of the terrain without land cover, for every model."""
-    from netcover.coverage.engine import grid_loss
+    from netcover.coverage.losses import grid_loss
 
     t = mini_terrain()
     codes = np.full((N, N), 40, dtype=np.int16)

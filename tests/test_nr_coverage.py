@@ -14,8 +14,9 @@ from pyproj import Transformer
 from netcover.config.scenario import Scenario, load_scenario
 from netcover.config.siting import SitingSettings
 from netcover.coverage.capacity import capacity_tables, write_capacity
-from netcover.coverage.engine import carrier_noise_dbm, compute_coverage, group_noise_dbm
-from netcover.coverage.sectors import fixed_budget_db, sector_scs_khz
+from netcover.coverage.engine import compute_coverage
+from netcover.coverage.groups import group_noise_dbm
+from netcover.coverage.sectors import carrier_noise_dbm, fixed_budget_db, sector_scs_khz
 from netcover.data.inputs import load_inputs
 from netcover.data.proposals import plan_sectors
 from netcover.errors import ModelError, ScenarioError

@@ -89,7 +89,9 @@ def added_groups(inputs: Inputs, base_cells: pd.DataFrame, source: Sequence[int]
     dict
         Group -> layers (best cells as rows of ``inputs.cells``), in sorted group order.
     """
-    from netcover.coverage.engine import fold_groups, group_frequencies, terrain_digest
+    from netcover.coverage.engine import fold_groups
+    from netcover.coverage.groups import group_frequencies
+    from netcover.coverage.losses import terrain_digest
 
     cells = inputs.cells
     assert cells is not None, "coverage needs sites"
@@ -199,7 +201,7 @@ class _Boxes:
         """Key of the group's box record: all a fold of the box reads but its cells (the terrain,
         every layer; the settings; the group's carriers and noise; the antenna patterns that its
         cells name, their bytes)."""
-        from netcover.coverage.engine import group_frequencies
+        from netcover.coverage.groups import group_frequencies
 
         cells, sc = self.inputs.cells, self.inputs.scenario
         assert cells is not None
@@ -255,7 +257,7 @@ def _parts(cells: pd.DataFrame, ids: np.ndarray, terrain: Terrain, radius_m: flo
     """What each cell of ``groups`` (None: every group) is
     (:data:`~netcover.coverage.patch.CellPart`): its id, its loss job (position, height, band),
     its other columns and its job's window on the grid."""
-    from netcover.coverage.engine import loss_jobs
+    from netcover.coverage.losses import loss_jobs
 
     out: dict[Group, list[CellPart]] = {}
     names = [c for c in cells.columns if c not in _NAMES and c != _geometry(cells)]

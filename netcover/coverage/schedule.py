@@ -1,13 +1,13 @@
 """Running the coverage engine's jobs: several masts at once on a thread pool, folded in a fixed order.
 
-A district run has one job per mast position, height and band (:class:`~netcover.coverage.engine.LossJob`)
+A district run has one job per mast position, height and band (:class:`~netcover.coverage.losses.LossJob`)
 and one best-server accumulator per operator and technology. This module decides the order of the work
 and runs it:
 
 - **Tasks, group by group.** :func:`plan_tasks` lists one :class:`Task` per (group, job) pair, the
   groups in sorted order and, within a group, the jobs in their own order. Folding the tasks in that
   order needs one accumulator at a time (about 60 bytes per grid cell each, 120 MB on the sample's
-  2 million cells): it is read off (:class:`~netcover.coverage.engine.GroupResult`, 13 bytes per
+  2 million cells): it is read off (:class:`~netcover.coverage.combine.GroupResult`, 13 bytes per
   cell) and dropped as soon as its group's last task is folded. Each accumulator sees its jobs in job
   order, as when all groups were filled together, so the results are the same bit for bit.
 - **Threads.** :func:`run_tasks` computes the tasks (loss window, then each sector's level) on a
@@ -36,7 +36,7 @@ import os
 import threading
 import warnings
 from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -48,12 +48,14 @@ from netcover.core._worker_life import (
 )
 from netcover.core.parallel import usable_cores
 
-__all__ = ["Task", "map_threads", "plan_tasks", "recorded_warnings", "release_free_memory",
-           "run_tasks", "thread_count"]
+__all__ = ["Progress", "Task", "map_threads", "plan_tasks", "recorded_warnings",
+           "release_free_memory", "run_tasks", "thread_count"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 Group = tuple[str, str]
+#: Wraps an iterable to show progress: ``progress(items, label)``.
+Progress = Callable[[Sequence[T], str], Iterable[T]]
 
 
 @dataclass(frozen=True)

@@ -46,8 +46,8 @@ def cell_levels_at_points(inputs: Inputs, cell_rows: np.ndarray, x: np.ndarray,
     numpy.ndarray
         (len(cell_rows), len(x)); NaN where a cell's computation radius does not reach a point.
     """
-    from netcover.coverage.engine import grid_loss, loss_jobs
     from netcover.coverage.losscache import LossCache, default_cache_dir, grid_fingerprint
+    from netcover.coverage.losses import grid_loss, loss_jobs
     from netcover.coverage.sectors import SectorLevels
 
     cells = inputs.cells

@@ -5,7 +5,7 @@ or a planned site adds, and its footprint on maps, come from here, with the cove
 engine, grid and settings:
 
 - the loss of the mast on the scenario's DEM grid within ``[coverage] radius_km``, per band
-  (:func:`~netcover.coverage.engine.grid_loss`: the loss cache entry a cell of an existing site at
+  (:func:`~netcover.coverage.losses.grid_loss`: the loss cache entry a cell of an existing site at
   that place would use, so a re-run reads it), the same model, receiver height and land cover;
 - each sector applied by :class:`~netcover.coverage.sectors.SectorLevels` (pattern, tilt, link
   budget, receiver, ``[calibration]``);
@@ -34,7 +34,7 @@ fall), recomputed when it reaches the top.
 
 The loss rasters of several sites are independent: with an executor of more than one worker the
 missing ones are computed by its workers into the loss cache folder
-(:func:`~netcover.coverage.engine.fill_loss_cache`), then read here.
+(:func:`~netcover.coverage.losses.fill_loss_cache`), then read here.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ import pandas as pd
 from netcover.config.radio import default_thresholds
 from netcover.core.io import json_sha256
 from netcover.core.parallel import InProcess
-from netcover.coverage.engine import LossJob, fill_loss_cache, grid_loss, site_loss_key, site_terrain
 from netcover.coverage.losscache import LossCache, grid_fingerprint
+from netcover.coverage.losses import LossJob, fill_loss_cache, grid_loss, site_loss_key, site_terrain
 from netcover.coverage.people import GridOverlap
 from netcover.coverage.sectors import SectorLevels
 from netcover.errors import InputError

@@ -32,8 +32,9 @@ from netcover.config.radio import default_thresholds
 from netcover.config.scenario import CoverageSettings, Scenario
 from netcover.config.siting import SitingSettings
 from netcover.core.parallel import Executor, InProcess
-from netcover.coverage.engine import Progress, terminal_loss
+from netcover.coverage.engine import Progress
 from netcover.coverage.losscache import CachedLoss, LossCache, grid_fingerprint
+from netcover.coverage.losses import terminal_loss
 from netcover.coverage.schedule import recorded_warnings
 from netcover.coverage.sectors import SectorLevels
 from netcover.data.terrain import Terrain

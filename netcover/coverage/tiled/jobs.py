@@ -3,7 +3,7 @@
 1. :func:`site_loss_job`: one mast position, height and band. Reads the DEM window around the site,
    computes the basic transmission loss over the disc into the shared :class:`LossCache` (unless it
    is there already) and returns a small :class:`SiteLossInfo`. The cache key is the district
-   engine's (:func:`netcover.coverage.engine.site_loss_key`): a digest of that window and its place in
+   engine's (:func:`netcover.coverage.losses.site_loss_key`): a digest of that window and its place in
    the grid, so a change of the DEM elsewhere does not invalidate the site, and losses a district
    run cached on the same DEM and settings are found here (and the other way round).
 2. :func:`tile_job`: one tile. Reads the tile's heights, applies every sector whose disc reaches the
@@ -27,18 +27,11 @@ import pandas as pd
 
 from netcover.config.scenario import CoverageSettings, Scenario
 from netcover.coverage._geometry_kernels import fmin_into
-from netcover.coverage.engine import (
-    GroupResult,
-    LossJob,
-    accumulators,
-    carrier_noise_dbm,
-    combine_groups,
-    fold_levels,
-    job_loss,
-    site_loss_key,
-)
+from netcover.coverage.combine import GroupResult, combine_groups
+from netcover.coverage.groups import accumulators, fold_levels
 from netcover.coverage.losscache import CachedLoss, LossCache
-from netcover.coverage.sectors import SectorLevels
+from netcover.coverage.losses import LossJob, job_loss, site_loss_key
+from netcover.coverage.sectors import SectorLevels, carrier_noise_dbm
 from netcover.coverage.tiled.people import PeopleSource, people_per_class
 from netcover.coverage.write import raster_layers
 from netcover.data.window import DemSource, Window

@@ -26,8 +26,9 @@ from netcover.core.parallel import Executor, InProcess, ProgressFn, peak_rss_mb
 from netcover.core.record import stamp_table
 from netcover.core.textformat import fold_warnings, markdown_table
 from netcover.coverage.assumptions import Assumptions
-from netcover.coverage.engine import cells_table, loss_jobs
+from netcover.coverage.combine import cells_table
 from netcover.coverage.losscache import default_cache_dir
+from netcover.coverage.losses import loss_jobs
 from netcover.coverage.tiled.jobs import SiteLossInfo, loss_state, site_loss_job, tile_job, tile_state
 from netcover.coverage.tiled.output import ClassAreas, TileWriter
 from netcover.coverage.tiled.people import PeopleSource
