@@ -30,7 +30,7 @@ from netcover.radio._sampling import (
     tail_count,
 )
 from netcover.radio.basic import p1812_free_space_loss
-from netcover.radio.p1812 import area_loss_into, diffraction_troposcatter_loss, troposcatter_loss
+from netcover.radio.troposcatter import area_loss_into, diffraction_troposcatter_loss, troposcatter_loss
 
 
 @njit

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from netcover.radio.area import profile_between, site_loss_grid
-from netcover.radio.p1812 import diffraction_troposcatter_loss, p1812_profile_loss
+from netcover.radio.p1812 import p1812_profile_loss
+from netcover.radio.troposcatter import diffraction_troposcatter_loss
 
 CELL = 500.0
 N = 200

@@ -81,7 +81,7 @@ exact (they change no value beyond rounding):
   are already in order of prefix and skip the sort), so the cells in the window's order, their
   geometry and the regrouping are never made; the kernel (:func:`sorted_diffraction_loss`) then
   writes its results in that order, and the combined loss goes from there straight into the float32
-  window (:func:`~netcover.radio.p1812.area_loss_into`);
+  window (:func:`~netcover.radio.troposcatter.area_loss_into`);
 * each radial is sampled (ground, and clutter) into the scratch of its chunk just before its
   receivers are evaluated (:func:`~._sampling.radial_into`), instead of into an (n_bearings,
   n_samples) array (25 MB per site at 15 km and 30 m, whose fresh pages cost the kernel's system

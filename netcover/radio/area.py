@@ -82,7 +82,8 @@ from netcover.radio.basic import (
     hata_loss,
     hata_validity_warning,
 )
-from netcover.radio.p1812 import H_MAX_M, H_MIN_M, area_loss_into
+from netcover.radio.p1812 import H_MAX_M, H_MIN_M
+from netcover.radio.troposcatter import area_loss_into
 
 __all__ = [
     "BEARINGS_PER_RIM_CELL", "HATA_MIN_HB_M", "HATA_TERRAIN_KM", "HULL_WINDOW", "MIN_DISTANCE_M",
@@ -289,7 +290,7 @@ def _p1812_loss(window: DiscWindow, cell_size_m: float, tx_height_m: float, rx_h
     """:func:`site_loss_grid` with the P.1812 model: the cells in the radial order
     (:meth:`DiscWindow.radial_cells`), their diffraction loss and angular distance
     (:func:`~netcover.radio._radial.sorted_diffraction_loss`), then the combined loss written
-    straight into the float32 window (:func:`~netcover.radio.p1812.area_loss_into`)."""
+    straight into the float32 window (:func:`~netcover.radio.troposcatter.area_loss_into`)."""
     site_amsl = bilinear_height(window.grid, window.row0, window.col0) + tx_height_m
     start, ints, values = window.radial_cells(cell_size_m, site_amsl, rx_height_m, cells)
     none = np.empty((0, 0))  # the kernel samples each radial (ground, and clutter) in its turn
