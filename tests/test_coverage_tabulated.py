@@ -14,7 +14,7 @@ from netcover.coverage.engine import compute_coverage
 from netcover.coverage.sectors import SectorLevels
 from netcover.data.inputs import load_inputs
 from netcover.errors import InputError
-from netcover.radio.budget import ServerAccumulator
+from netcover.radio.servers import ServerAccumulator
 
 from .test_coverage_patch import _assert_identical
 

@@ -20,7 +20,7 @@ from netcover.coverage.sectors import carrier_noise_dbm, fixed_budget_db, sector
 from netcover.data.inputs import load_inputs
 from netcover.data.proposals import plan_sectors
 from netcover.errors import ModelError, ScenarioError
-from netcover.radio.budget import ServerAccumulator
+from netcover.radio.servers import ServerAccumulator
 from netcover.radio.throughput import LTE_DL, NR_DL, lte_rate_mbps, nr_rate_mbps
 
 from .conftest import CELL, CRS, X0, Y0, N, site_rows, write_dem, write_sites

@@ -1,4 +1,5 @@
-"""Tests of netcover.radio.budget: link budget, best server accumulation, SINR, coverage classes."""
+"""Tests of netcover.radio.budget and netcover.radio.servers: link budget, best server accumulation,
+SINR, coverage classes."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from netcover.config.radio import (
 )
 from netcover.errors import InputError, ModelError
 from netcover.radio.budget import (
-    ServerAccumulator,
     cell_reference_power_dbm,
     classify,
     pilot_power_dbm,
@@ -28,6 +28,7 @@ from netcover.radio.budget import (
     resource_blocks,
     thermal_noise_dbm,
 )
+from netcover.radio.servers import ServerAccumulator
 
 # --------------------------------------------------------------------------- powers and noise
 

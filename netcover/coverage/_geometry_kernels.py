@@ -10,7 +10,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from netcover.radio.budget import table_gain, table_position
+from netcover.radio.servers import table_gain, table_position
 
 #: Elevations are tabulated on t = asinh(elevation / ELEVATION_SCALE_DEG): fine near the horizon
 #: (0.1 degree per step), coarse towards the zenith and nadir where only side lobes matter.

@@ -1,7 +1,7 @@
 """The coverage engine's result: per-operator best-server layers combined over operators.
 
 Each operator and technology has its :class:`GroupResult` (best level, best cell, server count, SINR,
-read off a :class:`~netcover.radio.budget.ServerAccumulator`); :func:`combine_groups` picks, cell by
+read off a :class:`~netcover.radio.servers.ServerAccumulator`); :func:`combine_groups` picks, cell by
 cell, the operator with the highest level per technology (ties to the first operator in sorted
 order), the class per operator (best over its technologies) and the district's (best over
 operators), and the classes at every service level (:mod:`netcover.coverage.service`).
@@ -23,7 +23,7 @@ from pyproj import CRS
 
 from netcover.config.scenario import Scenario
 from netcover.coverage.service import ServiceClasses, level_classes, service_classes
-from netcover.radio import budget as radio
+from netcover.radio.servers import ServerAccumulator
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -88,10 +88,10 @@ class GroupResult:
     sinr: np.ndarray
 
     @classmethod
-    def from_accumulator(cls, acc: radio.ServerAccumulator,
+    def from_accumulator(cls, acc: ServerAccumulator,
                          noise_dbm: float | Sequence[float]) -> GroupResult:
         """Read the layers off a filled accumulator (``noise_dbm``: one value, or one per carrier
-        of the accumulator, see :meth:`~netcover.radio.budget.ServerAccumulator.sinr_db`)."""
+        of the accumulator, see :meth:`~netcover.radio.servers.ServerAccumulator.sinr_db`)."""
         sinr = acc.sinr_db(noise_dbm)  # its float64 temporaries first, while no layer is held
         return cls(acc.best_level_dbm(), acc.best_cell(), acc.server_count(), sinr)
 

@@ -66,7 +66,7 @@ from netcover.coverage.patch import Box, CellPart, Patch, find_patch, intersects
 from netcover.coverage.schedule import Progress, Task, plan_tasks, thread_count
 from netcover.coverage.sectors import SectorLevels, carrier_noise_dbm
 from netcover.coverage.stored import combined
-from netcover.radio import budget as radio
+from netcover.radio.servers import ServerAccumulator
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -240,7 +240,7 @@ def _patched(run: Run, g: Group, patch: Patch, tasks: list[Task], sc: Scenario,
     """The group's layers: its previous ones with the patch's box folded again."""
     made = dict(run.groups(tasks, sc, progress, threads))
     part = made.get(g) or GroupResult.from_accumulator(  # no sector reaches the box any more
-        radio.ServerAccumulator(patch.box[2:], group_frequencies(run.cells)[g]),
+        ServerAccumulator(patch.box[2:], group_frequencies(run.cells)[g]),
         carrier_noise_dbm(sc, g, run.cells))
     yield g, patch.apply(part)
 

@@ -2,7 +2,7 @@
 
 Each sector applies its pattern, tilt and link budget to its job's loss
 (:mod:`netcover.coverage.losses`) and is folded into a
-:class:`~netcover.radio.budget.ServerAccumulator` per operator and technology (:class:`Run`; users
+:class:`~netcover.radio.servers.ServerAccumulator` per operator and technology (:class:`Run`; users
 of one operator are served by its cells only; 4G RSRP, 5G SS-RSRP and 3G RSCP are not on one
 scale). A 5G group's SINR takes the noise of a resource element at the subcarrier spacing of the
 best server's carrier (:func:`~netcover.coverage.sectors.carrier_noise_dbm`); the spacing is part
@@ -43,7 +43,7 @@ from netcover.coverage.sectors import (
     reference_noise,
 )
 from netcover.errors import DataFileError
-from netcover.radio import budget as radio
+from netcover.radio.servers import ServerAccumulator
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -111,7 +111,7 @@ class Run:
         shape = self.apply.terrain.shape if self.box is None else self.box[2:]
         seen: set[int] = set()
         current: Group | None = None
-        acc: radio.ServerAccumulator | None = None
+        acc: ServerAccumulator | None = None
         with closing(run_tasks(tasks, self.loss, self.levels, threads=threads)) as results:
             for task in progress(tasks, "Coverage (sites x bands)") if tasks else ():
                 (loss, notes), levels = next(results)
@@ -127,7 +127,7 @@ class Run:
                     current, acc = task.group, None
                     release_free_memory()
                     if current is not None:
-                        acc = radio.ServerAccumulator(shape, freqs[current])
+                        acc = ServerAccumulator(shape, freqs[current])
                 if levels:  # []: no sector, or outside the box
                     assert acc is not None
                     _fold(acc, task.cells, self.jobs[task.job].frequency_mhz, self._place(loss),
@@ -140,7 +140,7 @@ class Run:
         release_free_memory()
 
 
-def _fold(acc: radio.ServerAccumulator, cells: Sequence[int], frequency_mhz: float,
+def _fold(acc: ServerAccumulator, cells: Sequence[int], frequency_mhz: float,
           place: tuple[int, int], levels: list[np.ndarray] | TabulatedLevels) -> None:
     """Add a task's levels (:meth:`Run.levels`) to the accumulator."""
     if isinstance(levels, TabulatedLevels):
@@ -170,13 +170,13 @@ def cell_group(row: pd.Series) -> tuple[str, str]:
 
 def accumulators(
     cells: gpd.GeoDataFrame, shape: tuple[int, int], *, skip: set[tuple[str, str]]
-) -> dict[tuple[str, str], radio.ServerAccumulator]:
+) -> dict[tuple[str, str], ServerAccumulator]:
     """An empty accumulator for each operator/technology group of the cells but those in ``skip``."""
-    return {g: radio.ServerAccumulator(shape, f) for g, f in group_frequencies(cells).items()
+    return {g: ServerAccumulator(shape, f) for g, f in group_frequencies(cells).items()
             if g not in skip}
 
 
-def fold_levels(apply: SectorLevels, todo: dict[tuple[str, str], radio.ServerAccumulator],
+def fold_levels(apply: SectorLevels, todo: dict[tuple[str, str], ServerAccumulator],
                 job: LossJob, loss: CachedLoss, wanted: list[tuple[int, pd.Series]], *,
                 ground_m: float | None = None) -> None:
     """Apply the sectors ``wanted`` (cell index, row) of a job to its loss window and add their

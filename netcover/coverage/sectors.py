@@ -36,6 +36,7 @@ from netcover.radio import budget as radio
 from netcover.radio.antenna import AntennaPattern, relative_gain_db
 from netcover.radio.basic import effective_earth_radius_km
 from netcover.radio.msi import pattern_for_sector
+from netcover.radio.servers import ServerAccumulator
 
 if TYPE_CHECKING:
     from netcover.data.terrain import Terrain
@@ -72,7 +73,7 @@ class TabulatedLevels:
         return [sector_level(self.loss_db, self.bearing_deg, self.elevation_row, table, fixed)
                 for table, fixed in zip(self.tables, self.fixed_db, strict=True)]
 
-    def add_to(self, acc: radio.ServerAccumulator, cells: Sequence[int], frequency_mhz: float,
+    def add_to(self, acc: ServerAccumulator, cells: Sequence[int], frequency_mhz: float,
                row_off: int, col_off: int) -> None:
         """Add the sectors (as the accumulator's cells ``cells``) to ``acc`` at the window's place:
         the same as adding each of :meth:`levels` in turn, bit for bit, without making them."""
@@ -340,7 +341,7 @@ def reference_noise(rx: ReceiverSettings, tech: str, scs_khz: float | None = Non
 def carrier_noise_dbm(sc: Scenario, group: tuple[str, str],
                       cells: pd.DataFrame) -> float | list[float]:
     """The noise of an operator/technology group's SINR
-    (:meth:`~netcover.radio.budget.ServerAccumulator.sinr_db`): one value for 4G and 3G; for 5G
+    (:meth:`~netcover.radio.servers.ServerAccumulator.sinr_db`): one value for 4G and 3G; for 5G
     one per carrier of the group (sorted by frequency), per resource element at the subcarrier
     spacing of the group's cells on that carrier (:func:`sector_scs_khz`).
 

@@ -8,7 +8,7 @@
    run cached on the same DEM and settings are found here (and the other way round).
 2. :func:`tile_job`: one tile. Reads the tile's heights, applies every sector whose disc reaches the
    tile to its cached loss cropped to the tile, folds the levels into per-operator/technology
-   :class:`~netcover.radio.budget.ServerAccumulator` objects of the tile's shape and combines them exactly as
+   :class:`~netcover.radio.servers.ServerAccumulator` objects of the tile's shape and combines them exactly as
    :func:`netcover.coverage.engine.compute_coverage` does on a whole grid: every step is per cell, so the
    tile of a mosaic equals the same cells of a one-piece run.
 
