@@ -21,7 +21,7 @@ from scipy.ndimage import gaussian_filter
 from netcover.app.cli import cli
 from netcover.app.pipeline import run_step
 from netcover.config.scenario import load_scenario
-from netcover.core import parallel
+from netcover.core import dask_executor
 from netcover.core.parallel import DaskExecutor, InProcess
 from netcover.coverage.engine import CoverageResult, compute_coverage
 from netcover.coverage.losscache import LossCache
@@ -164,7 +164,7 @@ def test_coverage_command_fails_in_one_line(hills_scenario: Path, tmp_path: Path
                                             says: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if scheduler == "unreachable":
         pytest.importorskip("distributed")
-        monkeypatch.setattr(parallel, "CONNECT_TIMEOUT_S", 0.5)
+        monkeypatch.setattr(dask_executor, "CONNECT_TIMEOUT_S", 0.5)
         scheduler = f"tcp://127.0.0.1:{closed_port()}"
     result = CliRunner().invoke(cli, ["coverage", str(hills_scenario), "--out",
                                       str(tmp_path / "out"), "--scheduler", scheduler])

@@ -15,9 +15,9 @@ import pytest
 
 from netcover.config.scenario import ExecutionSettings, scenario_from_dict
 from netcover.core import _worker_life, parallel
+from netcover.core.executor import Executor
 from netcover.core.parallel import (
     DaskExecutor,
-    Executor,
     InProcess,
     ProcessPool,
     ThreadPool,

@@ -20,8 +20,9 @@ from netcover.config.scenario import Scenario, scenario_from_dict
 from netcover.config.service import MEDIAN_SERVICE
 from netcover.core import files as files_registry
 from netcover.core import timings
+from netcover.core.executor import Executor
 from netcover.core.io import staged_output
-from netcover.core.parallel import DaskExecutor, Executor, InProcess, local_pool
+from netcover.core.parallel import DaskExecutor, InProcess, local_pool
 from netcover.core.textformat import fold_warnings, markdown_table
 from netcover.core.textsafe import safe_name
 from netcover.coverage.assumptions import Assumptions

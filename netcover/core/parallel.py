@@ -1,6 +1,8 @@
-"""One executor interface for independent jobs: per-site losses, candidate footprints, tiles.
+"""The executors and the choice of one: per-site losses, candidate footprints, tiles.
 
-Four executors run ``[func(state, item) for item in items]`` and give the results back in order:
+Four executors run ``[func(state, item) for item in items]`` and give the results back in order
+(the interface, :class:`~netcover.core.executor.Executor`, and what ``state`` is, are in
+:mod:`netcover.core.executor`):
 
 - :class:`InProcess` runs them here (the default; numba's threads still use every core);
 - :class:`ThreadPool` runs them on threads of this process, each with single-threaded numba
@@ -9,48 +11,38 @@ Four executors run ``[func(state, item) for item in items]`` and give the result
 - :class:`ProcessPool` runs them in spawned local processes (never forked: numba's thread pool does
   not survive a fork), each single-threaded, started once and kept until it is closed;
 - :class:`DaskExecutor` runs them on a ``dask.distributed`` cluster: a scheduler at an address, or a
-  ``LocalCluster`` started here (``pip install "netcover[dask]"``).
+  ``LocalCluster`` started here (``pip install "netcover[dask]"``); it is defined in
+  :mod:`netcover.core.dask_executor` and re-exported here.
 
-``state`` is what ``setup(*setup_args)`` returns, made once per worker process (per call; a
-:class:`ProcessPool`'s workers keep it for later calls with the same payload; a
-:class:`ThreadPool`'s threads share one, which their jobs only read), so a large argument
-such as the DEM travels once per worker, not once per item. Functions and arguments
-must be picklable (module-level functions, plain data). Spawned processes re-import ``__main__``,
-so a script using :class:`ProcessPool` or a ``LocalCluster`` needs the
-``if __name__ == "__main__":`` guard (the ``netcover`` command has it).
-
-Which executor ran a job never changes its result: the jobs are pure and results come back in the
-order of ``items``.
+Spawned processes re-import ``__main__``, so a script using :class:`ProcessPool` or a
+``LocalCluster`` needs the ``if __name__ == "__main__":`` guard (the ``netcover`` command has it).
+:func:`make_executor` and :func:`executor_for` choose the executor named by ``--scheduler`` /
+``--workers`` or a scenario's ``[execution]`` section.
 """
 
 from __future__ import annotations
 
 import difflib
-import logging
 import os
 import re
-import uuid
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol, TypeVar
 
 from netcover.core._worker_life import (
-    DaskPayload,
     PayloadFiles,
-    forget_dask_state,
     kernel_threads,
     pool_init,
-    run_dask_chunk,
     run_shared_chunk,
     single_threaded_numba,
     submit_held,
 )
-from netcover.errors import InputError, NetcoverError
+from netcover.core.dask_executor import DaskExecutor
+from netcover.core.executor import Executor, Job, Setup, bounded
+from netcover.errors import InputError
 
 __all__ = [
-    "CONNECT_TIMEOUT_S", "SCHEDULER_WORDS", "DaskExecutor", "ExecutionChoice", "Executor", "InProcess", "Job",
-    "ProcessPool", "ProgressFn", "Setup", "ThreadPool", "check_scheduler", "executor_for", "executor_named",
-    "local_pool", "make_executor", "peak_rss_mb", "usable_cores",
+    "SCHEDULER_WORDS", "DaskExecutor", "ExecutionChoice", "InProcess", "ProcessPool", "ThreadPool",
+    "check_scheduler", "executor_for", "executor_named", "local_pool", "make_executor", "usable_cores",
 ]
 
 
@@ -67,13 +59,6 @@ class ExecutionChoice(Protocol):
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: ``func(state, item)``: one job.
-Job = Callable[[dict[str, Any], T], R]
-#: ``setup(*setup_args)``: the state shared by the jobs of one call, made once per worker.
-Setup = Callable[..., dict[str, Any]]
-#: Wraps an iterable to show progress: ``progress(items, label)``.
-ProgressFn = Callable[[Sequence[Any], str], Iterable[Any]]
-
 #: Words of ``--scheduler`` that are not addresses.
 SCHEDULER_WORDS = ("", "inprocess", "processes", "local")
 #: A Dask scheduler address: ``tcp://host:port``, ``tls://host:port`` or ``host:port``.
@@ -81,8 +66,6 @@ _ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss)://)?"
                       r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*):[0-9]{1,5}$")
 #: Seconds a stopped :class:`ProcessPool` waits for its manager thread after terminating its workers.
 STOP_JOIN_S = 10.0
-#: Seconds :class:`DaskExecutor` waits for a scheduler given by address.
-CONNECT_TIMEOUT_S = 20.0
 
 
 def usable_cores() -> int:
@@ -91,60 +74,6 @@ def usable_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
-
-
-class Executor:
-    """Runs independent jobs; subclasses decide where.
-
-    Attributes
-    ----------
-    workers : int
-        Jobs that run at the same time (1 for :class:`InProcess`).
-    """
-
-    workers: int = 1
-    #: Items sent to a worker at once, per worker (more chunks: better balance, more overhead).
-    chunks_per_worker: int = 8
-
-    def describe(self) -> str:
-        """One line for logs and benchmark output."""
-        return f"{type(self).__name__} ({self.workers} worker{'s' * (self.workers != 1)})"
-
-    def map(self, func: Job[T, R], items: Sequence[T], *, setup: Setup | None = None,
-            setup_args: tuple[Any, ...] = (), progress: ProgressFn | None = None,
-            label: str = "") -> list[R]:
-        """``[func(state, item) for item in items]``, in order (state from ``setup``)."""
-        size = max(1, -(-len(items) // (self.chunks_per_worker * self.workers)))
-        return list(self.imap(func, items, setup=setup, setup_args=setup_args, progress=progress,
-                              label=label, chunk_size=size))
-
-    def imap(self, func: Job[T, R], items: Sequence[T], *, setup: Setup | None = None,
-             setup_args: tuple[Any, ...] = (), progress: ProgressFn | None = None,
-             label: str = "", chunk_size: int = 1) -> Iterator[R]:
-        """Like :meth:`map`, but yields results in order as they come.
-
-        At most about two chunks per worker are in flight, so a caller that writes each result
-        away holds only those in memory, however many items there are.
-        """
-        chunks = [items[i:i + chunk_size] for i in range(0, len(items), chunk_size)]
-        wrap = progress or (lambda seq, _label: seq)
-        results = self._run_chunks(func, chunks, setup, setup_args)
-        for _ in wrap(range(len(chunks)), label):
-            yield from next(results)
-        next(results, None)  # let the executor see the call end (not a caller gone)
-
-    def _run_chunks(self, func: Job[T, R], chunks: list[Sequence[T]], setup: Setup | None,
-                    setup_args: tuple[Any, ...]) -> Iterator[list[R]]:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        """Release the workers (a no-op where there are none)."""
-
-    def __enter__(self) -> Executor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class InProcess(Executor):
@@ -189,7 +118,7 @@ class ThreadPool(Executor):
         pool = ThreadPoolExecutor(threads, thread_name_prefix="netcover-jobs",
                                   initializer=single_threaded_numba)
         try:
-            yield from _bounded(lambda chunk: pool.submit(_run_chunk, func, state, chunk),
+            yield from bounded(lambda chunk: pool.submit(_run_chunk, func, state, chunk),
                                 chunks, 2 * threads, lambda fut: fut.result())
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -248,7 +177,7 @@ class ProcessPool(Executor):
         pool = self._started()
         finished = False
         try:
-            yield from _bounded(
+            yield from bounded(
                 lambda chunk: submit_held(pool, run_shared_chunk, func, chunk, token, path),
                 chunks, 2 * self.workers, lambda fut: fut.result())
             finished = True
@@ -285,83 +214,6 @@ class ProcessPool(Executor):
             self._stop(wait=True)
         finally:
             self._payloads.clear()
-
-
-class DaskExecutor(Executor):
-    """Runs the jobs on a ``dask.distributed`` cluster.
-
-    Parameters
-    ----------
-    address : str, optional
-        Scheduler address (``tcp://host:8786``); None starts a ``LocalCluster`` of ``workers``
-        single-threaded worker processes here, closed by :meth:`close`.
-    workers : int
-        Workers of the local cluster (ignored with an address: the cluster's own count is used).
-    timeout : float, optional
-        Seconds to wait for the scheduler at ``address`` (default :data:`CONNECT_TIMEOUT_S`).
-    """
-
-    def __init__(self, address: str | None = None, workers: int = 1, *,
-                 timeout: float | None = None):
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError as exc:
-            msg = ('running on Dask needs dask.distributed: pip install "netcover[dask]" '
-                   "(or run without --scheduler)")
-            raise NetcoverError(msg) from exc
-        self._cluster = None
-        self._address = address
-        if address is None:
-            if workers < 1:
-                msg = f"workers={workers!r}: use 1 or more"
-                raise InputError(msg)
-            self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs=logging.ERROR,
-                                         # no dashboard; its HTTP server on any free local port
-                                         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
-            self.client = Client(self._cluster)
-        else:
-            try:
-                wait = CONNECT_TIMEOUT_S if timeout is None else timeout
-                self.client = Client(address, timeout=f"{wait}s")
-            except OSError as exc:
-                msg = (f"cannot reach the Dask scheduler at {address} ({exc}); start it "
-                       "(dask scheduler) or check the address given to --scheduler")
-                raise NetcoverError(msg) from exc
-        self.workers = max(1, sum(self.client.nthreads().values()))
-
-    @property
-    def address(self) -> str | None:
-        """The scheduler's address; None for the ``LocalCluster`` started here."""
-        return self._address
-
-    def describe(self) -> str:
-        where = "LocalCluster" if self._cluster is not None else str(self._address)
-        return f"Dask on {where} ({self.workers} worker thread{'s' * (self.workers != 1)})"
-
-    def _run_chunks(self, func: Job[T, R], chunks: list[Sequence[T]], setup: Setup | None,
-                    setup_args: tuple[Any, ...]) -> Iterator[list[R]]:
-        token = uuid.uuid4().hex
-        # hash=False: a fresh key per call (equal payloads would share one, released by the
-        # first call while the next still needs it)
-        payload = self.client.scatter(DaskPayload(setup, setup_args), broadcast=True, hash=False)
-        try:
-            yield from _bounded(
-                lambda chunk: self.client.submit(run_dask_chunk, func, chunk, payload, token,
-                                                 pure=False),
-                chunks, 2 * self.workers, lambda fut: fut.result())
-        finally:
-            self.client.run(forget_dask_state, token)
-            payload.release()
-
-    def close(self) -> None:
-        self.client.close()
-        if self._cluster is not None:
-            self._cluster.close()
-
-    def peak_memory_mb(self) -> dict[str, float]:
-        """Peak resident memory of each worker process so far (MB), by worker address."""
-        return {str(k): float(v) for k, v in self.client.run(peak_rss_mb).items()}
 
 
 def make_executor(scheduler: str = "", workers: int = 1) -> Executor:
@@ -442,27 +294,3 @@ def local_pool() -> Executor:
     """
     cores = usable_cores()
     return ThreadPool(cores) if cores >= 2 else InProcess()
-
-
-def _bounded(submit: Callable[[Any], Any], chunks: list[Any], ahead: int,
-             collect: Callable[[Any], R]) -> Iterator[R]:
-    """Submit ``chunks`` keeping at most ``ahead`` in flight; yield their results in order."""
-    pending: deque[Any] = deque()
-    it = iter(chunks)
-    for chunk in it:
-        pending.append(submit(chunk))
-        if len(pending) >= ahead:
-            break
-    while pending:
-        result = collect(pending.popleft())
-        nxt = next(it, None)
-        if nxt is not None:
-            pending.append(submit(nxt))
-        yield result
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (MB; Linux reports kB)."""
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

@@ -48,7 +48,7 @@ from netcover.coverage.sectors import carrier_noise_dbm
 from netcover.data.window import disc_window
 
 if TYPE_CHECKING:
-    from netcover.core.parallel import Executor
+    from netcover.core.executor import Executor
     from netcover.coverage.engine import Progress
     from netcover.data.inputs import Inputs
     from netcover.data.terrain import Terrain

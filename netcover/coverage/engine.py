@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 
 from netcover.config.scenario import Scenario
-from netcover.core.parallel import Executor, InProcess
+from netcover.core.executor import Executor
+from netcover.core.parallel import InProcess
 from netcover.coverage.combine import (
     CELL_COLUMNS,
     CoverageResult,

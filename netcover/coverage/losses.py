@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from netcover.config.scenario import CoverageSettings
-from netcover.core.parallel import Executor
+from netcover.core.executor import Executor
 from netcover.coverage.losscache import CachedLoss, LossCache, dem_fingerprint, grid_fingerprint, quantize
 from netcover.coverage.patch import Box
 from netcover.coverage.schedule import Progress, map_threads, recorded_warnings, thread_count

@@ -64,7 +64,7 @@ from netcover.siting.footprints import (
 
 if TYPE_CHECKING:
     from netcover.config.siting import SitingSettings
-    from netcover.core.parallel import Executor
+    from netcover.core.executor import Executor
     from netcover.coverage.engine import CoverageResult, Progress
     from netcover.data.inputs import Inputs
     from netcover.data.population import PopulationGrid

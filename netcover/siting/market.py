@@ -40,7 +40,7 @@ from netcover.siting.verdict import VerdictRule, verdicts
 
 if TYPE_CHECKING:
     from netcover.config.siting import SitingSettings
-    from netcover.core.parallel import Executor
+    from netcover.core.executor import Executor
     from netcover.coverage.engine import Progress
     from netcover.coverage.losscache import LossCache
     from netcover.data.proposals import Proposal

@@ -31,7 +31,8 @@ from affine import Affine
 from netcover.config.radio import default_thresholds
 from netcover.config.scenario import CoverageSettings, Scenario
 from netcover.config.siting import SitingSettings
-from netcover.core.parallel import Executor, InProcess
+from netcover.core.executor import Executor
+from netcover.core.parallel import InProcess
 from netcover.coverage.engine import Progress
 from netcover.coverage.losscache import CachedLoss, LossCache, grid_fingerprint
 from netcover.coverage.losses import terminal_loss

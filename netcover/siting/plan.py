@@ -39,7 +39,7 @@ from netcover.siting.solvers import SolveResult, solve
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from netcover.core.parallel import Executor
+    from netcover.core.executor import Executor
     from netcover.coverage.engine import CoverageResult, Progress
     from netcover.coverage.losscache import LossCache
     from netcover.data.inputs import Inputs

@@ -64,7 +64,7 @@ from netcover.siting.plan import SitingProblem, demand_cells, gaps_closed_by_peo
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from netcover.core.parallel import Executor
+    from netcover.core.executor import Executor
     from netcover.coverage.engine import Progress
 
 __all__ = ["ProposalScores", "proposal_footprints", "score_proposals"]

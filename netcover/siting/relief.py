@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from netcover.config.capacity import CapacitySettings
-    from netcover.core.parallel import Executor
+    from netcover.core.executor import Executor
     from netcover.coverage.engine import Progress
     from netcover.coverage.losscache import LossCache
     from netcover.data.inputs import Inputs

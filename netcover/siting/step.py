@@ -22,7 +22,7 @@ from netcover.siting.proposals import ProposalScores, read_proposals, score_prop
 if TYPE_CHECKING:
     import pandas as pd
 
-    from netcover.core.parallel import Executor
+    from netcover.core.executor import Executor
     from netcover.coverage.engine import CoverageResult, Progress
     from netcover.data.inputs import Inputs
     from netcover.siting.better import ProposalSearch

@@ -14,7 +14,7 @@ from netcover.errors import NetcoverError, ScenarioError, ValidationError, forma
 
 if TYPE_CHECKING:
     from netcover.config.scenario import ExecutionSettings
-    from netcover.core.parallel import Executor
+    from netcover.core.executor import Executor
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")

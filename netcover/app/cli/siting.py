@@ -20,7 +20,7 @@ from netcover.siting.better import PROPOSAL_SEARCHES
 
 if TYPE_CHECKING:
     from netcover.config.scenario import Scenario
-    from netcover.core.parallel import Executor
+    from netcover.core.executor import Executor
     from netcover.coverage.engine import CoverageResult
     from netcover.data.inputs import Inputs
     from netcover.siting.better import ProposalSearch

@@ -21,8 +21,9 @@ from pyproj import CRS
 from netcover.config.radio import CLASS_LEVELS
 from netcover.config.scenario import Scenario
 from netcover.config.service import MEDIAN_SERVICE
+from netcover.core.executor import Executor, ProgressFn, peak_rss_mb
 from netcover.core.io import staged_output, write_table, write_text
-from netcover.core.parallel import Executor, InProcess, ProgressFn, peak_rss_mb
+from netcover.core.parallel import InProcess
 from netcover.core.record import stamp_table
 from netcover.core.textformat import fold_warnings, markdown_table
 from netcover.coverage.assumptions import Assumptions
