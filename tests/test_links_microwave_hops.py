@@ -268,7 +268,7 @@ def test_microwave_settings_are_checked(field: str, value: object, match: str) -
 def test_profile_plot_shows_clutter_and_the_margin_against_the_need(tmp_path: Path) -> None:
     from PIL import Image
 
-    from netcover.links.plan import HopProfile
+    from netcover.links.plan_tables import HopProfile
     from netcover.links.profile_plot import KEY_CHUNK, hop_key, plot_hop_profile
 
     d = np.linspace(0.0, 3.0, 201)

@@ -15,7 +15,7 @@ from shapely.geometry import LineString, Point
 from netcover.config.link_costs import LinkCosts
 from netcover.errors import CRSError, InputError, ValidationError
 from netcover.links import LinkPlan, LinkSettings, output, plan_links, write_link_plan
-from netcover.links.plan import HopProfile
+from netcover.links.plan_tables import HopProfile
 
 CRS = "EPSG:32648"
 #: The network planner alone (issue 14 added standalone subscriptions and running costs): no

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
         min_clearance,
     )
     from netcover.links.output import write_link_plan
-    from netcover.links.plan import HopProfile, LinkPlan, Unreachable, plan_links
+    from netcover.links.plan import LinkPlan, Unreachable, plan_links
+    from netcover.links.plan_tables import HopProfile
     from netcover.links.ranking import assign_phases, phase_summary, rank_links, subtree_sums
     from netcover.links.steiner import ROOT, SteinerResult, contract_root, split_links, steiner_plan
 
@@ -45,7 +46,7 @@ _EXPORTS = {
     "link_budget": "netcover.links.microwave",
     "min_clearance": "netcover.links.microwave",
     "write_link_plan": "netcover.links.output",
-    "HopProfile": "netcover.links.plan",
+    "HopProfile": "netcover.links.plan_tables",
     "LinkPlan": "netcover.links.plan",
     "Unreachable": "netcover.links.plan",
     "plan_links": "netcover.links.plan",

@@ -24,7 +24,7 @@ import numpy as np
 from netcover.core.codeversion import code_digest
 from netcover.core.textsafe import plot_text
 from netcover.links.microwave import earth_bulge_m, fresnel_radius_m
-from netcover.links.plan import HopProfile
+from netcover.links.plan_tables import HopProfile
 
 __all__ = ["KEY_CHUNK", "PROFILE_LABELS", "draw_path_profile", "hop_key", "plot_hop_profile",
            "previous_plot"]
