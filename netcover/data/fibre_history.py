@@ -10,7 +10,7 @@ import pandas as pd
 from netcover.config.monitor import period_problems
 from netcover.core.io import require_file
 from netcover.core.tables import read_table
-from netcover.data.sites import check_numbers
+from netcover.data.site_checks import check_numbers
 from netcover.errors import Problem
 
 __all__ = ["FIBRE_HISTORY_COLUMNS", "check_fibre_history"]

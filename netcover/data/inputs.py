@@ -32,7 +32,8 @@ from netcover.data.population import (
     population_from_points,
     read_population_raster,
 )
-from netcover.data.sites import outside_problems, read_sites, to_working_crs
+from netcover.data.site_checks import outside_problems
+from netcover.data.sites import read_sites, to_working_crs
 from netcover.data.terrain import Terrain, dem_notes, read_dem
 from netcover.errors import NetcoverError, Problem, ValidationError
 

@@ -39,14 +39,14 @@ from netcover.config.nr import default_scs_khz
 from netcover.core.io import read_vector, require_file
 from netcover.core.tables import is_table, read_table, row_label
 from netcover.data.nr_sites import check_planned_nr_bandwidth
-from netcover.data.sites import (
-    SITE_RANGES,
+from netcover.data.site_checks import (
     check_lte_bandwidth,
     check_numbers,
     check_technology,
     outside_problems,
     same_place_problems,
 )
+from netcover.data.sites import SITE_RANGES
 from netcover.errors import Problem, ValidationError
 
 __all__ = [
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
     from netcover.config.scenario import Scenario
     from netcover.config.siting import SitingSettings
-    from netcover.data.sites import Grid
+    from netcover.data.site_checks import Grid
 
 #: Optional per-sector fields of a proposal, overriding the plan's antenna.
 SECTOR_FIELDS = ("technology", "frequency_mhz", "bandwidth_mhz", "tx_power_dbm", "antenna_gain_dbi",

@@ -174,6 +174,7 @@ def read_sites(source: str | Path | pd.DataFrame, *, dem: Terrain | None = None,
     ...     print(exc.report())
     error: <GeoDataFrame>: the sites table has no rows; add one row per cell
     """
+    from netcover.data import site_checks
     from netcover.data import sites as sites_module
 
     if isinstance(source, str | Path):
@@ -185,7 +186,7 @@ def read_sites(source: str | Path | pd.DataFrame, *, dem: Terrain | None = None,
         label = "<GeoDataFrame>" if isinstance(source, gpd.GeoDataFrame) else "<DataFrame>"
         cells, problems = sites_module.check_sites(source, label=label, max_height_m=max_height_m)
     if cells is not None and dem is not None:
-        problems += sites_module.outside_problems(cells, "site_id", label, dem)
+        problems += site_checks.outside_problems(cells, "site_id", label, dem)
     if cells is None or any(p.severity == "error" for p in problems):
         raise ValidationError(problems)
     _warn(problems)
