@@ -39,7 +39,10 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from pyproj import CRS
 
-__all__ = ["OPTIONAL_COLUMNS", "SITE_COLUMNS", "SITE_RANGES", "read_sites", "site_table", "to_working_crs"]
+__all__ = [
+    "OPTIONAL_COLUMNS", "SITE_COLUMNS", "SITE_RANGES", "check_sites", "read_sites", "site_table",
+    "to_working_crs",
+]
 
 SITE_COLUMNS: tuple[str, ...] = (
     "site_id", "cell_id", "operator", "technology", "lon", "lat", "height_m", "azimuth_deg",
