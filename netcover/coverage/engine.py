@@ -37,12 +37,8 @@ from netcover.config.scenario import Scenario
 from netcover.core.executor import Executor
 from netcover.core.parallel import InProcess
 from netcover.coverage.combine import (
-    CELL_COLUMNS,
     CoverageResult,
     GroupResult,
-    TechnologyLayers,
-    cells_table,
-    combine_groups,
 )
 from netcover.coverage.groups import (
     Run,
@@ -74,10 +70,7 @@ if TYPE_CHECKING:
 
     from netcover.data.inputs import Inputs
 
-__all__ = [
-    "CELL_COLUMNS", "CoverageResult", "GroupResult", "Progress", "TechnologyLayers",
-    "carrier_noise_dbm", "cells_table", "combine_groups", "compute_coverage", "fold_groups",
-]
+__all__ = ["CoverageResult", "Progress", "compute_coverage", "fold_groups"]
 
 T = TypeVar("T")
 Group = tuple[str, str]
