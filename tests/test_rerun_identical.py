@@ -116,14 +116,14 @@ def test_throughputs_with_the_same_decisions_give_the_same_refusals() -> None:
     import pandas as pd
 
     from netcover.config.link_costs import LinkCosts
-    from netcover.links.technology import _cellular_refusal, throughput_decisions
+    from netcover.links.standalone import cellular_refusal, throughput_decisions
 
     costs = LinkCosts()
     demand = costs.demand.of("commune_office")
     row = pd.Series({"key": "point:P1"})
 
     def refusal(mbps: float) -> str:
-        return _cellular_refusal(row, "commune_office", costs, {"point:P1": -80.0}, demand,
+        return cellular_refusal(row, "commune_office", costs, {"point:P1": -80.0}, demand,
                                  {"point:P1": mbps})
 
     def decisions(mbps: float) -> object:

@@ -10,7 +10,7 @@ fibre routes, data-network points, masts, settlements, new sites, DEM and land-c
 link settings, the terminals' 4G levels, the working CRS) and the code that plans
 (:func:`netcover.core.codeversion.code_digest`: the version and a digest of the package's files);
 of the terminals' busy-hour throughputs, which change in their last digits with the load of any
-cell, only what the plan reads of them (:func:`~netcover.links.technology.throughput_decisions`).
+cell, only what the plan reads of them (:func:`~netcover.links.standalone.throughput_decisions`).
 The link manifest (``links/links_manifest.json``, in the registry :mod:`netcover.core.files`) keeps
 that key, the plan's summary text, its currency, the backhaul of each new site
 (:func:`~netcover.links.networks.new_site_backhaul`) and the SHA-256 of each file the plan wrote.

@@ -27,7 +27,7 @@ from netcover.links.networks import new_site_backhaul, plan_networks
 from netcover.links.output import write_link_plan
 from netcover.links.plan import LinkPlan
 from netcover.links.reuse import PlanRecord, inputs_key, record_plan, reuse_plan
-from netcover.links.technology import throughput_decisions
+from netcover.links.standalone import throughput_decisions
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -162,7 +162,7 @@ def terminal_keys(points: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame,
     """The keys of the data-network points and villages that are terminals of a link plan
     (:func:`~netcover.data.entities.build_entities`, role "terminal": a row's role depends on the
     row alone, so it is the same in every network's plan). The plan reads the 4G level and the
-    busy-hour throughput of terminals only (:func:`~netcover.links.technology.standalone_options`),
+    busy-hour throughput of terminals only (:func:`~netcover.links.standalone.standalone_options`),
     so the key of its inputs takes only theirs: a tilt that moves the load at an office already on
     fibre does not plan the links again."""
     from netcover.data.entities import build_entities
