@@ -241,16 +241,16 @@ def test_importing_the_report_package_does_not_import_matplotlib() -> None:
 
 
 def test_link_ends_and_years_read_naturally_in_vietnamese() -> None:
-    from netcover.outputs.report.document import _LINKS, _MONITORING, shown
+    from netcover.outputs.report.tables import LINKS, MONITORING, shown
 
     links = pd.DataFrame({"from_name": ["existing network (UBND)", "road junction"],
                           "to_name": ["site S1 (Viettel)", "Trường"], "type": ["fibre", "microwave"]})
-    table = shown(links, _LINKS, "vi")
+    table = shown(links, LINKS, "vi")
     assert list(table[column("from_name", "vi")]) == ["mạng hiện có (UBND)", "điểm nối trên đường"]
     assert list(table[column("to_name", "vi")]) == ["trạm S1 (Viettel)", "Trường"]
     assert list(table[column("type", "vi")]) == ["cáp quang", "vi ba"]
     mon = pd.DataFrame({"indicator": ["share_people_4g"], "by": [2030.0], "latest": ["94.7%"]})
-    row = shown(mon, _MONITORING, "vi").iloc[0]
+    row = shown(mon, MONITORING, "vi").iloc[0]
     assert row[column("by", "vi")] == "2030" and row[column("latest", "vi")] == "94,7%"
     assert row[column("indicator", "vi")] == "Tỷ lệ dân số được phủ 4G"
 
