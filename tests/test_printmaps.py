@@ -14,7 +14,8 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
 
-from netcover.outputs.report.printmaps import PNG_DPI, draw_map, map_extent, png_bytes
+from netcover.outputs.report.basemap import map_extent
+from netcover.outputs.report.printmaps import PNG_DPI, draw_map, png_bytes
 
 from .test_report_vi import SIDE, X0, Y0, hand_made_run
 

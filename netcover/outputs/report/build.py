@@ -31,10 +31,11 @@ from netcover.outputs.report._spread import (
     spread,
     worker_pool,
 )
+from netcover.outputs.report.basemap import Backdrop, read_backdrop
 from netcover.outputs.report.charts import CHARTS, write_charts
 from netcover.outputs.report.document import write_report
 from netcover.outputs.report.export import write_export
-from netcover.outputs.report.printmaps import Backdrop, draw_map, figure_stem, read_backdrop, save_figure
+from netcover.outputs.report.printmaps import draw_map, figure_stem, save_figure
 from netcover.outputs.results import RunFolder
 from netcover.outputs.reuse import Reuse, file_digest
 
