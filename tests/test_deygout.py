@@ -19,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import CRS as ProjCRS
 
-from netcover.config.scenario import CoverageSettings, scenario_from_dict
+from netcover.config.scenario import scenario_from_dict
+from netcover.config.sections import CoverageSettings
 from netcover.coverage.losscache import LossCache, dem_fingerprint
 from netcover.coverage.losses import LossJob, site_loss_key
 from netcover.data.terrain import Terrain

@@ -19,7 +19,8 @@ from netcover.config.landcover import (
     LandCoverTable,
     read_landcover_table,
 )
-from netcover.config.scenario import CoverageSettings, load_scenario
+from netcover.config.scenario import load_scenario
+from netcover.config.sections import CoverageSettings
 from netcover.coverage.losscache import LossCache
 from netcover.coverage.losses import LossJob, job_loss, site_loss_key, site_terrain
 from netcover.data.inputs import load_inputs

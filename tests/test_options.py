@@ -10,7 +10,8 @@ import pytest
 
 from netcover.config import options, radio
 from netcover.config.radio import CLASS_LEVELS, CLASS_NAMES, USABLE_CLASSES, CoverageClass
-from netcover.config.scenario import CoverageSettings, Scenario, load_scenario
+from netcover.config.scenario import Scenario, load_scenario
+from netcover.config.sections import CoverageSettings
 from netcover.config.siting import SitingSettings
 from netcover.core import palette
 from netcover.errors import ScenarioError

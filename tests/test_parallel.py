@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from netcover.config.scenario import ExecutionSettings, scenario_from_dict
+from netcover.config.scenario import scenario_from_dict
+from netcover.config.sections import ExecutionSettings
 from netcover.core import _worker_life, parallel
 from netcover.core.executor import Executor
 from netcover.core.parallel import (

@@ -48,7 +48,7 @@ __all__ = [
 
 class ExecutionChoice(Protocol):
     """What :func:`executor_for` reads of a scenario's ``[execution]`` section
-    (:class:`netcover.config.scenario.ExecutionSettings`)."""
+    (:class:`netcover.config.sections.ExecutionSettings`)."""
 
     @property
     def scheduler(self) -> str: ...

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from netcover.config.scenario import CoverageSettings
+from netcover.config.sections import CoverageSettings
 from netcover.core.executor import Executor
 from netcover.coverage.losscache import CachedLoss, LossCache, dem_fingerprint, grid_fingerprint, quantize
 from netcover.coverage.patch import Box

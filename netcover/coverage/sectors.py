@@ -21,7 +21,8 @@ import pandas as pd
 
 from netcover.config.calibration import Calibration
 from netcover.config.nr import cell_scs_khz
-from netcover.config.scenario import CoverageSettings, ReceiverSettings, Scenario
+from netcover.config.scenario import Scenario
+from netcover.config.sections import CoverageSettings, ReceiverSettings
 from netcover.coverage._geometry_kernels import (
     BEARING_STEP_DEG,
     ELEVATION_SCALE_DEG,

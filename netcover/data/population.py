@@ -17,7 +17,7 @@ import numpy as np
 from affine import Affine
 from pyproj import CRS
 
-from netcover.config.scenario import CENSUS_MAX_SLOPE_DEG
+from netcover.config.sections import CENSUS_MAX_SLOPE_DEG
 from netcover.core.io import open_raster
 from netcover.core.notes import Note
 from netcover.errors import Problem

@@ -25,7 +25,7 @@ from netcover.monitor.calibrate import calibrate
 from netcover.monitor.compare import predict
 
 if TYPE_CHECKING:
-    from netcover.config.scenario import CoverageSettings
+    from netcover.config.sections import CoverageSettings
     from netcover.data.inputs import Inputs
     from netcover.data.measurements import MeasurementSet
 

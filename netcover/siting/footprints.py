@@ -43,7 +43,8 @@ from netcover.coverage.sectors import SECTOR_COLUMNS, nr_key_part
 
 if TYPE_CHECKING:
     from netcover.config.calibration import Calibration
-    from netcover.config.scenario import CoverageSettings, ReceiverSettings, Scenario
+    from netcover.config.scenario import Scenario
+    from netcover.config.sections import CoverageSettings, ReceiverSettings
     from netcover.data.terrain import Terrain
     from netcover.siting.matrix import Screening
 

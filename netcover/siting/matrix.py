@@ -29,7 +29,8 @@ import scipy.sparse as sp
 from affine import Affine
 
 from netcover.config.radio import default_thresholds
-from netcover.config.scenario import CoverageSettings, Scenario
+from netcover.config.scenario import Scenario
+from netcover.config.sections import CoverageSettings
 from netcover.config.siting import SitingSettings
 from netcover.core.executor import Executor
 from netcover.core.parallel import InProcess

@@ -13,7 +13,7 @@ import click
 from netcover.errors import NetcoverError, ScenarioError, ValidationError, format_problems
 
 if TYPE_CHECKING:
-    from netcover.config.scenario import ExecutionSettings
+    from netcover.config.sections import ExecutionSettings
     from netcover.core.executor import Executor
 
 F = TypeVar("F", bound=Callable[..., Any])

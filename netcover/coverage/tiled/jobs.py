@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from netcover.config.scenario import CoverageSettings, Scenario
+from netcover.config.scenario import Scenario
+from netcover.config.sections import CoverageSettings
 from netcover.coverage._geometry_kernels import fmin_into
 from netcover.coverage.combine import GroupResult, combine_groups
 from netcover.coverage.groups import accumulators, fold_levels
