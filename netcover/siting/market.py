@@ -6,13 +6,12 @@ row per proposal: new people, better place, advice...) and adds, in this order:
 - ``purpose`` (coverage, capacity or both; :class:`~netcover.data.proposals.Proposal`);
 - for capacity and both proposals, the relief columns of :mod:`netcover.siting.relief`
   (``users_offloaded``, ``cells_offloaded``, ``load_before``, ``load_after``,
-  ``throughput_before_mbps``, ``throughput_after_mbps``, ``added_to_site``); a proposal added
-  to an existing site of its operator costs that addition
-  (:func:`~netcover.siting.sharing.site_addition_cost`: no mast, road or backhaul), and its
-  ``cost_per_new_person`` with it; a capacity proposal's ``advice`` becomes the relief sentence
-  and its better place is cleared (capacity sites are never told to move for coverage); a
-  ``both`` proposal keeps its better place as information, but its verdict never asks it to move
-  (the move would change its relief);
+  ``throughput_before_mbps``, ``throughput_after_mbps``, ``added_to_site``: the site
+  :func:`~netcover.siting.relief.proposal_host` adds it to, whose addition is what its ``cost``
+  prices, see :mod:`netcover.siting.proposals`); a capacity proposal's ``advice`` becomes the
+  relief sentence and its better place is cleared (capacity sites are never told to move for
+  coverage); a ``both`` proposal keeps its better place as information, but its verdict never asks
+  it to move (the move would change its relief);
 - the sharing columns of :mod:`netcover.siting.sharing` (``share_with``, ``share_distance_m``,
   ``sharing_saving``, ``sharing``); a better place within ``sharing_distance_m`` of another
   operator's proposal or mast gets that said in its ``advice`` ("...; that place is 30 m from
@@ -29,17 +28,10 @@ import numpy as np
 import pandas as pd
 
 from netcover.siting.relief import RELIEF_COLUMNS, capacity_relief, relief_sentence
-from netcover.siting.sharing import (
-    SHARING_COLUMNS,
-    masts_of,
-    sharing_near,
-    sharing_table,
-    site_addition_cost,
-)
+from netcover.siting.sharing import SHARING_COLUMNS, masts_of, sharing_near, sharing_table
 from netcover.siting.verdict import VerdictRule, verdicts
 
 if TYPE_CHECKING:
-    from netcover.config.siting import SitingSettings
     from netcover.core.executor import Executor
     from netcover.coverage.engine import Progress
     from netcover.coverage.losscache import LossCache
@@ -99,7 +91,6 @@ def market_view(problem: SitingProblem, proposals: Sequence[Proposal], table: pd
         out[col] = ids.map(relief[col]) if len(relief) else np.nan
     for col in ("cells_offloaded", "added_to_site"):
         out[col] = out[col].astype(object).fillna("")
-    _price_additions(out, settings)
     _no_move_for_capacity(out)
     shares = sharing_table(proposals, settings, cells=inputs.cells)
     for col in SHARING_COLUMNS:
@@ -137,22 +128,6 @@ def _reported(problem: SitingProblem) -> pd.DataFrame | None:
     monitor = getattr(problem.inputs.scenario, "monitor", None)
     path = getattr(monitor, "reported", None)
     return read_reported(path) if path else None
-
-
-def _price_additions(out: pd.DataFrame, settings: SitingSettings) -> None:
-    """A proposal added to an existing site of its own operator (``added_to_site``) costs
-    :func:`~netcover.siting.sharing.site_addition_cost`, not the cost model's new site; its
-    ``cost_per_new_person`` follows."""
-    added = out["added_to_site"].astype(str) != ""
-    if not added.any() or "cost" not in out.columns:
-        return
-    cost = float(round(site_addition_cost(settings)))
-    out["cost"] = out["cost"].where(~added, cost)
-    if "cost_per_new_person" in out.columns and "new_people" in out.columns:
-        new = out["new_people"].to_numpy(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per = np.where(new > 0, np.round(cost / new), np.nan)
-        out["cost_per_new_person"] = out["cost_per_new_person"].where(~added, per)
 
 
 def _no_move_for_capacity(out: pd.DataFrame) -> None:

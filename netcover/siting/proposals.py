@@ -23,7 +23,9 @@ DEM grid, the proposal's own sectors, the usable class's threshold of each secto
   reference;
 - ``cost`` (USD): the candidates' cost model (:func:`~netcover.siting.candidates.site_cost`: base,
   mast, access road and backhaul distance at the proposal; a capacity proposal added to an
-  existing site of its operator costs that addition instead, see :mod:`netcover.siting.market`);
+  existing site of its operator costs that addition instead: ``base_cost`` less the
+  ``sharing_base_saving_share`` a shared tower saves,
+  :func:`~netcover.siting.sharing.site_addition_cost`);
   ``cost_per_new_person`` = cost / ``new_people`` (NaN when nobody is new);
 - combined (:attr:`ProposalScores.combined`): all proposals together, each person counted once.
 
@@ -60,6 +62,8 @@ from netcover.siting.fullres import FullResolution, Gain, NewSite, SiteCover
 from netcover.siting.market import market_view
 from netcover.siting.matrix import coverage_matrix
 from netcover.siting.plan import SitingProblem, demand_cells, gaps_closed_by_people
+from netcover.siting.relief import proposal_host
+from netcover.siting.sharing import site_addition_cost
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -225,7 +229,12 @@ def _site(prop: Proposal, x: float, y: float) -> NewSite:
 
 
 def _cost(problem: SitingProblem, prop: Proposal) -> float:
-    """USD: the candidates' cost model (base, mast, access road, backhaul) at the proposal."""
+    """USD: the candidates' cost model (base, mast, access road, backhaul) at the proposal, or,
+    for a proposal added to an existing site of its operator (the site the relief adds it to,
+    :func:`~netcover.siting.relief.proposal_host`), that addition
+    (:func:`~netcover.siting.sharing.site_addition_cost`)."""
+    if proposal_host(problem.inputs, prop) is not None:
+        return site_addition_cost(problem.settings)
     road, back = problem.context.at(np.array([prop.x]), np.array([prop.y]))
     return float(site_cost(road, back, np.array([prop.height_m]), problem.settings)[0])
 

@@ -73,8 +73,15 @@ if TYPE_CHECKING:
 
 Group = tuple[str, str]
 
-__all__ = ["MIN_USERS_MOVED", "RELIEF_COLUMNS", "RELIEF_PURPOSES", "capacity_relief",
-           "proposal_cells", "relief_sentence"]
+__all__ = [
+    "MIN_USERS_MOVED",
+    "RELIEF_COLUMNS",
+    "RELIEF_PURPOSES",
+    "capacity_relief",
+    "proposal_cells",
+    "proposal_host",
+    "relief_sentence",
+]
 
 #: The columns :func:`capacity_relief` returns.
 RELIEF_COLUMNS = ("users_offloaded", "cells_offloaded", "load_before", "load_after",
@@ -102,8 +109,7 @@ def proposal_cells(inputs: Inputs, prop: Proposal, *,
     cells = inputs.cells
     assert cells is not None, "capacity relief needs the existing cells"
     site, x, y, sectors = prop.proposal_id, prop.x, prop.y, prop.sectors
-    host = (host_site(cells, prop, _sharing_distance(inputs, sharing_distance_m))
-            if prop.purpose in RELIEF_PURPOSES else None)
+    host = proposal_host(inputs, prop, sharing_distance_m=sharing_distance_m)
     if host is not None:
         site, x, y = host
         sectors = colocated_sectors(cells, prop, site)
@@ -119,6 +125,16 @@ def proposal_cells(inputs: Inputs, prop: Proposal, *,
     frame[cells.geometry.name] = gpd.points_from_xy([x] * len(rows), [y] * len(rows))
     return gpd.GeoDataFrame(frame[list(cells.columns)], geometry=cells.geometry.name,
                             crs=cells.crs)
+
+
+def proposal_host(inputs: Inputs, prop: Proposal, *, sharing_distance_m: float | None = None
+                  ) -> tuple[str, float, float] | None:
+    """``(site_id, x, y)`` of the existing site a capacity or both proposal is added to: the
+    nearest of its own operator within ``sharing_distance_m`` (default: the scenario's ``[siting]
+    sharing_distance_m``; :func:`~netcover.siting.colocate.host_site`); None for a new site."""
+    if prop.purpose not in RELIEF_PURPOSES:
+        return None
+    return host_site(inputs.cells, prop, _sharing_distance(inputs, sharing_distance_m))
 
 
 def _sharing_distance(inputs: Inputs, given: float | None) -> float:
