@@ -71,6 +71,10 @@ def test_a_better_place_next_to_another_operator_is_said(problem: SitingProblem)
 def test_the_record_says_what_the_market_view_assumes(problem: SitingProblem) -> None:
     record = market_record(problem)
     assert record["assumed_sharing_distance_m"] == PLAN.sharing_distance_m
+    # the cost model behind every proposal's cost (an addition to a site: base less the share)
+    assert (record["assumed_base_cost_usd"], record["assumed_cost_per_mast_m_usd"]) == (
+        PLAN.base_cost, PLAN.cost_per_mast_m)
+    assert record["assumed_cost_per_backhaul_km_usd"] == PLAN.cost_per_backhaul_km
     assert record["assumed_verdict_min_new_people"] == 50.0
     assert record["assumed_busy_hour_mb"] == 170.0
 

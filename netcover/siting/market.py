@@ -102,14 +102,20 @@ def market_view(problem: SitingProblem, proposals: Sequence[Proposal], table: pd
 
 
 def market_record(problem: SitingProblem, rule: VerdictRule | None = None) -> dict[str, object]:
-    """What the market view assumes, as ``assumed_*`` columns for ``proposals_scored.csv``'s
-    record: the sharing distance and saving share, the verdict's thresholds and the capacity
-    step's demand (smartphone share where none is reported, active share, busy-hour MB)."""
+    """What the scores assume, as ``assumed_*`` columns for ``proposals_scored.csv``'s record:
+    the cost model behind ``cost`` (USD: base, per metre of mast, per km of access road and of
+    backhaul), the sharing distance and saving share (also what an addition to an existing site
+    costs), the verdict's thresholds and the capacity step's demand (smartphone share where none
+    is reported, active share, busy-hour MB)."""
     import dataclasses
 
     s = problem.settings
-    out: dict[str, object] = {"assumed_sharing_distance_m": s.sharing_distance_m,
-                              "assumed_sharing_base_saving_share": s.sharing_base_saving_share}
+    out: dict[str, object] = {
+        "assumed_base_cost_usd": s.base_cost, "assumed_cost_per_mast_m_usd": s.cost_per_mast_m,
+        "assumed_cost_per_road_km_usd": s.cost_per_road_km,
+        "assumed_cost_per_backhaul_km_usd": s.cost_per_backhaul_km,
+        "assumed_sharing_distance_m": s.sharing_distance_m,
+        "assumed_sharing_base_saving_share": s.sharing_base_saving_share}
     out.update({f"assumed_verdict_{k}": v
                 for k, v in dataclasses.asdict(rule or VerdictRule()).items()})
     cap = getattr(problem.inputs.scenario, "capacity", None)
